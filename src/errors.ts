@@ -1,0 +1,75 @@
+/**
+ * Typed errors. Every error keydir throws on purpose is a KeydirError with a
+ * stable `code` (for programs, metrics and the HTTP API) and a `name` (for
+ * tests). Messages say what went wrong and, where a user can act, what to do.
+ */
+export class KeydirError extends Error {
+  readonly code: string
+
+  constructor (code: string, message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.code = code
+    this.name = 'KeydirError'
+  }
+}
+
+/** Bad bytes or arguments handed to a crypto primitive. */
+export class CryptoError extends KeydirError {
+  constructor (code: string, message: string, options?: ErrorOptions) {
+    super(code, message, options)
+    this.name = 'CryptoError'
+  }
+}
+
+/** A key record that fails decoding or validation. `code` says which rule. */
+export class InvalidRecordError extends KeydirError {
+  constructor (code: string, message: string, options?: ErrorOptions) {
+    super(code, message, options)
+    this.name = 'InvalidRecordError'
+  }
+}
+
+/** A missing, corrupt or unsafe identity in the data directory. */
+export class IdentityError extends KeydirError {
+  constructor (code: string, message: string, options?: ErrorOptions) {
+    super(code, message, options)
+    this.name = 'IdentityError'
+  }
+}
+
+/** The registry refused a record (pin conflict, rollback) or could not read its store. */
+export class RegistryError extends KeydirError {
+  constructor (code: string, message: string, options?: ErrorOptions) {
+    super(code, message, options)
+    this.name = 'RegistryError'
+  }
+}
+
+/** A KeyRequest / KeyResponse that breaks the exchange protocol. */
+export class ExchangeError extends KeydirError {
+  constructor (code: string, message: string, options?: ErrorOptions) {
+    super(code, message, options)
+    this.name = 'ExchangeError'
+  }
+}
+
+/** A resolve that found nothing, timed out, or was given a bad PeerId. */
+export class ResolveError extends KeydirError {
+  constructor (code: string, message: string, options?: ErrorOptions) {
+    super(code, message, options)
+    this.name = 'ResolveError'
+  }
+}
+
+/** Bad configuration: names the offending key. */
+export class ConfigError extends KeydirError {
+  constructor (code: string, message: string, options?: ErrorOptions) {
+    super(code, message, options)
+    this.name = 'ConfigError'
+  }
+}
+
+/** The error code of anything thrown, for counting rejections by reason. */
+export function errorCode (err: unknown): string {
+  return err instanceof KeydirError ? err.code : 'ERR_UNEXPECTED'
+}
