@@ -1,0 +1,31 @@
+import { ML_DSA_65 } from '../crypto/types.js'
+
+const second = 1000
+const minute = 60 * second
+const hour = 60 * minute
+
+/** The DHT namespace: a record lives under `/pqk/` + the PeerId's multihash bytes. */
+export const NAMESPACE = 'pqk'
+export const ROUTING_KEY_PREFIX = new TextEncoder().encode('/pqk/')
+
+/** Domain prefixes of the signed byte strings; also the ML-DSA-65 contexts. */
+export const RECORD_DOMAIN = 'keydir/key-record/v1'
+export const ROTATION_DOMAIN = 'keydir/rotation/v1'
+
+export const ED25519_SIGNATURE_LENGTH = 64
+export const FINGERPRINT_LENGTH = 32
+export const ML_DSA_SIGNATURE_LENGTH = ML_DSA_65.signature
+
+/**
+ * Largest encoded record accepted. A record with a rotation proof is about
+ * 9.9 KB; anything much bigger is not ours.
+ */
+export const MAX_RECORD_BYTES = 12 * 1024
+/** A PeerId multihash: Ed25519 identity multihash is 38 bytes. */
+export const MAX_PEER_ID_BYTES = 64
+
+/** How far in the future an issue time may be (clock skew), as the seed's replay window. */
+export const MAX_CLOCK_SKEW_MS = 5 * minute
+/** Longest lifetime a record may claim: bounds how long a leaked record can be replayed. */
+export const MAX_RECORD_LIFETIME_MS = 7 * 24 * hour
+export const DEFAULT_RECORD_LIFETIME_MS = 24 * hour

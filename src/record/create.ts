@@ -1,0 +1,55 @@
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { fingerprint } from '../crypto/index.js'
+import { KeydirError } from '../errors.js'
+import { marshalKeyRecord, unmarshalKeyRecord } from './codec.js'
+import { DEFAULT_RECORD_LIFETIME_MS, MAX_RECORD_LIFETIME_MS } from './constants.js'
+import { recordSignedBytes, ROTATION_CONTEXT, rotationSignedBytes, RECORD_CONTEXT } from './signed-bytes.js'
+import type { KeyRecord, KeyRecordContent, RotationProof } from './types.js'
+import type { MlDsaSigner } from '../crypto/types.js'
+import type { PeerId, PrivateKey } from '@libp2p/interface'
+
+export interface CreateKeyRecordInit {
+  /** The node's libp2p identity key (Ed25519). */
+  privateKey: PrivateKey
+  mlDsaSigner: MlDsaSigner
+  mlKemPublicKey: Uint8Array
+  seq: number
+  /** Unix milliseconds. Default now. */
+  issuedAt?: number
+  /** Default 24 hours. */
+  lifetimeMs?: number
+  /** Carried in every record after a rotation, so peers that pinned the old key can follow. */
+  rotation?: RotationProof
+}
+
+/** Build and sign a key record with both keys over the same canonical bytes. */
+export async function createKeyRecord (init: CreateKeyRecordInit): Promise<KeyRecord> {
+  if (init.privateKey.type !== 'Ed25519') {
+    throw new KeydirError('ERR_UNSUPPORTED_KEY_TYPE', `key records need an Ed25519 libp2p key, got ${init.privateKey.type}`)
+  }
+  const lifetimeMs = init.lifetimeMs ?? DEFAULT_RECORD_LIFETIME_MS
+  if (!Number.isSafeInteger(lifetimeMs) || lifetimeMs <= 0 || lifetimeMs > MAX_RECORD_LIFETIME_MS) {
+    throw new KeydirError('ERR_BAD_LIFETIME', `record lifetime must be 1 ms to ${MAX_RECORD_LIFETIME_MS} ms`)
+  }
+  const issuedAt = init.issuedAt ?? Date.now()
+  const content: KeyRecordContent = {
+    peerId: peerIdFromPrivateKey(init.privateKey),
+    mlDsaPublicKey: init.mlDsaSigner.publicKey,
+    mlKemPublicKey: init.mlKemPublicKey,
+    seq: init.seq,
+    issuedAt,
+    expiresAt: issuedAt + lifetimeMs,
+    rotation: init.rotation
+  }
+  const signed = recordSignedBytes(content)
+  const libp2pSignature = await init.privateKey.sign(signed)
+  const mlDsaSignature = init.mlDsaSigner.sign(signed, RECORD_CONTEXT)
+  return unmarshalKeyRecord(marshalKeyRecord(content, libp2pSignature, mlDsaSignature))
+}
+
+/** The previous key's signature handing `peerId` over to `newMlDsaPublicKey`. */
+export function createRotationProof (peerId: PeerId, previousSigner: MlDsaSigner, newMlDsaPublicKey: Uint8Array): RotationProof {
+  const previousFingerprint = fingerprint(previousSigner.publicKey)
+  const signature = previousSigner.sign(rotationSignedBytes(peerId, previousFingerprint, newMlDsaPublicKey), ROTATION_CONTEXT)
+  return { previousFingerprint, signature }
+}

@@ -1,0 +1,14 @@
+/**
+ * The key record: a peer's ML-DSA-65 and ML-KEM-768 public keys, bound to
+ * its PeerId by two signatures over one canonical byte string. This layer
+ * knows nothing of the network or the database.
+ */
+export * from './constants.js'
+export * from './types.js'
+export { marshalKeyRecord, unmarshalKeyRecord } from './codec.js'
+export { createKeyRecord, createRotationProof, type CreateKeyRecordInit } from './create.js'
+export { KeyRecordValidator, type KeyRecordValidatorInit } from './validate.js'
+export { compareKeyRecords, selectKeyRecord } from './select.js'
+export { verifyRotationProof } from './rotation.js'
+export { routingKeyFor, peerIdBytesFromRoutingKey, ed25519PeerIdFromBytes } from './routing-key.js'
+export { recordSignedBytes, rotationSignedBytes, RECORD_CONTEXT, ROTATION_CONTEXT } from './signed-bytes.js'

@@ -1,0 +1,90 @@
+import { RECORD_DOMAIN, ROTATION_DOMAIN } from './constants.js'
+import type { KeyRecordContent } from './types.js'
+import type { PeerId } from '@libp2p/interface'
+
+/**
+ * The canonical byte strings that signatures cover. They are built from the
+ * fields with fixed widths, never by re-encoding a decoded protobuf, so a
+ * verifier in any language rebuilds them byte for byte
+ * (docs/record-format.md).
+ */
+
+const encoder = new TextEncoder()
+export const RECORD_CONTEXT = encoder.encode(RECORD_DOMAIN)
+export const ROTATION_CONTEXT = encoder.encode(ROTATION_DOMAIN)
+
+class ByteWriter {
+  private readonly parts: Uint8Array[] = []
+  private length = 0
+
+  bytes (bytes: Uint8Array): this {
+    this.parts.push(bytes)
+    this.length += bytes.length
+    return this
+  }
+
+  u8 (value: number): this {
+    return this.bytes(Uint8Array.of(value))
+  }
+
+  u16 (value: number): this {
+    const out = new Uint8Array(2)
+    new DataView(out.buffer).setUint16(0, value)
+    return this.bytes(out)
+  }
+
+  u64 (value: number): this {
+    const out = new Uint8Array(8)
+    new DataView(out.buffer).setBigUint64(0, BigInt(value))
+    return this.bytes(out)
+  }
+
+  /** Domain string, then a zero byte so no domain is a prefix of another's bytes. */
+  domain (context: Uint8Array): this {
+    return this.bytes(context).u8(0)
+  }
+
+  /** A u16 length, then the bytes. */
+  prefixed (bytes: Uint8Array): this {
+    return this.u16(bytes.length).bytes(bytes)
+  }
+
+  finish (): Uint8Array {
+    const out = new Uint8Array(this.length)
+    let offset = 0
+    for (const part of this.parts) {
+      out.set(part, offset)
+      offset += part.length
+    }
+    return out
+  }
+}
+
+/** What the libp2p key and the record's ML-DSA-65 key both sign. */
+export function recordSignedBytes (content: KeyRecordContent): Uint8Array {
+  const writer = new ByteWriter()
+    .domain(RECORD_CONTEXT)
+    .prefixed(content.peerId.toMultihash().bytes)
+    .prefixed(content.mlDsaPublicKey)
+    .prefixed(content.mlKemPublicKey)
+    .u64(content.seq)
+    .u64(content.issuedAt)
+    .u64(content.expiresAt)
+  if (content.rotation == null) {
+    return writer.u8(0).finish()
+  }
+  return writer.u8(1)
+    .prefixed(content.rotation.previousFingerprint)
+    .prefixed(content.rotation.signature)
+    .finish()
+}
+
+/** What the previous ML-DSA-65 key signs to hand the peer over to a new one. */
+export function rotationSignedBytes (peerId: PeerId, previousFingerprint: Uint8Array, newMlDsaPublicKey: Uint8Array): Uint8Array {
+  return new ByteWriter()
+    .domain(ROTATION_CONTEXT)
+    .prefixed(peerId.toMultihash().bytes)
+    .prefixed(previousFingerprint)
+    .prefixed(newMlDsaPublicKey)
+    .finish()
+}

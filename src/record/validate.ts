@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto'
+import { LRUCache } from 'lru-cache'
+import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
+import { verifyEd25519 } from '../crypto/ed25519.js'
+import { InvalidRecordError } from '../errors.js'
+import { unmarshalKeyRecord } from './codec.js'
+import { MAX_CLOCK_SKEW_MS, MAX_RECORD_LIFETIME_MS } from './constants.js'
+import { peerIdBytesFromRoutingKey } from './routing-key.js'
+import { RECORD_CONTEXT, recordSignedBytes } from './signed-bytes.js'
+import type { KeyRecord } from './types.js'
+import type { PqCrypto } from '../crypto/types.js'
+import type { PeerId } from '@libp2p/interface'
+
+export interface KeyRecordValidatorInit {
+  crypto: PqCrypto
+  /** Clock in Unix milliseconds. Default `Date.now`. */
+  now?: () => number
+  /** How far in the future `issuedAt` may be. Default 5 minutes. */
+  maxClockSkewMs?: number
+  /** Longest `expiresAt - issuedAt` accepted. Default 7 days. */
+  maxLifetimeMs?: number
+  /** Records whose signatures are known good, by SHA-256 of their bytes. Default 10,000. */
+  verifiedCacheSize?: number
+}
+
+/**
+ * Validates key records from anywhere (DHT, direct exchange, disk). Checks
+ * run cheapest first, as the IPNS validator's do: size and structure, the
+ * PeerId against the one expected, the times, then the Ed25519 signature
+ * by the PeerId's key and the ML-DSA-65 signature by the record's key.
+ *
+ * Signatures are verified once per distinct record: a record already seen
+ * valid is found by the hash of its bytes and only its times are checked
+ * again.
+ */
+export class KeyRecordValidator {
+  private readonly crypto: PqCrypto
+  private readonly now: () => number
+  private readonly maxClockSkewMs: number
+  private readonly maxLifetimeMs: number
+  private readonly verified: LRUCache<string, KeyRecord>
+
+  constructor (init: KeyRecordValidatorInit) {
+    this.crypto = init.crypto
+    this.now = init.now ?? Date.now
+    this.maxClockSkewMs = init.maxClockSkewMs ?? MAX_CLOCK_SKEW_MS
+    this.maxLifetimeMs = init.maxLifetimeMs ?? MAX_RECORD_LIFETIME_MS
+    this.verified = new LRUCache({ max: init.verifiedCacheSize ?? 10_000 })
+  }
+
+  /**
+   * Validate a record fetched under a DHT routing key (`/pqk/` + multihash).
+   * Throws InvalidRecordError; returns the decoded record.
+   */
+  validateForRoutingKey (routingKey: Uint8Array, bytes: Uint8Array): KeyRecord {
+    return this.validateFor(peerIdBytesFromRoutingKey(routingKey), bytes)
+  }
+
+  /** Validate a record that must belong to `peerId`. */
+  validate (peerId: PeerId, bytes: Uint8Array): KeyRecord {
+    return this.validateFor(peerId.toMultihash().bytes, bytes)
+  }
+
+  private validateFor (expectedPeerId: Uint8Array, bytes: Uint8Array): KeyRecord {
+    const hash = createHash('sha256').update(bytes).digest('base64')
+    const known = this.verified.get(hash)
+    const record = known ?? unmarshalKeyRecord(bytes)
+
+    if (!uint8ArrayEquals(record.peerId.toMultihash().bytes, expectedPeerId)) {
+      throw new InvalidRecordError('ERR_PEER_ID_MISMATCH', `record is for ${record.peerId.toString()}, not for the peer it was fetched for`)
+    }
+    this.checkTimes(record)
+    if (known != null) {
+      return known
+    }
+
+    const signed = recordSignedBytes(record)
+    if (!verifyEd25519(record.peerId.publicKey!.raw, signed, record.libp2pSignature)) {
+      throw new InvalidRecordError('ERR_BAD_LIBP2P_SIGNATURE', 'record signature by the PeerId key does not verify')
+    }
+    if (!this.crypto.mlDsa65.verify(record.mlDsaPublicKey, signed, record.mlDsaSignature, RECORD_CONTEXT)) {
+      throw new InvalidRecordError('ERR_BAD_ML_DSA_SIGNATURE', 'record signature by its ML-DSA-65 key does not verify')
+    }
+    this.verified.set(hash, record)
+    return record
+  }
+
+  private checkTimes (record: KeyRecord): void {
+    const now = this.now()
+    if (record.issuedAt >= record.expiresAt) {
+      throw new InvalidRecordError('ERR_BAD_TIMES', 'record expires before it is issued')
+    }
+    if (record.expiresAt - record.issuedAt > this.maxLifetimeMs) {
+      throw new InvalidRecordError('ERR_LIFETIME_TOO_LONG', `record lifetime is over the ${this.maxLifetimeMs} ms limit`)
+    }
+    if (record.expiresAt <= now) {
+      throw new InvalidRecordError('ERR_RECORD_EXPIRED', `record expired at ${new Date(record.expiresAt).toISOString()}`)
+    }
+    if (record.issuedAt > now + this.maxClockSkewMs) {
+      throw new InvalidRecordError('ERR_ISSUED_IN_FUTURE', `record is issued at ${new Date(record.issuedAt).toISOString()}, beyond the allowed clock skew`)
+    }
+  }
+}

@@ -1,0 +1,214 @@
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { describe, it } from 'node:test'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { nativeCrypto, nobleCrypto } from '../../src/crypto/index.js'
+import { KeyRecord as KeyRecordMessage } from '../../protobuf/key-record.js'
+import {
+  createKeyRecord, KeyRecordValidator, marshalKeyRecord, MAX_RECORD_BYTES, recordSignedBytes, routingKeyFor, RECORD_CONTEXT
+} from '../../src/record/index.js'
+import type { KeyRecord, KeyRecordContent } from '../../src/record/index.js'
+import type { PrivateKey } from '@libp2p/interface'
+
+const crypto = nativeCrypto
+const now = 1_800_000_000_000
+const minute = 60_000
+
+interface Peer { privateKey: PrivateKey, seed: Uint8Array, kemSeed: Uint8Array }
+
+async function makePeer (): Promise<Peer> {
+  return { privateKey: await generateKeyPair('Ed25519'), seed: randomBytes(32), kemSeed: randomBytes(64) }
+}
+
+async function makeRecord (peer: Peer, overrides: { seq?: number, issuedAt?: number, lifetimeMs?: number } = {}): Promise<KeyRecord> {
+  return createKeyRecord({
+    privateKey: peer.privateKey,
+    mlDsaSigner: crypto.mlDsa65.createSigner(peer.seed),
+    mlKemPublicKey: crypto.mlKem768.createDecapsulator(peer.kemSeed).publicKey,
+    seq: overrides.seq ?? 1,
+    issuedAt: overrides.issuedAt ?? now - minute,
+    lifetimeMs: overrides.lifetimeMs
+  })
+}
+
+/** Sign arbitrary content with both of the peer's keys, bypassing createKeyRecord's own checks. */
+async function signContent (peer: Peer, content: KeyRecordContent): Promise<Uint8Array> {
+  const signed = recordSignedBytes(content)
+  return marshalKeyRecord(content, await peer.privateKey.sign(signed), crypto.mlDsa65.createSigner(peer.seed).sign(signed, RECORD_CONTEXT))
+}
+
+function validator (): KeyRecordValidator {
+  return new KeyRecordValidator({ crypto, now: () => now })
+}
+
+function rejects (fn: () => unknown, code: string): void {
+  assert.throws(fn, (err: any) => err.name === 'InvalidRecordError' && err.code === code, `expected ${code}`)
+}
+
+describe('KeyRecordValidator', () => {
+  it('accepts a fresh record under its routing key and by PeerId', async () => {
+    const peer = await makePeer()
+    const record = await makeRecord(peer)
+    const v = validator()
+    const byKey = v.validateForRoutingKey(routingKeyFor(record.peerId), record.bytes)
+    assert.equal(byKey.peerId.toString(), record.peerId.toString())
+    assert.deepEqual(v.validate(record.peerId, record.bytes).mlKemPublicKey, record.mlKemPublicKey)
+  })
+
+  it('accepts records across crypto implementations', async () => {
+    const peer = await makePeer()
+    const record = await makeRecord(peer)
+    const v = new KeyRecordValidator({ crypto: nobleCrypto, now: () => now })
+    assert.equal(v.validate(record.peerId, record.bytes).seq, 1)
+  })
+
+  it('refuses an oversized record before decoding it', async () => {
+    const peer = await makePeer()
+    const record = await makeRecord(peer)
+    const padded = new Uint8Array(MAX_RECORD_BYTES + 1)
+    padded.set(record.bytes)
+    rejects(() => validator().validate(record.peerId, padded), 'ERR_RECORD_TOO_LARGE')
+  })
+
+  it('refuses bytes that are not a KeyRecord protobuf', async () => {
+    const record = await makeRecord(await makePeer())
+    rejects(() => validator().validate(record.peerId, record.bytes.subarray(0, 100)), 'ERR_RECORD_MALFORMED')
+    rejects(() => validator().validate(record.peerId, Uint8Array.of(0xff, 0xff, 0xff)), 'ERR_RECORD_MALFORMED')
+  })
+
+  it('refuses trailing bytes, duplicate fields and unknown fields', async () => {
+    const record = await makeRecord(await makePeer())
+    const v = validator()
+    const withTrailingField = Buffer.concat([record.bytes, KeyRecordMessage.encode({ seq: 1n })])
+    rejects(() => v.validate(record.peerId, withTrailingField), 'ERR_RECORD_NOT_CANONICAL')
+    const unknownField = Buffer.concat([record.bytes, Uint8Array.of(0x50, 0x01)]) // field 10, varint 1
+    rejects(() => v.validate(record.peerId, unknownField), 'ERR_RECORD_NOT_CANONICAL')
+  })
+
+  it('refuses a record fetched for another peer', async () => {
+    const a = await makeRecord(await makePeer())
+    const b = await makeRecord(await makePeer())
+    rejects(() => validator().validate(b.peerId, a.bytes), 'ERR_PEER_ID_MISMATCH')
+    rejects(() => validator().validateForRoutingKey(routingKeyFor(b.peerId), a.bytes), 'ERR_PEER_ID_MISMATCH')
+  })
+
+  it('refuses a routing key outside /pqk/', async () => {
+    const record = await makeRecord(await makePeer())
+    const ipnsKey = new TextEncoder().encode('/ipns/' + 'x')
+    rejects(() => validator().validateForRoutingKey(ipnsKey, record.bytes), 'ERR_BAD_ROUTING_KEY')
+  })
+
+  it('refuses a PeerId that is not an Ed25519 identity multihash', async () => {
+    const peer = await makePeer()
+    const record = await makeRecord(peer)
+    const secp = peerIdFromPrivateKey(await generateKeyPair('secp256k1'))
+    const bytes = KeyRecordMessage.encode({ ...KeyRecordMessage.decode(record.bytes), peerId: secp.toMultihash().bytes as Uint8Array<ArrayBuffer> })
+    rejects(() => validator().validate(secp, bytes), 'ERR_BAD_PEER_ID')
+    const garbage = KeyRecordMessage.encode({ ...KeyRecordMessage.decode(record.bytes), peerId: Uint8Array.of(1, 2, 3) })
+    rejects(() => validator().validateForRoutingKey(Buffer.concat([Buffer.from('/pqk/'), Uint8Array.of(1, 2, 3)]), garbage), 'ERR_BAD_PEER_ID')
+  })
+
+  for (const [field, length, code] of [
+    ['mlDsaPublicKey', 1951, 'ERR_BAD_KEY_LENGTH'],
+    ['mlKemPublicKey', 1185, 'ERR_BAD_KEY_LENGTH'],
+    ['libp2pSignature', 63, 'ERR_BAD_SIGNATURE_LENGTH'],
+    ['mlDsaSignature', 3310, 'ERR_BAD_SIGNATURE_LENGTH']
+  ] as const) {
+    it(`refuses ${field} of ${length} bytes`, async () => {
+      const record = await makeRecord(await makePeer())
+      const bytes = KeyRecordMessage.encode({ ...KeyRecordMessage.decode(record.bytes), [field]: new Uint8Array(length) })
+      rejects(() => validator().validate(record.peerId, bytes), code)
+    })
+  }
+
+  it('refuses a missing key (empty field)', async () => {
+    const record = await makeRecord(await makePeer())
+    const bytes = KeyRecordMessage.encode({ ...KeyRecordMessage.decode(record.bytes), mlKemPublicKey: new Uint8Array(0) })
+    rejects(() => validator().validate(record.peerId, bytes), 'ERR_BAD_KEY_LENGTH')
+  })
+
+  it('refuses a rotation proof of the wrong shape', async () => {
+    const record = await makeRecord(await makePeer())
+    const bytes = KeyRecordMessage.encode({
+      ...KeyRecordMessage.decode(record.bytes),
+      rotation: { previousFingerprint: new Uint8Array(31), signature: new Uint8Array(3309) }
+    })
+    rejects(() => validator().validate(record.peerId, bytes), 'ERR_BAD_ROTATION_PROOF')
+  })
+
+  it('refuses seq 0 and values past 2^53 - 1', async () => {
+    const record = await makeRecord(await makePeer())
+    const decoded = KeyRecordMessage.decode(record.bytes)
+    rejects(() => validator().validate(record.peerId, KeyRecordMessage.encode({ ...decoded, seq: 0n })), 'ERR_FIELD_RANGE')
+    rejects(() => validator().validate(record.peerId, KeyRecordMessage.encode({ ...decoded, expiresAt: 2n ** 60n })), 'ERR_FIELD_RANGE')
+  })
+
+  it('refuses a record that expires before it is issued', async () => {
+    const peer = await makePeer()
+    const record = await makeRecord(peer)
+    const bytes = await signContent(peer, { ...record, issuedAt: now, expiresAt: now })
+    rejects(() => validator().validate(record.peerId, bytes), 'ERR_BAD_TIMES')
+  })
+
+  it('refuses a lifetime over the limit', async () => {
+    const peer = await makePeer()
+    const record = await makeRecord(peer)
+    const bytes = await signContent(peer, { ...record, issuedAt: now - minute, expiresAt: now + 8 * 24 * 60 * minute })
+    rejects(() => validator().validate(record.peerId, bytes), 'ERR_LIFETIME_TOO_LONG')
+  })
+
+  it('refuses an expired record', async () => {
+    const record = await makeRecord(await makePeer(), { issuedAt: now - 10 * minute, lifetimeMs: 5 * minute })
+    rejects(() => validator().validate(record.peerId, record.bytes), 'ERR_RECORD_EXPIRED')
+  })
+
+  it('refuses an issue time more than 5 minutes ahead, accepts one within', async () => {
+    const peer = await makePeer()
+    const ahead = await makeRecord(peer, { issuedAt: now + 5 * minute + 1 })
+    rejects(() => validator().validate(ahead.peerId, ahead.bytes), 'ERR_ISSUED_IN_FUTURE')
+    const skewed = await makeRecord(peer, { issuedAt: now + 4 * minute })
+    assert.equal(validator().validate(skewed.peerId, skewed.bytes).issuedAt, now + 4 * minute)
+  })
+
+  it('refuses a forged libp2p signature', async () => {
+    const record = await makeRecord(await makePeer())
+    const decoded = KeyRecordMessage.decode(record.bytes)
+    decoded.libp2pSignature[0] ^= 1
+    rejects(() => validator().validate(record.peerId, KeyRecordMessage.encode(decoded)), 'ERR_BAD_LIBP2P_SIGNATURE')
+  })
+
+  it('refuses a forged ML-DSA-65 signature', async () => {
+    const record = await makeRecord(await makePeer())
+    const decoded = KeyRecordMessage.decode(record.bytes)
+    decoded.mlDsaSignature[10] ^= 1
+    rejects(() => validator().validate(record.peerId, KeyRecordMessage.encode(decoded)), 'ERR_BAD_ML_DSA_SIGNATURE')
+  })
+
+  it('refuses an ML-KEM-768 key swapped under valid-looking signatures', async () => {
+    const record = await makeRecord(await makePeer())
+    const other = await makeRecord(await makePeer())
+    const bytes = KeyRecordMessage.encode({ ...KeyRecordMessage.decode(record.bytes), mlKemPublicKey: other.mlKemPublicKey as Uint8Array<ArrayBuffer> })
+    rejects(() => validator().validate(record.peerId, bytes), 'ERR_BAD_LIBP2P_SIGNATURE')
+  })
+
+  it('refuses another ML-DSA-65 key signed only by the PeerId key', async () => {
+    const peer = await makePeer()
+    const record = await makeRecord(peer)
+    const attacker = crypto.mlDsa65.createSigner(randomBytes(32))
+    const content = { ...record, mlDsaPublicKey: attacker.publicKey }
+    const signed = recordSignedBytes(content)
+    // right libp2p signature, but the ML-DSA signature is the old key's over other bytes
+    const bytes = marshalKeyRecord(content, await peer.privateKey.sign(signed), record.mlDsaSignature)
+    rejects(() => validator().validate(record.peerId, bytes), 'ERR_BAD_ML_DSA_SIGNATURE')
+  })
+
+  it('checks times again for a record whose signatures were cached', async () => {
+    const record = await makeRecord(await makePeer(), { issuedAt: now - minute, lifetimeMs: 2 * minute })
+    let clock = now
+    const v = new KeyRecordValidator({ crypto, now: () => clock })
+    v.validate(record.peerId, record.bytes)
+    clock = now + 5 * minute
+    rejects(() => v.validate(record.peerId, record.bytes), 'ERR_RECORD_EXPIRED')
+  })
+})
