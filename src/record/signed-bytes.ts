@@ -1,3 +1,4 @@
+import { ByteWriter } from '../util/byte-writer.js'
 import { RECORD_DOMAIN, ROTATION_DOMAIN } from './constants.js'
 import type { KeyRecordContent } from './types.js'
 import type { PeerId } from '@libp2p/interface'
@@ -12,53 +13,6 @@ import type { PeerId } from '@libp2p/interface'
 const encoder = new TextEncoder()
 export const RECORD_CONTEXT = encoder.encode(RECORD_DOMAIN)
 export const ROTATION_CONTEXT = encoder.encode(ROTATION_DOMAIN)
-
-class ByteWriter {
-  private readonly parts: Uint8Array[] = []
-  private length = 0
-
-  bytes (bytes: Uint8Array): this {
-    this.parts.push(bytes)
-    this.length += bytes.length
-    return this
-  }
-
-  u8 (value: number): this {
-    return this.bytes(Uint8Array.of(value))
-  }
-
-  u16 (value: number): this {
-    const out = new Uint8Array(2)
-    new DataView(out.buffer).setUint16(0, value)
-    return this.bytes(out)
-  }
-
-  u64 (value: number): this {
-    const out = new Uint8Array(8)
-    new DataView(out.buffer).setBigUint64(0, BigInt(value))
-    return this.bytes(out)
-  }
-
-  /** Domain string, then a zero byte so no domain is a prefix of another's bytes. */
-  domain (context: Uint8Array): this {
-    return this.bytes(context).u8(0)
-  }
-
-  /** A u16 length, then the bytes. */
-  prefixed (bytes: Uint8Array): this {
-    return this.u16(bytes.length).bytes(bytes)
-  }
-
-  finish (): Uint8Array {
-    const out = new Uint8Array(this.length)
-    let offset = 0
-    for (const part of this.parts) {
-      out.set(part, offset)
-      offset += part.length
-    }
-    return out
-  }
-}
 
 /** What the libp2p key and the record's ML-DSA-65 key both sign. */
 export function recordSignedBytes (content: KeyRecordContent): Uint8Array {
