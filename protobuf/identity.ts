@@ -1,0 +1,257 @@
+import { decodeMessage, encodeMessage, message, streamMessage } from 'protons-runtime'
+import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
+import type { Codec, DecodeOptions } from 'protons-runtime'
+import type { Uint8ArrayList } from 'uint8arraylist'
+
+export interface PqIdentity {
+  mlDsaSeed: Uint8Array<ArrayBuffer>
+  mlKemSeed: Uint8Array<ArrayBuffer>
+  rotation?: Rotation
+}
+
+export namespace PqIdentity {
+  let _codec: Codec<PqIdentity>
+
+  export const codec = (): Codec<PqIdentity> => {
+    if (_codec == null) {
+      _codec = message<PqIdentity>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.mlDsaSeed != null && obj.mlDsaSeed.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.mlDsaSeed)
+        }
+
+        if ((obj.mlKemSeed != null && obj.mlKemSeed.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.mlKemSeed)
+        }
+
+        if (obj.rotation != null) {
+          w.uint32(26)
+          Rotation.codec().encode(obj.rotation, w)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          mlDsaSeed: uint8ArrayAlloc(0),
+          mlKemSeed: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.mlDsaSeed = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.mlKemSeed = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.rotation = Rotation.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.rotation
+              })
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.mlDsaSeed`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.mlKemSeed`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield * Rotation.codec().stream(reader, reader.uint32(), `${prefix}.rotation`, {
+                limits: opts.limits?.rotation
+              })
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface PqIdentityMlDsaSeedFieldEvent {
+    field: '$.mlDsaSeed'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PqIdentityMlKemSeedFieldEvent {
+    field: '$.mlKemSeed'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PqIdentityRotationPreviousFingerprintFieldEvent {
+    field: '$.rotation.previousFingerprint'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PqIdentityRotationSignatureFieldEvent {
+    field: '$.rotation.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<PqIdentity>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, PqIdentity.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PqIdentity>): PqIdentity {
+    return decodeMessage(buf, PqIdentity.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PqIdentity>): Generator<PqIdentityMlDsaSeedFieldEvent | PqIdentityMlKemSeedFieldEvent | PqIdentityRotationPreviousFingerprintFieldEvent | PqIdentityRotationSignatureFieldEvent> {
+    return streamMessage(buf, PqIdentity.codec(), opts)
+  }
+}
+
+export interface Rotation {
+  previousFingerprint: Uint8Array<ArrayBuffer>
+  signature: Uint8Array<ArrayBuffer>
+}
+
+export namespace Rotation {
+  let _codec: Codec<Rotation>
+
+  export const codec = (): Codec<Rotation> => {
+    if (_codec == null) {
+      _codec = message<Rotation>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.previousFingerprint != null && obj.previousFingerprint.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.previousFingerprint)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.signature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          previousFingerprint: uint8ArrayAlloc(0),
+          signature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.previousFingerprint = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.signature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.previousFingerprint`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface RotationPreviousFingerprintFieldEvent {
+    field: '$.previousFingerprint'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RotationSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<Rotation>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Rotation.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Rotation>): Rotation {
+    return decodeMessage(buf, Rotation.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Rotation>): Generator<RotationPreviousFingerprintFieldEvent | RotationSignatureFieldEvent> {
+    return streamMessage(buf, Rotation.codec(), opts)
+  }
+}

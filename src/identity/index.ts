@@ -1,0 +1,31 @@
+/**
+ * A node's identity on disk: the Ed25519 libp2p key (`libp2p.key`) and the
+ * ML-DSA-65 / ML-KEM-768 seeds with the latest rotation proof (`pq.key`), in
+ * `<dataDir>/identity/`, readable by the owner only and written atomically.
+ *
+ * @example
+ * ```ts
+ * import { selectPqCrypto } from '../crypto/index.js'
+ * import { loadOrCreateIdentity, rotateIdentity } from './identity/index.js'
+ *
+ * const crypto = selectPqCrypto()
+ * let identity = await loadOrCreateIdentity('/var/lib/keydir', { crypto })
+ * identity.peerId.toString()        // the node's PeerId
+ * identity.mlDsaSigner.publicKey    // 1952 bytes
+ * identity = await rotateIdentity('/var/lib/keydir', identity, { crypto })
+ * identity.rotation                 // the old key's hand-over, for the next record
+ * ```
+ */
+export type { Identity, IdentityOptions, CreateIdentityOptions } from './types.js'
+export { createIdentity } from './create.js'
+export { loadIdentity } from './load.js'
+export { loadOrCreateIdentity } from './load-or-create.js'
+export { rotateIdentity } from './rotate.js'
+export {
+  identityPaths,
+  type IdentityPaths,
+  IDENTITY_DIR,
+  LIBP2P_KEY_FILE,
+  PQ_KEY_FILE,
+  MAX_IDENTITY_FILE_BYTES
+} from './constants.js'

@@ -1,0 +1,23 @@
+import { errorCode } from '../errors.js'
+import { identityPaths } from './constants.js'
+import { createIdentity } from './create.js'
+import { loadIdentity } from './load.js'
+import { presentIdentityFiles } from './present.js'
+import type { Identity, IdentityOptions } from './types.js'
+
+/**
+ * Load the identity, or make one on a first run (`npm start` without
+ * `keydir init`). Only a data directory with neither identity file gets a
+ * new one; half an identity is an error, never silently replaced.
+ */
+export async function loadOrCreateIdentity (dataDir: string, options: IdentityOptions): Promise<Identity> {
+  try {
+    return await loadIdentity(dataDir, options)
+  } catch (err) {
+    if (errorCode(err) !== 'ERR_IDENTITY_MISSING' || (await presentIdentityFiles(identityPaths(dataDir))).length > 0) {
+      throw err
+    }
+  }
+  // Not forced: if another process made one meanwhile, this refuses rather than replaces it.
+  return createIdentity(dataDir, { crypto: options.crypto })
+}

@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto'
+import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
+import { ML_DSA_65, ML_KEM_768 } from '../crypto/types.js'
+import { IdentityError } from '../errors.js'
+import { createRotationProof } from '../record/index.js'
+import { buildIdentity } from './build.js'
+import { identityPaths } from './constants.js'
+import { loadIdentity } from './load.js'
+import { encodePqKey, type PqKeyFile } from './pq-key.js'
+import { writeSecretFile } from './write-secret-file.js'
+import type { Identity, IdentityOptions } from './types.js'
+
+/**
+ * Replace the ML-DSA-65 and ML-KEM-768 keys with fresh ones, handed over by a
+ * rotation proof signed with the current ML-DSA-65 key. The libp2p key and
+ * PeerId stay. pq.key is rewritten atomically, so a crash leaves either the
+ * old keys or the new keys with their proof; the old seeds are not kept.
+ */
+export async function rotateIdentity (dataDir: string, identity: Identity, options: IdentityOptions): Promise<Identity> {
+  const paths = identityPaths(dataDir)
+  // Rotating from keys that are no longer the ones on disk (another process
+  // rotated or replaced them) would throw away keys peers have pinned.
+  const onDisk = await loadIdentity(dataDir, options)
+  if (!onDisk.peerId.equals(identity.peerId) || !uint8ArrayEquals(onDisk.mlDsaSigner.publicKey, identity.mlDsaSigner.publicKey)) {
+    throw new IdentityError('ERR_IDENTITY_CHANGED',
+      `the identity in ${paths.dir} is not the one this node holds (rotated or replaced by another process?): ` +
+      'restart the node to load it, then rotate again')
+  }
+
+  const mlDsaSeed = new Uint8Array(randomBytes(ML_DSA_65.seed))
+  const newSigner = options.crypto.mlDsa65.createSigner(mlDsaSeed)
+  const pq: PqKeyFile = {
+    mlDsaSeed,
+    mlKemSeed: new Uint8Array(randomBytes(ML_KEM_768.seed)),
+    rotation: createRotationProof(identity.peerId, identity.mlDsaSigner, newSigner.publicKey)
+  }
+  const rotated = buildIdentity(identity.privateKey, pq, options.crypto)
+  await writeSecretFile(paths.pqKey, encodePqKey(pq))
+  return rotated
+}
