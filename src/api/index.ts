@@ -1,0 +1,24 @@
+/**
+ * keydir's HTTP API: a fastify server over a KeyDirectory, following the
+ * Delegated Routing V1 HTTP API's conventions (JSON by default, PeerIds as
+ * strings, bytes as base64, times as Unix milliseconds, the signed record by
+ * content negotiation).
+ *
+ * @example
+ * ```ts
+ * import { createApiServer } from './api/index.js'
+ *
+ * const api = createApiServer({ node, token })
+ * const url = await api.listen({ host: '127.0.0.1', port: 0 })
+ * await fetch(`${url}/v1/keys/${peerId}`)   // { peerId, mlDsaPublicKey, …, record }
+ * await api.close()
+ * ```
+ */
+export { createApiServer, isLoopbackHost, DEFAULT_CLOSE_TIMEOUT_MS, type ApiServer, type ApiServerInit } from './server.js'
+export { ApiError, errorBody, type ErrorBody } from './errors.js'
+export { KEY_RECORD_CONTENT_TYPE, MAX_PEER_ID_LENGTH } from './routes/keys.js'
+export { MAX_QUERY_LENGTH } from './query.js'
+export { negotiate } from './accept.js'
+export * from './json.js'
+export { API_TOKEN_FILE, apiTokenPath, ensureApiToken, readApiToken, tokenMatches } from './token.js'
+export { API_ADDRESS_FILE, apiAddressPath, readApiAddress, removeApiAddress, writeApiAddress, type ApiAddressFile } from './address-file.js'

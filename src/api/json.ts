@@ -1,0 +1,127 @@
+/**
+ * The API's JSON shapes, following the Delegated Routing V1 HTTP API's
+ * conventions: PeerIds as strings, bytes as base64, times as Unix
+ * milliseconds.
+ */
+import { createHash } from 'node:crypto'
+import type { KeyRecord } from '../record/index.js'
+import type { AnchorEntry, NodeStatus, ResolvedKeys } from '../node/types.js'
+import type { RegistryEntry, TrustLevel } from '../registry/index.js'
+
+export function base64 (bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')
+}
+
+/** SHA-256 of an ML-DSA-65 public key, hex: the short form people compare. */
+export function fingerprintHex (mlDsaPublicKey: Uint8Array): string {
+  return createHash('sha256').update(mlDsaPublicKey).digest('hex')
+}
+
+/** `GET /v1/keys/{peerId}` */
+export interface KeysJson {
+  peerId: string
+  mlDsaPublicKey: string
+  mlKemPublicKey: string
+  seq: number
+  issuedAt: number
+  expiresAt: number
+  trust: TrustLevel
+  source: ResolvedKeys['source']
+  /** The signed record (base64), verifiable without trusting this server. */
+  record: string
+}
+
+export function keysJson (keys: ResolvedKeys): KeysJson {
+  return {
+    peerId: keys.peerId.toString(),
+    mlDsaPublicKey: base64(keys.mlDsaPublicKey),
+    mlKemPublicKey: base64(keys.mlKemPublicKey),
+    seq: keys.seq,
+    issuedAt: keys.issuedAt,
+    expiresAt: keys.expiresAt,
+    trust: keys.trust,
+    source: keys.source,
+    record: base64(keys.record.bytes)
+  }
+}
+
+/** One entry of `GET /v1/peers` */
+export interface PeerJson {
+  peerId: string
+  trust: TrustLevel
+  verified: boolean
+  seq: number
+  issuedAt: number
+  expiresAt: number
+  storedAt: number
+  /** SHA-256 of the ML-DSA-65 public key, hex. */
+  mlDsaFingerprint: string
+}
+
+export function peerJson (entry: RegistryEntry): PeerJson {
+  return {
+    peerId: entry.record.peerId.toString(),
+    trust: entry.trust,
+    verified: entry.verified,
+    seq: entry.record.seq,
+    issuedAt: entry.record.issuedAt,
+    expiresAt: entry.record.expiresAt,
+    storedAt: entry.storedAt,
+    mlDsaFingerprint: fingerprintHex(entry.record.mlDsaPublicKey)
+  }
+}
+
+export interface AnchorJson {
+  multiaddr: string
+  peerId: string
+  mlDsaPublicKey?: string
+  mlDsaFingerprint?: string
+}
+
+export function anchorJson (entry: AnchorEntry): AnchorJson {
+  const out: AnchorJson = { multiaddr: entry.multiaddr, peerId: entry.peerId }
+  if (entry.mlDsaPublicKey !== undefined) {
+    out.mlDsaPublicKey = typeof entry.mlDsaPublicKey === 'string' ? entry.mlDsaPublicKey : base64(entry.mlDsaPublicKey)
+  }
+  if (entry.mlDsaFingerprint !== undefined) {
+    out.mlDsaFingerprint = typeof entry.mlDsaFingerprint === 'string' ? entry.mlDsaFingerprint : Buffer.from(entry.mlDsaFingerprint).toString('hex')
+  }
+  return out
+}
+
+/** `GET /v1/status` */
+export interface StatusJson extends Omit<NodeStatus, 'record'> {
+  record: NodeStatus['record'] | null
+  anchor: AnchorJson
+}
+
+export function statusJson (status: NodeStatus, anchor: AnchorEntry): StatusJson {
+  return { ...status, record: status.record ?? null, anchor: anchorJson(anchor) }
+}
+
+/** `POST /v1/publish`, `POST /v1/rotate`: the record this node now publishes. */
+export interface OwnRecordJson {
+  peerId: string
+  seq: number
+  issuedAt: number
+  expiresAt: number
+  mlDsaPublicKey: string
+  mlKemPublicKey: string
+  mlDsaFingerprint: string
+  rotated: boolean
+  record: string
+}
+
+export function ownRecordJson (record: KeyRecord): OwnRecordJson {
+  return {
+    peerId: record.peerId.toString(),
+    seq: record.seq,
+    issuedAt: record.issuedAt,
+    expiresAt: record.expiresAt,
+    mlDsaPublicKey: base64(record.mlDsaPublicKey),
+    mlKemPublicKey: base64(record.mlKemPublicKey),
+    mlDsaFingerprint: fingerprintHex(record.mlDsaPublicKey),
+    rotated: record.rotation !== undefined,
+    record: base64(record.bytes)
+  }
+}

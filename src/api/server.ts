@@ -1,0 +1,192 @@
+import { isIP } from 'node:net'
+import { fastify, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify'
+import { silentLogger, type KeydirLogger } from '../util/log.js'
+import { ApiError, errorBody, toApiError } from './errors.js'
+import { MAX_QUERY_LENGTH } from './query.js'
+import { registerAdminRoutes } from './routes/admin.js'
+import { registerHealthRoute } from './routes/health.js'
+import { MAX_PEER_ID_LENGTH, registerKeysRoute } from './routes/keys.js'
+import { registerMetricsRoute } from './routes/metrics.js'
+import { registerPeersRoute } from './routes/peers.js'
+import { registerStatusRoute } from './routes/status.js'
+import type { RouteContext } from './routes/context.js'
+import type { KeyDirectory } from '../node/types.js'
+import type { Socket } from 'node:net'
+
+const second = 1000
+/** How long `close()` lets in-flight requests finish before it cuts them off. */
+export const DEFAULT_CLOSE_TIMEOUT_MS = 5 * second
+/** The API takes no real bodies: POSTs are empty. */
+const BODY_LIMIT = 1024
+/** A whole request (headers and all) must arrive within this. */
+const REQUEST_TIMEOUT_MS = 120 * second
+
+export interface ApiServerInit {
+  node: KeyDirectory
+  /** Bearer token for POST /v1/publish and /v1/rotate. Without one those endpoints are off. */
+  token?: string
+  /** Request failures and the access log (debug). Default silent. */
+  logger?: KeydirLogger
+  /** Default 5 s. */
+  closeTimeoutMs?: number
+}
+
+export interface ApiServer {
+  /** The fastify instance, for `inject()` in tests. */
+  readonly app: FastifyInstance
+  /** Listen and return the URL clients should use (`http://127.0.0.1:7357`). */
+  listen (address: { host: string, port: number }): Promise<string>
+  /**
+   * Stop accepting, let in-flight requests finish for up to `closeTimeoutMs`,
+   * then abort what is left and close every connection. Safe to call twice.
+   */
+  close (): Promise<void>
+}
+
+/** Whether an API host is reachable only from this machine. */
+export function isLoopbackHost (host: string): boolean {
+  if (host === 'localhost') return true
+  if (isIP(host) === 4) return host.startsWith('127.')
+  return host === '::1' || host === '0:0:0:0:0:0:0:1'
+}
+
+/**
+ * The keydir HTTP API over a KeyDirectory:
+ *
+ * - `GET /v1/keys/{peerId}` (`?refresh=true`; `Accept: application/vnd.keydir.key-record` for the signed record)
+ * - `GET /v1/peers` (`?trust=`, `?verified=`)
+ * - `GET /v1/status`, `GET /metrics`, `GET /healthz`
+ * - `POST /v1/publish`, `POST /v1/rotate` (bearer token)
+ *
+ * Errors are `{ "error": { "code", "message" } }`; no stack ever reaches a client.
+ */
+export function createApiServer (init: ApiServerInit): ApiServer {
+  const logger = init.logger ?? silentLogger
+  const closeTimeoutMs = init.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS
+  const shutdown = new AbortController()
+  let closing = false
+  let closed: Promise<void> | undefined
+
+  const app = fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT,
+    routerOptions: { maxParamLength: MAX_PEER_ID_LENGTH },
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    frameworkErrors: (err, request, reply) => {
+      const url = request.raw.url ?? ''
+      const apiError = url.startsWith('/v1/keys/')
+        ? new ApiError(400, 'ERR_BAD_PEER_ID', 'the path must end in a PeerId, such as /v1/keys/12D3KooW…')
+        : new ApiError(400, 'ERR_BAD_REQUEST', err.message)
+      sendError(reply, apiError)
+    },
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket: Socket) => {
+      if (err.code === 'ECONNRESET' || socket.destroyed) return
+      const [status, code, message] = err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'ERR_HEADERS_TOO_LARGE', 'the request line and headers are too large']
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'ERR_REQUEST_TIMEOUT', 'the request took too long to arrive']
+          : [400, 'ERR_BAD_REQUEST', 'malformed HTTP request']
+      const body = JSON.stringify(errorBody(code, message))
+      if (socket.writable) {
+        socket.write(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\n` +
+          `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+      }
+      socket.destroy()
+    }
+  })
+
+  const ctx: RouteContext = {
+    node: init.node,
+    logger,
+    token: init.token,
+    shutdownSignal: shutdown.signal,
+    closing: () => closing
+  }
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('cache-control', 'no-store')
+    reply.header('x-content-type-options', 'nosniff')
+    const url = request.raw.url ?? ''
+    const q = url.indexOf('?')
+    if (q >= 0 && url.length - q - 1 > MAX_QUERY_LENGTH) {
+      throw new ApiError(400, 'ERR_QUERY_TOO_LONG', `the query string is longer than ${MAX_QUERY_LENGTH} characters`)
+    }
+  })
+
+  app.addHook('onResponse', async (request, reply) => {
+    logger.debug({ method: request.method, url: request.url.slice(0, 200), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'api request')
+  })
+
+  app.setNotFoundHandler((request, reply) => {
+    if (request.url.startsWith('/v1/keys/')) {
+      sendError(reply, new ApiError(400, 'ERR_BAD_PEER_ID', 'the path must end in a PeerId, such as /v1/keys/12D3KooW…'))
+      return
+    }
+    sendError(reply, new ApiError(404, 'ERR_NO_ROUTE', `no endpoint ${request.method} ${request.url.split('?')[0]?.slice(0, 100) ?? ''}: see GET /v1/keys/{peerId}, /v1/peers, /v1/status, /metrics, /healthz`))
+  })
+
+  app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
+    let apiError: ApiError
+    if (err instanceof ApiError) {
+      apiError = err
+    } else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+      apiError = fromFastifyError(err)
+    } else {
+      apiError = toApiError(err, closing)
+    }
+    if (apiError.statusCode >= 500 && apiError.code !== 'ERR_SHUTTING_DOWN') {
+      logger.error({ err, method: request.method, url: request.url.slice(0, 200) }, 'api request failed')
+    }
+    sendError(reply, apiError)
+  })
+
+  registerKeysRoute(app, ctx)
+  registerPeersRoute(app, ctx)
+  registerStatusRoute(app, ctx)
+  registerMetricsRoute(app, ctx)
+  registerHealthRoute(app, ctx)
+  registerAdminRoutes(app, ctx)
+
+  return {
+    app,
+    async listen ({ host, port }) {
+      await app.listen({ host, port })
+      const address = app.server.address()
+      if (address === null || typeof address === 'string') throw new Error('the API server has no TCP address')
+      // Clients cannot connect to the unspecified address; give them loopback.
+      const shown = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address
+      return `http://${shown.includes(':') ? `[${shown}]` : shown}:${address.port}`
+    },
+    async close () {
+      if (closed !== undefined) return closed
+      closing = true
+      const timer = setTimeout(() => {
+        shutdown.abort(new DOMException('the API server is shutting down', 'AbortError'))
+        // Give aborted handlers a moment to answer 503, then cut what is left.
+        setTimeout(() => { app.server.closeAllConnections?.() }, 250).unref()
+      }, closeTimeoutMs)
+      timer.unref()
+      closed = app.close().finally(() => { clearTimeout(timer) })
+      return closed
+    }
+  }
+}
+
+function sendError (reply: FastifyReply, err: ApiError): void {
+  void reply.status(err.statusCode).type('application/json; charset=utf-8').send(errorBody(err.code, err.message))
+}
+
+const FASTIFY_CODES: Record<string, [number, string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'ERR_BODY_TOO_LARGE'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'ERR_UNSUPPORTED_MEDIA_TYPE'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'ERR_BAD_REQUEST'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'ERR_BAD_REQUEST']
+}
+
+function fromFastifyError (err: FastifyError): ApiError {
+  const known = FASTIFY_CODES[err.code]
+  if (known !== undefined) return new ApiError(known[0], known[1], err.message)
+  return new ApiError(err.statusCode ?? 400, 'ERR_BAD_REQUEST', err.message)
+}

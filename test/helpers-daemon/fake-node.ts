@@ -1,0 +1,141 @@
+import { randomBytes } from 'node:crypto'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import { selectPqCrypto } from '../../src/crypto/index.js'
+import { ResolveError } from '../../src/errors.js'
+import { createKeydirMetrics, type KeydirMetrics } from '../../src/metrics/index.js'
+import { createKeyRecord, type KeyRecord } from '../../src/record/index.js'
+import type { AnchorEntry, KeyDirectory, NodeStatus, ResolvedKeys, ResolveOptions } from '../../src/node/types.js'
+import type { ListPeersFilter, PeerKeyRegistry, RegistryEntry, TrustLevel } from '../../src/registry/index.js'
+import type { AbortOptions, Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
+
+const crypto = selectPqCrypto()
+
+export interface FakePeer {
+  privateKey: PrivateKey
+  peerId: PeerId
+  record: KeyRecord
+}
+
+/** A peer with a real, validly signed key record. */
+export async function makeFakePeer (seq = 1): Promise<FakePeer> {
+  const privateKey = await generateKeyPair('Ed25519')
+  const mlDsaSigner = crypto.mlDsa65.createSigner(new Uint8Array(randomBytes(32)))
+  const mlKem = crypto.mlKem768.createDecapsulator(new Uint8Array(randomBytes(64)))
+  const record = await createKeyRecord({ privateKey, mlDsaSigner, mlKemPublicKey: mlKem.publicKey, seq })
+  return { privateKey, peerId: peerIdFromPrivateKey(privateKey), record }
+}
+
+function keysOf (record: KeyRecord, trust: TrustLevel, source: ResolvedKeys['source']): ResolvedKeys {
+  return {
+    peerId: record.peerId,
+    mlDsaPublicKey: record.mlDsaPublicKey,
+    mlKemPublicKey: record.mlKemPublicKey,
+    seq: record.seq,
+    issuedAt: record.issuedAt,
+    expiresAt: record.expiresAt,
+    trust,
+    source,
+    record
+  }
+}
+
+/**
+ * A KeyDirectory without a network, for testing the API and CLI: it answers
+ * `resolve` from a map of known peers, records every call, and can be told to
+ * fail or hang for a peer.
+ */
+export class FakeKeyDirectory implements KeyDirectory {
+  readonly peerId: PeerId
+  readonly metrics: KeydirMetrics
+  readonly libp2p = {} as unknown as Libp2p
+  readonly registry: PeerKeyRegistry
+  readonly self: FakePeer
+  readonly entries = new Map<string, RegistryEntry>()
+  readonly resolveCalls: Array<{ peerId: string, options: ResolveOptions | undefined }> = []
+  /** Peers whose resolve throws this error. */
+  readonly failures = new Map<string, Error>()
+  /** Peers whose resolve waits until aborted. */
+  readonly hanging = new Set<string>()
+  /** Peers whose resolve waits for this promise first. */
+  readonly gates = new Map<string, Promise<void>>()
+  publishCount = 0
+  rotateCount = 0
+  started = false
+  stopped = false
+
+  constructor (self: FakePeer) {
+    this.self = self
+    this.peerId = self.peerId
+    this.metrics = createKeydirMetrics()
+    const listPeers = async (filter: ListPeersFilter = {}): Promise<RegistryEntry[]> =>
+      [...this.entries.values()].filter(e => (filter.trust === undefined || e.trust === filter.trust) && (filter.verified === undefined || e.verified === filter.verified))
+    this.registry = { listPeers } as unknown as PeerKeyRegistry
+  }
+
+  /** Make a peer known, as a resolve through `trust` would. */
+  addPeer (peer: FakePeer, trust: TrustLevel = 'dht', verified = trust !== 'dht'): void {
+    this.entries.set(peer.peerId.toString(), { record: peer.record, trust, verified, storedAt: Date.now() })
+  }
+
+  async start (): Promise<void> { this.started = true }
+  async stop (): Promise<void> { this.stopped = true }
+
+  getMultiaddrs (): Multiaddr[] {
+    return [multiaddr(`/ip4/127.0.0.1/tcp/4001/p2p/${this.peerId.toString()}`)]
+  }
+
+  async publish (options?: AbortOptions): Promise<KeyRecord> {
+    options?.signal?.throwIfAborted()
+    this.publishCount++
+    return this.self.record
+  }
+
+  async rotate (options?: AbortOptions): Promise<KeyRecord> {
+    options?.signal?.throwIfAborted()
+    this.rotateCount++
+    return this.self.record
+  }
+
+  async resolve (peerId: PeerId | string, options?: ResolveOptions): Promise<ResolvedKeys> {
+    const id = typeof peerId === 'string' ? peerIdFromString(peerId).toString() : peerId.toString()
+    this.resolveCalls.push({ peerId: id, options })
+    const failure = this.failures.get(id)
+    if (failure !== undefined) throw failure
+    await this.gates.get(id)
+    if (this.hanging.has(id)) {
+      await new Promise((resolve, reject) => {
+        const signal = options?.signal
+        if (signal === undefined) return
+        if (signal.aborted) { reject(signal.reason); return }
+        signal.addEventListener('abort', () => { reject(signal.reason) }, { once: true })
+      })
+    }
+    if (id === this.peerId.toString()) return keysOf(this.self.record, 'self', 'self')
+    const entry = this.entries.get(id)
+    if (entry === undefined) throw new ResolveError('ERR_NOT_FOUND', `no key record found for ${id}`)
+    return keysOf(entry.record, entry.trust, options?.refresh === true ? 'dht' : 'registry')
+  }
+
+  async status (): Promise<NodeStatus> {
+    const entries = [...this.entries.values()]
+    return {
+      peerId: this.peerId.toString(),
+      multiaddrs: this.getMultiaddrs().map(ma => ma.toString()),
+      dhtSize: 3,
+      connections: 2,
+      registry: { peers: entries.length, verified: entries.filter(e => e.verified).length },
+      record: { seq: this.self.record.seq, issuedAt: this.self.record.issuedAt, expiresAt: this.self.record.expiresAt },
+      crypto: crypto.name
+    }
+  }
+
+  anchorEntry (): AnchorEntry {
+    return { multiaddr: this.getMultiaddrs()[0]?.toString() ?? '', peerId: this.peerId.toString(), mlDsaPublicKey: this.self.record.mlDsaPublicKey }
+  }
+}
+
+export async function createFakeNode (): Promise<FakeKeyDirectory> {
+  return new FakeKeyDirectory(await makeFakePeer())
+}
