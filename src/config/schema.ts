@@ -1,0 +1,159 @@
+import {
+  apiAddressValue,
+  booleanValue,
+  bootstrapList,
+  enumValue,
+  integerValue,
+  multiaddrList,
+  protocolValue,
+  type ApiAddress,
+  type ValueParser
+} from './values.js'
+import type { PqCryptoChoice } from '../crypto/index.js'
+import type { AnchorEntry } from '../node/types.js'
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
+export type LogLevel = typeof LOG_LEVELS[number]
+export const LOG_FORMATS = ['pretty', 'json'] as const
+export type LogFormat = typeof LOG_FORMATS[number]
+export const CRYPTO_CHOICES: readonly PqCryptoChoice[] = ['auto', 'native', 'noble']
+
+/** The daemon's default API address. */
+export const DEFAULT_API = '127.0.0.1:7357'
+/** The daemon's default libp2p listen address: loopback with a fixed port, so the anchor entry stays valid across restarts. */
+export const DEFAULT_LISTEN = '/ip4/127.0.0.1/tcp/7358'
+
+const second = 1000
+const day = 24 * 60 * 60 * second
+
+/**
+ * Every setting of the daemon. Keys without a default here take the node's
+ * own default (see KeyDirectoryOptions).
+ */
+export interface DaemonSettings {
+  listen: string[]
+  bootstrap: Array<string | AnchorEntry>
+  dhtProtocol?: string
+  exchangeProtocol?: string
+  recordLifetimeMs?: number
+  localNetwork?: boolean
+  crypto?: PqCryptoChoice
+  resolveTimeoutMs?: number
+  discoverOnConnect?: boolean
+  removeKeysOnDisconnect?: boolean
+  api: ApiAddress
+  logLevel: LogLevel
+  logFormat: LogFormat
+}
+
+export type ConfigKey = keyof DaemonSettings
+
+export interface ConfigKeyDefinition<T> {
+  /** `KEYDIR_…` */
+  env: string
+  /** The flag of `keydir start` that sets it, if there is one. */
+  flag?: string
+  parse: ValueParser<T>
+  /** The default as a config file would write it; undefined: the node's default. */
+  default?: unknown
+  /** What the default is when the node decides, for the docs. */
+  nodeDefault?: string
+  description: string
+}
+
+type Schema = { [K in ConfigKey]-?: ConfigKeyDefinition<NonNullable<DaemonSettings[K]>> }
+
+/** The one config schema: JSON file keys, their environment variables and flags. */
+export const CONFIG_SCHEMA: Schema = {
+  listen: {
+    env: 'KEYDIR_LISTEN',
+    flag: '--listen',
+    parse: multiaddrList(),
+    default: [DEFAULT_LISTEN],
+    description: 'libp2p listen multiaddrs'
+  },
+  bootstrap: {
+    env: 'KEYDIR_BOOTSTRAP',
+    flag: '--bootstrap',
+    parse: bootstrapList(),
+    default: [],
+    description: 'bootstrap peers: multiaddrs ending in /p2p/<PeerId>, or anchor entries { multiaddr, peerId, mlDsaPublicKey | mlDsaFingerprint } trusted at once'
+  },
+  dhtProtocol: {
+    env: 'KEYDIR_DHT_PROTOCOL',
+    flag: '--dht-protocol',
+    parse: protocolValue(),
+    nodeDefault: '/numi/kad/1.0.0',
+    description: 'Kademlia protocol id; every node of one network must use the same'
+  },
+  exchangeProtocol: {
+    env: 'KEYDIR_EXCHANGE_PROTOCOL',
+    parse: protocolValue(),
+    nodeDefault: '/numi/keyx/1.0.0',
+    description: 'direct key exchange protocol id'
+  },
+  recordLifetimeMs: {
+    env: 'KEYDIR_RECORD_LIFETIME_MS',
+    parse: integerValue(60 * second, 365 * day, 'milliseconds'),
+    nodeDefault: '86400000 (24 hours)',
+    description: 'lifetime of the records this node publishes'
+  },
+  localNetwork: {
+    env: 'KEYDIR_LOCAL_NETWORK',
+    parse: booleanValue(),
+    nodeDefault: 'true when every listen address is loopback or private',
+    description: 'keep loopback and private addresses in the DHT and allow many connections from one host'
+  },
+  crypto: {
+    env: 'KEYDIR_CRYPTO',
+    flag: '--crypto',
+    parse: enumValue(CRYPTO_CHOICES),
+    nodeDefault: 'auto',
+    description: 'post-quantum implementation: native (node:crypto), noble (@noble/post-quantum) or auto'
+  },
+  resolveTimeoutMs: {
+    env: 'KEYDIR_RESOLVE_TIMEOUT_MS',
+    parse: integerValue(1, 10 * 60 * second, 'milliseconds'),
+    nodeDefault: '10000',
+    description: 'how long a resolve may take before it fails with ERR_RESOLVE_TIMEOUT (HTTP 504)'
+  },
+  discoverOnConnect: {
+    env: 'KEYDIR_DISCOVER_ON_CONNECT',
+    parse: booleanValue(),
+    nodeDefault: 'true',
+    description: 'request the keys of every newly connected unknown peer'
+  },
+  removeKeysOnDisconnect: {
+    env: 'KEYDIR_REMOVE_KEYS_ON_DISCONNECT',
+    parse: booleanValue(),
+    nodeDefault: 'false',
+    description: 'forget a peer\'s keys when it disconnects'
+  },
+  api: {
+    env: 'KEYDIR_API',
+    flag: '--api',
+    parse: apiAddressValue(),
+    default: DEFAULT_API,
+    description: 'HTTP API address HOST:PORT; port 0 picks a free port'
+  },
+  logLevel: {
+    env: 'KEYDIR_LOG_LEVEL',
+    flag: '--log-level',
+    parse: enumValue(LOG_LEVELS),
+    default: 'info',
+    description: `log level: ${LOG_LEVELS.join(', ')}`
+  },
+  logFormat: {
+    env: 'KEYDIR_LOG_FORMAT',
+    flag: '--log-format',
+    parse: enumValue(LOG_FORMATS),
+    default: 'pretty',
+    description: 'log format: pretty (readable lines) or json (one JSON object a line)'
+  }
+}
+
+export const CONFIG_KEYS = Object.keys(CONFIG_SCHEMA) as ConfigKey[]
+
+/** Environment variables that are not config keys but that keydir reads. */
+export const DIR_ENV = 'KEYDIR_DIR'
+export const CONFIG_ENV = 'KEYDIR_CONFIG'
