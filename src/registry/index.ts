@@ -1,0 +1,27 @@
+/**
+ * The local registry of peers' post-quantum keys: key records, their trust,
+ * pinned ML-DSA-65 keys and exchange nonces, in LevelDB with a hot
+ * in-memory layer. It knows nothing of libp2p networking.
+ *
+ * @example
+ * ```ts
+ * import { selectPqCrypto } from '../crypto/index.js'
+ * import { KeyRecordValidator } from '../record/index.js'
+ * import { PeerKeyRegistry } from './index.js'
+ *
+ * const crypto = selectPqCrypto()
+ * const registry = new PeerKeyRegistry({ path: 'data/registry', crypto, validator: new KeyRecordValidator({ crypto }) })
+ * await registry.open()
+ * await registry.storePeerKeys(recordBytes, 'dht')   // validated, pinned, stored
+ * registry.getCached(peerId)?.record.mlKemPublicKey  // from memory, no disk read
+ * await registry.close()
+ * ```
+ */
+export { PeerKeyRegistry } from './registry.js'
+export { TRUST_LEVELS, isTrustLevel, strongerTrust } from './trust.js'
+export {
+  DEFAULT_CACHE_SIZE, DEFAULT_MAX_PENDING_REQUESTS, DEFAULT_PENDING_REQUEST_TIMEOUT_MS
+} from './constants.js'
+export type {
+  AnchorKey, ListPeersFilter, PeerKeyRegistryInit, Pin, PinSource, RegistryEntry, StoreOptions, TrustLevel
+} from './types.js'

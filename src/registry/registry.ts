@@ -1,0 +1,300 @@
+import { RegistryError } from '../errors.js'
+import { admitAnchor, admitRecord } from './admission.js'
+import { DEFAULT_CACHE_SIZE, DEFAULT_MAX_PENDING_REQUESTS, DEFAULT_PENDING_REQUEST_TIMEOUT_MS, OUTBOUND_LOCK, RECORDS } from './constants.js'
+import { CORRUPT, RegistryStore, type WriteOps } from './database.js'
+import { recordToStore } from './intake.js'
+import { HotLayer } from './hot-layer.js'
+import { KeyedLock } from './keyed-lock.js'
+import { NonceBook } from './nonces.js'
+import { parsePeer, tryParsePeer, type PeerKey } from './peer-key.js'
+import { PendingRequests } from './pending-requests.js'
+import { parseAnchorKey } from './pins.js'
+import { matchesFilter } from './trust.js'
+import type { AnchorKey, ListPeersFilter, PeerKeyRegistryInit, Pin, RegistryEntry, StoreOptions, TrustLevel } from './types.js'
+import type { KeyRecord, KeyRecordValidator } from '../record/index.js'
+import type { PqCrypto } from '../crypto/types.js'
+import type { PeerId } from '@libp2p/interface'
+
+/**
+ * The local registry of peers' post-quantum keys (the seed's
+ * PeerKeyRegistry) in LevelDB with a hot in-memory layer. Only validated
+ * records enter, through the pin and rollback rules (admission.ts, pins.ts).
+ * Writes for one peer are serialized, so concurrent stores end with the best
+ * record and the pin's high-water mark never goes back. Values read from disk
+ * are decoded and re-validated once, then served from memory; one that fails
+ * is reported through `onCorruptValue` and treated as absent.
+ */
+export class PeerKeyRegistry {
+  private readonly store: RegistryStore
+  private readonly crypto: PqCrypto
+  private readonly validator: KeyRecordValidator
+  private readonly now: () => number
+  private readonly hot: HotLayer
+  private readonly locks = new KeyedLock()
+  private readonly pending: PendingRequests
+  private readonly nonces: NonceBook
+  private opened = false
+
+  constructor (init: PeerKeyRegistryInit) {
+    this.crypto = init.crypto
+    this.validator = init.validator
+    this.now = init.now ?? Date.now
+    const report = init.onCorruptValue ?? (() => {})
+    this.store = new RegistryStore(init.path, this.validator, this.now, report)
+    this.hot = new HotLayer(init.cacheSize ?? DEFAULT_CACHE_SIZE, this.now)
+    this.pending = new PendingRequests(init.pendingRequestTimeoutMs ?? DEFAULT_PENDING_REQUEST_TIMEOUT_MS,
+      init.maxPendingRequests ?? DEFAULT_MAX_PENDING_REQUESTS, this.now)
+    this.nonces = new NonceBook(this.store.nonces, this.store.meta, report)
+  }
+
+  async open (): Promise<void> {
+    if (this.opened) {
+      return
+    }
+    await this.store.open()
+    this.hot.reset(await this.store.recordKeys())
+    this.opened = true
+  }
+
+  /** Waits for writes in progress, then closes the database. */
+  async close (): Promise<void> {
+    this.opened = false
+    await this.locks.idle()
+    await this.store.close()
+    this.hot.reset([])
+    this.pending.clear()
+  }
+
+  /**
+   * Store a peer's record. Bytes are validated (for `options.peerId` if
+   * given); a KeyRecord object is taken as validated by the caller. Throws
+   * InvalidRecordError for bad bytes, RegistryError for a refusal
+   * (ERR_ROLLBACK, ERR_KEY_CHANGED, ERR_ANCHOR_CONFLICT, ERR_NOT_ANCHORED,
+   * ERR_RECORD_EXPIRED, ERR_CORRUPT_PIN, ...). 'unchanged' when the stored
+   * record stays (the same bytes, or a same-seq record the selector ranks lower).
+   */
+  async storePeerKeys (input: KeyRecord | Uint8Array, trust: TrustLevel, options: StoreOptions = {}): Promise<'stored' | 'unchanged'> {
+    this.assertOpen()
+    options.signal?.throwIfAborted()
+    const record = recordToStore(this.validator, this.now(), input, trust, options.peerId)
+    const key = record.peerId.toString()
+    return this.locks.run(key, async () => {
+      const pin = await this.store.readPin(key)
+      if (pin === CORRUPT) {
+        // Fail closed: without the pin there is no key-change or rollback check.
+        throw new RegistryError('ERR_CORRUPT_PIN', `the stored pin of ${key} is corrupt; configure it as an anchor to reset it`)
+      }
+      const current = await this.entryLocked(key, record.peerId)
+      const result = admitRecord({
+        crypto: this.crypto, record, trust, verified: options.verified === true, pin, current, now: this.now()
+      })
+      if (result.entry === undefined) {
+        return result.outcome
+      }
+      options.signal?.throwIfAborted()
+      await this.commit(key, { entry: Object.freeze(result.entry), pin: result.outcome === 'stored' ? result.pin : undefined })
+      return result.outcome
+    })
+  }
+
+  /** The stored, valid, unexpired entry of a peer. */
+  async get (peerId: PeerId | string): Promise<RegistryEntry | undefined> {
+    const hit = this.getCached(peerId)
+    if (hit !== undefined) {
+      return hit
+    }
+    const { key, peerId: id } = this.openPeer(peerId)
+    return this.locks.run(key, async () => this.entryLocked(key, id))
+  }
+
+  /**
+   * The entry from the in-memory layer only, without touching LevelDB: the
+   * cached-resolve path. A string must be the PeerId's canonical (base58btc)
+   * form to hit.
+   */
+  getCached (peerId: PeerId | string): RegistryEntry | undefined {
+    return this.hot.get(typeof peerId === 'string' ? peerId : peerId.toString())
+  }
+
+  async getMlDsaKey (peerId: PeerId | string): Promise<Uint8Array | undefined> {
+    return (await this.get(peerId))?.record.mlDsaPublicKey
+  }
+
+  async getMlKemKey (peerId: PeerId | string): Promise<Uint8Array | undefined> {
+    return (await this.get(peerId))?.record.mlKemPublicKey
+  }
+
+  /** A valid record always carries both keys, so this is "has an unexpired record". */
+  async hasCompleteKeys (peerId: PeerId | string): Promise<boolean> {
+    return (await this.get(peerId)) !== undefined
+  }
+
+  async isVerified (peerId: PeerId | string): Promise<boolean> {
+    return (await this.get(peerId))?.verified === true
+  }
+
+  /** The peer itself or an anchor confirmed the stored record. ERR_NO_RECORD when none is stored. */
+  async markVerified (peerId: PeerId | string): Promise<void> {
+    const { key, peerId: id } = this.openPeer(peerId)
+    await this.locks.run(key, async () => {
+      const current = await this.entryLocked(key, id)
+      if (current === undefined) {
+        throw new RegistryError('ERR_NO_RECORD', `no unexpired record of ${key} to mark verified`)
+      }
+      if (current.verified) {
+        return
+      }
+      await this.commit(key, { entry: Object.freeze({ ...current, verified: true }) })
+    })
+  }
+
+  /**
+   * True when the caller should send a KeyRequest now: no unexpired record
+   * and no unexpired pending request. Records the request; false when the
+   * pending table is full.
+   */
+  async requestKeysIfNeeded (peerId: PeerId | string): Promise<boolean> {
+    const { key } = parsePeer(peerId)
+    if (await this.hasCompleteKeys(peerId)) {
+      return false
+    }
+    return this.pending.tryAdd(key)
+  }
+
+  /** Clear a pending request (answered or failed). */
+  completeRequest (peerId: PeerId | string): void {
+    this.pending.complete(parsePeer(peerId).key)
+  }
+
+  /** Drop expired pending requests; returns how many. */
+  cleanupExpiredRequests (): number {
+    return this.pending.removeExpired()
+  }
+
+  async getVerifiedPeers (): Promise<PeerId[]> {
+    return (await this.listPeers({ verified: true })).map(entry => entry.record.peerId)
+  }
+
+  /** Valid, unexpired entries, optionally filtered. Loads (and caches) every stored record. */
+  async listPeers (filter: ListPeersFilter = {}): Promise<RegistryEntry[]> {
+    this.assertOpen()
+    const entries: RegistryEntry[] = []
+    for (const key of await this.store.recordKeys()) {
+      const entry = this.getCached(key) ?? await this.loadByKey(key)
+      if (entry !== undefined && matchesFilter(entry, filter)) {
+        entries.push(entry)
+      }
+    }
+    return entries
+  }
+
+  /**
+   * Remove a peer's record. Its pin and last nonce stay on purpose: the pin
+   * (key and seq high-water mark) is what refuses a replayed older record or
+   * a swapped key after the record is gone, and the nonce is what refuses a
+   * replayed KeyRequest. Dropping them would let anyone who gets a record
+   * removed reset the peer's protection.
+   */
+  async removePeerKeys (peerId: PeerId | string): Promise<void> {
+    const { key } = this.openPeer(peerId)
+    await this.locks.run(key, async () => this.commit(key, { deleteEntry: true }))
+  }
+
+  /** Delete stored records that have expired (pins stay); returns how many. */
+  async removeExpiredRecords (): Promise<number> {
+    this.assertOpen()
+    let removed = 0
+    for (const key of await this.store.recordKeys()) {
+      removed += await this.locks.run(key, async () => {
+        if (!await this.store.hasExpiredRecord(key, this.now())) {
+          return 0
+        }
+        await this.commit(key, { deleteEntry: true })
+        return 1
+      })
+    }
+    return removed
+  }
+
+  /**
+   * Pin a configured bootstrap anchor's ML-DSA-65 key (see anchorPin for
+   * what happens to an existing pin). A stored record with the anchor's key
+   * becomes trust 'anchor' and verified; one with another key is deleted.
+   */
+  async setAnchor (peerId: PeerId | string, anchorKey: AnchorKey): Promise<void> {
+    const { key, peerId: id } = this.openPeer(peerId)
+    const anchor = parseAnchorKey(anchorKey)
+    await this.locks.run(key, async () => {
+      const existing = await this.store.readPin(key)
+      // The operator's configuration replaces a corrupt pin.
+      await this.commit(key, admitAnchor(existing === CORRUPT ? undefined : existing, anchor, await this.entryLocked(key, id)))
+    })
+  }
+
+  /** The peer's pin; undefined when none (or when it is corrupt, which is reported). */
+  async getPin (peerId: PeerId | string): Promise<Pin | undefined> {
+    const pin = await this.store.readPin(this.openPeer(peerId).key)
+    return pin === CORRUPT ? undefined : pin
+  }
+
+  /** Replay protection: true (and persisted) only for a nonce above the peer's last accepted one. */
+  async acceptInboundNonce (peerId: PeerId | string, nonce: bigint): Promise<boolean> {
+    const { key } = this.openPeer(peerId)
+    return this.locks.run(key, async () => this.nonces.acceptInbound(key, nonce))
+  }
+
+  /** A nonce for our own KeyRequest, strictly increasing across restarts. */
+  async nextOutboundNonce (): Promise<bigint> {
+    this.assertOpen()
+    return this.locks.run(OUTBOUND_LOCK, async () => this.nonces.nextOutbound(this.now()))
+  }
+
+  /** Stored records, including expired ones not yet removed. */
+  size (): number {
+    return this.hot.storedCount
+  }
+
+  /** Pending key requests, expired ones included until cleaned up. */
+  pendingRequestCount (): number {
+    return this.pending.size
+  }
+
+  /** Cache, else disk; call with the peer's lock held so a load never overwrites a newer write. */
+  private async entryLocked (key: string, peerId: PeerId): Promise<RegistryEntry | undefined> {
+    const hit = this.hot.get(key)
+    if (hit !== undefined) {
+      return hit
+    }
+    const entry = await this.store.loadEntry(key, peerId)
+    if (entry !== undefined) {
+      this.hot.put(key, entry)
+    }
+    return entry
+  }
+
+  /** Write to disk, then to the hot layer; call with the peer's lock held. */
+  private async commit (key: string, ops: WriteOps): Promise<void> {
+    await this.store.write(key, ops)
+    if (ops.entry !== undefined) {
+      this.hot.put(key, ops.entry)
+    } else if (ops.deleteEntry === true) {
+      this.hot.forget(key)
+    }
+  }
+
+  private async loadByKey (key: string): Promise<RegistryEntry | undefined> {
+    const peerKey = tryParsePeer(key, err => { this.store.report(`${RECORDS}/${key}`, err) })
+    return peerKey === undefined ? undefined : this.locks.run(peerKey.key, async () => this.entryLocked(peerKey.key, peerKey.peerId))
+  }
+
+  private openPeer (peerId: PeerId | string): PeerKey {
+    this.assertOpen()
+    return parsePeer(peerId)
+  }
+
+  private assertOpen (): void {
+    if (!this.opened) {
+      throw new RegistryError('ERR_NOT_OPEN', 'the registry is not open: call open() first')
+    }
+  }
+}
