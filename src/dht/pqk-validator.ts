@@ -1,0 +1,72 @@
+import { Libp2pRecord } from '@libp2p/record'
+import { Key } from 'interface-datastore'
+import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
+import { errorCode, InvalidRecordError } from '../errors.js'
+import { compareKeyRecords, unmarshalKeyRecord } from '../record/index.js'
+import { DHT_DATASTORE_PREFIX } from './constants.js'
+import type { KeydirMetrics } from '../metrics/index.js'
+import type { KeyRecord, KeyRecordValidator } from '../record/index.js'
+import type { ValidateFn, SelectFn } from '@libp2p/kad-dht'
+import type { Datastore } from 'interface-datastore'
+
+export interface PqkValidatorComponents {
+  validator: KeyRecordValidator
+  /** The libp2p datastore kad-dht stores records in. */
+  datastore: Datastore
+  metrics: KeydirMetrics
+}
+
+/**
+ * The kad-dht validator for `/pqk/`. Besides validating the record, it
+ * refuses anything worse than the record this node already stores under
+ * that key: kad-dht's PUT handler replaces what it holds with whatever
+ * validates, without asking the selector, so without this check a
+ * rolled-back record would overwrite a newer one.
+ */
+export function createPqkValidator (components: PqkValidatorComponents): ValidateFn {
+  return async (key, value) => {
+    try {
+      const record = components.validator.validateForRoutingKey(key, value)
+      const held = await storedRecord(components.datastore, key)
+      if (held != null && compareKeyRecords(held, record) < 0) {
+        throw new InvalidRecordError('ERR_ROLLBACK', `record seq ${record.seq} is older than the stored seq ${held.seq}`)
+      }
+    } catch (err) {
+      components.metrics.verificationFailures.inc({ source: 'dht', reason: errorCode(err) })
+      throw err
+    }
+  }
+}
+
+/** The kad-dht selector for `/pqk/`: records that do not decode lose. */
+export const pqkSelector: SelectFn = (_key, values) => {
+  let best = -1
+  let bestRecord: KeyRecord | undefined
+  values.forEach((value, i) => {
+    const record = tryUnmarshal(value)
+    if (record != null && (bestRecord == null || compareKeyRecords(record, bestRecord) < 0)) {
+      best = i
+      bestRecord = record
+    }
+  })
+  return Math.max(best, 0)
+}
+
+async function storedRecord (datastore: Datastore, key: Uint8Array): Promise<KeyRecord | undefined> {
+  const dsKey = new Key(`${DHT_DATASTORE_PREFIX}/record/${uint8ArrayToString(key, 'base32')}`, false)
+  try {
+    const stored = Libp2pRecord.deserialize(await datastore.get(dsKey))
+    return unmarshalKeyRecord(stored.value)
+  } catch {
+    // nothing stored, or something we would not trust anyway
+    return undefined
+  }
+}
+
+function tryUnmarshal (value: Uint8Array): KeyRecord | undefined {
+  try {
+    return unmarshalKeyRecord(value)
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,25 @@
+const second = 1000
+const minute = 60 * second
+
+export const EXCHANGE_PROTOCOL = '/numi/keyx/1.0.0'
+export const REQUEST_DOMAIN = 'keydir/key-request/v1'
+export const RESPONSE_DOMAIN = 'keydir/key-response/v1'
+
+/** A request carries one record plus a signature; anything larger is hostile. */
+export const MAX_MESSAGE_BYTES = 16 * 1024
+/** Timestamps must be within this of the receiver's clock (the seed's replay window). */
+export const MAX_CLOCK_SKEW_MS = 5 * minute
+/** How long one exchange may take on the wire before it is abandoned. */
+export const EXCHANGE_TIMEOUT_MS = 10 * second
+/** A pending request expires after this (the seed's 30 s). */
+export const PENDING_REQUEST_TIMEOUT_MS = 30 * second
+/** Attempts of one exchange, with doubling backoff starting at RETRY_BASE_MS. */
+export const MAX_ATTEMPTS = 3
+export const RETRY_BASE_MS = 250
+/** Outbound requests in flight to one peer at once. */
+export const MAX_PENDING_PER_PEER = 2
+/** Inbound requests accepted per peer per RATE_LIMIT_WINDOW_S seconds. */
+export const RATE_LIMIT_REQUESTS = 10
+export const RATE_LIMIT_WINDOW_S = 10
+/** Inbound exchange streams open at once per connection. */
+export const MAX_INBOUND_STREAMS = 4

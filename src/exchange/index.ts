@@ -1,0 +1,4 @@
+/** The direct KeyRequest / KeyResponse exchange over libp2p. */
+export * from './constants.js'
+export { KeyExchange, type KeyExchangeComponents, type KeyExchangeInit } from './key-exchange.js'
+export { checkKeyRequest, checkKeyResponse, createKeyRequest, createKeyResponse, type ExchangeSigner, type CheckContext } from './messages.js'

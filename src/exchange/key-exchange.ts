@@ -1,0 +1,190 @@
+import { setTimeout as delay } from 'node:timers/promises'
+import { pbStream, RateLimiter } from '@libp2p/utils'
+import { KeyRequest, KeyResponse } from '../../protobuf/key-exchange.js'
+import { errorCode, ExchangeError, KeydirError, RegistryError } from '../errors.js'
+import { silentLogger } from '../util/log.js'
+import {
+  EXCHANGE_PROTOCOL, EXCHANGE_TIMEOUT_MS, MAX_ATTEMPTS, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_PENDING_PER_PEER,
+  PENDING_REQUEST_TIMEOUT_MS, RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW_S, RETRY_BASE_MS
+} from './constants.js'
+import { checkKeyRequest, checkKeyResponse, createKeyRequest, createKeyResponse } from './messages.js'
+import type { ExchangeSigner } from './messages.js'
+import type { PqCrypto } from '../crypto/types.js'
+import type { KeydirMetrics } from '../metrics/index.js'
+import type { KeyRecord, KeyRecordValidator } from '../record/index.js'
+import type { PeerKeyRegistry } from '../registry/index.js'
+import type { KeydirLogger } from '../util/log.js'
+import type { AbortOptions, Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
+
+export interface KeyExchangeComponents {
+  libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dial'>
+  crypto: PqCrypto
+  validator: KeyRecordValidator
+  registry: PeerKeyRegistry
+  metrics: KeydirMetrics
+  logger?: KeydirLogger
+  /** This node's current record and signer; changes on republish and rotation. */
+  self: () => ExchangeSigner
+  now?: () => number
+}
+
+export interface KeyExchangeInit {
+  /** Default `/numi/keyx/1.0.0`. */
+  protocol?: string
+  /** Inbound requests allowed per peer per window. Default 10 per 10 s. */
+  rateLimitRequests?: number
+  rateLimitWindowSeconds?: number
+}
+
+/**
+ * The direct KeyRequest / KeyResponse exchange (the seed's protocol, with
+ * the binding fixed): one request and one response per stream, both signed
+ * with ML-DSA-65, over a connection whose remote PeerId Noise has
+ * authenticated. The responder also learns the requester's keys.
+ */
+export class KeyExchange {
+  private readonly components: KeyExchangeComponents
+  private readonly protocol: string
+  private readonly log: KeydirLogger
+  private readonly now: () => number
+  private readonly rateLimiter: RateLimiter
+  private readonly pendingPerPeer = new Map<string, number>()
+  private started = false
+
+  constructor (components: KeyExchangeComponents, init: KeyExchangeInit = {}) {
+    this.components = components
+    this.protocol = init.protocol ?? EXCHANGE_PROTOCOL
+    this.log = components.logger ?? silentLogger
+    this.now = components.now ?? Date.now
+    this.rateLimiter = new RateLimiter({
+      points: init.rateLimitRequests ?? RATE_LIMIT_REQUESTS,
+      duration: init.rateLimitWindowSeconds ?? RATE_LIMIT_WINDOW_S
+    })
+  }
+
+  async start (): Promise<void> {
+    if (this.started) return
+    await this.components.libp2p.handle(this.protocol, (stream, connection) => this.respond(stream, connection), {
+      maxInboundStreams: MAX_INBOUND_STREAMS
+    })
+    this.started = true
+  }
+
+  async stop (): Promise<void> {
+    if (!this.started) return
+    await this.components.libp2p.unhandle(this.protocol)
+    this.started = false
+  }
+
+  /**
+   * Ask `peerId` for its key record. Network failures are retried with
+   * doubling backoff; a protocol violation is not (the peer misbehaved).
+   * The returned record is validated and bound to the peer; storing it is
+   * the caller's choice.
+   */
+  async request (peerId: PeerId, options: AbortOptions = {}): Promise<KeyRecord> {
+    const key = peerId.toString()
+    const pending = this.pendingPerPeer.get(key) ?? 0
+    if (pending >= MAX_PENDING_PER_PEER) {
+      throw new ExchangeError('ERR_TOO_MANY_PENDING', `already ${pending} key requests pending to ${key}`)
+    }
+    this.pendingPerPeer.set(key, pending + 1)
+    const signal = AbortSignal.any([options.signal ?? new AbortController().signal, AbortSignal.timeout(PENDING_REQUEST_TIMEOUT_MS)])
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const record = await this.attempt(peerId, signal)
+          this.components.metrics.keyExchanges.inc({ result: 'success', role: 'requester' })
+          this.log.debug({ peer: key, seq: record.seq }, 'key response verified')
+          return record
+        } catch (err) {
+          const retry = !(err instanceof KeydirError) && !signal.aborted && attempt < MAX_ATTEMPTS
+          this.log.debug({ peer: key, attempt, err: (err as Error).message, retry }, 'key request failed')
+          if (!retry) {
+            this.components.metrics.keyExchanges.inc({ result: 'failure', role: 'requester' })
+            if (err instanceof ExchangeError) {
+              this.components.metrics.verificationFailures.inc({ source: 'exchange', reason: err.code })
+            }
+            throw err
+          }
+          await delay(RETRY_BASE_MS * 2 ** (attempt - 1), undefined, { signal })
+        }
+      }
+    } finally {
+      const left = (this.pendingPerPeer.get(key) ?? 1) - 1
+      if (left === 0) this.pendingPerPeer.delete(key)
+      else this.pendingPerPeer.set(key, left)
+    }
+  }
+
+  private async attempt (peerId: PeerId, outer: AbortSignal): Promise<KeyRecord> {
+    const signal = AbortSignal.any([outer, AbortSignal.timeout(EXCHANGE_TIMEOUT_MS)])
+    const connection = await this.components.libp2p.dial(peerId, { signal })
+    const stream = await connection.newStream(this.protocol, { signal })
+    try {
+      const self = this.components.self()
+      const nonce = await this.components.registry.nextOutboundNonce()
+      const pb = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
+      await pb.write(createKeyRequest(self, peerId, nonce, this.now()), KeyRequest, { signal })
+      const response = await pb.read(KeyResponse, { signal })
+      const record = checkKeyResponse(this.checkContext(), response, peerId, connection.remotePeer, self.peerId, nonce)
+      await stream.close({ signal })
+      return record
+    } catch (err) {
+      stream.abort(err as Error)
+      throw err
+    }
+  }
+
+  private async respond (stream: Stream, connection: Connection): Promise<void> {
+    const remote = connection.remotePeer
+    try {
+      try {
+        this.rateLimiter.consume(remote.toString())
+      } catch {
+        throw new ExchangeError('ERR_RATE_LIMITED', `too many key requests from ${remote.toString()}`)
+      }
+      const signal = AbortSignal.timeout(EXCHANGE_TIMEOUT_MS)
+      const pb = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
+      const request = await pb.read(KeyRequest, { signal })
+      const self = this.components.self()
+      const requesterRecord = checkKeyRequest(this.checkContext(), request, remote, self.peerId)
+      if (!await this.components.registry.acceptInboundNonce(remote, request.nonce)) {
+        throw new ExchangeError('ERR_REPLAYED_NONCE', 'request nonce is not above the last one accepted from this peer')
+      }
+      await this.learnRequester(requesterRecord)
+      await pb.write(createKeyResponse(self, remote, request.nonce, this.now()), KeyResponse, { signal })
+      await stream.close({ signal })
+      this.components.metrics.keyExchanges.inc({ result: 'success', role: 'responder' })
+      this.log.debug({ peer: remote.toString() }, 'answered key request')
+    } catch (err) {
+      this.components.metrics.keyExchanges.inc({ result: 'failure', role: 'responder' })
+      if (err instanceof KeydirError) {
+        this.components.metrics.verificationFailures.inc({ source: 'exchange', reason: err.code })
+      }
+      this.log.warn({ peer: remote.toString(), code: errorCode(err), err: (err as Error).message }, 'refused key request')
+      stream.abort(err as Error)
+    }
+  }
+
+  /**
+   * The requester proved its record over an authenticated connection, so it
+   * is stored as `direct`. A key change without proof is refused outright;
+   * an older record than ours is simply not stored.
+   */
+  private async learnRequester (record: KeyRecord): Promise<void> {
+    try {
+      await this.components.registry.storePeerKeys(record, 'direct')
+      await this.components.registry.markVerified(record.peerId)
+    } catch (err) {
+      if (err instanceof RegistryError && err.code === 'ERR_ROLLBACK') {
+        return
+      }
+      throw err
+    }
+  }
+
+  private checkContext (): { crypto: PqCrypto, validator: KeyRecordValidator, now: number } {
+    return { crypto: this.components.crypto, validator: this.components.validator, now: this.now() }
+  }
+}

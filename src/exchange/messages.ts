@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto'
+import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
+import { KeyRequest, KeyResponse } from '../../protobuf/key-exchange.js'
+import { ExchangeError, KeydirError } from '../errors.js'
+import { ByteWriter } from '../util/byte-writer.js'
+import { MAX_CLOCK_SKEW_MS, REQUEST_DOMAIN, RESPONSE_DOMAIN } from './constants.js'
+import type { PqCrypto, MlDsaSigner } from '../crypto/types.js'
+import type { KeyRecord, KeyRecordValidator } from '../record/index.js'
+import type { PeerId } from '@libp2p/interface'
+
+/**
+ * Building and checking KeyRequest / KeyResponse, with no network: the
+ * requester and responder call these, and tests call them directly to
+ * forge and replay messages.
+ *
+ * Both messages are signed with ML-DSA-65 over domain-separated bytes that
+ * name both peers, the timestamp, the nonce and the hash of the carried
+ * record, so a signature made for one exchange fits no other.
+ */
+
+const encoder = new TextEncoder()
+const REQUEST_CONTEXT = encoder.encode(REQUEST_DOMAIN)
+const RESPONSE_CONTEXT = encoder.encode(RESPONSE_DOMAIN)
+
+export interface ExchangeSigner {
+  peerId: PeerId
+  record: KeyRecord
+  mlDsaSigner: MlDsaSigner
+}
+
+function signedBytes (context: Uint8Array, from: PeerId, to: PeerId, timestamp: number, nonce: bigint, record: Uint8Array): Uint8Array {
+  return new ByteWriter()
+    .domain(context)
+    .prefixed(from.toMultihash().bytes)
+    .prefixed(to.toMultihash().bytes)
+    .u64(timestamp)
+    .u64(nonce)
+    .bytes(createHash('sha256').update(record).digest())
+    .finish()
+}
+
+export function createKeyRequest (self: ExchangeSigner, responder: PeerId, nonce: bigint, timestamp = Date.now()): KeyRequest {
+  const signed = signedBytes(REQUEST_CONTEXT, self.peerId, responder, timestamp, nonce, self.record.bytes)
+  return {
+    requesterRecord: self.record.bytes as Uint8Array<ArrayBuffer>,
+    responderId: responder.toMultihash().bytes as Uint8Array<ArrayBuffer>,
+    timestamp: BigInt(timestamp),
+    nonce,
+    signature: self.mlDsaSigner.sign(signed, REQUEST_CONTEXT) as Uint8Array<ArrayBuffer>
+  }
+}
+
+export function createKeyResponse (self: ExchangeSigner, requester: PeerId, nonce: bigint, timestamp = Date.now()): KeyResponse {
+  const signed = signedBytes(RESPONSE_CONTEXT, self.peerId, requester, timestamp, nonce, self.record.bytes)
+  return {
+    record: self.record.bytes as Uint8Array<ArrayBuffer>,
+    requesterId: requester.toMultihash().bytes as Uint8Array<ArrayBuffer>,
+    timestamp: BigInt(timestamp),
+    nonce,
+    signature: self.mlDsaSigner.sign(signed, RESPONSE_CONTEXT) as Uint8Array<ArrayBuffer>
+  }
+}
+
+export interface CheckContext {
+  crypto: PqCrypto
+  validator: KeyRecordValidator
+  now: number
+}
+
+/**
+ * Check a request that arrived on a connection authenticated as `remote`.
+ * Returns the requester's validated record; the caller still checks the
+ * nonce against what it last accepted from that peer.
+ */
+export function checkKeyRequest (ctx: CheckContext, request: KeyRequest, remote: PeerId, self: PeerId): KeyRecord {
+  if (!uint8ArrayEquals(request.responderId, self.toMultihash().bytes)) {
+    throw new ExchangeError('ERR_WRONG_RESPONDER', 'request is addressed to another peer')
+  }
+  checkTimestamp(ctx.now, request.timestamp)
+  const record = validateCarried(ctx, remote, request.requesterRecord)
+  const signed = signedBytes(REQUEST_CONTEXT, remote, self, Number(request.timestamp), request.nonce, request.requesterRecord)
+  if (!ctx.crypto.mlDsa65.verify(record.mlDsaPublicKey, signed, request.signature, REQUEST_CONTEXT)) {
+    throw new ExchangeError('ERR_BAD_REQUEST_SIGNATURE', 'request signature does not verify with the requester\'s ML-DSA-65 key')
+  }
+  return record
+}
+
+/**
+ * Check a response to our request `nonce`, read from a connection
+ * authenticated as `remote`, which must be the peer we asked.
+ */
+export function checkKeyResponse (ctx: CheckContext, response: KeyResponse, asked: PeerId, remote: PeerId, self: PeerId, nonce: bigint): KeyRecord {
+  if (!remote.equals(asked)) {
+    throw new ExchangeError('ERR_WRONG_RESPONDER', `response came from ${remote.toString()}, not from ${asked.toString()}`)
+  }
+  if (response.nonce !== nonce) {
+    throw new ExchangeError('ERR_NONCE_MISMATCH', 'response answers another request (nonce mismatch)')
+  }
+  if (!uint8ArrayEquals(response.requesterId, self.toMultihash().bytes)) {
+    throw new ExchangeError('ERR_WRONG_REQUESTER', 'response is addressed to another peer')
+  }
+  checkTimestamp(ctx.now, response.timestamp)
+  const record = validateCarried(ctx, asked, response.record)
+  const signed = signedBytes(RESPONSE_CONTEXT, asked, self, Number(response.timestamp), nonce, response.record)
+  if (!ctx.crypto.mlDsa65.verify(record.mlDsaPublicKey, signed, response.signature, RESPONSE_CONTEXT)) {
+    throw new ExchangeError('ERR_BAD_RESPONSE_SIGNATURE', 'response signature does not verify with the responder\'s ML-DSA-65 key')
+  }
+  return record
+}
+
+function checkTimestamp (now: number, timestamp: bigint): void {
+  const skew = Math.abs(Number(timestamp) - now)
+  if (!(skew <= MAX_CLOCK_SKEW_MS)) {
+    throw new ExchangeError('ERR_STALE_TIMESTAMP', `message timestamp is ${Math.round(skew / 1000)} s from our clock, over the 5 minute window`)
+  }
+}
+
+/** The carried record must validate and belong to the authenticated remote peer. */
+function validateCarried (ctx: CheckContext, owner: PeerId, bytes: Uint8Array): KeyRecord {
+  try {
+    return ctx.validator.validate(owner, bytes)
+  } catch (err) {
+    const code = err instanceof KeydirError ? err.code : 'ERR_RECORD_MALFORMED'
+    throw new ExchangeError(code, `carried key record is invalid: ${(err as Error).message}`, { cause: err })
+  }
+}

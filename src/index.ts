@@ -1,0 +1,25 @@
+/**
+ * keydir: a post-quantum peer key directory for libp2p networks.
+ *
+ * @example
+ * ```ts
+ * import { createKeyDirectory } from 'keydir'
+ *
+ * const node = await createKeyDirectory({ dataDir: './data/a' })
+ * await node.start()
+ * const keys = await node.resolve('12D3KooW...', { signal: AbortSignal.timeout(5000) })
+ * keys.mlKemPublicKey // 1184 bytes, bound to that PeerId
+ * await node.stop()
+ * ```
+ */
+export { createKeyDirectory } from './node/index.js'
+export type { AnchorEntry, KeyDirectory, KeyDirectoryOptions, NodeStatus, ResolvedKeys, ResolveOptions } from './node/index.js'
+export { PeerKeyRegistry } from './registry/index.js'
+export type { RegistryEntry, TrustLevel, Pin } from './registry/index.js'
+export { KeyRecordValidator, createKeyRecord, unmarshalKeyRecord, marshalKeyRecord, routingKeyFor, selectKeyRecord, verifyRotationProof } from './record/index.js'
+export type { KeyRecord, RotationProof } from './record/index.js'
+export { selectPqCrypto, nativeCrypto, nobleCrypto, fingerprint } from './crypto/index.js'
+export type { PqCrypto } from './crypto/index.js'
+export { createKeydirMetrics, type KeydirMetrics } from './metrics/index.js'
+export type { KeydirLogger } from './util/log.js'
+export * from './errors.js'

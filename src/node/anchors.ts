@@ -1,0 +1,91 @@
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { ML_DSA_65 } from '../crypto/index.js'
+import { ConfigError } from '../errors.js'
+import { FINGERPRINT_LENGTH } from '../record/index.js'
+import type { AnchorKey } from '../registry/index.js'
+import type { AnchorEntry } from './types.js'
+import type { PeerId } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+
+/** A bootstrap peer: where to dial it, and, for an anchor, the key to pin. */
+export interface BootstrapPeer {
+  peerId: PeerId
+  multiaddr: Multiaddr
+  anchor?: AnchorKey
+}
+
+/**
+ * Parse the `bootstrap` option: multiaddr strings ending in `/p2p/<PeerId>`
+ * and anchor entries. Bad entries are configuration errors that say which
+ * entry and why.
+ */
+export function parseBootstrap (entries: Array<string | AnchorEntry>): BootstrapPeer[] {
+  return entries.map((entry, i) => {
+    const where = `bootstrap[${i}]`
+    if (typeof entry === 'string') {
+      const ma = parseMultiaddr(entry, where)
+      const peer = ma.getComponents().findLast(c => c.name === 'p2p')?.value
+      if (peer == null) {
+        throw new ConfigError('ERR_BAD_BOOTSTRAP', `${where}: multiaddr must end in /p2p/<PeerId>, got ${entry}`)
+      }
+      return { peerId: parsePeer(peer, where), multiaddr: ma }
+    }
+    if (entry == null || typeof entry !== 'object') {
+      throw new ConfigError('ERR_BAD_BOOTSTRAP', `${where}: expected a multiaddr string or { multiaddr, peerId, mlDsaPublicKey | mlDsaFingerprint }`)
+    }
+    const peerId = parsePeer(entry.peerId, `${where}.peerId`)
+    const ma = parseMultiaddr(entry.multiaddr, `${where}.multiaddr`)
+    const p2p = ma.getComponents().findLast(c => c.name === 'p2p')?.value
+    if (p2p != null && p2p !== peerId.toString()) {
+      throw new ConfigError('ERR_BAD_BOOTSTRAP', `${where}: multiaddr names ${p2p} but peerId is ${peerId.toString()}`)
+    }
+    const dialable = p2p == null ? ma.encapsulate(`/p2p/${peerId.toString()}`) : ma
+    if (entry.mlDsaPublicKey != null) {
+      const key = decodeBytes(entry.mlDsaPublicKey, `${where}.mlDsaPublicKey`, ['base64'])
+      expectLength(key, ML_DSA_65.publicKey, `${where}.mlDsaPublicKey`)
+      return { peerId, multiaddr: dialable, anchor: { mlDsaPublicKey: key } }
+    }
+    if (entry.mlDsaFingerprint != null) {
+      const fp = decodeBytes(entry.mlDsaFingerprint, `${where}.mlDsaFingerprint`, ['hex', 'base64'])
+      expectLength(fp, FINGERPRINT_LENGTH, `${where}.mlDsaFingerprint`)
+      return { peerId, multiaddr: dialable, anchor: { mlDsaFingerprint: fp } }
+    }
+    throw new ConfigError('ERR_BAD_BOOTSTRAP', `${where}: an anchor entry needs mlDsaPublicKey or mlDsaFingerprint`)
+  })
+}
+
+function parsePeer (value: unknown, where: string): PeerId {
+  try {
+    return peerIdFromString(String(value))
+  } catch {
+    throw new ConfigError('ERR_BAD_BOOTSTRAP', `${where}: "${String(value).slice(0, 80)}" is not a PeerId`)
+  }
+}
+
+function parseMultiaddr (value: unknown, where: string): Multiaddr {
+  try {
+    return multiaddr(String(value))
+  } catch {
+    throw new ConfigError('ERR_BAD_BOOTSTRAP', `${where}: "${String(value).slice(0, 120)}" is not a multiaddr`)
+  }
+}
+
+function decodeBytes (value: string | Uint8Array, where: string, encodings: Array<'hex' | 'base64'>): Uint8Array {
+  if (value instanceof Uint8Array) return value
+  if (typeof value === 'string') {
+    if (encodings.includes('hex') && /^[0-9a-fA-F]+$/.test(value) && value.length % 2 === 0) {
+      return Uint8Array.from(Buffer.from(value, 'hex'))
+    }
+    if (encodings.includes('base64') && /^[A-Za-z0-9+/_-]+={0,2}$/.test(value)) {
+      return Uint8Array.from(Buffer.from(value, 'base64'))
+    }
+  }
+  throw new ConfigError('ERR_BAD_BOOTSTRAP', `${where}: expected ${encodings.join(' or ')} bytes`)
+}
+
+function expectLength (bytes: Uint8Array, length: number, where: string): void {
+  if (bytes.length !== length) {
+    throw new ConfigError('ERR_BAD_BOOTSTRAP', `${where}: must be ${length} bytes, got ${bytes.length}`)
+  }
+}

@@ -1,0 +1,331 @@
+import { join } from 'node:path'
+import { repeatingTask } from '@libp2p/utils'
+import { LevelDatastore } from 'datastore-level'
+import { fingerprint, selectPqCrypto } from '../crypto/index.js'
+import { createPqkValidator, DHT_PROTOCOL, DhtRecords } from '../dht/index.js'
+import { errorCode } from '../errors.js'
+import { EXCHANGE_PROTOCOL, KeyExchange } from '../exchange/index.js'
+import { loadIdentity, loadOrCreateIdentity, rotateIdentity } from '../identity/index.js'
+import { createKeydirMetrics } from '../metrics/index.js'
+import { createKeyRecord, DEFAULT_RECORD_LIFETIME_MS, KeyRecordValidator } from '../record/index.js'
+import { PeerKeyRegistry } from '../registry/index.js'
+import { Resolver } from '../resolver/index.js'
+import { silentLogger } from '../util/log.js'
+import { parseBootstrap } from './anchors.js'
+import { buildLibp2p } from './libp2p.js'
+import { isLocalNetwork } from './local-network.js'
+import type { BootstrapPeer } from './anchors.js'
+import type { KeydirLibp2p } from './libp2p.js'
+import type { AnchorEntry, KeyDirectory, KeyDirectoryOptions, NodeStatus, ResolvedKeys, ResolveOptions } from './types.js'
+import type { PqCrypto } from '../crypto/index.js'
+import type { Identity } from '../identity/index.js'
+import type { KeydirMetrics } from '../metrics/index.js'
+import type { KeyRecord } from '../record/index.js'
+import type { KeydirLogger } from '../util/log.js'
+import type { AbortOptions, PeerId } from '@libp2p/interface'
+import type { RepeatingTask } from '@libp2p/utils'
+import type { Multiaddr } from '@multiformats/multiaddr'
+
+const DEFAULT_LISTEN = ['/ip4/127.0.0.1/tcp/0']
+const CLEANUP_INTERVAL_MS = 10_000
+/** A publish waits for DHT peers at most this long. */
+const PUBLISH_TIMEOUT_MS = 60_000
+const REGISTRY_DIR = 'registry'
+const LIBP2P_DIR = 'libp2p'
+
+/** Everything a node is made of, assembled by `createKeyDirectory`. */
+interface Parts {
+  options: KeyDirectoryOptions
+  identity: Identity
+  crypto: PqCrypto
+  libp2p: KeydirLibp2p
+  datastore: LevelDatastore
+  registry: PeerKeyRegistry
+  metrics: KeydirMetrics
+  logger: KeydirLogger
+  bootstrap: BootstrapPeer[]
+}
+
+/**
+ * A keydir node: libp2p with the `/pqk/` DHT and the direct exchange, the
+ * registry, and the resolver that ties them together. It owns start/stop
+ * and its own record (publish, republish, rotate).
+ */
+export class KeydirNode implements KeyDirectory {
+  readonly peerId: PeerId
+  readonly registry: PeerKeyRegistry
+  readonly metrics: KeydirMetrics
+  readonly libp2p: KeydirLibp2p
+  private readonly options: KeyDirectoryOptions
+  private readonly crypto: PqCrypto
+  private readonly datastore: LevelDatastore
+  private readonly log: KeydirLogger
+  private readonly bootstrap: BootstrapPeer[]
+  private readonly anchors: Set<string>
+  private readonly dht: DhtRecords
+  private readonly exchange: KeyExchange
+  private readonly resolver: Resolver
+  private readonly republish: RepeatingTask
+  private readonly cleanup: RepeatingTask
+  private readonly lifetimeMs: number
+  private identity: Identity
+  private record: KeyRecord | undefined
+  private running = false
+  /** Aborts background publishes when the node stops. */
+  private stopping = new AbortController()
+
+  constructor (parts: Parts) {
+    this.options = parts.options
+    this.identity = parts.identity
+    this.crypto = parts.crypto
+    this.libp2p = parts.libp2p
+    this.datastore = parts.datastore
+    this.registry = parts.registry
+    this.metrics = parts.metrics
+    this.log = parts.logger
+    this.bootstrap = parts.bootstrap
+    this.peerId = parts.identity.peerId
+    this.anchors = new Set(parts.bootstrap.filter(b => b.anchor != null).map(b => b.peerId.toString()))
+    this.lifetimeMs = parts.options.recordLifetimeMs ?? DEFAULT_RECORD_LIFETIME_MS
+
+    const validator = new KeyRecordValidator({ crypto: this.crypto })
+    this.dht = new DhtRecords({ dht: this.libp2p.services.dht, metrics: this.metrics, logger: this.log })
+    this.exchange = new KeyExchange({
+      libp2p: this.libp2p,
+      crypto: this.crypto,
+      validator,
+      registry: this.registry,
+      metrics: this.metrics,
+      logger: this.log,
+      self: () => ({ peerId: this.peerId, record: this.ownRecord(), mlDsaSigner: this.identity.mlDsaSigner })
+    }, { protocol: parts.options.exchangeProtocol ?? EXCHANGE_PROTOCOL })
+    this.resolver = new Resolver({
+      registry: this.registry,
+      metrics: this.metrics,
+      logger: this.log,
+      selfPeerId: this.peerId,
+      selfRecord: () => this.ownRecord(),
+      dht: parts.options.paths?.dht === false ? undefined : this.dht,
+      exchange: parts.options.paths?.direct === false ? undefined : this.exchange,
+      isAnchor: peerId => this.anchors.has(peerId.toString())
+    }, { timeoutMs: parts.options.resolveTimeoutMs })
+    // Republish well before half the lifetime has passed, so a missed round still leaves a valid record out there.
+    this.republish = repeatingTask(async () => this.publishQuietly(), Math.floor(this.lifetimeMs / 3))
+    this.cleanup = repeatingTask(() => this.cleanupExpiredRequests(), CLEANUP_INTERVAL_MS)
+  }
+
+  async start (): Promise<void> {
+    if (this.running) return
+    this.stopping = new AbortController()
+    await this.libp2p.start()
+    await this.exchange.start()
+    this.libp2p.addEventListener('peer:identify', this.onIdentify)
+    this.libp2p.addEventListener('peer:disconnect', this.onDisconnect)
+    this.running = true
+    await this.signOwnRecord()
+    await this.connectBootstrap()
+    // kad-dht holds a put until its routing table has peers: publish in the background.
+    void this.publishQuietly()
+    this.republish.start()
+    this.cleanup.start()
+    this.log.info({ peerId: this.peerId.toString(), multiaddrs: this.getMultiaddrs().map(String) }, 'keydir node started')
+  }
+
+  async stop (): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    this.stopping.abort()
+    this.republish.stop()
+    this.cleanup.stop()
+    this.libp2p.removeEventListener('peer:identify', this.onIdentify)
+    this.libp2p.removeEventListener('peer:disconnect', this.onDisconnect)
+    await this.exchange.stop()
+    await this.libp2p.stop()
+    await this.registry.close()
+    await this.datastore.close()
+    this.log.info({ peerId: this.peerId.toString() }, 'keydir node stopped')
+  }
+
+  getMultiaddrs (): Multiaddr[] {
+    return this.libp2p.getMultiaddrs()
+  }
+
+  async publish (options: AbortOptions = {}): Promise<KeyRecord> {
+    const record = await this.signOwnRecord()
+    await this.dht.publish(record, { signal: options.signal ?? AbortSignal.timeout(PUBLISH_TIMEOUT_MS) })
+    return record
+  }
+
+  async resolve (peerId: PeerId | string, options: ResolveOptions = {}): Promise<ResolvedKeys> {
+    const { record, trust, source } = await this.resolver.resolve(peerId, options)
+    return {
+      peerId: record.peerId,
+      mlDsaPublicKey: record.mlDsaPublicKey,
+      mlKemPublicKey: record.mlKemPublicKey,
+      seq: record.seq,
+      issuedAt: record.issuedAt,
+      expiresAt: record.expiresAt,
+      trust,
+      source,
+      record
+    }
+  }
+
+  async rotate (options: AbortOptions = {}): Promise<KeyRecord> {
+    this.identity = await rotateIdentity(this.options.dataDir, this.identity, { crypto: this.crypto })
+    this.log.info({ fingerprint: Buffer.from(fingerprint(this.identity.mlDsaSigner.publicKey)).toString('hex') }, 'rotated ML-DSA-65 / ML-KEM-768 keys')
+    return this.publish(options)
+  }
+
+  async status (): Promise<NodeStatus> {
+    const verified = await this.registry.getVerifiedPeers()
+    return {
+      peerId: this.peerId.toString(),
+      multiaddrs: this.getMultiaddrs().map(String),
+      dhtSize: (this.libp2p.services.dht as unknown as { routingTable?: { size: number } }).routingTable?.size ?? 0,
+      connections: this.libp2p.getConnections().length,
+      registry: { peers: this.registry.size(), verified: verified.length },
+      record: this.record == null ? undefined : { seq: this.record.seq, issuedAt: this.record.issuedAt, expiresAt: this.record.expiresAt },
+      crypto: this.crypto.name
+    }
+  }
+
+  anchorEntry (): AnchorEntry {
+    const addr = this.getMultiaddrs()[0]
+    return {
+      multiaddr: addr?.toString() ?? '',
+      peerId: this.peerId.toString(),
+      mlDsaPublicKey: Buffer.from(this.identity.mlDsaSigner.publicKey).toString('base64')
+    }
+  }
+
+  private ownRecord (): KeyRecord {
+    if (this.record == null) {
+      throw new Error('the node has no record yet: call start() first')
+    }
+    return this.record
+  }
+
+  /**
+   * A fresh record with the next seq. The seq never goes below the clock in
+   * milliseconds, so a node whose registry was lost still outranks the
+   * records it published before.
+   */
+  private async signOwnRecord (): Promise<KeyRecord> {
+    const pin = await this.registry.getPin(this.peerId)
+    const seq = Math.max((pin?.highestSeq ?? 0) + 1, (this.record?.seq ?? 0) + 1, Date.now())
+    const record = await createKeyRecord({
+      privateKey: this.identity.privateKey,
+      mlDsaSigner: this.identity.mlDsaSigner,
+      mlKemPublicKey: this.identity.mlKem.publicKey,
+      seq,
+      lifetimeMs: this.lifetimeMs,
+      rotation: this.identity.rotation
+    })
+    await this.registry.storePeerKeys(record, 'self', { verified: true })
+    this.record = record
+    return record
+  }
+
+  private async publishQuietly (): Promise<void> {
+    try {
+      await this.publish({ signal: AbortSignal.any([this.stopping.signal, AbortSignal.timeout(PUBLISH_TIMEOUT_MS)]) })
+    } catch (err) {
+      // Publishing with no DHT peers yet fails; the next round or a resolve by a peer's direct request still works.
+      this.log.warn({ code: errorCode(err), err: (err as Error).message }, 'could not publish key record')
+    }
+  }
+
+  private async connectBootstrap (): Promise<void> {
+    await Promise.all(this.bootstrap.map(async peer => {
+      try {
+        if (peer.anchor != null) {
+          await this.registry.setAnchor(peer.peerId, peer.anchor)
+        }
+        await this.libp2p.peerStore.merge(peer.peerId, { multiaddrs: [peer.multiaddr.decapsulateCode(421)] })
+        await this.libp2p.dial(peer.peerId, { signal: AbortSignal.timeout(10_000) })
+        this.log.info({ peer: peer.peerId.toString(), anchor: peer.anchor != null }, 'connected to bootstrap peer')
+      } catch (err) {
+        this.log.warn({ peer: peer.peerId.toString(), err: (err as Error).message }, 'could not reach bootstrap peer')
+      }
+    }))
+  }
+
+  /** The seed's automatic discovery: ask a newly identified keydir peer for its keys if we lack them. */
+  private readonly onIdentify = (event: CustomEvent<{ peerId: PeerId, protocols: string[] }>): void => {
+    const { peerId, protocols } = event.detail
+    const protocol = this.options.exchangeProtocol ?? EXCHANGE_PROTOCOL
+    if (this.options.discoverOnConnect === false || this.options.paths?.direct === false || !protocols.includes(protocol)) return
+    void this.discover(peerId)
+  }
+
+  private async discover (peerId: PeerId): Promise<void> {
+    try {
+      if (!await this.registry.requestKeysIfNeeded(peerId)) return
+      const record = await this.exchange.request(peerId)
+      await this.registry.storePeerKeys(record, 'direct', { verified: true })
+      this.metrics.verifiedPeers.set((await this.registry.getVerifiedPeers()).length)
+    } catch (err) {
+      this.log.debug({ peer: peerId.toString(), code: errorCode(err) }, 'discovery on connect failed')
+    } finally {
+      this.registry.completeRequest(peerId)
+    }
+  }
+
+  private readonly onDisconnect = (event: CustomEvent<PeerId>): void => {
+    if (this.options.removeKeysOnDisconnect !== true) return
+    void this.registry.removePeerKeys(event.detail).catch(() => {})
+  }
+
+  private cleanupExpiredRequests (): void {
+    const removed = this.registry.cleanupExpiredRequests()
+    if (removed > 0) {
+      this.metrics.expiredRequests.inc(removed)
+      this.log.info({ removed }, 'cleaned up expired key requests')
+    }
+  }
+}
+
+/**
+ * Build a keydir node from options: identity (made on first use), LevelDB
+ * stores under `dataDir`, libp2p with the `/pqk/` DHT. Call `start()` next.
+ */
+export async function createKeyDirectory (options: KeyDirectoryOptions): Promise<KeyDirectory> {
+  const crypto = selectPqCrypto(options.crypto)
+  const logger = options.logger ?? silentLogger
+  const metrics = options.metrics ?? createKeydirMetrics()
+  const identity = options.createIdentity === false
+    ? await loadIdentity(options.dataDir, { crypto })
+    : await loadOrCreateIdentity(options.dataDir, { crypto })
+  const listen = options.listen ?? DEFAULT_LISTEN
+  const bootstrap = parseBootstrap(options.bootstrap ?? [])
+
+  const registry = new PeerKeyRegistry({
+    path: join(options.dataDir, REGISTRY_DIR),
+    crypto,
+    validator: new KeyRecordValidator({ crypto }),
+    onCorruptValue: (key, err) => {
+      metrics.corruptRegistryValues.inc()
+      logger.error({ key, err: err.message }, 'skipped a corrupt registry value')
+    }
+  })
+  await registry.open()
+  const datastore = new LevelDatastore(join(options.dataDir, LIBP2P_DIR))
+  try {
+    await datastore.open()
+    const libp2p = await buildLibp2p({
+      privateKey: identity.privateKey,
+      datastore,
+      listen,
+      dhtProtocol: options.dhtProtocol ?? DHT_PROTOCOL,
+      pqkValidator: createPqkValidator({ validator: new KeyRecordValidator({ crypto }), datastore, metrics }),
+      localNetwork: options.localNetwork ?? isLocalNetwork(listen),
+      metricsRegistry: options.libp2pMetrics === true ? metrics.registry : undefined
+    })
+    return new KeydirNode({ options, identity, crypto, libp2p, datastore, registry, metrics, logger, bootstrap })
+  } catch (err) {
+    await datastore.close().catch(() => {})
+    await registry.close()
+    throw err
+  }
+}

@@ -1,0 +1,110 @@
+import type { PqCryptoChoice } from '../crypto/index.js'
+import type { KeydirMetrics } from '../metrics/index.js'
+import type { KeyRecord } from '../record/index.js'
+import type { PeerKeyRegistry, TrustLevel } from '../registry/index.js'
+import type { KeydirLogger } from '../util/log.js'
+import type { AbortOptions, Libp2p, PeerId } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+
+/**
+ * A bootstrap peer trusted at once: its ML-DSA-65 key (base64 or bytes) or
+ * the SHA-256 fingerprint of that key (hex, base64 or bytes) is pinned
+ * without an exchange. `keydir anchor` prints one of these.
+ */
+export interface AnchorEntry {
+  multiaddr: string
+  peerId: string
+  mlDsaPublicKey?: string | Uint8Array
+  mlDsaFingerprint?: string | Uint8Array
+}
+
+export interface KeyDirectoryOptions {
+  /** Where the identity, registry, peer store and DHT records live. */
+  dataDir: string
+  /** Listen multiaddrs. Default `/ip4/127.0.0.1/tcp/0`. */
+  listen?: string[]
+  /** Multiaddrs ending in `/p2p/<PeerId>` (trusted through the DHT and exchange) or anchor entries (trusted at once). */
+  bootstrap?: Array<string | AnchorEntry>
+  /** Kademlia protocol id. Default `/numi/kad/1.0.0`. */
+  dhtProtocol?: string
+  /** Direct exchange protocol id. Default `/numi/keyx/1.0.0`. */
+  exchangeProtocol?: string
+  /** Lifetime of the records this node publishes. Default 24 hours. */
+  recordLifetimeMs?: number
+  /**
+   * Keep loopback and private addresses in the DHT and allow many
+   * connections from one host. Default: on when every listen address is
+   * loopback or private.
+   */
+  localNetwork?: boolean
+  /** Which post-quantum implementation. Default `auto` (or KEYDIR_CRYPTO). */
+  crypto?: PqCryptoChoice
+  /** How long a resolve may take before it fails with ERR_RESOLVE_TIMEOUT. Default 10 s. */
+  resolveTimeoutMs?: number
+  /** Turn resolution paths off (tests, benchmarks). Both default true. */
+  paths?: { dht?: boolean, direct?: boolean }
+  /** Request the keys of every newly connected unknown peer (the seed's discovery). Default true. */
+  discoverOnConnect?: boolean
+  /** Forget a peer's keys when it disconnects, as the seed does. Default false: DHT records keep offline peers resolvable. */
+  removeKeysOnDisconnect?: boolean
+  /** Make an identity in `dataDir` if there is none. Default true. */
+  createIdentity?: boolean
+  /** Where keydir's key events go. Default silent. */
+  logger?: KeydirLogger
+  /** Metrics to report into. Default a fresh registry (see `node.metrics`). */
+  metrics?: KeydirMetrics
+  /** Also report libp2p's own metrics into `metrics.registry`. Default false (the daemon turns it on). */
+  libp2pMetrics?: boolean
+}
+
+export interface ResolveOptions extends AbortOptions {
+  /** Skip the registry and anchors and ask the network again. */
+  refresh?: boolean
+}
+
+/** A peer's verified keys, as `resolve` returns them. */
+export interface ResolvedKeys {
+  peerId: PeerId
+  mlDsaPublicKey: Uint8Array
+  mlKemPublicKey: Uint8Array
+  seq: number
+  /** Unix milliseconds. */
+  issuedAt: number
+  /** Unix milliseconds. */
+  expiresAt: number
+  trust: TrustLevel
+  /** The path that answered this call: registry, anchor, dht, direct or self. */
+  source: 'registry' | 'anchor' | 'dht' | 'direct' | 'self'
+  /** The signed record, so a client can verify it without trusting us. */
+  record: KeyRecord
+}
+
+export interface NodeStatus {
+  peerId: string
+  multiaddrs: string[]
+  /** Peers in the DHT routing table. */
+  dhtSize: number
+  connections: number
+  registry: { peers: number, verified: number }
+  record: { seq: number, issuedAt: number, expiresAt: number } | undefined
+  crypto: 'native' | 'noble'
+}
+
+export interface KeyDirectory {
+  readonly peerId: PeerId
+  readonly registry: PeerKeyRegistry
+  readonly metrics: KeydirMetrics
+  /** The libp2p node underneath, for callers that need more of it. */
+  readonly libp2p: Libp2p
+  start (): Promise<void>
+  stop (): Promise<void>
+  getMultiaddrs (): Multiaddr[]
+  /** Sign a fresh record (next seq) and put it into the DHT. */
+  publish (options?: AbortOptions): Promise<KeyRecord>
+  resolve (peerId: PeerId | string, options?: ResolveOptions): Promise<ResolvedKeys>
+  /** New ML-DSA-65 / ML-KEM-768 keys, proven by the old key, published at once. */
+  rotate (options?: AbortOptions): Promise<KeyRecord>
+  status (): Promise<NodeStatus>
+  /** This node's entry for other nodes' bootstrap config. */
+  anchorEntry (): AnchorEntry
+}

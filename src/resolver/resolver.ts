@@ -1,0 +1,162 @@
+import { peerIdFromString } from '@libp2p/peer-id'
+import { errorCode, KeydirError, ResolveError } from '../errors.js'
+import { silentLogger } from '../util/log.js'
+import type { DhtRecords } from '../dht/index.js'
+import type { KeyExchange } from '../exchange/index.js'
+import type { KeydirMetrics } from '../metrics/index.js'
+import type { KeyRecord } from '../record/index.js'
+import type { PeerKeyRegistry, RegistryEntry, TrustLevel } from '../registry/index.js'
+import type { KeydirLogger } from '../util/log.js'
+import type { AbortOptions, PeerId } from '@libp2p/interface'
+
+export type ResolveSource = 'self' | 'registry' | 'anchor' | 'dht' | 'direct'
+
+export interface ResolvedRecord {
+  record: KeyRecord
+  trust: TrustLevel
+  source: ResolveSource
+}
+
+export interface ResolverComponents {
+  registry: PeerKeyRegistry
+  metrics: KeydirMetrics
+  logger?: KeydirLogger
+  /** This node's PeerId and current record. */
+  selfPeerId: PeerId
+  selfRecord: () => KeyRecord
+  /** Absent when the DHT path is turned off. */
+  dht?: DhtRecords
+  /** Absent when the direct path is turned off. */
+  exchange?: KeyExchange
+  /** Whether a peer is a configured bootstrap anchor. */
+  isAnchor: (peerId: PeerId) => boolean
+}
+
+export interface ResolverInit {
+  /** Default 10 s. */
+  timeoutMs?: number
+}
+
+export interface ResolveOptions extends AbortOptions {
+  /** Skip the registry and ask the network again. */
+  refresh?: boolean
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000
+
+/**
+ * The resolution order of the design: registry, anchors, DHT, direct
+ * request, then a clear not-found. Concurrent resolves of one peer share a
+ * single network lookup; each caller may still give up on its own signal.
+ */
+export class Resolver {
+  private readonly components: ResolverComponents
+  private readonly timeoutMs: number
+  private readonly log: KeydirLogger
+  private readonly inFlight = new Map<string, Promise<ResolvedRecord>>()
+
+  constructor (components: ResolverComponents, init: ResolverInit = {}) {
+    this.components = components
+    this.timeoutMs = init.timeoutMs ?? DEFAULT_TIMEOUT_MS
+    this.log = components.logger ?? silentLogger
+  }
+
+  async resolve (peer: PeerId | string, options: ResolveOptions = {}): Promise<ResolvedRecord> {
+    const peerId = parsePeerId(peer)
+    if (peerId.equals(this.components.selfPeerId)) {
+      return { record: this.components.selfRecord(), trust: 'self', source: 'self' }
+    }
+    if (options.refresh !== true) {
+      const cached = this.components.registry.getCached(peerId) ?? await this.components.registry.get(peerId)
+      this.components.metrics.registryLookups.inc({ result: cached == null ? 'miss' : 'hit' })
+      if (cached != null) {
+        return { record: cached.record, trust: cached.trust, source: 'registry' }
+      }
+    }
+
+    const key = peerId.toString()
+    let lookup = this.inFlight.get(key)
+    if (lookup == null) {
+      lookup = this.lookup(peerId).finally(() => this.inFlight.delete(key))
+      this.inFlight.set(key, lookup)
+    }
+    return abortable(lookup, options.signal)
+  }
+
+  /** The network part, bounded by the resolve timeout and shared by concurrent callers. */
+  private async lookup (peerId: PeerId): Promise<ResolvedRecord> {
+    const started = performance.now()
+    const signal = AbortSignal.timeout(this.timeoutMs)
+    const failures: string[] = []
+    const anchor = this.components.isAnchor(peerId)
+    // An anchor is dialled at start, so asking it directly is the quick path to its record.
+    const paths: Array<[ResolveSource, (() => Promise<KeyRecord>) | undefined]> = anchor
+      ? [['anchor', this.direct(peerId, signal)], ['dht', this.fromDht(peerId, signal)]]
+      : [['dht', this.fromDht(peerId, signal)], ['direct', this.direct(peerId, signal)]]
+
+    for (const [source, fetch] of paths) {
+      if (fetch == null) continue
+      try {
+        const record = await fetch()
+        const entry = await this.store(record, source === 'dht' ? 'dht' : 'direct', source !== 'dht')
+        this.components.metrics.keyDiscoverySeconds.observe({ path: source }, (performance.now() - started) / 1000)
+        this.log.info({ peer: peerId.toString(), path: source, seq: entry.record.seq, trust: entry.trust }, 'resolved peer keys')
+        return { record: entry.record, trust: entry.trust, source }
+      } catch (err) {
+        failures.push(`${source}: ${errorCode(err)}`)
+        if (err instanceof KeydirError && err.code !== 'ERR_NOT_FOUND') {
+          this.components.metrics.verificationFailures.inc({ source: 'resolve', reason: err.code })
+        }
+        if (signal.aborted) break
+      }
+    }
+    if (signal.aborted) {
+      throw new ResolveError('ERR_RESOLVE_TIMEOUT', `resolving ${peerId.toString()} took longer than ${this.timeoutMs} ms (${failures.join(', ') || 'no answer'})`)
+    }
+    throw new ResolveError('ERR_NOT_FOUND', `no valid keys found for ${peerId.toString()} (${failures.join(', ') || 'no path enabled'})`)
+  }
+
+  private fromDht (peerId: PeerId, signal: AbortSignal): (() => Promise<KeyRecord>) | undefined {
+    const dht = this.components.dht
+    if (dht == null) return undefined
+    return async () => {
+      const pin = await this.components.registry.getPin(peerId)
+      return dht.find(peerId, { signal, minSeq: pin?.highestSeq ?? 0 })
+    }
+  }
+
+  private direct (peerId: PeerId, signal: AbortSignal): (() => Promise<KeyRecord>) | undefined {
+    const exchange = this.components.exchange
+    if (exchange == null) return undefined
+    return async () => exchange.request(peerId, { signal })
+  }
+
+  /** Store through the registry's pin and rollback rules, then read back the entry with its trust. */
+  private async store (record: KeyRecord, trust: 'dht' | 'direct', verified: boolean): Promise<RegistryEntry> {
+    await this.components.registry.storePeerKeys(record, trust, { verified })
+    const entry = await this.components.registry.get(record.peerId)
+    if (entry == null) {
+      throw new ResolveError('ERR_NOT_FOUND', 'record was refused by the registry')
+    }
+    return entry
+  }
+}
+
+export function parsePeerId (peer: PeerId | string): PeerId {
+  if (typeof peer !== 'string') return peer
+  try {
+    return peerIdFromString(peer)
+  } catch (err) {
+    throw new ResolveError('ERR_BAD_PEER_ID', `"${peer.slice(0, 100)}" is not a valid PeerId: pass a base58btc (12D3Koo...) or CIDv1 PeerId`, { cause: err })
+  }
+}
+
+function abortable<T> (promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (signal == null) return promise
+  if (signal.aborted) return Promise.reject(new ResolveError('ERR_ABORTED', 'resolve was aborted'))
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(new ResolveError('ERR_ABORTED', 'resolve was aborted'))
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
+}
