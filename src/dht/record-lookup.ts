@@ -1,5 +1,5 @@
 import { errorCode, ResolveError } from '../errors.js'
-import { routingKeyFor, unmarshalKeyRecord } from '../record/index.js'
+import { compareKeyRecords, routingKeyFor, unmarshalKeyRecord } from '../record/index.js'
 import { silentLogger } from '../util/log.js'
 import type { KeydirMetrics } from '../metrics/index.js'
 import type { KeyRecord } from '../record/index.js'
@@ -14,24 +14,31 @@ export interface DhtRecordsComponents {
 }
 
 export interface FindOptions extends AbortOptions {
-  /** Only a record with at least this seq ends the lookup early (what the registry already holds). */
+  /** Records below this seq are rollbacks: refused and counted (the registry's high-water mark). */
   minSeq?: number
 }
 
-/**
- * Puts and gets key records in the DHT. A get ends at the first valid
- * record that is not older than what we hold: kad-dht's `get` only returns
- * after its whole query, but hands every value it has validated (with our
- * `/pqk/` validator) to `onProgress` on the way, which is where the answer
- * is taken and the rest of the query aborted.
- */
+export interface DhtRecordsInit {
+  /**
+   * How many peers (this node's own store counts as one) must have answered
+   * with a valid record before the lookup ends early with the best of them.
+   * Default 2: one hostile peer alone cannot hand a stale record to a node
+   * that has never seen the peer.
+   */
+  quorum?: number
+}
+
+const DEFAULT_QUORUM = 2
+
 export class DhtRecords {
   private readonly components: DhtRecordsComponents
   private readonly log: KeydirLogger
+  private readonly quorum: number
 
-  constructor (components: DhtRecordsComponents) {
+  constructor (components: DhtRecordsComponents, init: DhtRecordsInit = {}) {
     this.components = components
     this.log = components.logger ?? silentLogger
+    this.quorum = Math.max(1, init.quorum ?? DEFAULT_QUORUM)
   }
 
   async publish (record: KeyRecord, options: AbortOptions = {}): Promise<void> {
@@ -48,42 +55,52 @@ export class DhtRecords {
     }
   }
 
-  /** The first valid record of `peerId` the DHT yields; ResolveError ERR_NOT_FOUND when the query ends with none. */
+  /** The best valid record of `peerId` from the first `quorum` answers; ResolveError ERR_NOT_FOUND when there is none. */
   async find (peerId: PeerId, options: FindOptions = {}): Promise<KeyRecord> {
     const started = performance.now()
     const query = new AbortController()
     const signal = options.signal == null ? query.signal : AbortSignal.any([options.signal, query.signal])
     const minSeq = options.minSeq ?? 0
-    let found: KeyRecord | undefined
-    let outcome = 'not_found'
+    const answered = new Set<string>()
+    let best: KeyRecord | undefined
 
-    const onProgress = (event: CustomEvent<ValueEvent> | Event): void => {
-      if (found != null || event.type !== 'kad-dht:query:value') return
+    const onProgress = (event: Event): void => {
+      if (event.type !== 'kad-dht:query:value' || query.signal.aborted) return
+      const { from, value } = (event as CustomEvent<ValueEvent>).detail
       // kad-dht has already run our validator on this value
-      const record = unmarshalKeyRecord((event as CustomEvent<ValueEvent>).detail.value)
-      if (record.peerId.equals(peerId) && record.seq >= minSeq) {
-        found = record
-        query.abort()
+      const record = unmarshalKeyRecord(value)
+      if (!record.peerId.equals(peerId)) return
+      if (record.seq < minSeq) {
+        this.components.metrics.verificationFailures.inc({ source: 'dht', reason: 'ERR_ROLLBACK' })
+        return
       }
+      if (best != null && record.seq !== best.seq) {
+        // one of the two is a stale record someone still serves
+        this.components.metrics.verificationFailures.inc({ source: 'dht', reason: 'ERR_ROLLBACK' })
+      }
+      if (best == null || compareKeyRecords(record, best) < 0) best = record
+      answered.add(from.toString())
+      if (answered.size >= this.quorum) query.abort()
     }
 
+    let outcome = 'found'
     try {
       for await (const event of this.components.dht.get(routingKeyFor(peerId), { signal, onProgress })) {
         void event
       }
     } catch (err) {
-      if (found == null) {
-        outcome = options.signal?.aborted === true ? 'timeout' : 'error'
-        this.log.debug({ peer: peerId.toString(), code: errorCode(err) }, 'DHT lookup failed')
-        if (options.signal?.aborted === true) throw err
+      if (options.signal?.aborted === true && best == null) {
+        outcome = 'timeout'
+        throw err
       }
+      if (!query.signal.aborted) this.log.debug({ peer: peerId.toString(), code: errorCode(err) }, 'DHT query ended with an error')
     } finally {
-      if (found != null) outcome = 'found'
+      if (best == null && outcome !== 'timeout') outcome = 'not_found'
       this.components.metrics.dhtResolveSeconds.observe({ outcome }, (performance.now() - started) / 1000)
     }
-    if (found == null) {
+    if (best == null) {
       throw new ResolveError('ERR_NOT_FOUND', `no valid key record for ${peerId.toString()} in the DHT`)
     }
-    return found
+    return best
   }
 }

@@ -175,7 +175,6 @@ export class KeyExchange {
   private async learnRequester (record: KeyRecord): Promise<void> {
     try {
       await this.components.registry.storePeerKeys(record, 'direct')
-      await this.components.registry.markVerified(record.peerId)
     } catch (err) {
       if (err instanceof RegistryError && err.code === 'ERR_ROLLBACK') {
         return

@@ -89,7 +89,7 @@ export class KeydirNode implements KeyDirectory {
     this.lifetimeMs = parts.options.recordLifetimeMs ?? DEFAULT_RECORD_LIFETIME_MS
 
     const validator = new KeyRecordValidator({ crypto: this.crypto })
-    this.dht = new DhtRecords({ dht: this.libp2p.services.dht, metrics: this.metrics, logger: this.log })
+    this.dht = new DhtRecords({ dht: this.libp2p.services.dht, metrics: this.metrics, logger: this.log }, { quorum: parts.options.dhtQuorum })
     this.exchange = new KeyExchange({
       libp2p: this.libp2p,
       crypto: this.crypto,

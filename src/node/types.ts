@@ -41,6 +41,8 @@ export interface KeyDirectoryOptions {
   crypto?: PqCryptoChoice
   /** How long a resolve may take before it fails with ERR_RESOLVE_TIMEOUT. Default 10 s. */
   resolveTimeoutMs?: number
+  /** Peers whose valid DHT answers end a lookup early (the best of them wins). Default 2. */
+  dhtQuorum?: number
   /** Turn resolution paths off (tests, benchmarks). Both default true. */
   paths?: { dht?: boolean, direct?: boolean }
   /** Request the keys of every newly connected unknown peer (the seed's discovery). Default true. */
