@@ -1,0 +1,108 @@
+import cliProgress from 'cli-progress'
+import { Option } from 'commander'
+import { CRYPTO_CHOICES } from '../../config/index.js'
+import { runDemo, type DemoPhase, type DemoResult } from '../demo/run.js'
+import { EXIT_CODES_HELP, UsageError } from '../exit.js'
+import { jsonOption } from '../options.js'
+import { formatTable, note, printJson, println } from '../output.js'
+import type { PqCryptoChoice } from '../../crypto/index.js'
+import type { Command } from 'commander'
+
+const MAX_NODES = 100
+const PHASE_TEXT: Record<DemoPhase, string> = {
+  start: 'starting nodes',
+  publish: 'publishing records',
+  resolve: 'resolving every node from every other',
+  stop: 'stopping nodes'
+}
+
+interface DemoOptions {
+  nodes: string
+  crypto?: PqCryptoChoice
+  json?: boolean
+}
+
+/** Progress: a bar on a terminal, a line a phase otherwise; always on stderr. */
+function progressReporter (): { update: (phase: DemoPhase, done: number, total: number) => void, stop: () => void } {
+  if (process.stderr.isTTY !== true) {
+    let last: DemoPhase | undefined
+    return {
+      update: (phase, _done, total) => {
+        if (phase !== last) note(`${PHASE_TEXT[phase]} (${total})…`)
+        last = phase
+      },
+      stop: () => {}
+    }
+  }
+  const bar = new cliProgress.SingleBar({
+    stream: process.stderr,
+    format: '{phase} [{bar}] {value}/{total}',
+    hideCursor: true,
+    clearOnComplete: true
+  }, cliProgress.Presets.shades_classic)
+  let last: DemoPhase | undefined
+  return {
+    update: (phase, done, total) => {
+      if (phase !== last) {
+        if (last !== undefined) bar.stop()
+        bar.start(total, done, { phase: PHASE_TEXT[phase].padEnd(38) })
+        last = phase
+      } else {
+        bar.update(done)
+      }
+    },
+    stop: () => { bar.stop() }
+  }
+}
+
+function printResult (result: DemoResult): void {
+  const rows = Object.entries(result.paths).map(([path, stats]) => [path, String(stats.count), stats.p50Ms.toFixed(2), stats.p95Ms.toFixed(2)])
+  const failed = Object.values(result.failures).reduce((a, b) => a + b, 0)
+  println(`${result.nodes} nodes on loopback, ${result.published}/${result.nodes} records published, ${result.resolves} resolves`)
+  println()
+  process.stdout.write(formatTable(['PATH', 'RESOLVES', 'P50 MS', 'P95 MS'], rows))
+  if (failed > 0) {
+    println()
+    println(`failed: ${failed} (${Object.entries(result.failures).map(([code, n]) => `${code} ${n}`).join(', ')})`)
+  }
+  println()
+  println('registry: answered from the local registry (learned on connect or by an earlier lookup)')
+  println('anchor: the configured bootstrap anchor; dht: a record from the DHT; direct: asked the peer itself')
+}
+
+export function registerDemo (program: Command): void {
+  program.command('demo')
+    .summary('run a local network of N nodes, resolve every node from every other, show the paths and times')
+    .description(
+      'Start N keydir nodes in this process on loopback (temporary data dirs), the first one an anchor for the others; ' +
+      'publish every record, resolve every node from every other, then print how many lookups each path answered ' +
+      '(registry, anchor, dht, direct) with p50 and p95 times, and stop every node.')
+    .option('--nodes <n>', `number of nodes, 2 to ${MAX_NODES}`, '10')
+    .addOption(new Option('--crypto <impl>', 'post-quantum implementation').choices(CRYPTO_CHOICES))
+    .addOption(jsonOption())
+    .addHelpText('after', `
+Exits 1 if any resolve failed.
+${EXIT_CODES_HELP}`)
+    .action(async (options: DemoOptions) => {
+      const nodes = Number(options.nodes)
+      if (!/^[0-9]+$/.test(options.nodes) || nodes < 2 || nodes > MAX_NODES) {
+        throw new UsageError(`--nodes must be a whole number from 2 to ${MAX_NODES}, got ${JSON.stringify(options.nodes)}`)
+      }
+      const controller = new AbortController()
+      const interrupt = (): void => { controller.abort(new Error('interrupted')) }
+      process.once('SIGINT', interrupt)
+      process.once('SIGTERM', interrupt)
+      const reporter = progressReporter()
+      let result: DemoResult
+      try {
+        result = await runDemo({ nodes, crypto: options.crypto, onProgress: reporter.update, signal: controller.signal })
+      } finally {
+        reporter.stop()
+        process.off('SIGINT', interrupt)
+        process.off('SIGTERM', interrupt)
+      }
+      if (options.json === true) printJson(result)
+      else printResult(result)
+      if (Object.keys(result.failures).length > 0) process.exitCode = 1
+    })
+}

@@ -1,0 +1,47 @@
+import { Option } from 'commander'
+import { TRUST_LEVELS } from '../../registry/index.js'
+import { callApi } from '../client.js'
+import { EXIT_CODES_HELP } from '../exit.js'
+import { dataDirOf, dirOption, jsonOption } from '../options.js'
+import { formatRelative, formatTable, printJson, println } from '../output.js'
+import type { PeerJson } from '../../api/index.js'
+import type { Command } from 'commander'
+
+interface PeersOptions {
+  dir?: string
+  verified?: boolean
+  trust?: string
+  json?: boolean
+}
+
+export function registerPeers (program: Command): void {
+  program.command('peers')
+    .summary('list the peers the running node knows, and their trust')
+    .description(
+      'List the peers in the running node\'s registry with their trust level (self, anchor, direct, dht), ' +
+      'whether the peer itself or an anchor confirmed the record (verified), and the record\'s seq and expiry.')
+    .addOption(dirOption())
+    .option('--verified', 'only peers whose record the peer itself or an anchor confirmed')
+    .addOption(new Option('--trust <level>', 'only peers with this trust').choices(TRUST_LEVELS))
+    .addOption(jsonOption())
+    .addHelpText('after', EXIT_CODES_HELP)
+    .action(async (options: PeersOptions) => {
+      const params = new URLSearchParams()
+      if (options.trust !== undefined) params.set('trust', options.trust)
+      if (options.verified === true) params.set('verified', 'true')
+      const query = params.size > 0 ? `?${params.toString()}` : ''
+      const { peers } = await callApi<{ peers: PeerJson[] }>(dataDirOf(options), `/v1/peers${query}`)
+      if (options.json === true) {
+        printJson({ peers })
+        return
+      }
+      if (peers.length === 0) {
+        println('no peers known yet')
+        return
+      }
+      process.stdout.write(formatTable(
+        ['PEER ID', 'TRUST', 'VERIFIED', 'SEQ', 'EXPIRES', 'ML-DSA-65 SHA-256'],
+        peers.map(p => [p.peerId, p.trust, p.verified ? 'yes' : 'no', String(p.seq), formatRelative(p.expiresAt), p.mlDsaFingerprint.slice(0, 16)])
+      ))
+    })
+}

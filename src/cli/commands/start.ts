@@ -1,0 +1,110 @@
+import { anchorJson } from '../../api/index.js'
+import { CONFIG_SCHEMA, loadConfig, type LogFormat, type LogLevel } from '../../config/index.js'
+import { errorCode } from '../../errors.js'
+import { createDaemonLogger } from '../../logging/index.js'
+import { startDaemon, STOP_TIMEOUT_MS } from '../daemon.js'
+import { EXIT_CODES_HELP } from '../exit.js'
+import { collect, dirOption, jsonOption } from '../options.js'
+import { printFields, println } from '../output.js'
+import type { Command } from 'commander'
+
+interface StartOptions {
+  dir?: string
+  config?: string
+  listen?: string[]
+  bootstrap?: string[]
+  api?: string
+  dhtProtocol?: string
+  crypto?: string
+  logLevel?: LogLevel
+  logFormat?: LogFormat
+  json?: boolean
+}
+
+export function registerStart (program: Command): void {
+  program.command('start')
+    .summary('run a node: libp2p + DHT + HTTP API, until SIGINT/SIGTERM')
+    .description(
+      'Run a keydir node on the data dir (making its identity on a first run) with its HTTP API, ' +
+      'and write the API address to <dir>/api.json so the other commands find it. ' +
+      'SIGINT or SIGTERM stops it cleanly: the API stops accepting, in-flight requests get up to 5 s, ' +
+      'the node stops and closes its databases, and it exits 0. Settings come from flags, then KEYDIR_* ' +
+      'environment variables, then the config file, then defaults.')
+    .addOption(dirOption())
+    .option('--config <file>', 'config file (default: $KEYDIR_CONFIG, else <dir>/config.json if present)')
+    .option('--listen <multiaddr>', `libp2p listen address, repeatable (default ${String(CONFIG_SCHEMA.listen.default)})`, collect)
+    .option('--bootstrap <peer>', 'bootstrap peer, repeatable: a multiaddr ending in /p2p/<PeerId>, or the JSON of an anchor entry from `keydir anchor`', collect)
+    .option('--api <host:port>', 'HTTP API address; port 0 picks a free one (default 127.0.0.1:7357)')
+    .option('--dht-protocol <id>', 'Kademlia protocol id (default /numi/kad/1.0.0)')
+    .option('--crypto <impl>', 'post-quantum implementation: auto, native or noble (default auto)')
+    .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent (default info)')
+    .option('--log-format <format>', 'pretty or json (default pretty)')
+    .addOption(jsonOption('print the startup summary as one JSON line'))
+    .addHelpText('after', `
+Examples:
+  keydir start
+  keydir start --dir ./a --api 127.0.0.1:0 --listen /ip4/127.0.0.1/tcp/4001
+  keydir start --dir ./b --bootstrap "$(keydir anchor --dir ./a --json)"
+${EXIT_CODES_HELP}`)
+    .action(async (options: StartOptions) => {
+      const config = await loadConfig({
+        dir: options.dir,
+        config: options.config,
+        flags: {
+          listen: options.listen,
+          bootstrap: options.bootstrap,
+          api: options.api,
+          dhtProtocol: options.dhtProtocol,
+          crypto: options.crypto,
+          logLevel: options.logLevel,
+          logFormat: options.logFormat
+        }
+      })
+      const logger = createDaemonLogger({ level: config.logLevel, format: config.logFormat })
+      for (const warning of config.warnings) logger.warn({}, warning)
+      if (config.configFile !== undefined) logger.info({ file: config.configFile }, 'read config file')
+
+      const daemon = await startDaemon(config, logger)
+      const status = await daemon.node.status()
+      const anchor = anchorJson(daemon.node.anchorEntry())
+      if (options.json === true) {
+        println(JSON.stringify({ peerId: status.peerId, multiaddrs: status.multiaddrs, api: daemon.url, dataDir: config.dataDir, anchor }))
+      } else {
+        println('keydir node running')
+        printFields([
+          ['PeerId', status.peerId],
+          ...status.multiaddrs.map((ma, i): [string, string] => [i === 0 ? 'listening' : '', ma]),
+          ['API', daemon.url],
+          ['data dir', config.dataDir],
+          ['anchor', JSON.stringify(anchor)]
+        ])
+        println('Stop with Ctrl-C or SIGTERM.')
+      }
+
+      const signal = await new Promise<NodeJS.Signals>(resolve => {
+        process.once('SIGINT', resolve)
+        process.once('SIGTERM', resolve)
+      })
+      logger.info({ signal }, 'shutting down')
+      const force = (): void => {
+        logger.error({}, 'second signal: exiting without a clean shutdown')
+        process.exit(1)
+      }
+      process.once('SIGINT', force)
+      process.once('SIGTERM', force)
+      const deadline = setTimeout(() => {
+        logger.error({ timeoutMs: STOP_TIMEOUT_MS }, 'the node did not stop in time: exiting')
+        process.exit(1)
+      }, STOP_TIMEOUT_MS)
+      deadline.unref()
+      try {
+        await daemon.stop()
+      } catch (err) {
+        logger.error({ code: errorCode(err), err }, 'clean shutdown failed')
+        throw err
+      } finally {
+        clearTimeout(deadline)
+      }
+      logger.info({}, 'stopped')
+    })
+}

@@ -1,0 +1,31 @@
+import { callApi } from '../client.js'
+import { EXIT_CODES_HELP } from '../exit.js'
+import { dataDirOf, dirOption, jsonOption } from '../options.js'
+import { formatRelative, printFields, printJson } from '../output.js'
+import type { StatusJson } from '../../api/index.js'
+import type { Command } from 'commander'
+
+export function registerStatus (program: Command): void {
+  program.command('status')
+    .summary('the running node\'s PeerId, addresses, DHT size and counts')
+    .description('Show the running node\'s PeerId, full multiaddrs (with /p2p/), DHT routing table size, connections, registry counts and own record.')
+    .addOption(dirOption())
+    .addOption(jsonOption())
+    .addHelpText('after', EXIT_CODES_HELP)
+    .action(async (options: { dir?: string, json?: boolean }) => {
+      const status = await callApi<StatusJson>(dataDirOf(options), '/v1/status')
+      if (options.json === true) {
+        printJson(status)
+        return
+      }
+      printFields([
+        ['PeerId', status.peerId],
+        ...status.multiaddrs.map((ma, i): [string, string] => [i === 0 ? 'multiaddrs' : '', ma]),
+        ['DHT peers', String(status.dhtSize)],
+        ['connections', String(status.connections)],
+        ['registry', `${status.registry.peers} peers, ${status.registry.verified} verified`],
+        ['own record', status.record === null ? 'none yet' : `seq ${status.record.seq}, expires ${formatRelative(status.record.expiresAt)}`],
+        ['crypto', status.crypto]
+      ])
+    })
+}

@@ -1,0 +1,100 @@
+import {
+  createApiServer, ensureApiToken, isLoopbackHost, readApiToken, removeApiAddress, writeApiAddress, type ApiServer
+} from '../api/index.js'
+import { formatApiAddress, toKeyDirectoryOptions, type DaemonConfig } from '../config/index.js'
+import { errorCode, KeydirError } from '../errors.js'
+import { createKeydirMetrics } from '../metrics/index.js'
+import { ensureDataDir } from './data-dir.js'
+import { alreadyRunning, isLockError, lockDataDir, type DataDirLock } from './lock.js'
+import type { KeyDirectory } from '../node/types.js'
+import type { KeydirLogger } from '../util/log.js'
+
+const second = 1000
+/** If stopping the node takes longer than this, give up and exit 1. */
+export const STOP_TIMEOUT_MS = 20 * second
+
+export interface Daemon {
+  node: KeyDirectory
+  /** The URL clients use, as written to api.json. */
+  url: string
+  /** Stop accepting, finish in-flight requests (bounded), stop the node, remove api.json, release the lock. */
+  stop (): Promise<void>
+}
+
+/**
+ * Run a node and its HTTP API on the data dir: take the data dir's lock,
+ * make the API token if there is none, build and start the node (making
+ * the identity on a first run), listen, and write api.json.
+ */
+export async function startDaemon (config: DaemonConfig, logger: KeydirLogger): Promise<Daemon> {
+  const dataDir = config.dataDir
+  await ensureDataDir(dataDir)
+  const lock = await lockDataDir(dataDir)
+  let node: KeyDirectory | undefined
+  let api: ApiServer | undefined
+  try {
+    await ensureApiToken(dataDir)
+    let token: string | undefined
+    try {
+      token = await readApiToken(dataDir)
+    } catch (err) {
+      logger.warn({ code: errorCode(err), err: (err as Error).message }, 'POST /v1/publish and /v1/rotate are off')
+    }
+
+    // Loaded here, not at the top, so `keydir --help` does not load libp2p.
+    const { createKeyDirectory } = await import('../node/index.js')
+    try {
+      node = await createKeyDirectory({
+        ...toKeyDirectoryOptions(config),
+        logger,
+        metrics: createKeydirMetrics(),
+        libp2pMetrics: true
+      })
+    } catch (err) {
+      if (isLockError(err)) throw alreadyRunning(dataDir)
+      throw err
+    }
+    await node.start()
+
+    if (!isLoopbackHost(config.api.host)) {
+      logger.warn({ api: formatApiAddress(config.api) },
+        'the HTTP API listens beyond loopback: anyone who can reach it can query this node (publish and rotate still need the token)')
+    }
+    api = createApiServer({ node, token, logger })
+    let url: string
+    try {
+      url = await api.listen(config.api)
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      throw new KeydirError('ERR_API_LISTEN',
+        code === 'EADDRINUSE'
+          ? `the API address ${formatApiAddress(config.api)} is in use: pass --api 127.0.0.1:0 for a free port, or another HOST:PORT`
+          : `cannot listen on ${formatApiAddress(config.api)} (${code ?? (err as Error).message})`, { cause: err })
+    }
+    await writeApiAddress(dataDir, { url, pid: process.pid, peerId: node.peerId.toString(), startedAt: Date.now() })
+    logger.info({ url }, 'HTTP API listening')
+    return { node, url, stop: stopper(dataDir, node, api, lock, logger) }
+  } catch (err) {
+    await api?.close().catch(() => {})
+    await node?.stop().catch(() => {})
+    await lock.release()
+    throw err
+  }
+}
+
+function stopper (dataDir: string, node: KeyDirectory, api: ApiServer, lock: DataDirLock, logger: KeydirLogger): () => Promise<void> {
+  let stopping: Promise<void> | undefined
+  return async () => {
+    stopping ??= (async () => {
+      try {
+        await api.close()
+        logger.info({}, 'HTTP API closed')
+        await node.stop()
+      } finally {
+        await removeApiAddress(dataDir)
+        await lock.release()
+      }
+    })()
+    return stopping
+  }
+}

@@ -1,0 +1,28 @@
+import { ConfigError, KeydirError } from '../errors.js'
+
+/** Exit codes of every `keydir` command. */
+export const EXIT_OK = 0
+/** The command ran and failed: no node running, peer not found, lookup timed out, I/O error. */
+export const EXIT_FAILED = 1
+/** The command line or the configuration is wrong: unknown command or option, bad argument, bad config value. */
+export const EXIT_USAGE = 2
+
+export const EXIT_CODES_HELP = `
+Exit codes:
+  0  done
+  1  failed (no node running, not found, timed out, I/O or permission error)
+  2  usage (unknown command or option, bad argument, bad configuration)`
+
+/** A bad argument that commander cannot see by itself (a malformed PeerId). Exits 2. */
+export class UsageError extends KeydirError {
+  constructor (message: string) {
+    super('ERR_USAGE', message)
+    this.name = 'UsageError'
+  }
+}
+
+/** The exit code for an error thrown by a command. */
+export function exitCodeFor (err: unknown): number {
+  if (err instanceof UsageError || err instanceof ConfigError) return EXIT_USAGE
+  return EXIT_FAILED
+}

@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs'
+import { Command, CommanderError } from 'commander'
+import { DEBUG_ENV } from '../config/index.js'
+import { registerAnchor } from './commands/anchor.js'
+import { registerDemo } from './commands/demo.js'
+import { registerInit } from './commands/init.js'
+import { registerPeers } from './commands/peers.js'
+import { registerResolve } from './commands/resolve.js'
+import { registerRotate } from './commands/rotate.js'
+import { registerStart } from './commands/start.js'
+import { registerStatus } from './commands/status.js'
+import { EXIT_CODES_HELP, EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit.js'
+
+function version (): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string }
+    return pkg.version ?? '0.0.0'
+  } catch {
+    return '0.0.0'
+  }
+}
+
+/** The `keydir` command line. Commands throw; `runCli` turns errors into messages and exit codes. */
+export function createProgram (): Command {
+  const program = new Command('keydir')
+    .description('keydir: a post-quantum peer key directory for libp2p networks (ML-DSA-65 / ML-KEM-768 keys in a Kademlia DHT)')
+    .version(version(), '-V, --version')
+    .exitOverride()
+    .showSuggestionAfterError()
+    .showHelpAfterError('(add --help for usage)')
+    .configureOutput({
+      writeOut: s => { process.stdout.write(s) },
+      writeErr: s => { process.stderr.write(s) }
+    })
+    .addHelpText('after', `
+Every command takes --dir (default: $KEYDIR_DIR, else ~/.keydir); the running node
+writes its API address there, so the other commands find it.
+
+Quick start:
+  keydir init                 # make an identity in ~/.keydir
+  keydir start                # run the node (Ctrl-C stops it)
+  keydir status               # in another terminal
+  keydir resolve <PEER_ID>
+${EXIT_CODES_HELP}`)
+
+  registerInit(program)
+  registerStart(program)
+  registerResolve(program)
+  registerPeers(program)
+  registerStatus(program)
+  registerAnchor(program)
+  registerRotate(program)
+  registerDemo(program)
+  return program
+}
+
+/** Run `keydir` with these arguments (as in process.argv) and return the exit code. */
+export async function runCli (argv: string[]): Promise<number> {
+  const program = createProgram()
+  try {
+    await program.parseAsync(argv)
+    const code = Number(process.exitCode ?? EXIT_OK)
+    return Number.isInteger(code) ? code : EXIT_FAILED
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander has printed its message (or the help) already.
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT_OK
+      if (err.code === 'commander.help') return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE
+      return EXIT_USAGE
+    }
+    const code = exitCodeFor(err)
+    const message = err instanceof Error ? err.message : String(err)
+    process.stderr.write(`keydir: ${message}\n`)
+    if (code === EXIT_USAGE) process.stderr.write('(add --help for usage)\n')
+    if (process.env[DEBUG_ENV] === '1' && err instanceof Error && err.stack !== undefined) process.stderr.write(`${err.stack}\n`)
+    return code
+  }
+}
