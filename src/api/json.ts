@@ -91,7 +91,7 @@ export function anchorJson (entry: AnchorEntry): AnchorJson {
 
 /** `GET /v1/status` */
 export interface StatusJson extends Omit<NodeStatus, 'record'> {
-  record: NodeStatus['record'] | null
+  record: NonNullable<NodeStatus['record']> | null
   anchor: AnchorJson
 }
 

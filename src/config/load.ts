@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { ConfigError } from '../errors.js'
-import { CONFIG_ENV, CONFIG_KEYS, CONFIG_SCHEMA, DIR_ENV, type ConfigKey, type DaemonSettings } from './schema.js'
+import { CONFIG_ENV, CONFIG_KEYS, CONFIG_SCHEMA, DEBUG_ENV, DIR_ENV, type ConfigKey, type DaemonSettings } from './schema.js'
 import type { ValueOrigin } from './values.js'
 
 /** The config file read from the data dir when `--config` is not given. */
@@ -73,7 +73,7 @@ export async function loadConfig (input: LoadConfigInput = {}): Promise<DaemonCo
     }
   }
 
-  const knownEnv = new Set<string>([DIR_ENV, CONFIG_ENV, ...CONFIG_KEYS.map(key => CONFIG_SCHEMA[key].env)])
+  const knownEnv = new Set<string>([DIR_ENV, CONFIG_ENV, DEBUG_ENV, ...CONFIG_KEYS.map(key => CONFIG_SCHEMA[key].env)])
   for (const name of Object.keys(env)) {
     if (name.startsWith('KEYDIR_') && !knownEnv.has(name)) {
       warnings.push(`ignoring unknown environment variable ${name} (the configuration variables are ${[...knownEnv].join(', ')})`)

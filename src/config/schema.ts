@@ -157,3 +157,5 @@ export const CONFIG_KEYS = Object.keys(CONFIG_SCHEMA) as ConfigKey[]
 /** Environment variables that are not config keys but that keydir reads. */
 export const DIR_ENV = 'KEYDIR_DIR'
 export const CONFIG_ENV = 'KEYDIR_CONFIG'
+/** `KEYDIR_DEBUG=1`: print stack traces of failed commands. */
+export const DEBUG_ENV = 'KEYDIR_DEBUG'

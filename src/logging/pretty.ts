@@ -57,6 +57,10 @@ function formatTime (time: unknown): string {
 }
 
 function formatValue (value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value)
+  const text = typeof value === 'string'
+    ? value
+    : Array.isArray(value) && value.every(v => typeof v === 'string' || typeof v === 'number')
+      ? value.join(',')
+      : JSON.stringify(value) ?? String(value)
   return /^[^\s"=]+$/.test(text) ? text : JSON.stringify(text)
 }
