@@ -1,6 +1,7 @@
-import { readFile, stat } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { access, readFile, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { ConfigError } from '../errors.js'
 import { CONFIG_ENV, CONFIG_KEYS, CONFIG_SCHEMA, DEBUG_ENV, DIR_ENV, type ConfigKey, type DaemonSettings } from './schema.js'
 import type { ValueOrigin } from './values.js'
@@ -128,9 +129,11 @@ async function readConfigFile (path: string, required: boolean): Promise<Record<
     if (err instanceof ConfigError) throw err
     const code = (err as NodeJS.ErrnoException).code
     if (code === 'ENOENT' && !required) return undefined
-    throw new ConfigError('ERR_CONFIG_FILE',
-      code === 'ENOENT' ? `config file ${path} does not exist` : `cannot read config file ${path} (${code ?? String(err)}): check its permissions`,
-      { cause: err })
+    // <dataDir>/config.json in a data dir that is missing, a file, or closed to
+    // us: no config file here, and the command reports the data dir itself.
+    if (!required && (code === 'ENOTDIR' || (code === 'EACCES' && !await canEnter(dirname(path))))) return undefined
+    if (code === 'ENOENT') throw new ConfigError('ERR_CONFIG_FILE', `config file ${path} does not exist`, { cause: err })
+    throw new ConfigError('ERR_CONFIG_UNREADABLE', `cannot read config file ${path} (${code ?? String(err)}): check its permissions`, { cause: err })
   }
   let parsed: unknown
   try {
@@ -142,4 +145,13 @@ async function readConfigFile (path: string, required: boolean): Promise<Record<
     throw new ConfigError('ERR_CONFIG_FILE', `config file ${path} must hold a JSON object of settings`)
   }
   return parsed as Record<string, unknown>
+}
+
+async function canEnter (dir: string): Promise<boolean> {
+  try {
+    await access(dir, constants.X_OK)
+    return true
+  } catch {
+    return false
+  }
 }

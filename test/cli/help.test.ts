@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { runKeydir, tempDir } from '../helpers-daemon/cli.js'
+
+const COMMANDS = ['init', 'start', 'resolve', 'peers', 'status', 'anchor', 'rotate', 'demo']
+const DATA_COMMANDS = ['init', 'resolve', 'peers', 'status', 'anchor', 'rotate', 'demo']
+
+describe('keydir --help', () => {
+  test('lists every command and the exit codes', async () => {
+    const { code, stdout } = await runKeydir(['--help'])
+    assert.equal(code, 0)
+    for (const command of COMMANDS) assert.match(stdout, new RegExp(`^  ${command}\\b`, 'm'), command)
+    assert.match(stdout, /Exit codes:\n {2}0 {2}done\n {2}1 {2}failed.*\n {2}2 {2}usage/)
+  })
+
+  for (const command of COMMANDS) {
+    test(`keydir ${command} --help`, async () => {
+      const { code, stdout, stderr } = await runKeydir([command, '--help'], { env: { KEYDIR_DIR: await tempDir() } })
+      assert.equal(code, 0, stderr)
+      assert.match(stdout, new RegExp(`^Usage: keydir ${command}\\b`))
+      assert.match(stdout, /Exit codes:/)
+      if (command !== 'demo') assert.match(stdout, /--dir <path>/)
+      if (DATA_COMMANDS.includes(command)) assert.match(stdout, /--json/)
+    })
+  }
+
+  test('keydir help <command> is the same help', async () => {
+    const { code, stdout } = await runKeydir(['help', 'resolve'])
+    assert.equal(code, 0)
+    assert.match(stdout, /^Usage: keydir resolve/)
+  })
+
+  test('--version prints the package version', async () => {
+    const { code, stdout } = await runKeydir(['--version'])
+    assert.equal(code, 0)
+    assert.match(stdout.trim(), /^\d+\.\d+\.\d+/)
+  })
+})
