@@ -31,10 +31,14 @@ export function marshalKeyRecord (content: KeyRecordContent, libp2pSignature: Ui
   })
 }
 
-export function unmarshalKeyRecord (bytes: Uint8Array): KeyRecord {
-  if (bytes.length > MAX_RECORD_BYTES) {
-    throw new InvalidRecordError('ERR_RECORD_TOO_LARGE', `record is ${bytes.length} bytes, the limit is ${MAX_RECORD_BYTES}`)
+export function unmarshalKeyRecord (input: Uint8Array): KeyRecord {
+  if (input.length > MAX_RECORD_BYTES) {
+    throw new InvalidRecordError('ERR_RECORD_TOO_LARGE', `record is ${input.length} bytes, the limit is ${MAX_RECORD_BYTES}`)
   }
+  // Our own plain Uint8Array copy: the decoded fields are views into it, so a
+  // caller reusing its buffer (or handing us a Buffer) cannot change a record
+  // that has been validated and cached.
+  const bytes = new Uint8Array(input)
   let message: KeyRecordMessage
   try {
     message = KeyRecordMessage.decode(bytes)

@@ -64,8 +64,7 @@ export class KeyRecordValidator {
   private validateFor (expectedPeerId: Uint8Array, bytes: Uint8Array): KeyRecord {
     const hash = createHash('sha256').update(bytes).digest('base64')
     const known = this.verified.get(hash)
-    // A copy: the cached record must not change if the caller reuses its buffer.
-    const record = known ?? unmarshalKeyRecord(bytes.slice())
+    const record = known ?? unmarshalKeyRecord(bytes)
 
     if (!uint8ArrayEquals(record.peerId.toMultihash().bytes, expectedPeerId)) {
       throw new InvalidRecordError('ERR_PEER_ID_MISMATCH', `record is for ${record.peerId.toString()}, not for the peer it was fetched for`)

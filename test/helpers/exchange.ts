@@ -1,0 +1,25 @@
+import { pbStream } from '@libp2p/utils'
+import { KeyRequest, KeyResponse } from '../../protobuf/key-exchange.js'
+import { selectPqCrypto } from '../../src/crypto/index.js'
+import { EXCHANGE_PROTOCOL, MAX_MESSAGE_BYTES } from '../../src/exchange/index.js'
+import { loadIdentity } from '../../src/identity/index.js'
+import type { ExchangeSigner } from '../../src/exchange/index.js'
+import type { KeyDirectory } from '../../src/node/index.js'
+import type { PeerId } from '@libp2p/interface'
+
+/** A node's own signer, read from its data dir, to craft requests as that node in tests. */
+export async function signerOf (node: KeyDirectory, dataDir: string): Promise<ExchangeSigner> {
+  const identity = await loadIdentity(dataDir, { crypto: selectPqCrypto() })
+  const { record } = await node.resolve(node.peerId)
+  return { peerId: node.peerId, record, mlDsaSigner: identity.mlDsaSigner }
+}
+
+/** Send one raw KeyRequest from `from` to `to`; resolves with the response, rejects if the peer aborts the stream. */
+export async function sendKeyRequest (from: KeyDirectory, to: PeerId, request: KeyRequest): Promise<KeyResponse> {
+  const stream = await from.libp2p.dialProtocol(to, EXCHANGE_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
+  const pb = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
+  await pb.write(request, KeyRequest)
+  const response = await pb.read(KeyResponse, { signal: AbortSignal.timeout(10_000) })
+  await stream.close()
+  return response
+}

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { startNetwork } from '../helpers/network.js'
+import type { TestNetwork } from '../helpers/network.js'
+
+describe('twenty nodes joined through one anchor, DHT only', () => {
+  let net: TestNetwork
+
+  before(async () => {
+    net = await startNetwork(20, { paths: { direct: false } })
+  })
+
+  after(async () => {
+    await net.stop()
+  })
+
+  it('every node resolves every other with the right keys', async () => {
+    const expected = new Map(await Promise.all(net.nodes.map(async ({ node }) => {
+      const own = await node.resolve(node.peerId)
+      return [node.peerId.toString(), own] as const
+    })))
+    let resolved = 0
+    for (const { node } of net.nodes) {
+      const results = await Promise.all(net.nodes
+        .filter(other => !other.node.peerId.equals(node.peerId))
+        .map(async other => node.resolve(other.node.peerId)))
+      for (const keys of results) {
+        const own = expected.get(keys.peerId.toString())!
+        assert.deepEqual(keys.mlDsaPublicKey, own.mlDsaPublicKey)
+        assert.deepEqual(keys.mlKemPublicKey, own.mlKemPublicKey)
+        assert.ok(keys.source === 'dht', `resolved through ${keys.source}`)
+        resolved++
+      }
+    }
+    assert.equal(resolved, 20 * 19)
+  })
+
+  it('a second resolve is answered by the registry', async () => {
+    const [a, b] = net.nodes
+    const keys = await a.node.resolve(b.node.peerId.toString())
+    assert.equal(keys.source, 'registry')
+    assert.equal(keys.trust, 'anchor' === keys.trust ? 'anchor' : 'dht')
+  })
+
+  it('a node resolves itself with trust self', async () => {
+    const { node } = net.nodes[3]
+    const keys = await node.resolve(node.peerId)
+    assert.equal(keys.trust, 'self')
+  })
+
+  it('fails with ERR_NOT_FOUND for a peer nobody published, and ERR_BAD_PEER_ID for garbage', async () => {
+    const { node } = net.nodes[1]
+    const stranger = (await import('../helpers/records.js')).makeIdentity
+    const { peerId } = await stranger()
+    await assert.rejects(node.resolve(peerId), (err: any) => err.code === 'ERR_NOT_FOUND')
+    await assert.rejects(node.resolve('not-a-peer-id'), (err: any) => err.code === 'ERR_BAD_PEER_ID')
+  })
+})
