@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict'
+import { access, readFile, unlink } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, test } from 'node:test'
+import { apiGet, runKeydir, startNode, tempDir } from '../helpers-daemon/cli.js'
+
+describe('one node per data dir', { timeout: 180_000 }, () => {
+  test('a second start on the same data dir refuses, and the first keeps running', async () => {
+    const dir = join(await tempDir('keydir-e2e-'), 'node')
+    const first = await startNode(dir)
+    try {
+      const second = await runKeydir(['start', '--dir', dir, '--api', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0'], { timeoutMs: 60_000 })
+      assert.equal(second.code, 1, second.stderr)
+      assert.match(second.stderr, new RegExp(`another keydir node \\(pid ${first.child.pid}\\) is already running on data dir ${dir}`))
+      assert.equal(JSON.parse(await readFile(join(dir, 'api.json'), 'utf8')).pid, first.child.pid)
+      assert.equal((await apiGet(first.summary.api, '/healthz')).status, 200)
+    } finally {
+      assert.equal((await first.stop()).code, 0, first.stderr())
+    }
+  })
+
+  test('without the lock file, LevelDB\'s own lock still refuses a second node', async () => {
+    const dir = join(await tempDir('keydir-e2e-'), 'node')
+    const first = await startNode(dir)
+    try {
+      await unlink(join(dir, 'daemon.lock'))
+      const second = await runKeydir(['start', '--dir', dir, '--api', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0'], { timeoutMs: 60_000 })
+      assert.equal(second.code, 1, second.stderr)
+      assert.match(second.stderr, /another keydir node is already running on data dir/)
+      assert.equal(JSON.parse(await readFile(join(dir, 'api.json'), 'utf8')).pid, first.child.pid)
+      assert.equal((await apiGet(first.summary.api, '/healthz')).status, 200)
+    } finally {
+      assert.equal((await first.stop()).code, 0, first.stderr())
+    }
+  })
+
+  test('start on an empty data dir makes the identity (npm start on a first run)', async () => {
+    const dir = join(await tempDir('keydir-e2e-'), 'fresh')
+    const node = await startNode(dir)
+    try {
+      await access(join(dir, 'identity', 'libp2p.key'))
+      await access(join(dir, 'api.token'))
+      assert.match(node.summary.peerId, /^12D3KooW/)
+      const status = await runKeydir(['status', '--dir', dir, '--json'])
+      assert.equal(JSON.parse(status.stdout).peerId, node.summary.peerId)
+    } finally {
+      assert.equal((await node.stop('SIGINT')).code, 0, node.stderr())
+    }
+  })
+
+  test('the default data dir comes from KEYDIR_DIR', async () => {
+    const dir = join(await tempDir('keydir-e2e-'), 'from-env')
+    const init = await runKeydir(['init', '--json'], { env: { KEYDIR_DIR: dir } })
+    assert.equal(init.code, 0, init.stderr)
+    assert.equal(JSON.parse(init.stdout).dataDir, dir)
+  })
+
+  test('readable logs by default, JSON lines with --log-format json', async () => {
+    const dir = join(await tempDir('keydir-e2e-'), 'logs')
+    const node = await startNode(dir, ['--log-format', 'pretty'])
+    try {
+      assert.match(node.stderr(), /^\d\d:\d\d:\d\d\.\d{3} INFO {2}HTTP API listening url=http:\/\/127\.0\.0\.1:\d+$/m)
+    } finally {
+      await node.stop()
+    }
+    const json = await startNode(dir)
+    try {
+      const lines = json.stderr().trim().split('\n').map(l => JSON.parse(l))
+      assert.ok(lines.some(l => l.msg === 'HTTP API listening' && l.level === 'info'))
+    } finally {
+      await json.stop()
+    }
+  })
+})

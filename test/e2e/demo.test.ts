@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { runKeydir } from '../helpers-daemon/cli.js'
+
+describe('keydir demo', { timeout: 180_000 }, () => {
+  test('runs a local network, resolves every node from every other, reports paths, stops cleanly', async () => {
+    const { code, stdout, stderr } = await runKeydir(['demo', '--nodes', '4', '--json'])
+    assert.equal(code, 0, stderr)
+    const result = JSON.parse(stdout)
+    assert.equal(result.nodes, 4)
+    assert.equal(result.resolves, 12)
+    assert.equal(result.published, 4)
+    assert.deepEqual(result.failures, {})
+    const counted = Object.values(result.paths as Record<string, { count: number, p50Ms: number, p95Ms: number }>)
+    assert.equal(counted.reduce((sum, s) => sum + s.count, 0), 12)
+    for (const stats of counted) assert.ok(stats.p50Ms <= stats.p95Ms)
+    for (const path of Object.keys(result.paths)) assert.ok(['registry', 'anchor', 'dht', 'direct'].includes(path), path)
+    // Not a terminal: progress is a line a phase on stderr, no bar.
+    assert.match(stderr, /resolving every node from every other \(12\)/)
+    assert.doesNotMatch(stderr, /\x1b\[/)
+  })
+
+  test('prints a table of paths with p50 and p95', async () => {
+    const { code, stdout, stderr } = await runKeydir(['demo', '--nodes', '3'])
+    assert.equal(code, 0, stderr)
+    assert.match(stdout, /^3 nodes on loopback, 3\/3 records published, 6 resolves$/m)
+    assert.match(stdout, /^PATH +RESOLVES +P50 MS +P95 MS$/m)
+    assert.match(stdout, /^(registry|anchor|dht|direct) +\d+ +\d+\.\d\d +\d+\.\d\d$/m)
+  })
+})
