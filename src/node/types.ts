@@ -3,7 +3,10 @@ import type { KeydirMetrics } from '../metrics/index.js'
 import type { KeyRecord } from '../record/index.js'
 import type { PeerKeyRegistry, TrustLevel } from '../registry/index.js'
 import type { KeydirLogger } from '../util/log.js'
+import type { Identify } from '@libp2p/identify'
 import type { AbortOptions, Libp2p, PeerId } from '@libp2p/interface'
+import type { KadDHT } from '@libp2p/kad-dht'
+import type { Ping } from '@libp2p/ping'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
 /**
@@ -97,7 +100,7 @@ export interface KeyDirectory {
   readonly registry: PeerKeyRegistry
   readonly metrics: KeydirMetrics
   /** The libp2p node underneath, for callers that need more of it. */
-  readonly libp2p: Libp2p
+  readonly libp2p: Libp2p<{ dht: KadDHT, identify: Identify, ping: Ping }>
   start (): Promise<void>
   stop (): Promise<void>
   getMultiaddrs (): Multiaddr[]

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { createKeyDirectory } from '../../src/node/index.js'
+import { createKeyRequest } from '../../src/exchange/index.js'
+import { signerOf, sendKeyRequest } from '../helpers/exchange.js'
+import { startNetwork, startNode } from '../helpers/network.js'
+
+describe('offline peers, single paths, restarts', () => {
+  it('resolves a peer that went offline from the DHT while its record is unexpired', async () => {
+    const net = await startNetwork(6, { paths: { direct: false } })
+    try {
+      const leaving = net.nodes[5]
+      const own = await leaving.node.resolve(leaving.node.peerId)
+      await leaving.node.stop()
+      net.nodes.splice(5, 1)
+      const keys = await net.nodes[2].node.resolve(own.peerId)
+      assert.equal(keys.source, 'dht')
+      assert.deepEqual(keys.mlKemPublicKey, own.mlKemPublicKey)
+      await leaving.dir.remove()
+    } finally {
+      await net.stop()
+    }
+  })
+
+  it('with the DHT turned off, the direct path alone resolves a connected peer', async () => {
+    const a = await startNode({ paths: { dht: false } })
+    const b = await startNode({ paths: { dht: false }, bootstrap: [a.node.anchorEntry()] })
+    try {
+      const keys = await b.node.resolve(a.node.peerId)
+      // a is b's anchor: asked directly, trusted as the anchor
+      assert.equal(keys.source, 'anchor')
+      assert.equal(keys.trust, 'anchor')
+      const back = await a.node.resolve(b.node.peerId)
+      assert.ok(back.source === 'registry' || back.source === 'direct')
+      assert.equal(back.trust, 'direct')
+    } finally {
+      for (const n of [a, b]) { await n.node.stop(); await n.dir.remove() }
+    }
+  })
+
+  it('keeps identity, registry, pins and nonces across a restart', async () => {
+    const a = await startNode({ paths: { dht: false } })
+    const b = await startNode({ paths: { dht: false }, bootstrap: [a.node.getMultiaddrs()[0].toString()] })
+    try {
+      const keysOfA = await b.node.resolve(a.node.peerId)
+      const signerB = await signerOf(b.node, b.dir.path)
+      const nonce = await b.node.registry.nextOutboundNonce()
+      const request = createKeyRequest(signerB, a.node.peerId, nonce)
+      await sendKeyRequest(b.node, a.node.peerId, request)
+      const peerIdB = b.node.peerId.toString()
+      const seqB = (await b.node.resolve(b.node.peerId)).seq
+      await b.node.stop()
+
+      const again = await createKeyDirectory({ dataDir: b.dir.path, paths: { dht: false }, discoverOnConnect: false })
+      b.node = again
+      await again.start()
+      assert.equal(again.peerId.toString(), peerIdB)
+      const cached = await again.resolve(a.node.peerId)
+      assert.equal(cached.source, 'registry')
+      assert.deepEqual(cached.mlDsaPublicKey, keysOfA.mlDsaPublicKey)
+      const pin = await again.registry.getPin(a.node.peerId)
+      assert.deepEqual(pin?.mlDsaPublicKey, keysOfA.mlDsaPublicKey)
+      assert.ok((await again.registry.nextOutboundNonce()) > nonce)
+      assert.ok((await again.resolve(again.peerId)).seq > seqB)
+
+      // a restarted too: the nonce b used before must still be refused
+      await a.node.stop()
+      const aAgain = await createKeyDirectory({ dataDir: a.dir.path, paths: { dht: false }, discoverOnConnect: false })
+      a.node = aAgain
+      await aAgain.start()
+      assert.equal(await aAgain.registry.acceptInboundNonce(b.node.peerId, nonce), false)
+    } finally {
+      for (const n of [a, b]) { await n.node.stop(); await n.dir.remove() }
+    }
+  })
+})
