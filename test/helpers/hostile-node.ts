@@ -1,0 +1,81 @@
+import { join } from 'node:path'
+import { Libp2pRecord } from '@libp2p/record'
+import { pbStream } from '@libp2p/utils'
+import { multiaddr } from '@multiformats/multiaddr'
+import { LevelDatastore } from 'datastore-level'
+import { Key } from 'interface-datastore'
+import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
+import { KeyRequest, KeyResponse } from '../../protobuf/key-exchange.js'
+import { DHT_DATASTORE_PREFIX, DHT_PROTOCOL } from '../../src/dht/index.js'
+import { EXCHANGE_PROTOCOL, MAX_MESSAGE_BYTES } from '../../src/exchange/index.js'
+import { buildLibp2p } from '../../src/node/libp2p.js'
+import { makeIdentity, makeRecord } from './records.js'
+import { makeTempDir } from './temp-dir.js'
+import type { KeydirLibp2p } from '../../src/node/libp2p.js'
+import type { TestIdentity } from './records.js'
+import type { PeerId } from '@libp2p/interface'
+
+export type ResponseMaker = (request: KeyRequest, remote: PeerId) => KeyResponse | Promise<KeyResponse>
+
+export interface HostileNode {
+  libp2p: KeydirLibp2p
+  identity: TestIdentity
+  multiaddr: string
+  /** Serve `value` for DHT key `key`, whatever it is: this node's DHT validates nothing. */
+  serveDhtRecord (key: Uint8Array, value: Uint8Array): Promise<void>
+  /** Answer every KeyRequest with what `make` returns. */
+  answerKeyRequests (make: ResponseMaker): Promise<void>
+  stop (): Promise<void>
+}
+
+/**
+ * A real libp2p node on the keydir DHT that accepts and serves any value
+ * and answers KeyRequests however a test tells it to: the attacker in the
+ * adversarial tests.
+ */
+export async function startHostileNode (bootstrap: string[]): Promise<HostileNode> {
+  const dir = await makeTempDir('keydir-hostile-')
+  const datastore = new LevelDatastore(join(dir.path, 'datastore'))
+  await datastore.open()
+  const identity = await makeIdentity()
+  const libp2p = await buildLibp2p({
+    privateKey: identity.privateKey,
+    datastore,
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    dhtProtocol: DHT_PROTOCOL,
+    pqkValidator: async () => {},
+    localNetwork: true
+  })
+  await libp2p.start()
+  for (const address of bootstrap) {
+    await libp2p.dial(multiaddr(address))
+  }
+  return {
+    libp2p,
+    identity,
+    multiaddr: libp2p.getMultiaddrs()[0].toString(),
+    serveDhtRecord: async (key, value) => {
+      const dsKey = new Key(`${DHT_DATASTORE_PREFIX}/record/${uint8ArrayToString(key, 'base32')}`, false)
+      await datastore.put(dsKey, new Libp2pRecord(key, value, new Date()).serialize())
+    },
+    answerKeyRequests: async make => {
+      await libp2p.unhandle(EXCHANGE_PROTOCOL)
+      await libp2p.handle(EXCHANGE_PROTOCOL, async (stream, connection) => {
+        const pb = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
+        const request = await pb.read(KeyRequest)
+        await pb.write(await make(request, connection.remotePeer), KeyResponse)
+        await stream.close()
+      })
+    },
+    stop: async () => {
+      await libp2p.stop()
+      await datastore.close()
+      await dir.remove()
+    }
+  }
+}
+
+/** The hostile node's own valid record, for responses that should pass every check but one. */
+export async function hostileRecord (node: HostileNode, options: Parameters<typeof makeRecord>[1] = {}): ReturnType<typeof makeRecord> {
+  return makeRecord(node.identity, options)
+}
