@@ -65,6 +65,8 @@ export async function runDemo (init: DemoInit): Promise<DemoResult> {
       dataDir: join(root, `node-${i}`),
       listen: ['/ip4/127.0.0.1/tcp/0'],
       localNetwork: true,
+      // Learning keys on connect would answer every lookup from the registry; off, the lookups show the network paths.
+      discoverOnConnect: false,
       ...(init.crypto !== undefined ? { crypto: init.crypto } : {})
     })
 
