@@ -111,7 +111,7 @@ export class KeydirNode implements KeyDirectory {
     }, { timeoutMs: parts.options.resolveTimeoutMs })
     // Republish well before half the lifetime has passed, so a missed round still leaves a valid record out there.
     this.republish = repeatingTask(async () => this.publishQuietly(), Math.floor(this.lifetimeMs / 3))
-    this.cleanup = repeatingTask(() => this.cleanupExpiredRequests(), CLEANUP_INTERVAL_MS)
+    this.cleanup = repeatingTask(async () => this.housekeeping(), CLEANUP_INTERVAL_MS)
   }
 
   async start (): Promise<void> {
@@ -264,7 +264,6 @@ export class KeydirNode implements KeyDirectory {
       if (!await this.registry.requestKeysIfNeeded(peerId)) return
       const record = await this.exchange.request(peerId)
       await this.registry.storePeerKeys(record, 'direct', { verified: true })
-      this.metrics.verifiedPeers.set((await this.registry.getVerifiedPeers()).length)
     } catch (err) {
       this.log.debug({ peer: peerId.toString(), code: errorCode(err) }, 'discovery on connect failed')
     } finally {
@@ -277,12 +276,14 @@ export class KeydirNode implements KeyDirectory {
     void this.registry.removePeerKeys(event.detail).catch(() => {})
   }
 
-  private cleanupExpiredRequests (): void {
+  /** Periodic: expire pending key requests (the seed's 30 s rule) and refresh the verified-peers gauge. */
+  private async housekeeping (): Promise<void> {
     const removed = this.registry.cleanupExpiredRequests()
     if (removed > 0) {
       this.metrics.expiredRequests.inc(removed)
       this.log.info({ removed }, 'cleaned up expired key requests')
     }
+    this.metrics.verifiedPeers.set((await this.registry.getVerifiedPeers()).length)
   }
 }
 
