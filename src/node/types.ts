@@ -2,6 +2,7 @@ import type { PqCryptoChoice } from '../crypto/index.js'
 import type { KeydirMetrics } from '../metrics/index.js'
 import type { KeyRecord } from '../record/index.js'
 import type { PeerKeyRegistry, TrustLevel } from '../registry/index.js'
+import type { ResolveOptions, ResolveSource } from '../resolver/index.js'
 import type { KeydirLogger } from '../util/log.js'
 import type { Identify } from '@libp2p/identify'
 import type { AbortOptions, Libp2p, PeerId } from '@libp2p/interface'
@@ -62,24 +63,13 @@ export interface KeyDirectoryOptions {
   libp2pMetrics?: boolean
 }
 
-export interface ResolveOptions extends AbortOptions {
-  /** Skip the registry and anchors and ask the network again. */
-  refresh?: boolean
-}
+export type { ResolveOptions } from '../resolver/index.js'
 
-/** A peer's verified keys, as `resolve` returns them. */
-export interface ResolvedKeys {
-  peerId: PeerId
-  mlDsaPublicKey: Uint8Array
-  mlKemPublicKey: Uint8Array
-  seq: number
-  /** Unix milliseconds. */
-  issuedAt: number
-  /** Unix milliseconds. */
-  expiresAt: number
+/** A peer's verified keys, as `resolve` returns them (times in Unix milliseconds). */
+export interface ResolvedKeys extends Pick<KeyRecord, 'peerId' | 'mlDsaPublicKey' | 'mlKemPublicKey' | 'seq' | 'issuedAt' | 'expiresAt'> {
   trust: TrustLevel
-  /** The path that answered this call: registry, anchor, dht, direct or self. */
-  source: 'registry' | 'anchor' | 'dht' | 'direct' | 'self'
+  /** The path that answered this call. */
+  source: ResolveSource
   /** The signed record, so a client can verify it without trusting us. */
   record: KeyRecord
 }
