@@ -84,6 +84,7 @@ export class DhtRecords {
     }
 
     let outcome = 'found'
+    let queryError: string | undefined
     try {
       for await (const event of this.components.dht.get(routingKeyFor(peerId), { signal, onProgress })) {
         void event
@@ -93,13 +94,16 @@ export class DhtRecords {
         outcome = 'timeout'
         throw err
       }
-      if (!query.signal.aborted) this.log.debug({ peer: peerId.toString(), code: errorCode(err) }, 'DHT query ended with an error')
+      if (!query.signal.aborted) {
+        queryError = (err as Error).message
+        this.log.debug({ peer: peerId.toString(), code: errorCode(err), err: queryError }, 'DHT query ended with an error')
+      }
     } finally {
       if (best == null && outcome !== 'timeout') outcome = 'not_found'
       this.components.metrics.dhtResolveSeconds.observe({ outcome }, (performance.now() - started) / 1000)
     }
     if (best == null) {
-      throw new ResolveError('ERR_NOT_FOUND', `no valid key record for ${peerId.toString()} in the DHT`)
+      throw new ResolveError('ERR_NOT_FOUND', `no valid key record for ${peerId.toString()} in the DHT${queryError == null ? '' : ` (query failed: ${queryError})`}`)
     }
     return best
   }
