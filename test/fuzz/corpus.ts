@@ -1,0 +1,80 @@
+import { KeyRequest, KeyResponse } from '../../protobuf/key-exchange.js'
+import { createKeyRequest, createKeyResponse } from '../../src/exchange/index.js'
+import { MAX_RECORD_LIFETIME_MS } from '../../src/record/index.js'
+import { makeIdentity, makeRecord, rotateIdentity } from '../helpers/records.js'
+import type { ExchangeSigner } from '../../src/exchange/index.js'
+import type { KeyRecord } from '../../src/record/index.js'
+import type { TestIdentity } from '../helpers/records.js'
+import type { PeerId } from '@libp2p/interface'
+
+/**
+ * The valid inputs that mutation fuzzing starts from: three peers' records
+ * (one with a rotation proof, one with the longest lifetime, one issued
+ * within the clock skew ahead, one with the largest seq), and KeyRequests and
+ * KeyResponses between them, all valid at `now`.
+ */
+
+const minute = 60_000
+
+export interface ExchangeSeed<T> {
+  message: T
+  bytes: Uint8Array
+  from: PeerId
+  to: PeerId
+}
+
+export interface Corpus {
+  /** The clock every validator in the fuzz targets uses. */
+  now: number
+  peers: TestIdentity[]
+  records: KeyRecord[]
+  requests: Array<ExchangeSeed<KeyRequest>>
+  responses: Array<ExchangeSeed<KeyResponse>>
+  /** Hex of every valid record's bytes, by PeerId string. */
+  validRecords: Map<string, Set<string>>
+}
+
+export const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+
+let shared: Promise<Corpus> | undefined
+
+/** One corpus per process: building it signs a dozen records and messages. */
+export async function corpus (): Promise<Corpus> {
+  shared ??= build()
+  return shared
+}
+
+async function build (): Promise<Corpus> {
+  const now = Date.now()
+  const [a, b, c] = await Promise.all([makeIdentity(), makeIdentity(), makeIdentity()])
+  const { identity: a2, rotation } = rotateIdentity(a)
+  const records = [
+    await makeRecord(a, { seq: 1, issuedAt: now - minute }),
+    await makeRecord(a, { seq: 5, issuedAt: now - minute, lifetimeMs: MAX_RECORD_LIFETIME_MS }),
+    await makeRecord(a2, { seq: 9, issuedAt: now - minute, rotation }),
+    await makeRecord(b, { seq: 1, issuedAt: now - minute }),
+    await makeRecord(b, { seq: 3, issuedAt: now + 4 * minute, lifetimeMs: minute + 4 * minute + 1 }),
+    await makeRecord(c, { seq: Number.MAX_SAFE_INTEGER, issuedAt: now - 2 * minute })
+  ]
+  const signer = (identity: TestIdentity, record: KeyRecord): ExchangeSigner => ({ peerId: identity.peerId, record, mlDsaSigner: identity.mlDsaSigner })
+  const pairs: Array<[ExchangeSigner, ExchangeSigner, bigint]> = [
+    [signer(a, records[0]), signer(b, records[3]), 1_000_000n],
+    [signer(b, records[3]), signer(a, records[1]), 1n],
+    [signer(a2, records[2]), signer(c, records[5]), 2n ** 64n - 1n],
+    [signer(c, records[5]), signer(b, records[4]), 0n]
+  ]
+  const requests = pairs.map(([from, to, nonce]) => {
+    const message = createKeyRequest(from, to.peerId, nonce, now)
+    return { message, bytes: KeyRequest.encode(message), from: from.peerId, to: to.peerId }
+  })
+  const responses = pairs.map(([asker, responder, nonce]) => {
+    const message = createKeyResponse(responder, asker.peerId, nonce, now - minute)
+    return { message, bytes: KeyResponse.encode(message), from: responder.peerId, to: asker.peerId }
+  })
+  const validRecords = new Map<string, Set<string>>()
+  for (const record of records) {
+    const key = record.peerId.toString()
+    validRecords.set(key, (validRecords.get(key) ?? new Set()).add(hex(record.bytes)))
+  }
+  return { now, peers: [a, b, c], records, requests, responses, validRecords }
+}
