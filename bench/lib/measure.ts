@@ -65,3 +65,98 @@ export function percentile (values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN
 }
+
+/** Percentiles and spread of a sample, in the sample's unit. */
+export interface Summary {
+  count: number
+  p50: number
+  p95: number
+  p99: number
+  mean: number
+  min: number
+  max: number
+}
+
+export function summarize (values: number[]): Summary {
+  const sorted = [...values].sort((a, b) => a - b)
+  const at = (p: number): number => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN
+  return {
+    count: sorted.length,
+    p50: at(50),
+    p95: at(95),
+    p99: at(99),
+    mean: sorted.length === 0 ? Number.NaN : sorted.reduce((sum, v) => sum + v, 0) / sorted.length,
+    min: sorted[0] ?? Number.NaN,
+    max: sorted[sorted.length - 1] ?? Number.NaN
+  }
+}
+
+export interface ConcurrentOptions {
+  /** Callers running at once, each awaiting its op before starting the next. */
+  concurrency: number
+  /** Timed batches; the reported rate is their median. */
+  batches: number
+  batchMs: number
+  warmupMs: number
+}
+
+export interface ConcurrentResult {
+  name: string
+  concurrency: number
+  /** Median over batches of completed ops per second, all callers together. */
+  opsPerSecond: number
+  /** Per-op latency from call to settle, in microseconds (includes waiting behind the other callers). */
+  medianUs: number
+  p95Us: number
+  p99Us: number
+  ops: number
+  /** Process CPU time (user + system) per op over the timed batches, in microseconds. */
+  cpuUsPerOp: number
+}
+
+/**
+ * `concurrency` callers each calling async `fn` in a loop for `batchMs`,
+ * `batches` times: the throughput of an async path under concurrent callers
+ * and each call's latency. Latency samples are capped per batch so that
+ * recording them does not dominate very fast ops.
+ */
+export async function benchConcurrent (name: string, fn: () => Promise<unknown>, opts: ConcurrentOptions): Promise<ConcurrentResult> {
+  const runFor = async (ms: number, latenciesUs: number[] | undefined): Promise<number> => {
+    const deadline = performance.now() + ms
+    let done = 0
+    const caller = async (): Promise<void> => {
+      while (performance.now() < deadline) {
+        const start = performance.now()
+        await fn()
+        latenciesUs?.push((performance.now() - start) * 1000)
+        done++
+      }
+    }
+    await Promise.all(Array.from({ length: opts.concurrency }, caller))
+    return done
+  }
+
+  await runFor(opts.warmupMs, undefined)
+  const rates: number[] = []
+  const latenciesUs: number[] = []
+  const cpuStart = process.cpuUsage()
+  let ops = 0
+  for (let batch = 0; batch < opts.batches; batch++) {
+    const start = performance.now()
+    const done = await runFor(opts.batchMs, latenciesUs)
+    rates.push(done / ((performance.now() - start) / 1000))
+    ops += done
+  }
+  const cpu = process.cpuUsage(cpuStart)
+  const latency = summarize(latenciesUs)
+  return {
+    name,
+    concurrency: opts.concurrency,
+    opsPerSecond: percentile(rates, 50),
+    medianUs: latency.p50,
+    p95Us: latency.p95,
+    p99Us: latency.p99,
+    ops,
+    cpuUsPerOp: (cpu.user + cpu.system) / ops
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * `GET /v1/keys/{peerId}` of cached peers under HTTP load, beside a bare
+ * fastify hello-world in the same process and the same run. autocannon runs
+ * in its own process (bench/lib/load-worker.ts); rounds alternate between
+ * the servers so that machine noise falls on both.
+ * Run: `npx node dist/bench/api.js [--quick]`.
+ */
+import { fork, type ChildProcess } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fastify } from 'fastify'
+import { createKeyDirectory } from '../src/node/index.js'
+import { makeRecords } from './lib/fixtures.js'
+import { summarize } from './lib/measure.js'
+import { barChartSvg, benchCommand, benchEnvironment, fmt, progressBar, publishReport, type BenchReport, type Goal } from './lib/report.js'
+import type { LoadJob, LoadResult } from './lib/load-worker.js'
+import type { KeyDirectory } from '../src/node/index.js'
+
+const QUICK = { peers: 64, rounds: 3, roundSeconds: 2, warmupSeconds: 1 }
+const FULL = { peers: 500, rounds: 5, roundSeconds: 8, warmupSeconds: 3 }
+const CONNECTIONS = 10
+const PIPELINING = 1
+/** Goal of issue 5: at least this share of the hello-world's requests per second. */
+const GOAL_SHARE = 0.5
+const KEY_RECORD_CONTENT_TYPE = 'application/vnd.keydir.key-record'
+
+interface ApiServerLike {
+  listen (address: { host: string, port: number }): Promise<string>
+  close (): Promise<void>
+}
+type CreateApiServer = (init: { node: KeyDirectory }) => ApiServerLike
+
+/**
+ * The API's server factory, if src/api exists in this build. Imported by URL,
+ * not statically, so that this bench still builds and says why it skips
+ * when the module is missing.
+ */
+async function loadApiFactory (): Promise<CreateApiServer | string> {
+  const url = new URL('../src/api/index.js', import.meta.url)
+  try {
+    const api = await import(url.href) as { createApiServer?: unknown }
+    return typeof api.createApiServer === 'function' ? api.createApiServer as CreateApiServer : `${fileURLToPath(url)} exports no createApiServer`
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return `${fileURLToPath(url)} is missing (src/api not built yet)`
+    throw err
+  }
+}
+
+/** The load generator's process: one job at a time over IPC. */
+class LoadGenerator {
+  private readonly child: ChildProcess
+
+  constructor () {
+    this.child = fork(fileURLToPath(new URL('./lib/load-worker.js', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  }
+
+  async run (job: LoadJob): Promise<LoadResult> {
+    return new Promise((resolve, reject) => {
+      const onExit = (code: number | null): void => { reject(new Error(`load generator exited with ${code}`)) }
+      this.child.once('exit', onExit)
+      this.child.once('message', (message: { ok: boolean, result?: LoadResult, error?: string }) => {
+        this.child.off('exit', onExit)
+        if (message.ok) resolve(message.result!)
+        else reject(new Error(message.error))
+      })
+      this.child.send(job)
+    })
+  }
+
+  stop (): void {
+    this.child.disconnect()
+  }
+}
+
+interface Target {
+  name: string
+  url: string
+  paths: string[]
+  headers?: Record<string, string>
+}
+
+export interface ApiRow {
+  target: string
+  rounds: LoadResult[]
+  requestsPerSecond: number
+  latencyP50Ms: number
+  latencyP97_5Ms: number
+  latencyP99Ms: number
+  errors: number
+  non2xx: number
+}
+
+export async function runApiBench (opts: { quick: boolean }): Promise<BenchReport> {
+  const settings = opts.quick ? QUICK : FULL
+  const createApiServer = await loadApiFactory()
+  if (typeof createApiServer === 'string') {
+    const message = `api bench skipped: ${createApiServer}`
+    console.log(message)
+    const report: BenchReport = {
+      name: 'api', title: 'HTTP API under load', command: benchCommand('api', opts.quick), quick: opts.quick,
+      environment: benchEnvironment(), tables: [{ title: 'skipped', rows: [{ reason: message }] }], goals: [], data: { skipped: message }
+    }
+    await publishReport(report)
+    return report
+  }
+
+  const targets = 3
+  const progress = progressBar('api: signing records', settings.peers + targets * (settings.rounds + 1))
+  const records = await makeRecords(settings.peers, { onRecord: () => { progress.increment() } })
+  const dir = await mkdtemp(join(tmpdir(), 'keydir-bench-api-'))
+  const hello = fastify({ logger: false })
+  hello.get('/', async () => ({ hello: 'world' }))
+  let node: KeyDirectory | undefined
+  let api: ApiServerLike | undefined
+  const load = new LoadGenerator()
+  const rows: ApiRow[] = []
+  try {
+    node = await createKeyDirectory({ dataDir: dir, discoverOnConnect: false, paths: { dht: false, direct: false } })
+    await node.start()
+    for (const record of records) await node.registry.storePeerKeys(record.bytes, 'dht')
+    api = createApiServer({ node })
+    const apiUrl = await api.listen({ host: '127.0.0.1', port: 0 })
+    const helloUrl = await hello.listen({ host: '127.0.0.1', port: 0 })
+    const keyPaths = records.map(record => `/v1/keys/${record.peerId.toString()}`)
+    const check = await fetch(`${apiUrl}${keyPaths[0]}`)
+    if (check.status !== 200) throw new Error(`GET ${keyPaths[0]} answered ${check.status}: ${await check.text()}`)
+
+    const all: Target[] = [
+      { name: 'hello-world (bare fastify)', url: helloUrl, paths: ['/'] },
+      { name: 'GET /v1/keys/{peerId} (JSON)', url: apiUrl, paths: keyPaths },
+      { name: 'GET /v1/keys/{peerId} (signed record bytes)', url: apiUrl, paths: keyPaths, headers: { accept: KEY_RECORD_CONTENT_TYPE } }
+    ]
+    const job = (target: Target, seconds: number): LoadJob => ({
+      url: target.url, paths: target.paths, headers: target.headers, connections: CONNECTIONS, pipelining: PIPELINING, durationSeconds: seconds
+    })
+    for (const target of all) {
+      await load.run(job(target, settings.warmupSeconds))
+      progress.increment()
+    }
+    const results = new Map<string, LoadResult[]>(all.map(target => [target.name, []]))
+    for (let round = 0; round < settings.rounds; round++) {
+      for (const target of all) {
+        results.get(target.name)!.push(await load.run(job(target, settings.roundSeconds)))
+        progress.increment()
+      }
+    }
+    for (const [target, rounds] of results) {
+      rows.push({
+        target,
+        rounds,
+        requestsPerSecond: summarize(rounds.map(r => r.requestsPerSecond)).p50,
+        latencyP50Ms: summarize(rounds.map(r => r.latencyMs.p50)).p50,
+        latencyP97_5Ms: summarize(rounds.map(r => r.latencyMs.p97_5)).p50,
+        latencyP99Ms: summarize(rounds.map(r => r.latencyMs.p99)).p50,
+        errors: rounds.reduce((sum, r) => sum + r.errors, 0),
+        non2xx: rounds.reduce((sum, r) => sum + r.non2xx, 0)
+      })
+    }
+  } finally {
+    progress.stop()
+    load.stop()
+    await api?.close()
+    await hello.close()
+    await node?.stop()
+    await rm(dir, { recursive: true, force: true })
+  }
+
+  const helloRate = rows[0]!.requestsPerSecond
+  const goals: Goal[] = rows.slice(1).map(row => ({
+    goal: `api: ${row.target} req/s / hello-world req/s`,
+    target: `>= ${GOAL_SHARE}`,
+    measured: `${fmt.dec(row.requestsPerSecond / helloRate, 2)} (${fmt.int(row.requestsPerSecond)} / ${fmt.int(helloRate)})`,
+    met: row.requestsPerSecond / helloRate >= GOAL_SHARE && row.errors === 0 && row.non2xx === 0
+  }))
+  const report: BenchReport = {
+    name: 'api',
+    title: 'HTTP API under load',
+    command: benchCommand('api', opts.quick),
+    quick: opts.quick,
+    environment: benchEnvironment(),
+    tables: [{
+      title: `autocannon, ${CONNECTIONS} connections, pipelining ${PIPELINING}, median of ${settings.rounds} rounds of ${settings.roundSeconds} s per server`,
+      rows: rows.map(row => ({
+        server: row.target,
+        'req/s': fmt.int(row.requestsPerSecond),
+        'x hello-world': fmt.dec(row.requestsPerSecond / helloRate, 2),
+        'latency p50 ms': fmt.dec(row.latencyP50Ms, 2),
+        'p97.5 ms': fmt.dec(row.latencyP97_5Ms, 2),
+        'p99 ms': fmt.dec(row.latencyP99Ms, 2),
+        'errors / non-2xx': `${row.errors} / ${row.non2xx}`
+      })),
+      notes: [
+        `Both servers run in the bench process (fastify 5, logger off); autocannon runs in a second process. ${settings.peers} cached peers are requested in turn.`,
+        'autocannon reports latency percentiles p50, p90, p97.5 and p99 (no p95); the figures are the median over rounds of each round\'s percentile.'
+      ]
+    }],
+    goals,
+    data: { settings, connections: CONNECTIONS, pipelining: PIPELINING, rows }
+  }
+  const svg = barChartSvg({
+    title: 'HTTP requests per second (autocannon, 10 connections)',
+    unit: 'requests per second (median of rounds), higher is better',
+    marker: { value: helloRate * GOAL_SHARE, label: 'goal: half the hello-world' },
+    groups: rows.map(row => ({ label: row.target.replace(' (bare fastify)', '').replace('GET /v1/keys/{peerId}', '/v1/keys'), bars: [{ series: 'req/s', value: row.requestsPerSecond, label: `${fmt.int(row.requestsPerSecond)}/s` }] }))
+  })
+  await publishReport(report, svg)
+  return report
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await runApiBench({ quick: process.argv.includes('--quick') })
+}
