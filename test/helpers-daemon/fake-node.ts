@@ -8,7 +8,7 @@ import { createKeydirMetrics, type KeydirMetrics } from '../../src/metrics/index
 import { createKeyRecord, type KeyRecord } from '../../src/record/index.js'
 import type { AnchorEntry, KeyDirectory, NodeStatus, ResolvedKeys, ResolveOptions } from '../../src/node/types.js'
 import type { ListPeersFilter, PeerKeyRegistry, RegistryEntry, TrustLevel } from '../../src/registry/index.js'
-import type { AbortOptions, Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
+import type { AbortOptions, PeerId, PrivateKey } from '@libp2p/interface'
 
 const crypto = selectPqCrypto()
 
@@ -49,7 +49,7 @@ function keysOf (record: KeyRecord, trust: TrustLevel, source: ResolvedKeys['sou
 export class FakeKeyDirectory implements KeyDirectory {
   readonly peerId: PeerId
   readonly metrics: KeydirMetrics
-  readonly libp2p = {} as unknown as Libp2p
+  readonly libp2p = {} as unknown as KeyDirectory['libp2p']
   readonly registry: PeerKeyRegistry
   readonly self: FakePeer
   readonly entries = new Map<string, RegistryEntry>()
