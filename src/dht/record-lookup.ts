@@ -21,14 +21,15 @@ export interface FindOptions extends AbortOptions {
 export interface DhtRecordsInit {
   /**
    * How many peers (this node's own store counts as one) must have answered
-   * with a valid record before the lookup ends early with the best of them.
-   * Default 2: one hostile peer alone cannot hand a stale record to a node
-   * that has never seen the peer.
+   * with a valid record, not older than `minSeq`, before the lookup ends
+   * early with the best of them. Default 1: the first good answer. Higher
+   * values make one stale or hostile peer unable to answer alone, at the
+   * price of waiting for more round trips.
    */
   quorum?: number
 }
 
-const DEFAULT_QUORUM = 2
+const DEFAULT_QUORUM = 1
 
 export class DhtRecords {
   private readonly components: DhtRecordsComponents
@@ -62,6 +63,7 @@ export class DhtRecords {
     const signal = options.signal == null ? query.signal : AbortSignal.any([options.signal, query.signal])
     const minSeq = options.minSeq ?? 0
     const answered = new Set<string>()
+    const quorum = Promise.withResolvers<void>()
     let best: KeyRecord | undefined
 
     const onProgress = (event: Event): void => {
@@ -80,31 +82,35 @@ export class DhtRecords {
       }
       if (best == null || compareKeyRecords(record, best) < 0) best = record
       answered.add(from.toString())
-      if (answered.size >= this.quorum) query.abort()
+      if (answered.size >= this.quorum) {
+        query.abort()
+        quorum.resolve()
+      }
     }
 
-    let outcome = 'found'
-    let queryError: string | undefined
-    try {
-      for await (const event of this.components.dht.get(routingKeyFor(peerId), { signal, onProgress })) {
-        void event
+    let queryError: Error | undefined
+    const drain = (async () => {
+      try {
+        for await (const event of this.components.dht.get(routingKeyFor(peerId), { signal, onProgress })) {
+          void event
+        }
+      } catch (err) {
+        if (!query.signal.aborted) queryError = err as Error
       }
-    } catch (err) {
-      if (options.signal?.aborted === true && best == null) {
-        outcome = 'timeout'
-        throw err
-      }
-      if (!query.signal.aborted) {
-        queryError = (err as Error).message
-        this.log.debug({ peer: peerId.toString(), code: errorCode(err), err: queryError }, 'DHT query ended with an error')
-      }
-    } finally {
-      if (best == null && outcome !== 'timeout') outcome = 'not_found'
-      this.components.metrics.dhtResolveSeconds.observe({ outcome }, (performance.now() - started) / 1000)
+    })()
+    // An aborted query still waits for its in-flight RPCs; the answer does not.
+    await Promise.race([drain, quorum.promise])
+
+    const outcome = best != null ? 'found' : options.signal?.aborted === true ? 'timeout' : 'not_found'
+    this.components.metrics.dhtResolveSeconds.observe({ outcome }, (performance.now() - started) / 1000)
+    if (best != null) return best
+    if (options.signal?.aborted === true) {
+      throw new ResolveError('ERR_RESOLVE_TIMEOUT', `DHT lookup for ${peerId.toString()} was cut short by its timeout`)
     }
-    if (best == null) {
-      throw new ResolveError('ERR_NOT_FOUND', `no valid key record for ${peerId.toString()} in the DHT${queryError == null ? '' : ` (query failed: ${queryError})`}`)
+    if (queryError != null) {
+      this.log.debug({ peer: peerId.toString(), code: errorCode(queryError), err: queryError.message }, 'DHT query ended with an error')
     }
-    return best
+    throw new ResolveError('ERR_NOT_FOUND', `no valid key record for ${peerId.toString()} in the DHT${queryError == null ? '' : ` (query failed: ${queryError.message})`}`)
   }
+
 }

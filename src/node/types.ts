@@ -45,7 +45,7 @@ export interface KeyDirectoryOptions {
   crypto?: PqCryptoChoice
   /** How long a resolve may take before it fails with ERR_RESOLVE_TIMEOUT. Default 10 s. */
   resolveTimeoutMs?: number
-  /** Peers whose valid DHT answers end a lookup early (the best of them wins). Default 2. */
+  /** Peers whose valid DHT answers end a lookup early (the best of them wins). Default 1. */
   dhtQuorum?: number
   /** Turn resolution paths off (tests, benchmarks). Both default true. */
   paths?: { dht?: boolean, direct?: boolean }

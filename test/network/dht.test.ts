@@ -42,6 +42,19 @@ describe('twenty nodes joined through one anchor, DHT only', () => {
     assert.equal(keys.trust, 'anchor' === keys.trust ? 'anchor' : 'dht')
   })
 
+  it('concurrent resolves of one peer share one DHT lookup', async () => {
+    const fresh = await net.add()
+    const target = net.nodes[7].node.peerId
+    const lookups = async (): Promise<number> => {
+      const { values } = await fresh.node.metrics.dhtResolveSeconds.get()
+      return values.filter(v => v.metricName === 'keydir_dht_resolve_seconds_count').reduce((sum, v) => sum + v.value, 0)
+    }
+    const before = await lookups()
+    const results = await Promise.all(Array.from({ length: 10 }, async () => fresh.node.resolve(target)))
+    assert.ok(results.every(keys => keys.peerId.equals(target)))
+    assert.equal(await lookups(), before + 1)
+  })
+
   it('a node resolves itself with trust self', async () => {
     const { node } = net.nodes[3]
     const keys = await node.resolve(node.peerId)

@@ -38,6 +38,24 @@ describe('offline peers, single paths, restarts', () => {
     }
   })
 
+  it('republishes before the record expires, with a higher seq', async () => {
+    const net = await startNetwork(3, { paths: { direct: false } })
+    try {
+      const publisher = await net.add({ recordLifetimeMs: 3000 })
+      await publisher.node.publish()
+      const first = await net.nodes[1].node.resolve(publisher.node.peerId)
+      let latest = first
+      for (let tries = 0; tries < 100 && latest.seq === first.seq; tries++) {
+        await new Promise(resolve => setTimeout(resolve, 100))
+        latest = await net.nodes[1].node.resolve(publisher.node.peerId, { refresh: true })
+      }
+      assert.ok(latest.seq > first.seq, 'a newer record reached the DHT')
+      assert.ok(latest.expiresAt > first.expiresAt)
+    } finally {
+      await net.stop()
+    }
+  })
+
   it('keeps identity, registry, pins and nonces across a restart', async () => {
     const a = await startNode({ paths: { dht: false } })
     const b = await startNode({ paths: { dht: false }, bootstrap: [a.node.getMultiaddrs()[0].toString()] })
@@ -62,6 +80,8 @@ describe('offline peers, single paths, restarts', () => {
       assert.deepEqual(pin?.mlDsaPublicKey, keysOfA.mlDsaPublicKey)
       assert.ok((await again.registry.nextOutboundNonce()) > nonce)
       assert.ok((await again.resolve(again.peerId)).seq > seqB)
+      // the libp2p peer store is on disk too
+      assert.ok((await again.libp2p.peerStore.all()).some(peer => peer.id.equals(a.node.peerId)))
 
       // a restarted too: the nonce b used before must still be refused
       await a.node.stop()
