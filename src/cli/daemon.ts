@@ -54,7 +54,16 @@ export async function startDaemon (config: DaemonConfig, logger: KeydirLogger): 
       if (isLockError(err)) throw alreadyRunning(dataDir)
       throw err
     }
-    await node.start()
+    try {
+      await node.start()
+    } catch (err) {
+      const inUse = /EADDRINUSE: address already in use (\S+)/.exec(String((err as Error).message))
+      if (inUse !== null) {
+        throw new KeydirError('ERR_LISTEN',
+          `the libp2p listen address ${inUse[1] ?? ''} is in use (another node?): pass --listen /ip4/127.0.0.1/tcp/0 for a free port, or another address`, { cause: err })
+      }
+      throw err
+    }
 
     if (!isLoopbackHost(config.api.host)) {
       logger.warn({ api: formatApiAddress(config.api) },

@@ -34,6 +34,25 @@ describe('one node per data dir', { timeout: 180_000 }, () => {
     }
   })
 
+  test('a libp2p or API address in use stops start with a clear message', async () => {
+    const root = await tempDir('keydir-e2e-')
+    const first = await startNode(join(root, 'a'))
+    try {
+      const listen = (first.summary.multiaddrs[0] ?? '').replace(/\/p2p\/.*$/, '')
+      const sameListen = await runKeydir(['start', '--dir', join(root, 'b'), '--api', '127.0.0.1:0', '--listen', listen], { timeoutMs: 60_000 })
+      assert.equal(sameListen.code, 1, sameListen.stderr)
+      assert.match(sameListen.stderr, /the libp2p listen address 127\.0\.0\.1:\d+ is in use/)
+      const api = first.summary.api.replace('http://', '')
+      const sameApi = await runKeydir(['start', '--dir', join(root, 'c'), '--api', api, '--listen', '/ip4/127.0.0.1/tcp/0'], { timeoutMs: 60_000 })
+      assert.equal(sameApi.code, 1, sameApi.stderr)
+      assert.match(sameApi.stderr, new RegExp(`the API address ${api.replace(/\./g, '\\.')} is in use: pass --api 127\\.0\\.0\\.1:0`))
+      await assert.rejects(access(join(root, 'c', 'api.json')), 'the refused node wrote no address')
+      await assert.rejects(access(join(root, 'c', 'daemon.lock')), 'and left no lock')
+    } finally {
+      assert.equal((await first.stop()).code, 0, first.stderr())
+    }
+  })
+
   test('start on an empty data dir makes the identity (npm start on a first run)', async () => {
     const dir = join(await tempDir('keydir-e2e-'), 'fresh')
     const node = await startNode(dir)
