@@ -72,7 +72,8 @@ export function createApiServer (init: ApiServerInit): ApiServer {
     bodyLimit: BODY_LIMIT,
     routerOptions: { maxParamLength: MAX_PEER_ID_LENGTH },
     requestTimeout: REQUEST_TIMEOUT_MS,
-    return503OnClosing: true,
+    // Our own onRequest hook answers 503 while closing, in the error envelope.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     frameworkErrors: (err, request, reply) => {
       const url = request.raw.url ?? ''
@@ -109,6 +110,10 @@ export function createApiServer (init: ApiServerInit): ApiServer {
     reply.header('cache-control', 'no-store')
     reply.header('x-content-type-options', 'nosniff')
     const url = request.raw.url ?? ''
+    if (closing && !url.startsWith('/healthz')) {
+      reply.header('connection', 'close')
+      throw new ApiError(503, 'ERR_SHUTTING_DOWN', 'the node is shutting down: try again when it is back')
+    }
     const q = url.indexOf('?')
     if (q >= 0 && url.length - q - 1 > MAX_QUERY_LENGTH) {
       throw new ApiError(400, 'ERR_QUERY_TOO_LONG', `the query string is longer than ${MAX_QUERY_LENGTH} characters`)

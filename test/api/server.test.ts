@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { request as httpRequest } from 'node:http'
+import { connect } from 'node:net'
 import { describe, test } from 'node:test'
 import { createApiServer } from '../../src/api/index.js'
 import { createFakeNode, makeFakePeer } from '../helpers-daemon/fake-node.js'
@@ -56,17 +57,25 @@ describe('the API on a real socket', () => {
     node.hanging.add(stuck.peerId.toString())
     const api = createApiServer({ node, closeTimeoutMs: 200 })
     const url = await api.listen({ host: '127.0.0.1', port: 0 })
+    const { port } = new URL(url)
 
-    const quickResponse = fetch(`${url}/v1/keys/${quick.peerId.toString()}`)
+    // A request in flight when close starts (over a raw socket, so nothing retries).
+    const socket = connect(Number(port), '127.0.0.1')
+    let raw = ''
+    socket.setEncoding('utf8').on('data', (s: string) => { raw += s })
+    const socketClosed = new Promise(resolve => { socket.on('close', resolve) })
+    socket.write(`GET /v1/keys/${quick.peerId.toString()} HTTP/1.1\r\nHost: x\r\n\r\n`)
     const stuckResponse = fetch(`${url}/v1/keys/${stuck.peerId.toString()}`)
-    // Wait until both requests reached the node.
+    // Wait until both lookups reached the node.
     while (node.resolveCalls.length < 2) await new Promise(resolve => setTimeout(resolve, 10))
+
     const closed = api.close()
     const again = api.close()
     openGate()
-    const done = await quickResponse
-    assert.equal(done.status, 200)
-    assert.equal(((await done.json()) as { peerId: string }).peerId, quick.peerId.toString())
+    await socketClosed
+    assert.match(raw, /^HTTP\/1\.1 200 /)
+    assert.ok(raw.includes(`"peerId":"${quick.peerId.toString()}"`))
+
     const res = await stuckResponse
     assert.equal(res.status, 503)
     assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'ERR_SHUTTING_DOWN')
