@@ -23,7 +23,7 @@ import { benchOp, type BenchOptions, type BenchResult } from './lib/measure.js'
 import { barChartSvg, benchCommand, benchEnvironment, fmt, progressBar, publishReport, type BenchReport, type Goal } from './lib/report.js'
 import type { KeyRecord } from '../src/record/index.js'
 
-const QUICK: BenchOptions = { batches: 5, batchMs: 150, warmupMs: 100 }
+const QUICK: BenchOptions = { batches: 5, batchMs: 100, warmupMs: 50 }
 const FULL: BenchOptions = { batches: 10, batchMs: 500, warmupMs: 300 }
 /** Distinct peers whose records are validated in turn: their ML-DSA keys fit native's key cache, as for a node's usual peers. */
 const FEW_PEERS = 64

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { cpus, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
@@ -49,7 +50,20 @@ export function benchEnvironment (): Record<string, string | number> {
     platform: `${process.platform}-${process.arch}`,
     cpu: cpus()[0]?.model ?? 'unknown',
     cpuCount: cpus().length,
-    memoryGiB: Math.round(totalmem() / 2 ** 30)
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    commit: gitCommit()
+  }
+}
+
+/** The commit the numbers were measured on, with `+dirty` when src/ had uncommitted changes. */
+function gitCommit (): string {
+  const cwd = fileURLToPath(new URL('../../../', import.meta.url))
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'protobuf'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== ''
+    return dirty ? `${head}+dirty` : head
+  } catch {
+    return 'unknown'
   }
 }
 

@@ -1,0 +1,328 @@
+/**
+ * One process of a bench network: it starts nodes (keydir or IPNS), runs the
+ * resolves the coordinator (bench/network.ts) asks for, one at a time, and
+ * reports their timings, its CPU time, the bytes its TCP sockets wrote and
+ * its memory. Nodes of one network may be spread over several such
+ * processes; they find each other over loopback TCP like any peers.
+ */
+import { subscribe } from 'node:diagnostics_channel'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { LevelDatastore } from 'datastore-level'
+import { createIPNSRecord, marshalIPNSRecord, multihashToIPNSRoutingKey, unmarshalIPNSRecord } from 'ipns'
+import { ipnsSelector } from 'ipns/selector'
+import { ipnsValidator } from 'ipns/validator'
+import { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
+import { sha256 } from 'multiformats/hashes/sha2'
+import { fingerprint } from '../../src/crypto/index.js'
+import { DHT_PROTOCOL } from '../../src/dht/index.js'
+import { createKeyDirectory } from '../../src/node/index.js'
+import { buildLibp2p, type KeydirLibp2p } from '../../src/node/libp2p.js'
+import { Resolver } from '../../src/resolver/index.js'
+import type { KeyExchange } from '../../src/exchange/index.js'
+import type { AnchorEntry, KeyDirectory } from '../../src/node/index.js'
+import type { PeerId } from '@libp2p/interface'
+import type { SelectFn, ValidateFn, ValueEvent } from '@libp2p/kad-dht'
+import type { Socket } from 'node:net'
+
+export type NetworkKind = 'keydir' | 'ipns'
+/** How a resolve goes: through the DHT (keydir with the direct path off; IPNS), or keydir's direct exchange with the DHT path off. */
+export type ResolvePath = 'dht' | 'direct'
+
+export interface NodeInfo {
+  peerId: string
+  multiaddr: string
+  /** keydir: hex SHA-256 of the ML-DSA-65 key; IPNS: the record's value. Checked against what a resolve returns. */
+  expected: string
+  /** createKeyDirectory + start (keydir), or key + datastore + libp2p + start + dial + sign (IPNS). */
+  startMs: number
+}
+
+export interface Usage {
+  cpuUs: number
+  bytesWritten: number
+  rss: number
+  heapUsed: number
+  at: number
+}
+
+export interface ResolveOutcome {
+  ok: boolean
+  /** Until the resolve returned (keydir: node.resolve; IPNS: dht.get finished its query). */
+  totalMs: number
+  /** Until the first valid record arrived from any node, this node's own DHT store included (undefined for the direct path). */
+  firstAnyMs?: number
+  /** Until the first valid record arrived from another node (may come after a keydir resolve returned; undefined when none came). */
+  firstOtherMs?: number
+  error?: string
+}
+
+export type HostCommand =
+  | { op: 'start', kind: NetworkKind, count: number, anchor?: AnchorEntry }
+  | { op: 'publish' }
+  | { op: 'usage', gc?: boolean }
+  | { op: 'resolve', from: number, target: NodeInfo, path: ResolvePath, timeoutMs: number }
+  | { op: 'stop' }
+
+// Every TCP socket of this process, to sum the bytes written on the wire.
+const sockets = new Set<Socket>()
+let closedBytes = 0
+const track = ({ socket }: { socket: Socket }): void => {
+  sockets.add(socket)
+  socket.once('close', () => {
+    closedBytes += socket.bytesWritten
+    sockets.delete(socket)
+  })
+}
+subscribe('net.client.socket', message => { track(message as { socket: Socket }) })
+subscribe('net.server.socket', message => { track(message as { socket: Socket }) })
+
+function usage (): Usage {
+  const cpu = process.cpuUsage()
+  let bytesWritten = closedBytes
+  for (const socket of sockets) bytesWritten += socket.bytesWritten
+  const memory = process.memoryUsage()
+  return { cpuUs: cpu.user + cpu.system, bytesWritten, rss: memory.rss, heapUsed: memory.heapUsed, at: performance.now() }
+}
+
+function collectGarbage (): void {
+  (globalThis as { gc?: () => void }).gc?.()
+}
+
+/** One resolve's view of the DHT lookups it started: when the first valid values arrived. */
+interface Probe { started: number, firstAnyMs?: number, firstOtherMs?: number }
+/** The probe of the resolve in progress on a node; lookups keep the probe they started under. */
+interface ProbeSlot { current: Probe }
+
+interface BenchNode {
+  info: NodeInfo
+  peerId: PeerId
+  libp2p: KeydirLibp2p
+  publish (): Promise<void>
+  resolve (target: NodeInfo, path: ResolvePath, timeoutMs: number): Promise<ResolveOutcome>
+  stop (): Promise<void>
+}
+
+/**
+ * Wrap a node's kad-dht get so that the value events it reports (after
+ * kad-dht ran the namespace's validator on them) mark the first valid answer,
+ * from any node and from another node. Both keydir's lookup and the IPNS
+ * lookup go through it. An aborted lookup that is still draining writes into
+ * the probe of the resolve that started it, never into a later one.
+ */
+function watchAnswers (libp2p: KeydirLibp2p, self: PeerId, slot: ProbeSlot): void {
+  const dht = libp2p.services.dht
+  const get = dht.get.bind(dht)
+  dht.get = (key, options = {}) => {
+    const probe = slot.current
+    const onProgress = options.onProgress
+    return get(key, {
+      ...options,
+      onProgress: (event) => {
+        if (event.type === 'kad-dht:query:value') {
+          const elapsed = performance.now() - probe.started
+          probe.firstAnyMs ??= elapsed
+          if (probe.firstOtherMs === undefined && !(event as CustomEvent<ValueEvent>).detail.from.equals(self)) probe.firstOtherMs = elapsed
+        }
+        onProgress?.(event)
+      }
+    })
+  }
+}
+
+/**
+ * A keydir node as createKeyDirectory makes it, with the direct path off, so
+ * that node.resolve() goes to the DHT. Direct resolves use a second Resolver
+ * over the same node's registry and KeyExchange with the DHT path off: the
+ * code node.resolve() runs when a node is created with `paths: { dht: false }`,
+ * without building a third network for it.
+ */
+async function startKeydirNode (dir: string, anchor: AnchorEntry | undefined): Promise<BenchNode> {
+  const started = performance.now()
+  const node: KeyDirectory = await createKeyDirectory({
+    dataDir: dir,
+    bootstrap: anchor === undefined ? [] : [anchor],
+    discoverOnConnect: false,
+    paths: { direct: false }
+  })
+  await node.start()
+  const startMs = performance.now() - started
+  const self = await node.resolve(node.peerId)
+  const internals = node as unknown as { exchange?: KeyExchange }
+  if (internals.exchange === undefined) throw new Error('KeydirNode no longer has an exchange field: update bench/lib/net-host.ts')
+  const direct = new Resolver({
+    registry: node.registry,
+    metrics: node.metrics,
+    selfPeerId: node.peerId,
+    selfRecord: () => self.record,
+    exchange: internals.exchange,
+    isAnchor: () => false
+  })
+  const libp2p = node.libp2p as KeydirLibp2p
+  const slot: ProbeSlot = { current: { started: 0 } }
+  watchAnswers(libp2p, node.peerId, slot)
+  return {
+    info: { peerId: node.peerId.toString(), multiaddr: node.getMultiaddrs()[0]!.toString(), expected: hex(fingerprint(self.mlDsaPublicKey)), startMs },
+    peerId: node.peerId,
+    libp2p,
+    publish: async () => { await node.publish() },
+    resolve: async (target, path, timeoutMs) => {
+      if (path === 'direct') {
+        // The direct path is measured on an open connection: dial first, untimed.
+        await libp2p.dial(multiaddr(target.multiaddr), { signal: AbortSignal.timeout(timeoutMs) })
+      }
+      const probe: Probe = { started: performance.now() }
+      slot.current = probe
+      try {
+        const signal = AbortSignal.timeout(timeoutMs)
+        const { mlDsaPublicKey, source } = path === 'dht'
+          ? await node.resolve(target.peerId, { signal })
+          : await direct.resolve(target.peerId, { signal }).then(({ record, source }) => ({ mlDsaPublicKey: record.mlDsaPublicKey, source }))
+        const totalMs = performance.now() - probe.started
+        const ok = hex(fingerprint(mlDsaPublicKey)) === target.expected && source === path
+        return { ok, totalMs, firstAnyMs: probe.firstAnyMs, firstOtherMs: probe.firstOtherMs, error: ok ? undefined : `wrong keys or path (${source})` }
+      } catch (err) {
+        return { ok: false, totalMs: performance.now() - probe.started, firstAnyMs: probe.firstAnyMs, firstOtherMs: probe.firstOtherMs, error: (err as { code?: string }).code ?? (err as Error).message }
+      }
+    },
+    stop: async () => { await node.stop() }
+  }
+}
+
+const refusePqk: ValidateFn = async () => { throw new Error('this network carries IPNS records only') }
+const IPNS_LIFETIME_MS = 24 * 60 * 60 * 1000
+
+/** The IPNS record's value: a CID made from the PeerId, so a resolver can check what it got. */
+async function ipnsValueFor (peerId: PeerId): Promise<string> {
+  return `/ipfs/${CID.createV1(raw.code, await sha256.digest(peerId.toMultihash().bytes)).toString()}`
+}
+
+/**
+ * An IPNS node: keydir's own buildLibp2p (same transports, connection
+ * manager, kad-dht protocol and settings, LevelDB datastore) with the
+ * kad-dht namespace table switched from `/pqk/` to `/ipns/` and the `ipns`
+ * package's validator and selector.
+ */
+async function startIpnsNode (dir: string, anchor: AnchorEntry | undefined): Promise<BenchNode> {
+  const started = performance.now()
+  const privateKey = await generateKeyPair('Ed25519')
+  const peerId = peerIdFromPrivateKey(privateKey)
+  const datastore = new LevelDatastore(join(dir, 'libp2p'))
+  await datastore.open()
+  const libp2p = await buildLibp2p({
+    privateKey, datastore, listen: ['/ip4/127.0.0.1/tcp/0'], dhtProtocol: DHT_PROTOCOL, pqkValidator: refusePqk, localNetwork: true
+  })
+  // kad-dht shares one validators/selectors table between its parts: swap the namespace there.
+  const tables = libp2p.services.dht as unknown as { validators?: Record<string, ValidateFn>, selectors?: Record<string, SelectFn> }
+  if (tables.validators?.pqk == null || tables.selectors?.pqk == null) throw new Error('kad-dht no longer exposes its validator table: update bench/lib/net-host.ts')
+  delete tables.validators.pqk
+  delete tables.selectors.pqk
+  tables.validators.ipns = ipnsValidator
+  tables.selectors.ipns = ipnsSelector
+  await libp2p.start()
+  if (anchor !== undefined) {
+    await libp2p.dial(multiaddr(anchor.multiaddr), { signal: AbortSignal.timeout(10_000) })
+  }
+  const value = await ipnsValueFor(peerId)
+  const routingKey = multihashToIPNSRoutingKey(peerId.toMultihash())
+  let seq = 1
+  const put = async (): Promise<void> => {
+    const record = await createIPNSRecord(privateKey, value, seq++, IPNS_LIFETIME_MS)
+    for await (const event of libp2p.services.dht.put(routingKey, marshalIPNSRecord(record), { signal: AbortSignal.timeout(60_000) })) void event
+  }
+  // Like keydir's start: sign the record now, put it in the background.
+  const first = createIPNSRecord(privateKey, value, seq++, IPNS_LIFETIME_MS)
+  const startMs = performance.now() - started
+  void first.then(async record => {
+    for await (const event of libp2p.services.dht.put(routingKey, marshalIPNSRecord(record), { signal: AbortSignal.timeout(60_000) })) void event
+  }).catch(() => {})
+  const slot: ProbeSlot = { current: { started: 0 } }
+  watchAnswers(libp2p, peerId, slot)
+  return {
+    info: { peerId: peerId.toString(), multiaddr: libp2p.getMultiaddrs()[0]!.toString(), expected: value, startMs },
+    peerId,
+    libp2p,
+    publish: put,
+    resolve: async (target, _path, timeoutMs) => {
+      const key = multihashToIPNSRoutingKey(peerIdFromString(target.peerId).toMultihash())
+      const probe: Probe = { started: performance.now() }
+      slot.current = probe
+      try {
+        // As an IPNS resolver does: the query runs to its end, kad-dht's selector picks the best value.
+        let best: Uint8Array | undefined
+        for await (const event of libp2p.services.dht.get(key, { signal: AbortSignal.timeout(timeoutMs) })) {
+          if (event.name === 'VALUE') best = event.value
+        }
+        if (best === undefined) throw Object.assign(new Error('no IPNS record found'), { code: 'ERR_NOT_FOUND' })
+        const record = unmarshalIPNSRecord(best)
+        const totalMs = performance.now() - probe.started
+        const ok = record.value === target.expected
+        return { ok, totalMs, firstAnyMs: probe.firstAnyMs, firstOtherMs: probe.firstOtherMs, error: ok ? undefined : 'wrong value' }
+      } catch (err) {
+        return { ok: false, totalMs: performance.now() - probe.started, firstAnyMs: probe.firstAnyMs, firstOtherMs: probe.firstOtherMs, error: (err as { code?: string }).code ?? (err as Error).message }
+      }
+    },
+    stop: async () => {
+      await libp2p.stop()
+      await datastore.close()
+    }
+  }
+}
+
+function hex (bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex')
+}
+
+const nodes: BenchNode[] = []
+const dirs: string[] = []
+
+async function handle (command: HostCommand): Promise<unknown> {
+  switch (command.op) {
+    case 'start': {
+      collectGarbage()
+      const before = usage()
+      let anchor = command.anchor
+      for (let i = 0; i < command.count; i++) {
+        const dir = await mkdtemp(join(tmpdir(), `keydir-bench-${command.kind}-`))
+        dirs.push(dir)
+        const node = command.kind === 'ipns' ? await startIpnsNode(dir, anchor) : await startKeydirNode(dir, anchor)
+        nodes.push(node)
+        // The first node of a network is the anchor everyone else joins through.
+        anchor ??= { multiaddr: node.info.multiaddr, peerId: node.info.peerId, ...(command.kind === 'ipns' ? {} : { mlDsaFingerprint: node.info.expected }) }
+        process.send?.({ progress: 1 })
+      }
+      return { nodes: nodes.map(node => node.info), anchor, before }
+    }
+    case 'publish': {
+      const times = await Promise.all(nodes.map(async node => {
+        const started = performance.now()
+        await node.publish()
+        return performance.now() - started
+      }))
+      return { times }
+    }
+    case 'usage':
+      // A full GC first for memory figures only: its CPU time would count against the resolves.
+      if (command.gc === true) collectGarbage()
+      return usage()
+    case 'resolve':
+      return nodes[command.from]!.resolve(command.target, command.path, command.timeoutMs)
+    case 'stop':
+      await Promise.all(nodes.map(async node => node.stop().catch(() => {})))
+      await Promise.all(dirs.map(async dir => rm(dir, { recursive: true, force: true })))
+      return {}
+  }
+}
+
+process.on('message', (message: { id: number, command: HostCommand }) => {
+  handle(message.command).then(
+    result => process.send?.({ id: message.id, ok: true, result }),
+    (err: Error) => process.send?.({ id: message.id, ok: false, error: err.stack ?? err.message })
+  )
+})
+process.on('disconnect', () => process.exit(0))

@@ -1,0 +1,498 @@
+/**
+ * keydir against IPNS on the same DHT: N nodes on loopback joined through a
+ * bootstrap anchor; cold resolves of random peers through the DHT (direct
+ * path off) and through the direct exchange on an open connection (DHT path
+ * off); and a second network of the same size, built with the same libp2p
+ * and kad-dht settings, publishing and resolving IPNS records the same way.
+ * Memory and start-up per node come from the same networks (memory.json).
+ *
+ * Run: `npx node dist/bench/network.js [--quick] [--nodes 10,30] [--procs 2] [--kinds keydir,ipns] [--memory-only]`.
+ */
+import { fork, type ChildProcess } from 'node:child_process'
+import { setTimeout as delay } from 'node:timers/promises'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { DhtRecords } from '../src/dht/index.js'
+import { createKeydirMetrics } from '../src/metrics/index.js'
+import { summarize, type Summary } from './lib/measure.js'
+import { barChartSvg, benchCommand, benchEnvironment, fmt, progressBar, publishReport, type BenchReport, type Goal, type Progress, type TableRow } from './lib/report.js'
+import type { HostCommand, NetworkKind, NodeInfo, ResolveOutcome, ResolvePath, Usage } from './lib/net-host.js'
+import type { AnchorEntry } from '../src/node/index.js'
+
+export interface NetworkBenchOptions {
+  quick: boolean
+  /** Network sizes. Default 10 and 30 (quick) or 10, 20, 30 and 60. */
+  nodes?: number[]
+  /** Also run the sizes split over this many processes (the full run splits the largest size over 2). */
+  procs?: number
+  /** false: start, publish and measure memory only (the `memory` bench). */
+  resolves?: boolean
+  /** Only these networks (to profile one of them). Default both. */
+  kinds?: NetworkKind[]
+}
+
+interface Settings {
+  nodes: number[]
+  /** Resolves per path and network, at most. */
+  resolves: number
+  idleMs: number
+  settleMs: number
+}
+
+const QUICK: Settings = { nodes: [10, 30], resolves: 40, idleMs: 1000, settleMs: 500 }
+const FULL: Settings = { nodes: [10, 20, 30, 60], resolves: 150, idleMs: 3000, settleMs: 2000 }
+const RESOLVE_TIMEOUT_MS = 10_000
+/** kad-dht's K: a record is put on the K closest peers, so with up to K + 1 nodes every node holds every record. */
+const K = 20
+const KINDS: NetworkKind[] = ['keydir', 'ipns']
+const GOALS = { vsIpnsReturn: 0.5, vsIpnsFirst: 1.0, directP50Ms: 5, rssVsIpns: 2 }
+
+/** One process of the network (bench/lib/net-host.ts), driven over IPC. */
+class Host {
+  private readonly child: ChildProcess
+  private readonly pending = new Map<number, { resolve: (value: any) => void, reject: (err: Error) => void }>()
+  private nextId = 0
+  /** Index of this host's first node in the whole network. */
+  offset = 0
+  count = 0
+
+  constructor (onProgress: (by: number) => void) {
+    this.child = fork(fileURLToPath(new URL('./lib/net-host.js', import.meta.url)), [], {
+      execArgv: [...process.execArgv, '--expose-gc'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc']
+    })
+    this.child.on('message', (message: { id?: number, ok?: boolean, result?: unknown, error?: string, progress?: number }) => {
+      if (message.progress !== undefined) { onProgress(message.progress); return }
+      const call = this.pending.get(message.id!)
+      if (call === undefined) return
+      this.pending.delete(message.id!)
+      if (message.ok === true) call.resolve(message.result)
+      else call.reject(new Error(message.error))
+    })
+    this.child.on('exit', code => {
+      for (const call of this.pending.values()) call.reject(new Error(`network host exited with ${code}`))
+      this.pending.clear()
+    })
+  }
+
+  async call<T> (command: HostCommand): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const id = this.nextId++
+      this.pending.set(id, { resolve, reject })
+      this.child.send({ id, command })
+    })
+  }
+
+  async close (): Promise<void> {
+    try {
+      await this.call({ op: 'stop' })
+    } finally {
+      const exited = new Promise(resolve => this.child.once('exit', resolve))
+      this.child.disconnect()
+      await Promise.race([exited, delay(5000)])
+      if (this.child.exitCode === null) this.child.kill('SIGKILL')
+    }
+  }
+}
+
+/** A small seeded PRNG (mulberry32): every network of one size gets the same resolves. */
+function random (seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6D2B79F5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+type Pair = [from: number, target: number]
+
+/**
+ * The resolves of a network of n nodes: distinct random (from, target) pairs
+ * for the DHT path, then for the direct path pairs none of those used. The
+ * anchor (node 0) is never a target: keydir resolves an anchor by its own
+ * path. Direct pairs are also distinct from each other's reverse, as the
+ * responder learns the requester's keys and a reverse resolve would hit its
+ * registry.
+ */
+function pickPairs (n: number, count: number): Record<ResolvePath, Pair[]> {
+  const next = random(n)
+  const all: Pair[] = []
+  for (let from = 0; from < n; from++) {
+    for (let target = 1; target < n; target++) {
+      if (from !== target) all.push([from, target])
+    }
+  }
+  for (let i = all.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1))
+    ;[all[i], all[j]] = [all[j]!, all[i]!]
+  }
+  const dht = all.slice(0, count)
+  const used = new Set(dht.map(([from, target]) => `${from}-${target}`))
+  const unordered = new Set<string>()
+  const direct: Pair[] = []
+  for (const [from, target] of all.slice(count)) {
+    if (direct.length >= count) break
+    const key = `${Math.min(from, target)}-${Math.max(from, target)}`
+    if (used.has(`${from}-${target}`) || unordered.has(key)) continue
+    unordered.add(key)
+    direct.push([from, target])
+  }
+  return { dht, direct }
+}
+
+export interface ResolveStats {
+  attempted: number
+  succeeded: number
+  successRate: number
+  /** Until the resolve returned. */
+  total: Summary
+  /** First valid value from any node, the resolving node's own DHT store included. */
+  firstAny: Summary
+  /** First valid value from another node, where it came before the resolve returned. */
+  firstOther: Summary
+  /** Share of successful resolves that returned before any other node answered (from the node's own DHT store). */
+  beforeOtherAnswer: number
+  /** CPU time of every process of the network during the resolves, less the idle rate, per resolve. */
+  cpuMsPerResolve: number
+  /** TCP bytes written by every node during the resolves, less the idle rate, per resolve. */
+  bytesPerResolve: number
+  errors: Record<string, number>
+  wallMs: number
+}
+
+export interface NetworkRun {
+  kind: NetworkKind
+  nodes: number
+  procs: number
+  startup: Summary
+  publish: Summary
+  rssPerNodeMiB: number
+  heapPerNodeMiB: number
+  /** Wall time of each phase of this network's run. */
+  phasesMs: Record<string, number>
+  idle?: { cpuMsPerSecond: number, bytesPerSecond: number }
+  paths: Partial<Record<ResolvePath, ResolveStats>>
+}
+
+async function sumUsage (hosts: Host[], gc = false): Promise<Usage> {
+  const all = await Promise.all(hosts.map(async host => host.call<Usage>({ op: 'usage', gc })))
+  return all.reduce((sum, u) => ({ cpuUs: sum.cpuUs + u.cpuUs, bytesWritten: sum.bytesWritten + u.bytesWritten, rss: sum.rss + u.rss, heapUsed: sum.heapUsed + u.heapUsed, at: Math.max(sum.at, u.at) }),
+    { cpuUs: 0, bytesWritten: 0, rss: 0, heapUsed: 0, at: 0 })
+}
+
+async function runNetwork (kind: NetworkKind, n: number, procs: number, settings: Settings, withResolves: boolean, progress: Progress): Promise<NetworkRun> {
+  const hosts = Array.from({ length: procs }, () => new Host(by => { progress.increment(by) }))
+  const phasesMs: Record<string, number> = {}
+  let phaseStart = performance.now()
+  const phase = (name: string): void => {
+    const now = performance.now()
+    phasesMs[name] = now - phaseStart
+    phaseStart = now
+  }
+  try {
+    let offset = 0
+    hosts.forEach((host, i) => {
+      host.offset = offset
+      host.count = Math.floor(n / procs) + (i < n % procs ? 1 : 0)
+      offset += host.count
+    })
+    type Started = { nodes: NodeInfo[], anchor: AnchorEntry, before: Usage }
+    const first = await hosts[0]!.call<Started>({ op: 'start', kind, count: hosts[0]!.count })
+    const rest = await Promise.all(hosts.slice(1).map(async host => host.call<Started>({ op: 'start', kind, count: host.count, anchor: first.anchor })))
+    const started = [first, ...rest]
+    const infos = started.flatMap(s => s.nodes)
+    const before = started.reduce((sum, s) => sum + s.before.rss, 0)
+    const beforeHeap = started.reduce((sum, s) => sum + s.before.heapUsed, 0)
+    phase('start')
+
+    // Publish again now that every routing table has peers (the start-up publish may have had none), as the tests do.
+    const published = await Promise.all(hosts.map(async host => host.call<{ times: number[] }>({ op: 'publish' })))
+    phase('publish')
+    await delay(settings.settleMs)
+    const afterStart = await sumUsage(hosts, true)
+    phase('settle')
+    const run: NetworkRun = {
+      kind,
+      nodes: n,
+      procs,
+      startup: summarize(infos.map(info => info.startMs)),
+      publish: summarize(published.flatMap(p => p.times)),
+      rssPerNodeMiB: (afterStart.rss - before) / n / 2 ** 20,
+      heapPerNodeMiB: (afterStart.heapUsed - beforeHeap) / n / 2 ** 20,
+      phasesMs,
+      paths: {}
+    }
+    if (!withResolves) return run
+
+    const idleStart = await sumUsage(hosts)
+    await delay(settings.idleMs)
+    const idleEnd = await sumUsage(hosts)
+    const idle = {
+      cpuMsPerSecond: (idleEnd.cpuUs - idleStart.cpuUs) / 1000 / ((idleEnd.at - idleStart.at) / 1000),
+      bytesPerSecond: (idleEnd.bytesWritten - idleStart.bytesWritten) / ((idleEnd.at - idleStart.at) / 1000)
+    }
+    run.idle = idle
+    phase('idle')
+
+    const hostOf = (index: number): Host => hosts.find(h => index >= h.offset && index < h.offset + h.count)!
+    const pairs = pickPairs(n, settings.resolves)
+    for (const path of kind === 'keydir' ? ['dht', 'direct'] as const : ['dht'] as const) {
+      const outcomes: ResolveOutcome[] = []
+      const startUsage = await sumUsage(hosts)
+      const wallStart = performance.now()
+      for (const [from, target] of pairs[path]) {
+        const host = hostOf(from)
+        outcomes.push(await host.call<ResolveOutcome>({ op: 'resolve', from: from - host.offset, target: infos[target]!, path, timeoutMs: RESOLVE_TIMEOUT_MS }))
+        progress.increment()
+      }
+      const wallMs = performance.now() - wallStart
+      const endUsage = await sumUsage(hosts)
+      const seconds = (endUsage.at - startUsage.at) / 1000
+      const succeeded = outcomes.filter(o => o.ok)
+      const errors: Record<string, number> = {}
+      for (const o of outcomes) if (!o.ok) errors[o.error ?? 'unknown'] = (errors[o.error ?? 'unknown'] ?? 0) + 1
+      run.paths[path] = {
+        attempted: outcomes.length,
+        succeeded: succeeded.length,
+        successRate: outcomes.length === 0 ? Number.NaN : succeeded.length / outcomes.length,
+        total: summarize(succeeded.map(o => o.totalMs)),
+        firstAny: summarize(succeeded.flatMap(o => o.firstAnyMs === undefined ? [] : [o.firstAnyMs])),
+        firstOther: summarize(succeeded.flatMap(o => o.firstOtherMs === undefined ? [] : [o.firstOtherMs])),
+        beforeOtherAnswer: succeeded.filter(o => o.firstOtherMs === undefined).length / Math.max(1, succeeded.length),
+        cpuMsPerResolve: Math.max(0, (endUsage.cpuUs - startUsage.cpuUs) / 1000 - idle.cpuMsPerSecond * seconds) / Math.max(1, outcomes.length),
+        bytesPerResolve: Math.max(0, endUsage.bytesWritten - startUsage.bytesWritten - idle.bytesPerSecond * seconds) / Math.max(1, outcomes.length),
+        errors,
+        wallMs
+      }
+      phase(`resolves ${path}`)
+    }
+    return run
+  } finally {
+    await Promise.all(hosts.map(async host => host.close().catch(() => {})))
+    phase('stop')
+  }
+}
+
+/** The DHT quorum a node uses when none is configured, read from the code under test. */
+function defaultQuorum (): number {
+  const records = new DhtRecords({ dht: { get: undefined as never, put: undefined as never }, metrics: createKeydirMetrics() })
+  return (records as unknown as { quorum: number }).quorum
+}
+
+export async function runNetworkBench (opts: NetworkBenchOptions): Promise<BenchReport[]> {
+  const base = opts.quick ? QUICK : FULL
+  const settings: Settings = { ...base, nodes: opts.nodes ?? base.nodes }
+  const withResolves = opts.resolves !== false
+  const kinds = opts.kinds ?? KINDS
+  // The full run also splits the largest network over two processes (two cores here), so that latency is not only queueing.
+  const layouts: Array<{ n: number, procs: number }> = settings.nodes.map(n => ({ n, procs: 1 }))
+  const splitProcs = opts.procs ?? (opts.quick ? 1 : 2)
+  if (splitProcs > 1) layouts.push(...(opts.procs !== undefined ? settings.nodes : [Math.max(...settings.nodes)]).map(n => ({ n, procs: splitProcs })))
+
+  const total = layouts.reduce((sum, { n }) => {
+    const pairs = pickPairs(n, settings.resolves)
+    return sum + kinds.reduce((s, kind) => s + n + (withResolves ? pairs.dht.length + (kind === 'keydir' ? pairs.direct.length : 0) : 0), 0)
+  }, 0)
+  const progress = progressBar(withResolves ? 'network' : 'memory', total)
+  const runs: NetworkRun[] = []
+  try {
+    for (const { n, procs } of layouts) {
+      for (const kind of kinds) {
+        runs.push(await runNetwork(kind, n, procs, settings, withResolves, progress))
+      }
+    }
+  } finally {
+    progress.stop()
+  }
+
+  const reports: BenchReport[] = []
+  if (withResolves) reports.push(await networkReport(runs, opts.quick, layouts, settings))
+  reports.push(await memoryReport(runs, opts.quick, withResolves ? 'network' : 'memory'))
+  return reports
+}
+
+function layoutLabel (n: number, procs: number): string {
+  return procs === 1 ? `${n}` : `${n} (${procs} procs)`
+}
+
+function stats (runs: NetworkRun[], kind: NetworkKind, path: ResolvePath, n: number, procs: number): ResolveStats | undefined {
+  return runs.find(r => r.kind === kind && r.nodes === n && r.procs === procs)?.paths[path]
+}
+
+const ROW_LABEL = { 'keydir dht': 'keydir, DHT path', 'keydir direct': 'keydir, direct path', 'ipns dht': 'IPNS (same DHT settings)' } as const
+
+async function networkReport (runs: NetworkRun[], quick: boolean, layouts: Array<{ n: number, procs: number }>, settings: Settings): Promise<BenchReport> {
+  const resolveRows: TableRow[] = runs.flatMap(r => (Object.entries(r.paths) as Array<[ResolvePath, ResolveStats]>).map(([path, s]) => ({
+    nodes: layoutLabel(r.nodes, r.procs),
+    network: ROW_LABEL[`${r.kind} ${path}` as keyof typeof ROW_LABEL],
+    resolves: s.attempted,
+    success: fmt.pct(s.successRate),
+    'return p50 ms': fmt.ms(s.total.p50),
+    'return p95 ms': fmt.ms(s.total.p95),
+    'first valid, any node p50 ms': path === 'direct' ? '-' : fmt.ms(s.firstAny.p50),
+    'first valid, other node p50 ms': path === 'direct' ? '-' : fmt.ms(s.firstOther.p50),
+    'other node p95 ms': path === 'direct' ? '-' : fmt.ms(s.firstOther.p95),
+    'returned before another node answered': path === 'direct' ? '-' : fmt.pct(s.beforeOtherAnswer),
+    'CPU ms/resolve': fmt.ms(s.cpuMsPerResolve),
+    'KiB on wire/resolve': fmt.kib(s.bytesPerResolve)
+  })))
+  const ratioRows: TableRow[] = []
+  const goals: Goal[] = []
+  for (const { n, procs } of layouts) {
+    const keydir = stats(runs, 'keydir', 'dht', n, procs)
+    const ipns = stats(runs, 'ipns', 'dht', n, procs)
+    const direct = stats(runs, 'keydir', 'direct', n, procs)
+    const at = `N = ${layoutLabel(n, procs)}`
+    if (keydir !== undefined && ipns !== undefined) {
+      const vsReturn = keydir.total.p50 / ipns.total.p50
+      const vsFirst = keydir.total.p50 / ipns.firstOther.p50
+      ratioRows.push({
+        nodes: layoutLabel(n, procs),
+        'keydir return / IPNS return (p50)': fmt.ratio(vsReturn),
+        'keydir return / IPNS first valid from another node (p50)': fmt.ratio(vsFirst),
+        'keydir return / IPNS return (p95)': fmt.ratio(keydir.total.p95 / ipns.total.p95),
+        'first valid from another node, keydir / IPNS (p50)': fmt.ratio(keydir.firstOther.p50 / ipns.firstOther.p50),
+        'bytes keydir / IPNS': fmt.ratio(keydir.bytesPerResolve / ipns.bytesPerResolve),
+        'CPU keydir / IPNS': fmt.ratio(keydir.cpuMsPerResolve / ipns.cpuMsPerResolve)
+      })
+      goals.push({ goal: `network: keydir DHT resolve p50 / IPNS query end p50, ${at}`, target: `<= ${GOALS.vsIpnsReturn}x`, measured: `${fmt.ratio(vsReturn)} (${fmt.ms(keydir.total.p50)} / ${fmt.ms(ipns.total.p50)} ms)`, met: vsReturn <= GOALS.vsIpnsReturn })
+      goals.push({ goal: `network: keydir DHT resolve p50 / IPNS first valid answer from another node p50, ${at}`, target: `<= ${GOALS.vsIpnsFirst}x`, measured: `${fmt.ratio(vsFirst)} (${fmt.ms(keydir.total.p50)} / ${fmt.ms(ipns.firstOther.p50)} ms)`, met: vsFirst <= GOALS.vsIpnsFirst })
+    }
+    if (direct !== undefined) {
+      goals.push({ goal: `network: direct resolve p50 on an open connection, ${at}`, target: `<= ${GOALS.directP50Ms} ms`, measured: `${fmt.ms(direct.total.p50)} ms (p95 ${fmt.ms(direct.total.p95)})`, met: direct.total.p50 <= GOALS.directP50Ms })
+    }
+    const rates = [keydir, direct].filter(s => s !== undefined)
+    if (rates.length > 0) {
+      goals.push({ goal: `network: keydir success rate without churn, ${at}`, target: '100%', measured: [keydir === undefined ? '' : `${fmt.pct(keydir.successRate)} DHT`, direct === undefined ? '' : `${fmt.pct(direct.successRate)} direct`].filter(Boolean).join(', '), met: rates.every(s => s.successRate === 1) })
+    }
+  }
+
+  const small = layouts.filter(l => l.n <= K + 1).map(l => l.n)
+  const report: BenchReport = {
+    name: 'network',
+    title: 'Network: keydir against IPNS on the same DHT',
+    command: benchCommand('network', quick),
+    quick,
+    environment: benchEnvironment(),
+    tables: [
+      {
+        title: `Cold resolves of random peers, one at a time (at most ${settings.resolves} per path and network), all nodes of a network in one process unless noted`,
+        rows: resolveRows,
+        notes: [
+          `"return": until the resolve returned. keydir: node.resolve() (the DHT lookup ends at a quorum of ${defaultQuorum()} valid answer(s), the node's own DHT store counting as one; then the record is stored in the registry). IPNS: until kad-dht's get() finished its query and the selector picked the best record, as an IPNS resolver waits.`,
+          '"first valid": until the first record that passed the namespace validator arrived (kad-dht `kad-dht:query:value` progress events), from any node (the resolving node\'s own DHT store included) or from another node. A keydir resolve may return before another node answers; those resolves have no "other node" time and are counted in "returned before another node answered".',
+          'Direct path: DHT path off (a Resolver over the same node\'s registry and KeyExchange, as node.resolve() runs with `paths: { dht: false }`), connection to the target dialled before the clock starts; one signed KeyRequest/KeyResponse exchange (two ML-DSA-65 signatures and verifies, LevelDB nonce writes). Direct pairs are ones the DHT resolves did not use.',
+          'CPU ms/resolve: user + system CPU time of every process of the network during the resolves, less the idle rate measured just before, per resolve: with all nodes in one process, the whole network\'s work for one resolve.',
+          'KiB on wire/resolve: bytes written on every TCP socket of the network (socket.bytesWritten of each socket, found through the net.client.socket / net.server.socket diagnostics channels: Noise-encrypted yamux frames; TCP/IP headers not counted), less the idle rate, per resolve.',
+          `kad-dht puts each record on the K = ${K} closest peers, so with ${K + 1} nodes or fewer every node holds every record${small.length > 0 ? ` (here N = ${small.join(', ')})` : ''}: a lookup can be answered by the node's own store, and only larger networks show a real multi-hop lookup.`,
+          'The IPNS network is built by keydir\'s own buildLibp2p (TCP, Noise, yamux, identify, ping, kad-dht protocol and settings, local-network connection manager, LevelDB datastore) with kad-dht\'s namespace table switched from /pqk/ to /ipns/ and the ipns package\'s validator and selector. Its records are Ed25519-signed IPNS V1+V2 records of about 0.3 KB, against keydir\'s 6.5 KB.'
+        ]
+      },
+      { title: 'keydir / IPNS ratios (below 1: keydir is faster or smaller)', rows: ratioRows }
+    ],
+    goals,
+    data: { settings, goals: GOALS, quorum: defaultQuorum(), runs }
+  }
+  const svg = barChartSvg({
+    title: 'Cold resolve latency, p50 (ms)',
+    unit: 'milliseconds (p50), lower is better',
+    groups: layouts.map(({ n, procs }) => {
+      const keydir = stats(runs, 'keydir', 'dht', n, procs)
+      const direct = stats(runs, 'keydir', 'direct', n, procs)
+      const ipns = stats(runs, 'ipns', 'dht', n, procs)
+      return {
+        label: `N = ${layoutLabel(n, procs)}`,
+        bars: [
+          ...(keydir === undefined ? [] : [{ series: 'keydir DHT: return', value: keydir.total.p50, label: `${fmt.ms(keydir.total.p50)} ms` }]),
+          ...(direct === undefined ? [] : [{ series: 'keydir direct: return', value: direct.total.p50, label: `${fmt.ms(direct.total.p50)} ms` }]),
+          ...(ipns === undefined ? [] : [
+            { series: 'IPNS: first valid from another node', value: ipns.firstOther.p50, label: `${fmt.ms(ipns.firstOther.p50)} ms` },
+            { series: 'IPNS: query end (return)', value: ipns.total.p50, label: `${fmt.ms(ipns.total.p50)} ms` }
+          ])
+        ]
+      }
+    })
+  })
+  await publishReport(report, svg)
+  return report
+}
+
+async function memoryReport (runs: NetworkRun[], quick: boolean, source: string): Promise<BenchReport> {
+  const rows: TableRow[] = runs.map(r => ({
+    nodes: layoutLabel(r.nodes, r.procs),
+    network: r.kind === 'ipns' ? 'IPNS' : 'keydir',
+    'RSS MiB/node': fmt.dec(r.rssPerNodeMiB),
+    'heap MiB/node': fmt.dec(r.heapPerNodeMiB),
+    'start-up p50 ms': fmt.ms(r.startup.p50),
+    'start-up p95 ms': fmt.ms(r.startup.p95),
+    'publish p50 ms': fmt.ms(r.publish.p50),
+    'publish p95 ms': fmt.ms(r.publish.p95)
+  }))
+  const single = runs.filter(r => r.procs === 1)
+  const largest = Math.max(...single.map(r => r.nodes))
+  const keydir = single.find(r => r.kind === 'keydir' && r.nodes === largest)
+  const ipns = single.find(r => r.kind === 'ipns' && r.nodes === largest)
+  const goals: Goal[] = keydir === undefined || ipns === undefined
+    ? []
+    : [{
+        goal: `memory: keydir RSS per node / IPNS RSS per node, N = ${largest}${largest === 60 ? '' : ' (the goal is set at N = 60)'}`,
+        target: `<= ${GOALS.rssVsIpns}x`,
+        measured: `${fmt.ratio(keydir.rssPerNodeMiB / ipns.rssPerNodeMiB)} (${fmt.dec(keydir.rssPerNodeMiB)} / ${fmt.dec(ipns.rssPerNodeMiB)} MiB)`,
+        met: keydir.rssPerNodeMiB / ipns.rssPerNodeMiB <= GOALS.rssVsIpns
+      }]
+  const report: BenchReport = {
+    name: 'memory',
+    title: 'Memory and start-up per node',
+    command: benchCommand(source, quick),
+    quick,
+    environment: benchEnvironment(),
+    tables: [{
+      title: 'Per node, keydir beside IPNS on the same libp2p / kad-dht settings',
+      rows,
+      notes: [
+        'RSS and heap per node: the network process\'s RSS (heap used) after every node started and published, then a full GC, less the same process\'s before its first node, over N.',
+        'Start-up, keydir: createKeyDirectory (new identity: Ed25519, ML-DSA-65 and ML-KEM-768 keys written to disk; registry and libp2p LevelDB opened) + start() (libp2p, exchange protocol, own record signed and stored, anchor dialled). ' +
+        'IPNS: Ed25519 key, LevelDB datastore, libp2p built and started, anchor dialled, record signed. Both then put their record in the background. Nodes start one after another in one process, so later nodes start while earlier ones still join and publish: the p95 is mostly that queueing.',
+        'Publish: the put of a fresh record once every node has joined (kad-dht finds the K closest peers, then sends each a PUT_VALUE), all nodes at once.'
+      ]
+    }],
+    goals,
+    data: { runs: runs.map(({ paths, idle, ...rest }) => rest) }
+  }
+  const svg = barChartSvg({
+    title: 'RSS per node (MiB)',
+    unit: 'MiB of RSS per node, lower is better',
+    marker: ipns === undefined ? undefined : { value: ipns.rssPerNodeMiB * GOALS.rssVsIpns, label: `goal: ${GOALS.rssVsIpns}x IPNS at N = ${largest}` },
+    groups: [...new Set(runs.map(r => layoutLabel(r.nodes, r.procs)))].map(label => ({
+      label: `N = ${label}`,
+      bars: runs.filter(r => layoutLabel(r.nodes, r.procs) === label).map(r => ({
+        series: r.kind === 'ipns' ? 'IPNS' : 'keydir', value: r.rssPerNodeMiB, label: `${fmt.dec(r.rssPerNodeMiB)} MiB, start p50 ${fmt.ms(r.startup.p50)} ms`
+      }))
+    }))
+  })
+  await publishReport(report, svg)
+  return report
+}
+
+export function parseNetworkArgs (argv: string[]): NetworkBenchOptions {
+  const value = (flag: string): string | undefined => {
+    const i = argv.indexOf(flag)
+    return i >= 0 ? argv[i + 1] : argv.find(a => a.startsWith(`${flag}=`))?.slice(flag.length + 1)
+  }
+  const nodes = value('--nodes')?.split(',').map(Number).filter(n => Number.isInteger(n) && n >= 2)
+  const procs = value('--procs')
+  const kinds = value('--kinds')?.split(',').filter((k): k is NetworkKind => (KINDS as string[]).includes(k))
+  return {
+    quick: argv.includes('--quick'),
+    nodes: nodes === undefined || nodes.length === 0 ? undefined : nodes,
+    procs: procs === undefined ? undefined : Number(procs),
+    kinds: kinds === undefined || kinds.length === 0 ? undefined : kinds,
+    resolves: !argv.includes('--memory-only')
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await runNetworkBench(parseNetworkArgs(process.argv.slice(2)))
+}

@@ -1,0 +1,47 @@
+/**
+ * All benches, or the ones named: `npm run bench [-- <name>...] [--quick]`.
+ * Names: crypto, record, registry, api, network (writes network and memory),
+ * memory (start-up and memory only). Network options pass through:
+ * `--nodes 10,30`, `--procs 2`, `--kinds keydir,ipns`.
+ * Each bench prints its tables, writes bench/results/<name>.json and .svg;
+ * at the end bench/RESULTS.md is rebuilt from every results file.
+ */
+import { runApiBench } from './api.js'
+import { runCryptoReport } from './crypto.js'
+import { writeResultsMarkdown } from './lib/results-md.js'
+import { parseNetworkArgs, runNetworkBench } from './network.js'
+import { runRecordBench } from './record.js'
+import { runRegistryBench } from './registry.js'
+
+type Runner = (argv: string[], quick: boolean) => Promise<unknown>
+
+const BENCHES: Record<string, Runner> = {
+  crypto: async (_argv, quick) => runCryptoReport({ quick }),
+  record: async (_argv, quick) => runRecordBench({ quick }),
+  registry: async (_argv, quick) => runRegistryBench({ quick }),
+  api: async (_argv, quick) => runApiBench({ quick }),
+  network: async (argv) => runNetworkBench(parseNetworkArgs(argv)),
+  memory: async (argv) => runNetworkBench({ ...parseNetworkArgs(argv), resolves: false })
+}
+/** What `npm run bench` runs with no name: network also writes the memory results. */
+const ALL = ['crypto', 'record', 'registry', 'api', 'network']
+
+const argv = process.argv.slice(2)
+const quick = argv.includes('--quick')
+// Values of options that take one (--nodes 10,30) are not bench names.
+const names = argv.filter((arg, i) => !arg.startsWith('--') && !['--nodes', '--procs', '--kinds'].includes(argv[i - 1] ?? ''))
+const unknown = names.filter(name => BENCHES[name] === undefined)
+if (unknown.length > 0) {
+  console.error(`unknown bench ${unknown.join(', ')}: choose from ${Object.keys(BENCHES).join(', ')}`)
+  process.exit(2)
+}
+
+const started = performance.now()
+for (const name of names.length === 0 ? ALL : names) {
+  const benchStart = performance.now()
+  console.log(`\n## ${name}${quick ? ' (quick)' : ''}\n`)
+  await BENCHES[name]!(argv, quick)
+  console.log(`\n${name} took ${((performance.now() - benchStart) / 1000).toFixed(1)} s`)
+}
+const path = await writeResultsMarkdown()
+console.log(`\nall done in ${((performance.now() - started) / 1000).toFixed(1)} s; wrote ${path}`)
