@@ -7,7 +7,7 @@ import {
   EXCHANGE_PROTOCOL, EXCHANGE_TIMEOUT_MS, MAX_ATTEMPTS, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_PENDING_PER_PEER,
   PENDING_REQUEST_TIMEOUT_MS, RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW_S, RETRY_BASE_MS
 } from './constants.js'
-import { checkKeyRequest, checkKeyResponse, createKeyRequest, createKeyResponse } from './messages.js'
+import { checkKeyRequest, checkKeyResponse, createKeyRequest, createKeyResponse, decodeKeyRequest, decodeKeyResponse } from './messages.js'
 import type { ExchangeSigner } from './messages.js'
 import type { PqCrypto } from '../crypto/types.js'
 import type { KeydirMetrics } from '../metrics/index.js'
@@ -15,6 +15,8 @@ import type { KeyRecord, KeyRecordValidator } from '../record/index.js'
 import type { PeerKeyRegistry } from '../registry/index.js'
 import type { KeydirLogger } from '../util/log.js'
 import type { AbortOptions, Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
+import type { ProtobufStream } from '@libp2p/utils'
+import type { Uint8ArrayList } from 'uint8arraylist'
 
 export interface KeyExchangeComponents {
   libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dial'>
@@ -126,7 +128,7 @@ export class KeyExchange {
       const nonce = await this.components.registry.nextOutboundNonce()
       const pb = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
       await pb.write(createKeyRequest(self, peerId, nonce, this.now()), KeyRequest, { signal })
-      const response = await pb.read(KeyResponse, { signal })
+      const response = await readMessage(pb, decodeKeyResponse, 'KeyResponse', signal)
       const record = checkKeyResponse(this.checkContext(), response, peerId, connection.remotePeer, self.peerId, nonce)
       await stream.close({ signal })
       return record
@@ -146,7 +148,7 @@ export class KeyExchange {
       }
       const signal = AbortSignal.timeout(EXCHANGE_TIMEOUT_MS)
       const pb = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
-      const request = await pb.read(KeyRequest, { signal })
+      const request = await readMessage(pb, decodeKeyRequest, 'KeyRequest', signal)
       const self = this.components.self()
       const requesterRecord = checkKeyRequest(this.checkContext(), request, remote, self.peerId)
       if (!await this.components.registry.acceptInboundNonce(remote, request.nonce)) {
@@ -185,5 +187,28 @@ export class KeyExchange {
 
   private checkContext (): { crypto: PqCrypto, validator: KeyRecordValidator, now: number } {
     return { crypto: this.components.crypto, validator: this.components.validator, now: this.now() }
+  }
+}
+
+/** Length-prefix errors of @libp2p/utils: a message over the size limit, or a length that is not a varint. */
+const OVERSIZED = new Set(['InvalidDataLengthError', 'InvalidDataLengthLengthError'])
+
+/**
+ * Read one length-prefixed message. A message over MAX_MESSAGE_BYTES, a bad
+ * length prefix or bytes that do not decode are the peer's protocol
+ * violation: an ExchangeError (counted, never retried), not a network error.
+ */
+async function readMessage<T> (pb: ProtobufStream, decode: (bytes: Uint8Array | Uint8ArrayList) => T, what: string, signal: AbortSignal): Promise<T> {
+  try {
+    return await pb.read({ decode }, { signal })
+  } catch (err) {
+    const name = (err as Error).name
+    if (OVERSIZED.has(name)) {
+      throw new ExchangeError('ERR_MESSAGE_TOO_LARGE', `${what} is over the ${MAX_MESSAGE_BYTES}-byte limit`, { cause: err })
+    }
+    if (name === 'InvalidMessageLengthError') {
+      throw new ExchangeError('ERR_MESSAGE_MALFORMED', `${what} has a malformed length prefix`, { cause: err })
+    }
+    throw err
   }
 }

@@ -7,6 +7,7 @@ import { MAX_CLOCK_SKEW_MS, REQUEST_DOMAIN, RESPONSE_DOMAIN } from './constants.
 import type { PqCrypto, MlDsaSigner } from '../crypto/types.js'
 import type { KeyRecord, KeyRecordValidator } from '../record/index.js'
 import type { PeerId } from '@libp2p/interface'
+import type { Uint8ArrayList } from 'uint8arraylist'
 
 /**
  * Building and checking KeyRequest / KeyResponse, with no network: the
@@ -58,6 +59,24 @@ export function createKeyResponse (self: ExchangeSigner, requester: PeerId, nonc
     timestamp: BigInt(timestamp),
     nonce,
     signature: self.mlDsaSigner.sign(signed, RESPONSE_CONTEXT) as Uint8Array<ArrayBuffer>
+  }
+}
+
+/** A KeyRequest from the wire; ExchangeError ERR_MESSAGE_MALFORMED for bytes that are not one. */
+export function decodeKeyRequest (bytes: Uint8Array | Uint8ArrayList): KeyRequest {
+  try {
+    return KeyRequest.decode(bytes)
+  } catch (err) {
+    throw new ExchangeError('ERR_MESSAGE_MALFORMED', 'KeyRequest is not a valid protobuf message', { cause: err })
+  }
+}
+
+/** A KeyResponse from the wire; ExchangeError ERR_MESSAGE_MALFORMED for bytes that are not one. */
+export function decodeKeyResponse (bytes: Uint8Array | Uint8ArrayList): KeyResponse {
+  try {
+    return KeyResponse.decode(bytes)
+  } catch (err) {
+    throw new ExchangeError('ERR_MESSAGE_MALFORMED', 'KeyResponse is not a valid protobuf message', { cause: err })
   }
 }
 
