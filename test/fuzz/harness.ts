@@ -130,7 +130,7 @@ export async function runTarget (target: FuzzTarget, options: RunOptions = {}): 
       interrupted: details.interrupted,
       seed,
       ms: Math.round(performance.now() - started),
-      failure: details.failed ? fc.defaultReportMessage(details) : undefined,
+      failure: details.failed ? `${fc.defaultReportMessage(details) ?? ''}\nError: ${describe(details.errorInstance)}` : undefined,
       outcomes: prepared.outcomes.summary()
     }
   } finally {

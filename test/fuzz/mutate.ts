@@ -1,6 +1,6 @@
 import fc from 'fast-check'
-import { concat, encodeField, encodeFields, encodeVarint, parseFields } from './wire.js'
-import type { WireField } from './wire.js'
+import { concat, encodeField, encodeFields, encodeVarint, parseFields } from '../helpers/protobuf-wire.js'
+import type { WireField } from '../helpers/protobuf-wire.js'
 
 /**
  * Mutation fuzzing of valid messages: a mutation is plain data (so that
@@ -206,16 +206,31 @@ export function applyMutations (seed: Uint8Array, list: readonly Mutation[], don
   return bytes
 }
 
+/** A hostile input and the seed it was made from (a random seed for noise). */
+export interface HostileCase {
+  seed: number
+  bytes: Uint8Array
+}
+
 /**
- * Bytes for a decoder: mostly mutated seeds, some pure noise, some seeds
- * unchanged (so acceptance paths run too).
+ * Bytes for a decoder: mostly mutated seeds, some pure noise, some
+ * oversized, some seeds unchanged (so acceptance paths run too).
  */
-export function hostileBytes (seeds: readonly Uint8Array[], options: { maxNoise?: number } = {}): fc.Arbitrary<Uint8Array> {
+export function hostileCase (seeds: readonly Uint8Array[], options: { maxNoise?: number } = {}): fc.Arbitrary<HostileCase> {
   const seedIndex = fc.nat({ max: seeds.length - 1 })
   return fc.oneof(
-    { weight: 14, arbitrary: fc.tuple(seedIndex, mutations).map(([i, list]) => applyMutations(seeds[i], list, seeds)) },
-    { weight: 3, arbitrary: fc.uint8Array({ maxLength: options.maxNoise ?? 256 }) },
-    { weight: 1, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 64 }).map(b => concat([b, new Uint8Array(16 * 1024)])) },
-    { weight: 1, arbitrary: seedIndex.map(i => seeds[i]) }
+    { weight: 14, arbitrary: fc.tuple(seedIndex, mutations).map(([seed, list]) => ({ seed, bytes: applyMutations(seeds[seed], list, seeds) })) },
+    { weight: 3, arbitrary: fc.tuple(seedIndex, fc.uint8Array({ maxLength: options.maxNoise ?? 256 })).map(([seed, bytes]) => ({ seed, bytes })) },
+    { weight: 1, arbitrary: fc.tuple(seedIndex, fc.uint8Array({ minLength: 1, maxLength: 64 })).map(([seed, b]) => ({ seed, bytes: concat([b, new Uint8Array(16 * 1024)]) })) },
+    { weight: 1, arbitrary: seedIndex.map(seed => ({ seed, bytes: seeds[seed] })) }
   )
+}
+
+export function hostileBytes (seeds: readonly Uint8Array[], options: { maxNoise?: number } = {}): fc.Arbitrary<Uint8Array> {
+  return hostileCase(seeds, options).map(c => c.bytes)
+}
+
+/** `arb` one time in `oneIn`, otherwise undefined (keep the seed's value). */
+export function sometimes<T> (arb: fc.Arbitrary<T>, oneIn = 4): fc.Arbitrary<T | undefined> {
+  return fc.oneof({ weight: oneIn - 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: arb })
 }

@@ -59,6 +59,11 @@ if (unknown.length > 0) {
   process.exit(2)
 }
 
+// Output piped into `head` and closed: stop quietly rather than fail on every write.
+for (const out of [process.stdout, process.stderr]) {
+  out.on('error', err => { if ((err as NodeJS.ErrnoException).code === 'EPIPE') process.exit(process.exitCode ?? 0) })
+}
+
 let uncaught = 0
 let unhandled = 0
 process.on('uncaughtException', err => { uncaught++; console.error('uncaught exception:', err) })
@@ -71,7 +76,13 @@ for (const target of chosen) {
   reports.push(report)
   console.log(`${report.failed ? 'FAIL' : 'ok  '} ${report.name.padEnd(20)} ${String(report.runs).padStart(8)} cases  ${String(report.ms).padStart(7)} ms  seed ${report.seed}`)
   if (values.quiet !== true) {
-    for (const [outcome, count] of report.outcomes) console.log(`       ${String(count).padStart(8)}  ${outcome}`)
+    const byStage = new Map<string, string[]>()
+    for (const [outcome, count] of report.outcomes) {
+      const cut = outcome.lastIndexOf(': ')
+      const [stage, result] = cut < 0 ? ['', outcome] : [outcome.slice(0, cut), outcome.slice(cut + 2)]
+      byStage.set(stage, [...(byStage.get(stage) ?? []), `${result} ${count}`])
+    }
+    for (const [stage, results] of byStage) console.log(`       ${stage}: ${results.join(', ')}`)
   }
   if (report.failure !== undefined) console.log(report.failure)
 }

@@ -1,8 +1,23 @@
+import { apiRawTarget, apiTarget } from './api.js'
+import { configTarget, configValuesTarget } from './config.js'
+import { dhtSelectorTarget, dhtValidatorTarget } from './dht.js'
+import { keyRequestFieldsTarget, keyRequestTarget, keyResponseTarget } from './exchange.js'
 import { recordTarget, routingKeyTarget } from './record.js'
+import { registryTarget } from './registry.js'
 import type { FuzzTarget } from '../harness.js'
 
 /** Every fuzz target, in the order `npm run fuzz` and the CI run take them. */
 export const targets: FuzzTarget[] = [
   recordTarget,
-  routingKeyTarget
+  routingKeyTarget,
+  keyRequestTarget,
+  keyResponseTarget,
+  keyRequestFieldsTarget,
+  dhtValidatorTarget,
+  dhtSelectorTarget,
+  registryTarget,
+  configTarget,
+  configValuesTarget,
+  apiTarget,
+  apiRawTarget
 ]

@@ -1,0 +1,219 @@
+import { connect } from 'node:net'
+import { peerIdFromString } from '@libp2p/peer-id'
+import fc from 'fast-check'
+import { createApiServer } from '../../../src/api/index.js'
+import { ResolveError } from '../../../src/errors.js'
+import { createKeydirMetrics } from '../../../src/metrics/index.js'
+import { corpus } from '../corpus.js'
+import { Outcomes } from '../harness.js'
+import type { KeyDirectory, ResolvedKeys } from '../../../src/node/types.js'
+import type { KeyRecord } from '../../../src/record/index.js'
+import type { RegistryEntry } from '../../../src/registry/index.js'
+import type { FuzzTarget } from '../harness.js'
+import type { PeerId } from '@libp2p/interface'
+
+const TOKEN = 'fuzz-token-0123456789abcdef'
+
+/**
+ * A KeyDirectory without a network behind the API: its own peer, one known
+ * peer, one whose lookup times out, and ERR_NOT_FOUND for the rest.
+ */
+async function fakeNode (): Promise<{ node: KeyDirectory, peers: string[] }> {
+  const c = await corpus()
+  const [self, known, slow] = c.records.filter((r, i, all) => all.findIndex(x => x.peerId.equals(r.peerId)) === i)
+  const keys = (record: KeyRecord, trust: ResolvedKeys['trust'], source: ResolvedKeys['source']): ResolvedKeys => ({
+    peerId: record.peerId, mlDsaPublicKey: record.mlDsaPublicKey, mlKemPublicKey: record.mlKemPublicKey,
+    seq: record.seq, issuedAt: record.issuedAt, expiresAt: record.expiresAt, trust, source, record
+  })
+  const entry: RegistryEntry = { record: known, trust: 'direct', verified: true, storedAt: c.now }
+  const node = {
+    peerId: self.peerId,
+    metrics: createKeydirMetrics(),
+    registry: { listPeers: async () => [entry] },
+    libp2p: {},
+    async start () {},
+    async stop () {},
+    getMultiaddrs: () => [],
+    async publish () { return self },
+    async rotate () { return self },
+    async resolve (peer: PeerId | string, options: { signal?: AbortSignal } = {}) {
+      options.signal?.throwIfAborted()
+      const id = typeof peer === 'string' ? peerIdFromString(peer) : peer
+      if (id.equals(self.peerId)) return keys(self, 'self', 'self')
+      if (id.equals(known.peerId)) return keys(known, 'direct', 'registry')
+      if (id.equals(slow.peerId)) throw new ResolveError('ERR_RESOLVE_TIMEOUT', 'timed out')
+      throw new ResolveError('ERR_NOT_FOUND', `no keys for ${id.toString()}`)
+    },
+    async status () {
+      return { peerId: self.peerId.toString(), multiaddrs: [], dhtSize: 0, connections: 0, registry: { peers: 1, verified: 1 }, record: { seq: self.seq, issuedAt: self.issuedAt, expiresAt: self.expiresAt }, crypto: 'native' }
+    },
+    anchorEntry: () => ({ multiaddr: `/ip4/127.0.0.1/tcp/1/p2p/${self.peerId.toString()}`, peerId: self.peerId.toString(), mlDsaPublicKey: Buffer.from(self.mlDsaPublicKey).toString('base64') })
+  }
+  const peers = [self, known, slow].map(r => r.peerId.toString())
+  peers.push(known.peerId.toCID().toString(), c.peers[0].peerId.toString())
+  return { node: node as unknown as KeyDirectory, peers }
+}
+
+/** Character-level mutation of a string: flip, drop, insert, repeat. */
+function mutateString (s: string, edits: Array<[number, number, string]>): string {
+  let out = s
+  for (const [at, op, text] of edits) {
+    const i = out.length === 0 ? 0 : at % out.length
+    out = op === 0 ? out.slice(0, i) + out.slice(i + 1) : op === 1 ? out.slice(0, i) + text + out.slice(i) : op === 2 ? out.slice(0, i) + text + out.slice(i + 1) : out + out
+  }
+  return out
+}
+
+function requestParts (peers: string[]): fc.Arbitrary<{ method: string, path: string, query: string, accept?: string, authorization?: string }> {
+  const base = fc.constantFrom('/v1/keys/', '/v1/keys', '/v1/peers', '/v1/status', '/metrics', '/healthz', '/v1/publish', '/v1/rotate', '/', '/v1/', '//v1/keys/', '/V1/KEYS/', '/v1/keys/x/', '/v1/peers/')
+  const edits = fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 3 }), fc.constantFrom('%', '%00', '%2F', '/', '..', '?', '#', '+', ' ', '\u00e9', 'Qm', '0', 'z')), { maxLength: 3 })
+  const param = fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom(...peers) },
+    { weight: 4, arbitrary: fc.tuple(fc.constantFrom(...peers), edits).map(([p, e]) => mutateString(p, e)) },
+    { weight: 1, arbitrary: fc.constantFrom('', '%', '%zz', '%00', '%E0%A4%A', '..%2f..%2f', '%2e%2e', 'x'.repeat(129), '12D3KooW', 'bafzaa', '__proto__', 'constructor') },
+    { weight: 1, arbitrary: fc.string({ maxLength: 80 }).map(s => encodeURIComponent(s)) },
+    { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 20 }) }
+  )
+  const pair = fc.tuple(
+    fc.oneof(fc.constantFrom('refresh', 'trust', 'verified', '__proto__', 'constructor', 'hasOwnProperty', 'x', '', 'refresh[]', 'refresh.a'), fc.string({ maxLength: 10 })),
+    fc.oneof(fc.constantFrom('true', 'false', '', 'anchor', 'self', 'dht', 'TRUE', '1', '%ff', '%', 'a'.repeat(300)), fc.string({ maxLength: 20 }))
+  ).map(([k, v]) => `${encodeURIComponent(k)}=${v.startsWith('%') ? v : encodeURIComponent(v)}`)
+  const query = fc.oneof(
+    { weight: 3, arbitrary: fc.constant('') },
+    { weight: 4, arbitrary: fc.array(pair, { minLength: 1, maxLength: 4 }).map(p => `?${p.join('&')}`) },
+    { weight: 1, arbitrary: fc.constantFrom('?', '??', '?&&', '?refresh', '?refresh=true&refresh=false', '?=', '?&=&', `?${'a=b&'.repeat(80)}`) }
+  )
+  return fc.record({
+    method: fc.oneof({ weight: 8, arbitrary: fc.constant('GET') }, { weight: 2, arbitrary: fc.constantFrom('POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'PATCH') }),
+    path: fc.oneof(
+      { weight: 5, arbitrary: param.map(p => `/v1/keys/${p}`) },
+      { weight: 3, arbitrary: base },
+      { weight: 1, arbitrary: fc.tuple(base, param).map(([b, p]) => b + p) }
+    ),
+    query,
+    accept: fc.option(fc.oneof(
+      fc.constantFrom('application/json', 'application/vnd.keydir.key-record', '*/*', 'text/html', 'application/*', 'application/vnd.keydir.key-record;q=0.5, application/json;q=0.9',
+        '*/*;q=abc', ';;;,,,', 'application/json;q=-1', 'application/json;q=1e309', 'a/b;q=0, */*;q=0', ','.repeat(100)),
+      fc.string({ maxLength: 60 })
+    ), { nil: undefined }),
+    authorization: fc.option(fc.oneof(fc.constantFrom(`Bearer ${TOKEN}`, 'Bearer wrong', 'Bearer', 'Basic abc', `bearer ${TOKEN}`, `Bearer ${TOKEN} `), fc.string({ maxLength: 40 })), { nil: undefined })
+  })
+}
+
+function checkErrorBody (status: number, body: string, where: string): void {
+  let parsed: any
+  try {
+    parsed = JSON.parse(body)
+  } catch {
+    throw new Error(`${where}: a ${status} whose body is not JSON: ${body.slice(0, 200)}`)
+  }
+  if (typeof parsed?.error?.code !== 'string' || !/^ERR_[A-Z0-9_]+$/.test(parsed.error.code) || typeof parsed.error.message !== 'string') {
+    throw new Error(`${where}: a ${status} without an error envelope: ${body.slice(0, 200)}`)
+  }
+}
+
+/**
+ * The HTTP API's routing, path parameters, query strings and headers, by
+ * fastify's inject (no sockets): never a 500, every error a JSON envelope
+ * with a code, every 200 for keys about the PeerId asked.
+ */
+export const apiTarget: FuzzTarget = {
+  name: 'api',
+  description: 'HTTP API paths, PeerId parameters, query strings, Accept and Authorization headers (inject)',
+  ciRuns: 3000,
+  async prepare () {
+    const outcomes = new Outcomes()
+    const { node, peers } = await fakeNode()
+    const api = createApiServer({ node, token: TOKEN })
+    await api.app.ready()
+    const property = fc.asyncProperty(requestParts(peers), async r => {
+      const url = r.path + r.query
+      const headers: Record<string, string> = {}
+      if (r.accept !== undefined) headers.accept = r.accept
+      if (r.authorization !== undefined) headers.authorization = r.authorization
+      let res
+      try {
+        res = await api.app.inject({ method: r.method as 'GET', url, headers })
+      } catch (err) {
+        // light-my-request refuses some URLs and headers before the server sees them.
+        outcomes.add(`inject: refused by the client (${(err as Error).name})`)
+        return true
+      }
+      const status = res.statusCode
+      if (status >= 500 && !(status === 504 && (r.method === 'HEAD' || res.body.includes('ERR_RESOLVE_TIMEOUT')))) throw new Error(`${r.method} ${url} answered ${status}: ${res.body.slice(0, 300)}`)
+      if (status >= 400 && r.method !== 'HEAD') checkErrorBody(status, res.body, `${r.method} ${url}`)
+      if (status === 200 && r.method === 'GET' && r.path.startsWith('/v1/keys/') && res.headers['content-type']?.toString().startsWith('application/json') === true) {
+        const body = JSON.parse(res.body)
+        const asked = peerIdFromString(decodeURIComponent(r.path.slice('/v1/keys/'.length))).toString()
+        if (body.peerId !== asked) throw new Error(`asked for ${asked}, answered ${String(body.peerId)}`)
+      }
+      outcomes.add(`${r.method === 'GET' ? 'GET' : 'other'}: ${status >= 400 && r.method !== 'HEAD' ? `${status} ${JSON.parse(res.body).error.code}` : status}`)
+      return true
+    })
+    return { property, outcomes, close: async () => { await api.close() } }
+  }
+}
+
+/** Raw request lines and headers over a real socket: malformed HTTP meets the server's client-error path. */
+export const apiRawTarget: FuzzTarget = {
+  name: 'api-raw',
+  description: 'HTTP API over a TCP socket with raw (malformed) request lines and headers',
+  ciRuns: 800,
+  async prepare () {
+    const outcomes = new Outcomes()
+    const { node, peers } = await fakeNode()
+    const api = createApiServer({ node, token: TOKEN })
+    const url = new URL(await api.listen({ host: '127.0.0.1', port: 0 }))
+    const port = Number(url.port)
+    const target = fc.oneof(
+      { weight: 4, arbitrary: requestParts(peers).map(r => r.path + r.query) },
+      fc.uint8Array({ maxLength: 60 }).map(b => Buffer.from(b).toString('latin1')),
+      fc.constantFrom('*', '', ' ', 'http://x/v1/status', '/v1/status HTTP/1.0', '/\r\n', `/v1/keys/${'a'.repeat(9000)}`)
+    )
+    const header = fc.oneof(
+      fc.constantFrom('Accept: application/json', 'Accept:', 'Content-Length: -1', 'Content-Length: 99999999', 'Transfer-Encoding: chunked', 'Host:', 'X: \u0000', `Cookie: ${'a'.repeat(20000)}`, 'Bad Header', ': x'),
+      fc.uint8Array({ minLength: 1, maxLength: 40 }).map(b => Buffer.from(b).toString('latin1').replace(/\r|\n/g, '') || 'X')
+    )
+    const property = fc.asyncProperty(
+      fc.oneof({ weight: 6, arbitrary: fc.constant('GET') }, { weight: 1, arbitrary: fc.constantFrom('POST', 'HEAD', 'G\u0000T', 'BREW', '') }),
+      target,
+      fc.oneof({ weight: 2, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(header, { minLength: 1, maxLength: 3 }) }),
+      fc.oneof({ weight: 6, arbitrary: fc.constant('HTTP/1.1') }, { weight: 1, arbitrary: fc.constantFrom('HTTP/1.0', 'HTTP/2.0', 'HTTP/9', '') }),
+      async (method, path, headers, version) => {
+        const request = `${method} ${path} ${version}\r\nHost: 127.0.0.1\r\n${headers.map(h => `${h}\r\n`).join('')}Connection: close\r\n\r\n`
+        const response = await rawExchange(port, Buffer.from(request, 'latin1'))
+        if (response.length === 0) {
+          outcomes.add('closed without an answer')
+          return true
+        }
+        const match = /^HTTP\/1\.[01] (\d{3})/.exec(response.toString('latin1'))
+        if (match == null) throw new Error(`not an HTTP response: ${JSON.stringify(response.toString('latin1').slice(0, 100))}`)
+        const status = Number(match[1])
+        if (status >= 500 && !(status === 504 && (method === 'HEAD' || response.includes('ERR_RESOLVE_TIMEOUT')))) throw new Error(`${JSON.stringify(request.slice(0, 200))} answered ${status}`)
+        // The first response only (garbage after a request can make a second one).
+        const text = response.toString('utf8')
+        const head = text.slice(0, text.indexOf('\r\n\r\n'))
+        const length = /\r\ncontent-length: *(\d+)/i.exec(head)
+        const body = length == null ? '' : Buffer.from(text.slice(head.length + 4)).subarray(0, Number(length[1])).toString('utf8')
+        if (status >= 400 && method !== 'HEAD' && length != null) checkErrorBody(status, body, JSON.stringify(request.slice(0, 100)))
+        outcomes.add(`status ${status}`)
+        return true
+      })
+    return { property, outcomes, close: async () => { await api.close() } }
+  }
+}
+
+/** Send bytes, read until the server closes (or 5 s), return what came back. */
+async function rawExchange (port: number, request: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    const socket = connect({ host: '127.0.0.1', port }, () => { socket.end(request) })
+    socket.setTimeout(5000, () => { socket.destroy(new Error('the API server neither answered nor closed within 5 s')) })
+    socket.on('data', chunk => chunks.push(chunk))
+    socket.on('error', err => {
+      if ((err as NodeJS.ErrnoException).code === 'ECONNRESET' || (err as NodeJS.ErrnoException).code === 'EPIPE') resolve(Buffer.concat(chunks))
+      else reject(err)
+    })
+    socket.on('close', () => resolve(Buffer.concat(chunks)))
+  })
+}

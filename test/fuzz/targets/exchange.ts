@@ -1,0 +1,148 @@
+import fc from 'fast-check'
+import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
+import { selectPqCrypto } from '../../../src/crypto/index.js'
+import { checkKeyRequest, checkKeyResponse, decodeKeyRequest, decodeKeyResponse } from '../../../src/exchange/index.js'
+import { KeyRecordValidator } from '../../../src/record/index.js'
+import { corpus } from '../corpus.js'
+import { attempt, Outcomes } from '../harness.js'
+import { hostileCase, sometimes } from '../mutate.js'
+import type { FuzzTarget } from '../harness.js'
+import type { KeyRequest, KeyResponse } from '../../../protobuf/key-exchange.js'
+import type { PeerId } from '@libp2p/interface'
+
+const EXCHANGE_ERRORS = ['ExchangeError']
+const minute = 60_000
+
+type Message = KeyRequest | KeyResponse
+
+function sameMessage (a: Message, b: Message): boolean {
+  const recordA = 'requesterRecord' in a ? a.requesterRecord : a.record
+  const recordB = 'requesterRecord' in b ? b.requesterRecord : b.record
+  const idA = 'responderId' in a ? a.responderId : a.requesterId
+  const idB = 'responderId' in b ? b.responderId : b.requesterId
+  return uint8ArrayEquals(recordA, recordB) && uint8ArrayEquals(idA, idB) && a.timestamp === b.timestamp &&
+    a.nonce === b.nonce && uint8ArrayEquals(a.signature, b.signature)
+}
+
+/**
+ * KeyRequest bytes from a peer: decodeKeyRequest, then checkKeyRequest as the
+ * responder would (on a connection authenticated as some peer, at a clock
+ * near the message's). Every refusal an ExchangeError with a code; a request
+ * is accepted only if it is, field for field, a request that peer signed to us.
+ */
+export const keyRequestTarget: FuzzTarget = {
+  name: 'key-request',
+  description: 'decodeKeyRequest + checkKeyRequest on mutated requests (embedded records too) and noise',
+  ciRuns: 4000,
+  async prepare () {
+    const c = await corpus()
+    const outcomes = new Outcomes()
+    const crypto = selectPqCrypto()
+    const validator = new KeyRecordValidator({ crypto, now: () => c.now })
+    const peers = c.peers.map(p => p.peerId)
+    const seeds = c.requests.map(r => r.bytes)
+    const property = fc.property(
+      hostileCase(seeds, { maxNoise: 512 }),
+      fc.nat({ max: 8 }),
+      fc.integer({ min: -6 * minute, max: 6 * minute }),
+      ({ bytes, seed: seedIndex }, remoteChoice, skew) => {
+        const decoded = attempt(outcomes, 'decode', () => decodeKeyRequest(bytes), EXCHANGE_ERRORS)
+        if (!decoded.ok) return true
+        // Mostly the connection the seed came over; sometimes another peer's.
+        const seed = c.requests[seedIndex]
+        const remote: PeerId = remoteChoice < 6 ? seed.from : peers[remoteChoice % peers.length]
+        const self: PeerId = remoteChoice < 7 ? seed.to : peers[(remoteChoice + 1) % peers.length]
+        const ctx = { crypto, validator, now: c.now + (remoteChoice % 2 === 0 ? 0 : skew) }
+        const checked = attempt(outcomes, 'check', () => checkKeyRequest(ctx, decoded.value, remote, self), EXCHANGE_ERRORS)
+        if (checked.ok) {
+          const genuine = c.requests.find(r => r.from.equals(remote) && r.to.equals(self) && sameMessage(r.message, decoded.value))
+          if (genuine === undefined) throw new Error('checkKeyRequest accepted a request its sender never signed to us')
+          if (!checked.value.peerId.equals(remote)) throw new Error('checkKeyRequest returned a record of another peer')
+        }
+        return true
+      })
+    return { property, outcomes }
+  }
+}
+
+/**
+ * KeyResponse bytes from the peer we asked: decodeKeyResponse, then
+ * checkKeyResponse for the nonce we sent. Accepted only if it is the
+ * responder's own signed answer to that very request.
+ */
+export const keyResponseTarget: FuzzTarget = {
+  name: 'key-response',
+  description: 'decodeKeyResponse + checkKeyResponse on mutated responses and noise, against the nonce asked',
+  ciRuns: 4000,
+  async prepare () {
+    const c = await corpus()
+    const outcomes = new Outcomes()
+    const crypto = selectPqCrypto()
+    const validator = new KeyRecordValidator({ crypto, now: () => c.now })
+    const peers = c.peers.map(p => p.peerId)
+    const seeds = c.responses.map(r => r.bytes)
+    const property = fc.property(
+      hostileCase(seeds, { maxNoise: 512 }),
+      fc.nat({ max: 9 }),
+      fc.oneof(fc.constant(0n), fc.bigInt({ min: -2n, max: 2n })),
+      ({ bytes, seed: seedIndex }, choice, nonceDelta) => {
+        const decoded = attempt(outcomes, 'decode', () => decodeKeyResponse(bytes), EXCHANGE_ERRORS)
+        if (!decoded.ok) return true
+        const seed = c.responses[seedIndex]
+        const asked = choice < 8 ? seed.from : peers[choice % peers.length]
+        const remote = choice < 7 ? asked : peers[(choice + 1) % peers.length]
+        const self = seed.to
+        const nonce = seed.message.nonce + (choice < 5 ? 0n : nonceDelta)
+        const ctx = { crypto, validator, now: c.now }
+        const checked = attempt(outcomes, 'check', () => checkKeyResponse(ctx, decoded.value, asked, remote, self, nonce), EXCHANGE_ERRORS)
+        if (checked.ok) {
+          const genuine = c.responses.find(r => r.from.equals(asked) && r.to.equals(self) && r.message.nonce === nonce && sameMessage(r.message, decoded.value))
+          if (genuine === undefined || !remote.equals(asked)) throw new Error('checkKeyResponse accepted a response that does not answer our request from the peer asked')
+        }
+        return true
+      })
+    return { property, outcomes }
+  }
+}
+
+/**
+ * Structured requests rather than bytes: every field drawn from hostile
+ * values (huge and boundary integers, foreign records and ids, random
+ * signatures), so the checks behind the decoder meet values a byte mutation
+ * rarely makes.
+ */
+export const keyRequestFieldsTarget: FuzzTarget = {
+  name: 'key-request-fields',
+  description: 'checkKeyRequest on KeyRequests assembled from hostile field values',
+  ciRuns: 2000,
+  async prepare () {
+    const c = await corpus()
+    const outcomes = new Outcomes()
+    const crypto = selectPqCrypto()
+    const validator = new KeyRecordValidator({ crypto, now: () => c.now })
+    const peers = c.peers.map(p => p.peerId)
+    const seed = fc.nat({ max: c.requests.length - 1 }).map(i => c.requests[i])
+    const u64 = fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.constantFrom(0n, 2n ** 53n, 2n ** 64n - 1n))
+    const noise = fc.uint8Array({ maxLength: 96 })
+    const change = fc.record({
+      requesterRecord: sometimes(fc.oneof(noise, fc.nat({ max: c.records.length - 1 }).map(i => c.records[i].bytes))),
+      responderId: sometimes(fc.oneof(noise, fc.nat({ max: peers.length - 1 }).map(i => peers[i].toMultihash().bytes))),
+      timestamp: sometimes(fc.oneof(u64, fc.integer({ min: -10 * minute, max: 10 * minute }).map(d => BigInt(c.now + d)))),
+      nonce: sometimes(u64),
+      signature: sometimes(fc.oneof(noise, fc.nat({ max: c.requests.length - 1 }).map(i => c.requests[i].message.signature)))
+    })
+    const property = fc.property(seed, change, (s, ch) => {
+      const request: KeyRequest = {
+        requesterRecord: (ch.requesterRecord ?? s.message.requesterRecord) as Uint8Array<ArrayBuffer>,
+        responderId: (ch.responderId ?? s.message.responderId) as Uint8Array<ArrayBuffer>,
+        timestamp: ch.timestamp ?? s.message.timestamp,
+        nonce: ch.nonce ?? s.message.nonce,
+        signature: (ch.signature ?? s.message.signature) as Uint8Array<ArrayBuffer>
+      }
+      const checked = attempt(outcomes, 'check', () => checkKeyRequest({ crypto, validator, now: c.now }, request, s.from, s.to), EXCHANGE_ERRORS)
+      if (checked.ok && !sameMessage(request, s.message)) throw new Error('checkKeyRequest accepted a request with a changed field')
+      return true
+    })
+    return { property, outcomes }
+  }
+}
