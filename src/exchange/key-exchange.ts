@@ -88,6 +88,7 @@ export class KeyExchange {
     const key = peerId.toString()
     const pending = this.pendingPerPeer.get(key) ?? 0
     if (pending >= MAX_PENDING_PER_PEER) {
+      this.components.metrics.verificationFailures.inc({ source: 'exchange', reason: 'ERR_TOO_MANY_PENDING' })
       throw new ExchangeError('ERR_TOO_MANY_PENDING', `already ${pending} key requests pending to ${key}`)
     }
     this.pendingPerPeer.set(key, pending + 1)
