@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { pbStream } from '@libp2p/utils'
+import { KeyRequest } from '../../protobuf/key-exchange.js'
+import { selectPqCrypto } from '../../src/crypto/index.js'
+import { createKeyRequest, EXCHANGE_PROTOCOL, KeyExchange, MAX_PENDING_PER_PEER, RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW_S } from '../../src/exchange/index.js'
+import { createKeydirMetrics } from '../../src/metrics/index.js'
+import { KeyRecordValidator } from '../../src/record/index.js'
+import { DEFAULT_MAX_PENDING_REQUESTS } from '../../src/registry/index.js'
+import { openFixture } from '../registry/fixture.js'
+import { assertHolds, hasCode, refusals } from '../helpers/attacks.js'
+import { signerOf, sendKeyRequest } from '../helpers/exchange.js'
+import { startHostileNode } from '../helpers/hostile-node.js'
+import { counterValue, startNode } from '../helpers/network.js'
+import type { ExchangeSigner } from '../../src/exchange/index.js'
+import type { HostileNode } from '../helpers/hostile-node.js'
+import type { TestNode } from '../helpers/network.js'
+
+/**
+ * Attack catalogue, floods (docs/security.md, "Floods"): a peer sending
+ * KeyRequests as fast as it can, and the tables of pending requests filled to
+ * their bounds. The flood is refused (ERR_RATE_LIMITED, counted) before any
+ * of it is read, so memory stays bounded; the tables never grow past their
+ * bound and free up as requests end.
+ */
+
+describe('a flood of KeyRequests from one peer', () => {
+  let a: TestNode
+  let b: TestNode
+  let signerA: ExchangeSigner
+
+  before(async () => {
+    a = await startNode({ paths: { dht: false } })
+    b = await startNode({ paths: { dht: false }, bootstrap: [a.node.getMultiaddrs()[0].toString()] })
+    signerA = await signerOf(a.node, a.dir.path)
+  })
+
+  after(async () => {
+    for (const n of [a, b]) { await n.node.stop(); await n.dir.remove() }
+  })
+
+  it(`is answered ${RATE_LIMIT_REQUESTS} times per ${RATE_LIMIT_WINDOW_S} s, the rest refused unread: ERR_RATE_LIMITED`, async () => {
+    const flood = 60
+    const limitedBefore = await refusals(b.node, 'exchange', 'ERR_RATE_LIMITED')
+    const started = Date.now()
+    // Half one after another, half all at once.
+    const send = async (): Promise<boolean> => {
+      const request = createKeyRequest(signerA, b.node.peerId, await a.node.registry.nextOutboundNonce())
+      return sendKeyRequest(a.node, b.node.peerId, request).then(() => true, () => false)
+    }
+    const results: boolean[] = []
+    for (let i = 0; i < flood / 2; i++) results.push(await send())
+    results.push(...await Promise.all(Array.from({ length: flood / 2 }, send)))
+    const windows = Math.ceil((Date.now() - started + 1) / (RATE_LIMIT_WINDOW_S * 1000))
+
+    const answered = results.filter(Boolean).length
+    const limited = await refusals(b.node, 'exchange', 'ERR_RATE_LIMITED') - limitedBefore
+    assert.ok(answered >= 1 && answered <= RATE_LIMIT_REQUESTS * windows, `answered ${answered} of ${flood}`)
+    console.log(`# flood of ${flood}: ${answered} answered, ${limited} refused ERR_RATE_LIMITED, ${flood - answered - limited} reset by the stream limit`)
+    assert.ok(limited >= flood / 2 - RATE_LIMIT_REQUESTS * windows, `only ${limited} refusals counted as ERR_RATE_LIMITED`)
+    // Every request is either answered, counted as rate-limited, or reset by the muxer's stream limit.
+    assert.ok(answered + limited <= flood)
+    // Only answered requests reached the registry: the requester's record is the right one.
+    await assertHolds(b.node, a.node.peerId, signerA.record.bytes)
+    assert.equal(await counterValue(b.node, 'keydir_key_exchanges_total', { result: 'success', role: 'responder' }), answered)
+  })
+})
+
+describe('the pending-request tables filled to their bounds', () => {
+  let a: TestNode
+  let hostile: HostileNode
+
+  before(async () => {
+    a = await startNode({ paths: { dht: false } })
+    hostile = await startHostileNode([a.node.getMultiaddrs()[0].toString()])
+    // A peer that reads every KeyRequest and never answers.
+    await hostile.libp2p.unhandle(EXCHANGE_PROTOCOL)
+    await hostile.libp2p.handle(EXCHANGE_PROTOCOL, async stream => {
+      await pbStream(stream).read(KeyRequest).catch(() => {})
+    })
+  })
+
+  after(async () => {
+    await hostile.stop()
+    await a.node.stop()
+    await a.dir.remove()
+  })
+
+  it(`requests to one peer: at most ${MAX_PENDING_PER_PEER} in flight, the next refused: ERR_TOO_MANY_PENDING`, async () => {
+    const crypto = selectPqCrypto()
+    const metrics = createKeydirMetrics()
+    const signer = await signerOf(a.node, a.dir.path)
+    const exchange = new KeyExchange({ libp2p: a.node.libp2p, crypto, validator: new KeyRecordValidator({ crypto }), registry: a.node.registry, metrics, self: () => signer })
+    const stop = new AbortController()
+    const pending = Array.from({ length: MAX_PENDING_PER_PEER }, async () => exchange.request(hostile.identity.peerId, { signal: stop.signal }).catch(err => err))
+    await new Promise(resolve => setTimeout(resolve, 200))
+    for (let i = 0; i < 5; i++) {
+      await assert.rejects(exchange.request(hostile.identity.peerId), hasCode('ERR_TOO_MANY_PENDING', 'ExchangeError'))
+    }
+    const counted = (await metrics.verificationFailures.get()).values.find(v => v.labels.source === 'exchange' && v.labels.reason === 'ERR_TOO_MANY_PENDING')
+    assert.equal(counted?.value, 5)
+    // The table frees up when they end: a new request is taken (and ends on our signal).
+    stop.abort()
+    for (const result of await Promise.all(pending)) assert.ok(result instanceof Error)
+    const next = new AbortController()
+    const again = exchange.request(hostile.identity.peerId, { signal: next.signal })
+    await new Promise(resolve => setTimeout(resolve, 100))
+    next.abort()
+    await assert.rejects(again, (err: any) => err?.code !== 'ERR_TOO_MANY_PENDING')
+    assert.equal(await a.node.registry.get(hostile.identity.peerId), undefined)
+  })
+
+  it(`the registry's table of key requests stays at ${DEFAULT_MAX_PENDING_REQUESTS} under a flood of new peers, and frees up as they expire`, async () => {
+    const f = await openFixture()
+    try {
+      const peers = await Promise.all(Array.from({ length: 3 * DEFAULT_MAX_PENDING_REQUESTS }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))))
+      let taken = 0
+      for (const peer of peers) {
+        if (await f.registry.requestKeysIfNeeded(peer)) taken++
+        assert.ok(f.registry.pendingRequestCount() <= DEFAULT_MAX_PENDING_REQUESTS)
+      }
+      assert.equal(taken, DEFAULT_MAX_PENDING_REQUESTS)
+      assert.equal(await f.registry.requestKeysIfNeeded(peers[0]), false, 'a pending request is not sent twice')
+      f.clock.advance(30_000)
+      assert.equal(f.registry.cleanupExpiredRequests(), DEFAULT_MAX_PENDING_REQUESTS)
+      assert.equal(f.registry.pendingRequestCount(), 0)
+      assert.equal(await f.registry.requestKeysIfNeeded(peers[peers.length - 1]), true)
+    } finally {
+      await f.cleanup()
+    }
+  })
+})
