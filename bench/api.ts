@@ -18,7 +18,7 @@ import { barChartSvg, benchCommand, benchEnvironment, fmt, progressBar, publishR
 import type { LoadJob, LoadResult } from './lib/load-worker.js'
 import type { KeyDirectory } from '../src/node/index.js'
 
-const QUICK = { peers: 64, rounds: 3, roundSeconds: 1.5, warmupSeconds: 0.5 }
+const QUICK = { peers: 64, rounds: 3, roundSeconds: 1, warmupSeconds: 0.5 }
 const FULL = { peers: 500, rounds: 5, roundSeconds: 8, warmupSeconds: 3 }
 const CONNECTIONS = 10
 const PIPELINING = 1
@@ -81,9 +81,16 @@ interface Target {
   headers?: Record<string, string>
 }
 
+/** One round of load, with the server process's CPU time per request over it. */
+type Round = LoadResult & { serverCpuUsPerRequest: number }
+
 export interface ApiRow {
   target: string
-  rounds: LoadResult[]
+  rounds: Round[]
+  /** Median over rounds of the bench process's CPU time (both servers live there, one loaded at a time) per request. */
+  serverCpuUsPerRequest: number
+  /** Median over rounds of autocannon's own CPU time per request. */
+  clientCpuUsPerRequest: number
   requestsPerSecond: number
   latencyP50Ms: number
   latencyP97_5Ms: number
@@ -106,16 +113,20 @@ export async function runApiBench (opts: { quick: boolean }): Promise<BenchRepor
     return report
   }
 
-  const targets = 3
+  const targets = 4
   const progress = progressBar('api: signing records', settings.peers + targets * (settings.rounds + 1))
   const records = await makeRecords(settings.peers, { onRecord: () => { progress.increment() } })
   const dir = await mkdtemp(join(tmpdir(), 'keydir-bench-api-'))
   const hello = fastify({ logger: false })
   hello.get('/', async () => ({ hello: 'world' }))
+  // The same stack sending a fixed body as large as a keys response: what the payload alone costs.
+  let staticBody = ''
+  hello.get('/static', async (_request, reply) => reply.type('application/json; charset=utf-8').send(staticBody))
   let node: KeyDirectory | undefined
   let api: ApiServerLike | undefined
   const load = new LoadGenerator()
   const rows: ApiRow[] = []
+  let staticBodyBytes = 0
   try {
     node = await createKeyDirectory({ dataDir: dir, discoverOnConnect: false, paths: { dht: false, direct: false } })
     await node.start()
@@ -126,9 +137,12 @@ export async function runApiBench (opts: { quick: boolean }): Promise<BenchRepor
     const keyPaths = records.map(record => `/v1/keys/${record.peerId.toString()}`)
     const check = await fetch(`${apiUrl}${keyPaths[0]}`)
     if (check.status !== 200) throw new Error(`GET ${keyPaths[0]} answered ${check.status}: ${await check.text()}`)
+    staticBody = await check.text()
+    staticBodyBytes = Buffer.byteLength(staticBody)
 
     const all: Target[] = [
       { name: 'hello-world (bare fastify)', url: helloUrl, paths: ['/'] },
+      { name: 'bare fastify, static body of a keys response\'s size', url: helloUrl, paths: ['/static'] },
       { name: 'GET /v1/keys/{peerId} (JSON)', url: apiUrl, paths: keyPaths },
       { name: 'GET /v1/keys/{peerId} (signed record bytes)', url: apiUrl, paths: keyPaths, headers: { accept: KEY_RECORD_CONTENT_TYPE } }
     ]
@@ -139,10 +153,13 @@ export async function runApiBench (opts: { quick: boolean }): Promise<BenchRepor
       await load.run(job(target, settings.warmupSeconds))
       progress.increment()
     }
-    const results = new Map<string, LoadResult[]>(all.map(target => [target.name, []]))
+    const results = new Map<string, Round[]>(all.map(target => [target.name, []]))
     for (let round = 0; round < settings.rounds; round++) {
       for (const target of all) {
-        results.get(target.name)!.push(await load.run(job(target, settings.roundSeconds)))
+        const cpu = process.cpuUsage()
+        const result = await load.run(job(target, settings.roundSeconds))
+        const used = process.cpuUsage(cpu)
+        results.get(target.name)!.push({ ...result, serverCpuUsPerRequest: (used.user + used.system) / Math.max(1, result.requests) })
         progress.increment()
       }
     }
@@ -151,6 +168,8 @@ export async function runApiBench (opts: { quick: boolean }): Promise<BenchRepor
         target,
         rounds,
         requestsPerSecond: summarize(rounds.map(r => r.requestsPerSecond)).p50,
+        serverCpuUsPerRequest: summarize(rounds.map(r => r.serverCpuUsPerRequest)).p50,
+        clientCpuUsPerRequest: summarize(rounds.map(r => r.clientCpuUsPerRequest)).p50,
         latencyP50Ms: summarize(rounds.map(r => r.latencyMs.p50)).p50,
         latencyP97_5Ms: summarize(rounds.map(r => r.latencyMs.p97_5)).p50,
         latencyP99Ms: summarize(rounds.map(r => r.latencyMs.p99)).p50,
@@ -168,7 +187,7 @@ export async function runApiBench (opts: { quick: boolean }): Promise<BenchRepor
   }
 
   const helloRate = rows[0]!.requestsPerSecond
-  const goals: Goal[] = rows.slice(1).map(row => ({
+  const goals: Goal[] = rows.filter(row => row.target.startsWith('GET')).map(row => ({
     goal: `api: ${row.target} req/s / hello-world req/s`,
     target: `>= ${GOAL_SHARE}`,
     measured: `${fmt.dec(row.requestsPerSecond / helloRate, 2)} (${fmt.int(row.requestsPerSecond)} / ${fmt.int(helloRate)})`,
@@ -186,6 +205,8 @@ export async function runApiBench (opts: { quick: boolean }): Promise<BenchRepor
         server: row.target,
         'req/s': fmt.int(row.requestsPerSecond),
         'x hello-world': fmt.dec(row.requestsPerSecond / helloRate, 2),
+        'server CPU µs/req': fmt.dec(row.serverCpuUsPerRequest),
+        'autocannon CPU µs/req': fmt.dec(row.clientCpuUsPerRequest),
         'latency p50 ms': fmt.dec(row.latencyP50Ms, 2),
         'p97.5 ms': fmt.dec(row.latencyP97_5Ms, 2),
         'p99 ms': fmt.dec(row.latencyP99Ms, 2),
@@ -193,17 +214,19 @@ export async function runApiBench (opts: { quick: boolean }): Promise<BenchRepor
       })),
       notes: [
         `Both servers run in the bench process (fastify 5, logger off); autocannon runs in a second process. ${settings.peers} cached peers are requested in turn.`,
+        `A keys response is ${fmt.int(staticBodyBytes)} bytes of JSON (three base64 fields: the 6.5 KB signed record and both public keys); the static-body row is the bare server sending a body that size, so the gap between it and the hello-world is what the payload costs on this stack, and the gap between it and the keys route is keydir's work per request.`,
+        'Server CPU µs/req: the bench process\'s user + system CPU time over a round, per request served (the load generator is another process): the cost per request independent of how the two processes share the cores. autocannon CPU µs/req is the load generator\'s own: it decodes every response body into a string, so large bodies cost it too, and where its CPU per request times the rate nears one core, it is the limit rather than the server.',
         'autocannon reports latency percentiles p50, p90, p97.5 and p99 (no p95); the figures are the median over rounds of each round\'s percentile.'
       ]
     }],
     goals,
-    data: { settings, connections: CONNECTIONS, pipelining: PIPELINING, rows }
+    data: { settings, connections: CONNECTIONS, pipelining: PIPELINING, staticBodyBytes, rows }
   }
   const svg = barChartSvg({
     title: 'HTTP requests per second (autocannon, 10 connections)',
     unit: 'requests per second (median of rounds), higher is better',
     marker: { value: helloRate * GOAL_SHARE, label: 'goal: half the hello-world' },
-    groups: rows.map(row => ({ label: row.target.replace(' (bare fastify)', '').replace('GET /v1/keys/{peerId}', '/v1/keys'), bars: [{ series: 'req/s', value: row.requestsPerSecond, label: `${fmt.int(row.requestsPerSecond)}/s` }] }))
+    groups: rows.map(row => ({ label: row.target.replace(' (bare fastify)', '').replace('bare fastify, static body of a keys response\'s size', 'static, keys-sized body').replace('GET /v1/keys/{peerId}', '/v1/keys'), bars: [{ series: 'req/s', value: row.requestsPerSecond, label: `${fmt.int(row.requestsPerSecond)}/s` }] }))
   })
   await publishReport(report, svg)
   return report

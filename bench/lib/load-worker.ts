@@ -21,9 +21,12 @@ export interface LoadResult {
   bytesPerSecond: number
   errors: number
   non2xx: number
+  /** This load generator's own CPU time (user + system) per request: when it nears 1e6 / (req/s), the generator is the limit. */
+  clientCpuUsPerRequest: number
 }
 
 async function run (job: LoadJob): Promise<LoadResult> {
+  const cpu = process.cpuUsage()
   const result = await autocannon({
     url: job.url,
     connections: job.connections,
@@ -44,7 +47,8 @@ async function run (job: LoadJob): Promise<LoadResult> {
     },
     bytesPerSecond: result.throughput.average,
     errors: result.errors,
-    non2xx: result.non2xx
+    non2xx: result.non2xx,
+    clientCpuUsPerRequest: (process.cpuUsage(cpu).user + process.cpuUsage(cpu).system) / Math.max(1, result.requests.total)
   }
 }
 
