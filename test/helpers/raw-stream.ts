@@ -22,6 +22,10 @@ export function framed (body: Uint8Array, claimedLength = body.length): Uint8Arr
 /** Resolves when `stream` has closed, with what it received and whether it was reset. */
 export async function streamEnd (stream: Stream, options: { timeoutMs?: number } = {}): Promise<RawExchange> {
   const chunks: Uint8Array[] = []
+  // Already over (a reset can land before the caller gets here): no close event will come.
+  if (stream.status === 'closed' || stream.status === 'aborted' || stream.status === 'reset') {
+    return { reply: new Uint8Array(0), reset: stream.status !== 'closed' }
+  }
   stream.addEventListener('message', event => { chunks.push(event.data.subarray()) })
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => { reject(new Error(`the stream was still open after ${options.timeoutMs} ms`)) }, options.timeoutMs ?? 30_000)
