@@ -2,6 +2,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ML_DSA_65 } from '../crypto/types.js'
 import { ConfigError } from '../errors.js'
+import { parseBootstrap } from '../node/anchors.js'
 import type { AnchorEntry } from '../node/types.js'
 
 /**
@@ -180,12 +181,23 @@ function parseBootstrapEntry (raw: unknown, origin: ValueOrigin): string | Ancho
       throw invalid(origin, 'a multiaddr or the JSON of an anchor entry', raw)
     }
   }
-  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) return parseAnchor(raw as Record<string, unknown>, origin)
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) return checkedByNode(parseAnchor(raw as Record<string, unknown>, origin), origin)
   const ma = parseMultiaddr(raw, origin)
   if (p2pPeerId(ma) === undefined) {
     throw new ConfigError('ERR_CONFIG_INVALID_VALUE', `${nameOf(origin)} must end in /p2p/<PeerId> so the peer can be authenticated, got ${JSON.stringify(ma)}`)
   }
-  return ma
+  return checkedByNode(ma, origin)
+}
+
+/** The node's own bootstrap parser has the last word (a /p2p/ value must be a PeerId), so a bad entry fails at load, named. */
+function checkedByNode<T extends string | AnchorEntry> (entry: T, origin: ValueOrigin): T {
+  try {
+    parseBootstrap([entry])
+  } catch (err) {
+    const reason = (err as Error).message.replace(/^bootstrap\[0\][^:]*: /, '')
+    throw new ConfigError('ERR_CONFIG_INVALID_VALUE', `${nameOf(origin)}: ${reason}`)
+  }
+  return entry
 }
 
 export function multiaddrList (): ValueParser<string[]> {

@@ -10,10 +10,10 @@ import { makeTempDir } from '../helpers/temp-dir.js'
  * What the config fuzz target found that belongs to the config loader
  * (docs/security.md, "Findings for other parts"): a bootstrap multiaddr whose
  * /p2p/ value parses as a multiaddr but is no PeerId passes loadConfig, and
- * the node refuses it only at start. Marked todo until the loader refuses it.
+ * the node refuses it only at start. The loader now refuses it through the node's own parser.
  */
 describe('config gaps found by fuzzing', () => {
-  it('refuses, while loading, a bootstrap /p2p/ value that is no PeerId', { todo: 'src/config accepts it; the node refuses it at start (ERR_BAD_BOOTSTRAP)' }, async () => {
+  it('refuses, while loading, a bootstrap /p2p/ value that is no PeerId', async () => {
     const dir = await makeTempDir('keydir-config-gap-')
     try {
       const entry = '/ip4/127.0.0.1/tcp/4001/p2p/2D3KooWQeunNyFahiZtSKkaMuxJUReXJdMhADuu6SNunnTJ91M2'
