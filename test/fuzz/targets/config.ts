@@ -103,11 +103,10 @@ export const configTarget: FuzzTarget = {
       delete environment.KEYDIR_DIR
       const loaded = await attemptAsync(outcomes, 'loadConfig', async () => loadConfig({ dir: dir.path, config: file, env: environment, flags: flagValues }), CONFIG_ERRORS)
       if (loaded.ok) {
-        // What the config accepts the node should take as is; a refusal here is a daemon that
-        // accepts its config and then fails at start. It must at least be typed, and it is
-        // counted apart ("node: ...") so a run shows it (test/fuzz/config-gaps.test.ts).
+        // What the config accepts the node must take as is: a throw here is a daemon that accepts
+        // its config and then fails at start (found once: test/fuzz/config-gaps.test.ts).
         const options = toKeyDirectoryOptions(loaded.value)
-        attempt(outcomes, 'node parseBootstrap (config accepted)', () => parseBootstrap(options.bootstrap ?? []), CONFIG_ERRORS)
+        parseBootstrap(options.bootstrap ?? [])
         isLocalNetwork(options.listen ?? [])
       }
       return true
