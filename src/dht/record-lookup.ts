@@ -18,6 +18,12 @@ export interface FindOptions extends AbortOptions {
   minSeq?: number
 }
 
+/** How far a publish reached: the closest peers asked, and those that stored the record. */
+export interface PublishCoverage {
+  targeted: number
+  stored: number
+}
+
 export interface DhtRecordsInit {
   /**
    * How many peers (this node's own store counts as one) must have answered
@@ -42,13 +48,21 @@ export class DhtRecords {
     this.quorum = Math.max(1, init.quorum ?? DEFAULT_QUORUM)
   }
 
-  async publish (record: KeyRecord, options: AbortOptions = {}): Promise<void> {
+  /**
+   * Put `record` to the closest peers the DHT finds. Returns how many of
+   * them were asked and how many stored it, so the caller can publish again
+   * soon when too few did.
+   */
+  async publish (record: KeyRecord, options: AbortOptions = {}): Promise<PublishCoverage> {
+    const coverage: PublishCoverage = { targeted: 0, stored: 0 }
     try {
       for await (const event of this.components.dht.put(routingKeyFor(record.peerId), record.bytes, options)) {
-        void event
+        if (event.name === 'FINAL_PEER') coverage.targeted++
+        if (event.name === 'PEER_RESPONSE' && event.messageName === 'PUT_VALUE') coverage.stored++
       }
       this.components.metrics.recordsPublished.inc({ result: 'success' })
-      this.log.info({ seq: record.seq, expiresAt: record.expiresAt }, 'published key record to the DHT')
+      this.log.info({ seq: record.seq, expiresAt: record.expiresAt, ...coverage }, 'published key record to the DHT')
+      return coverage
     } catch (err) {
       this.components.metrics.recordsPublished.inc({ result: 'failure' })
       this.log.warn({ seq: record.seq, err: (err as Error).message }, 'DHT publish failed')

@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import { setTimeout as delay } from 'node:timers/promises'
 import { repeatingTask } from '@libp2p/utils'
 import { LevelDatastore } from 'datastore-level'
 import { fingerprint, selectPqCrypto } from '../crypto/index.js'
@@ -15,6 +16,7 @@ import { parseBootstrap } from './anchors.js'
 import { buildLibp2p } from './libp2p.js'
 import { isLocalNetwork } from './local-network.js'
 import type { BootstrapPeer } from './anchors.js'
+import type { PublishCoverage } from '../dht/index.js'
 import type { KeydirLibp2p } from './libp2p.js'
 import type { AnchorEntry, KeyDirectory, KeyDirectoryOptions, NodeStatus, ResolvedKeys, ResolveOptions } from './types.js'
 import type { PqCrypto } from '../crypto/index.js'
@@ -30,6 +32,9 @@ const DEFAULT_LISTEN = ['/ip4/127.0.0.1/tcp/0']
 const CLEANUP_INTERVAL_MS = 10_000
 /** A publish waits for DHT peers at most this long. */
 const PUBLISH_TIMEOUT_MS = 60_000
+/** Publishes that reached fewer than half the closest peers are tried again after 5 s, 10 s, 20 s. */
+const LOW_COVERAGE_RETRY_MS = 5_000
+const LOW_COVERAGE_ATTEMPTS = 4
 const REGISTRY_DIR = 'registry'
 const LIBP2P_DIR = 'libp2p'
 
@@ -151,9 +156,13 @@ export class KeydirNode implements KeyDirectory {
   }
 
   async publish (options: AbortOptions = {}): Promise<KeyRecord> {
+    return (await this.publishWithCoverage(options)).record
+  }
+
+  private async publishWithCoverage (options: AbortOptions): Promise<{ record: KeyRecord, coverage: PublishCoverage }> {
     const record = await this.signOwnRecord()
-    await this.dht.publish(record, { signal: options.signal ?? AbortSignal.timeout(PUBLISH_TIMEOUT_MS) })
-    return record
+    const coverage = await this.dht.publish(record, { signal: options.signal ?? AbortSignal.timeout(PUBLISH_TIMEOUT_MS) })
+    return { record, coverage }
   }
 
   async resolve (peerId: PeerId | string, options: ResolveOptions = {}): Promise<ResolvedKeys> {
@@ -227,9 +236,20 @@ export class KeydirNode implements KeyDirectory {
     return record
   }
 
+  /**
+   * Publish, and publish again soon while fewer than half of the closest
+   * peers took the record: when many nodes start at once, puts time out and
+   * a record can land on a handful of peers, and the regular round is hours
+   * away.
+   */
   private async publishQuietly (): Promise<void> {
     try {
-      await this.publish({ signal: AbortSignal.any([this.stopping.signal, AbortSignal.timeout(PUBLISH_TIMEOUT_MS)]) })
+      for (let attempt = 0; ; attempt++) {
+        const { coverage } = await this.publishWithCoverage({ signal: AbortSignal.any([this.stopping.signal, AbortSignal.timeout(PUBLISH_TIMEOUT_MS)]) })
+        if (coverage.stored * 2 >= coverage.targeted || attempt + 1 >= LOW_COVERAGE_ATTEMPTS) return
+        this.log.info({ ...coverage, attempt }, 'few peers stored our record: publishing again soon')
+        await delay(LOW_COVERAGE_RETRY_MS * 2 ** attempt, undefined, { signal: this.stopping.signal })
+      }
     } catch (err) {
       // Publishing with no DHT peers yet fails; the next round or a resolve by a peer's direct request still works.
       this.log.warn({ code: errorCode(err), err: (err as Error).message }, 'could not publish key record')
