@@ -10,7 +10,7 @@ import {
   type ValueParser
 } from './values.js'
 import type { PqCryptoChoice } from '../crypto/index.js'
-import type { AnchorEntry } from '../node/types.js'
+import type { KeyDirectoryOptions } from '../node/types.js'
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
 export type LogLevel = typeof LOG_LEVELS[number]
@@ -30,17 +30,10 @@ const day = 24 * 60 * 60 * second
  * Every setting of the daemon. Keys without a default here take the node's
  * own default (see KeyDirectoryOptions).
  */
-export interface DaemonSettings {
+export interface DaemonSettings extends Pick<KeyDirectoryOptions,
+'dhtProtocol' | 'exchangeProtocol' | 'recordLifetimeMs' | 'localNetwork' | 'crypto' | 'resolveTimeoutMs' | 'discoverOnConnect' | 'removeKeysOnDisconnect'> {
   listen: string[]
-  bootstrap: Array<string | AnchorEntry>
-  dhtProtocol?: string
-  exchangeProtocol?: string
-  recordLifetimeMs?: number
-  localNetwork?: boolean
-  crypto?: PqCryptoChoice
-  resolveTimeoutMs?: number
-  discoverOnConnect?: boolean
-  removeKeysOnDisconnect?: boolean
+  bootstrap: NonNullable<KeyDirectoryOptions['bootstrap']>
   api: ApiAddress
   logLevel: LogLevel
   logFormat: LogFormat

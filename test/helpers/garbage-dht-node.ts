@@ -1,14 +1,10 @@
 import { randomBytes } from 'node:crypto'
-import { join } from 'node:path'
 import { Libp2pRecord } from '@libp2p/record'
 import { multiaddr } from '@multiformats/multiaddr'
-import { LevelDatastore } from 'datastore-level'
 import { DHT_PROTOCOL } from '../../src/dht/index.js'
-import { buildLibp2p } from '../../src/node/libp2p.js'
+import { startPermissiveNode } from './hostile-node.js'
 import { concat, encodeFields, encodeVarint, parseFields } from './protobuf-wire.js'
-import { makeIdentity } from './records.js'
 import { streamEnd } from './raw-stream.js'
-import { makeTempDir } from './temp-dir.js'
 import type { KeydirLibp2p } from '../../src/node/libp2p.js'
 import type { PeerId, Stream } from '@libp2p/interface'
 
@@ -75,19 +71,7 @@ function requestOf (bytes: Uint8Array): { type: number, key: Uint8Array } {
 }
 
 export async function startGarbageDhtNode (bootstrap: string[]): Promise<GarbageDhtNode> {
-  const dir = await makeTempDir('keydir-garbage-dht-')
-  const datastore = new LevelDatastore(join(dir.path, 'datastore'))
-  await datastore.open()
-  const identity = await makeIdentity()
-  const libp2p = await buildLibp2p({
-    privateKey: identity.privateKey,
-    datastore,
-    listen: ['/ip4/127.0.0.1/tcp/0'],
-    dhtProtocol: DHT_PROTOCOL,
-    pqkValidator: async () => {},
-    localNetwork: true
-  })
-  await libp2p.start()
+  const { libp2p, stop } = await startPermissiveNode('keydir-garbage-dht-')
   const sent = new Map<GarbageKind, number>()
   let next = 0
   await libp2p.unhandle(DHT_PROTOCOL)
@@ -116,10 +100,6 @@ export async function startGarbageDhtNode (bootstrap: string[]): Promise<Garbage
     peerId: libp2p.peerId,
     multiaddr: libp2p.getMultiaddrs()[0].toString(),
     sent,
-    stop: async () => {
-      await libp2p.stop()
-      await datastore.close()
-      await dir.remove()
-    }
+    stop
   }
 }

@@ -28,13 +28,16 @@ export interface HostileNode {
   stop (): Promise<void>
 }
 
-/**
- * A real libp2p node on the keydir DHT that accepts and serves any value
- * and answers KeyRequests however a test tells it to: the attacker in the
- * adversarial tests.
- */
-export async function startHostileNode (bootstrap: string[]): Promise<HostileNode> {
-  const dir = await makeTempDir('keydir-hostile-')
+export interface PermissiveNode {
+  libp2p: KeydirLibp2p
+  identity: TestIdentity
+  datastore: LevelDatastore
+  stop (): Promise<void>
+}
+
+/** A started libp2p node on the keydir DHT whose `/pqk/` validator accepts anything: the base of the test attackers. */
+export async function startPermissiveNode (prefix: string): Promise<PermissiveNode> {
+  const dir = await makeTempDir(prefix)
   const datastore = new LevelDatastore(join(dir.path, 'datastore'))
   await datastore.open()
   const identity = await makeIdentity()
@@ -47,6 +50,25 @@ export async function startHostileNode (bootstrap: string[]): Promise<HostileNod
     localNetwork: true
   })
   await libp2p.start()
+  return {
+    libp2p,
+    identity,
+    datastore,
+    stop: async () => {
+      await libp2p.stop()
+      await datastore.close()
+      await dir.remove()
+    }
+  }
+}
+
+/**
+ * A real libp2p node on the keydir DHT that accepts and serves any value
+ * and answers KeyRequests however a test tells it to: the attacker in the
+ * adversarial tests.
+ */
+export async function startHostileNode (bootstrap: string[]): Promise<HostileNode> {
+  const { libp2p, identity, datastore, stop } = await startPermissiveNode('keydir-hostile-')
   for (const address of bootstrap) {
     await libp2p.dial(multiaddr(address))
   }
@@ -67,11 +89,7 @@ export async function startHostileNode (bootstrap: string[]): Promise<HostileNod
         await stream.close()
       })
     },
-    stop: async () => {
-      await libp2p.stop()
-      await datastore.close()
-      await dir.remove()
-    }
+    stop
   }
 }
 
