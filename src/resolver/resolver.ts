@@ -6,7 +6,7 @@ import type { DhtRecords } from '../dht/index.js'
 import type { KeyExchange } from '../exchange/index.js'
 import type { KeydirMetrics } from '../metrics/index.js'
 import type { KeyRecord } from '../record/index.js'
-import type { PeerKeyRegistry, RegistryEntry, TrustLevel } from '../registry/index.js'
+import type { PeerKeyRegistry, Pin, RegistryEntry, TrustLevel } from '../registry/index.js'
 import type { KeydirLogger } from '../util/log.js'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 
@@ -67,8 +67,14 @@ export class Resolver {
     if (peerId.equals(this.components.selfPeerId)) {
       return { record: this.components.selfRecord(), trust: 'self', source: 'self' }
     }
+    let pin: Promise<Pin | undefined> | undefined
     if (options.refresh !== true) {
-      const cached = this.components.registry.getCached(peerId) ?? await this.components.registry.get(peerId)
+      let cached = this.components.registry.getCached(peerId)
+      if (cached == null) {
+        // Not in memory: LevelDB next. Read the pin a DHT lookup needs at the same time, not after it.
+        pin = this.readPin(peerId)
+        cached = await this.components.registry.get(peerId)
+      }
       this.components.metrics.registryLookups.inc({ result: cached == null ? 'miss' : 'hit' })
       if (cached != null) {
         return { record: cached.record, trust: cached.trust, source: 'registry' }
@@ -78,22 +84,22 @@ export class Resolver {
     const key = peerId.toString()
     let lookup = this.inFlight.get(key)
     if (lookup == null) {
-      lookup = this.lookup(peerId).finally(() => this.inFlight.delete(key))
+      lookup = this.lookup(peerId, pin).finally(() => this.inFlight.delete(key))
       this.inFlight.set(key, lookup)
     }
     return abortable(lookup, options.signal)
   }
 
   /** The network part, bounded by the resolve timeout and shared by concurrent callers. */
-  private async lookup (peerId: PeerId): Promise<ResolvedRecord> {
+  private async lookup (peerId: PeerId, pin?: Promise<Pin | undefined>): Promise<ResolvedRecord> {
     const started = performance.now()
     const signal = AbortSignal.timeout(this.timeoutMs)
     const failures: string[] = []
     const anchor = this.components.isAnchor(peerId)
     // An anchor is dialled at start, so asking it directly is the quick path to its record.
     const paths: Array<[ResolveSource, (() => Promise<KeyRecord>) | undefined]> = anchor
-      ? [['anchor', this.direct(peerId, signal)], ['dht', this.fromDht(peerId, signal)]]
-      : [['dht', this.fromDht(peerId, signal)], ['direct', this.direct(peerId, signal)]]
+      ? [['anchor', this.direct(peerId, signal)], ['dht', this.fromDht(peerId, signal, pin)]]
+      : [['dht', this.fromDht(peerId, signal, pin)], ['direct', this.direct(peerId, signal)]]
 
     for (const [source, fetch] of paths) {
       if (fetch == null) continue
@@ -118,13 +124,20 @@ export class Resolver {
     throw new ResolveError('ERR_NOT_FOUND', `no valid keys found for ${peerId.toString()} (${failures.join(', ') || 'no path enabled'})`)
   }
 
-  private fromDht (peerId: PeerId, signal: AbortSignal): (() => Promise<KeyRecord>) | undefined {
+  private fromDht (peerId: PeerId, signal: AbortSignal, pinRead?: Promise<Pin | undefined>): (() => Promise<KeyRecord>) | undefined {
     const dht = this.components.dht
     if (dht == null) return undefined
     return async () => {
-      const pin = await this.components.registry.getPin(peerId)
+      const pin = await (pinRead ?? this.components.registry.getPin(peerId))
       return dht.find(peerId, { signal, minSeq: pin?.highestSeq ?? 0 })
     }
+  }
+
+  /** The pin read started early; a failure surfaces where it is awaited, never as an unhandled rejection. */
+  private readPin (peerId: PeerId): Promise<Pin | undefined> {
+    const pin = this.components.registry.getPin(peerId)
+    pin.catch(() => {})
+    return pin
   }
 
   private direct (peerId: PeerId, signal: AbortSignal): (() => Promise<KeyRecord>) | undefined {
