@@ -6,9 +6,10 @@
  * and kad-dht settings, publishing and resolving IPNS records the same way.
  * Memory and start-up per node come from the same networks (memory.json).
  *
- * Run: `npx node dist/bench/network.js [--quick] [--nodes 10,30] [--procs 2] [--kinds keydir,ipns] [--memory-only]`.
+ * Run: `npx node dist/bench/network.js [--quick] [--nodes 10,30] [--procs 2] [--kinds keydir,ipns] [--memory-only] [--profile-dir DIR] [--gap-ms 100]`.
  */
 import { fork, type ChildProcess } from 'node:child_process'
+import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { DhtRecords } from '../src/dht/index.js'
@@ -28,6 +29,10 @@ export interface NetworkBenchOptions {
   resolves?: boolean
   /** Only these networks (to profile one of them). Default both. */
   kinds?: NetworkKind[]
+  /** Write a CPU profile of each host during each resolve phase into this directory. */
+  profileDir?: string
+  /** Pause between resolves in ms (default 50 quick, 100 full). */
+  gapMs?: number
 }
 
 interface Settings {
@@ -36,10 +41,14 @@ interface Settings {
   resolves: number
   idleMs: number
   settleMs: number
+  /** Longest wait for the routing tables to stop growing before the publish. */
+  convergeMs: number
+  /** Pause between two resolves (untimed), so that one resolve's leftover work (RPCs still in flight after an early answer) does not fall into the next one's latency. */
+  gapMs: number
 }
 
-const QUICK: Settings = { nodes: [10, 30], resolves: 40, idleMs: 1000, settleMs: 500 }
-const FULL: Settings = { nodes: [10, 20, 30, 60], resolves: 150, idleMs: 3000, settleMs: 2000 }
+const QUICK: Settings = { nodes: [10, 30], resolves: 30, idleMs: 1000, settleMs: 500, convergeMs: 5000, gapMs: 100 }
+const FULL: Settings = { nodes: [10, 20, 30, 60], resolves: 150, idleMs: 3000, settleMs: 2000, convergeMs: 20_000, gapMs: 250 }
 const RESOLVE_TIMEOUT_MS = 10_000
 /** kad-dht's K: a record is put on the K closest peers, so with up to K + 1 nodes every node holds every record. */
 const K = 20
@@ -152,14 +161,22 @@ export interface ResolveStats {
   firstAny: Summary
   /** First valid value from another node, where it came before the resolve returned. */
   firstOther: Summary
-  /** Share of successful resolves that returned before any other node answered (from the node's own DHT store). */
-  beforeOtherAnswer: number
+  /** Share of successful resolves whose first valid record came from the node's own DHT store (it is one of the K closest to the key). */
+  ownStore: number
+  /** The successful resolves the node's own store could not answer: real network lookups. */
+  remote: { count: number, total: Summary, firstOther: Summary }
   /** CPU time of every process of the network during the resolves, less the idle rate, per resolve. */
   cpuMsPerResolve: number
   /** TCP bytes written by every node during the resolves, less the idle rate, per resolve. */
   bytesPerResolve: number
+  /** Until the DHT query started: what the resolve did before asking the DHT (registry and pin reads for keydir). */
+  queryStart: Summary
+  /** After the resolve returned, until the lookup's in-flight RPCs had drained (the next resolve waits for it). */
+  drain: Summary
   errors: Record<string, number>
   wallMs: number
+  /** Every resolve, for analysis. */
+  outcomes: ResolveOutcome[]
 }
 
 export interface NetworkRun {
@@ -182,7 +199,7 @@ async function sumUsage (hosts: Host[], gc = false): Promise<Usage> {
     { cpuUs: 0, bytesWritten: 0, rss: 0, heapUsed: 0, at: 0 })
 }
 
-async function runNetwork (kind: NetworkKind, n: number, procs: number, settings: Settings, withResolves: boolean, progress: Progress): Promise<NetworkRun> {
+async function runNetwork (kind: NetworkKind, n: number, procs: number, settings: Settings, withResolves: boolean, progress: Progress, profileDir?: string): Promise<NetworkRun> {
   const hosts = Array.from({ length: procs }, () => new Host(by => { progress.increment(by) }))
   const phasesMs: Record<string, number> = {}
   let phaseStart = performance.now()
@@ -207,6 +224,19 @@ async function runNetwork (kind: NetworkKind, n: number, procs: number, settings
     const beforeHeap = started.reduce((sum, s) => sum + s.before.heapUsed, 0)
     phase('start')
 
+    // Let the routing tables settle (stop growing) before the records go to the K closest peers, as a long-running network would.
+    const deadline = performance.now() + settings.convergeMs
+    let last = -1
+    let stable = 0
+    while (performance.now() < deadline && stable < 2) {
+      const sizes = (await Promise.all(hosts.map(async host => host.call<number[]>({ op: 'routing' })))).flat()
+      const sum = sizes.reduce((a, b) => a + b, 0)
+      stable = sum === last ? stable + 1 : 0
+      last = sum
+      if (stable < 2) await delay(500)
+    }
+    phase('converge')
+
     // Publish again now that every routing table has peers (the start-up publish may have had none), as the tests do.
     const published = await Promise.all(hosts.map(async host => host.call<{ times: number[] }>({ op: 'publish' })))
     phase('publish')
@@ -226,12 +256,15 @@ async function runNetwork (kind: NetworkKind, n: number, procs: number, settings
     }
     if (!withResolves) return run
 
+    // Host clocks differ between processes: time windows on this process's clock.
     const idleStart = await sumUsage(hosts)
+    const idleFrom = performance.now()
     await delay(settings.idleMs)
+    const idleSeconds = (performance.now() - idleFrom) / 1000
     const idleEnd = await sumUsage(hosts)
     const idle = {
-      cpuMsPerSecond: (idleEnd.cpuUs - idleStart.cpuUs) / 1000 / ((idleEnd.at - idleStart.at) / 1000),
-      bytesPerSecond: (idleEnd.bytesWritten - idleStart.bytesWritten) / ((idleEnd.at - idleStart.at) / 1000)
+      cpuMsPerSecond: (idleEnd.cpuUs - idleStart.cpuUs) / 1000 / idleSeconds,
+      bytesPerSecond: (idleEnd.bytesWritten - idleStart.bytesWritten) / idleSeconds
     }
     run.idle = idle
     phase('idle')
@@ -240,16 +273,22 @@ async function runNetwork (kind: NetworkKind, n: number, procs: number, settings
     const pairs = pickPairs(n, settings.resolves)
     for (const path of kind === 'keydir' ? ['dht', 'direct'] as const : ['dht'] as const) {
       const outcomes: ResolveOutcome[] = []
+      if (profileDir !== undefined) await Promise.all(hosts.map(async host => host.call({ op: 'profile', action: 'start' })))
       const startUsage = await sumUsage(hosts)
       const wallStart = performance.now()
       for (const [from, target] of pairs[path]) {
         const host = hostOf(from)
         outcomes.push(await host.call<ResolveOutcome>({ op: 'resolve', from: from - host.offset, target: infos[target]!, path, timeoutMs: RESOLVE_TIMEOUT_MS }))
         progress.increment()
+        // The direct exchange leaves nothing running behind it; a DHT lookup that ended early may.
+        if (path === 'dht' && settings.gapMs > 0) await delay(settings.gapMs)
       }
       const wallMs = performance.now() - wallStart
       const endUsage = await sumUsage(hosts)
-      const seconds = (endUsage.at - startUsage.at) / 1000
+      if (profileDir !== undefined) {
+        await Promise.all(hosts.map(async (host, i) => host.call({ op: 'profile', action: 'stop', path: join(profileDir, `${kind}-${n}-${procs}p-${path}-host${i}.cpuprofile`) })))
+      }
+      const seconds = wallMs / 1000
       const succeeded = outcomes.filter(o => o.ok)
       const errors: Record<string, number> = {}
       for (const o of outcomes) if (!o.ok) errors[o.error ?? 'unknown'] = (errors[o.error ?? 'unknown'] ?? 0) + 1
@@ -260,11 +299,18 @@ async function runNetwork (kind: NetworkKind, n: number, procs: number, settings
         total: summarize(succeeded.map(o => o.totalMs)),
         firstAny: summarize(succeeded.flatMap(o => o.firstAnyMs === undefined ? [] : [o.firstAnyMs])),
         firstOther: summarize(succeeded.flatMap(o => o.firstOtherMs === undefined ? [] : [o.firstOtherMs])),
-        beforeOtherAnswer: succeeded.filter(o => o.firstOtherMs === undefined).length / Math.max(1, succeeded.length),
+        ownStore: succeeded.filter(o => o.ownStore === true).length / Math.max(1, succeeded.length),
+        remote: (() => {
+          const remote = succeeded.filter(o => o.ownStore === false)
+          return { count: remote.length, total: summarize(remote.map(o => o.totalMs)), firstOther: summarize(remote.flatMap(o => o.firstOtherMs === undefined ? [] : [o.firstOtherMs])) }
+        })(),
         cpuMsPerResolve: Math.max(0, (endUsage.cpuUs - startUsage.cpuUs) / 1000 - idle.cpuMsPerSecond * seconds) / Math.max(1, outcomes.length),
         bytesPerResolve: Math.max(0, endUsage.bytesWritten - startUsage.bytesWritten - idle.bytesPerSecond * seconds) / Math.max(1, outcomes.length),
+        queryStart: summarize(succeeded.flatMap(o => o.queryStartMs === undefined ? [] : [o.queryStartMs])),
+        drain: summarize(outcomes.flatMap(o => o.drainMs === undefined ? [] : [o.drainMs])),
         errors,
-        wallMs
+        wallMs,
+        outcomes
       }
       phase(`resolves ${path}`)
     }
@@ -283,7 +329,7 @@ function defaultQuorum (): number {
 
 export async function runNetworkBench (opts: NetworkBenchOptions): Promise<BenchReport[]> {
   const base = opts.quick ? QUICK : FULL
-  const settings: Settings = { ...base, nodes: opts.nodes ?? base.nodes }
+  const settings: Settings = { ...base, nodes: opts.nodes ?? base.nodes, gapMs: opts.gapMs ?? base.gapMs }
   const withResolves = opts.resolves !== false
   const kinds = opts.kinds ?? KINDS
   // The full run also splits the largest network over two processes (two cores here), so that latency is not only queueing.
@@ -300,7 +346,7 @@ export async function runNetworkBench (opts: NetworkBenchOptions): Promise<Bench
   try {
     for (const { n, procs } of layouts) {
       for (const kind of kinds) {
-        runs.push(await runNetwork(kind, n, procs, settings, withResolves, progress))
+        runs.push(await runNetwork(kind, n, procs, settings, withResolves, progress, opts.profileDir))
       }
     }
   } finally {
@@ -334,7 +380,7 @@ async function networkReport (runs: NetworkRun[], quick: boolean, layouts: Array
     'first valid, any node p50 ms': path === 'direct' ? '-' : fmt.ms(s.firstAny.p50),
     'first valid, other node p50 ms': path === 'direct' ? '-' : fmt.ms(s.firstOther.p50),
     'other node p95 ms': path === 'direct' ? '-' : fmt.ms(s.firstOther.p95),
-    'returned before another node answered': path === 'direct' ? '-' : fmt.pct(s.beforeOtherAnswer),
+    'answered by own store': path === 'direct' ? '-' : fmt.pct(s.ownStore),
     'CPU ms/resolve': fmt.ms(s.cpuMsPerResolve),
     'KiB on wire/resolve': fmt.kib(s.bytesPerResolve)
   })))
@@ -369,6 +415,26 @@ async function networkReport (runs: NetworkRun[], quick: boolean, layouts: Array
     }
   }
 
+  const remoteRows: TableRow[] = []
+  for (const { n, procs } of layouts) {
+    const keydir = stats(runs, 'keydir', 'dht', n, procs)
+    const ipns = stats(runs, 'ipns', 'dht', n, procs)
+    for (const [name, s] of [['keydir', keydir], ['IPNS', ipns]] as const) {
+      if (s === undefined) continue
+      remoteRows.push({
+        nodes: layoutLabel(n, procs),
+        network: name,
+        lookups: `${s.remote.count} of ${s.succeeded}`,
+        'return p50 ms': fmt.ms(s.remote.total.p50),
+        'return p95 ms': fmt.ms(s.remote.total.p95),
+        'first valid, other node p50 ms': fmt.ms(s.remote.firstOther.p50),
+        'other node p95 ms': fmt.ms(s.remote.firstOther.p95),
+        'return, keydir / IPNS (p50)': name === 'keydir' && ipns !== undefined ? fmt.ratio(s.remote.total.p50 / ipns.remote.total.p50) : '',
+        'first valid, keydir / IPNS (p50)': name === 'keydir' && ipns !== undefined ? fmt.ratio(s.remote.firstOther.p50 / ipns.remote.firstOther.p50) : ''
+      })
+    }
+  }
+
   const small = layouts.filter(l => l.n <= K + 1).map(l => l.n)
   const report: BenchReport = {
     name: 'network',
@@ -378,19 +444,24 @@ async function networkReport (runs: NetworkRun[], quick: boolean, layouts: Array
     environment: benchEnvironment(),
     tables: [
       {
-        title: `Cold resolves of random peers, one at a time (at most ${settings.resolves} per path and network), all nodes of a network in one process unless noted`,
+        title: `Cold resolves of random peers, one at a time (at most ${settings.resolves} per path and network; DHT resolves ${settings.gapMs} ms apart so that an early-ended lookup's leftover RPCs do not fall into the next one), all nodes of a network in one process unless noted`,
         rows: resolveRows,
         notes: [
           `"return": until the resolve returned. keydir: node.resolve() (the DHT lookup ends at a quorum of ${defaultQuorum()} valid answer(s), the node's own DHT store counting as one; then the record is stored in the registry). IPNS: until kad-dht's get() finished its query and the selector picked the best record, as an IPNS resolver waits.`,
-          '"first valid": until the first record that passed the namespace validator arrived (kad-dht `kad-dht:query:value` progress events), from any node (the resolving node\'s own DHT store included) or from another node. A keydir resolve may return before another node answers; those resolves have no "other node" time and are counted in "returned before another node answered".',
+          '"first valid": until the first record that passed the namespace validator arrived (kad-dht `kad-dht:query:value` progress events), from any node (the resolving node\'s own DHT store included) or from another node. A keydir resolve may return before another node answers; those resolves have no "other node" time. "answered by own store": the first valid record came from the resolving node\'s own DHT store, which holds it when the node is one of the K closest to the key.',
           'Direct path: DHT path off (a Resolver over the same node\'s registry and KeyExchange, as node.resolve() runs with `paths: { dht: false }`), connection to the target dialled before the clock starts; one signed KeyRequest/KeyResponse exchange (two ML-DSA-65 signatures and verifies, LevelDB nonce writes). Direct pairs are ones the DHT resolves did not use.',
-          'CPU ms/resolve: user + system CPU time of every process of the network during the resolves, less the idle rate measured just before, per resolve: with all nodes in one process, the whole network\'s work for one resolve.',
+          'CPU ms/resolve: user + system CPU time of every process of the network over the resolves (and the pauses between them, where leftover RPCs finish), less the idle rate measured just before over the same time, per resolve: with all nodes in one process, the whole network\'s work for one resolve.',
           'KiB on wire/resolve: bytes written on every TCP socket of the network (socket.bytesWritten of each socket, found through the net.client.socket / net.server.socket diagnostics channels: Noise-encrypted yamux frames; TCP/IP headers not counted), less the idle rate, per resolve.',
           `kad-dht puts each record on the K = ${K} closest peers, so with ${K + 1} nodes or fewer every node holds every record${small.length > 0 ? ` (here N = ${small.join(', ')})` : ''}: a lookup can be answered by the node's own store, and only larger networks show a real multi-hop lookup.`,
           'The IPNS network is built by keydir\'s own buildLibp2p (TCP, Noise, yamux, identify, ping, kad-dht protocol and settings, local-network connection manager, LevelDB datastore) with kad-dht\'s namespace table switched from /pqk/ to /ipns/ and the ipns package\'s validator and selector. Its records are Ed25519-signed IPNS V1+V2 records of about 0.3 KB, against keydir\'s 6.5 KB.'
         ]
       },
-      { title: 'keydir / IPNS ratios (below 1: keydir is faster or smaller)', rows: ratioRows }
+      { title: 'keydir / IPNS ratios over all resolves (below 1: keydir is faster or smaller)', rows: ratioRows },
+      {
+        title: 'Only the resolves the resolving node\'s own DHT store could not answer (real network lookups)',
+        rows: remoteRows,
+        notes: [`With ${K + 1} nodes or fewer there are none. The two networks have different PeerIds, so which of the same (from, target) pairs need a network lookup differs between them.`]
+      }
     ],
     goals,
     data: { settings, goals: GOALS, quorum: defaultQuorum(), runs }
@@ -489,7 +560,9 @@ export function parseNetworkArgs (argv: string[]): NetworkBenchOptions {
     nodes: nodes === undefined || nodes.length === 0 ? undefined : nodes,
     procs: procs === undefined ? undefined : Number(procs),
     kinds: kinds === undefined || kinds.length === 0 ? undefined : kinds,
-    resolves: !argv.includes('--memory-only')
+    resolves: !argv.includes('--memory-only'),
+    profileDir: value('--profile-dir'),
+    gapMs: value('--gap-ms') === undefined ? undefined : Number(value('--gap-ms'))
   }
 }
 

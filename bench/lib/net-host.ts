@@ -6,7 +6,8 @@
  * processes; they find each other over loopback TCP like any peers.
  */
 import { subscribe } from 'node:diagnostics_channel'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { Session } from 'node:inspector/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
@@ -59,6 +60,12 @@ export interface ResolveOutcome {
   firstAnyMs?: number
   /** Until the first valid record arrived from another node (may come after a keydir resolve returned; undefined when none came). */
   firstOtherMs?: number
+  /** The first valid record came from this node's own DHT store (it is one of the K closest to the key). */
+  ownStore?: boolean
+  /** Until the DHT query started (keydir: after the registry and pin reads). */
+  queryStartMs?: number
+  /** After the resolve returned, until its DHT lookup had drained (in-flight RPCs of an aborted query); not part of the latency. */
+  drainMs?: number
   error?: string
 }
 
@@ -66,6 +73,8 @@ export type HostCommand =
   | { op: 'start', kind: NetworkKind, count: number, anchor?: AnchorEntry }
   | { op: 'publish' }
   | { op: 'usage', gc?: boolean }
+  | { op: 'routing' }
+  | { op: 'profile', action: 'start' } | { op: 'profile', action: 'stop', path: string }
   | { op: 'resolve', from: number, target: NodeInfo, path: ResolvePath, timeoutMs: number }
   | { op: 'stop' }
 
@@ -95,7 +104,7 @@ function collectGarbage (): void {
 }
 
 /** One resolve's view of the DHT lookups it started: when the first valid values arrived. */
-interface Probe { started: number, firstAnyMs?: number, firstOtherMs?: number }
+interface Probe { started: number, queryStartMs?: number, firstAnyMs?: number, firstOtherMs?: number, ownStore?: boolean }
 /** The probe of the resolve in progress on a node; lookups keep the probe they started under. */
 interface ProbeSlot { current: Probe }
 
@@ -120,19 +129,46 @@ function watchAnswers (libp2p: KeydirLibp2p, self: PeerId, slot: ProbeSlot): voi
   const get = dht.get.bind(dht)
   dht.get = (key, options = {}) => {
     const probe = slot.current
+    probe.queryStartMs ??= performance.now() - probe.started
     const onProgress = options.onProgress
-    return get(key, {
+    const query = get(key, {
       ...options,
       onProgress: (event) => {
         if (event.type === 'kad-dht:query:value') {
           const elapsed = performance.now() - probe.started
-          probe.firstAnyMs ??= elapsed
-          if (probe.firstOtherMs === undefined && !(event as CustomEvent<ValueEvent>).detail.from.equals(self)) probe.firstOtherMs = elapsed
+          const fromSelf = (event as CustomEvent<ValueEvent>).detail.from.equals(self)
+          if (probe.firstAnyMs === undefined) {
+            probe.firstAnyMs = elapsed
+            probe.ownStore = fromSelf
+          }
+          if (probe.firstOtherMs === undefined && !fromSelf) probe.firstOtherMs = elapsed
         }
         onProgress?.(event)
       }
     })
+    return (async function * () {
+      activeQueries++
+      try {
+        yield * query
+      } finally {
+        activeQueries--
+        if (activeQueries === 0) for (const wake of queriesDone.splice(0)) wake()
+      }
+    })()
   }
+}
+
+/** DHT lookups of this process still running: a keydir lookup that returned early drains its in-flight RPCs after the answer. */
+let activeQueries = 0
+const queriesDone: Array<() => void> = []
+
+/** Wait (at most `maxMs`) until no DHT lookup of this process is running; returns how long that took. */
+async function quiesce (maxMs: number): Promise<number> {
+  const started = performance.now()
+  if (activeQueries > 0) {
+    await Promise.race([new Promise<void>(resolve => queriesDone.push(resolve)), new Promise(resolve => setTimeout(resolve, maxMs))])
+  }
+  return performance.now() - started
 }
 
 /**
@@ -185,9 +221,9 @@ async function startKeydirNode (dir: string, anchor: AnchorEntry | undefined): P
           : await direct.resolve(target.peerId, { signal }).then(({ record, source }) => ({ mlDsaPublicKey: record.mlDsaPublicKey, source }))
         const totalMs = performance.now() - probe.started
         const ok = hex(fingerprint(mlDsaPublicKey)) === target.expected && source === path
-        return { ok, totalMs, firstAnyMs: probe.firstAnyMs, firstOtherMs: probe.firstOtherMs, error: ok ? undefined : `wrong keys or path (${source})` }
+        return { ok, totalMs, firstAnyMs: probe.firstAnyMs, firstOtherMs: probe.firstOtherMs, ownStore: probe.ownStore, queryStartMs: probe.queryStartMs, error: ok ? undefined : `wrong keys or path (${source})` }
       } catch (err) {
-        return { ok: false, totalMs: performance.now() - probe.started, firstAnyMs: probe.firstAnyMs, firstOtherMs: probe.firstOtherMs, error: (err as { code?: string }).code ?? (err as Error).message }
+        return { ok: false, totalMs: performance.now() - probe.started, firstAnyMs: probe.firstAnyMs, firstOtherMs: probe.firstOtherMs, ownStore: probe.ownStore, queryStartMs: probe.queryStartMs, error: (err as { code?: string }).code ?? (err as Error).message }
       }
     },
     stop: async () => { await node.stop() }
@@ -262,9 +298,9 @@ async function startIpnsNode (dir: string, anchor: AnchorEntry | undefined): Pro
         const record = unmarshalIPNSRecord(best)
         const totalMs = performance.now() - probe.started
         const ok = record.value === target.expected
-        return { ok, totalMs, firstAnyMs: probe.firstAnyMs, firstOtherMs: probe.firstOtherMs, error: ok ? undefined : 'wrong value' }
+        return { ok, totalMs, firstAnyMs: probe.firstAnyMs, firstOtherMs: probe.firstOtherMs, ownStore: probe.ownStore, queryStartMs: probe.queryStartMs, error: ok ? undefined : 'wrong value' }
       } catch (err) {
-        return { ok: false, totalMs: performance.now() - probe.started, firstAnyMs: probe.firstAnyMs, firstOtherMs: probe.firstOtherMs, error: (err as { code?: string }).code ?? (err as Error).message }
+        return { ok: false, totalMs: performance.now() - probe.started, firstAnyMs: probe.firstAnyMs, firstOtherMs: probe.firstOtherMs, ownStore: probe.ownStore, queryStartMs: probe.queryStartMs, error: (err as { code?: string }).code ?? (err as Error).message }
       }
     },
     stop: async () => {
@@ -278,6 +314,7 @@ function hex (bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex')
 }
 
+let profiler: Session | undefined
 const nodes: BenchNode[] = []
 const dirs: string[] = []
 
@@ -310,8 +347,28 @@ async function handle (command: HostCommand): Promise<unknown> {
       // A full GC first for memory figures only: its CPU time would count against the resolves.
       if (command.gc === true) collectGarbage()
       return usage()
-    case 'resolve':
-      return nodes[command.from]!.resolve(command.target, command.path, command.timeoutMs)
+    case 'profile':
+      // A CPU profile of one phase (the coordinator's --profile-dir), written as a .cpuprofile for Chrome DevTools.
+      if (command.action === 'start') {
+        profiler ??= new Session()
+        profiler.connect()
+        await profiler.post('Profiler.enable')
+        await profiler.post('Profiler.start')
+        return {}
+      } else {
+        const { profile } = await profiler!.post('Profiler.stop')
+        await writeFile(command.path, JSON.stringify(profile))
+        profiler!.disconnect()
+        return { path: command.path }
+      }
+    case 'routing':
+      // kad-dht's routing table sizes (as KeydirNode.status() reads them): the network has settled when they stop growing.
+      return nodes.map(node => (node.libp2p.services.dht as unknown as { routingTable?: { size: number } }).routingTable?.size ?? 0)
+    case 'resolve': {
+      const outcome = await nodes[command.from]!.resolve(command.target, command.path, command.timeoutMs)
+      // One resolve at a time means its whole work: let an early-returning lookup finish draining before the next resolve starts.
+      return { ...outcome, drainMs: await quiesce(2000) }
+    }
     case 'stop':
       await Promise.all(nodes.map(async node => node.stop().catch(() => {})))
       await Promise.all(dirs.map(async dir => rm(dir, { recursive: true, force: true })))

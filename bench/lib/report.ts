@@ -181,7 +181,7 @@ export function barChartSvg (chart: BarChart): string {
   const colour = (name: string): string => PALETTE[series.indexOf(name) % PALETTE.length]!
   const width = 760
   const left = 190
-  const right = 90
+  const right = 180
   const barHeight = 16
   const groupGap = 12
   const top = 48 + Math.ceil(series.length / 3) * 18
