@@ -18,7 +18,7 @@ import { barChartSvg, benchCommand, benchEnvironment, fmt, progressBar, publishR
 import type { LoadJob, LoadResult } from './lib/load-worker.js'
 import type { KeyDirectory } from '../src/node/index.js'
 
-const QUICK = { peers: 64, rounds: 3, roundSeconds: 1, warmupSeconds: 0.5 }
+const QUICK = { peers: 64, rounds: 3, roundSeconds: 1, warmupSeconds: 0.25 }
 const FULL = { peers: 500, rounds: 5, roundSeconds: 8, warmupSeconds: 3 }
 const CONNECTIONS = 10
 const PIPELINING = 1

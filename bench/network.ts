@@ -6,7 +6,7 @@
  * and kad-dht settings, publishing and resolving IPNS records the same way.
  * Memory and start-up per node come from the same networks (memory.json).
  *
- * Run: `npx node dist/bench/network.js [--quick] [--nodes 10,30] [--procs 2] [--kinds keydir,ipns] [--memory-only] [--profile-dir DIR] [--gap-ms 100]`.
+ * Run: `npx node dist/bench/network.js [--quick] [--nodes 10,30] [--procs 2] [--kinds keydir,ipns] [--memory-only] [--profile-dir DIR]`.
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
@@ -31,8 +31,6 @@ export interface NetworkBenchOptions {
   kinds?: NetworkKind[]
   /** Write a CPU profile of each host during each resolve phase into this directory. */
   profileDir?: string
-  /** Pause between resolves in ms (default 50 quick, 100 full). */
-  gapMs?: number
 }
 
 interface Settings {
@@ -43,12 +41,10 @@ interface Settings {
   settleMs: number
   /** Longest wait for the routing tables to stop growing before the publish. */
   convergeMs: number
-  /** Pause between two resolves (untimed), so that one resolve's leftover work (RPCs still in flight after an early answer) does not fall into the next one's latency. */
-  gapMs: number
 }
 
-const QUICK: Settings = { nodes: [10, 30], resolves: 30, idleMs: 1000, settleMs: 500, convergeMs: 5000, gapMs: 100 }
-const FULL: Settings = { nodes: [10, 20, 30, 60], resolves: 150, idleMs: 3000, settleMs: 2000, convergeMs: 20_000, gapMs: 250 }
+const QUICK: Settings = { nodes: [10, 30], resolves: 30, idleMs: 1000, settleMs: 300, convergeMs: 4000 }
+const FULL: Settings = { nodes: [10, 20, 30, 60], resolves: 150, idleMs: 3000, settleMs: 2000, convergeMs: 20_000 }
 const RESOLVE_TIMEOUT_MS = 10_000
 /** kad-dht's K: a record is put on the K closest peers, so with up to K + 1 nodes every node holds every record. */
 const K = 20
@@ -171,8 +167,8 @@ export interface ResolveStats {
   bytesPerResolve: number
   /** Until the DHT query started: what the resolve did before asking the DHT (registry and pin reads for keydir). */
   queryStart: Summary
-  /** After the resolve returned, until the lookup's in-flight RPCs had drained (the next resolve waits for it). */
-  drain: Summary
+  /** After the resolve returned, until every process of the network was quiet again (work the resolve left behind); not part of the latency. */
+  settle: Summary
   errors: Record<string, number>
   wallMs: number
   /** Every resolve, for analysis. */
@@ -233,7 +229,7 @@ async function runNetwork (kind: NetworkKind, n: number, procs: number, settings
       const sum = sizes.reduce((a, b) => a + b, 0)
       stable = sum === last ? stable + 1 : 0
       last = sum
-      if (stable < 2) await delay(500)
+      if (stable < 2) await delay(250)
     }
     phase('converge')
 
@@ -273,22 +269,34 @@ async function runNetwork (kind: NetworkKind, n: number, procs: number, settings
     const pairs = pickPairs(n, settings.resolves)
     for (const path of kind === 'keydir' ? ['dht', 'direct'] as const : ['dht'] as const) {
       const outcomes: ResolveOutcome[] = []
+      const settles: number[] = []
       if (profileDir !== undefined) await Promise.all(hosts.map(async host => host.call({ op: 'profile', action: 'start' })))
-      const startUsage = await sumUsage(hosts)
+      // Each resolve is accounted from its start until every process is quiet again, so that the work it leaves
+      // behind (an early-ended lookup's RPCs still in flight) counts for it and does not fall into the next one.
+      let cpuUs = 0
+      let bytes = 0
+      let accountedMs = 0
+      const busyFraction = Math.max(0.25, 2 * idle.cpuMsPerSecond / 1000 / procs)
       const wallStart = performance.now()
       for (const [from, target] of pairs[path]) {
         const host = hostOf(from)
+        const before = await sumUsage(hosts)
+        const from0 = performance.now()
         outcomes.push(await host.call<ResolveOutcome>({ op: 'resolve', from: from - host.offset, target: infos[target]!, path, timeoutMs: RESOLVE_TIMEOUT_MS }))
+        const returned = performance.now()
+        await Promise.all(hosts.map(async h => h.call<number>({ op: 'quiet', maxMs: 1000, busyFraction })))
+        settles.push(performance.now() - returned)
+        const after = await sumUsage(hosts)
+        accountedMs += performance.now() - from0
+        cpuUs += after.cpuUs - before.cpuUs
+        bytes += after.bytesWritten - before.bytesWritten
         progress.increment()
-        // The direct exchange leaves nothing running behind it; a DHT lookup that ended early may.
-        if (path === 'dht' && settings.gapMs > 0) await delay(settings.gapMs)
       }
       const wallMs = performance.now() - wallStart
-      const endUsage = await sumUsage(hosts)
       if (profileDir !== undefined) {
         await Promise.all(hosts.map(async (host, i) => host.call({ op: 'profile', action: 'stop', path: join(profileDir, `${kind}-${n}-${procs}p-${path}-host${i}.cpuprofile`) })))
       }
-      const seconds = wallMs / 1000
+      const seconds = accountedMs / 1000
       const succeeded = outcomes.filter(o => o.ok)
       const errors: Record<string, number> = {}
       for (const o of outcomes) if (!o.ok) errors[o.error ?? 'unknown'] = (errors[o.error ?? 'unknown'] ?? 0) + 1
@@ -304,10 +312,10 @@ async function runNetwork (kind: NetworkKind, n: number, procs: number, settings
           const remote = succeeded.filter(o => o.ownStore === false)
           return { count: remote.length, total: summarize(remote.map(o => o.totalMs)), firstOther: summarize(remote.flatMap(o => o.firstOtherMs === undefined ? [] : [o.firstOtherMs])) }
         })(),
-        cpuMsPerResolve: Math.max(0, (endUsage.cpuUs - startUsage.cpuUs) / 1000 - idle.cpuMsPerSecond * seconds) / Math.max(1, outcomes.length),
-        bytesPerResolve: Math.max(0, endUsage.bytesWritten - startUsage.bytesWritten - idle.bytesPerSecond * seconds) / Math.max(1, outcomes.length),
+        cpuMsPerResolve: Math.max(0, cpuUs / 1000 - idle.cpuMsPerSecond * seconds) / Math.max(1, outcomes.length),
+        bytesPerResolve: Math.max(0, bytes - idle.bytesPerSecond * seconds) / Math.max(1, outcomes.length),
         queryStart: summarize(succeeded.flatMap(o => o.queryStartMs === undefined ? [] : [o.queryStartMs])),
-        drain: summarize(outcomes.flatMap(o => o.drainMs === undefined ? [] : [o.drainMs])),
+        settle: summarize(settles),
         errors,
         wallMs,
         outcomes
@@ -329,7 +337,7 @@ function defaultQuorum (): number {
 
 export async function runNetworkBench (opts: NetworkBenchOptions): Promise<BenchReport[]> {
   const base = opts.quick ? QUICK : FULL
-  const settings: Settings = { ...base, nodes: opts.nodes ?? base.nodes, gapMs: opts.gapMs ?? base.gapMs }
+  const settings: Settings = { ...base, nodes: opts.nodes ?? base.nodes }
   const withResolves = opts.resolves !== false
   const kinds = opts.kinds ?? KINDS
   // The full run also splits the largest network over two processes (two cores here), so that latency is not only queueing.
@@ -444,13 +452,13 @@ async function networkReport (runs: NetworkRun[], quick: boolean, layouts: Array
     environment: benchEnvironment(),
     tables: [
       {
-        title: `Cold resolves of random peers, one at a time (at most ${settings.resolves} per path and network; DHT resolves ${settings.gapMs} ms apart so that an early-ended lookup's leftover RPCs do not fall into the next one), all nodes of a network in one process unless noted`,
+        title: `Cold resolves of random peers, one at a time (at most ${settings.resolves} per path and network; each starts once the network is quiet again after the previous one), all nodes of a network in one process unless noted`,
         rows: resolveRows,
         notes: [
           `"return": until the resolve returned. keydir: node.resolve() (the DHT lookup ends at a quorum of ${defaultQuorum()} valid answer(s), the node's own DHT store counting as one; then the record is stored in the registry). IPNS: until kad-dht's get() finished its query and the selector picked the best record, as an IPNS resolver waits.`,
           '"first valid": until the first record that passed the namespace validator arrived (kad-dht `kad-dht:query:value` progress events), from any node (the resolving node\'s own DHT store included) or from another node. A keydir resolve may return before another node answers; those resolves have no "other node" time. "answered by own store": the first valid record came from the resolving node\'s own DHT store, which holds it when the node is one of the K closest to the key.',
           'Direct path: DHT path off (a Resolver over the same node\'s registry and KeyExchange, as node.resolve() runs with `paths: { dht: false }`), connection to the target dialled before the clock starts; one signed KeyRequest/KeyResponse exchange (two ML-DSA-65 signatures and verifies, LevelDB nonce writes). Direct pairs are ones the DHT resolves did not use.',
-          'CPU ms/resolve: user + system CPU time of every process of the network over the resolves (and the pauses between them, where leftover RPCs finish), less the idle rate measured just before over the same time, per resolve: with all nodes in one process, the whole network\'s work for one resolve.',
+          'CPU ms/resolve: user + system CPU time of every process of the network from the resolve\'s start until every process was quiet again (a 20 ms slice under a quarter of a core, or twice the idle rate), less the idle rate measured before over that time: with all nodes in one process, the whole network\'s work for one resolve, including RPCs an early-ended lookup left in flight.',
           'KiB on wire/resolve: bytes written on every TCP socket of the network (socket.bytesWritten of each socket, found through the net.client.socket / net.server.socket diagnostics channels: Noise-encrypted yamux frames; TCP/IP headers not counted), less the idle rate, per resolve.',
           `kad-dht puts each record on the K = ${K} closest peers, so with ${K + 1} nodes or fewer every node holds every record${small.length > 0 ? ` (here N = ${small.join(', ')})` : ''}: a lookup can be answered by the node's own store, and only larger networks show a real multi-hop lookup.`,
           'The IPNS network is built by keydir\'s own buildLibp2p (TCP, Noise, yamux, identify, ping, kad-dht protocol and settings, local-network connection manager, LevelDB datastore) with kad-dht\'s namespace table switched from /pqk/ to /ipns/ and the ipns package\'s validator and selector. Its records are Ed25519-signed IPNS V1+V2 records of about 0.3 KB, against keydir\'s 6.5 KB.'
@@ -561,8 +569,7 @@ export function parseNetworkArgs (argv: string[]): NetworkBenchOptions {
     procs: procs === undefined ? undefined : Number(procs),
     kinds: kinds === undefined || kinds.length === 0 ? undefined : kinds,
     resolves: !argv.includes('--memory-only'),
-    profileDir: value('--profile-dir'),
-    gapMs: value('--gap-ms') === undefined ? undefined : Number(value('--gap-ms'))
+    profileDir: value('--profile-dir')
   }
 }
 

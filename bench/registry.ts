@@ -13,7 +13,7 @@ import { benchConcurrent, type ConcurrentOptions, type ConcurrentResult } from '
 import { barChartSvg, benchCommand, benchEnvironment, fmt, progressBar, publishReport, type BenchReport, type Goal } from './lib/report.js'
 import type { KeyDirectory } from '../src/node/index.js'
 
-const QUICK = { peers: 256, batches: 5, batchMs: 200, warmupMs: 100 }
+const QUICK = { peers: 128, batches: 5, batchMs: 200, warmupMs: 100 }
 const FULL = { peers: 2000, batches: 10, batchMs: 1000, warmupMs: 1000 }
 const CONCURRENCY = [1, 10, 100]
 /** Goals of issue 5 for a cached resolve. */

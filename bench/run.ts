@@ -29,7 +29,7 @@ const ALL = ['crypto', 'record', 'registry', 'api', 'network']
 const argv = process.argv.slice(2)
 const quick = argv.includes('--quick')
 // Values of options that take one (--nodes 10,30) are not bench names.
-const names = argv.filter((arg, i) => !arg.startsWith('--') && !['--nodes', '--procs', '--kinds', '--profile-dir', '--gap-ms'].includes(argv[i - 1] ?? ''))
+const names = argv.filter((arg, i) => !arg.startsWith('--') && !['--nodes', '--procs', '--kinds', '--profile-dir'].includes(argv[i - 1] ?? ''))
 const unknown = names.filter(name => BENCHES[name] === undefined)
 if (unknown.length > 0) {
   console.error(`unknown bench ${unknown.join(', ')}: choose from ${Object.keys(BENCHES).join(', ')}`)

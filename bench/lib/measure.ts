@@ -91,6 +91,9 @@ export function summarize (values: number[]): Summary {
   }
 }
 
+/** Most latencies benchConcurrent keeps for its percentiles. */
+const SAMPLE_SIZE = 200_000
+
 export interface ConcurrentOptions {
   /** Callers running at once, each awaiting its op before starting the next. */
   concurrency: number
@@ -121,6 +124,17 @@ export interface ConcurrentResult {
  * recording them does not dominate very fast ops.
  */
 export async function benchConcurrent (name: string, fn: () => Promise<unknown>, opts: ConcurrentOptions): Promise<ConcurrentResult> {
+  // Latencies are kept as a uniform sample of at most SAMPLE_SIZE (reservoir sampling): a sub-µs op runs millions
+  // of times, and sorting every latency would take longer than the bench.
+  let seen = 0
+  const record = (latenciesUs: number[], us: number): void => {
+    seen++
+    if (latenciesUs.length < SAMPLE_SIZE) latenciesUs.push(us)
+    else {
+      const slot = Math.floor(Math.random() * seen)
+      if (slot < SAMPLE_SIZE) latenciesUs[slot] = us
+    }
+  }
   const runFor = async (ms: number, latenciesUs: number[] | undefined): Promise<number> => {
     const deadline = performance.now() + ms
     let done = 0
@@ -128,7 +142,7 @@ export async function benchConcurrent (name: string, fn: () => Promise<unknown>,
       while (performance.now() < deadline) {
         const start = performance.now()
         await fn()
-        latenciesUs?.push((performance.now() - start) * 1000)
+        if (latenciesUs !== undefined) record(latenciesUs, (performance.now() - start) * 1000)
         done++
       }
     }

@@ -64,8 +64,6 @@ export interface ResolveOutcome {
   ownStore?: boolean
   /** Until the DHT query started (keydir: after the registry and pin reads). */
   queryStartMs?: number
-  /** After the resolve returned, until its DHT lookup had drained (in-flight RPCs of an aborted query); not part of the latency. */
-  drainMs?: number
   error?: string
 }
 
@@ -74,6 +72,7 @@ export type HostCommand =
   | { op: 'publish' }
   | { op: 'usage', gc?: boolean }
   | { op: 'routing' }
+  | { op: 'quiet', maxMs: number, busyFraction: number }
   | { op: 'profile', action: 'start' } | { op: 'profile', action: 'stop', path: string }
   | { op: 'resolve', from: number, target: NodeInfo, path: ResolvePath, timeoutMs: number }
   | { op: 'stop' }
@@ -146,29 +145,8 @@ function watchAnswers (libp2p: KeydirLibp2p, self: PeerId, slot: ProbeSlot): voi
         onProgress?.(event)
       }
     })
-    return (async function * () {
-      activeQueries++
-      try {
-        yield * query
-      } finally {
-        activeQueries--
-        if (activeQueries === 0) for (const wake of queriesDone.splice(0)) wake()
-      }
-    })()
+    return query
   }
-}
-
-/** DHT lookups of this process still running: a keydir lookup that returned early drains its in-flight RPCs after the answer. */
-let activeQueries = 0
-const queriesDone: Array<() => void> = []
-
-/** Wait (at most `maxMs`) until no DHT lookup of this process is running; returns how long that took. */
-async function quiesce (maxMs: number): Promise<number> {
-  const started = performance.now()
-  if (activeQueries > 0) {
-    await Promise.race([new Promise<void>(resolve => queriesDone.push(resolve)), new Promise(resolve => setTimeout(resolve, maxMs))])
-  }
-  return performance.now() - started
 }
 
 /**
@@ -314,6 +292,24 @@ function hex (bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex')
 }
 
+/**
+ * Wait until this process's event loop is quiet: a 20 ms slice in which it
+ * used less than `busyFraction` of a core (work left behind by a resolve,
+ * such as RPCs still in flight after an early answer, has finished), or
+ * `maxMs` at most. Returns the wait in ms.
+ */
+async function waitUntilQuiet (maxMs: number, busyFraction: number): Promise<number> {
+  const started = performance.now()
+  while (performance.now() - started < maxMs) {
+    const cpu = process.cpuUsage()
+    const from = performance.now()
+    await new Promise(resolve => setTimeout(resolve, 20))
+    const used = process.cpuUsage(cpu)
+    if ((used.user + used.system) / 1000 / (performance.now() - from) < busyFraction) break
+  }
+  return performance.now() - started
+}
+
 let profiler: Session | undefined
 const nodes: BenchNode[] = []
 const dirs: string[] = []
@@ -361,14 +357,13 @@ async function handle (command: HostCommand): Promise<unknown> {
         profiler!.disconnect()
         return { path: command.path }
       }
+    case 'quiet':
+      return waitUntilQuiet(command.maxMs, command.busyFraction)
     case 'routing':
       // kad-dht's routing table sizes (as KeydirNode.status() reads them): the network has settled when they stop growing.
       return nodes.map(node => (node.libp2p.services.dht as unknown as { routingTable?: { size: number } }).routingTable?.size ?? 0)
-    case 'resolve': {
-      const outcome = await nodes[command.from]!.resolve(command.target, command.path, command.timeoutMs)
-      // One resolve at a time means its whole work: let an early-returning lookup finish draining before the next resolve starts.
-      return { ...outcome, drainMs: await quiesce(2000) }
-    }
+    case 'resolve':
+      return nodes[command.from]!.resolve(command.target, command.path, command.timeoutMs)
     case 'stop':
       await Promise.all(nodes.map(async node => node.stop().catch(() => {})))
       await Promise.all(dirs.map(async dir => rm(dir, { recursive: true, force: true })))
