@@ -7,8 +7,14 @@ import cliProgress from 'cli-progress'
 /** One table row: column name to cell. Columns come from the first row's keys. */
 export type TableRow = Record<string, string | number>
 
-// Benches run from dist/bench/; results go to bench/results/ in the source tree.
+// Benches run from dist/bench/; results go to bench/results/ in the source tree: the quick (CI-sized)
+// run's at the top, the full run's under full/.
 export const RESULTS_DIR = new URL('../../../bench/results/', import.meta.url)
+export const FULL_RESULTS_DIR = new URL('full/', RESULTS_DIR)
+
+function resultsDir (quick: boolean): URL {
+  return quick ? RESULTS_DIR : FULL_RESULTS_DIR
+}
 
 /** A markdown table, padded so it also reads in a terminal. */
 export function formatTable (rows: TableRow[]): string {
@@ -24,19 +30,19 @@ export function printTable (rows: TableRow[]): void {
   console.log(formatTable(rows))
 }
 
-/** Writes `data` to bench/results/<name>.json and returns the file's path. */
-export async function writeJson (name: string, data: unknown): Promise<string> {
-  return writeResult(`${name}.json`, JSON.stringify(data, null, 2) + '\n')
+/** Writes `data` to bench/results/<name>.json (quick) or bench/results/full/<name>.json and returns the file's path. */
+export async function writeJson (name: string, data: unknown, quick = true): Promise<string> {
+  return writeResult(resultsDir(quick), `${name}.json`, JSON.stringify(data, null, 2) + '\n')
 }
 
-/** Writes an SVG chart to bench/results/<name>.svg and returns the file's path. */
-export async function writeSvg (name: string, svg: string): Promise<string> {
-  return writeResult(`${name}.svg`, svg)
+/** Writes an SVG chart beside the JSON and returns the file's path. */
+export async function writeSvg (name: string, svg: string, quick = true): Promise<string> {
+  return writeResult(resultsDir(quick), `${name}.svg`, svg)
 }
 
-async function writeResult (file: string, text: string): Promise<string> {
-  await mkdir(RESULTS_DIR, { recursive: true })
-  const path = fileURLToPath(new URL(file, RESULTS_DIR))
+async function writeResult (dir: URL, file: string, text: string): Promise<string> {
+  await mkdir(dir, { recursive: true })
+  const path = fileURLToPath(new URL(file, dir))
   await writeFile(path, text)
   return path
 }
@@ -112,8 +118,8 @@ export async function publishReport (report: BenchReport, svg?: string): Promise
     console.log('\ngoals\n')
     printTable(goalRows(report.goals))
   }
-  const written = [await writeJson(report.name, report)]
-  if (svg !== undefined) written.push(await writeSvg(report.name, svg))
+  const written = [await writeJson(report.name, report, report.quick)]
+  if (svg !== undefined) written.push(await writeSvg(report.name, svg, report.quick))
   console.log(`\nwrote ${written.join(', ')}`)
 }
 
