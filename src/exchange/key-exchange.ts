@@ -122,11 +122,14 @@ export class KeyExchange {
 
   private async attempt (peerId: PeerId, outer: AbortSignal): Promise<KeyRecord> {
     const signal = AbortSignal.any([outer, AbortSignal.timeout(EXCHANGE_TIMEOUT_MS)])
+    // The nonce write runs on the thread pool while the stream opens.
+    const nextNonce = this.components.registry.nextOutboundNonce()
+    nextNonce.catch(() => {})
     const connection = await this.components.libp2p.dial(peerId, { signal })
     const stream = await connection.newStream(this.protocol, { signal })
     try {
       const self = this.components.self()
-      const nonce = await this.components.registry.nextOutboundNonce()
+      const nonce = await nextNonce
       const pb = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
       await pb.write(createKeyRequest(self, peerId, nonce, this.now()), KeyRequest, { signal })
       const response = await readMessage(pb, decodeKeyResponse, 'KeyResponse', signal)
@@ -152,11 +155,17 @@ export class KeyExchange {
       const request = await readMessage(pb, decodeKeyRequest, 'KeyRequest', signal)
       const self = this.components.self()
       const requesterRecord = checkKeyRequest(this.checkContext(), request, remote, self.peerId)
-      if (!await this.components.registry.acceptInboundNonce(remote, request.nonce)) {
+      // The two LevelDB writes run on the thread pool while the response is signed.
+      const writes = Promise.all([
+        this.components.registry.acceptInboundNonce(remote, request.nonce),
+        this.learnRequester(requesterRecord)
+      ])
+      const response = createKeyResponse(self, remote, request.nonce, this.now())
+      const [fresh] = await writes
+      if (!fresh) {
         throw new ExchangeError('ERR_REPLAYED_NONCE', 'request nonce is not above the last one accepted from this peer')
       }
-      await this.learnRequester(requesterRecord)
-      await pb.write(createKeyResponse(self, remote, request.nonce, this.now()), KeyResponse, { signal })
+      await pb.write(response, KeyResponse, { signal })
       await stream.close({ signal })
       this.components.metrics.keyExchanges.inc({ result: 'success', role: 'responder' })
       this.log.debug({ peer: remote.toString() }, 'answered key request')
