@@ -133,11 +133,12 @@ function pickPairs (n: number, count: number): Record<ResolvePath, Pair[]> {
     const j = Math.floor(next() * (i + 1))
     ;[all[i], all[j]] = [all[j]!, all[i]!]
   }
-  const dht = all.slice(0, count)
+  // A small network has too few pairs for both paths: the DHT takes half of them at most, the direct path the rest.
+  const dht = all.slice(0, Math.min(count, Math.floor(all.length / 2)))
   const used = new Set(dht.map(([from, target]) => `${from}-${target}`))
   const unordered = new Set<string>()
   const direct: Pair[] = []
-  for (const [from, target] of all.slice(count)) {
+  for (const [from, target] of all.slice(dht.length)) {
     if (direct.length >= count) break
     const key = `${Math.min(from, target)}-${Math.max(from, target)}`
     if (used.has(`${from}-${target}`) || unordered.has(key)) continue
@@ -461,7 +462,7 @@ async function networkReport (runs: NetworkRun[], quick: boolean, layouts: Array
           'CPU ms/resolve: user + system CPU time of every process of the network from the resolve\'s start until every process was quiet again (a 20 ms slice under a quarter of a core, or twice the idle rate), less the idle rate measured before over that time: with all nodes in one process, the whole network\'s work for one resolve, including RPCs an early-ended lookup left in flight.',
           'KiB on wire/resolve: bytes written on every TCP socket of the network (socket.bytesWritten of each socket, found through the net.client.socket / net.server.socket diagnostics channels: Noise-encrypted yamux frames; TCP/IP headers not counted), less the idle rate, per resolve.',
           `kad-dht puts each record on the K = ${K} closest peers, so with ${K + 1} nodes or fewer every node holds every record${small.length > 0 ? ` (here N = ${small.join(', ')})` : ''}: a lookup can be answered by the node's own store, and only larger networks show a real multi-hop lookup.`,
-          'The IPNS network is built by keydir\'s own buildLibp2p (TCP, Noise, yamux, identify, ping, kad-dht protocol and settings, local-network connection manager, LevelDB datastore) with kad-dht\'s namespace table switched from /pqk/ to /ipns/ and the ipns package\'s validator and selector. Its records are Ed25519-signed IPNS V1+V2 records of about 0.3 KB, against keydir\'s 6.5 KB.'
+          'The IPNS network is built by keydir\'s own buildLibp2p (TCP, Noise, yamux, identify, ping, kad-dht protocol and settings, local-network connection manager, LevelDB datastore) with kad-dht\'s namespace table switched from /pqk/ to /ipns/ and the ipns package\'s validator and selector. Its records are Ed25519-signed IPNS V1+V2 records of 397 bytes, against keydir\'s 6,576 (16.6 times larger).'
         ]
       },
       { title: 'keydir / IPNS ratios over all resolves (below 1: keydir is faster or smaller)', rows: ratioRows },
