@@ -15,7 +15,7 @@ export interface CryptoBenchRow {
   results: Partial<Record<PqCryptoName, BenchResult>>
 }
 
-const QUICK: BenchOptions = { batches: 5, batchMs: 100, warmupMs: 50 }
+const QUICK: BenchOptions = { batches: 5, batchMs: 80, warmupMs: 40 }
 const FULL: BenchOptions = { batches: 10, batchMs: 500, warmupMs: 300 }
 
 /** About the size of a key record; ML-DSA hashes the message once, so size barely matters. */

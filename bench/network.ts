@@ -43,7 +43,7 @@ interface Settings {
   convergeMs: number
 }
 
-const QUICK: Settings = { nodes: [10, 30], resolves: 30, idleMs: 1000, settleMs: 300, convergeMs: 4000 }
+const QUICK: Settings = { nodes: [10, 30], resolves: 20, idleMs: 500, settleMs: 200, convergeMs: 1500 }
 const FULL: Settings = { nodes: [10, 20, 30, 60], resolves: 150, idleMs: 3000, settleMs: 2000, convergeMs: 20_000 }
 const RESOLVE_TIMEOUT_MS = 10_000
 /** kad-dht's K: a record is put on the K closest peers, so with up to K + 1 nodes every node holds every record. */
