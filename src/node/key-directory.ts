@@ -15,6 +15,7 @@ import { silentLogger } from '../util/log.js'
 import { parseBootstrap } from './anchors.js'
 import { buildLibp2p } from './libp2p.js'
 import { isLocalNetwork } from './local-network.js'
+import { resolvedKeys } from './resolved-keys.js'
 import type { BootstrapPeer } from './anchors.js'
 import type { PublishCoverage } from '../dht/index.js'
 import type { KeydirLibp2p } from './libp2p.js'
@@ -167,17 +168,7 @@ export class KeydirNode implements KeyDirectory {
 
   async resolve (peerId: PeerId | string, options: ResolveOptions = {}): Promise<ResolvedKeys> {
     const { record, trust, source } = await this.resolver.resolve(peerId, options)
-    return {
-      peerId: record.peerId,
-      mlDsaPublicKey: record.mlDsaPublicKey,
-      mlKemPublicKey: record.mlKemPublicKey,
-      seq: record.seq,
-      issuedAt: record.issuedAt,
-      expiresAt: record.expiresAt,
-      trust,
-      source,
-      record
-    }
+    return resolvedKeys(record, trust, source)
   }
 
   async rotate (options: AbortOptions = {}): Promise<KeyRecord> {

@@ -5,6 +5,7 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { selectPqCrypto } from '../../src/crypto/index.js'
 import { ResolveError } from '../../src/errors.js'
 import { createKeydirMetrics, type KeydirMetrics } from '../../src/metrics/index.js'
+import { resolvedKeys } from '../../src/node/resolved-keys.js'
 import { createKeyRecord, type KeyRecord } from '../../src/record/index.js'
 import type { AnchorEntry, KeyDirectory, NodeStatus, ResolvedKeys, ResolveOptions } from '../../src/node/types.js'
 import type { ListPeersFilter, PeerKeyRegistry, RegistryEntry, TrustLevel } from '../../src/registry/index.js'
@@ -27,19 +28,6 @@ export async function makeFakePeer (seq = 1): Promise<FakePeer> {
   return { privateKey, peerId: peerIdFromPrivateKey(privateKey), record }
 }
 
-function keysOf (record: KeyRecord, trust: TrustLevel, source: ResolvedKeys['source']): ResolvedKeys {
-  return {
-    peerId: record.peerId,
-    mlDsaPublicKey: record.mlDsaPublicKey,
-    mlKemPublicKey: record.mlKemPublicKey,
-    seq: record.seq,
-    issuedAt: record.issuedAt,
-    expiresAt: record.expiresAt,
-    trust,
-    source,
-    record
-  }
-}
 
 /**
  * A KeyDirectory without a network, for testing the API and CLI: it answers
@@ -112,10 +100,10 @@ export class FakeKeyDirectory implements KeyDirectory {
         signal.addEventListener('abort', () => { reject(signal.reason) }, { once: true })
       })
     }
-    if (id === this.peerId.toString()) return keysOf(this.self.record, 'self', 'self')
+    if (id === this.peerId.toString()) return resolvedKeys(this.self.record, 'self', 'self')
     const entry = this.entries.get(id)
     if (entry === undefined) throw new ResolveError('ERR_NOT_FOUND', `no key record found for ${id}`)
-    return keysOf(entry.record, entry.trust, options?.refresh === true ? 'dht' : 'registry')
+    return resolvedKeys(entry.record, entry.trust, options?.refresh === true ? 'dht' : 'registry')
   }
 
   async status (): Promise<NodeStatus> {
