@@ -45,6 +45,31 @@ export function keysJson (keys: ResolvedKeys): KeysJson {
   }
 }
 
+/**
+ * Serialized `keysJson` bodies by record, then by trust and source: a record
+ * is immutable and everything in the body comes from it, its trust and the
+ * path that answered, so a cached peer's ~13 KB of base64 JSON is built once
+ * instead of on every request. Weak keys: a record the registry dropped takes
+ * its bodies with it.
+ */
+const keysBodies = new WeakMap<KeyRecord, Map<string, Buffer>>()
+
+/** `keysJson(keys)` as UTF-8 JSON bytes, from the cache when this record was served before. */
+export function keysJsonBody (keys: ResolvedKeys): Buffer {
+  let byVariant = keysBodies.get(keys.record)
+  if (byVariant === undefined) {
+    byVariant = new Map()
+    keysBodies.set(keys.record, byVariant)
+  }
+  const variant = `${keys.trust} ${keys.source}`
+  let body = byVariant.get(variant)
+  if (body === undefined) {
+    body = Buffer.from(JSON.stringify(keysJson(keys)))
+    byVariant.set(variant, body)
+  }
+  return body
+}
+
 /** One entry of `GET /v1/peers` */
 export interface PeerJson {
   peerId: string

@@ -106,23 +106,34 @@ export function createApiServer (init: ApiServerInit): ApiServer {
     closing: () => closing
   }
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback hooks, not async ones: these run on every request, and an async hook costs a promise each.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('cache-control', 'no-store')
     reply.header('x-content-type-options', 'nosniff')
     const url = request.raw.url ?? ''
     if (closing && !url.startsWith('/healthz')) {
       reply.header('connection', 'close')
-      throw new ApiError(503, 'ERR_SHUTTING_DOWN', 'the node is shutting down: try again when it is back')
+      done(new ApiError(503, 'ERR_SHUTTING_DOWN', 'the node is shutting down: try again when it is back'))
+      return
     }
     const q = url.indexOf('?')
     if (q >= 0 && url.length - q - 1 > MAX_QUERY_LENGTH) {
-      throw new ApiError(400, 'ERR_QUERY_TOO_LONG', `the query string is longer than ${MAX_QUERY_LENGTH} characters`)
+      done(new ApiError(400, 'ERR_QUERY_TOO_LONG', `the query string is longer than ${MAX_QUERY_LENGTH} characters`))
+      return
     }
+    done()
   })
 
-  app.addHook('onResponse', async (request, reply) => {
-    logger.debug({ method: request.method, url: request.url.slice(0, 200), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'api request')
-  })
+  if (logger !== silentLogger) {
+    app.addHook('onResponse', (request, reply, done) => {
+      if (logger.isLevelEnabled?.('debug') === false) {
+        done()
+        return
+      }
+      logger.debug({ method: request.method, url: request.url.slice(0, 200), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'api request')
+      done()
+    })
+  }
 
   app.setNotFoundHandler((request, reply) => {
     if (request.url.startsWith('/v1/keys/')) {

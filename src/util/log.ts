@@ -8,6 +8,8 @@ export interface KeydirLogger {
   info (fields: Record<string, unknown>, message: string): void
   warn (fields: Record<string, unknown>, message: string): void
   error (fields: Record<string, unknown>, message: string): void
+  /** pino's: lets a hot path skip building fields nobody will write. */
+  isLevelEnabled?: (level: 'debug' | 'info' | 'warn' | 'error') => boolean
 }
 
 const ignore = (): void => {}

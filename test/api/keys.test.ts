@@ -39,6 +39,22 @@ describe('GET /v1/keys/{peerId}', () => {
     assert.deepEqual(record.mlDsaPublicKey, known.record.mlDsaPublicKey)
   })
 
+  test('a body served before follows a change of trust, and a new record', async () => {
+    const peer = await makeFakePeer(8)
+    const url = `/v1/keys/${peer.peerId.toString()}`
+    f.node.addPeer(peer, 'dht')
+    const first = await f.api.app.inject({ url })
+    assert.equal(first.json().trust, 'dht')
+    assert.equal((await f.api.app.inject({ url })).body, first.body)
+    f.node.addPeer(peer, 'direct')
+    assert.equal((await f.api.app.inject({ url })).json().trust, 'direct')
+    const newer = await makeFakePeer(9)
+    f.node.addPeer({ ...peer, record: { ...newer.record, peerId: peer.peerId } }, 'direct')
+    const body = (await f.api.app.inject({ url })).json()
+    assert.equal(body.seq, 9)
+    assert.equal(body.trust, 'direct')
+  })
+
   test('answers its own PeerId with trust self', async () => {
     const res = await f.api.app.inject({ url: `/v1/keys/${f.node.peerId.toString()}` })
     assert.equal(res.statusCode, 200)

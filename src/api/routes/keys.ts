@@ -1,7 +1,7 @@
-import { peerIdFromString } from '@libp2p/peer-id'
 import { negotiate } from '../accept.js'
 import { ApiError, toApiError } from '../errors.js'
-import { keysJson } from '../json.js'
+import { keysJsonBody } from '../json.js'
+import { parsePeerId } from '../../resolver/index.js'
 import { booleanParam, checkQuery } from '../query.js'
 import { requestSignal, type RouteContext } from './context.js'
 import type { PeerId } from '@libp2p/interface'
@@ -18,7 +18,8 @@ export function parsePeerIdParam (value: string): PeerId {
     throw new ApiError(400, 'ERR_BAD_PEER_ID', 'the path must end in a PeerId, such as /v1/keys/12D3KooW…')
   }
   try {
-    return peerIdFromString(value)
+    // The resolver's parser: it remembers the strings it has parsed.
+    return parsePeerId(value)
   } catch {
     throw new ApiError(400, 'ERR_BAD_PEER_ID', `${JSON.stringify(value)} is not a valid PeerId`)
   }
@@ -50,6 +51,6 @@ export function registerKeysRoute (app: FastifyInstance, ctx: RouteContext): voi
       const bytes = keys.record.bytes
       return reply.type(KEY_RECORD_CONTENT_TYPE).send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
     }
-    return reply.type('application/json; charset=utf-8').send(keysJson(keys))
+    return reply.type('application/json; charset=utf-8').send(keysJsonBody(keys))
   })
 }
