@@ -23,6 +23,7 @@ import { sha256 } from 'multiformats/hashes/sha2'
 import { fingerprint } from '../../src/crypto/index.js'
 import { DHT_PROTOCOL } from '../../src/dht/index.js'
 import { createKeyDirectory } from '../../src/node/index.js'
+import { CachedPeerDatastore } from '../../src/node/cached-peer-datastore.js'
 import { buildLibp2p, type KeydirLibp2p } from '../../src/node/libp2p.js'
 import { Resolver } from '../../src/resolver/index.js'
 import type { KeyExchange } from '../../src/exchange/index.js'
@@ -218,7 +219,8 @@ async function ipnsValueFor (peerId: PeerId): Promise<string> {
 
 /**
  * An IPNS node: keydir's own buildLibp2p (same transports, connection
- * manager, kad-dht protocol and settings, LevelDB datastore) with the
+ * manager, kad-dht protocol and settings, LevelDB datastore with the
+ * peer-store cache) with the
  * kad-dht namespace table switched from `/pqk/` to `/ipns/` and the `ipns`
  * package's validator and selector.
  */
@@ -226,8 +228,10 @@ async function startIpnsNode (dir: string, anchor: AnchorEntry | undefined): Pro
   const started = performance.now()
   const privateKey = await generateKeyPair('Ed25519')
   const peerId = peerIdFromPrivateKey(privateKey)
-  const datastore = new LevelDatastore(join(dir, 'libp2p'))
-  await datastore.open()
+  const level = new LevelDatastore(join(dir, 'libp2p'))
+  await level.open()
+  // The same peer-store cache as a keydir node's.
+  const datastore = new CachedPeerDatastore(level)
   const libp2p = await buildLibp2p({
     privateKey, datastore, listen: ['/ip4/127.0.0.1/tcp/0'], dhtProtocol: DHT_PROTOCOL, pqkValidator: refusePqk, localNetwork: true
   })
