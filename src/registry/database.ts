@@ -42,13 +42,17 @@ export interface WriteOps {
 export class RegistryStore {
   private db: Level<string, Uint8Array>
   private sub: ReturnType<typeof sublevels>
+  // Reads use getSync: values are a few KB, served from LevelDB's memtable or
+  // block cache in microseconds, while an async get waits for a thread-pool
+  // round trip that costs milliseconds on a busy event loop (and sits on the
+  // path of every resolve and key exchange). Writes stay async.
   readonly nonces: NonceStore = {
-    get: async key => plain(await this.sub.nonces.get(key)),
+    get: async key => plain(this.sub.nonces.getSync(key)),
     put: async (key, value) => this.sub.nonces.put(key, value)
   }
 
   readonly meta: NonceStore = {
-    get: async key => plain(await this.sub.meta.get(key)),
+    get: async key => plain(this.sub.meta.getSync(key)),
     put: async (key, value) => this.sub.meta.put(key, value)
   }
 
@@ -98,7 +102,7 @@ export class RegistryStore {
     if (this.corrupt.has(`${PINS}/${key}`)) {
       return CORRUPT
     }
-    const value = plain(await this.sub.pins.get(key))
+    const value = plain(this.sub.pins.getSync(key))
     if (value === undefined) {
       return undefined
     }
@@ -116,7 +120,7 @@ export class RegistryStore {
    * corrupt one is reported when read and left for inspection.
    */
   async hasExpiredRecord (key: string, now: number): Promise<boolean> {
-    const value = plain(await this.sub.records.get(key))
+    const value = plain(this.sub.records.getSync(key))
     try {
       return value !== undefined && unmarshalKeyRecord(decodeEntry(value).recordBytes).expiresAt <= now
     } catch {
@@ -132,7 +136,7 @@ export class RegistryStore {
     if (this.corrupt.has(`${RECORDS}/${key}`)) {
       return undefined
     }
-    const value = plain(await this.sub.records.get(key))
+    const value = plain(this.sub.records.getSync(key))
     if (value === undefined) {
       return undefined
     }
