@@ -13,6 +13,13 @@ export interface PqkValidatorComponents {
   validator: KeyRecordValidator
   /** The libp2p datastore kad-dht stores records in. */
   datastore: Datastore
+  /**
+   * A synchronous read of the same store, where it has one (LevelDB's
+   * getSync). Every record kad-dht receives, each answer of a lookup
+   * included, is checked against the stored one: a thread-pool round trip
+   * each time costs a turn of a busy event loop before the answer counts.
+   */
+  readSync?: (key: Key) => Uint8Array | undefined
   metrics: KeydirMetrics
 }
 
@@ -27,7 +34,7 @@ export function createPqkValidator (components: PqkValidatorComponents): Validat
   return async (key, value) => {
     try {
       const record = components.validator.validateForRoutingKey(key, value)
-      const held = await storedRecord(components.datastore, key)
+      const held = await storedRecord(components, key)
       if (held != null && compareKeyRecords(held, record) < 0) {
         throw new InvalidRecordError('ERR_ROLLBACK', `record seq ${record.seq} is older than the stored seq ${held.seq}`)
       }
@@ -52,10 +59,12 @@ export const pqkSelector: SelectFn = (_key, values) => {
   return Math.max(best, 0)
 }
 
-async function storedRecord (datastore: Datastore, key: Uint8Array): Promise<KeyRecord | undefined> {
+async function storedRecord (components: PqkValidatorComponents, key: Uint8Array): Promise<KeyRecord | undefined> {
   const dsKey = new Key(`${DHT_DATASTORE_PREFIX}/record/${uint8ArrayToString(key, 'base32')}`, false)
   try {
-    const stored = Libp2pRecord.deserialize(await datastore.get(dsKey))
+    const bytes = components.readSync === undefined ? await components.datastore.get(dsKey) : components.readSync(dsKey)
+    if (bytes === undefined) return undefined
+    const stored = Libp2pRecord.deserialize(bytes)
     return unmarshalKeyRecord(stored.value)
   } catch {
     // nothing stored, or something we would not trust anyway

@@ -13,6 +13,7 @@ import { PeerKeyRegistry } from '../registry/index.js'
 import { Resolver } from '../resolver/index.js'
 import { silentLogger } from '../util/log.js'
 import { parseBootstrap } from './anchors.js'
+import { CachedPeerDatastore } from './cached-peer-datastore.js'
 import { buildLibp2p } from './libp2p.js'
 import { isLocalNetwork } from './local-network.js'
 import { resolvedKeys } from './resolved-keys.js'
@@ -44,8 +45,10 @@ interface Parts {
   options: KeyDirectoryOptions
   identity: Identity
   crypto: PqCrypto
+  /** One validator for the registry, the DHT and the exchange: a record verified by one is a cache hit for the others. */
+  validator: KeyRecordValidator
   libp2p: KeydirLibp2p
-  datastore: LevelDatastore
+  datastore: CachedPeerDatastore
   registry: PeerKeyRegistry
   metrics: KeydirMetrics
   logger: KeydirLogger
@@ -64,7 +67,7 @@ export class KeydirNode implements KeyDirectory {
   readonly libp2p: KeydirLibp2p
   private readonly options: KeyDirectoryOptions
   private readonly crypto: PqCrypto
-  private readonly datastore: LevelDatastore
+  private readonly datastore: CachedPeerDatastore
   private readonly log: KeydirLogger
   private readonly bootstrap: BootstrapPeer[]
   private readonly anchors: Set<string>
@@ -94,7 +97,7 @@ export class KeydirNode implements KeyDirectory {
     this.anchors = new Set(parts.bootstrap.filter(b => b.anchor != null).map(b => b.peerId.toString()))
     this.lifetimeMs = parts.options.recordLifetimeMs ?? DEFAULT_RECORD_LIFETIME_MS
 
-    const validator = new KeyRecordValidator({ crypto: this.crypto })
+    const validator = parts.validator
     this.dht = new DhtRecords({ dht: this.libp2p.services.dht, metrics: this.metrics, logger: this.log }, { quorum: parts.options.dhtQuorum })
     this.exchange = new KeyExchange({
       libp2p: this.libp2p,
@@ -311,32 +314,34 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
     : await loadOrCreateIdentity(options.dataDir, { crypto })
   const listen = options.listen ?? DEFAULT_LISTEN
   const bootstrap = parseBootstrap(options.bootstrap ?? [])
+  const validator = new KeyRecordValidator({ crypto })
 
   const registry = new PeerKeyRegistry({
     path: join(options.dataDir, REGISTRY_DIR),
     crypto,
-    validator: new KeyRecordValidator({ crypto }),
+    validator,
     onCorruptValue: (key, err) => {
       metrics.corruptRegistryValues.inc()
       logger.error({ key, err: err.message }, 'skipped a corrupt registry value')
     }
   })
   await registry.open()
-  const datastore = new LevelDatastore(join(options.dataDir, LIBP2P_DIR))
+  const level = new LevelDatastore(join(options.dataDir, LIBP2P_DIR))
+  const datastore = new CachedPeerDatastore(level)
   try {
-    await datastore.open()
+    await level.open()
     const libp2p = await buildLibp2p({
       privateKey: identity.privateKey,
       datastore,
       listen,
       dhtProtocol: options.dhtProtocol ?? DHT_PROTOCOL,
-      pqkValidator: createPqkValidator({ validator: new KeyRecordValidator({ crypto }), datastore, metrics }),
+      pqkValidator: createPqkValidator({ validator, datastore, readSync: key => level.db.getSync(key.toString()), metrics }),
       localNetwork: options.localNetwork ?? isLocalNetwork(listen),
       metricsRegistry: options.libp2pMetrics === true ? metrics.registry : undefined
     })
-    return new KeydirNode({ options, identity, crypto, libp2p, datastore, registry, metrics, logger, bootstrap })
+    return new KeydirNode({ options, identity, crypto, validator, libp2p, datastore, registry, metrics, logger, bootstrap })
   } catch (err) {
-    await datastore.close().catch(() => {})
+    await level.close().catch(() => {})
     await registry.close()
     throw err
   }
