@@ -46,6 +46,15 @@ const mlDsa65: MlDsa65 = {
       sign (message, context) {
         requireContext(context)
         return copy(nodeCrypto.sign(null, message, { key: privateKey, context }))
+      },
+      async signAsync (message, context) {
+        requireContext(context)
+        return new Promise((resolve, reject) => {
+          nodeCrypto.sign(null, message, { key: privateKey, context }, (err, signature) => {
+            if (err != null) reject(err)
+            else resolve(copy(signature))
+          })
+        })
       }
     }
   },

@@ -8,12 +8,15 @@ const mlDsa65: MlDsa65 = {
   createSigner (seed) {
     requireLength(seed, ML_DSA_65.seed, 'ERR_BAD_SEED_LENGTH', 'ML-DSA-65 seed')
     const { publicKey, secretKey } = ml_dsa65.keygen(seed)
+    const sign = (message: Uint8Array, context: Uint8Array): Uint8Array => {
+      requireContext(context)
+      return ml_dsa65.sign(message, secretKey, { context })
+    }
     return {
       publicKey,
-      sign (message, context) {
-        requireContext(context)
-        return ml_dsa65.sign(message, secretKey, { context })
-      }
+      sign,
+      // noble is synchronous JavaScript: there is no thread to move the work to.
+      signAsync: async (message, context) => sign(message, context)
     }
   },
 

@@ -36,6 +36,13 @@ export const ML_KEM_768 = {
 export interface MlDsaSigner {
   readonly publicKey: Uint8Array
   sign (message: Uint8Array, context: Uint8Array): Uint8Array
+  /**
+   * The same signature, made off the event loop where the implementation
+   * can (native: libuv's thread pool), so a node keeps serving while it
+   * signs. A signature costs about a millisecond: the key exchange signs
+   * this way while its stream opens.
+   */
+  signAsync (message: Uint8Array, context: Uint8Array): Promise<Uint8Array>
 }
 
 export interface MlKemDecapsulator {

@@ -19,7 +19,7 @@ import type { ProtobufStream } from '@libp2p/utils'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
 export interface KeyExchangeComponents {
-  libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dial'>
+  libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dial' | 'getConnections'>
   crypto: PqCrypto
   validator: KeyRecordValidator
   registry: PeerKeyRegistry
@@ -125,19 +125,27 @@ export class KeyExchange {
     // The nonce write runs on the thread pool while the stream opens.
     const nextNonce = this.components.registry.nextOutboundNonce()
     nextNonce.catch(() => {})
-    const connection = await this.components.libp2p.dial(peerId, { signal })
-    const stream = await connection.newStream(this.protocol, { signal })
+    const connection = this.components.libp2p.getConnections(peerId).find(open => open.status === 'open') ??
+      await this.components.libp2p.dial(peerId, { signal })
+    const opening = connection.newStream(this.protocol, { signal })
+    let stream: Stream | undefined
     try {
       const self = this.components.self()
-      const nonce = await nextNonce
+      // The request does not depend on the stream: it is signed (off the
+      // event loop) while the protocol negotiation is on the wire.
+      const signing = createKeyRequest(self, peerId, await nextNonce, this.now())
+      signing.catch(() => {})
+      stream = await opening
+      const request = await signing
       const pb = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
-      await pb.write(createKeyRequest(self, peerId, nonce, this.now()), KeyRequest, { signal })
+      await pb.write(request, KeyRequest, { signal })
       const response = await readMessage(pb, decodeKeyResponse, 'KeyResponse', signal)
-      const record = checkKeyResponse(this.checkContext(), response, peerId, connection.remotePeer, self.peerId, nonce)
+      const record = checkKeyResponse(this.checkContext(), response, peerId, connection.remotePeer, self.peerId, request.nonce)
       await stream.close({ signal })
       return record
     } catch (err) {
-      stream.abort(err as Error)
+      if (stream !== undefined) stream.abort(err as Error)
+      else opening.then(opened => { opened.abort(err as Error) }, () => {})
       throw err
     }
   }
@@ -155,12 +163,13 @@ export class KeyExchange {
       const request = await readMessage(pb, decodeKeyRequest, 'KeyRequest', signal)
       const self = this.components.self()
       const requesterRecord = checkKeyRequest(this.checkContext(), request, remote, self.peerId)
-      // The two LevelDB writes run on the thread pool while the response is signed.
+      // The two LevelDB writes and the signature all run on the thread pool at once.
       const writes = Promise.all([
         this.components.registry.acceptInboundNonce(remote, request.nonce),
         this.learnRequester(requesterRecord)
       ])
-      const response = createKeyResponse(self, remote, request.nonce, this.now())
+      writes.catch(() => {})
+      const response = await createKeyResponse(self, remote, request.nonce, this.now())
       const [fresh] = await writes
       if (!fresh) {
         throw new ExchangeError('ERR_REPLAYED_NONCE', 'request nonce is not above the last one accepted from this peer')

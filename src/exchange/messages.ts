@@ -40,25 +40,25 @@ function signedBytes (context: Uint8Array, from: PeerId, to: PeerId, timestamp: 
     .finish()
 }
 
-export function createKeyRequest (self: ExchangeSigner, responder: PeerId, nonce: bigint, timestamp = Date.now()): KeyRequest {
+export async function createKeyRequest (self: ExchangeSigner, responder: PeerId, nonce: bigint, timestamp = Date.now()): Promise<KeyRequest> {
   const signed = signedBytes(REQUEST_CONTEXT, self.peerId, responder, timestamp, nonce, self.record.bytes)
   return {
     requesterRecord: self.record.bytes as Uint8Array<ArrayBuffer>,
     responderId: responder.toMultihash().bytes as Uint8Array<ArrayBuffer>,
     timestamp: BigInt(timestamp),
     nonce,
-    signature: self.mlDsaSigner.sign(signed, REQUEST_CONTEXT) as Uint8Array<ArrayBuffer>
+    signature: await self.mlDsaSigner.signAsync(signed, REQUEST_CONTEXT) as Uint8Array<ArrayBuffer>
   }
 }
 
-export function createKeyResponse (self: ExchangeSigner, requester: PeerId, nonce: bigint, timestamp = Date.now()): KeyResponse {
+export async function createKeyResponse (self: ExchangeSigner, requester: PeerId, nonce: bigint, timestamp = Date.now()): Promise<KeyResponse> {
   const signed = signedBytes(RESPONSE_CONTEXT, self.peerId, requester, timestamp, nonce, self.record.bytes)
   return {
     record: self.record.bytes as Uint8Array<ArrayBuffer>,
     requesterId: requester.toMultihash().bytes as Uint8Array<ArrayBuffer>,
     timestamp: BigInt(timestamp),
     nonce,
-    signature: self.mlDsaSigner.sign(signed, RESPONSE_CONTEXT) as Uint8Array<ArrayBuffer>
+    signature: await self.mlDsaSigner.signAsync(signed, RESPONSE_CONTEXT) as Uint8Array<ArrayBuffer>
   }
 }
 

@@ -62,7 +62,7 @@ describe('attacks on the direct exchange', () => {
     if (hostileSigner === undefined) {
       const good = await hostileRecord(hostile, { seq: 10 })
       const signer = { peerId: hostile.identity.peerId, record: good, mlDsaSigner: hostile.identity.mlDsaSigner }
-      await sendKeyRequest(hostileNode(), b.node.peerId, createKeyRequest(signer, b.node.peerId, 1n))
+      await sendKeyRequest(hostileNode(), b.node.peerId, await createKeyRequest(signer, b.node.peerId, 1n))
       await assertHolds(b.node, hostile.identity.peerId, good.bytes)
       hostileSigner = { signer, good }
     }
@@ -70,7 +70,7 @@ describe('attacks on the direct exchange', () => {
   }
 
   const request = async (nonceOffset = 0n, timestamp = Date.now(), signer = signerA): Promise<ReturnType<typeof createKeyRequest>> =>
-    createKeyRequest(signer, b.node.peerId, await a.node.registry.nextOutboundNonce() + nonceOffset, timestamp)
+    await createKeyRequest(signer, b.node.peerId, await a.node.registry.nextOutboundNonce() + nonceOffset, timestamp)
 
   it('a replayed KeyRequest (same nonce) is refused: ERR_REPLAYED_NONCE', async () => {
     const captured = await request()
@@ -85,7 +85,7 @@ describe('attacks on the direct exchange', () => {
     const newer = await request()
     await sendKeyRequest(a.node, b.node.peerId, newer)
     await assertCounted(b.node, 'exchange', 'ERR_REPLAYED_NONCE', async () => {
-      await assert.rejects(sendKeyRequest(a.node, b.node.peerId, createKeyRequest(signerA, b.node.peerId, newer.nonce - 1000n)))
+      await assert.rejects(sendKeyRequest(a.node, b.node.peerId, await createKeyRequest(signerA, b.node.peerId, newer.nonce - 1000n)))
     }, 1)
     await assertHolds(b.node, a.node.peerId, recordA.bytes)
   })
@@ -146,8 +146,8 @@ describe('attacks on the direct exchange', () => {
   it('a KeyResponse replayed to another request is refused: ERR_NONCE_MISMATCH', async () => {
     const hostileGood = await hostileRecord(hostile, { seq: 10 })
     let captured: KeyResponse | undefined
-    await hostile.answerKeyRequests((req, remote) => {
-      captured ??= createKeyResponse({ peerId: hostile.identity.peerId, record: hostileGood, mlDsaSigner: hostile.identity.mlDsaSigner }, remote, req.nonce)
+    await hostile.answerKeyRequests(async (req, remote) => {
+      captured ??= await createKeyResponse({ peerId: hostile.identity.peerId, record: hostileGood, mlDsaSigner: hostile.identity.mlDsaSigner }, remote, req.nonce)
       return captured
     })
     await a.node.libp2p.dial(hostile.libp2p.peerId)
@@ -162,13 +162,14 @@ describe('attacks on the direct exchange', () => {
     // A dialer that lands on H when asked for B (a poisoned address book). An honest peer would
     // refuse the request, which names B; H answers with its own valid, signed response.
     await hostile.answerKeyRequests(async (req, remote) =>
-      createKeyResponse({ peerId: hostile.identity.peerId, record: await hostileRecord(hostile, { seq: 11 }), mlDsaSigner: hostile.identity.mlDsaSigner }, remote, req.nonce))
+      await createKeyResponse({ peerId: hostile.identity.peerId, record: await hostileRecord(hostile, { seq: 11 }), mlDsaSigner: hostile.identity.mlDsaSigner }, remote, req.nonce))
     const crypto = selectPqCrypto()
     const metrics = createKeydirMetrics()
     const misrouted = new KeyExchange({
       libp2p: {
         handle: async () => {},
         unhandle: async () => {},
+        getConnections: () => [],
         dial: async (_peer: PeerId, options?: AbortOptions) => a.node.libp2p.dial(hostile.libp2p.peerId, options)
       } as unknown as ConstructorParameters<typeof KeyExchange>[0]['libp2p'],
       crypto,
@@ -185,7 +186,7 @@ describe('attacks on the direct exchange', () => {
 
   it('an honest peer refuses a KeyRequest addressed to another peer: ERR_WRONG_RESPONDER', async () => {
     await assertCounted(c.node, 'exchange', 'ERR_WRONG_RESPONDER', async () => {
-      await assert.rejects(sendKeyRequest(a.node, c.node.peerId, createKeyRequest(signerA, b.node.peerId, await a.node.registry.nextOutboundNonce())))
+      await assert.rejects(sendKeyRequest(a.node, c.node.peerId, await createKeyRequest(signerA, b.node.peerId, await a.node.registry.nextOutboundNonce())))
     }, 1)
   })
 })

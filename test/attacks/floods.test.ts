@@ -47,7 +47,7 @@ describe('a flood of KeyRequests from one peer', () => {
     const started = Date.now()
     // Half one after another, half all at once.
     const send = async (): Promise<boolean> => {
-      const request = createKeyRequest(signerA, b.node.peerId, await a.node.registry.nextOutboundNonce())
+      const request = await createKeyRequest(signerA, b.node.peerId, await a.node.registry.nextOutboundNonce())
       return sendKeyRequest(a.node, b.node.peerId, request).then(() => true, () => false)
     }
     const results: boolean[] = []

@@ -48,8 +48,8 @@ describe('attacks on pinned keys, through the direct exchange', () => {
     k2 = rotateIdentity(k1).identity
     pinned = await makeRecord(k1, { seq: 10 })
     answer = { record: pinned, signer: k1 }
-    await hostile.answerKeyRequests((request, remote) =>
-      createKeyResponse({ peerId: k1.peerId, record: answer.record, mlDsaSigner: answer.signer.mlDsaSigner }, remote, request.nonce))
+    await hostile.answerKeyRequests(async (request, remote) =>
+      await createKeyResponse({ peerId: k1.peerId, record: answer.record, mlDsaSigner: answer.signer.mlDsaSigner }, remote, request.nonce))
     assert.equal((await watcher.node.resolve(k1.peerId)).seq, 10)
   })
 
@@ -77,7 +77,7 @@ describe('attacks on pinned keys, through the direct exchange', () => {
     const record = await makeRecord(k2, { seq: 21 })
     const signer = { peerId: k1.peerId, record, mlDsaSigner: k2.mlDsaSigner }
     await assertCounted(watcher.node, 'exchange', 'ERR_KEY_CHANGED', async () => {
-      await assert.rejects(sendKeyRequest({ libp2p: hostile.libp2p } as unknown as KeyDirectory, watcher.node.peerId, createKeyRequest(signer, watcher.node.peerId, 1n)))
+      await assert.rejects(sendKeyRequest({ libp2p: hostile.libp2p } as unknown as KeyDirectory, watcher.node.peerId, await createKeyRequest(signer, watcher.node.peerId, 1n)))
     }, 1)
     await assertHolds(watcher.node, k1.peerId, pinned.bytes)
   })

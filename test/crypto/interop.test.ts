@@ -29,6 +29,16 @@ describe('native and noble agree', { skip: hasNativePqCrypto() ? false : 'node:c
       assert.equal(to.mlDsa65.verify(signer.publicKey, message, signature, new Uint8Array(0)), false)
     })
 
+    test(`a ${from.name} signature made off the event loop (signAsync) verifies with ${to.name}; a bad context is refused`, async () => {
+      const signer = from.mlDsa65.createSigner(randomBytes(ML_DSA_65.seed))
+      const signature = await signer.signAsync(message, context)
+      assert.equal(signature.length, ML_DSA_65.signature)
+      assert.ok(!Buffer.isBuffer(signature))
+      assert.equal(to.mlDsa65.verify(signer.publicKey, message, signature, context), true)
+      assert.equal(to.mlDsa65.verify(signer.publicKey, message, signature, new Uint8Array(0)), false)
+      await assert.rejects(signer.signAsync(message, new Uint8Array(ML_DSA_65.maxContext + 1)), { name: 'CryptoError', code: 'ERR_BAD_CONTEXT_LENGTH' })
+    })
+
     test(`a ${from.name} ciphertext decapsulates with ${to.name} to the same secret`, () => {
       const seed = randomBytes(ML_KEM_768.seed)
       const { cipherText, sharedSecret } = from.mlKem768.encapsulate(to.mlKem768.createDecapsulator(seed).publicKey)

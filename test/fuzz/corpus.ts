@@ -63,14 +63,14 @@ async function build (): Promise<Corpus> {
     [signer(a2, records[2]), signer(c, records[5]), 2n ** 64n - 1n],
     [signer(c, records[5]), signer(b, records[4]), 0n]
   ]
-  const requests = pairs.map(([from, to, nonce]) => {
-    const message = createKeyRequest(from, to.peerId, nonce, now)
+  const requests = await Promise.all(pairs.map(async ([from, to, nonce]) => {
+    const message = await createKeyRequest(from, to.peerId, nonce, now)
     return { message, bytes: KeyRequest.encode(message), from: from.peerId, to: to.peerId }
-  })
-  const responses = pairs.map(([asker, responder, nonce]) => {
-    const message = createKeyResponse(responder, asker.peerId, nonce, now - minute)
+  }))
+  const responses = await Promise.all(pairs.map(async ([asker, responder, nonce]) => {
+    const message = await createKeyResponse(responder, asker.peerId, nonce, now - minute)
     return { message, bytes: KeyResponse.encode(message), from: responder.peerId, to: asker.peerId }
-  })
+  }))
   const validRecords = new Map<string, Set<string>>()
   for (const record of records) {
     const key = record.peerId.toString()

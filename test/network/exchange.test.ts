@@ -44,33 +44,33 @@ describe('direct key exchange between two nodes', () => {
 
   it('refuses a captured request sent again, and a lower nonce', async () => {
     const nonce = await a.node.registry.nextOutboundNonce()
-    const request = createKeyRequest(signerA, b.node.peerId, nonce)
+    const request = await createKeyRequest(signerA, b.node.peerId, nonce)
     const response = await sendKeyRequest(a.node, b.node.peerId, request)
     assert.equal(response.nonce, nonce)
 
     const before = await refusals(b, 'ERR_REPLAYED_NONCE')
     await assert.rejects(sendKeyRequest(a.node, b.node.peerId, request))
-    await assert.rejects(sendKeyRequest(a.node, b.node.peerId, createKeyRequest(signerA, b.node.peerId, nonce - 1n)))
+    await assert.rejects(sendKeyRequest(a.node, b.node.peerId, await createKeyRequest(signerA, b.node.peerId, nonce - 1n)))
     assert.equal(await refusals(b, 'ERR_REPLAYED_NONCE'), before + 2)
   })
 
   it('refuses a stale timestamp and one too far ahead', async () => {
     const before = await refusals(b, 'ERR_STALE_TIMESTAMP')
-    const stale = createKeyRequest(signerA, b.node.peerId, await a.node.registry.nextOutboundNonce(), Date.now() - 6 * minute)
+    const stale = await createKeyRequest(signerA, b.node.peerId, await a.node.registry.nextOutboundNonce(), Date.now() - 6 * minute)
     await assert.rejects(sendKeyRequest(a.node, b.node.peerId, stale))
-    const ahead = createKeyRequest(signerA, b.node.peerId, await a.node.registry.nextOutboundNonce(), Date.now() + 6 * minute)
+    const ahead = await createKeyRequest(signerA, b.node.peerId, await a.node.registry.nextOutboundNonce(), Date.now() + 6 * minute)
     await assert.rejects(sendKeyRequest(a.node, b.node.peerId, ahead))
     assert.equal(await refusals(b, 'ERR_STALE_TIMESTAMP'), before + 2)
   })
 
   it('refuses a request whose signature does not verify, or addressed to someone else', async () => {
-    const forged = createKeyRequest(signerA, b.node.peerId, await a.node.registry.nextOutboundNonce())
+    const forged = await createKeyRequest(signerA, b.node.peerId, await a.node.registry.nextOutboundNonce())
     forged.signature[5] ^= 1
     const beforeSig = await refusals(b, 'ERR_BAD_REQUEST_SIGNATURE')
     await assert.rejects(sendKeyRequest(a.node, b.node.peerId, forged))
     assert.equal(await refusals(b, 'ERR_BAD_REQUEST_SIGNATURE'), beforeSig + 1)
 
-    const misaddressed = createKeyRequest(signerA, a.node.peerId, await a.node.registry.nextOutboundNonce())
+    const misaddressed = await createKeyRequest(signerA, a.node.peerId, await a.node.registry.nextOutboundNonce())
     const beforeAddr = await refusals(b, 'ERR_WRONG_RESPONDER')
     await assert.rejects(sendKeyRequest(a.node, b.node.peerId, misaddressed))
     assert.equal(await refusals(b, 'ERR_WRONG_RESPONDER'), beforeAddr + 1)
@@ -78,7 +78,7 @@ describe('direct key exchange between two nodes', () => {
 
   it('refuses a captured response replayed to another request, or from another peer', async () => {
     const nonce = await a.node.registry.nextOutboundNonce()
-    const response = await sendKeyRequest(a.node, b.node.peerId, createKeyRequest(signerA, b.node.peerId, nonce))
+    const response = await sendKeyRequest(a.node, b.node.peerId, await createKeyRequest(signerA, b.node.peerId, nonce))
     const crypto = selectPqCrypto()
     const ctx = { crypto, validator: new KeyRecordValidator({ crypto }), now: Date.now() }
     const record = checkKeyResponse(ctx, response, b.node.peerId, b.node.peerId, a.node.peerId, nonce)

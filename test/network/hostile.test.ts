@@ -81,16 +81,16 @@ describe('a hostile node in the network', () => {
 
   const exchangeCases: Array<[string, string, ResponseMaker]> = [
     ['a forged response signature', 'ERR_BAD_RESPONSE_SIGNATURE', async (request, remote) => {
-      const response = createKeyResponse({ peerId: hostile.identity.peerId, record: await hostileRecord(hostile), mlDsaSigner: hostile.identity.mlDsaSigner }, remote, request.nonce)
+      const response = await createKeyResponse({ peerId: hostile.identity.peerId, record: await hostileRecord(hostile), mlDsaSigner: hostile.identity.mlDsaSigner }, remote, request.nonce)
       response.signature[7] ^= 1
       return response
     }],
     ['another peer\'s record (re-bound)', 'ERR_PEER_ID_MISMATCH', async (request, remote) =>
-      createKeyResponse({ peerId: hostile.identity.peerId, record: victimRecord, mlDsaSigner: hostile.identity.mlDsaSigner }, remote, request.nonce)],
+      await createKeyResponse({ peerId: hostile.identity.peerId, record: victimRecord, mlDsaSigner: hostile.identity.mlDsaSigner }, remote, request.nonce)],
     ['its own expired record', 'ERR_RECORD_EXPIRED', async (request, remote) =>
-      createKeyResponse({ peerId: hostile.identity.peerId, record: await hostileRecord(hostile, { issuedAt: Date.now() - 2 * day, lifetimeMs: day }), mlDsaSigner: hostile.identity.mlDsaSigner }, remote, request.nonce)],
+      await createKeyResponse({ peerId: hostile.identity.peerId, record: await hostileRecord(hostile, { issuedAt: Date.now() - 2 * day, lifetimeMs: day }), mlDsaSigner: hostile.identity.mlDsaSigner }, remote, request.nonce)],
     ['a response to another request (nonce)', 'ERR_NONCE_MISMATCH', async (request, remote) =>
-      createKeyResponse({ peerId: hostile.identity.peerId, record: await hostileRecord(hostile), mlDsaSigner: hostile.identity.mlDsaSigner }, remote, request.nonce - 1n)]
+      await createKeyResponse({ peerId: hostile.identity.peerId, record: await hostileRecord(hostile), mlDsaSigner: hostile.identity.mlDsaSigner }, remote, request.nonce - 1n)]
   ]
 
   for (const [name, reason, make] of exchangeCases) {
@@ -107,8 +107,8 @@ describe('a hostile node in the network', () => {
     const current = await hostileRecord(hostile, { seq: 10 })
     const older = await hostileRecord(hostile, { seq: 5 })
     let answer = current
-    await hostile.answerKeyRequests((request, remote) =>
-      createKeyResponse({ peerId: hostile.identity.peerId, record: answer, mlDsaSigner: hostile.identity.mlDsaSigner }, remote, request.nonce))
+    await hostile.answerKeyRequests(async (request, remote) =>
+      await createKeyResponse({ peerId: hostile.identity.peerId, record: answer, mlDsaSigner: hostile.identity.mlDsaSigner }, remote, request.nonce))
     const resolver = await freshResolver({ dht: false })
     assert.equal((await resolver.node.resolve(hostile.identity.peerId)).seq, 10)
     answer = older

@@ -63,7 +63,7 @@ describe('offline peers, single paths, restarts', () => {
       const keysOfA = await b.node.resolve(a.node.peerId)
       const signerB = await signerOf(b.node, b.dir.path)
       const nonce = await b.node.registry.nextOutboundNonce()
-      const request = createKeyRequest(signerB, a.node.peerId, nonce)
+      const request = await createKeyRequest(signerB, a.node.peerId, nonce)
       await sendKeyRequest(b.node, a.node.peerId, request)
       const peerIdB = b.node.peerId.toString()
       const seqB = (await b.node.resolve(b.node.peerId)).seq
