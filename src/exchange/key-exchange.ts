@@ -125,9 +125,12 @@ export class KeyExchange {
     // The nonce write runs on the thread pool while the stream opens.
     const nextNonce = this.components.registry.nextOutboundNonce()
     nextNonce.catch(() => {})
-    const connection = this.components.libp2p.getConnections(peerId).find(open => open.status === 'open') ??
+    // An open, unlimited connection is used as it is; anything else goes through the dialler.
+    const connection = this.components.libp2p.getConnections(peerId).find(open => open.status === 'open' && open.limits == null) ??
       await this.components.libp2p.dial(peerId, { signal })
     const opening = connection.newStream(this.protocol, { signal })
+    // It may fail while the nonce is still being written: handled below, never unhandled.
+    opening.catch(() => {})
     let stream: Stream | undefined
     try {
       const self = this.components.self()
@@ -163,7 +166,8 @@ export class KeyExchange {
       const request = await readMessage(pb, decodeKeyRequest, 'KeyRequest', signal)
       const self = this.components.self()
       const requesterRecord = checkKeyRequest(this.checkContext(), request, remote, self.peerId)
-      // The two LevelDB writes and the signature all run on the thread pool at once.
+      // The two LevelDB writes run on the thread pool while the response is
+      // signed (on the thread pool too with node:crypto; in place with noble).
       const writes = Promise.all([
         this.components.registry.acceptInboundNonce(remote, request.nonce),
         this.learnRequester(requesterRecord)

@@ -9,6 +9,8 @@ const PEERS_PREFIX = '/peers/'
 const DEFAULT_MAX_CACHED = 10_000
 /** How long a peer-store write may wait in memory before it reaches LevelDB. */
 const DEFAULT_FLUSH_DELAY_MS = 1000
+/** A failing LevelDB is tried again after a doubling delay, up to this. */
+const MAX_RETRY_DELAY_MS = 60_000
 
 /** LevelDatastore, as far as this wrapper needs it. */
 export type ClosableDatastore = Datastore & { close (): Promise<void> }
@@ -40,7 +42,10 @@ export class CachedPeerDatastore implements Datastore {
   private readonly cached = new Map<string, Uint8Array>()
   /** Peer entries written or deleted (undefined) since the last flush. */
   private readonly dirty = new Map<string, Uint8Array | undefined>()
+  /** Entries of the flush being written: LevelDB may not hold them yet. */
+  private readonly flushing = new Map<string, Uint8Array | undefined>()
   private flushTimer: ReturnType<typeof setTimeout> | undefined
+  private retryDelayMs: number
   /** Every write of peer entries to the inner store, in order. */
   private writes: Promise<void> = Promise.resolve()
 
@@ -48,6 +53,7 @@ export class CachedPeerDatastore implements Datastore {
     this.inner = inner
     this.maxCached = init.maxCached ?? DEFAULT_MAX_CACHED
     this.flushDelayMs = init.flushDelayMs ?? DEFAULT_FLUSH_DELAY_MS
+    this.retryDelayMs = this.flushDelayMs
   }
 
   async put (key: Key, value: Uint8Array, options?: AbortOptions): Promise<Key> {
@@ -62,18 +68,15 @@ export class CachedPeerDatastore implements Datastore {
   async get (key: Key, options?: AbortOptions): Promise<Uint8Array> {
     const id = key.toString()
     if (!isPeerKey(id)) return this.inner.get(key, options)
-    const hit = this.cached.get(id)
+    const hit = this.cached.get(id) ?? this.pending(id)
     if (hit !== undefined) {
+      if (hit === DELETED) throw new NotFoundError(`${id} was deleted`)
       this.remember(id, hit)
       return hit
     }
-    if (this.dirty.has(id)) {
-      // Deleted, not yet flushed: the inner store may still hold the old value.
-      throw new NotFoundError(`${id} was deleted`)
-    }
     const value = await this.inner.get(key, options)
     // A put or delete that landed while LevelDB answered is newer than this read.
-    if (!this.cached.has(id) && !this.dirty.has(id)) this.remember(id, value)
+    if (!this.cached.has(id) && this.pending(id) === undefined) this.remember(id, value)
     return value
   }
 
@@ -81,7 +84,8 @@ export class CachedPeerDatastore implements Datastore {
     const id = key.toString()
     if (!isPeerKey(id)) return this.inner.has(key, options)
     if (this.cached.has(id)) return true
-    if (this.dirty.has(id)) return false
+    const pending = this.pending(id)
+    if (pending !== undefined) return pending !== DELETED
     return this.inner.has(key, options)
   }
 
@@ -115,6 +119,7 @@ export class CachedPeerDatastore implements Datastore {
     }
   }
 
+  /** Not atomic across the two stores; nothing in libp2p or kad-dht batches today. */
   batch (): Batch {
     const ops: Array<() => Promise<unknown>> = []
     return {
@@ -151,6 +156,7 @@ export class CachedPeerDatastore implements Datastore {
     }
     const pending = [...this.dirty]
     this.dirty.clear()
+    for (const [id, value] of pending) this.flushing.set(id, value)
     const write = this.writes.then(async () => {
       const batch = this.inner.batch()
       for (const [id, value] of pending) {
@@ -159,11 +165,21 @@ export class CachedPeerDatastore implements Datastore {
       }
       await batch.commit()
     })
-    // A failed write goes back in the queue (unless the key changed since) and is tried again.
-    this.writes = write.catch(() => {
+    const settled = (): void => {
+      for (const [id, value] of pending) {
+        if (this.flushing.get(id) === value) this.flushing.delete(id)
+      }
+    }
+    this.writes = write.then(() => {
+      settled()
+      this.retryDelayMs = this.flushDelayMs
+    }, () => {
+      // A failed write goes back in the queue (unless the key changed since) and is tried again, later each time.
+      settled()
       for (const [id, value] of pending) {
         if (!this.dirty.has(id)) this.dirty.set(id, value)
       }
+      this.retryDelayMs = Math.min(this.retryDelayMs * 2, MAX_RETRY_DELAY_MS)
       this.scheduleFlush()
     })
     await write
@@ -171,8 +187,19 @@ export class CachedPeerDatastore implements Datastore {
 
   /** Flush, then close the inner store. */
   async close (): Promise<void> {
-    await this.flush()
-    await this.inner.close()
+    try {
+      await this.flush()
+    } finally {
+      await this.inner.close()
+    }
+  }
+
+  /** The unflushed value of an entry, DELETED, or undefined when LevelDB is up to date. */
+  private pending (id: string): Uint8Array | typeof DELETED | undefined {
+    for (const queue of [this.dirty, this.flushing]) {
+      if (queue.has(id)) return queue.get(id) ?? DELETED
+    }
+    return undefined
   }
 
   private remember (id: string, value: Uint8Array): void {
@@ -188,10 +215,12 @@ export class CachedPeerDatastore implements Datastore {
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined
       this.flush().catch(() => {})
-    }, this.flushDelayMs)
+    }, this.retryDelayMs)
     this.flushTimer.unref()
   }
 }
+
+const DELETED = Symbol('deleted')
 
 function isPeerKey (id: string): boolean {
   return id.startsWith(PEERS_PREFIX)

@@ -136,6 +136,25 @@ describe('CachedPeerDatastore', () => {
     assert.deepEqual(await contents(inner.get(peerKey('g'))), [2])
   })
 
+  test('a deleted entry read while its flush is being written does not come back', async () => {
+    await inner.put(peerKey('j'), bytes(1))
+    await store.delete(peerKey('j'))
+    const flushing = store.flush()
+    await assert.rejects(store.get(peerKey('j')), { name: 'NotFoundError' })
+    assert.equal(await store.has(peerKey('j')), false)
+    await flushing
+    await assert.rejects(store.get(peerKey('j')), { name: 'NotFoundError' })
+  })
+
+  test('unflushed writes stay readable when the read cache evicts them', async () => {
+    const small = new CachedPeerDatastore(inner, { maxCached: 1, flushDelayMs: 60_000 })
+    await small.put(peerKey('k'), bytes(1))
+    await small.put(peerKey('l'), bytes(2))
+    assert.deepEqual(await contents(small.get(peerKey('k'))), [1])
+    assert.equal(await small.has(peerKey('l')), true)
+    await small.flush()
+  })
+
   test('close flushes before closing LevelDB', async () => {
     await store.put(peerKey('h'), bytes(5))
     await store.close()
