@@ -32,6 +32,8 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 
 const DEFAULT_LISTEN = ['/ip4/127.0.0.1/tcp/0']
 const CLEANUP_INTERVAL_MS = 10_000
+/** How often a node with an empty routing table dials its bootstrap peers again. */
+const REJOIN_INTERVAL_MS = 5_000
 /** A publish waits for DHT peers at most this long. */
 const PUBLISH_TIMEOUT_MS = 60_000
 /** Publishes that reached fewer than half the closest peers are tried again after 5 s, 10 s, 20 s. */
@@ -76,6 +78,7 @@ export class KeydirNode implements KeyDirectory {
   private readonly resolver: Resolver
   private readonly republish: RepeatingTask
   private readonly cleanup: RepeatingTask
+  private readonly rejoin: RepeatingTask
   private readonly lifetimeMs: number
   private identity: Identity
   private record: KeyRecord | undefined
@@ -121,6 +124,8 @@ export class KeydirNode implements KeyDirectory {
     // Republish well before half the lifetime has passed, so a missed round still leaves a valid record out there.
     this.republish = repeatingTask(async () => this.publishQuietly(), Math.floor(this.lifetimeMs / 3))
     this.cleanup = repeatingTask(async () => this.housekeeping(), CLEANUP_INTERVAL_MS)
+    // A bootstrap peer that was down or swamped when we started must not leave us alone for good.
+    this.rejoin = repeatingTask(async () => { if (this.dhtSize() === 0) await this.connectBootstrap() }, REJOIN_INTERVAL_MS)
   }
 
   async start (): Promise<void> {
@@ -137,6 +142,7 @@ export class KeydirNode implements KeyDirectory {
     void this.publishQuietly()
     this.republish.start()
     this.cleanup.start()
+    this.rejoin.start()
     this.log.info({ peerId: this.peerId.toString(), multiaddrs: this.getMultiaddrs().map(String) }, 'keydir node started')
   }
 
@@ -146,6 +152,7 @@ export class KeydirNode implements KeyDirectory {
     this.stopping.abort()
     this.republish.stop()
     this.cleanup.stop()
+    this.rejoin.stop()
     this.libp2p.removeEventListener('peer:identify', this.onIdentify)
     this.libp2p.removeEventListener('peer:disconnect', this.onDisconnect)
     await this.exchange.stop()
@@ -185,7 +192,7 @@ export class KeydirNode implements KeyDirectory {
     return {
       peerId: this.peerId.toString(),
       multiaddrs: this.getMultiaddrs().map(String),
-      dhtSize: (this.libp2p.services.dht as unknown as { routingTable?: { size: number } }).routingTable?.size ?? 0,
+      dhtSize: this.dhtSize(),
       connections: this.libp2p.getConnections().length,
       registry: { peers: this.registry.size(), verified: verified.length },
       record: this.record == null ? undefined : { seq: this.record.seq, issuedAt: this.record.issuedAt, expiresAt: this.record.expiresAt },
@@ -263,6 +270,11 @@ export class KeydirNode implements KeyDirectory {
         this.log.warn({ peer: peer.peerId.toString(), err: (err as Error).message }, 'could not reach bootstrap peer')
       }
     }))
+  }
+
+  /** Peers in kad-dht's routing table (not part of its public interface). */
+  private dhtSize (): number {
+    return (this.libp2p.services.dht as unknown as { routingTable?: { size: number } }).routingTable?.size ?? 0
   }
 
   /** The seed's automatic discovery: ask a newly identified keydir peer for its keys if we lack them. */

@@ -93,4 +93,30 @@ describe('offline peers, single paths, restarts', () => {
       for (const n of [a, b]) { await n.node.stop(); await n.dir.remove() }
     }
   })
+
+  it('a node whose bootstrap peer was down when it started joins once the peer is back', async () => {
+    const a = await startNode()
+    const anchor = a.node.anchorEntry()
+    await a.node.stop()
+    const b = await startNode({ bootstrap: [anchor] })
+    let back: Awaited<ReturnType<typeof startNode>> | undefined
+    try {
+      assert.equal(b.node.libp2p.getConnections().length, 0)
+      // Same data dir and port: the same peer, back where the bootstrap entry says.
+      back = await startNode({ dataDir: a.dir.path, listen: [anchor.multiaddr.replace(/\/p2p\/.*$/, '')] })
+      for (let i = 0; i < 100 && (await b.node.status()).dhtSize === 0; i++) {
+        await new Promise(resolve => setTimeout(resolve, 200))
+      }
+      // b dialled by itself: nothing here asked it to.
+      assert.ok(b.node.libp2p.getConnections(back.node.peerId).length > 0)
+      assert.ok((await b.node.status()).dhtSize > 0)
+      const keys = await b.node.resolve(back.node.peerId)
+      assert.equal(keys.trust, 'anchor')
+    } finally {
+      await b.node.stop()
+      await b.dir.remove()
+      await back?.node.stop()
+      await a.dir.remove()
+    }
+  })
 })
