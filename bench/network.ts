@@ -48,6 +48,13 @@ const FULL: Settings = { nodes: [10, 20, 30, 60, 200], resolves: 150, idleMs: 30
 /** Networks from this size on get fewer resolves per path: each one waits for 200 nodes to go quiet. */
 const LARGE_NETWORK = 100
 const LARGE_NETWORK_RESOLVES = 50
+/**
+ * One process holds at most this many nodes: every node has two LevelDBs
+ * and, in a large network, connections to most others (both ends in the
+ * process when both nodes are), and this machine allows a process 20,000
+ * open files. 200 nodes in one process ran out of them (failed handshakes).
+ */
+const MAX_NODES_PER_PROCESS = 60
 /** The size the goals are set at: the full run also splits this network over processes. */
 const GOAL_SIZE = 60
 const RESOLVE_TIMEOUT_MS = 10_000
@@ -347,10 +354,15 @@ export async function runNetworkBench (opts: NetworkBenchOptions): Promise<Bench
   const withResolves = opts.resolves !== false
   const kinds = opts.kinds ?? KINDS
   // The full run also splits the goal-size network (else the largest) over two processes (two cores here), so that latency is not only queueing.
-  const layouts: Array<{ n: number, procs: number }> = settings.nodes.map(n => ({ n, procs: 1 }))
+  const layouts: Array<{ n: number, procs: number }> = settings.nodes.map(n => ({ n, procs: Math.ceil(n / MAX_NODES_PER_PROCESS) }))
   const splitProcs = opts.procs ?? (opts.quick ? 1 : 2)
   const splitSize = settings.nodes.includes(GOAL_SIZE) ? GOAL_SIZE : Math.max(...settings.nodes)
-  if (splitProcs > 1) layouts.push(...(opts.procs !== undefined ? settings.nodes : [splitSize]).map(n => ({ n, procs: splitProcs })))
+  if (splitProcs > 1) {
+    for (const n of opts.procs !== undefined ? settings.nodes : [splitSize]) {
+      const procs = Math.max(splitProcs, Math.ceil(n / MAX_NODES_PER_PROCESS))
+      if (!layouts.some(layout => layout.n === n && layout.procs === procs)) layouts.push({ n, procs })
+    }
+  }
 
   const total = layouts.reduce((sum, { n }) => {
     const pairs = pickPairs(n, resolvesFor(n, settings))

@@ -32,6 +32,9 @@ import type { PeerId } from '@libp2p/interface'
 import type { SelectFn, ValidateFn, ValueEvent } from '@libp2p/kad-dht'
 import type { Socket } from 'node:net'
 
+/** Tries of an IPNS node's first dial to the anchor. */
+const ANCHOR_DIAL_ATTEMPTS = 5
+
 export type NetworkKind = 'keydir' | 'ipns'
 /** How a resolve goes: through the DHT (keydir with the direct path off; IPNS), or keydir's direct exchange with the DHT path off. */
 export type ResolvePath = 'dht' | 'direct'
@@ -244,7 +247,7 @@ async function startIpnsNode (dir: string, anchor: AnchorEntry | undefined): Pro
   tables.selectors.ipns = ipnsSelector
   await libp2p.start()
   if (anchor !== undefined) {
-    await libp2p.dial(multiaddr(anchor.multiaddr), { signal: AbortSignal.timeout(10_000) })
+    await dialAnchor(libp2p, anchor)
   }
   const value = await ipnsValueFor(peerId)
   const routingKey = multihashToIPNSRoutingKey(peerId.toMultihash())
@@ -288,6 +291,22 @@ async function startIpnsNode (dir: string, anchor: AnchorEntry | undefined): Pro
     stop: async () => {
       await libp2p.stop()
       await datastore.close()
+    }
+  }
+}
+
+/**
+ * Dial the anchor, again after a pause if a handshake fails under load (as a
+ * keydir node keeps dialling its bootstrap peers while it has no others).
+ */
+async function dialAnchor (libp2p: KeydirLibp2p, anchor: AnchorEntry): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await libp2p.dial(multiaddr(anchor.multiaddr), { signal: AbortSignal.timeout(10_000) })
+      return
+    } catch (err) {
+      if (attempt >= ANCHOR_DIAL_ATTEMPTS) throw err
+      await new Promise(resolve => setTimeout(resolve, 1000 * attempt))
     }
   }
 }
