@@ -138,7 +138,8 @@ export async function runRecordBench (opts: { quick: boolean }): Promise<BenchRe
       const dsKey = new Key(`${DHT_DATASTORE_PREFIX}/record/${uint8ArrayToString(routingKey, 'base32')}`, false)
       await datastore.put(dsKey, new Libp2pRecord(routingKey, record.bytes, new Date()).serialize())
     }
-    const pqkValidator = createPqkValidator({ validator: cached, datastore, metrics: createKeydirMetrics() })
+    // As a node runs it: the held record read with LevelDB's getSync.
+    const pqkValidator = createPqkValidator({ validator: cached, datastore, readSync: key => datastore.db.getSync(key.toString()), metrics: createKeydirMetrics() })
     const nextDht = cycle(few)
     dhtValidate = await step('DHT /pqk/ validator, record held', async () => {
       const { record, routingKey } = nextDht()
@@ -162,7 +163,7 @@ export async function runRecordBench (opts: { quick: boolean }): Promise<BenchRe
     { operation: 'of which: decode (unmarshalKeyRecord, canonical check)', 'ops/s': perSecond(decode), 'p50 µs': us(decode), 'p95 µs': p95(decode), 'x raw': fmt.ratio(freshRow.raw.opsPerSecond / decode.opsPerSecond) },
     { operation: 'of which: signed bytes (recordSignedBytes)', 'ops/s': perSecond(signedBytes), 'p50 µs': us(signedBytes), 'p95 µs': p95(signedBytes), 'x raw': fmt.ratio(freshRow.raw.opsPerSecond / signedBytes.opsPerSecond) },
     { operation: 're-validate a validated record (cache by hash)', 'ops/s': perSecond(revalidate), 'p50 µs': us(revalidate), 'p95 µs': p95(revalidate), 'x raw': fmt.ratio(freshRow.raw.opsPerSecond / revalidate.opsPerSecond) },
-    { operation: 'kad-dht /pqk/ validator on a record it holds (cache + LevelDB read)', 'ops/s': perSecond(dhtValidate), 'p50 µs': us(dhtValidate), 'p95 µs': p95(dhtValidate), 'x raw': fmt.ratio(freshRow.raw.opsPerSecond / dhtValidate.opsPerSecond) }
+    { operation: 'kad-dht /pqk/ validator on a record it holds (cache + synchronous LevelDB read)', 'ops/s': perSecond(dhtValidate), 'p50 µs': us(dhtValidate), 'p95 µs': p95(dhtValidate), 'x raw': fmt.ratio(freshRow.raw.opsPerSecond / dhtValidate.opsPerSecond) }
   ]
   const goals: Goal[] = rows.map(row => ({
     goal: `record: decode + validate / raw verifies (${row.case})`,
