@@ -61,13 +61,19 @@ export const pqkSelector: SelectFn = (_key, values) => {
 
 async function storedRecord (components: PqkValidatorComponents, key: Uint8Array): Promise<KeyRecord | undefined> {
   const dsKey = new Key(`${DHT_DATASTORE_PREFIX}/record/${uint8ArrayToString(key, 'base32')}`, false)
+  let bytes: Uint8Array | undefined
   try {
-    const bytes = components.readSync === undefined ? await components.datastore.get(dsKey) : components.readSync(dsKey)
-    if (bytes === undefined) return undefined
-    const stored = Libp2pRecord.deserialize(bytes)
-    return unmarshalKeyRecord(stored.value)
+    bytes = components.readSync === undefined ? await components.datastore.get(dsKey) : components.readSync(dsKey)
+  } catch (err) {
+    if ((err as Error).name === 'NotFoundError') return undefined
+    // Fail closed: without the held record a rollback cannot be ruled out.
+    throw new InvalidRecordError('ERR_HELD_RECORD_UNREADABLE', 'the record this node holds under this key cannot be read, so the new one is refused', { cause: err })
+  }
+  if (bytes === undefined) return undefined
+  try {
+    return unmarshalKeyRecord(Libp2pRecord.deserialize(bytes).value)
   } catch {
-    // nothing stored, or something we would not trust anyway
+    // A held value that does not decode is nothing to protect: a valid record may replace it.
     return undefined
   }
 }
