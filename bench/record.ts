@@ -10,12 +10,10 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Libp2pRecord } from '@libp2p/record'
 import { LevelDatastore } from 'datastore-level'
-import { Key } from 'interface-datastore'
-import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { nativeCrypto, selectPqCrypto } from '../src/crypto/index.js'
 import { verifyEd25519 } from '../src/crypto/ed25519.js'
 import { VERIFY_KEY_CACHE_SIZE } from '../src/crypto/native.js'
-import { createPqkValidator, DHT_DATASTORE_PREFIX } from '../src/dht/index.js'
+import { createPqkValidator, dhtRecordKey } from '../src/dht/index.js'
 import { createKeydirMetrics } from '../src/metrics/index.js'
 import { KeyRecordValidator, RECORD_CONTEXT, recordSignedBytes, routingKeyFor, unmarshalKeyRecord } from '../src/record/index.js'
 import { makeRecords } from './lib/fixtures.js'
@@ -135,8 +133,7 @@ export async function runRecordBench (opts: { quick: boolean }): Promise<BenchRe
   let dhtValidate: BenchResult
   try {
     for (const { record, routingKey } of few) {
-      const dsKey = new Key(`${DHT_DATASTORE_PREFIX}/record/${uint8ArrayToString(routingKey, 'base32')}`, false)
-      await datastore.put(dsKey, new Libp2pRecord(routingKey, record.bytes, new Date()).serialize())
+      await datastore.put(dhtRecordKey(routingKey), new Libp2pRecord(routingKey, record.bytes, new Date()).serialize())
     }
     // As a node runs it: the held record read with LevelDB's getSync.
     const pqkValidator = createPqkValidator({ validator: cached, datastore, readSync: key => datastore.db.getSync(key.toString()), metrics: createKeydirMetrics() })

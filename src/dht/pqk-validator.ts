@@ -1,13 +1,11 @@
 import { Libp2pRecord } from '@libp2p/record'
-import { Key } from 'interface-datastore'
-import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { errorCode, InvalidRecordError } from '../errors.js'
 import { compareKeyRecords, unmarshalKeyRecord } from '../record/index.js'
-import { DHT_DATASTORE_PREFIX } from './constants.js'
+import { dhtRecordKey } from './record-key.js'
 import type { KeydirMetrics } from '../metrics/index.js'
 import type { KeyRecord, KeyRecordValidator } from '../record/index.js'
 import type { ValidateFn, SelectFn } from '@libp2p/kad-dht'
-import type { Datastore } from 'interface-datastore'
+import type { Datastore, Key } from 'interface-datastore'
 
 export interface PqkValidatorComponents {
   validator: KeyRecordValidator
@@ -60,7 +58,7 @@ export const pqkSelector: SelectFn = (_key, values) => {
 }
 
 async function storedRecord (components: PqkValidatorComponents, key: Uint8Array): Promise<KeyRecord | undefined> {
-  const dsKey = new Key(`${DHT_DATASTORE_PREFIX}/record/${uint8ArrayToString(key, 'base32')}`, false)
+  const dsKey = dhtRecordKey(key)
   let bytes: Uint8Array | undefined
   try {
     bytes = components.readSync === undefined ? await components.datastore.get(dsKey) : components.readSync(dsKey)

@@ -125,7 +125,7 @@ export class KeydirNode implements KeyDirectory {
     this.republish = repeatingTask(async () => this.publishQuietly(), Math.floor(this.lifetimeMs / 3))
     this.cleanup = repeatingTask(async () => this.housekeeping(), CLEANUP_INTERVAL_MS)
     // A bootstrap peer that was down or swamped when we started must not leave us alone for good.
-    this.rejoin = repeatingTask(async () => { if (this.dhtSize() === 0) await this.connectBootstrap() }, REJOIN_INTERVAL_MS)
+    this.rejoin = repeatingTask(async () => { if (this.dhtSize() === 0) await this.dialBootstrap() }, REJOIN_INTERVAL_MS)
   }
 
   async start (): Promise<void> {
@@ -257,6 +257,7 @@ export class KeydirNode implements KeyDirectory {
     }
   }
 
+  /** Pin the anchors, note every bootstrap peer's address, then dial them all. */
   private async connectBootstrap (): Promise<void> {
     await Promise.all(this.bootstrap.map(async peer => {
       try {
@@ -264,12 +265,26 @@ export class KeydirNode implements KeyDirectory {
           await this.registry.setAnchor(peer.peerId, peer.anchor)
         }
         await this.libp2p.peerStore.merge(peer.peerId, { multiaddrs: [peer.multiaddr.decapsulateCode(421)] })
-        await this.libp2p.dial(peer.peerId, { signal: AbortSignal.timeout(10_000) })
-        this.log.info({ peer: peer.peerId.toString(), anchor: peer.anchor != null }, 'connected to bootstrap peer')
       } catch (err) {
-        this.log.warn({ peer: peer.peerId.toString(), err: (err as Error).message }, 'could not reach bootstrap peer')
+        this.log.warn({ peer: peer.peerId.toString(), err: (err as Error).message }, 'could not record bootstrap peer')
+        return
       }
+      await this.dialBootstrapPeer(peer)
     }))
+  }
+
+  /** Dial every bootstrap peer again; the anchors were pinned at start. */
+  private async dialBootstrap (): Promise<void> {
+    await Promise.all(this.bootstrap.map(async peer => { await this.dialBootstrapPeer(peer) }))
+  }
+
+  private async dialBootstrapPeer (peer: BootstrapPeer): Promise<void> {
+    try {
+      await this.libp2p.dial(peer.peerId, { signal: AbortSignal.timeout(10_000) })
+      this.log.info({ peer: peer.peerId.toString(), anchor: peer.anchor != null }, 'connected to bootstrap peer')
+    } catch (err) {
+      this.log.warn({ peer: peer.peerId.toString(), err: (err as Error).message }, 'could not reach bootstrap peer')
+    }
   }
 
   /** Peers in kad-dht's routing table (not part of its public interface). */

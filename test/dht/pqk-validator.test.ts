@@ -1,17 +1,15 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { Libp2pRecord } from '@libp2p/record'
-import { Key } from 'interface-datastore'
-import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { selectPqCrypto } from '../../src/crypto/index.js'
-import { createPqkValidator, DHT_DATASTORE_PREFIX } from '../../src/dht/index.js'
+import { createPqkValidator, dhtRecordKey } from '../../src/dht/index.js'
 import { createKeydirMetrics } from '../../src/metrics/index.js'
 import { KeyRecordValidator, routingKeyFor } from '../../src/record/index.js'
 import { makeIdentity, makeRecord } from '../helpers/records.js'
-import type { Datastore } from 'interface-datastore'
+import type { Datastore, Key } from 'interface-datastore'
 
 const notFound = (): Error => Object.assign(new Error('Not Found'), { name: 'NotFoundError' })
-const dsKeyOf = (routingKey: Uint8Array): string => new Key(`${DHT_DATASTORE_PREFIX}/record/${uint8ArrayToString(routingKey, 'base32')}`, false).toString()
+const dsKeyOf = (routingKey: Uint8Array): string => dhtRecordKey(routingKey).toString()
 
 /** A validator over a map of held values, read the async way (datastore) or the sync way (readSync). */
 function validatorOver (held: Map<string, Uint8Array | Error>, sync: boolean): { validate: ReturnType<typeof createPqkValidator>, refusals: () => Promise<Record<string, number>> } {

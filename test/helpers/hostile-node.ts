@@ -3,10 +3,8 @@ import { Libp2pRecord } from '@libp2p/record'
 import { pbStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
 import { LevelDatastore } from 'datastore-level'
-import { Key } from 'interface-datastore'
-import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { KeyRequest, KeyResponse } from '../../protobuf/key-exchange.js'
-import { DHT_DATASTORE_PREFIX, DHT_PROTOCOL } from '../../src/dht/index.js'
+import { dhtRecordKey, DHT_PROTOCOL } from '../../src/dht/index.js'
 import { EXCHANGE_PROTOCOL, MAX_MESSAGE_BYTES } from '../../src/exchange/index.js'
 import { buildLibp2p } from '../../src/node/libp2p.js'
 import { makeIdentity, makeRecord } from './records.js'
@@ -77,8 +75,7 @@ export async function startHostileNode (bootstrap: string[]): Promise<HostileNod
     identity,
     multiaddr: libp2p.getMultiaddrs()[0].toString(),
     serveDhtRecord: async (key, value) => {
-      const dsKey = new Key(`${DHT_DATASTORE_PREFIX}/record/${uint8ArrayToString(key, 'base32')}`, false)
-      await datastore.put(dsKey, new Libp2pRecord(key, value, new Date()).serialize())
+      await datastore.put(dhtRecordKey(key), new Libp2pRecord(key, value, new Date()).serialize())
     },
     answerKeyRequests: async make => {
       await libp2p.unhandle(EXCHANGE_PROTOCOL)

@@ -1,9 +1,7 @@
 import { Libp2pRecord } from '@libp2p/record'
 import fc from 'fast-check'
-import { Key } from 'interface-datastore'
-import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { selectPqCrypto } from '../../../src/crypto/index.js'
-import { createPqkValidator, DHT_DATASTORE_PREFIX, pqkSelector } from '../../../src/dht/index.js'
+import { createPqkValidator, dhtRecordKey, pqkSelector } from '../../../src/dht/index.js'
 import { createKeydirMetrics } from '../../../src/metrics/index.js'
 import { compareKeyRecords, KeyRecordValidator, routingKeyFor, unmarshalKeyRecord } from '../../../src/record/index.js'
 import { corpus, hex } from '../corpus.js'
@@ -11,7 +9,7 @@ import { attemptAsync, Outcomes } from '../harness.js'
 import { applyMutations, hostileBytes, hostileCase, mutations } from '../mutate.js'
 import type { FuzzTarget } from '../harness.js'
 import type { KeyRecord } from '../../../src/record/index.js'
-import type { Datastore } from 'interface-datastore'
+import type { Datastore, Key } from 'interface-datastore'
 
 const RECORD_ERRORS = ['InvalidRecordError']
 
@@ -24,10 +22,6 @@ function mapDatastore (values: Map<string, Uint8Array>): Datastore {
       return value
     }
   } as unknown as Datastore
-}
-
-function dsKey (routingKey: Uint8Array): string {
-  return new Key(`${DHT_DATASTORE_PREFIX}/record/${uint8ArrayToString(routingKey, 'base32')}`, false).toString()
 }
 
 function tryDecode (value: Uint8Array): KeyRecord | undefined {
@@ -78,7 +72,7 @@ export const dhtValidatorTarget: FuzzTarget = {
     const property = fc.asyncProperty(hostileCase(seeds, { maxNoise: 512 }), keyArb, heldArb, async ({ bytes, seed }, chosenKey, heldValue) => {
       const key = chosenKey ?? routingKeyFor(c.records[seed].peerId)
       held.clear()
-      if (heldValue !== undefined) held.set(dsKey(key), heldValue)
+      if (heldValue !== undefined) held.set(dhtRecordKey(key).toString(), heldValue)
       const result = await attemptAsync(outcomes, 'validate', async () => validate(key, bytes), RECORD_ERRORS)
       const counted = (await metrics.verificationFailures.get()).values.filter(v => v.labels.source === 'dht').reduce((n, v) => n + v.value, 0)
       if (!result.ok) failures++
