@@ -12,12 +12,14 @@ export const RECORDS = 'records'
 export const PINS = 'pins'
 export const NONCES = 'nonces'
 export const META = 'meta'
-/** Key in META of the last outbound nonce this node handed out. */
+/** Key in META of the outbound nonce ceiling: no nonce above it has been handed out. */
 export const OUTBOUND_NONCE_KEY = 'outbound-nonce'
 
 /** Nonces are uint64 on the wire. */
 export const MAX_NONCE = (1n << 64n) - 1n
-/** Outbound nonces start from the clock in microseconds, so a lost write never reuses one. */
+/** Outbound nonces start at least at the clock in microseconds, so a lost registry never reuses one. */
 export const NONCE_CLOCK_FACTOR = 1000n
+/** How many outbound nonces one written ceiling covers. */
+export const OUTBOUND_NONCE_RESERVATION = 100_000n
 /** Lock key that serializes outbound nonces; no PeerId string starts with a NUL. */
 export const OUTBOUND_LOCK = '\u0000outbound-nonce'

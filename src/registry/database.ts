@@ -53,7 +53,8 @@ export class RegistryStore {
 
   readonly meta: NonceStore = {
     get: async key => plain(this.sub.meta.getSync(key)),
-    put: async (key, value) => this.sub.meta.put(key, value)
+    // A sublevel hands its options to classic-level, whose `sync` its own type does not list.
+    put: async (key, value, options) => this.sub.meta.put(key, value, { sync: options?.sync === true } as Parameters<typeof this.sub.meta.put>[2])
   }
 
   /**

@@ -1,11 +1,12 @@
 import { RegistryError } from '../errors.js'
-import { MAX_NONCE, NONCE_CLOCK_FACTOR, OUTBOUND_NONCE_KEY } from './constants.js'
+import { MAX_NONCE, NONCE_CLOCK_FACTOR, OUTBOUND_NONCE_KEY, OUTBOUND_NONCE_RESERVATION } from './constants.js'
 import { decodeNonce, encodeNonce } from './store-entry.js'
 
 /** The little of a LevelDB sublevel that nonce keeping needs. */
 export interface NonceStore {
   get (key: string): Promise<Uint8Array | undefined>
-  put (key: string, value: Uint8Array): Promise<void>
+  /** `sync`: on disk (fsync) before it resolves, not only handed to the OS. */
+  put (key: string, value: Uint8Array, options?: { sync?: boolean }): Promise<void>
 }
 
 /**
@@ -14,10 +15,21 @@ export interface NonceStore {
  * calls per peer (and the outbound ones among themselves).
  */
 export class NonceBook {
+  /** The outbound ceiling on disk, once read. */
+  private ceiling: bigint | undefined
+  /** The last outbound nonce handed out by this process. */
+  private last: bigint | undefined
+  /** A background move of the ceiling is being written. */
+  private extending = false
+  /** The last ceiling write issued; they land one after another. */
+  private writes: Promise<void> = Promise.resolve()
+
   constructor (
     private readonly inbound: NonceStore,
     private readonly meta: NonceStore,
-    private readonly report: (key: string, err: Error) => void
+    private readonly report: (key: string, err: Error) => void,
+    /** Outbound nonces one written ceiling covers. */
+    private readonly reservation = OUTBOUND_NONCE_RESERVATION
   ) {}
 
   /**
@@ -39,20 +51,72 @@ export class NonceBook {
   }
 
   /**
-   * The next nonce for our own requests: above the last one handed out and
-   * at least the clock in microseconds, written before it is returned. If a
-   * write is lost in a crash, the clock term still moves past it, as long as
-   * fewer than 1000 nonces are taken per millisecond.
+   * The next nonce for our own requests, strictly above every one handed out
+   * before, across restarts. What is on disk is a ceiling, not the last
+   * nonce: no nonce above it has been handed out. A process starts above the
+   * stored ceiling and at least at the clock in microseconds (so that even a
+   * lost registry does not reuse the nonces peers remember), then counts up
+   * by one from memory. The ceiling is written, synced to disk, a
+   * reservation ahead, and moved on in the background once half of it is
+   * used: a request waits for LevelDB only while a reservation it needs is
+   * still being written (the first one after open, if it comes at once).
    */
   async nextOutbound (nowMs: number): Promise<bigint> {
-    const last = await this.read(this.meta, OUTBOUND_NONCE_KEY, `meta/${OUTBOUND_NONCE_KEY}`) ?? 0n
-    const fromClock = BigInt(Math.max(0, Math.floor(nowMs))) * NONCE_CLOCK_FACTOR
-    const next = last + 1n > fromClock ? last + 1n : fromClock
+    await this.prepare(nowMs)
+    const next = this.last! + 1n
     if (next > MAX_NONCE) {
       throw new RegistryError('ERR_NONCE_EXHAUSTED', 'outbound nonces are used up (uint64)')
     }
-    await this.meta.put(OUTBOUND_NONCE_KEY, encodeNonce(next))
+    if (next > this.ceiling!) {
+      // A reservation still being written may cover it.
+      await this.writes
+      if (next > this.ceiling!) await this.reserve(next)
+    } else if (this.ceiling! - next < this.reservation / 2n && !this.extending) {
+      this.extending = true
+      this.reserve(next).catch(() => {}).finally(() => { this.extending = false })
+    }
+    this.last = next
     return next
+  }
+
+  /**
+   * Read the stored ceiling and start the first reservation, once per open;
+   * the registry calls it at open so that the first request finds it done.
+   */
+  async prepare (nowMs: number): Promise<void> {
+    if (this.last !== undefined) return
+    const stored = await this.read(this.meta, OUTBOUND_NONCE_KEY, `meta/${OUTBOUND_NONCE_KEY}`) ?? 0n
+    if (this.last !== undefined) return
+    const fromClock = BigInt(Math.max(0, Math.floor(nowMs))) * NONCE_CLOCK_FACTOR
+    this.ceiling = stored
+    this.last = stored >= fromClock ? stored : fromClock - 1n
+    this.reserve(this.last + 1n).catch(() => {})
+  }
+
+  /** Resolves once no ceiling is being written. */
+  async idle (): Promise<void> {
+    await this.writes
+  }
+
+  /** Forget what was read from disk (the database was closed and may be reopened). */
+  reset (): void {
+    this.ceiling = undefined
+    this.last = undefined
+  }
+
+  /**
+   * Write a ceiling a reservation above `from`. Writes are chained so that
+   * they land in the order issued, and the ceiling in memory moves only once
+   * its write is on disk.
+   */
+  private async reserve (from: bigint): Promise<void> {
+    const ceiling = from + this.reservation > MAX_NONCE ? MAX_NONCE : from + this.reservation
+    const write = this.writes.then(async () => {
+      await this.meta.put(OUTBOUND_NONCE_KEY, encodeNonce(ceiling), { sync: true })
+      if (this.ceiling === undefined || ceiling > this.ceiling) this.ceiling = ceiling
+    })
+    this.writes = write.catch(() => {})
+    return write
   }
 
   private async read (store: NonceStore, key: string, reportKey: string): Promise<bigint | undefined> {

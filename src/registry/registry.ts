@@ -52,14 +52,18 @@ export class PeerKeyRegistry {
       return
     }
     await this.store.open()
+    this.nonces.reset()
     this.hot.reset(await this.store.recordKeys())
     this.opened = true
+    // The first outbound nonce reservation is written now, not on the first request's path.
+    this.locks.run(OUTBOUND_LOCK, async () => this.nonces.prepare(this.now())).catch(() => {})
   }
 
   /** Waits for writes in progress, then closes the database. */
   async close (): Promise<void> {
     this.opened = false
     await this.locks.idle()
+    await this.nonces.idle()
     await this.store.close()
     this.hot.reset([])
     this.pending.clear()

@@ -176,7 +176,8 @@ describe('PeerKeyRegistry: corrupt and foreign values', () => {
       assert.equal(await registry.acceptInboundNonce(id.peerId, 3n), true)
       assert.equal(await registry.acceptInboundNonce(id.peerId, 3n), false)
       assert.ok(await registry.nextOutboundNonce() >= BigInt(f.clock.ms) * 1000n)
-      assert.deepEqual(f.corrupt.map(c => c.key), [`nonces/${id.peerId.toString()}`, 'meta/outbound-nonce'])
+      // The outbound ceiling is read (and reported) at open, the inbound nonce when it is used.
+      assert.deepEqual(f.corrupt.map(c => c.key).sort(), ['meta/outbound-nonce', `nonces/${id.peerId.toString()}`])
       // A well-formed nonce is read back.
       await f.writeRaw('nonces', id.peerId.toString(), Nonce.encode({ value: 50n }))
       assert.equal(await (await f.reopen()).acceptInboundNonce(id.peerId, 50n), false)

@@ -57,16 +57,16 @@ describe('PeerKeyRegistry: nonces', () => {
       assert.equal(new Set(seen).size, 20, 'concurrent callers get distinct nonces')
       assert.ok(seen[0] >= BigInt(f.clock.ms) * 1000n)
 
-      let registry = await f.reopen()
       f.clock.advance(-60_000)
+      let registry = await f.reopen()
       const afterRestart = await registry.nextOutboundNonce()
       assert.ok(afterRestart > seen[seen.length - 1])
 
-      registry = await f.reopen()
       f.clock.advance(3_600_000)
+      registry = await f.reopen()
       const later = await registry.nextOutboundNonce()
       assert.ok(later > afterRestart)
-      assert.equal(later, BigInt(f.clock.ms) * 1000n, 'jumps to the clock when it is ahead')
+      assert.equal(later, BigInt(f.clock.ms) * 1000n, 'a restart jumps to the clock when it is ahead')
     } finally { await f.cleanup() }
   })
 })

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { OUTBOUND_NONCE_KEY } from '../../src/registry/constants.js'
+import { NonceBook } from '../../src/registry/nonces.js'
+import { decodeNonce, encodeNonce } from '../../src/registry/store-entry.js'
+import type { NonceStore } from '../../src/registry/nonces.js'
+
+/** A meta store in memory that records every write and can hold writes back. */
+class MemoryStore implements NonceStore {
+  readonly values = new Map<string, Uint8Array>()
+  readonly writes: Array<{ value: bigint, sync: boolean }> = []
+  /** While set, writes wait for it. */
+  gate: Promise<void> | undefined
+  failing = false
+
+  async get (key: string): Promise<Uint8Array | undefined> {
+    return this.values.get(key)
+  }
+
+  async put (key: string, value: Uint8Array, options?: { sync?: boolean }): Promise<void> {
+    await this.gate
+    if (this.failing) throw new Error('disk full')
+    this.values.set(key, value)
+    this.writes.push({ value: decodeNonce(value), sync: options?.sync === true })
+  }
+
+  ceiling (): bigint | undefined {
+    const value = this.values.get(OUTBOUND_NONCE_KEY)
+    return value === undefined ? undefined : decodeNonce(value)
+  }
+}
+
+const noReport = (): void => {}
+const NOW = 1_750_000_000_000
+
+function book (meta: MemoryStore, reservation = 100n): NonceBook {
+  return new NonceBook(new MemoryStore(), meta, noReport, reservation)
+}
+
+describe('NonceBook: outbound nonce reservations', () => {
+  it('counts up from the clock, writing one synced ceiling per half reservation', async () => {
+    const meta = new MemoryStore()
+    const nonces = book(meta)
+    const seen: bigint[] = []
+    for (let i = 0; i < 500; i++) seen.push(await nonces.nextOutbound(NOW))
+    await nonces.idle()
+    assert.equal(seen[0], BigInt(NOW) * 1000n, 'the first nonce is the clock in microseconds')
+    assert.ok(seen.every((n, i) => i === 0 || n === seen[i - 1] + 1n), 'then one more each time')
+    // 500 nonces with a reservation of 100, moved on at half: about 10 writes, not 500.
+    assert.ok(meta.writes.length >= 5 && meta.writes.length <= 11, `${meta.writes.length} ceiling writes`)
+    assert.ok(meta.writes.every(w => w.sync), 'every ceiling write is synced to disk')
+    assert.ok(meta.ceiling()! >= seen[seen.length - 1], 'no nonce above the stored ceiling was handed out')
+  })
+
+  it('never hands out a nonce above the ceiling on disk, even while the write is slow', async () => {
+    const meta = new MemoryStore()
+    const nonces = book(meta, 10n)
+    let release!: () => void
+    meta.gate = new Promise(resolve => { release = resolve })
+    // Callers serialize (the registry holds a lock): the first nonce waits for the first ceiling.
+    let settled = false
+    const first = nonces.nextOutbound(NOW).then(n => { settled = true; return n })
+    await new Promise(resolve => setImmediate(resolve))
+    assert.equal(settled, false, 'nothing is handed out before a ceiling covering it is on disk')
+    release()
+    meta.gate = undefined
+    const values = [await first]
+    for (let i = 0; i < 30; i++) {
+      values.push(await nonces.nextOutbound(NOW))
+      assert.ok(values[values.length - 1] <= meta.ceiling()!, 'each nonce is under the ceiling on disk when it is handed out')
+    }
+    await nonces.idle()
+    assert.equal(new Set(values).size, 31)
+  })
+
+  it('after a restart starts above the stored ceiling, not above the last nonce used', async () => {
+    const meta = new MemoryStore()
+    const first = book(meta)
+    const used = await first.nextOutbound(NOW)
+    await first.idle()
+    const ceiling = meta.ceiling()!
+    assert.ok(ceiling > used)
+    // A restart with the clock set back an hour.
+    const again = book(meta)
+    assert.equal(await again.nextOutbound(NOW - 3_600_000), ceiling + 1n)
+  })
+
+  it('starts from the clock when the stored ceiling is lost or behind it', async () => {
+    const meta = new MemoryStore()
+    meta.values.set(OUTBOUND_NONCE_KEY, encodeNonce(5n))
+    assert.equal(await book(meta).nextOutbound(NOW), BigInt(NOW) * 1000n)
+    assert.equal(await book(new MemoryStore()).nextOutbound(NOW), BigInt(NOW) * 1000n)
+  })
+
+  it('a failed ceiling write fails the request that needs it, and a later one can still succeed', async () => {
+    const meta = new MemoryStore()
+    meta.failing = true
+    const nonces = book(meta, 10n)
+    await assert.rejects(nonces.nextOutbound(NOW), /disk full/)
+    meta.failing = false
+    const next = await nonces.nextOutbound(NOW)
+    assert.ok(next <= meta.ceiling()!)
+  })
+})
