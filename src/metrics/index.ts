@@ -25,6 +25,8 @@ export interface KeydirMetrics {
   readonly corruptRegistryValues: Counter
   /** Pending KeyRequests removed by the 30 s expiry. */
   readonly expiredRequests: Counter
+  /** Resolved keys the registry could not write to LevelDB (they were returned, then forgotten). */
+  readonly registryWriteFailures: Counter
 }
 
 const latencyBuckets = [0.00001, 0.0001, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
@@ -41,6 +43,7 @@ export function createKeydirMetrics (registry: Registry = new Registry()): Keydi
     registryLookups: new Counter({ name: 'keydir_registry_lookups_total', help: 'Registry reads, by hit or miss', labelNames: ['result'], registers }),
     recordsPublished: new Counter({ name: 'keydir_records_published_total', help: 'Own key records put into the DHT, by result', labelNames: ['result'], registers }),
     corruptRegistryValues: new Counter({ name: 'keydir_registry_corrupt_values_total', help: 'Stored registry values that failed to decode or validate and were skipped', registers }),
-    expiredRequests: new Counter({ name: 'keydir_expired_requests_total', help: 'Pending key requests removed after their 30 s expiry', registers })
+    expiredRequests: new Counter({ name: 'keydir_expired_requests_total', help: 'Pending key requests removed after their 30 s expiry', registers }),
+    registryWriteFailures: new Counter({ name: 'keydir_registry_write_failures_total', help: 'Resolved keys that could not be written to the registry (returned, then forgotten)', registers })
   }
 }

@@ -23,5 +23,5 @@ export {
   DEFAULT_CACHE_SIZE, DEFAULT_MAX_PENDING_REQUESTS, DEFAULT_PENDING_REQUEST_TIMEOUT_MS
 } from './constants.js'
 export type {
-  AnchorKey, ListPeersFilter, PeerKeyRegistryInit, Pin, PinSource, RegistryEntry, StoreOptions, TrustLevel
+  AnchorKey, ListPeersFilter, PeerKeyRegistryInit, Pin, PinSource, RegistryEntry, StoreAdmission, StoreOptions, TrustLevel
 } from './types.js'

@@ -10,7 +10,7 @@ import { parsePeer, tryParsePeer, type PeerKey } from './peer-key.js'
 import { PendingRequests } from './pending-requests.js'
 import { parseAnchorKey } from './pins.js'
 import { matchesFilter } from './trust.js'
-import type { AnchorKey, ListPeersFilter, PeerKeyRegistryInit, Pin, RegistryEntry, StoreOptions, TrustLevel } from './types.js'
+import type { AnchorKey, ListPeersFilter, PeerKeyRegistryInit, Pin, RegistryEntry, StoreAdmission, StoreOptions, TrustLevel } from './types.js'
 import type { KeyRecord, KeyRecordValidator } from '../record/index.js'
 import type { PqCrypto } from '../crypto/types.js'
 import type { PeerId } from '@libp2p/interface'
@@ -78,11 +78,28 @@ export class PeerKeyRegistry {
    * record stays (the same bytes, or a same-seq record the selector ranks lower).
    */
   async storePeerKeys (input: KeyRecord | Uint8Array, trust: TrustLevel, options: StoreOptions = {}): Promise<'stored' | 'unchanged'> {
+    const { outcome, written } = await this.admitPeerKeys(input, trust, options)
+    await written
+    return outcome
+  }
+
+  /**
+   * Store a peer's record as storePeerKeys does, but settle as soon as the
+   * pin and rollback rules have admitted it and it is served from memory,
+   * with the entry the registry now holds for the peer (the stored one when
+   * it stays). `written` settles once the change is on disk; until then the
+   * peer's lock is held, so the next store for the peer sees it. If the
+   * write fails, the change leaves memory too and `written` rejects.
+   * A resolve returns its keys this way without waiting for LevelDB's
+   * thread pool and a turn of a busy event loop.
+   */
+  async admitPeerKeys (input: KeyRecord | Uint8Array, trust: TrustLevel, options: StoreOptions = {}): Promise<StoreAdmission> {
     this.assertOpen()
     options.signal?.throwIfAborted()
     const record = recordToStore(this.validator, this.now(), input, trust, options.peerId)
     const key = record.peerId.toString()
-    return this.locks.run(key, async () => {
+    const admitted = Promise.withResolvers<StoreAdmission>()
+    const written = this.locks.run(key, async () => {
       const pin = await this.store.readPin(key)
       if (pin === CORRUPT) {
         // Fail closed: without the pin there is no key-change or rollback check.
@@ -93,12 +110,18 @@ export class PeerKeyRegistry {
         crypto: this.crypto, record, trust, verified: options.verified === true, pin, current, now: this.now()
       })
       if (result.entry === undefined) {
-        return result.outcome
+        admitted.resolve({ outcome: result.outcome, entry: current, written: Promise.resolve() })
+        return
       }
       options.signal?.throwIfAborted()
-      await this.commit(key, { entry: Object.freeze(result.entry), pin: result.outcome === 'stored' ? result.pin : undefined })
-      return result.outcome
+      const entry = Object.freeze(result.entry)
+      const write = this.commitAfterServing(key, { entry, pin: result.outcome === 'stored' ? result.pin : undefined })
+      admitted.resolve({ outcome: result.outcome, entry, written: write })
+      await write
     })
+    // A refusal before admission rejects `admitted`; after it, only `written`.
+    written.catch(err => { admitted.reject(err) })
+    return admitted.promise
   }
 
   /** The stored, valid, unexpired entry of a peer. */
@@ -283,6 +306,22 @@ export class PeerKeyRegistry {
       this.hot.put(key, ops.entry)
     } else if (ops.deleteEntry === true) {
       this.hot.forget(key)
+    }
+  }
+
+  /**
+   * Serve the new entry from memory at once, then write it; call with the
+   * peer's lock held. A failed write takes the entry out of memory again, so
+   * the next read goes to what is on disk.
+   */
+  private async commitAfterServing (key: string, ops: WriteOps & { entry: RegistryEntry }): Promise<void> {
+    const wasStored = this.hot.has(key)
+    this.hot.put(key, ops.entry)
+    try {
+      await this.store.write(key, ops)
+    } catch (err) {
+      this.hot.evict(key, { stored: wasStored })
+      throw err
     }
   }
 

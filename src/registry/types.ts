@@ -57,6 +57,15 @@ export interface StoreOptions extends AbortOptions {
   verified?: boolean
 }
 
+/** What PeerKeyRegistry.admitPeerKeys did with a record, before it is on disk. */
+export interface StoreAdmission {
+  outcome: 'stored' | 'unchanged'
+  /** The entry the registry now holds for the peer: the new one, or the stored one that stays. */
+  entry: RegistryEntry | undefined
+  /** Settles once the change is on disk (at once when nothing changed). */
+  written: Promise<void>
+}
+
 export interface ListPeersFilter {
   trust?: TrustLevel
   verified?: boolean

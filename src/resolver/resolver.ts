@@ -146,10 +146,19 @@ export class Resolver {
     return async () => exchange.request(peerId, { signal })
   }
 
-  /** Store through the registry's pin and rollback rules, then read back the entry with its trust. */
+  /**
+   * Admit through the registry's pin and rollback rules and return the entry
+   * it now holds, without waiting for the disk write: the record is
+   * validated and admitted, and a busy event loop can take milliseconds to
+   * hand back LevelDB's completion. A write that fails is logged and counted;
+   * the registry then forgets the entry, so the next resolve asks again.
+   */
   private async store (record: KeyRecord, trust: 'dht' | 'direct', verified: boolean): Promise<RegistryEntry> {
-    await this.components.registry.storePeerKeys(record, trust, { verified })
-    const entry = await this.components.registry.get(record.peerId)
+    const { entry, written } = await this.components.registry.admitPeerKeys(record, trust, { verified })
+    written.catch(err => {
+      this.components.metrics.registryWriteFailures.inc()
+      this.log.error({ peer: record.peerId.toString(), code: errorCode(err), err: (err as Error).message }, 'could not write resolved keys to the registry')
+    })
     if (entry == null) {
       throw new ResolveError('ERR_NOT_FOUND', 'record was refused by the registry')
     }

@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { ResolveError } from '../../src/errors.js'
+import { createKeydirMetrics } from '../../src/metrics/index.js'
+import { Resolver } from '../../src/resolver/index.js'
+import { makeIdentity, makeRecord } from '../helpers/records.js'
+import { isError, openFixture } from '../registry/fixture.js'
+import type { DhtRecords } from '../../src/dht/index.js'
+import type { KeyExchange } from '../../src/exchange/index.js'
+import type { KeydirMetrics } from '../../src/metrics/index.js'
+import type { KeyRecord } from '../../src/record/index.js'
+import type { Fixture } from '../registry/fixture.js'
+import type { PeerId } from '@libp2p/interface'
+
+/**
+ * The resolution order (registry, anchors, DHT, direct, not found) with a
+ * real registry and scripted DHT and exchange paths.
+ */
+
+type Path = (peerId: PeerId, options: { signal?: AbortSignal }) => Promise<KeyRecord>
+const notFound: Path = async () => { throw new ResolveError('ERR_NOT_FOUND', 'nothing here') }
+
+interface Setup {
+  f: Fixture
+  metrics: KeydirMetrics
+  calls: string[]
+  resolver: Resolver
+}
+
+async function setup (paths: { dht?: Path, direct?: Path, anchors?: PeerId[], timeoutMs?: number }): Promise<Setup> {
+  const f = await openFixture()
+  const self = await makeIdentity()
+  const selfRecord = await makeRecord(self)
+  const metrics = createKeydirMetrics()
+  const calls: string[] = []
+  const dht = paths.dht === undefined
+    ? undefined
+    : { find: async (peerId: PeerId, options: { signal?: AbortSignal }) => { calls.push('dht'); return paths.dht!(peerId, options) } } as unknown as DhtRecords
+  const exchange = paths.direct === undefined
+    ? undefined
+    : { request: async (peerId: PeerId, options: { signal?: AbortSignal }) => { calls.push('direct'); return paths.direct!(peerId, options) } } as unknown as KeyExchange
+  const resolver = new Resolver({
+    registry: f.registry,
+    metrics,
+    selfPeerId: self.peerId,
+    selfRecord: () => selfRecord,
+    dht,
+    exchange,
+    isAnchor: peerId => paths.anchors?.some(a => a.equals(peerId)) === true
+  }, { timeoutMs: paths.timeoutMs })
+  return { f, metrics, calls, resolver }
+}
+
+async function counter (metrics: KeydirMetrics, name: string): Promise<number> {
+  const { values } = await metrics.registry.getSingleMetric(name)!.get()
+  return values.reduce((sum, v) => sum + v.value, 0)
+}
+
+describe('Resolver', () => {
+  it('asks the DHT first, then the peer; stores what it found; serves it from the registry next time', async () => {
+    const peer = await makeIdentity()
+    const record = await makeRecord(peer)
+    const s = await setup({ dht: notFound, direct: async () => record })
+    try {
+      const first = await s.resolver.resolve(peer.peerId)
+      assert.equal(first.source, 'direct')
+      assert.equal(first.trust, 'direct')
+      assert.deepEqual(s.calls, ['dht', 'direct'])
+      const second = await s.resolver.resolve(peer.peerId.toString())
+      assert.equal(second.source, 'registry')
+      assert.deepEqual(s.calls, ['dht', 'direct'], 'no network the second time')
+      assert.equal((await s.f.registry.get(peer.peerId))?.verified, true, 'a direct answer is verified')
+    } finally { await s.f.cleanup() }
+  })
+
+  it('a DHT answer is stored as dht and not verified; refresh asks the network again', async () => {
+    const peer = await makeIdentity()
+    const record = await makeRecord(peer)
+    const s = await setup({ dht: async () => record, direct: notFound })
+    try {
+      assert.equal((await s.resolver.resolve(peer.peerId)).trust, 'dht')
+      assert.equal((await s.f.registry.get(peer.peerId))?.verified, false)
+      assert.equal((await s.resolver.resolve(peer.peerId, { refresh: true })).source, 'dht')
+      assert.deepEqual(s.calls, ['dht', 'dht'])
+    } finally { await s.f.cleanup() }
+  })
+
+  it('asks an anchor directly first', async () => {
+    const anchor = await makeIdentity()
+    const record = await makeRecord(anchor)
+    const s = await setup({ dht: async () => record, direct: async () => record, anchors: [anchor.peerId] })
+    try {
+      await s.f.registry.setAnchor(anchor.peerId, { mlDsaPublicKey: anchor.mlDsaSigner.publicKey })
+      const resolved = await s.resolver.resolve(anchor.peerId)
+      assert.equal(resolved.source, 'anchor')
+      assert.equal(resolved.trust, 'anchor')
+      assert.deepEqual(s.calls, ['direct'])
+    } finally { await s.f.cleanup() }
+  })
+
+  it('concurrent resolves of one peer share one lookup', async () => {
+    const peer = await makeIdentity()
+    const record = await makeRecord(peer)
+    const s = await setup({ dht: async () => { await new Promise(resolve => setTimeout(resolve, 20)); return record } })
+    try {
+      const all = await Promise.all(Array.from({ length: 5 }, async () => s.resolver.resolve(peer.peerId)))
+      assert.ok(all.every(r => r.record.seq === 1))
+      assert.deepEqual(s.calls, ['dht'])
+    } finally { await s.f.cleanup() }
+  })
+
+  it('returns the keys when the registry cannot write them, counts it, and asks the network again next time', async () => {
+    const peer = await makeIdentity()
+    const record = await makeRecord(peer)
+    const s = await setup({ dht: async () => record })
+    try {
+      const store = (s.f.registry as unknown as { store: { write: () => Promise<void> } }).store
+      const write = store.write.bind(store)
+      store.write = async () => { throw new Error('disk full') }
+      assert.equal((await s.resolver.resolve(peer.peerId)).record.seq, 1)
+      await s.f.registry.close()
+      await s.f.registry.open()
+      assert.equal(await counter(s.metrics, 'keydir_registry_write_failures_total'), 1)
+      store.write = write
+      assert.equal((await s.resolver.resolve(peer.peerId)).source, 'dht', 'nothing was kept')
+      assert.deepEqual(s.calls, ['dht', 'dht'])
+    } finally { await s.f.cleanup() }
+  })
+
+  it('a record the registry refuses is not returned (rollback below the pin)', async () => {
+    const peer = await makeIdentity()
+    const old = await makeRecord(peer, { seq: 1 })
+    const s = await setup({ dht: async () => old })
+    try {
+      await s.f.registry.storePeerKeys(await makeRecord(peer, { seq: 5 }), 'dht')
+      await s.f.registry.removePeerKeys(peer.peerId)
+      await assert.rejects(s.resolver.resolve(peer.peerId), isError('ResolveError', 'ERR_NOT_FOUND'))
+      assert.equal(await counter(s.metrics, 'keydir_verification_failures_total'), 1)
+    } finally { await s.f.cleanup() }
+  })
+
+  it('says not found, timed out, aborted or bad PeerId with typed errors', async () => {
+    const peer = await makeIdentity()
+    // Like DhtRecords.find: no answer until its signal ends the lookup.
+    const never: Path = async (_peerId, { signal }) => new Promise((_resolve, reject) => {
+      signal?.addEventListener('abort', () => { reject(new ResolveError('ERR_RESOLVE_TIMEOUT', 'cut short')) })
+    })
+    const s = await setup({ dht: notFound, direct: notFound })
+    const slow = await setup({ dht: never, timeoutMs: 50 })
+    try {
+      await assert.rejects(s.resolver.resolve(peer.peerId), isError('ResolveError', 'ERR_NOT_FOUND'))
+      await assert.rejects(s.resolver.resolve('not-a-peer-id'), isError('ResolveError', 'ERR_BAD_PEER_ID'))
+      await assert.rejects(slow.resolver.resolve(peer.peerId), isError('ResolveError', 'ERR_RESOLVE_TIMEOUT'))
+      await assert.rejects(slow.resolver.resolve(peer.peerId, { signal: AbortSignal.timeout(5) }), isError('ResolveError', 'ERR_ABORTED'))
+    } finally {
+      await s.f.cleanup()
+      await slow.f.cleanup()
+    }
+  })
+})
