@@ -122,22 +122,21 @@ export class KeyExchange {
 
   private async attempt (peerId: PeerId, outer: AbortSignal): Promise<KeyRecord> {
     const signal = AbortSignal.any([outer, AbortSignal.timeout(EXCHANGE_TIMEOUT_MS)])
-    // The nonce write runs on the thread pool while the stream opens.
-    const nextNonce = this.components.registry.nextOutboundNonce()
-    nextNonce.catch(() => {})
-    // An open, unlimited connection is used as it is; anything else goes through the dialler.
+    const self = this.components.self()
+    // An open, unlimited connection is used as it is; anything else goes
+    // through the dialler first, so nothing is signed for a peer we cannot reach.
     const connection = this.components.libp2p.getConnections(peerId).find(open => open.status === 'open' && open.limits == null) ??
       await this.components.libp2p.dial(peerId, { signal })
+    // The nonce comes from memory, so the request is signed (off the event
+    // loop) from here on, while the stream opens and its protocol is
+    // negotiated: the signature does not depend on the stream.
+    const signing = createKeyRequest(self, peerId, await this.components.registry.nextOutboundNonce(), this.now())
+    // It may fail while the stream opens: handled below, never unhandled.
+    signing.catch(() => {})
     const opening = connection.newStream(this.protocol, { signal })
-    // It may fail while the nonce is still being written: handled below, never unhandled.
     opening.catch(() => {})
     let stream: Stream | undefined
     try {
-      const self = this.components.self()
-      // The request does not depend on the stream: it is signed (off the
-      // event loop) while the protocol negotiation is on the wire.
-      const signing = createKeyRequest(self, peerId, await nextNonce, this.now())
-      signing.catch(() => {})
       stream = await opening
       const request = await signing
       const pb = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
