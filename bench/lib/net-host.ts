@@ -78,6 +78,7 @@ export type HostCommand =
   | { op: 'routing' }
   | { op: 'quiet', maxMs: number, busyFraction: number }
   | { op: 'profile', action: 'start' } | { op: 'profile', action: 'stop', path: string }
+  | { op: 'connect', from: number, target: NodeInfo, timeoutMs: number }
   | { op: 'resolve', from: number, target: NodeInfo, path: ResolvePath, timeoutMs: number }
   | { op: 'stop' }
 
@@ -190,10 +191,6 @@ async function startKeydirNode (dir: string, anchor: AnchorEntry | undefined): P
     libp2p,
     publish: async () => { await node.publish() },
     resolve: async (target, path, timeoutMs) => {
-      if (path === 'direct') {
-        // The direct path is measured on an open connection: dial first, untimed.
-        await libp2p.dial(multiaddr(target.multiaddr), { signal: AbortSignal.timeout(timeoutMs) })
-      }
       const probe: Probe = { started: performance.now() }
       slot.current = probe
       try {
@@ -385,6 +382,9 @@ async function handle (command: HostCommand): Promise<unknown> {
     case 'routing':
       // kad-dht's routing table sizes (as KeydirNode.status() reads them): the network has settled when they stop growing.
       return nodes.map(node => (node.libp2p.services.dht as unknown as { routingTable?: { size: number } }).routingTable?.size ?? 0)
+    case 'connect':
+      await nodes[command.from]!.libp2p.dial(multiaddr(command.target.multiaddr), { signal: AbortSignal.timeout(command.timeoutMs) })
+      return {}
     case 'resolve':
       return nodes[command.from]!.resolve(command.target, command.path, command.timeoutMs)
     case 'stop':
