@@ -43,6 +43,7 @@ const mlDsa65: MlDsa65 = {
     const privateKey = nodeCrypto.createPrivateKey({ key: asBuffer(seed), format: 'raw-seed', asymmetricKeyType: 'ml-dsa-65' })
     return {
       publicKey: rawPublicKey(privateKey),
+      signsOffEventLoop: true,
       sign (message, context) {
         requireContext(context)
         return copy(nodeCrypto.sign(null, message, { key: privateKey, context }))
@@ -68,6 +69,21 @@ const mlDsa65: MlDsa65 = {
     } catch {
       return false
     }
+  },
+
+  async verifyAsync (publicKey, message, signature, context) {
+    if (!hasVerifiableLengths(publicKey, signature, context)) {
+      return false
+    }
+    return new Promise(resolve => {
+      try {
+        nodeCrypto.verify(null, message, { key: verifyKeys.get(publicKey), context }, signature, (err, valid) => {
+          resolve(err == null && valid)
+        })
+      } catch {
+        resolve(false)
+      }
+    })
   }
 }
 

@@ -4,6 +4,18 @@ import { CryptoError } from '../errors.js'
 import { hasVerifiableLengths, requireContext, requireLength } from './checks.js'
 import { ML_DSA_65, ML_KEM_768, type MlDsa65, type MlKem768, type PqCrypto } from './types.js'
 
+function verify (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, context: Uint8Array): boolean {
+  if (!hasVerifiableLengths(publicKey, signature, context)) {
+    return false
+  }
+  // noble throws on input it cannot parse; for verify that is just "not valid"
+  try {
+    return ml_dsa65.verify(signature, message, publicKey, { context })
+  } catch {
+    return false
+  }
+}
+
 const mlDsa65: MlDsa65 = {
   createSigner (seed) {
     requireLength(seed, ML_DSA_65.seed, 'ERR_BAD_SEED_LENGTH', 'ML-DSA-65 seed')
@@ -14,23 +26,16 @@ const mlDsa65: MlDsa65 = {
     }
     return {
       publicKey,
+      signsOffEventLoop: false,
       sign,
       // noble is synchronous JavaScript: there is no thread to move the work to.
       signAsync: async (message, context) => sign(message, context)
     }
   },
 
-  verify (publicKey, message, signature, context) {
-    if (!hasVerifiableLengths(publicKey, signature, context)) {
-      return false
-    }
-    // noble throws on input it cannot parse; for verify that is just "not valid"
-    try {
-      return ml_dsa65.verify(signature, message, publicKey, { context })
-    } catch {
-      return false
-    }
-  }
+  verify,
+  // noble is synchronous JavaScript: there is no thread to move the work to.
+  verifyAsync: async (publicKey, message, signature, context) => verify(publicKey, message, signature, context)
 }
 
 const mlKem768: MlKem768 = {

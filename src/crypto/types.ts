@@ -35,6 +35,8 @@ export const ML_KEM_768 = {
 
 export interface MlDsaSigner {
   readonly publicKey: Uint8Array
+  /** signAsync runs on another thread (native), so work started beside it overlaps. */
+  readonly signsOffEventLoop: boolean
   sign (message: Uint8Array, context: Uint8Array): Uint8Array
   /**
    * The same signature, made off the event loop where the implementation
@@ -60,6 +62,12 @@ export interface MlDsa65 {
   createSigner (seed: Uint8Array): MlDsaSigner
   /** True only for a valid signature; false for anything else, never a throw. */
   verify (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, context: Uint8Array): boolean
+  /**
+   * The same answer, computed off the event loop where the implementation
+   * can (native: libuv's thread pool), so that two verifies can run at once
+   * on two cores. Never rejects.
+   */
+  verifyAsync (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, context: Uint8Array): Promise<boolean>
 }
 
 export interface MlKem768 {

@@ -21,5 +21,7 @@ export const MAX_PENDING_PER_PEER = 2
 /** Inbound requests accepted per peer per RATE_LIMIT_WINDOW_S seconds. */
 export const RATE_LIMIT_REQUESTS = 10
 export const RATE_LIMIT_WINDOW_S = 10
+/** Responses signed while their request is still being checked, at once, across all peers. */
+export const MAX_EARLY_SIGNATURES = 2
 /** Inbound exchange streams open at once per connection. */
 export const MAX_INBOUND_STREAMS = 4

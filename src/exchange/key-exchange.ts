@@ -4,10 +4,10 @@ import { KeyRequest, KeyResponse } from '../../protobuf/key-exchange.js'
 import { errorCode, ExchangeError, KeydirError, RegistryError } from '../errors.js'
 import { silentLogger } from '../util/log.js'
 import {
-  EXCHANGE_PROTOCOL, EXCHANGE_TIMEOUT_MS, MAX_ATTEMPTS, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_PENDING_PER_PEER,
+  EXCHANGE_PROTOCOL, EXCHANGE_TIMEOUT_MS, MAX_ATTEMPTS, MAX_EARLY_SIGNATURES, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_PENDING_PER_PEER,
   PENDING_REQUEST_TIMEOUT_MS, RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW_S, RETRY_BASE_MS
 } from './constants.js'
-import { checkKeyRequest, checkKeyResponse, createKeyRequest, createKeyResponse, decodeKeyRequest, decodeKeyResponse } from './messages.js'
+import { checkKeyRequest, checkKeyResponse, createKeyRequest, createKeyResponse, decodeKeyRequest, decodeKeyResponse, precheckKeyRequest } from './messages.js'
 import type { ExchangeSigner } from './messages.js'
 import type { PqCrypto } from '../crypto/types.js'
 import type { KeydirMetrics } from '../metrics/index.js'
@@ -51,6 +51,8 @@ export class KeyExchange {
   private readonly now: () => number
   private readonly rateLimiter: RateLimiter
   private readonly pendingPerPeer = new Map<string, number>()
+  /** Responses being signed before their request was fully checked. */
+  private earlySignatures = 0
   private started = false
 
   constructor (components: KeyExchangeComponents, init: KeyExchangeInit = {}) {
@@ -127,14 +129,14 @@ export class KeyExchange {
     // through the dialler first, so nothing is signed for a peer we cannot reach.
     const connection = this.components.libp2p.getConnections(peerId).find(open => open.status === 'open' && open.limits == null) ??
       await this.components.libp2p.dial(peerId, { signal })
-    // The nonce comes from memory, so the request is signed (off the event
-    // loop) from here on, while the stream opens and its protocol is
-    // negotiated: the signature does not depend on the stream.
-    const signing = createKeyRequest(self, peerId, await this.components.registry.nextOutboundNonce(), this.now())
-    // It may fail while the stream opens: handled below, never unhandled.
-    signing.catch(() => {})
     const opening = connection.newStream(this.protocol, { signal })
     opening.catch(() => {})
+    // The request does not depend on the stream, and its nonce comes from
+    // memory: it is signed (off the event loop with node:crypto) while
+    // multistream-select negotiates the protocol.
+    const signing = this.components.registry.nextOutboundNonce().then(async nonce => createKeyRequest(self, peerId, nonce, this.now()))
+    // It may fail while the stream opens: handled below, never unhandled.
+    signing.catch(() => {})
     let stream: Stream | undefined
     try {
       stream = await opening
@@ -142,7 +144,7 @@ export class KeyExchange {
       const pb = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
       await pb.write(request, KeyRequest, { signal })
       const response = await readMessage(pb, decodeKeyResponse, 'KeyResponse', signal)
-      const record = checkKeyResponse(this.checkContext(), response, peerId, connection.remotePeer, self.peerId, request.nonce)
+      const record = await checkKeyResponse(this.checkContext(), response, peerId, connection.remotePeer, self.peerId, request.nonce)
       await stream.close({ signal })
       return record
     } catch (err) {
@@ -164,7 +166,10 @@ export class KeyExchange {
       const pb = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
       const request = await readMessage(pb, decodeKeyRequest, 'KeyRequest', signal)
       const self = this.components.self()
-      const requesterRecord = checkKeyRequest(this.checkContext(), request, remote, self.peerId)
+      const context = this.checkContext()
+      precheckKeyRequest(context, request, self.peerId)
+      const early = this.signEarly(self, remote, request.nonce)
+      const requesterRecord = await checkKeyRequest(context, request, remote, self.peerId)
       // The two LevelDB writes run on the thread pool while the response is
       // signed (on the thread pool too with node:crypto; in place with noble).
       const writes = Promise.all([
@@ -172,7 +177,7 @@ export class KeyExchange {
         this.learnRequester(requesterRecord)
       ])
       writes.catch(() => {})
-      const response = await createKeyResponse(self, remote, request.nonce, this.now())
+      const response = await (early ?? createKeyResponse(self, remote, request.nonce, this.now()))
       const [fresh] = await writes
       if (!fresh) {
         throw new ExchangeError('ERR_REPLAYED_NONCE', 'request nonce is not above the last one accepted from this peer')
@@ -189,6 +194,26 @@ export class KeyExchange {
       this.log.warn({ peer: remote.toString(), code: errorCode(err), err: (err as Error).message }, 'refused key request')
       stream.abort(err as Error)
     }
+  }
+
+  /**
+   * Start signing the response to a request that passed the cheap checks,
+   * while its two signatures are verified: an honest requester then waits
+   * for the longer of the two, not for both. Only with a signer that signs
+   * off the event loop, and for at most MAX_EARLY_SIGNATURES requests at a
+   * time across all peers, so a flood of badly signed requests wastes at
+   * most that many signatures at once; past that, requests are signed after
+   * they are checked, as before. A response signed early is sent only if
+   * the request then checks out.
+   */
+  private signEarly (self: ExchangeSigner, requester: PeerId, nonce: bigint): Promise<KeyResponse> | undefined {
+    if (!self.mlDsaSigner.signsOffEventLoop || this.earlySignatures >= MAX_EARLY_SIGNATURES) {
+      return undefined
+    }
+    this.earlySignatures++
+    const signing = createKeyResponse(self, requester, nonce, this.now())
+    signing.then(() => { this.earlySignatures-- }, () => { this.earlySignatures-- })
+    return signing
   }
 
   /**

@@ -5,6 +5,7 @@ import { ExchangeError, KeydirError } from '../errors.js'
 import { ByteWriter } from '../util/byte-writer.js'
 import { MAX_CLOCK_SKEW_MS, REQUEST_DOMAIN, RESPONSE_DOMAIN } from './constants.js'
 import type { PqCrypto, MlDsaSigner } from '../crypto/types.js'
+import { unmarshalKeyRecord } from '../record/index.js'
 import type { KeyRecord, KeyRecordValidator } from '../record/index.js'
 import type { PeerId } from '@libp2p/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
@@ -91,24 +92,30 @@ export interface CheckContext {
  * Returns the requester's validated record; the caller still checks the
  * nonce against what it last accepted from that peer.
  */
-export function checkKeyRequest (ctx: CheckContext, request: KeyRequest, remote: PeerId, self: PeerId): KeyRecord {
+export async function checkKeyRequest (ctx: CheckContext, request: KeyRequest, remote: PeerId, self: PeerId): Promise<KeyRecord> {
+  precheckKeyRequest(ctx, request, self)
+  const signed = signedBytes(REQUEST_CONTEXT, remote, self, Number(request.timestamp), request.nonce, request.requesterRecord)
+  return checkSigned(ctx, remote, request.requesterRecord, signed, request.signature, REQUEST_CONTEXT,
+    () => new ExchangeError('ERR_BAD_REQUEST_SIGNATURE', 'request signature does not verify with the requester\'s ML-DSA-65 key'))
+}
+
+/**
+ * The checks of a request that cost no signature verify: addressed to us,
+ * timestamp in the window. A request that fails them is refused before any
+ * expensive work.
+ */
+export function precheckKeyRequest (ctx: CheckContext, request: KeyRequest, self: PeerId): void {
   if (!uint8ArrayEquals(request.responderId, self.toMultihash().bytes)) {
     throw new ExchangeError('ERR_WRONG_RESPONDER', 'request is addressed to another peer')
   }
   checkTimestamp(ctx.now, request.timestamp)
-  const record = validateCarried(ctx, remote, request.requesterRecord)
-  const signed = signedBytes(REQUEST_CONTEXT, remote, self, Number(request.timestamp), request.nonce, request.requesterRecord)
-  if (!ctx.crypto.mlDsa65.verify(record.mlDsaPublicKey, signed, request.signature, REQUEST_CONTEXT)) {
-    throw new ExchangeError('ERR_BAD_REQUEST_SIGNATURE', 'request signature does not verify with the requester\'s ML-DSA-65 key')
-  }
-  return record
 }
 
 /**
  * Check a response to our request `nonce`, read from a connection
  * authenticated as `remote`, which must be the peer we asked.
  */
-export function checkKeyResponse (ctx: CheckContext, response: KeyResponse, asked: PeerId, remote: PeerId, self: PeerId, nonce: bigint): KeyRecord {
+export async function checkKeyResponse (ctx: CheckContext, response: KeyResponse, asked: PeerId, remote: PeerId, self: PeerId, nonce: bigint): Promise<KeyRecord> {
   if (!remote.equals(asked)) {
     throw new ExchangeError('ERR_WRONG_RESPONDER', `response came from ${remote.toString()}, not from ${asked.toString()}`)
   }
@@ -119,12 +126,9 @@ export function checkKeyResponse (ctx: CheckContext, response: KeyResponse, aske
     throw new ExchangeError('ERR_WRONG_REQUESTER', 'response is addressed to another peer')
   }
   checkTimestamp(ctx.now, response.timestamp)
-  const record = validateCarried(ctx, asked, response.record)
   const signed = signedBytes(RESPONSE_CONTEXT, asked, self, Number(response.timestamp), nonce, response.record)
-  if (!ctx.crypto.mlDsa65.verify(record.mlDsaPublicKey, signed, response.signature, RESPONSE_CONTEXT)) {
-    throw new ExchangeError('ERR_BAD_RESPONSE_SIGNATURE', 'response signature does not verify with the responder\'s ML-DSA-65 key')
-  }
-  return record
+  return checkSigned(ctx, asked, response.record, signed, response.signature, RESPONSE_CONTEXT,
+    () => new ExchangeError('ERR_BAD_RESPONSE_SIGNATURE', 'response signature does not verify with the responder\'s ML-DSA-65 key'))
 }
 
 function checkTimestamp (now: number, timestamp: bigint): void {
@@ -134,10 +138,39 @@ function checkTimestamp (now: number, timestamp: bigint): void {
   }
 }
 
-/** The carried record must validate and belong to the authenticated remote peer. */
-function validateCarried (ctx: CheckContext, owner: PeerId, bytes: Uint8Array): KeyRecord {
+/**
+ * Validate the carried record (it must belong to the authenticated `owner`)
+ * and check the message signature with the record's ML-DSA-65 key: the two
+ * ML-DSA-65 verifies at once, the record's on the thread pool and the
+ * message's here. The record's own errors come first; a message signature
+ * is only reported bad for a record that is valid.
+ */
+async function checkSigned (ctx: CheckContext, owner: PeerId, recordBytes: Uint8Array, signed: Uint8Array, signature: Uint8Array,
+  context: Uint8Array, badSignature: () => ExchangeError): Promise<KeyRecord> {
+  const validating = validateCarried(ctx, owner, recordBytes)
+  validating.catch(() => {})
+  const key = carriedMlDsaKey(recordBytes)
+  const signatureValid = key !== undefined && ctx.crypto.mlDsa65.verify(key, signed, signature, context)
+  const record = await validating
+  if (!signatureValid) {
+    throw badSignature()
+  }
+  return record
+}
+
+/** The carried record's ML-DSA-65 key, read before the record is validated; undefined when it does not decode (the validation says why). */
+function carriedMlDsaKey (recordBytes: Uint8Array): Uint8Array | undefined {
   try {
-    return ctx.validator.validate(owner, bytes)
+    return unmarshalKeyRecord(recordBytes).mlDsaPublicKey
+  } catch {
+    return undefined
+  }
+}
+
+/** The carried record must validate and belong to the authenticated remote peer. */
+async function validateCarried (ctx: CheckContext, owner: PeerId, bytes: Uint8Array): Promise<KeyRecord> {
+  try {
+    return await ctx.validator.validateAsync(owner, bytes)
   } catch (err) {
     const code = err instanceof KeydirError ? err.code : 'ERR_RECORD_MALFORMED'
     throw new ExchangeError(code, `carried key record is invalid: ${(err as Error).message}`, { cause: err })

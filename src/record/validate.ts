@@ -61,7 +61,43 @@ export class KeyRecordValidator {
     return this.validateFor(peerId.toMultihash().bytes, bytes)
   }
 
+  /**
+   * validate(), with the ML-DSA-65 verify of a record not seen before made
+   * off the event loop (see MlDsa65.verifyAsync), so that the caller can
+   * verify something else meanwhile. Rejects with InvalidRecordError.
+   */
+  async validateAsync (peerId: PeerId, bytes: Uint8Array): Promise<KeyRecord> {
+    const checked = this.checkBeforeMlDsa(peerId.toMultihash().bytes, bytes)
+    if (checked.known) {
+      return checked.record
+    }
+    const { record, signed, hash } = checked
+    if (!await this.crypto.mlDsa65.verifyAsync(record.mlDsaPublicKey, signed, record.mlDsaSignature, RECORD_CONTEXT)) {
+      throw badMlDsaSignature()
+    }
+    this.verified.set(hash, record)
+    return record
+  }
+
   private validateFor (expectedPeerId: Uint8Array, bytes: Uint8Array): KeyRecord {
+    const checked = this.checkBeforeMlDsa(expectedPeerId, bytes)
+    if (checked.known) {
+      return checked.record
+    }
+    const { record, signed, hash } = checked
+    if (!this.crypto.mlDsa65.verify(record.mlDsaPublicKey, signed, record.mlDsaSignature, RECORD_CONTEXT)) {
+      throw badMlDsaSignature()
+    }
+    this.verified.set(hash, record)
+    return record
+  }
+
+  /**
+   * Every check but the ML-DSA-65 signature, cheapest first; a record known
+   * to be good (by the hash of its bytes) needs only its PeerId and times
+   * checked again.
+   */
+  private checkBeforeMlDsa (expectedPeerId: Uint8Array, bytes: Uint8Array): { known: true, record: KeyRecord } | { known: false, record: KeyRecord, signed: Uint8Array, hash: string } {
     const hash = createHash('sha256').update(bytes).digest('base64')
     const known = this.verified.get(hash)
     const record = known ?? unmarshalKeyRecord(bytes)
@@ -71,18 +107,14 @@ export class KeyRecordValidator {
     }
     this.checkTimes(record)
     if (known != null) {
-      return known
+      return { known: true, record: known }
     }
 
     const signed = recordSignedBytes(record)
     if (!verifyEd25519(record.peerId.publicKey!.raw, signed, record.libp2pSignature)) {
       throw new InvalidRecordError('ERR_BAD_LIBP2P_SIGNATURE', 'record signature by the PeerId key does not verify')
     }
-    if (!this.crypto.mlDsa65.verify(record.mlDsaPublicKey, signed, record.mlDsaSignature, RECORD_CONTEXT)) {
-      throw new InvalidRecordError('ERR_BAD_ML_DSA_SIGNATURE', 'record signature by its ML-DSA-65 key does not verify')
-    }
-    this.verified.set(hash, record)
-    return record
+    return { known: false, record, signed, hash }
   }
 
   private checkTimes (record: KeyRecord): void {
@@ -100,4 +132,8 @@ export class KeyRecordValidator {
       throw new InvalidRecordError('ERR_ISSUED_IN_FUTURE', `record is issued at ${new Date(record.issuedAt).toISOString()}, beyond the allowed clock skew`)
     }
   }
+}
+
+function badMlDsaSignature (): InvalidRecordError {
+  return new InvalidRecordError('ERR_BAD_ML_DSA_SIGNATURE', 'record signature by its ML-DSA-65 key does not verify')
 }

@@ -3,9 +3,9 @@ import { after, before, describe, it } from 'node:test'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { pbStream } from '@libp2p/utils'
-import { KeyRequest } from '../../protobuf/key-exchange.js'
+import { KeyRequest, KeyResponse } from '../../protobuf/key-exchange.js'
 import { selectPqCrypto } from '../../src/crypto/index.js'
-import { createKeyRequest, EXCHANGE_PROTOCOL, KeyExchange, MAX_PENDING_PER_PEER, RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW_S } from '../../src/exchange/index.js'
+import { createKeyRequest, EXCHANGE_PROTOCOL, KeyExchange, MAX_EARLY_SIGNATURES, MAX_MESSAGE_BYTES, MAX_PENDING_PER_PEER, RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW_S } from '../../src/exchange/index.js'
 import { createKeydirMetrics } from '../../src/metrics/index.js'
 import { KeyRecordValidator } from '../../src/record/index.js'
 import { DEFAULT_MAX_PENDING_REQUESTS } from '../../src/registry/index.js'
@@ -65,6 +65,81 @@ describe('a flood of KeyRequests from one peer', () => {
     // Only answered requests reached the registry: the requester's record is the right one.
     await assertHolds(b.node, a.node.peerId, signerA.record.bytes)
     assert.equal(await counterValue(b.node, 'keydir_key_exchanges_total', { result: 'success', role: 'responder' }), answered)
+  })
+})
+
+describe('a flood of badly signed KeyRequests', () => {
+  let a: TestNode
+  let b: TestNode
+  let signerA: ExchangeSigner
+
+  before(async () => {
+    a = await startNode({ paths: { dht: false } })
+    b = await startNode({ paths: { dht: false }, bootstrap: [a.node.getMultiaddrs()[0].toString()] })
+    signerA = await signerOf(a.node, a.dir.path)
+  })
+
+  after(async () => {
+    for (const n of [a, b]) { await n.node.stop(); await n.dir.remove() }
+  })
+
+  it(`costs the responder at most ${MAX_EARLY_SIGNATURES} signatures in flight, and none of them is sent`, async () => {
+    // B's exchange on a test protocol, its signer counted and slowed so that early signatures overlap.
+    const protocol = '/keydir-test/early-signatures/1.0.0'
+    const signerB = await signerOf(b.node, b.dir.path)
+    let inFlight = 0
+    let most = 0
+    let started = 0
+    const counted: ExchangeSigner = {
+      ...signerB,
+      mlDsaSigner: {
+        publicKey: signerB.mlDsaSigner.publicKey,
+        signsOffEventLoop: true,
+        sign: (message, context) => signerB.mlDsaSigner.sign(message, context),
+        signAsync: async (message, context) => {
+          started++
+          most = Math.max(most, ++inFlight)
+          try {
+            await new Promise(resolve => setTimeout(resolve, 50))
+            return await signerB.mlDsaSigner.signAsync(message, context)
+          } finally { inFlight-- }
+        }
+      }
+    }
+    const crypto = selectPqCrypto()
+    const metrics = createKeydirMetrics()
+    const responder = new KeyExchange({ libp2p: b.node.libp2p, crypto, validator: new KeyRecordValidator({ crypto }), registry: b.node.registry, metrics, self: () => counted },
+      { protocol, rateLimitRequests: 1000 })
+    await responder.start()
+    try {
+      const send = async (request: KeyRequest): Promise<boolean> => {
+        const stream = await a.node.libp2p.dialProtocol(b.node.peerId, protocol, { signal: AbortSignal.timeout(10_000) })
+        const pb = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
+        await pb.write(request, KeyRequest)
+        return pb.read(KeyResponse, { signal: AbortSignal.timeout(10_000) }).then(() => true, () => false)
+      }
+      const forged = async (): Promise<KeyRequest> => {
+        const request = await createKeyRequest(signerA, b.node.peerId, await a.node.registry.nextOutboundNonce())
+        const signature = request.signature.slice()
+        signature[100] ^= 1
+        return { ...request, signature }
+      }
+      // Four at once (the per-connection stream limit), three rounds.
+      let answered = 0
+      for (let round = 0; round < 3; round++) {
+        const requests = await Promise.all(Array.from({ length: 4 }, forged))
+        answered += (await Promise.all(requests.map(send))).filter(Boolean).length
+      }
+      assert.equal(answered, 0, 'no badly signed request is answered')
+      assert.ok(most <= MAX_EARLY_SIGNATURES, `${most} signatures were in flight at once`)
+      assert.ok(started >= 1 && started <= 3 * MAX_EARLY_SIGNATURES, `${started} signatures started for 12 bad requests`)
+      const refused = (await metrics.verificationFailures.get()).values.find(v => v.labels.source === 'exchange' && v.labels.reason === 'ERR_BAD_REQUEST_SIGNATURE')
+      assert.equal(refused?.value, 12)
+      // An honest request is still answered, with a response signed for it.
+      assert.equal(await send(await createKeyRequest(signerA, b.node.peerId, await a.node.registry.nextOutboundNonce())), true)
+    } finally {
+      await responder.stop()
+    }
   })
 })
 

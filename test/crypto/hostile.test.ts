@@ -51,6 +51,25 @@ for (const { impl, skip } of implementations) {
       assert.equal(verify(signer.publicKey, message, signature, new Uint8Array(ML_DSA_65.maxContext + 1)), false)
     })
 
+    test('verifyAsync answers as verify does, and never rejects, on the same hostile inputs', async () => {
+      const pk = signer.publicKey
+      const cases: Array<[Uint8Array, Uint8Array, Uint8Array, Uint8Array]> = [
+        [pk, message, signature, context],
+        [pk.subarray(1), message, signature, context],
+        [pk, message, signature.subarray(1), context],
+        [pk, message, flipBit(signature, 1000), context],
+        [flipBit(pk, 0), message, signature, context],
+        [pk, flipBit(message, 0), signature, context],
+        [pk, message, signature, new Uint8Array(0)],
+        [pk, message, signature, new Uint8Array(ML_DSA_65.maxContext + 1)],
+        [pk, message, seedOf(ML_DSA_65.signature, 0xff), context],
+        [seedOf(ML_DSA_65.publicKey, 0xff), message, signature, context]
+      ]
+      for (const [key, msg, sig, ctx] of cases) {
+        assert.equal(await impl.mlDsa65.verifyAsync(key, msg, sig, ctx), verify(key, msg, sig, ctx))
+      }
+    })
+
     test('all-zero and all-one signatures give false', () => {
       assert.equal(verify(signer.publicKey, message, seedOf(ML_DSA_65.signature, 0x00), context), false)
       assert.equal(verify(signer.publicKey, message, seedOf(ML_DSA_65.signature, 0xff), context), false)

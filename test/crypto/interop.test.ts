@@ -39,6 +39,13 @@ describe('native and noble agree', { skip: hasNativePqCrypto() ? false : 'node:c
       await assert.rejects(signer.signAsync(message, new Uint8Array(ML_DSA_65.maxContext + 1)), { name: 'CryptoError', code: 'ERR_BAD_CONTEXT_LENGTH' })
     })
 
+    test(`a ${from.name} signature verifies off the event loop with ${to.name} (verifyAsync), only under its context`, async () => {
+      const signer = from.mlDsa65.createSigner(randomBytes(ML_DSA_65.seed))
+      const signature = await signer.signAsync(message, context)
+      assert.equal(await to.mlDsa65.verifyAsync(signer.publicKey, message, signature, context), true)
+      assert.equal(await to.mlDsa65.verifyAsync(signer.publicKey, message, signature, new Uint8Array(0)), false)
+    })
+
     test(`a ${from.name} ciphertext decapsulates with ${to.name} to the same secret`, () => {
       const seed = randomBytes(ML_KEM_768.seed)
       const { cipherText, sharedSecret } = from.mlKem768.encapsulate(to.mlKem768.createDecapsulator(seed).publicKey)

@@ -81,13 +81,13 @@ describe('direct key exchange between two nodes', () => {
     const response = await sendKeyRequest(a.node, b.node.peerId, await createKeyRequest(signerA, b.node.peerId, nonce))
     const crypto = selectPqCrypto()
     const ctx = { crypto, validator: new KeyRecordValidator({ crypto }), now: Date.now() }
-    const record = checkKeyResponse(ctx, response, b.node.peerId, b.node.peerId, a.node.peerId, nonce)
+    const record = await checkKeyResponse(ctx, response, b.node.peerId, b.node.peerId, a.node.peerId, nonce)
     assert.ok(record.peerId.equals(b.node.peerId))
-    assert.throws(() => checkKeyResponse(ctx, response, b.node.peerId, b.node.peerId, a.node.peerId, nonce + 1n),
+    await assert.rejects(checkKeyResponse(ctx, response, b.node.peerId, b.node.peerId, a.node.peerId, nonce + 1n),
       (err: any) => err.code === 'ERR_NONCE_MISMATCH')
-    assert.throws(() => checkKeyResponse(ctx, response, b.node.peerId, a.node.peerId, a.node.peerId, nonce),
+    await assert.rejects(checkKeyResponse(ctx, response, b.node.peerId, a.node.peerId, a.node.peerId, nonce),
       (err: any) => err.code === 'ERR_WRONG_RESPONDER')
-    assert.throws(() => checkKeyResponse({ ...ctx, now: Date.now() + 6 * minute }, response, b.node.peerId, b.node.peerId, a.node.peerId, nonce),
+    await assert.rejects(checkKeyResponse({ ...ctx, now: Date.now() + 6 * minute }, response, b.node.peerId, b.node.peerId, a.node.peerId, nonce),
       (err: any) => err.code === 'ERR_STALE_TIMESTAMP')
   })
 })

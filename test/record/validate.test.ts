@@ -211,4 +211,24 @@ describe('KeyRecordValidator', () => {
     clock = now + 5 * minute
     rejects(() => v.validate(record.peerId, record.bytes), 'ERR_RECORD_EXPIRED')
   })
+
+  it('validateAsync gives the same answers: accepts, refuses with the same codes, shares the verified cache', async () => {
+    for (const impl of [nativeCrypto, nobleCrypto]) {
+      const v = new KeyRecordValidator({ crypto: impl, now: () => now })
+      const record = await makeRecord(await makePeer())
+      assert.equal((await v.validateAsync(record.peerId, record.bytes)).seq, 1)
+      // decode() keeps views of its input: work on a copy so the good record stays good.
+      const forged = KeyRecordMessage.decode(record.bytes.slice())
+      forged.mlDsaSignature[10] ^= 1
+      await assert.rejects(v.validateAsync(record.peerId, KeyRecordMessage.encode(forged)), (err: any) => err.code === 'ERR_BAD_ML_DSA_SIGNATURE')
+      forged.mlDsaSignature[10] ^= 1
+      forged.libp2pSignature[0] ^= 1
+      await assert.rejects(v.validateAsync(record.peerId, KeyRecordMessage.encode(forged)), (err: any) => err.code === 'ERR_BAD_LIBP2P_SIGNATURE')
+      const other = await makeRecord(await makePeer())
+      await assert.rejects(v.validateAsync(other.peerId, record.bytes), (err: any) => err.code === 'ERR_PEER_ID_MISMATCH')
+      await assert.rejects(v.validateAsync(record.peerId, new Uint8Array([1, 2, 3])), (err: any) => err.name === 'InvalidRecordError')
+      // Known good now: the sync path takes it from the cache (same object).
+      assert.equal(v.validate(record.peerId, record.bytes), await v.validateAsync(record.peerId, record.bytes))
+    }
+  })
 })

@@ -4,7 +4,7 @@ import { selectPqCrypto } from '../../../src/crypto/index.js'
 import { checkKeyRequest, checkKeyResponse, decodeKeyRequest, decodeKeyResponse } from '../../../src/exchange/index.js'
 import { KeyRecordValidator } from '../../../src/record/index.js'
 import { corpus } from '../corpus.js'
-import { attempt, Outcomes } from '../harness.js'
+import { attempt, attemptAsync, Outcomes } from '../harness.js'
 import { hostileCase, sometimes } from '../mutate.js'
 import type { FuzzTarget } from '../harness.js'
 import type { KeyRequest, KeyResponse } from '../../../protobuf/key-exchange.js'
@@ -41,11 +41,11 @@ export const keyRequestTarget: FuzzTarget = {
     const validator = new KeyRecordValidator({ crypto, now: () => c.now })
     const peers = c.peers.map(p => p.peerId)
     const seeds = c.requests.map(r => r.bytes)
-    const property = fc.property(
+    const property = fc.asyncProperty(
       hostileCase(seeds, { maxNoise: 512 }),
       fc.nat({ max: 8 }),
       fc.integer({ min: -6 * minute, max: 6 * minute }),
-      ({ bytes, seed: seedIndex }, remoteChoice, skew) => {
+      async ({ bytes, seed: seedIndex }, remoteChoice, skew) => {
         const decoded = attempt(outcomes, 'decode', () => decodeKeyRequest(bytes), EXCHANGE_ERRORS)
         if (!decoded.ok) return true
         // Mostly the connection the seed came over; sometimes another peer's.
@@ -53,7 +53,7 @@ export const keyRequestTarget: FuzzTarget = {
         const remote: PeerId = remoteChoice < 6 ? seed.from : peers[remoteChoice % peers.length]
         const self: PeerId = remoteChoice < 7 ? seed.to : peers[(remoteChoice + 1) % peers.length]
         const ctx = { crypto, validator, now: c.now + (remoteChoice % 2 === 0 ? 0 : skew) }
-        const checked = attempt(outcomes, 'check', () => checkKeyRequest(ctx, decoded.value, remote, self), EXCHANGE_ERRORS)
+        const checked = await attemptAsync(outcomes, 'check', async () => checkKeyRequest(ctx, decoded.value, remote, self), EXCHANGE_ERRORS)
         if (checked.ok) {
           const genuine = c.requests.find(r => r.from.equals(remote) && r.to.equals(self) && sameMessage(r.message, decoded.value))
           if (genuine === undefined) throw new Error('checkKeyRequest accepted a request its sender never signed to us')
@@ -81,11 +81,11 @@ export const keyResponseTarget: FuzzTarget = {
     const validator = new KeyRecordValidator({ crypto, now: () => c.now })
     const peers = c.peers.map(p => p.peerId)
     const seeds = c.responses.map(r => r.bytes)
-    const property = fc.property(
+    const property = fc.asyncProperty(
       hostileCase(seeds, { maxNoise: 512 }),
       fc.nat({ max: 9 }),
       fc.oneof(fc.constant(0n), fc.bigInt({ min: -2n, max: 2n })),
-      ({ bytes, seed: seedIndex }, choice, nonceDelta) => {
+      async ({ bytes, seed: seedIndex }, choice, nonceDelta) => {
         const decoded = attempt(outcomes, 'decode', () => decodeKeyResponse(bytes), EXCHANGE_ERRORS)
         if (!decoded.ok) return true
         const seed = c.responses[seedIndex]
@@ -94,7 +94,7 @@ export const keyResponseTarget: FuzzTarget = {
         const self = seed.to
         const nonce = seed.message.nonce + (choice < 5 ? 0n : nonceDelta)
         const ctx = { crypto, validator, now: c.now }
-        const checked = attempt(outcomes, 'check', () => checkKeyResponse(ctx, decoded.value, asked, remote, self, nonce), EXCHANGE_ERRORS)
+        const checked = await attemptAsync(outcomes, 'check', async () => checkKeyResponse(ctx, decoded.value, asked, remote, self, nonce), EXCHANGE_ERRORS)
         if (checked.ok) {
           const genuine = c.responses.find(r => r.from.equals(asked) && r.to.equals(self) && r.message.nonce === nonce && sameMessage(r.message, decoded.value))
           if (genuine === undefined || !remote.equals(asked)) throw new Error('checkKeyResponse accepted a response that does not answer our request from the peer asked')
@@ -131,7 +131,7 @@ export const keyRequestFieldsTarget: FuzzTarget = {
       nonce: sometimes(u64),
       signature: sometimes(fc.oneof(noise, fc.nat({ max: c.requests.length - 1 }).map(i => c.requests[i].message.signature)))
     })
-    const property = fc.property(seed, change, (s, ch) => {
+    const property = fc.asyncProperty(seed, change, async (s, ch) => {
       const request: KeyRequest = {
         requesterRecord: (ch.requesterRecord ?? s.message.requesterRecord) as Uint8Array<ArrayBuffer>,
         responderId: (ch.responderId ?? s.message.responderId) as Uint8Array<ArrayBuffer>,
@@ -139,7 +139,7 @@ export const keyRequestFieldsTarget: FuzzTarget = {
         nonce: ch.nonce ?? s.message.nonce,
         signature: (ch.signature ?? s.message.signature) as Uint8Array<ArrayBuffer>
       }
-      const checked = attempt(outcomes, 'check', () => checkKeyRequest({ crypto, validator, now: c.now }, request, s.from, s.to), EXCHANGE_ERRORS)
+      const checked = await attemptAsync(outcomes, 'check', async () => checkKeyRequest({ crypto, validator, now: c.now }, request, s.from, s.to), EXCHANGE_ERRORS)
       if (checked.ok && !sameMessage(request, s.message)) throw new Error('checkKeyRequest accepted a request with a changed field')
       return true
     })
