@@ -178,6 +178,8 @@ export interface ResolveStats {
   cpuMsPerResolve: number
   /** TCP bytes written by every node during the resolves, less the idle rate, per resolve. */
   bytesPerResolve: number
+  /** New TCP connections the network's nodes dialled during a resolve (and the work it left behind), on average. */
+  dialsPerResolve: number
   /** Until the DHT query started: what the resolve did before asking the DHT (registry and pin reads for keydir). */
   queryStart: Summary
   /** After the resolve returned, until every process of the network was quiet again (work the resolve left behind); not part of the latency. */
@@ -204,8 +206,8 @@ export interface NetworkRun {
 
 async function sumUsage (hosts: Host[], gc = false): Promise<Usage> {
   const all = await Promise.all(hosts.map(async host => host.call<Usage>({ op: 'usage', gc })))
-  return all.reduce((sum, u) => ({ cpuUs: sum.cpuUs + u.cpuUs, bytesWritten: sum.bytesWritten + u.bytesWritten, rss: sum.rss + u.rss, heapUsed: sum.heapUsed + u.heapUsed, at: Math.max(sum.at, u.at) }),
-    { cpuUs: 0, bytesWritten: 0, rss: 0, heapUsed: 0, at: 0 })
+  return all.reduce((sum, u) => ({ cpuUs: sum.cpuUs + u.cpuUs, bytesWritten: sum.bytesWritten + u.bytesWritten, dials: sum.dials + u.dials, rss: sum.rss + u.rss, heapUsed: sum.heapUsed + u.heapUsed, at: Math.max(sum.at, u.at) }),
+    { cpuUs: 0, bytesWritten: 0, dials: 0, rss: 0, heapUsed: 0, at: 0 })
 }
 
 async function runNetwork (kind: NetworkKind, n: number, procs: number, settings: Settings, withResolves: boolean, progress: Progress, profileDir?: string): Promise<NetworkRun> {
@@ -288,6 +290,7 @@ async function runNetwork (kind: NetworkKind, n: number, procs: number, settings
       // behind (an early-ended lookup's RPCs still in flight) counts for it and does not fall into the next one.
       let cpuUs = 0
       let bytes = 0
+      let dials = 0
       let accountedMs = 0
       const busyFraction = Math.max(0.25, 2 * idle.cpuMsPerSecond / 1000 / procs)
       const wallStart = performance.now()
@@ -303,14 +306,21 @@ async function runNetwork (kind: NetworkKind, n: number, procs: number, settings
         }
         const before = await sumUsage(hosts)
         const from0 = performance.now()
-        outcomes.push(await host.call<ResolveOutcome>({ op: 'resolve', from: from - host.offset, target: infos[target]!, path, timeoutMs: RESOLVE_TIMEOUT_MS }))
+        const outcome = await host.call<ResolveOutcome>({ op: 'resolve', from: from - host.offset, target: infos[target]!, path, timeoutMs: RESOLVE_TIMEOUT_MS })
+        outcomes.push(outcome)
         const returned = performance.now()
         await quiet()
         settles.push(performance.now() - returned)
         const after = await sumUsage(hosts)
         accountedMs += performance.now() - from0
+        if (!outcome.ok && path === 'dht') {
+          // Say how far the record had spread, outside the accounted time.
+          const holders = (await Promise.all(hosts.map(async h => h.call<number>({ op: 'holders', target: infos[target]! })))).reduce((a, b) => a + b, 0)
+          outcome.error = `${outcome.error ?? 'failed'}; ${holders} of ${n} nodes hold the record`
+        }
         cpuUs += after.cpuUs - before.cpuUs
         bytes += after.bytesWritten - before.bytesWritten
+        dials += after.dials - before.dials
         progress.increment()
       }
       const wallMs = performance.now() - wallStart
@@ -335,6 +345,7 @@ async function runNetwork (kind: NetworkKind, n: number, procs: number, settings
         })(),
         cpuMsPerResolve: Math.max(0, cpuUs / 1000 - idle.cpuMsPerSecond * seconds) / Math.max(1, outcomes.length),
         bytesPerResolve: Math.max(0, bytes - idle.bytesPerSecond * seconds) / Math.max(1, outcomes.length),
+        dialsPerResolve: dials / Math.max(1, outcomes.length),
         queryStart: summarize(succeeded.flatMap(o => o.queryStartMs === undefined ? [] : [o.queryStartMs])),
         settle: summarize(settles),
         errors,
@@ -421,7 +432,8 @@ async function networkReport (runs: NetworkRun[], quick: boolean, layouts: Array
     'other node p95 ms': path === 'direct' ? '-' : fmt.ms(s.firstOther.p95),
     'answered by own store': path === 'direct' ? '-' : fmt.pct(s.ownStore),
     'CPU ms/resolve': fmt.ms(s.cpuMsPerResolve),
-    'KiB on wire/resolve': fmt.kib(s.bytesPerResolve)
+    'KiB on wire/resolve': fmt.kib(s.bytesPerResolve),
+    'dials/resolve': s.dialsPerResolve.toFixed(1)
   })))
   const ratioRows: TableRow[] = []
   const goals: Goal[] = []
@@ -491,6 +503,7 @@ async function networkReport (runs: NetworkRun[], quick: boolean, layouts: Array
           'Direct path: DHT path off (a Resolver over the same node\'s registry and KeyExchange, as node.resolve() runs with `paths: { dht: false }`), connection to the target dialled before the clock starts; one signed KeyRequest/KeyResponse exchange (two ML-DSA-65 signatures and verifies, LevelDB nonce writes). Direct pairs are ones the DHT resolves did not use.',
           'CPU ms/resolve: user + system CPU time of every process of the network from the resolve\'s start until every process was quiet again (a 20 ms slice under a quarter of a core, or twice the idle rate), less the idle rate measured before over that time: with all nodes in one process, the whole network\'s work for one resolve, including RPCs an early-ended lookup left in flight.',
           'KiB on wire/resolve: bytes written on every TCP socket of the network (socket.bytesWritten of each socket, found through the net.client.socket / net.server.socket diagnostics channels: Noise-encrypted yamux frames; TCP/IP headers not counted), less the idle rate, per resolve.',
+          'dials/resolve: new TCP connections dialled by any node of the network from the resolve\'s start until the network was quiet again, per resolve (each costs a Noise handshake and identify both ways). The direct path\'s own dial to the target comes before its clock starts and is not counted.',
           `kad-dht puts each record on the K = ${K} closest peers, so with ${K + 1} nodes or fewer every node holds every record${small.length > 0 ? ` (here N = ${small.join(', ')})` : ''}: a lookup can be answered by the node's own store, and only larger networks show a real multi-hop lookup.`,
           'The IPNS network is built by keydir\'s own buildLibp2p (TCP, Noise, yamux, identify, ping, kad-dht protocol and settings, local-network connection manager, LevelDB datastore) with kad-dht\'s namespace table switched from /pqk/ to /ipns/ and the ipns package\'s validator and selector. Its records are Ed25519-signed IPNS V1+V2 records of 397 bytes, against keydir\'s 6,576 (16.6 times larger).'
         ]

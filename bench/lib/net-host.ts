@@ -21,15 +21,17 @@ import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { fingerprint } from '../../src/crypto/index.js'
-import { DHT_PROTOCOL } from '../../src/dht/index.js'
+import { DHT_PROTOCOL, dhtRecordKey } from '../../src/dht/index.js'
 import { createKeyDirectory } from '../../src/node/index.js'
 import { CachedPeerDatastore } from '../../src/node/cached-peer-datastore.js'
 import { buildLibp2p, type KeydirLibp2p } from '../../src/node/libp2p.js'
+import { routingKeyFor } from '../../src/record/index.js'
 import { Resolver } from '../../src/resolver/index.js'
 import type { KeyExchange } from '../../src/exchange/index.js'
 import type { AnchorEntry, KeyDirectory } from '../../src/node/index.js'
 import type { PeerId } from '@libp2p/interface'
 import type { SelectFn, ValidateFn, ValueEvent } from '@libp2p/kad-dht'
+import type { Datastore } from 'interface-datastore'
 import type { Socket } from 'node:net'
 
 /** Tries of an IPNS node's first dial to the anchor. */
@@ -51,6 +53,8 @@ export interface NodeInfo {
 export interface Usage {
   cpuUs: number
   bytesWritten: number
+  /** TCP connections this process's nodes dialled. */
+  dials: number
   rss: number
   heapUsed: number
   at: number
@@ -80,11 +84,13 @@ export type HostCommand =
   | { op: 'profile', action: 'start' } | { op: 'profile', action: 'stop', path: string }
   | { op: 'connect', from: number, target: NodeInfo, timeoutMs: number }
   | { op: 'resolve', from: number, target: NodeInfo, path: ResolvePath, timeoutMs: number }
+  | { op: 'holders', target: NodeInfo }
   | { op: 'stop' }
 
 // Every TCP socket of this process, to sum the bytes written on the wire.
 const sockets = new Set<Socket>()
 let closedBytes = 0
+let dials = 0
 const track = ({ socket }: { socket: Socket }): void => {
   sockets.add(socket)
   socket.once('close', () => {
@@ -92,7 +98,7 @@ const track = ({ socket }: { socket: Socket }): void => {
     sockets.delete(socket)
   })
 }
-subscribe('net.client.socket', message => { track(message as { socket: Socket }) })
+subscribe('net.client.socket', message => { dials++; track(message as { socket: Socket }) })
 subscribe('net.server.socket', message => { track(message as { socket: Socket }) })
 
 function usage (): Usage {
@@ -100,7 +106,7 @@ function usage (): Usage {
   let bytesWritten = closedBytes
   for (const socket of sockets) bytesWritten += socket.bytesWritten
   const memory = process.memoryUsage()
-  return { cpuUs: cpu.user + cpu.system, bytesWritten, rss: memory.rss, heapUsed: memory.heapUsed, at: performance.now() }
+  return { cpuUs: cpu.user + cpu.system, bytesWritten, dials, rss: memory.rss, heapUsed: memory.heapUsed, at: performance.now() }
 }
 
 function collectGarbage (): void {
@@ -108,7 +114,30 @@ function collectGarbage (): void {
 }
 
 /** One resolve's view of the DHT lookups it started: when the first valid values arrived. */
-interface Probe { started: number, queryStartMs?: number, firstAnyMs?: number, firstOtherMs?: number, ownStore?: boolean }
+interface Probe {
+  started: number
+  queryStartMs?: number
+  firstAnyMs?: number
+  firstOtherMs?: number
+  ownStore?: boolean
+  /** What the lookup saw, for a failed resolve's error: queries sent, responses, responses carrying a record, errors by message. */
+  sent: number
+  responses: number
+  withRecord: number
+  errors: Map<string, number>
+}
+
+function newProbe (): Probe {
+  return { started: performance.now(), sent: 0, responses: 0, withRecord: 0, errors: new Map() }
+}
+
+/** A failed resolve's error, with what its lookup saw. */
+function failure (err: unknown, probe: Probe): string {
+  const code = (err as { code?: string }).code ?? (err as Error).message
+  if (probe.sent === 0) return code
+  const errors = [...probe.errors].map(([message, n]) => `${message} x${n}`).join('; ')
+  return `${code} (lookup: ${probe.sent} queries, ${probe.responses} responses, ${probe.withRecord} with a record${errors === '' ? '' : `; ${errors}`})`
+}
 /** The probe of the resolve in progress on a node; lookups keep the probe they started under. */
 interface ProbeSlot { current: Probe }
 
@@ -118,7 +147,14 @@ interface BenchNode {
   libp2p: KeydirLibp2p
   publish (): Promise<void>
   resolve (target: NodeInfo, path: ResolvePath, timeoutMs: number): Promise<ResolveOutcome>
+  /** Whether this node's DHT store holds a record of `target` (to explain a failed lookup). */
+  holds (target: NodeInfo): Promise<boolean>
   stop (): Promise<void>
+}
+
+/** Whether `datastore` holds a DHT record under `routingKey`. */
+async function holdsRecord (datastore: Datastore, routingKey: Uint8Array): Promise<boolean> {
+  return datastore.has(dhtRecordKey(routingKey))
 }
 
 /**
@@ -138,6 +174,15 @@ function watchAnswers (libp2p: KeydirLibp2p, self: PeerId, slot: ProbeSlot): voi
     const query = get(key, {
       ...options,
       onProgress: (event) => {
+        if (event.type === 'kad-dht:query:send-query') probe.sent++
+        if (event.type === 'kad-dht:query:peer-response') {
+          probe.responses++
+          if ((event as CustomEvent<{ record?: unknown }>).detail.record != null) probe.withRecord++
+        }
+        if (event.type === 'kad-dht:query:query-error') {
+          const message = (event as CustomEvent<{ error: Error }>).detail.error.message.slice(0, 80)
+          probe.errors.set(message, (probe.errors.get(message) ?? 0) + 1)
+        }
         if (event.type === 'kad-dht:query:value') {
           const elapsed = performance.now() - probe.started
           const fromSelf = (event as CustomEvent<ValueEvent>).detail.from.equals(self)
@@ -172,8 +217,8 @@ async function startKeydirNode (dir: string, anchor: AnchorEntry | undefined): P
   await node.start()
   const startMs = performance.now() - started
   const self = await node.resolve(node.peerId)
-  const internals = node as unknown as { exchange?: KeyExchange }
-  if (internals.exchange === undefined) throw new Error('KeydirNode no longer has an exchange field: update bench/lib/net-host.ts')
+  const internals = node as unknown as { exchange?: KeyExchange, datastore: Datastore }
+  if (internals.exchange === undefined || internals.datastore === undefined) throw new Error('KeydirNode no longer has exchange and datastore fields: update bench/lib/net-host.ts')
   const direct = new Resolver({
     registry: node.registry,
     metrics: node.metrics,
@@ -183,7 +228,7 @@ async function startKeydirNode (dir: string, anchor: AnchorEntry | undefined): P
     isAnchor: () => false
   })
   const libp2p = node.libp2p as KeydirLibp2p
-  const slot: ProbeSlot = { current: { started: 0 } }
+  const slot: ProbeSlot = { current: newProbe() }
   watchAnswers(libp2p, node.peerId, slot)
   return {
     info: { peerId: node.peerId.toString(), multiaddr: node.getMultiaddrs()[0]!.toString(), expected: hex(fingerprint(self.mlDsaPublicKey)), startMs },
@@ -191,7 +236,7 @@ async function startKeydirNode (dir: string, anchor: AnchorEntry | undefined): P
     libp2p,
     publish: async () => { await node.publish() },
     resolve: async (target, path, timeoutMs) => {
-      const probe: Probe = { started: performance.now() }
+      const probe = newProbe()
       slot.current = probe
       try {
         const signal = AbortSignal.timeout(timeoutMs)
@@ -202,9 +247,10 @@ async function startKeydirNode (dir: string, anchor: AnchorEntry | undefined): P
         const ok = hex(fingerprint(mlDsaPublicKey)) === target.expected && source === path
         return { ok, totalMs, firstAnyMs: probe.firstAnyMs, firstOtherMs: probe.firstOtherMs, ownStore: probe.ownStore, queryStartMs: probe.queryStartMs, error: ok ? undefined : `wrong keys or path (${source})` }
       } catch (err) {
-        return { ok: false, totalMs: performance.now() - probe.started, firstAnyMs: probe.firstAnyMs, firstOtherMs: probe.firstOtherMs, ownStore: probe.ownStore, queryStartMs: probe.queryStartMs, error: (err as { code?: string }).code ?? (err as Error).message }
+        return { ok: false, totalMs: performance.now() - probe.started, firstAnyMs: probe.firstAnyMs, firstOtherMs: probe.firstOtherMs, ownStore: probe.ownStore, queryStartMs: probe.queryStartMs, error: failure(err, probe) }
       }
     },
+    holds: async target => holdsRecord(internals.datastore, routingKeyFor(peerIdFromString(target.peerId))),
     stop: async () => { await node.stop() }
   }
 }
@@ -259,7 +305,7 @@ async function startIpnsNode (dir: string, anchor: AnchorEntry | undefined): Pro
   void first.then(async record => {
     for await (const event of libp2p.services.dht.put(routingKey, marshalIPNSRecord(record), { signal: AbortSignal.timeout(60_000) })) void event
   }).catch(() => {})
-  const slot: ProbeSlot = { current: { started: 0 } }
+  const slot: ProbeSlot = { current: newProbe() }
   watchAnswers(libp2p, peerId, slot)
   return {
     info: { peerId: peerId.toString(), multiaddr: libp2p.getMultiaddrs()[0]!.toString(), expected: value, startMs },
@@ -268,7 +314,7 @@ async function startIpnsNode (dir: string, anchor: AnchorEntry | undefined): Pro
     publish: put,
     resolve: async (target, _path, timeoutMs) => {
       const key = multihashToIPNSRoutingKey(peerIdFromString(target.peerId).toMultihash())
-      const probe: Probe = { started: performance.now() }
+      const probe = newProbe()
       slot.current = probe
       try {
         // As an IPNS resolver does: the query runs to its end, kad-dht's selector picks the best value.
@@ -282,9 +328,10 @@ async function startIpnsNode (dir: string, anchor: AnchorEntry | undefined): Pro
         const ok = record.value === target.expected
         return { ok, totalMs, firstAnyMs: probe.firstAnyMs, firstOtherMs: probe.firstOtherMs, ownStore: probe.ownStore, queryStartMs: probe.queryStartMs, error: ok ? undefined : 'wrong value' }
       } catch (err) {
-        return { ok: false, totalMs: performance.now() - probe.started, firstAnyMs: probe.firstAnyMs, firstOtherMs: probe.firstOtherMs, ownStore: probe.ownStore, queryStartMs: probe.queryStartMs, error: (err as { code?: string }).code ?? (err as Error).message }
+        return { ok: false, totalMs: performance.now() - probe.started, firstAnyMs: probe.firstAnyMs, firstOtherMs: probe.firstOtherMs, ownStore: probe.ownStore, queryStartMs: probe.queryStartMs, error: failure(err, probe) }
       }
     },
+    holds: async target => holdsRecord(datastore, multihashToIPNSRoutingKey(peerIdFromString(target.peerId).toMultihash())),
     stop: async () => {
       await libp2p.stop()
       await datastore.close()
@@ -387,6 +434,8 @@ async function handle (command: HostCommand): Promise<unknown> {
       return {}
     case 'resolve':
       return nodes[command.from]!.resolve(command.target, command.path, command.timeoutMs)
+    case 'holders':
+      return (await Promise.all(nodes.map(async node => node.holds(command.target)))).filter(Boolean).length
     case 'stop':
       await Promise.all(nodes.map(async node => node.stop().catch(() => {})))
       await Promise.all(dirs.map(async dir => rm(dir, { recursive: true, force: true })))
