@@ -2,4 +2,4 @@
 export * from './constants.js'
 export { dhtRecordKey } from './record-key.js'
 export { createPqkValidator, pqkSelector, type PqkValidatorComponents } from './pqk-validator.js'
-export { DhtRecords, type DhtRecordsComponents, type DhtRecordsInit, type FindOptions, type PublishCoverage } from './record-lookup.js'
+export { DhtRecords, isWellCovered, type DhtRecordsComponents, type DhtRecordsInit, type FindOptions, type PublishCoverage } from './record-lookup.js'

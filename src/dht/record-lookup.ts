@@ -1,5 +1,6 @@
 import { errorCode, ResolveError } from '../errors.js'
 import { compareKeyRecords, routingKeyFor, unmarshalKeyRecord } from '../record/index.js'
+import { DHT_REPLICATION } from './constants.js'
 import { silentLogger } from '../util/log.js'
 import type { KeydirMetrics } from '../metrics/index.js'
 import type { KeyRecord } from '../record/index.js'
@@ -18,10 +19,20 @@ export interface FindOptions extends AbortOptions {
   minSeq?: number
 }
 
-/** How far a publish reached: the closest peers asked, and those that stored the record. */
+/** How far a publish reached: the closest peers sent the record, and those that stored it. */
 export interface PublishCoverage {
   targeted: number
   stored: number
+}
+
+/**
+ * Whether a publish reached enough peers: at least half of the K closest,
+ * or of the DHT peers this node knows when it knows fewer. A burst of
+ * lookups (many nodes starting or publishing at once) times out part of a
+ * put's closest-peer search, and a record can land on a handful of peers.
+ */
+export function isWellCovered (coverage: PublishCoverage, knownPeers: number): boolean {
+  return coverage.stored * 2 >= Math.min(DHT_REPLICATION, knownPeers)
 }
 
 export interface DhtRecordsInit {
@@ -56,8 +67,9 @@ export class DhtRecords {
   async publish (record: KeyRecord, options: AbortOptions = {}): Promise<PublishCoverage> {
     const coverage: PublishCoverage = { targeted: 0, stored: 0 }
     try {
+      // kad-dht's put reports each PUT_VALUE it sends and each peer that answered it (it does not pass on FINAL_PEER).
       for await (const event of this.components.dht.put(routingKeyFor(record.peerId), record.bytes, options)) {
-        if (event.name === 'FINAL_PEER') coverage.targeted++
+        if (event.name === 'SEND_QUERY' && event.messageName === 'PUT_VALUE') coverage.targeted++
         if (event.name === 'PEER_RESPONSE' && event.messageName === 'PUT_VALUE') coverage.stored++
       }
       this.components.metrics.recordsPublished.inc({ result: 'success' })
@@ -76,12 +88,13 @@ export class DhtRecords {
     const query = new AbortController()
     const signal = options.signal == null ? query.signal : AbortSignal.any([options.signal, query.signal])
     const minSeq = options.minSeq ?? 0
-    const answered = new Set<string>()
+    const answerers = new Set<string>()
     const quorum = Promise.withResolvers<void>()
     let best: KeyRecord | undefined
 
+    let answered = false
     const onProgress = (event: Event): void => {
-      if (event.type !== 'kad-dht:query:value' || query.signal.aborted) return
+      if (event.type !== 'kad-dht:query:value' || answered) return
       const { from, value } = (event as CustomEvent<ValueEvent>).detail
       // kad-dht has already run our validator on this value
       const record = unmarshalKeyRecord(value)
@@ -95,10 +108,13 @@ export class DhtRecords {
         this.components.metrics.verificationFailures.inc({ source: 'dht', reason: 'ERR_ROLLBACK' })
       }
       if (best == null || compareKeyRecords(record, best) < 0) best = record
-      answered.add(from.toString())
-      if (answered.size >= this.quorum) {
-        query.abort()
+      answerers.add(from.toString())
+      if (answerers.size >= this.quorum) {
+        answered = true
         quorum.resolve()
+        // Aborting runs every in-flight RPC's abort handlers (stream resets,
+        // frames written) synchronously: let the resolve return first.
+        setImmediate(() => { query.abort() })
       }
     }
 

@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { repeatingTask } from '@libp2p/utils'
 import { LevelDatastore } from 'datastore-level'
 import { fingerprint, selectPqCrypto } from '../crypto/index.js'
-import { createPqkValidator, DHT_PROTOCOL, DhtRecords } from '../dht/index.js'
+import { createPqkValidator, DHT_PROTOCOL, DhtRecords, isWellCovered } from '../dht/index.js'
 import { errorCode } from '../errors.js'
 import { EXCHANGE_PROTOCOL, KeyExchange } from '../exchange/index.js'
 import { loadIdentity, loadOrCreateIdentity, rotateIdentity } from '../identity/index.js'
@@ -36,9 +36,9 @@ const CLEANUP_INTERVAL_MS = 10_000
 const REJOIN_INTERVAL_MS = 5_000
 /** A publish waits for DHT peers at most this long. */
 const PUBLISH_TIMEOUT_MS = 60_000
-/** Publishes that reached fewer than half the closest peers are tried again after 5 s, 10 s, 20 s. */
+/** A publish that reached too few of the closest peers is tried again, up to three times, after about 5 s, 10 s, 20 s. */
 const LOW_COVERAGE_RETRY_MS = 5_000
-const LOW_COVERAGE_ATTEMPTS = 4
+const LOW_COVERAGE_RETRIES = 3
 const REGISTRY_DIR = 'registry'
 const LIBP2P_DIR = 'libp2p'
 
@@ -83,6 +83,8 @@ export class KeydirNode implements KeyDirectory {
   private identity: Identity
   private record: KeyRecord | undefined
   private running = false
+  /** A low-coverage republish loop is running. */
+  private republishing = false
   /** Aborts background publishes when the node stops. */
   private stopping = new AbortController()
 
@@ -167,7 +169,11 @@ export class KeydirNode implements KeyDirectory {
   }
 
   async publish (options: AbortOptions = {}): Promise<KeyRecord> {
-    return (await this.publishWithCoverage(options)).record
+    const { record, coverage } = await this.publishWithCoverage(options)
+    if (!isWellCovered(coverage, this.dhtSize())) {
+      void this.republishWhileUncovered(coverage)
+    }
+    return record
   }
 
   private async publishWithCoverage (options: AbortOptions): Promise<{ record: KeyRecord, coverage: PublishCoverage }> {
@@ -237,23 +243,44 @@ export class KeydirNode implements KeyDirectory {
     return record
   }
 
-  /**
-   * Publish, and publish again soon while fewer than half of the closest
-   * peers took the record: when many nodes start at once, puts time out and
-   * a record can land on a handful of peers, and the regular round is hours
-   * away.
-   */
+  /** Publish in the background (start-up, the regular round); a failure is logged, the next round tries again. */
   private async publishQuietly (): Promise<void> {
     try {
-      for (let attempt = 0; ; attempt++) {
-        const { coverage } = await this.publishWithCoverage({ signal: AbortSignal.any([this.stopping.signal, AbortSignal.timeout(PUBLISH_TIMEOUT_MS)]) })
-        if (coverage.stored * 2 >= coverage.targeted || attempt + 1 >= LOW_COVERAGE_ATTEMPTS) return
-        this.log.info({ ...coverage, attempt }, 'few peers stored our record: publishing again soon')
-        await delay(LOW_COVERAGE_RETRY_MS * 2 ** attempt, undefined, { signal: this.stopping.signal })
+      const { coverage } = await this.publishWithCoverage({ signal: AbortSignal.any([this.stopping.signal, AbortSignal.timeout(PUBLISH_TIMEOUT_MS)]) })
+      if (!isWellCovered(coverage, this.dhtSize())) {
+        await this.republishWhileUncovered(coverage)
       }
     } catch (err) {
       // Publishing with no DHT peers yet fails; the next round or a resolve by a peer's direct request still works.
       this.log.warn({ code: errorCode(err), err: (err as Error).message }, 'could not publish key record')
+    }
+  }
+
+  /**
+   * Publish again soon while too few of the closest peers took the record
+   * (isWellCovered): when many nodes start or publish at once, part of a
+   * put's search times out, a record can land on a handful of peers, and
+   * the regular round is hours away. The waits double from
+   * LOW_COVERAGE_RETRY_MS, each drawn from half to one and a half of it so
+   * that nodes hit by the same burst do not retry together. One such loop
+   * runs at a time.
+   */
+  private async republishWhileUncovered (coverage: PublishCoverage): Promise<void> {
+    if (this.republishing) return
+    this.republishing = true
+    try {
+      for (let attempt = 0; attempt < LOW_COVERAGE_RETRIES; attempt++) {
+        this.log.info({ ...coverage, attempt }, 'few peers stored our record: publishing again soon')
+        await delay(LOW_COVERAGE_RETRY_MS * 2 ** attempt * (0.5 + Math.random()), undefined, { signal: this.stopping.signal })
+        coverage = (await this.publishWithCoverage({ signal: AbortSignal.any([this.stopping.signal, AbortSignal.timeout(PUBLISH_TIMEOUT_MS)]) })).coverage
+        if (isWellCovered(coverage, this.dhtSize())) return
+      }
+    } catch (err) {
+      if (!this.stopping.signal.aborted) {
+        this.log.warn({ code: errorCode(err), err: (err as Error).message }, 'could not publish key record again')
+      }
+    } finally {
+      this.republishing = false
     }
   }
 
