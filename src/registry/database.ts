@@ -42,10 +42,11 @@ export interface WriteOps {
 export class RegistryStore {
   private db: Level<string, Uint8Array>
   private sub: ReturnType<typeof sublevels>
-  // Reads use getSync: values are a few KB, served from LevelDB's memtable or
-  // block cache in microseconds, while an async get waits for a thread-pool
-  // round trip that costs milliseconds on a busy event loop (and sits on the
-  // path of every resolve and key exchange). Writes stay async.
+  // Reads use getSync, and the record and pin reads are synchronous
+  // functions: values are a few KB, served from LevelDB's memtable or block
+  // cache in microseconds, while an async get waits for a thread-pool round
+  // trip that costs milliseconds on a busy event loop (and sits on the path
+  // of every resolve and key exchange). Writes stay async.
   readonly nonces: NonceStore = {
     get: async key => plain(this.sub.nonces.getSync(key)),
     put: async (key, value) => this.sub.nonces.put(key, value)
@@ -99,7 +100,7 @@ export class RegistryStore {
     return this.sub.records.keys().all()
   }
 
-  async readPin (key: string): Promise<Pin | undefined | typeof CORRUPT> {
+  readPin (key: string): Pin | undefined | typeof CORRUPT {
     if (this.corrupt.has(`${PINS}/${key}`)) {
       return CORRUPT
     }
@@ -133,7 +134,7 @@ export class RegistryStore {
    * The stored entry of `peerId`, validated; undefined when absent, expired
    * or corrupt (reported). An expired record is not corrupt: it is just absent.
    */
-  async loadEntry (key: string, peerId: PeerId): Promise<RegistryEntry | undefined> {
+  loadEntry (key: string, peerId: PeerId): RegistryEntry | undefined {
     if (this.corrupt.has(`${RECORDS}/${key}`)) {
       return undefined
     }
@@ -155,7 +156,7 @@ export class RegistryStore {
     if (record.expiresAt <= this.now()) {
       return undefined
     }
-    const pin = await this.readPin(key)
+    const pin = this.readPin(key)
     const problem = pin === CORRUPT
       ? 'the peer\'s pin is corrupt'
       : pin === undefined

@@ -24,6 +24,11 @@ export class KeyedLock {
     }
   }
 
+  /** Whether no work is queued or running for `key`. */
+  isIdle (key: string): boolean {
+    return !this.tails.has(key)
+  }
+
   /** Resolves once no work is queued or running for any key. */
   async idle (): Promise<void> {
     while (this.tails.size > 0) {

@@ -98,30 +98,57 @@ export class PeerKeyRegistry {
     options.signal?.throwIfAborted()
     const record = recordToStore(this.validator, this.now(), input, trust, options.peerId)
     const key = record.peerId.toString()
+    if (this.locks.isIdle(key)) {
+      // Nothing is reading or writing this peer: admit in this turn of the
+      // event loop, and hold the peer until the write lands.
+      const { outcome, entry, commit } = this.admitLocked(key, record, trust, options)
+      return { outcome, entry, written: commit === undefined ? Promise.resolve() : this.locks.run(key, commit) }
+    }
     const admitted = Promise.withResolvers<StoreAdmission>()
     const written = this.locks.run(key, async () => {
-      const pin = await this.store.readPin(key)
-      if (pin === CORRUPT) {
-        // Fail closed: without the pin there is no key-change or rollback check.
-        throw new RegistryError('ERR_CORRUPT_PIN', `the stored pin of ${key} is corrupt; configure it as an anchor to reset it`)
-      }
-      const current = await this.entryLocked(key, record.peerId)
-      const result = admitRecord({
-        crypto: this.crypto, record, trust, verified: options.verified === true, pin, current, now: this.now()
-      })
-      if (result.entry === undefined) {
-        admitted.resolve({ outcome: result.outcome, entry: current, written: Promise.resolve() })
-        return
-      }
-      options.signal?.throwIfAborted()
-      const entry = Object.freeze(result.entry)
-      const write = this.commitAfterServing(key, { entry, pin: result.outcome === 'stored' ? result.pin : undefined })
-      admitted.resolve({ outcome: result.outcome, entry, written: write })
+      const { outcome, entry, commit } = this.admitLocked(key, record, trust, options)
+      const write = commit?.() ?? Promise.resolve()
+      admitted.resolve({ outcome, entry, written: write })
       await write
     })
     // A refusal before admission rejects `admitted`; after it, only `written`.
     written.catch(err => { admitted.reject(err) })
     return admitted.promise
+  }
+
+  /**
+   * Apply the pin and rollback rules to `record` and serve the result from
+   * memory; call with the peer's lock held or free. `commit` writes it to
+   * disk (with the lock held), and takes it out of memory again if the write
+   * fails; absent when nothing changes.
+   */
+  private admitLocked (key: string, record: KeyRecord, trust: TrustLevel, options: StoreOptions): { outcome: 'stored' | 'unchanged', entry: RegistryEntry | undefined, commit?: () => Promise<void> } {
+    const pin = this.store.readPin(key)
+    if (pin === CORRUPT) {
+      // Fail closed: without the pin there is no key-change or rollback check.
+      throw new RegistryError('ERR_CORRUPT_PIN', `the stored pin of ${key} is corrupt; configure it as an anchor to reset it`)
+    }
+    const current = this.entryLocked(key, record.peerId)
+    const result = admitRecord({
+      crypto: this.crypto, record, trust, verified: options.verified === true, pin, current, now: this.now()
+    })
+    if (result.entry === undefined) {
+      return { outcome: result.outcome, entry: current }
+    }
+    options.signal?.throwIfAborted()
+    const entry = Object.freeze(result.entry)
+    const ops = { entry, pin: result.outcome === 'stored' ? result.pin : undefined }
+    const wasStored = this.hot.has(key)
+    this.hot.put(key, entry)
+    const commit = async (): Promise<void> => {
+      try {
+        await this.store.write(key, ops)
+      } catch (err) {
+        this.hot.evict(key, { stored: wasStored })
+        throw err
+      }
+    }
+    return { outcome: result.outcome, entry, commit }
   }
 
   /** The stored, valid, unexpired entry of a peer. */
@@ -131,7 +158,8 @@ export class PeerKeyRegistry {
       return hit
     }
     const { key, peerId: id } = this.openPeer(peerId)
-    return this.locks.run(key, async () => this.entryLocked(key, id))
+    // A load must not race a write of the same peer; with none going on it reads at once.
+    return this.locks.isIdle(key) ? this.entryLocked(key, id) : this.locks.run(key, async () => this.entryLocked(key, id))
   }
 
   /**
@@ -164,7 +192,7 @@ export class PeerKeyRegistry {
   async markVerified (peerId: PeerId | string): Promise<void> {
     const { key, peerId: id } = this.openPeer(peerId)
     await this.locks.run(key, async () => {
-      const current = await this.entryLocked(key, id)
+      const current = this.entryLocked(key, id)
       if (current === undefined) {
         throw new RegistryError('ERR_NO_RECORD', `no unexpired record of ${key} to mark verified`)
       }
@@ -252,15 +280,15 @@ export class PeerKeyRegistry {
     const { key, peerId: id } = this.openPeer(peerId)
     const anchor = parseAnchorKey(anchorKey)
     await this.locks.run(key, async () => {
-      const existing = await this.store.readPin(key)
+      const existing = this.store.readPin(key)
       // The operator's configuration replaces a corrupt pin.
-      await this.commit(key, admitAnchor(existing === CORRUPT ? undefined : existing, anchor, await this.entryLocked(key, id)))
+      await this.commit(key, admitAnchor(existing === CORRUPT ? undefined : existing, anchor, this.entryLocked(key, id)))
     })
   }
 
   /** The peer's pin; undefined when none (or when it is corrupt, which is reported). */
   async getPin (peerId: PeerId | string): Promise<Pin | undefined> {
-    const pin = await this.store.readPin(this.openPeer(peerId).key)
+    const pin = this.store.readPin(this.openPeer(peerId).key)
     return pin === CORRUPT ? undefined : pin
   }
 
@@ -287,12 +315,12 @@ export class PeerKeyRegistry {
   }
 
   /** Cache, else disk; call with the peer's lock held so a load never overwrites a newer write. */
-  private async entryLocked (key: string, peerId: PeerId): Promise<RegistryEntry | undefined> {
+  private entryLocked (key: string, peerId: PeerId): RegistryEntry | undefined {
     const hit = this.hot.get(key)
     if (hit !== undefined) {
       return hit
     }
-    const entry = await this.store.loadEntry(key, peerId)
+    const entry = this.store.loadEntry(key, peerId)
     if (entry !== undefined) {
       this.hot.put(key, entry)
     }
@@ -306,22 +334,6 @@ export class PeerKeyRegistry {
       this.hot.put(key, ops.entry)
     } else if (ops.deleteEntry === true) {
       this.hot.forget(key)
-    }
-  }
-
-  /**
-   * Serve the new entry from memory at once, then write it; call with the
-   * peer's lock held. A failed write takes the entry out of memory again, so
-   * the next read goes to what is on disk.
-   */
-  private async commitAfterServing (key: string, ops: WriteOps & { entry: RegistryEntry }): Promise<void> {
-    const wasStored = this.hot.has(key)
-    this.hot.put(key, ops.entry)
-    try {
-      await this.store.write(key, ops)
-    } catch (err) {
-      this.hot.evict(key, { stored: wasStored })
-      throw err
     }
   }
 
