@@ -7,7 +7,7 @@ import {
   EXCHANGE_PROTOCOL, EXCHANGE_TIMEOUT_MS, MAX_ATTEMPTS, MAX_EARLY_SIGNATURES, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_PENDING_PER_PEER,
   PENDING_REQUEST_TIMEOUT_MS, RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW_S, RETRY_BASE_MS
 } from './constants.js'
-import { checkKeyRequest, checkKeyResponse, createKeyRequest, createKeyResponse, decodeKeyRequest, decodeKeyResponse, precheckKeyRequest } from './messages.js'
+import { checkKeyResponse, createKeyRequest, createKeyResponse, decodeKeyRequest, decodeKeyResponse, startKeyRequestCheck } from './messages.js'
 import type { ExchangeSigner } from './messages.js'
 import type { PqCrypto } from '../crypto/types.js'
 import type { KeydirMetrics } from '../metrics/index.js'
@@ -166,10 +166,9 @@ export class KeyExchange {
       const pb = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
       const request = await readMessage(pb, decodeKeyRequest, 'KeyRequest', signal)
       const self = this.components.self()
-      const context = this.checkContext()
-      precheckKeyRequest(context, request, self.peerId)
+      const verify = startKeyRequestCheck(this.checkContext(), request, remote, self.peerId)
       const early = this.signEarly(self, remote, request.nonce)
-      const requesterRecord = await checkKeyRequest(context, request, remote, self.peerId)
+      const requesterRecord = await verify()
       // The two LevelDB writes run on the thread pool while the response is
       // signed (on the thread pool too with node:crypto; in place with noble).
       const writes = Promise.all([
@@ -197,8 +196,10 @@ export class KeyExchange {
   }
 
   /**
-   * Start signing the response to a request that passed the cheap checks,
-   * while its two signatures are verified: an honest requester then waits
+   * Start signing the response to a request that passed the cheap checks
+   * (addressed to us, fresh, its record well formed and signed by the
+   * requester's Ed25519 key), while its two ML-DSA-65 signatures are
+   * verified: an honest requester then waits
    * for the longer of the two, not for both. Only with a signer that signs
    * off the event loop, and for at most MAX_EARLY_SIGNATURES requests at a
    * time across all peers, so a flood of badly signed requests wastes at

@@ -5,7 +5,6 @@ import { ExchangeError, KeydirError } from '../errors.js'
 import { ByteWriter } from '../util/byte-writer.js'
 import { MAX_CLOCK_SKEW_MS, REQUEST_DOMAIN, RESPONSE_DOMAIN } from './constants.js'
 import type { PqCrypto, MlDsaSigner } from '../crypto/types.js'
-import { unmarshalKeyRecord } from '../record/index.js'
 import type { KeyRecord, KeyRecordValidator } from '../record/index.js'
 import type { PeerId } from '@libp2p/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
@@ -93,22 +92,26 @@ export interface CheckContext {
  * nonce against what it last accepted from that peer.
  */
 export async function checkKeyRequest (ctx: CheckContext, request: KeyRequest, remote: PeerId, self: PeerId): Promise<KeyRecord> {
-  precheckKeyRequest(ctx, request, self)
-  const signed = signedBytes(REQUEST_CONTEXT, remote, self, Number(request.timestamp), request.nonce, request.requesterRecord)
-  return checkSigned(ctx, remote, request.requesterRecord, signed, request.signature, REQUEST_CONTEXT,
-    () => new ExchangeError('ERR_BAD_REQUEST_SIGNATURE', 'request signature does not verify with the requester\'s ML-DSA-65 key'))
+  return startKeyRequestCheck(ctx, request, remote, self)()
 }
 
 /**
- * The checks of a request that cost no signature verify: addressed to us,
- * timestamp in the window. A request that fails them is refused before any
- * expensive work.
+ * The checks of a request that cost no ML-DSA-65 verify, now (throws
+ * ExchangeError): addressed to us, timestamp in the window, a carried record
+ * that decodes, belongs to `remote`, is within its times and carries a valid
+ * Ed25519 signature. The returned function verifies the two ML-DSA-65
+ * signatures, the record's and the request's. A responder does nothing
+ * expensive for a request that fails here.
  */
-export function precheckKeyRequest (ctx: CheckContext, request: KeyRequest, self: PeerId): void {
+export function startKeyRequestCheck (ctx: CheckContext, request: KeyRequest, remote: PeerId, self: PeerId): () => Promise<KeyRecord> {
   if (!uint8ArrayEquals(request.responderId, self.toMultihash().bytes)) {
     throw new ExchangeError('ERR_WRONG_RESPONDER', 'request is addressed to another peer')
   }
   checkTimestamp(ctx.now, request.timestamp)
+  const carried = precheckCarried(ctx, remote, request.requesterRecord)
+  const signed = signedBytes(REQUEST_CONTEXT, remote, self, Number(request.timestamp), request.nonce, request.requesterRecord)
+  return async () => verifyBoth(ctx, carried, signed, request.signature, REQUEST_CONTEXT,
+    () => new ExchangeError('ERR_BAD_REQUEST_SIGNATURE', 'request signature does not verify with the requester\'s ML-DSA-65 key'))
 }
 
 /**
@@ -126,8 +129,9 @@ export async function checkKeyResponse (ctx: CheckContext, response: KeyResponse
     throw new ExchangeError('ERR_WRONG_REQUESTER', 'response is addressed to another peer')
   }
   checkTimestamp(ctx.now, response.timestamp)
+  const carried = precheckCarried(ctx, asked, response.record)
   const signed = signedBytes(RESPONSE_CONTEXT, asked, self, Number(response.timestamp), nonce, response.record)
-  return checkSigned(ctx, asked, response.record, signed, response.signature, RESPONSE_CONTEXT,
+  return verifyBoth(ctx, carried, signed, response.signature, RESPONSE_CONTEXT,
     () => new ExchangeError('ERR_BAD_RESPONSE_SIGNATURE', 'response signature does not verify with the responder\'s ML-DSA-65 key'))
 }
 
@@ -138,41 +142,41 @@ function checkTimestamp (now: number, timestamp: bigint): void {
   }
 }
 
+type CarriedCheck = ReturnType<KeyRecordValidator['precheck']>
+
+/** The carried record's cheap checks (it must belong to the authenticated `owner`), as an ExchangeError. */
+function precheckCarried (ctx: CheckContext, owner: PeerId, bytes: Uint8Array): CarriedCheck {
+  try {
+    return ctx.validator.precheck(owner, bytes)
+  } catch (err) {
+    throw carriedInvalid(err)
+  }
+}
+
 /**
- * Validate the carried record (it must belong to the authenticated `owner`)
- * and check the message signature with the record's ML-DSA-65 key: the two
- * ML-DSA-65 verifies at once, the record's on the thread pool and the
- * message's here. The record's own errors come first; a message signature
- * is only reported bad for a record that is valid.
+ * The carried record's ML-DSA-65 signature and the message's, at once: the
+ * record's on the thread pool, the message's here, with the record's key.
+ * The record's error comes first; a message signature is only reported bad
+ * for a record that is valid.
  */
-async function checkSigned (ctx: CheckContext, owner: PeerId, recordBytes: Uint8Array, signed: Uint8Array, signature: Uint8Array,
+async function verifyBoth (ctx: CheckContext, carried: CarriedCheck, signed: Uint8Array, signature: Uint8Array,
   context: Uint8Array, badSignature: () => ExchangeError): Promise<KeyRecord> {
-  const validating = validateCarried(ctx, owner, recordBytes)
+  const validating = carried.finish()
   validating.catch(() => {})
-  const key = carriedMlDsaKey(recordBytes)
-  const signatureValid = key !== undefined && ctx.crypto.mlDsa65.verify(key, signed, signature, context)
-  const record = await validating
+  const signatureValid = ctx.crypto.mlDsa65.verify(carried.record.mlDsaPublicKey, signed, signature, context)
+  let record: KeyRecord
+  try {
+    record = await validating
+  } catch (err) {
+    throw carriedInvalid(err)
+  }
   if (!signatureValid) {
     throw badSignature()
   }
   return record
 }
 
-/** The carried record's ML-DSA-65 key, read before the record is validated; undefined when it does not decode (the validation says why). */
-function carriedMlDsaKey (recordBytes: Uint8Array): Uint8Array | undefined {
-  try {
-    return unmarshalKeyRecord(recordBytes).mlDsaPublicKey
-  } catch {
-    return undefined
-  }
-}
-
-/** The carried record must validate and belong to the authenticated remote peer. */
-async function validateCarried (ctx: CheckContext, owner: PeerId, bytes: Uint8Array): Promise<KeyRecord> {
-  try {
-    return await ctx.validator.validateAsync(owner, bytes)
-  } catch (err) {
-    const code = err instanceof KeydirError ? err.code : 'ERR_RECORD_MALFORMED'
-    throw new ExchangeError(code, `carried key record is invalid: ${(err as Error).message}`, { cause: err })
-  }
+function carriedInvalid (err: unknown): ExchangeError {
+  const code = err instanceof KeydirError ? err.code : 'ERR_RECORD_MALFORMED'
+  return new ExchangeError(code, `carried key record is invalid: ${(err as Error).message}`, { cause: err })
 }

@@ -67,16 +67,31 @@ export class KeyRecordValidator {
    * verify something else meanwhile. Rejects with InvalidRecordError.
    */
   async validateAsync (peerId: PeerId, bytes: Uint8Array): Promise<KeyRecord> {
+    return this.precheck(peerId, bytes).finish()
+  }
+
+  /**
+   * Every check but the ML-DSA-65 signature, now, cheapest first (throws
+   * InvalidRecordError): size and structure, the PeerId, the times, the
+   * Ed25519 signature. `finish()` makes the last check off the event loop;
+   * `record` is the decoded record, to be trusted only once it has.
+   */
+  precheck (peerId: PeerId, bytes: Uint8Array): { record: KeyRecord, finish: () => Promise<KeyRecord> } {
     const checked = this.checkBeforeMlDsa(peerId.toMultihash().bytes, bytes)
     if (checked.known) {
-      return checked.record
+      return { record: checked.record, finish: async () => checked.record }
     }
     const { record, signed, hash } = checked
-    if (!await this.crypto.mlDsa65.verifyAsync(record.mlDsaPublicKey, signed, record.mlDsaSignature, RECORD_CONTEXT)) {
-      throw badMlDsaSignature()
+    return {
+      record,
+      finish: async () => {
+        if (!await this.crypto.mlDsa65.verifyAsync(record.mlDsaPublicKey, signed, record.mlDsaSignature, RECORD_CONTEXT)) {
+          throw badMlDsaSignature()
+        }
+        this.verified.set(hash, record)
+        return record
+      }
     }
-    this.verified.set(hash, record)
-    return record
   }
 
   private validateFor (expectedPeerId: Uint8Array, bytes: Uint8Array): KeyRecord {
