@@ -1,3 +1,4 @@
+import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { errorCode, ResolveError } from '../errors.js'
 import { compareKeyRecords, routingKeyFor, unmarshalKeyRecord } from '../record/index.js'
 import { DHT_REPLICATION } from './constants.js'
@@ -70,7 +71,8 @@ export class DhtRecords {
       // kad-dht's put reports each PUT_VALUE it sends and each peer that answered it (it does not pass on FINAL_PEER).
       for await (const event of this.components.dht.put(routingKeyFor(record.peerId), record.bytes, options)) {
         if (event.name === 'SEND_QUERY' && event.messageName === 'PUT_VALUE') coverage.targeted++
-        if (event.name === 'PEER_RESPONSE' && event.messageName === 'PUT_VALUE') coverage.stored++
+        // A peer stored it if it echoed the record back (kad-dht reports another value as an error, after this event).
+        if (event.name === 'PEER_RESPONSE' && event.messageName === 'PUT_VALUE' && event.record != null && uint8ArrayEquals(event.record.value, record.bytes)) coverage.stored++
       }
       this.components.metrics.recordsPublished.inc({ result: 'success' })
       this.log.info({ seq: record.seq, expiresAt: record.expiresAt, ...coverage }, 'published key record to the DHT')

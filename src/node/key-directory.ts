@@ -260,7 +260,8 @@ export class KeydirNode implements KeyDirectory {
    * Publish again soon while too few of the closest peers took the record
    * (isWellCovered): when many nodes start or publish at once, part of a
    * put's search times out, a record can land on a handful of peers, and
-   * the regular round is hours away. The waits double from
+   * the regular round is hours away. The current record is put again as it
+   * is (no new seq). The waits double from
    * LOW_COVERAGE_RETRY_MS, each drawn from half to one and a half of it so
    * that nodes hit by the same burst do not retry together. One such loop
    * runs at a time.
@@ -272,7 +273,8 @@ export class KeydirNode implements KeyDirectory {
       for (let attempt = 0; attempt < LOW_COVERAGE_RETRIES; attempt++) {
         this.log.info({ ...coverage, attempt }, 'few peers stored our record: publishing again soon')
         await delay(LOW_COVERAGE_RETRY_MS * 2 ** attempt * (0.5 + Math.random()), undefined, { signal: this.stopping.signal })
-        coverage = (await this.publishWithCoverage({ signal: AbortSignal.any([this.stopping.signal, AbortSignal.timeout(PUBLISH_TIMEOUT_MS)]) })).coverage
+        // The same record again, not a new seq: what publish() returned stays the record out there.
+        coverage = await this.dht.publish(this.ownRecord(), { signal: AbortSignal.any([this.stopping.signal, AbortSignal.timeout(PUBLISH_TIMEOUT_MS)]) })
         if (isWellCovered(coverage, this.dhtSize())) return
       }
     } catch (err) {

@@ -102,7 +102,10 @@ export class PeerKeyRegistry {
       // Nothing is reading or writing this peer: admit in this turn of the
       // event loop, and hold the peer until the write lands.
       const { outcome, entry, commit } = this.admitLocked(key, record, trust, options)
-      return { outcome, entry, written: commit === undefined ? Promise.resolve() : this.locks.run(key, commit) }
+      const written = commit === undefined ? Promise.resolve() : this.locks.run(key, commit)
+      // The caller sees a failed write through `written`; a caller that ignores it must not crash the process.
+      written.catch(() => {})
+      return { outcome, entry, written }
     }
     const admitted = Promise.withResolvers<StoreAdmission>()
     const written = this.locks.run(key, async () => {

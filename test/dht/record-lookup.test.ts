@@ -39,22 +39,27 @@ async function refusals (metrics: KeydirMetrics, reason: string): Promise<number
 }
 
 describe('DhtRecords', () => {
-  test('a put\'s coverage counts the PUT_VALUEs sent and the peers that stored the record', async () => {
+  test('a put\'s coverage counts the PUT_VALUEs sent and the peers that echoed the record back', async () => {
     const id = await makeIdentity()
     const record = await makeRecord(id)
+    const other = await makeRecord(id, { seq: 2 })
     const events = [
       { name: 'SEND_QUERY', messageName: 'FIND_NODE' },
       { name: 'PEER_RESPONSE', messageName: 'FIND_NODE' },
       { name: 'SEND_QUERY', messageName: 'PUT_VALUE' },
       { name: 'SEND_QUERY', messageName: 'PUT_VALUE' },
       { name: 'SEND_QUERY', messageName: 'PUT_VALUE' },
-      { name: 'PEER_RESPONSE', messageName: 'PUT_VALUE' },
-      { name: 'PEER_RESPONSE', messageName: 'PUT_VALUE' },
+      { name: 'SEND_QUERY', messageName: 'PUT_VALUE' },
+      { name: 'PEER_RESPONSE', messageName: 'PUT_VALUE', record: { value: record.bytes } },
+      { name: 'PEER_RESPONSE', messageName: 'PUT_VALUE', record: { value: record.bytes } },
+      // kad-dht reports a peer that answered with another value, then flags it as an error.
+      { name: 'PEER_RESPONSE', messageName: 'PUT_VALUE', record: { value: other.bytes } },
+      { name: 'QUERY_ERROR' },
       { name: 'QUERY_ERROR' }
     ]
     const put = async function * (): AsyncGenerator<unknown> { yield * events }
     const { records: dht } = records({ put: put as unknown as Dht['put'] })
-    assert.deepEqual(await dht.publish(record), { targeted: 3, stored: 2 })
+    assert.deepEqual(await dht.publish(record), { targeted: 4, stored: 2 })
   })
 
   test('a publish is well covered at half of the K closest, or of the peers known when fewer', () => {

@@ -227,8 +227,14 @@ describe('KeyRecordValidator', () => {
       const other = await makeRecord(await makePeer())
       await assert.rejects(v.validateAsync(other.peerId, record.bytes), (err: any) => err.code === 'ERR_PEER_ID_MISMATCH')
       await assert.rejects(v.validateAsync(record.peerId, new Uint8Array([1, 2, 3])), (err: any) => err.name === 'InvalidRecordError')
-      // Known good now: the sync path takes it from the cache (same object).
-      assert.equal(v.validate(record.peerId, record.bytes), await v.validateAsync(record.peerId, record.bytes))
+      // What validateAsync found good, validate() takes from the cache: the same object, no verify.
+      const fresh = new KeyRecordValidator({ crypto: impl, now: () => now })
+      const first = await fresh.validateAsync(record.peerId, record.bytes)
+      const verify = impl.mlDsa65.verify
+      impl.mlDsa65.verify = () => { throw new Error('verified again') }
+      try {
+        assert.equal(fresh.validate(record.peerId, record.bytes), first)
+      } finally { impl.mlDsa65.verify = verify }
     }
   })
 })
