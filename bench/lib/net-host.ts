@@ -219,8 +219,8 @@ async function startKeydirNode (dir: string, anchor: AnchorEntry | undefined): P
   await node.start()
   const startMs = performance.now() - started
   const self = await node.resolve(node.peerId)
-  const internals = node as unknown as { exchange?: KeyExchange, datastore: Datastore }
-  if (internals.exchange === undefined || internals.datastore === undefined) throw new Error('KeydirNode no longer has exchange and datastore fields: update bench/lib/net-host.ts')
+  const internals = node as unknown as { exchange?: KeyExchange, datastore: Datastore, republishing?: boolean }
+  if (internals.exchange === undefined || internals.datastore === undefined || internals.republishing === undefined) throw new Error('KeydirNode no longer has exchange, datastore and republishing fields: update bench/lib/net-host.ts')
   const direct = new Resolver({
     registry: node.registry,
     metrics: node.metrics,
@@ -236,7 +236,11 @@ async function startKeydirNode (dir: string, anchor: AnchorEntry | undefined): P
     info: { peerId: node.peerId.toString(), multiaddr: node.getMultiaddrs()[0]!.toString(), expected: hex(fingerprint(self.mlDsaPublicKey)), startMs },
     peerId: node.peerId,
     libp2p,
-    publish: async () => { await node.publish() },
+    publish: async () => {
+      await node.publish()
+      // A publish that reached too few peers is put again in the background: let that end here, not in the resolves.
+      while (internals.republishing) await new Promise(resolve => setTimeout(resolve, 100))
+    },
     resolve: async (target, path, timeoutMs) => {
       const probe = newProbe()
       slot.current = probe
