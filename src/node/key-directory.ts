@@ -32,8 +32,10 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 
 const DEFAULT_LISTEN = ['/ip4/127.0.0.1/tcp/0']
 const CLEANUP_INTERVAL_MS = 10_000
-/** How often a node with an empty routing table dials its bootstrap peers again. */
+/** How often a node with an empty routing table dials (or identifies) its bootstrap peers again. */
 const REJOIN_INTERVAL_MS = 5_000
+/** Identify's own default timeout. */
+const IDENTIFY_TIMEOUT_MS = 5_000
 /** A publish waits for DHT peers at most this long. */
 const PUBLISH_TIMEOUT_MS = 60_000
 /** A publish that reached too few of the closest peers is tried again, up to three times, after about 5 s, 10 s, 20 s. */
@@ -127,7 +129,7 @@ export class KeydirNode implements KeyDirectory {
     this.republish = repeatingTask(async () => this.publishQuietly(), Math.floor(this.lifetimeMs / 3))
     this.cleanup = repeatingTask(async () => this.housekeeping(), CLEANUP_INTERVAL_MS)
     // A bootstrap peer that was down or swamped when we started must not leave us alone for good.
-    this.rejoin = repeatingTask(async () => { if (this.dhtSize() === 0) await this.dialBootstrap() }, REJOIN_INTERVAL_MS)
+    this.rejoin = repeatingTask(async () => { if (this.dhtSize() === 0) await this.rejoinBootstrap() }, REJOIN_INTERVAL_MS)
   }
 
   async start (): Promise<void> {
@@ -302,9 +304,27 @@ export class KeydirNode implements KeyDirectory {
     }))
   }
 
-  /** Dial every bootstrap peer again; the anchors were pinned at start. */
-  private async dialBootstrap (): Promise<void> {
-    await Promise.all(this.bootstrap.map(async peer => { await this.dialBootstrapPeer(peer) }))
+  /**
+   * Join again through every bootstrap peer; the anchors were pinned at
+   * start. A peer we are still connected to is identified again instead:
+   * kad-dht learns a peer only from identify, which libp2p runs once per
+   * connection and never retries, so a connection whose identify timed out
+   * (a swamped anchor) would otherwise leave the routing table empty for good.
+   */
+  private async rejoinBootstrap (): Promise<void> {
+    await Promise.all(this.bootstrap.map(async peer => {
+      const connection = this.libp2p.getConnections(peer.peerId).find(c => c.status === 'open')
+      if (connection == null) {
+        await this.dialBootstrapPeer(peer)
+        return
+      }
+      try {
+        await this.libp2p.services.identify.identify(connection, { signal: AbortSignal.any([this.stopping.signal, AbortSignal.timeout(IDENTIFY_TIMEOUT_MS)]) })
+        this.log.info({ peer: peer.peerId.toString() }, 'identified bootstrap peer again')
+      } catch (err) {
+        this.log.warn({ peer: peer.peerId.toString(), err: (err as Error).message }, 'could not identify bootstrap peer')
+      }
+    }))
   }
 
   private async dialBootstrapPeer (peer: BootstrapPeer): Promise<void> {

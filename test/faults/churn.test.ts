@@ -59,6 +59,7 @@ describe(`churn: ${SIZE} nodes, a third stopped at random while resolves run`, (
   })
 
   after(async () => {
+    if (net === undefined) return // startNetwork failed and stopped its own nodes
     await Promise.all(net.nodes.filter(n => !stoppedAt.has(n.node.peerId.toString())).map(async ({ node, dir }) => {
       await node.stop()
       await dir.remove()

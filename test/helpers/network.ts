@@ -39,23 +39,24 @@ export async function startNetwork (size: number, options: Partial<KeyDirectoryO
     nodes.push(started)
     return started
   }
-  for (let i = 1; i < size; i++) {
-    await add()
+  const stop = async (): Promise<void> => {
+    await Promise.all(nodes.map(async ({ node, dir }) => {
+      await node.stop()
+      await dir.remove()
+    }))
   }
-  // Publish again now that every routing table has peers; the start-up publish may have had none.
-  await Promise.all(nodes.map(async ({ node }) => node.publish()))
-  return {
-    anchor,
-    anchorEntry,
-    nodes,
-    add,
-    stop: async () => {
-      await Promise.all(nodes.map(async ({ node, dir }) => {
-        await node.stop()
-        await dir.remove()
-      }))
+  try {
+    for (let i = 1; i < size; i++) {
+      await add()
     }
+    // Publish again now that every routing table has peers; the start-up publish may have had none.
+    await Promise.all(nodes.map(async ({ node }) => node.publish()))
+  } catch (err) {
+    // The caller never gets the network to stop: running nodes would keep the test process alive.
+    await stop()
+    throw err
   }
+  return { anchor, anchorEntry, nodes, add, stop }
 }
 
 /** Sum of a counter's values for the given labels, read from a node's metrics. */

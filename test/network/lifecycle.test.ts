@@ -4,6 +4,7 @@ import { createKeyDirectory } from '../../src/node/index.js'
 import { createKeyRequest } from '../../src/exchange/index.js'
 import { signerOf, sendKeyRequest } from '../helpers/exchange.js'
 import { startNetwork, startNode } from '../helpers/network.js'
+import type { Startable } from '@libp2p/interface'
 
 describe('offline peers, single paths, restarts', () => {
   it('resolves a peer that went offline from the DHT while its record is unexpired', async () => {
@@ -117,6 +118,28 @@ describe('offline peers, single paths, restarts', () => {
       await b.dir.remove()
       await back?.node.stop()
       await a.dir.remove()
+    }
+  })
+
+  it('a node whose identify with its bootstrap peer failed identifies it again and joins', async () => {
+    const a = await startNode()
+    // a answers no identify: b connects, but its identify of a fails, so kad-dht never learns a.
+    const identify = a.node.libp2p.services.identify as unknown as Startable
+    await identify.stop()
+    const b = await startNode({ bootstrap: [a.node.anchorEntry()] })
+    try {
+      assert.ok(b.node.libp2p.getConnections(a.node.peerId).length > 0)
+      assert.equal((await b.node.status()).dhtSize, 0)
+      await identify.start()
+      for (let i = 0; i < 100 && (await b.node.status()).dhtSize === 0; i++) {
+        await new Promise(resolve => setTimeout(resolve, 200))
+      }
+      // Nothing here asked b to identify again, and it kept the connection it had.
+      assert.ok((await b.node.status()).dhtSize > 0)
+      const keys = await b.node.resolve(a.node.peerId)
+      assert.equal(keys.trust, 'anchor')
+    } finally {
+      for (const n of [b, a]) { await n.node.stop(); await n.dir.remove() }
     }
   })
 })
