@@ -81,8 +81,8 @@ export class KeyExchange {
   }
 
   /**
-   * Ask `peerId` for its key record. Network failures are retried with
-   * doubling backoff; a protocol violation is not (the peer misbehaved).
+   * Ask `peerId` for its key record. Network failures and refusals are
+   * retried with doubling backoff; a protocol violation is not (the peer misbehaved).
    * The returned record is validated and bound to the peer; storing it is
    * the caller's choice.
    */
@@ -103,7 +103,7 @@ export class KeyExchange {
           this.log.debug({ peer: key, seq: record.seq }, 'key response verified')
           return record
         } catch (err) {
-          const retry = !(err instanceof KeydirError) && !signal.aborted && attempt < MAX_ATTEMPTS
+          const retry = isRetried(err) && !signal.aborted && attempt < MAX_ATTEMPTS
           this.log.debug({ peer: key, attempt, err: (err as Error).message, retry }, 'key request failed')
           if (!retry) {
             this.components.metrics.keyExchanges.inc({ result: 'failure', role: 'requester' })
@@ -142,8 +142,13 @@ export class KeyExchange {
       stream = await opening
       const request = await signing
       const pb = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
-      await pb.write(request, KeyRequest, { signal })
-      const response = await readMessage(pb, decodeKeyResponse, 'KeyResponse', signal)
+      let response: KeyResponse
+      try {
+        await pb.write(request, KeyRequest, { signal })
+        response = await readMessage(pb, decodeKeyResponse, 'KeyResponse', signal)
+      } catch (err) {
+        throw refusalOrNetworkError(err, connection, signal, peerId)
+      }
       const record = await checkKeyResponse(this.checkContext(), response, peerId, connection.remotePeer, self.peerId, request.nonce)
       await stream.close({ signal })
       return record
@@ -236,6 +241,30 @@ export class KeyExchange {
   private checkContext (): { crypto: PqCrypto, validator: KeyRecordValidator, now: number } {
     return { crypto: this.components.crypto, validator: this.components.validator, now: this.now() }
   }
+}
+
+/** Network errors and refusals are tried again; a protocol violation is not (the peer misbehaved). */
+function isRetried (err: unknown): boolean {
+  return !(err instanceof KeydirError) || err.code === 'ERR_REFUSED_BY_PEER'
+}
+
+/** How a stream ends when the other side resets or closes it: on a write, or on the read of the answer. */
+const ENDED_BY_PEER = new Set(['StreamResetError', 'StreamStateError', 'UnexpectedEOFError'])
+
+/**
+ * A responder refuses a request (rate limit, a failed check) by resetting
+ * the stream without an answer. While the connection stays open that is a
+ * refusal, ERR_REFUSED_BY_PEER, rather than libp2p's bare stream error. It
+ * is still retried: two requests of ours in flight at once can reach the
+ * peer's nonce check out of order, and the later nonce of a retry then
+ * passes. A stream that ended with its connection, or by our own timeout,
+ * stays a network error.
+ */
+function refusalOrNetworkError (err: unknown, connection: Connection, signal: AbortSignal, peerId: PeerId): unknown {
+  if (!signal.aborted && connection.status === 'open' && ENDED_BY_PEER.has((err as Error).name)) {
+    return new ExchangeError('ERR_REFUSED_BY_PEER', `${peerId.toString()} ended the key exchange without an answer: it refused the request (too many requests, or the request failed its checks; its log says which); try again later`, { cause: err })
+  }
+  return err
 }
 
 /** Length-prefix errors of @libp2p/utils: a message over the size limit, or a length that is not a varint. */

@@ -89,6 +89,7 @@ export class KeydirNode implements KeyDirectory {
   private republishing = false
   /** Aborts background publishes when the node stops. */
   private stopping = new AbortController()
+  private stopCountingVerified = (): void => {}
 
   constructor (parts: Parts) {
     this.options = parts.options
@@ -127,7 +128,7 @@ export class KeydirNode implements KeyDirectory {
     }, { timeoutMs: parts.options.resolveTimeoutMs })
     // Republish well before half the lifetime has passed, so a missed round still leaves a valid record out there.
     this.republish = repeatingTask(async () => this.publishQuietly(), Math.floor(this.lifetimeMs / 3))
-    this.cleanup = repeatingTask(async () => this.housekeeping(), CLEANUP_INTERVAL_MS)
+    this.cleanup = repeatingTask(() => { this.housekeeping() }, CLEANUP_INTERVAL_MS)
     // A bootstrap peer that was down or swamped when we started must not leave us alone for good.
     this.rejoin = repeatingTask(async () => { if (this.dhtSize() === 0) await this.rejoinBootstrap() }, REJOIN_INTERVAL_MS)
   }
@@ -140,6 +141,7 @@ export class KeydirNode implements KeyDirectory {
     this.libp2p.addEventListener('peer:identify', this.onIdentify)
     this.libp2p.addEventListener('peer:disconnect', this.onDisconnect)
     this.running = true
+    this.stopCountingVerified = this.metrics.countVerifiedPeersWith(async () => (await this.registry.getVerifiedPeers()).length)
     await this.signOwnRecord()
     await this.connectBootstrap()
     // kad-dht holds a put until its routing table has peers: publish in the background.
@@ -161,6 +163,7 @@ export class KeydirNode implements KeyDirectory {
     this.libp2p.removeEventListener('peer:disconnect', this.onDisconnect)
     await this.exchange.stop()
     await this.libp2p.stop()
+    this.stopCountingVerified()
     await this.registry.close()
     await this.datastore.close()
     this.log.info({ peerId: this.peerId.toString() }, 'keydir node stopped')
@@ -366,14 +369,13 @@ export class KeydirNode implements KeyDirectory {
     void this.registry.removePeerKeys(event.detail).catch(() => {})
   }
 
-  /** Periodic: expire pending key requests (the seed's 30 s rule) and refresh the verified-peers gauge. */
-  private async housekeeping (): Promise<void> {
+  /** Periodic: expire pending key requests (the seed's 30 s rule). */
+  private housekeeping (): void {
     const removed = this.registry.cleanupExpiredRequests()
     if (removed > 0) {
       this.metrics.expiredRequests.inc(removed)
       this.log.info({ removed }, 'cleaned up expired key requests')
     }
-    this.metrics.verifiedPeers.set((await this.registry.getVerifiedPeers()).length)
   }
 }
 

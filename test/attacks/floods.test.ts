@@ -132,6 +132,28 @@ describe('a flood of KeyRequests from one peer', () => {
       await responder.stop()
     }
   })
+
+  it('an honest requester over its budget is told it was refused, not given a bare stream error', async () => {
+    // B answers one request per window on a test protocol; A asks through its own KeyExchange on it.
+    const protocol = '/keydir-test/rate-limited/1.0.0'
+    const signerB = await signerOf(b.node, b.dir.path)
+    const crypto = selectPqCrypto()
+    const responderMetrics = createKeydirMetrics()
+    const responder = new KeyExchange({ libp2p: b.node.libp2p, crypto, validator: new KeyRecordValidator({ crypto }), registry: b.node.registry, metrics: responderMetrics, self: () => signerB },
+      { protocol, rateLimitRequests: 1, rateLimitWindowSeconds: 60 })
+    const requester = new KeyExchange({ libp2p: a.node.libp2p, crypto, validator: new KeyRecordValidator({ crypto }), registry: a.node.registry, metrics: createKeydirMetrics(), self: () => signerA },
+      { protocol })
+    await responder.start()
+    try {
+      assert.ok((await requester.request(b.node.peerId)).peerId.equals(b.node.peerId))
+      await assert.rejects(requester.request(b.node.peerId), hasCode('ERR_REFUSED_BY_PEER'))
+      const limited = (await responderMetrics.verificationFailures.get()).values.find(v => v.labels.reason === 'ERR_RATE_LIMITED')
+      // Every attempt (the first and its retries) was refused unread.
+      assert.ok((limited?.value ?? 0) >= 1)
+    } finally {
+      await responder.stop()
+    }
+  })
 })
 
 describe('the pending-request tables filled to their bounds', () => {

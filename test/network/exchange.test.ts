@@ -31,6 +31,7 @@ describe('direct key exchange between two nodes', () => {
   })
 
   it('resolves a connected peer through the direct path, and the responder learns the requester', async () => {
+    const verifiedBefore = await counterValue(b.node, 'keydir_verified_peers')
     const keys = await b.node.resolve(a.node.peerId)
     const own = await a.node.resolve(a.node.peerId)
     assert.equal(keys.source, 'direct')
@@ -40,6 +41,8 @@ describe('direct key exchange between two nodes', () => {
     const learned = await a.node.registry.get(b.node.peerId)
     assert.equal(learned?.trust, 'direct')
     assert.equal(learned?.verified, true)
+    // The gauge counts at scrape time: no timer has to run first.
+    assert.equal(await counterValue(b.node, 'keydir_verified_peers'), verifiedBefore + 1)
   })
 
   it('refuses a captured request sent again, and a lower nonce', async () => {
