@@ -133,6 +133,11 @@ function newProbe (): Probe {
   return { started: performance.now(), sent: 0, responses: 0, withRecord: 0, errors: new Map() }
 }
 
+/** A resolve's outcome, with the times its probe saw. */
+function outcome (probe: Probe, ok: boolean, totalMs: number, error: string | undefined): ResolveOutcome {
+  return { ok, totalMs, firstAnyMs: probe.firstAnyMs, firstOtherMs: probe.firstOtherMs, ownStore: probe.ownStore, queryStartMs: probe.queryStartMs, error }
+}
+
 /** A failed resolve's error, with what its lookup saw. */
 function failure (err: unknown, probe: Probe): string {
   const code = (err as { code?: string }).code ?? (err as Error).message
@@ -251,9 +256,9 @@ async function startKeydirNode (dir: string, anchor: AnchorEntry | undefined): P
           : await direct.resolve(target.peerId, { signal }).then(({ record, source }) => ({ mlDsaPublicKey: record.mlDsaPublicKey, source }))
         const totalMs = performance.now() - probe.started
         const ok = hex(fingerprint(mlDsaPublicKey)) === target.expected && source === path
-        return { ok, totalMs, firstAnyMs: probe.firstAnyMs, firstOtherMs: probe.firstOtherMs, ownStore: probe.ownStore, queryStartMs: probe.queryStartMs, error: ok ? undefined : `wrong keys or path (${source})` }
+        return outcome(probe, ok, totalMs, ok ? undefined : `wrong keys or path (${source})`)
       } catch (err) {
-        return { ok: false, totalMs: performance.now() - probe.started, firstAnyMs: probe.firstAnyMs, firstOtherMs: probe.firstOtherMs, ownStore: probe.ownStore, queryStartMs: probe.queryStartMs, error: failure(err, probe) }
+        return outcome(probe, false, performance.now() - probe.started, failure(err, probe))
       }
     },
     holds: async target => holdsRecord(internals.datastore, routingKeyFor(peerIdFromString(target.peerId))),
@@ -332,9 +337,9 @@ async function startIpnsNode (dir: string, anchor: AnchorEntry | undefined): Pro
         const record = unmarshalIPNSRecord(best)
         const totalMs = performance.now() - probe.started
         const ok = record.value === target.expected
-        return { ok, totalMs, firstAnyMs: probe.firstAnyMs, firstOtherMs: probe.firstOtherMs, ownStore: probe.ownStore, queryStartMs: probe.queryStartMs, error: ok ? undefined : 'wrong value' }
+        return outcome(probe, ok, totalMs, ok ? undefined : 'wrong value')
       } catch (err) {
-        return { ok: false, totalMs: performance.now() - probe.started, firstAnyMs: probe.firstAnyMs, firstOtherMs: probe.firstOtherMs, ownStore: probe.ownStore, queryStartMs: probe.queryStartMs, error: failure(err, probe) }
+        return outcome(probe, false, performance.now() - probe.started, failure(err, probe))
       }
     },
     holds: async target => holdsRecord(datastore, multihashToIPNSRoutingKey(peerIdFromString(target.peerId).toMultihash())),

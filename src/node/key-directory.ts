@@ -175,9 +175,7 @@ export class KeydirNode implements KeyDirectory {
 
   async publish (options: AbortOptions = {}): Promise<KeyRecord> {
     const { record, coverage } = await this.publishWithCoverage(options)
-    if (!isWellCovered(coverage, this.dhtSize())) {
-      void this.republishWhileUncovered(coverage)
-    }
+    void this.republishWhileUncovered(coverage)
     return record
   }
 
@@ -251,10 +249,8 @@ export class KeydirNode implements KeyDirectory {
   /** Publish in the background (start-up, the regular round); a failure is logged, the next round tries again. */
   private async publishQuietly (): Promise<void> {
     try {
-      const { coverage } = await this.publishWithCoverage({ signal: AbortSignal.any([this.stopping.signal, AbortSignal.timeout(PUBLISH_TIMEOUT_MS)]) })
-      if (!isWellCovered(coverage, this.dhtSize())) {
-        await this.republishWhileUncovered(coverage)
-      }
+      const { coverage } = await this.publishWithCoverage({ signal: this.untilStopped(PUBLISH_TIMEOUT_MS) })
+      await this.republishWhileUncovered(coverage)
     } catch (err) {
       // Publishing with no DHT peers yet fails; the next round or a resolve by a peer's direct request still works.
       this.log.warn({ code: errorCode(err), err: (err as Error).message }, 'could not publish key record')
@@ -269,17 +265,17 @@ export class KeydirNode implements KeyDirectory {
    * is (no new seq). The waits double from
    * LOW_COVERAGE_RETRY_MS, each drawn from half to one and a half of it so
    * that nodes hit by the same burst do not retry together. One such loop
-   * runs at a time.
+   * runs at a time; a well covered publish starts none.
    */
   private async republishWhileUncovered (coverage: PublishCoverage): Promise<void> {
-    if (this.republishing) return
+    if (this.republishing || isWellCovered(coverage, this.dhtSize())) return
     this.republishing = true
     try {
       for (let attempt = 0; attempt < LOW_COVERAGE_RETRIES; attempt++) {
         this.log.info({ ...coverage, attempt }, 'few peers stored our record: publishing again soon')
         await delay(LOW_COVERAGE_RETRY_MS * 2 ** attempt * (0.5 + Math.random()), undefined, { signal: this.stopping.signal })
         // The same record again, not a new seq: what publish() returned stays the record out there.
-        coverage = await this.dht.publish(this.ownRecord(), { signal: AbortSignal.any([this.stopping.signal, AbortSignal.timeout(PUBLISH_TIMEOUT_MS)]) })
+        coverage = await this.dht.publish(this.ownRecord(), { signal: this.untilStopped(PUBLISH_TIMEOUT_MS) })
         if (isWellCovered(coverage, this.dhtSize())) return
       }
     } catch (err) {
@@ -322,7 +318,7 @@ export class KeydirNode implements KeyDirectory {
         return
       }
       try {
-        await this.libp2p.services.identify.identify(connection, { signal: AbortSignal.any([this.stopping.signal, AbortSignal.timeout(IDENTIFY_TIMEOUT_MS)]) })
+        await this.libp2p.services.identify.identify(connection, { signal: this.untilStopped(IDENTIFY_TIMEOUT_MS) })
         this.log.info({ peer: peer.peerId.toString() }, 'identified bootstrap peer again')
       } catch (err) {
         this.log.warn({ peer: peer.peerId.toString(), err: (err as Error).message }, 'could not identify bootstrap peer')
@@ -337,6 +333,11 @@ export class KeydirNode implements KeyDirectory {
     } catch (err) {
       this.log.warn({ peer: peer.peerId.toString(), err: (err as Error).message }, 'could not reach bootstrap peer')
     }
+  }
+
+  /** A background task's signal: aborted after `timeoutMs` or when the node stops. */
+  private untilStopped (timeoutMs: number): AbortSignal {
+    return AbortSignal.any([this.stopping.signal, AbortSignal.timeout(timeoutMs)])
   }
 
   /** Peers in kad-dht's routing table (not part of its public interface). */

@@ -84,13 +84,7 @@ export class KeyRecordValidator {
     const { record, signed, hash } = checked
     return {
       record,
-      finish: async () => {
-        if (!await this.crypto.mlDsa65.verifyAsync(record.mlDsaPublicKey, signed, record.mlDsaSignature, RECORD_CONTEXT)) {
-          throw badMlDsaSignature()
-        }
-        this.verified.set(hash, record)
-        return record
-      }
+      finish: async () => this.acceptIfSigned(await this.crypto.mlDsa65.verifyAsync(record.mlDsaPublicKey, signed, record.mlDsaSignature, RECORD_CONTEXT), record, hash)
     }
   }
 
@@ -100,8 +94,13 @@ export class KeyRecordValidator {
       return checked.record
     }
     const { record, signed, hash } = checked
-    if (!this.crypto.mlDsa65.verify(record.mlDsaPublicKey, signed, record.mlDsaSignature, RECORD_CONTEXT)) {
-      throw badMlDsaSignature()
+    return this.acceptIfSigned(this.crypto.mlDsa65.verify(record.mlDsaPublicKey, signed, record.mlDsaSignature, RECORD_CONTEXT), record, hash)
+  }
+
+  /** The last check's outcome: a record whose ML-DSA-65 signature verified is remembered by its hash. */
+  private acceptIfSigned (signatureValid: boolean, record: KeyRecord, hash: string): KeyRecord {
+    if (!signatureValid) {
+      throw new InvalidRecordError('ERR_BAD_ML_DSA_SIGNATURE', 'record signature by its ML-DSA-65 key does not verify')
     }
     this.verified.set(hash, record)
     return record
@@ -147,8 +146,4 @@ export class KeyRecordValidator {
       throw new InvalidRecordError('ERR_ISSUED_IN_FUTURE', `record is issued at ${new Date(record.issuedAt).toISOString()}, beyond the allowed clock skew`)
     }
   }
-}
-
-function badMlDsaSignature (): InvalidRecordError {
-  return new InvalidRecordError('ERR_BAD_ML_DSA_SIGNATURE', 'record signature by its ML-DSA-65 key does not verify')
 }
