@@ -250,7 +250,8 @@ export class KeydirNode implements KeyDirectory {
   private async publishQuietly (): Promise<void> {
     try {
       const { coverage } = await this.publishWithCoverage({ signal: this.untilStopped(PUBLISH_TIMEOUT_MS) })
-      await this.republishWhileUncovered(coverage)
+      // Not awaited: the next regular round is timed from the end of this one, and must not wait for the retries.
+      void this.republishWhileUncovered(coverage)
     } catch (err) {
       // Publishing with no DHT peers yet fails; the next round or a resolve by a peer's direct request still works.
       this.log.warn({ code: errorCode(err), err: (err as Error).message }, 'could not publish key record')
@@ -274,7 +275,7 @@ export class KeydirNode implements KeyDirectory {
       for (let attempt = 0; attempt < LOW_COVERAGE_RETRIES; attempt++) {
         this.log.info({ ...coverage, attempt }, 'few peers stored our record: publishing again soon')
         await delay(LOW_COVERAGE_RETRY_MS * 2 ** attempt * (0.5 + Math.random()), undefined, { signal: this.stopping.signal })
-        // The same record again, not a new seq: what publish() returned stays the record out there.
+        // The current record again, not a new seq: what publish() returned stays the record out there.
         coverage = await this.dht.publish(this.ownRecord(), { signal: this.untilStopped(PUBLISH_TIMEOUT_MS) })
         if (isWellCovered(coverage, this.dhtSize())) return
       }
