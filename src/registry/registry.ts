@@ -291,8 +291,13 @@ export class PeerKeyRegistry {
 
   /** The peer's pin; undefined when none (or when it is corrupt, which is reported). */
   async getPin (peerId: PeerId | string): Promise<Pin | undefined> {
-    const pin = this.store.readPin(this.openPeer(peerId).key)
-    return pin === CORRUPT ? undefined : pin
+    const { key } = this.openPeer(peerId)
+    const read = (): Pin | undefined => {
+      const pin = this.store.readPin(key)
+      return pin === CORRUPT ? undefined : pin
+    }
+    // An admitted record's pin is on disk only once its write lands, with the peer's lock still held: wait for it as get() does.
+    return this.locks.isIdle(key) ? read() : this.locks.run(key, async () => read())
   }
 
   /** Replay protection: true (and persisted) only for a nonce above the peer's last accepted one. */

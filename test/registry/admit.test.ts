@@ -49,6 +49,20 @@ describe('PeerKeyRegistry: admitPeerKeys', () => {
     } finally { await f.cleanup() }
   })
 
+  it('a pin read while the write is held waits for it: it never sees the pin from before the admitted record', async () => {
+    const f = await openFixture()
+    try {
+      const id = await makeIdentity()
+      await f.registry.storePeerKeys(await makeRecord(id), 'dht')
+      const held = holdWrites(f)
+      const admission = await f.registry.admitPeerKeys(await makeRecord(id, { seq: 2 }), 'dht')
+      const pin = f.registry.getPin(id.peerId)
+      held.release()
+      await admission.written
+      assert.equal((await pin)?.highestSeq, 2)
+    } finally { await f.cleanup() }
+  })
+
   it('a failed write takes the record out of memory again and rejects `written`; what is on disk is served', async () => {
     const f = await openFixture()
     try {
