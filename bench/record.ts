@@ -17,14 +17,15 @@ import { createPqkValidator, dhtRecordKey } from '../src/dht/index.js'
 import { createKeydirMetrics } from '../src/metrics/index.js'
 import { KeyRecordValidator, RECORD_CONTEXT, recordSignedBytes, routingKeyFor, unmarshalKeyRecord } from '../src/record/index.js'
 import { makeRecords } from './lib/fixtures.js'
-import { benchOp, summarize, type BenchOptions, type BenchResult } from './lib/measure.js'
+import { benchInterleaved, benchOp, type BenchOptions, type BenchResult } from './lib/measure.js'
 import { barChartSvg, benchCommand, benchEnvironment, fmt, progressBar, publishReport, type BenchReport, type Goal } from './lib/report.js'
 import type { KeyRecord } from '../src/record/index.js'
 
 const QUICK: BenchOptions = { batches: 5, batchMs: 60, warmupMs: 30 }
 const FULL: BenchOptions = { batches: 10, batchMs: 300, warmupMs: 200 }
-/** Rounds of raw and validate, alternating. */
-const ROUNDS = 4
+/** Raw verifies and validation interleaved op by op: enough batches for a steady median ratio. */
+const QUICK_PAIRED: BenchOptions = { batches: 8, batchMs: 250, warmupMs: 100 }
+const FULL_PAIRED: BenchOptions = { batches: 24, batchMs: 800, warmupMs: 300 }
 /** Distinct peers whose records are validated in turn: their ML-DSA keys fit native's key cache, as for a node's usual peers. */
 const FEW_PEERS = 64
 /** More peers than native's ML-DSA key cache holds, so every verify also parses the key. */
@@ -37,7 +38,7 @@ export interface RecordRow {
   peers: number
   raw: BenchResult
   validate: BenchResult
-  /** raw ops/s / validate ops/s: how much longer a validation takes than the raw verifies, per second of work */
+  /** validate time / raw time, median over batches of the two interleaved: how much longer a validation takes than the raw verifies, per second of work */
   ratio: number
   /** validate p50 time / raw p50 time */
   p50Ratio: number
@@ -55,18 +56,15 @@ function rawVerify ({ record, signed }: Prepared): boolean {
     nativeCrypto.mlDsa65.verify(record.mlDsaPublicKey, signed, record.mlDsaSignature, RECORD_CONTEXT)
 }
 
-/** The round with the median rate. */
-function medianResult (results: BenchResult[]): BenchResult {
-  return [...results].sort((a, b) => a.opsPerSecond - b.opsPerSecond)[Math.floor(results.length / 2)]!
-}
-
-function cycle<T> (items: T[]): () => T {
-  let next = 0
+/** The items in turn, from `start` on. */
+function cycle<T> (items: T[], start = 0): () => T {
+  let next = start
   return () => items[next++ % items.length]!
 }
 
 export async function runRecordBench (opts: { quick: boolean }): Promise<BenchReport> {
   const options = opts.quick ? QUICK : FULL
+  const paired = opts.quick ? QUICK_PAIRED : FULL_PAIRED
   const crypto = selectPqCrypto('native')
   const steps = 2 + 2 * 2 + 4
   const progress = progressBar('record: signing records', FEW_PEERS + MANY_PEERS + steps)
@@ -80,35 +78,20 @@ export async function runRecordBench (opts: { quick: boolean }): Promise<BenchRe
 
   const rows: RecordRow[] = []
   for (const [label, set] of [['fresh record, peer keys cached', few], ['fresh record, peer keys not cached', many]] as const) {
-    const nextRaw = cycle(set)
     // A cache of one entry and records in turn: every validation is of a record the validator has not seen.
     const fresh = new KeyRecordValidator({ crypto, verifiedCacheSize: 1 })
-    const nextFresh = cycle(set)
-    // Raw and validate alternate, round after round, so that machine noise falls on both; the ratio is the median of the rounds'.
-    const raws: BenchResult[] = []
-    const validates: BenchResult[] = []
-    const measureRaw = async (): Promise<void> => { raws.push(await benchOp(`raw verifies (${label})`, () => rawVerify(nextRaw()), options)) }
-    const measureValidate = async (): Promise<void> => {
-      validates.push(await benchOp(`decode + validate (${label})`, () => {
+    // Raw and validate take their records half the set apart, so that with more peers than native's ML-DSA key
+    // cache holds, neither finds the key the other just parsed: over 1024 other keys come between two uses of one.
+    const nextRaw = cycle(set)
+    const nextFresh = cycle(set, Math.floor(set.length / 2))
+    const { a: raw, b: validate, timeRatio, p50Ratio } = benchInterleaved(
+      `raw verifies (${label})`, () => rawVerify(nextRaw()),
+      `decode + validate (${label})`, () => {
         const { record, routingKey } = nextFresh()
         return fresh.validateForRoutingKey(routingKey, record.bytes)
-      }, options))
-    }
-    for (let round = 0; round < ROUNDS; round++) {
-      // Which goes first alternates too, so that neither always runs just after the other.
-      if (round % 2 === 0) {
-        await measureRaw()
-        await measureValidate()
-      } else {
-        await measureValidate()
-        await measureRaw()
-      }
-      progress.increment(2 / ROUNDS)
-    }
-    // Per second, as the goal is put (median over rounds of the rate ratio); beside it the ratio of per-op p50 times.
-    const ratio = summarize(raws.map((raw, i) => raw.opsPerSecond / validates[i]!.opsPerSecond)).p50
-    const p50Ratio = summarize(raws.map((raw, i) => validates[i]!.medianUs / raw.medianUs)).p50
-    rows.push({ case: label, peers: set.length, raw: medianResult(raws), validate: medianResult(validates), ratio, p50Ratio })
+      }, paired)
+    progress.increment(2)
+    rows.push({ case: label, peers: set.length, raw, validate, ratio: timeRatio, p50Ratio })
   }
 
   // The parts of a fresh validation besides the two verifies.
@@ -185,14 +168,14 @@ export async function runRecordBench (opts: { quick: boolean }): Promise<BenchRe
       title: 'Key record validation (native node:crypto), median of batches',
       rows: tableRows,
       notes: [
-        `"x raw" is the op's time over the raw verifies' time for the same records (ML-DSA-65 verify + Ed25519 verify on prepared bytes, the same functions the validator calls); for the two validation rows it is the ratio of rates (the goal's "per second"), with the ratio of per-op p50 times beside it, each the median of ${ROUNDS} rounds in which raw and validate alternate.`,
+        `"x raw" is the op's time over the raw verifies' time for the same records (ML-DSA-65 verify + Ed25519 verify on prepared bytes, the same functions the validator calls). For the two validation rows, raw and validate run interleaved op by op (a b, b a, ...) in ${paired.batches} batches of ${paired.batchMs} ms, so that machine noise falls on both alike: the ratio is the median over batches of the time spent validating over the time spent in raw verifies (the goal's "per second"), with the ratio of per-op p50 times beside it; ops/s is the median over batches of ops over the time spent in that op.`,
         `Fresh records: ${FEW_PEERS} distinct peers validated in turn with a one-entry verified cache, so every validation decodes and verifies; ` +
         `${MANY_PEERS} peers exceed native's ${VERIFY_KEY_CACHE_SIZE}-key ML-DSA cache, so each verify also parses the public key.`,
         'A record is about 6.5 KB: ML-DSA-65 public key 1952 B + signature 3309 B, ML-KEM-768 public key 1184 B.'
       ]
     }],
     goals,
-    data: { options, rows, decode, signedBytes, revalidate, dhtValidate }
+    data: { options, paired, rows, decode, signedBytes, revalidate, dhtValidate }
   }
   const svg = barChartSvg({
     title: 'Key record validation, µs per record (p50)',

@@ -55,6 +55,67 @@ export async function benchOp (name: string, fn: () => unknown, opts: BenchOptio
   }
 }
 
+export interface InterleavedResult {
+  a: BenchResult
+  b: BenchResult
+  /** Median over batches of b's time over a's: how much longer b's work takes than a's, per second of work. */
+  timeRatio: number
+  /** b's p50 latency over a's. */
+  p50Ratio: number
+}
+
+/**
+ * Times two synchronous ops interleaved one by one (a b, b a, a b, ...), so
+ * that machine noise (a neighbour's burst, a frequency change) falls on both
+ * alike: on a shared VM the ratio of two ops timed in separate batches moved
+ * by 20-30% between runs, more than the difference being measured. Each
+ * batch runs pairs for `batchMs`; an op's rate in a batch is its ops over the
+ * time spent in it.
+ */
+export function benchInterleaved (nameA: string, fnA: () => unknown, nameB: string, fnB: () => unknown, opts: BenchOptions): InterleavedResult {
+  const timed = (fn: () => unknown, into: number[]): number => {
+    const start = performance.now()
+    fn()
+    const ms = performance.now() - start
+    into.push(ms * 1000)
+    return ms
+  }
+  const warm: number[] = []
+  const warmupStart = performance.now()
+  do {
+    timed(fnA, warm)
+    timed(fnB, warm)
+  } while (performance.now() - warmupStart < opts.warmupMs)
+  const pairMs = (performance.now() - warmupStart) / (warm.length / 2)
+  const pairsPerBatch = Math.max(1, Math.round(opts.batchMs / pairMs))
+
+  const latencies: [number[], number[]] = [[], []]
+  const rates: [number[], number[]] = [[], []]
+  const ratios: number[] = []
+  for (let batch = 0; batch < opts.batches; batch++) {
+    const spent = [0, 0]
+    for (let pair = 0; pair < pairsPerBatch; pair++) {
+      // Which goes first alternates, so that neither always runs just after the other.
+      const first = pair % 2
+      spent[first]! += timed(first === 0 ? fnA : fnB, latencies[first]!)
+      spent[1 - first]! += timed(first === 0 ? fnB : fnA, latencies[1 - first]!)
+    }
+    rates[0].push(pairsPerBatch / (spent[0]! / 1000))
+    rates[1].push(pairsPerBatch / (spent[1]! / 1000))
+    ratios.push(spent[1]! / spent[0]!)
+  }
+  const result = (name: string, i: 0 | 1): BenchResult => ({
+    name,
+    opsPerSecond: percentile(rates[i], 50),
+    medianUs: percentile(latencies[i], 50),
+    p95Us: percentile(latencies[i], 95),
+    ops: latencies[i].length
+  })
+  const a = result(nameA, 0)
+  const b = result(nameB, 1)
+  return { a, b, timeRatio: percentile(ratios, 50), p50Ratio: b.medianUs / a.medianUs }
+}
+
 function runOnce (fn: () => unknown): Promise<unknown> | undefined {
   const result = fn()
   return result instanceof Promise ? result : undefined
