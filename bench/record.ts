@@ -1,7 +1,7 @@
 /**
  * Key record decode + validate against the raw cost of the two signature
  * verifies it contains (one ML-DSA-65, one Ed25519), and the cached
- * re-validation path (a record already seen valid, found by its hash).
+ * re-validation path (a record already seen valid, found by its bytes).
  * Run: `npx node dist/bench/record.js [--quick]`.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -104,7 +104,7 @@ export async function runRecordBench (opts: { quick: boolean }): Promise<BenchRe
   const cached = new KeyRecordValidator({ crypto })
   for (const { record, routingKey } of few) cached.validateForRoutingKey(routingKey, record.bytes)
   const nextCached = cycle(few)
-  const revalidate = await step('re-validate, cached by hash', () => {
+  const revalidate = await step('re-validate, cached', () => {
     const { record, routingKey } = nextCached()
     return cached.validateForRoutingKey(routingKey, record.bytes)
   })
@@ -142,7 +142,7 @@ export async function runRecordBench (opts: { quick: boolean }): Promise<BenchRe
     ]),
     { operation: 'of which: decode (unmarshalKeyRecord, canonical check)', 'ops/s': perSecond(decode), 'p50 µs': us(decode), 'p95 µs': p95(decode), 'x raw': fmt.ratio(freshRow.raw.opsPerSecond / decode.opsPerSecond) },
     { operation: 'of which: signed bytes (recordSignedBytes)', 'ops/s': perSecond(signedBytes), 'p50 µs': us(signedBytes), 'p95 µs': p95(signedBytes), 'x raw': fmt.ratio(freshRow.raw.opsPerSecond / signedBytes.opsPerSecond) },
-    { operation: 're-validate a validated record (cache by hash)', 'ops/s': perSecond(revalidate), 'p50 µs': us(revalidate), 'p95 µs': p95(revalidate), 'x raw': fmt.ratio(freshRow.raw.opsPerSecond / revalidate.opsPerSecond) },
+    { operation: 're-validate a validated record (verified cache: the same bytes, found by their ML-DSA-65 signature\'s c̃)', 'ops/s': perSecond(revalidate), 'p50 µs': us(revalidate), 'p95 µs': p95(revalidate), 'x raw': fmt.ratio(freshRow.raw.opsPerSecond / revalidate.opsPerSecond) },
     { operation: 'kad-dht /pqk/ validator on a record it holds (cache + synchronous LevelDB read)', 'ops/s': perSecond(dhtValidate), 'p50 µs': us(dhtValidate), 'p95 µs': p95(dhtValidate), 'x raw': fmt.ratio(freshRow.raw.opsPerSecond / dhtValidate.opsPerSecond) }
   ]
   const goals: Goal[] = rows.map(row => ({

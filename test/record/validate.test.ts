@@ -212,6 +212,32 @@ describe('KeyRecordValidator', () => {
     rejects(() => v.validate(record.peerId, record.bytes), 'ERR_RECORD_EXPIRED')
   })
 
+  it('takes from the verified cache only the very bytes it verified', async () => {
+    const record = await makeRecord(await makePeer())
+    const v = validator()
+    v.validate(record.peerId, record.bytes)
+    // Each copy keeps the ML-DSA-65 signature's opening bytes (what the cache looks records up by) and changes
+    // one byte elsewhere: in the PeerId's key, the ML-KEM key, the libp2p signature, the signature's tail.
+    const signatureAt = record.bytes.length - 3309
+    for (const [at, code] of [[10, 'ERR_PEER_ID_MISMATCH'], [2100, 'ERR_BAD_LIBP2P_SIGNATURE'], [signatureAt - 20, 'ERR_BAD_LIBP2P_SIGNATURE'], [record.bytes.length - 100, 'ERR_BAD_ML_DSA_SIGNATURE']] as const) {
+      const bytes = record.bytes.slice()
+      bytes[at]! ^= 1
+      const verify = crypto.mlDsa65.verify
+      let verified = 0
+      crypto.mlDsa65.verify = (...args) => { verified++; return verify(...args) }
+      try {
+        rejects(() => v.validate(record.peerId, bytes), code)
+      } finally { crypto.mlDsa65.verify = verify }
+      assert.equal(verified, code === 'ERR_BAD_ML_DSA_SIGNATURE' ? 1 : 0, `byte ${at}`)
+    }
+    // The record itself still comes from the cache.
+    const verify = crypto.mlDsa65.verify
+    crypto.mlDsa65.verify = () => { throw new Error('verified again') }
+    try {
+      assert.equal(v.validate(record.peerId, record.bytes).seq, 1)
+    } finally { crypto.mlDsa65.verify = verify }
+  })
+
   it('validateAsync gives the same answers: accepts, refuses with the same codes, shares the verified cache', async () => {
     for (const impl of [nativeCrypto, nobleCrypto]) {
       const v = new KeyRecordValidator({ crypto: impl, now: () => now })
