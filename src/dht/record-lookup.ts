@@ -144,5 +144,4 @@ export class DhtRecords {
     }
     throw new ResolveError('ERR_NOT_FOUND', `no valid key record for ${peerId.toString()} in the DHT${queryError == null ? '' : ` (query failed: ${queryError.message})`}`)
   }
-
 }
