@@ -1,13 +1,13 @@
 import { LRUCache } from 'lru-cache'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { verifyEd25519 } from '../crypto/ed25519.js'
+import { ML_DSA_65, type PqCrypto } from '../crypto/types.js'
 import { InvalidRecordError } from '../errors.js'
 import { unmarshalKeyRecord } from './codec.js'
 import { MAX_CLOCK_SKEW_MS, MAX_RECORD_LIFETIME_MS } from './constants.js'
 import { peerIdBytesFromRoutingKey } from './routing-key.js'
 import { RECORD_CONTEXT, recordSignedBytes } from './signed-bytes.js'
 import type { KeyRecord } from './types.js'
-import { ML_DSA_65, type PqCrypto } from '../crypto/types.js'
 import type { PeerId } from '@libp2p/interface'
 
 export interface KeyRecordValidatorInit {
