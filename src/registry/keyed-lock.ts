@@ -24,6 +24,14 @@ export class KeyedLock {
     }
   }
 
+  /**
+   * A synchronous read that must not see a write for `key` half done: now,
+   * when nothing is queued for the key, else after what is queued.
+   */
+  async read<T> (key: string, fn: () => T): Promise<T> {
+    return this.isIdle(key) ? fn() : this.run(key, async () => fn())
+  }
+
   /** Whether no work is queued or running for `key`. */
   isIdle (key: string): boolean {
     return !this.tails.has(key)

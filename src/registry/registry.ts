@@ -162,7 +162,7 @@ export class PeerKeyRegistry {
     }
     const { key, peerId: id } = this.openPeer(peerId)
     // A load must not race a write of the same peer; with none going on it reads at once.
-    return this.locks.isIdle(key) ? this.entryLocked(key, id) : this.locks.run(key, async () => this.entryLocked(key, id))
+    return this.locks.read(key, () => this.entryLocked(key, id))
   }
 
   /**
@@ -292,12 +292,11 @@ export class PeerKeyRegistry {
   /** The peer's pin; undefined when none (or when it is corrupt, which is reported). */
   async getPin (peerId: PeerId | string): Promise<Pin | undefined> {
     const { key } = this.openPeer(peerId)
-    const read = (): Pin | undefined => {
+    // An admitted record's pin is on disk only once its write lands, with the peer's lock still held: wait for it as get() does.
+    return this.locks.read(key, () => {
       const pin = this.store.readPin(key)
       return pin === CORRUPT ? undefined : pin
-    }
-    // An admitted record's pin is on disk only once its write lands, with the peer's lock still held: wait for it as get() does.
-    return this.locks.isIdle(key) ? read() : this.locks.run(key, async () => read())
+    })
   }
 
   /** Replay protection: true (and persisted) only for a nonce above the peer's last accepted one. */

@@ -3,6 +3,8 @@ import { describe, it } from 'node:test'
 import { makeIdentity, makeRecord } from '../helpers/records.js'
 import { isError, openFixture } from './fixture.js'
 import type { Fixture } from './fixture.js'
+import type { StoreAdmission } from '../../src/registry/types.js'
+import type { TestIdentity } from '../helpers/records.js'
 
 /**
  * admitPeerKeys: the same rules as storePeerKeys, settled once the record is
@@ -21,6 +23,15 @@ function holdWrites (f: Fixture): { release: () => void, fail: (err: Error) => v
     await write(...args)
   }
   return { release, fail }
+}
+
+/** A peer stored at seq 1, then seq 2 admitted while the registry's writes are held. */
+async function admitSeq2WhileHeld (f: Fixture): Promise<{ id: TestIdentity, held: ReturnType<typeof holdWrites>, admission: StoreAdmission }> {
+  const id = await makeIdentity()
+  await f.registry.storePeerKeys(await makeRecord(id), 'dht')
+  const held = holdWrites(f)
+  const admission = await f.registry.admitPeerKeys(await makeRecord(id, { seq: 2 }), 'dht')
+  return { id, held, admission }
 }
 
 describe('PeerKeyRegistry: admitPeerKeys', () => {
@@ -52,10 +63,7 @@ describe('PeerKeyRegistry: admitPeerKeys', () => {
   it('a pin read while the write is held waits for it: it never sees the pin from before the admitted record', async () => {
     const f = await openFixture()
     try {
-      const id = await makeIdentity()
-      await f.registry.storePeerKeys(await makeRecord(id), 'dht')
-      const held = holdWrites(f)
-      const admission = await f.registry.admitPeerKeys(await makeRecord(id, { seq: 2 }), 'dht')
+      const { id, held, admission } = await admitSeq2WhileHeld(f)
       const pin = f.registry.getPin(id.peerId)
       held.release()
       await admission.written
@@ -66,10 +74,7 @@ describe('PeerKeyRegistry: admitPeerKeys', () => {
   it('a failed write takes the record out of memory again and rejects `written`; what is on disk is served', async () => {
     const f = await openFixture()
     try {
-      const id = await makeIdentity()
-      await f.registry.storePeerKeys(await makeRecord(id), 'dht')
-      const held = holdWrites(f)
-      const admission = await f.registry.admitPeerKeys(await makeRecord(id, { seq: 2 }), 'dht')
+      const { id, held, admission } = await admitSeq2WhileHeld(f)
       assert.equal(f.registry.getCached(id.peerId)?.record.seq, 2)
       held.fail(new Error('disk full'))
       await assert.rejects(admission.written, /disk full/)
