@@ -13,7 +13,7 @@ import { LevelDatastore } from 'datastore-level'
 import { nativeCrypto, selectPqCrypto } from '../src/crypto/index.js'
 import { verifyEd25519 } from '../src/crypto/ed25519.js'
 import { VERIFY_KEY_CACHE_SIZE } from '../src/crypto/native.js'
-import { createPqkValidator, dhtRecordKey } from '../src/dht/index.js'
+import { createPqkCheck, createPqkValidator, dhtRecordKey } from '../src/dht/index.js'
 import { createKeydirMetrics } from '../src/metrics/index.js'
 import { KeyRecordValidator, RECORD_CONTEXT, recordSignedBytes, routingKeyFor, unmarshalKeyRecord } from '../src/record/index.js'
 import { makeRecords } from './lib/fixtures.js'
@@ -119,7 +119,7 @@ export async function runRecordBench (opts: { quick: boolean }): Promise<BenchRe
       await datastore.put(dhtRecordKey(routingKey), new Libp2pRecord(routingKey, record.bytes, new Date()).serialize())
     }
     // As a node runs it: the held record read with LevelDB's getSync.
-    const pqkValidator = createPqkValidator({ validator: cached, datastore, readSync: key => datastore.db.getSync(key.toString()), metrics: createKeydirMetrics() })
+    const pqkValidator = createPqkValidator({ check: createPqkCheck({ validator: cached, datastore, readSync: key => datastore.db.getSync(key.toString()) }), metrics: createKeydirMetrics() })
     const nextDht = cycle(few)
     dhtValidate = await step('DHT /pqk/ validator, record held', async () => {
       const { record, routingKey } = nextDht()

@@ -7,7 +7,7 @@ import type { KeyRecord, KeyRecordValidator } from '../record/index.js'
 import type { ValidateFn, SelectFn } from '@libp2p/kad-dht'
 import type { Datastore, Key } from 'interface-datastore'
 
-export interface PqkValidatorComponents {
+export interface PqkCheckComponents {
   validator: KeyRecordValidator
   /** The libp2p datastore kad-dht stores records in. */
   datastore: Datastore
@@ -18,24 +18,39 @@ export interface PqkValidatorComponents {
    * each time costs a turn of a busy event loop before the answer counts.
    */
   readSync?: (key: Key) => Uint8Array | undefined
+}
+
+export interface PqkValidatorComponents {
+  check: PqkRecordCheck
   metrics: KeydirMetrics
 }
 
+/** Every check of the `/pqk/` validator; resolves to the decoded record, rejects with InvalidRecordError. */
+export type PqkRecordCheck = (routingKey: Uint8Array, value: Uint8Array) => Promise<KeyRecord>
+
 /**
- * The kad-dht validator for `/pqk/`. Besides validating the record, it
- * refuses anything worse than the record this node already stores under
- * that key: kad-dht's PUT handler replaces what it holds with whatever
- * validates, without asking the selector, so without this check a
- * rolled-back record would overwrite a newer one.
+ * What the `/pqk/` validator checks, without counting refusals: the record
+ * is valid for the key, and no worse than the record this node already
+ * stores under that key. kad-dht's PUT handler replaces what it holds with
+ * whatever validates, without asking the selector, so without the second
+ * check a rolled-back record would overwrite a newer one.
  */
+export function createPqkCheck (components: PqkCheckComponents): PqkRecordCheck {
+  return async (key, value) => {
+    const record = components.validator.validateForRoutingKey(key, value)
+    const held = await storedRecord(components, key)
+    if (held != null && compareKeyRecords(held, record) < 0) {
+      throw new InvalidRecordError('ERR_ROLLBACK', `record seq ${record.seq} is older than the stored seq ${held.seq}`)
+    }
+    return record
+  }
+}
+
+/** The kad-dht validator for `/pqk/`: createPqkCheck's checks, each refusal counted. */
 export function createPqkValidator (components: PqkValidatorComponents): ValidateFn {
   return async (key, value) => {
     try {
-      const record = components.validator.validateForRoutingKey(key, value)
-      const held = await storedRecord(components, key)
-      if (held != null && compareKeyRecords(held, record) < 0) {
-        throw new InvalidRecordError('ERR_ROLLBACK', `record seq ${record.seq} is older than the stored seq ${held.seq}`)
-      }
+      await components.check(key, value)
     } catch (err) {
       components.metrics.verificationFailures.inc({ source: 'dht', reason: errorCode(err) })
       throw err
@@ -57,7 +72,7 @@ export const pqkSelector: SelectFn = (_key, values) => {
   return Math.max(best, 0)
 }
 
-async function storedRecord (components: PqkValidatorComponents, key: Uint8Array): Promise<KeyRecord | undefined> {
+async function storedRecord (components: PqkCheckComponents, key: Uint8Array): Promise<KeyRecord | undefined> {
   const dsKey = dhtRecordKey(key)
   let bytes: Uint8Array | undefined
   try {

@@ -7,10 +7,16 @@ import type { KeydirMetrics } from '../metrics/index.js'
 import type { KeyRecord } from '../record/index.js'
 import type { KeydirLogger } from '../util/log.js'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
-import type { KadDHT, ValueEvent } from '@libp2p/kad-dht'
+import type { PqkRecordCheck } from './pqk-validator.js'
+import type { KadDHT, PeerResponseEvent, ValueEvent } from '@libp2p/kad-dht'
 
 export interface DhtRecordsComponents {
   dht: Pick<KadDHT, 'get' | 'put'>
+  /**
+   * The `/pqk/` validator's checks (createPqkCheck over the same validator
+   * and datastore), run on each answer as it arrives.
+   */
+  check: PqkRecordCheck
   metrics: KeydirMetrics
   logger?: KeydirLogger
 }
@@ -87,19 +93,21 @@ export class DhtRecords {
   /** The best valid record of `peerId` from the first `quorum` answers; ResolveError ERR_NOT_FOUND when there is none. */
   async find (peerId: PeerId, options: FindOptions = {}): Promise<KeyRecord> {
     const started = performance.now()
+    const key = routingKeyFor(peerId)
     const query = new AbortController()
     const signal = options.signal == null ? query.signal : AbortSignal.any([options.signal, query.signal])
     const minSeq = options.minSeq ?? 0
     const answerers = new Set<string>()
+    // Each peer's answer is reported twice (on arrival, then as validated): the first report counts.
+    const heard = new Set<string>()
     const quorum = Promise.withResolvers<void>()
     let best: KeyRecord | undefined
 
     let answered = false
-    const onProgress = (event: Event): void => {
-      if (event.type !== 'kad-dht:query:value' || answered) return
-      const { from, value } = (event as CustomEvent<ValueEvent>).detail
-      // kad-dht has already run our validator on this value
-      const record = unmarshalKeyRecord(value)
+    const accept = (from: PeerId, record: KeyRecord): void => {
+      const answerer = from.toString()
+      if (answered || heard.has(answerer)) return
+      heard.add(answerer)
       if (!record.peerId.equals(peerId)) return
       if (record.seq < minSeq) {
         this.components.metrics.verificationFailures.inc({ source: 'dht', reason: 'ERR_ROLLBACK' })
@@ -110,7 +118,7 @@ export class DhtRecords {
         this.components.metrics.verificationFailures.inc({ source: 'dht', reason: 'ERR_ROLLBACK' })
       }
       if (best == null || compareKeyRecords(record, best) < 0) best = record
-      answerers.add(from.toString())
+      answerers.add(answerer)
       if (answerers.size >= this.quorum) {
         answered = true
         quorum.resolve()
@@ -119,11 +127,28 @@ export class DhtRecords {
         setImmediate(() => { query.abort() })
       }
     }
+    const onProgress = (event: Event): void => {
+      if (answered) return
+      if (event.type === 'kad-dht:query:peer-response') {
+        // Another peer's answer, as it arrives. kad-dht runs the same checks
+        // on it next (a verified-cache hit by then), but reports it valid
+        // only after it has queued the closer peers the answer names: a few
+        // ms on a busy event loop. A refusal is counted there, not here.
+        const { from, record } = (event as CustomEvent<PeerResponseEvent>).detail
+        if (record == null || !uint8ArrayEquals(record.key, key)) return
+        this.components.check(key, record.value).then(valid => { accept(from, valid) }, () => {})
+      } else if (event.type === 'kad-dht:query:value') {
+        // This node's own store (it has no peer response), or an answer whose check above has not settled yet.
+        const { from, value } = (event as CustomEvent<ValueEvent>).detail
+        // kad-dht has already run our validator on this value
+        accept(from, unmarshalKeyRecord(value))
+      }
+    }
 
     let queryError: Error | undefined
     const drain = (async () => {
       try {
-        for await (const event of this.components.dht.get(routingKeyFor(peerId), { signal, onProgress })) {
+        for await (const event of this.components.dht.get(key, { signal, onProgress })) {
           void event
         }
       } catch (err) {

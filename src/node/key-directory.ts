@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { repeatingTask } from '@libp2p/utils'
 import { LevelDatastore } from 'datastore-level'
 import { fingerprint, selectPqCrypto } from '../crypto/index.js'
-import { createPqkValidator, DHT_PROTOCOL, DhtRecords, isWellCovered } from '../dht/index.js'
+import { createPqkCheck, createPqkValidator, DHT_PROTOCOL, DhtRecords, isWellCovered } from '../dht/index.js'
 import { errorCode } from '../errors.js'
 import { EXCHANGE_PROTOCOL, KeyExchange } from '../exchange/index.js'
 import { loadIdentity, loadOrCreateIdentity, rotateIdentity } from '../identity/index.js'
@@ -18,7 +18,7 @@ import { buildLibp2p } from './libp2p.js'
 import { isLocalNetwork } from './local-network.js'
 import { resolvedKeys } from './resolved-keys.js'
 import type { BootstrapPeer } from './anchors.js'
-import type { PublishCoverage } from '../dht/index.js'
+import type { PqkRecordCheck, PublishCoverage } from '../dht/index.js'
 import type { KeydirLibp2p } from './libp2p.js'
 import type { AnchorEntry, KeyDirectory, KeyDirectoryOptions, NodeStatus, ResolvedKeys, ResolveOptions } from './types.js'
 import type { PqCrypto } from '../crypto/index.js'
@@ -51,6 +51,8 @@ interface Parts {
   crypto: PqCrypto
   /** One validator for the registry, the DHT and the exchange: a record verified by one is a cache hit for the others. */
   validator: KeyRecordValidator
+  /** The `/pqk/` validator's checks, shared by kad-dht's validator and the lookup's early look at each answer. */
+  pqkCheck: PqkRecordCheck
   libp2p: KeydirLibp2p
   datastore: CachedPeerDatastore
   registry: PeerKeyRegistry
@@ -106,7 +108,7 @@ export class KeydirNode implements KeyDirectory {
     this.lifetimeMs = parts.options.recordLifetimeMs ?? DEFAULT_RECORD_LIFETIME_MS
 
     const validator = parts.validator
-    this.dht = new DhtRecords({ dht: this.libp2p.services.dht, metrics: this.metrics, logger: this.log }, { quorum: parts.options.dhtQuorum })
+    this.dht = new DhtRecords({ dht: this.libp2p.services.dht, check: parts.pqkCheck, metrics: this.metrics, logger: this.log }, { quorum: parts.options.dhtQuorum })
     this.exchange = new KeyExchange({
       libp2p: this.libp2p,
       crypto: this.crypto,
@@ -408,6 +410,7 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
   await registry.open()
   const level = new LevelDatastore(join(options.dataDir, LIBP2P_DIR))
   const datastore = new CachedPeerDatastore(level)
+  const pqkCheck = createPqkCheck({ validator, datastore, readSync: key => level.db.getSync(key.toString()) })
   try {
     await level.open()
     const libp2p = await buildLibp2p({
@@ -415,11 +418,11 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
       datastore,
       listen,
       dhtProtocol: options.dhtProtocol ?? DHT_PROTOCOL,
-      pqkValidator: createPqkValidator({ validator, datastore, readSync: key => level.db.getSync(key.toString()), metrics }),
+      pqkValidator: createPqkValidator({ check: pqkCheck, metrics }),
       localNetwork: options.localNetwork ?? isLocalNetwork(listen),
       metricsRegistry: options.libp2pMetrics === true ? metrics.registry : undefined
     })
-    return new KeydirNode({ options, identity, crypto, validator, libp2p, datastore, registry, metrics, logger, bootstrap })
+    return new KeydirNode({ options, identity, crypto, validator, pqkCheck, libp2p, datastore, registry, metrics, logger, bootstrap })
   } catch (err) {
     await level.close().catch(() => {})
     await registry.close()

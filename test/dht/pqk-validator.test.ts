@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { Libp2pRecord } from '@libp2p/record'
 import { selectPqCrypto } from '../../src/crypto/index.js'
-import { createPqkValidator, dhtRecordKey } from '../../src/dht/index.js'
+import { createPqkCheck, createPqkValidator, dhtRecordKey } from '../../src/dht/index.js'
 import { createKeydirMetrics } from '../../src/metrics/index.js'
 import { KeyRecordValidator, routingKeyFor } from '../../src/record/index.js'
 import { makeIdentity, makeRecord } from '../helpers/records.js'
@@ -20,7 +20,7 @@ function validatorOver (held: Map<string, Uint8Array | Error>, sync: boolean): {
   }
   const datastore = { get: async (key: Key) => read(key) ?? Promise.reject(notFound()) } as unknown as Datastore
   const metrics = createKeydirMetrics()
-  const validate = createPqkValidator({ validator: new KeyRecordValidator({ crypto: selectPqCrypto() }), datastore, readSync: sync ? read : undefined, metrics })
+  const validate = createPqkValidator({ check: createPqkCheck({ validator: new KeyRecordValidator({ crypto: selectPqCrypto() }), datastore, readSync: sync ? read : undefined }), metrics })
   const refusals = async (): Promise<Record<string, number>> => Object.fromEntries((await metrics.verificationFailures.get()).values.filter(v => v.labels.source === 'dht').map(v => [String(v.labels.reason), v.value]))
   return { validate, refusals }
 }

@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { DHT_REPLICATION, DhtRecords, isWellCovered } from '../../src/dht/index.js'
+import { Libp2pRecord } from '@libp2p/record'
+import { selectPqCrypto } from '../../src/crypto/index.js'
+import { createPqkCheck, DHT_REPLICATION, DhtRecords, isWellCovered } from '../../src/dht/index.js'
 import { createKeydirMetrics } from '../../src/metrics/index.js'
+import { KeyRecordValidator, routingKeyFor } from '../../src/record/index.js'
 import { makeIdentity, makeRecord } from '../helpers/records.js'
+import type { PqkRecordCheck } from '../../src/dht/index.js'
 import type { KeydirMetrics } from '../../src/metrics/index.js'
 import type { KeyRecord } from '../../src/record/index.js'
 import type { KadDHT, QueryEvent } from '@libp2p/kad-dht'
 import type { PeerId } from '@libp2p/interface'
+import type { Datastore } from 'interface-datastore'
 
 /**
  * DhtRecords over a scripted kad-dht: what a put's events say about its
@@ -15,21 +20,48 @@ import type { PeerId } from '@libp2p/interface'
 
 type Dht = Pick<KadDHT, 'get' | 'put'>
 
-function records (dht: Partial<Dht>, quorum?: number): { records: DhtRecords, metrics: KeydirMetrics } {
+/** Nothing held: every key is NotFound, as an empty kad-dht store answers. */
+const emptyDatastore = { get: async () => { throw Object.assign(new Error('Not Found'), { name: 'NotFoundError' }) } } as unknown as Datastore
+
+function records (dht: Partial<Dht>, quorum?: number, check: PqkRecordCheck = createPqkCheck({ validator: new KeyRecordValidator({ crypto: selectPqCrypto() }), datastore: emptyDatastore })): { records: DhtRecords, metrics: KeydirMetrics } {
   const metrics = createKeydirMetrics()
-  return { records: new DhtRecords({ dht: dht as Dht, metrics }, { quorum }), metrics }
+  return { records: new DhtRecords({ dht: dht as Dht, check, metrics }, { quorum }), metrics }
 }
 
-/** A get that reports `answers` as value events (as kad-dht does after validating them), `gapMs` apart, then ends. */
-function scriptedGet (answers: Array<{ from: PeerId, record: KeyRecord }>, gapMs = 5): { get: Dht['get'], aborted: () => boolean } {
+interface ScriptedAnswer {
+  from: PeerId
+  record: KeyRecord
+  /** The routing key the answering peer put on its record; default the one asked for. */
+  key?: Uint8Array
+  /** kad-dht's value event for it, this long after its peer response (kad-dht reports it once validated and its closer peers queued). Default 0. */
+  valueAfterMs?: number | 'never'
+  /** This node's own store: a value event only, no peer response. */
+  own?: boolean
+}
+
+/**
+ * A get that reports `answers` `gapMs` apart, then ends, as kad-dht does: a
+ * peer's answer is a peer-response event on arrival, and a value event once
+ * kad-dht has validated it; this node's own store gives a value event only.
+ */
+function scriptedGet (answers: ScriptedAnswer[], gapMs = 5): { get: Dht['get'], aborted: () => boolean } {
   let aborted = false
-  const get = async function * (_key: Uint8Array, options: { signal?: AbortSignal, onProgress?: (event: Event) => void } = {}): AsyncGenerator<QueryEvent> {
+  const get = async function * (key: Uint8Array, options: { signal?: AbortSignal, onProgress?: (event: Event) => void } = {}): AsyncGenerator<QueryEvent> {
     options.signal?.addEventListener('abort', () => { aborted = true })
-    for (const { from, record } of answers) {
+    const values: Array<Promise<void>> = []
+    for (const { from, record, key: answerKey, valueAfterMs = 0, own = false } of answers) {
       await new Promise(resolve => setTimeout(resolve, gapMs))
       if (options.signal?.aborted === true) return
-      options.onProgress?.(new CustomEvent('kad-dht:query:value', { detail: { from, value: record.bytes } }))
+      const value = (): void => { if (options.signal?.aborted !== true) options.onProgress?.(new CustomEvent('kad-dht:query:value', { detail: { from, value: record.bytes } })) }
+      if (own) {
+        value()
+        continue
+      }
+      const libp2pRecord = new Libp2pRecord(answerKey ?? key, record.bytes, new Date())
+      options.onProgress?.(new CustomEvent('kad-dht:query:peer-response', { detail: { from, messageName: 'GET_VALUE', record: libp2pRecord, closer: [], providers: [] } }))
+      if (valueAfterMs !== 'never') values.push(new Promise(resolve => setTimeout(resolve, valueAfterMs)).then(value))
     }
+    await Promise.all(values)
   }
   return { get: get as unknown as Dht['get'], aborted: () => aborted }
 }
@@ -101,6 +133,59 @@ describe('DhtRecords', () => {
     const { records: dht, metrics } = records({ get: scriptedGet([{ from: a.peerId, record: older }, { from: b.peerId, record: newer }]).get })
     assert.equal((await dht.find(id.peerId, { minSeq: 5 })).seq, 5)
     assert.equal(await refusals(metrics, 'ERR_ROLLBACK'), 1)
+  })
+
+  test('a lookup takes a peer\'s answer as it arrives, once checked, without waiting for kad-dht to report it valid', async () => {
+    const id = await makeIdentity()
+    const a = await makeIdentity()
+    const record = await makeRecord(id, { seq: 4 })
+    const { records: dht } = records({ get: scriptedGet([{ from: a.peerId, record, valueAfterMs: 'never' }]).get })
+    assert.equal((await dht.find(id.peerId)).seq, 4)
+  })
+
+  test('an answer that fails the check, or is filed under another key, does not end a lookup', async () => {
+    const id = await makeIdentity()
+    const [a, b, c] = await Promise.all([makeIdentity(), makeIdentity(), makeIdentity()])
+    const record = await makeRecord(id, { seq: 2 })
+    const forged = Uint8Array.from(record.bytes)
+    forged[forged.length - 1] ^= 1
+    const { records: dht, metrics } = records({
+      get: scriptedGet([
+        // kad-dht drops both after its own check, so neither gets a value event
+        { from: a.peerId, record: { ...record, bytes: forged }, valueAfterMs: 'never' },
+        { from: b.peerId, record, key: routingKeyFor(c.peerId), valueAfterMs: 'never' },
+        { from: c.peerId, record: await makeRecord(id, { seq: 1 }) }
+      ]).get
+    })
+    assert.equal((await dht.find(id.peerId)).seq, 1, 'only the third answer counts')
+    assert.equal(await refusals(metrics, 'ERR_BAD_ML_DSA_SIGNATURE'), 0, 'kad-dht\'s validator counts the refusal, not the lookup a second time')
+  })
+
+  test('a peer\'s answer counts once towards the quorum, though kad-dht reports it twice', async () => {
+    const id = await makeIdentity()
+    const [a, b] = await Promise.all([makeIdentity(), makeIdentity()])
+    const older = await makeRecord(id, { seq: 1 })
+    const newer = await makeRecord(id, { seq: 2 })
+    const { records: dht, metrics } = records({ get: scriptedGet([{ from: a.peerId, record: older, valueAfterMs: 1 }, { from: b.peerId, record: newer }], 30).get }, 2)
+    assert.equal((await dht.find(id.peerId)).seq, 2, 'the lookup waited for the second peer')
+    assert.equal(await refusals(metrics, 'ERR_ROLLBACK'), 1, 'the stale copy is counted once')
+  })
+
+  test('an answer whose check has not settled is taken from kad-dht\'s value event', async () => {
+    const id = await makeIdentity()
+    const a = await makeIdentity()
+    const record = await makeRecord(id, { seq: 3 })
+    const pending: PqkRecordCheck = async () => new Promise(() => {})
+    const { records: dht } = records({ get: scriptedGet([{ from: a.peerId, record }]).get }, 1, pending)
+    assert.equal((await dht.find(id.peerId)).seq, 3)
+  })
+
+  test('this node\'s own store answers with a value event alone', async () => {
+    const id = await makeIdentity()
+    const self = await makeIdentity()
+    const record = await makeRecord(id, { seq: 6 })
+    const { records: dht } = records({ get: scriptedGet([{ from: self.peerId, record, own: true }]).get })
+    assert.equal((await dht.find(id.peerId)).seq, 6)
   })
 
   test('no valid answer is ERR_NOT_FOUND; a lookup cut short by its signal is ERR_RESOLVE_TIMEOUT', async () => {

@@ -1,7 +1,7 @@
 import { Libp2pRecord } from '@libp2p/record'
 import fc from 'fast-check'
 import { selectPqCrypto } from '../../../src/crypto/index.js'
-import { createPqkValidator, dhtRecordKey, pqkSelector } from '../../../src/dht/index.js'
+import { createPqkCheck, createPqkValidator, dhtRecordKey, pqkSelector } from '../../../src/dht/index.js'
 import { createKeydirMetrics } from '../../../src/metrics/index.js'
 import { compareKeyRecords, KeyRecordValidator, routingKeyFor, unmarshalKeyRecord } from '../../../src/record/index.js'
 import { corpus, hex } from '../corpus.js'
@@ -50,8 +50,7 @@ export const dhtValidatorTarget: FuzzTarget = {
     const metrics = createKeydirMetrics()
     const held = new Map<string, Uint8Array>()
     const validate = createPqkValidator({
-      validator: new KeyRecordValidator({ crypto: selectPqCrypto(), now: () => c.now }),
-      datastore: mapDatastore(held),
+      check: createPqkCheck({ validator: new KeyRecordValidator({ crypto: selectPqCrypto(), now: () => c.now }), datastore: mapDatastore(held) }),
       metrics
     })
     const seeds = c.records.map(r => r.bytes)
