@@ -20,6 +20,8 @@ export interface KeyRecordValidatorInit {
   maxLifetimeMs?: number
   /** Records whose signatures are known good, found by their bytes (see cacheKey). Default 10,000. */
   verifiedCacheSize?: number
+  /** Records whose ML-DSA-65 signature is known bad, found the same way. Default 256. */
+  refusedCacheSize?: number
 }
 
 /**
@@ -30,7 +32,8 @@ export interface KeyRecordValidatorInit {
  *
  * Signatures are verified once per distinct record: a record already seen
  * valid is found by its bytes (byte for byte) and only its PeerId and times
- * are checked again.
+ * are checked again; one already refused for its ML-DSA-65 signature is
+ * refused again without a verify.
  */
 export class KeyRecordValidator {
   private readonly crypto: PqCrypto
@@ -38,6 +41,14 @@ export class KeyRecordValidator {
   private readonly maxClockSkewMs: number
   private readonly maxLifetimeMs: number
   private readonly verified: LRUCache<string, KeyRecord>
+  /**
+   * The bytes of records whose ML-DSA-65 signature failed. A lookup checks
+   * a DHT answer as it arrives and kad-dht checks the same bytes again a
+   * moment later: without this a forged answer (a valid record with a
+   * signature byte flipped, which its Ed25519 signature does not cover)
+   * would cost two verifies instead of one.
+   */
+  private readonly refused: LRUCache<string, Uint8Array>
 
   constructor (init: KeyRecordValidatorInit) {
     this.crypto = init.crypto
@@ -45,6 +56,7 @@ export class KeyRecordValidator {
     this.maxClockSkewMs = init.maxClockSkewMs ?? MAX_CLOCK_SKEW_MS
     this.maxLifetimeMs = init.maxLifetimeMs ?? MAX_RECORD_LIFETIME_MS
     this.verified = new LRUCache({ max: init.verifiedCacheSize ?? 10_000 })
+    this.refused = new LRUCache({ max: init.refusedCacheSize ?? 256 })
   }
 
   /**
@@ -96,10 +108,11 @@ export class KeyRecordValidator {
     return this.acceptIfSigned(this.crypto.mlDsa65.verify(record.mlDsaPublicKey, signed, record.mlDsaSignature, RECORD_CONTEXT), record, key)
   }
 
-  /** The last check's outcome: a record whose ML-DSA-65 signature verified is remembered. */
+  /** The last check's outcome, remembered either way. */
   private acceptIfSigned (signatureValid: boolean, record: KeyRecord, key: string): KeyRecord {
     if (!signatureValid) {
-      throw new InvalidRecordError('ERR_BAD_ML_DSA_SIGNATURE', 'record signature by its ML-DSA-65 key does not verify')
+      this.refused.set(key, record.bytes)
+      throw badMlDsaSignature()
     }
     this.verified.set(key, record)
     return record
@@ -129,6 +142,10 @@ export class KeyRecordValidator {
     if (!verifyEd25519(record.peerId.publicKey!.raw, signed, record.libp2pSignature)) {
       throw new InvalidRecordError('ERR_BAD_LIBP2P_SIGNATURE', 'record signature by the PeerId key does not verify')
     }
+    const refused = this.refused.get(key)
+    if (refused !== undefined && Buffer.compare(refused, bytes) === 0) {
+      throw badMlDsaSignature()
+    }
     return { known: false, record, signed, key }
   }
 
@@ -147,6 +164,10 @@ export class KeyRecordValidator {
       throw new InvalidRecordError('ERR_ISSUED_IN_FUTURE', `record is issued at ${new Date(record.issuedAt).toISOString()}, beyond the allowed clock skew`)
     }
   }
+}
+
+function badMlDsaSignature (): InvalidRecordError {
+  return new InvalidRecordError('ERR_BAD_ML_DSA_SIGNATURE', 'record signature by its ML-DSA-65 key does not verify')
 }
 
 /** Where the ML-DSA-65 signature's challenge hash c̃ starts in a canonical record, from its end, and its length. */

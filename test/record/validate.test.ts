@@ -238,6 +238,29 @@ describe('KeyRecordValidator', () => {
     } finally { crypto.mlDsa65.verify = verify }
   })
 
+  it('refuses bytes it refused for their ML-DSA-65 signature without verifying them again, and only those bytes', async () => {
+    const record = await makeRecord(await makePeer())
+    const v = validator()
+    // A valid record with a signature byte flipped: its Ed25519 signature does not cover the ML-DSA-65 one, so only the verify refuses it.
+    const forged = record.bytes.slice()
+    forged[forged.length - 100]! ^= 1
+    const otherForgery = record.bytes.slice()
+    otherForgery[otherForgery.length - 101]! ^= 1
+    const verify = crypto.mlDsa65.verify
+    let verified = 0
+    crypto.mlDsa65.verify = (...args) => { verified++; return verify(...args) }
+    try {
+      rejects(() => v.validate(record.peerId, forged), 'ERR_BAD_ML_DSA_SIGNATURE')
+      rejects(() => v.validate(record.peerId, forged.slice()), 'ERR_BAD_ML_DSA_SIGNATURE')
+      await assert.rejects(v.validateAsync(record.peerId, forged), (err: any) => err.code === 'ERR_BAD_ML_DSA_SIGNATURE')
+      assert.equal(verified, 1, 'the same bytes, however often they come, are verified once')
+      rejects(() => v.validate(record.peerId, otherForgery), 'ERR_BAD_ML_DSA_SIGNATURE')
+      assert.equal(verified, 2, 'other bytes get their own verify')
+      assert.equal(v.validate(record.peerId, record.bytes).seq, 1, 'the genuine record is not tainted by its forgeries')
+      assert.equal(verified, 3)
+    } finally { crypto.mlDsa65.verify = verify }
+  })
+
   it('validateAsync gives the same answers: accepts, refuses with the same codes, shares the verified cache', async () => {
     for (const impl of [nativeCrypto, nobleCrypto]) {
       const v = new KeyRecordValidator({ crypto: impl, now: () => now })
