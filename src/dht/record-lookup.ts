@@ -136,12 +136,18 @@ export class DhtRecords {
         // ms on a busy event loop. A refusal is counted there, not here.
         const { from, record } = (event as CustomEvent<PeerResponseEvent>).detail
         if (record == null || !uint8ArrayEquals(record.key, key)) return
-        this.components.check(key, record.value).then(valid => { accept(from, valid) }, () => {})
+        this.components.check(key, record.value)
+          .then(valid => { accept(from, valid) }, () => {})
+          .catch(err => { this.log.warn({ peer: peerId.toString(), err: (err as Error).message }, 'could not take a DHT answer') })
       } else if (event.type === 'kad-dht:query:value') {
         // This node's own store (it has no peer response), or an answer whose check above has not settled yet.
         const { from, value } = (event as CustomEvent<ValueEvent>).detail
-        // kad-dht has already run our validator on this value
-        accept(from, unmarshalKeyRecord(value))
+        // kad-dht has already run our validator on this value; this runs inside kad-dht's query, which must not see our errors.
+        try {
+          accept(from, unmarshalKeyRecord(value))
+        } catch (err) {
+          this.log.warn({ peer: peerId.toString(), err: (err as Error).message }, 'could not take a DHT answer')
+        }
       }
     }
 

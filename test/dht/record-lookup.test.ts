@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { Libp2pRecord } from '@libp2p/record'
 import { selectPqCrypto } from '../../src/crypto/index.js'
-import { createPqkCheck, DHT_REPLICATION, DhtRecords, isWellCovered } from '../../src/dht/index.js'
+import { createPqkCheck, DHT_REPLICATION, dhtRecordKey, DhtRecords, isWellCovered } from '../../src/dht/index.js'
 import { createKeydirMetrics } from '../../src/metrics/index.js'
 import { KeyRecordValidator, routingKeyFor } from '../../src/record/index.js'
 import { makeIdentity, makeRecord } from '../helpers/records.js'
@@ -161,14 +161,30 @@ describe('DhtRecords', () => {
     assert.equal(await refusals(metrics, 'ERR_BAD_ML_DSA_SIGNATURE'), 0, 'kad-dht\'s validator counts the refusal, not the lookup a second time')
   })
 
-  test('a peer\'s answer counts once towards the quorum, though kad-dht reports it twice', async () => {
+  test('a peer\'s answer counts once, though kad-dht reports it twice', async () => {
+    const id = await makeIdentity()
+    const [a, b, c] = await Promise.all([makeIdentity(), makeIdentity(), makeIdentity()])
+    const older = await makeRecord(id, { seq: 1 })
+    const newer = await makeRecord(id, { seq: 2 })
+    const { records: dht, metrics } = records({ get: scriptedGet([{ from: b.peerId, record: newer }, { from: a.peerId, record: older, valueAfterMs: 1 }, { from: c.peerId, record: newer }], 30).get }, 3)
+    assert.equal((await dht.find(id.peerId)).seq, 2, 'the lookup waited for the third peer')
+    assert.equal(await refusals(metrics, 'ERR_ROLLBACK'), 1, 'the stale copy is counted once, not once per report')
+  })
+
+  test('an answer older than the record this node holds under the key does not end a lookup', async () => {
     const id = await makeIdentity()
     const [a, b] = await Promise.all([makeIdentity(), makeIdentity()])
     const older = await makeRecord(id, { seq: 1 })
     const newer = await makeRecord(id, { seq: 2 })
-    const { records: dht, metrics } = records({ get: scriptedGet([{ from: a.peerId, record: older, valueAfterMs: 1 }, { from: b.peerId, record: newer }], 30).get }, 2)
-    assert.equal((await dht.find(id.peerId)).seq, 2, 'the lookup waited for the second peer')
-    assert.equal(await refusals(metrics, 'ERR_ROLLBACK'), 1, 'the stale copy is counted once')
+    const key = routingKeyFor(id.peerId)
+    const held = { get: async (dsKey: { toString: () => string }) => {
+      if (dsKey.toString() === dhtRecordKey(key).toString()) return new Libp2pRecord(key, newer.bytes, new Date()).serialize()
+      throw Object.assign(new Error('Not Found'), { name: 'NotFoundError' })
+    } } as unknown as Datastore
+    const check = createPqkCheck({ validator: new KeyRecordValidator({ crypto: selectPqCrypto() }), datastore: held })
+    // kad-dht refuses the older one too, so it gets no value event
+    const { records: dht } = records({ get: scriptedGet([{ from: a.peerId, record: older, valueAfterMs: 'never' }, { from: b.peerId, record: newer }]).get }, 1, check)
+    assert.equal((await dht.find(id.peerId)).seq, 2)
   })
 
   test('an answer whose check has not settled is taken from kad-dht\'s value event', async () => {
