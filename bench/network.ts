@@ -45,9 +45,6 @@ interface Settings {
 
 const QUICK: Settings = { nodes: [10, 30], resolves: 20, idleMs: 500, settleMs: 200, convergeMs: 1500 }
 const FULL: Settings = { nodes: [10, 20, 30, 60, 200], resolves: 150, idleMs: 3000, settleMs: 2000, convergeMs: 20_000 }
-/** Networks from this size on get fewer resolves per path: each one waits for 200 nodes to go quiet. */
-const LARGE_NETWORK = 100
-const LARGE_NETWORK_RESOLVES = 50
 /**
  * One process holds at most this many nodes: every node has two LevelDBs
  * and, in a large network, connections to most others (both ends in the
@@ -281,7 +278,7 @@ async function runNetwork (kind: NetworkKind, n: number, procs: number, settings
     phase('idle')
 
     const hostOf = (index: number): Host => hosts.find(h => index >= h.offset && index < h.offset + h.count)!
-    const pairs = pickPairs(n, resolvesFor(n, settings))
+    const pairs = pickPairs(n, settings.resolves)
     for (const path of kind === 'keydir' ? ['dht', 'direct'] as const : ['dht'] as const) {
       const outcomes: ResolveOutcome[] = []
       const settles: number[] = []
@@ -384,7 +381,7 @@ export async function runNetworkBench (opts: NetworkBenchOptions): Promise<Bench
   }
 
   const total = layouts.reduce((sum, { n }) => {
-    const pairs = pickPairs(n, resolvesFor(n, settings))
+    const pairs = pickPairs(n, settings.resolves)
     return sum + kinds.reduce((s, kind) => s + n + (withResolves ? pairs.dht.length + (kind === 'keydir' ? pairs.direct.length : 0) : 0), 0)
   }, 0)
   const progress = progressBar(withResolves ? 'network' : 'memory', total)
@@ -403,10 +400,6 @@ export async function runNetworkBench (opts: NetworkBenchOptions): Promise<Bench
   if (withResolves) reports.push(await networkReport(runs, opts.quick, layouts, settings))
   reports.push(await memoryReport(runs, opts.quick, withResolves ? 'network' : 'memory'))
   return reports
-}
-
-function resolvesFor (n: number, settings: Settings): number {
-  return n >= LARGE_NETWORK ? Math.min(settings.resolves, LARGE_NETWORK_RESOLVES) : settings.resolves
 }
 
 function layoutLabel (n: number, procs: number): string {
@@ -495,7 +488,7 @@ async function networkReport (runs: NetworkRun[], quick: boolean, layouts: Array
     environment: benchEnvironment(),
     tables: [
       {
-        title: `Cold resolves of random peers, one at a time (at most ${settings.resolves} per path and network, ${LARGE_NETWORK_RESOLVES} from ${LARGE_NETWORK} nodes on; each starts once the network is quiet again after the previous one), all nodes of a network in one process unless noted`,
+        title: `Cold resolves of random peers, one at a time (at most ${settings.resolves} per path and network; each starts once the network is quiet again after the previous one), all nodes of a network in one process unless noted`,
         rows: resolveRows,
         notes: [
           `"return": until the resolve returned. keydir: node.resolve() (the DHT lookup checks each answer as it arrives and ends at a quorum of ${defaultQuorum()} valid answer(s), the node's own DHT store counting as one; then the record is stored in the registry). IPNS: until kad-dht's get() finished its query and the selector picked the best record, as an IPNS resolver waits.`,
