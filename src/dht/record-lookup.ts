@@ -127,6 +127,10 @@ export class DhtRecords {
         setImmediate(() => { query.abort() })
       }
     }
+    // The handlers run inside kad-dht's query, which must not see our errors.
+    const cannotTake = (err: unknown): void => {
+      this.log.warn({ peer: peerId.toString(), err: (err as Error).message }, 'could not take a DHT answer')
+    }
     const onProgress = (event: Event): void => {
       if (answered) return
       if (event.type === 'kad-dht:query:peer-response') {
@@ -138,15 +142,17 @@ export class DhtRecords {
         if (record == null || !uint8ArrayEquals(record.key, key)) return
         this.components.check(key, record.value)
           .then(valid => { accept(from, valid) }, () => {})
-          .catch(err => { this.log.warn({ peer: peerId.toString(), err: (err as Error).message }, 'could not take a DHT answer') })
+          .catch(cannotTake)
       } else if (event.type === 'kad-dht:query:value') {
         // This node's own store (it has no peer response), or an answer whose check above has not settled yet.
         const { from, value } = (event as CustomEvent<ValueEvent>).detail
-        // kad-dht has already run our validator on this value; this runs inside kad-dht's query, which must not see our errors.
+        // Most answers were taken on arrival: no second decode for those.
+        if (heard.has(from.toString())) return
         try {
+          // kad-dht has already run our validator on this value
           accept(from, unmarshalKeyRecord(value))
         } catch (err) {
-          this.log.warn({ peer: peerId.toString(), err: (err as Error).message }, 'could not take a DHT answer')
+          cannotTake(err)
         }
       }
     }

@@ -137,14 +137,15 @@ export class KeyRecordValidator {
     if (known != null) {
       return { known: true, record: known }
     }
+    // These very bytes passed the Ed25519 check before and failed the ML-DSA-65 one.
+    const refused = this.refused.get(key)
+    if (refused !== undefined && Buffer.compare(refused, bytes) === 0) {
+      throw badMlDsaSignature()
+    }
 
     const signed = recordSignedBytes(record)
     if (!verifyEd25519(record.peerId.publicKey!.raw, signed, record.libp2pSignature)) {
       throw new InvalidRecordError('ERR_BAD_LIBP2P_SIGNATURE', 'record signature by the PeerId key does not verify')
-    }
-    const refused = this.refused.get(key)
-    if (refused !== undefined && Buffer.compare(refused, bytes) === 0) {
-      throw badMlDsaSignature()
     }
     return { known: false, record, signed, key }
   }

@@ -20,10 +20,18 @@ import type { Datastore } from 'interface-datastore'
 
 type Dht = Pick<KadDHT, 'get' | 'put'>
 
-/** Nothing held: every key is NotFound, as an empty kad-dht store answers. */
-const emptyDatastore = { get: async () => { throw Object.assign(new Error('Not Found'), { name: 'NotFoundError' }) } } as unknown as Datastore
+/** A kad-dht store holding `held` (datastore key → stored bytes); any other key is NotFound. */
+function datastoreHolding (held = new Map<string, Uint8Array>()): Datastore {
+  return {
+    get: async (key: { toString: () => string }) => {
+      const value = held.get(key.toString())
+      if (value === undefined) throw Object.assign(new Error('Not Found'), { name: 'NotFoundError' })
+      return value
+    }
+  } as unknown as Datastore
+}
 
-function records (dht: Partial<Dht>, quorum?: number, check: PqkRecordCheck = createPqkCheck({ validator: new KeyRecordValidator({ crypto: selectPqCrypto() }), datastore: emptyDatastore })): { records: DhtRecords, metrics: KeydirMetrics } {
+function records (dht: Partial<Dht>, quorum?: number, check: PqkRecordCheck = createPqkCheck({ validator: new KeyRecordValidator({ crypto: selectPqCrypto() }), datastore: datastoreHolding() })): { records: DhtRecords, metrics: KeydirMetrics } {
   const metrics = createKeydirMetrics()
   return { records: new DhtRecords({ dht: dht as Dht, check, metrics }, { quorum }), metrics }
 }
@@ -62,6 +70,8 @@ function scriptedGet (answers: ScriptedAnswer[], gapMs = 5): { get: Dht['get'], 
       if (valueAfterMs !== 'never') values.push(new Promise(resolve => setTimeout(resolve, valueAfterMs)).then(value))
     }
     await Promise.all(values)
+    // A query goes on a while after its last answer (the paths still running), as kad-dht's does.
+    await new Promise(resolve => setTimeout(resolve, gapMs))
   }
   return { get: get as unknown as Dht['get'], aborted: () => aborted }
 }
@@ -177,10 +187,7 @@ describe('DhtRecords', () => {
     const older = await makeRecord(id, { seq: 1 })
     const newer = await makeRecord(id, { seq: 2 })
     const key = routingKeyFor(id.peerId)
-    const held = { get: async (dsKey: { toString: () => string }) => {
-      if (dsKey.toString() === dhtRecordKey(key).toString()) return new Libp2pRecord(key, newer.bytes, new Date()).serialize()
-      throw Object.assign(new Error('Not Found'), { name: 'NotFoundError' })
-    } } as unknown as Datastore
+    const held = datastoreHolding(new Map([[dhtRecordKey(key).toString(), new Libp2pRecord(key, newer.bytes, new Date()).serialize()]]))
     const check = createPqkCheck({ validator: new KeyRecordValidator({ crypto: selectPqCrypto() }), datastore: held })
     // kad-dht refuses the older one too, so it gets no value event
     const { records: dht } = records({ get: scriptedGet([{ from: a.peerId, record: older, valueAfterMs: 'never' }, { from: b.peerId, record: newer }]).get }, 1, check)
