@@ -3,6 +3,7 @@ import { Libp2pRecord } from '@libp2p/record'
 import { pbStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
 import { LevelDatastore } from 'datastore-level'
+import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { KeyRequest, KeyResponse } from '../../protobuf/key-exchange.js'
 import { dhtRecordKey, DHT_PROTOCOL } from '../../src/dht/index.js'
 import { EXCHANGE_PROTOCOL, MAX_MESSAGE_BYTES } from '../../src/exchange/index.js'
@@ -12,6 +13,7 @@ import { makeTempDir } from './temp-dir.js'
 import type { KeydirLibp2p } from '../../src/node/libp2p.js'
 import type { TestIdentity } from './records.js'
 import type { PeerId } from '@libp2p/interface'
+import type { ValidateFn } from '@libp2p/kad-dht'
 
 export type ResponseMaker = (request: KeyRequest, remote: PeerId) => KeyResponse | Promise<KeyResponse>
 
@@ -33,8 +35,11 @@ export interface PermissiveNode {
   stop (): Promise<void>
 }
 
-/** A started libp2p node on the keydir DHT whose `/pqk/` validator accepts anything: the base of the test attackers. */
-export async function startPermissiveNode (prefix: string): Promise<PermissiveNode> {
+/**
+ * A started libp2p node on the keydir DHT whose `/pqk/` validator accepts
+ * anything (or what `pqkValidator` accepts): the base of the test attackers.
+ */
+export async function startPermissiveNode (prefix: string, pqkValidator: ValidateFn = async () => {}): Promise<PermissiveNode> {
   const dir = await makeTempDir(prefix)
   const datastore = new LevelDatastore(join(dir.path, 'datastore'))
   await datastore.open()
@@ -44,7 +49,7 @@ export async function startPermissiveNode (prefix: string): Promise<PermissiveNo
     datastore,
     listen: ['/ip4/127.0.0.1/tcp/0'],
     dhtProtocol: DHT_PROTOCOL,
-    pqkValidator: async () => {},
+    pqkValidator,
     localNetwork: true
   })
   await libp2p.start()
@@ -66,7 +71,15 @@ export async function startPermissiveNode (prefix: string): Promise<PermissiveNo
  * adversarial tests.
  */
 export async function startHostileNode (bootstrap: string[]): Promise<HostileNode> {
-  const { libp2p, identity, datastore, stop } = await startPermissiveNode('keydir-hostile-')
+  // What the test told it to serve stays served: an honest lookup ends by
+  // PUTting the best record to peers that answered worse (kad-dht's
+  // correction), and a PUT landing after the next serveDhtRecord would
+  // replace what that test meant to serve.
+  const served = new Set<string>()
+  const keepServed: ValidateFn = async key => {
+    if (served.has(uint8ArrayToString(key, 'base64'))) throw new Error('this hostile node keeps what it serves')
+  }
+  const { libp2p, identity, datastore, stop } = await startPermissiveNode('keydir-hostile-', keepServed)
   for (const address of bootstrap) {
     await libp2p.dial(multiaddr(address))
   }
@@ -75,6 +88,7 @@ export async function startHostileNode (bootstrap: string[]): Promise<HostileNod
     identity,
     multiaddr: libp2p.getMultiaddrs()[0].toString(),
     serveDhtRecord: async (key, value) => {
+      served.add(uint8ArrayToString(key, 'base64'))
       await datastore.put(dhtRecordKey(key), new Libp2pRecord(key, value, new Date()).serialize())
     },
     answerKeyRequests: async make => {

@@ -75,7 +75,7 @@ describe('a hostile node in the network', () => {
       assert.deepEqual(keys.mlKemPublicKey, victimRecord.mlKemPublicKey)
       assert.ok(keys.seq >= victimRecord.seq)
       assert.ok(await counterValue(resolver.node, 'keydir_verification_failures_total', { source: 'dht', reason }) >= 1,
-        `expected a ${reason} rejection to be counted`)
+        `expected a ${reason} rejection to be counted; counted: ${JSON.stringify((await resolver.node.metrics.registry.getSingleMetric('keydir_verification_failures_total')?.get())?.values ?? [])}`)
     })
   }
 
