@@ -16,20 +16,24 @@ export const ROTATION_CONTEXT = encoder.encode(ROTATION_DOMAIN)
 
 /** What the libp2p key and the record's ML-DSA-65 key both sign. */
 export function recordSignedBytes (content: KeyRecordContent): Uint8Array {
-  const writer = new ByteWriter()
+  const peerId = content.peerId.toMultihash().bytes
+  const { rotation } = content
+  const length = RECORD_CONTEXT.length + 1 + 2 + peerId.length + 2 + content.mlDsaPublicKey.length + 2 + content.mlKemPublicKey.length + 3 * 8 + 1 +
+    (rotation == null ? 0 : 2 + rotation.previousFingerprint.length + 2 + rotation.signature.length)
+  const writer = new ByteWriter(length)
     .domain(RECORD_CONTEXT)
-    .prefixed(content.peerId.toMultihash().bytes)
+    .prefixed(peerId)
     .prefixed(content.mlDsaPublicKey)
     .prefixed(content.mlKemPublicKey)
     .u64(content.seq)
     .u64(content.issuedAt)
     .u64(content.expiresAt)
-  if (content.rotation == null) {
+  if (rotation == null) {
     return writer.u8(0).finish()
   }
   return writer.u8(1)
-    .prefixed(content.rotation.previousFingerprint)
-    .prefixed(content.rotation.signature)
+    .prefixed(rotation.previousFingerprint)
+    .prefixed(rotation.signature)
     .finish()
 }
 

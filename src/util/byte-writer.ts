@@ -2,31 +2,46 @@
  * Builds the fixed-layout byte strings that keydir signs: big-endian
  * integers of fixed width and u16-length-prefixed byte fields, so any
  * language can rebuild them exactly.
+ *
+ * Everything is written into one buffer, taken from Node's shared pool
+ * where it fits: a record's signed bytes are built on every validation, and
+ * a small array per integer, or a fresh zeroed allocation, cost more than
+ * copying the keys in. Every byte handed out has been written.
  */
 export class ByteWriter {
-  private readonly parts: Uint8Array[] = []
+  private buffer: Uint8Array
+  private view: DataView
   private length = 0
 
+  /** `capacity`: the final length when the caller knows it, so that nothing is reallocated. */
+  constructor (capacity = 256) {
+    this.buffer = Buffer.allocUnsafe(capacity)
+    this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength)
+  }
+
   bytes (bytes: Uint8Array): this {
-    this.parts.push(bytes)
+    this.reserve(bytes.length).set(bytes, this.length)
     this.length += bytes.length
     return this
   }
 
   u8 (value: number): this {
-    return this.bytes(Uint8Array.of(value))
+    this.reserve(1)[this.length++] = value
+    return this
   }
 
   u16 (value: number): this {
-    const out = new Uint8Array(2)
-    new DataView(out.buffer).setUint16(0, value)
-    return this.bytes(out)
+    this.reserve(2)
+    this.view.setUint16(this.length, value)
+    this.length += 2
+    return this
   }
 
   u64 (value: number | bigint): this {
-    const out = new Uint8Array(8)
-    new DataView(out.buffer).setBigUint64(0, BigInt(value))
-    return this.bytes(out)
+    this.reserve(8)
+    this.view.setBigUint64(this.length, BigInt(value))
+    this.length += 8
+    return this
   }
 
   /** Domain string, then a zero byte so no domain is a prefix of another's bytes. */
@@ -39,13 +54,19 @@ export class ByteWriter {
     return this.u16(bytes.length).bytes(bytes)
   }
 
+  /** The bytes written, and nothing past them. */
   finish (): Uint8Array {
-    const out = new Uint8Array(this.length)
-    let offset = 0
-    for (const part of this.parts) {
-      out.set(part, offset)
-      offset += part.length
+    return this.buffer.subarray(0, this.length)
+  }
+
+  /** The buffer, grown to hold `more` bytes after those written. */
+  private reserve (more: number): Uint8Array {
+    if (this.length + more > this.buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.max(2 * this.buffer.length, this.length + more))
+      grown.set(this.buffer.subarray(0, this.length))
+      this.buffer = grown
+      this.view = new DataView(grown.buffer, grown.byteOffset, grown.byteLength)
     }
-    return out
+    return this.buffer
   }
 }
