@@ -20,7 +20,8 @@ class PublicKeyCache {
   constructor (private readonly capacity: number) {}
 
   get (publicKey: Uint8Array): nodeCrypto.KeyObject {
-    const id = asBuffer(publicKey).toString('base64')
+    // latin1: one character per byte, so distinct keys give distinct ids (and it is the cheapest encoding to build)
+    const id = asBuffer(publicKey).toString('latin1')
     let key = this.#keys.get(id)
     if (key !== undefined) {
       this.#keys.delete(id)

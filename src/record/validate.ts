@@ -186,5 +186,6 @@ const CHALLENGE_LENGTH = 48
  */
 function cacheKey (bytes: Uint8Array): string {
   const start = Math.max(0, bytes.byteLength - SIGNATURE_FROM_END)
-  return Buffer.from(bytes.buffer, bytes.byteOffset + start, Math.min(CHALLENGE_LENGTH, bytes.byteLength - start)).toString('base64')
+  // latin1: one character per byte, so distinct bytes give distinct keys
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, Math.min(CHALLENGE_LENGTH, bytes.byteLength - start)).toString('latin1')
 }
