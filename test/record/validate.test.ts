@@ -6,7 +6,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { nativeCrypto, nobleCrypto } from '../../src/crypto/index.js'
 import { KeyRecord as KeyRecordMessage } from '../../protobuf/key-record.js'
 import {
-  createKeyRecord, KeyRecordValidator, marshalKeyRecord, MAX_RECORD_BYTES, recordSignedBytes, routingKeyFor, RECORD_CONTEXT
+  createKeyRecord, createRotationProof, KeyRecordValidator, marshalKeyRecord, MAX_RECORD_BYTES, recordSignedBytes, routingKeyFor, RECORD_CONTEXT
 } from '../../src/record/index.js'
 import type { KeyRecord, KeyRecordContent } from '../../src/record/index.js'
 import type { PrivateKey } from '@libp2p/interface'
@@ -44,6 +44,42 @@ function validator (): KeyRecordValidator {
 
 function rejects (fn: () => unknown, code: string): void {
   assert.throws(fn, (err: any) => err.name === 'InvalidRecordError' && err.code === code, `expected ${code}`)
+}
+
+/** A canonical record's fields, each with its tag and length (no rotation: one-byte tags, no nesting). */
+function fieldsOf (bytes: Uint8Array): Uint8Array[] {
+  const fields: Uint8Array[] = []
+  let at = 0
+  const readVarint = (): number => {
+    let value = 0
+    for (let shift = 1; ; shift *= 128) {
+      const byte = bytes[at++]!
+      value += (byte & 0x7f) * shift
+      if (byte < 0x80) return value
+    }
+  }
+  while (at < bytes.length) {
+    const start = at
+    const tag = readVarint()
+    const value = readVarint()
+    if ((tag & 7) === 2) at += value
+    fields.push(bytes.subarray(start, at))
+  }
+  return fields
+}
+
+function varint (value: number): Uint8Array {
+  const out: number[] = []
+  for (; value >= 0x80; value = Math.floor(value / 0x80)) out.push((value % 0x80) | 0x80)
+  out.push(value)
+  return Uint8Array.from(out)
+}
+
+/** A varint field with one needless continuation byte: the same value, one byte longer. */
+function widenVarint (field: Uint8Array): Uint8Array {
+  const widened = Uint8Array.from([...field, 0x00])
+  widened[field.length - 1]! |= 0x80
+  return widened
 }
 
 describe('KeyRecordValidator', () => {
@@ -84,6 +120,29 @@ describe('KeyRecordValidator', () => {
     rejects(() => v.validate(record.peerId, withTrailingField), 'ERR_RECORD_NOT_CANONICAL')
     const unknownField = Buffer.concat([record.bytes, Uint8Array.of(0x50, 0x01)]) // field 10, varint 1
     rejects(() => v.validate(record.peerId, unknownField), 'ERR_RECORD_NOT_CANONICAL')
+  })
+
+  it('refuses every other encoding of a valid record: order, duplicates, explicit defaults, non-minimal varints', async () => {
+    const record = await makeRecord(await makePeer())
+    const fields = fieldsOf(record.bytes)
+    const [peerId, mlDsaKey, mlKemKey, seq, issuedAt, expiresAt, libp2pSignature, mlDsaSignature] = fields
+    const variants: Record<string, Uint8Array[]> = {
+      'seq and issuedAt swapped': [peerId, mlDsaKey, mlKemKey, issuedAt, seq, expiresAt, libp2pSignature, mlDsaSignature],
+      'the two public keys swapped': [peerId, mlKemKey, mlDsaKey, seq, issuedAt, expiresAt, libp2pSignature, mlDsaSignature],
+      'signatures before the times': [peerId, mlDsaKey, mlKemKey, libp2pSignature, seq, issuedAt, expiresAt, mlDsaSignature],
+      'the PeerId twice': [peerId, peerId, mlDsaKey, mlKemKey, seq, issuedAt, expiresAt, libp2pSignature, mlDsaSignature],
+      'an empty ML-DSA-65 signature first': [peerId, mlDsaKey, mlKemKey, seq, issuedAt, expiresAt, libp2pSignature, Uint8Array.of(0x4a, 0x00), mlDsaSignature],
+      'a zero issuedAt first': [peerId, mlDsaKey, mlKemKey, seq, Uint8Array.of(0x28, 0x00), issuedAt, expiresAt, libp2pSignature, mlDsaSignature],
+      'seq as a non-minimal varint': [peerId, mlDsaKey, mlKemKey, widenVarint(seq), issuedAt, expiresAt, libp2pSignature, mlDsaSignature],
+      'a non-minimal tag': [Buffer.concat([Uint8Array.of(0x8a, 0x00), peerId.subarray(1)]), mlDsaKey, mlKemKey, seq, issuedAt, expiresAt, libp2pSignature, mlDsaSignature],
+      'a non-minimal length': [Buffer.concat([Uint8Array.of(0x0a, peerId[1]! | 0x80, 0x00), peerId.subarray(2)]), mlDsaKey, mlKemKey, seq, issuedAt, expiresAt, libp2pSignature, mlDsaSignature]
+    }
+    assert.deepEqual(Buffer.concat(fields), Buffer.from(record.bytes))
+    for (const [name, parts] of Object.entries(variants)) {
+      const bytes = Buffer.concat(parts)
+      assert.equal(KeyRecordMessage.decode(bytes).seq, BigInt(record.seq), `${name} still decodes to the record`)
+      rejects(() => validator().validate(record.peerId, bytes), 'ERR_RECORD_NOT_CANONICAL')
+    }
   })
 
   it('refuses a record fetched for another peer', async () => {
@@ -144,6 +203,22 @@ describe('KeyRecordValidator', () => {
     rejects(() => validator().validate(record.peerId, KeyRecordMessage.encode({ ...decoded, expiresAt: 2n ** 60n })), 'ERR_FIELD_RANGE')
   })
 
+  it('neither makes nor accepts uint64 values from 2^31 to 2^32 - 1 (protons-runtime writes them wrongly)', async () => {
+    const peer = await makePeer()
+    const record = await makeRecord(peer)
+    for (const seq of [2 ** 31, 2 ** 31 + 5, 2 ** 32 - 1]) {
+      await assert.rejects(makeRecord(peer, { seq }), (err: any) => err.code === 'ERR_FIELD_RANGE')
+      // The same record with that seq, written correctly by hand
+      const [peerId, mlDsaKey, mlKemKey, , ...rest] = fieldsOf(record.bytes)
+      const bytes = Buffer.concat([peerId, mlDsaKey, mlKemKey, Uint8Array.of(0x20), varint(seq), ...rest])
+      assert.equal(KeyRecordMessage.decode(bytes).seq, BigInt(seq))
+      rejects(() => validator().validate(record.peerId, bytes), 'ERR_FIELD_RANGE')
+    }
+    for (const seq of [2 ** 31 - 1, 2 ** 32]) {
+      assert.equal((await makeRecord(peer, { seq })).seq, seq)
+    }
+  })
+
   it('refuses a record that expires before it is issued', async () => {
     const peer = await makePeer()
     const record = await makeRecord(peer)
@@ -201,6 +276,34 @@ describe('KeyRecordValidator', () => {
     // right libp2p signature, but the ML-DSA signature is the old key's over other bytes
     const bytes = marshalKeyRecord(content, await peer.privateKey.sign(signed), record.mlDsaSignature)
     rejects(() => validator().validate(record.peerId, bytes), 'ERR_BAD_ML_DSA_SIGNATURE')
+  })
+
+  it('keeps its own copy: a record read from a shared buffer survives the buffer being reused', async () => {
+    const peer = await makePeer()
+    const previous = crypto.mlDsa65.createSigner(peer.seed)
+    const next = crypto.mlDsa65.createSigner(randomBytes(32))
+    const rotated = await createKeyRecord({
+      privateKey: peer.privateKey,
+      mlDsaSigner: next,
+      mlKemPublicKey: crypto.mlKem768.createDecapsulator(peer.kemSeed).publicKey,
+      seq: 2,
+      issuedAt: now - minute,
+      rotation: createRotationProof(peerIdFromPrivateKey(peer.privateKey), previous, next.publicKey)
+    })
+    for (const original of [await makeRecord(peer), rotated]) {
+      // As a network read hands it over: a Buffer at an offset into a larger one.
+      const shared = Buffer.alloc(original.bytes.length + 100)
+      shared.set(original.bytes, 37)
+      const record = validator().validate(original.peerId, shared.subarray(37, 37 + original.bytes.length))
+      shared.fill(0xff)
+      assert.deepEqual(record.bytes, original.bytes)
+      assert.equal(record.peerId.toString(), original.peerId.toString())
+      for (const field of ['mlDsaPublicKey', 'mlKemPublicKey', 'libp2pSignature', 'mlDsaSignature'] as const) {
+        assert.deepEqual(record[field], original[field], field)
+      }
+      assert.deepEqual(record.rotation, original.rotation)
+      assert.deepEqual(recordSignedBytes(record), recordSignedBytes(original))
+    }
   })
 
   it('checks times again for a record whose signatures were cached', async () => {
