@@ -108,6 +108,14 @@ export function startKeyRequestCheck (ctx: CheckContext, request: KeyRequest, re
     throw new ExchangeError('ERR_WRONG_RESPONDER', 'request is addressed to another peer')
   }
   checkTimestamp(ctx.now, request.timestamp)
+  // protons-runtime writes uint64 values from 2^31 to 2^32 - 1 wrongly (one
+  // byte of five, the rest uninitialised memory): the nonce is stored and
+  // echoed in the response, so a peer-chosen one there would corrupt the
+  // stored nonce and send the peer four bytes of our memory. Our own nonces
+  // are the clock in µs, far above.
+  if (request.nonce >= 2n ** 31n && request.nonce < 2n ** 32n) {
+    throw new ExchangeError('ERR_BAD_NONCE', 'request nonce is in 2^31 … 2^32 - 1, which this implementation cannot write back')
+  }
   const carried = precheckCarried(ctx, remote, request.requesterRecord)
   const signed = signedBytes(REQUEST_CONTEXT, remote, self, Number(request.timestamp), request.nonce, request.requesterRecord)
   return async () => verifyBoth(ctx, carried, signed, request.signature, REQUEST_CONTEXT,

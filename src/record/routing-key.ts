@@ -49,7 +49,7 @@ export function ed25519PeerIdFromBytes (bytes: Uint8Array): Ed25519PeerId {
   if (known !== undefined) return known
   let peerId: PeerId
   try {
-    peerId = peerIdFromMultihash(Digest.decode(bytes.slice()))
+    peerId = peerIdFromMultihash(Digest.decode(new Uint8Array(bytes)))
   } catch (err) {
     throw new InvalidRecordError('ERR_BAD_PEER_ID', 'PeerId bytes are not a valid multihash', { cause: err })
   }

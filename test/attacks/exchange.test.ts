@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { KeyRecord as KeyRecordMessage } from '../../protobuf/key-record.js'
-import { KeyResponse } from '../../protobuf/key-exchange.js'
+import { KeyRequest, KeyResponse } from '../../protobuf/key-exchange.js'
 import { selectPqCrypto } from '../../src/crypto/index.js'
 import { createKeyRequest, createKeyResponse, EXCHANGE_PROTOCOL, KeyExchange, MAX_MESSAGE_BYTES } from '../../src/exchange/index.js'
 import { createKeydirMetrics } from '../../src/metrics/index.js'
@@ -10,7 +10,7 @@ import { assertCounted, assertHolds, hasCode } from '../helpers/attacks.js'
 import { signerOf, sendKeyRequest } from '../helpers/exchange.js'
 import { hostileRecord, startHostileNode } from '../helpers/hostile-node.js'
 import { startNode } from '../helpers/network.js'
-import { concat } from '../helpers/protobuf-wire.js'
+import { concat, encodeFields, encodeVarint, parseFields } from '../helpers/protobuf-wire.js'
 import { framed, sendRaw } from '../helpers/raw-stream.js'
 import type { ExchangeSigner } from '../../src/exchange/index.js'
 import type { KeyRecord } from '../../src/record/index.js'
@@ -96,6 +96,20 @@ describe('attacks on the direct exchange', () => {
       await assert.rejects(sendKeyRequest(a.node, b.node.peerId, await request(0n, Date.now() + 6 * minute)))
     }, 2)
     await assertHolds(b.node, a.node.peerId, recordA.bytes)
+  })
+
+  it('a KeyRequest with a nonce protons-runtime cannot write back (2^31 … 2^32 - 1) is refused: ERR_BAD_NONCE', async () => {
+    // Written by hand: protons itself mis-encodes such a nonce. The responder would store it and echo it in its response.
+    const { signer, good } = await hostileRequester()
+    const fields = parseFields(KeyRequest.encode(await request(0n, Date.now(), signer)))!
+    for (const nonce of [2n ** 31n, 2n ** 32n - 1n]) {
+      const body = encodeFields(fields.map(f => f.field === 4 ? { ...f, value: encodeVarint(nonce) } : f))
+      await assertCounted(b.node, 'exchange', 'ERR_BAD_NONCE', async () => {
+        const result = await sendRaw(hostile.libp2p, b.node.peerId, EXCHANGE_PROTOCOL, framed(body))
+        assert.equal(result.reply.length, 0, 'no response')
+      }, 1)
+    }
+    await assertHolds(b.node, hostile.identity.peerId, good.bytes)
   })
 
   it('a KeyRequest that is not a protobuf is refused: ERR_MESSAGE_MALFORMED', async () => {
