@@ -1,5 +1,6 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
+import { bytesKey } from '../util/bytes-key.js'
 
 /**
  * Ed25519 verification of the libp2p signature on key records, with the
@@ -15,7 +16,7 @@ const SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0
 const keyObjects = new LRUCache<string, KeyObject>({ max: 4096 })
 
 function keyObjectFor (publicKey: Uint8Array): KeyObject {
-  const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('latin1')
+  const id = bytesKey(publicKey)
   let key = keyObjects.get(id)
   if (key == null) {
     const der = new Uint8Array(SPKI_PREFIX.length + ED25519_PUBLIC_KEY_LENGTH)

@@ -1,5 +1,6 @@
 import * as nodeCrypto from 'node:crypto'
 import { CryptoError } from '../errors.js'
+import { bytesKey } from '../util/bytes-key.js'
 import { hasVerifiableLengths, requireContext, requireLength } from './checks.js'
 import { ML_DSA_65, ML_KEM_768, type MlDsa65, type MlKem768, type PqCrypto } from './types.js'
 
@@ -20,8 +21,7 @@ class PublicKeyCache {
   constructor (private readonly capacity: number) {}
 
   get (publicKey: Uint8Array): nodeCrypto.KeyObject {
-    // latin1: one character per byte, so distinct keys give distinct ids (and it is the cheapest encoding to build)
-    const id = asBuffer(publicKey).toString('latin1')
+    const id = bytesKey(publicKey)
     let key = this.#keys.get(id)
     if (key !== undefined) {
       this.#keys.delete(id)

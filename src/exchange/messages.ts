@@ -3,6 +3,7 @@ import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { KeyRequest, KeyResponse } from '../../protobuf/key-exchange.js'
 import { ExchangeError, KeydirError } from '../errors.js'
 import { ByteWriter } from '../util/byte-writer.js'
+import { protonsMisencodesUint64 } from '../util/protons-uint64.js'
 import { MAX_CLOCK_SKEW_MS, REQUEST_DOMAIN, RESPONSE_DOMAIN } from './constants.js'
 import type { PqCrypto, MlDsaSigner } from '../crypto/types.js'
 import type { KeyRecord, KeyRecordValidator } from '../record/index.js'
@@ -108,12 +109,9 @@ export function startKeyRequestCheck (ctx: CheckContext, request: KeyRequest, re
     throw new ExchangeError('ERR_WRONG_RESPONDER', 'request is addressed to another peer')
   }
   checkTimestamp(ctx.now, request.timestamp)
-  // protons-runtime writes uint64 values from 2^31 to 2^32 - 1 wrongly (one
-  // byte of five, the rest uninitialised memory): the nonce is stored and
-  // echoed in the response, so a peer-chosen one there would corrupt the
-  // stored nonce and send the peer four bytes of our memory. Our own nonces
-  // are the clock in µs, far above.
-  if (request.nonce >= 2n ** 31n && request.nonce < 2n ** 32n) {
+  // The nonce is stored and echoed in the response: one protons cannot write
+  // would corrupt the stored nonce and send the peer bytes of our memory.
+  if (protonsMisencodesUint64(request.nonce)) {
     throw new ExchangeError('ERR_BAD_NONCE', 'request nonce is in 2^31 … 2^32 - 1, which this implementation cannot write back')
   }
   const carried = precheckCarried(ctx, remote, request.requesterRecord)

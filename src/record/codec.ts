@@ -1,6 +1,7 @@
 import { KeyRecord as KeyRecordMessage } from '../../protobuf/key-record.js'
 import { ML_DSA_65, ML_KEM_768 } from '../crypto/types.js'
 import { InvalidRecordError } from '../errors.js'
+import { protonsMisencodesUint64 } from '../util/protons-uint64.js'
 import { ED25519_SIGNATURE_LENGTH, FINGERPRINT_LENGTH, MAX_RECORD_BYTES } from './constants.js'
 import { ed25519PeerIdFromBytes } from './routing-key.js'
 import type { KeyRecord, KeyRecordContent, RotationProof } from './types.js'
@@ -177,15 +178,12 @@ function safeInteger (field: string, value: bigint): number {
 }
 
 /**
- * protons-runtime (7.1 and 8.0) writes uint64 values from 2^31 to 2^32 - 1
- * wrongly: its LongBits keeps the low half signed, and the varint writer
- * stops after one byte. Such values are refused both ways, so that no record
- * holds a number this implementation cannot write back (the registry stores
- * a peer's highest seq with the same encoder). Real values are far from the
- * range: seq and times are Unix milliseconds.
+ * Refused both ways, decoding and encoding, so that no record holds a number
+ * this implementation cannot write back (the registry stores a peer's
+ * highest seq with the same encoder).
  */
 function encodable (field: string, value: number): number {
-  if (value >= 2 ** 31 && value < 2 ** 32) {
+  if (protonsMisencodesUint64(value)) {
     throw new InvalidRecordError('ERR_FIELD_RANGE', `${field} ${value} is in 2^31 … 2^32 - 1, which keydir's protobuf encoder cannot write; choose a value outside it (keydir uses the clock in Unix ms)`)
   }
   return value

@@ -2,6 +2,7 @@ import { peerIdFromMultihash } from '@libp2p/peer-id'
 import { LRUCache } from 'lru-cache'
 import * as Digest from 'multiformats/hashes/digest'
 import { InvalidRecordError } from '../errors.js'
+import { bytesKey } from '../util/bytes-key.js'
 import { MAX_PEER_ID_BYTES, ROUTING_KEY_PREFIX } from './constants.js'
 import type { PeerId } from '@libp2p/interface'
 
@@ -43,8 +44,7 @@ export function ed25519PeerIdFromBytes (bytes: Uint8Array): Ed25519PeerId {
   if (bytes.length === 0 || bytes.length > MAX_PEER_ID_BYTES) {
     throw new InvalidRecordError('ERR_BAD_PEER_ID', `PeerId must be 1 to ${MAX_PEER_ID_BYTES} bytes, got ${bytes.length}`)
   }
-  // latin1: one character per byte, so distinct bytes give distinct keys
-  const id = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
+  const id = bytesKey(bytes)
   const known = parsedPeerIds.get(id)
   if (known !== undefined) return known
   let peerId: PeerId

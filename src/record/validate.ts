@@ -3,6 +3,7 @@ import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { verifyEd25519 } from '../crypto/ed25519.js'
 import { ML_DSA_65, type PqCrypto } from '../crypto/types.js'
 import { InvalidRecordError } from '../errors.js'
+import { bytesKey } from '../util/bytes-key.js'
 import { unmarshalKeyRecord } from './codec.js'
 import { MAX_CLOCK_SKEW_MS, MAX_RECORD_LIFETIME_MS } from './constants.js'
 import { peerIdBytesFromRoutingKey } from './routing-key.js'
@@ -186,6 +187,5 @@ const CHALLENGE_LENGTH = 48
  */
 function cacheKey (bytes: Uint8Array): string {
   const start = Math.max(0, bytes.byteLength - SIGNATURE_FROM_END)
-  // latin1: one character per byte, so distinct bytes give distinct keys
-  return Buffer.from(bytes.buffer, bytes.byteOffset + start, Math.min(CHALLENGE_LENGTH, bytes.byteLength - start)).toString('latin1')
+  return bytesKey(bytes, start, Math.min(CHALLENGE_LENGTH, bytes.byteLength - start))
 }
