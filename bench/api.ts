@@ -113,7 +113,7 @@ export async function runApiBench (opts: { quick: boolean }): Promise<BenchRepor
     return report
   }
 
-  const targets = opts.quick ? 3 : 5
+  const targets = opts.quick ? 4 : 6
   const progress = progressBar('api: signing records', settings.peers + targets * (settings.rounds + 1))
   const records = await makeRecords(settings.peers, { onRecord: () => { progress.increment() } })
   const dir = await mkdtemp(join(tmpdir(), 'keydir-bench-api-'))
@@ -122,6 +122,9 @@ export async function runApiBench (opts: { quick: boolean }): Promise<BenchRepor
   // The same stack sending a fixed body as large as a keys response: what the payload alone costs.
   let staticBody = ''
   hello.get('/static', async (_request, reply) => reply.type('application/json; charset=utf-8').send(staticBody))
+  // The same stack sending every peer's keys body, prebuilt, by the path's PeerId: the bodies as they go out, without keydir.
+  const prebuilt = new Map<string, Buffer>()
+  hello.get<{ Params: { peerId: string } }>('/prebuilt/:peerId', async (request, reply) => reply.type('application/json; charset=utf-8').send(prebuilt.get(request.params.peerId)))
   let staticRecord = Buffer.alloc(0)
   hello.get('/static-record', async (_request, reply) => reply.type(KEY_RECORD_CONTENT_TYPE).send(staticRecord))
   let node: KeyDirectory | undefined
@@ -141,12 +144,17 @@ export async function runApiBench (opts: { quick: boolean }): Promise<BenchRepor
     if (check.status !== 200) throw new Error(`GET ${keyPaths[0]} answered ${check.status}: ${await check.text()}`)
     staticBody = await check.text()
     staticBodyBytes = Buffer.byteLength(staticBody)
+    for (const record of records) {
+      const res = await fetch(`${apiUrl}/v1/keys/${record.peerId.toString()}`)
+      prebuilt.set(record.peerId.toString(), Buffer.from(await res.arrayBuffer()))
+    }
     const recordCheck = await fetch(`${apiUrl}${keyPaths[0]}`, { headers: { accept: KEY_RECORD_CONTENT_TYPE } })
     staticRecord = Buffer.from(await recordCheck.arrayBuffer())
 
     const all: Target[] = [
       { name: 'hello-world (bare fastify)', url: helloUrl, paths: ['/'] },
       { name: 'bare fastify, static body of a keys response\'s size', url: helloUrl, paths: ['/static'] },
+      { name: 'bare fastify, each peer\'s keys body prebuilt', url: helloUrl, paths: records.map(record => `/prebuilt/${record.peerId.toString()}`) },
       { name: 'GET /v1/keys/{peerId} (JSON)', url: apiUrl, paths: keyPaths },
       // The signed record's bytes by content negotiation: the same route without JSON (full run only, to keep --quick short).
       ...(opts.quick
@@ -226,7 +234,7 @@ export async function runApiBench (opts: { quick: boolean }): Promise<BenchRepor
       })),
       notes: [
         `Both servers run in the bench process (fastify 5, logger off); autocannon runs in a second process. ${settings.peers} cached peers are requested in turn.`,
-        `A keys response is ${fmt.int(staticBodyBytes)} bytes of JSON (three base64 fields: the 6.5 KB signed record and both public keys); the static-body row is the bare server sending a body that size, so the gap between it and the hello-world is what the payload costs on this stack, and the gap between it and the keys route is keydir's work per request.`,
+        `A keys response is ${fmt.int(staticBodyBytes)} bytes of JSON (both public keys in base64; the signed record is its own representation). The static-body row is the bare server sending one body that size, so the gap between it and the hello-world is what the payload costs on this stack; the prebuilt row sends each peer's own body, looked up by the path's PeerId, as the keys route does, so the gap between it and the keys route is keydir's work per request (the resolve, content negotiation, headers, the request's abort signal).`,
         'Server CPU µs/req: the bench process\'s user + system CPU time over a round, per request served (the load generator is another process): the cost per request independent of how the two processes share the cores. autocannon CPU µs/req is the load generator\'s own: it decodes every response body into a string, so large bodies cost it too, and where its CPU per request times the rate nears one core, it is the limit rather than the server.',
         `The signed record (Accept: ${KEY_RECORD_CONTENT_TYPE}, full run) is ${fmt.int(staticRecord.length)} bytes of binary, beside a bare server sending one binary body that size. On that route autocannon is the limit: its CPU per request times the rate is about one core. It decodes every body into a string, and with many distinct binary bodies in turn that costs it far more than with one (the same route asked for a single peer's record served 2.7 times as many requests in a separate check). The goal is judged on the JSON route, the default representation.`,
         'autocannon reports latency percentiles p50, p90, p97.5 and p99 (no p95); the figures are the median over rounds of each round\'s percentile.'
@@ -239,7 +247,7 @@ export async function runApiBench (opts: { quick: boolean }): Promise<BenchRepor
     title: 'HTTP requests per second (autocannon, 10 connections)',
     unit: 'requests per second (median of rounds), higher is better',
     marker: { value: helloRate * GOAL_SHARE, label: 'goal: half the hello-world' },
-    groups: rows.map(row => ({ label: row.target.replace(' (bare fastify)', '').replace('bare fastify, static body of a keys response\'s size', 'static, keys-sized body').replace('bare fastify, static binary body of a signed record\'s size', 'static, record-sized binary').replace('GET /v1/keys/{peerId}', '/v1/keys'), bars: [{ series: 'req/s', value: row.requestsPerSecond, label: `${fmt.int(row.requestsPerSecond)}/s` }] }))
+    groups: rows.map(row => ({ label: row.target.replace(' (bare fastify)', '').replace('bare fastify, static body of a keys response\'s size', 'static, keys-sized body').replace('bare fastify, each peer\'s keys body prebuilt', 'prebuilt keys bodies').replace('bare fastify, static binary body of a signed record\'s size', 'static, record-sized binary').replace('GET /v1/keys/{peerId}', '/v1/keys'), bars: [{ series: 'req/s', value: row.requestsPerSecond, label: `${fmt.int(row.requestsPerSecond)}/s` }] }))
   })
   await publishReport(report, svg)
   return report

@@ -34,6 +34,7 @@ async function run (job: LoadJob): Promise<LoadResult> {
     duration: job.durationSeconds,
     requests: job.paths.map(path => ({ method: 'GET', path, headers: job.headers }))
   })
+  const used = process.cpuUsage(cpu)
   return {
     requestsPerSecond: result.requests.total / result.duration,
     requests: result.requests.total,
@@ -48,7 +49,7 @@ async function run (job: LoadJob): Promise<LoadResult> {
     bytesPerSecond: result.throughput.average,
     errors: result.errors,
     non2xx: result.non2xx,
-    clientCpuUsPerRequest: (process.cpuUsage(cpu).user + process.cpuUsage(cpu).system) / Math.max(1, result.requests.total)
+    clientCpuUsPerRequest: (used.user + used.system) / Math.max(1, result.requests.total)
   }
 }
 

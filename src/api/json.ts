@@ -17,7 +17,12 @@ export function fingerprintHex (mlDsaPublicKey: Uint8Array): string {
   return createHash('sha256').update(mlDsaPublicKey).digest('hex')
 }
 
-/** `GET /v1/keys/{peerId}` */
+/**
+ * `GET /v1/keys/{peerId}`: the keys and what vouches for them. The signed
+ * record, which holds both keys again, is its own representation
+ * (`Accept: application/vnd.keydir.key-record`), as the Delegated Routing API
+ * serves IPNS records: a JSON client does not carry 6.5 KB it does not check.
+ */
 export interface KeysJson {
   peerId: string
   mlDsaPublicKey: string
@@ -27,8 +32,6 @@ export interface KeysJson {
   expiresAt: number
   trust: TrustLevel
   source: ResolvedKeys['source']
-  /** The signed record (base64), verifiable without trusting this server. */
-  record: string
 }
 
 export function keysJson (keys: ResolvedKeys): KeysJson {
@@ -40,15 +43,14 @@ export function keysJson (keys: ResolvedKeys): KeysJson {
     issuedAt: keys.issuedAt,
     expiresAt: keys.expiresAt,
     trust: keys.trust,
-    source: keys.source,
-    record: base64(keys.record.bytes)
+    source: keys.source
   }
 }
 
 /**
  * Serialized `keysJson` bodies by record, then by trust and source: a record
  * is immutable and everything in the body comes from it, its trust and the
- * path that answered, so a cached peer's ~13 KB of base64 JSON is built once
+ * path that answered, so a cached peer's ~4.4 KB of base64 JSON is built once
  * instead of on every request. Weak keys: a record the registry dropped takes
  * its bodies with it.
  */

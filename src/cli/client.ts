@@ -47,12 +47,12 @@ export interface RequestOptions {
 }
 
 /**
- * Call the running node's API. An error envelope becomes a KeydirError with
- * the API's code and message; no node at all becomes ERR_NO_NODE.
+ * Send one request to the running node. No node at all becomes ERR_NO_NODE;
+ * the answer is returned whatever its status.
  */
-export async function callApi<T> (dataDir: string, path: string, options: RequestOptions = {}): Promise<T> {
+async function request (dataDir: string, path: string, accept: string, options: RequestOptions): Promise<{ url: string, res: Response }> {
   const node = await findNode(dataDir)
-  const headers: Record<string, string> = { accept: 'application/json' }
+  const headers: Record<string, string> = { accept }
   if (options.auth === true) {
     const token = await readApiToken(dataDir)
     if (token === undefined) {
@@ -61,30 +61,54 @@ export async function callApi<T> (dataDir: string, path: string, options: Reques
     headers.authorization = `Bearer ${token}`
   }
   const timeoutMs = options.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : options.timeoutMs
-  let res: Response
   try {
-    res = await fetch(`${node.url}${path}`, {
+    const res = await fetch(`${node.url}${path}`, {
       method: options.method ?? 'GET',
       headers,
       signal: timeoutMs === null ? undefined : AbortSignal.timeout(timeoutMs)
     })
+    return { url: node.url, res }
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code
     if (cause === 'ECONNREFUSED' || cause === 'ECONNRESET') throw noNodeRunning(dataDir, ` (nothing answers at ${node.url})`)
     if ((err as Error).name === 'TimeoutError') throw new KeydirError('ERR_API_TIMEOUT', `the node at ${node.url} did not answer within ${timeoutMs ?? 0} ms`)
     throw new KeydirError('ERR_API_UNREACHABLE', `cannot reach the node at ${node.url}: ${(err as Error).message}`, { cause: err })
   }
-  const text = await res.text()
-  let body: unknown
+}
+
+function parseJson (url: string, status: number, text: string): unknown {
   try {
-    body = JSON.parse(text)
+    return JSON.parse(text)
   } catch {
-    throw new KeydirError('ERR_API_RESPONSE', `the node at ${node.url} answered ${res.status} with something that is not JSON`)
+    throw new KeydirError('ERR_API_RESPONSE', `the node at ${url} answered ${status} with something that is not JSON`)
   }
-  if (!res.ok) {
-    const error = (body as { error?: { code?: unknown, message?: unknown } }).error
-    throw new KeydirError(typeof error?.code === 'string' ? error.code : `HTTP_${res.status}`,
-      typeof error?.message === 'string' ? error.message : `the node answered HTTP ${res.status}`)
-  }
+}
+
+/** The API's error envelope as a KeydirError with its code and message. */
+function apiError (status: number, body: unknown): KeydirError {
+  const error = (body as { error?: { code?: unknown, message?: unknown } } | null)?.error
+  return new KeydirError(typeof error?.code === 'string' ? error.code : `HTTP_${status}`,
+    typeof error?.message === 'string' ? error.message : `the node answered HTTP ${status}`)
+}
+
+/**
+ * Call the running node's API. An error envelope becomes a KeydirError with
+ * the API's code and message; no node at all becomes ERR_NO_NODE.
+ */
+export async function callApi<T> (dataDir: string, path: string, options: RequestOptions = {}): Promise<T> {
+  const { url, res } = await request(dataDir, path, 'application/json', options)
+  const body = parseJson(url, res.status, await res.text())
+  if (!res.ok) throw apiError(res.status, body)
   return body as T
+}
+
+/** `callApi` for a binary representation (`accept`), such as the signed key record. */
+export async function callApiBytes (dataDir: string, path: string, accept: string, options: RequestOptions = {}): Promise<Uint8Array> {
+  const { url, res } = await request(dataDir, path, accept, options)
+  if (!res.ok) throw apiError(res.status, parseJson(url, res.status, await res.text()))
+  const type = res.headers.get('content-type') ?? ''
+  if (type.split(';')[0]?.trim() !== accept) {
+    throw new KeydirError('ERR_API_RESPONSE', `the node at ${url} answered ${type || 'no content type'} where ${accept} was asked for`)
+  }
+  return new Uint8Array(await res.arrayBuffer())
 }

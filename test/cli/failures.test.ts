@@ -40,8 +40,8 @@ function unprivilegedCanRunKeydir (): boolean {
 }
 
 describe('failures exit 1 with a message that says what to do', () => {
-  for (const args of [['status'], ['peers'], ['resolve', somePeer], ['rotate']]) {
-    test(`keydir ${args[0] ?? ''} without a running node`, async () => {
+  for (const args of [['status'], ['peers'], ['resolve', somePeer], ['resolve', somePeer, '--record'], ['rotate']]) {
+    test(`keydir ${args.filter(arg => arg !== somePeer).join(' ')} without a running node`, async () => {
       const dir = await tempDir()
       const { code, stdout, stderr } = await runKeydir([...args, '--dir', dir])
       assert.equal(code, 1, stderr)

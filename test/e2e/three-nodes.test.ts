@@ -14,7 +14,7 @@ import { apiGet, runKeydir, startNode, tempDir, type RunningNode } from '../help
  * anchor entry. Lookups go across them through the CLI and the HTTP API.
  */
 
-const KEY_FIELDS = ['expiresAt', 'issuedAt', 'mlDsaPublicKey', 'mlKemPublicKey', 'peerId', 'record', 'seq', 'source', 'trust']
+const KEY_FIELDS = ['expiresAt', 'issuedAt', 'mlDsaPublicKey', 'mlKemPublicKey', 'peerId', 'seq', 'source', 'trust']
 const env = { KEYDIR_RESOLVE_TIMEOUT_MS: '5000' }
 
 describe('three keydir nodes', { timeout: 300_000 }, () => {
@@ -90,6 +90,18 @@ describe('three keydir nodes', { timeout: 300_000 }, () => {
     assert.match(text.stdout, /^ML-DSA-65 +1952 bytes, sha256 [0-9a-f]{64}$/m)
   })
 
+  test('keydir resolve --record prints the signed record, which the caller checks itself', async () => {
+    const { code, stdout, stderr } = await runKeydir(['resolve', ids.c, '--dir', dirs.b, '--record'])
+    assert.equal(code, 0, stderr)
+    const bytes = new Uint8Array(Buffer.from(stdout.trim(), 'base64'))
+    const record = new KeyRecordValidator({ crypto: selectPqCrypto() }).validate(peerIdFromString(ids.c), bytes)
+    const keys = JSON.parse((await runKeydir(['resolve', ids.c, '--dir', dirs.b, '--json'])).stdout)
+    assert.equal(Buffer.from(record.mlKemPublicKey).toString('base64'), keys.mlKemPublicKey)
+    const both = await runKeydir(['resolve', ids.c, '--dir', dirs.b, '--record', '--json'])
+    assert.notEqual(both.code, 0)
+    assert.match(both.stderr, /cannot be used with option '--json'/)
+  })
+
   test('the API answers keys as JSON and the signed record by content negotiation', async () => {
     const json = await apiGet(b.summary.api, `/v1/keys/${ids.c}`)
     assert.equal(json.status, 200)
@@ -101,10 +113,11 @@ describe('three keydir nodes', { timeout: 300_000 }, () => {
     const raw = await apiGet(b.summary.api, `/v1/keys/${ids.c}`, { accept: 'application/vnd.keydir.key-record' })
     assert.equal(raw.status, 200)
     assert.equal(raw.headers.get('content-type'), 'application/vnd.keydir.key-record')
-    assert.deepEqual(Buffer.from(raw.bytes).toString('base64'), json.body.record)
     // A client checks the record itself, without trusting the server.
     const record = new KeyRecordValidator({ crypto: selectPqCrypto() }).validate(peerIdFromString(ids.c), raw.bytes)
     assert.equal(Buffer.from(record.mlDsaPublicKey).toString('base64'), json.body.mlDsaPublicKey)
+    assert.equal(Buffer.from(record.mlKemPublicKey).toString('base64'), json.body.mlKemPublicKey)
+    assert.equal(record.seq, json.body.seq)
 
     const refreshed = await apiGet(b.summary.api, `/v1/keys/${ids.c}?refresh=true`)
     assert.equal(refreshed.status, 200)
@@ -132,6 +145,11 @@ describe('three keydir nodes', { timeout: 300_000 }, () => {
     const cli = await runKeydir(['resolve', stranger, '--dir', dirs.b])
     assert.equal(cli.code, 1)
     assert.match(cli.stderr, /^keydir: /)
+    // The record's own type fails the same way: the error envelope, not a binary body.
+    const record = await runKeydir(['resolve', stranger, '--dir', dirs.b, '--record'])
+    assert.equal(record.code, 1)
+    assert.equal(record.stdout, '')
+    assert.equal(record.stderr, cli.stderr)
   })
 
   test('peers, status and healthz', async () => {

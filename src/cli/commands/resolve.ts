@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto'
-import { callApi } from '../client.js'
+import { Option, type Command } from 'commander'
+import { KEY_RECORD_CONTENT_TYPE, type KeysJson } from '../../api/index.js'
+import { callApi, callApiBytes } from '../client.js'
 import { EXIT_CODES_HELP } from '../exit.js'
 import { checkPeerIdArgument, dataDirOf, dirOption, jsonOption } from '../options.js'
-import { formatRelative, formatTime, printFields, printJson } from '../output.js'
-import type { KeysJson } from '../../api/index.js'
-import type { Command } from 'commander'
+import { formatRelative, formatTime, printFields, printJson, println } from '../output.js'
 
 interface ResolveCommandOptions {
   dir?: string
   refresh?: boolean
   json?: boolean
+  record?: boolean
 }
 
 function fingerprint (base64: string): string {
@@ -21,20 +22,29 @@ export function registerResolve (program: Command): void {
     .summary('ask the running node for a peer\'s keys')
     .description(
       'Ask the running node for a peer\'s verified ML-DSA-65 / ML-KEM-768 public keys: from its registry, ' +
-      'a bootstrap anchor, the DHT, or the peer itself. --json prints the keys and the signed record in base64.')
+      'a bootstrap anchor, the DHT, or the peer itself. --json prints the keys in base64; --record prints the ' +
+      'signed key record itself (base64), to check without trusting the node.')
     .argument('<PEER_ID>', 'the peer, such as 12D3KooW…')
     .addOption(dirOption())
     .option('--refresh', 'skip the registry and anchors and ask the network again')
     .addOption(jsonOption())
+    .addOption(new Option('--record', 'print the signed key record (base64) instead of the keys').conflicts('json'))
     .addHelpText('after', `
 Examples:
   keydir resolve 12D3KooW…
   keydir resolve 12D3KooW… --json | jq -r .mlKemPublicKey
+  keydir resolve 12D3KooW… --record | base64 -d > peer.record
 ${EXIT_CODES_HELP}`)
     .action(async (peer: string, options: ResolveCommandOptions) => {
       const peerId = checkPeerIdArgument(peer)
       const dataDir = dataDirOf(options)
-      const keys = await callApi<KeysJson>(dataDir, `/v1/keys/${peerId}${options.refresh === true ? '?refresh=true' : ''}`, { timeoutMs: null })
+      const path = `/v1/keys/${peerId}${options.refresh === true ? '?refresh=true' : ''}`
+      if (options.record === true) {
+        const record = await callApiBytes(dataDir, path, KEY_RECORD_CONTENT_TYPE, { timeoutMs: null })
+        println(Buffer.from(record).toString('base64'))
+        return
+      }
+      const keys = await callApi<KeysJson>(dataDir, path, { timeoutMs: null })
       if (options.json === true) {
         printJson(keys)
         return
