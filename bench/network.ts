@@ -506,6 +506,13 @@ async function networkReport (runs: NetworkRun[], quick: boolean, layouts: Array
         title: 'Only the resolves the resolving node\'s own DHT store could not answer (real network lookups)',
         rows: remoteRows,
         notes: [`With ${K + 1} nodes or fewer there are none. The two networks have different PeerIds, so which of the same (from, target) pairs need a network lookup differs between them.`]
+      },
+      {
+        title: 'Where a real lookup\'s first answer goes: medians over the lookups whose first answer from another node carried the record',
+        rows: firstAnswerRows(runs, layouts),
+        notes: [
+          'Each column is the median, over those lookups, of one step, in order: from the resolve\'s start to the opening of the stream of the query that brought the answer (kad-dht\'s dial-peer event; keydir reads its registry and pin first); from there to the query\'s send (a dial when not connected, then the stream and its protocol negotiation); from the send to the answer\'s arrival (the peer-response event: the peer\'s work, the transit both ways, and each event loop\'s queue); from the arrival to the record\'s acceptance (the namespace validator); and from the acceptance to the resolve\'s return (keydir: the lookup ends, the record is admitted to the registry; IPNS: the query runs to its end). "queries before" is how many queries had been sent when the answer came.'
+        ]
       }
     ],
     goals,
@@ -533,6 +540,35 @@ async function networkReport (runs: NetworkRun[], quick: boolean, layouts: Array
   })
   await publishReport(report, svg)
   return report
+}
+
+/** The first-answer breakdown table's rows (see its note). */
+function firstAnswerRows (runs: NetworkRun[], layouts: Array<{ n: number, procs: number }>): TableRow[] {
+  const median = (values: Array<number | undefined>, format: (value: number) => string = fmt.ms): string => {
+    const known = values.filter((v): v is number => v !== undefined && Number.isFinite(v))
+    return known.length === 0 ? '-' : format(summarize(known).p50)
+  }
+  const rows: TableRow[] = []
+  for (const { n, procs } of layouts) {
+    for (const kind of KINDS) {
+      const run = runs.find(r => r.kind === kind && r.nodes === n && r.procs === procs)
+      const lookups = run?.paths.dht?.outcomes.filter(o => o.ok && o.ownStore === false && o.firstOtherMs !== undefined && o.responsesBeforeRecord === 0) ?? []
+      if (lookups.length === 0) continue
+      rows.push({
+        nodes: layoutLabel(n, procs),
+        network: kind === 'ipns' ? 'IPNS' : 'keydir',
+        lookups: lookups.length,
+        'start to its stream ms': median(lookups.map(o => o.firstResponseMs === undefined || o.firstRecordRttMs === undefined || o.firstRecordOpenMs === undefined ? undefined : o.firstResponseMs - o.firstRecordRttMs - o.firstRecordOpenMs)),
+        'stream open ms': median(lookups.map(o => o.firstRecordOpenMs)),
+        'send to answer ms': median(lookups.map(o => o.firstRecordRttMs)),
+        'answer to accepted ms': median(lookups.map(o => o.firstResponseMs === undefined ? undefined : o.firstOtherMs! - o.firstResponseMs)),
+        'accepted to return ms': median(lookups.map(o => o.totalMs - o.firstOtherMs!)),
+        'queries before': median(lookups.map(o => o.sentBeforeRecord), value => value.toFixed(0)),
+        'first valid, other node ms': median(lookups.map(o => o.firstOtherMs))
+      })
+    }
+  }
+  return rows
 }
 
 async function memoryReport (runs: NetworkRun[], quick: boolean, source: string): Promise<BenchReport> {

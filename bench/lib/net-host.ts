@@ -30,7 +30,7 @@ import { Resolver } from '../../src/resolver/index.js'
 import type { KeyExchange } from '../../src/exchange/index.js'
 import type { AnchorEntry, KeyDirectory } from '../../src/node/index.js'
 import type { PeerId } from '@libp2p/interface'
-import type { PeerResponseEvent, SelectFn, ValidateFn, ValueEvent } from '@libp2p/kad-dht'
+import type { DialPeerEvent, PeerResponseEvent, SelectFn, SendQueryEvent, ValidateFn, ValueEvent } from '@libp2p/kad-dht'
 import type { Datastore } from 'interface-datastore'
 import type { Socket } from 'node:net'
 
@@ -74,6 +74,17 @@ export interface ResolveOutcome {
   ownStore?: boolean
   /** Until the DHT query started (keydir: after the registry and pin reads). */
   queryStartMs?: number
+  /** Until the first answer of any kind (closer peers or a record) from another node. */
+  firstResponseMs?: number
+  /** The answer that carried the first record from another node: from its query's send to its arrival, and before that from the stream's opening (a dial when not connected) to the send. */
+  firstRecordRttMs?: number
+  firstRecordOpenMs?: number
+  /** Queries sent and answers received before that answer arrived: how far the lookup went before it. */
+  sentBeforeRecord?: number
+  responsesBeforeRecord?: number
+  /** Medians over the lookup's answers: the time from a query's send to its answer, and from the stream's opening to the send. */
+  rttP50Ms?: number
+  openP50Ms?: number
   error?: string
 }
 
@@ -127,15 +138,45 @@ interface Probe {
   responses: number
   withRecord: number
   errors: Map<string, number>
+  /** When each query's stream began to open and when the query was sent, by the peer it went to. */
+  openAt: Map<string, number>
+  sentAt: Map<string, number>
+  rtts: number[]
+  opens: number[]
+  firstResponseMs?: number
+  firstRecordRttMs?: number
+  firstRecordOpenMs?: number
+  sentBeforeRecord?: number
+  responsesBeforeRecord?: number
 }
 
 function newProbe (): Probe {
-  return { started: performance.now(), sent: 0, responses: 0, withRecord: 0, errors: new Map() }
+  return { started: performance.now(), sent: 0, responses: 0, withRecord: 0, errors: new Map(), openAt: new Map(), sentAt: new Map(), rtts: [], opens: [] }
 }
 
 /** A resolve's outcome, with the times its probe saw. */
 function outcome (probe: Probe, ok: boolean, totalMs: number, error: string | undefined): ResolveOutcome {
-  return { ok, totalMs, firstAnyMs: probe.firstAnyMs, firstOtherMs: probe.firstOtherMs, ownStore: probe.ownStore, queryStartMs: probe.queryStartMs, error }
+  return {
+    ok,
+    totalMs,
+    firstAnyMs: probe.firstAnyMs,
+    firstOtherMs: probe.firstOtherMs,
+    ownStore: probe.ownStore,
+    queryStartMs: probe.queryStartMs,
+    firstResponseMs: probe.firstResponseMs,
+    firstRecordRttMs: probe.firstRecordRttMs,
+    firstRecordOpenMs: probe.firstRecordOpenMs,
+    sentBeforeRecord: probe.sentBeforeRecord,
+    responsesBeforeRecord: probe.responsesBeforeRecord,
+    rttP50Ms: median(probe.rtts),
+    openP50Ms: median(probe.opens),
+    error
+  }
+}
+
+function median (values: number[]): number | undefined {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]
 }
 
 /** A failed resolve's error, with what its lookup saw. */
@@ -196,11 +237,31 @@ function watchAnswers (libp2p: KeydirLibp2p, self: PeerId, slot: ProbeSlot, vali
       ...options,
       onProgress: (event) => {
         onProgress?.(event)
-        if (event.type === 'kad-dht:query:send-query') probe.sent++
+        if (event.type === 'kad-dht:query:dial-peer') probe.openAt.set((event as CustomEvent<DialPeerEvent>).detail.peer.toString(), performance.now())
+        if (event.type === 'kad-dht:query:send-query') {
+          probe.sent++
+          const to = (event as CustomEvent<SendQueryEvent>).detail.to.toString()
+          const now = performance.now()
+          probe.sentAt.set(to, now)
+          const openAt = probe.openAt.get(to)
+          if (openAt !== undefined) probe.opens.push(now - openAt)
+        }
         if (event.type === 'kad-dht:query:peer-response') {
+          const now = performance.now()
           probe.responses++
-          const { record } = (event as CustomEvent<PeerResponseEvent>).detail
+          probe.firstResponseMs ??= now - probe.started
+          const { record, from } = (event as CustomEvent<PeerResponseEvent>).detail
+          const sentAt = probe.sentAt.get(from.toString())
+          const rtt = sentAt === undefined ? undefined : now - sentAt
+          if (rtt !== undefined) probe.rtts.push(rtt)
           if (record != null) {
+            if (probe.withRecord === 0) {
+              probe.firstRecordRttMs = rtt
+              const openAt = probe.openAt.get(from.toString())
+              probe.firstRecordOpenMs = openAt === undefined || sentAt === undefined ? undefined : sentAt - openAt
+              probe.sentBeforeRecord = probe.sent
+              probe.responsesBeforeRecord = probe.responses - 1
+            }
             probe.withRecord++
             if (probe.firstOtherMs === undefined) {
               void (async () => {
