@@ -46,11 +46,21 @@ export interface RequestOptions {
   timeoutMs?: number | null
 }
 
+/** What the node answered, its body read whole. */
+interface RawAnswer {
+  url: string
+  status: number
+  ok: boolean
+  contentType: string
+  body: Buffer
+}
+
 /**
- * Send one request to the running node. No node at all becomes ERR_NO_NODE;
- * the answer is returned whatever its status.
+ * Send one request to the running node and read its answer whole, within
+ * the timeout (a body that stalls counts too). No node at all becomes
+ * ERR_NO_NODE; the answer is returned whatever its status.
  */
-async function request (dataDir: string, path: string, accept: string, options: RequestOptions): Promise<{ url: string, res: Response }> {
+async function request (dataDir: string, path: string, accept: string, options: RequestOptions): Promise<RawAnswer> {
   const node = await findNode(dataDir)
   const headers: Record<string, string> = { accept }
   if (options.auth === true) {
@@ -67,7 +77,8 @@ async function request (dataDir: string, path: string, accept: string, options: 
       headers,
       signal: timeoutMs === null ? undefined : AbortSignal.timeout(timeoutMs)
     })
-    return { url: node.url, res }
+    const body = Buffer.from(await res.arrayBuffer())
+    return { url: node.url, status: res.status, ok: res.ok, contentType: res.headers.get('content-type') ?? '', body }
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code
     if (cause === 'ECONNREFUSED' || cause === 'ECONNRESET') throw noNodeRunning(dataDir, ` (nothing answers at ${node.url})`)
@@ -76,19 +87,23 @@ async function request (dataDir: string, path: string, accept: string, options: 
   }
 }
 
-function parseJson (url: string, status: number, text: string): unknown {
+/** The body as JSON, or undefined when it is not JSON. */
+function jsonOf (answer: RawAnswer): unknown {
   try {
-    return JSON.parse(text)
+    return JSON.parse(answer.body.toString('utf8'))
   } catch {
-    throw new KeydirError('ERR_API_RESPONSE', `the node at ${url} answered ${status} with something that is not JSON`)
+    return undefined
   }
 }
 
-/** The API's error envelope as a KeydirError with its code and message. */
-function apiError (status: number, body: unknown): KeydirError {
-  const error = (body as { error?: { code?: unknown, message?: unknown } } | null)?.error
-  return new KeydirError(typeof error?.code === 'string' ? error.code : `HTTP_${status}`,
-    typeof error?.message === 'string' ? error.message : `the node answered HTTP ${status}`)
+/**
+ * A failed answer as a KeydirError: the API's error envelope gives its code
+ * and message; anything else (a proxy's HTML page, an empty body) the status.
+ */
+function apiError (answer: RawAnswer): KeydirError {
+  const error = (jsonOf(answer) as { error?: { code?: unknown, message?: unknown } } | null | undefined)?.error
+  return new KeydirError(typeof error?.code === 'string' ? error.code : `HTTP_${answer.status}`,
+    typeof error?.message === 'string' ? error.message : `the node at ${answer.url} answered HTTP ${answer.status}`)
 }
 
 /**
@@ -96,19 +111,25 @@ function apiError (status: number, body: unknown): KeydirError {
  * the API's code and message; no node at all becomes ERR_NO_NODE.
  */
 export async function callApi<T> (dataDir: string, path: string, options: RequestOptions = {}): Promise<T> {
-  const { url, res } = await request(dataDir, path, 'application/json', options)
-  const body = parseJson(url, res.status, await res.text())
-  if (!res.ok) throw apiError(res.status, body)
+  const answer = await request(dataDir, path, 'application/json', options)
+  if (!answer.ok) throw apiError(answer)
+  const body = jsonOf(answer)
+  if (body === undefined) {
+    throw new KeydirError('ERR_API_RESPONSE', `the node at ${answer.url} answered ${answer.status} with something that is not JSON`)
+  }
   return body as T
 }
 
-/** `callApi` for a binary representation (`accept`), such as the signed key record. */
-export async function callApiBytes (dataDir: string, path: string, accept: string, options: RequestOptions = {}): Promise<Uint8Array> {
-  const { url, res } = await request(dataDir, path, accept, options)
-  if (!res.ok) throw apiError(res.status, parseJson(url, res.status, await res.text()))
-  const type = res.headers.get('content-type') ?? ''
-  if (type.split(';')[0]?.trim() !== accept) {
-    throw new KeydirError('ERR_API_RESPONSE', `the node at ${url} answered ${type || 'no content type'} where ${accept} was asked for`)
+/**
+ * `callApi` for a binary representation, such as the signed key record:
+ * `mediaType` is one bare media type, asked for in Accept and required of
+ * the answer's Content-Type.
+ */
+export async function callApiBytes (dataDir: string, path: string, mediaType: string, options: RequestOptions = {}): Promise<Uint8Array> {
+  const answer = await request(dataDir, path, mediaType, options)
+  if (!answer.ok) throw apiError(answer)
+  if (answer.contentType.split(';')[0]?.trim().toLowerCase() !== mediaType.toLowerCase()) {
+    throw new KeydirError('ERR_API_RESPONSE', `the node at ${answer.url} answered ${answer.contentType === '' ? 'no content type' : answer.contentType} where ${mediaType} was asked for`)
   }
-  return new Uint8Array(await res.arrayBuffer())
+  return new Uint8Array(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength)
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
+import { EXIT_USAGE } from '../../src/cli/exit.js'
 import { selectPqCrypto } from '../../src/crypto/index.js'
 import { createKeydirMetrics } from '../../src/metrics/index.js'
 import { KeyRecordValidator } from '../../src/record/index.js'
@@ -98,7 +99,7 @@ describe('three keydir nodes', { timeout: 300_000 }, () => {
     const keys = JSON.parse((await runKeydir(['resolve', ids.c, '--dir', dirs.b, '--json'])).stdout)
     assert.equal(Buffer.from(record.mlKemPublicKey).toString('base64'), keys.mlKemPublicKey)
     const both = await runKeydir(['resolve', ids.c, '--dir', dirs.b, '--record', '--json'])
-    assert.notEqual(both.code, 0)
+    assert.equal(both.code, EXIT_USAGE)
     assert.match(both.stderr, /cannot be used with option '--json'/)
   })
 
