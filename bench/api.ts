@@ -146,6 +146,7 @@ export async function runApiBench (opts: { quick: boolean }): Promise<BenchRepor
     staticBodyBytes = Buffer.byteLength(staticBody)
     for (const record of records) {
       const res = await fetch(`${apiUrl}/v1/keys/${record.peerId.toString()}`)
+      if (res.status !== 200) throw new Error(`GET /v1/keys/${record.peerId.toString()} answered ${res.status}: ${await res.text()}`)
       prebuilt.set(record.peerId.toString(), Buffer.from(await res.arrayBuffer()))
     }
     const recordCheck = await fetch(`${apiUrl}${keyPaths[0]}`, { headers: { accept: KEY_RECORD_CONTENT_TYPE } })

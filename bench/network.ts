@@ -508,10 +508,10 @@ async function networkReport (runs: NetworkRun[], quick: boolean, layouts: Array
         notes: [`With ${K + 1} nodes or fewer there are none. The two networks have different PeerIds, so which of the same (from, target) pairs need a network lookup differs between them.`]
       },
       {
-        title: 'Where a real lookup\'s first answer goes: medians over the lookups whose first answer from another node carried the record',
+        title: 'Where a real lookup\'s first answer goes: medians, over the lookups another node answered, of the steps of the answer whose record was accepted first',
         rows: firstAnswerRows(runs, layouts),
         notes: [
-          'Each column is the median, over those lookups, of one step, in order: from the resolve\'s start to the opening of the stream of the query that brought the answer (kad-dht\'s dial-peer event; keydir reads its registry and pin first); from there to the query\'s send (a dial when not connected, then the stream and its protocol negotiation); from the send to the answer\'s arrival (the peer-response event: the peer\'s work, the transit both ways, and each event loop\'s queue); from the arrival to the record\'s acceptance (the namespace validator); and from the acceptance to the resolve\'s return (keydir: the lookup ends, the record is admitted to the registry; IPNS: the query runs to its end). "queries before" is how many queries had been sent when the answer came.'
+          'Each column is the median, over those lookups, of one step, in order: from the resolve\'s start to the opening of the stream of the query that brought the answer (kad-dht\'s dial-peer event; keydir reads its registry and pin first); from there to the query\'s send (a dial when not connected, then the stream and its protocol negotiation); from the send to the answer\'s arrival (the peer-response event: the peer\'s work, the transit both ways, and each event loop\'s queue); from the arrival to the record\'s acceptance (the namespace validator); and from the acceptance to the resolve\'s return (keydir: the lookup ends, the record is admitted to the registry; IPNS: the query runs to its end). "queries before" and "answers before": how many queries had been sent, and answers of any kind received, when that answer came.'
         ]
       }
     ],
@@ -552,19 +552,22 @@ function firstAnswerRows (runs: NetworkRun[], layouts: Array<{ n: number, procs:
   for (const { n, procs } of layouts) {
     for (const kind of KINDS) {
       const run = runs.find(r => r.kind === kind && r.nodes === n && r.procs === procs)
-      const lookups = run?.paths.dht?.outcomes.filter(o => o.ok && o.ownStore === false && o.firstOtherMs !== undefined && o.responsesBeforeRecord === 0) ?? []
+      const lookups = (run?.paths.dht?.outcomes ?? []).flatMap(o => o.ok && o.ownStore === false && o.firstOtherMs !== undefined && o.firstOtherAnswer !== undefined
+        ? [{ ...o.firstOtherAnswer, acceptedMs: o.firstOtherMs, totalMs: o.totalMs }]
+        : [])
       if (lookups.length === 0) continue
       rows.push({
         nodes: layoutLabel(n, procs),
         network: kind === 'ipns' ? 'IPNS' : 'keydir',
         lookups: lookups.length,
-        'start to its stream ms': median(lookups.map(o => o.firstResponseMs === undefined || o.firstRecordRttMs === undefined || o.firstRecordOpenMs === undefined ? undefined : o.firstResponseMs - o.firstRecordRttMs - o.firstRecordOpenMs)),
-        'stream open ms': median(lookups.map(o => o.firstRecordOpenMs)),
-        'send to answer ms': median(lookups.map(o => o.firstRecordRttMs)),
-        'answer to accepted ms': median(lookups.map(o => o.firstResponseMs === undefined ? undefined : o.firstOtherMs! - o.firstResponseMs)),
-        'accepted to return ms': median(lookups.map(o => o.totalMs - o.firstOtherMs!)),
-        'queries before': median(lookups.map(o => o.sentBeforeRecord), value => value.toFixed(0)),
-        'first valid, other node ms': median(lookups.map(o => o.firstOtherMs))
+        'start to its stream ms': median(lookups.map(a => a.openMs === undefined || a.rttMs === undefined ? undefined : a.arrivalMs - a.rttMs - a.openMs)),
+        'stream open ms': median(lookups.map(a => a.openMs)),
+        'send to answer ms': median(lookups.map(a => a.rttMs)),
+        'answer to accepted ms': median(lookups.map(a => a.acceptedMs - a.arrivalMs)),
+        'accepted to return ms': median(lookups.map(a => a.totalMs - a.acceptedMs)),
+        'queries before': median(lookups.map(a => a.sentBefore), value => value.toFixed(0)),
+        'answers before': median(lookups.map(a => a.responsesBefore), value => value.toFixed(0)),
+        'first valid, other node ms': median(lookups.map(a => a.acceptedMs))
       })
     }
   }

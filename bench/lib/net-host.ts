@@ -76,16 +76,22 @@ export interface ResolveOutcome {
   queryStartMs?: number
   /** Until the first answer of any kind (closer peers or a record) from another node. */
   firstResponseMs?: number
-  /** The answer that carried the first record from another node: from its query's send to its arrival, and before that from the stream's opening (a dial when not connected) to the send. */
-  firstRecordRttMs?: number
-  firstRecordOpenMs?: number
-  /** Queries sent and answers received before that answer arrived: how far the lookup went before it. */
-  sentBeforeRecord?: number
-  responsesBeforeRecord?: number
-  /** Medians over the lookup's answers: the time from a query's send to its answer, and from the stream's opening to the send. */
-  rttP50Ms?: number
-  openP50Ms?: number
+  /** The answer that brought the first valid record from another node, step by step. */
+  firstOtherAnswer?: AnswerSteps
   error?: string
+}
+
+/** One answer of a lookup, timed from the kad-dht events of its query. */
+export interface AnswerSteps {
+  /** From the resolve's start to the answer's arrival (its peer-response event). */
+  arrivalMs: number
+  /** From the query's stream opening (its dial-peer event: a dial when not connected) to its send. */
+  openMs?: number
+  /** From the query's send to the answer's arrival. */
+  rttMs?: number
+  /** Queries sent and answers received before this answer arrived: how far the lookup went before it. */
+  sentBefore: number
+  responsesBefore: number
 }
 
 export type HostCommand =
@@ -141,17 +147,12 @@ interface Probe {
   /** When each query's stream began to open and when the query was sent, by the peer it went to. */
   openAt: Map<string, number>
   sentAt: Map<string, number>
-  rtts: number[]
-  opens: number[]
   firstResponseMs?: number
-  firstRecordRttMs?: number
-  firstRecordOpenMs?: number
-  sentBeforeRecord?: number
-  responsesBeforeRecord?: number
+  firstOtherAnswer?: AnswerSteps
 }
 
 function newProbe (): Probe {
-  return { started: performance.now(), sent: 0, responses: 0, withRecord: 0, errors: new Map(), openAt: new Map(), sentAt: new Map(), rtts: [], opens: [] }
+  return { started: performance.now(), sent: 0, responses: 0, withRecord: 0, errors: new Map(), openAt: new Map(), sentAt: new Map() }
 }
 
 /** A resolve's outcome, with the times its probe saw. */
@@ -164,19 +165,9 @@ function outcome (probe: Probe, ok: boolean, totalMs: number, error: string | un
     ownStore: probe.ownStore,
     queryStartMs: probe.queryStartMs,
     firstResponseMs: probe.firstResponseMs,
-    firstRecordRttMs: probe.firstRecordRttMs,
-    firstRecordOpenMs: probe.firstRecordOpenMs,
-    sentBeforeRecord: probe.sentBeforeRecord,
-    responsesBeforeRecord: probe.responsesBeforeRecord,
-    rttP50Ms: median(probe.rtts),
-    openP50Ms: median(probe.opens),
+    firstOtherAnswer: probe.firstOtherAnswer,
     error
   }
-}
-
-function median (values: number[]): number | undefined {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)]
 }
 
 /** A failed resolve's error, with what its lookup saw. */
@@ -240,32 +231,29 @@ function watchAnswers (libp2p: KeydirLibp2p, self: PeerId, slot: ProbeSlot, vali
         if (event.type === 'kad-dht:query:dial-peer') probe.openAt.set((event as CustomEvent<DialPeerEvent>).detail.peer.toString(), performance.now())
         if (event.type === 'kad-dht:query:send-query') {
           probe.sent++
-          const to = (event as CustomEvent<SendQueryEvent>).detail.to.toString()
-          const now = performance.now()
-          probe.sentAt.set(to, now)
-          const openAt = probe.openAt.get(to)
-          if (openAt !== undefined) probe.opens.push(now - openAt)
+          probe.sentAt.set((event as CustomEvent<SendQueryEvent>).detail.to.toString(), performance.now())
         }
         if (event.type === 'kad-dht:query:peer-response') {
           const now = performance.now()
           probe.responses++
           probe.firstResponseMs ??= now - probe.started
           const { record, from } = (event as CustomEvent<PeerResponseEvent>).detail
-          const sentAt = probe.sentAt.get(from.toString())
-          const rtt = sentAt === undefined ? undefined : now - sentAt
-          if (rtt !== undefined) probe.rtts.push(rtt)
           if (record != null) {
-            if (probe.withRecord === 0) {
-              probe.firstRecordRttMs = rtt
-              const openAt = probe.openAt.get(from.toString())
-              probe.firstRecordOpenMs = openAt === undefined || sentAt === undefined ? undefined : sentAt - openAt
-              probe.sentBeforeRecord = probe.sent
-              probe.responsesBeforeRecord = probe.responses - 1
-            }
             probe.withRecord++
             if (probe.firstOtherMs === undefined) {
+              const openAt = probe.openAt.get(from.toString())
+              const sentAt = probe.sentAt.get(from.toString())
+              const steps: AnswerSteps = {
+                arrivalMs: now - probe.started,
+                openMs: openAt === undefined || sentAt === undefined ? undefined : sentAt - openAt,
+                rttMs: sentAt === undefined ? undefined : now - sentAt,
+                sentBefore: probe.sent,
+                responsesBefore: probe.responses - 1
+              }
               void (async () => {
                 await validate(record.key, record.value)
+                // The steps of the answer whose record was accepted first, not of a refused one before it.
+                if (probe.firstOtherMs === undefined) probe.firstOtherAnswer = steps
                 valid(probe, false)
               })().catch(() => {})
             }
