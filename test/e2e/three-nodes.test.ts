@@ -98,6 +98,10 @@ describe('three keydir nodes', { timeout: 300_000 }, () => {
     const record = new KeyRecordValidator({ crypto: selectPqCrypto() }).validate(peerIdFromString(ids.c), bytes)
     const keys = JSON.parse((await runKeydir(['resolve', ids.c, '--dir', dirs.b, '--json'])).stdout)
     assert.equal(Buffer.from(record.mlKemPublicKey).toString('base64'), keys.mlKemPublicKey)
+    // --refresh asks the network again and still prints the record itself.
+    const refreshed = await runKeydir(['resolve', ids.c, '--dir', dirs.b, '--record', '--refresh'])
+    assert.equal(refreshed.code, 0, refreshed.stderr)
+    assert.equal(new KeyRecordValidator({ crypto: selectPqCrypto() }).validate(peerIdFromString(ids.c), new Uint8Array(Buffer.from(refreshed.stdout.trim(), 'base64'))).seq, record.seq)
     const both = await runKeydir(['resolve', ids.c, '--dir', dirs.b, '--record', '--json'])
     assert.equal(both.code, EXIT_USAGE)
     assert.match(both.stderr, /cannot be used with option '--json'/)
