@@ -74,8 +74,6 @@ export interface ResolveOutcome {
   ownStore?: boolean
   /** Until the DHT query started (keydir: after the registry and pin reads). */
   queryStartMs?: number
-  /** Until the first answer of any kind (closer peers or a record) from another node. */
-  firstResponseMs?: number
   /** The answer that brought the first valid record from another node, step by step. */
   firstOtherAnswer?: AnswerSteps
   error?: string
@@ -147,7 +145,6 @@ interface Probe {
   /** When each query's stream began to open and when the query was sent, by the peer it went to. */
   openAt: Map<string, number>
   sentAt: Map<string, number>
-  firstResponseMs?: number
   firstOtherAnswer?: AnswerSteps
 }
 
@@ -164,7 +161,6 @@ function outcome (probe: Probe, ok: boolean, totalMs: number, error: string | un
     firstOtherMs: probe.firstOtherMs,
     ownStore: probe.ownStore,
     queryStartMs: probe.queryStartMs,
-    firstResponseMs: probe.firstResponseMs,
     firstOtherAnswer: probe.firstOtherAnswer,
     error
   }
@@ -236,7 +232,6 @@ function watchAnswers (libp2p: KeydirLibp2p, self: PeerId, slot: ProbeSlot, vali
         if (event.type === 'kad-dht:query:peer-response') {
           const now = performance.now()
           probe.responses++
-          probe.firstResponseMs ??= now - probe.started
           const { record, from } = (event as CustomEvent<PeerResponseEvent>).detail
           if (record != null) {
             probe.withRecord++

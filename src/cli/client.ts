@@ -131,5 +131,6 @@ export async function callApiBytes (dataDir: string, path: string, mediaType: st
   if (answer.contentType.split(';')[0]?.trim().toLowerCase() !== mediaType.toLowerCase()) {
     throw new KeydirError('ERR_API_RESPONSE', `the node at ${answer.url} answered ${answer.contentType === '' ? 'no content type' : answer.contentType} where ${mediaType} was asked for`)
   }
+  // A plain Uint8Array over the same bytes, as the type says, not the Buffer.
   return new Uint8Array(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength)
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { Option, type Command } from 'commander'
-import { KEY_RECORD_CONTENT_TYPE, type KeysJson } from '../../api/index.js'
+import { base64, KEY_RECORD_CONTENT_TYPE, type KeysJson } from '../../api/index.js'
 import { callApi, callApiBytes } from '../client.js'
 import { EXIT_CODES_HELP } from '../exit.js'
 import { checkPeerIdArgument, dataDirOf, dirOption, jsonOption } from '../options.js'
@@ -41,7 +41,7 @@ ${EXIT_CODES_HELP}`)
       const path = `/v1/keys/${peerId}${options.refresh === true ? '?refresh=true' : ''}`
       if (options.record === true) {
         const record = await callApiBytes(dataDir, path, KEY_RECORD_CONTENT_TYPE, { timeoutMs: null })
-        println(Buffer.from(record).toString('base64'))
+        println(base64(record))
         return
       }
       const keys = await callApi<KeysJson>(dataDir, path, { timeoutMs: null })
