@@ -430,3 +430,161 @@ export namespace Nonce {
     return streamMessage(buf, Nonce.codec(), opts)
   }
 }
+
+export interface PeerSummary {
+  trust: string
+  verified: boolean
+  expiresAt: bigint
+  unsolicited: boolean
+}
+
+export namespace PeerSummary {
+  let _codec: Codec<PeerSummary>
+
+  export const codec = (): Codec<PeerSummary> => {
+    if (_codec == null) {
+      _codec = message<PeerSummary>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.trust != null && obj.trust !== '')) {
+          w.uint32(10)
+          w.string(obj.trust)
+        }
+
+        if ((obj.verified != null && obj.verified !== false)) {
+          w.uint32(16)
+          w.bool(obj.verified)
+        }
+
+        if ((obj.expiresAt != null && obj.expiresAt !== 0n)) {
+          w.uint32(24)
+          w.uint64(obj.expiresAt)
+        }
+
+        if ((obj.unsolicited != null && obj.unsolicited !== false)) {
+          w.uint32(32)
+          w.bool(obj.unsolicited)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          trust: '',
+          verified: false,
+          expiresAt: 0n,
+          unsolicited: false
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.trust = reader.string()
+              break
+            }
+            case 2: {
+              obj.verified = reader.bool()
+              break
+            }
+            case 3: {
+              obj.expiresAt = reader.uint64()
+              break
+            }
+            case 4: {
+              obj.unsolicited = reader.bool()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.trust`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.verified`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.expiresAt`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.unsolicited`,
+                value: reader.bool()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface PeerSummaryTrustFieldEvent {
+    field: '$.trust'
+    value: string
+  }
+
+  export interface PeerSummaryVerifiedFieldEvent {
+    field: '$.verified'
+    value: boolean
+  }
+
+  export interface PeerSummaryExpiresAtFieldEvent {
+    field: '$.expiresAt'
+    value: bigint
+  }
+
+  export interface PeerSummaryUnsolicitedFieldEvent {
+    field: '$.unsolicited'
+    value: boolean
+  }
+
+  export function encode (obj: Partial<PeerSummary>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, PeerSummary.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeerSummary>): PeerSummary {
+    return decodeMessage(buf, PeerSummary.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeerSummary>): Generator<PeerSummaryTrustFieldEvent | PeerSummaryVerifiedFieldEvent | PeerSummaryExpiresAtFieldEvent | PeerSummaryUnsolicitedFieldEvent> {
+    return streamMessage(buf, PeerSummary.codec(), opts)
+  }
+}

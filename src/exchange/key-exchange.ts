@@ -224,14 +224,21 @@ export class KeyExchange {
 
   /**
    * The requester proved its record over an authenticated connection, so it
-   * is stored as `direct`. A key change without proof is refused outright;
-   * an older record than ours is simply not stored.
+   * is stored as `direct`, but as unsolicited: PeerIds are free, so a new
+   * requester enters the registry's bounded store at a bounded rate, and past
+   * that rate is answered without being stored (counted). A key change
+   * without proof is refused outright; an older record than ours is simply
+   * not stored.
    */
   private async learnRequester (record: KeyRecord): Promise<void> {
     try {
-      await this.components.registry.storePeerKeys(record, 'direct')
+      await this.components.registry.storePeerKeys(record, 'direct', { unsolicited: true })
     } catch (err) {
       if (err instanceof RegistryError && err.code === 'ERR_ROLLBACK') {
+        return
+      }
+      if (err instanceof RegistryError && err.code === 'ERR_UNSOLICITED_LIMIT') {
+        this.components.metrics.unsolicitedRecords.inc({ result: 'rate_limited' })
         return
       }
       throw err

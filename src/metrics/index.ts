@@ -7,8 +7,14 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client'
  */
 export interface KeydirMetrics {
   readonly registry: Registry
-  /** Peers whose record the peer itself or an anchor confirmed; counted when the metrics are read (countVerifiedPeersWith). */
+  /** Peers whose record the peer itself or an anchor confirmed; read from the registry's counts per scrape (countRegistryWith). */
   readonly verifiedPeers: Gauge
+  /** Stored registry records, by `kind` (all, unsolicited); read from the registry's counts per scrape. */
+  readonly registryRecords: Gauge<'kind'>
+  /** Peers learned unasked (KeyRequests, discovery on connect) not kept, by `result` (rate_limited, evicted). */
+  readonly unsolicitedRecords: Counter<'result'>
+  /** Expired registry records collected, by `what` (records, pins: those of unsolicited peers go with their record). */
+  readonly registryCollected: Counter<'what'>
   /** Direct KeyRequest/KeyResponse exchanges, by `result` (success, failure) and `role` (requester, responder). */
   readonly keyExchanges: Counter<'result' | 'role'>
   /** Time to learn a peer's keys, by `path` (registry, anchor, dht, direct). */
@@ -28,28 +34,50 @@ export interface KeydirMetrics {
   /** Resolved keys the registry could not write to LevelDB (they were returned, then forgotten). */
   readonly registryWriteFailures: Counter
   /**
-   * Where keydir_verified_peers gets its count when the metrics are read:
-   * counting means listing the registry, so it is done per scrape, not on a
-   * timer. Returns a function that detaches this count (if it is still the one set).
+   * Where keydir_verified_peers and keydir_registry_records get their
+   * counts when the metrics are read: the registry keeps them as entries
+   * change, so a scrape scans nothing. Returns a function that detaches
+   * these counts (if they are still the ones set).
    */
-  countVerifiedPeersWith (count: () => Promise<number>): () => void
+  countRegistryWith (counts: () => RegistryCountsView): () => void
+}
+
+/** The registry's counts, as the metrics read them. */
+export interface RegistryCountsView {
+  records: number
+  verified: number
+  unsolicited: number
 }
 
 const latencyBuckets = [0.00001, 0.0001, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 
 export function createKeydirMetrics (registry: Registry = new Registry()): KeydirMetrics {
   const registers = [registry]
-  let countVerified: (() => Promise<number>) | undefined
+  let registryCounts: (() => RegistryCountsView) | undefined
   return {
     registry,
     verifiedPeers: new Gauge({
       name: 'keydir_verified_peers',
       help: 'Peers whose key record was confirmed by the peer itself or by an anchor',
       registers,
-      async collect () {
-        if (countVerified !== undefined) this.set(await countVerified())
+      collect () {
+        if (registryCounts !== undefined) this.set(registryCounts().verified)
       }
     }),
+    registryRecords: new Gauge({
+      name: 'keydir_registry_records',
+      help: 'Stored registry records (expired ones until collected), all and those learned unasked',
+      labelNames: ['kind'],
+      registers,
+      collect () {
+        if (registryCounts === undefined) return
+        const counts = registryCounts()
+        this.set({ kind: 'all' }, counts.records)
+        this.set({ kind: 'unsolicited' }, counts.unsolicited)
+      }
+    }),
+    unsolicitedRecords: new Counter({ name: 'keydir_unsolicited_records_total', help: 'Peers learned unasked that were not kept: over the per-minute bound, or evicted for newer ones', labelNames: ['result'], registers }),
+    registryCollected: new Counter({ name: 'keydir_registry_collected_total', help: 'Expired registry records collected, and pins of unsolicited peers collected with them', labelNames: ['what'], registers }),
     keyExchanges: new Counter({ name: 'keydir_key_exchanges_total', help: 'Direct key exchanges by result and role', labelNames: ['result', 'role'], registers }),
     keyDiscoverySeconds: new Histogram({ name: 'keydir_key_discovery_seconds', help: 'Time to resolve a peer\'s keys, by the path that answered', labelNames: ['path'], buckets: latencyBuckets, registers }),
     verificationFailures: new Counter({ name: 'keydir_verification_failures_total', help: 'Refused records, requests and responses, by source and reason', labelNames: ['source', 'reason'], registers }),
@@ -59,9 +87,9 @@ export function createKeydirMetrics (registry: Registry = new Registry()): Keydi
     corruptRegistryValues: new Counter({ name: 'keydir_registry_corrupt_values_total', help: 'Stored registry values that failed to decode or validate and were skipped', registers }),
     expiredRequests: new Counter({ name: 'keydir_expired_requests_total', help: 'Pending key requests removed after their 30 s expiry', registers }),
     registryWriteFailures: new Counter({ name: 'keydir_registry_write_failures_total', help: 'Resolved keys that could not be written to the registry (returned, then forgotten)', registers }),
-    countVerifiedPeersWith (count) {
-      countVerified = count
-      return () => { if (countVerified === count) countVerified = undefined }
+    countRegistryWith (counts) {
+      registryCounts = counts
+      return () => { if (registryCounts === counts) registryCounts = undefined }
     }
   }
 }

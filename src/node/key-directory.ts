@@ -32,6 +32,8 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 
 const DEFAULT_LISTEN = ['/ip4/127.0.0.1/tcp/0']
 const CLEANUP_INTERVAL_MS = 10_000
+/** How often expired registry records (and the pins of unsolicited peers) are collected. */
+const COLLECT_INTERVAL_MS = 60_000
 /** How often a node with an empty routing table dials (or identifies) its bootstrap peers again. */
 const REJOIN_INTERVAL_MS = 5_000
 /** Identify's own default timeout. */
@@ -82,6 +84,7 @@ export class KeydirNode implements KeyDirectory {
   private readonly resolver: Resolver
   private readonly republish: RepeatingTask
   private readonly cleanup: RepeatingTask
+  private readonly collect: RepeatingTask
   private readonly rejoin: RepeatingTask
   private readonly lifetimeMs: number
   private identity: Identity
@@ -91,7 +94,7 @@ export class KeydirNode implements KeyDirectory {
   private republishing = false
   /** Aborts background publishes when the node stops. */
   private stopping = new AbortController()
-  private stopCountingVerified = (): void => {}
+  private stopCountingRegistry = (): void => {}
 
   constructor (parts: Parts) {
     this.options = parts.options
@@ -131,6 +134,7 @@ export class KeydirNode implements KeyDirectory {
     // Republish well before half the lifetime has passed, so a missed round still leaves a valid record out there.
     this.republish = repeatingTask(async () => this.publishQuietly(), Math.floor(this.lifetimeMs / 3))
     this.cleanup = repeatingTask(() => { this.housekeeping() }, CLEANUP_INTERVAL_MS)
+    this.collect = repeatingTask(async () => { await this.collectExpired() }, COLLECT_INTERVAL_MS)
     // A bootstrap peer that was down or swamped when we started must not leave us alone for good.
     this.rejoin = repeatingTask(async () => { if (this.dhtSize() === 0) await this.rejoinBootstrap() }, REJOIN_INTERVAL_MS)
   }
@@ -143,13 +147,14 @@ export class KeydirNode implements KeyDirectory {
     this.libp2p.addEventListener('peer:identify', this.onIdentify)
     this.libp2p.addEventListener('peer:disconnect', this.onDisconnect)
     this.running = true
-    this.stopCountingVerified = this.metrics.countVerifiedPeersWith(async () => (await this.registry.getVerifiedPeers()).length)
+    this.stopCountingRegistry = this.metrics.countRegistryWith(() => this.registry.counts())
     await this.signOwnRecord()
     await this.connectBootstrap()
     // kad-dht holds a put until its routing table has peers: publish in the background.
     void this.publishQuietly()
     this.republish.start()
     this.cleanup.start()
+    this.collect.start()
     this.rejoin.start()
     this.log.info({ peerId: this.peerId.toString(), multiaddrs: this.getMultiaddrs().map(String) }, 'keydir node started')
   }
@@ -160,12 +165,13 @@ export class KeydirNode implements KeyDirectory {
     this.stopping.abort()
     this.republish.stop()
     this.cleanup.stop()
+    this.collect.stop()
     this.rejoin.stop()
     this.libp2p.removeEventListener('peer:identify', this.onIdentify)
     this.libp2p.removeEventListener('peer:disconnect', this.onDisconnect)
     await this.exchange.stop()
     await this.libp2p.stop()
-    this.stopCountingVerified()
+    this.stopCountingRegistry()
     await this.registry.close()
     await this.datastore.close()
     this.log.info({ peerId: this.peerId.toString() }, 'keydir node stopped')
@@ -199,13 +205,13 @@ export class KeydirNode implements KeyDirectory {
   }
 
   async status (): Promise<NodeStatus> {
-    const verified = await this.registry.getVerifiedPeers()
+    const counts = this.registry.counts()
     return {
       peerId: this.peerId.toString(),
       multiaddrs: this.getMultiaddrs().map(String),
       dhtSize: this.dhtSize(),
       connections: this.libp2p.getConnections().length,
-      registry: { peers: this.registry.size(), verified: verified.length },
+      registry: { peers: counts.records, verified: counts.verified },
       record: this.record == null ? undefined : { seq: this.record.seq, issuedAt: this.record.issuedAt, expiresAt: this.record.expiresAt },
       crypto: this.crypto.name
     }
@@ -360,8 +366,10 @@ export class KeydirNode implements KeyDirectory {
     try {
       if (!await this.registry.requestKeysIfNeeded(peerId)) return
       const record = await this.exchange.request(peerId)
-      await this.registry.storePeerKeys(record, 'direct', { verified: true })
+      // Any peer can connect, and PeerIds are free: what it told us unasked goes to the registry's bounded store.
+      await this.registry.storePeerKeys(record, 'direct', { verified: true, unsolicited: true })
     } catch (err) {
+      if (errorCode(err) === 'ERR_UNSOLICITED_LIMIT') this.metrics.unsolicitedRecords.inc({ result: 'rate_limited' })
       this.log.debug({ peer: peerId.toString(), code: errorCode(err) }, 'discovery on connect failed')
     } finally {
       this.registry.completeRequest(peerId)
@@ -371,6 +379,16 @@ export class KeydirNode implements KeyDirectory {
   private readonly onDisconnect = (event: CustomEvent<PeerId>): void => {
     if (this.options.removeKeysOnDisconnect !== true) return
     void this.registry.removePeerKeys(event.detail).catch(() => {})
+  }
+
+  /** Periodic: collect expired registry records; a failure is logged, the next round tries again. */
+  private async collectExpired (): Promise<void> {
+    try {
+      const removed = await this.registry.removeExpiredRecords({ signal: this.stopping.signal })
+      if (removed > 0) this.log.info({ removed }, 'collected expired registry records')
+    } catch (err) {
+      if (!this.stopping.signal.aborted) this.log.warn({ code: errorCode(err), err: (err as Error).message }, 'could not collect expired registry records')
+    }
   }
 
   /** Periodic: expire pending key requests (the seed's 30 s rule). */
@@ -402,6 +420,11 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
     path: join(options.dataDir, REGISTRY_DIR),
     crypto,
     validator,
+    onUnsolicitedEvicted: () => { metrics.unsolicitedRecords.inc({ result: 'evicted' }) },
+    onCollected: ({ records, pins }) => {
+      metrics.registryCollected.inc({ what: 'records' }, records)
+      if (pins > 0) metrics.registryCollected.inc({ what: 'pins' }, pins)
+    },
     onCorruptValue: (key, err) => {
       metrics.corruptRegistryValues.inc()
       logger.error({ key, err: err.message }, 'skipped a corrupt registry value')

@@ -7,11 +7,26 @@ export const DEFAULT_MAX_PENDING_REQUESTS = 1024
 /** Decoded, validated entries kept in the hot in-memory layer. */
 export const DEFAULT_CACHE_SIZE = 10_000
 
+/** Peers learned unasked (KeyRequests, discovery on connect) kept at most. */
+export const DEFAULT_MAX_UNSOLICITED_PEERS = 10_000
+/**
+ * New unasked peers stored per minute at most. Ten thousand free PeerIds
+ * then take over 16 minutes to cycle the store, far past the exchange's
+ * 5-minute timestamp window, and an honest network of hundreds of nodes
+ * meeting at once still fits.
+ */
+export const DEFAULT_MAX_NEW_UNSOLICITED_PER_MINUTE = 600
+/** Records loaded (and re-validated) between two yields of the event loop when listing. */
+export const LIST_SLICE = 16
+/** Summaries looked at between two yields of the event loop when collecting expired records. */
+export const COLLECT_SLICE = 1024
+
 /** Sublevel names in the registry's LevelDB. */
 export const RECORDS = 'records'
 export const PINS = 'pins'
 export const NONCES = 'nonces'
 export const META = 'meta'
+export const INDEX = 'index'
 /** Key in META of the outbound nonce ceiling: no nonce above it has been handed out. */
 export const OUTBOUND_NONCE_KEY = 'outbound-nonce'
 

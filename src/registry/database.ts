@@ -2,19 +2,19 @@ import { Level } from 'level'
 import { fingerprint } from '../crypto/index.js'
 import { InvalidRecordError, RegistryError } from '../errors.js'
 import { unmarshalKeyRecord } from '../record/index.js'
-import { META, NONCES, PINS, RECORDS } from './constants.js'
+import { INDEX, META, NONCES, PINS, RECORDS } from './constants.js'
 import { pinMatches } from './pins.js'
-import { decodeEntry, decodePin, encodeEntry, encodePin } from './store-entry.js'
+import { decodeEntry, decodePin, decodeSummary, encodeEntry, encodePin, encodeSummary } from './store-entry.js'
 import type { NonceStore } from './nonces.js'
-import type { Pin, RegistryEntry } from './types.js'
+import type { PeerSummary, Pin, RegistryEntry } from './types.js'
 import type { KeyRecord, KeyRecordValidator } from '../record/index.js'
 import type { PeerId } from '@libp2p/interface'
 
 /** What readPin returns for a pin that is stored but fails to decode. */
 export const CORRUPT = Symbol('corrupt')
 
-function sublevels (db: Level<string, Uint8Array>): Record<'records' | 'pins' | 'nonces' | 'meta', ReturnType<typeof sublevel>> {
-  return { records: sublevel(db, RECORDS), pins: sublevel(db, PINS), nonces: sublevel(db, NONCES), meta: sublevel(db, META) }
+function sublevels (db: Level<string, Uint8Array>): Record<'records' | 'pins' | 'nonces' | 'meta' | 'index', ReturnType<typeof sublevel>> {
+  return { records: sublevel(db, RECORDS), pins: sublevel(db, PINS), nonces: sublevel(db, NONCES), meta: sublevel(db, META), index: sublevel(db, INDEX) }
 }
 
 function sublevel (db: Level<string, Uint8Array>, name: string) {
@@ -27,9 +27,15 @@ function plain (value: Uint8Array | undefined): Uint8Array | undefined {
 }
 
 export interface WriteOps {
+  /** Written with its summary. */
   entry?: RegistryEntry
+  /** The stored record's summary, written alone when only it changes. */
+  summary?: PeerSummary
   pin?: Pin
+  /** Delete the record and its summary. */
   deleteEntry?: boolean
+  /** Delete the pin and the last inbound nonce too: an unsolicited peer leaves no trace. */
+  deletePeer?: boolean
 }
 
 /**
@@ -96,8 +102,63 @@ export class RegistryStore {
     }
   }
 
-  async recordKeys (): Promise<string[]> {
-    return this.sub.records.keys().all()
+  /**
+   * Every stored record's summary, read at open. A record without one (a
+   * registry written before summaries existed) is summarized from its
+   * stored bytes, unvalidated, as solicited, and the summary written; a
+   * summary without a record is dropped.
+   */
+  async readSummaries (): Promise<Map<string, PeerSummary>> {
+    const summaries = new Map<string, PeerSummary>()
+    for (const [key, value] of await this.sub.index.iterator().all()) {
+      try {
+        summaries.set(key, decodeSummary(plain(value)!))
+      } catch (err) {
+        this.report(`${INDEX}/${key}`, err as Error)
+      }
+    }
+    const recordKeys = new Set(await this.sub.records.keys().all())
+    const batch = this.db.batch()
+    for (const key of summaries.keys()) {
+      if (!recordKeys.has(key)) {
+        summaries.delete(key)
+        batch.del(key, { sublevel: this.sub.index })
+      }
+    }
+    for (const key of recordKeys) {
+      if (summaries.has(key)) continue
+      const summary = this.summarizeStored(key)
+      if (summary === undefined) continue
+      summaries.set(key, summary)
+      batch.put(key, encodeSummary(summary), { sublevel: this.sub.index })
+    }
+    if (batch.length > 0) await batch.write()
+    else await batch.close()
+    return summaries
+  }
+
+  /** Keys of stored summaries after `after`, in order, a batch at a time (an async iterator: it never holds the event loop). */
+  async * summaryKeys (after: string | undefined): AsyncGenerator<string> {
+    const iterator = this.sub.index.keys(after === undefined ? {} : { gt: after })
+    try {
+      for (let keys = await iterator.nextv(256); keys.length > 0; keys = await iterator.nextv(256)) {
+        yield * keys
+      }
+    } finally {
+      await iterator.close()
+    }
+  }
+
+  /** A stored record's summary from its bytes, without validating them; undefined (reported) when they do not decode. */
+  private summarizeStored (key: string): PeerSummary | undefined {
+    try {
+      const stored = decodeEntry(plain(this.sub.records.getSync(key))!)
+      const record = unmarshalKeyRecord(stored.recordBytes)
+      return { trust: stored.trust, verified: stored.verified, expiresAt: record.expiresAt, unsolicited: false }
+    } catch (err) {
+      this.report(`${RECORDS}/${key}`, err as Error)
+      return undefined
+    }
   }
 
   readPin (key: string): Pin | undefined | typeof CORRUPT {
@@ -113,20 +174,6 @@ export class RegistryStore {
     } catch (err) {
       this.report(`${PINS}/${key}`, err as Error)
       return CORRUPT
-    }
-  }
-
-  /**
-   * Whether the stored record has expired, by its own (unvalidated) expiry:
-   * enough to decide to delete it. Absent or corrupt values say false; a
-   * corrupt one is reported when read and left for inspection.
-   */
-  async hasExpiredRecord (key: string, now: number): Promise<boolean> {
-    const value = plain(this.sub.records.getSync(key))
-    try {
-      return value !== undefined && unmarshalKeyRecord(decodeEntry(value).recordBytes).expiresAt <= now
-    } catch {
-      return false
     }
   }
 
@@ -185,9 +232,16 @@ export class RegistryStore {
       batch.put(key, encodeEntry(ops.entry), { sublevel: this.sub.records })
     } else if (ops.deleteEntry === true) {
       batch.del(key, { sublevel: this.sub.records })
+      batch.del(key, { sublevel: this.sub.index })
+    }
+    if (ops.summary !== undefined) {
+      batch.put(key, encodeSummary(ops.summary), { sublevel: this.sub.index })
     }
     if (ops.pin !== undefined) {
       batch.put(key, encodePin(ops.pin), { sublevel: this.sub.pins })
+    } else if (ops.deletePeer === true) {
+      batch.del(key, { sublevel: this.sub.pins })
+      batch.del(key, { sublevel: this.sub.nonces })
     }
     await batch.write()
   }

@@ -1,16 +1,20 @@
 import { LRUCache } from 'lru-cache'
-import type { RegistryEntry } from './types.js'
+import type { PeerSummary, RegistryCounts, RegistryEntry } from './types.js'
 
 /**
  * The registry's in-memory layer: decoded, validated entries in an LRU, so
- * a cached resolve is a map lookup and an expiry check, and the keys of all
- * stored records, so the registry can say its size without a scan.
- * Entries are written through: whatever is here is also on disk, or is
- * being written with its peer's lock held (PeerKeyRegistry.admitPeerKeys).
+ * a cached resolve is a map lookup and an expiry check, and a summary of
+ * every stored record (PeerSummary), so the registry can count, filter,
+ * collect expired records and bound unsolicited peers without a scan of
+ * LevelDB. Entries are written through: whatever is here is also on disk,
+ * or is being written with its peer's lock held (PeerKeyRegistry.admitPeerKeys).
  */
 export class HotLayer {
   private readonly entries: LRUCache<string, RegistryEntry>
-  private readonly stored = new Set<string>()
+  private readonly summaries = new Map<string, PeerSummary>()
+  /** Keys of unsolicited peers, oldest first (Set keeps insertion order). */
+  private readonly unsolicitedKeys = new Set<string>()
+  private verified = 0
 
   constructor (max: number, private readonly now: () => number) {
     this.entries = new LRUCache({ max })
@@ -26,42 +30,76 @@ export class HotLayer {
     return entry
   }
 
-  /** An entry just stored or loaded from disk. */
-  put (key: string, entry: RegistryEntry): void {
+  /** An entry just stored, or loaded from disk (its summary is already known then). */
+  put (key: string, entry: RegistryEntry, summary?: PeerSummary): void {
     this.entries.set(key, entry)
-    this.stored.add(key)
+    if (summary !== undefined) this.setSummary(key, summary)
+  }
+
+  /** The summary of the record stored under `key`, if one is stored (in memory or only on disk). */
+  summary (key: string): PeerSummary | undefined {
+    return this.summaries.get(key)
+  }
+
+  setSummary (key: string, summary: PeerSummary): void {
+    this.dropSummary(key)
+    this.summaries.set(key, summary)
+    if (summary.verified) this.verified++
+    if (summary.unsolicited) this.unsolicitedKeys.add(key)
   }
 
   /** Whether a record is stored under `key` (in memory or only on disk). */
   has (key: string): boolean {
-    return this.stored.has(key)
+    return this.summaries.has(key)
   }
 
   /**
    * Drop the entry under `key` from memory, so the next read loads it from
-   * disk; `stored` says whether a record is still stored there.
+   * disk, and put back the summary that was stored before (none: nothing is).
    */
-  evict (key: string, { stored }: { stored: boolean }): void {
+  evict (key: string, previous: PeerSummary | undefined): void {
     this.entries.delete(key)
-    if (!stored) this.stored.delete(key)
+    if (previous === undefined) this.dropSummary(key)
+    else this.setSummary(key, previous)
   }
 
   /** The record under `key` was deleted from disk. */
   forget (key: string): void {
     this.entries.delete(key)
-    this.stored.delete(key)
+    this.dropSummary(key)
   }
 
-  /** Start afresh from the keys found on disk. */
-  reset (storedKeys: Iterable<string>): void {
+  /** Start afresh from the summaries found on disk. */
+  reset (stored: Iterable<[string, PeerSummary]>): void {
     this.entries.clear()
-    this.stored.clear()
-    for (const key of storedKeys) {
-      this.stored.add(key)
+    this.summaries.clear()
+    this.unsolicitedKeys.clear()
+    this.verified = 0
+    for (const [key, summary] of stored) {
+      this.setSummary(key, summary)
     }
   }
 
-  get storedCount (): number {
-    return this.stored.size
+  /** The unsolicited peer stored longest (in this process; after a restart, in PeerId order). */
+  oldestUnsolicited (): string | undefined {
+    for (const key of this.unsolicitedKeys) return key
+    return undefined
+  }
+
+  /** Every stored key with its summary; the map may change between two steps of the iteration. */
+  storedSummaries (): IterableIterator<[string, PeerSummary]> {
+    return this.summaries.entries()
+  }
+
+  get counts (): RegistryCounts {
+    return { records: this.summaries.size, verified: this.verified, unsolicited: this.unsolicitedKeys.size }
+  }
+
+  private dropSummary (key: string): void {
+    const old = this.summaries.get(key)
+    if (old === undefined) return
+    this.summaries.delete(key)
+    if (old.verified) this.verified--
+    this.unsolicitedKeys.delete(key)
   }
 }

@@ -20,8 +20,9 @@
 export { PeerKeyRegistry } from './registry.js'
 export { TRUST_LEVELS, isTrustLevel, strongerTrust } from './trust.js'
 export {
-  DEFAULT_CACHE_SIZE, DEFAULT_MAX_PENDING_REQUESTS, DEFAULT_PENDING_REQUEST_TIMEOUT_MS
+  DEFAULT_CACHE_SIZE, DEFAULT_MAX_NEW_UNSOLICITED_PER_MINUTE, DEFAULT_MAX_PENDING_REQUESTS, DEFAULT_MAX_UNSOLICITED_PEERS,
+  DEFAULT_PENDING_REQUEST_TIMEOUT_MS
 } from './constants.js'
 export type {
-  AnchorKey, ListPeersFilter, PeerKeyRegistryInit, Pin, PinSource, RegistryEntry, StoreAdmission, StoreOptions, TrustLevel
+  AnchorKey, ListPeersFilter, PeerKeyRegistryInit, PeerSummary, Pin, PinSource, RegistryCounts, RegistryEntry, StoreAdmission, StoreOptions, TrustLevel
 } from './types.js'

@@ -1,19 +1,25 @@
+import { setImmediate as yieldEventLoop } from 'node:timers/promises'
 import { RegistryError } from '../errors.js'
 import { admitAnchor, admitRecord } from './admission.js'
-import { DEFAULT_CACHE_SIZE, DEFAULT_MAX_PENDING_REQUESTS, DEFAULT_PENDING_REQUEST_TIMEOUT_MS, OUTBOUND_LOCK, RECORDS } from './constants.js'
+import {
+  COLLECT_SLICE, DEFAULT_CACHE_SIZE, DEFAULT_MAX_NEW_UNSOLICITED_PER_MINUTE, DEFAULT_MAX_PENDING_REQUESTS, DEFAULT_MAX_UNSOLICITED_PEERS,
+  DEFAULT_PENDING_REQUEST_TIMEOUT_MS, LIST_SLICE, OUTBOUND_LOCK, RECORDS
+} from './constants.js'
 import { CORRUPT, RegistryStore, type WriteOps } from './database.js'
 import { recordToStore } from './intake.js'
 import { HotLayer } from './hot-layer.js'
+import { summarize } from './store-entry.js'
+import { UnsolicitedBound } from './unsolicited.js'
 import { KeyedLock } from './keyed-lock.js'
 import { NonceBook } from './nonces.js'
 import { parsePeer, tryParsePeer, type PeerKey } from './peer-key.js'
 import { PendingRequests } from './pending-requests.js'
 import { parseAnchorKey } from './pins.js'
 import { matchesFilter } from './trust.js'
-import type { AnchorKey, ListPeersFilter, PeerKeyRegistryInit, Pin, RegistryEntry, StoreAdmission, StoreOptions, TrustLevel } from './types.js'
+import type { AnchorKey, ListPeersFilter, PeerKeyRegistryInit, Pin, RegistryCounts, RegistryEntry, StoreAdmission, StoreOptions, TrustLevel } from './types.js'
 import type { KeyRecord, KeyRecordValidator } from '../record/index.js'
 import type { PqCrypto } from '../crypto/types.js'
-import type { PeerId } from '@libp2p/interface'
+import type { AbortOptions, PeerId } from '@libp2p/interface'
 
 /**
  * The local registry of peers' post-quantum keys (the seed's
@@ -33,6 +39,9 @@ export class PeerKeyRegistry {
   private readonly locks = new KeyedLock()
   private readonly pending: PendingRequests
   private readonly nonces: NonceBook
+  private readonly unsolicited: UnsolicitedBound
+  private readonly onUnsolicitedEvicted: (peerId: string) => void
+  private readonly onCollected: (counts: { records: number, pins: number }) => void
   private opened = false
 
   constructor (init: PeerKeyRegistryInit) {
@@ -45,6 +54,10 @@ export class PeerKeyRegistry {
     this.pending = new PendingRequests(init.pendingRequestTimeoutMs ?? DEFAULT_PENDING_REQUEST_TIMEOUT_MS,
       init.maxPendingRequests ?? DEFAULT_MAX_PENDING_REQUESTS, this.now)
     this.nonces = new NonceBook(this.store.nonces, this.store.meta, report)
+    this.unsolicited = new UnsolicitedBound(init.maxUnsolicitedPeers ?? DEFAULT_MAX_UNSOLICITED_PEERS,
+      init.maxNewUnsolicitedPerMinute ?? DEFAULT_MAX_NEW_UNSOLICITED_PER_MINUTE, this.now)
+    this.onUnsolicitedEvicted = init.onUnsolicitedEvicted ?? (() => {})
+    this.onCollected = init.onCollected ?? (() => {})
   }
 
   async open (): Promise<void> {
@@ -53,7 +66,7 @@ export class PeerKeyRegistry {
     }
     await this.store.open()
     this.nonces.reset()
-    this.hot.reset(await this.store.recordKeys())
+    this.hot.reset(await this.store.readSummaries())
     this.opened = true
     // The first outbound nonce reservation is written now, not on the first request's path.
     this.locks.run(OUTBOUND_LOCK, async () => this.nonces.prepare(this.now())).catch(() => {})
@@ -132,26 +145,62 @@ export class PeerKeyRegistry {
       throw new RegistryError('ERR_CORRUPT_PIN', `the stored pin of ${key} is corrupt; configure it as an anchor to reset it`)
     }
     const current = this.entryLocked(key, record.peerId)
+    const known = this.hot.summary(key)
+    // A peer with a pin but no record was known before (a pin of an unsolicited peer goes with its record).
+    const newUnsolicited = options.unsolicited === true && known === undefined && pin === undefined
+    const unsolicited = newUnsolicited || (options.unsolicited === true && known?.unsolicited === true)
     const result = admitRecord({
       crypto: this.crypto, record, trust, verified: options.verified === true, pin, current, now: this.now()
     })
-    if (result.entry === undefined) {
+    const entry = result.entry === undefined ? undefined : Object.freeze(result.entry)
+    if (entry === undefined && (known === undefined || known.unsolicited === unsolicited)) {
       return { outcome: result.outcome, entry: current }
     }
     options.signal?.throwIfAborted()
-    const entry = Object.freeze(result.entry)
-    const ops = { entry, pin: result.outcome === 'stored' ? result.pin : undefined }
-    const wasStored = this.hot.has(key)
-    this.hot.put(key, entry)
+    const summary = entry === undefined ? { ...known!, unsolicited } : summarize(entry, unsolicited)
+    // Checked last, so that only a record that is really stored uses the new-peer budget.
+    const displaced = newUnsolicited && this.unsolicited.admit(this.hot.counts.unsolicited) ? this.hot.oldestUnsolicited() : undefined
+    const ops: WriteOps = { entry, summary, pin: result.outcome === 'stored' ? result.pin : undefined }
+    if (entry !== undefined) this.hot.put(key, entry, summary)
+    else this.hot.setSummary(key, summary)
+    if (displaced !== undefined) this.evictUnsolicited(displaced)
     const commit = async (): Promise<void> => {
       try {
         await this.store.write(key, ops)
       } catch (err) {
-        this.hot.evict(key, { stored: wasStored })
+        this.hot.evict(key, known)
         throw err
       }
     }
-    return { outcome: result.outcome, entry, commit }
+    return { outcome: result.outcome, entry: entry ?? current, commit }
+  }
+
+  /**
+   * Drop an unsolicited peer to make room for a newer one: its record, pin
+   * and last nonce go, as if it had never asked. In the background; a peer
+   * that meanwhile became solicited stays.
+   */
+  private evictUnsolicited (key: string): void {
+    this.locks.run(key, async () => {
+      if (this.hot.summary(key)?.unsolicited !== true) return
+      await this.commit(key, { deleteEntry: true, deletePeer: true })
+      this.onUnsolicitedEvicted(key)
+    }).catch(err => { this.store.report(`${RECORDS}/${key}`, err as Error) })
+  }
+
+  /**
+   * The node looked this peer up and found it in the registry: a peer
+   * learned unasked becomes one the node uses, out of the bounded store.
+   * A map lookup when there is nothing to do; the write runs in the background.
+   */
+  noteResolved (peerId: PeerId | string): void {
+    const key = typeof peerId === 'string' ? peerId : peerId.toString()
+    if (this.hot.summary(key)?.unsolicited !== true) return
+    this.locks.run(key, async () => {
+      const summary = this.hot.summary(key)
+      if (summary?.unsolicited !== true) return
+      await this.commit(key, { summary: { ...summary, unsolicited: false } })
+    }).catch(err => { this.store.report(`${RECORDS}/${key}`, err as Error) })
   }
 
   /** The stored, valid, unexpired entry of a peer. */
@@ -202,7 +251,8 @@ export class PeerKeyRegistry {
       if (current.verified) {
         return
       }
-      await this.commit(key, { entry: Object.freeze({ ...current, verified: true }) })
+      const entry = Object.freeze({ ...current, verified: true })
+      await this.commit(key, { entry, summary: summarize(entry, this.hot.summary(key)?.unsolicited ?? false) })
     })
   }
 
@@ -229,19 +279,33 @@ export class PeerKeyRegistry {
     return this.pending.removeExpired()
   }
 
+  /** Peers with a verified, unexpired record. Lists in slices that yield the event loop. */
   async getVerifiedPeers (): Promise<PeerId[]> {
     return (await this.listPeers({ verified: true })).map(entry => entry.record.peerId)
   }
 
-  /** Valid, unexpired entries, optionally filtered. Loads (and caches) every stored record. */
+  /**
+   * Valid, unexpired entries in PeerId order, optionally filtered and paged
+   * (`after`, `limit`). The filter is applied to the in-memory summaries
+   * first; only matching records are loaded (and re-validated, when not in
+   * memory), LIST_SLICE at a time between yields of the event loop, so a
+   * large registry never stalls the node.
+   */
   async listPeers (filter: ListPeersFilter = {}): Promise<RegistryEntry[]> {
     this.assertOpen()
+    const limit = filter.limit ?? Infinity
     const entries: RegistryEntry[] = []
-    for (const key of await this.store.recordKeys()) {
-      const entry = this.getCached(key) ?? await this.loadByKey(key)
-      if (entry !== undefined && matchesFilter(entry, filter)) {
-        entries.push(entry)
+    let loaded = 0
+    for await (const key of this.store.summaryKeys(filter.after)) {
+      if (entries.length >= limit) break
+      const summary = this.hot.summary(key)
+      if (summary === undefined || summary.expiresAt <= this.now() || !matchesFilter(summary, filter)) continue
+      let entry = this.getCached(key)
+      if (entry === undefined) {
+        if (++loaded % LIST_SLICE === 0) await yieldEventLoop()
+        entry = await this.loadByKey(key)
       }
+      if (entry !== undefined && matchesFilter(entry, filter)) entries.push(entry)
     }
     return entries
   }
@@ -258,20 +322,39 @@ export class PeerKeyRegistry {
     await this.locks.run(key, async () => this.commit(key, { deleteEntry: true }))
   }
 
-  /** Delete stored records that have expired (pins stay); returns how many. */
-  async removeExpiredRecords (): Promise<number> {
+  /**
+   * Delete stored records that have expired; returns how many. Pins stay,
+   * except those of unsolicited peers, which go with their record and nonce
+   * (anchors and peers the node resolved keep theirs: the pin is their
+   * rollback and key-change protection). Works from the in-memory
+   * summaries, COLLECT_SLICE at a time between yields of the event loop.
+   */
+  async removeExpiredRecords (options: AbortOptions = {}): Promise<number> {
     this.assertOpen()
-    let removed = 0
-    for (const key of await this.store.recordKeys()) {
-      removed += await this.locks.run(key, async () => {
-        if (!await this.store.hasExpiredRecord(key, this.now())) {
-          return 0
-        }
-        await this.commit(key, { deleteEntry: true })
-        return 1
-      })
+    const expired: string[] = []
+    let seen = 0
+    for (const [key, summary] of this.hot.storedSummaries()) {
+      if (summary.expiresAt <= this.now()) expired.push(key)
+      if (++seen % COLLECT_SLICE === 0) await yieldEventLoop()
     }
-    return removed
+    let records = 0
+    let pins = 0
+    for (const key of expired) {
+      options.signal?.throwIfAborted()
+      if (!this.opened) break
+      const removed = await this.locks.run(key, async () => {
+        const summary = this.hot.summary(key)
+        // Replaced by a fresh record since it was found, or gone.
+        if (summary === undefined || summary.expiresAt > this.now()) return undefined
+        await this.commit(key, { deleteEntry: true, deletePeer: summary.unsolicited })
+        return summary
+      })
+      if (removed === undefined) continue
+      records++
+      if (removed.unsolicited) pins++
+    }
+    if (records > 0) this.onCollected({ records, pins })
+    return records
   }
 
   /**
@@ -285,7 +368,9 @@ export class PeerKeyRegistry {
     await this.locks.run(key, async () => {
       const existing = this.store.readPin(key)
       // The operator's configuration replaces a corrupt pin.
-      await this.commit(key, admitAnchor(existing === CORRUPT ? undefined : existing, anchor, this.entryLocked(key, id)))
+      const admission = admitAnchor(existing === CORRUPT ? undefined : existing, anchor, this.entryLocked(key, id))
+      // An anchor is configured, never unsolicited.
+      await this.commit(key, { ...admission, summary: admission.entry === undefined ? undefined : summarize(admission.entry, false) })
     })
   }
 
@@ -313,7 +398,12 @@ export class PeerKeyRegistry {
 
   /** Stored records, including expired ones not yet removed. */
   size (): number {
-    return this.hot.storedCount
+    return this.hot.counts.records
+  }
+
+  /** Stored, verified and unsolicited records, kept as entries change: reading them scans nothing. */
+  counts (): RegistryCounts {
+    return this.hot.counts
   }
 
   /** Pending key requests, expired ones included until cleaned up. */
@@ -338,9 +428,11 @@ export class PeerKeyRegistry {
   private async commit (key: string, ops: WriteOps): Promise<void> {
     await this.store.write(key, ops)
     if (ops.entry !== undefined) {
-      this.hot.put(key, ops.entry)
+      this.hot.put(key, ops.entry, ops.summary)
     } else if (ops.deleteEntry === true) {
       this.hot.forget(key)
+    } else if (ops.summary !== undefined) {
+      this.hot.setSummary(key, ops.summary)
     }
   }
 

@@ -1,12 +1,12 @@
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
-import { Nonce as NonceMessage, Pin as PinMessage, RegistryEntry as RegistryEntryMessage } from '../../protobuf/registry-entry.js'
+import { Nonce as NonceMessage, PeerSummary as PeerSummaryMessage, Pin as PinMessage, RegistryEntry as RegistryEntryMessage } from '../../protobuf/registry-entry.js'
 import { fingerprint } from '../crypto/index.js'
 import { ML_DSA_65 } from '../crypto/types.js'
 import { RegistryError } from '../errors.js'
 import { FINGERPRINT_LENGTH } from '../record/index.js'
 import { MAX_NONCE } from './constants.js'
 import { isTrustLevel } from './trust.js'
-import type { Pin, RegistryEntry, TrustLevel } from './types.js'
+import type { PeerSummary, Pin, RegistryEntry, TrustLevel } from './types.js'
 
 /**
  * Wire <-> domain conversion of the values the registry keeps in LevelDB.
@@ -91,6 +91,33 @@ export function decodePin (bytes: Uint8Array): Pin {
     source: message.source,
     anchorFingerprint: anchor
   }
+}
+
+export function encodeSummary (summary: PeerSummary): Uint8Array {
+  return PeerSummaryMessage.encode({
+    trust: summary.trust,
+    verified: summary.verified,
+    expiresAt: BigInt(summary.expiresAt),
+    unsolicited: summary.unsolicited
+  })
+}
+
+export function decodeSummary (bytes: Uint8Array): PeerSummary {
+  const message = decode(() => PeerSummaryMessage.decode(bytes), 'PeerSummary')
+  if (!isTrustLevel(message.trust)) {
+    throw corrupt(`unknown trust level "${message.trust.slice(0, 32)}"`)
+  }
+  return {
+    trust: message.trust,
+    verified: message.verified,
+    expiresAt: safeInteger('expiresAt', message.expiresAt),
+    unsolicited: message.unsolicited
+  }
+}
+
+/** The summary of an entry about to be stored. */
+export function summarize (entry: RegistryEntry, unsolicited: boolean): PeerSummary {
+  return { trust: entry.trust, verified: entry.verified, expiresAt: entry.record.expiresAt, unsolicited }
 }
 
 export function encodeNonce (value: bigint): Uint8Array {

@@ -1,4 +1,4 @@
-import type { ListPeersFilter, RegistryEntry, TrustLevel } from './types.js'
+import type { ListPeersFilter, TrustLevel } from './types.js'
 
 /** Strongest first. */
 export const TRUST_LEVELS: readonly TrustLevel[] = ['self', 'anchor', 'direct', 'dht']
@@ -23,7 +23,7 @@ export function confirmsRecord (trust: TrustLevel): boolean {
   return trust !== 'dht'
 }
 
-export function matchesFilter (entry: RegistryEntry, filter: ListPeersFilter): boolean {
+export function matchesFilter (entry: { trust: TrustLevel, verified: boolean }, filter: ListPeersFilter): boolean {
   return (filter.trust === undefined || entry.trust === filter.trust) &&
     (filter.verified === undefined || entry.verified === filter.verified)
 }

@@ -55,6 +55,43 @@ export interface StoreOptions extends AbortOptions {
   peerId?: PeerId | string
   /** Mark the entry verified (the peer or an anchor confirmed it). Default false. */
   verified?: boolean
+  /**
+   * The record came unasked: a peer's KeyRequest, or discovery on connect.
+   * A new peer learned this way enters the bounded store of unsolicited
+   * peers (the oldest goes when it is full) at a bounded rate, else
+   * ERR_UNSOLICITED_LIMIT; it never displaces a peer the node resolved, an
+   * anchor or a pinned peer. A record of a peer the node already holds is
+   * stored as usual. Default false.
+   */
+  unsolicited?: boolean
+}
+
+/**
+ * What the registry keeps in memory about each stored record, so that
+ * counts, listing filters, expiry collection and the bound on unsolicited
+ * peers need no record loaded (or re-validated) from disk.
+ */
+export interface PeerSummary {
+  trust: TrustLevel
+  verified: boolean
+  /** The record's expiry, Unix milliseconds. */
+  expiresAt: number
+  /**
+   * Learned unasked (a peer's KeyRequest, discovery on connect), not from a
+   * lookup of ours or the configuration. Such peers live in a bounded store,
+   * oldest out first, and lose their pin with their record.
+   */
+  unsolicited: boolean
+}
+
+/** Counts kept as entries change; reading them scans nothing. */
+export interface RegistryCounts {
+  /** Stored records, including expired ones not yet collected. */
+  records: number
+  /** Stored records the peer itself or an anchor confirmed. */
+  verified: number
+  /** Stored records learned unasked. */
+  unsolicited: number
 }
 
 /** What PeerKeyRegistry.admitPeerKeys did with a record, before it is on disk. */
@@ -69,6 +106,10 @@ export interface StoreAdmission {
 export interface ListPeersFilter {
   trust?: TrustLevel
   verified?: boolean
+  /** Only peers whose PeerId string sorts after this one: the page after the last one seen. */
+  after?: string
+  /** At most this many entries. Default: all. */
+  limit?: number
 }
 
 export interface PeerKeyRegistryInit {
@@ -86,6 +127,14 @@ export interface PeerKeyRegistryInit {
   maxPendingRequests?: number
   /** Decoded entries kept in memory. Default 10,000. */
   cacheSize?: number
+  /** Peers learned unasked kept at most; the oldest goes first. Default 10,000. */
+  maxUnsolicitedPeers?: number
+  /** New peers learned unasked per minute at most; more are not stored (ERR_UNSOLICITED_LIMIT). Default 600. */
+  maxNewUnsolicitedPerMinute?: number
+  /** A peer learned unasked was dropped to make room (its record, pin and nonce). */
+  onUnsolicitedEvicted?: (peerId: string) => void
+  /** Expired records collected: `records` deleted, `pins` of unsolicited peers deleted with them. */
+  onCollected?: (counts: { records: number, pins: number }) => void
   /**
    * Called with the database key (`records/<peerId>`, `pins/<peerId>`, ...) of
    * a value that failed to decode or validate; the value is treated as absent.

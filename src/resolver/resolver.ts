@@ -77,6 +77,8 @@ export class Resolver {
       }
       this.components.metrics.registryLookups.inc({ result: cached == null ? 'miss' : 'hit' })
       if (cached != null) {
+        // A peer learned unasked is now one this node uses: it leaves the bounded store.
+        this.components.registry.noteResolved(peerId)
         return { record: cached.record, trust: cached.trust, source: 'registry' }
       }
     }

@@ -19,6 +19,16 @@ describe('GET /v1/peers', () => {
   })
   after(async () => { await f.api.close() })
 
+  test('pages: limit, then after the page\'s next', async () => {
+    const all = (await f.api.app.inject({ url: '/v1/peers' })).json().peers.map((p: { peerId: string }) => p.peerId)
+    const first = (await f.api.app.inject({ url: '/v1/peers?limit=2' })).json()
+    assert.deepEqual(first.peers.map((p: { peerId: string }) => p.peerId), all.slice(0, 2))
+    assert.equal(first.next, all[1])
+    const second = (await f.api.app.inject({ url: `/v1/peers?limit=2&after=${first.next as string}` })).json()
+    assert.deepEqual(second.peers.map((p: { peerId: string }) => p.peerId), all.slice(2))
+    assert.equal(second.next, undefined)
+  })
+
   test('lists every known peer with its trust, sorted by PeerId', async () => {
     const res = await f.api.app.inject({ url: '/v1/peers' })
     assert.equal(res.statusCode, 200)
@@ -50,7 +60,9 @@ describe('GET /v1/peers', () => {
   test('rejects an unknown trust level, a bad boolean and unknown parameters', async () => {
     assert.match(assertApiError(await f.api.app.inject({ url: '/v1/peers?trust=friend' }), 400, 'ERR_BAD_PARAM').message, /self, anchor, direct, dht/)
     assertApiError(await f.api.app.inject({ url: '/v1/peers?verified=1' }), 400, 'ERR_BAD_PARAM')
-    assertApiError(await f.api.app.inject({ url: '/v1/peers?limit=10' }), 400, 'ERR_UNKNOWN_PARAM')
+    assertApiError(await f.api.app.inject({ url: '/v1/peers?page=2' }), 400, 'ERR_UNKNOWN_PARAM')
+    assertApiError(await f.api.app.inject({ url: '/v1/peers?limit=0' }), 400, 'ERR_BAD_PARAM')
+    assertApiError(await f.api.app.inject({ url: '/v1/peers?limit=1001' }), 400, 'ERR_BAD_PARAM')
     assertApiError(await f.api.app.inject({ url: `/v1/peers?trust=${'a'.repeat(5000)}` }), 400, 'ERR_QUERY_TOO_LONG')
   })
 })

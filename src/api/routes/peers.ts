@@ -5,10 +5,17 @@ import { booleanParam, checkQuery } from '../query.js'
 import type { RouteContext } from './context.js'
 import type { FastifyInstance } from 'fastify'
 
-/** `GET /v1/peers[?trust=anchor][&verified=true]`: the peers in the registry and their trust. */
+/** Peers in one answer at most, and by default. */
+export const MAX_PEERS_PAGE = 1000
+
+/**
+ * `GET /v1/peers[?trust=anchor][&verified=true][&limit=N][&after=PEER_ID]`:
+ * the peers in the registry and their trust, in PeerId order, a page at a
+ * time: `next`, when present, is the `after` of the next page.
+ */
 export function registerPeersRoute (app: FastifyInstance, ctx: RouteContext): void {
-  app.get('/v1/peers', async (request): Promise<{ peers: PeerJson[] }> => {
-    const query = checkQuery(request.query, ['trust', 'verified'])
+  app.get('/v1/peers', async (request): Promise<{ peers: PeerJson[], next?: string }> => {
+    const query = checkQuery(request.query, ['trust', 'verified', 'limit', 'after'])
     const filter: ListPeersFilter = {}
     if (query.trust !== undefined) {
       if (!isTrustLevel(query.trust)) {
@@ -17,15 +24,25 @@ export function registerPeersRoute (app: FastifyInstance, ctx: RouteContext): vo
       filter.trust = query.trust
     }
     if (query.verified !== undefined) filter.verified = booleanParam(query, 'verified', false)
+    const limit = query.limit === undefined ? MAX_PEERS_PAGE : pageLimit(query.limit)
+    if (query.after !== undefined) filter.after = query.after
 
     let entries
     try {
-      entries = await ctx.node.registry.listPeers(filter)
+      // One more than the page, to know whether another page follows.
+      entries = await ctx.node.registry.listPeers({ ...filter, limit: limit + 1 })
     } catch (err) {
       throw toApiError(err, ctx.closing())
     }
-    const peers = entries.map(peerJson)
-    peers.sort((a, b) => a.peerId < b.peerId ? -1 : a.peerId > b.peerId ? 1 : 0)
-    return { peers }
+    const peers = entries.slice(0, limit).map(peerJson)
+    return entries.length > limit ? { peers, next: peers[peers.length - 1]?.peerId } : { peers }
   })
+}
+
+function pageLimit (value: string): number {
+  const limit = /^[0-9]{1,4}$/.test(value) ? Number(value) : NaN
+  if (!(limit >= 1 && limit <= MAX_PEERS_PAGE)) {
+    throw new ApiError(400, 'ERR_BAD_PARAM', `query parameter limit must be an integer from 1 to ${MAX_PEERS_PAGE}, got ${JSON.stringify(value.slice(0, 64))}`)
+  }
+  return limit
 }

@@ -29,8 +29,16 @@ export function registerPeers (program: Command): void {
       const params = new URLSearchParams()
       if (options.trust !== undefined) params.set('trust', options.trust)
       if (options.verified === true) params.set('verified', 'true')
-      const query = params.size > 0 ? `?${params.toString()}` : ''
-      const { peers } = await callApi<{ peers: PeerJson[] }>(dataDirOf(options), `/v1/peers${query}`)
+      // The API answers a page at a time; `next` names where the next page starts.
+      const peers: PeerJson[] = []
+      for (let after: string | undefined; ;) {
+        if (after !== undefined) params.set('after', after)
+        const query = params.size > 0 ? `?${params.toString()}` : ''
+        const page = await callApi<{ peers: PeerJson[], next?: string }>(dataDirOf(options), `/v1/peers${query}`)
+        peers.push(...page.peers)
+        if (page.next === undefined || page.next === after) break
+        after = page.next
+      }
       if (options.json === true) {
         printJson({ peers })
         return

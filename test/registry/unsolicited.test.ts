@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { Level } from 'level'
+import { makeIdentity, makeRecord } from '../helpers/records.js'
+import { hour, isError, minute, openFixture } from './fixture.js'
+import type { TestIdentity } from '../helpers/records.js'
+
+/**
+ * The registry against growth by free PeerIds (docs/security.md row 28):
+ * counts kept as entries change, a bounded store of peers learned unasked
+ * that can never push out a peer the node resolved, an anchor or a pinned
+ * peer, a per-minute bound on new ones, and expired records collected.
+ */
+
+async function identities (n: number): Promise<TestIdentity[]> {
+  return Promise.all(Array.from({ length: n }, async () => makeIdentity()))
+}
+
+describe('PeerKeyRegistry: counts kept as entries change', () => {
+  it('counts records, verified and unsolicited ones without listing, and again after a reopen', async () => {
+    const f = await openFixture()
+    try {
+      const [a, b, c] = await identities(3)
+      await f.registry.storePeerKeys(await makeRecord(a), 'dht')
+      await f.registry.storePeerKeys(await makeRecord(b), 'direct', { unsolicited: true })
+      await f.registry.storePeerKeys(await makeRecord(c), 'dht')
+      assert.deepEqual(f.registry.counts(), { records: 3, verified: 1, unsolicited: 1 })
+      await f.registry.markVerified(a.peerId)
+      assert.deepEqual(f.registry.counts(), { records: 3, verified: 2, unsolicited: 1 })
+      await f.registry.removePeerKeys(c.peerId)
+      assert.deepEqual(f.registry.counts(), { records: 2, verified: 2, unsolicited: 1 })
+      await f.reopen()
+      assert.deepEqual(f.registry.counts(), { records: 2, verified: 2, unsolicited: 1 })
+    } finally { await f.cleanup() }
+  })
+
+  it('summarizes records stored before summaries existed, at open, as solicited', async () => {
+    const f = await openFixture()
+    try {
+      const [a, b] = await identities(2)
+      await f.registry.storePeerKeys(await makeRecord(a), 'direct', { unsolicited: true })
+      await f.registry.storePeerKeys(await makeRecord(b), 'dht')
+      await f.registry.close()
+      const db = new Level<string, Uint8Array>(f.dir.path, { keyEncoding: 'utf8', valueEncoding: 'view' })
+      await db.sublevel<string, Uint8Array>('index', { keyEncoding: 'utf8', valueEncoding: 'view' }).clear()
+      await db.close()
+      await f.reopen()
+      assert.deepEqual(f.registry.counts(), { records: 2, verified: 1, unsolicited: 0 })
+      assert.equal((await f.registry.get(a.peerId))?.trust, 'direct')
+      assert.equal(f.corrupt.length, 0)
+    } finally { await f.cleanup() }
+  })
+})
+
+describe('PeerKeyRegistry: peers learned unasked', () => {
+  it('keeps at most maxUnsolicitedPeers, the oldest out first with its pin and nonce', async () => {
+    const evicted: string[] = []
+    const f = await openFixture({ maxUnsolicitedPeers: 3, onUnsolicitedEvicted: key => { evicted.push(key) } })
+    try {
+      const ids = await identities(5)
+      for (const id of ids) {
+        await f.registry.acceptInboundNonce(id.peerId, 5n)
+        await f.registry.storePeerKeys(await makeRecord(id), 'direct', { unsolicited: true })
+      }
+      // Evictions run in the background; a close waits for them.
+      await f.reopen()
+      assert.deepEqual(evicted, [ids[0].peerId.toString(), ids[1].peerId.toString()])
+      assert.equal(f.registry.counts().unsolicited, 3)
+      for (const gone of ids.slice(0, 2)) {
+        assert.equal(await f.registry.get(gone.peerId), undefined)
+        assert.equal(await f.registry.getPin(gone.peerId), undefined, 'the pin of an unsolicited peer goes with it')
+        assert.equal(await f.registry.acceptInboundNonce(gone.peerId, 1n), true, 'and its nonce')
+      }
+      for (const kept of ids.slice(2)) assert.equal((await f.registry.get(kept.peerId))?.trust, 'direct')
+    } finally { await f.cleanup() }
+  })
+
+  it('never pushes out a resolved peer, an anchor or a pinned peer', async () => {
+    const f = await openFixture({ maxUnsolicitedPeers: 2 })
+    try {
+      const [resolved, anchor, pinned, found, ...flood] = await identities(8)
+      await f.registry.storePeerKeys(await makeRecord(resolved), 'dht')
+      await f.registry.setAnchor(anchor.peerId, { mlDsaPublicKey: anchor.mlDsaSigner.publicKey })
+      await f.registry.storePeerKeys(await makeRecord(anchor), 'direct', { unsolicited: true })
+      // A peer whose record was removed keeps its pin: it is known, not new.
+      await f.registry.storePeerKeys(await makeRecord(pinned, { seq: 4 }), 'dht')
+      await f.registry.removePeerKeys(pinned.peerId)
+      await f.registry.storePeerKeys(await makeRecord(pinned, { seq: 5 }), 'direct', { unsolicited: true })
+      // Learned unasked, then found by a resolve: out of the bounded store.
+      await f.registry.storePeerKeys(await makeRecord(found), 'direct', { unsolicited: true })
+      f.registry.noteResolved(found.peerId)
+      for (const id of flood) await f.registry.storePeerKeys(await makeRecord(id), 'direct', { unsolicited: true })
+      await f.reopen()
+
+      for (const id of [resolved, anchor, pinned, found]) {
+        assert.notEqual(await f.registry.get(id.peerId), undefined, `${id.peerId.toString()} stays`)
+      }
+      assert.equal((await f.registry.get(anchor.peerId))?.trust, 'anchor')
+      assert.equal(f.registry.counts().unsolicited, 2)
+      assert.equal(await f.registry.get(flood[0].peerId), undefined)
+    } finally { await f.cleanup() }
+  })
+
+  it('takes at most maxNewUnsolicitedPerMinute new ones a minute: ERR_UNSOLICITED_LIMIT, nothing stored', async () => {
+    const f = await openFixture({ maxNewUnsolicitedPerMinute: 2 })
+    try {
+      const [a, b, c, known] = await identities(4)
+      await f.registry.storePeerKeys(await makeRecord(known), 'dht')
+      await f.registry.storePeerKeys(await makeRecord(a), 'direct', { unsolicited: true })
+      await f.registry.storePeerKeys(await makeRecord(b), 'direct', { unsolicited: true })
+      await assert.rejects(f.registry.storePeerKeys(await makeRecord(c), 'direct', { unsolicited: true }), isError('RegistryError', 'ERR_UNSOLICITED_LIMIT'))
+      assert.equal(await f.registry.get(c.peerId), undefined)
+      assert.equal(await f.registry.getPin(c.peerId), undefined)
+      // A peer the registry already holds is not new: its newer record is stored as usual.
+      assert.equal(await f.registry.storePeerKeys(await makeRecord(known, { seq: 2 }), 'direct', { unsolicited: true }), 'stored')
+      f.clock.advance(minute)
+      assert.equal(await f.registry.storePeerKeys(await makeRecord(c, { issuedAt: f.clock.ms }), 'direct', { unsolicited: true }), 'stored')
+      assert.equal(f.registry.counts().unsolicited, 3)
+    } finally { await f.cleanup() }
+  })
+})
+
+describe('PeerKeyRegistry: collecting expired records', () => {
+  it('deletes expired records; pins of unsolicited peers go with them, the others stay', async () => {
+    const collected: Array<{ records: number, pins: number }> = []
+    const f = await openFixture({ onCollected: counts => { collected.push(counts) } })
+    try {
+      const [asked, unasked, anchor, fresh] = await identities(4)
+      const short = { issuedAt: f.clock.ms, lifetimeMs: minute }
+      await f.registry.storePeerKeys(await makeRecord(asked, { ...short, seq: 3 }), 'dht')
+      await f.registry.storePeerKeys(await makeRecord(unasked, short), 'direct', { unsolicited: true })
+      await f.registry.setAnchor(anchor.peerId, { mlDsaPublicKey: anchor.mlDsaSigner.publicKey })
+      await f.registry.storePeerKeys(await makeRecord(anchor, short), 'anchor')
+      await f.registry.storePeerKeys(await makeRecord(fresh, { issuedAt: f.clock.ms, lifetimeMs: hour }), 'direct', { unsolicited: true })
+      f.clock.advance(minute)
+
+      assert.equal(await f.registry.removeExpiredRecords(), 3)
+      assert.deepEqual(collected, [{ records: 3, pins: 1 }])
+      assert.deepEqual(f.registry.counts(), { records: 1, verified: 1, unsolicited: 1 })
+      assert.equal((await f.registry.getPin(asked.peerId))?.highestSeq, 3, 'a resolved peer keeps its pin')
+      assert.equal((await f.registry.getPin(anchor.peerId))?.source, 'anchor')
+      assert.equal(await f.registry.getPin(unasked.peerId), undefined)
+      assert.notEqual(await f.registry.get(fresh.peerId), undefined)
+      await f.reopen()
+      assert.deepEqual(f.registry.counts(), { records: 1, verified: 1, unsolicited: 1 })
+    } finally { await f.cleanup() }
+  })
+})
+
+describe('PeerKeyRegistry: listing', () => {
+  it('lists in PeerId order, filtered and paged', async () => {
+    const f = await openFixture({ cacheSize: 2 })
+    try {
+      const ids = await identities(6)
+      for (const [i, id] of ids.entries()) await f.registry.storePeerKeys(await makeRecord(id), i % 2 === 0 ? 'direct' : 'dht')
+      await f.reopen()
+      const all = (await f.registry.listPeers()).map(e => e.record.peerId.toString())
+      assert.deepEqual(all, ids.map(id => id.peerId.toString()).sort())
+      const first = (await f.registry.listPeers({ limit: 4 })).map(e => e.record.peerId.toString())
+      const rest = (await f.registry.listPeers({ after: first[3] })).map(e => e.record.peerId.toString())
+      assert.deepEqual([...first, ...rest], all)
+      const direct = await f.registry.listPeers({ trust: 'direct', limit: 2 })
+      assert.equal(direct.length, 2)
+      assert.ok(direct.every(e => e.trust === 'direct'))
+      assert.equal(f.corrupt.length, 0)
+    } finally { await f.cleanup() }
+  })
+})
