@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { repeatingTask } from '@libp2p/utils'
 import { LevelDatastore } from 'datastore-level'
 import { fingerprint, selectPqCrypto } from '../crypto/index.js'
-import { createPqkCheck, createPqkValidator, DHT_PROTOCOL, DhtRecords, isWellCovered } from '../dht/index.js'
+import { createPqkCheck, createPqkValidator, DHT_PROTOCOL, DhtRecords, isWellCovered, PqkRecordStore } from '../dht/index.js'
 import { errorCode } from '../errors.js'
 import { EXCHANGE_PROTOCOL, KeyExchange } from '../exchange/index.js'
 import { loadIdentity, loadOrCreateIdentity, rotateIdentity } from '../identity/index.js'
@@ -432,10 +432,16 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
   })
   await registry.open()
   const level = new LevelDatastore(join(options.dataDir, LIBP2P_DIR))
-  const datastore = new CachedPeerDatastore(level)
+  const dhtRecords = new PqkRecordStore(level, {
+    self: identity.peerId,
+    maxRecords: options.maxDhtRecords,
+    onRefused: code => { metrics.verificationFailures.inc({ source: 'dht', reason: code }) }
+  })
+  const datastore = new CachedPeerDatastore(dhtRecords)
   const pqkCheck = createPqkCheck({ validator, datastore, readSync: key => level.db.getSync(key.toString()) })
   try {
     await level.open()
+    await dhtRecords.open()
     const libp2p = await buildLibp2p({
       privateKey: identity.privateKey,
       datastore,

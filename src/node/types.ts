@@ -47,6 +47,8 @@ export interface KeyDirectoryOptions {
   resolveTimeoutMs?: number
   /** Peers whose valid DHT answers end a lookup early (the best of them wins). Default 1. */
   dhtQuorum?: number
+  /** `/pqk/` records this node holds in its DHT store for other peers, at most. Default 10,000. */
+  maxDhtRecords?: number
   /** Turn resolution paths off (tests, benchmarks). Both default true. */
   paths?: { dht?: boolean, direct?: boolean }
   /** Request the keys of every newly connected unknown peer (the seed's discovery). Default true. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, it } from 'node:test'
-import { KeyedLock } from '../../src/registry/keyed-lock.js'
+import { KeyedLock } from '../../src/util/keyed-lock.js'
 import { PendingRequests } from '../../src/registry/pending-requests.js'
 import { isTrustLevel, strongerTrust, TRUST_LEVELS } from '../../src/registry/index.js'
 

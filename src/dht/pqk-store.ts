@@ -1,0 +1,156 @@
+import { Libp2pRecord } from '@libp2p/record'
+import { BaseDatastore } from 'datastore-core'
+import { Key } from 'interface-datastore'
+import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
+import { InvalidRecordError } from '../errors.js'
+import { compareKeyRecords, routingKeyFor, unmarshalKeyRecord } from '../record/index.js'
+import { KeyedLock } from '../util/keyed-lock.js'
+import { DHT_DATASTORE_PREFIX } from './constants.js'
+import { dhtRecordKey } from './record-key.js'
+import type { KeyRecord } from '../record/index.js'
+import type { AbortOptions, PeerId } from '@libp2p/interface'
+import type { Datastore, KeyQuery, Pair, Query } from 'interface-datastore'
+
+/** Records for other PeerIds a node holds in its DHT store at most (about 70 MB of 7 KB records). */
+export const DEFAULT_MAX_DHT_RECORDS = 10_000
+
+/** `/pqk/` is 5 bytes, 40 bits: exactly 8 base32 characters, so every `/pqk/` record key starts with these. */
+const PQK_KEY_PREFIX = `${DHT_DATASTORE_PREFIX}/record/${uint8ArrayToString(new TextEncoder().encode('/pqk/'), 'base32')}`
+
+export type ClosableDatastore = Datastore & { close (): Promise<void> }
+
+export interface PqkRecordStoreInit {
+  /** This node's PeerId: its own record is always stored, whatever the bound. */
+  self: PeerId
+  /** Records for other PeerIds held at most. Default DEFAULT_MAX_DHT_RECORDS. */
+  maxRecords?: number
+  /** A write refused: ERR_ROLLBACK (a better record is held) or ERR_DHT_STORE_FULL. */
+  onRefused?: (code: string) => void
+  now?: () => number
+}
+
+/**
+ * The datastore under kad-dht, guarding the `/pqk/` records it holds for
+ * others. kad-dht's PUT handler validates a record, then writes it, with
+ * nothing in between: two PUTs for one key validated before either lands
+ * can leave the older record last. Here writes of one key run one at a
+ * time and a record that ranks below the one held is not written (the
+ * held one stays). And since PeerIds are free, the number of PeerIds held
+ * is bounded: a record for a new PeerId past the bound takes the place of
+ * an expired one, else it is refused (ERR_DHT_STORE_FULL), as kad-dht
+ * bounds provider records. Everything else passes through.
+ */
+export class PqkRecordStore extends BaseDatastore {
+  private readonly inner: ClosableDatastore
+  private readonly ownKey: string
+  private readonly maxRecords: number
+  private readonly onRefused: (code: string) => void
+  private readonly now: () => number
+  private readonly locks = new KeyedLock()
+  /** Expiry (Unix ms) of every `/pqk/` record held, by datastore key. */
+  private readonly held = new Map<string, number>()
+
+  constructor (inner: ClosableDatastore, init: PqkRecordStoreInit) {
+    super()
+    this.inner = inner
+    this.ownKey = dhtRecordKey(routingKeyFor(init.self)).toString()
+    this.maxRecords = init.maxRecords ?? DEFAULT_MAX_DHT_RECORDS
+    this.onRefused = init.onRefused ?? (() => {})
+    this.now = init.now ?? Date.now
+  }
+
+  /** Learn what is held; call once the inner store is open. */
+  async open (): Promise<void> {
+    this.held.clear()
+    for await (const { key, value } of this.inner.query({ prefix: PQK_KEY_PREFIX })) {
+      this.held.set(key.toString(), heldRecord(value)?.expiresAt ?? 0)
+    }
+  }
+
+  /** `/pqk/` records held, this node's own included. */
+  get size (): number {
+    return this.held.size
+  }
+
+  override async put (key: Key, value: Uint8Array, options?: AbortOptions): Promise<Key> {
+    const id = key.toString()
+    if (!id.startsWith(PQK_KEY_PREFIX)) return this.inner.put(key, value, options)
+    return this.locks.run(id, async () => {
+      const record = heldRecord(value)
+      const held = this.held.has(id) ? heldRecord(await this.readHeld(key, options)) : undefined
+      if (record !== undefined && held !== undefined && compareKeyRecords(held, record) < 0) {
+        this.onRefused('ERR_ROLLBACK')
+        return key
+      }
+      if (!this.held.has(id) && id !== this.ownKey) await this.makeRoom(options)
+      await this.inner.put(key, value, options)
+      this.held.set(id, record?.expiresAt ?? 0)
+      return key
+    })
+  }
+
+  override async get (key: Key, options?: AbortOptions): Promise<Uint8Array> {
+    return this.inner.get(key, options)
+  }
+
+  override async has (key: Key, options?: AbortOptions): Promise<boolean> {
+    return this.inner.has(key, options)
+  }
+
+  override async delete (key: Key, options?: AbortOptions): Promise<void> {
+    const id = key.toString()
+    if (!id.startsWith(PQK_KEY_PREFIX)) return this.inner.delete(key, options)
+    await this.locks.run(id, async () => {
+      await this.inner.delete(key, options)
+      this.held.delete(id)
+    })
+  }
+
+  override async * query (q: Query, options?: AbortOptions): AsyncGenerator<Pair> {
+    yield * this.inner.query(q, options)
+  }
+
+  override async * queryKeys (q: KeyQuery, options?: AbortOptions): AsyncGenerator<Key> {
+    yield * this.inner.queryKeys(q, options)
+  }
+
+  async close (): Promise<void> {
+    await this.locks.idle()
+    await this.inner.close()
+  }
+
+  /** At the bound, an expired record of another PeerId gives way; none: ERR_DHT_STORE_FULL. */
+  private async makeRoom (options?: AbortOptions): Promise<void> {
+    if (this.othersHeld() < this.maxRecords) return
+    const now = this.now()
+    for (const [id, expiresAt] of this.held) {
+      if (id === this.ownKey || expiresAt > now) continue
+      await this.delete(new Key(id, false), options)
+      return
+    }
+    this.onRefused('ERR_DHT_STORE_FULL')
+    throw new InvalidRecordError('ERR_DHT_STORE_FULL', `this node already holds ${this.maxRecords} /pqk/ records for other peers, none expired`)
+  }
+
+  private othersHeld (): number {
+    return this.held.size - (this.held.has(this.ownKey) ? 1 : 0)
+  }
+
+  private async readHeld (key: Key, options?: AbortOptions): Promise<Uint8Array | undefined> {
+    try {
+      return await this.inner.get(key, options)
+    } catch {
+      return undefined
+    }
+  }
+}
+
+/** The key record inside a stored DHT record; undefined when it does not decode (nothing to protect then). */
+function heldRecord (bytes: Uint8Array | undefined): KeyRecord | undefined {
+  if (bytes === undefined) return undefined
+  try {
+    return unmarshalKeyRecord(Libp2pRecord.deserialize(bytes).value)
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { Libp2pRecord } from '@libp2p/record'
+import { MemoryDatastore } from 'datastore-core'
+import { Key } from 'interface-datastore'
+import { dhtRecordKey, PqkRecordStore } from '../../src/dht/index.js'
+import { routingKeyFor, unmarshalKeyRecord } from '../../src/record/index.js'
+import { makeIdentity, makeRecord } from '../helpers/records.js'
+import type { TestIdentity } from '../helpers/records.js'
+
+/**
+ * The DHT store's guard for `/pqk/` records (docs/security.md row 28c):
+ * writes of one key one at a time, never a lower record over a higher one,
+ * and a bound on the PeerIds held.
+ */
+
+/** A memory datastore whose puts take a turn of the event loop, as LevelDB's do. */
+class SlowMemory extends MemoryDatastore {
+  override async put (key: Key, value: Uint8Array): Promise<Key> {
+    await new Promise(resolve => setImmediate(resolve))
+    return super.put(key, value)
+  }
+
+  async close (): Promise<void> {}
+}
+
+async function dhtValue (id: TestIdentity, seq: number, options: { issuedAt?: number, lifetimeMs?: number } = {}): Promise<{ key: Key, value: Uint8Array }> {
+  const record = await makeRecord(id, { seq, ...options })
+  return { key: dhtRecordKey(routingKeyFor(id.peerId)), value: new Libp2pRecord(routingKeyFor(id.peerId), record.bytes, new Date()).serialize() }
+}
+
+function seqHeld (value: Uint8Array): number {
+  return unmarshalKeyRecord(Libp2pRecord.deserialize(value).value).seq
+}
+
+describe('PqkRecordStore', () => {
+  it('keeps the higher record when two PUTs of one key were validated before either landed', async () => {
+    const self = await makeIdentity()
+    const peer = await makeIdentity()
+    const refused: string[] = []
+    const inner = new SlowMemory()
+    const store = new PqkRecordStore(inner, { self: self.peerId, onRefused: code => { refused.push(code) } })
+    await store.open()
+    const [newer, older] = await Promise.all([dhtValue(peer, 5), dhtValue(peer, 4)])
+    await Promise.all([store.put(newer.key, newer.value), store.put(older.key, older.value)])
+    assert.equal(seqHeld(await inner.get(newer.key)), 5)
+    assert.deepEqual(refused, ['ERR_ROLLBACK'])
+    // A later record still replaces it.
+    const later = await dhtValue(peer, 6)
+    await store.put(later.key, later.value)
+    assert.equal(seqHeld(await inner.get(later.key)), 6)
+  })
+
+  it('holds records of at most maxRecords other PeerIds: ERR_DHT_STORE_FULL, its own always', async () => {
+    const [self, a, b, c] = await Promise.all([makeIdentity(), makeIdentity(), makeIdentity(), makeIdentity()])
+    const refused: string[] = []
+    const store = new PqkRecordStore(new SlowMemory(), { self: self.peerId, maxRecords: 2, onRefused: code => { refused.push(code) } })
+    await store.open()
+    for (const id of [a, b]) {
+      const { key, value } = await dhtValue(id, 1)
+      await store.put(key, value)
+    }
+    const third = await dhtValue(c, 1)
+    await assert.rejects(store.put(third.key, third.value), (err: any) => err.code === 'ERR_DHT_STORE_FULL')
+    assert.equal(await store.has(third.key), false)
+    const own = await dhtValue(self, 1)
+    await store.put(own.key, own.value)
+    assert.equal(await store.has(own.key), true)
+    // A held PeerId's newer record is not new.
+    const newer = await dhtValue(a, 2)
+    await store.put(newer.key, newer.value)
+    assert.equal(store.size, 3)
+    assert.deepEqual(refused, ['ERR_DHT_STORE_FULL'])
+  })
+
+  it('lets a record for a new PeerId take the place of an expired one, and counts what it holds at open', async () => {
+    const [self, a, b, c] = await Promise.all([makeIdentity(), makeIdentity(), makeIdentity(), makeIdentity()])
+    let now = Date.now()
+    const inner = new SlowMemory()
+    const store = new PqkRecordStore(inner, { self: self.peerId, maxRecords: 2, now: () => now })
+    const short = await dhtValue(a, 1, { issuedAt: now, lifetimeMs: 60_000 })
+    const long = await dhtValue(b, 1)
+    await store.put(short.key, short.value)
+    await store.put(long.key, long.value)
+    const reopened = new PqkRecordStore(inner, { self: self.peerId, maxRecords: 2, now: () => now })
+    await reopened.open()
+    assert.equal(reopened.size, 2)
+    now += 60_000
+    const fresh = await dhtValue(c, 1)
+    await reopened.put(fresh.key, fresh.value)
+    assert.equal(await inner.has(short.key), false)
+    assert.equal(await inner.has(fresh.key), true)
+    assert.equal(reopened.size, 2)
+  })
+
+  it('passes every other key through untouched', async () => {
+    const self = await makeIdentity()
+    const inner = new SlowMemory()
+    const store = new PqkRecordStore(inner, { self: self.peerId, maxRecords: 0 })
+    const key = new Key('/peers/whatever')
+    await store.put(key, Uint8Array.of(1, 2, 3))
+    assert.deepEqual(await store.get(key), Uint8Array.of(1, 2, 3))
+    await store.delete(key)
+    assert.equal(await store.has(key), false)
+  })
+})
