@@ -17,7 +17,7 @@ export const DEFAULT_MAX_UNSOLICITED_PEERS = 10_000
  */
 export const DEFAULT_MAX_NEW_UNSOLICITED_PER_MINUTE = 600
 /** Records loaded (and re-validated) between two yields of the event loop when listing. */
-export const LIST_SLICE = 16
+export const LIST_SLICE = 4
 /** Summaries looked at between two yields of the event loop when collecting expired records. */
 export const COLLECT_SLICE = 1024
 
