@@ -7,8 +7,21 @@ import { buildIdentity } from './build.js'
 import { identityPaths } from './constants.js'
 import { loadIdentity } from './load.js'
 import { encodePqKey, type PqKeyFile } from './pq-key.js'
+import { readSecretFile } from './read-secret-file.js'
 import { writeSecretFile } from './write-secret-file.js'
 import type { Identity, IdentityOptions } from './types.js'
+
+/** A rotation made but not yet written: the new identity, and `commit()`, which writes it to pq.key. */
+export interface PendingRotation {
+  identity: Identity
+  /**
+   * Write pq.key (atomically: temp file, fsync, rename, directory fsync).
+   * Resolves once pq.key holds the new keys; rejects only while it still
+   * holds the old ones, so a caller switches to the new identity exactly
+   * when a restart would load it.
+   */
+  commit: () => Promise<void>
+}
 
 /**
  * Replace the ML-DSA-65 and ML-KEM-768 keys with fresh ones, handed over by a
@@ -17,6 +30,17 @@ import type { Identity, IdentityOptions } from './types.js'
  * old keys or the new keys with their proof; the old seeds are not kept.
  */
 export async function rotateIdentity (dataDir: string, identity: Identity, options: IdentityOptions): Promise<Identity> {
+  const rotation = await prepareRotation(dataDir, identity, options)
+  await rotation.commit()
+  return rotation.identity
+}
+
+/**
+ * rotateIdentity in two steps, so that a caller can sign with the new keys
+ * before they replace the old ones on disk: check that `identity` is the one
+ * on disk and make the new keys and their proof, then `commit()`.
+ */
+export async function prepareRotation (dataDir: string, identity: Identity, options: IdentityOptions): Promise<PendingRotation> {
   const paths = identityPaths(dataDir)
   // Rotating from keys that are no longer the ones on disk (another process
   // rotated or replaced them) would throw away keys peers have pinned.
@@ -34,7 +58,27 @@ export async function rotateIdentity (dataDir: string, identity: Identity, optio
     mlKemSeed: new Uint8Array(randomBytes(ML_KEM_768.seed)),
     rotation: createRotationProof(identity.peerId, identity.mlDsaSigner, newSigner.publicKey)
   }
-  const rotated = buildIdentity(identity.privateKey, pq, options.crypto)
-  await writeSecretFile(paths.pqKey, encodePqKey(pq))
-  return rotated
+  const bytes = encodePqKey(pq)
+  return {
+    identity: buildIdentity(identity.privateKey, pq, options.crypto),
+    commit: async () => {
+      try {
+        await writeSecretFile(paths.pqKey, bytes)
+      } catch (err) {
+        // writeSecretFile fails after its rename only when flushing the
+        // directory fails: pq.key then holds the new keys, and those are the
+        // ones the node must use from now on.
+        if (!await holds(paths.pqKey, bytes)) throw err
+      }
+    }
+  }
+}
+
+async function holds (path: string, bytes: Uint8Array): Promise<boolean> {
+  try {
+    const current = await readSecretFile(path)
+    return current !== undefined && uint8ArrayEquals(current, bytes)
+  } catch {
+    return false
+  }
 }

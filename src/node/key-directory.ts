@@ -2,11 +2,12 @@ import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { repeatingTask } from '@libp2p/utils'
 import { LevelDatastore } from 'datastore-level'
+import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { fingerprint, selectPqCrypto } from '../crypto/index.js'
 import { createPqkCheck, createPqkValidator, DHT_PROTOCOL, DhtRecords, isWellCovered, PqkRecordStore } from '../dht/index.js'
-import { errorCode } from '../errors.js'
+import { errorCode, KeydirError } from '../errors.js'
 import { EXCHANGE_PROTOCOL, KeyExchange } from '../exchange/index.js'
-import { loadIdentity, loadOrCreateIdentity, rotateIdentity } from '../identity/index.js'
+import { loadIdentity, loadOrCreateIdentity, prepareRotation } from '../identity/index.js'
 import { createKeydirMetrics } from '../metrics/index.js'
 import { createKeyRecord, DEFAULT_RECORD_LIFETIME_MS, KeyRecordValidator } from '../record/index.js'
 import { PeerKeyRegistry } from '../registry/index.js'
@@ -16,6 +17,7 @@ import { parseBootstrap } from './anchors.js'
 import { CachedPeerDatastore } from './cached-peer-datastore.js'
 import { buildLibp2p } from './libp2p.js'
 import { isLocalNetwork } from './local-network.js'
+import { OwnRecordLock } from './own-record-lock.js'
 import { resolvedKeys } from './resolved-keys.js'
 import type { BootstrapPeer } from './anchors.js'
 import type { PqkRecordCheck, PublishCoverage } from '../dht/index.js'
@@ -87,6 +89,9 @@ export class KeydirNode implements KeyDirectory {
   private readonly collect: RepeatingTask
   private readonly rejoin: RepeatingTask
   private readonly lifetimeMs: number
+  /** Every change to the own record (its keys, signing, storing, putting it into the DHT) goes through here, one at a time. */
+  private readonly ownRecordLock = new OwnRecordLock()
+  /** Changed only with the lock held, and together with `record`: the keys the node signs with are the keys of the record it serves. */
   private identity: Identity
   private record: KeyRecord | undefined
   private running = false
@@ -148,7 +153,7 @@ export class KeydirNode implements KeyDirectory {
     this.libp2p.addEventListener('peer:disconnect', this.onDisconnect)
     this.running = true
     this.stopCountingRegistry = this.metrics.countRegistryWith(() => this.registry.counts())
-    await this.signOwnRecord()
+    await this.ownRecordLock.run(async () => this.signOwnRecord())
     await this.connectBootstrap()
     // kad-dht holds a put until its routing table has peers: publish in the background.
     void this.publishQuietly()
@@ -167,6 +172,8 @@ export class KeydirNode implements KeyDirectory {
     this.cleanup.stop()
     this.collect.stop()
     this.rejoin.stop()
+    // Puts in progress were aborted with `stopping`; the registry closes only after the record change in progress is written.
+    await this.ownRecordLock.idle()
     this.libp2p.removeEventListener('peer:identify', this.onIdentify)
     this.libp2p.removeEventListener('peer:disconnect', this.onDisconnect)
     await this.exchange.stop()
@@ -181,15 +188,17 @@ export class KeydirNode implements KeyDirectory {
     return this.libp2p.getMultiaddrs()
   }
 
+  /** Waits for a rotation or publish in progress (OwnRecordLock), then signs the next record and puts it. */
   async publish (options: AbortOptions = {}): Promise<KeyRecord> {
-    const { record, coverage } = await this.publishWithCoverage(options)
+    const { record, coverage } = await this.ownRecordLock.run(async () => this.publishWithCoverage(this.publishSignal(options)), { signal: options.signal })
     void this.republishWhileUncovered(coverage)
     return record
   }
 
-  private async publishWithCoverage (options: AbortOptions): Promise<{ record: KeyRecord, coverage: PublishCoverage }> {
+  /** Call with the own-record lock held. */
+  private async publishWithCoverage (signal: AbortSignal): Promise<{ record: KeyRecord, coverage: PublishCoverage }> {
     const record = await this.signOwnRecord()
-    const coverage = await this.dht.publish(record, { signal: options.signal ?? AbortSignal.timeout(PUBLISH_TIMEOUT_MS) })
+    const coverage = await this.dht.publish(record, { signal })
     return { record, coverage }
   }
 
@@ -198,10 +207,54 @@ export class KeydirNode implements KeyDirectory {
     return resolvedKeys(record, trust, source)
   }
 
+  /**
+   * A second rotate() (or a publish) called during one waits its turn and
+   * then rotates from the keys the first one made, so two calls make two
+   * rotations, each proven by the key before it. `options.signal` aborts
+   * the wait, and the rotation itself until pq.key is written; after that
+   * it only aborts the DHT put.
+   */
   async rotate (options: AbortOptions = {}): Promise<KeyRecord> {
-    this.identity = await rotateIdentity(this.options.dataDir, this.identity, { crypto: this.crypto })
-    this.log.info({ fingerprint: Buffer.from(fingerprint(this.identity.mlDsaSigner.publicKey)).toString('hex') }, 'rotated ML-DSA-65 / ML-KEM-768 keys')
-    return this.publish(options)
+    const { record, coverage } = await this.ownRecordLock.run(async () => this.rotateLocked(options), { signal: options.signal })
+    void this.republishWhileUncovered(coverage)
+    return record
+  }
+
+  /**
+   * Writes in this order: pq.key (atomically), the registry, the DHT. A kill
+   * before pq.key's rename leaves the old keys, and nothing else changed;
+   * after it, pq.key holds the new keys with their proof by the old key,
+   * which the registry's pin (still at the old key, or already at the new)
+   * follows when the next start signs the own record. Past the rename the
+   * node uses the new keys, whatever fails next: ERR_ROTATION_INCOMPLETE
+   * says what is left to do.
+   */
+  private async rotateLocked (options: AbortOptions): Promise<{ record: KeyRecord, coverage: PublishCoverage }> {
+    if (this.stopping.signal.aborted) {
+      throw new KeydirError('ERR_NODE_STOPPED', 'the node is stopping or stopped: start it, then rotate')
+    }
+    await this.followOwnPin()
+    const rotation = await prepareRotation(this.options.dataDir, this.identity, { crypto: this.crypto })
+    // Signed before pq.key is written, so that the keys and the record the node serves change at one moment.
+    const record = await this.createOwnRecord(rotation.identity, await this.nextSeq())
+    options.signal?.throwIfAborted()
+    await rotation.commit()
+    this.identity = rotation.identity
+    this.record = record
+    this.log.info({ fingerprint: Buffer.from(fingerprint(record.mlDsaPublicKey)).toString('hex') }, 'rotated ML-DSA-65 / ML-KEM-768 keys')
+    let step = 'storing'
+    try {
+      await this.registry.storePeerKeys(record, 'self', { verified: true })
+      step = 'publishing'
+      return { record, coverage: await this.dht.publish(record, { signal: this.publishSignal(options) }) }
+    } catch (err) {
+      // Put the record again soon (and the next regular round signs and stores it again).
+      void this.republishWhileUncovered({ targeted: 0, stored: 0 })
+      throw new KeydirError('ERR_ROTATION_INCOMPLETE',
+        `rotated to new keys (pq.key holds them, proven by the old key, and this node uses them), but ${step} the new record failed ` +
+        `(${(err as Error).message}): the node publishes it again in the background; run \`keydir publish\` to do it now, and before ` +
+        'rotating again, or peers that saw only the old key cannot follow', { cause: err })
+    }
   }
 
   async status (): Promise<NodeStatus> {
@@ -233,34 +286,66 @@ export class KeydirNode implements KeyDirectory {
     return this.record
   }
 
-  /**
-   * A fresh record with the next seq. The seq never goes below the clock in
-   * milliseconds, so a node whose registry was lost still outranks the
-   * records it published before.
-   */
+  /** A fresh record of the current keys with the next seq, stored. Call with the own-record lock held. */
   private async signOwnRecord (): Promise<KeyRecord> {
-    const pin = await this.registry.getPin(this.peerId)
-    const seq = Math.max((pin?.highestSeq ?? 0) + 1, (this.record?.seq ?? 0) + 1, Date.now())
-    const record = await createKeyRecord({
-      privateKey: this.identity.privateKey,
-      mlDsaSigner: this.identity.mlDsaSigner,
-      mlKemPublicKey: this.identity.mlKem.publicKey,
-      seq,
-      lifetimeMs: this.lifetimeMs,
-      rotation: this.identity.rotation
-    })
+    const record = await this.createOwnRecord(this.identity, await this.nextSeq())
     await this.registry.storePeerKeys(record, 'self', { verified: true })
     this.record = record
     return record
   }
 
+  /**
+   * The next seq. It never goes below the clock in milliseconds, so a node
+   * whose registry was lost still outranks the records it published before.
+   */
+  private async nextSeq (): Promise<number> {
+    const pin = await this.registry.getPin(this.peerId)
+    return Math.max((pin?.highestSeq ?? 0) + 1, (this.record?.seq ?? 0) + 1, Date.now())
+  }
+
+  private async createOwnRecord (identity: Identity, seq: number): Promise<KeyRecord> {
+    return createKeyRecord({
+      privateKey: identity.privateKey,
+      mlDsaSigner: identity.mlDsaSigner,
+      mlKemPublicKey: identity.mlKem.publicKey,
+      seq,
+      lifetimeMs: this.lifetimeMs,
+      rotation: identity.rotation
+    })
+  }
+
+  /**
+   * Bring the registry's own pin to the current keys when a rotation's
+   * registry write failed: the next rotation's proof is signed by the current
+   * key, which the registry takes only from a pin at that key. Call with the
+   * own-record lock held.
+   */
+  private async followOwnPin (): Promise<void> {
+    const pin = await this.registry.getPin(this.peerId)
+    if (pin !== undefined && uint8ArrayEquals(pin.fingerprint, fingerprint(this.identity.mlDsaSigner.publicKey))) return
+    await this.signOwnRecord()
+  }
+
+  /** A caller's publish: its signal, or PUBLISH_TIMEOUT_MS from now; and the node's stop. */
+  private publishSignal (options: AbortOptions): AbortSignal {
+    return AbortSignal.any([options.signal ?? AbortSignal.timeout(PUBLISH_TIMEOUT_MS), this.stopping.signal])
+  }
+
   /** Publish in the background (start-up, the regular round); a failure is logged, the next round tries again. */
   private async publishQuietly (): Promise<void> {
+    let yielded: AbortSignal | undefined
     try {
-      const { coverage } = await this.publishWithCoverage({ signal: this.untilStopped(PUBLISH_TIMEOUT_MS) })
+      const { coverage } = await this.ownRecordLock.run(async ({ yieldSignal }) => {
+        yielded = yieldSignal
+        return this.publishWithCoverage(AbortSignal.any([this.untilStopped(PUBLISH_TIMEOUT_MS), yieldSignal]))
+      }, { background: true })
       // Not awaited: the next regular round is timed from the end of this one, and must not wait for the retries.
       void this.republishWhileUncovered(coverage)
     } catch (err) {
+      if (yielded?.aborted === true || errorCode(err) === 'ERR_SUPERSEDED') {
+        this.log.debug({}, 'background publish gave way to a publish or rotation')
+        return
+      }
       // Publishing with no DHT peers yet fails; the next round or a resolve by a peer's direct request still works.
       this.log.warn({ code: errorCode(err), err: (err as Error).message }, 'could not publish key record')
     }
@@ -279,16 +364,22 @@ export class KeydirNode implements KeyDirectory {
   private async republishWhileUncovered (coverage: PublishCoverage): Promise<void> {
     if (this.republishing || isWellCovered(coverage, this.dhtSize())) return
     this.republishing = true
+    let yielded: AbortSignal | undefined
     try {
       for (let attempt = 0; attempt < LOW_COVERAGE_RETRIES; attempt++) {
         this.log.info({ ...coverage, attempt }, 'few peers stored our record: publishing again soon')
         await delay(LOW_COVERAGE_RETRY_MS * 2 ** attempt * (0.5 + Math.random()), undefined, { signal: this.stopping.signal })
         // The current record again, not a new seq: what publish() returned stays the record out there.
-        coverage = await this.dht.publish(this.ownRecord(), { signal: this.untilStopped(PUBLISH_TIMEOUT_MS) })
+        // Taken with the lock held, so it is never an older record than one put before it.
+        coverage = await this.ownRecordLock.run(async ({ yieldSignal }) => {
+          yielded = yieldSignal
+          return this.dht.publish(this.ownRecord(), { signal: AbortSignal.any([this.untilStopped(PUBLISH_TIMEOUT_MS), yieldSignal]) })
+        }, { background: true })
         if (isWellCovered(coverage, this.dhtSize())) return
       }
     } catch (err) {
-      if (!this.stopping.signal.aborted) {
+      // A publish or rotation that took over starts its own retries when it needs them.
+      if (!this.stopping.signal.aborted && yielded?.aborted !== true && errorCode(err) !== 'ERR_SUPERSEDED') {
         this.log.warn({ code: errorCode(err), err: (err as Error).message }, 'could not publish key record again')
       }
     } finally {
