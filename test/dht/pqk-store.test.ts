@@ -9,7 +9,7 @@ import { makeIdentity, makeRecord } from '../helpers/records.js'
 import type { TestIdentity } from '../helpers/records.js'
 
 /**
- * The DHT store's guard for `/pqk/` records (docs/security.md row 28c):
+ * The DHT store's guard for `/pqk/` records (docs/security.md rows 30, 30b):
  * writes of one key one at a time, never a lower record over a higher one,
  * and a bound on the PeerIds held.
  */

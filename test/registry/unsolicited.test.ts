@@ -6,7 +6,7 @@ import { hour, isError, minute, openFixture } from './fixture.js'
 import type { TestIdentity } from '../helpers/records.js'
 
 /**
- * The registry against growth by free PeerIds (docs/security.md row 28):
+ * The registry against growth by free PeerIds (docs/security.md rows 29-29d):
  * counts kept as entries change, a bounded store of peers learned unasked
  * that can never push out a peer the node resolved, an anchor or a pinned
  * peer, a per-minute bound on new ones, and expired records collected.
