@@ -4,7 +4,7 @@
  * memory (start-up and memory only). Network options pass through:
  * `--nodes 10,30`, `--procs 2`, `--kinds keydir,ipns`.
  * Each bench prints its tables, writes bench/results/<name>.json and .svg;
- * at the end bench/RESULTS.md is rebuilt from every results file.
+ * at the end the latest full run's part of docs/benchmarks.md is rebuilt from bench/results/full/.
  */
 import { runApiBench } from './api.js'
 import { runCryptoReport } from './crypto.js'

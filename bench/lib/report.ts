@@ -88,7 +88,7 @@ export interface ReportTable {
   notes?: string[]
 }
 
-/** What every bench writes: bench/results/<name>.json, read back to build bench/RESULTS.md. */
+/** What every bench writes: bench/results/<name>.json, read back to build docs/benchmarks.md. */
 export interface BenchReport {
   name: string
   title: string

@@ -2,10 +2,11 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { formatTable, FULL_RESULTS_DIR, goalRows, RESULTS_DIR, type BenchReport } from './report.js'
 
-const MARKDOWN = new URL('../RESULTS.md', RESULTS_DIR)
-const BEGIN = '<!-- results:begin (written by bench/lib/results-md.ts from bench/results/*.json; edit outside these markers) -->'
+/** The generated part of docs/benchmarks.md sits between BEGIN and END; the rest of the page is written by hand. */
+const MARKDOWN = new URL('../../docs/benchmarks.md', RESULTS_DIR)
+const BEGIN = '<!-- results:begin (written by bench/lib/results-md.ts from bench/results/full/*.json at the end of npm run bench; edit outside these markers) -->'
 const END = '<!-- results:end -->'
-const ORDER = ['crypto', 'record', 'registry', 'api', 'network', 'memory']
+const ORDER = ['crypto', 'record', 'registry', 'large-registry', 'api', 'network', 'memory']
 
 async function readReport (dir: URL, name: string): Promise<BenchReport | undefined> {
   try {
@@ -20,14 +21,12 @@ function environmentLine (env: Record<string, string | number>): string {
   return `${env.cpuCount} cores (${env.cpu}), ${env.memoryGiB} GiB, Node ${env.node} (OpenSSL ${env.openssl}), ${env.platform}, commit ${env.commit ?? 'unknown'}, ${String(env.date).slice(0, 16).replace('T', ' ')} UTC`
 }
 
-/** One run's part of bench/RESULTS.md: every bench's tables, goals and chart, from its JSON. */
-function runSection (heading: string, reports: BenchReport[], chartDir: string): string[] {
-  const lines: string[] = [`## ${heading}`, '']
-  const machines = [...new Set(reports.map(r => `${r.environment.cpuCount} cores (${r.environment.cpu}), ${r.environment.memoryGiB} GiB, Node ${r.environment.node}`))]
-  lines.push(`Machine: ${machines.join('; ')}. Every figure is a median or a percentile over many operations or rounds, never a single run.`, '')
+/** The full run's part of docs/benchmarks.md: the goals, then every bench's tables and chart, from its JSON. */
+function runSection (reports: BenchReport[], chartDir: string): string[] {
+  const lines: string[] = []
   const goals = reports.flatMap(r => r.goals)
   if (goals.length > 0) {
-    lines.push('### Goals (issue 5)', '', formatTable(goalRows(goals)), '')
+    lines.push('### Goals', '', formatTable(goalRows(goals)), '')
   }
   for (const report of reports) {
     lines.push(`### ${report.title}`, '')
@@ -42,20 +41,15 @@ function runSection (heading: string, reports: BenchReport[], chartDir: string):
   return lines
 }
 
-/** The generated part of bench/RESULTS.md: the quick run, then the full run where there is one. */
-export function resultsSection (quick: BenchReport[], full: BenchReport[]): string {
-  const lines: string[] = [BEGIN, '']
-  if (quick.length > 0) lines.push(...runSection('Quick run (`npm run bench -- --quick`, CI size)', quick, 'results/'))
-  if (full.length > 0) lines.push(...runSection('Full run (`npm run bench`)', full, 'results/full/'))
-  lines.push(END)
-  return lines.join('\n')
+/** The generated part of docs/benchmarks.md: the latest full run of each bench (quick runs print, and stay in bench/results/). */
+export function resultsSection (full: BenchReport[]): string {
+  return [BEGIN, '', ...runSection(full, '../bench/results/full/'), END].join('\n')
 }
 
-/** Rebuild the generated part of bench/RESULTS.md; what is written around the markers stays. */
+/** Rebuild the generated part of docs/benchmarks.md; what is written around the markers stays. */
 export async function writeResultsMarkdown (): Promise<string> {
-  const read = async (dir: URL, quick: boolean): Promise<BenchReport[]> =>
-    (await Promise.all(ORDER.map(async name => readReport(dir, name)))).filter((r): r is BenchReport => r !== undefined && r.quick === quick)
-  const section = resultsSection(await read(RESULTS_DIR, true), await read(FULL_RESULTS_DIR, false))
+  const full = (await Promise.all(ORDER.map(async name => readReport(FULL_RESULTS_DIR, name)))).filter((r): r is BenchReport => r !== undefined && !r.quick)
+  const section = resultsSection(full)
   let existing: string
   try {
     existing = await readFile(MARKDOWN, 'utf8')
