@@ -346,6 +346,13 @@ export class PeerKeyRegistry {
         const summary = this.hot.summary(key)
         // Replaced by a fresh record since it was found, or gone.
         if (summary === undefined || summary.expiresAt > this.now()) return undefined
+        // The summary is not trusted to delete a record: one that still validates and has not expired stays, its summary mended.
+        const peer = tryParsePeer(key, () => {})
+        const live = peer === undefined ? undefined : this.entryLocked(key, peer.peerId)
+        if (live !== undefined) {
+          await this.commit(key, { summary: summarize(live, summary.unsolicited) })
+          return undefined
+        }
         await this.commit(key, { deleteEntry: true, deletePeer: summary.unsolicited })
         return summary
       })

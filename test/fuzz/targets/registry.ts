@@ -15,7 +15,7 @@ import type { KeyRecord } from '../../../src/record/index.js'
 import type { RegistryEntry, TrustLevel } from '../../../src/registry/index.js'
 import type { TestIdentity } from '../../helpers/records.js'
 
-const SUBLEVELS = ['records', 'pins', 'nonces', 'meta'] as const
+const SUBLEVELS = ['records', 'pins', 'nonces', 'meta', 'index'] as const
 type Sublevel = typeof SUBLEVELS[number]
 const OUTBOUND_NONCE_KEY = 'outbound-nonce'
 const BASELINE_NONCE = 100n
@@ -56,7 +56,7 @@ function sublevel (db: Level<string, Uint8Array>, name: string) {
  */
 export const registryTarget: FuzzTarget = {
   name: 'registry-values',
-  description: 'PeerKeyRegistry reading hostile values written into its LevelDB (records, pins, nonces, meta)',
+  description: 'PeerKeyRegistry reading hostile values written into its LevelDB (records, pins, nonces, meta, record summaries)',
   ciRuns: 120,
   async prepare () {
     const c = await corpus()
@@ -121,7 +121,8 @@ export const registryTarget: FuzzTarget = {
       { weight: 4, arbitrary: fc.record({ sublevel: fc.constant('records' as const), key, value: fc.oneof(hostileBytes(seeds.get('records')!), entryAround) }) },
       { weight: 3, arbitrary: fc.record({ sublevel: fc.constant('pins' as const), key, value: hostileBytes(seeds.get('pins')!) }) },
       { weight: 2, arbitrary: fc.record({ sublevel: fc.constant('nonces' as const), key, value: hostileBytes(seeds.get('nonces')!) }) },
-      { weight: 1, arbitrary: fc.record({ sublevel: fc.constant('meta' as const), key: fc.constant(OUTBOUND_NONCE_KEY), value: hostileBytes(seeds.get('meta')!) }) }
+      { weight: 1, arbitrary: fc.record({ sublevel: fc.constant('meta' as const), key: fc.constant(OUTBOUND_NONCE_KEY), value: hostileBytes(seeds.get('meta')!) }) },
+      { weight: 2, arbitrary: fc.record({ sublevel: fc.constant('index' as const), key, value: hostileBytes(seeds.get('index')!) }) }
     )
     const keyName = (k: number | string): string => typeof k === 'number' ? peers[k].identity.peerId.toString() : k
 
