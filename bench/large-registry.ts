@@ -118,7 +118,7 @@ export async function runLargeRegistryBench (opts: { quick: boolean }): Promise<
       })),
       notes: [
         'Longest stall: perf_hooks.monitorEventLoopDelay (1 ms resolution) in the node\'s process while that endpoint was asked, its max.',
-        '/v1/peers pages load (and re-validate) the records not in the 10,000-entry hot layer, 16 between two yields of the event loop.',
+        '/v1/peers pages load (and re-validate) the records not in the 10,000-entry hot layer, 4 between two yields of the event loop.',
         'Records: distinct Ed25519 PeerIds, genuinely signed, one ML-DSA-65 key per signing worker.'
       ]
     }],
