@@ -24,10 +24,9 @@ import { fingerprint } from '../../src/crypto/index.js'
 import { DHT_PROTOCOL, dhtRecordKey } from '../../src/dht/index.js'
 import { createKeyDirectory } from '../../src/node/index.js'
 import { CachedPeerDatastore } from '../../src/node/cached-peer-datastore.js'
-import { buildLibp2p, type KeydirLibp2p } from '../../src/node/libp2p.js'
+import { buildLibp2p, type BaseLibp2p } from '../../src/node/libp2p.js'
 import { routingKeyFor } from '../../src/record/index.js'
 import { Resolver } from '../../src/resolver/index.js'
-import type { KeyExchange } from '../../src/exchange/index.js'
 import type { AnchorEntry, KeyDirectory } from '../../src/node/index.js'
 import type { PeerId } from '@libp2p/interface'
 import type { DialPeerEvent, PeerResponseEvent, SelectFn, SendQueryEvent, ValidateFn, ValueEvent } from '@libp2p/kad-dht'
@@ -179,7 +178,7 @@ interface ProbeSlot { current: Probe }
 interface BenchNode {
   info: NodeInfo
   peerId: PeerId
-  libp2p: KeydirLibp2p
+  libp2p: BaseLibp2p
   publish (): Promise<void>
   resolve (target: NodeInfo, path: ResolvePath, timeoutMs: number): Promise<ResolveOutcome>
   /** Whether this node's DHT store holds a record of `target` (to explain a failed lookup). */
@@ -205,7 +204,7 @@ async function holdsRecord (datastore: Datastore, routingKey: Uint8Array): Promi
  * lookup that is still draining writes into the probe of the resolve that
  * started it, never into a later one.
  */
-function watchAnswers (libp2p: KeydirLibp2p, self: PeerId, slot: ProbeSlot, validate: ValidateFn): void {
+function watchAnswers (libp2p: BaseLibp2p, self: PeerId, slot: ProbeSlot, validate: ValidateFn): void {
   const dht = libp2p.services.dht
   const get = dht.get.bind(dht)
   const valid = (probe: Probe, fromSelf: boolean): void => {
@@ -283,17 +282,18 @@ async function startKeydirNode (dir: string, anchor: AnchorEntry | undefined): P
   await node.start()
   const startMs = performance.now() - started
   const self = await node.resolve(node.peerId)
-  const internals = node as unknown as { exchange?: KeyExchange, datastore: Datastore, republishing?: boolean }
-  if (internals.exchange === undefined || internals.datastore === undefined || internals.republishing === undefined) throw new Error('KeydirNode no longer has exchange, datastore and republishing fields: update bench/lib/net-host.ts')
+  const internals = node as unknown as { datastore: Datastore }
+  const publisher = node.libp2p.services.publisher as unknown as { republishing?: boolean }
+  if (internals.datastore === undefined || publisher.republishing === undefined) throw new Error('KeydirNode no longer has a datastore field, or RecordPublisher a republishing field: update bench/lib/net-host.ts')
   const direct = new Resolver({
     registry: node.registry,
     metrics: node.metrics,
     selfPeerId: node.peerId,
     selfRecord: () => self.record,
-    exchange: internals.exchange,
+    exchange: node.libp2p.services.keyExchange,
     isAnchor: () => false
   })
-  const libp2p = node.libp2p as KeydirLibp2p
+  const libp2p = node.libp2p as BaseLibp2p
   const slot: ProbeSlot = { current: newProbe() }
   watchAnswers(libp2p, node.peerId, slot, dhtTables(libp2p).validators.pqk!)
   return {
@@ -303,7 +303,7 @@ async function startKeydirNode (dir: string, anchor: AnchorEntry | undefined): P
     publish: async () => {
       await node.publish()
       // A publish that reached too few peers is put again in the background: let that end here, not in the resolves.
-      while (internals.republishing) await new Promise(resolve => setTimeout(resolve, 100))
+      while (publisher.republishing === true) await new Promise(resolve => setTimeout(resolve, 100))
     },
     resolve: async (target, path, timeoutMs) => {
       const probe = newProbe()
@@ -326,7 +326,7 @@ async function startKeydirNode (dir: string, anchor: AnchorEntry | undefined): P
 }
 
 /** kad-dht's validators and selectors by namespace, one table shared by its parts. */
-function dhtTables (libp2p: KeydirLibp2p): { validators: Record<string, ValidateFn>, selectors: Record<string, SelectFn> } {
+function dhtTables (libp2p: BaseLibp2p): { validators: Record<string, ValidateFn>, selectors: Record<string, SelectFn> } {
   const tables = libp2p.services.dht as unknown as { validators?: Record<string, ValidateFn>, selectors?: Record<string, SelectFn> }
   if (tables.validators?.pqk == null || tables.selectors?.pqk == null) throw new Error('kad-dht no longer exposes its validator table: update bench/lib/net-host.ts')
   return { validators: tables.validators, selectors: tables.selectors }
@@ -419,7 +419,7 @@ async function startIpnsNode (dir: string, anchor: AnchorEntry | undefined): Pro
  * Dial the anchor, again after a pause if a handshake fails under load (as a
  * keydir node keeps dialling its bootstrap peers while it has no others).
  */
-async function dialAnchor (libp2p: KeydirLibp2p, anchor: AnchorEntry): Promise<void> {
+async function dialAnchor (libp2p: BaseLibp2p, anchor: AnchorEntry): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await libp2p.dial(multiaddr(anchor.multiaddr), { signal: AbortSignal.timeout(10_000) })
@@ -511,7 +511,7 @@ async function handle (command: HostCommand): Promise<unknown> {
       return waitUntilQuiet(command.maxMs, command.busyFraction)
     case 'routing':
       // kad-dht's routing table sizes (as KeydirNode.status() reads them): the network has settled when they stop growing.
-      return nodes.map(node => (node.libp2p.services.dht as unknown as { routingTable?: { size: number } }).routingTable?.size ?? 0)
+      return nodes.map(node => node.libp2p.services.dht.routingTable.size)
     case 'connect':
       await nodes[command.from]!.libp2p.dial(multiaddr(command.target.multiaddr), { signal: AbortSignal.timeout(command.timeoutMs) })
       return {}

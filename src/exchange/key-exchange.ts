@@ -14,12 +14,17 @@ import type { KeydirMetrics } from '../metrics/index.js'
 import type { KeyRecord, KeyRecordValidator } from '../record/index.js'
 import type { PeerKeyRegistry } from '../registry/index.js'
 import type { KeydirLogger } from '../util/log.js'
-import type { AbortOptions, Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
+import type { AbortOptions, Connection, PeerId, Startable, Stream } from '@libp2p/interface'
+import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import type { ProtobufStream } from '@libp2p/utils'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
 export interface KeyExchangeComponents {
-  libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dial' | 'getConnections'>
+  registrar: Pick<Registrar, 'handle' | 'unhandle'>
+  connectionManager: Pick<ConnectionManager, 'openConnection' | 'getConnections'>
+}
+
+export interface KeyExchangeInit {
   crypto: PqCrypto
   validator: KeyRecordValidator
   registry: PeerKeyRegistry
@@ -28,9 +33,6 @@ export interface KeyExchangeComponents {
   /** This node's current record and signer; changes on republish and rotation. */
   self: () => ExchangeSigner
   now?: () => number
-}
-
-export interface KeyExchangeInit {
   /** Default `/numi/keyx/1.0.0`. */
   protocol?: string
   /** Inbound requests allowed per peer per window. Default 10 per 10 s. */
@@ -40,12 +42,15 @@ export interface KeyExchangeInit {
 
 /**
  * The direct KeyRequest / KeyResponse exchange (the seed's protocol, with
- * the binding fixed): one request and one response per stream, both signed
- * with ML-DSA-65, over a connection whose remote PeerId Noise has
- * authenticated. The responder also learns the requester's keys.
+ * the binding fixed), as a libp2p service: one request and one response
+ * per stream, both signed with ML-DSA-65, over a connection whose remote
+ * PeerId Noise has authenticated. The responder also learns the
+ * requester's keys. libp2p starts it (the protocol handler) and stops it.
  */
-export class KeyExchange {
+export class KeyExchange implements Startable {
+  readonly [Symbol.toStringTag] = 'keydir/key-exchange'
   private readonly components: KeyExchangeComponents
+  private readonly init: KeyExchangeInit
   private readonly protocol: string
   private readonly log: KeydirLogger
   private readonly now: () => number
@@ -55,11 +60,12 @@ export class KeyExchange {
   private earlySignatures = 0
   private started = false
 
-  constructor (components: KeyExchangeComponents, init: KeyExchangeInit = {}) {
+  constructor (components: KeyExchangeComponents, init: KeyExchangeInit) {
     this.components = components
+    this.init = init
     this.protocol = init.protocol ?? EXCHANGE_PROTOCOL
-    this.log = components.logger ?? silentLogger
-    this.now = components.now ?? Date.now
+    this.log = init.logger ?? silentLogger
+    this.now = init.now ?? Date.now
     this.rateLimiter = new RateLimiter({
       points: init.rateLimitRequests ?? RATE_LIMIT_REQUESTS,
       duration: init.rateLimitWindowSeconds ?? RATE_LIMIT_WINDOW_S
@@ -68,7 +74,7 @@ export class KeyExchange {
 
   async start (): Promise<void> {
     if (this.started) return
-    await this.components.libp2p.handle(this.protocol, (stream, connection) => this.respond(stream, connection), {
+    await this.components.registrar.handle(this.protocol, (stream, connection) => this.respond(stream, connection), {
       maxInboundStreams: MAX_INBOUND_STREAMS
     })
     this.started = true
@@ -76,7 +82,7 @@ export class KeyExchange {
 
   async stop (): Promise<void> {
     if (!this.started) return
-    await this.components.libp2p.unhandle(this.protocol)
+    await this.components.registrar.unhandle(this.protocol)
     this.started = false
   }
 
@@ -90,7 +96,7 @@ export class KeyExchange {
     const key = peerId.toString()
     const pending = this.pendingPerPeer.get(key) ?? 0
     if (pending >= MAX_PENDING_PER_PEER) {
-      this.components.metrics.verificationFailures.inc({ source: 'exchange', reason: 'ERR_TOO_MANY_PENDING' })
+      this.init.metrics.verificationFailures.inc({ source: 'exchange', reason: 'ERR_TOO_MANY_PENDING' })
       throw new ExchangeError('ERR_TOO_MANY_PENDING', `already ${pending} key requests pending to ${key}`)
     }
     this.pendingPerPeer.set(key, pending + 1)
@@ -99,16 +105,16 @@ export class KeyExchange {
       for (let attempt = 1; ; attempt++) {
         try {
           const record = await this.attempt(peerId, signal)
-          this.components.metrics.keyExchanges.inc({ result: 'success', role: 'requester' })
+          this.init.metrics.keyExchanges.inc({ result: 'success', role: 'requester' })
           this.log.debug({ peer: key, seq: record.seq }, 'key response verified')
           return record
         } catch (err) {
           const retry = isRetried(err) && !signal.aborted && attempt < MAX_ATTEMPTS
           this.log.debug({ peer: key, attempt, err: (err as Error).message, retry }, 'key request failed')
           if (!retry) {
-            this.components.metrics.keyExchanges.inc({ result: 'failure', role: 'requester' })
+            this.init.metrics.keyExchanges.inc({ result: 'failure', role: 'requester' })
             if (err instanceof ExchangeError) {
-              this.components.metrics.verificationFailures.inc({ source: 'exchange', reason: err.code })
+              this.init.metrics.verificationFailures.inc({ source: 'exchange', reason: err.code })
             }
             throw err
           }
@@ -124,17 +130,17 @@ export class KeyExchange {
 
   private async attempt (peerId: PeerId, outer: AbortSignal): Promise<KeyRecord> {
     const signal = AbortSignal.any([outer, AbortSignal.timeout(EXCHANGE_TIMEOUT_MS)])
-    const self = this.components.self()
+    const self = this.init.self()
     // An open, unlimited connection is used as it is; anything else goes
     // through the dialler first, so nothing is signed for a peer we cannot reach.
-    const connection = this.components.libp2p.getConnections(peerId).find(open => open.status === 'open' && open.limits == null) ??
-      await this.components.libp2p.dial(peerId, { signal })
+    const connection = this.components.connectionManager.getConnections(peerId).find(open => open.status === 'open' && open.limits == null) ??
+      await this.components.connectionManager.openConnection(peerId, { signal })
     const opening = connection.newStream(this.protocol, { signal })
     opening.catch(() => {})
     // The request does not depend on the stream, and its nonce comes from
     // memory: it is signed (off the event loop with node:crypto) while
     // multistream-select negotiates the protocol.
-    const signing = this.components.registry.nextOutboundNonce().then(async nonce => createKeyRequest(self, peerId, nonce, this.now()))
+    const signing = this.init.registry.nextOutboundNonce().then(async nonce => createKeyRequest(self, peerId, nonce, this.now()))
     // It may fail while the stream opens: handled below, never unhandled.
     signing.catch(() => {})
     let stream: Stream | undefined
@@ -170,14 +176,14 @@ export class KeyExchange {
       const signal = AbortSignal.timeout(EXCHANGE_TIMEOUT_MS)
       const pb = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
       const request = await readMessage(pb, decodeKeyRequest, 'KeyRequest', signal)
-      const self = this.components.self()
+      const self = this.init.self()
       const verify = startKeyRequestCheck(this.checkContext(), request, remote, self.peerId)
       const early = this.signEarly(self, remote, request.nonce)
       const requesterRecord = await verify()
       // The two LevelDB writes run on the thread pool while the response is
       // signed (on the thread pool too with node:crypto; in place with noble).
       const writes = Promise.all([
-        this.components.registry.acceptInboundNonce(remote, request.nonce),
+        this.init.registry.acceptInboundNonce(remote, request.nonce),
         this.learnRequester(requesterRecord)
       ])
       writes.catch(() => {})
@@ -188,12 +194,12 @@ export class KeyExchange {
       }
       await pb.write(response, KeyResponse, { signal })
       await stream.close({ signal })
-      this.components.metrics.keyExchanges.inc({ result: 'success', role: 'responder' })
+      this.init.metrics.keyExchanges.inc({ result: 'success', role: 'responder' })
       this.log.debug({ peer: remote.toString() }, 'answered key request')
     } catch (err) {
-      this.components.metrics.keyExchanges.inc({ result: 'failure', role: 'responder' })
+      this.init.metrics.keyExchanges.inc({ result: 'failure', role: 'responder' })
       if (err instanceof KeydirError) {
-        this.components.metrics.verificationFailures.inc({ source: 'exchange', reason: err.code })
+        this.init.metrics.verificationFailures.inc({ source: 'exchange', reason: err.code })
       }
       this.log.warn({ peer: remote.toString(), code: errorCode(err), err: (err as Error).message }, 'refused key request')
       stream.abort(err as Error)
@@ -232,13 +238,13 @@ export class KeyExchange {
    */
   private async learnRequester (record: KeyRecord): Promise<void> {
     try {
-      await this.components.registry.storePeerKeys(record, 'direct', { unsolicited: true })
+      await this.init.registry.storePeerKeys(record, 'direct', { unsolicited: true })
     } catch (err) {
       if (err instanceof RegistryError && err.code === 'ERR_ROLLBACK') {
         return
       }
       if (err instanceof RegistryError && err.code === 'ERR_UNSOLICITED_LIMIT') {
-        this.components.metrics.unsolicitedRecords.inc({ result: 'rate_limited' })
+        this.init.metrics.unsolicitedRecords.inc({ result: 'rate_limited' })
         return
       }
       throw err
@@ -246,7 +252,7 @@ export class KeyExchange {
   }
 
   private checkContext (): { crypto: PqCrypto, validator: KeyRecordValidator, now: number } {
-    return { crypto: this.components.crypto, validator: this.components.validator, now: this.now() }
+    return { crypto: this.init.crypto, validator: this.init.validator, now: this.now() }
   }
 }
 
@@ -295,4 +301,9 @@ async function readMessage<T> (pb: ProtobufStream, decode: (bytes: Uint8Array | 
     }
     throw err
   }
+}
+
+/** The key exchange as a libp2p service factory (`services.keyExchange`). */
+export function keyExchange (init: KeyExchangeInit): (components: KeyExchangeComponents) => KeyExchange {
+  return (components) => new KeyExchange(components, init)
 }

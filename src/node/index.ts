@@ -1,5 +1,7 @@
-/** The keydir node: builds libp2p, wires the services, owns start/stop. */
-export { createKeyDirectory, KeydirNode } from './key-directory.js'
+/** The keydir node: the composition root that builds libp2p with keydir's services, and the KeyDirectory facade. */
+export { createKeyDirectory } from './create.js'
+export { KeydirNode } from './key-directory.js'
+export { BootstrapKeeper, bootstrapKeeper } from './bootstrap.js'
 export { parseBootstrap, type BootstrapPeer } from './anchors.js'
 export { resolvedKeys } from './resolved-keys.js'
 export type * from './types.js'

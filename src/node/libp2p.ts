@@ -5,18 +5,35 @@ import { kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p
 import { ping } from '@libp2p/ping'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { tcp } from '@libp2p/tcp'
-import { createLibp2p } from 'libp2p'
+import { createLibp2p, type ServiceFactoryMap } from 'libp2p'
 import { DHT_DATASTORE_PREFIX, pqkSelector } from '../dht/index.js'
+import type { BootstrapKeeper } from './bootstrap.js'
+import type { KeyDiscovery, KeyExchange } from '../exchange/index.js'
+import type { RecordPublisher } from '../publisher/index.js'
 import type { Identify } from '@libp2p/identify'
 import type { PrivateKey } from '@libp2p/interface'
-import type { KadDHT, ValidateFn } from '@libp2p/kad-dht'
+import type { KadDHTComponents, SingleKadDHT, ValidateFn } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
 import type { Datastore } from 'interface-datastore'
 import type { Libp2p } from 'libp2p'
 import type { Registry } from 'prom-client'
 
-export type KeydirServices = { dht: KadDHT, identify: Identify, ping: Ping }
+/** The libp2p services every keydir-built node has (keydir's, and the IPNS and hostile test networks'). */
+export type BaseServices = { identify: Identify, ping: Ping, dht: SingleKadDHT }
+export type BaseLibp2p = Libp2p<BaseServices>
+
+/** keydir's own services, built after kad-dht in this order: each sees the ones before it in its components. */
+export type KeydirOwnServices = {
+  publisher: RecordPublisher
+  keyExchange: KeyExchange
+  keyDiscovery: KeyDiscovery
+  bootstrap: BootstrapKeeper
+}
+export type KeydirServices = BaseServices & KeydirOwnServices
 export type KeydirLibp2p = Libp2p<KeydirServices>
+
+/** Factories of services beyond the base ones; each takes the components libp2p hands it. */
+export type ExtraFactories<S> = { [K in keyof S]: (components: any) => S[K] }
 
 export interface BuildLibp2pInit {
   privateKey: PrivateKey
@@ -35,10 +52,11 @@ const LOCAL_INBOUND_THRESHOLD = 10_000
 /**
  * libp2p 3 with TCP, Noise, yamux, identify, ping and a private kad-dht in
  * server mode whose only custom namespace is `/pqk/`, its validator and
- * selector passed in at creation.
+ * selector passed in at creation; then keydir's services, which libp2p
+ * starts and stops with the rest.
  */
-export async function buildLibp2p (init: BuildLibp2pInit): Promise<KeydirLibp2p> {
-  return createLibp2p({
+export async function buildLibp2p<S extends Record<string, unknown> = Record<never, never>> (init: BuildLibp2pInit & { services?: ExtraFactories<S> }): Promise<Libp2p<BaseServices & S>> {
+  return createLibp2p<BaseServices & S>({
     privateKey: init.privateKey,
     datastore: init.datastore,
     start: false,
@@ -57,7 +75,7 @@ export async function buildLibp2p (init: BuildLibp2pInit): Promise<KeydirLibp2p>
     services: {
       identify: identify(),
       ping: ping(),
-      dht: kadDHT({
+      dht: singleKadDHT({
         protocol: init.dhtProtocol,
         clientMode: false,
         datastorePrefix: DHT_DATASTORE_PREFIX,
@@ -65,7 +83,16 @@ export async function buildLibp2p (init: BuildLibp2pInit): Promise<KeydirLibp2p>
         peerInfoMapper: init.localNetwork ? passthroughMapper : removePrivateAddressesMapper,
         validators: { pqk: init.pqkValidator },
         selectors: { pqk: pqkSelector }
-      })
-    }
+      }),
+      ...init.services
+    } as ServiceFactoryMap<BaseServices & S>
   })
+}
+
+/**
+ * kadDHT() types its service as KadDHT, though it is one DHT (kad-dht's
+ * SingleKadDHT, which it exports): keydir reads its routing table's size.
+ */
+function singleKadDHT (init: Parameters<typeof kadDHT>[0]): (components: KadDHTComponents) => SingleKadDHT {
+  return kadDHT(init) as (components: KadDHTComponents) => SingleKadDHT
 }

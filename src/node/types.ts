@@ -1,13 +1,11 @@
 import type { PqCryptoChoice } from '../crypto/index.js'
 import type { KeydirMetrics } from '../metrics/index.js'
 import type { KeyRecord } from '../record/index.js'
-import type { PeerKeyRegistry, TrustLevel } from '../registry/index.js'
+import type { ListPeersFilter, PeerKeyRegistry, RegistryEntry, TrustLevel } from '../registry/index.js'
 import type { ResolveOptions, ResolveSource } from '../resolver/index.js'
 import type { KeydirLogger } from '../util/log.js'
-import type { Identify } from '@libp2p/identify'
-import type { AbortOptions, Libp2p, PeerId } from '@libp2p/interface'
-import type { KadDHT } from '@libp2p/kad-dht'
-import type { Ping } from '@libp2p/ping'
+import type { KeydirLibp2p } from './libp2p.js'
+import type { AbortOptions, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
 /**
@@ -91,14 +89,16 @@ export interface KeyDirectory {
   readonly peerId: PeerId
   readonly registry: PeerKeyRegistry
   readonly metrics: KeydirMetrics
-  /** The libp2p node underneath, for callers that need more of it. */
-  readonly libp2p: Libp2p<{ dht: KadDHT, identify: Identify, ping: Ping }>
+  /** The libp2p node underneath, with keydir's services, for callers that need more of it. */
+  readonly libp2p: KeydirLibp2p
   start (): Promise<void>
   stop (): Promise<void>
   getMultiaddrs (): Multiaddr[]
   /** Sign a fresh record (next seq) and put it into the DHT. */
   publish (options?: AbortOptions): Promise<KeyRecord>
   resolve (peerId: PeerId | string, options?: ResolveOptions): Promise<ResolvedKeys>
+  /** The registry's peers in PeerId order, filtered and paged (`after`, `limit`); records are loaded a few at a time. */
+  listPeers (filter?: ListPeersFilter): Promise<RegistryEntry[]>
   /** New ML-DSA-65 / ML-KEM-768 keys, proven by the old key, published at once. */
   rotate (options?: AbortOptions): Promise<KeyRecord>
   status (): Promise<NodeStatus>

@@ -17,7 +17,6 @@ import type { KeyRecord } from '../../src/record/index.js'
 import type { HostileNode } from '../helpers/hostile-node.js'
 import type { TestNode } from '../helpers/network.js'
 import type { KeyDirectory } from '../../src/node/index.js'
-import type { AbortOptions, PeerId } from '@libp2p/interface'
 
 /**
  * Attack catalogue, direct exchange (docs/security.md, "Direct exchange").
@@ -180,12 +179,12 @@ describe('attacks on the direct exchange', () => {
     const crypto = selectPqCrypto()
     const metrics = createKeydirMetrics()
     const misrouted = new KeyExchange({
-      libp2p: {
-        handle: async () => {},
-        unhandle: async () => {},
+      registrar: { handle: async () => {}, unhandle: async () => {} },
+      connectionManager: {
         getConnections: () => [],
-        dial: async (_peer: PeerId, options?: AbortOptions) => a.node.libp2p.dial(hostile.libp2p.peerId, options)
-      } as unknown as ConstructorParameters<typeof KeyExchange>[0]['libp2p'],
+        openConnection: async (_peer, options) => a.node.libp2p.dial(hostile.libp2p.peerId, options)
+      }
+    }, {
       crypto,
       validator: new KeyRecordValidator({ crypto }),
       registry: a.node.registry,

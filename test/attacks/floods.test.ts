@@ -11,7 +11,7 @@ import { KeyRecordValidator } from '../../src/record/index.js'
 import { DEFAULT_MAX_PENDING_REQUESTS } from '../../src/registry/index.js'
 import { openFixture } from '../registry/fixture.js'
 import { assertHolds, hasCode, refusals } from '../helpers/attacks.js'
-import { signerOf, sendKeyRequest } from '../helpers/exchange.js'
+import { exchangeComponents, signerOf, sendKeyRequest } from '../helpers/exchange.js'
 import { startHostileNode } from '../helpers/hostile-node.js'
 import { counterValue, startNode } from '../helpers/network.js'
 import type { ExchangeSigner } from '../../src/exchange/index.js'
@@ -92,8 +92,8 @@ describe('a flood of KeyRequests from one peer', () => {
     }
     const crypto = selectPqCrypto()
     const metrics = createKeydirMetrics()
-    const responder = new KeyExchange({ libp2p: b.node.libp2p, crypto, validator: new KeyRecordValidator({ crypto }), registry: b.node.registry, metrics, self: () => counted },
-      { protocol, rateLimitRequests: 1000 })
+    const responder = new KeyExchange(exchangeComponents(b.node.libp2p),
+      { crypto, validator: new KeyRecordValidator({ crypto }), registry: b.node.registry, metrics, self: () => counted, protocol, rateLimitRequests: 1000 })
     await responder.start()
     try {
       const send = async (request: KeyRequest): Promise<boolean> => {
@@ -139,10 +139,10 @@ describe('a flood of KeyRequests from one peer', () => {
     const signerB = await signerOf(b.node, b.dir.path)
     const crypto = selectPqCrypto()
     const responderMetrics = createKeydirMetrics()
-    const responder = new KeyExchange({ libp2p: b.node.libp2p, crypto, validator: new KeyRecordValidator({ crypto }), registry: b.node.registry, metrics: responderMetrics, self: () => signerB },
-      { protocol, rateLimitRequests: 1, rateLimitWindowSeconds: 60 })
-    const requester = new KeyExchange({ libp2p: a.node.libp2p, crypto, validator: new KeyRecordValidator({ crypto }), registry: a.node.registry, metrics: createKeydirMetrics(), self: () => signerA },
-      { protocol })
+    const responder = new KeyExchange(exchangeComponents(b.node.libp2p),
+      { crypto, validator: new KeyRecordValidator({ crypto }), registry: b.node.registry, metrics: responderMetrics, self: () => signerB, protocol, rateLimitRequests: 1, rateLimitWindowSeconds: 60 })
+    const requester = new KeyExchange(exchangeComponents(a.node.libp2p),
+      { crypto, validator: new KeyRecordValidator({ crypto }), registry: a.node.registry, metrics: createKeydirMetrics(), self: () => signerA, protocol })
     await responder.start()
     try {
       assert.ok((await requester.request(b.node.peerId)).peerId.equals(b.node.peerId))
@@ -180,7 +180,7 @@ describe('the pending-request tables filled to their bounds', () => {
     const crypto = selectPqCrypto()
     const metrics = createKeydirMetrics()
     const signer = await signerOf(a.node, a.dir.path)
-    const exchange = new KeyExchange({ libp2p: a.node.libp2p, crypto, validator: new KeyRecordValidator({ crypto }), registry: a.node.registry, metrics, self: () => signer })
+    const exchange = new KeyExchange(exchangeComponents(a.node.libp2p), { crypto, validator: new KeyRecordValidator({ crypto }), registry: a.node.registry, metrics, self: () => signer })
     const stop = new AbortController()
     const pending = Array.from({ length: MAX_PENDING_PER_PEER }, async () => exchange.request(hostile.identity.peerId, { signal: stop.signal }).catch(err => err))
     await new Promise(resolve => setTimeout(resolve, 200))

@@ -57,14 +57,16 @@ export class FakeKeyDirectory implements KeyDirectory {
     this.self = self
     this.peerId = self.peerId
     this.metrics = createKeydirMetrics()
-    // As the registry lists: in PeerId order, filtered, then paged.
-    const listPeers = async (filter: ListPeersFilter = {}): Promise<RegistryEntry[]> =>
-      [...this.entries.entries()].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
+    this.registry = { listPeers: this.listPeers.bind(this) } as unknown as PeerKeyRegistry
+  }
+
+  /** As the registry lists: in PeerId order, filtered, then paged. */
+  async listPeers (filter: ListPeersFilter = {}): Promise<RegistryEntry[]> {
+    return [...this.entries.entries()].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
         .filter(([key]) => filter.after === undefined || key > filter.after)
         .map(([, e]) => e)
         .filter(e => (filter.trust === undefined || e.trust === filter.trust) && (filter.verified === undefined || e.verified === filter.verified))
         .slice(0, filter.limit ?? Infinity)
-    this.registry = { listPeers } as unknown as PeerKeyRegistry
   }
 
   /** Make a peer known, as a resolve through `trust` would. */

@@ -3,9 +3,9 @@ import { KeyRequest, KeyResponse } from '../../protobuf/key-exchange.js'
 import { selectPqCrypto } from '../../src/crypto/index.js'
 import { EXCHANGE_PROTOCOL, MAX_MESSAGE_BYTES } from '../../src/exchange/index.js'
 import { loadIdentity } from '../../src/identity/index.js'
-import type { ExchangeSigner } from '../../src/exchange/index.js'
+import type { ExchangeSigner, KeyExchangeComponents } from '../../src/exchange/index.js'
 import type { KeyDirectory } from '../../src/node/index.js'
-import type { PeerId } from '@libp2p/interface'
+import type { Libp2p, PeerId } from '@libp2p/interface'
 
 /** A node's own signer, read from its data dir, to craft requests as that node in tests. */
 export async function signerOf (node: KeyDirectory, dataDir: string): Promise<ExchangeSigner> {
@@ -22,4 +22,15 @@ export async function sendKeyRequest (from: KeyDirectory, to: PeerId, request: K
   const response = await pb.read(KeyResponse, { signal: AbortSignal.timeout(10_000) })
   await stream.close()
   return response
+}
+
+/** A KeyExchange's libp2p components taken from a running node, for an exchange a test runs beside the node's own. */
+export function exchangeComponents (libp2p: Libp2p): KeyExchangeComponents {
+  return {
+    registrar: { handle: libp2p.handle.bind(libp2p), unhandle: libp2p.unhandle.bind(libp2p) },
+    connectionManager: {
+      openConnection: async (peer, options) => libp2p.dial(peer as PeerId, options),
+      getConnections: (peer) => libp2p.getConnections(peer)
+    }
+  }
 }

@@ -5,7 +5,7 @@ import { DHT_PROTOCOL } from '../../src/dht/index.js'
 import { startPermissiveNode } from './hostile-node.js'
 import { concat, encodeFields, encodeVarint, parseFields } from './protobuf-wire.js'
 import { streamEnd } from './raw-stream.js'
-import type { KeydirLibp2p } from '../../src/node/libp2p.js'
+import type { BaseLibp2p } from '../../src/node/libp2p.js'
 import type { PeerId, Stream } from '@libp2p/interface'
 
 /**
@@ -20,7 +20,7 @@ export const GARBAGE_KINDS = ['noise', 'bad-length', 'random-value', 'wrong-key'
 export type GarbageKind = typeof GARBAGE_KINDS[number]
 
 export interface GarbageDhtNode {
-  libp2p: KeydirLibp2p
+  libp2p: BaseLibp2p
   peerId: PeerId
   multiaddr: string
   /** How many answers of each kind it has sent. */

@@ -10,7 +10,7 @@ import { EXCHANGE_PROTOCOL, MAX_MESSAGE_BYTES } from '../../src/exchange/index.j
 import { buildLibp2p } from '../../src/node/libp2p.js'
 import { makeIdentity, makeRecord } from './records.js'
 import { makeTempDir } from './temp-dir.js'
-import type { KeydirLibp2p } from '../../src/node/libp2p.js'
+import type { BaseLibp2p } from '../../src/node/libp2p.js'
 import type { TestIdentity } from './records.js'
 import type { PeerId } from '@libp2p/interface'
 import type { ValidateFn } from '@libp2p/kad-dht'
@@ -18,7 +18,7 @@ import type { ValidateFn } from '@libp2p/kad-dht'
 export type ResponseMaker = (request: KeyRequest, remote: PeerId) => KeyResponse | Promise<KeyResponse>
 
 export interface HostileNode {
-  libp2p: KeydirLibp2p
+  libp2p: BaseLibp2p
   identity: TestIdentity
   multiaddr: string
   /** Serve `value` for DHT key `key`, whatever it is: this node's DHT validates nothing. */
@@ -29,7 +29,7 @@ export interface HostileNode {
 }
 
 export interface PermissiveNode {
-  libp2p: KeydirLibp2p
+  libp2p: BaseLibp2p
   identity: TestIdentity
   datastore: LevelDatastore
   stop (): Promise<void>

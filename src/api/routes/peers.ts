@@ -30,7 +30,7 @@ export function registerPeersRoute (app: FastifyInstance, ctx: RouteContext): vo
     let entries
     try {
       // One more than the page, to know whether another page follows.
-      entries = await ctx.node.registry.listPeers({ ...filter, limit: limit + 1 })
+      entries = await ctx.node.listPeers({ ...filter, limit: limit + 1 })
     } catch (err) {
       throw toApiError(err, ctx.closing())
     }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { OwnRecordLock } from '../../src/node/own-record-lock.js'
+import { OwnRecordLock } from '../../src/publisher/own-record-lock.js'
 
 /** A promise the test settles with `release()`. */
 function gate (): { promise: Promise<void>, release: () => void } {

@@ -1,0 +1,123 @@
+import { join } from 'node:path'
+import { LevelDatastore } from 'datastore-level'
+import { selectPqCrypto } from '../crypto/index.js'
+import { createPqkCheck, createPqkValidator, DHT_PROTOCOL, DhtRecords, PqkRecordStore } from '../dht/index.js'
+import { EXCHANGE_PROTOCOL, keyDiscovery, keyExchange } from '../exchange/index.js'
+import { loadIdentity, loadOrCreateIdentity } from '../identity/index.js'
+import { createKeydirMetrics } from '../metrics/index.js'
+import { recordPublisher } from '../publisher/index.js'
+import { KeyRecordValidator } from '../record/index.js'
+import { PeerKeyRegistry } from '../registry/index.js'
+import { Resolver } from '../resolver/index.js'
+import { silentLogger } from '../util/log.js'
+import { parseBootstrap } from './anchors.js'
+import { bootstrapKeeper } from './bootstrap.js'
+import { CachedPeerDatastore } from './cached-peer-datastore.js'
+import { KeydirNode } from './key-directory.js'
+import { buildLibp2p } from './libp2p.js'
+import { isLocalNetwork } from './local-network.js'
+import type { KeydirLibp2p, KeydirOwnServices } from './libp2p.js'
+import type { KeyDirectory, KeyDirectoryOptions } from './types.js'
+import type { KeydirLogger } from '../util/log.js'
+import type { KeydirMetrics } from '../metrics/index.js'
+
+const DEFAULT_LISTEN = ['/ip4/127.0.0.1/tcp/0']
+const REGISTRY_DIR = 'registry'
+const LIBP2P_DIR = 'libp2p'
+
+/**
+ * Build a keydir node from options: identity (made on first use), the
+ * registry and libp2p's LevelDB under `dataDir`, libp2p with kad-dht
+ * (`/pqk/`) and keydir's services, the resolver over them. Call `start()`
+ * next.
+ */
+export async function createKeyDirectory (options: KeyDirectoryOptions): Promise<KeyDirectory> {
+  const crypto = selectPqCrypto(options.crypto)
+  const logger = options.logger ?? silentLogger
+  const metrics = options.metrics ?? createKeydirMetrics()
+  const identity = options.createIdentity === false
+    ? await loadIdentity(options.dataDir, { crypto })
+    : await loadOrCreateIdentity(options.dataDir, { crypto })
+  const listen = options.listen ?? DEFAULT_LISTEN
+  const bootstrap = parseBootstrap(options.bootstrap ?? [])
+  // One validator for the registry, the DHT and the exchange: a record verified by one is a cache hit for the others.
+  const validator = new KeyRecordValidator({ crypto })
+
+  const registry = openRegistryStore(options.dataDir, { crypto, validator, metrics, logger })
+  await registry.open()
+  const level = new LevelDatastore(join(options.dataDir, LIBP2P_DIR))
+  const dhtStore = new PqkRecordStore(level, {
+    self: identity.peerId,
+    maxRecords: options.maxDhtRecords,
+    onRefused: code => { metrics.verificationFailures.inc({ source: 'dht', reason: code }) }
+  })
+  const datastore = new CachedPeerDatastore(dhtStore)
+  // The `/pqk/` validator's checks, shared by kad-dht's validator and the lookup's early look at each answer.
+  const pqkCheck = createPqkCheck({ validator, datastore, readSync: key => level.db.getSync(key.toString()) })
+  try {
+    await level.open()
+    await dhtStore.open()
+    const exchangeProtocol = options.exchangeProtocol ?? EXCHANGE_PROTOCOL
+    // The exchange answers with the publisher's current record, which exists once libp2p is built and started.
+    let built: KeydirLibp2p | undefined
+    const libp2p: KeydirLibp2p = built = await buildLibp2p<KeydirOwnServices>({
+      privateKey: identity.privateKey,
+      datastore,
+      listen,
+      dhtProtocol: options.dhtProtocol ?? DHT_PROTOCOL,
+      pqkValidator: createPqkValidator({ check: pqkCheck, metrics }),
+      localNetwork: options.localNetwork ?? isLocalNetwork(listen),
+      metricsRegistry: options.libp2pMetrics === true ? metrics.registry : undefined,
+      services: {
+        publisher: recordPublisher({ dataDir: options.dataDir, identity, crypto, registry, check: pqkCheck, metrics, logger, recordLifetimeMs: options.recordLifetimeMs }),
+        keyExchange: keyExchange({ crypto, validator, registry, metrics, logger, protocol: exchangeProtocol, self: () => built!.services.publisher.signer() }),
+        keyDiscovery: keyDiscovery({
+          registry,
+          metrics,
+          logger,
+          protocol: exchangeProtocol,
+          discoverOnConnect: options.discoverOnConnect !== false && options.paths?.direct !== false,
+          removeKeysOnDisconnect: options.removeKeysOnDisconnect
+        }),
+        bootstrap: bootstrapKeeper({ peers: bootstrap, registry, logger })
+      }
+    })
+    const anchors = new Set(bootstrap.filter(b => b.anchor != null).map(b => b.peerId.toString()))
+    const resolver = new Resolver({
+      registry,
+      metrics,
+      logger,
+      selfPeerId: identity.peerId,
+      selfRecord: () => libp2p.services.publisher.record,
+      dht: options.paths?.dht === false
+        ? undefined
+        : new DhtRecords({ dht: libp2p.services.dht, check: pqkCheck, metrics, logger }, { quorum: options.dhtQuorum }),
+      exchange: options.paths?.direct === false ? undefined : libp2p.services.keyExchange,
+      isAnchor: peerId => anchors.has(peerId.toString())
+    }, { timeoutMs: options.resolveTimeoutMs })
+    return new KeydirNode({ libp2p, registry, resolver, datastore, crypto, metrics, logger })
+  } catch (err) {
+    await level.close().catch(() => {})
+    await registry.close()
+    throw err
+  }
+}
+
+/** The registry under `<dataDir>/registry`, its events counted and logged. */
+function openRegistryStore (dataDir: string, parts: { crypto: ReturnType<typeof selectPqCrypto>, validator: KeyRecordValidator, metrics: KeydirMetrics, logger: KeydirLogger }): PeerKeyRegistry {
+  const { metrics, logger } = parts
+  return new PeerKeyRegistry({
+    path: join(dataDir, REGISTRY_DIR),
+    crypto: parts.crypto,
+    validator: parts.validator,
+    onUnsolicitedEvicted: () => { metrics.unsolicitedRecords.inc({ result: 'evicted' }) },
+    onCollected: ({ records, pins }) => {
+      metrics.registryCollected.inc({ what: 'records' }, records)
+      if (pins > 0) metrics.registryCollected.inc({ what: 'pins' }, pins)
+    },
+    onCorruptValue: (key, err) => {
+      metrics.corruptRegistryValues.inc()
+      logger.error({ key, err: err.message }, 'skipped a corrupt registry value')
+    }
+  })
+}

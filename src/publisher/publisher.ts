@@ -1,0 +1,300 @@
+import { setTimeout as delay } from 'node:timers/promises'
+import { repeatingTask } from '@libp2p/utils'
+import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
+import { fingerprint } from '../crypto/index.js'
+import { DhtRecords, isWellCovered } from '../dht/index.js'
+import { errorCode, KeydirError } from '../errors.js'
+import { prepareRotation } from '../identity/index.js'
+import { createKeyRecord, DEFAULT_RECORD_LIFETIME_MS } from '../record/index.js'
+import { silentLogger } from '../util/log.js'
+import { LOW_COVERAGE_RETRIES, LOW_COVERAGE_RETRY_MS, PUBLISH_TIMEOUT_MS } from './constants.js'
+import { OwnRecordLock } from './own-record-lock.js'
+import type { PqCrypto } from '../crypto/index.js'
+import type { PqkRecordCheck, PublishCoverage } from '../dht/index.js'
+import type { Identity } from '../identity/index.js'
+import type { KeydirMetrics } from '../metrics/index.js'
+import type { KeyRecord } from '../record/index.js'
+import type { PeerKeyRegistry } from '../registry/index.js'
+import type { KeydirLogger } from '../util/log.js'
+import type { AbortOptions, PeerId, Startable } from '@libp2p/interface'
+import type { SingleKadDHT } from '@libp2p/kad-dht'
+import type { RepeatingTask } from '@libp2p/utils'
+
+export interface RecordPublisherComponents {
+  /** kad-dht, registered before this service. */
+  dht: SingleKadDHT
+}
+
+export interface RecordPublisherInit {
+  dataDir: string
+  identity: Identity
+  crypto: PqCrypto
+  registry: PeerKeyRegistry
+  /** The `/pqk/` validator's checks (DhtRecords takes them for lookups; a publish does not need them). */
+  check: PqkRecordCheck
+  metrics: KeydirMetrics
+  logger?: KeydirLogger
+  /** Default 24 hours; republished every third of it. */
+  recordLifetimeMs?: number
+}
+
+/** What the exchange signs its messages with, and answers for this node. */
+export interface OwnSigner {
+  peerId: PeerId
+  record: KeyRecord
+  mlDsaSigner: Identity['mlDsaSigner']
+}
+
+/**
+ * This node's own record, as a libp2p service: the sequence numbers,
+ * signing, publishing into the DHT, the regular republish and the retries
+ * of a publish too few peers took, and rotation. Every change goes through
+ * one OwnRecordLock, so rotate, publish and the background puts run one at
+ * a time. libp2p starts it (the record is signed at start and put in the
+ * background after) and stops it (background puts end, a change in
+ * progress is written before the node's stores close).
+ */
+export class RecordPublisher implements Startable {
+  readonly [Symbol.toStringTag] = 'keydir/record-publisher'
+  private readonly components: RecordPublisherComponents
+  private readonly init: RecordPublisherInit
+  private readonly dht: DhtRecords
+  private readonly log: KeydirLogger
+  private readonly lifetimeMs: number
+  private readonly republish: RepeatingTask
+  /** Every change to the own record (its keys, signing, storing, putting it into the DHT) goes through here, one at a time. */
+  private readonly lock = new OwnRecordLock()
+  /** Changed only with the lock held, and together with `current`: the keys the node signs with are the keys of the record it serves. */
+  private identity: Identity
+  private current: KeyRecord | undefined
+  /** A low-coverage republish loop is running. */
+  private republishing = false
+  /** Aborts background publishes when the node stops. */
+  private stopping = new AbortController()
+
+  constructor (components: RecordPublisherComponents, init: RecordPublisherInit) {
+    this.components = components
+    this.init = init
+    this.identity = init.identity
+    this.log = init.logger ?? silentLogger
+    this.lifetimeMs = init.recordLifetimeMs ?? DEFAULT_RECORD_LIFETIME_MS
+    this.dht = new DhtRecords({ dht: components.dht, check: init.check, metrics: init.metrics, logger: this.log })
+    // Republish well before half the lifetime has passed, so a missed round still leaves a valid record out there.
+    this.republish = repeatingTask(async () => this.publishQuietly(), Math.floor(this.lifetimeMs / 3))
+  }
+
+  async start (): Promise<void> {
+    this.stopping = new AbortController()
+    await this.lock.run(async () => this.signOwnRecord())
+  }
+
+  afterStart (): void {
+    // kad-dht holds a put until its routing table has peers: publish in the background.
+    void this.publishQuietly()
+    this.republish.start()
+  }
+
+  async stop (): Promise<void> {
+    this.stopping.abort()
+    this.republish.stop()
+    // Puts in progress were aborted; the node's stores close only after the record change in progress is written.
+    await this.lock.idle()
+  }
+
+  /** The current record; throws before start. */
+  get record (): KeyRecord {
+    if (this.current == null) {
+      throw new KeydirError('ERR_NOT_STARTED', 'the node has no record yet: call start() first')
+    }
+    return this.current
+  }
+
+  /** The record if one was signed yet. */
+  get recordIfAny (): KeyRecord | undefined {
+    return this.current
+  }
+
+  get mlDsaPublicKey (): Uint8Array {
+    return this.identity.mlDsaSigner.publicKey
+  }
+
+  /** The record and the key that signs exchange messages, always of the same keys. */
+  signer (): OwnSigner {
+    return { peerId: this.identity.peerId, record: this.record, mlDsaSigner: this.identity.mlDsaSigner }
+  }
+
+  /** Waits for a rotation or publish in progress, then signs the next record and puts it. */
+  async publish (options: AbortOptions = {}): Promise<KeyRecord> {
+    const { record, coverage } = await this.lock.run(async () => this.publishWithCoverage(this.publishSignal(options)), { signal: options.signal })
+    void this.republishWhileUncovered(coverage)
+    return record
+  }
+
+  /**
+   * A second rotate() (or a publish) called during one waits its turn and
+   * then rotates from the keys the first one made, so two calls make two
+   * rotations, each proven by the key before it. `options.signal` aborts
+   * the wait, and the rotation itself until pq.key is written; after that
+   * it only aborts the DHT put.
+   */
+  async rotate (options: AbortOptions = {}): Promise<KeyRecord> {
+    const { record, coverage } = await this.lock.run(async () => this.rotateLocked(options), { signal: options.signal })
+    void this.republishWhileUncovered(coverage)
+    return record
+  }
+
+  /** Call with the lock held. */
+  private async publishWithCoverage (signal: AbortSignal): Promise<{ record: KeyRecord, coverage: PublishCoverage }> {
+    const record = await this.signOwnRecord()
+    const coverage = await this.dht.publish(record, { signal })
+    return { record, coverage }
+  }
+
+  /**
+   * Writes in this order: pq.key (atomically), the registry, the DHT. A kill
+   * before pq.key's rename leaves the old keys, and nothing else changed;
+   * after it, pq.key holds the new keys with their proof by the old key,
+   * which the registry's pin (still at the old key, or already at the new)
+   * follows when the next start signs the own record. Past the rename the
+   * node uses the new keys, whatever fails next: ERR_ROTATION_INCOMPLETE
+   * says what is left to do.
+   */
+  private async rotateLocked (options: AbortOptions): Promise<{ record: KeyRecord, coverage: PublishCoverage }> {
+    if (this.stopping.signal.aborted) {
+      throw new KeydirError('ERR_NODE_STOPPED', 'the node is stopping or stopped: start it, then rotate')
+    }
+    await this.followOwnPin()
+    const rotation = await prepareRotation(this.init.dataDir, this.identity, { crypto: this.init.crypto })
+    // Signed before pq.key is written, so that the keys and the record the node serves change at one moment.
+    const record = await this.createOwnRecord(rotation.identity, await this.nextSeq())
+    options.signal?.throwIfAborted()
+    await rotation.commit()
+    this.identity = rotation.identity
+    this.current = record
+    this.log.info({ fingerprint: Buffer.from(fingerprint(record.mlDsaPublicKey)).toString('hex') }, 'rotated ML-DSA-65 / ML-KEM-768 keys')
+    let step = 'storing'
+    try {
+      await this.init.registry.storePeerKeys(record, 'self', { verified: true })
+      step = 'publishing'
+      return { record, coverage: await this.dht.publish(record, { signal: this.publishSignal(options) }) }
+    } catch (err) {
+      // Put the record again soon (and the next regular round signs and stores it again).
+      void this.republishWhileUncovered({ targeted: 0, stored: 0 })
+      throw new KeydirError('ERR_ROTATION_INCOMPLETE',
+        `rotated to new keys (pq.key holds them, proven by the old key, and this node uses them), but ${step} the new record failed ` +
+        `(${(err as Error).message}): the node publishes it again in the background; run \`keydir publish\` to do it now, and before ` +
+        'rotating again, or peers that saw only the old key cannot follow', { cause: err })
+    }
+  }
+
+  /** A fresh record of the current keys with the next seq, stored. Call with the lock held. */
+  private async signOwnRecord (): Promise<KeyRecord> {
+    const record = await this.createOwnRecord(this.identity, await this.nextSeq())
+    await this.init.registry.storePeerKeys(record, 'self', { verified: true })
+    this.current = record
+    return record
+  }
+
+  /**
+   * The next seq. It never goes below the clock in milliseconds, so a node
+   * whose registry was lost still outranks the records it published before.
+   */
+  private async nextSeq (): Promise<number> {
+    const pin = await this.init.registry.getPin(this.identity.peerId)
+    return Math.max((pin?.highestSeq ?? 0) + 1, (this.current?.seq ?? 0) + 1, Date.now())
+  }
+
+  private async createOwnRecord (identity: Identity, seq: number): Promise<KeyRecord> {
+    return createKeyRecord({
+      privateKey: identity.privateKey,
+      mlDsaSigner: identity.mlDsaSigner,
+      mlKemPublicKey: identity.mlKem.publicKey,
+      seq,
+      lifetimeMs: this.lifetimeMs,
+      rotation: identity.rotation
+    })
+  }
+
+  /**
+   * Bring the registry's own pin to the current keys when a rotation's
+   * registry write failed: the next rotation's proof is signed by the current
+   * key, which the registry takes only from a pin at that key. Call with the
+   * lock held.
+   */
+  private async followOwnPin (): Promise<void> {
+    const pin = await this.init.registry.getPin(this.identity.peerId)
+    if (pin !== undefined && uint8ArrayEquals(pin.fingerprint, fingerprint(this.identity.mlDsaSigner.publicKey))) return
+    await this.signOwnRecord()
+  }
+
+  /** A caller's publish: its signal, or PUBLISH_TIMEOUT_MS from now; and the node's stop. */
+  private publishSignal (options: AbortOptions): AbortSignal {
+    return AbortSignal.any([options.signal ?? AbortSignal.timeout(PUBLISH_TIMEOUT_MS), this.stopping.signal])
+  }
+
+  /** A background task's signal: aborted after `timeoutMs` or when the node stops. */
+  private untilStopped (timeoutMs: number): AbortSignal {
+    return AbortSignal.any([this.stopping.signal, AbortSignal.timeout(timeoutMs)])
+  }
+
+  /** Publish in the background (start-up, the regular round); a failure is logged, the next round tries again. */
+  private async publishQuietly (): Promise<void> {
+    let yielded: AbortSignal | undefined
+    try {
+      const { coverage } = await this.lock.run(async ({ yieldSignal }) => {
+        yielded = yieldSignal
+        return this.publishWithCoverage(AbortSignal.any([this.untilStopped(PUBLISH_TIMEOUT_MS), yieldSignal]))
+      }, { background: true })
+      // Not awaited: the next regular round is timed from the end of this one, and must not wait for the retries.
+      void this.republishWhileUncovered(coverage)
+    } catch (err) {
+      if (yielded?.aborted === true || errorCode(err) === 'ERR_SUPERSEDED') {
+        this.log.debug({}, 'background publish gave way to a publish or rotation')
+        return
+      }
+      // Publishing with no DHT peers yet fails; the next round or a resolve by a peer's direct request still works.
+      this.log.warn({ code: errorCode(err), err: (err as Error).message }, 'could not publish key record')
+    }
+  }
+
+  /**
+   * Publish again soon while too few of the closest peers took the record
+   * (isWellCovered): when many nodes start or publish at once, part of a
+   * put's search times out, a record can land on a handful of peers, and
+   * the regular round is hours away. The current record is put again as it
+   * is (no new seq). The waits double from
+   * LOW_COVERAGE_RETRY_MS, each drawn from half to one and a half of it so
+   * that nodes hit by the same burst do not retry together. One such loop
+   * runs at a time; a well covered publish starts none.
+   */
+  private async republishWhileUncovered (coverage: PublishCoverage): Promise<void> {
+    if (this.republishing || isWellCovered(coverage, this.components.dht.routingTable.size)) return
+    this.republishing = true
+    let yielded: AbortSignal | undefined
+    try {
+      for (let attempt = 0; attempt < LOW_COVERAGE_RETRIES; attempt++) {
+        this.log.info({ ...coverage, attempt }, 'few peers stored our record: publishing again soon')
+        await delay(LOW_COVERAGE_RETRY_MS * 2 ** attempt * (0.5 + Math.random()), undefined, { signal: this.stopping.signal })
+        // The current record again, not a new seq: what publish() returned stays the record out there.
+        // Taken with the lock held, so it is never an older record than one put before it.
+        coverage = await this.lock.run(async ({ yieldSignal }) => {
+          yielded = yieldSignal
+          return this.dht.publish(this.record, { signal: AbortSignal.any([this.untilStopped(PUBLISH_TIMEOUT_MS), yieldSignal]) })
+        }, { background: true })
+        if (isWellCovered(coverage, this.components.dht.routingTable.size)) return
+      }
+    } catch (err) {
+      // A publish or rotation that took over starts its own retries when it needs them.
+      if (!this.stopping.signal.aborted && yielded?.aborted !== true && errorCode(err) !== 'ERR_SUPERSEDED') {
+        this.log.warn({ code: errorCode(err), err: (err as Error).message }, 'could not publish key record again')
+      }
+    } finally {
+      this.republishing = false
+    }
+  }
+}
+
+/** The record publisher as a libp2p service factory, registered after kad-dht (`services.publisher`). */
+export function recordPublisher (init: RecordPublisherInit): (components: RecordPublisherComponents) => RecordPublisher {
+  return (components) => new RecordPublisher(components, init)
+}
