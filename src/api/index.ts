@@ -14,7 +14,7 @@
  * await api.close()
  * ```
  */
-export { createApiServer, isLoopbackHost, DEFAULT_CLOSE_TIMEOUT_MS, type ApiServer, type ApiServerInit } from './server.js'
+export { createApiServer, hostAllowed, isLoopbackHost, DEFAULT_CLOSE_TIMEOUT_MS, type ApiServer, type ApiServerInit } from './server.js'
 export { ApiError, errorBody, type ErrorBody } from './errors.js'
 export { KEY_RECORD_CONTENT_TYPE, MAX_PEER_ID_LENGTH } from './routes/keys.js'
 export { MAX_QUERY_LENGTH } from './query.js'

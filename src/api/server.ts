@@ -50,6 +50,46 @@ export function isLoopbackHost (host: string): boolean {
   return host === '::1' || host === '0:0:0:0:0:0:0:1'
 }
 
+/** The name in a Host header (`name`, `name:port`, `[v6]`, `[v6]:port`), or undefined when it is not one. */
+function hostName (host: string): string | undefined {
+  let name: string
+  let port: string
+  if (host.startsWith('[')) {
+    const end = host.indexOf(']')
+    if (end < 0) return undefined
+    name = host.slice(1, end)
+    if (isIP(name) !== 6) return undefined
+    port = host.slice(end + 1)
+  } else {
+    const colon = host.indexOf(':')
+    name = colon < 0 ? host : host.slice(0, colon)
+    port = colon < 0 ? '' : host.slice(colon)
+  }
+  if (port !== '' && (!/^:\d{1,5}$/.test(port) || Number(port.slice(1)) > 65535)) return undefined
+  return name.toLowerCase()
+}
+
+/**
+ * Whether a request's Host header names this API, so that a web page whose
+ * name an attacker rebinds to 127.0.0.1 cannot read it (DNS rebinding):
+ * `localhost`, a 127.0.0.0/8 literal or `[::1]`, with or without a port; the
+ * host the API listens on (`listenHost`, as configured); and, when it
+ * listens on every address (`0.0.0.0`, `::`), any IP literal, since a
+ * rebinding page always has a name.
+ */
+export function hostAllowed (host: string, listenHost: string | undefined): boolean {
+  const name = hostName(host)
+  if (name === undefined || name === '') return false
+  if (isLoopbackHost(name)) return true
+  if (listenHost === undefined) return false
+  const listen = listenHost.toLowerCase()
+  if (name === listen) return true
+  return (listen === '0.0.0.0' || listen === '::') && isIP(name) !== 0
+}
+
+/** Host headers already allowed, so the check costs one lookup; bounded, as any 127.x.y.z:port is allowed. */
+const MAX_REMEMBERED_HOSTS = 64
+
 /**
  * The keydir HTTP API over a KeyDirectory:
  *
@@ -59,6 +99,9 @@ export function isLoopbackHost (host: string): boolean {
  * - `POST /v1/publish`, `POST /v1/rotate` (bearer token)
  *
  * Errors are `{ "error": { "code", "message" } }`; no stack ever reaches a client.
+ * A request whose Host header is not one of the API's names (`hostAllowed`)
+ * is refused with 421 ERR_HOST_NOT_ALLOWED; one without a Host header (HTTP/1.0)
+ * or with an empty one is served, as no browser sends such a request.
  */
 export function createApiServer (init: ApiServerInit): ApiServer {
   const logger = init.logger ?? silentLogger
@@ -66,6 +109,12 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   const shutdown = new AbortController()
   let closing = false
   let closed: Promise<void> | undefined
+  /** The host `listen` was given; until then only loopback names are allowed. */
+  let listenHost: string | undefined
+  const allowedHosts = new Set<string>()
+  const refuseHost = (host: string): ApiError => new ApiError(421, 'ERR_HOST_NOT_ALLOWED',
+    `this API does not answer for the host ${JSON.stringify(host.slice(0, 100))}: ask for it by localhost, 127.0.0.1 or [::1]` +
+    (listenHost !== undefined && !isLoopbackHost(listenHost) ? ` or ${listenHost.includes(':') ? `[${listenHost}]` : listenHost}` : ''))
 
   const app = fastify({
     logger: false,
@@ -110,6 +159,14 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('cache-control', 'no-store')
     reply.header('x-content-type-options', 'nosniff')
+    const host = request.headers.host
+    if (host !== undefined && host !== '' && !allowedHosts.has(host)) {
+      if (!hostAllowed(host, listenHost)) {
+        done(refuseHost(host))
+        return
+      }
+      if (allowedHosts.size < MAX_REMEMBERED_HOSTS) allowedHosts.add(host)
+    }
     const url = request.raw.url ?? ''
     if (closing && !url.startsWith('/healthz')) {
       reply.header('connection', 'close')
@@ -168,6 +225,8 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   return {
     app,
     async listen ({ host, port }) {
+      listenHost = host
+      allowedHosts.clear()
       await app.listen({ host, port })
       const address = app.server.address()
       if (address === null || typeof address === 'string') throw new Error('the API server has no TCP address')
