@@ -2,6 +2,7 @@ import { isIP } from 'node:net'
 import { fastify, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify'
 import { silentLogger, type KeydirLogger } from '../util/log.js'
 import { ApiError, errorBody, toApiError } from './errors.js'
+import { apiProof, CHALLENGE_HEADER, parseChallenge, PROOF_HEADER } from './proof.js'
 import { MAX_QUERY_LENGTH } from './query.js'
 import { registerAdminRoutes } from './routes/admin.js'
 import { registerHealthRoute } from './routes/health.js'
@@ -23,7 +24,11 @@ const REQUEST_TIMEOUT_MS = 120 * second
 
 export interface ApiServerInit {
   node: KeyDirectory
-  /** Bearer token for POST /v1/publish and /v1/rotate. Without one those endpoints are off. */
+  /**
+   * Bearer token for POST /v1/publish and /v1/rotate, and the key of the
+   * Keydir-Proof header that answers a Keydir-Challenge (see proof.ts).
+   * Without one those endpoints are off and answers carry no proof.
+   */
   token?: string
   /** Request failures and the access log (debug). Default silent. */
   logger?: KeydirLogger
@@ -102,6 +107,8 @@ const MAX_REMEMBERED_HOSTS = 64
  * A request whose Host header is not one of the API's names (`hostAllowed`)
  * is refused with 421 ERR_HOST_NOT_ALLOWED; one without a Host header (HTTP/1.0)
  * or with an empty one is served, as no browser sends such a request.
+ * A request with `Keydir-Challenge` gets its answer proved with `Keydir-Proof`
+ * (proof.ts), so the CLI knows it talks to the node of its data dir.
  */
 export function createApiServer (init: ApiServerInit): ApiServer {
   const logger = init.logger ?? silentLogger
@@ -178,8 +185,31 @@ export function createApiServer (init: ApiServerInit): ApiServer {
       done(new ApiError(400, 'ERR_QUERY_TOO_LONG', `the query string is longer than ${MAX_QUERY_LENGTH} characters`))
       return
     }
+    const challenge = request.headers[CHALLENGE_HEADER]
+    if (challenge !== undefined && parseChallenge(challenge) === undefined) {
+      done(new ApiError(400, 'ERR_BAD_CHALLENGE', `the ${CHALLENGE_HEADER} header must be 32 random bytes in base64url (43 characters, no padding)`))
+      return
+    }
     done()
   })
+
+  const token = init.token
+  if (token !== undefined) {
+    // Prove the answer to a Keydir-Challenge; the check above refused malformed ones.
+    app.addHook('onSend', (request, reply, payload, done) => {
+      const challenge = request.headers[CHALLENGE_HEADER]
+      if (challenge === undefined || request.method === 'HEAD') {
+        done(null, payload)
+        return
+      }
+      const bytes = parseChallenge(challenge)
+      const body = payload === null || payload === undefined ? '' : payload
+      if (bytes !== undefined && (typeof body === 'string' || Buffer.isBuffer(body))) {
+        reply.header(PROOF_HEADER, apiProof(token, { challenge: bytes, method: request.method, target: request.raw.url ?? '', status: reply.statusCode, body }))
+      }
+      done(null, payload)
+    })
+  }
 
   if (logger !== silentLogger) {
     app.addHook('onResponse', (request, reply, done) => {
