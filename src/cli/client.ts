@@ -1,5 +1,6 @@
 import { readApiAddress, readApiToken, type ApiAddressFile } from '../api/index.js'
 import { KeydirError } from '../errors.js'
+import { checkDataDirSafe } from './data-dir.js'
 
 /** What the API answered, decoded. */
 export interface ApiResponse<T> {
@@ -27,6 +28,7 @@ function isAlive (pid: number): boolean {
 
 /** The running node's API address from `<dataDir>/api.json`, or ERR_NO_NODE. */
 export async function findNode (dataDir: string): Promise<ApiAddressFile> {
+  await checkDataDirSafe(dataDir)
   let address
   try {
     address = await readApiAddress(dataDir)
