@@ -55,3 +55,16 @@ export async function removeApiAddress (dataDir: string, pid: number = process.p
   if (current !== undefined && current.pid !== pid) return
   await unlink(apiAddressPath(dataDir)).catch(() => {})
 }
+
+/**
+ * Remove the address file whoever wrote it: for a node that has just taken
+ * the data dir, any api.json there is a crashed node's. Nothing to remove
+ * is fine; any other failure is an error (a stale file must not stay).
+ */
+export async function removeStaleApiAddress (dataDir: string): Promise<void> {
+  try {
+    await unlink(apiAddressPath(dataDir))
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+  }
+}

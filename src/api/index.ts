@@ -14,11 +14,12 @@
  * await api.close()
  * ```
  */
-export { createApiServer, isLoopbackHost, DEFAULT_CLOSE_TIMEOUT_MS, type ApiServer, type ApiServerInit } from './server.js'
+export { createApiServer, hostAllowed, isLoopbackHost, DEFAULT_CLOSE_TIMEOUT_MS, type ApiServer, type ApiServerInit } from './server.js'
 export { ApiError, errorBody, type ErrorBody } from './errors.js'
 export { KEY_RECORD_CONTENT_TYPE, MAX_PEER_ID_LENGTH } from './routes/keys.js'
 export { MAX_QUERY_LENGTH } from './query.js'
 export { negotiate } from './accept.js'
 export * from './json.js'
 export { API_TOKEN_FILE, apiTokenPath, ensureApiToken, readApiToken, tokenMatches } from './token.js'
-export { API_ADDRESS_FILE, apiAddressPath, readApiAddress, removeApiAddress, writeApiAddress, type ApiAddressFile } from './address-file.js'
+export { apiProof, CHALLENGE_BYTES, CHALLENGE_HEADER, newChallenge, parseChallenge, PROOF_DOMAIN, PROOF_HEADER, proofMatches, type ProofInput } from './proof.js'
+export { API_ADDRESS_FILE, apiAddressPath, readApiAddress, removeApiAddress, removeStaleApiAddress, writeApiAddress, type ApiAddressFile } from './address-file.js'

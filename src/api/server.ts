@@ -2,6 +2,7 @@ import { isIP } from 'node:net'
 import { fastify, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify'
 import { silentLogger, type KeydirLogger } from '../util/log.js'
 import { ApiError, errorBody, toApiError } from './errors.js'
+import { apiProof, CHALLENGE_HEADER, parseChallenge, PROOF_HEADER } from './proof.js'
 import { MAX_QUERY_LENGTH } from './query.js'
 import { registerAdminRoutes } from './routes/admin.js'
 import { registerHealthRoute } from './routes/health.js'
@@ -23,7 +24,11 @@ const REQUEST_TIMEOUT_MS = 120 * second
 
 export interface ApiServerInit {
   node: KeyDirectory
-  /** Bearer token for POST /v1/publish and /v1/rotate. Without one those endpoints are off. */
+  /**
+   * Bearer token for POST /v1/publish and /v1/rotate, and the key of the
+   * Keydir-Proof header that answers a Keydir-Challenge (see proof.ts).
+   * Without one those endpoints are off and answers carry no proof.
+   */
   token?: string
   /** Request failures and the access log (debug). Default silent. */
   logger?: KeydirLogger
@@ -50,6 +55,46 @@ export function isLoopbackHost (host: string): boolean {
   return host === '::1' || host === '0:0:0:0:0:0:0:1'
 }
 
+/** The name in a Host header (`name`, `name:port`, `[v6]`, `[v6]:port`), or undefined when it is not one. */
+function hostName (host: string): string | undefined {
+  let name: string
+  let port: string
+  if (host.startsWith('[')) {
+    const end = host.indexOf(']')
+    if (end < 0) return undefined
+    name = host.slice(1, end)
+    if (isIP(name) !== 6) return undefined
+    port = host.slice(end + 1)
+  } else {
+    const colon = host.indexOf(':')
+    name = colon < 0 ? host : host.slice(0, colon)
+    port = colon < 0 ? '' : host.slice(colon)
+  }
+  if (port !== '' && (!/^:\d{1,5}$/.test(port) || Number(port.slice(1)) > 65535)) return undefined
+  return name.toLowerCase()
+}
+
+/**
+ * Whether a request's Host header names this API, so that a web page whose
+ * name an attacker rebinds to 127.0.0.1 cannot read it (DNS rebinding):
+ * `localhost`, a 127.0.0.0/8 literal or `[::1]`, with or without a port; the
+ * host the API listens on (`listenHost`, as configured); and, when it
+ * listens on every address (`0.0.0.0`, `::`), any IP literal, since a
+ * rebinding page always has a name.
+ */
+export function hostAllowed (host: string, listenHost: string | undefined): boolean {
+  const name = hostName(host)
+  if (name === undefined || name === '') return false
+  if (isLoopbackHost(name)) return true
+  if (listenHost === undefined) return false
+  const listen = listenHost.toLowerCase()
+  if (name === listen) return true
+  return (listen === '0.0.0.0' || listen === '::') && isIP(name) !== 0
+}
+
+/** Host headers already allowed, so the check costs one lookup; bounded, as any 127.x.y.z:port is allowed. */
+const MAX_REMEMBERED_HOSTS = 64
+
 /**
  * The keydir HTTP API over a KeyDirectory:
  *
@@ -59,6 +104,11 @@ export function isLoopbackHost (host: string): boolean {
  * - `POST /v1/publish`, `POST /v1/rotate` (bearer token)
  *
  * Errors are `{ "error": { "code", "message" } }`; no stack ever reaches a client.
+ * A request whose Host header is not one of the API's names (`hostAllowed`)
+ * is refused with 421 ERR_HOST_NOT_ALLOWED; one without a Host header (HTTP/1.0)
+ * or with an empty one is served, as no browser sends such a request.
+ * A request with `Keydir-Challenge` gets its answer proved with `Keydir-Proof`
+ * (proof.ts), so the CLI knows it talks to the node of its data dir.
  */
 export function createApiServer (init: ApiServerInit): ApiServer {
   const logger = init.logger ?? silentLogger
@@ -66,6 +116,12 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   const shutdown = new AbortController()
   let closing = false
   let closed: Promise<void> | undefined
+  /** The host `listen` was given; until then only loopback names are allowed. */
+  let listenHost: string | undefined
+  const allowedHosts = new Set<string>()
+  const refuseHost = (host: string): ApiError => new ApiError(421, 'ERR_HOST_NOT_ALLOWED',
+    `this API does not answer for the host ${JSON.stringify(host.slice(0, 100))}: ask for it by localhost, 127.0.0.1 or [::1]` +
+    (listenHost !== undefined && !isLoopbackHost(listenHost) ? ` or ${listenHost.includes(':') ? `[${listenHost}]` : listenHost}` : ''))
 
   const app = fastify({
     logger: false,
@@ -110,6 +166,14 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('cache-control', 'no-store')
     reply.header('x-content-type-options', 'nosniff')
+    const host = request.headers.host
+    if (host !== undefined && host !== '' && !allowedHosts.has(host)) {
+      if (!hostAllowed(host, listenHost)) {
+        done(refuseHost(host))
+        return
+      }
+      if (allowedHosts.size < MAX_REMEMBERED_HOSTS) allowedHosts.add(host)
+    }
     const url = request.raw.url ?? ''
     if (closing && !url.startsWith('/healthz')) {
       reply.header('connection', 'close')
@@ -121,8 +185,31 @@ export function createApiServer (init: ApiServerInit): ApiServer {
       done(new ApiError(400, 'ERR_QUERY_TOO_LONG', `the query string is longer than ${MAX_QUERY_LENGTH} characters`))
       return
     }
+    const challenge = request.headers[CHALLENGE_HEADER]
+    if (challenge !== undefined && parseChallenge(challenge) === undefined) {
+      done(new ApiError(400, 'ERR_BAD_CHALLENGE', `the ${CHALLENGE_HEADER} header must be 32 random bytes in base64url (43 characters, no padding)`))
+      return
+    }
     done()
   })
+
+  const token = init.token
+  if (token !== undefined) {
+    // Prove the answer to a Keydir-Challenge; the check above refused malformed ones.
+    app.addHook('onSend', (request, reply, payload, done) => {
+      const challenge = request.headers[CHALLENGE_HEADER]
+      if (challenge === undefined || request.method === 'HEAD') {
+        done(null, payload)
+        return
+      }
+      const bytes = parseChallenge(challenge)
+      const body = payload === null || payload === undefined ? '' : payload
+      if (bytes !== undefined && (typeof body === 'string' || Buffer.isBuffer(body))) {
+        reply.header(PROOF_HEADER, apiProof(token, { challenge: bytes, method: request.method, target: request.raw.url ?? '', status: reply.statusCode, body }))
+      }
+      done(null, payload)
+    })
+  }
 
   if (logger !== silentLogger) {
     app.addHook('onResponse', (request, reply, done) => {
@@ -168,6 +255,8 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   return {
     app,
     async listen ({ host, port }) {
+      listenHost = host
+      allowedHosts.clear()
       await app.listen({ host, port })
       const address = app.server.address()
       if (address === null || typeof address === 'string') throw new Error('the API server has no TCP address')

@@ -1,5 +1,8 @@
-import { readApiAddress, readApiToken, type ApiAddressFile } from '../api/index.js'
+import {
+  CHALLENGE_HEADER, newChallenge, PROOF_HEADER, proofMatches, readApiAddress, readApiToken, type ApiAddressFile
+} from '../api/index.js'
 import { KeydirError } from '../errors.js'
+import { checkDataDirSafe } from './data-dir.js'
 
 /** What the API answered, decoded. */
 export interface ApiResponse<T> {
@@ -16,17 +19,35 @@ export function noNodeRunning (dataDir: string, detail = ''): KeydirError {
     `no keydir node is running for data dir ${dataDir}${detail}: start one with \`keydir start --dir ${dataDir}\``)
 }
 
-function isAlive (pid: number): boolean {
+/**
+ * Whether the pid api.json names is a process of this user's. EPERM means
+ * a process of another user: after a crash or a reboot the pid was reused,
+ * and that process is not our node, so api.json is stale.
+ */
+export function isNodeAlive (pid: number, probe: (pid: number, signal: 0) => unknown = process.kill): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false
   try {
-    process.kill(pid, 0)
+    probe(pid, 0)
     return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  } catch {
+    return false
   }
+}
+
+/**
+ * The answer did not carry the proof only this data dir's node can give
+ * (proof.ts): whoever listens at api.json's address is not our node.
+ */
+export function notOurNode (dataDir: string, url: string, detail = ''): KeydirError {
+  return new KeydirError('ERR_API_NOT_OURS',
+    `the process answering at ${url} did not prove it is the node of this data dir${detail}: ` +
+    `${dataDir}/api.json is stale or another process listens there. The API token was not sent to it and its answer was not used. ` +
+    `Stop whatever listens at ${url}, or (re)start the node with \`keydir start --dir ${dataDir}\`, which rewrites api.json`)
 }
 
 /** The running node's API address from `<dataDir>/api.json`, or ERR_NO_NODE. */
 export async function findNode (dataDir: string): Promise<ApiAddressFile> {
+  await checkDataDirSafe(dataDir)
   let address
   try {
     address = await readApiAddress(dataDir)
@@ -34,8 +55,20 @@ export async function findNode (dataDir: string): Promise<ApiAddressFile> {
     throw new KeydirError('ERR_DATA_DIR', `cannot read ${dataDir}/api.json (${(err as NodeJS.ErrnoException).code ?? String(err)}): check the data dir's permissions`, { cause: err })
   }
   if (address === undefined) throw noNodeRunning(dataDir)
-  if (!isAlive(address.pid)) throw noNodeRunning(dataDir, ` (api.json names pid ${address.pid}, which has exited)`)
+  if (!isNodeAlive(address.pid)) throw noNodeRunning(dataDir, ` (api.json names pid ${address.pid}, which is no process of this user: the node has exited)`)
   return address
+}
+
+/**
+ * The PeerId a proved node reports must be the data dir's own: a node that
+ * holds the token but another identity runs on a copy of this data dir, or
+ * its identity was replaced (`keydir init --force`) while it ran.
+ */
+export function checkNodePeerId (dataDir: string, reported: unknown, own: string): void {
+  if (reported === own) return
+  throw new KeydirError('ERR_API_NOT_OURS',
+    `the node of data dir ${dataDir} reports PeerId ${String(reported).slice(0, 100)}, but the identity in ${dataDir}/identity is ${own} ` +
+    `(replaced while the node ran, or a copied data dir?): restart the node with \`keydir start --dir ${dataDir}\``)
 }
 
 export interface RequestOptions {
@@ -57,34 +90,60 @@ interface RawAnswer {
 
 /**
  * Send one request to the running node and read its answer whole, within
- * the timeout (a body that stalls counts too). No node at all becomes
- * ERR_NO_NODE; the answer is returned whatever its status.
+ * the timeout (a body that stalls counts too), then check the answer's
+ * Keydir-Proof against the challenge sent (ERR_API_NOT_OURS when it does
+ * not match). A request that carries the token goes only to a node that
+ * has just proved itself on GET /healthz. No node at all becomes
+ * ERR_NO_NODE; a proved answer is returned whatever its status.
  */
 async function request (dataDir: string, path: string, accept: string, options: RequestOptions): Promise<RawAnswer> {
   const node = await findNode(dataDir)
-  const headers: Record<string, string> = { accept }
-  if (options.auth === true) {
-    const token = await readApiToken(dataDir)
-    if (token === undefined) {
-      throw new KeydirError('ERR_API_TOKEN', `no API token in ${dataDir}/api.token: restart the node with \`keydir start --dir ${dataDir}\`, which writes one`)
-    }
-    headers.authorization = `Bearer ${token}`
+  const token = await readApiToken(dataDir)
+  if (token === undefined && options.auth === true) throw noToken(dataDir, node.url)
+  if (options.auth === true && token !== undefined) {
+    // Prove the node with a cheap GET before the token leaves this process.
+    await provedExchange(dataDir, node, token, '/healthz', 'application/json', { timeoutMs: DEFAULT_TIMEOUT_MS })
   }
+  return provedExchange(dataDir, node, token, path, accept, options)
+}
+
+function noToken (dataDir: string, url: string): KeydirError {
+  return new KeydirError('ERR_API_TOKEN', `no API token in ${dataDir}/api.token, so the process at ${url} cannot be told from another one: ` +
+    `restart the node with \`keydir start --dir ${dataDir}\`, which writes one`)
+}
+
+/** One request and its answer; without a token (a data dir the node never wrote one to) the answer cannot be proved and is refused. */
+async function provedExchange (dataDir: string, node: ApiAddressFile, token: string | undefined, path: string, accept: string, options: RequestOptions): Promise<RawAnswer> {
+  const url = new URL(`${node.url}${path}`)
+  const method = options.method ?? 'GET'
+  const challenge = newChallenge()
+  const headers: Record<string, string> = { accept, [CHALLENGE_HEADER]: challenge }
+  if (options.auth === true && token !== undefined) headers.authorization = `Bearer ${token}`
   const timeoutMs = options.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : options.timeoutMs
+  let answer: RawAnswer
+  let proof: string | null
   try {
-    const res = await fetch(`${node.url}${path}`, {
-      method: options.method ?? 'GET',
+    const res = await fetch(url, {
+      method,
       headers,
+      redirect: 'manual',
       signal: timeoutMs === null ? undefined : AbortSignal.timeout(timeoutMs)
     })
     const body = Buffer.from(await res.arrayBuffer())
-    return { url: node.url, status: res.status, ok: res.ok, contentType: res.headers.get('content-type') ?? '', body }
+    proof = res.headers.get(PROOF_HEADER)
+    answer = { url: node.url, status: res.status, ok: res.ok, contentType: res.headers.get('content-type') ?? '', body }
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code
     if (cause === 'ECONNREFUSED' || cause === 'ECONNRESET') throw noNodeRunning(dataDir, ` (nothing answers at ${node.url})`)
     if ((err as Error).name === 'TimeoutError') throw new KeydirError('ERR_API_TIMEOUT', `the node at ${node.url} did not answer within ${timeoutMs ?? 0} ms`)
     throw new KeydirError('ERR_API_UNREACHABLE', `cannot reach the node at ${node.url}: ${(err as Error).message}`, { cause: err })
   }
+  if (token === undefined) throw noToken(dataDir, node.url)
+  const proved = proofMatches(proof, token, {
+    challenge: Buffer.from(challenge, 'base64url'), method, target: `${url.pathname}${url.search}`, status: answer.status, body: answer.body
+  })
+  if (!proved) throw notOurNode(dataDir, node.url, proof === null ? ' (its answer has no proof)' : ' (its proof is wrong)')
+  return answer
 }
 
 /** The body as JSON, or undefined when it is not JSON. */

@@ -1,8 +1,8 @@
 import {
-  createApiServer, ensureApiToken, isLoopbackHost, readApiToken, removeApiAddress, writeApiAddress, type ApiServer
+  createApiServer, ensureApiToken, isLoopbackHost, readApiToken, removeApiAddress, removeStaleApiAddress, writeApiAddress, type ApiServer
 } from '../api/index.js'
 import { formatApiAddress, toKeyDirectoryOptions, type DaemonConfig } from '../config/index.js'
-import { errorCode, KeydirError } from '../errors.js'
+import { KeydirError } from '../errors.js'
 import { createKeydirMetrics } from '../metrics/index.js'
 import { ensureDataDir } from './data-dir.js'
 import { alreadyRunning, isLockError, lockDataDir, type DataDirLock } from './lock.js'
@@ -34,12 +34,11 @@ export async function startDaemon (config: DaemonConfig, logger: KeydirLogger): 
   let api: ApiServer | undefined
   try {
     await ensureApiToken(dataDir)
-    let token: string | undefined
-    try {
-      token = await readApiToken(dataDir)
-    } catch (err) {
-      logger.warn({ code: errorCode(err), err: (err as Error).message }, 'POST /v1/publish and /v1/rotate are off')
-    }
+    // The token guards rotate and is what proves this node to the CLI
+    // (Keydir-Proof): one that others can read (ERR_API_TOKEN_UNSAFE) or that
+    // cannot be read stops the start, as the CLI could not use the node.
+    const token = await readApiToken(dataDir)
+    if (token === undefined) throw new KeydirError('ERR_API_TOKEN', `${dataDir}/api.token disappeared while the node started: start it again`)
 
     // Loaded here, not at the top, so `keydir --help` does not load libp2p.
     const { createKeyDirectory } = await import('../node/index.js')
@@ -54,6 +53,10 @@ export async function startDaemon (config: DaemonConfig, logger: KeydirLogger): 
       if (isLockError(err)) throw alreadyRunning(dataDir)
       throw err
     }
+    // The node holds the data dir (its lock file and LevelDB's lock), so an
+    // api.json here is a crashed node's: remove it before anything else can
+    // trust it, whether or not this start gets as far as writing its own.
+    await removeStaleApiAddress(dataDir)
     try {
       await node.start()
     } catch (err) {

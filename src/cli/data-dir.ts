@@ -1,6 +1,11 @@
-import { constants } from 'node:fs'
+import { constants, type Stats } from 'node:fs'
 import { access, chmod, mkdir, stat } from 'node:fs/promises'
+import { join } from 'node:path'
 import { KeydirError } from '../errors.js'
+import { IDENTITY_DIR } from '../identity/constants.js'
+
+/** Mode bits that let the group or others change a file or directory. */
+export const WRITABLE_BY_OTHERS = 0o022
 
 /**
  * Make the data dir if needed (owner only) and check that this user can use
@@ -16,6 +21,35 @@ export async function ensureDataDir (dataDir: string): Promise<void> {
   } catch (err) {
     throw dataDirError(dataDir, err)
   }
+  await checkDataDirSafe(dataDir)
+}
+
+/**
+ * Refuse a data dir, or its identity dir, that the group or others can
+ * write (ERR_DATA_DIR_UNSAFE): whoever can write it can replace config.json
+ * (whose anchors pin peers' keys), api.json, the identity or the registry.
+ * A dir that does not exist (yet) passes; so does everything on Windows,
+ * which has ACLs instead of mode bits.
+ */
+export async function checkDataDirSafe (dataDir: string): Promise<void> {
+  if (process.platform === 'win32') return
+  for (const path of [dataDir, join(dataDir, IDENTITY_DIR)]) {
+    let info: Stats
+    try {
+      info = await stat(path)
+    } catch {
+      continue
+    }
+    if (info.isDirectory() && (info.mode & WRITABLE_BY_OTHERS) !== 0) {
+      throw new KeydirError('ERR_DATA_DIR_UNSAFE',
+        `${path === dataDir ? 'data dir' : 'identity dir'} ${path} can be written by other users (mode ${modeString(info)}), ` +
+        `who could change this node's anchors, identity or API address: run \`chmod go-w ${path}\` (keydir makes it 700)`)
+    }
+  }
+}
+
+export function modeString (info: Stats): string {
+  return (info.mode & 0o777).toString(8).padStart(3, '0')
 }
 
 /** Check that an existing data dir can be read (for commands that only read it). */

@@ -23,8 +23,8 @@ export class UsageError extends KeydirError {
 
 /** The exit code for an error thrown by a command. */
 export function exitCodeFor (err: unknown): number {
-  // A config file that cannot be read is an I/O failure; one that says the wrong thing is usage.
-  if (err instanceof ConfigError && err.code === 'ERR_CONFIG_UNREADABLE') return EXIT_FAILED
+  // A config file that cannot be read or others can write is an I/O or permission failure; one that says the wrong thing is usage.
+  if (err instanceof ConfigError && (err.code === 'ERR_CONFIG_UNREADABLE' || err.code === 'ERR_CONFIG_UNSAFE')) return EXIT_FAILED
   if (err instanceof UsageError || err instanceof ConfigError) return EXIT_USAGE
   return EXIT_FAILED
 }

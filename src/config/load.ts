@@ -123,6 +123,11 @@ async function readConfigFile (path: string, required: boolean): Promise<Record<
   try {
     const info = await stat(path)
     if (!info.isFile()) throw new ConfigError('ERR_CONFIG_FILE', `config file ${path} is not a regular file`)
+    if (process.platform !== 'win32' && (info.mode & 0o022) !== 0) {
+      throw new ConfigError('ERR_CONFIG_UNSAFE',
+        `config file ${path} can be written by other users (mode ${(info.mode & 0o777).toString(8).padStart(3, '0')}), ` +
+        `who could change this node's anchors and so the keys it pins: run \`chmod go-w ${path}\``)
+    }
     if (info.size > MAX_CONFIG_FILE_BYTES) throw new ConfigError('ERR_CONFIG_FILE', `config file ${path} is ${info.size} bytes, more than the ${MAX_CONFIG_FILE_BYTES} a config file may be`)
     text = await readFile(path, 'utf8')
   } catch (err) {

@@ -64,7 +64,7 @@ describe('the API on a real socket', () => {
     let raw = ''
     socket.setEncoding('utf8').on('data', (s: string) => { raw += s })
     const socketClosed = new Promise(resolve => { socket.on('close', resolve) })
-    socket.write(`GET /v1/keys/${quick.peerId.toString()} HTTP/1.1\r\nHost: x\r\n\r\n`)
+    socket.write(`GET /v1/keys/${quick.peerId.toString()} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`)
     const stuckResponse = fetch(`${url}/v1/keys/${stuck.peerId.toString()}`)
     // Wait until both lookups reached the node.
     while (node.resolveCalls.length < 2) await new Promise(resolve => setTimeout(resolve, 10))

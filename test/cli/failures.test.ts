@@ -136,3 +136,45 @@ describe('failures exit 1 with a message that says what to do', () => {
     })
   })
 })
+
+describe('a data dir or config file other users can write is refused, saying how to fix it', { skip: process.platform === 'win32' }, () => {
+  const unsafe = (path: string): RegExp => new RegExp(`${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} can be written by other users \\(mode \\d+\\).*run \`chmod go-w ${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\``)
+
+  for (const mode of [0o777, 0o770, 0o707]) {
+    test(`a data dir with mode ${mode.toString(8)}: init, start, status, anchor`, async () => {
+      const dir = join(await tempDir(), 'data')
+      assert.equal((await runKeydir(['init', '--dir', dir])).code, 0)
+      await chmod(dir, mode)
+      for (const args of [['init'], ['start', '--api', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0'], ['status'], ['anchor'], ['rotate']]) {
+        const { code, stdout, stderr } = await runKeydir([...args, '--dir', dir])
+        assert.equal(code, 1, `${args[0] ?? ''}: ${stderr}`)
+        assert.equal(stdout, '')
+        assert.match(stderr, unsafe(dir), args[0])
+      }
+    })
+  }
+
+  test('an identity dir the group can write', async () => {
+    const dir = join(await tempDir(), 'data')
+    assert.equal((await runKeydir(['init', '--dir', dir])).code, 0)
+    await chmod(join(dir, 'identity'), 0o770)
+    for (const args of [['start', '--api', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0'], ['anchor']]) {
+      const { code, stderr } = await runKeydir([...args, '--dir', dir])
+      assert.equal(code, 1, stderr)
+      assert.match(stderr, unsafe(join(dir, 'identity')))
+    }
+  })
+
+  test('a config.json others can write: start and anchor refuse it (exit 1)', async () => {
+    const dir = join(await tempDir(), 'data')
+    assert.equal((await runKeydir(['init', '--dir', dir])).code, 0)
+    const config = join(dir, 'config.json')
+    await writeFile(config, JSON.stringify({ logLevel: 'debug' }))
+    await chmod(config, 0o666)
+    for (const args of [['start', '--api', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0'], ['anchor'], ['init']]) {
+      const { code, stderr } = await runKeydir([...args, '--dir', dir])
+      assert.equal(code, 1, stderr)
+      assert.match(stderr, unsafe(config))
+    }
+  })
+})

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
+import { chmod } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
@@ -173,6 +174,20 @@ describe('bad configuration names the key', () => {
     await assert.rejects(loadConfig({ dir, env: {} }), configError('ERR_CONFIG_FILE', 'JSON object'))
     await writeConfig(dir, JSON.stringify({ listen: Array(100_000).fill('/ip4/127.0.0.1/tcp/1') }))
     await assert.rejects(loadConfig({ dir, env: {} }), configError('ERR_CONFIG_FILE', 'bytes'))
+  })
+
+  test('file: one that the group or others can write is refused, saying chmod go-w', { skip: process.platform === 'win32' }, async () => {
+    const dir = await tempDir()
+    const path = await writeConfig(dir, { logLevel: 'debug' })
+    for (const mode of [0o664, 0o646, 0o666, 0o622]) {
+      await chmod(path, mode)
+      await assert.rejects(loadConfig({ dir, env: {} }), configError('ERR_CONFIG_UNSAFE', `can be written by other users (mode ${mode.toString(8)})`))
+      await assert.rejects(loadConfig({ dir, env: {} }), configError('ERR_CONFIG_UNSAFE', `chmod go-w ${path}`))
+      await assert.rejects(loadConfig({ config: path, env: {} }), configError('ERR_CONFIG_UNSAFE', path), '--config too')
+    }
+    // Readable by others is fine: a config file holds no secret.
+    await chmod(path, 0o644)
+    assert.equal((await loadConfig({ dir, env: {} })).logLevel, 'debug')
   })
 
   test('environment: the variable is named', async () => {

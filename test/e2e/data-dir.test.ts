@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { access, readFile, unlink } from 'node:fs/promises'
+import { access, chmod, readFile, unlink, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import { apiGet, runKeydir, startNode, tempDir } from '../helpers-daemon/cli.js'
@@ -89,5 +90,46 @@ describe('one node per data dir', { timeout: 180_000 }, () => {
     } finally {
       await json.stop()
     }
+  })
+
+  test('start removes a stale api.json before anything can trust it, even when the start then fails', async () => {
+    const dir = join(await tempDir('keydir-e2e-'), 'stale')
+    assert.equal((await runKeydir(['init', '--dir', dir])).code, 0)
+    // A crashed node's api.json, naming a live process (this one, as a reused pid would be).
+    const stale = JSON.stringify({ url: 'http://127.0.0.1:9', pid: process.pid, peerId: 'gone', startedAt: 0 })
+    await writeFile(join(dir, 'api.json'), stale)
+    // The API address is taken, so this start stops before it could write its own api.json.
+    const taken = createServer()
+    await new Promise<void>(resolve => { taken.listen(0, '127.0.0.1', resolve) })
+    try {
+      const port = (taken.address() as { port: number }).port
+      const failed = await runKeydir(['start', '--dir', dir, '--api', `127.0.0.1:${port}`, '--listen', '/ip4/127.0.0.1/tcp/0'], { timeoutMs: 60_000 })
+      assert.equal(failed.code, 1, failed.stderr)
+      assert.match(failed.stderr, /is in use/)
+      await assert.rejects(access(join(dir, 'api.json')), 'the stale api.json is gone')
+    } finally {
+      await new Promise(resolve => { taken.close(resolve) })
+    }
+    // A start that gets going replaces it with its own.
+    await writeFile(join(dir, 'api.json'), stale)
+    const node = await startNode(dir)
+    try {
+      assert.equal(JSON.parse(await readFile(join(dir, 'api.json'), 'utf8')).pid, node.child.pid)
+      const status = await runKeydir(['status', '--dir', dir, '--json'])
+      assert.equal(status.code, 0, status.stderr)
+      assert.equal(JSON.parse(status.stdout).peerId, node.summary.peerId)
+    } finally {
+      assert.equal((await node.stop()).code, 0, node.stderr())
+    }
+  })
+
+  test('start refuses an api.token others can read, saying chmod 600', async () => {
+    const dir = join(await tempDir('keydir-e2e-'), 'token')
+    assert.equal((await runKeydir(['init', '--dir', dir])).code, 0)
+    await chmod(join(dir, 'api.token'), 0o644)
+    const started = await runKeydir(['start', '--dir', dir, '--api', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0'], { timeoutMs: 60_000 })
+    assert.equal(started.code, 1, started.stderr)
+    assert.match(started.stderr, /api\.token can be read by other users.*chmod 600/)
+    await assert.rejects(access(join(dir, 'api.json')))
   })
 })

@@ -1,4 +1,6 @@
-import { callApi } from '../client.js'
+import { selectPqCrypto } from '../../crypto/index.js'
+import { loadIdentity } from '../../identity/index.js'
+import { callApi, checkNodePeerId } from '../client.js'
 import { EXIT_CODES_HELP } from '../exit.js'
 import { dataDirOf, dirOption, jsonOption } from '../options.js'
 import { formatRelative, printFields, printJson } from '../output.js'
@@ -13,7 +15,9 @@ export function registerStatus (program: Command): void {
     .addOption(jsonOption())
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (options: { dir?: string, json?: boolean }) => {
-      const status = await callApi<StatusJson>(dataDirOf(options), '/v1/status')
+      const dataDir = dataDirOf(options)
+      const status = await callApi<StatusJson>(dataDir, '/v1/status')
+      checkNodePeerId(dataDir, status.peerId, (await loadIdentity(dataDir, { crypto: selectPqCrypto() })).peerId.toString())
       if (options.json === true) {
         printJson(status)
         return
