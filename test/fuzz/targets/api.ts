@@ -29,7 +29,8 @@ async function fakeNode (): Promise<{ node: KeyDirectory, peers: string[] }> {
   const node = {
     peerId: self.peerId,
     metrics: createKeydirMetrics(),
-    registry: { listPeers: async () => [entry] },
+    registry: {},
+    listPeers: async () => [entry],
     libp2p: {},
     async start () {},
     async stop () {},
