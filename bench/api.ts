@@ -106,8 +106,14 @@ export async function runApiBench (opts: { quick: boolean }): Promise<BenchRepor
     const message = `api bench skipped: ${createApiServer}`
     console.log(message)
     const report: BenchReport = {
-      name: 'api', title: 'HTTP API under load', command: benchCommand('api', opts.quick), quick: opts.quick,
-      environment: benchEnvironment(), tables: [{ title: 'skipped', rows: [{ reason: message }] }], goals: [], data: { skipped: message }
+      name: 'api',
+      title: 'HTTP API under load',
+      command: benchCommand('api', opts.quick),
+      quick: opts.quick,
+      environment: benchEnvironment(),
+      tables: [{ title: 'skipped', rows: [{ reason: message }] }],
+      goals: [],
+      data: { skipped: message }
     }
     await publishReport(report)
     return report
@@ -145,7 +151,7 @@ export async function runApiBench (opts: { quick: boolean }): Promise<BenchRepor
       if (res.status !== 200) throw new Error(`GET ${keyPaths[i]} answered ${res.status}: ${await res.text()}`)
       prebuilt.set(record.peerId.toString(), Buffer.from(await res.arrayBuffer()))
     }
-    staticBody = prebuilt.get(records[0]!.peerId.toString())!.toString()
+    staticBody = prebuilt.get(records[0].peerId.toString())!.toString()
     staticBodyBytes = Buffer.byteLength(staticBody)
     const recordCheck = await fetch(`${apiUrl}${keyPaths[0]}`, { headers: { accept: KEY_RECORD_CONTENT_TYPE } })
     staticRecord = Buffer.from(await recordCheck.arrayBuffer())
@@ -203,7 +209,7 @@ export async function runApiBench (opts: { quick: boolean }): Promise<BenchRepor
     await rm(dir, { recursive: true, force: true })
   }
 
-  const helloRate = rows[0]!.requestsPerSecond
+  const helloRate = rows[0].requestsPerSecond
   // The goal is the route as clients call it by default (JSON). The signed-record row is reported beside its own
   // static baseline: autocannon appends every body to a string, and for binary bodies that decoding is its limit.
   const goals: Goal[] = rows.filter(row => row.target === 'GET /v1/keys/{peerId} (JSON)').map(row => ({

@@ -60,7 +60,7 @@ function operations (impl: PqCrypto, manyKeys: SignedMessage[], records: KeyReco
     ['ML-DSA-65 sign (1 KiB)', () => signer.sign(MESSAGE, CONTEXT)],
     ['ML-DSA-65 verify, same key', () => impl.mlDsa65.verify(signer.publicKey, MESSAGE, signature, CONTEXT)],
     [`ML-DSA-65 verify, ${manyKeys.length} keys in turn`, () => {
-      const { publicKey, signature } = manyKeys[next++ % manyKeys.length]!
+      const { publicKey, signature } = manyKeys[next++ % manyKeys.length]
       return impl.mlDsa65.verify(publicKey, MESSAGE, signature, CONTEXT)
     }],
     ['ML-KEM-768 keygen', () => impl.mlKem768.createDecapsulator(kemSeed)],
@@ -68,7 +68,7 @@ function operations (impl: PqCrypto, manyKeys: SignedMessage[], records: KeyReco
     ['ML-KEM-768 decapsulate', () => decapsulator.decapsulate(cipherText)],
     ['key record decode + validate, fresh record', () => {
       const i = nextRecord++ % records.length
-      return validator.validateForRoutingKey(routingKeys[i]!, records[i]!.bytes)
+      return validator.validateForRoutingKey(routingKeys[i], records[i].bytes)
     }]
   ]
 }

@@ -63,7 +63,7 @@ const GOALS = { vsIpnsReturn: 0.5, vsIpnsFirst: 1.0, directP50Ms: 5, rssVsIpns: 
 /** One process of the network (bench/lib/net-host.ts), driven over IPC. */
 class Host {
   private readonly child: ChildProcess
-  private readonly pending = new Map<number, { resolve: (value: any) => void, reject: (err: Error) => void }>()
+  private readonly pending = new Map<number, { resolve: (value: unknown) => void, reject: (err: Error) => void }>()
   private nextId = 0
   /** Index of this host's first node in the whole network. */
   offset = 0
@@ -91,7 +91,8 @@ class Host {
   async call<T> (command: HostCommand): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const id = this.nextId++
-      this.pending.set(id, { resolve, reject })
+      // The host answers each command with the result its caller asked for.
+      this.pending.set(id, { resolve: value => resolve(value as T), reject })
       this.child.send({ id, command })
     })
   }
@@ -140,7 +141,7 @@ function pickPairs (n: number, count: number): Record<ResolvePath, Pair[]> {
   }
   for (let i = all.length - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1))
-    ;[all[i], all[j]] = [all[j]!, all[i]!]
+    ;[all[i], all[j]] = [all[j], all[i]]
   }
   // A small network has too few pairs for both paths: the DHT takes half of them at most, the direct path the rest.
   const dht = all.slice(0, Math.min(count, Math.floor(all.length / 2)))
@@ -224,7 +225,7 @@ async function runNetwork (kind: NetworkKind, n: number, procs: number, settings
       offset += host.count
     })
     type Started = { nodes: NodeInfo[], anchor: AnchorEntry, before: Usage }
-    const first = await hosts[0]!.call<Started>({ op: 'start', kind, count: hosts[0]!.count })
+    const first = await hosts[0].call<Started>({ op: 'start', kind, count: hosts[0].count })
     const rest = await Promise.all(hosts.slice(1).map(async host => host.call<Started>({ op: 'start', kind, count: host.count, anchor: first.anchor })))
     const started = [first, ...rest]
     const infos = started.flatMap(s => s.nodes)
@@ -298,12 +299,12 @@ async function runNetwork (kind: NetworkKind, n: number, procs: number, settings
           // The direct path is measured on an open connection: dial first, and let the
           // connection's own start-up (Noise, identify both ways, kad-dht's routing
           // table update) finish before the clock and the CPU count start.
-          await host.call({ op: 'connect', from: from - host.offset, target: infos[target]!, timeoutMs: RESOLVE_TIMEOUT_MS })
+          await host.call({ op: 'connect', from: from - host.offset, target: infos[target], timeoutMs: RESOLVE_TIMEOUT_MS })
           await quiet()
         }
         const before = await sumUsage(hosts)
         const from0 = performance.now()
-        const outcome = await host.call<ResolveOutcome>({ op: 'resolve', from: from - host.offset, target: infos[target]!, path, timeoutMs: RESOLVE_TIMEOUT_MS })
+        const outcome = await host.call<ResolveOutcome>({ op: 'resolve', from: from - host.offset, target: infos[target], path, timeoutMs: RESOLVE_TIMEOUT_MS })
         outcomes.push(outcome)
         const returned = performance.now()
         await quiet()
@@ -312,7 +313,7 @@ async function runNetwork (kind: NetworkKind, n: number, procs: number, settings
         accountedMs += performance.now() - from0
         if (!outcome.ok && path === 'dht') {
           // Say how far the record had spread, outside the accounted time.
-          const holders = (await Promise.all(hosts.map(async h => h.call<number>({ op: 'holders', target: infos[target]! })))).reduce((a, b) => a + b, 0)
+          const holders = (await Promise.all(hosts.map(async h => h.call<number>({ op: 'holders', target: infos[target] })))).reduce((a, b) => a + b, 0)
           outcome.error = `${outcome.error ?? 'failed'}; ${holders} of ${n} nodes hold the record`
         }
         cpuUs += after.cpuUs - before.cpuUs
@@ -530,10 +531,12 @@ async function networkReport (runs: NetworkRun[], quick: boolean, layouts: Array
         bars: [
           ...(keydir === undefined ? [] : [{ series: 'keydir DHT: return', value: keydir.total.p50, label: `${fmt.ms(keydir.total.p50)} ms` }]),
           ...(direct === undefined ? [] : [{ series: 'keydir direct: return', value: direct.total.p50, label: `${fmt.ms(direct.total.p50)} ms` }]),
-          ...(ipns === undefined ? [] : [
-            { series: 'IPNS: first valid from another node', value: ipns.firstOther.p50, label: `${fmt.ms(ipns.firstOther.p50)} ms` },
-            { series: 'IPNS: query end (return)', value: ipns.total.p50, label: `${fmt.ms(ipns.total.p50)} ms` }
-          ])
+          ...(ipns === undefined
+            ? []
+            : [
+                { series: 'IPNS: first valid from another node', value: ipns.firstOther.p50, label: `${fmt.ms(ipns.firstOther.p50)} ms` },
+                { series: 'IPNS: query end (return)', value: ipns.total.p50, label: `${fmt.ms(ipns.total.p50)} ms` }
+              ])
         ]
       }
     })

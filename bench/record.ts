@@ -59,7 +59,7 @@ function rawVerify ({ record, signed }: Prepared): boolean {
 /** The items in turn, from `start` on. */
 function cycle<T> (items: T[], start = 0): () => T {
   let next = start
-  return () => items[next++ % items.length]!
+  return () => items[next++ % items.length]
 }
 
 export async function runRecordBench (opts: { quick: boolean }): Promise<BenchReport> {
@@ -131,7 +131,7 @@ export async function runRecordBench (opts: { quick: boolean }): Promise<BenchRe
   }
   progress.stop()
 
-  const freshRow = rows[0]!
+  const freshRow = rows[0]
   const perSecond = (r: BenchResult): string => fmt.int(r.opsPerSecond)
   const us = (r: BenchResult): string => fmt.dec(r.medianUs)
   const p95 = (r: BenchResult): string => fmt.dec(r.p95Us)
@@ -182,10 +182,13 @@ export async function runRecordBench (opts: { quick: boolean }): Promise<BenchRe
     title: 'Key record validation, µs per record (p50)',
     unit: 'µs per op (median), lower is better',
     groups: [
-      ...rows.map(row => ({ label: row.case.replace('fresh record, ', ''), bars: [
-        { series: 'raw verifies', value: row.raw.medianUs, label: `${fmt.dec(row.raw.medianUs)} µs` },
-        { series: 'decode + validate', value: row.validate.medianUs, label: `${fmt.dec(row.validate.medianUs)} µs (${fmt.ratio(row.ratio)})` }
-      ] })),
+      ...rows.map(row => ({
+        label: row.case.replace('fresh record, ', ''),
+        bars: [
+          { series: 'raw verifies', value: row.raw.medianUs, label: `${fmt.dec(row.raw.medianUs)} µs` },
+          { series: 'decode + validate', value: row.validate.medianUs, label: `${fmt.dec(row.validate.medianUs)} µs (${fmt.ratio(row.ratio)})` }
+        ]
+      })),
       { label: 'validated before', bars: [{ series: 'cached re-validate', value: revalidate.medianUs, label: `${fmt.dec(revalidate.medianUs)} µs` }] },
       { label: 'kad-dht validator, held', bars: [{ series: 'DHT validator', value: dhtValidate.medianUs, label: `${fmt.dec(dhtValidate.medianUs)} µs` }] }
     ]

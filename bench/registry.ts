@@ -51,20 +51,20 @@ export async function runRegistryBench (opts: { quick: boolean }): Promise<Bench
     const registry = keydir.registry
     rows.push({
       case: 'registry.getCached (the floor)',
-      result: await benchConcurrent('getCached', async () => registry.getCached(peerIds[next++ % peerIds.length]!), timing)
+      result: await benchConcurrent('getCached', async () => registry.getCached(peerIds[next++ % peerIds.length]), timing)
     })
     progress.increment()
     for (const concurrency of CONCURRENCY) {
       rows.push({
         case: 'node.resolve(PeerId)',
-        result: await benchConcurrent(`resolve PeerId x${concurrency}`, async () => keydir.resolve(peerIds[next++ % peerIds.length]!), { ...timing, concurrency })
+        result: await benchConcurrent(`resolve PeerId x${concurrency}`, async () => keydir.resolve(peerIds[next++ % peerIds.length]), { ...timing, concurrency })
       })
       progress.increment()
     }
     for (const concurrency of CONCURRENCY) {
       rows.push({
         case: 'node.resolve(string)',
-        result: await benchConcurrent(`resolve string x${concurrency}`, async () => keydir.resolve(peerIdStrings[next++ % peerIdStrings.length]!), { ...timing, concurrency })
+        result: await benchConcurrent(`resolve string x${concurrency}`, async () => keydir.resolve(peerIdStrings[next++ % peerIdStrings.length]), { ...timing, concurrency })
       })
       progress.increment()
     }

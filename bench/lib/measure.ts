@@ -97,12 +97,12 @@ export function benchInterleaved (nameA: string, fnA: () => unknown, nameB: stri
     for (let pair = 0; pair < pairsPerBatch; pair++) {
       // Which goes first alternates, so that neither always runs just after the other.
       const first = pair % 2
-      spent[first]! += timed(first === 0 ? fnA : fnB, latencies[first]!)
-      spent[1 - first]! += timed(first === 0 ? fnB : fnA, latencies[1 - first]!)
+      spent[first] += timed(first === 0 ? fnA : fnB, latencies[first])
+      spent[1 - first] += timed(first === 0 ? fnB : fnA, latencies[1 - first])
     }
-    rates[0].push(pairsPerBatch / (spent[0]! / 1000))
-    rates[1].push(pairsPerBatch / (spent[1]! / 1000))
-    ratios.push(spent[1]! / spent[0]!)
+    rates[0].push(pairsPerBatch / (spent[0] / 1000))
+    rates[1].push(pairsPerBatch / (spent[1] / 1000))
+    ratios.push(spent[1] / spent[0])
   }
   const result = (name: string, i: 0 | 1): BenchResult => ({
     name,

@@ -29,7 +29,7 @@ import { routingKeyFor } from '../../src/record/index.js'
 import { Resolver } from '../../src/resolver/index.js'
 import type { AnchorEntry, KeyDirectory } from '../../src/node/index.js'
 import type { PeerId } from '@libp2p/interface'
-import type { DialPeerEvent, PeerResponseEvent, SelectFn, SendQueryEvent, ValidateFn, ValueEvent } from '@libp2p/kad-dht'
+import type { DHTProgressEvents, SelectFn, ValidateFn } from '@libp2p/kad-dht'
 import type { Datastore } from 'interface-datastore'
 import type { Socket } from 'node:net'
 
@@ -221,17 +221,17 @@ function watchAnswers (libp2p: BaseLibp2p, self: PeerId, slot: ProbeSlot, valida
     const onProgress = options.onProgress
     const query = get(key, {
       ...options,
-      onProgress: (event) => {
+      onProgress: (event: DHTProgressEvents) => {
         onProgress?.(event)
-        if (event.type === 'kad-dht:query:dial-peer') probe.openAt.set((event as CustomEvent<DialPeerEvent>).detail.peer.toString(), performance.now())
+        if (event.type === 'kad-dht:query:dial-peer') probe.openAt.set(event.detail.peer.toString(), performance.now())
         if (event.type === 'kad-dht:query:send-query') {
           probe.sent++
-          probe.sentAt.set((event as CustomEvent<SendQueryEvent>).detail.to.toString(), performance.now())
+          probe.sentAt.set(event.detail.to.toString(), performance.now())
         }
         if (event.type === 'kad-dht:query:peer-response') {
           const now = performance.now()
           probe.responses++
-          const { record, from } = (event as CustomEvent<PeerResponseEvent>).detail
+          const { record, from } = event.detail
           if (record != null) {
             probe.withRecord++
             if (probe.firstOtherMs === undefined) {
@@ -254,10 +254,10 @@ function watchAnswers (libp2p: BaseLibp2p, self: PeerId, slot: ProbeSlot, valida
           }
         }
         if (event.type === 'kad-dht:query:query-error') {
-          const message = (event as CustomEvent<{ error: Error }>).detail.error.message.slice(0, 80)
+          const message = event.detail.error.message.slice(0, 80)
           probe.errors.set(message, (probe.errors.get(message) ?? 0) + 1)
         }
-        if (event.type === 'kad-dht:query:value') valid(probe, (event as CustomEvent<ValueEvent>).detail.from.equals(self))
+        if (event.type === 'kad-dht:query:value') valid(probe, event.detail.from.equals(self))
       }
     })
     return query
@@ -295,9 +295,9 @@ async function startKeydirNode (dir: string, anchor: AnchorEntry | undefined): P
   })
   const libp2p = node.libp2p as BaseLibp2p
   const slot: ProbeSlot = { current: newProbe() }
-  watchAnswers(libp2p, node.peerId, slot, dhtTables(libp2p).validators.pqk!)
+  watchAnswers(libp2p, node.peerId, slot, dhtTables(libp2p).validators.pqk)
   return {
-    info: { peerId: node.peerId.toString(), multiaddr: node.getMultiaddrs()[0]!.toString(), expected: hex(fingerprint(self.mlDsaPublicKey)), startMs },
+    info: { peerId: node.peerId.toString(), multiaddr: node.getMultiaddrs()[0].toString(), expected: hex(fingerprint(self.mlDsaPublicKey)), startMs },
     peerId: node.peerId,
     libp2p,
     publish: async () => {
@@ -384,7 +384,7 @@ async function startIpnsNode (dir: string, anchor: AnchorEntry | undefined): Pro
   const slot: ProbeSlot = { current: newProbe() }
   watchAnswers(libp2p, peerId, slot, ipnsValidator)
   return {
-    info: { peerId: peerId.toString(), multiaddr: libp2p.getMultiaddrs()[0]!.toString(), expected: value, startMs },
+    info: { peerId: peerId.toString(), multiaddr: libp2p.getMultiaddrs()[0].toString(), expected: value, startMs },
     peerId,
     libp2p,
     publish: put,
@@ -483,7 +483,7 @@ async function handle (command: HostCommand): Promise<unknown> {
       await Promise.all(Array.from({ length: PUBLISH_CONCURRENCY }, async () => {
         for (let i = next++; i < nodes.length; i = next++) {
           const started = performance.now()
-          await nodes[i]!.publish()
+          await nodes[i].publish()
           times.push(performance.now() - started)
         }
       }))
@@ -513,10 +513,10 @@ async function handle (command: HostCommand): Promise<unknown> {
       // kad-dht's routing table sizes (as KeydirNode.status() reads them): the network has settled when they stop growing.
       return nodes.map(node => node.libp2p.services.dht.routingTable.size)
     case 'connect':
-      await nodes[command.from]!.libp2p.dial(multiaddr(command.target.multiaddr), { signal: AbortSignal.timeout(command.timeoutMs) })
+      await nodes[command.from].libp2p.dial(multiaddr(command.target.multiaddr), { signal: AbortSignal.timeout(command.timeoutMs) })
       return {}
     case 'resolve':
-      return nodes[command.from]!.resolve(command.target, command.path, command.timeoutMs)
+      return nodes[command.from].resolve(command.target, command.path, command.timeoutMs)
     case 'holders':
       return (await Promise.all(nodes.map(async node => node.holds(command.target)))).filter(Boolean).length
     case 'stop':

@@ -20,10 +20,10 @@ function resultsDir (quick: boolean): URL {
 export function formatTable (rows: TableRow[]): string {
   const columns = Object.keys(rows[0] ?? {})
   const cells = [columns, ...rows.map((row) => columns.map((column) => String(row[column] ?? '')))]
-  const widths = columns.map((_, i) => Math.max(3, ...cells.map((line) => line[i]!.length)))
-  const line = (values: string[]): string => `| ${values.map((value, i) => value.padEnd(widths[i]!)).join(' | ')} |`
+  const widths = columns.map((_, i) => Math.max(3, ...cells.map((line) => line[i].length)))
+  const line = (values: string[]): string => `| ${values.map((value, i) => value.padEnd(widths[i])).join(' | ')} |`
   const [header, ...body] = cells
-  return [line(header!), line(widths.map((width) => '-'.repeat(width))), ...body.map(line)].join('\n')
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...body.map(line)].join('\n')
 }
 
 export function printTable (rows: TableRow[]): void {
@@ -184,7 +184,7 @@ function escapeXml (text: string): string {
 /** A horizontal grouped bar chart as standalone SVG: one group per label, one colour per series. */
 export function barChartSvg (chart: BarChart): string {
   const series = [...new Set(chart.groups.flatMap(g => g.bars.map(b => b.series)))]
-  const colour = (name: string): string => PALETTE[series.indexOf(name) % PALETTE.length]!
+  const colour = (name: string): string => PALETTE[series.indexOf(name) % PALETTE.length]
   const width = 760
   const left = 190
   const right = 180

@@ -61,7 +61,7 @@ export interface MlDsa65 {
   /** A signer for the key pair made from `seed` (32 bytes). */
   createSigner (seed: Uint8Array): MlDsaSigner
   /** True only for a valid signature; false for anything else, never a throw. */
-  verify (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, context: Uint8Array): boolean
+  verify (this: void, publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, context: Uint8Array): boolean
   /**
    * The same answer, computed off the event loop where the implementation
    * can (native: libuv's thread pool), so that two verifies can run at once

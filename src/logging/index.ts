@@ -12,6 +12,8 @@
  * ```
  */
 import { pino, stdTimeFunctions, type DestinationStream, type Logger } from 'pino'
+import type { PeerId } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import { formatLogLine } from './pretty.js'
 import type { LogFormat, LogLevel } from '../config/schema.js'
 
@@ -29,11 +31,13 @@ export interface DaemonLoggerOptions {
 /** Values pino would print badly: bytes as base64, PeerIds and multiaddrs as strings. */
 function plain (value: unknown): unknown {
   if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')
-  if (value !== null && typeof value === 'object' && !(value instanceof Error) &&
-    (typeof (value as { toCID?: unknown }).toCID === 'function' || typeof (value as { getComponents?: unknown }).getComponents === 'function')) {
-    return String(value)
-  }
+  if (isPeerIdOrMultiaddr(value)) return value.toString()
   return value
+}
+
+function isPeerIdOrMultiaddr (value: unknown): value is PeerId | Multiaddr {
+  return value !== null && typeof value === 'object' && !(value instanceof Error) &&
+    (typeof (value as { toCID?: unknown }).toCID === 'function' || typeof (value as { getComponents?: unknown }).getComponents === 'function')
 }
 
 export function createDaemonLogger (options: DaemonLoggerOptions = {}): Logger {

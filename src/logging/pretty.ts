@@ -22,12 +22,12 @@ export interface PrettyOptions {
 export function formatLogLine (line: string, options: PrettyOptions = {}): string {
   let entry: Record<string, unknown>
   try {
-    entry = JSON.parse(line)
+    entry = JSON.parse(line) as Record<string, unknown>
   } catch {
     return line.endsWith('\n') ? line : `${line}\n`
   }
   const rawLevel = entry.level
-  const level = typeof rawLevel === 'number' ? (LEVEL_NAMES[rawLevel] ?? String(rawLevel)) : String(rawLevel ?? 'info')
+  const level = typeof rawLevel === 'number' ? (LEVEL_NAMES[rawLevel] ?? String(rawLevel)) : typeof rawLevel === 'string' ? rawLevel : rawLevel === undefined || rawLevel === null ? 'info' : formatValue(rawLevel)
   const levelText = level.toUpperCase().padEnd(5)
   const shownLevel = options.color === true && LEVEL_COLORS[level] !== undefined ? `\x1b[${LEVEL_COLORS[level]}m${levelText}\x1b[0m` : levelText
   const time = formatTime(entry.time)

@@ -17,7 +17,7 @@ export function marshalKeyRecord (content: KeyRecordContent, libp2pSignature: Ui
   encodable('issuedAt', content.issuedAt)
   encodable('expiresAt', content.expiresAt)
   return KeyRecordMessage.encode({
-    peerId: content.peerId.toMultihash().bytes as Uint8Array<ArrayBuffer>,
+    peerId: content.peerId.toMultihash().bytes,
     mlDsaPublicKey: content.mlDsaPublicKey as Uint8Array<ArrayBuffer>,
     mlKemPublicKey: content.mlKemPublicKey as Uint8Array<ArrayBuffer>,
     seq: BigInt(content.seq),

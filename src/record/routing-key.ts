@@ -56,6 +56,6 @@ export function ed25519PeerIdFromBytes (bytes: Uint8Array): Ed25519PeerId {
   if (peerId.type !== 'Ed25519' || peerId.publicKey == null) {
     throw new InvalidRecordError('ERR_BAD_PEER_ID', `only Ed25519 PeerIds are supported, got ${peerId.type}`)
   }
-  parsedPeerIds.set(id, peerId as Ed25519PeerId)
-  return peerId as Ed25519PeerId
+  parsedPeerIds.set(id, peerId)
+  return peerId
 }

@@ -133,7 +133,7 @@ describe('attacks on the direct exchange', () => {
   it('a KeyRequest carrying a record with trailing bytes or a duplicate field is refused: ERR_RECORD_NOT_CANONICAL / ERR_RECORD_MALFORMED', async () => {
     const { signer, good } = await hostileRequester()
     const trailingField = concat([good.bytes, Uint8Array.of(0x50, 0x01)]) // field 10, varint 1
-    const duplicate = concat([good.bytes, KeyRecordMessage.encode({ seq: BigInt(good.seq) } as KeyRecordMessage)])
+    const duplicate = concat([good.bytes, KeyRecordMessage.encode({ seq: BigInt(good.seq) })])
     const trailingGarbage = concat([good.bytes, Uint8Array.of(0x00)])
     const send = async (bytes: Uint8Array): Promise<void> => {
       await assert.rejects(sendKeyRequest(hostileNode(), b.node.peerId, await request(0n, Date.now(), { ...signer, record: { ...good, bytes } })))

@@ -22,7 +22,7 @@ export function concat (...parts: Uint8Array[]): Uint8Array {
 /** A copy of `bytes` with bit `bit` flipped. */
 export function flipBit (bytes: Uint8Array, bit: number): Uint8Array {
   const flipped = bytes.slice()
-  flipped[bit >> 3]! ^= 1 << (bit & 7)
+  flipped[bit >> 3] ^= 1 << (bit & 7)
   return flipped
 }
 

@@ -73,7 +73,7 @@ function scriptedGet (answers: ScriptedAnswer[], gapMs = 5): { get: Dht['get'], 
     // A query goes on a while after its last answer (the paths still running), as kad-dht's does.
     await new Promise(resolve => setTimeout(resolve, gapMs))
   }
-  return { get: get as unknown as Dht['get'], aborted: () => aborted }
+  return { get, aborted: () => aborted }
 }
 
 async function refusals (metrics: KeydirMetrics, reason: string): Promise<number> {
@@ -220,7 +220,7 @@ describe('DhtRecords', () => {
     const never = async function * (_key: Uint8Array, options: { signal?: AbortSignal } = {}): AsyncGenerator<QueryEvent> {
       await new Promise((_resolve, reject) => options.signal?.addEventListener('abort', () => { reject(new Error('aborted')) }))
     }
-    const { records: slow } = records({ get: never as unknown as Dht['get'] })
+    const { records: slow } = records({ get: never })
     await assert.rejects(slow.find(id.peerId, { signal: AbortSignal.timeout(30) }), (err: any) => err.code === 'ERR_RESOLVE_TIMEOUT')
   })
 })

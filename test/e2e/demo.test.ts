@@ -17,7 +17,7 @@ describe('keydir demo', { timeout: 180_000 }, () => {
     for (const path of Object.keys(result.paths)) assert.ok(['registry', 'anchor', 'dht', 'direct'].includes(path), path)
     // Not a terminal: progress is a line a phase on stderr, no bar.
     assert.match(stderr, /resolving every node from every other \(12\)/)
-    assert.doesNotMatch(stderr, /\x1b\[/)
+    assert.doesNotMatch(stderr, /\x1b\[/) // eslint-disable-line no-control-regex -- looks for the ANSI escape (ESC [) on purpose
   })
 
   test('prints a table of paths with p50 and p95', async () => {

@@ -89,6 +89,7 @@ describe(`churn: ${SIZE} nodes, a third stopped at random while resolves run`, (
     let churning = true
     const during: Attempt[] = []
     const load = Array.from({ length: CONCURRENCY }, async () => {
+      // eslint-disable-next-line no-unmodified-loop-condition -- the churn loop below clears `churning` while these run
       while (churning) {
         const resolver = pick(survivors)
         const target = pick(everyone.filter(id => id !== resolver.node.peerId.toString()))

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util'
 import fc from 'fast-check'
 import { KeydirError } from '../../src/errors.js'
 
@@ -33,7 +34,10 @@ export class UntypedRefusal extends Error {
 }
 
 function describe (err: unknown): string {
-  if (err instanceof Error) return `${err.name} ${String((err as { code?: unknown }).code ?? '')}: ${err.message}`
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code
+    return `${err.name} ${code === undefined || code === null ? '' : typeof code === 'string' ? code : inspect(code)}: ${err.message}`
+  }
   return String(err)
 }
 

@@ -32,7 +32,7 @@ export interface PermissiveNode {
   libp2p: BaseLibp2p
   identity: TestIdentity
   datastore: LevelDatastore
-  stop (): Promise<void>
+  stop: () => Promise<void>
 }
 
 /**

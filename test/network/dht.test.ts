@@ -39,7 +39,7 @@ describe('twenty nodes joined through one anchor, DHT only', () => {
     const [a, b] = net.nodes
     const keys = await a.node.resolve(b.node.peerId.toString())
     assert.equal(keys.source, 'registry')
-    assert.equal(keys.trust, 'anchor' === keys.trust ? 'anchor' : 'dht')
+    assert.equal(keys.trust, keys.trust === 'anchor' ? 'anchor' : 'dht')
   })
 
   it('concurrent resolves of one peer share one DHT lookup', async () => {

@@ -53,7 +53,7 @@ function fieldsOf (bytes: Uint8Array): Uint8Array[] {
   const readVarint = (): number => {
     let value = 0
     for (let shift = 1; ; shift *= 128) {
-      const byte = bytes[at++]!
+      const byte = bytes[at++]
       value += (byte & 0x7f) * shift
       if (byte < 0x80) return value
     }
@@ -78,7 +78,7 @@ function varint (value: number): Uint8Array {
 /** A varint field with one needless continuation byte: the same value, one byte longer. */
 function widenVarint (field: Uint8Array): Uint8Array {
   const widened = Uint8Array.from([...field, 0x00])
-  widened[field.length - 1]! |= 0x80
+  widened[field.length - 1] |= 0x80
   return widened
 }
 
@@ -135,7 +135,7 @@ describe('KeyRecordValidator', () => {
       'a zero issuedAt first': [peerId, mlDsaKey, mlKemKey, seq, Uint8Array.of(0x28, 0x00), issuedAt, expiresAt, libp2pSignature, mlDsaSignature],
       'seq as a non-minimal varint': [peerId, mlDsaKey, mlKemKey, widenVarint(seq), issuedAt, expiresAt, libp2pSignature, mlDsaSignature],
       'a non-minimal tag': [Buffer.concat([Uint8Array.of(0x8a, 0x00), peerId.subarray(1)]), mlDsaKey, mlKemKey, seq, issuedAt, expiresAt, libp2pSignature, mlDsaSignature],
-      'a non-minimal length': [Buffer.concat([Uint8Array.of(0x0a, peerId[1]! | 0x80, 0x00), peerId.subarray(2)]), mlDsaKey, mlKemKey, seq, issuedAt, expiresAt, libp2pSignature, mlDsaSignature]
+      'a non-minimal length': [Buffer.concat([Uint8Array.of(0x0a, peerId[1] | 0x80, 0x00), peerId.subarray(2)]), mlDsaKey, mlKemKey, seq, issuedAt, expiresAt, libp2pSignature, mlDsaSignature]
     }
     assert.deepEqual(Buffer.concat(fields), Buffer.from(record.bytes))
     for (const [name, parts] of Object.entries(variants)) {
@@ -162,7 +162,7 @@ describe('KeyRecordValidator', () => {
     const peer = await makePeer()
     const record = await makeRecord(peer)
     const secp = peerIdFromPrivateKey(await generateKeyPair('secp256k1'))
-    const bytes = KeyRecordMessage.encode({ ...KeyRecordMessage.decode(record.bytes), peerId: secp.toMultihash().bytes as Uint8Array<ArrayBuffer> })
+    const bytes = KeyRecordMessage.encode({ ...KeyRecordMessage.decode(record.bytes), peerId: secp.toMultihash().bytes })
     rejects(() => validator().validate(secp, bytes), 'ERR_BAD_PEER_ID')
     const garbage = KeyRecordMessage.encode({ ...KeyRecordMessage.decode(record.bytes), peerId: Uint8Array.of(1, 2, 3) })
     rejects(() => validator().validateForRoutingKey(Buffer.concat([Buffer.from('/pqk/'), Uint8Array.of(1, 2, 3)]), garbage), 'ERR_BAD_PEER_ID')
@@ -324,7 +324,7 @@ describe('KeyRecordValidator', () => {
     const signatureAt = record.bytes.length - 3309
     for (const [at, code] of [[10, 'ERR_PEER_ID_MISMATCH'], [2100, 'ERR_BAD_LIBP2P_SIGNATURE'], [signatureAt - 20, 'ERR_BAD_LIBP2P_SIGNATURE'], [record.bytes.length - 100, 'ERR_BAD_ML_DSA_SIGNATURE']] as const) {
       const bytes = record.bytes.slice()
-      bytes[at]! ^= 1
+      bytes[at] ^= 1
       const verify = crypto.mlDsa65.verify
       let verified = 0
       crypto.mlDsa65.verify = (...args) => { verified++; return verify(...args) }
@@ -346,9 +346,9 @@ describe('KeyRecordValidator', () => {
     const v = validator()
     // A valid record with a signature byte flipped: its Ed25519 signature does not cover the ML-DSA-65 one, so only the verify refuses it.
     const forged = record.bytes.slice()
-    forged[forged.length - 100]! ^= 1
+    forged[forged.length - 100] ^= 1
     const otherForgery = record.bytes.slice()
-    otherForgery[otherForgery.length - 101]! ^= 1
+    otherForgery[otherForgery.length - 101] ^= 1
     const verify = crypto.mlDsa65.verify
     let verified = 0
     crypto.mlDsa65.verify = (...args) => { verified++; return verify(...args) }

@@ -14,7 +14,7 @@ describe('PeerKeyRegistry: concurrent calls', () => {
         const order = round % 2 === 0 ? [five, six] : [six, five]
         const results = await Promise.allSettled(order.map(async r => f.registry.storePeerKeys(r.bytes, 'dht')))
         for (const result of results) {
-          assert.ok(result.status === 'fulfilled' || (result.reason as any).code === 'ERR_ROLLBACK')
+          assert.ok(result.status === 'fulfilled' || (result.reason).code === 'ERR_ROLLBACK')
         }
         assert.equal((await f.registry.get(id.peerId))?.record.seq, 6)
         assert.equal((await f.registry.getPin(id.peerId))?.highestSeq, 6)

@@ -149,7 +149,7 @@ describe('PeerKeyRegistry: corrupt and foreign values', () => {
       const fp = fingerprint(key) as Uint8Array<ArrayBuffer>
       const bad = [
         PinMessage.encode({ mlDsaPublicKey: key, fingerprint: fp, source: 'trusted' }),
-        PinMessage.encode({ mlDsaPublicKey: key, fingerprint: new Uint8Array(32) as Uint8Array<ArrayBuffer>, source: 'seen' }),
+        PinMessage.encode({ mlDsaPublicKey: key, fingerprint: new Uint8Array(32), source: 'seen' }),
         PinMessage.encode({ fingerprint: fp, source: 'seen' }),
         PinMessage.encode({ mlDsaPublicKey: key, fingerprint: fp, source: 'anchor' }),
         PinMessage.encode({ mlDsaPublicKey: key, fingerprint: fp, source: 'seen', anchorFingerprint: fp }),

@@ -18,7 +18,7 @@ describe('registry store-entry codec', () => {
   })
 
   it('rejects unknown trust, a missing record, a huge time and bad protobuf', () => {
-    const record = new Uint8Array([1, 2, 3]) as Uint8Array<ArrayBuffer>
+    const record = new Uint8Array([1, 2, 3])
     for (const bytes of [
       EntryMessage.encode({ record, trust: 'toString', storedAt: 1n }),
       EntryMessage.encode({ record, trust: '', storedAt: 1n }),

@@ -22,8 +22,15 @@ async function fakeNode (): Promise<{ node: KeyDirectory, peers: string[] }> {
   const c = await corpus()
   const [self, known, slow] = c.records.filter((r, i, all) => all.findIndex(x => x.peerId.equals(r.peerId)) === i)
   const keys = (record: KeyRecord, trust: ResolvedKeys['trust'], source: ResolvedKeys['source']): ResolvedKeys => ({
-    peerId: record.peerId, mlDsaPublicKey: record.mlDsaPublicKey, mlKemPublicKey: record.mlKemPublicKey,
-    seq: record.seq, issuedAt: record.issuedAt, expiresAt: record.expiresAt, trust, source, record
+    peerId: record.peerId,
+    mlDsaPublicKey: record.mlDsaPublicKey,
+    mlKemPublicKey: record.mlKemPublicKey,
+    seq: record.seq,
+    issuedAt: record.issuedAt,
+    expiresAt: record.expiresAt,
+    trust,
+    source,
+    record
   })
   const entry: RegistryEntry = { record: known, trust: 'direct', verified: true, storedAt: c.now }
   const node = {

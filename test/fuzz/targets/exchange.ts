@@ -134,10 +134,10 @@ export const keyRequestFieldsTarget: FuzzTarget = {
     const property = fc.asyncProperty(seed, change, async (s, ch) => {
       const request: KeyRequest = {
         requesterRecord: (ch.requesterRecord ?? s.message.requesterRecord) as Uint8Array<ArrayBuffer>,
-        responderId: (ch.responderId ?? s.message.responderId) as Uint8Array<ArrayBuffer>,
+        responderId: (ch.responderId ?? s.message.responderId),
         timestamp: ch.timestamp ?? s.message.timestamp,
         nonce: ch.nonce ?? s.message.nonce,
-        signature: (ch.signature ?? s.message.signature) as Uint8Array<ArrayBuffer>
+        signature: (ch.signature ?? s.message.signature)
       }
       const checked = await attemptAsync(outcomes, 'check', async () => checkKeyRequest({ crypto, validator, now: c.now }, request, s.from, s.to), EXCHANGE_ERRORS)
       if (checked.ok && !sameMessage(request, s.message)) throw new Error('checkKeyRequest accepted a request with a changed field')
