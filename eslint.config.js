@@ -50,22 +50,5 @@ export default [
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-return': 'off'
     }
-  },
-  {
-    // TEMPORARY (issue 19): these files are being rewritten in other branches, so their
-    // findings of the day the linter came in only warn. Fix them and delete this block.
-    files: [
-      'src/cli/demo/run.ts', 'src/config/load.ts', 'src/config/values.ts', 'src/exchange/messages.ts',
-      'src/registry/hot-layer.ts', 'test/api/peers.test.ts', 'test/cli/demo.test.ts',
-      'test/helpers-daemon/cli.ts', 'test/helpers-daemon/fake-node.ts'
-    ],
-    rules: {
-      '@typescript-eslint/no-unnecessary-type-assertion': 'warn',
-      '@typescript-eslint/no-base-to-string': 'warn',
-      '@typescript-eslint/prefer-promise-reject-errors': 'warn',
-      'no-unreachable-loop': 'warn',
-      '@stylistic/indent': 'warn',
-      '@stylistic/no-multiple-empty-lines': 'warn'
-    }
   }
 ]

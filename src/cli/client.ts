@@ -24,7 +24,7 @@ export function noNodeRunning (dataDir: string, detail = ''): KeydirError {
  * a process of another user: after a crash or a reboot the pid was reused,
  * and that process is not our node, so api.json is stale.
  */
-export function isNodeAlive (pid: number, probe: (pid: number, signal: 0) => unknown = process.kill): boolean {
+export function isNodeAlive (pid: number, probe: (pid: number, signal: 0) => unknown = (pid, signal) => process.kill(pid, signal)): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 0) return false
   try {
     probe(pid, 0)

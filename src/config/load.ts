@@ -82,7 +82,7 @@ export async function loadConfig (input: LoadConfigInput = {}): Promise<DaemonCo
   }
 
   for (const key of CONFIG_KEYS) {
-    const definition = CONFIG_SCHEMA[key] as typeof CONFIG_SCHEMA[ConfigKey]
+    const definition = CONFIG_SCHEMA[key]
     const flagValue = input.flags?.[key]
     const envValue = nonEmpty(env[definition.env])
     let origin: ValueOrigin | undefined

@@ -52,7 +52,7 @@ function describe (raw: unknown): string {
   if (raw === null) return 'null'
   if (Array.isArray(raw)) return 'an array'
   if (typeof raw === 'object') return 'an object'
-  return `${typeof raw} ${String(raw)}`
+  return typeof raw === 'number' || typeof raw === 'bigint' || typeof raw === 'boolean' ? `${typeof raw} ${String(raw)}` : typeof raw
 }
 
 export function stringValue (expected = 'a string'): ValueParser<string> {
@@ -160,12 +160,12 @@ function parseAnchor (raw: Record<string, unknown>, origin: ValueOrigin): Anchor
     throw new ConfigError('ERR_CONFIG_INVALID_VALUE', `${nameOf(origin)} needs exactly one of mlDsaPublicKey (base64) and mlDsaFingerprint (hex or base64 SHA-256)`)
   }
   if (raw.mlDsaPublicKey !== undefined) {
-        if (typeof raw.mlDsaPublicKey !== 'string' || decodeBytes(raw.mlDsaPublicKey, ML_DSA_65.publicKey) === undefined) {
+    if (typeof raw.mlDsaPublicKey !== 'string' || decodeBytes(raw.mlDsaPublicKey, ML_DSA_65.publicKey) === undefined) {
       throw invalid(child(origin, '.mlDsaPublicKey'), `the base64 of a ${ML_DSA_65.publicKey}-byte ML-DSA-65 public key`, raw.mlDsaPublicKey)
     }
     entry.mlDsaPublicKey = raw.mlDsaPublicKey
   } else {
-        if (typeof raw.mlDsaFingerprint !== 'string' || decodeBytes(raw.mlDsaFingerprint, SHA256_BYTES) === undefined) {
+    if (typeof raw.mlDsaFingerprint !== 'string' || decodeBytes(raw.mlDsaFingerprint, SHA256_BYTES) === undefined) {
       throw invalid(child(origin, '.mlDsaFingerprint'), 'a SHA-256 fingerprint (64 hex digits or base64 of 32 bytes)', raw.mlDsaFingerprint)
     }
     entry.mlDsaFingerprint = raw.mlDsaFingerprint

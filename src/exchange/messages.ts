@@ -45,7 +45,7 @@ export async function createKeyRequest (self: ExchangeSigner, responder: PeerId,
   const signed = signedBytes(REQUEST_CONTEXT, self.peerId, responder, timestamp, nonce, self.record.bytes)
   return {
     requesterRecord: self.record.bytes as Uint8Array<ArrayBuffer>,
-    responderId: responder.toMultihash().bytes as Uint8Array<ArrayBuffer>,
+    responderId: responder.toMultihash().bytes,
     timestamp: BigInt(timestamp),
     nonce,
     signature: await self.mlDsaSigner.signAsync(signed, REQUEST_CONTEXT) as Uint8Array<ArrayBuffer>
@@ -56,7 +56,7 @@ export async function createKeyResponse (self: ExchangeSigner, requester: PeerId
   const signed = signedBytes(RESPONSE_CONTEXT, self.peerId, requester, timestamp, nonce, self.record.bytes)
   return {
     record: self.record.bytes as Uint8Array<ArrayBuffer>,
-    requesterId: requester.toMultihash().bytes as Uint8Array<ArrayBuffer>,
+    requesterId: requester.toMultihash().bytes,
     timestamp: BigInt(timestamp),
     nonce,
     signature: await self.mlDsaSigner.signAsync(signed, RESPONSE_CONTEXT) as Uint8Array<ArrayBuffer>

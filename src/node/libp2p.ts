@@ -32,9 +32,6 @@ export type KeydirOwnServices = {
 export type KeydirServices = BaseServices & KeydirOwnServices
 export type KeydirLibp2p = Libp2p<KeydirServices>
 
-/** Factories of services beyond the base ones; each takes the components libp2p hands it. */
-export type ExtraFactories<S> = { [K in keyof S]: (components: any) => S[K] }
-
 export interface BuildLibp2pInit {
   privateKey: PrivateKey
   datastore: Datastore
@@ -55,7 +52,7 @@ const LOCAL_INBOUND_THRESHOLD = 10_000
  * selector passed in at creation; then keydir's services, which libp2p
  * starts and stops with the rest.
  */
-export async function buildLibp2p<S extends Record<string, unknown> = Record<never, never>> (init: BuildLibp2pInit & { services?: ExtraFactories<S> }): Promise<Libp2p<BaseServices & S>> {
+export async function buildLibp2p<S extends Record<string, unknown> = Record<never, never>> (init: BuildLibp2pInit & { services?: Omit<ServiceFactoryMap<BaseServices & S>, keyof BaseServices> }): Promise<Libp2p<BaseServices & S>> {
   return createLibp2p<BaseServices & S>({
     privateKey: init.privateKey,
     datastore: init.datastore,

@@ -82,8 +82,7 @@ export class HotLayer {
 
   /** The unsolicited peer stored longest (in this process; after a restart, in PeerId order). */
   oldestUnsolicited (): string | undefined {
-    for (const key of this.unsolicitedKeys) return key
-    return undefined
+    return this.unsolicitedKeys.values().next().value
   }
 
   /** Every stored key with its summary; the map may change between two steps of the iteration. */

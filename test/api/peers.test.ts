@@ -32,7 +32,7 @@ describe('GET /v1/peers', () => {
   test('lists every known peer with its trust, sorted by PeerId', async () => {
     const res = await f.api.app.inject({ url: '/v1/peers' })
     assert.equal(res.statusCode, 200)
-    const { peers } = res.json() as { peers: Array<Record<string, unknown>> }
+    const { peers } = res.json<{ peers: Array<Record<string, unknown>> }>()
     assert.equal(peers.length, 3)
     assert.deepEqual(peers.map(p => p.peerId), [...peers.map(p => p.peerId)].sort())
     for (const peer of peers) {

@@ -41,7 +41,7 @@ function proving (token: string | undefined, handler: (req: IncomingMessage, res
     const end = res.end.bind(res)
     const writeHead = res.writeHead.bind(res)
     let head: unknown[] = []
-    res.writeHead = ((...args: unknown[]) => { head = args; return res }) as typeof res.writeHead
+    res.writeHead = (...args: unknown[]) => { head = args; return res }
     res.write = ((chunk: unknown) => { chunks.push(Buffer.from(chunk as string)); return true }) as typeof res.write
     res.end = ((chunk?: unknown) => {
       if (chunk !== undefined && typeof chunk !== 'function') chunks.push(Buffer.from(chunk as string))

@@ -120,7 +120,7 @@ export async function startNode (dataDir: string, args: string[] = [], options: 
         try {
           resolve(JSON.parse(line) as StartSummary)
         } catch (err) {
-          reject(err)
+          reject(err instanceof Error ? err : new Error(String(err)))
         }
       }
     })

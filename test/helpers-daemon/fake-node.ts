@@ -28,7 +28,6 @@ export async function makeFakePeer (seq = 1): Promise<FakePeer> {
   return { privateKey, peerId: peerIdFromPrivateKey(privateKey), record }
 }
 
-
 /**
  * A KeyDirectory without a network, for testing the API and CLI: it answers
  * `resolve` from a map of known peers, records every call, and can be told to
@@ -63,10 +62,10 @@ export class FakeKeyDirectory implements KeyDirectory {
   /** As the registry lists: in PeerId order, filtered, then paged. */
   async listPeers (filter: ListPeersFilter = {}): Promise<RegistryEntry[]> {
     return [...this.entries.entries()].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
-        .filter(([key]) => filter.after === undefined || key > filter.after)
-        .map(([, e]) => e)
-        .filter(e => (filter.trust === undefined || e.trust === filter.trust) && (filter.verified === undefined || e.verified === filter.verified))
-        .slice(0, filter.limit ?? Infinity)
+      .filter(([key]) => filter.after === undefined || key > filter.after)
+      .map(([, e]) => e)
+      .filter(e => (filter.trust === undefined || e.trust === filter.trust) && (filter.verified === undefined || e.verified === filter.verified))
+      .slice(0, filter.limit ?? Infinity)
   }
 
   /** Make a peer known, as a resolve through `trust` would. */
@@ -103,8 +102,8 @@ export class FakeKeyDirectory implements KeyDirectory {
       await new Promise((resolve, reject) => {
         const signal = options?.signal
         if (signal === undefined) return
-        if (signal.aborted) { reject(signal.reason); return }
-        signal.addEventListener('abort', () => { reject(signal.reason) }, { once: true })
+        if (signal.aborted) { reject(signal.reason as Error); return }
+        signal.addEventListener('abort', () => { reject(signal.reason as Error) }, { once: true })
       })
     }
     if (id === this.peerId.toString()) return resolvedKeys(this.self.record, 'self', 'self')

@@ -29,7 +29,7 @@ export function exchangeComponents (libp2p: Libp2p): KeyExchangeComponents {
   return {
     registrar: { handle: libp2p.handle.bind(libp2p), unhandle: libp2p.unhandle.bind(libp2p) },
     connectionManager: {
-      openConnection: async (peer, options) => libp2p.dial(peer as PeerId, options),
+      openConnection: async (peer, options) => libp2p.dial(peer, options),
       getConnections: (peer) => libp2p.getConnections(peer)
     }
   }

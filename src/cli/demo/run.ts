@@ -106,7 +106,7 @@ export async function runDemo (init: DemoInit): Promise<DemoResult> {
       for (let j = 0; j < nodes.length; j++) {
         if (i === j) continue
         signal?.throwIfAborted()
-        const target = nodes[j] as KeyDirectory
+        const target = nodes[j]
         const started = performance.now()
         try {
           const keys = await from.resolve(target.peerId, { signal: signal === undefined ? AbortSignal.timeout(RESOLVE_TIMEOUT_MS) : AbortSignal.any([signal, AbortSignal.timeout(RESOLVE_TIMEOUT_MS)]) })
