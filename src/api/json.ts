@@ -3,19 +3,19 @@
  * conventions: PeerIds as strings, bytes as base64, times as Unix
  * milliseconds.
  */
-import { createHash } from 'node:crypto'
+import { fingerprintHex } from '../crypto/index.js'
 import type { KeyRecord } from '../record/index.js'
 import type { AnchorEntry, NodeStatus, ResolvedKeys } from '../node/types.js'
 import type { RegistryEntry, TrustLevel } from '../registry/index.js'
+
+/** The key fingerprint the JSON shows (one function, in crypto). */
+export { fingerprintHex }
 
 export function base64 (bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')
 }
 
 /** SHA-256 of an ML-DSA-65 public key, hex: the short form people compare. */
-export function fingerprintHex (mlDsaPublicKey: Uint8Array): string {
-  return createHash('sha256').update(mlDsaPublicKey).digest('hex')
-}
 
 /**
  * `GET /v1/keys/{peerId}`: the keys and what vouches for them. The signed

@@ -1,5 +1,5 @@
 import { Option } from 'commander'
-import { peerIdFromString } from '@libp2p/peer-id'
+import { peerIdOf } from '../util/peer-id.js'
 import { resolveDataDir } from '../config/index.js'
 import { UsageError } from './exit.js'
 
@@ -24,7 +24,7 @@ export function dataDirOf (options: { dir?: string }): string {
 export function checkPeerIdArgument (value: string): string {
   if (value.length > 128) throw new UsageError('PEER_ID is too long to be a PeerId')
   try {
-    return peerIdFromString(value).toString()
+    return peerIdOf(value).toString()
   } catch {
     throw new UsageError(`${JSON.stringify(value)} is not a valid PeerId (such as 12D3KooW…)`)
   }

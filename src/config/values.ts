@@ -1,8 +1,6 @@
-import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { ML_DSA_65 } from '../crypto/types.js'
 import { ConfigError } from '../errors.js'
-import { parseBootstrap } from '../node/anchors.js'
+import { parseBootstrapEntry, type BootstrapPeer } from '../node/anchors.js'
 import type { AnchorEntry } from '../node/types.js'
 
 /**
@@ -38,7 +36,6 @@ function child (origin: ValueOrigin, suffix: string): ValueOrigin {
 export type ValueParser<T> = (raw: unknown, origin: ValueOrigin) => T
 
 const MAX_STRING = 4096
-const SHA256_BYTES = 32
 
 export function invalid (origin: ValueOrigin, expected: string, raw: unknown): ConfigError {
   return new ConfigError('ERR_CONFIG_INVALID_VALUE', `${nameOf(origin)} must be ${expected}, got ${describe(raw)}`)
@@ -119,61 +116,15 @@ function parseMultiaddr (raw: unknown, origin: ValueOrigin): string {
   }
 }
 
-function p2pPeerId (ma: string): string | undefined {
-  const p2p = multiaddr(ma).getComponents().filter(c => c.name === 'p2p')
-  return p2p[p2p.length - 1]?.value
-}
-
-function parsePeerId (raw: unknown, origin: ValueOrigin): string {
-  if (typeof raw !== 'string' || raw.length > 256) throw invalid(origin, 'a PeerId string', raw)
-  try {
-    return peerIdFromString(raw).toString()
-  } catch {
-    throw invalid(origin, 'a valid PeerId', raw)
-  }
-}
-
-function decodeBytes (raw: string, length: number): Uint8Array | undefined {
-  if (length === SHA256_BYTES && /^[0-9a-fA-F]{64}$/.test(raw)) return new Uint8Array(Buffer.from(raw, 'hex'))
-  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(raw)) return undefined
-  const bytes = new Uint8Array(Buffer.from(raw, raw.includes('-') || raw.includes('_') ? 'base64url' : 'base64'))
-  return bytes.length === length ? bytes : undefined
-}
-
 const ANCHOR_KEYS = new Set(['multiaddr', 'peerId', 'mlDsaPublicKey', 'mlDsaFingerprint'])
 
-/** An anchor entry `{ multiaddr, peerId, mlDsaPublicKey | mlDsaFingerprint }`, as `keydir anchor` prints it. */
-function parseAnchor (raw: Record<string, unknown>, origin: ValueOrigin): AnchorEntry {
-  for (const key of Object.keys(raw)) {
-    if (!ANCHOR_KEYS.has(key)) {
-      throw new ConfigError('ERR_CONFIG_UNKNOWN_KEY', `${nameOf(origin)} has unknown key "${key}": an anchor entry has multiaddr, peerId and mlDsaPublicKey (or mlDsaFingerprint)`)
-    }
-  }
-  const ma = parseMultiaddr(raw.multiaddr, child(origin, '.multiaddr'))
-  const peerId = parsePeerId(raw.peerId, child(origin, '.peerId'))
-  const inAddr = p2pPeerId(ma)
-  if (inAddr !== undefined && inAddr !== peerId) {
-    throw new ConfigError('ERR_CONFIG_INVALID_VALUE', `${nameOf(child(origin, '.multiaddr'))} ends in /p2p/${inAddr}, which is not the entry's peerId ${peerId}`)
-  }
-  const entry: AnchorEntry = { multiaddr: inAddr === undefined ? `${ma}/p2p/${peerId}` : ma, peerId }
-  if ((raw.mlDsaPublicKey === undefined) === (raw.mlDsaFingerprint === undefined)) {
-    throw new ConfigError('ERR_CONFIG_INVALID_VALUE', `${nameOf(origin)} needs exactly one of mlDsaPublicKey (base64) and mlDsaFingerprint (hex or base64 SHA-256)`)
-  }
-  if (raw.mlDsaPublicKey !== undefined) {
-    if (typeof raw.mlDsaPublicKey !== 'string' || decodeBytes(raw.mlDsaPublicKey, ML_DSA_65.publicKey) === undefined) {
-      throw invalid(child(origin, '.mlDsaPublicKey'), `the base64 of a ${ML_DSA_65.publicKey}-byte ML-DSA-65 public key`, raw.mlDsaPublicKey)
-    }
-    entry.mlDsaPublicKey = raw.mlDsaPublicKey
-  } else {
-    if (typeof raw.mlDsaFingerprint !== 'string' || decodeBytes(raw.mlDsaFingerprint, SHA256_BYTES) === undefined) {
-      throw invalid(child(origin, '.mlDsaFingerprint'), 'a SHA-256 fingerprint (64 hex digits or base64 of 32 bytes)', raw.mlDsaFingerprint)
-    }
-    entry.mlDsaFingerprint = raw.mlDsaFingerprint
-  }
-  return entry
-}
-
-function parseBootstrapEntry (raw: unknown, origin: ValueOrigin): string | AnchorEntry {
+/**
+ * A bootstrap entry: a multiaddr, or an anchor entry object (in a flag or
+ * an environment variable, its JSON). The file format's own rules are
+ * checked here (types, sizes, unknown keys); the entry itself is parsed by
+ * the node's one bootstrap parser, and kept in its normalised form.
+ */
+function bootstrapEntryValue (raw: unknown, origin: ValueOrigin): string | AnchorEntry {
   if (typeof raw === 'string' && raw.trimStart().startsWith('{')) {
     try {
       raw = JSON.parse(raw)
@@ -181,23 +132,32 @@ function parseBootstrapEntry (raw: unknown, origin: ValueOrigin): string | Ancho
       throw invalid(origin, 'a multiaddr or the JSON of an anchor entry', raw)
     }
   }
-  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) return checkedByNode(parseAnchor(raw as Record<string, unknown>, origin), origin)
-  const ma = parseMultiaddr(raw, origin)
-  if (p2pPeerId(ma) === undefined) {
-    throw new ConfigError('ERR_CONFIG_INVALID_VALUE', `${nameOf(origin)} must end in /p2p/<PeerId> so the peer can be authenticated, got ${JSON.stringify(ma)}`)
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+    const fields = raw as Record<string, unknown>
+    for (const key of Object.keys(fields)) {
+      if (!ANCHOR_KEYS.has(key)) {
+        throw new ConfigError('ERR_CONFIG_UNKNOWN_KEY', `${nameOf(origin)} has unknown key "${key}": an anchor entry has multiaddr, peerId and mlDsaPublicKey (or mlDsaFingerprint)`)
+      }
+      if (typeof fields[key] !== 'string' || (fields[key]).length > MAX_STRING) throw invalid(child(origin, `.${key}`), 'a string', fields[key])
+    }
+    const entry = fields as unknown as AnchorEntry
+    const peer = nodeParsed(entry, origin)
+    const normalised: AnchorEntry = { multiaddr: peer.multiaddr.toString(), peerId: peer.peerId.toString() }
+    if (entry.mlDsaPublicKey !== undefined) normalised.mlDsaPublicKey = entry.mlDsaPublicKey
+    else normalised.mlDsaFingerprint = entry.mlDsaFingerprint
+    return normalised
   }
-  return checkedByNode(ma, origin)
+  if (typeof raw !== 'string' || raw.length > MAX_STRING) throw invalid(origin, 'a multiaddr string', raw)
+  return nodeParsed(raw, origin).multiaddr.toString()
 }
 
-/** The node's own bootstrap parser has the last word (a /p2p/ value must be a PeerId), so a bad entry fails at load, named. */
-function checkedByNode<T extends string | AnchorEntry> (entry: T, origin: ValueOrigin): T {
+/** The node's parser decides; its error is rethrown naming the key as the user wrote it. */
+function nodeParsed (entry: string | AnchorEntry, origin: ValueOrigin): BootstrapPeer {
   try {
-    parseBootstrap([entry])
+    return parseBootstrapEntry(entry, nameOf(origin))
   } catch (err) {
-    const reason = (err as Error).message.replace(/^bootstrap\[0\][^:]*: /, '')
-    throw new ConfigError('ERR_CONFIG_INVALID_VALUE', `${nameOf(origin)}: ${reason}`)
+    throw new ConfigError('ERR_CONFIG_INVALID_VALUE', (err as Error).message)
   }
-  return entry
 }
 
 export function multiaddrList (): ValueParser<string[]> {
@@ -210,7 +170,7 @@ export function multiaddrList (): ValueParser<string[]> {
  * multiaddrs; as a flag, a multiaddr or the JSON of one anchor entry.
  */
 export function bootstrapList (): ValueParser<Array<string | AnchorEntry>> {
-  const list = listOf(parseBootstrapEntry, 256)
+  const list = listOf(bootstrapEntryValue, 256)
   return (raw, origin) => {
     if (origin.kind === 'env' && typeof raw === 'string' && raw.trimStart().startsWith('[')) {
       try {

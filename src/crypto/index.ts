@@ -66,3 +66,8 @@ export function sha256 (bytes: Uint8Array): Uint8Array {
 export function fingerprint (mlDsaPublicKey: Uint8Array): Uint8Array {
   return sha256(mlDsaPublicKey)
 }
+
+/** The fingerprint as 64 lowercase hex digits, as logs, the API and the CLI show it. */
+export function fingerprintHex (mlDsaPublicKey: Uint8Array): string {
+  return Buffer.from(fingerprint(mlDsaPublicKey)).toString('hex')
+}

@@ -1,8 +1,8 @@
-import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ML_DSA_65 } from '../crypto/index.js'
 import { ConfigError } from '../errors.js'
 import { FINGERPRINT_LENGTH } from '../record/index.js'
+import { peerIdOf } from '../util/peer-id.js'
 import type { AnchorKey } from '../registry/index.js'
 import type { AnchorEntry } from './types.js'
 import type { PeerId } from '@libp2p/interface'
@@ -18,46 +18,49 @@ export interface BootstrapPeer {
 /**
  * Parse the `bootstrap` option: multiaddr strings ending in `/p2p/<PeerId>`
  * and anchor entries. Bad entries are configuration errors that say which
- * entry and why.
+ * entry and why. This is the one bootstrap parser: the daemon's config
+ * loader hands each entry here too.
  */
 export function parseBootstrap (entries: Array<string | AnchorEntry>): BootstrapPeer[] {
-  return entries.map((entry, i) => {
-    const where = `bootstrap[${i}]`
-    if (typeof entry === 'string') {
-      const ma = parseMultiaddr(entry, where)
-      const peer = ma.getComponents().findLast(c => c.name === 'p2p')?.value
-      if (peer == null) {
-        throw new ConfigError('ERR_BAD_BOOTSTRAP', `${where}: multiaddr must end in /p2p/<PeerId>, got ${entry}`)
-      }
-      return { peerId: parsePeer(peer, where), multiaddr: ma }
+  return entries.map((entry, i) => parseBootstrapEntry(entry, `bootstrap[${i}]`))
+}
+
+/** One bootstrap entry; `where` names it in errors (`bootstrap[2]`, `KEYDIR_BOOTSTRAP[0]`). */
+export function parseBootstrapEntry (entry: string | AnchorEntry, where: string): BootstrapPeer {
+  if (typeof entry === 'string') {
+    const ma = parseMultiaddr(entry, where)
+    const peer = ma.getComponents().findLast(c => c.name === 'p2p')?.value
+    if (peer == null) {
+      throw new ConfigError('ERR_BAD_BOOTSTRAP', `${where}: multiaddr must end in /p2p/<PeerId> so the peer can be authenticated, got ${entry.slice(0, 120)}`)
     }
-    if (entry == null || typeof entry !== 'object') {
-      throw new ConfigError('ERR_BAD_BOOTSTRAP', `${where}: expected a multiaddr string or { multiaddr, peerId, mlDsaPublicKey | mlDsaFingerprint }`)
-    }
-    const peerId = parsePeer(entry.peerId, `${where}.peerId`)
-    const ma = parseMultiaddr(entry.multiaddr, `${where}.multiaddr`)
-    const p2p = ma.getComponents().findLast(c => c.name === 'p2p')?.value
-    if (p2p != null && p2p !== peerId.toString()) {
-      throw new ConfigError('ERR_BAD_BOOTSTRAP', `${where}: multiaddr names ${p2p} but peerId is ${peerId.toString()}`)
-    }
-    const dialable = p2p == null ? ma.encapsulate(`/p2p/${peerId.toString()}`) : ma
-    if (entry.mlDsaPublicKey != null) {
-      const key = decodeBytes(entry.mlDsaPublicKey, `${where}.mlDsaPublicKey`, ['base64'])
-      expectLength(key, ML_DSA_65.publicKey, `${where}.mlDsaPublicKey`)
-      return { peerId, multiaddr: dialable, anchor: { mlDsaPublicKey: key } }
-    }
-    if (entry.mlDsaFingerprint != null) {
-      const fp = decodeBytes(entry.mlDsaFingerprint, `${where}.mlDsaFingerprint`, ['hex', 'base64'])
-      expectLength(fp, FINGERPRINT_LENGTH, `${where}.mlDsaFingerprint`)
-      return { peerId, multiaddr: dialable, anchor: { mlDsaFingerprint: fp } }
-    }
-    throw new ConfigError('ERR_BAD_BOOTSTRAP', `${where}: an anchor entry needs mlDsaPublicKey or mlDsaFingerprint`)
-  })
+    return { peerId: parsePeer(peer, where), multiaddr: ma }
+  }
+  if (entry == null || typeof entry !== 'object') {
+    throw new ConfigError('ERR_BAD_BOOTSTRAP', `${where}: expected a multiaddr string or { multiaddr, peerId, mlDsaPublicKey | mlDsaFingerprint }`)
+  }
+  const peerId = parsePeer(entry.peerId, `${where}.peerId`)
+  const ma = parseMultiaddr(entry.multiaddr, `${where}.multiaddr`)
+  const p2p = ma.getComponents().findLast(c => c.name === 'p2p')?.value
+  if (p2p != null && p2p !== peerId.toString()) {
+    throw new ConfigError('ERR_BAD_BOOTSTRAP', `${where}.multiaddr: ends in /p2p/${p2p}, which is not the entry's peerId ${peerId.toString()}`)
+  }
+  const dialable = p2p == null ? ma.encapsulate(`/p2p/${peerId.toString()}`) : ma
+  if ((entry.mlDsaPublicKey == null) === (entry.mlDsaFingerprint == null)) {
+    throw new ConfigError('ERR_BAD_BOOTSTRAP', `${where}: an anchor entry needs exactly one of mlDsaPublicKey (base64) and mlDsaFingerprint (hex or base64 SHA-256)`)
+  }
+  if (entry.mlDsaPublicKey != null) {
+    const key = decodeBytes(entry.mlDsaPublicKey, `${where}.mlDsaPublicKey`, ['base64'])
+    expectLength(key, ML_DSA_65.publicKey, `${where}.mlDsaPublicKey`, `the base64 of a ${ML_DSA_65.publicKey}-byte ML-DSA-65 public key`)
+    return { peerId, multiaddr: dialable, anchor: { mlDsaPublicKey: key } }
+  }
+  const fp = decodeBytes(entry.mlDsaFingerprint!, `${where}.mlDsaFingerprint`, ['hex', 'base64'])
+  expectLength(fp, FINGERPRINT_LENGTH, `${where}.mlDsaFingerprint`, 'a SHA-256 fingerprint (64 hex digits or base64 of 32 bytes)')
+  return { peerId, multiaddr: dialable, anchor: { mlDsaFingerprint: fp } }
 }
 
 function parsePeer (value: unknown, where: string): PeerId {
   try {
-    return peerIdFromString(String(value))
+    return peerIdOf(String(value))
   } catch {
     throw new ConfigError('ERR_BAD_BOOTSTRAP', `${where}: "${String(value).slice(0, 80)}" is not a PeerId`)
   }
@@ -84,8 +87,8 @@ function decodeBytes (value: string | Uint8Array, where: string, encodings: Arra
   throw new ConfigError('ERR_BAD_BOOTSTRAP', `${where}: expected ${encodings.join(' or ')} bytes`)
 }
 
-function expectLength (bytes: Uint8Array, length: number, where: string): void {
+function expectLength (bytes: Uint8Array, length: number, where: string, expected: string): void {
   if (bytes.length !== length) {
-    throw new ConfigError('ERR_BAD_BOOTSTRAP', `${where}: must be ${length} bytes, got ${bytes.length}`)
+    throw new ConfigError('ERR_BAD_BOOTSTRAP', `${where}: expected ${expected}, got ${bytes.length} bytes`)
   }
 }

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import { repeatingTask } from '@libp2p/utils'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
-import { fingerprint } from '../crypto/index.js'
+import { fingerprint, fingerprintHex } from '../crypto/index.js'
 import { DhtRecords, isWellCovered } from '../dht/index.js'
 import { errorCode, KeydirError } from '../errors.js'
 import { prepareRotation } from '../identity/index.js'
@@ -171,7 +171,7 @@ export class RecordPublisher implements Startable {
     await rotation.commit()
     this.identity = rotation.identity
     this.current = record
-    this.log.info({ fingerprint: Buffer.from(fingerprint(record.mlDsaPublicKey)).toString('hex') }, 'rotated ML-DSA-65 / ML-KEM-768 keys')
+    this.log.info({ fingerprint: fingerprintHex(record.mlDsaPublicKey) }, 'rotated ML-DSA-65 / ML-KEM-768 keys')
     let step = 'storing'
     try {
       await this.init.registry.storePeerKeys(record, 'self', { verified: true })

@@ -1,5 +1,5 @@
-import { peerIdFromString } from '@libp2p/peer-id'
 import { RegistryError } from '../errors.js'
+import { peerIdOf } from '../util/peer-id.js'
 import type { PeerId } from '@libp2p/interface'
 
 /** The registry's database key of a peer (its base58btc string) and the PeerId itself. */
@@ -15,7 +15,7 @@ export function parsePeer (peerId: PeerId | string): PeerKey {
   }
   let parsed: PeerId
   try {
-    parsed = peerIdFromString(peerId)
+    parsed = peerIdOf(peerId)
   } catch (err) {
     throw new RegistryError('ERR_BAD_PEER_ID', `"${peerId.slice(0, 100)}" is not a valid PeerId`, { cause: err })
   }

@@ -1,7 +1,6 @@
-import { peerIdFromString } from '@libp2p/peer-id'
-import { LRUCache } from 'lru-cache'
 import { errorCode, KeydirError, ResolveError } from '../errors.js'
 import { silentLogger } from '../util/log.js'
+import { peerIdOf } from '../util/peer-id.js'
 import type { DhtRecords } from '../dht/index.js'
 import type { KeyExchange } from '../exchange/index.js'
 import type { KeydirMetrics } from '../metrics/index.js'
@@ -168,24 +167,12 @@ export class Resolver {
   }
 }
 
-/**
- * PeerIds parsed from strings, by the string. Parsing (base58 and the public
- * key inside) costs about 9 µs, fifteen times a cached resolve itself; a
- * PeerId is an immutable value, so one parse serves every later call.
- * Strings that fail to parse are not kept.
- */
-const parsedPeerIds = new LRUCache<string, PeerId>({ max: 4096 })
-
+/** A PeerId or its string; a bad string is ResolveError ERR_BAD_PEER_ID. */
 export function parsePeerId (peer: PeerId | string): PeerId {
-  if (typeof peer !== 'string') return peer
-  const known = parsedPeerIds.get(peer)
-  if (known !== undefined) return known
   try {
-    const peerId = peerIdFromString(peer)
-    parsedPeerIds.set(peer, peerId)
-    return peerId
+    return peerIdOf(peer)
   } catch (err) {
-    throw new ResolveError('ERR_BAD_PEER_ID', `"${peer.slice(0, 100)}" is not a valid PeerId: pass a base58btc (12D3Koo...) or CIDv1 PeerId`, { cause: err })
+    throw new ResolveError('ERR_BAD_PEER_ID', `"${String(peer).slice(0, 100)}" is not a valid PeerId: pass a base58btc (12D3Koo...) or CIDv1 PeerId`, { cause: err })
   }
 }
 

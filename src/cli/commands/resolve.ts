@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { fingerprintHex } from '../../crypto/index.js'
 import { Option, type Command } from 'commander'
 import { base64, KEY_RECORD_CONTENT_TYPE, type KeysJson } from '../../api/index.js'
 import { callApi, callApiBytes } from '../client.js'
@@ -13,8 +13,9 @@ interface ResolveCommandOptions {
   record?: boolean
 }
 
+/** The SHA-256 fingerprint of a base64 key, as `keydir peers` and the API show it. */
 function fingerprint (base64: string): string {
-  return createHash('sha256').update(Buffer.from(base64, 'base64')).digest('hex')
+  return fingerprintHex(Buffer.from(base64, 'base64'))
 }
 
 export function registerResolve (program: Command): void {
