@@ -154,7 +154,7 @@ function bootstrapEntryValue (raw: unknown, origin: ValueOrigin): string | Ancho
 /** The node's parser decides; its error is rethrown naming the key as the user wrote it. */
 function nodeParsed (entry: string | AnchorEntry, origin: ValueOrigin): BootstrapPeer {
   try {
-    return parseBootstrapEntry(entry, nameOf(origin))
+    return parseBootstrapEntry(entry, field => nameOf(child(origin, field)))
   } catch (err) {
     throw new ConfigError('ERR_CONFIG_INVALID_VALUE', (err as Error).message)
   }

@@ -25,36 +25,41 @@ export function parseBootstrap (entries: Array<string | AnchorEntry>): Bootstrap
   return entries.map((entry, i) => parseBootstrapEntry(entry, `bootstrap[${i}]`))
 }
 
-/** One bootstrap entry; `where` names it in errors (`bootstrap[2]`, `KEYDIR_BOOTSTRAP[0]`). */
-export function parseBootstrapEntry (entry: string | AnchorEntry, where: string): BootstrapPeer {
+/**
+ * One bootstrap entry. `where` names it, or a field of it, in errors: a
+ * string (`bootstrap[2]`, its fields `bootstrap[2].peerId`), or a function
+ * of the field (`''`, `'.peerId'`) for callers that name keys their own way.
+ */
+export function parseBootstrapEntry (entry: string | AnchorEntry, where: string | ((field: string) => string)): BootstrapPeer {
+  const at = typeof where === 'string' ? (field: string) => `${where}${field}` : where
   if (typeof entry === 'string') {
-    const ma = parseMultiaddr(entry, where)
+    const ma = parseMultiaddr(entry, at(''))
     const peer = ma.getComponents().findLast(c => c.name === 'p2p')?.value
     if (peer == null) {
-      throw new ConfigError('ERR_BAD_BOOTSTRAP', `${where}: multiaddr must end in /p2p/<PeerId> so the peer can be authenticated, got ${entry.slice(0, 120)}`)
+      throw new ConfigError('ERR_BAD_BOOTSTRAP', `${at('')} must end in /p2p/<PeerId> so the peer can be authenticated, got ${entry.slice(0, 120)}`)
     }
-    return { peerId: parsePeer(peer, where), multiaddr: ma }
+    return { peerId: parsePeer(peer, at('')), multiaddr: ma }
   }
   if (entry == null || typeof entry !== 'object') {
-    throw new ConfigError('ERR_BAD_BOOTSTRAP', `${where}: expected a multiaddr string or { multiaddr, peerId, mlDsaPublicKey | mlDsaFingerprint }`)
+    throw new ConfigError('ERR_BAD_BOOTSTRAP', `${at('')}: expected a multiaddr string or { multiaddr, peerId, mlDsaPublicKey | mlDsaFingerprint }`)
   }
-  const peerId = parsePeer(entry.peerId, `${where}.peerId`)
-  const ma = parseMultiaddr(entry.multiaddr, `${where}.multiaddr`)
+  const peerId = parsePeer(entry.peerId, at('.peerId'))
+  const ma = parseMultiaddr(entry.multiaddr, at('.multiaddr'))
   const p2p = ma.getComponents().findLast(c => c.name === 'p2p')?.value
   if (p2p != null && p2p !== peerId.toString()) {
-    throw new ConfigError('ERR_BAD_BOOTSTRAP', `${where}.multiaddr: ends in /p2p/${p2p}, which is not the entry's peerId ${peerId.toString()}`)
+    throw new ConfigError('ERR_BAD_BOOTSTRAP', `${at('.multiaddr')}: ends in /p2p/${p2p}, which is not the entry's peerId ${peerId.toString()}`)
   }
   const dialable = p2p == null ? ma.encapsulate(`/p2p/${peerId.toString()}`) : ma
   if ((entry.mlDsaPublicKey == null) === (entry.mlDsaFingerprint == null)) {
-    throw new ConfigError('ERR_BAD_BOOTSTRAP', `${where}: an anchor entry needs exactly one of mlDsaPublicKey (base64) and mlDsaFingerprint (hex or base64 SHA-256)`)
+    throw new ConfigError('ERR_BAD_BOOTSTRAP', `${at('')}: an anchor entry needs exactly one of mlDsaPublicKey (base64) and mlDsaFingerprint (hex or base64 SHA-256)`)
   }
   if (entry.mlDsaPublicKey != null) {
-    const key = decodeBytes(entry.mlDsaPublicKey, `${where}.mlDsaPublicKey`, ['base64'])
-    expectLength(key, ML_DSA_65.publicKey, `${where}.mlDsaPublicKey`, `the base64 of a ${ML_DSA_65.publicKey}-byte ML-DSA-65 public key`)
+    const key = decodeBytes(entry.mlDsaPublicKey, at('.mlDsaPublicKey'), ['base64'])
+    expectLength(key, ML_DSA_65.publicKey, at('.mlDsaPublicKey'), `the base64 of a ${ML_DSA_65.publicKey}-byte ML-DSA-65 public key`)
     return { peerId, multiaddr: dialable, anchor: { mlDsaPublicKey: key } }
   }
-  const fp = decodeBytes(entry.mlDsaFingerprint!, `${where}.mlDsaFingerprint`, ['hex', 'base64'])
-  expectLength(fp, FINGERPRINT_LENGTH, `${where}.mlDsaFingerprint`, 'a SHA-256 fingerprint (64 hex digits or base64 of 32 bytes)')
+  const fp = decodeBytes(entry.mlDsaFingerprint!, at('.mlDsaFingerprint'), ['hex', 'base64'])
+  expectLength(fp, FINGERPRINT_LENGTH, at('.mlDsaFingerprint'), 'a SHA-256 fingerprint (64 hex digits or base64 of 32 bytes)')
   return { peerId, multiaddr: dialable, anchor: { mlDsaFingerprint: fp } }
 }
 
