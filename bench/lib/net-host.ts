@@ -22,7 +22,7 @@ import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { fingerprint } from '../../src/crypto/index.js'
 import { DHT_PROTOCOL, dhtRecordKey } from '../../src/dht/index.js'
-import { createKeyDirectory } from '../../src/node/index.js'
+import { createKeyDirectory, libp2pOf } from '../../src/node/index.js'
 import { CachedPeerDatastore } from '../../src/node/cached-peer-datastore.js'
 import { buildLibp2p, type BaseLibp2p } from '../../src/node/libp2p.js'
 import { routingKeyFor } from '../../src/record/index.js'
@@ -283,17 +283,17 @@ async function startKeydirNode (dir: string, anchor: AnchorEntry | undefined): P
   const startMs = performance.now() - started
   const self = await node.resolve(node.peerId)
   const internals = node as unknown as { datastore: Datastore }
-  const publisher = node.libp2p.services.publisher as unknown as { republishing?: boolean }
+  const publisher = libp2pOf(node).services.publisher as unknown as { republishing?: boolean }
   if (internals.datastore === undefined || publisher.republishing === undefined) throw new Error('KeydirNode no longer has a datastore field, or RecordPublisher a republishing field: update bench/lib/net-host.ts')
   const direct = new Resolver({
     registry: node.registry,
     metrics: node.metrics,
     selfPeerId: node.peerId,
     selfRecord: () => self.record,
-    exchange: node.libp2p.services.keyExchange,
+    exchange: libp2pOf(node).services.keyExchange,
     isAnchor: () => false
   })
-  const libp2p = node.libp2p as BaseLibp2p
+  const libp2p = libp2pOf(node) as BaseLibp2p
   const slot: ProbeSlot = { current: newProbe() }
   watchAnswers(libp2p, node.peerId, slot, dhtTables(libp2p).validators.pqk)
   return {

@@ -1,6 +1,6 @@
 /** The keydir node: the composition root that builds libp2p with keydir's services, and the KeyDirectory facade. */
 export { createKeyDirectory } from './create.js'
-export { KeydirNode } from './key-directory.js'
+export { KeydirNode, libp2pOf } from './key-directory.js'
 export { BootstrapKeeper, bootstrapKeeper } from './bootstrap.js'
 export { parseBootstrap, type BootstrapPeer } from './anchors.js'
 export { resolvedKeys } from './resolved-keys.js'

@@ -41,6 +41,7 @@ export class KeydirNode implements KeyDirectory {
   readonly peerId: PeerId
   readonly registry: PeerKeyRegistry
   readonly metrics: KeydirMetrics
+  /** Not part of the KeyDirectory facade: for keydir's own tests and benches (see libp2pOf). */
   readonly libp2p: KeydirLibp2p
   private readonly resolver: Resolver
   private readonly datastore: { close (): Promise<void> }
@@ -154,4 +155,14 @@ export class KeydirNode implements KeyDirectory {
       this.log.info({ removed }, 'cleaned up expired key requests')
     }
   }
+}
+
+/**
+ * The libp2p node under a node createKeyDirectory made. Not part of the
+ * public facade (the package does not export it): keydir's own tests and
+ * benches reach kad-dht and the services through it.
+ */
+export function libp2pOf (node: KeyDirectory): KeydirLibp2p {
+  if (!(node instanceof KeydirNode)) throw new TypeError('not a node made by createKeyDirectory')
+  return node.libp2p
 }

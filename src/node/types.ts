@@ -4,7 +4,6 @@ import type { KeyRecord } from '../record/index.js'
 import type { ListPeersFilter, PeerKeyRegistry, RegistryEntry, TrustLevel } from '../registry/index.js'
 import type { ResolveOptions, ResolveSource } from '../resolver/index.js'
 import type { KeydirLogger } from '../util/log.js'
-import type { KeydirLibp2p } from './libp2p.js'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -89,8 +88,6 @@ export interface KeyDirectory {
   readonly peerId: PeerId
   readonly registry: PeerKeyRegistry
   readonly metrics: KeydirMetrics
-  /** The libp2p node underneath, with keydir's services, for callers that need more of it. */
-  readonly libp2p: KeydirLibp2p
   start (): Promise<void>
   stop (): Promise<void>
   getMultiaddrs (): Multiaddr[]

@@ -12,11 +12,11 @@ import { hostileRecord, startHostileNode } from '../helpers/hostile-node.js'
 import { startNode } from '../helpers/network.js'
 import { concat, encodeFields, encodeVarint, parseFields } from '../helpers/protobuf-wire.js'
 import { framed, sendRaw } from '../helpers/raw-stream.js'
+import { libp2pOf } from '../../src/node/index.js'
 import type { ExchangeSigner } from '../../src/exchange/index.js'
 import type { KeyRecord } from '../../src/record/index.js'
 import type { HostileNode } from '../helpers/hostile-node.js'
 import type { TestNode } from '../helpers/network.js'
-import type { KeyDirectory } from '../../src/node/index.js'
 
 /**
  * Attack catalogue, direct exchange (docs/security.md, "Direct exchange").
@@ -55,13 +55,12 @@ describe('attacks on the direct exchange', () => {
   })
 
   /** H as a requester, its record already learned by B through one honest request. */
-  const hostileNode = (): KeyDirectory => ({ libp2p: hostile.libp2p }) as unknown as KeyDirectory
   let hostileSigner: { signer: ExchangeSigner, good: KeyRecord } | undefined
   async function hostileRequester (): Promise<{ signer: ExchangeSigner, good: KeyRecord }> {
     if (hostileSigner === undefined) {
       const good = await hostileRecord(hostile, { seq: 10 })
       const signer = { peerId: hostile.identity.peerId, record: good, mlDsaSigner: hostile.identity.mlDsaSigner }
-      await sendKeyRequest(hostileNode(), b.node.peerId, await createKeyRequest(signer, b.node.peerId, 1n))
+      await sendKeyRequest(hostile.libp2p, b.node.peerId, await createKeyRequest(signer, b.node.peerId, 1n))
       await assertHolds(b.node, hostile.identity.peerId, good.bytes)
       hostileSigner = { signer, good }
     }
@@ -73,26 +72,26 @@ describe('attacks on the direct exchange', () => {
 
   it('a replayed KeyRequest (same nonce) is refused: ERR_REPLAYED_NONCE', async () => {
     const captured = await request()
-    await sendKeyRequest(a.node, b.node.peerId, captured)
+    await sendKeyRequest(libp2pOf(a.node), b.node.peerId, captured)
     await assertCounted(b.node, 'exchange', 'ERR_REPLAYED_NONCE', async () => {
-      await assert.rejects(sendKeyRequest(a.node, b.node.peerId, captured))
+      await assert.rejects(sendKeyRequest(libp2pOf(a.node), b.node.peerId, captured))
     }, 1)
     await assertHolds(b.node, a.node.peerId, recordA.bytes)
   })
 
   it('a KeyRequest with a lower nonce is refused: ERR_REPLAYED_NONCE', async () => {
     const newer = await request()
-    await sendKeyRequest(a.node, b.node.peerId, newer)
+    await sendKeyRequest(libp2pOf(a.node), b.node.peerId, newer)
     await assertCounted(b.node, 'exchange', 'ERR_REPLAYED_NONCE', async () => {
-      await assert.rejects(sendKeyRequest(a.node, b.node.peerId, await createKeyRequest(signerA, b.node.peerId, newer.nonce - 1000n)))
+      await assert.rejects(sendKeyRequest(libp2pOf(a.node), b.node.peerId, await createKeyRequest(signerA, b.node.peerId, newer.nonce - 1000n)))
     }, 1)
     await assertHolds(b.node, a.node.peerId, recordA.bytes)
   })
 
   it('a KeyRequest with a stale or future timestamp is refused: ERR_STALE_TIMESTAMP', async () => {
     await assertCounted(b.node, 'exchange', 'ERR_STALE_TIMESTAMP', async () => {
-      await assert.rejects(sendKeyRequest(a.node, b.node.peerId, await request(0n, Date.now() - 6 * minute)))
-      await assert.rejects(sendKeyRequest(a.node, b.node.peerId, await request(0n, Date.now() + 6 * minute)))
+      await assert.rejects(sendKeyRequest(libp2pOf(a.node), b.node.peerId, await request(0n, Date.now() - 6 * minute)))
+      await assert.rejects(sendKeyRequest(libp2pOf(a.node), b.node.peerId, await request(0n, Date.now() + 6 * minute)))
     }, 2)
     await assertHolds(b.node, a.node.peerId, recordA.bytes)
   })
@@ -113,7 +112,7 @@ describe('attacks on the direct exchange', () => {
 
   it('a KeyRequest that is not a protobuf is refused: ERR_MESSAGE_MALFORMED', async () => {
     await assertCounted(b.node, 'exchange', 'ERR_MESSAGE_MALFORMED', async () => {
-      const result = await sendRaw(a.node.libp2p, b.node.peerId, EXCHANGE_PROTOCOL, framed(Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0x0f, 0x0a)))
+      const result = await sendRaw(libp2pOf(a.node), b.node.peerId, EXCHANGE_PROTOCOL, framed(Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0x0f, 0x0a)))
       assert.equal(result.reset, true)
       assert.equal(result.reply.length, 0)
     }, 1)
@@ -123,7 +122,7 @@ describe('attacks on the direct exchange', () => {
   it('a KeyRequest over the size limit is refused before it is read: ERR_MESSAGE_TOO_LARGE', async () => {
     await assertCounted(b.node, 'exchange', 'ERR_MESSAGE_TOO_LARGE', async () => {
       // Only the length prefix and a few bytes: the refusal comes from the claimed length.
-      const result = await sendRaw(a.node.libp2p, b.node.peerId, EXCHANGE_PROTOCOL, framed(new Uint8Array(16), MAX_MESSAGE_BYTES + 1))
+      const result = await sendRaw(libp2pOf(a.node), b.node.peerId, EXCHANGE_PROTOCOL, framed(new Uint8Array(16), MAX_MESSAGE_BYTES + 1))
       assert.equal(result.reset, true)
     }, 1)
     await assertHolds(b.node, a.node.peerId, recordA.bytes)
@@ -136,7 +135,7 @@ describe('attacks on the direct exchange', () => {
     const duplicate = concat([good.bytes, KeyRecordMessage.encode({ seq: BigInt(good.seq) })])
     const trailingGarbage = concat([good.bytes, Uint8Array.of(0x00)])
     const send = async (bytes: Uint8Array): Promise<void> => {
-      await assert.rejects(sendKeyRequest(hostileNode(), b.node.peerId, await request(0n, Date.now(), { ...signer, record: { ...good, bytes } })))
+      await assert.rejects(sendKeyRequest(hostile.libp2p, b.node.peerId, await request(0n, Date.now(), { ...signer, record: { ...good, bytes } })))
     }
     await assertCounted(b.node, 'exchange', 'ERR_RECORD_NOT_CANONICAL', async () => { await send(trailingField); await send(duplicate) }, 2)
     await assertCounted(b.node, 'exchange', 'ERR_RECORD_MALFORMED', async () => { await send(trailingGarbage) }, 1)
@@ -150,7 +149,7 @@ describe('attacks on the direct exchange', () => {
     const longDsa = KeyRecordMessage.encode({ ...decoded, mlDsaPublicKey: concat([decoded.mlDsaPublicKey, Uint8Array.of(0)]) as Uint8Array<ArrayBuffer> })
     await assertCounted(b.node, 'exchange', 'ERR_BAD_KEY_LENGTH', async () => {
       for (const bytes of [shortKem, longDsa]) {
-        await assert.rejects(sendKeyRequest(hostileNode(), b.node.peerId, await request(0n, Date.now(), { ...signer, record: { ...good, bytes } })))
+        await assert.rejects(sendKeyRequest(hostile.libp2p, b.node.peerId, await request(0n, Date.now(), { ...signer, record: { ...good, bytes } })))
       }
     }, 2)
     await assertHolds(b.node, hostile.identity.peerId, good.bytes)
@@ -163,7 +162,7 @@ describe('attacks on the direct exchange', () => {
       captured ??= await createKeyResponse({ peerId: hostile.identity.peerId, record: hostileGood, mlDsaSigner: hostile.identity.mlDsaSigner }, remote, req.nonce)
       return captured
     })
-    await a.node.libp2p.dial(hostile.libp2p.peerId)
+    await libp2pOf(a.node).dial(hostile.libp2p.peerId)
     assert.equal((await a.node.resolve(hostile.identity.peerId)).seq, 10)
     await assertCounted(a.node, 'exchange', 'ERR_NONCE_MISMATCH', async () => {
       await assert.rejects(a.node.resolve(hostile.identity.peerId, { refresh: true }), hasCode('ERR_NOT_FOUND'))
@@ -182,7 +181,7 @@ describe('attacks on the direct exchange', () => {
       registrar: { handle: async () => {}, unhandle: async () => {} },
       connectionManager: {
         getConnections: () => [],
-        openConnection: async (_peer, options) => a.node.libp2p.dial(hostile.libp2p.peerId, options)
+        openConnection: async (_peer, options) => libp2pOf(a.node).dial(hostile.libp2p.peerId, options)
       }
     }, {
       crypto,
@@ -199,7 +198,7 @@ describe('attacks on the direct exchange', () => {
 
   it('an honest peer refuses a KeyRequest addressed to another peer: ERR_WRONG_RESPONDER', async () => {
     await assertCounted(c.node, 'exchange', 'ERR_WRONG_RESPONDER', async () => {
-      await assert.rejects(sendKeyRequest(a.node, c.node.peerId, await createKeyRequest(signerA, b.node.peerId, await a.node.registry.nextOutboundNonce())))
+      await assert.rejects(sendKeyRequest(libp2pOf(a.node), c.node.peerId, await createKeyRequest(signerA, b.node.peerId, await a.node.registry.nextOutboundNonce())))
     }, 1)
   })
 })

@@ -14,6 +14,7 @@ import { assertHolds, hasCode, refusals } from '../helpers/attacks.js'
 import { exchangeComponents, signerOf, sendKeyRequest } from '../helpers/exchange.js'
 import { startHostileNode } from '../helpers/hostile-node.js'
 import { counterValue, startNode } from '../helpers/network.js'
+import { libp2pOf } from '../../src/node/index.js'
 import type { ExchangeSigner } from '../../src/exchange/index.js'
 import type { HostileNode } from '../helpers/hostile-node.js'
 import type { TestNode } from '../helpers/network.js'
@@ -48,7 +49,7 @@ describe('a flood of KeyRequests from one peer', () => {
     // Half one after another, half all at once.
     const send = async (): Promise<boolean> => {
       const request = await createKeyRequest(signerA, b.node.peerId, await a.node.registry.nextOutboundNonce())
-      return sendKeyRequest(a.node, b.node.peerId, request).then(() => true, () => false)
+      return sendKeyRequest(libp2pOf(a.node), b.node.peerId, request).then(() => true, () => false)
     }
     const results: boolean[] = []
     for (let i = 0; i < flood / 2; i++) results.push(await send())
@@ -92,12 +93,12 @@ describe('a flood of KeyRequests from one peer', () => {
     }
     const crypto = selectPqCrypto()
     const metrics = createKeydirMetrics()
-    const responder = new KeyExchange(exchangeComponents(b.node.libp2p),
+    const responder = new KeyExchange(exchangeComponents(libp2pOf(b.node)),
       { crypto, validator: new KeyRecordValidator({ crypto }), registry: b.node.registry, metrics, self: () => counted, protocol, rateLimitRequests: 1000 })
     await responder.start()
     try {
       const send = async (request: KeyRequest): Promise<boolean> => {
-        const stream = await a.node.libp2p.dialProtocol(b.node.peerId, protocol, { signal: AbortSignal.timeout(10_000) })
+        const stream = await libp2pOf(a.node).dialProtocol(b.node.peerId, protocol, { signal: AbortSignal.timeout(10_000) })
         const pb = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
         await pb.write(request, KeyRequest)
         return pb.read(KeyResponse, { signal: AbortSignal.timeout(10_000) }).then(() => true, () => false)
@@ -139,9 +140,9 @@ describe('a flood of KeyRequests from one peer', () => {
     const signerB = await signerOf(b.node, b.dir.path)
     const crypto = selectPqCrypto()
     const responderMetrics = createKeydirMetrics()
-    const responder = new KeyExchange(exchangeComponents(b.node.libp2p),
+    const responder = new KeyExchange(exchangeComponents(libp2pOf(b.node)),
       { crypto, validator: new KeyRecordValidator({ crypto }), registry: b.node.registry, metrics: responderMetrics, self: () => signerB, protocol, rateLimitRequests: 1, rateLimitWindowSeconds: 60 })
-    const requester = new KeyExchange(exchangeComponents(a.node.libp2p),
+    const requester = new KeyExchange(exchangeComponents(libp2pOf(a.node)),
       { crypto, validator: new KeyRecordValidator({ crypto }), registry: a.node.registry, metrics: createKeydirMetrics(), self: () => signerA, protocol })
     await responder.start()
     try {
@@ -180,7 +181,7 @@ describe('the pending-request tables filled to their bounds', () => {
     const crypto = selectPqCrypto()
     const metrics = createKeydirMetrics()
     const signer = await signerOf(a.node, a.dir.path)
-    const exchange = new KeyExchange(exchangeComponents(a.node.libp2p), { crypto, validator: new KeyRecordValidator({ crypto }), registry: a.node.registry, metrics, self: () => signer })
+    const exchange = new KeyExchange(exchangeComponents(libp2pOf(a.node)), { crypto, validator: new KeyRecordValidator({ crypto }), registry: a.node.registry, metrics, self: () => signer })
     const stop = new AbortController()
     const pending = Array.from({ length: MAX_PENDING_PER_PEER }, async () => exchange.request(hostile.identity.peerId, { signal: stop.signal }).catch(err => err))
     await new Promise(resolve => setTimeout(resolve, 200))

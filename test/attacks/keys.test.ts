@@ -11,8 +11,8 @@ import { sendKeyRequest } from '../helpers/exchange.js'
 import { startHostileNode } from '../helpers/hostile-node.js'
 import { startNetwork, startNode } from '../helpers/network.js'
 import { makeRecord, rotateIdentity } from '../helpers/records.js'
+import { libp2pOf } from '../../src/node/index.js'
 import type { KeyRecord, RotationProof } from '../../src/record/index.js'
-import type { KeyDirectory } from '../../src/node/index.js'
 import type { HostileNode } from '../helpers/hostile-node.js'
 import type { TestNode } from '../helpers/network.js'
 import type { TestIdentity } from '../helpers/records.js'
@@ -77,7 +77,7 @@ describe('attacks on pinned keys, through the direct exchange', () => {
     const record = await makeRecord(k2, { seq: 21 })
     const signer = { peerId: k1.peerId, record, mlDsaSigner: k2.mlDsaSigner }
     await assertCounted(watcher.node, 'exchange', 'ERR_KEY_CHANGED', async () => {
-      await assert.rejects(sendKeyRequest({ libp2p: hostile.libp2p } as unknown as KeyDirectory, watcher.node.peerId, await createKeyRequest(signer, watcher.node.peerId, 1n)))
+      await assert.rejects(sendKeyRequest(hostile.libp2p, watcher.node.peerId, await createKeyRequest(signer, watcher.node.peerId, 1n)))
     }, 1)
     await assertHolds(watcher.node, k1.peerId, pinned.bytes)
   })
@@ -122,7 +122,7 @@ describe('attacks on pinned keys, through the DHT', () => {
         seq: before.seq + 1000,
         rotation: { previousFingerprint: fingerprint(before.mlDsaPublicKey), signature: proof.signature }
       })
-      for await (const event of victim.node.libp2p.services.dht.put(routingKeyFor(victim.node.peerId), forged.bytes)) { void event }
+      for await (const event of libp2pOf(victim.node).services.dht.put(routingKeyFor(victim.node.peerId), forged.bytes)) { void event }
 
       await assertCounted(watcher.node, 'resolve', 'ERR_KEY_CHANGED', async () => {
         await assert.rejects(watcher.node.resolve(victim.node.peerId, { refresh: true }), hasCode('ERR_NOT_FOUND'))

@@ -6,6 +6,7 @@ import { startHostileNode } from '../helpers/hostile-node.js'
 import { counterValue, startNode } from '../helpers/network.js'
 import { encodeVarint } from '../helpers/protobuf-wire.js'
 import { streamEnd } from '../helpers/raw-stream.js'
+import { libp2pOf } from '../../src/node/index.js'
 import type { HostileNode } from '../helpers/hostile-node.js'
 import type { TestNode } from '../helpers/network.js'
 import type { RawExchange } from '../helpers/raw-stream.js'
@@ -43,7 +44,7 @@ describe('many streams and slow, endless messages', () => {
 
   /** Inbound streams of `protocol` the node holds open from `peer`. */
   const openStreams = (peer: PeerId, protocol: string): number =>
-    node.node.libp2p.getConnections(peer).flatMap(c => c.streams).filter(s => s.protocol === protocol && s.direction === 'inbound').length
+    libp2pOf(node.node).getConnections(peer).flatMap(c => c.streams).filter(s => s.protocol === protocol && s.direction === 'inbound').length
 
   /** Open a stream and watch for its end; a stream refused at once counts as ended. */
   async function open (attacker: HostileNode, protocol: string): Promise<{ stream?: Stream, ended: Promise<RawExchange> }> {
@@ -112,7 +113,7 @@ describe('many streams and slow, endless messages', () => {
     assert.ok(await counterValue(node.node, 'keydir_key_exchanges_total', { result: 'failure', role: 'responder' }) > failuresBefore)
 
     // And the node still answers an honest peer.
-    await honest.node.libp2p.dial(node.node.getMultiaddrs()[0])
+    await libp2pOf(honest.node).dial(node.node.getMultiaddrs()[0])
     const keys = await honest.node.resolve(node.node.peerId)
     assert.equal(keys.source, 'direct')
   })

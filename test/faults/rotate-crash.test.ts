@@ -6,7 +6,7 @@ import { describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { fingerprint, selectPqCrypto } from '../../src/crypto/index.js'
 import { loadIdentity } from '../../src/identity/index.js'
-import { createKeyDirectory } from '../../src/node/index.js'
+import { createKeyDirectory, libp2pOf } from '../../src/node/index.js'
 import { KeyRecordValidator, unmarshalKeyRecord } from '../../src/record/index.js'
 import { PeerKeyRegistry } from '../../src/registry/index.js'
 import { makeTempDir } from '../helpers/temp-dir.js'
@@ -90,7 +90,7 @@ describe('crash safety: a rotation killed with SIGKILL at each of its writes', (
 
       const node = await createKeyDirectory({ dataDir: dir.path, createIdentity: false })
       const published: KeyRecord[] = []
-      node.libp2p.services.dht.put = async function * (_key, value) {
+      libp2pOf(node).services.dht.put = async function * (_key, value) {
         published.push(unmarshalKeyRecord(value))
       }
       try {

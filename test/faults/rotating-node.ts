@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { createRequire, syncBuiltinESMExports } from 'node:module'
 import { identityPaths } from '../../src/identity/index.js'
-import { createKeyDirectory } from '../../src/node/index.js'
+import { createKeyDirectory, libp2pOf } from '../../src/node/index.js'
 import { unmarshalKeyRecord, type KeyRecord } from '../../src/record/index.js'
 
 /**
@@ -46,7 +46,7 @@ syncBuiltinESMExports()
 const isNew = (record: KeyRecord): boolean => armed && Buffer.compare(record.mlDsaPublicKey, k1.record.mlDsaPublicKey) !== 0
 
 const node = await createKeyDirectory({ dataDir })
-node.libp2p.services.dht.put = async function * (_key, value) {
+libp2pOf(node).services.dht.put = async function * (_key, value) {
   if (isNew(unmarshalKeyRecord(value)) && step === 'at-dht-put') kill(step)
 }
 await node.start()

@@ -36,7 +36,6 @@ export async function makeFakePeer (seq = 1): Promise<FakePeer> {
 export class FakeKeyDirectory implements KeyDirectory {
   readonly peerId: PeerId
   readonly metrics: KeydirMetrics
-  readonly libp2p = {} as unknown as KeyDirectory['libp2p']
   readonly registry: PeerKeyRegistry
   readonly self: FakePeer
   readonly entries = new Map<string, RegistryEntry>()

@@ -14,9 +14,9 @@ export async function signerOf (node: KeyDirectory, dataDir: string): Promise<Ex
   return { peerId: node.peerId, record, mlDsaSigner: identity.mlDsaSigner }
 }
 
-/** Send one raw KeyRequest from `from` to `to`; resolves with the response, rejects if the peer aborts the stream. */
-export async function sendKeyRequest (from: KeyDirectory, to: PeerId, request: KeyRequest): Promise<KeyResponse> {
-  const stream = await from.libp2p.dialProtocol(to, EXCHANGE_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
+/** Send one raw KeyRequest from the libp2p node `from` to `to`; resolves with the response, rejects if the peer aborts the stream. */
+export async function sendKeyRequest (from: Pick<Libp2p, 'dialProtocol'>, to: PeerId, request: KeyRequest): Promise<KeyResponse> {
+  const stream = await from.dialProtocol(to, EXCHANGE_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
   const pb = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
   await pb.write(request, KeyRequest)
   const response = await pb.read(KeyResponse, { signal: AbortSignal.timeout(10_000) })

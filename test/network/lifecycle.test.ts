@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { createKeyDirectory } from '../../src/node/index.js'
+import { createKeyDirectory, libp2pOf } from '../../src/node/index.js'
 import { createKeyRequest } from '../../src/exchange/index.js'
 import { signerOf, sendKeyRequest } from '../helpers/exchange.js'
 import { startNetwork, startNode } from '../helpers/network.js'
@@ -65,7 +65,7 @@ describe('offline peers, single paths, restarts', () => {
       const signerB = await signerOf(b.node, b.dir.path)
       const nonce = await b.node.registry.nextOutboundNonce()
       const request = await createKeyRequest(signerB, a.node.peerId, nonce)
-      await sendKeyRequest(b.node, a.node.peerId, request)
+      await sendKeyRequest(libp2pOf(b.node), a.node.peerId, request)
       const peerIdB = b.node.peerId.toString()
       const seqB = (await b.node.resolve(b.node.peerId)).seq
       await b.node.stop()
@@ -82,7 +82,7 @@ describe('offline peers, single paths, restarts', () => {
       assert.ok((await again.registry.nextOutboundNonce()) > nonce)
       assert.ok((await again.resolve(again.peerId)).seq > seqB)
       // the libp2p peer store is on disk too
-      assert.ok((await again.libp2p.peerStore.all()).some(peer => peer.id.equals(a.node.peerId)))
+      assert.ok((await libp2pOf(again).peerStore.all()).some(peer => peer.id.equals(a.node.peerId)))
 
       // a restarted too: the nonce b used before must still be refused
       await a.node.stop()
@@ -102,14 +102,14 @@ describe('offline peers, single paths, restarts', () => {
     const b = await startNode({ bootstrap: [anchor] })
     let back: Awaited<ReturnType<typeof startNode>> | undefined
     try {
-      assert.equal(b.node.libp2p.getConnections().length, 0)
+      assert.equal(libp2pOf(b.node).getConnections().length, 0)
       // Same data dir and port: the same peer, back where the bootstrap entry says.
       back = await startNode({ dataDir: a.dir.path, listen: [anchor.multiaddr.replace(/\/p2p\/.*$/, '')] })
       for (let i = 0; i < 100 && (await b.node.status()).dhtSize === 0; i++) {
         await new Promise(resolve => setTimeout(resolve, 200))
       }
       // b dialled by itself: nothing here asked it to.
-      assert.ok(b.node.libp2p.getConnections(back.node.peerId).length > 0)
+      assert.ok(libp2pOf(b.node).getConnections(back.node.peerId).length > 0)
       assert.ok((await b.node.status()).dhtSize > 0)
       const keys = await b.node.resolve(back.node.peerId)
       assert.equal(keys.trust, 'anchor')
@@ -124,11 +124,11 @@ describe('offline peers, single paths, restarts', () => {
   it('a node whose identify with its bootstrap peer failed identifies it again and joins', async () => {
     const a = await startNode()
     // a answers no identify: b connects, but its identify of a fails, so kad-dht never learns a.
-    const identify = a.node.libp2p.services.identify as unknown as Startable
+    const identify = libp2pOf(a.node).services.identify as unknown as Startable
     await identify.stop()
     const b = await startNode({ bootstrap: [a.node.anchorEntry()] })
     try {
-      assert.ok(b.node.libp2p.getConnections(a.node.peerId).length > 0)
+      assert.ok(libp2pOf(b.node).getConnections(a.node.peerId).length > 0)
       assert.equal((await b.node.status()).dhtSize, 0)
       await identify.start()
       for (let i = 0; i < 100 && (await b.node.status()).dhtSize === 0; i++) {

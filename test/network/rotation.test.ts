@@ -5,6 +5,7 @@ import { loadIdentity } from '../../src/identity/index.js'
 import { createKeyRecord } from '../../src/record/index.js'
 import { routingKeyFor } from '../../src/record/index.js'
 import { counterValue, startNetwork } from '../helpers/network.js'
+import { libp2pOf } from '../../src/node/index.js'
 
 describe('key rotation', () => {
   it('peers that held the old key follow to the new one through the proof', async () => {
@@ -45,7 +46,7 @@ describe('key rotation', () => {
         mlKemPublicKey: crypto.mlKem768.createDecapsulator(new Uint8Array(64).fill(8)).publicKey,
         seq: pinned.seq + 1000
       })
-      for await (const event of victim.node.libp2p.services.dht.put(routingKeyFor(victim.node.peerId), forged.bytes)) { void event }
+      for await (const event of libp2pOf(victim.node).services.dht.put(routingKeyFor(victim.node.peerId), forged.bytes)) { void event }
 
       const before = await counterValue(watcher.node, 'keydir_verification_failures_total', { reason: 'ERR_KEY_CHANGED' })
       await assert.rejects(watcher.node.resolve(victim.node.peerId, { refresh: true }), (err: any) => err.code === 'ERR_NOT_FOUND')
