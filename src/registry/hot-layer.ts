@@ -85,6 +85,15 @@ export class HotLayer {
     return this.unsolicitedKeys.values().next().value
   }
 
+  /**
+   * Take `key` out of the count of unsolicited peers now, while its eviction
+   * is written: the next admission then makes room with the next oldest,
+   * so a burst of new peers cannot overshoot the bound.
+   */
+  releaseUnsolicited (key: string): void {
+    this.unsolicitedKeys.delete(key)
+  }
+
   /** Every stored key with its summary; the map may change between two steps of the iteration. */
   storedSummaries (): IterableIterator<[string, PeerSummary]> {
     return this.summaries.entries()

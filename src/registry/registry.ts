@@ -181,11 +181,17 @@ export class PeerKeyRegistry {
    * that meanwhile became solicited stays.
    */
   private evictUnsolicited (key: string): void {
+    this.hot.releaseUnsolicited(key)
     this.locks.run(key, async () => {
       if (this.hot.summary(key)?.unsolicited !== true) return
       await this.commit(key, { deleteEntry: true, deletePeer: true })
       this.onUnsolicitedEvicted(key)
-    }).catch(err => { this.store.report(`${RECORDS}/${key}`, err as Error) })
+    }).catch(err => {
+      // Not deleted after all: it counts again (as the newest), and the next admission makes room.
+      const summary = this.hot.summary(key)
+      if (summary !== undefined) this.hot.setSummary(key, summary)
+      this.store.report(`${RECORDS}/${key}`, err as Error)
+    })
   }
 
   /**

@@ -75,6 +75,17 @@ describe('PeerKeyRegistry: peers learned unasked', () => {
     } finally { await f.cleanup() }
   })
 
+  it('keeps the bound under a burst of new peers admitted at once', async () => {
+    const f = await openFixture({ maxUnsolicitedPeers: 3 })
+    try {
+      const records = await Promise.all((await identities(10)).map(async id => makeRecord(id)))
+      await Promise.all(records.map(async record => f.registry.storePeerKeys(record, 'direct', { unsolicited: true })))
+      assert.equal(f.registry.counts().unsolicited, 3)
+      await f.reopen()
+      assert.deepEqual(f.registry.counts(), { records: 3, verified: 3, unsolicited: 3 })
+    } finally { await f.cleanup() }
+  })
+
   it('never pushes out a resolved peer, an anchor or a pinned peer', async () => {
     const f = await openFixture({ maxUnsolicitedPeers: 2 })
     try {
