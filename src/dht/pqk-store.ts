@@ -77,12 +77,26 @@ export class PqkRecordStore extends BaseDatastore {
     if (!id.startsWith(PQK_KEY_PREFIX)) return this.inner.put(key, value, options)
     return this.locks.run(id, async () => {
       const record = heldRecord(value)
-      const held = this.held.has(id) ? heldRecord(await this.readHeld(key, options)) : undefined
-      if (record !== undefined && held !== undefined && compareKeyRecords(held, record) < 0) {
-        this.onRefused('ERR_ROLLBACK')
+      if (this.held.has(id)) {
+        const held = heldRecord(await this.readHeld(key, options))
+        if (record !== undefined && held !== undefined && compareKeyRecords(held, record) < 0) {
+          this.onRefused('ERR_ROLLBACK')
+          return key
+        }
+      } else if (id !== this.ownKey) {
+        // Room is taken in this turn of the event loop, before any wait, so
+        // PUTs of new PeerIds at once cannot take the same room twice.
+        const victim = this.takeRoom()
+        this.held.set(id, record?.expiresAt ?? 0)
+        try {
+          if (victim !== undefined) await this.dropExpired(victim, options)
+          await this.inner.put(key, value, options)
+        } catch (err) {
+          this.held.delete(id)
+          throw err
+        }
         return key
       }
-      if (!this.held.has(id) && id !== this.ownKey) await this.makeRoom(options)
       await this.inner.put(key, value, options)
       this.held.set(id, record?.expiresAt ?? 0)
       return key
@@ -119,17 +133,29 @@ export class PqkRecordStore extends BaseDatastore {
     await this.inner.close()
   }
 
-  /** At the bound, an expired record of another PeerId gives way; none: ERR_DHT_STORE_FULL. */
-  private async makeRoom (options?: AbortOptions): Promise<void> {
-    if (this.othersHeld() < this.maxRecords) return
+  /**
+   * Room for a record of a new PeerId, taken at once: under the bound,
+   * nothing to do; at it, an expired record of another PeerId gives way
+   * (returned, already out of the count); none expired: ERR_DHT_STORE_FULL.
+   */
+  private takeRoom (): string | undefined {
+    if (this.othersHeld() < this.maxRecords) return undefined
     const now = this.now()
     for (const [id, expiresAt] of this.held) {
       if (id === this.ownKey || expiresAt > now) continue
-      await this.delete(new Key(id, false), options)
-      return
+      this.held.delete(id)
+      return id
     }
     this.onRefused('ERR_DHT_STORE_FULL')
     throw new InvalidRecordError('ERR_DHT_STORE_FULL', `this node already holds ${this.maxRecords} /pqk/ records for other peers, none expired`)
+  }
+
+  /** Delete an expired record that gave way, unless a new record of that PeerId was put since. */
+  private async dropExpired (id: string, options?: AbortOptions): Promise<void> {
+    await this.locks.run(id, async () => {
+      if (this.held.has(id)) return
+      await this.inner.delete(new Key(id, false), options)
+    })
   }
 
   private othersHeld (): number {

@@ -93,6 +93,28 @@ describe('PqkRecordStore', () => {
     assert.equal(reopened.size, 2)
   })
 
+  it('keeps the bound under PUTs of new PeerIds at once, and lets them take the room of expired records only once each', async () => {
+    const self = await makeIdentity()
+    let now = Date.now()
+    const refused: string[] = []
+    const inner = new SlowMemory()
+    const store = new PqkRecordStore(inner, { self: self.peerId, maxRecords: 2, now: () => now, onRefused: code => { refused.push(code) } })
+    const olds = await Promise.all([makeIdentity(), makeIdentity()])
+    for (const id of olds) {
+      const { key, value } = await dhtValue(id, 1, { issuedAt: now, lifetimeMs: 60_000 })
+      await store.put(key, value)
+    }
+    now += 60_000
+    const news = await Promise.all(Array.from({ length: 5 }, async () => dhtValue(await makeIdentity(), 1)))
+    const results = await Promise.allSettled(news.map(async ({ key, value }) => store.put(key, value)))
+    assert.equal(results.filter(r => r.status === 'fulfilled').length, 2, 'two expired records gave way, once each')
+    assert.equal(store.size, 2)
+    assert.equal(refused.filter(code => code === 'ERR_DHT_STORE_FULL').length, 3)
+    const onDisk: Key[] = []
+    for await (const found of inner.queryKeys({ prefix: '/dht/record/' })) onDisk.push(found)
+    assert.equal(onDisk.length, 2)
+  })
+
   it('passes every other key through untouched', async () => {
     const self = await makeIdentity()
     const inner = new SlowMemory()
