@@ -436,6 +436,7 @@ export interface PeerSummary {
   verified: boolean
   expiresAt: bigint
   unsolicited: boolean
+  storedAt: bigint
 }
 
 export namespace PeerSummary {
@@ -468,6 +469,11 @@ export namespace PeerSummary {
           w.bool(obj.unsolicited)
         }
 
+        if ((obj.storedAt != null && obj.storedAt !== 0n)) {
+          w.uint32(40)
+          w.uint64(obj.storedAt)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -476,7 +482,8 @@ export namespace PeerSummary {
           trust: '',
           verified: false,
           expiresAt: 0n,
-          unsolicited: false
+          unsolicited: false,
+          storedAt: 0n
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -499,6 +506,10 @@ export namespace PeerSummary {
             }
             case 4: {
               obj.unsolicited = reader.bool()
+              break
+            }
+            case 5: {
+              obj.storedAt = reader.uint64()
               break
             }
             default: {
@@ -544,6 +555,13 @@ export namespace PeerSummary {
               }
               break
             }
+            case 5: {
+              yield {
+                field: `${prefix}.storedAt`,
+                value: reader.uint64()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -576,6 +594,11 @@ export namespace PeerSummary {
     value: boolean
   }
 
+  export interface PeerSummaryStoredAtFieldEvent {
+    field: '$.storedAt'
+    value: bigint
+  }
+
   export function encode (obj: Partial<PeerSummary>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, PeerSummary.codec())
   }
@@ -584,7 +607,7 @@ export namespace PeerSummary {
     return decodeMessage(buf, PeerSummary.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeerSummary>): Generator<PeerSummaryTrustFieldEvent | PeerSummaryVerifiedFieldEvent | PeerSummaryExpiresAtFieldEvent | PeerSummaryUnsolicitedFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeerSummary>): Generator<PeerSummaryTrustFieldEvent | PeerSummaryVerifiedFieldEvent | PeerSummaryExpiresAtFieldEvent | PeerSummaryUnsolicitedFieldEvent | PeerSummaryStoredAtFieldEvent> {
     return streamMessage(buf, PeerSummary.codec(), opts)
   }
 }

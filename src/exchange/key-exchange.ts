@@ -180,15 +180,14 @@ export class KeyExchange implements Startable {
       const verify = startKeyRequestCheck(this.checkContext(), request, remote, self.peerId)
       const early = this.signEarly(self, remote, request.nonce)
       const requesterRecord = await verify()
-      // The two LevelDB writes run on the thread pool while the response is
-      // signed (on the thread pool too with node:crypto; in place with noble).
-      const writes = Promise.all([
-        this.init.registry.acceptInboundNonce(remote, request.nonce),
-        this.learnRequester(requesterRecord)
-      ])
+      // The requester is learned first (its admission is quick), so that the
+      // nonce is persisted only for a peer the registry then holds; both
+      // LevelDB writes run on the thread pool while the response is signed
+      // (on the thread pool too with node:crypto; in place with noble).
+      const writes = this.learnRequester(requesterRecord).then(async () => this.init.registry.acceptInboundNonce(remote, request.nonce))
       writes.catch(() => {})
       const response = await (early ?? createKeyResponse(self, remote, request.nonce, this.now()))
-      const [fresh] = await writes
+      const fresh = await writes
       if (!fresh) {
         throw new ExchangeError('ERR_REPLAYED_NONCE', 'request nonce is not above the last one accepted from this peer')
       }
@@ -238,7 +237,12 @@ export class KeyExchange implements Startable {
    */
   private async learnRequester (record: KeyRecord): Promise<void> {
     try {
-      await this.init.registry.storePeerKeys(record, 'direct', { unsolicited: true })
+      const { written } = await this.init.registry.admitPeerKeys(record, 'direct', { unsolicited: true })
+      // The peer is held once admitted; the write lands behind, with the peer's lock held.
+      written.catch(err => {
+        this.init.metrics.registryWriteFailures.inc()
+        this.log.warn({ peer: record.peerId.toString(), code: errorCode(err), err: (err as Error).message }, 'could not write a requester\'s record')
+      })
     } catch (err) {
       if (err instanceof RegistryError && err.code === 'ERR_ROLLBACK') {
         return

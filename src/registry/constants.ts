@@ -36,5 +36,7 @@ export const MAX_NONCE = (1n << 64n) - 1n
 export const NONCE_CLOCK_FACTOR = 1000n
 /** How many outbound nonces one written ceiling covers. */
 export const OUTBOUND_NONCE_RESERVATION = 100_000n
+/** Last nonces kept in memory for requesters the registry does not hold. */
+export const UNHELD_NONCES = 10_000
 /** Lock key that serializes outbound nonces; no PeerId string starts with a NUL. */
 export const OUTBOUND_LOCK = '\u0000outbound-nonce'

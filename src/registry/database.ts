@@ -154,7 +154,7 @@ export class RegistryStore {
     try {
       const stored = decodeEntry(plain(this.sub.records.getSync(key))!)
       const record = unmarshalKeyRecord(stored.recordBytes)
-      return { trust: stored.trust, verified: stored.verified, expiresAt: record.expiresAt, unsolicited: false }
+      return { trust: stored.trust, verified: stored.verified, expiresAt: record.expiresAt, unsolicited: false, storedAt: stored.storedAt }
     } catch (err) {
       this.report(`${RECORDS}/${key}`, err as Error)
       return undefined

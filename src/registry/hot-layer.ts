@@ -69,18 +69,19 @@ export class HotLayer {
     this.dropSummary(key)
   }
 
-  /** Start afresh from the summaries found on disk. */
+  /** Start afresh from the summaries found on disk; unsolicited peers line up oldest first, by when they were stored. */
   reset (stored: Iterable<[string, PeerSummary]>): void {
     this.entries.clear()
     this.summaries.clear()
     this.unsolicitedKeys.clear()
     this.verified = 0
-    for (const [key, summary] of stored) {
+    const byAge = [...stored].sort(([, a], [, b]) => a.storedAt - b.storedAt)
+    for (const [key, summary] of byAge) {
       this.setSummary(key, summary)
     }
   }
 
-  /** The unsolicited peer stored longest (in this process; after a restart, in PeerId order). */
+  /** The unsolicited peer stored longest. */
   oldestUnsolicited (): string | undefined {
     return this.unsolicitedKeys.values().next().value
   }

@@ -1,5 +1,6 @@
+import { LRUCache } from 'lru-cache'
 import { RegistryError } from '../errors.js'
-import { MAX_NONCE, NONCE_CLOCK_FACTOR, OUTBOUND_NONCE_KEY, OUTBOUND_NONCE_RESERVATION } from './constants.js'
+import { MAX_NONCE, NONCE_CLOCK_FACTOR, OUTBOUND_NONCE_KEY, OUTBOUND_NONCE_RESERVATION, UNHELD_NONCES } from './constants.js'
 import { decodeNonce, encodeNonce } from './store-entry.js'
 
 /** The little of a LevelDB sublevel that nonce keeping needs. */
@@ -23,6 +24,8 @@ export class NonceBook {
   private extending = false
   /** The last ceiling write issued; they land one after another. */
   private writes: Promise<void> = Promise.resolve()
+  /** Last nonces of requesters the registry does not hold, in memory only (bounded): see acceptInbound. */
+  private readonly unheld = new LRUCache<string, bigint>({ max: UNHELD_NONCES })
 
   constructor (
     private readonly inbound: NonceStore,
@@ -36,17 +39,28 @@ export class NonceBook {
    * Accept `nonce` from peer `key` only if it is strictly greater than the
    * last accepted one; persist it before saying yes. A corrupt stored value
    * is reported and treated as absent: the exchange's 5-minute timestamp
-   * window still bounds what could be replayed.
+   * window still bounds what could be replayed. With `persist: false` (a
+   * requester the registry does not hold: PeerIds are free, and a row per
+   * PeerId on disk would grow without end) the nonce is kept in a bounded
+   * memory table instead; a restart or the table's bound forgets it, and
+   * then the timestamp window alone bounds a replay, which could only make
+   * this node answer the same request again.
    */
-  async acceptInbound (key: string, nonce: bigint): Promise<boolean> {
+  async acceptInbound (key: string, nonce: bigint, persist = true): Promise<boolean> {
     if (typeof nonce !== 'bigint' || nonce < 0n || nonce > MAX_NONCE) {
       return false
     }
-    const last = await this.read(this.inbound, key, `nonces/${key}`)
-    if (last !== undefined && nonce <= last) {
+    const stored = await this.read(this.inbound, key, `nonces/${key}`)
+    const remembered = this.unheld.get(key)
+    if ((stored !== undefined && nonce <= stored) || (remembered !== undefined && nonce <= remembered)) {
       return false
     }
+    if (!persist) {
+      this.unheld.set(key, nonce)
+      return true
+    }
     await this.inbound.put(key, encodeNonce(nonce))
+    this.unheld.delete(key)
     return true
   }
 

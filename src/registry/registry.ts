@@ -184,7 +184,7 @@ export class PeerKeyRegistry {
     this.hot.releaseUnsolicited(key)
     this.locks.run(key, async () => {
       if (this.hot.summary(key)?.unsolicited !== true) return
-      await this.commit(key, { deleteEntry: true, deletePeer: true })
+      await this.commit(key, { deleteEntry: true, deletePeer: this.dropsPeer(key) })
       this.onUnsolicitedEvicted(key)
     }).catch(err => {
       // Not deleted after all: it counts again (as the newest), and the next admission makes room.
@@ -325,7 +325,19 @@ export class PeerKeyRegistry {
    */
   async removePeerKeys (peerId: PeerId | string): Promise<void> {
     const { key } = this.openPeer(peerId)
-    await this.locks.run(key, async () => this.commit(key, { deleteEntry: true }))
+    // An unsolicited peer's pin goes too: kept, it would make the peer "known" and let its next record in unbounded.
+    await this.locks.run(key, async () => this.commit(key, { deleteEntry: true, deletePeer: this.dropsPeer(key) }))
+  }
+
+  /**
+   * Whether removing this peer's record removes its pin and nonce too: only
+   * for a peer learned unasked, and never an anchor's pin. Call with the
+   * peer's lock held.
+   */
+  private dropsPeer (key: string): boolean {
+    if (this.hot.summary(key)?.unsolicited !== true) return false
+    const pin = this.store.readPin(key)
+    return pin === undefined || pin === CORRUPT || pin.source !== 'anchor'
   }
 
   /**
@@ -359,7 +371,7 @@ export class PeerKeyRegistry {
           await this.commit(key, { summary: summarize(live, summary.unsolicited) })
           return undefined
         }
-        await this.commit(key, { deleteEntry: true, deletePeer: summary.unsolicited })
+        await this.commit(key, { deleteEntry: true, deletePeer: this.dropsPeer(key) })
         return summary
       })
       if (removed === undefined) continue
@@ -382,8 +394,12 @@ export class PeerKeyRegistry {
       const existing = this.store.readPin(key)
       // The operator's configuration replaces a corrupt pin.
       const admission = admitAnchor(existing === CORRUPT ? undefined : existing, anchor, this.entryLocked(key, id))
-      // An anchor is configured, never unsolicited.
-      await this.commit(key, { ...admission, summary: admission.entry === undefined ? undefined : summarize(admission.entry, false) })
+      // An anchor is configured, never unsolicited: a summary that says so (even of an expired record) is mended.
+      const known = this.hot.summary(key)
+      const summary = admission.entry !== undefined
+        ? summarize(admission.entry, false)
+        : known?.unsolicited === true && !admission.deleteEntry ? { ...known, unsolicited: false } : undefined
+      await this.commit(key, { ...admission, summary })
     })
   }
 
@@ -397,10 +413,18 @@ export class PeerKeyRegistry {
     })
   }
 
-  /** Replay protection: true (and persisted) only for a nonce above the peer's last accepted one. */
+  /**
+   * Replay protection: true only for a nonce above the peer's last accepted
+   * one. Persisted for a peer the registry holds (a record or a pin); for
+   * any other requester kept in a bounded memory table, so that free
+   * PeerIds cannot grow the database (NonceBook.acceptInbound).
+   */
   async acceptInboundNonce (peerId: PeerId | string, nonce: bigint): Promise<boolean> {
     const { key } = this.openPeer(peerId)
-    return this.locks.run(key, async () => this.nonces.acceptInbound(key, nonce))
+    return this.locks.run(key, async () => {
+      const held = this.hot.has(key) || this.store.readPin(key) !== undefined
+      return this.nonces.acceptInbound(key, nonce, held)
+    })
   }
 
   /** A nonce for our own KeyRequest, strictly increasing across restarts. */

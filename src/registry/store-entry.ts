@@ -98,7 +98,8 @@ export function encodeSummary (summary: PeerSummary): Uint8Array {
     trust: summary.trust,
     verified: summary.verified,
     expiresAt: BigInt(summary.expiresAt),
-    unsolicited: summary.unsolicited
+    unsolicited: summary.unsolicited,
+    storedAt: BigInt(summary.storedAt)
   })
 }
 
@@ -111,13 +112,14 @@ export function decodeSummary (bytes: Uint8Array): PeerSummary {
     trust: message.trust,
     verified: message.verified,
     expiresAt: safeInteger('expiresAt', message.expiresAt),
-    unsolicited: message.unsolicited
+    unsolicited: message.unsolicited,
+    storedAt: safeInteger('storedAt', message.storedAt)
   }
 }
 
 /** The summary of an entry about to be stored. */
 export function summarize (entry: RegistryEntry, unsolicited: boolean): PeerSummary {
-  return { trust: entry.trust, verified: entry.verified, expiresAt: entry.record.expiresAt, unsolicited }
+  return { trust: entry.trust, verified: entry.verified, expiresAt: entry.record.expiresAt, unsolicited, storedAt: entry.storedAt }
 }
 
 export function encodeNonce (value: bigint): Uint8Array {

@@ -82,6 +82,8 @@ export interface PeerSummary {
    * oldest out first, and lose their pin with their record.
    */
   unsolicited: boolean
+  /** When the record was stored, Unix milliseconds: the oldest unsolicited peer is evicted first. */
+  storedAt: number
 }
 
 /** Counts kept as entries change; reading them scans nothing. */

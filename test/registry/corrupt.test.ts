@@ -169,6 +169,8 @@ describe('PeerKeyRegistry: corrupt and foreign values', () => {
     const f = await openFixture()
     try {
       const id = await makeIdentity()
+      // A peer the registry holds: only such a peer's nonce is on disk.
+      await f.registry.storePeerKeys(await makeRecord(id), 'dht')
       await f.registry.acceptInboundNonce(id.peerId, 10n)
       await f.writeRaw('nonces', id.peerId.toString(), new Uint8Array([0x08]))
       await f.writeRaw('meta', 'outbound-nonce', new Uint8Array([0x08, 0xff]))

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { makeIdentity } from '../helpers/records.js'
+import { makeIdentity, makeRecord } from '../helpers/records.js'
 import { openFixture } from './fixture.js'
 
 describe('PeerKeyRegistry: nonces', () => {
@@ -20,6 +20,8 @@ describe('PeerKeyRegistry: nonces', () => {
     const f = await openFixture()
     try {
       const id = await makeIdentity()
+      // A peer the registry holds (its record, then its pin): requesters it does not hold are kept in memory only (unsolicited.test.ts).
+      await f.registry.storePeerKeys(await makeRecord(id), 'dht')
       assert.equal(await f.registry.acceptInboundNonce(id.peerId, 100n), true)
       await f.registry.removePeerKeys(id.peerId)
       const registry = await f.reopen()

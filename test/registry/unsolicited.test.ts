@@ -131,6 +131,67 @@ describe('PeerKeyRegistry: peers learned unasked', () => {
   })
 })
 
+describe('PeerKeyRegistry: what stays when peers learned unasked go (review of issue 18)', () => {
+  it('evicts the oldest stored first after a restart too, whatever the PeerIds\' order', async () => {
+    const evicted: string[] = []
+    const f = await openFixture({ maxUnsolicitedPeers: 3, onUnsolicitedEvicted: key => { evicted.push(key) } })
+    try {
+      // Stored in the reverse of PeerId order, so the oldest sorts last.
+      const ids = (await identities(4)).sort((a, b) => a.peerId.toString() < b.peerId.toString() ? 1 : -1)
+      for (const id of ids.slice(0, 3)) {
+        await f.registry.storePeerKeys(await makeRecord(id, { issuedAt: f.clock.ms }), 'direct', { unsolicited: true })
+        f.clock.advance(1000)
+      }
+      await f.reopen()
+      await f.registry.storePeerKeys(await makeRecord(ids[3], { issuedAt: f.clock.ms }), 'direct', { unsolicited: true })
+      await f.reopen()
+      assert.deepEqual(evicted, [ids[0].peerId.toString()])
+    } finally { await f.cleanup() }
+  })
+
+  it('keeps an anchor\'s pin when the unsolicited record it was configured over expires', async () => {
+    const f = await openFixture()
+    try {
+      const id = await makeIdentity()
+      await f.registry.storePeerKeys(await makeRecord(id, { issuedAt: f.clock.ms, lifetimeMs: minute }), 'direct', { unsolicited: true })
+      f.clock.advance(minute)
+      await f.registry.setAnchor(id.peerId, { mlDsaPublicKey: id.mlDsaSigner.publicKey })
+      assert.equal(await f.registry.removeExpiredRecords(), 1)
+      assert.equal((await f.registry.getPin(id.peerId))?.source, 'anchor')
+      assert.equal(f.registry.counts().unsolicited, 0)
+    } finally { await f.cleanup() }
+  })
+
+  it('removes an unsolicited peer with its pin, so its next record is unsolicited again', async () => {
+    const f = await openFixture()
+    try {
+      const [unasked, asked] = await identities(2)
+      await f.registry.storePeerKeys(await makeRecord(unasked), 'direct', { unsolicited: true })
+      await f.registry.storePeerKeys(await makeRecord(asked), 'dht')
+      await f.registry.removePeerKeys(unasked.peerId)
+      await f.registry.removePeerKeys(asked.peerId)
+      assert.equal(await f.registry.getPin(unasked.peerId), undefined)
+      assert.notEqual(await f.registry.getPin(asked.peerId), undefined, 'a resolved peer keeps its pin')
+      await f.registry.storePeerKeys(await makeRecord(unasked, { seq: 2 }), 'direct', { unsolicited: true })
+      assert.equal(f.registry.counts().unsolicited, 1)
+    } finally { await f.cleanup() }
+  })
+
+  it('keeps the nonces of requesters it does not hold in memory only, and still refuses their replays', async () => {
+    const f = await openFixture()
+    try {
+      const [stranger, known] = await identities(2)
+      await f.registry.storePeerKeys(await makeRecord(known), 'direct', { unsolicited: true })
+      assert.equal(await f.registry.acceptInboundNonce(stranger.peerId, 10n), true)
+      assert.equal(await f.registry.acceptInboundNonce(stranger.peerId, 10n), false, 'a replay in this process is refused')
+      assert.equal(await f.registry.acceptInboundNonce(known.peerId, 10n), true)
+      await f.reopen()
+      assert.equal(await f.registry.acceptInboundNonce(known.peerId, 10n), false, 'a held peer\'s nonce is on disk')
+      assert.equal(await f.registry.acceptInboundNonce(stranger.peerId, 5n), true, 'nothing of the stranger was written')
+    } finally { await f.cleanup() }
+  })
+})
+
 describe('PeerKeyRegistry: collecting expired records', () => {
   it('deletes expired records; pins of unsolicited peers go with them, the others stay', async () => {
     const collected: Array<{ records: number, pins: number }> = []
