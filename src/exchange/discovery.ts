@@ -64,8 +64,9 @@ export class KeyDiscovery implements Startable {
 
   private async discover (peerId: PeerId): Promise<void> {
     const registry = this.init.registry
+    // Another request for this peer is pending (or its keys are known): that one is not ours to complete.
+    if (!await registry.requestKeysIfNeeded(peerId).catch(() => false)) return
     try {
-      if (!await registry.requestKeysIfNeeded(peerId)) return
       const record = await this.components.keyExchange.request(peerId)
       // Any peer can connect, and PeerIds are free: what it told us unasked goes to the registry's bounded store.
       await registry.storePeerKeys(record, 'direct', { verified: true, unsolicited: true })

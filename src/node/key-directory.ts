@@ -1,5 +1,5 @@
 import { repeatingTask } from '@libp2p/utils'
-import { errorCode } from '../errors.js'
+import { errorCode, KeydirError } from '../errors.js'
 import { resolvedKeys } from './resolved-keys.js'
 import type { KeydirLibp2p } from './libp2p.js'
 import type { AnchorEntry, KeyDirectory, NodeStatus, ResolvedKeys, ResolveOptions } from './types.js'
@@ -50,6 +50,8 @@ export class KeydirNode implements KeyDirectory {
   private readonly cleanup: RepeatingTask
   private readonly collect: RepeatingTask
   private running = false
+  /** The databases are closed: stop() has run, after a start or instead of one. */
+  private closed = false
   /** Aborts the registry's upkeep when the node stops. */
   private stopping = new AbortController()
   private stopCountingRegistry = (): void => {}
@@ -69,6 +71,7 @@ export class KeydirNode implements KeyDirectory {
 
   async start (): Promise<void> {
     if (this.running) return
+    if (this.closed) throw new KeydirError('ERR_NODE_STOPPED', 'this node was stopped and its databases closed: create a new one with createKeyDirectory')
     this.stopping = new AbortController()
     await this.libp2p.start()
     this.running = true
@@ -78,9 +81,16 @@ export class KeydirNode implements KeyDirectory {
     this.log.info({ peerId: this.peerId.toString(), multiaddrs: this.getMultiaddrs().map(String) }, 'keydir node started')
   }
 
+  /**
+   * Stop libp2p (and with it keydir's services), then close the databases.
+   * Also after a start that failed, or none: createKeyDirectory opened the
+   * databases, and their locks must be released. Safe to call twice.
+   */
   async stop (): Promise<void> {
-    if (!this.running) return
+    if (this.closed) return
+    const wasRunning = this.running
     this.running = false
+    this.closed = true
     this.stopping.abort()
     this.cleanup.stop()
     this.collect.stop()
@@ -88,7 +98,7 @@ export class KeydirNode implements KeyDirectory {
     this.stopCountingRegistry()
     await this.registry.close()
     await this.datastore.close()
-    this.log.info({ peerId: this.peerId.toString() }, 'keydir node stopped')
+    if (wasRunning) this.log.info({ peerId: this.peerId.toString() }, 'keydir node stopped')
   }
 
   getMultiaddrs (): Multiaddr[] {
