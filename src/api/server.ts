@@ -119,9 +119,12 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   /** The host `listen` was given; until then only loopback names are allowed. */
   let listenHost: string | undefined
   const allowedHosts = new Set<string>()
-  const refuseHost = (host: string): ApiError => new ApiError(421, 'ERR_HOST_NOT_ALLOWED',
-    `this API does not answer for the host ${JSON.stringify(host.slice(0, 100))}: ask for it by localhost, 127.0.0.1 or [::1]` +
-    (listenHost !== undefined && !isLoopbackHost(listenHost) ? ` or ${listenHost.includes(':') ? `[${listenHost}]` : listenHost}` : ''))
+  const refuseHost = (host: string): ApiError => {
+    init.node.metrics.apiRefusals.inc({ reason: 'ERR_HOST_NOT_ALLOWED' })
+    return new ApiError(421, 'ERR_HOST_NOT_ALLOWED',
+      `this API does not answer for the host ${JSON.stringify(host.slice(0, 100))}: ask for it by localhost, 127.0.0.1 or [::1]` +
+      (listenHost !== undefined && !isLoopbackHost(listenHost) ? ` or ${listenHost.includes(':') ? `[${listenHost}]` : listenHost}` : ''))
+  }
 
   const app = fastify({
     logger: false,
@@ -187,6 +190,7 @@ export function createApiServer (init: ApiServerInit): ApiServer {
     }
     const challenge = request.headers[CHALLENGE_HEADER]
     if (challenge !== undefined && parseChallenge(challenge) === undefined) {
+      init.node.metrics.apiRefusals.inc({ reason: 'ERR_BAD_CHALLENGE' })
       done(new ApiError(400, 'ERR_BAD_CHALLENGE', `the ${CHALLENGE_HEADER} header must be 32 random bytes in base64url (43 characters, no padding)`))
       return
     }

@@ -15,6 +15,8 @@ export interface KeydirMetrics {
   readonly unsolicitedRecords: Counter<'result'>
   /** Expired registry records collected, by `what` (records, pins: those of unsolicited peers go with their record). */
   readonly registryCollected: Counter<'what'>
+  /** HTTP requests refused before any route ran, by `reason` (ERR_HOST_NOT_ALLOWED, ERR_BAD_CHALLENGE). */
+  readonly apiRefusals: Counter<'reason'>
   /** Direct KeyRequest/KeyResponse exchanges, by `result` (success, failure) and `role` (requester, responder). */
   readonly keyExchanges: Counter<'result' | 'role'>
   /** Time to learn a peer's keys, by `path` (registry, anchor, dht, direct). */
@@ -77,6 +79,7 @@ export function createKeydirMetrics (registry: Registry = new Registry()): Keydi
       }
     }),
     unsolicitedRecords: new Counter({ name: 'keydir_unsolicited_records_total', help: 'Peers learned unasked that were not kept: over the per-minute bound, or evicted for newer ones', labelNames: ['result'], registers }),
+    apiRefusals: new Counter({ name: 'keydir_api_refusals_total', help: 'HTTP requests refused before any route ran: a Host the API does not answer for, a malformed Keydir-Challenge', labelNames: ['reason'], registers }),
     registryCollected: new Counter({ name: 'keydir_registry_collected_total', help: 'Expired registry records collected, and pins of unsolicited peers collected with them', labelNames: ['what'], registers }),
     keyExchanges: new Counter({ name: 'keydir_key_exchanges_total', help: 'Direct key exchanges by result and role', labelNames: ['result', 'role'], registers }),
     keyDiscoverySeconds: new Histogram({ name: 'keydir_key_discovery_seconds', help: 'Time to resolve a peer\'s keys, by the path that answered', labelNames: ['path'], buckets: latencyBuckets, registers }),

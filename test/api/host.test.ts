@@ -39,6 +39,8 @@ describe('the API answers only requests for its own names (DNS rebinding)', () =
       }
     }
     assert.equal(f.node.resolveCalls.length, 0, 'no lookup ran for a refused request')
+    const counted = (await f.node.metrics.apiRefusals.get()).values.find(v => v.labels.reason === 'ERR_HOST_NOT_ALLOWED')?.value
+    assert.equal(counted, 24, 'every refusal is counted')
   })
 
   test('POSTs are refused on Host before the token is looked at', async () => {

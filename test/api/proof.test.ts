@@ -53,9 +53,19 @@ describe('every answer to a Keydir-Challenge carries a Keydir-Proof', () => {
     const res = await f.api.app.inject({ url: '/v1/status' })
     assert.equal(res.statusCode, 200)
     assert.equal(res.headers['keydir-proof'], undefined)
+    const before = (await f.node.metrics.apiRefusals.get()).values.find(v => v.labels.reason === 'ERR_BAD_CHALLENGE')?.value ?? 0
     for (const bad of ['', 'short', `${newChallenge()}=`, newChallenge().slice(1) + '+', 'A'.repeat(44)]) {
       assertApiError(await f.api.app.inject({ url: '/v1/status', headers: { 'keydir-challenge': bad } }), 400, 'ERR_BAD_CHALLENGE')
     }
+    const after = (await f.node.metrics.apiRefusals.get()).values.find(v => v.labels.reason === 'ERR_BAD_CHALLENGE')?.value ?? 0
+    assert.equal(after - before, 5, 'every malformed challenge is counted')
+  })
+
+  test('the golden vector in docs/api.md', () => {
+    const challenge = Buffer.alloc(32, 7)
+    assert.equal(challenge.toString('base64url'), 'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc')
+    assert.equal(apiProof('keydir-example-token-0123456789abcdef', { challenge, method: 'GET', target: '/healthz', status: 200, body: '{"ok":true}' }),
+      'Yn8gmiN7tC47ZYWpTBTzFaftZcEZqQYtptd7-2Hr0Iw')
   })
 
   test('a server without a token proves nothing', async () => {

@@ -72,7 +72,7 @@ function mutateString (s: string, edits: Array<[number, number, string]>): strin
   return out
 }
 
-function requestParts (peers: string[]): fc.Arbitrary<{ method: string, path: string, query: string, accept?: string, authorization?: string }> {
+function requestParts (peers: string[]): fc.Arbitrary<{ method: string, path: string, query: string, accept?: string, authorization?: string, host?: string, challenge?: string }> {
   const base = fc.constantFrom('/v1/keys/', '/v1/keys', '/v1/peers', '/v1/status', '/metrics', '/healthz', '/v1/publish', '/v1/rotate', '/', '/v1/', '//v1/keys/', '/V1/KEYS/', '/v1/keys/x/', '/v1/peers/')
   const edits = fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 3 }), fc.constantFrom('%', '%00', '%2F', '/', '..', '?', '#', '+', ' ', '\u00e9', 'Qm', '0', 'z')), { maxLength: 3 })
   const param = fc.oneof(
@@ -104,7 +104,18 @@ function requestParts (peers: string[]): fc.Arbitrary<{ method: string, path: st
         '*/*;q=abc', ';;;,,,', 'application/json;q=-1', 'application/json;q=1e309', 'a/b;q=0, */*;q=0', ','.repeat(100)),
       fc.string({ maxLength: 60 })
     ), { nil: undefined }),
-    authorization: fc.option(fc.oneof(fc.constantFrom(`Bearer ${TOKEN}`, 'Bearer wrong', 'Bearer', 'Basic abc', `bearer ${TOKEN}`, `Bearer ${TOKEN} `), fc.string({ maxLength: 40 })), { nil: undefined })
+    authorization: fc.option(fc.oneof(fc.constantFrom(`Bearer ${TOKEN}`, 'Bearer wrong', 'Bearer', 'Basic abc', `bearer ${TOKEN}`, `Bearer ${TOKEN} `), fc.string({ maxLength: 40 })), { nil: undefined }),
+    // Mostly absent (inject's own Host is loopback), so the routes behind these checks are reached too.
+    host: fc.oneof(
+      { weight: 8, arbitrary: fc.constant(undefined) },
+      { weight: 1, arbitrary: fc.constantFrom('localhost', 'localhost:7357', '127.0.0.1:1', '127.255.0.9', '[::1]:80', '[::1', 'attacker.example', 'localhost.attacker.example', '127.0.0.1.nip.io', '', ':80', '[]', '0x7f000001', 'LOCALHOST') },
+      { weight: 1, arbitrary: fc.string({ maxLength: 40 }) }
+    ),
+    challenge: fc.oneof(
+      { weight: 8, arbitrary: fc.constant(undefined) },
+      { weight: 1, arbitrary: fc.uint8Array({ minLength: 32, maxLength: 32 }).map(b => Buffer.from(b).toString('base64url')) },
+      { weight: 1, arbitrary: fc.oneof(fc.uint8Array({ maxLength: 40 }).map(b => Buffer.from(b).toString('base64')), fc.string({ maxLength: 60 })) }
+    )
   })
 }
 
@@ -127,7 +138,7 @@ function checkErrorBody (status: number, body: string, where: string): void {
  */
 export const apiTarget: FuzzTarget = {
   name: 'api',
-  description: 'HTTP API paths, PeerId parameters, query strings, Accept and Authorization headers (inject)',
+  description: 'HTTP API paths, PeerId parameters, query strings, Accept, Authorization, Host and Keydir-Challenge headers (inject)',
   ciRuns: 3000,
   async prepare () {
     const outcomes = new Outcomes()
@@ -139,6 +150,8 @@ export const apiTarget: FuzzTarget = {
       const headers: Record<string, string> = {}
       if (r.accept !== undefined) headers.accept = r.accept
       if (r.authorization !== undefined) headers.authorization = r.authorization
+      if (r.host !== undefined) headers.host = r.host
+      if (r.challenge !== undefined) headers['keydir-challenge'] = r.challenge
       let res
       try {
         res = await api.app.inject({ method: r.method as 'GET', url, headers })
