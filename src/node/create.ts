@@ -49,6 +49,7 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
   const dhtStore = new PqkRecordStore(level, {
     self: identity.peerId,
     maxRecords: options.maxDhtRecords,
+    readSync: key => level.db.getSync(key.toString()),
     onRefused: code => { metrics.verificationFailures.inc({ source: 'dht', reason: code }) }
   })
   const datastore = new CachedPeerDatastore(dhtStore)

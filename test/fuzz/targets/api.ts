@@ -4,10 +4,10 @@ import fc from 'fast-check'
 import { createApiServer } from '../../../src/api/index.js'
 import { ResolveError } from '../../../src/errors.js'
 import { createKeydirMetrics } from '../../../src/metrics/index.js'
+import { resolvedKeys } from '../../../src/node/resolved-keys.js'
 import { corpus } from '../corpus.js'
 import { Outcomes } from '../harness.js'
-import type { KeyDirectory, ResolvedKeys } from '../../../src/node/types.js'
-import type { KeyRecord } from '../../../src/record/index.js'
+import type { KeyDirectory } from '../../../src/node/types.js'
 import type { RegistryEntry } from '../../../src/registry/index.js'
 import type { FuzzTarget } from '../harness.js'
 import type { PeerId } from '@libp2p/interface'
@@ -21,17 +21,7 @@ const TOKEN = 'fuzz-token-0123456789abcdef'
 async function fakeNode (): Promise<{ node: KeyDirectory, peers: string[] }> {
   const c = await corpus()
   const [self, known, slow] = c.records.filter((r, i, all) => all.findIndex(x => x.peerId.equals(r.peerId)) === i)
-  const keys = (record: KeyRecord, trust: ResolvedKeys['trust'], source: ResolvedKeys['source']): ResolvedKeys => ({
-    peerId: record.peerId,
-    mlDsaPublicKey: record.mlDsaPublicKey,
-    mlKemPublicKey: record.mlKemPublicKey,
-    seq: record.seq,
-    issuedAt: record.issuedAt,
-    expiresAt: record.expiresAt,
-    trust,
-    source,
-    record
-  })
+  const keys = resolvedKeys
   const entry: RegistryEntry = { record: known, trust: 'direct', verified: true, storedAt: c.now }
   const node = {
     peerId: self.peerId,
