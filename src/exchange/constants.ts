@@ -25,3 +25,13 @@ export const RATE_LIMIT_WINDOW_S = 10
 export const MAX_EARLY_SIGNATURES = 2
 /** Inbound exchange streams open at once per connection. */
 export const MAX_INBOUND_STREAMS = 4
+/** Key in the registry's meta rows of the outbound nonce ceiling: no nonce above it has been handed out. */
+export const OUTBOUND_NONCE_KEY = 'outbound-nonce'
+/** Outbound nonces start at least at the clock in microseconds, so a lost registry never reuses one. */
+export const NONCE_CLOCK_FACTOR = 1000n
+/** How many outbound nonces one written ceiling covers. */
+export const OUTBOUND_NONCE_RESERVATION = 100_000n
+/** Last nonces kept in memory for requesters the registry does not hold. */
+export const UNHELD_NONCES = 10_000
+/** Key requests in flight, or reserved by discovery, in the pending table at once (one entry per peer). */
+export const MAX_PENDING_REQUESTS = 1024

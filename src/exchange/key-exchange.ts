@@ -4,10 +4,12 @@ import { KeyRequest, KeyResponse } from '../../protobuf/key-exchange.js'
 import { errorCode, ExchangeError, KeydirError, RegistryError } from '../errors.js'
 import { silentLogger } from '../util/log.js'
 import {
-  EXCHANGE_PROTOCOL, EXCHANGE_TIMEOUT_MS, MAX_ATTEMPTS, MAX_EARLY_SIGNATURES, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_PENDING_PER_PEER,
+  EXCHANGE_PROTOCOL, EXCHANGE_TIMEOUT_MS, MAX_ATTEMPTS, MAX_EARLY_SIGNATURES, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES,
   PENDING_REQUEST_TIMEOUT_MS, RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW_S, RETRY_BASE_MS
 } from './constants.js'
 import { checkKeyResponse, createKeyRequest, createKeyResponse, decodeKeyRequest, decodeKeyResponse, startKeyRequestCheck } from './messages.js'
+import { NonceBook } from './nonces.js'
+import type { PendingKeyRequests } from './pending-requests.js'
 import type { ExchangeSigner } from './messages.js'
 import type { PqCrypto } from '../crypto/types.js'
 import type { KeydirMetrics } from '../metrics/index.js'
@@ -27,7 +29,10 @@ export interface KeyExchangeComponents {
 export interface KeyExchangeInit {
   crypto: PqCrypto
   validator: KeyRecordValidator
+  /** Stores requesters' records, and keeps the nonce rows (its nonceStore). */
   registry: PeerKeyRegistry
+  /** The one table of key requests in flight; the registry's seed API reads it too. */
+  requests: PendingKeyRequests
   metrics: KeydirMetrics
   logger?: KeydirLogger
   /** This node's current record and signer; changes on republish and rotation. */
@@ -55,7 +60,8 @@ export class KeyExchange implements Startable {
   private readonly log: KeydirLogger
   private readonly now: () => number
   private readonly rateLimiter: RateLimiter
-  private readonly pendingPerPeer = new Map<string, number>()
+  /** Replay protection of both directions. */
+  readonly nonces: NonceBook
   /** Responses being signed before their request was fully checked. */
   private earlySignatures = 0
   private started = false
@@ -66,6 +72,7 @@ export class KeyExchange implements Startable {
     this.protocol = init.protocol ?? EXCHANGE_PROTOCOL
     this.log = init.logger ?? silentLogger
     this.now = init.now ?? Date.now
+    this.nonces = new NonceBook(init.registry.nonceStore, { now: this.now })
     this.rateLimiter = new RateLimiter({
       points: init.rateLimitRequests ?? RATE_LIMIT_REQUESTS,
       duration: init.rateLimitWindowSeconds ?? RATE_LIMIT_WINDOW_S
@@ -78,11 +85,15 @@ export class KeyExchange implements Startable {
       maxInboundStreams: MAX_INBOUND_STREAMS
     })
     this.started = true
+    // The first outbound nonce reservation is written now, not on the first request's path.
+    this.nonces.prepare().catch(err => { this.log.warn({ code: errorCode(err), err: (err as Error).message }, 'could not read the outbound nonce ceiling') })
   }
 
   async stop (): Promise<void> {
     if (!this.started) return
     await this.components.registrar.unhandle(this.protocol)
+    await this.nonces.idle()
+    this.init.requests.clear()
     this.started = false
   }
 
@@ -94,12 +105,12 @@ export class KeyExchange implements Startable {
    */
   async request (peerId: PeerId, options: AbortOptions = {}): Promise<KeyRecord> {
     const key = peerId.toString()
-    const pending = this.pendingPerPeer.get(key) ?? 0
-    if (pending >= MAX_PENDING_PER_PEER) {
-      this.init.metrics.verificationFailures.inc({ source: 'exchange', reason: 'ERR_TOO_MANY_PENDING' })
-      throw new ExchangeError('ERR_TOO_MANY_PENDING', `already ${pending} key requests pending to ${key}`)
+    try {
+      this.init.requests.begin(key)
+    } catch (err) {
+      this.init.metrics.verificationFailures.inc({ source: 'exchange', reason: errorCode(err) })
+      throw err
     }
-    this.pendingPerPeer.set(key, pending + 1)
     const signal = AbortSignal.any([options.signal ?? new AbortController().signal, AbortSignal.timeout(PENDING_REQUEST_TIMEOUT_MS)])
     try {
       for (let attempt = 1; ; attempt++) {
@@ -122,9 +133,7 @@ export class KeyExchange implements Startable {
         }
       }
     } finally {
-      const left = (this.pendingPerPeer.get(key) ?? 1) - 1
-      if (left === 0) this.pendingPerPeer.delete(key)
-      else this.pendingPerPeer.set(key, left)
+      this.init.requests.end(key)
     }
   }
 
@@ -140,7 +149,7 @@ export class KeyExchange implements Startable {
     // The request does not depend on the stream, and its nonce comes from
     // memory: it is signed (off the event loop with node:crypto) while
     // multistream-select negotiates the protocol.
-    const signing = this.init.registry.nextOutboundNonce().then(async nonce => createKeyRequest(self, peerId, nonce, this.now()))
+    const signing = this.nonces.nextOutbound().then(async nonce => createKeyRequest(self, peerId, nonce, this.now()))
     // It may fail while the stream opens: handled below, never unhandled.
     signing.catch(() => {})
     let stream: Stream | undefined
@@ -184,7 +193,7 @@ export class KeyExchange implements Startable {
       // nonce is persisted only for a peer the registry then holds; both
       // LevelDB writes run on the thread pool while the response is signed
       // (on the thread pool too with node:crypto; in place with noble).
-      const writes = this.learnRequester(requesterRecord).then(async () => this.init.registry.acceptInboundNonce(remote, request.nonce))
+      const writes = this.learnRequester(requesterRecord).then(async () => this.nonces.acceptInbound(remote, request.nonce))
       writes.catch(() => {})
       const response = await (early ?? createKeyResponse(self, remote, request.nonce, this.now()))
       const fresh = await writes

@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { LevelDatastore } from 'datastore-level'
 import { selectPqCrypto } from '../crypto/index.js'
 import { createPqkCheck, createPqkValidator, DHT_PROTOCOL, DhtRecords, PqkRecordStore } from '../dht/index.js'
-import { EXCHANGE_PROTOCOL, keyDiscovery, keyExchange } from '../exchange/index.js'
+import { EXCHANGE_PROTOCOL, keyDiscovery, keyExchange, PendingKeyRequests } from '../exchange/index.js'
 import { loadIdentity, loadOrCreateIdentity } from '../identity/index.js'
 import { createKeydirMetrics } from '../metrics/index.js'
 import { recordPublisher } from '../publisher/index.js'
@@ -43,7 +43,9 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
   // One validator for the registry, the DHT and the exchange: a record verified by one is a cache hit for the others.
   const validator = new KeyRecordValidator({ crypto })
 
-  const registry = openRegistryStore(options.dataDir, { crypto, validator, metrics, logger })
+  // Key requests in flight: the exchange makes and counts them, the registry's seed API reads the same table.
+  const requests = new PendingKeyRequests()
+  const registry = openRegistryStore(options.dataDir, { crypto, validator, requests, metrics, logger })
   await registry.open()
   const level = new LevelDatastore(join(options.dataDir, LIBP2P_DIR))
   const dhtStore = new PqkRecordStore(level, {
@@ -71,7 +73,7 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
       metricsRegistry: options.libp2pMetrics === true ? metrics.registry : undefined,
       services: {
         publisher: recordPublisher({ dataDir: options.dataDir, identity, crypto, registry, check: pqkCheck, metrics, logger, recordLifetimeMs: options.recordLifetimeMs }),
-        keyExchange: keyExchange({ crypto, validator, registry, metrics, logger, protocol: exchangeProtocol, self: () => built!.services.publisher.signer() }),
+        keyExchange: keyExchange({ crypto, validator, registry, requests, metrics, logger, protocol: exchangeProtocol, self: () => built!.services.publisher.signer() }),
         keyDiscovery: keyDiscovery({
           registry,
           metrics,
@@ -105,12 +107,13 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
 }
 
 /** The registry under `<dataDir>/registry`, its events counted and logged. */
-function openRegistryStore (dataDir: string, parts: { crypto: ReturnType<typeof selectPqCrypto>, validator: KeyRecordValidator, metrics: KeydirMetrics, logger: KeydirLogger }): PeerKeyRegistry {
+function openRegistryStore (dataDir: string, parts: { crypto: ReturnType<typeof selectPqCrypto>, validator: KeyRecordValidator, requests: PendingKeyRequests, metrics: KeydirMetrics, logger: KeydirLogger }): PeerKeyRegistry {
   const { metrics, logger } = parts
   return new PeerKeyRegistry({
     path: join(dataDir, REGISTRY_DIR),
     crypto: parts.crypto,
     validator: parts.validator,
+    requests: parts.requests,
     onUnsolicitedEvicted: () => { metrics.unsolicitedRecords.inc({ result: 'evicted' }) },
     onCollected: ({ records, pins }) => {
       metrics.registryCollected.inc({ what: 'records' }, records)

@@ -1,22 +1,17 @@
 import { setImmediate as yieldEventLoop } from 'node:timers/promises'
 import { RegistryError } from '../errors.js'
 import { admitAnchor, admitRecord } from './admission.js'
-import {
-  COLLECT_SLICE, DEFAULT_CACHE_SIZE, DEFAULT_MAX_NEW_UNSOLICITED_PER_MINUTE, DEFAULT_MAX_PENDING_REQUESTS, DEFAULT_MAX_UNSOLICITED_PEERS,
-  DEFAULT_PENDING_REQUEST_TIMEOUT_MS, LIST_SLICE, OUTBOUND_LOCK, RECORDS
-} from './constants.js'
+import { COLLECT_SLICE, DEFAULT_CACHE_SIZE, DEFAULT_MAX_NEW_UNSOLICITED_PER_MINUTE, DEFAULT_MAX_UNSOLICITED_PEERS, LIST_SLICE, RECORDS } from './constants.js'
 import { CORRUPT, RegistryStore, type WriteOps } from './database.js'
 import { recordToStore } from './intake.js'
 import { HotLayer } from './hot-layer.js'
 import { summarize } from './store-entry.js'
 import { UnsolicitedBound } from './unsolicited.js'
 import { KeyedLock } from '../util/keyed-lock.js'
-import { NonceBook } from './nonces.js'
 import { parsePeer, tryParsePeer, type PeerKey } from './peer-key.js'
-import { PendingRequests } from './pending-requests.js'
 import { parseAnchorKey } from './pins.js'
 import { matchesFilter } from './trust.js'
-import type { AnchorKey, ListPeersFilter, PeerKeyRegistryInit, Pin, RegistryCounts, RegistryEntry, StoreAdmission, StoreOptions, TrustLevel } from './types.js'
+import type { AnchorKey, ExchangeNonceStore, KeyRequestTable, ListPeersFilter, PeerKeyRegistryInit, Pin, RegistryCounts, RegistryEntry, StoreAdmission, StoreOptions, TrustLevel } from './types.js'
 import type { KeyRecord, KeyRecordValidator } from '../record/index.js'
 import type { PqCrypto } from '../crypto/types.js'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
@@ -37,8 +32,13 @@ export class PeerKeyRegistry {
   private readonly now: () => number
   private readonly hot: HotLayer
   private readonly locks = new KeyedLock()
-  private readonly pending: PendingRequests
-  private readonly nonces: NonceBook
+  private readonly requests: KeyRequestTable | undefined
+  /**
+   * The rows the key exchange keeps its nonces in, and the peer lock its
+   * checks run under: a peer's nonce is written or dropped (with an evicted
+   * unsolicited peer) in step with its record and pin.
+   */
+  readonly nonceStore: ExchangeNonceStore
   private readonly unsolicited: UnsolicitedBound
   private readonly onUnsolicitedEvicted: (peerId: string) => void
   private readonly onCollected: (counts: { records: number, pins: number }) => void
@@ -51,9 +51,15 @@ export class PeerKeyRegistry {
     const report = init.onCorruptValue ?? (() => {})
     this.store = new RegistryStore(init.path, this.validator, this.now, report)
     this.hot = new HotLayer(init.cacheSize ?? DEFAULT_CACHE_SIZE, this.now)
-    this.pending = new PendingRequests(init.pendingRequestTimeoutMs ?? DEFAULT_PENDING_REQUEST_TIMEOUT_MS,
-      init.maxPendingRequests ?? DEFAULT_MAX_PENDING_REQUESTS, this.now)
-    this.nonces = new NonceBook(this.store.nonces, this.store.meta, report)
+    this.requests = init.requests
+    this.nonceStore = {
+      withPeer: async (peerId, task) => {
+        const { key } = this.openPeer(peerId)
+        return this.locks.run(key, async () => task(this.hot.has(key) || this.store.readPin(key) !== undefined))
+      },
+      inbound: this.store.nonces,
+      meta: this.store.meta
+    }
     this.unsolicited = new UnsolicitedBound(init.maxUnsolicitedPeers ?? DEFAULT_MAX_UNSOLICITED_PEERS,
       init.maxNewUnsolicitedPerMinute ?? DEFAULT_MAX_NEW_UNSOLICITED_PER_MINUTE, this.now)
     this.onUnsolicitedEvicted = init.onUnsolicitedEvicted ?? (() => {})
@@ -65,21 +71,16 @@ export class PeerKeyRegistry {
       return
     }
     await this.store.open()
-    this.nonces.reset()
     this.hot.reset(await this.store.readSummaries())
     this.opened = true
-    // The first outbound nonce reservation is written now, not on the first request's path.
-    this.locks.run(OUTBOUND_LOCK, async () => this.nonces.prepare(this.now())).catch(() => {})
   }
 
   /** Waits for writes in progress, then closes the database. */
   async close (): Promise<void> {
     this.opened = false
     await this.locks.idle()
-    await this.nonces.idle()
     await this.store.close()
     this.hot.reset([])
-    this.pending.clear()
   }
 
   /**
@@ -264,25 +265,38 @@ export class PeerKeyRegistry {
 
   /**
    * True when the caller should send a KeyRequest now: no unexpired record
-   * and no unexpired pending request. Records the request; false when the
-   * pending table is full.
+   * and no request pending in the exchange's table. Reserves the request
+   * there; false when the table is full.
    */
   async requestKeysIfNeeded (peerId: PeerId | string): Promise<boolean> {
     const { key } = parsePeer(peerId)
+    const requests = this.requestTable()
     if (await this.hasCompleteKeys(peerId)) {
       return false
     }
-    return this.pending.tryAdd(key)
+    return requests.tryReserve(key)
   }
 
-  /** Clear a pending request (answered or failed). */
+  /** Clear a reserved request (answered or failed). */
   completeRequest (peerId: PeerId | string): void {
-    this.pending.complete(parsePeer(peerId).key)
+    this.requestTable().complete(parsePeer(peerId).key)
   }
 
   /** Drop expired pending requests; returns how many. */
   cleanupExpiredRequests (): number {
-    return this.pending.removeExpired()
+    return this.requestTable().removeExpired()
+  }
+
+  /** Pending key requests, expired ones included until cleaned up. */
+  pendingRequestCount (): number {
+    return this.requestTable().size
+  }
+
+  private requestTable (): KeyRequestTable {
+    if (this.requests === undefined) {
+      throw new RegistryError('ERR_NO_REQUEST_TABLE', 'this registry was made without the key exchange\'s pending-request table: pass `requests` (a PendingKeyRequests) to the PeerKeyRegistry')
+    }
+    return this.requests
   }
 
   /** Peers with a verified, unexpired record. Lists in slices that yield the event loop. */
@@ -413,26 +427,6 @@ export class PeerKeyRegistry {
     })
   }
 
-  /**
-   * Replay protection: true only for a nonce above the peer's last accepted
-   * one. Persisted for a peer the registry holds (a record or a pin); for
-   * any other requester kept in a bounded memory table, so that free
-   * PeerIds cannot grow the database (NonceBook.acceptInbound).
-   */
-  async acceptInboundNonce (peerId: PeerId | string, nonce: bigint): Promise<boolean> {
-    const { key } = this.openPeer(peerId)
-    return this.locks.run(key, async () => {
-      const held = this.hot.has(key) || this.store.readPin(key) !== undefined
-      return this.nonces.acceptInbound(key, nonce, held)
-    })
-  }
-
-  /** A nonce for our own KeyRequest, strictly increasing across restarts. */
-  async nextOutboundNonce (): Promise<bigint> {
-    this.assertOpen()
-    return this.locks.run(OUTBOUND_LOCK, async () => this.nonces.nextOutbound(this.now()))
-  }
-
   /** Stored records, including expired ones not yet removed. */
   size (): number {
     return this.hot.counts.records
@@ -441,11 +435,6 @@ export class PeerKeyRegistry {
   /** Stored, verified and unsolicited records, kept as entries change: reading them scans nothing. */
   counts (): RegistryCounts {
     return this.hot.counts
-  }
-
-  /** Pending key requests, expired ones included until cleaned up. */
-  pendingRequestCount (): number {
-    return this.pending.size
   }
 
   /** Cache, else disk; call with the peer's lock held so a load never overwrites a newer write. */

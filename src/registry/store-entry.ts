@@ -4,7 +4,7 @@ import { fingerprint } from '../crypto/index.js'
 import { ML_DSA_65 } from '../crypto/types.js'
 import { RegistryError } from '../errors.js'
 import { FINGERPRINT_LENGTH } from '../record/index.js'
-import { MAX_NONCE } from './constants.js'
+import { MAX_UINT64 } from '../util/protons-uint64.js'
 import { isTrustLevel } from './trust.js'
 import type { PeerSummary, Pin, RegistryEntry, TrustLevel } from './types.js'
 
@@ -128,7 +128,7 @@ export function encodeNonce (value: bigint): Uint8Array {
 
 export function decodeNonce (bytes: Uint8Array): bigint {
   const message = decode(() => NonceMessage.decode(bytes), 'Nonce')
-  if (message.value < 0n || message.value > MAX_NONCE) {
+  if (message.value < 0n || message.value > MAX_UINT64) {
     throw corrupt('nonce is out of the uint64 range')
   }
   return message.value
