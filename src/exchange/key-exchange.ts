@@ -1,10 +1,11 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import { pbStream, RateLimiter } from '@libp2p/utils'
+import { LRUCache } from 'lru-cache'
 import { KeyRequest, KeyResponse } from '../../protobuf/key-exchange.js'
 import { errorCode, ExchangeError, KeydirError, RegistryError } from '../errors.js'
 import { silentLogger } from '../util/log.js'
 import {
-  EXCHANGE_PROTOCOL, EXCHANGE_TIMEOUT_MS, MAX_ATTEMPTS, MAX_EARLY_SIGNATURES, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES,
+  EXCHANGE_PROTOCOL, EXCHANGE_TIMEOUT_MS, MAX_ATTEMPTS, MAX_EARLY_SIGNATURES, MAX_HOLDERS, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES,
   PENDING_REQUEST_TIMEOUT_MS, RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW_S, RETRY_BASE_MS
 } from './constants.js'
 import { checkKeyResponse, createKeyRequest, createKeyResponse, decodeKeyRequest, decodeKeyResponse, startKeyRequestCheck } from './messages.js'
@@ -61,6 +62,8 @@ export class KeyExchange implements Startable {
   private readonly rateLimiter: RateLimiter
   /** Replay protection of both directions. */
   readonly nonces: NonceBook
+  /** Peers we answered: they hold our keys, and are pushed our next rotation. In memory, bounded. */
+  private readonly answered = new LRUCache<string, PeerId>({ max: MAX_HOLDERS })
   /** Responses being signed before their request was fully checked. */
   private earlySignatures = 0
   private started = false
@@ -94,6 +97,11 @@ export class KeyExchange implements Startable {
     await this.nonces.idle()
     this.init.requests.clear()
     this.started = false
+  }
+
+  /** Peers this node answered with its keys since it started, most recent first (at most MAX_HOLDERS). */
+  holders (): PeerId[] {
+    return [...this.answered.values()]
   }
 
   /**
@@ -201,6 +209,7 @@ export class KeyExchange implements Startable {
       }
       await pb.write(response, KeyResponse, { signal })
       await stream.close({ signal })
+      this.answered.set(remote.toString(), remote)
       this.init.metrics.keyExchanges.inc({ result: 'success', role: 'responder' })
       this.log.debug({ peer: remote.toString() }, 'answered key request')
     } catch (err) {

@@ -1,17 +1,17 @@
 import { createHash } from 'node:crypto'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
-import { KeyRequest, KeyResponse } from '../../protobuf/key-exchange.js'
+import { KeyPush, KeyRequest, KeyResponse } from '../../protobuf/key-exchange.js'
 import { ExchangeError, KeydirError } from '../errors.js'
 import { ByteWriter } from '../util/byte-writer.js'
 import { protonsMisencodesUint64 } from '../util/protons-uint64.js'
-import { MAX_CLOCK_SKEW_MS, REQUEST_DOMAIN, RESPONSE_DOMAIN } from './constants.js'
+import { MAX_CLOCK_SKEW_MS, PUSH_DOMAIN, REQUEST_DOMAIN, RESPONSE_DOMAIN } from './constants.js'
 import type { PqCrypto, MlDsaSigner } from '../crypto/types.js'
 import type { KeyRecord, KeyRecordValidator } from '../record/index.js'
 import type { PeerId } from '@libp2p/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
 /**
- * Building and checking KeyRequest / KeyResponse, with no network: the
+ * Building and checking KeyRequest / KeyResponse / KeyPush, with no network: the
  * requester and responder call these, and tests call them directly to
  * forge and replay messages.
  *
@@ -23,6 +23,7 @@ import type { Uint8ArrayList } from 'uint8arraylist'
 const encoder = new TextEncoder()
 const REQUEST_CONTEXT = encoder.encode(REQUEST_DOMAIN)
 const RESPONSE_CONTEXT = encoder.encode(RESPONSE_DOMAIN)
+const PUSH_CONTEXT = encoder.encode(PUSH_DOMAIN)
 
 export interface ExchangeSigner {
   peerId: PeerId
@@ -63,6 +64,18 @@ export async function createKeyResponse (self: ExchangeSigner, requester: PeerId
   }
 }
 
+/** A push of our (new) record to `recipient`, signed with the record's own key. */
+export async function createKeyPush (self: ExchangeSigner, recipient: PeerId, nonce: bigint, timestamp = Date.now()): Promise<KeyPush> {
+  const signed = signedBytes(PUSH_CONTEXT, self.peerId, recipient, timestamp, nonce, self.record.bytes)
+  return {
+    record: self.record.bytes as Uint8Array<ArrayBuffer>,
+    recipientId: recipient.toMultihash().bytes,
+    timestamp: BigInt(timestamp),
+    nonce,
+    signature: await self.mlDsaSigner.signAsync(signed, PUSH_CONTEXT) as Uint8Array<ArrayBuffer>
+  }
+}
+
 /** A KeyRequest from the wire; ExchangeError ERR_MESSAGE_MALFORMED for bytes that are not one. */
 export function decodeKeyRequest (bytes: Uint8Array | Uint8ArrayList): KeyRequest {
   try {
@@ -78,6 +91,15 @@ export function decodeKeyResponse (bytes: Uint8Array | Uint8ArrayList): KeyRespo
     return KeyResponse.decode(bytes)
   } catch (err) {
     throw new ExchangeError('ERR_MESSAGE_MALFORMED', 'KeyResponse is not a valid protobuf message', { cause: err })
+  }
+}
+
+/** A KeyPush from the wire; ExchangeError ERR_MESSAGE_MALFORMED for bytes that are not one. */
+export function decodeKeyPush (bytes: Uint8Array | Uint8ArrayList): KeyPush {
+  try {
+    return KeyPush.decode(bytes)
+  } catch (err) {
+    throw new ExchangeError('ERR_MESSAGE_MALFORMED', 'KeyPush is not a valid protobuf message', { cause: err })
   }
 }
 
@@ -118,6 +140,27 @@ export function startKeyRequestCheck (ctx: CheckContext, request: KeyRequest, re
   const signed = signedBytes(REQUEST_CONTEXT, remote, self, Number(request.timestamp), request.nonce, request.requesterRecord)
   return async () => verifyBoth(ctx, carried, signed, request.signature, REQUEST_CONTEXT,
     () => new ExchangeError('ERR_BAD_REQUEST_SIGNATURE', 'request signature does not verify with the requester\'s ML-DSA-65 key'))
+}
+
+/**
+ * Check a push that arrived on a connection authenticated as `remote`, as a
+ * request is checked: addressed to us, in the timestamp window, a nonce
+ * this implementation can store, a carried record of `remote` that
+ * validates, and a push signature by that record's key. Returns the record;
+ * the caller checks the nonce and applies the registry's pin and seq rules.
+ */
+export async function checkKeyPush (ctx: CheckContext, push: KeyPush, remote: PeerId, self: PeerId): Promise<KeyRecord> {
+  if (!uint8ArrayEquals(push.recipientId, self.toMultihash().bytes)) {
+    throw new ExchangeError('ERR_WRONG_RECIPIENT', 'push is addressed to another peer')
+  }
+  checkTimestamp(ctx.now, push.timestamp)
+  if (protonsMisencodesUint64(push.nonce)) {
+    throw new ExchangeError('ERR_BAD_NONCE', 'push nonce is in 2^31 … 2^32 - 1, which this implementation cannot store')
+  }
+  const carried = precheckCarried(ctx, remote, push.record)
+  const signed = signedBytes(PUSH_CONTEXT, remote, self, Number(push.timestamp), push.nonce, push.record)
+  return verifyBoth(ctx, carried, signed, push.signature, PUSH_CONTEXT,
+    () => new ExchangeError('ERR_BAD_PUSH_SIGNATURE', 'push signature does not verify with the pushed record\'s ML-DSA-65 key'))
 }
 
 /**

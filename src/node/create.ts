@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { LevelDatastore } from 'datastore-level'
 import { selectPqCrypto } from '../crypto/index.js'
 import { createPqkCheck, createPqkValidator, DHT_PROTOCOL, DhtRecords, PqkRecordStore } from '../dht/index.js'
-import { EXCHANGE_PROTOCOL, keyDiscovery, keyExchange, PendingKeyRequests } from '../exchange/index.js'
+import { EXCHANGE_PROTOCOL, keyDiscovery, keyExchange, keyPush, PendingKeyRequests } from '../exchange/index.js'
 import { loadIdentity, loadOrCreateIdentity } from '../identity/index.js'
 import { createKeydirMetrics } from '../metrics/index.js'
 import { recordPublisher } from '../publisher/index.js'
@@ -72,8 +72,20 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
       localNetwork: options.localNetwork ?? isLocalNetwork(listen),
       metricsRegistry: options.libp2pMetrics === true ? metrics.registry : undefined,
       services: {
-        publisher: recordPublisher({ dataDir: options.dataDir, identity, crypto, registry, check: pqkCheck, metrics, logger, recordLifetimeMs: options.recordLifetimeMs }),
+        publisher: recordPublisher({
+          dataDir: options.dataDir,
+          identity,
+          crypto,
+          registry,
+          check: pqkCheck,
+          metrics,
+          logger,
+          recordLifetimeMs: options.recordLifetimeMs,
+          // In the background: rotate() returns once the DHT put is done, and the pushes run beside it.
+          onRotated: () => { built!.services.keyPush.pushToHolders().catch(() => {}) }
+        }),
         keyExchange: keyExchange({ crypto, validator, registry, requests, metrics, logger, protocol: exchangeProtocol, self: () => built!.services.publisher.signer() }),
+        keyPush: keyPush({ crypto, validator, registry, metrics, logger, self: () => built!.services.publisher.signer() }),
         keyDiscovery: keyDiscovery({
           registry,
           metrics,

@@ -36,6 +36,8 @@ export interface RecordPublisherInit {
   logger?: KeydirLogger
   /** Default 24 hours; republished every third of it. */
   recordLifetimeMs?: number
+  /** The node now serves a rotated record (pq.key and the registry hold it): tell the holders, while the DHT put runs. */
+  onRotated?: (record: KeyRecord) => void
 }
 
 /** What the exchange signs its messages with, and answers for this node. */
@@ -175,6 +177,7 @@ export class RecordPublisher implements Startable {
     let step = 'storing'
     try {
       await this.init.registry.storePeerKeys(record, 'self', { verified: true })
+      this.init.onRotated?.(record)
       step = 'publishing'
       return { record, coverage: await this.dht.publish(record, { signal: this.publishSignal(options) }) }
     } catch (err) {
