@@ -188,7 +188,7 @@ export class KeyPushService implements Startable {
       throw new ExchangeError('ERR_REPLAYED_NONCE', 'push nonce is not above the last one accepted from this peer')
     }
     // A peer held as learned unasked stays in that bounded store; a resolved one stays resolved.
-    return registry.storePeerKeys(record, 'direct', { verified: true, unsolicited: true })
+    return registry.storePeerKeys(record, 'direct', { verified: true, unsolicited: true, checked: true })
   }
 }
 

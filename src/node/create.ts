@@ -109,7 +109,7 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
         : new DhtRecords({ dht: libp2p.services.dht, check: pqkCheck, metrics, logger }, { quorum: options.dhtQuorum }),
       exchange: options.paths?.direct === false ? undefined : libp2p.services.keyExchange,
       isAnchor: peerId => anchors.has(peerId.toString())
-    }, { timeoutMs: options.resolveTimeoutMs })
+    }, { timeoutMs: options.resolveTimeoutMs, refreshAfterMs: options.refreshAfterMs, maxStaleMs: options.maxStaleMs })
     return new KeydirNode({ libp2p, registry, resolver, datastore, crypto, metrics, logger })
   } catch (err) {
     await level.close().catch(() => {})

@@ -87,11 +87,15 @@ export class Admitter {
       crypto: state.crypto, record, trust, verified: options.verified === true, pin, current, now: state.now()
     })
     const entry = result.entry === undefined ? undefined : Object.freeze(result.entry)
-    if (entry === undefined && (known === undefined || known.unsolicited === unsolicited)) {
+    // The network confirmed the held record: only its summary's checkedAt moves.
+    const confirmed = options.checked === true && known !== undefined
+    if (entry === undefined && (known === undefined || (known.unsolicited === unsolicited && !confirmed))) {
       return { outcome: result.outcome, entry: current }
     }
     options.signal?.throwIfAborted()
-    const summary = entry === undefined ? { ...known!, unsolicited } : summarize(entry, unsolicited)
+    const summary = entry === undefined
+      ? { ...known!, unsolicited, checkedAt: confirmed ? state.now() : known!.checkedAt }
+      : summarize(entry, unsolicited)
     // Checked last, so that only a record that is really stored uses the new-peer budget.
     const displaced = newUnsolicited && this.unsolicited.admit(state.hot.counts.unsolicited) ? state.hot.oldestUnsolicited() : undefined
     const ops: WriteOps = { entry, summary, pin: result.outcome === 'stored' ? result.pin : undefined }

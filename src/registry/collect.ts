@@ -43,7 +43,7 @@ async function collectOne (state: RegistryState, key: string): Promise<PeerSumma
   const peer = tryParsePeer(key, () => {})
   const live = peer === undefined ? undefined : state.entryLocked(key, peer.peerId)
   if (live !== undefined) {
-    await state.commit(key, { summary: summarize(live, summary.unsolicited) })
+    await state.commit(key, { summary: summarize(live, summary.unsolicited, summary.checkedAt) })
     return undefined
   }
   await state.commit(key, { deleteEntry: true, deletePeer: state.dropsPeer(key) })

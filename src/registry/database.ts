@@ -165,7 +165,7 @@ export class RegistryStore {
     try {
       const stored = decodeEntry(plain(this.sub.records.getSync(key))!)
       const record = unmarshalKeyRecord(stored.recordBytes)
-      return { trust: stored.trust, verified: stored.verified, expiresAt: record.expiresAt, unsolicited: false, storedAt: stored.storedAt }
+      return { trust: stored.trust, verified: stored.verified, expiresAt: record.expiresAt, unsolicited: false, storedAt: stored.storedAt, checkedAt: stored.storedAt }
     } catch (err) {
       this.report(`${RECORDS}/${key}`, err as Error)
       return undefined

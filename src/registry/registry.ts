@@ -167,7 +167,8 @@ export class PeerKeyRegistry {
         return
       }
       const entry = Object.freeze({ ...current, verified: true })
-      await this.state.commit(key, { entry, summary: summarize(entry, this.state.hot.summary(key)?.unsolicited ?? false) })
+      const known = this.state.hot.summary(key)
+      await this.state.commit(key, { entry, summary: summarize(entry, known?.unsolicited ?? false, known?.checkedAt) })
     })
   }
 
@@ -264,7 +265,7 @@ export class PeerKeyRegistry {
       // An anchor is configured, never unsolicited: a summary that says so (even of an expired record) is mended.
       const known = this.state.hot.summary(key)
       const summary = admission.entry !== undefined
-        ? summarize(admission.entry, false)
+        ? summarize(admission.entry, false, known?.checkedAt)
         : known?.unsolicited === true && !admission.deleteEntry ? { ...known, unsolicited: false } : undefined
       await this.state.commit(key, { ...admission, summary })
     })
@@ -278,6 +279,11 @@ export class PeerKeyRegistry {
       const pin = this.state.store.readPin(key)
       return pin === CORRUPT ? undefined : pin
     })
+  }
+
+  /** When the network last confirmed the peer's stored record (see PeerSummary.checkedAt); undefined when none is stored. */
+  checkedAt (peerId: PeerId | string): number | undefined {
+    return this.state.hot.summary(typeof peerId === 'string' ? peerId : peerId.toString())?.checkedAt
   }
 
   /** Stored records, including expired ones not yet removed. */

@@ -99,7 +99,8 @@ export function encodeSummary (summary: PeerSummary): Uint8Array {
     verified: summary.verified,
     expiresAt: BigInt(summary.expiresAt),
     unsolicited: summary.unsolicited,
-    storedAt: BigInt(summary.storedAt)
+    storedAt: BigInt(summary.storedAt),
+    checkedAt: BigInt(summary.checkedAt)
   })
 }
 
@@ -113,13 +114,15 @@ export function decodeSummary (bytes: Uint8Array): PeerSummary {
     verified: message.verified,
     expiresAt: safeInteger('expiresAt', message.expiresAt),
     unsolicited: message.unsolicited,
-    storedAt: safeInteger('storedAt', message.storedAt)
+    storedAt: safeInteger('storedAt', message.storedAt),
+    // Summaries written before checked_at existed: the record was last confirmed when it was stored.
+    checkedAt: message.checkedAt === undefined ? safeInteger('storedAt', message.storedAt) : safeInteger('checkedAt', message.checkedAt)
   }
 }
 
-/** The summary of an entry about to be stored. */
-export function summarize (entry: RegistryEntry, unsolicited: boolean): PeerSummary {
-  return { trust: entry.trust, verified: entry.verified, expiresAt: entry.record.expiresAt, unsolicited, storedAt: entry.storedAt }
+/** The summary of an entry about to be stored; `checkedAt` defaults to when the entry was stored. */
+export function summarize (entry: RegistryEntry, unsolicited: boolean, checkedAt = entry.storedAt): PeerSummary {
+  return { trust: entry.trust, verified: entry.verified, expiresAt: entry.record.expiresAt, unsolicited, storedAt: entry.storedAt, checkedAt }
 }
 
 export function encodeNonce (value: bigint): Uint8Array {

@@ -64,6 +64,11 @@ export interface StoreOptions extends AbortOptions {
    * stored as usual. Default false.
    */
   unsolicited?: boolean
+  /**
+   * The record came from the network just now (a lookup, a push): when it
+   * changes nothing, the entry still counts as checked now. Default false.
+   */
+  checked?: boolean
 }
 
 /**
@@ -84,6 +89,12 @@ export interface PeerSummary {
   unsolicited: boolean
   /** When the record was stored, Unix milliseconds: the oldest unsolicited peer is evicted first. */
   storedAt: number
+  /**
+   * When the network last confirmed this record, Unix milliseconds: it was
+   * stored, or a lookup or push found it unchanged. A resolve past the
+   * node's refreshAfterMs asks the network again.
+   */
+  checkedAt: number
 }
 
 /** Counts kept as entries change; reading them scans nothing. */
