@@ -31,7 +31,8 @@ export interface ExchangeSigner {
   mlDsaSigner: MlDsaSigner
 }
 
-function signedBytes (context: Uint8Array, from: PeerId, to: PeerId, timestamp: number, nonce: bigint, record: Uint8Array): Uint8Array {
+/** The bytes a KeyRequest, KeyResponse or KeyPush signature covers (docs/record-format.md), for `context` = the message's domain. */
+export function exchangeSignedBytes (context: Uint8Array, from: PeerId, to: PeerId, timestamp: number, nonce: bigint, record: Uint8Array): Uint8Array {
   return new ByteWriter()
     .domain(context)
     .prefixed(from.toMultihash().bytes)
@@ -43,7 +44,7 @@ function signedBytes (context: Uint8Array, from: PeerId, to: PeerId, timestamp: 
 }
 
 export async function createKeyRequest (self: ExchangeSigner, responder: PeerId, nonce: bigint, timestamp = Date.now()): Promise<KeyRequest> {
-  const signed = signedBytes(REQUEST_CONTEXT, self.peerId, responder, timestamp, nonce, self.record.bytes)
+  const signed = exchangeSignedBytes(REQUEST_CONTEXT, self.peerId, responder, timestamp, nonce, self.record.bytes)
   return {
     requesterRecord: self.record.bytes as Uint8Array<ArrayBuffer>,
     responderId: responder.toMultihash().bytes,
@@ -54,7 +55,7 @@ export async function createKeyRequest (self: ExchangeSigner, responder: PeerId,
 }
 
 export async function createKeyResponse (self: ExchangeSigner, requester: PeerId, nonce: bigint, timestamp = Date.now()): Promise<KeyResponse> {
-  const signed = signedBytes(RESPONSE_CONTEXT, self.peerId, requester, timestamp, nonce, self.record.bytes)
+  const signed = exchangeSignedBytes(RESPONSE_CONTEXT, self.peerId, requester, timestamp, nonce, self.record.bytes)
   return {
     record: self.record.bytes as Uint8Array<ArrayBuffer>,
     requesterId: requester.toMultihash().bytes,
@@ -66,7 +67,7 @@ export async function createKeyResponse (self: ExchangeSigner, requester: PeerId
 
 /** A push of our (new) record to `recipient`, signed with the record's own key. */
 export async function createKeyPush (self: ExchangeSigner, recipient: PeerId, nonce: bigint, timestamp = Date.now()): Promise<KeyPush> {
-  const signed = signedBytes(PUSH_CONTEXT, self.peerId, recipient, timestamp, nonce, self.record.bytes)
+  const signed = exchangeSignedBytes(PUSH_CONTEXT, self.peerId, recipient, timestamp, nonce, self.record.bytes)
   return {
     record: self.record.bytes as Uint8Array<ArrayBuffer>,
     recipientId: recipient.toMultihash().bytes,
@@ -137,7 +138,7 @@ export function startKeyRequestCheck (ctx: CheckContext, request: KeyRequest, re
     throw new ExchangeError('ERR_BAD_NONCE', 'request nonce is in 2^31 … 2^32 - 1, which this implementation cannot write back')
   }
   const carried = precheckCarried(ctx, remote, request.requesterRecord)
-  const signed = signedBytes(REQUEST_CONTEXT, remote, self, Number(request.timestamp), request.nonce, request.requesterRecord)
+  const signed = exchangeSignedBytes(REQUEST_CONTEXT, remote, self, Number(request.timestamp), request.nonce, request.requesterRecord)
   return async () => verifyBoth(ctx, carried, signed, request.signature, REQUEST_CONTEXT,
     () => new ExchangeError('ERR_BAD_REQUEST_SIGNATURE', 'request signature does not verify with the requester\'s ML-DSA-65 key'))
 }
@@ -158,7 +159,7 @@ export async function checkKeyPush (ctx: CheckContext, push: KeyPush, remote: Pe
     throw new ExchangeError('ERR_BAD_NONCE', 'push nonce is in 2^31 … 2^32 - 1, which this implementation cannot store')
   }
   const carried = precheckCarried(ctx, remote, push.record)
-  const signed = signedBytes(PUSH_CONTEXT, remote, self, Number(push.timestamp), push.nonce, push.record)
+  const signed = exchangeSignedBytes(PUSH_CONTEXT, remote, self, Number(push.timestamp), push.nonce, push.record)
   return verifyBoth(ctx, carried, signed, push.signature, PUSH_CONTEXT,
     () => new ExchangeError('ERR_BAD_PUSH_SIGNATURE', 'push signature does not verify with the pushed record\'s ML-DSA-65 key'))
 }
@@ -179,7 +180,7 @@ export async function checkKeyResponse (ctx: CheckContext, response: KeyResponse
   }
   checkTimestamp(ctx.now, response.timestamp)
   const carried = precheckCarried(ctx, asked, response.record)
-  const signed = signedBytes(RESPONSE_CONTEXT, asked, self, Number(response.timestamp), nonce, response.record)
+  const signed = exchangeSignedBytes(RESPONSE_CONTEXT, asked, self, Number(response.timestamp), nonce, response.record)
   return verifyBoth(ctx, carried, signed, response.signature, RESPONSE_CONTEXT,
     () => new ExchangeError('ERR_BAD_RESPONSE_SIGNATURE', 'response signature does not verify with the responder\'s ML-DSA-65 key'))
 }

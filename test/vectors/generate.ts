@@ -8,6 +8,7 @@ import { writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { selectPqCrypto } from '../../src/crypto/index.js'
 import { RECORD_DOMAIN, ROTATION_DOMAIN, rotationSignedBytes } from '../../src/record/index.js'
+import { writePushVectors } from './generate-push.js'
 import { describeRecord, GOLDEN, makeGoldenRecords } from './golden.js'
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
@@ -45,3 +46,4 @@ const vectors = {
 const out = fileURLToPath(new URL('../../../test/vectors/key-record.json', import.meta.url))
 await writeFile(out, JSON.stringify(vectors, null, 2) + '\n')
 console.log(`wrote ${out}`)
+console.log(`wrote ${await writePushVectors()}`)

@@ -1,7 +1,7 @@
 import { apiRawTarget, apiTarget } from './api.js'
 import { configTarget, configValuesTarget } from './config.js'
 import { dhtSelectorTarget, dhtValidatorTarget } from './dht.js'
-import { keyRequestFieldsTarget, keyRequestTarget, keyResponseTarget } from './exchange.js'
+import { keyPushTarget, keyRequestFieldsTarget, keyRequestTarget, keyResponseTarget } from './exchange.js'
 import { recordTarget, routingKeyTarget } from './record.js'
 import { registryTarget } from './registry.js'
 import type { FuzzTarget } from '../harness.js'
@@ -12,6 +12,7 @@ export const targets: FuzzTarget[] = [
   routingKeyTarget,
   keyRequestTarget,
   keyResponseTarget,
+  keyPushTarget,
   keyRequestFieldsTarget,
   dhtValidatorTarget,
   dhtSelectorTarget,
