@@ -30,6 +30,8 @@ export interface FindOptions extends AbortOptions {
 export interface PublishCoverage {
   targeted: number
   stored: number
+  /** The peers that stored it. */
+  storers: PeerId[]
 }
 
 /**
@@ -38,7 +40,7 @@ export interface PublishCoverage {
  * lookups (many nodes starting or publishing at once) times out part of a
  * put's closest-peer search, and a record can land on a handful of peers.
  */
-export function isWellCovered (coverage: PublishCoverage, knownPeers: number): boolean {
+export function isWellCovered (coverage: Pick<PublishCoverage, 'targeted' | 'stored'>, knownPeers: number): boolean {
   return coverage.stored * 2 >= Math.min(DHT_REPLICATION, knownPeers)
 }
 
@@ -72,16 +74,19 @@ export class DhtRecords {
    * soon when too few did.
    */
   async publish (record: KeyRecord, options: AbortOptions = {}): Promise<PublishCoverage> {
-    const coverage: PublishCoverage = { targeted: 0, stored: 0 }
+    const coverage: PublishCoverage = { targeted: 0, stored: 0, storers: [] }
     try {
       // kad-dht's put reports each PUT_VALUE it sends and each peer that answered it (it does not pass on FINAL_PEER).
       for await (const event of this.components.dht.put(routingKeyFor(record.peerId), record.bytes, options)) {
         if (event.name === 'SEND_QUERY' && event.messageName === 'PUT_VALUE') coverage.targeted++
         // A peer stored it if it echoed the record back (kad-dht reports another value as an error, after this event).
-        if (event.name === 'PEER_RESPONSE' && event.messageName === 'PUT_VALUE' && event.record != null && uint8ArrayEquals(event.record.value, record.bytes)) coverage.stored++
+        if (event.name === 'PEER_RESPONSE' && event.messageName === 'PUT_VALUE' && event.record != null && uint8ArrayEquals(event.record.value, record.bytes)) {
+          coverage.stored++
+          coverage.storers.push(event.from)
+        }
       }
       this.components.metrics.recordsPublished.inc({ result: 'success' })
-      this.log.info({ seq: record.seq, expiresAt: record.expiresAt, ...coverage }, 'published key record to the DHT')
+      this.log.info({ seq: record.seq, expiresAt: record.expiresAt, targeted: coverage.targeted, stored: coverage.stored }, 'published key record to the DHT')
       return coverage
     } catch (err) {
       this.components.metrics.recordsPublished.inc({ result: 'failure' })

@@ -78,6 +78,7 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
           crypto,
           registry,
           check: pqkCheck,
+          dhtProtocol: options.dhtProtocol ?? DHT_PROTOCOL,
           metrics,
           logger,
           recordLifetimeMs: options.recordLifetimeMs,

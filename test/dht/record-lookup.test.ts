@@ -85,6 +85,7 @@ describe('DhtRecords', () => {
     const id = await makeIdentity()
     const record = await makeRecord(id)
     const other = await makeRecord(id, { seq: 2 })
+    const [storerA, storerB] = [(await makeIdentity()).peerId, (await makeIdentity()).peerId]
     const events = [
       { name: 'SEND_QUERY', messageName: 'FIND_NODE' },
       { name: 'PEER_RESPONSE', messageName: 'FIND_NODE' },
@@ -92,8 +93,8 @@ describe('DhtRecords', () => {
       { name: 'SEND_QUERY', messageName: 'PUT_VALUE' },
       { name: 'SEND_QUERY', messageName: 'PUT_VALUE' },
       { name: 'SEND_QUERY', messageName: 'PUT_VALUE' },
-      { name: 'PEER_RESPONSE', messageName: 'PUT_VALUE', record: { value: record.bytes } },
-      { name: 'PEER_RESPONSE', messageName: 'PUT_VALUE', record: { value: record.bytes } },
+      { name: 'PEER_RESPONSE', messageName: 'PUT_VALUE', record: { value: record.bytes }, from: storerA },
+      { name: 'PEER_RESPONSE', messageName: 'PUT_VALUE', record: { value: record.bytes }, from: storerB },
       // kad-dht reports a peer that answered with another value, then flags it as an error.
       { name: 'PEER_RESPONSE', messageName: 'PUT_VALUE', record: { value: other.bytes } },
       { name: 'QUERY_ERROR' },
@@ -101,7 +102,7 @@ describe('DhtRecords', () => {
     ]
     const put = async function * (): AsyncGenerator<unknown> { yield * events }
     const { records: dht } = records({ put: put as unknown as Dht['put'] })
-    assert.deepEqual(await dht.publish(record), { targeted: 4, stored: 2 })
+    assert.deepEqual(await dht.publish(record), { targeted: 4, stored: 2, storers: [storerA, storerB] })
   })
 
   test('a publish is well covered at half of the K closest, or of the peers known when fewer', () => {
