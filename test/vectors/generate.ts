@@ -45,3 +45,4 @@ const vectors = {
 const out = fileURLToPath(new URL('../../../test/vectors/key-record.json', import.meta.url))
 await writeFile(out, JSON.stringify(vectors, null, 2) + '\n')
 console.log(`wrote ${out}`)
+console.log(`wrote ${await (await import('./generate-revocation.js')).writeRevocationVectors()}`)
