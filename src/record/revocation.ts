@@ -129,7 +129,7 @@ export class RevocationValidator {
       throw new RevocationError('ERR_REVOCATION_PEER_MISMATCH', `revocation is for ${certificate.peerId.toString()}, not for the peer it was given for`)
     }
     if (certificate.issuedAt > this.now() + this.maxClockSkewMs) {
-      throw new RevocationError('ERR_REVOCATION_ISSUED_IN_FUTURE', `revocation is issued at ${new Date(certificate.issuedAt).toISOString()}, beyond the allowed clock skew`)
+      throw new RevocationError('ERR_REVOCATION_ISSUED_IN_FUTURE', `revocation is issued at ${formatTime(certificate.issuedAt)}, beyond the allowed clock skew`)
     }
     if (known !== undefined) return { known: true, certificate: known }
     const signed = revocationSignedBytes(certificate)
@@ -138,6 +138,12 @@ export class RevocationValidator {
     }
     return { known: false, certificate, signed }
   }
+}
+
+/** An ISO time where Date can hold it (up to 8.64e15 ms); issued_at may go to 2^53 - 1. */
+function formatTime (ms: number): string {
+  const date = new Date(ms)
+  return Number.isNaN(date.getTime()) ? `${ms} Unix ms` : date.toISOString()
 }
 
 /** The verified cache's key: SHA-256 of the bytes; none for bytes the decoder refuses by size alone. */

@@ -82,6 +82,11 @@ describe('revocation certificates: make and validate', () => {
     const identity = await makeIdentity()
     const cert = await makeRevocation(identity, { issuedAt: now + 10 * minute })
     assert.throws(() => validator.validate(identity.peerId, cert.bytes), revocationError('ERR_REVOCATION_ISSUED_IN_FUTURE'))
+    // Past the last time Date can hold (8.64e15 ms), up to 2^53 - 1: still the typed refusal (found by the fuzzer).
+    for (const issuedAt of [8.64e15 + 1, Number.MAX_SAFE_INTEGER]) {
+      const far = await makeRevocation(identity, { issuedAt })
+      assert.throws(() => validator.validate(identity.peerId, far.bytes), revocationError('ERR_REVOCATION_ISSUED_IN_FUTURE'))
+    }
     let clock = now + 6 * minute
     const later = new RevocationValidator({ crypto, now: () => clock })
     later.validate(identity.peerId, cert.bytes)
