@@ -47,3 +47,4 @@ const out = fileURLToPath(new URL('../../../test/vectors/key-record.json', impor
 await writeFile(out, JSON.stringify(vectors, null, 2) + '\n')
 console.log(`wrote ${out}`)
 console.log(`wrote ${await writePushVectors()}`)
+console.log(`wrote ${await (await import('./generate-revocation.js')).writeRevocationVectors()}`)

@@ -4,6 +4,7 @@ import { dhtSelectorTarget, dhtValidatorTarget } from './dht.js'
 import { keyPushTarget, keyRequestFieldsTarget, keyRequestTarget, keyResponseTarget } from './exchange.js'
 import { recordTarget, routingKeyTarget } from './record.js'
 import { registryTarget } from './registry.js'
+import { pqkSelectorTarget, pqkValueTarget, revocationTarget } from './revocation.js'
 import type { FuzzTarget } from '../harness.js'
 
 /** Every fuzz target, in the order `npm run fuzz` and the CI run take them. */
@@ -20,5 +21,8 @@ export const targets: FuzzTarget[] = [
   configTarget,
   configValuesTarget,
   apiTarget,
-  apiRawTarget
+  apiRawTarget,
+  revocationTarget,
+  pqkValueTarget,
+  pqkSelectorTarget
 ]
