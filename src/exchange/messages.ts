@@ -6,7 +6,8 @@ import { ByteWriter } from '../util/byte-writer.js'
 import { protonsMisencodesUint64 } from '../util/protons-uint64.js'
 import { MAX_CLOCK_SKEW_MS, PUSH_DOMAIN, REQUEST_DOMAIN, RESPONSE_DOMAIN } from './constants.js'
 import type { PqCrypto, MlDsaSigner } from '../crypto/types.js'
-import type { KeyRecord, KeyRecordValidator } from '../record/index.js'
+import { isRevocationBytes } from '../record/index.js'
+import type { KeyRecord, KeyRecordValidator, PqkValue, RevocationCertificate, RevocationValidator } from '../record/index.js'
 import type { PeerId } from '@libp2p/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
@@ -65,11 +66,15 @@ export async function createKeyResponse (self: ExchangeSigner, requester: PeerId
   }
 }
 
-/** A push of our (new) record to `recipient`, signed with the record's own key. */
-export async function createKeyPush (self: ExchangeSigner, recipient: PeerId, nonce: bigint, timestamp = Date.now()): Promise<KeyPush> {
-  const signed = exchangeSignedBytes(PUSH_CONTEXT, self.peerId, recipient, timestamp, nonce, self.record.bytes)
+/**
+ * A push of our (new) record to `recipient`, or of `carried` bytes instead
+ * (our revocation certificate), signed with `self`'s ML-DSA-65 key, which
+ * must be the carried value's own.
+ */
+export async function createKeyPush (self: ExchangeSigner, recipient: PeerId, nonce: bigint, timestamp = Date.now(), carried: Uint8Array = self.record.bytes): Promise<KeyPush> {
+  const signed = exchangeSignedBytes(PUSH_CONTEXT, self.peerId, recipient, timestamp, nonce, carried)
   return {
-    record: self.record.bytes as Uint8Array<ArrayBuffer>,
+    record: carried as Uint8Array<ArrayBuffer>,
     recipientId: recipient.toMultihash().bytes,
     timestamp: BigInt(timestamp),
     nonce,
@@ -107,6 +112,8 @@ export function decodeKeyPush (bytes: Uint8Array | Uint8ArrayList): KeyPush {
 export interface CheckContext {
   crypto: PqCrypto
   validator: KeyRecordValidator
+  /** Pushes may carry a revocation certificate only when this is given. */
+  revocations?: RevocationValidator
   now: number
 }
 
@@ -146,11 +153,12 @@ export function startKeyRequestCheck (ctx: CheckContext, request: KeyRequest, re
 /**
  * Check a push that arrived on a connection authenticated as `remote`, as a
  * request is checked: addressed to us, in the timestamp window, a nonce
- * this implementation can store, a carried record of `remote` that
- * validates, and a push signature by that record's key. Returns the record;
- * the caller checks the nonce and applies the registry's pin and seq rules.
+ * this implementation can store, a carried value of `remote` that
+ * validates (a key record, or a revocation certificate when the context
+ * has a RevocationValidator), and a push signature by that value's
+ * ML-DSA-65 key. The caller checks the nonce and applies the registry's rules.
  */
-export async function checkKeyPush (ctx: CheckContext, push: KeyPush, remote: PeerId, self: PeerId): Promise<KeyRecord> {
+export async function checkKeyPush (ctx: CheckContext, push: KeyPush, remote: PeerId, self: PeerId): Promise<PqkValue> {
   if (!uint8ArrayEquals(push.recipientId, self.toMultihash().bytes)) {
     throw new ExchangeError('ERR_WRONG_RECIPIENT', 'push is addressed to another peer')
   }
@@ -158,10 +166,20 @@ export async function checkKeyPush (ctx: CheckContext, push: KeyPush, remote: Pe
   if (protonsMisencodesUint64(push.nonce)) {
     throw new ExchangeError('ERR_BAD_NONCE', 'push nonce is in 2^31 … 2^32 - 1, which this implementation cannot store')
   }
-  const carried = precheckCarried(ctx, remote, push.record)
   const signed = exchangeSignedBytes(PUSH_CONTEXT, remote, self, Number(push.timestamp), push.nonce, push.record)
-  return verifyBoth(ctx, carried, signed, push.signature, PUSH_CONTEXT,
-    () => new ExchangeError('ERR_BAD_PUSH_SIGNATURE', 'push signature does not verify with the pushed record\'s ML-DSA-65 key'))
+  const badSignature = (): ExchangeError => new ExchangeError('ERR_BAD_PUSH_SIGNATURE', 'push signature does not verify with the pushed value\'s ML-DSA-65 key')
+  if (ctx.revocations !== undefined && isRevocationBytes(push.record)) {
+    let revocation: RevocationCertificate
+    try {
+      revocation = await ctx.revocations.validateAsync(remote, push.record)
+    } catch (err) {
+      throw carriedInvalid(err)
+    }
+    if (!ctx.crypto.mlDsa65.verify(revocation.mlDsaPublicKey, signed, push.signature, PUSH_CONTEXT)) throw badSignature()
+    return { kind: 'revocation', revocation }
+  }
+  const carried = precheckCarried(ctx, remote, push.record)
+  return { kind: 'record', record: await verifyBoth(ctx, carried, signed, push.signature, PUSH_CONTEXT, badSignature) }
 }
 
 /**

@@ -11,7 +11,7 @@ import type { KeyExchange } from './key-exchange.js'
 import type { ExchangeSigner } from './messages.js'
 import type { PqCrypto } from '../crypto/types.js'
 import type { KeydirMetrics } from '../metrics/index.js'
-import type { KeyRecordValidator } from '../record/index.js'
+import type { KeyRecordValidator, RevocationValidator } from '../record/index.js'
 import type { PeerKeyRegistry } from '../registry/index.js'
 import type { KeydirLogger } from '../util/log.js'
 import type { AbortOptions, Connection, PeerId, PeerStore, Startable, Stream } from '@libp2p/interface'
@@ -28,6 +28,8 @@ export interface KeyPushComponents {
 export interface KeyPushInit {
   crypto: PqCrypto
   validator: KeyRecordValidator
+  /** Checks revocation certificates pushed by the peer they revoke. */
+  revocations: RevocationValidator
   registry: PeerKeyRegistry
   metrics: KeydirMetrics
   logger?: KeydirLogger
@@ -47,8 +49,9 @@ export interface PushReport {
 }
 
 /**
- * Rotation reaching holders, as a libp2p service. After a rotation the
- * node sends its new record, in a KeyPush signed with the new key, to every
+ * Rotation (and revocation) reaching holders, as a libp2p service. After a
+ * rotation the node sends its new record, in a KeyPush signed with the new
+ * key (after a revocation, its certificate), to every
  * connected peer that speaks this protocol and to every peer that asked
  * for its keys over the exchange. A receiver takes a push only from a peer
  * whose keys it holds (a record or a pin), checks it like a KeyRequest
@@ -90,13 +93,14 @@ export class KeyPushService implements Startable {
   }
 
   /**
-   * Push the current record to every holder: connected peers that speak the
-   * push protocol, and the peers the exchange answered (dialled if need
-   * be). PUSH_CONCURRENCY at a time, each bounded by the exchange timeout;
-   * a holder that cannot be reached learns the new key on its next resolve
-   * past its refresh time.
+   * Push the current record (or `carried`, this node's revocation
+   * certificate) to every holder: connected peers that speak the push
+   * protocol, and the peers the exchange answered (dialled if need be).
+   * PUSH_CONCURRENCY at a time, each bounded by the exchange timeout; a
+   * holder that cannot be reached learns it on its next resolve past its
+   * refresh time.
    */
-  async pushToHolders (options: AbortOptions = {}): Promise<PushReport> {
+  async pushToHolders (options: AbortOptions & { carried?: Uint8Array } = {}): Promise<PushReport> {
     const targets = await this.holders()
     const report: PushReport = { sent: 0, failed: 0 }
     let next = 0
@@ -133,11 +137,11 @@ export class KeyPushService implements Startable {
   }
 
   /** One push: a stream, one KeyPush, closed. */
-  async pushTo (peer: PeerId, options: AbortOptions = {}): Promise<void> {
+  async pushTo (peer: PeerId, options: AbortOptions & { carried?: Uint8Array } = {}): Promise<void> {
     const signal = AbortSignal.any([options.signal ?? new AbortController().signal, AbortSignal.timeout(EXCHANGE_TIMEOUT_MS)])
     const connection = this.components.connectionManager.getConnections(peer).find(open => open.status === 'open' && open.limits == null) ??
       await this.components.connectionManager.openConnection(peer, { signal })
-    const push = await createKeyPush(this.init.self(), peer, await this.components.keyExchange.nonces.nextOutbound(), this.now())
+    const push = await createKeyPush(this.init.self(), peer, await this.components.keyExchange.nonces.nextOutbound(), this.now(), options.carried)
     const stream = await connection.newStream(this.protocol, { signal })
     try {
       await pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES }).write(push, KeyPush, { signal })
@@ -183,12 +187,15 @@ export class KeyPushService implements Startable {
     if (registry.getCached(remote) === undefined && await registry.get(remote) === undefined && await registry.getPin(remote) === undefined) {
       throw new ExchangeError('ERR_PUSH_UNSOLICITED', `${remote.toString()} pushed a record, but this node holds no keys of it`)
     }
-    const record = await checkKeyPush({ crypto: this.init.crypto, validator: this.init.validator, now: this.now() }, push, remote, this.init.self().peerId)
+    const context = { crypto: this.init.crypto, validator: this.init.validator, revocations: this.init.revocations, now: this.now() }
+    const value = await checkKeyPush(context, push, remote, this.init.self().peerId)
     if (!await this.components.keyExchange.nonces.acceptInbound(remote, push.nonce)) {
       throw new ExchangeError('ERR_REPLAYED_NONCE', 'push nonce is not above the last one accepted from this peer')
     }
+    // A revocation must still link to the pin (the Ed25519 key alone cannot revoke a pinned peer).
+    if (value.kind === 'revocation') return registry.storeRevocation(value.revocation)
     // A peer held as learned unasked stays in that bounded store; a resolved one stays resolved.
-    return registry.storePeerKeys(record, 'direct', { verified: true, unsolicited: true, checked: true })
+    return registry.storePeerKeys(value.record, 'direct', { verified: true, unsolicited: true, checked: true })
   }
 }
 

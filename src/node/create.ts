@@ -1,12 +1,12 @@
 import { join } from 'node:path'
 import { LevelDatastore } from 'datastore-level'
 import { selectPqCrypto } from '../crypto/index.js'
-import { createPqkCheck, createPqkValidator, DHT_PROTOCOL, DhtRecords, PqkRecordStore } from '../dht/index.js'
+import { createPqkCheck, createPqkValidator, createPqkValueCheck, DHT_PROTOCOL, DhtRecords, PqkRecordStore } from '../dht/index.js'
 import { EXCHANGE_PROTOCOL, keyDiscovery, keyExchange, keyPush, PendingKeyRequests } from '../exchange/index.js'
 import { loadIdentity, loadOrCreateIdentity } from '../identity/index.js'
 import { createKeydirMetrics } from '../metrics/index.js'
 import { recordPublisher } from '../publisher/index.js'
-import { KeyRecordValidator } from '../record/index.js'
+import { KeyRecordValidator, RevocationValidator } from '../record/index.js'
 import { PeerKeyRegistry } from '../registry/index.js'
 import { Resolver } from '../resolver/index.js'
 import { silentLogger } from '../util/log.js'
@@ -42,10 +42,11 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
   const bootstrap = parseBootstrap(options.bootstrap ?? [])
   // One validator for the registry, the DHT and the exchange: a record verified by one is a cache hit for the others.
   const validator = new KeyRecordValidator({ crypto })
+  const revocationValidator = new RevocationValidator({ crypto })
 
   // Key requests in flight: the exchange makes and counts them, the registry's seed API reads the same table.
   const requests = new PendingKeyRequests()
-  const registry = openRegistryStore(options.dataDir, { crypto, validator, requests, metrics, logger })
+  const registry = openRegistryStore(options.dataDir, { crypto, validator, revocationValidator, requests, metrics, logger })
   await registry.open()
   const level = new LevelDatastore(join(options.dataDir, LIBP2P_DIR))
   const dhtStore = new PqkRecordStore(level, {
@@ -68,7 +69,8 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
       datastore,
       listen,
       dhtProtocol: options.dhtProtocol ?? DHT_PROTOCOL,
-      pqkValidator: createPqkValidator({ check: pqkCheck, metrics }),
+      // kad-dht takes revocations under /pqk/ too; a held one refuses every later record of its peer.
+      pqkValidator: createPqkValidator({ check: createPqkValueCheck({ validator, revocationValidator, datastore, readSync: key => level.db.getSync(key.toString()) }), metrics }),
       localNetwork: options.localNetwork ?? isLocalNetwork(listen),
       metricsRegistry: options.libp2pMetrics === true ? metrics.registry : undefined,
       services: {
@@ -86,7 +88,7 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
           onRotated: () => { built!.services.keyPush.pushToHolders().catch(() => {}) }
         }),
         keyExchange: keyExchange({ crypto, validator, registry, requests, metrics, logger, protocol: exchangeProtocol, self: () => built!.services.publisher.signer() }),
-        keyPush: keyPush({ crypto, validator, registry, metrics, logger, self: () => built!.services.publisher.signer() }),
+        keyPush: keyPush({ crypto, validator, revocations: revocationValidator, registry, metrics, logger, self: () => built!.services.publisher.signer() }),
         keyDiscovery: keyDiscovery({
           registry,
           metrics,
@@ -120,12 +122,13 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
 }
 
 /** The registry under `<dataDir>/registry`, its events counted and logged. */
-function openRegistryStore (dataDir: string, parts: { crypto: ReturnType<typeof selectPqCrypto>, validator: KeyRecordValidator, requests: PendingKeyRequests, metrics: KeydirMetrics, logger: KeydirLogger }): PeerKeyRegistry {
+function openRegistryStore (dataDir: string, parts: { crypto: ReturnType<typeof selectPqCrypto>, validator: KeyRecordValidator, revocationValidator: RevocationValidator, requests: PendingKeyRequests, metrics: KeydirMetrics, logger: KeydirLogger }): PeerKeyRegistry {
   const { metrics, logger } = parts
   return new PeerKeyRegistry({
     path: join(dataDir, REGISTRY_DIR),
     crypto: parts.crypto,
     validator: parts.validator,
+    revocationValidator: parts.revocationValidator,
     requests: parts.requests,
     onUnsolicitedEvicted: () => { metrics.unsolicitedRecords.inc({ result: 'evicted' }) },
     onCollected: ({ records, pins }) => {

@@ -1,6 +1,6 @@
 import { KeyPush, KeyRequest, KeyResponse } from '../../protobuf/key-exchange.js'
 import { createKeyPush, createKeyRequest, createKeyResponse } from '../../src/exchange/index.js'
-import { MAX_RECORD_LIFETIME_MS } from '../../src/record/index.js'
+import { createRevocation, MAX_RECORD_LIFETIME_MS } from '../../src/record/index.js'
 import { makeIdentity, makeRecord, rotateIdentity } from '../helpers/records.js'
 import type { ExchangeSigner } from '../../src/exchange/index.js'
 import type { KeyRecord } from '../../src/record/index.js'
@@ -72,8 +72,14 @@ async function build (): Promise<Corpus> {
     const message = await createKeyResponse(responder, asker.peerId, nonce, now - minute)
     return { message, bytes: KeyResponse.encode(message), from: responder.peerId, to: asker.peerId }
   }))
-  const pushes = await Promise.all(pairs.map(async ([pusher, recipient, nonce]) => {
-    const message = await createKeyPush(pusher, recipient.peerId, nonce, now)
+  // Every pair's record pushed, and a's revocation pushed by a.
+  const revocation = await createRevocation({ privateKey: a.privateKey, mlDsaSigner: a.mlDsaSigner, issuedAt: now - minute })
+  const pushed: Array<[ExchangeSigner, ExchangeSigner, bigint, Uint8Array | undefined]> = [
+    ...pairs.map(([from, to, nonce]): [ExchangeSigner, ExchangeSigner, bigint, undefined] => [from, to, nonce, undefined]),
+    [signer(a, records[0]), signer(b, records[3]), 7n, revocation.bytes]
+  ]
+  const pushes = await Promise.all(pushed.map(async ([pusher, recipient, nonce, carried]) => {
+    const message = await createKeyPush(pusher, recipient.peerId, nonce, now, carried)
     return { message, bytes: KeyPush.encode(message), from: pusher.peerId, to: recipient.peerId }
   }))
   const validRecords = new Map<string, Set<string>>()

@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { selectPqCrypto } from '../../../src/crypto/index.js'
 import { checkKeyPush, checkKeyRequest, checkKeyResponse, decodeKeyPush, decodeKeyRequest, decodeKeyResponse } from '../../../src/exchange/index.js'
-import { KeyRecordValidator } from '../../../src/record/index.js'
+import { KeyRecordValidator, RevocationValidator } from '../../../src/record/index.js'
 import { corpus } from '../corpus.js'
 import { attempt, attemptAsync, Outcomes } from '../harness.js'
 import { hostileCase, sometimes } from '../mutate.js'
@@ -117,7 +117,7 @@ function samePush (a: KeyPush, b: KeyPush): boolean {
  */
 export const keyPushTarget: FuzzTarget = {
   name: 'key-push',
-  description: 'decodeKeyPush + checkKeyPush on mutated pushes (embedded records too) and noise',
+  description: 'decodeKeyPush + checkKeyPush on mutated pushes (embedded records and revocations too) and noise',
   ciRuns: 3000,
   async prepare () {
     const c = await corpus()
@@ -125,6 +125,7 @@ export const keyPushTarget: FuzzTarget = {
     const crypto = selectPqCrypto()
     const validator = new KeyRecordValidator({ crypto, now: () => c.now })
     const peers = c.peers.map(p => p.peerId)
+    const revocations = new RevocationValidator({ crypto, now: () => c.now })
     const seeds = c.pushes.map(p => p.bytes)
     const property = fc.asyncProperty(
       hostileCase(seeds, { maxNoise: 512 }),
@@ -136,12 +137,15 @@ export const keyPushTarget: FuzzTarget = {
         const seed = c.pushes[seedIndex]
         const remote: PeerId = choice < 6 ? seed.from : peers[choice % peers.length]
         const self: PeerId = choice < 7 ? seed.to : peers[(choice + 1) % peers.length]
-        const ctx = { crypto, validator, now: c.now + (choice % 2 === 0 ? 0 : skew) }
+        const ctx = { crypto, validator, revocations, now: c.now + (choice % 2 === 0 ? 0 : skew) }
         const checked = await attemptAsync(outcomes, 'check', async () => checkKeyPush(ctx, decoded.value, remote, self), EXCHANGE_ERRORS)
         if (checked.ok) {
           const genuine = c.pushes.find(p => p.from.equals(remote) && p.to.equals(self) && samePush(p.message, decoded.value))
           if (genuine === undefined) throw new Error('checkKeyPush accepted a push its sender never signed to us')
-          if (!checked.value.peerId.equals(remote)) throw new Error('checkKeyPush returned a record of another peer')
+          const value = checked.value
+          const owner = value.kind === 'record' ? value.record.peerId : value.revocation.peerId
+          if (!owner.equals(remote)) throw new Error('checkKeyPush returned a value of another peer')
+          outcomes.add(`accepted ${value.kind}`)
         }
         return true
       })
