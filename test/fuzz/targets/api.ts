@@ -1,13 +1,14 @@
 import { connect } from 'node:net'
 import { peerIdFromString } from '@libp2p/peer-id'
 import fc from 'fast-check'
+import { TypedEventEmitter } from 'main-event'
 import { createApiServer } from '../../../src/api/index.js'
 import { ResolveError } from '../../../src/errors.js'
 import { createKeydirMetrics } from '../../../src/metrics/index.js'
 import { resolvedKeys } from '../../../src/node/resolved-keys.js'
 import { corpus } from '../corpus.js'
 import { Outcomes } from '../harness.js'
-import type { KeyDirectory } from '../../../src/node/types.js'
+import type { KeyDirectory, KeyDirectoryEvents } from '../../../src/node/types.js'
 import type { RegistryEntry } from '../../../src/registry/index.js'
 import type { FuzzTarget } from '../harness.js'
 import type { PeerId } from '@libp2p/interface'
@@ -23,7 +24,7 @@ async function fakeNode (): Promise<{ node: KeyDirectory, peers: string[] }> {
   const [self, known, slow] = c.records.filter((r, i, all) => all.findIndex(x => x.peerId.equals(r.peerId)) === i)
   const keys = resolvedKeys
   const entry: RegistryEntry = { record: known, trust: 'direct', verified: true, storedAt: c.now }
-  const node = {
+  const node = Object.assign(new TypedEventEmitter<KeyDirectoryEvents>(), {
     peerId: self.peerId,
     metrics: createKeydirMetrics(),
     registry: {},
@@ -46,7 +47,7 @@ async function fakeNode (): Promise<{ node: KeyDirectory, peers: string[] }> {
       return { peerId: self.peerId.toString(), multiaddrs: [], dhtSize: 0, connections: 0, registry: { peers: 1, verified: 1 }, record: { seq: self.seq, issuedAt: self.issuedAt, expiresAt: self.expiresAt }, crypto: 'native' }
     },
     anchorEntry: () => ({ multiaddr: `/ip4/127.0.0.1/tcp/1/p2p/${self.peerId.toString()}`, peerId: self.peerId.toString(), mlDsaPublicKey: Buffer.from(self.mlDsaPublicKey).toString('base64') })
-  }
+  })
   const peers = [self, known, slow].map(r => r.peerId.toString())
   peers.push(known.peerId.toCID().toString(), c.peers[0].peerId.toString())
   return { node: node as unknown as KeyDirectory, peers }
