@@ -13,7 +13,10 @@
  * ```
  */
 export { createKeyDirectory } from './node/index.js'
-export type { AnchorEntry, KeyDirectory, KeyDirectoryOptions, NodeStatus, ResolvedKeys, ResolveOptions } from './node/index.js'
+export { KEY_CHANGE_KINDS } from './node/index.js'
+export type {
+  AnchorEntry, KeyChangeDetail, KeyChangeKind, KeyDirectory, KeyDirectoryEvents, KeyDirectoryOptions, NodeStatus, ResolvedKeys, ResolveOptions
+} from './node/index.js'
 export { PeerKeyRegistry } from './registry/index.js'
 export type { RegistryEntry, TrustLevel, Pin } from './registry/index.js'
 export { KeyRecordValidator, createKeyRecord, unmarshalKeyRecord, marshalKeyRecord, routingKeyFor, selectKeyRecord, verifyRotationProof } from './record/index.js'

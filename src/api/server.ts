@@ -5,6 +5,7 @@ import { ApiError, errorBody, toApiError } from './errors.js'
 import { apiProof, CHALLENGE_HEADER, parseChallenge, PROOF_HEADER } from './proof.js'
 import { MAX_QUERY_LENGTH } from './query.js'
 import { registerAdminRoutes } from './routes/admin.js'
+import { registerEventsRoute, type EventStreamLimits } from './routes/events.js'
 import { registerHealthRoute } from './routes/health.js'
 import { MAX_PEER_ID_LENGTH, registerKeysRoute } from './routes/keys.js'
 import { registerMetricsRoute } from './routes/metrics.js'
@@ -34,6 +35,8 @@ export interface ApiServerInit {
   logger?: KeydirLogger
   /** Default 5 s. */
   closeTimeoutMs?: number
+  /** `GET /v1/events`: streams at once (default 32), events kept for resuming (1024), keep-alive interval (15 s). */
+  events?: EventStreamLimits
 }
 
 export interface ApiServer {
@@ -101,6 +104,7 @@ const MAX_REMEMBERED_HOSTS = 64
  * - `GET /v1/keys/{peerId}` (`?refresh=true`; `Accept: application/vnd.keydir.key-record` for the signed record)
  * - `GET /v1/peers` (`?trust=`, `?verified=`)
  * - `GET /v1/status`, `GET /metrics`, `GET /healthz`
+ * - `GET /v1/events` (Server-Sent Events: key changes; `Last-Event-ID` resumes)
  * - `POST /v1/publish`, `POST /v1/rotate` (bearer token)
  *
  * Errors are `{ "error": { "code", "message" } }`; no stack ever reaches a client.
@@ -231,7 +235,7 @@ export function createApiServer (init: ApiServerInit): ApiServer {
       sendError(reply, new ApiError(400, 'ERR_BAD_PEER_ID', 'the path must end in a PeerId, such as /v1/keys/12D3KooW…'))
       return
     }
-    sendError(reply, new ApiError(404, 'ERR_NO_ROUTE', `no endpoint ${request.method} ${request.url.split('?')[0]?.slice(0, 100) ?? ''}: see GET /v1/keys/{peerId}, /v1/peers, /v1/status, /metrics, /healthz`))
+    sendError(reply, new ApiError(404, 'ERR_NO_ROUTE', `no endpoint ${request.method} ${request.url.split('?')[0]?.slice(0, 100) ?? ''}: see GET /v1/keys/{peerId}, /v1/peers, /v1/status, /v1/events, /metrics, /healthz`))
   })
 
   app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
@@ -255,6 +259,7 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   registerMetricsRoute(app, ctx)
   registerHealthRoute(app, ctx)
   registerAdminRoutes(app, ctx)
+  registerEventsRoute(app, ctx, init.events)
 
   return {
     app,

@@ -133,10 +133,7 @@ async function provedExchange (dataDir: string, node: ApiAddressFile, token: str
     proof = res.headers.get(PROOF_HEADER)
     answer = { url: node.url, status: res.status, ok: res.ok, contentType: res.headers.get('content-type') ?? '', body }
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code
-    if (cause === 'ECONNREFUSED' || cause === 'ECONNRESET') throw noNodeRunning(dataDir, ` (nothing answers at ${node.url})`)
-    if ((err as Error).name === 'TimeoutError') throw new KeydirError('ERR_API_TIMEOUT', `the node at ${node.url} did not answer within ${timeoutMs ?? 0} ms`)
-    throw new KeydirError('ERR_API_UNREACHABLE', `cannot reach the node at ${node.url}: ${(err as Error).message}`, { cause: err })
+    throw fetchFailure(dataDir, node.url, err, timeoutMs)
   }
   if (token === undefined) throw noToken(dataDir, node.url)
   const proved = proofMatches(proof, token, {
@@ -144,6 +141,64 @@ async function provedExchange (dataDir: string, node: ApiAddressFile, token: str
   })
   if (!proved) throw notOurNode(dataDir, node.url, proof === null ? ' (its answer has no proof)' : ' (its proof is wrong)')
   return answer
+}
+
+/** A request that got no answer, as a KeydirError. */
+function fetchFailure (dataDir: string, url: string, err: unknown, timeoutMs: number | null): KeydirError {
+  const cause = (err as { cause?: { code?: string } }).cause?.code
+  if (cause === 'ECONNREFUSED' || cause === 'ECONNRESET') return noNodeRunning(dataDir, ` (nothing answers at ${url})`)
+  if ((err as Error).name === 'TimeoutError') return new KeydirError('ERR_API_TIMEOUT', `the node at ${url} did not answer within ${timeoutMs ?? 0} ms`)
+  return new KeydirError('ERR_API_UNREACHABLE', `cannot reach the node at ${url}: ${(err as Error).message}`, { cause: err })
+}
+
+export interface EventStreamOptions {
+  /** Resume after this event id (sent as Last-Event-ID). */
+  lastEventId?: string
+  /** Ends the request, and the stream. */
+  signal?: AbortSignal
+}
+
+/**
+ * Open the running node's event stream (`GET /v1/events`) and return its
+ * body to read as Server-Sent Events. The answer is proved as every other
+ * one is, except that a stream's proof covers its status and an empty
+ * body: the events follow on the proved connection. The headers must come
+ * within 30 s; a refusal becomes a KeydirError as in callApi.
+ */
+export async function openEventStream (dataDir: string, options: EventStreamOptions = {}): Promise<ReadableStream<Uint8Array>> {
+  const node = await findNode(dataDir)
+  const token = await readApiToken(dataDir)
+  if (token === undefined) throw noToken(dataDir, node.url)
+  const url = new URL(`${node.url}/v1/events`)
+  const challenge = newChallenge()
+  const headers: Record<string, string> = { accept: 'text/event-stream', [CHALLENGE_HEADER]: challenge }
+  if (options.lastEventId !== undefined && options.lastEventId !== '') headers['last-event-id'] = options.lastEventId
+  const connecting = new AbortController()
+  const timer = setTimeout(() => { connecting.abort(new DOMException('the node did not answer in time', 'TimeoutError')) }, DEFAULT_TIMEOUT_MS)
+  let res: Response
+  try {
+    res = await fetch(url, { headers, redirect: 'manual', signal: AbortSignal.any([connecting.signal, ...(options.signal === undefined ? [] : [options.signal])]) })
+  } catch (err) {
+    if (options.signal?.aborted === true) throw err
+    throw fetchFailure(dataDir, node.url, err, DEFAULT_TIMEOUT_MS)
+  } finally {
+    clearTimeout(timer)
+  }
+  const proof = res.headers.get(PROOF_HEADER)
+  const target = `${url.pathname}${url.search}`
+  const input = { challenge: Buffer.from(challenge, 'base64url'), method: 'GET', target, status: res.status }
+  if (res.ok && res.body !== null && (res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+    if (!proofMatches(proof, token, { ...input, body: '' })) {
+      await res.body.cancel()
+      throw notOurNode(dataDir, node.url, proof === null ? ' (its answer has no proof)' : ' (its proof is wrong)')
+    }
+    return res.body
+  }
+  const body = Buffer.from(await res.arrayBuffer())
+  if (!proofMatches(proof, token, { ...input, body })) throw notOurNode(dataDir, node.url, proof === null ? ' (its answer has no proof)' : ' (its proof is wrong)')
+  const answer = { url: node.url, status: res.status, ok: res.ok, contentType: res.headers.get('content-type') ?? '', body }
+  if (!answer.ok) throw apiError(answer)
+  throw new KeydirError('ERR_API_RESPONSE', `the node at ${node.url} answered ${answer.contentType === '' ? 'no content type' : answer.contentType} where text/event-stream was asked for`)
 }
 
 /** The body as JSON, or undefined when it is not JSON. */

@@ -9,6 +9,7 @@ import { registerResolve } from './commands/resolve.js'
 import { registerRotate } from './commands/rotate.js'
 import { registerStart } from './commands/start.js'
 import { registerStatus } from './commands/status.js'
+import { registerWatch } from './commands/watch.js'
 import { EXIT_CODES_HELP, EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit.js'
 
 function version (): string {
@@ -50,6 +51,7 @@ ${EXIT_CODES_HELP}`)
   registerStatus(program)
   registerAnchor(program)
   registerRotate(program)
+  registerWatch(program)
   registerDemo(program)
   return program
 }

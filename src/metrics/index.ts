@@ -39,6 +39,8 @@ export interface KeydirMetrics {
   readonly expiredRequests: Counter
   /** Resolved keys the registry could not write to LevelDB (they were returned, then forgotten). */
   readonly registryWriteFailures: Counter
+  /** Changes of peers' keys (the node's `key-change` events), by `change` (new, rotated, revoked, equivocated), each present from the start. */
+  readonly keyChanges: Counter<'change'>
   /**
    * Where keydir_verified_peers and keydir_registry_records get their
    * counts when the metrics are read: the registry keeps them as entries
@@ -55,11 +57,17 @@ export interface RegistryCountsView {
   unsolicited: number
 }
 
+/** The `change` label's values: the node's KEY_CHANGE_KINDS (metrics imports nothing of keydir's). */
+const KEY_CHANGES = ['new', 'rotated', 'revoked', 'equivocated']
+
 const latencyBuckets = [0.00001, 0.0001, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 
 export function createKeydirMetrics (registry: Registry = new Registry()): KeydirMetrics {
   const registers = [registry]
   let registryCounts: (() => RegistryCountsView) | undefined
+  const keyChanges = new Counter({ name: 'keydir_key_changes_total', help: 'Changes of peers\' keys this node saw, by kind: new peer, rotated key, revoked, equivocated', labelNames: ['change'], registers })
+  // Every kind at zero from the start, so a rate over it has a series before the first change.
+  for (const change of KEY_CHANGES) keyChanges.inc({ change }, 0)
   return {
     registry,
     verifiedPeers: new Gauge({
@@ -96,6 +104,7 @@ export function createKeydirMetrics (registry: Registry = new Registry()): Keydi
     corruptRegistryValues: new Counter({ name: 'keydir_registry_corrupt_values_total', help: 'Stored registry values that failed to decode or validate and were skipped', registers }),
     expiredRequests: new Counter({ name: 'keydir_expired_requests_total', help: 'Pending key requests removed after their 30 s expiry', registers }),
     registryWriteFailures: new Counter({ name: 'keydir_registry_write_failures_total', help: 'Resolved keys that could not be written to the registry (returned, then forgotten)', registers }),
+    keyChanges,
     countRegistryWith (counts) {
       registryCounts = counts
       return () => { if (registryCounts === counts) registryCounts = undefined }

@@ -20,6 +20,7 @@ import type { KeydirLibp2p, KeydirOwnServices } from './libp2p.js'
 import type { KeyDirectory, KeyDirectoryOptions } from './types.js'
 import type { KeydirLogger } from '../util/log.js'
 import type { KeydirMetrics } from '../metrics/index.js'
+import type { KeyChange } from '../registry/index.js'
 
 const DEFAULT_LISTEN = ['/ip4/127.0.0.1/tcp/0']
 const REGISTRY_DIR = 'registry'
@@ -46,7 +47,9 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
 
   // Key requests in flight: the exchange makes and counts them, the registry's seed API reads the same table.
   const requests = new PendingKeyRequests()
-  const registry = openRegistryStore(options.dataDir, { crypto, validator, revocationValidator, requests, metrics, logger })
+  // The node that reports the registry's key changes; it is built last, before anything can be stored.
+  let node: KeydirNode | undefined
+  const registry = openRegistryStore(options.dataDir, { crypto, validator, revocationValidator, requests, metrics, logger, onKeyChange: change => { node?.keyChanged(change) } })
   await registry.open()
   const level = new LevelDatastore(join(options.dataDir, LIBP2P_DIR))
   const dhtStore = new PqkRecordStore(level, {
@@ -113,7 +116,8 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
       exchange: options.paths?.direct === false ? undefined : libp2p.services.keyExchange,
       isAnchor: peerId => anchors.has(peerId.toString())
     }, { timeoutMs: options.resolveTimeoutMs, refreshAfterMs: options.refreshAfterMs, maxStaleMs: options.maxStaleMs })
-    return new KeydirNode({ libp2p, registry, resolver, datastore, crypto, metrics, logger })
+    node = new KeydirNode({ libp2p, registry, resolver, datastore, crypto, metrics, logger })
+    return node
   } catch (err) {
     await level.close().catch(() => {})
     await registry.close()
@@ -121,8 +125,16 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
   }
 }
 
-/** The registry under `<dataDir>/registry`, its events counted and logged. */
-function openRegistryStore (dataDir: string, parts: { crypto: ReturnType<typeof selectPqCrypto>, validator: KeyRecordValidator, revocationValidator: RevocationValidator, requests: PendingKeyRequests, metrics: KeydirMetrics, logger: KeydirLogger }): PeerKeyRegistry {
+/** The registry under `<dataDir>/registry`, its events counted and logged, its key changes passed on. */
+function openRegistryStore (dataDir: string, parts: {
+  crypto: ReturnType<typeof selectPqCrypto>
+  validator: KeyRecordValidator
+  revocationValidator: RevocationValidator
+  requests: PendingKeyRequests
+  metrics: KeydirMetrics
+  logger: KeydirLogger
+  onKeyChange: (change: KeyChange) => void
+}): PeerKeyRegistry {
   const { metrics, logger } = parts
   return new PeerKeyRegistry({
     path: join(dataDir, REGISTRY_DIR),
@@ -135,6 +147,7 @@ function openRegistryStore (dataDir: string, parts: { crypto: ReturnType<typeof 
       metrics.registryCollected.inc({ what: 'records' }, records)
       if (pins > 0) metrics.registryCollected.inc({ what: 'pins' }, pins)
     },
+    onKeyChange: parts.onKeyChange,
     onCorruptValue: (key, err) => {
       metrics.corruptRegistryValues.inc()
       logger.error({ key, err: err.message }, 'skipped a corrupt registry value')

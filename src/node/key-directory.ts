@@ -1,6 +1,8 @@
 import { repeatingTask } from '@libp2p/utils'
+import { TypedEventEmitter } from 'main-event'
 import { errorCode, KeydirError } from '../errors.js'
 import { resolvedKeys } from './resolved-keys.js'
+import type { KeyChangeDetail, KeyDirectoryEvents } from './events.js'
 import type { KeydirLibp2p } from './libp2p.js'
 import type { AnchorEntry, KeyDirectory, NodeStatus, ResolvedKeys, ResolveOptions } from './types.js'
 import type { PqCrypto } from '../crypto/index.js'
@@ -35,9 +37,10 @@ export interface KeydirNodeParts {
  * (kad-dht with `/pqk/`, the key exchange, discovery, the record
  * publisher, the bootstrap peers) and owns their start and stop; this
  * class adds the registry's upkeep, resolves through the Resolver, and
- * answers for the node.
+ * answers for the node. It is a typed event target: `key-change` (from the
+ * registry's onKeyChange, through keyChanged) and `stop`.
  */
-export class KeydirNode implements KeyDirectory {
+export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements KeyDirectory {
   readonly peerId: PeerId
   readonly registry: PeerKeyRegistry
   readonly metrics: KeydirMetrics
@@ -57,6 +60,7 @@ export class KeydirNode implements KeyDirectory {
   private stopCountingRegistry = (): void => {}
 
   constructor (parts: KeydirNodeParts) {
+    super()
     this.libp2p = parts.libp2p
     this.peerId = parts.libp2p.peerId
     this.registry = parts.registry
@@ -94,11 +98,29 @@ export class KeydirNode implements KeyDirectory {
     this.stopping.abort()
     this.cleanup.stop()
     this.collect.stop()
-    await this.libp2p.stop()
-    this.stopCountingRegistry()
-    await this.registry.close()
-    await this.datastore.close()
+    try {
+      await this.libp2p.stop()
+      this.stopCountingRegistry()
+      await this.registry.close()
+      await this.datastore.close()
+    } finally {
+      this.safeDispatchEvent('stop', { detail: this })
+    }
     if (wasRunning) this.log.info({ peerId: this.peerId.toString() }, 'keydir node stopped')
+  }
+
+  /**
+   * A peer's keys changed: counted in keydir_key_changes_total, logged, and
+   * dispatched as `key-change`. The registry's onKeyChange calls it
+   * (create.ts); not part of the KeyDirectory facade. A listener that throws
+   * does not reach the caller (EventTarget reports it as uncaught).
+   */
+  keyChanged (detail: KeyChangeDetail): void {
+    this.metrics.keyChanges.inc({ change: detail.change })
+    const fields = { peerId: detail.peerId.toString(), change: detail.change, seq: detail.seq }
+    if (detail.change === 'new') this.log.debug(fields, 'new peer keys')
+    else this.log.info(fields, 'peer keys changed')
+    this.safeDispatchEvent('key-change', { detail })
   }
 
   getMultiaddrs (): Multiaddr[] {

@@ -4,7 +4,9 @@ import type { KeyRecord } from '../record/index.js'
 import type { ListPeersFilter, PeerKeyRegistry, RegistryEntry, TrustLevel } from '../registry/index.js'
 import type { ResolveOptions, ResolveSource } from '../resolver/index.js'
 import type { KeydirLogger } from '../util/log.js'
+import type { KeyDirectoryEvents } from './events.js'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
+import type { TypedEventTarget } from 'main-event'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
 /**
@@ -98,7 +100,13 @@ export interface NodeStatus {
   crypto: 'native' | 'noble'
 }
 
-export interface KeyDirectory {
+export type { KeyChangeDetail, KeyChangeKind, KeyDirectoryEvents } from './events.js'
+
+/**
+ * A keydir node. It is a typed event target (libp2p's style): `key-change`
+ * when a peer's keys change (KeyChangeDetail), `stop` when it has stopped.
+ */
+export interface KeyDirectory extends TypedEventTarget<KeyDirectoryEvents> {
   readonly peerId: PeerId
   readonly registry: PeerKeyRegistry
   readonly metrics: KeydirMetrics

@@ -3,10 +3,11 @@ import { admitRecord } from './admission.js'
 import { RECORDS } from './constants.js'
 import { CORRUPT, type WriteOps } from './database.js'
 import { recordToStore } from './intake.js'
+import { keyChangeOf } from './key-change.js'
 import { summarize } from './store-entry.js'
 import { UnsolicitedBound } from './unsolicited.js'
 import type { RegistryState } from './state.js'
-import type { RegistryEntry, StoreAdmission, StoreOptions, TrustLevel } from './types.js'
+import type { KeyChange, RegistryEntry, StoreAdmission, StoreOptions, TrustLevel } from './types.js'
 import type { KeyRecord } from '../record/index.js'
 import type { PeerId } from '@libp2p/interface'
 
@@ -15,6 +16,8 @@ export interface AdmitterInit {
   maxNewUnsolicitedPerMinute: number
   /** A peer learned unasked was dropped to make room (its record, pin and nonce). */
   onUnsolicitedEvicted: (peerId: string) => void
+  /** A peer's keys changed; called once the write has landed. */
+  onKeyChange: (change: KeyChange) => void
 }
 
 interface Admitted {
@@ -102,6 +105,7 @@ export class Admitter {
     // Checked last, so that only a record that is really stored uses the new-peer budget.
     const displaced = newUnsolicited && this.unsolicited.admit(state.hot.counts.unsolicited) ? state.hot.oldestUnsolicited() : undefined
     const ops: WriteOps = { entry, summary, pin: result.outcome === 'stored' ? result.pin : undefined }
+    const change = result.outcome === 'stored' ? keyChangeOf(record, pin, current, result.pin) : undefined
     if (entry !== undefined) state.hot.put(key, entry, summary)
     else state.hot.setSummary(key, summary)
     if (displaced !== undefined) this.evictUnsolicited(displaced)
@@ -112,6 +116,7 @@ export class Admitter {
         state.hot.evict(key, known)
         throw err
       }
+      if (change !== undefined) this.init.onKeyChange(change)
     }
     return { outcome: result.outcome, entry: entry ?? current, commit }
   }

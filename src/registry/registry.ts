@@ -53,7 +53,8 @@ export class PeerKeyRegistry {
     this.admitter = new Admitter(state, {
       maxUnsolicitedPeers: init.maxUnsolicitedPeers ?? DEFAULT_MAX_UNSOLICITED_PEERS,
       maxNewUnsolicitedPerMinute: init.maxNewUnsolicitedPerMinute ?? DEFAULT_MAX_NEW_UNSOLICITED_PER_MINUTE,
-      onUnsolicitedEvicted: init.onUnsolicitedEvicted ?? (() => {})
+      onUnsolicitedEvicted: init.onUnsolicitedEvicted ?? (() => {}),
+      onKeyChange: init.onKeyChange ?? (() => {})
     }, key => this.revocations.get(key) !== undefined)
     this.revocations = new Revocations(state, init.revocationValidator ?? new RevocationValidator({ crypto: init.crypto, now }))
     this.requests = init.requests

@@ -116,6 +116,20 @@ export interface StoreAdmission {
   written: Promise<void>
 }
 
+/**
+ * A change of the keys the registry holds for a peer, reported once the write
+ * has landed: `new` when it held no record and no pin for the peer before,
+ * `rotated` when the ML-DSA-65 key differs from the previous entry's or the
+ * pin's (a rotation proof let it in). A higher seq with the same key (a
+ * republish) is no change.
+ */
+export interface KeyChange {
+  peerId: PeerId
+  change: 'new' | 'rotated'
+  /** The seq of the record now stored. */
+  seq: number
+}
+
 export interface ListPeersFilter {
   trust?: TrustLevel
   verified?: boolean
@@ -158,6 +172,8 @@ export interface PeerKeyRegistryInit {
    * a value that failed to decode or validate; the value is treated as absent.
    */
   onCorruptValue?: (key: string, err: Error) => void
+  /** A peer's keys changed (KeyChange), called after the write landed, with the peer's lock still held: must not throw. */
+  onKeyChange?: (change: KeyChange) => void
 }
 
 /**

@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import { TypedEventEmitter } from 'main-event'
 import { selectPqCrypto } from '../../src/crypto/index.js'
 import { ResolveError } from '../../src/errors.js'
 import { createKeydirMetrics, type KeydirMetrics } from '../../src/metrics/index.js'
 import { resolvedKeys } from '../../src/node/resolved-keys.js'
 import { createKeyRecord, type KeyRecord } from '../../src/record/index.js'
-import type { AnchorEntry, KeyDirectory, NodeStatus, ResolvedKeys, ResolveOptions } from '../../src/node/types.js'
+import type { AnchorEntry, KeyChangeKind, KeyDirectory, KeyDirectoryEvents, NodeStatus, ResolvedKeys, ResolveOptions } from '../../src/node/types.js'
 import type { ListPeersFilter, PeerKeyRegistry, RegistryEntry, TrustLevel } from '../../src/registry/index.js'
 import type { AbortOptions, PeerId, PrivateKey } from '@libp2p/interface'
 
@@ -31,9 +32,10 @@ export async function makeFakePeer (seq = 1): Promise<FakePeer> {
 /**
  * A KeyDirectory without a network, for testing the API and CLI: it answers
  * `resolve` from a map of known peers, records every call, and can be told to
- * fail or hang for a peer.
+ * fail or hang for a peer. `emitKeyChange` dispatches a `key-change` as the
+ * real node does; `stop()` dispatches `stop`.
  */
-export class FakeKeyDirectory implements KeyDirectory {
+export class FakeKeyDirectory extends TypedEventEmitter<KeyDirectoryEvents> implements KeyDirectory {
   readonly peerId: PeerId
   readonly metrics: KeydirMetrics
   readonly registry: PeerKeyRegistry
@@ -52,6 +54,7 @@ export class FakeKeyDirectory implements KeyDirectory {
   stopped = false
 
   constructor (self: FakePeer) {
+    super()
     this.self = self
     this.peerId = self.peerId
     this.metrics = createKeydirMetrics()
@@ -73,7 +76,17 @@ export class FakeKeyDirectory implements KeyDirectory {
   }
 
   async start (): Promise<void> { this.started = true }
-  async stop (): Promise<void> { this.stopped = true }
+  async stop (): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    this.safeDispatchEvent('stop', { detail: this })
+  }
+
+  /** As the real node reports a change of a peer's keys: counted, then dispatched. */
+  emitKeyChange (peerId: PeerId, change: KeyChangeKind, seq: number): void {
+    this.metrics.keyChanges.inc({ change })
+    this.safeDispatchEvent('key-change', { detail: { peerId, change, seq } })
+  }
 
   getMultiaddrs (): Multiaddr[] {
     return [multiaddr(`/ip4/127.0.0.1/tcp/4001/p2p/${this.peerId.toString()}`)]

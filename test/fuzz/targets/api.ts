@@ -1,13 +1,16 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { connect } from 'node:net'
 import { peerIdFromString } from '@libp2p/peer-id'
 import fc from 'fast-check'
+import { TypedEventEmitter } from 'main-event'
 import { createApiServer } from '../../../src/api/index.js'
+import { SseParser, type SseEvent } from '../../../src/cli/sse.js'
 import { ResolveError } from '../../../src/errors.js'
 import { createKeydirMetrics } from '../../../src/metrics/index.js'
 import { resolvedKeys } from '../../../src/node/resolved-keys.js'
 import { corpus } from '../corpus.js'
 import { Outcomes } from '../harness.js'
-import type { KeyDirectory } from '../../../src/node/types.js'
+import type { KeyDirectory, KeyDirectoryEvents } from '../../../src/node/types.js'
 import type { RegistryEntry } from '../../../src/registry/index.js'
 import type { FuzzTarget } from '../harness.js'
 import type { PeerId } from '@libp2p/interface'
@@ -18,12 +21,12 @@ const TOKEN = 'fuzz-token-0123456789abcdef'
  * A KeyDirectory without a network behind the API: its own peer, one known
  * peer, one whose lookup times out, and ERR_NOT_FOUND for the rest.
  */
-async function fakeNode (): Promise<{ node: KeyDirectory, peers: string[] }> {
+async function fakeNode (): Promise<{ node: KeyDirectory, peers: string[], emit: (seq: number) => void }> {
   const c = await corpus()
   const [self, known, slow] = c.records.filter((r, i, all) => all.findIndex(x => x.peerId.equals(r.peerId)) === i)
   const keys = resolvedKeys
   const entry: RegistryEntry = { record: known, trust: 'direct', verified: true, storedAt: c.now }
-  const node = {
+  const node = Object.assign(new TypedEventEmitter<KeyDirectoryEvents>(), {
     peerId: self.peerId,
     metrics: createKeydirMetrics(),
     registry: {},
@@ -46,10 +49,11 @@ async function fakeNode (): Promise<{ node: KeyDirectory, peers: string[] }> {
       return { peerId: self.peerId.toString(), multiaddrs: [], dhtSize: 0, connections: 0, registry: { peers: 1, verified: 1 }, record: { seq: self.seq, issuedAt: self.issuedAt, expiresAt: self.expiresAt }, crypto: 'native' }
     },
     anchorEntry: () => ({ multiaddr: `/ip4/127.0.0.1/tcp/1/p2p/${self.peerId.toString()}`, peerId: self.peerId.toString(), mlDsaPublicKey: Buffer.from(self.mlDsaPublicKey).toString('base64') })
-  }
+  })
   const peers = [self, known, slow].map(r => r.peerId.toString())
   peers.push(known.peerId.toCID().toString(), c.peers[0].peerId.toString())
-  return { node: node as unknown as KeyDirectory, peers }
+  const emit = (seq: number): void => { node.safeDispatchEvent('key-change', { detail: { peerId: known.peerId, change: 'rotated', seq } }) }
+  return { node: node as unknown as KeyDirectory, peers, emit }
 }
 
 /** Character-level mutation of a string: flip, drop, insert, repeat. */
@@ -227,4 +231,124 @@ async function rawExchange (port: number, request: Buffer): Promise<Buffer> {
     })
     socket.on('close', () => resolve(Buffer.concat(chunks)))
   })
+}
+
+/** The seq of the marker event that ends the part of a stream a case reads. */
+const MARKER_SEQ = 424242
+
+/** A GET or HEAD over its own connection: the status, and the body until `done` says enough (or the server ends it). */
+async function streamExchange (port: number, method: string, path: string, headers: Record<string, string>, onHead: (res: IncomingMessage) => void, done: (body: string) => boolean): Promise<{ status: number, body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers, agent: false }, res => {
+      onHead(res)
+      let body = ''
+      const finish = (): void => {
+        req.destroy()
+        resolve({ status: res.statusCode ?? 0, body })
+      }
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => {
+        body += chunk
+        if (done(body)) finish()
+      })
+      res.on('end', finish)
+      res.on('error', finish)
+    })
+    req.setTimeout(5000, () => { req.destroy(new Error(`${method} ${path}: no end of the answer within 5 s`)) })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+/**
+ * `GET /v1/events` over real sockets with hostile `Last-Event-ID` headers
+ * and `?after=` values: ids in and around the ring of recent events, ids of
+ * other runs, garbage. An answer is an error envelope (never a 5xx but a
+ * full stream cap), or a stream whose first events are at most one `missed`
+ * notice, then key-changes with increasing ids after the one asked for.
+ */
+export const apiEventsTarget: FuzzTarget = {
+  name: 'api-events',
+  description: 'GET /v1/events: Last-Event-ID and ?after= values around the ring of recent events, from other runs, and garbage (sockets)',
+  ciRuns: 400,
+  async prepare () {
+    const outcomes = new Outcomes()
+    const { node, emit } = await fakeNode()
+    const api = createApiServer({ node, token: TOKEN, events: { bufferSize: 16, maxStreams: 64 } })
+    const port = Number(new URL(await api.listen({ host: '127.0.0.1', port: 0 })).port)
+    // 40 events, so the ring (16) has dropped some from the start: ids below it are "missed: buffer".
+    for (let i = 0; i < 40; i++) emit(i)
+    const sawMarker = (body: string): boolean => body.includes(`"seq":${MARKER_SEQ}`)
+    const probe = await streamExchange(port, 'GET', '/v1/events?after=0', {}, () => { emit(MARKER_SEQ) }, sawMarker)
+    // The newest id, followed as cases add marker events: ids are drawn around it, so some are in the ring, some older, some not yet given.
+    let last = Number(new SseParser().push(probe.body).at(-1)?.lastEventId)
+    const id = fc.oneof(
+      { weight: 4, arbitrary: fc.integer({ min: -24, max: 3 }).map(offset => () => String(last + offset)) },
+      { weight: 1, arbitrary: fc.constantFrom('0', '1', '42', String(Number.MAX_SAFE_INTEGER), '9007199254740993', '99999999999999999', '', ' ', '-1', '+1', '1e3', '0x10', '1.5', '01', 'null', '1\u00e9').map(v => () => v) },
+      { weight: 1, arbitrary: fc.constant(() => `${last}, ${last}`) },
+      { weight: 1, arbitrary: fc.string({ maxLength: 24 }).map(s => s.replace(/[^\x20-\x7e]/g, '')).map(v => () => v) }
+    )
+    const property = fc.asyncProperty(
+      fc.oneof({ weight: 9, arbitrary: fc.constant('GET') }, { weight: 1, arbitrary: fc.constant('HEAD') }),
+      fc.option(id, { nil: undefined }),
+      fc.oneof(
+        { weight: 2, arbitrary: fc.constant(() => '') },
+        { weight: 3, arbitrary: id.map(v => () => `?after=${encodeURIComponent(v())}`) },
+        { weight: 1, arbitrary: fc.tuple(id, id).map(([a, b]) => () => `?after=${encodeURIComponent(a())}&after=${encodeURIComponent(b())}`) },
+        { weight: 1, arbitrary: fc.constantFrom('?after', '?after=', '?last-event-id=1', '?after=%zz', '?after=%00', `?after=${'9'.repeat(300)}`).map(v => () => v) }
+      ),
+      async (method, idOf, queryOf) => {
+        const lastEventId = idOf?.()
+        const query = queryOf()
+        const headers: Record<string, string> = lastEventId === undefined ? {} : { 'last-event-id': lastEventId }
+        const { status, body } = await streamExchange(port, method, `/v1/events${query}`, headers, res => { if (res.statusCode === 200 && method === 'GET') emit(MARKER_SEQ) }, sawMarker)
+        const where = `${method} /v1/events${query} Last-Event-ID ${JSON.stringify(lastEventId)}`
+        if (status === 503 && body.includes('ERR_TOO_MANY_STREAMS')) {
+          outcomes.add('503 ERR_TOO_MANY_STREAMS')
+          return true
+        }
+        if (status >= 500) throw new Error(`${where} answered ${status}: ${body.slice(0, 300)}`)
+        if (status >= 400) {
+          // A HEAD answer has no body to check.
+          if (method === 'HEAD') {
+            outcomes.add(`HEAD ${status}`)
+            return true
+          }
+          checkErrorBody(status, body, where)
+          outcomes.add(`${status} ${JSON.parse(body).error.code}`)
+          return true
+        }
+        if (status !== 200) throw new Error(`${where} answered ${status}`)
+        if (method === 'HEAD') {
+          outcomes.add('HEAD 200')
+          return true
+        }
+        const events = new SseParser().push(body)
+        checkStream(where, events)
+        // Without a missed notice, a resumed stream replays only what follows the id asked for.
+        const asked = lastEventId !== undefined && lastEventId !== '' ? lastEventId : new URLSearchParams(query).get('after') ?? undefined
+        if (asked !== undefined && events[0]?.event === 'key-change' && Number(events[0].lastEventId) <= Number(asked)) {
+          throw new Error(`${where}: replayed id ${events[0].lastEventId}, not after ${asked}`)
+        }
+        last = Number(events.at(-1)?.lastEventId)
+        const missed = /event: missed\ndata: \{"lastEventId":"[0-9]+","reason":"(restart|buffer)"\}/.exec(body)
+        outcomes.add(missed === null ? '200 stream' : `200 stream after missed: ${missed[1]}`)
+        return true
+      })
+    return { property, outcomes, close: async () => { await api.close() } }
+  }
+}
+
+/** At most one `missed` notice, first; then key-changes with increasing ids, the marker last. */
+function checkStream (where: string, events: SseEvent[]): void {
+  let previous = -1
+  for (const [i, event] of events.entries()) {
+    if (event.event === 'missed' && i !== 0) throw new Error(`${where}: a missed notice after other events`)
+    if (event.event !== 'missed' && event.event !== 'key-change') throw new Error(`${where}: an event ${JSON.stringify(event.event)}`)
+    const id = Number(event.lastEventId)
+    if (!Number.isSafeInteger(id) || id <= previous) throw new Error(`${where}: ids do not increase: ${previous} then ${event.lastEventId}`)
+    previous = id
+    JSON.parse(event.data)
+  }
+  if (!events.at(-1)?.data.includes(`"seq":${MARKER_SEQ}`)) throw new Error(`${where}: the stream did not end with the live marker event`)
 }

@@ -1,4 +1,4 @@
-import { apiRawTarget, apiTarget } from './api.js'
+import { apiEventsTarget, apiRawTarget, apiTarget } from './api.js'
 import { configTarget, configValuesTarget } from './config.js'
 import { dhtSelectorTarget, dhtValidatorTarget } from './dht.js'
 import { keyPushTarget, keyRequestFieldsTarget, keyRequestTarget, keyResponseTarget } from './exchange.js'
@@ -22,6 +22,7 @@ export const targets: FuzzTarget[] = [
   configValuesTarget,
   apiTarget,
   apiRawTarget,
+  apiEventsTarget,
   revocationTarget,
   pqkValueTarget,
   pqkSelectorTarget
