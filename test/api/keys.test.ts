@@ -6,7 +6,7 @@ import { unmarshalKeyRecord } from '../../src/record/index.js'
 import { apiFixture, assertApiError, type ApiFixture } from '../helpers-daemon/api.js'
 import { makeFakePeer, type FakePeer } from '../helpers-daemon/fake-node.js'
 
-const KEY_FIELDS = ['peerId', 'mlDsaPublicKey', 'mlKemPublicKey', 'seq', 'issuedAt', 'expiresAt', 'trust', 'source'].sort()
+const KEY_FIELDS = ['peerId', 'mlDsaPublicKey', 'mlKemPublicKey', 'seq', 'issuedAt', 'expiresAt', 'trust', 'source', 'stale'].sort()
 
 describe('GET /v1/keys/{peerId}', () => {
   let f: ApiFixture
