@@ -37,7 +37,7 @@ const vectors = {
   ],
   invalid: [
     { name: 'last byte of the ML-DSA-65 signature flipped', recordHex: hex(tampered), error: 'ERR_BAD_ML_DSA_SIGNATURE' },
-    { name: 'unknown field 10 appended', recordHex: hex(plain.bytes) + '5001', error: 'ERR_RECORD_NOT_CANONICAL' },
+    { name: 'unknown field 12 appended', recordHex: hex(plain.bytes) + '6001', error: 'ERR_RECORD_NOT_CANONICAL' },
     { name: 'truncated', recordHex: hex(plain.bytes.subarray(0, 200)), error: 'ERR_RECORD_MALFORMED' }
   ]
 }
