@@ -1,6 +1,6 @@
 /**
  * A node's identity on disk: the Ed25519 libp2p key (`libp2p.key`) and the
- * ML-DSA-65 / ML-KEM-768 seeds with the latest rotation proof (`pq.key`), in
+ * ML-DSA-65 / ML-KEM-768 seeds with the rotation proofs (`pq.key`), in
  * `<dataDir>/identity/`, readable by the owner only and written atomically.
  *
  * @example
@@ -14,6 +14,7 @@
  * identity.mlDsaSigner.publicKey    // 1952 bytes
  * identity = await rotateIdentity('/var/lib/keydir', identity, { crypto })
  * identity.rotation                 // the old key's hand-over, for the next record
+ * identity.history                  // the hand-overs before it, newest first
  * ```
  */
 export type { Identity, IdentityOptions, CreateIdentityOptions } from './types.js'
@@ -27,5 +28,7 @@ export {
   IDENTITY_DIR,
   LIBP2P_KEY_FILE,
   PQ_KEY_FILE,
-  MAX_IDENTITY_FILE_BYTES
+  MAX_IDENTITY_FILE_BYTES,
+  MAX_KEPT_HISTORY,
+  MAX_PQ_KEY_FILE_BYTES
 } from './constants.js'
