@@ -24,6 +24,13 @@ export interface DhtRecordsComponents {
 export interface FindOptions extends AbortOptions {
   /** Records below this seq are rollbacks: refused and counted (the registry's high-water mark). */
   minSeq?: number
+  /**
+   * This node's PeerId, when its own store must not answer: a refresh asks
+   * the network, and the copy this node keeps for others can be as old as
+   * the registry's (a node that was stopped while the peer rotated holds the
+   * record it had before). Default: the own store counts as one answer.
+   */
+  skipOwnStore?: PeerId
 }
 
 /** How far a publish reached: the closest peers sent the record, and those that stored it. */
@@ -147,7 +154,7 @@ export class DhtRecords {
         // This node's own store (it has no peer response), or an answer whose check above has not settled yet.
         const { from, value } = (event as CustomEvent<ValueEvent>).detail
         // Most answers were taken on arrival: no second decode for those.
-        if (heard.has(from.toString())) return
+        if (heard.has(from.toString()) || options.skipOwnStore?.equals(from) === true) return
         try {
           // kad-dht has already run our validator on this value
           accept(from, unmarshalKeyRecord(value))

@@ -82,25 +82,26 @@ export class Resolver {
       }
     }
 
-    const key = peerId.toString()
+    // A refresh does not join a plain lookup in flight: that one may take this node's own DHT store's copy.
+    const key = options.refresh === true ? `${peerId.toString()}/refresh` : peerId.toString()
     let lookup = this.inFlight.get(key)
     if (lookup == null) {
-      lookup = this.lookup(peerId, pin).finally(() => this.inFlight.delete(key))
+      lookup = this.lookup(peerId, pin, options.refresh === true).finally(() => this.inFlight.delete(key))
       this.inFlight.set(key, lookup)
     }
     return abortable(lookup, options.signal)
   }
 
   /** The network part, bounded by the resolve timeout and shared by concurrent callers. */
-  private async lookup (peerId: PeerId, pin?: Promise<Pin | undefined>): Promise<ResolvedRecord> {
+  private async lookup (peerId: PeerId, pin: Promise<Pin | undefined> | undefined, refresh: boolean): Promise<ResolvedRecord> {
     const started = performance.now()
     const signal = AbortSignal.timeout(this.timeoutMs)
     const failures: string[] = []
     const anchor = this.components.isAnchor(peerId)
     // An anchor is dialled at start, so asking it directly is the quick path to its record.
     const paths: Array<[ResolveSource, (() => Promise<KeyRecord>) | undefined]> = anchor
-      ? [['anchor', this.direct(peerId, signal)], ['dht', this.fromDht(peerId, signal, pin)]]
-      : [['dht', this.fromDht(peerId, signal, pin)], ['direct', this.direct(peerId, signal)]]
+      ? [['anchor', this.direct(peerId, signal)], ['dht', this.fromDht(peerId, signal, pin, refresh)]]
+      : [['dht', this.fromDht(peerId, signal, pin, refresh)], ['direct', this.direct(peerId, signal)]]
 
     for (const [source, fetch] of paths) {
       if (fetch == null) continue
@@ -125,12 +126,13 @@ export class Resolver {
     throw new ResolveError('ERR_NOT_FOUND', `no valid keys found for ${peerId.toString()} (${failures.join(', ') || 'no path enabled'})`)
   }
 
-  private fromDht (peerId: PeerId, signal: AbortSignal, pinRead?: Promise<Pin | undefined>): (() => Promise<KeyRecord>) | undefined {
+  /** A refresh asks the network only: the copy this node's DHT store keeps for others is no newer than its registry. */
+  private fromDht (peerId: PeerId, signal: AbortSignal, pinRead: Promise<Pin | undefined> | undefined, refresh: boolean): (() => Promise<KeyRecord>) | undefined {
     const dht = this.components.dht
     if (dht == null) return undefined
     return async () => {
       const pin = await (pinRead ?? this.components.registry.getPin(peerId))
-      return dht.find(peerId, { signal, minSeq: pin?.highestSeq ?? 0 })
+      return dht.find(peerId, { signal, minSeq: pin?.highestSeq ?? 0, skipOwnStore: refresh ? this.components.selfPeerId : undefined })
     }
   }
 

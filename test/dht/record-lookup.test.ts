@@ -211,6 +211,19 @@ describe('DhtRecords', () => {
     assert.equal((await dht.find(id.peerId)).seq, 6)
   })
 
+  test('a refresh skips this node\'s own store: its copy (held since before a restart) cannot end the lookup', async () => {
+    const id = await makeIdentity()
+    const self = await makeIdentity()
+    const peer = await makeIdentity()
+    const stale = await makeRecord(id, { seq: 6 })
+    const fresh = await makeRecord(id, { seq: 9 })
+    const answers = [{ from: self.peerId, record: stale, own: true }, { from: peer.peerId, record: fresh }]
+    const { records: plain } = records({ get: scriptedGet(answers).get })
+    assert.equal((await plain.find(id.peerId, { minSeq: 6 })).seq, 6)
+    const { records: refresh } = records({ get: scriptedGet(answers).get })
+    assert.equal((await refresh.find(id.peerId, { minSeq: 6, skipOwnStore: self.peerId })).seq, 9)
+  })
+
   test('no valid answer is ERR_NOT_FOUND; a lookup cut short by its signal is ERR_RESOLVE_TIMEOUT', async () => {
     const id = await makeIdentity()
     const other = await makeIdentity()
