@@ -2,7 +2,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { fingerprint } from '../crypto/index.js'
 import { KeydirError } from '../errors.js'
 import { marshalKeyRecord, unmarshalKeyRecord } from './codec.js'
-import { DEFAULT_RECORD_LIFETIME_MS, MAX_HISTORY_LINKS, MAX_RECORD_LIFETIME_MS } from './constants.js'
+import { DEFAULT_RECORD_LIFETIME_MS, MAX_HISTORY_LINKS, MAX_RECORD_LIFETIME_MS, RECORD_HASH_LENGTH } from './constants.js'
 import { recordSignedBytes, ROTATION_CONTEXT, rotationSignedBytes, RECORD_CONTEXT } from './signed-bytes.js'
 import type { KeyRecord, KeyRecordContent, RotationLink, RotationProof } from './types.js'
 import type { MlDsaSigner } from '../crypto/types.js'
@@ -38,6 +38,9 @@ export async function createKeyRecord (init: CreateKeyRecordInit): Promise<KeyRe
   const history = init.history ?? []
   if (history.length > MAX_HISTORY_LINKS) {
     throw new KeydirError('ERR_HISTORY_TOO_LONG', `a record carries at most ${MAX_HISTORY_LINKS} history links, got ${history.length}`)
+  }
+  if (init.previousRecordHash !== undefined && init.previousRecordHash.length !== RECORD_HASH_LENGTH) {
+    throw new KeydirError('ERR_BAD_HASH_LENGTH', `the previous record hash must be ${RECORD_HASH_LENGTH} bytes, got ${init.previousRecordHash.length}`)
   }
   const issuedAt = init.issuedAt ?? Date.now()
   const content: KeyRecordContent = {

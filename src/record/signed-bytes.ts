@@ -21,7 +21,9 @@ export const ROTATION_CONTEXT = encoder.encode(ROTATION_DOMAIN)
  */
 export function recordSignedBytes (content: KeyRecordContent): Uint8Array {
   const peerId = content.peerId.toMultihash().bytes
-  const { rotation, previousRecordHash } = content
+  const { rotation } = content
+  // An empty hash is no hash: the protobuf cannot carry it, so it must not be signed either.
+  const previousRecordHash = content.previousRecordHash?.length === 0 ? undefined : content.previousRecordHash
   const history = content.history ?? []
   const extended = previousRecordHash != null || history.length > 0
   const length = RECORD_CONTEXT.length + 1 + 2 + peerId.length + 2 + content.mlDsaPublicKey.length + 2 + content.mlKemPublicKey.length + 3 * 8 + 1 +

@@ -66,6 +66,12 @@ describe('record history', () => {
       assert.equal(recordSignedBytes(withHash).length, recordSignedBytes(plain).length + 1 + 2 + 32 + 1)
     })
 
+    it('signs an empty previous record hash as none (the protobuf cannot carry one), and makes none of another length', async () => {
+      const bytes = await signRecordBytes(peer.keys[0], { seq: 1, issuedAt: Date.now(), expiresAt: Date.now() + 60_000, previousRecordHash: new Uint8Array(0) })
+      assert.equal(validator.validate(peer.keys[0].peerId, bytes).previousRecordHash, undefined)
+      await assert.rejects(makeRecord(peer.keys[0], { previousRecordHash: new Uint8Array(31) }), (err: any) => err.code === 'ERR_BAD_HASH_LENGTH')
+    })
+
     it('both signatures cover the history: a changed link byte fails the Ed25519 check', () => {
       const bytes = k3.bytes.slice()
       bytes[bytes.length - 1_955 - 100] ^= 0x01 // inside the oldest link's signature
