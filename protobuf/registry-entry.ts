@@ -479,6 +479,7 @@ export interface PeerSummary {
   expiresAt: bigint
   unsolicited: boolean
   storedAt: bigint
+  checkedAt?: bigint
 }
 
 export namespace PeerSummary {
@@ -514,6 +515,11 @@ export namespace PeerSummary {
         if ((obj.storedAt != null && obj.storedAt !== 0n)) {
           w.uint32(40)
           w.uint64(obj.storedAt)
+        }
+
+        if (obj.checkedAt != null) {
+          w.uint32(48)
+          w.uint64(obj.checkedAt)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -552,6 +558,10 @@ export namespace PeerSummary {
             }
             case 5: {
               obj.storedAt = reader.uint64()
+              break
+            }
+            case 6: {
+              obj.checkedAt = reader.uint64()
               break
             }
             default: {
@@ -604,6 +614,13 @@ export namespace PeerSummary {
               }
               break
             }
+            case 6: {
+              yield {
+                field: `${prefix}.checkedAt`,
+                value: reader.uint64()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -641,6 +658,11 @@ export namespace PeerSummary {
     value: bigint
   }
 
+  export interface PeerSummaryCheckedAtFieldEvent {
+    field: '$.checkedAt'
+    value: bigint
+  }
+
   export function encode (obj: Partial<PeerSummary>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, PeerSummary.codec())
   }
@@ -649,7 +671,7 @@ export namespace PeerSummary {
     return decodeMessage(buf, PeerSummary.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeerSummary>): Generator<PeerSummaryTrustFieldEvent | PeerSummaryVerifiedFieldEvent | PeerSummaryExpiresAtFieldEvent | PeerSummaryUnsolicitedFieldEvent | PeerSummaryStoredAtFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeerSummary>): Generator<PeerSummaryTrustFieldEvent | PeerSummaryVerifiedFieldEvent | PeerSummaryExpiresAtFieldEvent | PeerSummaryUnsolicitedFieldEvent | PeerSummaryStoredAtFieldEvent | PeerSummaryCheckedAtFieldEvent> {
     return streamMessage(buf, PeerSummary.codec(), opts)
   }
 }

@@ -29,6 +29,18 @@ export class InvalidRecordError extends KeydirError {
   }
 }
 
+/**
+ * A revocation certificate that fails decoding or validation, or that a
+ * node which pinned the peer cannot link to the pinned key. `code` says
+ * which rule.
+ */
+export class RevocationError extends KeydirError {
+  constructor (code: string, message: string, options?: ErrorOptions) {
+    super(code, message, options)
+    this.name = 'RevocationError'
+  }
+}
+
 /** A missing, corrupt or unsafe identity in the data directory. */
 export class IdentityError extends KeydirError {
   constructor (code: string, message: string, options?: ErrorOptions) {

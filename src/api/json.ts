@@ -32,6 +32,8 @@ export interface KeysJson {
   expiresAt: number
   trust: TrustLevel
   source: ResolvedKeys['source']
+  /** Served from the registry past maxStaleMs: the network could not be reached to re-check it. */
+  stale: boolean
 }
 
 export function keysJson (keys: ResolvedKeys): KeysJson {
@@ -43,12 +45,13 @@ export function keysJson (keys: ResolvedKeys): KeysJson {
     issuedAt: keys.issuedAt,
     expiresAt: keys.expiresAt,
     trust: keys.trust,
-    source: keys.source
+    source: keys.source,
+    stale: keys.stale
   }
 }
 
 /**
- * Serialized `keysJson` bodies by record, then by trust and source: a record
+ * Serialized `keysJson` bodies by record, then by trust, source and staleness: a record
  * is immutable and everything in the body comes from it, its trust and the
  * path that answered, so a cached peer's ~4.4 KB of base64 JSON is built once
  * instead of on every request. Weak keys: a record the registry dropped takes
@@ -63,7 +66,7 @@ export function keysJsonBody (keys: ResolvedKeys): Buffer {
     byVariant = new Map()
     keysBodies.set(keys.record, byVariant)
   }
-  const variant = `${keys.trust} ${keys.source}`
+  const variant = `${keys.trust} ${keys.source} ${keys.stale}`
   let body = byVariant.get(variant)
   if (body === undefined) {
     body = Buffer.from(JSON.stringify(keysJson(keys)))

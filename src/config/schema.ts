@@ -31,7 +31,7 @@ const day = 24 * 60 * 60 * second
  * own default (see KeyDirectoryOptions).
  */
 export interface DaemonSettings extends Pick<KeyDirectoryOptions,
-'dhtProtocol' | 'exchangeProtocol' | 'recordLifetimeMs' | 'localNetwork' | 'crypto' | 'resolveTimeoutMs' | 'discoverOnConnect' | 'removeKeysOnDisconnect'> {
+'dhtProtocol' | 'exchangeProtocol' | 'recordLifetimeMs' | 'localNetwork' | 'crypto' | 'resolveTimeoutMs' | 'refreshAfterMs' | 'maxStaleMs' | 'discoverOnConnect' | 'removeKeysOnDisconnect'> {
   listen: string[]
   bootstrap: NonNullable<KeyDirectoryOptions['bootstrap']>
   api: ApiAddress
@@ -109,6 +109,18 @@ export const CONFIG_SCHEMA: Schema = {
     parse: integerValue(1, 10 * 60 * second, 'milliseconds'),
     nodeDefault: '10000',
     description: 'how long a resolve may take before it fails with ERR_RESOLVE_TIMEOUT (HTTP 504)'
+  },
+  refreshAfterMs: {
+    env: 'KEYDIR_REFRESH_AFTER_MS',
+    parse: integerValue(0, 7 * day, 'milliseconds'),
+    nodeDefault: '300000',
+    description: 'after this long since the network last confirmed a registry entry, a resolve answers from it and re-checks in the background'
+  },
+  maxStaleMs: {
+    env: 'KEYDIR_MAX_STALE_MS',
+    parse: integerValue(0, 7 * day, 'milliseconds'),
+    nodeDefault: '3600000',
+    description: 'after this long, a resolve re-checks before answering, and answers from the registry (stale: true) only when the network cannot be reached; never below refreshAfterMs'
   },
   discoverOnConnect: {
     env: 'KEYDIR_DISCOVER_ON_CONNECT',

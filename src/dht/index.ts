@@ -1,6 +1,7 @@
 /** The Kademlia side of keydir: the `/pqk/` validator and selector, and record put/get. */
 export * from './constants.js'
 export { dhtRecordKey } from './record-key.js'
-export { createPqkCheck, createPqkValidator, pqkSelector, type PqkCheckComponents, type PqkRecordCheck, type PqkValidatorComponents } from './pqk-validator.js'
+export { createPqkCheck, createPqkValidator, createPqkValueCheck, pqkSelector, type PqkCheckComponents, type PqkRecordCheck, type PqkValidatorComponents, type PqkValueCheck, type PqkValueCheckComponents } from './pqk-validator.js'
 export { DhtRecords, isWellCovered, type DhtRecordsComponents, type DhtRecordsInit, type FindOptions, type PublishCoverage } from './record-lookup.js'
 export { DEFAULT_MAX_DHT_RECORDS, PqkRecordStore, type PqkRecordStoreInit } from './pqk-store.js'
+export { putToPeers, type DirectPutComponents } from './direct-put.js'

@@ -1,9 +1,9 @@
 import { Libp2pRecord } from '@libp2p/record'
-import { errorCode, InvalidRecordError } from '../errors.js'
-import { compareKeyRecords, unmarshalKeyRecord } from '../record/index.js'
+import { errorCode, InvalidRecordError, RevocationError } from '../errors.js'
+import { comparePqkValues, decodePqkValue, validatePqkValue } from '../record/index.js'
 import { dhtRecordKey } from './record-key.js'
 import type { KeydirMetrics } from '../metrics/index.js'
-import type { KeyRecord, KeyRecordValidator } from '../record/index.js'
+import type { KeyRecord, KeyRecordValidator, PqkValue, RevocationValidator } from '../record/index.js'
 import type { ValidateFn, SelectFn } from '@libp2p/kad-dht'
 import type { Datastore, Key } from 'interface-datastore'
 
@@ -20,33 +20,65 @@ export interface PqkCheckComponents {
   readSync?: (key: Key) => Uint8Array | undefined
 }
 
+export interface PqkValueCheckComponents extends PqkCheckComponents {
+  revocationValidator: RevocationValidator
+}
+
 export interface PqkValidatorComponents {
-  check: PqkRecordCheck
+  /** createPqkValueCheck's checks (records and revocations), or createPqkCheck's (records only). */
+  check: PqkValueCheck | PqkRecordCheck
   metrics: KeydirMetrics
 }
 
-/** Every check of the `/pqk/` validator; resolves to the decoded record, rejects with InvalidRecordError. */
+/** Every check of the `/pqk/` validator for key records; resolves to the decoded record, rejects with InvalidRecordError. */
 export type PqkRecordCheck = (routingKey: Uint8Array, value: Uint8Array) => Promise<KeyRecord>
 
 /**
- * What the `/pqk/` validator checks, without counting refusals: the record
- * is valid for the key, and no worse than the record this node already
- * stores under that key. kad-dht's PUT handler replaces what it holds with
- * whatever validates, without asking the selector, so without the second
- * check a rolled-back record would overwrite a newer one.
+ * Every check of the `/pqk/` validator for any value under the key, a key
+ * record or a revocation; resolves to the decoded value, rejects with
+ * InvalidRecordError or RevocationError.
+ */
+export type PqkValueCheck = (routingKey: Uint8Array, value: Uint8Array) => Promise<PqkValue>
+
+/**
+ * What the `/pqk/` validator checks for a key record, without counting
+ * refusals: the record is valid for the key, and no worse than the record
+ * this node already stores under that key. kad-dht's PUT handler replaces
+ * what it holds with whatever validates, without asking the selector, so
+ * without the second check a rolled-back record would overwrite a newer one.
+ * A revocation held under the key refuses every record (ERR_REVOKED).
  */
 export function createPqkCheck (components: PqkCheckComponents): PqkRecordCheck {
   return async (key, value) => {
     const record = components.validator.validateForRoutingKey(key, value)
-    const held = await storedRecord(components, key)
-    if (held != null && compareKeyRecords(held, record) < 0) {
-      throw new InvalidRecordError('ERR_ROLLBACK', `record seq ${record.seq} is older than the stored seq ${held.seq}`)
+    const held = await storedValue(components, key)
+    if (held != null && comparePqkValues(held, { kind: 'record', record }) < 0) {
+      throw refusal(held, { kind: 'record', record })
     }
     return record
   }
 }
 
-/** The kad-dht validator for `/pqk/`: createPqkCheck's checks, each refusal counted. */
+/**
+ * createPqkCheck for either kind of `/pqk/` value: a valid record or a
+ * valid revocation of the key's peer, no worse than what this node holds
+ * under the key (comparePqkValues: a revocation beats every record, so a
+ * revocation is taken over any record, and no record is taken once a
+ * revocation is held).
+ */
+export function createPqkValueCheck (components: PqkValueCheckComponents): PqkValueCheck {
+  const validators = { records: components.validator, revocations: components.revocationValidator }
+  return async (key, value) => {
+    const incoming = validatePqkValue(validators, key, value)
+    const held = await storedValue(components, key)
+    if (held != null && comparePqkValues(held, incoming) < 0) {
+      throw refusal(held, incoming)
+    }
+    return incoming
+  }
+}
+
+/** The kad-dht validator for `/pqk/`: the check's checks, each refusal counted. */
 export function createPqkValidator (components: PqkValidatorComponents): ValidateFn {
   return async (key, value) => {
     try {
@@ -58,21 +90,35 @@ export function createPqkValidator (components: PqkValidatorComponents): Validat
   }
 }
 
-/** The kad-dht selector for `/pqk/`: records that do not decode lose. */
+/**
+ * The kad-dht selector for `/pqk/` (comparePqkValues): a revocation beats
+ * every record; values that do not decode lose.
+ */
 export const pqkSelector: SelectFn = (_key, values) => {
   let best = -1
-  let bestRecord: KeyRecord | undefined
+  let bestValue: PqkValue | undefined
   values.forEach((value, i) => {
-    const record = tryUnmarshal(value)
-    if (record != null && (bestRecord == null || compareKeyRecords(record, bestRecord) < 0)) {
+    const decoded = tryDecode(value)
+    if (decoded != null && (bestValue == null || comparePqkValues(decoded, bestValue) < 0)) {
       best = i
-      bestRecord = record
+      bestValue = decoded
     }
   })
   return Math.max(best, 0)
 }
 
-async function storedRecord (components: PqkCheckComponents, key: Uint8Array): Promise<KeyRecord | undefined> {
+/** Why `incoming` loses to `held`. */
+function refusal (held: PqkValue, incoming: PqkValue): Error {
+  if (incoming.kind === 'revocation') {
+    return new RevocationError('ERR_ROLLBACK', `this node holds a revocation of ${incoming.revocation.peerId.toString()} issued later (or the same time, with smaller bytes)`)
+  }
+  if (held.kind === 'revocation') {
+    return new InvalidRecordError('ERR_REVOKED', `${incoming.record.peerId.toString()} is revoked: this node holds its revocation (reason ${held.revocation.reason}), which no record replaces`)
+  }
+  return new InvalidRecordError('ERR_ROLLBACK', `record seq ${incoming.record.seq} is older than the stored seq ${held.record.seq}`)
+}
+
+async function storedValue (components: PqkCheckComponents, key: Uint8Array): Promise<PqkValue | undefined> {
   const dsKey = dhtRecordKey(key)
   let bytes: Uint8Array | undefined
   try {
@@ -84,16 +130,17 @@ async function storedRecord (components: PqkCheckComponents, key: Uint8Array): P
   }
   if (bytes === undefined) return undefined
   try {
-    return unmarshalKeyRecord(Libp2pRecord.deserialize(bytes).value)
+    // Validated when it was stored: its structure is enough to rank it.
+    return decodePqkValue(Libp2pRecord.deserialize(bytes).value)
   } catch {
     // A held value that does not decode is nothing to protect: a valid record may replace it.
     return undefined
   }
 }
 
-function tryUnmarshal (value: Uint8Array): KeyRecord | undefined {
+function tryDecode (value: Uint8Array): PqkValue | undefined {
   try {
-    return unmarshalKeyRecord(value)
+    return decodePqkValue(value)
   } catch {
     return undefined
   }

@@ -25,18 +25,22 @@ export interface FindOptions extends AbortOptions {
   /** Records below this seq are rollbacks: refused and counted (the registry's high-water mark). */
   minSeq?: number
   /**
-   * This node's PeerId, when its own store must not answer: a refresh asks
-   * the network, and the copy this node keeps for others can be as old as
-   * the registry's (a node that was stopped while the peer rotated holds the
-   * record it had before). Default: the own store counts as one answer.
+   * This node's PeerId: its own store's answer then counts only when its seq
+   * is above `minSeq`. The copy this node keeps for others is often just the
+   * record its registry holds (a node stopped while the peer rotated keeps
+   * the one it had), and kad-dht yields it first: taken, it would end every
+   * lookup for something newer at once. Default: the own store answers like
+   * any peer.
    */
-  skipOwnStore?: PeerId
+  self?: PeerId
 }
 
 /** How far a publish reached: the closest peers sent the record, and those that stored it. */
 export interface PublishCoverage {
   targeted: number
   stored: number
+  /** The peers that stored it. */
+  storers: PeerId[]
 }
 
 /**
@@ -45,7 +49,7 @@ export interface PublishCoverage {
  * lookups (many nodes starting or publishing at once) times out part of a
  * put's closest-peer search, and a record can land on a handful of peers.
  */
-export function isWellCovered (coverage: PublishCoverage, knownPeers: number): boolean {
+export function isWellCovered (coverage: Pick<PublishCoverage, 'targeted' | 'stored'>, knownPeers: number): boolean {
   return coverage.stored * 2 >= Math.min(DHT_REPLICATION, knownPeers)
 }
 
@@ -79,16 +83,19 @@ export class DhtRecords {
    * soon when too few did.
    */
   async publish (record: KeyRecord, options: AbortOptions = {}): Promise<PublishCoverage> {
-    const coverage: PublishCoverage = { targeted: 0, stored: 0 }
+    const coverage: PublishCoverage = { targeted: 0, stored: 0, storers: [] }
     try {
       // kad-dht's put reports each PUT_VALUE it sends and each peer that answered it (it does not pass on FINAL_PEER).
       for await (const event of this.components.dht.put(routingKeyFor(record.peerId), record.bytes, options)) {
         if (event.name === 'SEND_QUERY' && event.messageName === 'PUT_VALUE') coverage.targeted++
         // A peer stored it if it echoed the record back (kad-dht reports another value as an error, after this event).
-        if (event.name === 'PEER_RESPONSE' && event.messageName === 'PUT_VALUE' && event.record != null && uint8ArrayEquals(event.record.value, record.bytes)) coverage.stored++
+        if (event.name === 'PEER_RESPONSE' && event.messageName === 'PUT_VALUE' && event.record != null && uint8ArrayEquals(event.record.value, record.bytes)) {
+          coverage.stored++
+          coverage.storers.push(event.from)
+        }
       }
       this.components.metrics.recordsPublished.inc({ result: 'success' })
-      this.log.info({ seq: record.seq, expiresAt: record.expiresAt, ...coverage }, 'published key record to the DHT')
+      this.log.info({ seq: record.seq, expiresAt: record.expiresAt, targeted: coverage.targeted, stored: coverage.stored }, 'published key record to the DHT')
       return coverage
     } catch (err) {
       this.components.metrics.recordsPublished.inc({ result: 'failure' })
@@ -154,10 +161,12 @@ export class DhtRecords {
         // This node's own store (it has no peer response), or an answer whose check above has not settled yet.
         const { from, value } = (event as CustomEvent<ValueEvent>).detail
         // Most answers were taken on arrival: no second decode for those.
-        if (heard.has(from.toString()) || options.skipOwnStore?.equals(from) === true) return
+        if (heard.has(from.toString())) return
         try {
           // kad-dht has already run our validator on this value
-          accept(from, unmarshalKeyRecord(value))
+          const record = unmarshalKeyRecord(value)
+          if (options.self?.equals(from) === true && record.seq <= minSeq) return
+          accept(from, record)
         } catch (err) {
           cannotTake(err)
         }

@@ -6,6 +6,9 @@ const minute = 60 * second
 export const EXCHANGE_PROTOCOL = '/numi/keyx/1.0.0'
 export const REQUEST_DOMAIN = 'keydir/key-request/v1'
 export const RESPONSE_DOMAIN = 'keydir/key-response/v1'
+/** A node's new record sent to the peers that hold its keys (after a rotation). */
+export const PUSH_PROTOCOL = '/numi/keyx/push/1.0.0'
+export const PUSH_DOMAIN = 'keydir/key-push/v1'
 
 /** A request carries one record plus a signature (3309 bytes) and a few small fields; anything larger is hostile. */
 export const MAX_MESSAGE_BYTES = MAX_RECORD_BYTES + 4 * 1024
@@ -27,3 +30,19 @@ export const RATE_LIMIT_WINDOW_S = 10
 export const MAX_EARLY_SIGNATURES = 2
 /** Inbound exchange streams open at once per connection. */
 export const MAX_INBOUND_STREAMS = 4
+/** Key in the registry's meta rows of the outbound nonce ceiling: no nonce above it has been handed out. */
+export const OUTBOUND_NONCE_KEY = 'outbound-nonce'
+/** Outbound nonces start at least at the clock in microseconds, so a lost registry never reuses one. */
+export const NONCE_CLOCK_FACTOR = 1000n
+/** How many outbound nonces one written ceiling covers. */
+export const OUTBOUND_NONCE_RESERVATION = 100_000n
+/** Last nonces kept in memory for requesters the registry does not hold. */
+export const UNHELD_NONCES = 10_000
+/** Key requests in flight, or reserved by discovery, in the pending table at once (one entry per peer). */
+export const MAX_PENDING_REQUESTS = 1024
+/** Peers that asked for our keys, remembered (in memory) to push them a rotation; the oldest go first. */
+export const MAX_HOLDERS = 10_000
+/** Pushes on the wire at once after a rotation. */
+export const PUSH_CONCURRENCY = 16
+/** Inbound pushes accepted per peer per RATE_LIMIT_WINDOW_S seconds: a rotation is one push, this leaves room for retries. */
+export const PUSH_RATE_LIMIT = 10

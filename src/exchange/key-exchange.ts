@@ -1,13 +1,17 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import { pbStream, RateLimiter } from '@libp2p/utils'
+import { LRUCache } from 'lru-cache'
 import { KeyRequest, KeyResponse } from '../../protobuf/key-exchange.js'
 import { errorCode, ExchangeError, KeydirError, RegistryError } from '../errors.js'
 import { silentLogger } from '../util/log.js'
 import {
-  EXCHANGE_PROTOCOL, EXCHANGE_TIMEOUT_MS, MAX_ATTEMPTS, MAX_EARLY_SIGNATURES, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_PENDING_PER_PEER,
+  EXCHANGE_PROTOCOL, EXCHANGE_TIMEOUT_MS, MAX_ATTEMPTS, MAX_EARLY_SIGNATURES, MAX_HOLDERS, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES,
   PENDING_REQUEST_TIMEOUT_MS, RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW_S, RETRY_BASE_MS
 } from './constants.js'
 import { checkKeyResponse, createKeyRequest, createKeyResponse, decodeKeyRequest, decodeKeyResponse, startKeyRequestCheck } from './messages.js'
+import { NonceBook } from './nonces.js'
+import { isRetried, readMessage, refusalOrNetworkError } from './stream-errors.js'
+import type { PendingKeyRequests } from './pending-requests.js'
 import type { ExchangeSigner } from './messages.js'
 import type { PqCrypto } from '../crypto/types.js'
 import type { KeydirMetrics } from '../metrics/index.js'
@@ -16,8 +20,6 @@ import type { PeerKeyRegistry } from '../registry/index.js'
 import type { KeydirLogger } from '../util/log.js'
 import type { AbortOptions, Connection, PeerId, Startable, Stream } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
-import type { ProtobufStream } from '@libp2p/utils'
-import type { Uint8ArrayList } from 'uint8arraylist'
 
 export interface KeyExchangeComponents {
   registrar: Pick<Registrar, 'handle' | 'unhandle'>
@@ -27,7 +29,10 @@ export interface KeyExchangeComponents {
 export interface KeyExchangeInit {
   crypto: PqCrypto
   validator: KeyRecordValidator
+  /** Stores requesters' records, and keeps the nonce rows (its nonceStore). */
   registry: PeerKeyRegistry
+  /** The one table of key requests in flight; the registry's seed API reads it too. */
+  requests: PendingKeyRequests
   metrics: KeydirMetrics
   logger?: KeydirLogger
   /** This node's current record and signer; changes on republish and rotation. */
@@ -55,7 +60,10 @@ export class KeyExchange implements Startable {
   private readonly log: KeydirLogger
   private readonly now: () => number
   private readonly rateLimiter: RateLimiter
-  private readonly pendingPerPeer = new Map<string, number>()
+  /** Replay protection of both directions. */
+  readonly nonces: NonceBook
+  /** Peers we answered: they hold our keys, and are pushed our next rotation. In memory, bounded. */
+  private readonly answered = new LRUCache<string, PeerId>({ max: MAX_HOLDERS })
   /** Responses being signed before their request was fully checked. */
   private earlySignatures = 0
   private started = false
@@ -66,6 +74,7 @@ export class KeyExchange implements Startable {
     this.protocol = init.protocol ?? EXCHANGE_PROTOCOL
     this.log = init.logger ?? silentLogger
     this.now = init.now ?? Date.now
+    this.nonces = new NonceBook(init.registry.nonceStore, { now: this.now })
     this.rateLimiter = new RateLimiter({
       points: init.rateLimitRequests ?? RATE_LIMIT_REQUESTS,
       duration: init.rateLimitWindowSeconds ?? RATE_LIMIT_WINDOW_S
@@ -78,12 +87,21 @@ export class KeyExchange implements Startable {
       maxInboundStreams: MAX_INBOUND_STREAMS
     })
     this.started = true
+    // The first outbound nonce reservation is written now, not on the first request's path.
+    this.nonces.prepare().catch(err => { this.log.warn({ code: errorCode(err), err: (err as Error).message }, 'could not read the outbound nonce ceiling') })
   }
 
   async stop (): Promise<void> {
     if (!this.started) return
     await this.components.registrar.unhandle(this.protocol)
+    await this.nonces.idle()
+    this.init.requests.clear()
     this.started = false
+  }
+
+  /** Peers this node answered with its keys since it started, most recent first (at most MAX_HOLDERS). */
+  holders (): PeerId[] {
+    return [...this.answered.values()]
   }
 
   /**
@@ -94,12 +112,12 @@ export class KeyExchange implements Startable {
    */
   async request (peerId: PeerId, options: AbortOptions = {}): Promise<KeyRecord> {
     const key = peerId.toString()
-    const pending = this.pendingPerPeer.get(key) ?? 0
-    if (pending >= MAX_PENDING_PER_PEER) {
-      this.init.metrics.verificationFailures.inc({ source: 'exchange', reason: 'ERR_TOO_MANY_PENDING' })
-      throw new ExchangeError('ERR_TOO_MANY_PENDING', `already ${pending} key requests pending to ${key}`)
+    try {
+      this.init.requests.begin(key)
+    } catch (err) {
+      this.init.metrics.verificationFailures.inc({ source: 'exchange', reason: errorCode(err) })
+      throw err
     }
-    this.pendingPerPeer.set(key, pending + 1)
     const signal = AbortSignal.any([options.signal ?? new AbortController().signal, AbortSignal.timeout(PENDING_REQUEST_TIMEOUT_MS)])
     try {
       for (let attempt = 1; ; attempt++) {
@@ -122,9 +140,7 @@ export class KeyExchange implements Startable {
         }
       }
     } finally {
-      const left = (this.pendingPerPeer.get(key) ?? 1) - 1
-      if (left === 0) this.pendingPerPeer.delete(key)
-      else this.pendingPerPeer.set(key, left)
+      this.init.requests.end(key)
     }
   }
 
@@ -140,7 +156,7 @@ export class KeyExchange implements Startable {
     // The request does not depend on the stream, and its nonce comes from
     // memory: it is signed (off the event loop with node:crypto) while
     // multistream-select negotiates the protocol.
-    const signing = this.init.registry.nextOutboundNonce().then(async nonce => createKeyRequest(self, peerId, nonce, this.now()))
+    const signing = this.nonces.nextOutbound().then(async nonce => createKeyRequest(self, peerId, nonce, this.now()))
     // It may fail while the stream opens: handled below, never unhandled.
     signing.catch(() => {})
     let stream: Stream | undefined
@@ -184,7 +200,7 @@ export class KeyExchange implements Startable {
       // nonce is persisted only for a peer the registry then holds; both
       // LevelDB writes run on the thread pool while the response is signed
       // (on the thread pool too with node:crypto; in place with noble).
-      const writes = this.learnRequester(requesterRecord).then(async () => this.init.registry.acceptInboundNonce(remote, request.nonce))
+      const writes = this.learnRequester(requesterRecord).then(async () => this.nonces.acceptInbound(remote, request.nonce))
       writes.catch(() => {})
       const response = await (early ?? createKeyResponse(self, remote, request.nonce, this.now()))
       const fresh = await writes
@@ -193,6 +209,7 @@ export class KeyExchange implements Startable {
       }
       await pb.write(response, KeyResponse, { signal })
       await stream.close({ signal })
+      this.answered.set(remote.toString(), remote)
       this.init.metrics.keyExchanges.inc({ result: 'success', role: 'responder' })
       this.log.debug({ peer: remote.toString() }, 'answered key request')
     } catch (err) {
@@ -257,53 +274,6 @@ export class KeyExchange implements Startable {
 
   private checkContext (): { crypto: PqCrypto, validator: KeyRecordValidator, now: number } {
     return { crypto: this.init.crypto, validator: this.init.validator, now: this.now() }
-  }
-}
-
-/** Network errors and refusals are tried again; a protocol violation is not (the peer misbehaved). */
-function isRetried (err: unknown): boolean {
-  return !(err instanceof KeydirError) || err.code === 'ERR_REFUSED_BY_PEER'
-}
-
-/** How a stream ends when the other side resets or closes it: on a write, or on the read of the answer. */
-const ENDED_BY_PEER = new Set(['StreamResetError', 'StreamStateError', 'UnexpectedEOFError'])
-
-/**
- * A responder refuses a request (rate limit, a failed check) by resetting
- * the stream without an answer. While the connection stays open that is a
- * refusal, ERR_REFUSED_BY_PEER, rather than libp2p's bare stream error. It
- * is still retried: two requests of ours in flight at once can reach the
- * peer's nonce check out of order, and the later nonce of a retry then
- * passes. A stream that ended with its connection, or by our own timeout,
- * stays a network error.
- */
-function refusalOrNetworkError (err: unknown, connection: Connection, signal: AbortSignal, peerId: PeerId): unknown {
-  if (!signal.aborted && connection.status === 'open' && ENDED_BY_PEER.has((err as Error).name)) {
-    return new ExchangeError('ERR_REFUSED_BY_PEER', `${peerId.toString()} ended the key exchange without an answer: it refused the request (too many requests, or the request failed its checks; its log says which); try again later`, { cause: err })
-  }
-  return err
-}
-
-/** Length-prefix errors of @libp2p/utils: a message over the size limit, or a length that is not a varint. */
-const OVERSIZED = new Set(['InvalidDataLengthError', 'InvalidDataLengthLengthError'])
-
-/**
- * Read one length-prefixed message. A message over MAX_MESSAGE_BYTES, a bad
- * length prefix or bytes that do not decode are the peer's protocol
- * violation: an ExchangeError (counted, never retried), not a network error.
- */
-async function readMessage<T> (pb: ProtobufStream, decode: (bytes: Uint8Array | Uint8ArrayList) => T, what: string, signal: AbortSignal): Promise<T> {
-  try {
-    return await pb.read({ decode }, { signal })
-  } catch (err) {
-    const name = (err as Error).name
-    if (OVERSIZED.has(name)) {
-      throw new ExchangeError('ERR_MESSAGE_TOO_LARGE', `${what} is over the ${MAX_MESSAGE_BYTES}-byte limit`, { cause: err })
-    }
-    if (name === 'InvalidMessageLengthError') {
-      throw new ExchangeError('ERR_MESSAGE_MALFORMED', `${what} has a malformed length prefix`, { cause: err })
-    }
-    throw err
   }
 }
 

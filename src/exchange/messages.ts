@@ -1,17 +1,17 @@
 import { createHash } from 'node:crypto'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
-import { KeyRequest, KeyResponse } from '../../protobuf/key-exchange.js'
+import { KeyPush, KeyRequest, KeyResponse } from '../../protobuf/key-exchange.js'
 import { ExchangeError, KeydirError } from '../errors.js'
 import { ByteWriter } from '../util/byte-writer.js'
 import { protonsMisencodesUint64 } from '../util/protons-uint64.js'
-import { MAX_CLOCK_SKEW_MS, REQUEST_DOMAIN, RESPONSE_DOMAIN } from './constants.js'
+import { MAX_CLOCK_SKEW_MS, PUSH_DOMAIN, REQUEST_DOMAIN, RESPONSE_DOMAIN } from './constants.js'
 import type { PqCrypto, MlDsaSigner } from '../crypto/types.js'
 import type { KeyRecord, KeyRecordValidator } from '../record/index.js'
 import type { PeerId } from '@libp2p/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
 /**
- * Building and checking KeyRequest / KeyResponse, with no network: the
+ * Building and checking KeyRequest / KeyResponse / KeyPush, with no network: the
  * requester and responder call these, and tests call them directly to
  * forge and replay messages.
  *
@@ -23,6 +23,7 @@ import type { Uint8ArrayList } from 'uint8arraylist'
 const encoder = new TextEncoder()
 const REQUEST_CONTEXT = encoder.encode(REQUEST_DOMAIN)
 const RESPONSE_CONTEXT = encoder.encode(RESPONSE_DOMAIN)
+const PUSH_CONTEXT = encoder.encode(PUSH_DOMAIN)
 
 export interface ExchangeSigner {
   peerId: PeerId
@@ -30,7 +31,8 @@ export interface ExchangeSigner {
   mlDsaSigner: MlDsaSigner
 }
 
-function signedBytes (context: Uint8Array, from: PeerId, to: PeerId, timestamp: number, nonce: bigint, record: Uint8Array): Uint8Array {
+/** The bytes a KeyRequest, KeyResponse or KeyPush signature covers (docs/record-format.md), for `context` = the message's domain. */
+export function exchangeSignedBytes (context: Uint8Array, from: PeerId, to: PeerId, timestamp: number, nonce: bigint, record: Uint8Array): Uint8Array {
   return new ByteWriter()
     .domain(context)
     .prefixed(from.toMultihash().bytes)
@@ -42,7 +44,7 @@ function signedBytes (context: Uint8Array, from: PeerId, to: PeerId, timestamp: 
 }
 
 export async function createKeyRequest (self: ExchangeSigner, responder: PeerId, nonce: bigint, timestamp = Date.now()): Promise<KeyRequest> {
-  const signed = signedBytes(REQUEST_CONTEXT, self.peerId, responder, timestamp, nonce, self.record.bytes)
+  const signed = exchangeSignedBytes(REQUEST_CONTEXT, self.peerId, responder, timestamp, nonce, self.record.bytes)
   return {
     requesterRecord: self.record.bytes as Uint8Array<ArrayBuffer>,
     responderId: responder.toMultihash().bytes,
@@ -53,13 +55,25 @@ export async function createKeyRequest (self: ExchangeSigner, responder: PeerId,
 }
 
 export async function createKeyResponse (self: ExchangeSigner, requester: PeerId, nonce: bigint, timestamp = Date.now()): Promise<KeyResponse> {
-  const signed = signedBytes(RESPONSE_CONTEXT, self.peerId, requester, timestamp, nonce, self.record.bytes)
+  const signed = exchangeSignedBytes(RESPONSE_CONTEXT, self.peerId, requester, timestamp, nonce, self.record.bytes)
   return {
     record: self.record.bytes as Uint8Array<ArrayBuffer>,
     requesterId: requester.toMultihash().bytes,
     timestamp: BigInt(timestamp),
     nonce,
     signature: await self.mlDsaSigner.signAsync(signed, RESPONSE_CONTEXT) as Uint8Array<ArrayBuffer>
+  }
+}
+
+/** A push of our (new) record to `recipient`, signed with the record's own key. */
+export async function createKeyPush (self: ExchangeSigner, recipient: PeerId, nonce: bigint, timestamp = Date.now()): Promise<KeyPush> {
+  const signed = exchangeSignedBytes(PUSH_CONTEXT, self.peerId, recipient, timestamp, nonce, self.record.bytes)
+  return {
+    record: self.record.bytes as Uint8Array<ArrayBuffer>,
+    recipientId: recipient.toMultihash().bytes,
+    timestamp: BigInt(timestamp),
+    nonce,
+    signature: await self.mlDsaSigner.signAsync(signed, PUSH_CONTEXT) as Uint8Array<ArrayBuffer>
   }
 }
 
@@ -78,6 +92,15 @@ export function decodeKeyResponse (bytes: Uint8Array | Uint8ArrayList): KeyRespo
     return KeyResponse.decode(bytes)
   } catch (err) {
     throw new ExchangeError('ERR_MESSAGE_MALFORMED', 'KeyResponse is not a valid protobuf message', { cause: err })
+  }
+}
+
+/** A KeyPush from the wire; ExchangeError ERR_MESSAGE_MALFORMED for bytes that are not one. */
+export function decodeKeyPush (bytes: Uint8Array | Uint8ArrayList): KeyPush {
+  try {
+    return KeyPush.decode(bytes)
+  } catch (err) {
+    throw new ExchangeError('ERR_MESSAGE_MALFORMED', 'KeyPush is not a valid protobuf message', { cause: err })
   }
 }
 
@@ -115,9 +138,30 @@ export function startKeyRequestCheck (ctx: CheckContext, request: KeyRequest, re
     throw new ExchangeError('ERR_BAD_NONCE', 'request nonce is in 2^31 … 2^32 - 1, which this implementation cannot write back')
   }
   const carried = precheckCarried(ctx, remote, request.requesterRecord)
-  const signed = signedBytes(REQUEST_CONTEXT, remote, self, Number(request.timestamp), request.nonce, request.requesterRecord)
+  const signed = exchangeSignedBytes(REQUEST_CONTEXT, remote, self, Number(request.timestamp), request.nonce, request.requesterRecord)
   return async () => verifyBoth(ctx, carried, signed, request.signature, REQUEST_CONTEXT,
     () => new ExchangeError('ERR_BAD_REQUEST_SIGNATURE', 'request signature does not verify with the requester\'s ML-DSA-65 key'))
+}
+
+/**
+ * Check a push that arrived on a connection authenticated as `remote`, as a
+ * request is checked: addressed to us, in the timestamp window, a nonce
+ * this implementation can store, a carried record of `remote` that
+ * validates, and a push signature by that record's key. Returns the record;
+ * the caller checks the nonce and applies the registry's pin and seq rules.
+ */
+export async function checkKeyPush (ctx: CheckContext, push: KeyPush, remote: PeerId, self: PeerId): Promise<KeyRecord> {
+  if (!uint8ArrayEquals(push.recipientId, self.toMultihash().bytes)) {
+    throw new ExchangeError('ERR_WRONG_RECIPIENT', 'push is addressed to another peer')
+  }
+  checkTimestamp(ctx.now, push.timestamp)
+  if (protonsMisencodesUint64(push.nonce)) {
+    throw new ExchangeError('ERR_BAD_NONCE', 'push nonce is in 2^31 … 2^32 - 1, which this implementation cannot store')
+  }
+  const carried = precheckCarried(ctx, remote, push.record)
+  const signed = exchangeSignedBytes(PUSH_CONTEXT, remote, self, Number(push.timestamp), push.nonce, push.record)
+  return verifyBoth(ctx, carried, signed, push.signature, PUSH_CONTEXT,
+    () => new ExchangeError('ERR_BAD_PUSH_SIGNATURE', 'push signature does not verify with the pushed record\'s ML-DSA-65 key'))
 }
 
 /**
@@ -136,7 +180,7 @@ export async function checkKeyResponse (ctx: CheckContext, response: KeyResponse
   }
   checkTimestamp(ctx.now, response.timestamp)
   const carried = precheckCarried(ctx, asked, response.record)
-  const signed = signedBytes(RESPONSE_CONTEXT, asked, self, Number(response.timestamp), nonce, response.record)
+  const signed = exchangeSignedBytes(RESPONSE_CONTEXT, asked, self, Number(response.timestamp), nonce, response.record)
   return verifyBoth(ctx, carried, signed, response.signature, RESPONSE_CONTEXT,
     () => new ExchangeError('ERR_BAD_RESPONSE_SIGNATURE', 'response signature does not verify with the responder\'s ML-DSA-65 key'))
 }

@@ -7,6 +7,13 @@ export const LIBP2P_KEY_FILE = 'libp2p.key'
 /** The ML-DSA-65 / ML-KEM-768 seeds, the latest rotation proof and the hand-overs before it (protobuf/identity.proto). */
 export const PQ_KEY_FILE = 'pq.key'
 
+/**
+ * The identity's pre-signed revocation certificate, in the data dir itself
+ * (not in identity/): what the owner copies offline, and what revokes the
+ * identity if its keys are lost or stolen (docs/record-format.md).
+ */
+export const REVOCATION_CERT_FILE = 'revocation.cert'
+
 /** Secret files are the owner's alone; the directory too, so no one else can list or swap them. */
 export const SECRET_FILE_MODE = 0o600
 export const IDENTITY_DIR_MODE = 0o700
@@ -41,9 +48,11 @@ export interface IdentityPaths {
   dir: string
   libp2pKey: string
   pqKey: string
+  /** `<dataDir>/revocation.cert` */
+  revocationCert: string
 }
 
 export function identityPaths (dataDir: string): IdentityPaths {
   const dir = join(dataDir, IDENTITY_DIR)
-  return { dir, libp2pKey: join(dir, LIBP2P_KEY_FILE), pqKey: join(dir, PQ_KEY_FILE) }
+  return { dir, libp2pKey: join(dir, LIBP2P_KEY_FILE), pqKey: join(dir, PQ_KEY_FILE), revocationCert: join(dataDir, REVOCATION_CERT_FILE) }
 }

@@ -8,12 +8,15 @@ import { IDENTITY_DIR_MODE, identityPaths } from './constants.js'
 import { encodeLibp2pKey } from './libp2p-key.js'
 import { encodePqKey, type PqKeyFile } from './pq-key.js'
 import { presentIdentityFiles } from './present.js'
+import { ensureRevocationCertificate } from './revocation-cert.js'
 import { writeSecretFile } from './write-secret-file.js'
 import type { CreateIdentityOptions, Identity } from './types.js'
 
 /**
  * Make a new identity in `<dataDir>/identity/`: a fresh Ed25519 libp2p key
- * and fresh ML-DSA-65 / ML-KEM-768 seeds. Refuses to replace an existing
+ * and fresh ML-DSA-65 / ML-KEM-768 seeds, and its pre-signed revocation
+ * certificate, `<dataDir>/revocation.cert` (a replaced identity's
+ * certificate is moved aside, see ensureRevocationCertificate). Refuses to replace an existing
  * identity (ERR_IDENTITY_EXISTS) unless `force` is set.
  */
 export async function createIdentity (dataDir: string, options: CreateIdentityOptions): Promise<Identity> {
@@ -46,5 +49,8 @@ export async function createIdentity (dataDir: string, options: CreateIdentityOp
   // that no rotation proof vouches for.
   await writeSecretFile(paths.libp2pKey, encodeLibp2pKey(privateKey))
   await writeSecretFile(paths.pqKey, encodePqKey(pq))
+  // Last: a crash before it leaves a whole identity, which gets its
+  // certificate at the next start (loadOrCreateIdentity).
+  await ensureRevocationCertificate(dataDir, identity, options)
   return identity
 }

@@ -1,7 +1,9 @@
 /**
  * A node's identity on disk: the Ed25519 libp2p key (`libp2p.key`) and the
  * ML-DSA-65 / ML-KEM-768 seeds with the rotation proofs (`pq.key`), in
- * `<dataDir>/identity/`, readable by the owner only and written atomically.
+ * `<dataDir>/identity/`, and its pre-signed revocation certificate
+ * (`<dataDir>/revocation.cert`), readable by the owner only and written
+ * atomically.
  *
  * @example
  * ```ts
@@ -23,11 +25,20 @@ export { loadIdentity } from './load.js'
 export { loadOrCreateIdentity } from './load-or-create.js'
 export { prepareRotation, rotateIdentity, type PendingRotation } from './rotate.js'
 export {
+  createOwnRevocation,
+  ensureRevocationCertificate,
+  readRevocationCertificate,
+  REVOCATION_CERT_ADVICE,
+  type OwnRevocationCertificate,
+  type OwnRevocationOptions
+} from './revocation-cert.js'
+export {
   identityPaths,
   type IdentityPaths,
   IDENTITY_DIR,
   LIBP2P_KEY_FILE,
   PQ_KEY_FILE,
+  REVOCATION_CERT_FILE,
   MAX_IDENTITY_FILE_BYTES,
   MAX_KEPT_HISTORY,
   MAX_PQ_KEY_FILE_BYTES

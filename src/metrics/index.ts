@@ -19,6 +19,10 @@ export interface KeydirMetrics {
   readonly apiRefusals: Counter<'reason'>
   /** Direct KeyRequest/KeyResponse exchanges, by `result` (success, failure) and `role` (requester, responder). */
   readonly keyExchanges: Counter<'result' | 'role'>
+  /** Key pushes (a rotated record sent to holders), by `result` (sent, failed, stored, unchanged, refused) and `role` (pusher, receiver). */
+  readonly keyPushes: Counter<'result' | 'role'>
+  /** Resolves served from the registry past its refresh time, by `result` (background, refreshed, stale). */
+  readonly registryRefreshes: Counter<'result'>
   /** Time to learn a peer's keys, by `path` (registry, anchor, dht, direct). */
   readonly keyDiscoverySeconds: Histogram<'path'>
   /** Records, requests or responses refused, by `source` (dht, exchange, registry, resolve) and `reason` (the error code). */
@@ -82,6 +86,8 @@ export function createKeydirMetrics (registry: Registry = new Registry()): Keydi
     apiRefusals: new Counter({ name: 'keydir_api_refusals_total', help: 'HTTP requests refused before any route ran: a Host the API does not answer for, a malformed Keydir-Challenge', labelNames: ['reason'], registers }),
     registryCollected: new Counter({ name: 'keydir_registry_collected_total', help: 'Expired registry records collected, and pins of unsolicited peers collected with them', labelNames: ['what'], registers }),
     keyExchanges: new Counter({ name: 'keydir_key_exchanges_total', help: 'Direct key exchanges by result and role', labelNames: ['result', 'role'], registers }),
+    keyPushes: new Counter({ name: 'keydir_key_pushes_total', help: 'Rotated records pushed to holders, by result and role', labelNames: ['result', 'role'], registers }),
+    registryRefreshes: new Counter({ name: 'keydir_registry_refreshes_total', help: 'Registry answers past refreshAfterMs: re-checked in the background, re-checked before answering, or answered stale because the network could not be reached', labelNames: ['result'], registers }),
     keyDiscoverySeconds: new Histogram({ name: 'keydir_key_discovery_seconds', help: 'Time to resolve a peer\'s keys, by the path that answered', labelNames: ['path'], buckets: latencyBuckets, registers }),
     verificationFailures: new Counter({ name: 'keydir_verification_failures_total', help: 'Refused records, requests and responses, by source and reason', labelNames: ['source', 'reason'], registers }),
     dhtResolveSeconds: new Histogram({ name: 'keydir_dht_resolve_seconds', help: 'DHT record lookups, by outcome', labelNames: ['outcome'], buckets: latencyBuckets, registers }),

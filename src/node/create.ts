@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { LevelDatastore } from 'datastore-level'
 import { selectPqCrypto } from '../crypto/index.js'
 import { createPqkCheck, createPqkValidator, DHT_PROTOCOL, DhtRecords, PqkRecordStore } from '../dht/index.js'
-import { EXCHANGE_PROTOCOL, keyDiscovery, keyExchange } from '../exchange/index.js'
+import { EXCHANGE_PROTOCOL, keyDiscovery, keyExchange, keyPush, PendingKeyRequests } from '../exchange/index.js'
 import { loadIdentity, loadOrCreateIdentity } from '../identity/index.js'
 import { createKeydirMetrics } from '../metrics/index.js'
 import { recordPublisher } from '../publisher/index.js'
@@ -43,7 +43,9 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
   // One validator for the registry, the DHT and the exchange: a record verified by one is a cache hit for the others.
   const validator = new KeyRecordValidator({ crypto })
 
-  const registry = openRegistryStore(options.dataDir, { crypto, validator, metrics, logger })
+  // Key requests in flight: the exchange makes and counts them, the registry's seed API reads the same table.
+  const requests = new PendingKeyRequests()
+  const registry = openRegistryStore(options.dataDir, { crypto, validator, requests, metrics, logger })
   await registry.open()
   const level = new LevelDatastore(join(options.dataDir, LIBP2P_DIR))
   const dhtStore = new PqkRecordStore(level, {
@@ -70,8 +72,21 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
       localNetwork: options.localNetwork ?? isLocalNetwork(listen),
       metricsRegistry: options.libp2pMetrics === true ? metrics.registry : undefined,
       services: {
-        publisher: recordPublisher({ dataDir: options.dataDir, identity, crypto, registry, check: pqkCheck, metrics, logger, recordLifetimeMs: options.recordLifetimeMs }),
-        keyExchange: keyExchange({ crypto, validator, registry, metrics, logger, protocol: exchangeProtocol, self: () => built!.services.publisher.signer() }),
+        publisher: recordPublisher({
+          dataDir: options.dataDir,
+          identity,
+          crypto,
+          registry,
+          check: pqkCheck,
+          dhtProtocol: options.dhtProtocol ?? DHT_PROTOCOL,
+          metrics,
+          logger,
+          recordLifetimeMs: options.recordLifetimeMs,
+          // In the background: rotate() returns once the DHT put is done, and the pushes run beside it.
+          onRotated: () => { built!.services.keyPush.pushToHolders().catch(() => {}) }
+        }),
+        keyExchange: keyExchange({ crypto, validator, registry, requests, metrics, logger, protocol: exchangeProtocol, self: () => built!.services.publisher.signer() }),
+        keyPush: keyPush({ crypto, validator, registry, metrics, logger, self: () => built!.services.publisher.signer() }),
         keyDiscovery: keyDiscovery({
           registry,
           metrics,
@@ -95,7 +110,7 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
         : new DhtRecords({ dht: libp2p.services.dht, check: pqkCheck, metrics, logger }, { quorum: options.dhtQuorum }),
       exchange: options.paths?.direct === false ? undefined : libp2p.services.keyExchange,
       isAnchor: peerId => anchors.has(peerId.toString())
-    }, { timeoutMs: options.resolveTimeoutMs })
+    }, { timeoutMs: options.resolveTimeoutMs, refreshAfterMs: options.refreshAfterMs, maxStaleMs: options.maxStaleMs })
     return new KeydirNode({ libp2p, registry, resolver, datastore, crypto, metrics, logger })
   } catch (err) {
     await level.close().catch(() => {})
@@ -105,12 +120,13 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
 }
 
 /** The registry under `<dataDir>/registry`, its events counted and logged. */
-function openRegistryStore (dataDir: string, parts: { crypto: ReturnType<typeof selectPqCrypto>, validator: KeyRecordValidator, metrics: KeydirMetrics, logger: KeydirLogger }): PeerKeyRegistry {
+function openRegistryStore (dataDir: string, parts: { crypto: ReturnType<typeof selectPqCrypto>, validator: KeyRecordValidator, requests: PendingKeyRequests, metrics: KeydirMetrics, logger: KeydirLogger }): PeerKeyRegistry {
   const { metrics, logger } = parts
   return new PeerKeyRegistry({
     path: join(dataDir, REGISTRY_DIR),
     crypto: parts.crypto,
     validator: parts.validator,
+    requests: parts.requests,
     onUnsolicitedEvicted: () => { metrics.unsolicitedRecords.inc({ result: 'evicted' }) },
     onCollected: ({ records, pins }) => {
       metrics.registryCollected.inc({ what: 'records' }, records)

@@ -116,8 +116,8 @@ export class KeydirNode implements KeyDirectory {
   }
 
   async resolve (peerId: PeerId | string, options: ResolveOptions = {}): Promise<ResolvedKeys> {
-    const { record, trust, source } = await this.resolver.resolve(peerId, options)
-    return resolvedKeys(record, trust, source)
+    const { record, trust, source, stale } = await this.resolver.resolve(peerId, options)
+    return resolvedKeys(record, trust, source, stale)
   }
 
   async listPeers (filter: ListPeersFilter = {}): Promise<RegistryEntry[]> {

@@ -3,7 +3,7 @@ import type { KeyRecord } from '../record/index.js'
 import type { TrustLevel } from '../registry/index.js'
 
 /** The shape `resolve` returns, built from a validated record. */
-export function resolvedKeys (record: KeyRecord, trust: TrustLevel, source: ResolvedKeys['source']): ResolvedKeys {
+export function resolvedKeys (record: KeyRecord, trust: TrustLevel, source: ResolvedKeys['source'], stale = false): ResolvedKeys {
   return {
     peerId: record.peerId,
     mlDsaPublicKey: record.mlDsaPublicKey,
@@ -13,6 +13,7 @@ export function resolvedKeys (record: KeyRecord, trust: TrustLevel, source: Reso
     expiresAt: record.expiresAt,
     trust,
     source,
-    record
+    record,
+    stale
   }
 }

@@ -42,6 +42,18 @@ export interface KeyDirectoryOptions {
   crypto?: PqCryptoChoice
   /** How long a resolve may take before it fails with ERR_RESOLVE_TIMEOUT. Default 10 s. */
   resolveTimeoutMs?: number
+  /**
+   * A registry answer is re-checked on the network in the background once
+   * this long has passed since the network last confirmed it (it was
+   * stored, or a lookup or push found it unchanged). Default 5 minutes.
+   */
+  refreshAfterMs?: number
+  /**
+   * Past this, a resolve re-checks before it answers, and answers from the
+   * registry (with `stale: true`) only when the network cannot be reached.
+   * Default 1 hour; never below refreshAfterMs.
+   */
+  maxStaleMs?: number
   /** Peers whose valid DHT answers end a lookup early (the best of them wins). Default 1. */
   dhtQuorum?: number
   /** `/pqk/` records this node holds in its DHT store for other peers, at most. Default 10,000. */
@@ -71,6 +83,8 @@ export interface ResolvedKeys extends Pick<KeyRecord, 'peerId' | 'mlDsaPublicKey
   source: ResolveSource
   /** The signed record, so a client can verify it without trusting us. */
   record: KeyRecord
+  /** From the registry past maxStaleMs, because the network could not be reached to re-check it. */
+  stale: boolean
 }
 
 export interface NodeStatus {

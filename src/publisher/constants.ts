@@ -3,3 +3,5 @@ export const PUBLISH_TIMEOUT_MS = 60_000
 /** A publish that reached too few of the closest peers is tried again, up to three times, after about 5 s, 10 s, 20 s. */
 export const LOW_COVERAGE_RETRY_MS = 5_000
 export const LOW_COVERAGE_RETRIES = 3
+/** Peers that stored one of this node's records, remembered (in memory) to replace it there after a rotation. */
+export const MAX_REMEMBERED_STORERS = 256

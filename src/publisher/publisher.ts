@@ -1,14 +1,15 @@
-import { setTimeout as delay } from 'node:timers/promises'
 import { repeatingTask } from '@libp2p/utils'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { fingerprint, fingerprintHex } from '../crypto/index.js'
-import { DhtRecords, isWellCovered } from '../dht/index.js'
+import { DhtRecords, putToPeers } from '../dht/index.js'
 import { errorCode, KeydirError } from '../errors.js'
 import { prepareRotation } from '../identity/index.js'
 import { createKeyRecord, DEFAULT_RECORD_LIFETIME_MS, MAX_HISTORY_LINKS, recordHash } from '../record/index.js'
 import { silentLogger } from '../util/log.js'
-import { LOW_COVERAGE_RETRIES, LOW_COVERAGE_RETRY_MS, PUBLISH_TIMEOUT_MS } from './constants.js'
+import { PUBLISH_TIMEOUT_MS } from './constants.js'
+import { LowCoverageRepublisher } from './low-coverage.js'
 import { OwnRecordLock } from './own-record-lock.js'
+import { RecordStorers } from './storers.js'
 import type { PqCrypto } from '../crypto/index.js'
 import type { PqkRecordCheck, PublishCoverage } from '../dht/index.js'
 import type { Identity } from '../identity/index.js'
@@ -17,12 +18,15 @@ import type { KeyRecord } from '../record/index.js'
 import type { PeerKeyRegistry } from '../registry/index.js'
 import type { KeydirLogger } from '../util/log.js'
 import type { AbortOptions, PeerId, Startable } from '@libp2p/interface'
+import type { ConnectionManager } from '@libp2p/interface-internal'
 import type { SingleKadDHT } from '@libp2p/kad-dht'
 import type { RepeatingTask } from '@libp2p/utils'
 
 export interface RecordPublisherComponents {
   /** kad-dht, registered before this service. */
   dht: SingleKadDHT
+  /** Puts a rotated record straight to the peers that stored the previous one. */
+  connectionManager: Pick<ConnectionManager, 'openConnection'>
 }
 
 export interface RecordPublisherInit {
@@ -32,10 +36,14 @@ export interface RecordPublisherInit {
   registry: PeerKeyRegistry
   /** The `/pqk/` validator's checks (DhtRecords takes them for lookups; a publish does not need them). */
   check: PqkRecordCheck
+  /** kad-dht's protocol id, for the puts to the previous record's storers. */
+  dhtProtocol: string
   metrics: KeydirMetrics
   logger?: KeydirLogger
   /** Default 24 hours; republished every third of it. */
   recordLifetimeMs?: number
+  /** The node now serves a rotated record (pq.key and the registry hold it): tell the holders, while the DHT put runs. */
+  onRotated?: (record: KeyRecord) => void
 }
 
 /** What the exchange signs its messages with, and answers for this node. */
@@ -67,8 +75,8 @@ export class RecordPublisher implements Startable {
   /** Changed only with the lock held, and together with `current`: the keys the node signs with are the keys of the record it serves. */
   private identity: Identity
   private current: KeyRecord | undefined
-  /** A low-coverage republish loop is running. */
-  private republishing = false
+  private readonly storers = new RecordStorers()
+  private readonly lowCoverage: LowCoverageRepublisher
   /** Aborts background publishes when the node stops. */
   private stopping = new AbortController()
 
@@ -79,6 +87,14 @@ export class RecordPublisher implements Startable {
     this.log = init.logger ?? silentLogger
     this.lifetimeMs = init.recordLifetimeMs ?? DEFAULT_RECORD_LIFETIME_MS
     this.dht = new DhtRecords({ dht: components.dht, check: init.check, metrics: init.metrics, logger: this.log })
+    this.lowCoverage = new LowCoverageRepublisher({
+      lock: this.lock,
+      dht: this.dht,
+      record: () => this.record,
+      routingTableSize: () => components.dht.routingTable.size,
+      stopping: () => this.stopping.signal,
+      logger: this.log
+    })
     // Republish well before half the lifetime has passed, so a missed round still leaves a valid record out there.
     this.republish = repeatingTask(async () => this.publishQuietly(), Math.floor(this.lifetimeMs / 3))
   }
@@ -126,7 +142,7 @@ export class RecordPublisher implements Startable {
   /** Waits for a rotation or publish in progress, then signs the next record and puts it. */
   async publish (options: AbortOptions = {}): Promise<KeyRecord> {
     const { record, coverage } = await this.lock.run(async () => this.publishWithCoverage(this.publishSignal(options)), { signal: options.signal })
-    void this.republishWhileUncovered(coverage)
+    void this.lowCoverage.republishWhileUncovered(coverage)
     return record
   }
 
@@ -139,7 +155,7 @@ export class RecordPublisher implements Startable {
    */
   async rotate (options: AbortOptions = {}): Promise<KeyRecord> {
     const { record, coverage } = await this.lock.run(async () => this.rotateLocked(options), { signal: options.signal })
-    void this.republishWhileUncovered(coverage)
+    void this.lowCoverage.republishWhileUncovered(coverage)
     return record
   }
 
@@ -147,6 +163,7 @@ export class RecordPublisher implements Startable {
   private async publishWithCoverage (signal: AbortSignal): Promise<{ record: KeyRecord, coverage: PublishCoverage }> {
     const record = await this.signOwnRecord()
     const coverage = await this.dht.publish(record, { signal })
+    this.storers.note(coverage)
     return { record, coverage }
   }
 
@@ -175,16 +192,28 @@ export class RecordPublisher implements Startable {
     let step = 'storing'
     try {
       await this.init.registry.storePeerKeys(record, 'self', { verified: true })
+      this.init.onRotated?.(record)
       step = 'publishing'
-      return { record, coverage: await this.dht.publish(record, { signal: this.publishSignal(options) }) }
+      const coverage = await this.dht.publish(record, { signal: this.publishSignal(options) })
+      await this.replaceAtPreviousStorers(record, coverage)
+      return { record, coverage }
     } catch (err) {
       // Put the record again soon (and the next regular round signs and stores it again).
-      void this.republishWhileUncovered({ targeted: 0, stored: 0 })
+      void this.lowCoverage.republishWhileUncovered({ targeted: 0, stored: 0, storers: [] })
       throw new KeydirError('ERR_ROTATION_INCOMPLETE',
         `rotated to new keys (pq.key holds them, proven by the old key, and this node uses them), but ${step} the new record failed ` +
         `(${(err as Error).message}): the node publishes it again in the background; run \`keydir publish\` to do it now, and before ` +
         'rotating again, or peers that saw only the old key cannot follow', { cause: err })
     }
+  }
+
+  /** The new record also to the peers that stored an earlier one and that the put did not reach (see RecordStorers). */
+  private async replaceAtPreviousStorers (record: KeyRecord, coverage: PublishCoverage): Promise<void> {
+    const missed = this.storers.missedBy(coverage)
+    this.storers.note(coverage)
+    if (missed.length === 0) return
+    const stored = await putToPeers(this.components, this.init.dhtProtocol, missed, record, { signal: this.stopping.signal })
+    this.log.info({ previousStorers: missed.length, stored }, 'put the rotated record to peers that held the previous one')
   }
 
   /** A fresh record of the current keys with the next seq, stored. Call with the lock held. */
@@ -255,7 +284,7 @@ export class RecordPublisher implements Startable {
         return this.publishWithCoverage(AbortSignal.any([this.untilStopped(PUBLISH_TIMEOUT_MS), yieldSignal]))
       }, { background: true })
       // Not awaited: the next regular round is timed from the end of this one, and must not wait for the retries.
-      void this.republishWhileUncovered(coverage)
+      void this.lowCoverage.republishWhileUncovered(coverage)
     } catch (err) {
       if (yielded?.aborted === true || errorCode(err) === 'ERR_SUPERSEDED') {
         this.log.debug({}, 'background publish gave way to a publish or rotation')
@@ -263,42 +292,6 @@ export class RecordPublisher implements Startable {
       }
       // Publishing with no DHT peers yet fails; the next round or a resolve by a peer's direct request still works.
       this.log.warn({ code: errorCode(err), err: (err as Error).message }, 'could not publish key record')
-    }
-  }
-
-  /**
-   * Publish again soon while too few of the closest peers took the record
-   * (isWellCovered): when many nodes start or publish at once, part of a
-   * put's search times out, a record can land on a handful of peers, and
-   * the regular round is hours away. The current record is put again as it
-   * is (no new seq). The waits double from
-   * LOW_COVERAGE_RETRY_MS, each drawn from half to one and a half of it so
-   * that nodes hit by the same burst do not retry together. One such loop
-   * runs at a time; a well covered publish starts none.
-   */
-  private async republishWhileUncovered (coverage: PublishCoverage): Promise<void> {
-    if (this.republishing || isWellCovered(coverage, this.components.dht.routingTable.size)) return
-    this.republishing = true
-    let yielded: AbortSignal | undefined
-    try {
-      for (let attempt = 0; attempt < LOW_COVERAGE_RETRIES; attempt++) {
-        this.log.info({ ...coverage, attempt }, 'few peers stored our record: publishing again soon')
-        await delay(LOW_COVERAGE_RETRY_MS * 2 ** attempt * (0.5 + Math.random()), undefined, { signal: this.stopping.signal })
-        // The current record again, not a new seq: what publish() returned stays the record out there.
-        // Taken with the lock held, so it is never an older record than one put before it.
-        coverage = await this.lock.run(async ({ yieldSignal }) => {
-          yielded = yieldSignal
-          return this.dht.publish(this.record, { signal: AbortSignal.any([this.untilStopped(PUBLISH_TIMEOUT_MS), yieldSignal]) })
-        }, { background: true })
-        if (isWellCovered(coverage, this.components.dht.routingTable.size)) return
-      }
-    } catch (err) {
-      // A publish or rotation that took over starts its own retries when it needs them.
-      if (!this.stopping.signal.aborted && yielded?.aborted !== true && errorCode(err) !== 'ERR_SUPERSEDED') {
-        this.log.warn({ code: errorCode(err), err: (err as Error).message }, 'could not publish key record again')
-      }
-    } finally {
-      this.republishing = false
     }
   }
 }

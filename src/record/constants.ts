@@ -41,3 +41,11 @@ export const MAX_CLOCK_SKEW_MS = 5 * minute
 /** Longest lifetime a record may claim: bounds how long a leaked record can be replayed. */
 export const MAX_RECORD_LIFETIME_MS = 7 * 24 * hour
 export const DEFAULT_RECORD_LIFETIME_MS = 24 * hour
+
+/** Domain prefix of a revocation certificate's signed bytes; also its ML-DSA-65 context. */
+export const REVOCATION_DOMAIN = 'keydir/revocation/v1'
+/**
+ * Largest encoded revocation certificate accepted. The largest valid one
+ * (with a rotation proof, issued_at at 2^53 - 1) is 8,740 bytes.
+ */
+export const MAX_REVOCATION_BYTES = 10 * 1024

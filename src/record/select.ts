@@ -1,4 +1,6 @@
 import { compare as uint8ArrayCompare } from 'uint8arrays/compare'
+import type { PqkValue } from './pqk-value.js'
+import type { RevocationCertificate } from './revocation-types.js'
 import type { KeyRecord } from './types.js'
 
 /**
@@ -19,6 +21,41 @@ export function selectKeyRecord (records: readonly KeyRecord[]): number {
   let best = 0
   for (let i = 1; i < records.length; i++) {
     if (compareKeyRecords(records[i], records[best]) < 0) {
+      best = i
+    }
+  }
+  return best
+}
+
+/**
+ * Order of preference between two valid revocations of one peer: the later
+ * issue time, then the smaller bytes. Either one kills the identity; the
+ * order only makes every node keep the same one. The later one is most
+ * often signed by the peer's newest ML-DSA-65 key (a fresh `revoke` rather
+ * than the certificate pre-signed at init), which the most pinned nodes can
+ * link to their pin.
+ */
+export function compareRevocations (a: RevocationCertificate, b: RevocationCertificate): number {
+  return (b.issuedAt - a.issuedAt) || uint8ArrayCompare(a.bytes, b.bytes)
+}
+
+/**
+ * Order of preference between two valid `/pqk/` values of one peer: a
+ * revocation beats every record, whatever its seq; then
+ * compareRevocations or compareKeyRecords. Negative when `a` is better.
+ */
+export function comparePqkValues (a: PqkValue, b: PqkValue): number {
+  if (a.kind === 'revocation') {
+    return b.kind === 'revocation' ? compareRevocations(a.revocation, b.revocation) : -1
+  }
+  return b.kind === 'revocation' ? 1 : compareKeyRecords(a.record, b.record)
+}
+
+/** Index of the best value; pure and synchronous, like selectKeyRecord. */
+export function selectPqkValue (values: readonly PqkValue[]): number {
+  let best = 0
+  for (let i = 1; i < values.length; i++) {
+    if (comparePqkValues(values[i], values[best]) < 0) {
       best = i
     }
   }

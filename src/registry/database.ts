@@ -4,9 +4,8 @@ import { InvalidRecordError, RegistryError } from '../errors.js'
 import { unmarshalKeyRecord } from '../record/index.js'
 import { INDEX, META, NONCES, PINS, RECORDS } from './constants.js'
 import { pinMatches } from './pins.js'
-import { decodeEntry, decodePin, decodeSummary, encodeEntry, encodePin, encodeSummary } from './store-entry.js'
-import type { NonceStore } from './nonces.js'
-import type { PeerSummary, Pin, RegistryEntry } from './types.js'
+import { decodeEntry, decodeNonce, decodePin, decodeSummary, encodeEntry, encodeNonce, encodePin, encodeSummary } from './store-entry.js'
+import type { NonceRows, PeerSummary, Pin, RegistryEntry } from './types.js'
 import type { KeyRecord, KeyRecordValidator } from '../record/index.js'
 import type { PeerId } from '@libp2p/interface'
 
@@ -53,15 +52,15 @@ export class RegistryStore {
   // cache in microseconds, while an async get waits for a thread-pool round
   // trip that costs milliseconds on a busy event loop (and sits on the path
   // of every resolve and key exchange). Writes stay async.
-  readonly nonces: NonceStore = {
-    get: async key => plain(this.sub.nonces.getSync(key)),
-    put: async (key, value) => this.sub.nonces.put(key, value)
+  readonly nonces: NonceRows = {
+    get: async key => this.readNonce(this.sub.nonces, NONCES, key),
+    put: async (key, value) => this.sub.nonces.put(key, encodeNonce(value))
   }
 
-  readonly meta: NonceStore = {
-    get: async key => plain(this.sub.meta.getSync(key)),
+  readonly meta: NonceRows = {
+    get: async key => this.readNonce(this.sub.meta, META, key),
     // A sublevel hands its options to classic-level, whose `sync` its own type does not list.
-    put: async (key, value, options) => this.sub.meta.put(key, value, { sync: options?.sync === true } as Parameters<typeof this.sub.meta.put>[2])
+    put: async (key, value, options) => this.sub.meta.put(key, encodeNonce(value), { sync: options?.sync === true } as Parameters<typeof this.sub.meta.put>[2])
   }
 
   /**
@@ -99,6 +98,18 @@ export class RegistryStore {
     if (!this.corrupt.has(key)) {
       this.corrupt.add(key)
       this.onCorruptValue(key, err)
+    }
+  }
+
+  /** A stored nonce; a corrupt one is reported and read as absent (the exchange's timestamp window still bounds a replay). */
+  private readNonce (rows: ReturnType<typeof sublevel>, name: string, key: string): bigint | undefined {
+    const value = plain(rows.getSync(key))
+    if (value === undefined) return undefined
+    try {
+      return decodeNonce(value)
+    } catch (err) {
+      this.report(`${name}/${key}`, err as Error)
+      return undefined
     }
   }
 
@@ -154,7 +165,7 @@ export class RegistryStore {
     try {
       const stored = decodeEntry(plain(this.sub.records.getSync(key))!)
       const record = unmarshalKeyRecord(stored.recordBytes)
-      return { trust: stored.trust, verified: stored.verified, expiresAt: record.expiresAt, unsolicited: false, storedAt: stored.storedAt }
+      return { trust: stored.trust, verified: stored.verified, expiresAt: record.expiresAt, unsolicited: false, storedAt: stored.storedAt, checkedAt: stored.storedAt }
     } catch (err) {
       this.report(`${RECORDS}/${key}`, err as Error)
       return undefined

@@ -1,6 +1,6 @@
 /**
  * The local registry of peers' post-quantum keys: key records, their trust,
- * pinned ML-DSA-65 keys and exchange nonces, in LevelDB with a hot
+ * pinned ML-DSA-65 keys (and the rows the exchange keeps its nonces in), in LevelDB with a hot
  * in-memory layer. It knows nothing of libp2p networking.
  *
  * @example
@@ -19,10 +19,7 @@
  */
 export { PeerKeyRegistry } from './registry.js'
 export { TRUST_LEVELS, isTrustLevel, strongerTrust } from './trust.js'
-export {
-  DEFAULT_CACHE_SIZE, DEFAULT_MAX_NEW_UNSOLICITED_PER_MINUTE, DEFAULT_MAX_PENDING_REQUESTS, DEFAULT_MAX_UNSOLICITED_PEERS,
-  DEFAULT_PENDING_REQUEST_TIMEOUT_MS
-} from './constants.js'
+export { DEFAULT_CACHE_SIZE, DEFAULT_MAX_NEW_UNSOLICITED_PER_MINUTE, DEFAULT_MAX_UNSOLICITED_PEERS } from './constants.js'
 export type {
-  AnchorKey, ListPeersFilter, PeerKeyRegistryInit, PeerSummary, Pin, PinSource, RegistryCounts, RegistryEntry, StoreAdmission, StoreOptions, TrustLevel
+  AnchorKey, ExchangeNonceStore, KeyRequestTable, ListPeersFilter, NonceRows, PeerKeyRegistryInit, PeerSummary, Pin, PinSource, RegistryCounts, RegistryEntry, StoreAdmission, StoreOptions, TrustLevel
 } from './types.js'

@@ -1,85 +1,84 @@
-import { setImmediate as yieldEventLoop } from 'node:timers/promises'
 import { RegistryError } from '../errors.js'
-import { admitAnchor, admitRecord } from './admission.js'
-import {
-  COLLECT_SLICE, DEFAULT_CACHE_SIZE, DEFAULT_MAX_NEW_UNSOLICITED_PER_MINUTE, DEFAULT_MAX_PENDING_REQUESTS, DEFAULT_MAX_UNSOLICITED_PEERS,
-  DEFAULT_PENDING_REQUEST_TIMEOUT_MS, LIST_SLICE, OUTBOUND_LOCK, RECORDS
-} from './constants.js'
-import { CORRUPT, RegistryStore, type WriteOps } from './database.js'
-import { recordToStore } from './intake.js'
-import { HotLayer } from './hot-layer.js'
-import { summarize } from './store-entry.js'
-import { UnsolicitedBound } from './unsolicited.js'
-import { KeyedLock } from '../util/keyed-lock.js'
-import { NonceBook } from './nonces.js'
-import { parsePeer, tryParsePeer, type PeerKey } from './peer-key.js'
-import { PendingRequests } from './pending-requests.js'
+import { admitAnchor } from './admission.js'
+import { Admitter } from './admitter.js'
+import { collectExpired } from './collect.js'
+import { DEFAULT_CACHE_SIZE, DEFAULT_MAX_NEW_UNSOLICITED_PER_MINUTE, DEFAULT_MAX_UNSOLICITED_PEERS } from './constants.js'
+import { CORRUPT } from './database.js'
+import { listEntries } from './listing.js'
+import { parsePeer } from './peer-key.js'
 import { parseAnchorKey } from './pins.js'
-import { matchesFilter } from './trust.js'
-import type { AnchorKey, ListPeersFilter, PeerKeyRegistryInit, Pin, RegistryCounts, RegistryEntry, StoreAdmission, StoreOptions, TrustLevel } from './types.js'
-import type { KeyRecord, KeyRecordValidator } from '../record/index.js'
-import type { PqCrypto } from '../crypto/types.js'
+import { RegistryState } from './state.js'
+import { summarize } from './store-entry.js'
+import type {
+  AnchorKey, ExchangeNonceStore, KeyRequestTable, ListPeersFilter, PeerKeyRegistryInit, Pin, RegistryCounts, RegistryEntry, StoreAdmission, StoreOptions, TrustLevel
+} from './types.js'
+import type { KeyRecord } from '../record/index.js'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 
 /**
  * The local registry of peers' post-quantum keys (the seed's
  * PeerKeyRegistry) in LevelDB with a hot in-memory layer. Only validated
- * records enter, through the pin and rollback rules (admission.ts, pins.ts).
- * Writes for one peer are serialized, so concurrent stores end with the best
- * record and the pin's high-water mark never goes back. Values read from disk
- * are decoded and re-validated once, then served from memory; one that fails
- * is reported through `onCorruptValue` and treated as absent.
+ * records enter, through the pin and rollback rules (admission.ts, pins.ts,
+ * applied by the Admitter). Writes for one peer are serialized, so
+ * concurrent stores end with the best record and the pin's high-water mark
+ * never goes back. Values read from disk are decoded and re-validated
+ * once, then served from memory; one that fails is reported through
+ * `onCorruptValue` and treated as absent.
  */
 export class PeerKeyRegistry {
-  private readonly store: RegistryStore
-  private readonly crypto: PqCrypto
-  private readonly validator: KeyRecordValidator
-  private readonly now: () => number
-  private readonly hot: HotLayer
-  private readonly locks = new KeyedLock()
-  private readonly pending: PendingRequests
-  private readonly nonces: NonceBook
-  private readonly unsolicited: UnsolicitedBound
-  private readonly onUnsolicitedEvicted: (peerId: string) => void
+  private readonly state: RegistryState
+  private readonly admitter: Admitter
+  private readonly requests: KeyRequestTable | undefined
   private readonly onCollected: (counts: { records: number, pins: number }) => void
-  private opened = false
+  /**
+   * The rows the key exchange keeps its nonces in, and the peer lock its
+   * checks run under: a peer's nonce is written or dropped (with an evicted
+   * unsolicited peer) in step with its record and pin.
+   */
+  readonly nonceStore: ExchangeNonceStore
 
   constructor (init: PeerKeyRegistryInit) {
-    this.crypto = init.crypto
-    this.validator = init.validator
-    this.now = init.now ?? Date.now
-    const report = init.onCorruptValue ?? (() => {})
-    this.store = new RegistryStore(init.path, this.validator, this.now, report)
-    this.hot = new HotLayer(init.cacheSize ?? DEFAULT_CACHE_SIZE, this.now)
-    this.pending = new PendingRequests(init.pendingRequestTimeoutMs ?? DEFAULT_PENDING_REQUEST_TIMEOUT_MS,
-      init.maxPendingRequests ?? DEFAULT_MAX_PENDING_REQUESTS, this.now)
-    this.nonces = new NonceBook(this.store.nonces, this.store.meta, report)
-    this.unsolicited = new UnsolicitedBound(init.maxUnsolicitedPeers ?? DEFAULT_MAX_UNSOLICITED_PEERS,
-      init.maxNewUnsolicitedPerMinute ?? DEFAULT_MAX_NEW_UNSOLICITED_PER_MINUTE, this.now)
-    this.onUnsolicitedEvicted = init.onUnsolicitedEvicted ?? (() => {})
+    const now = init.now ?? Date.now
+    const state = this.state = new RegistryState({
+      path: init.path,
+      crypto: init.crypto,
+      validator: init.validator,
+      now,
+      cacheSize: init.cacheSize ?? DEFAULT_CACHE_SIZE,
+      onCorruptValue: init.onCorruptValue ?? (() => {})
+    })
+    this.admitter = new Admitter(state, {
+      maxUnsolicitedPeers: init.maxUnsolicitedPeers ?? DEFAULT_MAX_UNSOLICITED_PEERS,
+      maxNewUnsolicitedPerMinute: init.maxNewUnsolicitedPerMinute ?? DEFAULT_MAX_NEW_UNSOLICITED_PER_MINUTE,
+      onUnsolicitedEvicted: init.onUnsolicitedEvicted ?? (() => {})
+    })
+    this.requests = init.requests
     this.onCollected = init.onCollected ?? (() => {})
+    this.nonceStore = {
+      withPeer: async (peerId, task) => {
+        const { key } = state.openPeer(peerId)
+        return state.locks.run(key, async () => task(state.hot.has(key) || state.store.readPin(key) !== undefined))
+      },
+      inbound: state.store.nonces,
+      meta: state.store.meta
+    }
   }
 
   async open (): Promise<void> {
-    if (this.opened) {
+    if (this.state.opened) {
       return
     }
-    await this.store.open()
-    this.nonces.reset()
-    this.hot.reset(await this.store.readSummaries())
-    this.opened = true
-    // The first outbound nonce reservation is written now, not on the first request's path.
-    this.locks.run(OUTBOUND_LOCK, async () => this.nonces.prepare(this.now())).catch(() => {})
+    await this.state.store.open()
+    this.state.hot.reset(await this.state.store.readSummaries())
+    this.state.opened = true
   }
 
   /** Waits for writes in progress, then closes the database. */
   async close (): Promise<void> {
-    this.opened = false
-    await this.locks.idle()
-    await this.nonces.idle()
-    await this.store.close()
-    this.hot.reset([])
-    this.pending.clear()
+    this.state.opened = false
+    await this.state.locks.idle()
+    await this.state.store.close()
+    this.state.hot.reset([])
   }
 
   /**
@@ -107,91 +106,7 @@ export class PeerKeyRegistry {
    * thread pool and a turn of a busy event loop.
    */
   async admitPeerKeys (input: KeyRecord | Uint8Array, trust: TrustLevel, options: StoreOptions = {}): Promise<StoreAdmission> {
-    this.assertOpen()
-    options.signal?.throwIfAborted()
-    const record = recordToStore(this.validator, this.now(), input, trust, options.peerId)
-    const key = record.peerId.toString()
-    if (this.locks.isIdle(key)) {
-      // Nothing is reading or writing this peer: admit in this turn of the
-      // event loop, and hold the peer until the write lands.
-      const { outcome, entry, commit } = this.admitLocked(key, record, trust, options)
-      const written = commit === undefined ? Promise.resolve() : this.locks.run(key, commit)
-      // The caller sees a failed write through `written`; a caller that ignores it must not crash the process.
-      written.catch(() => {})
-      return { outcome, entry, written }
-    }
-    const admitted = Promise.withResolvers<StoreAdmission>()
-    const written = this.locks.run(key, async () => {
-      const { outcome, entry, commit } = this.admitLocked(key, record, trust, options)
-      const write = commit?.() ?? Promise.resolve()
-      admitted.resolve({ outcome, entry, written: write })
-      await write
-    })
-    // A refusal before admission rejects `admitted`; after it, only `written`.
-    written.catch(err => { admitted.reject(err) })
-    return admitted.promise
-  }
-
-  /**
-   * Apply the pin and rollback rules to `record` and serve the result from
-   * memory; call with the peer's lock held or free. `commit` writes it to
-   * disk (with the lock held), and takes it out of memory again if the write
-   * fails; absent when nothing changes.
-   */
-  private admitLocked (key: string, record: KeyRecord, trust: TrustLevel, options: StoreOptions): { outcome: 'stored' | 'unchanged', entry: RegistryEntry | undefined, commit?: () => Promise<void> } {
-    const pin = this.store.readPin(key)
-    if (pin === CORRUPT) {
-      // Fail closed: without the pin there is no key-change or rollback check.
-      throw new RegistryError('ERR_CORRUPT_PIN', `the stored pin of ${key} is corrupt; configure it as an anchor to reset it`)
-    }
-    const current = this.entryLocked(key, record.peerId)
-    const known = this.hot.summary(key)
-    // A peer with a pin but no record was known before (a pin of an unsolicited peer goes with its record).
-    const newUnsolicited = options.unsolicited === true && known === undefined && pin === undefined
-    const unsolicited = newUnsolicited || (options.unsolicited === true && known?.unsolicited === true)
-    const result = admitRecord({
-      crypto: this.crypto, record, trust, verified: options.verified === true, pin, current, now: this.now()
-    })
-    const entry = result.entry === undefined ? undefined : Object.freeze(result.entry)
-    if (entry === undefined && (known === undefined || known.unsolicited === unsolicited)) {
-      return { outcome: result.outcome, entry: current }
-    }
-    options.signal?.throwIfAborted()
-    const summary = entry === undefined ? { ...known!, unsolicited } : summarize(entry, unsolicited)
-    // Checked last, so that only a record that is really stored uses the new-peer budget.
-    const displaced = newUnsolicited && this.unsolicited.admit(this.hot.counts.unsolicited) ? this.hot.oldestUnsolicited() : undefined
-    const ops: WriteOps = { entry, summary, pin: result.outcome === 'stored' ? result.pin : undefined }
-    if (entry !== undefined) this.hot.put(key, entry, summary)
-    else this.hot.setSummary(key, summary)
-    if (displaced !== undefined) this.evictUnsolicited(displaced)
-    const commit = async (): Promise<void> => {
-      try {
-        await this.store.write(key, ops)
-      } catch (err) {
-        this.hot.evict(key, known)
-        throw err
-      }
-    }
-    return { outcome: result.outcome, entry: entry ?? current, commit }
-  }
-
-  /**
-   * Drop an unsolicited peer to make room for a newer one: its record, pin
-   * and last nonce go, as if it had never asked. In the background; a peer
-   * that meanwhile became solicited stays.
-   */
-  private evictUnsolicited (key: string): void {
-    this.hot.releaseUnsolicited(key)
-    this.locks.run(key, async () => {
-      if (this.hot.summary(key)?.unsolicited !== true) return
-      await this.commit(key, { deleteEntry: true, deletePeer: this.dropsPeer(key) })
-      this.onUnsolicitedEvicted(key)
-    }).catch(err => {
-      // Not deleted after all: it counts again (as the newest), and the next admission makes room.
-      const summary = this.hot.summary(key)
-      if (summary !== undefined) this.hot.setSummary(key, summary)
-      this.store.report(`${RECORDS}/${key}`, err as Error)
-    })
+    return this.admitter.admit(input, trust, options)
   }
 
   /**
@@ -200,13 +115,7 @@ export class PeerKeyRegistry {
    * A map lookup when there is nothing to do; the write runs in the background.
    */
   noteResolved (peerId: PeerId | string): void {
-    const key = typeof peerId === 'string' ? peerId : peerId.toString()
-    if (this.hot.summary(key)?.unsolicited !== true) return
-    this.locks.run(key, async () => {
-      const summary = this.hot.summary(key)
-      if (summary?.unsolicited !== true) return
-      await this.commit(key, { summary: { ...summary, unsolicited: false } })
-    }).catch(err => { this.store.report(`${RECORDS}/${key}`, err as Error) })
+    this.admitter.noteResolved(peerId)
   }
 
   /** The stored, valid, unexpired entry of a peer. */
@@ -215,9 +124,9 @@ export class PeerKeyRegistry {
     if (hit !== undefined) {
       return hit
     }
-    const { key, peerId: id } = this.openPeer(peerId)
+    const { key, peerId: id } = this.state.openPeer(peerId)
     // A load must not race a write of the same peer; with none going on it reads at once.
-    return this.locks.read(key, () => this.entryLocked(key, id))
+    return this.state.locks.read(key, () => this.state.entryLocked(key, id))
   }
 
   /**
@@ -226,7 +135,7 @@ export class PeerKeyRegistry {
    * form to hit.
    */
   getCached (peerId: PeerId | string): RegistryEntry | undefined {
-    return this.hot.get(typeof peerId === 'string' ? peerId : peerId.toString())
+    return this.state.hot.get(typeof peerId === 'string' ? peerId : peerId.toString())
   }
 
   async getMlDsaKey (peerId: PeerId | string): Promise<Uint8Array | undefined> {
@@ -248,9 +157,9 @@ export class PeerKeyRegistry {
 
   /** The peer itself or an anchor confirmed the stored record. ERR_NO_RECORD when none is stored. */
   async markVerified (peerId: PeerId | string): Promise<void> {
-    const { key, peerId: id } = this.openPeer(peerId)
-    await this.locks.run(key, async () => {
-      const current = this.entryLocked(key, id)
+    const { key, peerId: id } = this.state.openPeer(peerId)
+    await this.state.locks.run(key, async () => {
+      const current = this.state.entryLocked(key, id)
       if (current === undefined) {
         throw new RegistryError('ERR_NO_RECORD', `no unexpired record of ${key} to mark verified`)
       }
@@ -258,31 +167,45 @@ export class PeerKeyRegistry {
         return
       }
       const entry = Object.freeze({ ...current, verified: true })
-      await this.commit(key, { entry, summary: summarize(entry, this.hot.summary(key)?.unsolicited ?? false) })
+      const known = this.state.hot.summary(key)
+      await this.state.commit(key, { entry, summary: summarize(entry, known?.unsolicited ?? false, known?.checkedAt) })
     })
   }
 
   /**
    * True when the caller should send a KeyRequest now: no unexpired record
-   * and no unexpired pending request. Records the request; false when the
-   * pending table is full.
+   * and no request pending in the exchange's table. Reserves the request
+   * there; false when the table is full.
    */
   async requestKeysIfNeeded (peerId: PeerId | string): Promise<boolean> {
     const { key } = parsePeer(peerId)
+    const requests = this.requestTable()
     if (await this.hasCompleteKeys(peerId)) {
       return false
     }
-    return this.pending.tryAdd(key)
+    return requests.tryReserve(key)
   }
 
-  /** Clear a pending request (answered or failed). */
+  /** Clear a reserved request (answered or failed). */
   completeRequest (peerId: PeerId | string): void {
-    this.pending.complete(parsePeer(peerId).key)
+    this.requestTable().complete(parsePeer(peerId).key)
   }
 
   /** Drop expired pending requests; returns how many. */
   cleanupExpiredRequests (): number {
-    return this.pending.removeExpired()
+    return this.requestTable().removeExpired()
+  }
+
+  /** Pending key requests, expired ones included until cleaned up. */
+  pendingRequestCount (): number {
+    return this.requestTable().size
+  }
+
+  private requestTable (): KeyRequestTable {
+    if (this.requests === undefined) {
+      throw new RegistryError('ERR_NO_REQUEST_TABLE', 'this registry was made without the key exchange\'s pending-request table: pass `requests` (a PendingKeyRequests) to the PeerKeyRegistry')
+    }
+    return this.requests
   }
 
   /** Peers with a verified, unexpired record. Lists in slices that yield the event loop. */
@@ -298,22 +221,7 @@ export class PeerKeyRegistry {
    * large registry never stalls the node.
    */
   async listPeers (filter: ListPeersFilter = {}): Promise<RegistryEntry[]> {
-    this.assertOpen()
-    const limit = filter.limit ?? Infinity
-    const entries: RegistryEntry[] = []
-    let loaded = 0
-    for await (const key of this.store.summaryKeys(filter.after)) {
-      if (entries.length >= limit) break
-      const summary = this.hot.summary(key)
-      if (summary === undefined || summary.expiresAt <= this.now() || !matchesFilter(summary, filter)) continue
-      let entry = this.getCached(key)
-      if (entry === undefined) {
-        if (++loaded % LIST_SLICE === 0) await yieldEventLoop()
-        entry = await this.loadByKey(key)
-      }
-      if (entry !== undefined && matchesFilter(entry, filter)) entries.push(entry)
-    }
-    return entries
+    return listEntries(this.state, filter)
   }
 
   /**
@@ -324,20 +232,9 @@ export class PeerKeyRegistry {
    * removed reset the peer's protection.
    */
   async removePeerKeys (peerId: PeerId | string): Promise<void> {
-    const { key } = this.openPeer(peerId)
+    const { key } = this.state.openPeer(peerId)
     // An unsolicited peer's pin goes too: kept, it would make the peer "known" and let its next record in unbounded.
-    await this.locks.run(key, async () => this.commit(key, { deleteEntry: true, deletePeer: this.dropsPeer(key) }))
-  }
-
-  /**
-   * Whether removing this peer's record removes its pin and nonce too: only
-   * for a peer learned unasked, and never an anchor's pin. Call with the
-   * peer's lock held.
-   */
-  private dropsPeer (key: string): boolean {
-    if (this.hot.summary(key)?.unsolicited !== true) return false
-    const pin = this.store.readPin(key)
-    return pin === undefined || pin === CORRUPT || pin.source !== 'anchor'
+    await this.state.locks.run(key, async () => this.state.commit(key, { deleteEntry: true, deletePeer: this.state.dropsPeer(key) }))
   }
 
   /**
@@ -348,36 +245,7 @@ export class PeerKeyRegistry {
    * summaries, COLLECT_SLICE at a time between yields of the event loop.
    */
   async removeExpiredRecords (options: AbortOptions = {}): Promise<number> {
-    this.assertOpen()
-    const expired: string[] = []
-    let seen = 0
-    for (const [key, summary] of this.hot.storedSummaries()) {
-      if (summary.expiresAt <= this.now()) expired.push(key)
-      if (++seen % COLLECT_SLICE === 0) await yieldEventLoop()
-    }
-    let records = 0
-    let pins = 0
-    for (const key of expired) {
-      options.signal?.throwIfAborted()
-      if (!this.opened) break
-      const removed = await this.locks.run(key, async () => {
-        const summary = this.hot.summary(key)
-        // Replaced by a fresh record since it was found, or gone.
-        if (summary === undefined || summary.expiresAt > this.now()) return undefined
-        // The summary is not trusted to delete a record: one that still validates and has not expired stays, its summary mended.
-        const peer = tryParsePeer(key, () => {})
-        const live = peer === undefined ? undefined : this.entryLocked(key, peer.peerId)
-        if (live !== undefined) {
-          await this.commit(key, { summary: summarize(live, summary.unsolicited) })
-          return undefined
-        }
-        await this.commit(key, { deleteEntry: true, deletePeer: this.dropsPeer(key) })
-        return summary
-      })
-      if (removed === undefined) continue
-      records++
-      if (removed.unsolicited) pins++
-    }
+    const { records, pins } = await collectExpired(this.state, options)
     if (records > 0) this.onCollected({ records, pins })
     return records
   }
@@ -388,104 +256,43 @@ export class PeerKeyRegistry {
    * becomes trust 'anchor' and verified; one with another key is deleted.
    */
   async setAnchor (peerId: PeerId | string, anchorKey: AnchorKey): Promise<void> {
-    const { key, peerId: id } = this.openPeer(peerId)
+    const { key, peerId: id } = this.state.openPeer(peerId)
     const anchor = parseAnchorKey(anchorKey)
-    await this.locks.run(key, async () => {
-      const existing = this.store.readPin(key)
+    await this.state.locks.run(key, async () => {
+      const existing = this.state.store.readPin(key)
       // The operator's configuration replaces a corrupt pin.
-      const admission = admitAnchor(existing === CORRUPT ? undefined : existing, anchor, this.entryLocked(key, id))
+      const admission = admitAnchor(existing === CORRUPT ? undefined : existing, anchor, this.state.entryLocked(key, id))
       // An anchor is configured, never unsolicited: a summary that says so (even of an expired record) is mended.
-      const known = this.hot.summary(key)
+      const known = this.state.hot.summary(key)
       const summary = admission.entry !== undefined
-        ? summarize(admission.entry, false)
+        ? summarize(admission.entry, false, known?.checkedAt)
         : known?.unsolicited === true && !admission.deleteEntry ? { ...known, unsolicited: false } : undefined
-      await this.commit(key, { ...admission, summary })
+      await this.state.commit(key, { ...admission, summary })
     })
   }
 
   /** The peer's pin; undefined when none (or when it is corrupt, which is reported). */
   async getPin (peerId: PeerId | string): Promise<Pin | undefined> {
-    const { key } = this.openPeer(peerId)
+    const { key } = this.state.openPeer(peerId)
     // An admitted record's pin is on disk only once its write lands, with the peer's lock still held: wait for it as get() does.
-    return this.locks.read(key, () => {
-      const pin = this.store.readPin(key)
+    return this.state.locks.read(key, () => {
+      const pin = this.state.store.readPin(key)
       return pin === CORRUPT ? undefined : pin
     })
   }
 
-  /**
-   * Replay protection: true only for a nonce above the peer's last accepted
-   * one. Persisted for a peer the registry holds (a record or a pin); for
-   * any other requester kept in a bounded memory table, so that free
-   * PeerIds cannot grow the database (NonceBook.acceptInbound).
-   */
-  async acceptInboundNonce (peerId: PeerId | string, nonce: bigint): Promise<boolean> {
-    const { key } = this.openPeer(peerId)
-    return this.locks.run(key, async () => {
-      const held = this.hot.has(key) || this.store.readPin(key) !== undefined
-      return this.nonces.acceptInbound(key, nonce, held)
-    })
-  }
-
-  /** A nonce for our own KeyRequest, strictly increasing across restarts. */
-  async nextOutboundNonce (): Promise<bigint> {
-    this.assertOpen()
-    return this.locks.run(OUTBOUND_LOCK, async () => this.nonces.nextOutbound(this.now()))
+  /** When the network last confirmed the peer's stored record (see PeerSummary.checkedAt); undefined when none is stored. */
+  checkedAt (peerId: PeerId | string): number | undefined {
+    return this.state.hot.summary(typeof peerId === 'string' ? peerId : peerId.toString())?.checkedAt
   }
 
   /** Stored records, including expired ones not yet removed. */
   size (): number {
-    return this.hot.counts.records
+    return this.state.hot.counts.records
   }
 
   /** Stored, verified and unsolicited records, kept as entries change: reading them scans nothing. */
   counts (): RegistryCounts {
-    return this.hot.counts
-  }
-
-  /** Pending key requests, expired ones included until cleaned up. */
-  pendingRequestCount (): number {
-    return this.pending.size
-  }
-
-  /** Cache, else disk; call with the peer's lock held so a load never overwrites a newer write. */
-  private entryLocked (key: string, peerId: PeerId): RegistryEntry | undefined {
-    const hit = this.hot.get(key)
-    if (hit !== undefined) {
-      return hit
-    }
-    const entry = this.store.loadEntry(key, peerId)
-    if (entry !== undefined) {
-      this.hot.put(key, entry)
-    }
-    return entry
-  }
-
-  /** Write to disk, then to the hot layer; call with the peer's lock held. */
-  private async commit (key: string, ops: WriteOps): Promise<void> {
-    await this.store.write(key, ops)
-    if (ops.entry !== undefined) {
-      this.hot.put(key, ops.entry, ops.summary)
-    } else if (ops.deleteEntry === true) {
-      this.hot.forget(key)
-    } else if (ops.summary !== undefined) {
-      this.hot.setSummary(key, ops.summary)
-    }
-  }
-
-  private async loadByKey (key: string): Promise<RegistryEntry | undefined> {
-    const peerKey = tryParsePeer(key, err => { this.store.report(`${RECORDS}/${key}`, err) })
-    return peerKey === undefined ? undefined : this.locks.run(peerKey.key, async () => this.entryLocked(peerKey.key, peerKey.peerId))
-  }
-
-  private openPeer (peerId: PeerId | string): PeerKey {
-    this.assertOpen()
-    return parsePeer(peerId)
-  }
-
-  private assertOpen (): void {
-    if (!this.opened) {
-      throw new RegistryError('ERR_NOT_OPEN', 'the registry is not open: call open() first')
-    }
+    return this.state.hot.counts
   }
 }

@@ -4,7 +4,8 @@ import { fingerprint } from '../crypto/index.js'
 import { ML_DSA_65 } from '../crypto/types.js'
 import { RegistryError } from '../errors.js'
 import { FINGERPRINT_LENGTH } from '../record/index.js'
-import { MAX_NONCE, MAX_SUPERSEDED } from './constants.js'
+import { MAX_UINT64 } from '../util/protons-uint64.js'
+import { MAX_SUPERSEDED } from './constants.js'
 import { isTrustLevel } from './trust.js'
 import type { PeerSummary, Pin, RegistryEntry, TrustLevel } from './types.js'
 
@@ -105,7 +106,8 @@ export function encodeSummary (summary: PeerSummary): Uint8Array {
     verified: summary.verified,
     expiresAt: BigInt(summary.expiresAt),
     unsolicited: summary.unsolicited,
-    storedAt: BigInt(summary.storedAt)
+    storedAt: BigInt(summary.storedAt),
+    checkedAt: BigInt(summary.checkedAt)
   })
 }
 
@@ -119,13 +121,15 @@ export function decodeSummary (bytes: Uint8Array): PeerSummary {
     verified: message.verified,
     expiresAt: safeInteger('expiresAt', message.expiresAt),
     unsolicited: message.unsolicited,
-    storedAt: safeInteger('storedAt', message.storedAt)
+    storedAt: safeInteger('storedAt', message.storedAt),
+    // Summaries written before checked_at existed: the record was last confirmed when it was stored.
+    checkedAt: message.checkedAt === undefined ? safeInteger('storedAt', message.storedAt) : safeInteger('checkedAt', message.checkedAt)
   }
 }
 
-/** The summary of an entry about to be stored. */
-export function summarize (entry: RegistryEntry, unsolicited: boolean): PeerSummary {
-  return { trust: entry.trust, verified: entry.verified, expiresAt: entry.record.expiresAt, unsolicited, storedAt: entry.storedAt }
+/** The summary of an entry about to be stored; `checkedAt` defaults to when the entry was stored. */
+export function summarize (entry: RegistryEntry, unsolicited: boolean, checkedAt = entry.storedAt): PeerSummary {
+  return { trust: entry.trust, verified: entry.verified, expiresAt: entry.record.expiresAt, unsolicited, storedAt: entry.storedAt, checkedAt }
 }
 
 export function encodeNonce (value: bigint): Uint8Array {
@@ -134,7 +138,7 @@ export function encodeNonce (value: bigint): Uint8Array {
 
 export function decodeNonce (bytes: Uint8Array): bigint {
   const message = decode(() => NonceMessage.decode(bytes), 'Nonce')
-  if (message.value < 0n || message.value > MAX_NONCE) {
+  if (message.value < 0n || message.value > MAX_UINT64) {
     throw corrupt('nonce is out of the uint64 range')
   }
   return message.value

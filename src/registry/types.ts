@@ -72,6 +72,11 @@ export interface StoreOptions extends AbortOptions {
    * stored as usual. Default false.
    */
   unsolicited?: boolean
+  /**
+   * The record came from the network just now (a lookup, a push): when it
+   * changes nothing, the entry still counts as checked now. Default false.
+   */
+  checked?: boolean
 }
 
 /**
@@ -92,6 +97,12 @@ export interface PeerSummary {
   unsolicited: boolean
   /** When the record was stored, Unix milliseconds: the oldest unsolicited peer is evicted first. */
   storedAt: number
+  /**
+   * When the network last confirmed this record, Unix milliseconds: it was
+   * stored, or a lookup or push found it unchanged. A resolve past the
+   * node's refreshAfterMs asks the network again.
+   */
+  checkedAt: number
 }
 
 /** Counts kept as entries change; reading them scans nothing. */
@@ -131,10 +142,13 @@ export interface PeerKeyRegistryInit {
   crypto: PqCrypto
   /** Clock in Unix milliseconds. Default `Date.now`. */
   now?: () => number
-  /** How long a pending key request blocks another. Default 30 seconds. */
-  pendingRequestTimeoutMs?: number
-  /** Pending key requests in total. Default 1024. */
-  maxPendingRequests?: number
+  /**
+   * The exchange's table of key requests in flight, which the seed's
+   * requestKeysIfNeeded, completeRequest and cleanupExpiredRequests answer
+   * from: one table, kept where the requests are made. Without it those
+   * three throw ERR_NO_REQUEST_TABLE.
+   */
+  requests?: KeyRequestTable
   /** Decoded entries kept in memory. Default 10,000. */
   cacheSize?: number
   /** Peers learned unasked kept at most; the oldest goes first. Default 10,000. */
@@ -150,4 +164,47 @@ export interface PeerKeyRegistryInit {
    * a value that failed to decode or validate; the value is treated as absent.
    */
   onCorruptValue?: (key: string, err: Error) => void
+}
+
+/**
+ * Key requests in flight, as the registry's seed API sees them. The key
+ * exchange implements it (src/exchange/pending-requests.ts), so that a
+ * request made by any path blocks a second one for the same peer.
+ */
+export interface KeyRequestTable {
+  /** Record a request about to be sent to `key`; false when one is pending or the table is full. */
+  tryReserve (key: string): boolean
+  /** The reserved request was answered or failed. */
+  complete (key: string): void
+  /** Drop expired entries; returns how many. */
+  removeExpired (): number
+  /** Entries, expired ones included until removed. */
+  readonly size: number
+}
+
+/** Nonce rows of one kind, keyed by PeerId string (or a name, for the node's own). */
+export interface NonceRows {
+  /** The stored nonce; undefined when none, or when the stored value is corrupt (then it is reported). */
+  get (key: string): Promise<bigint | undefined>
+  /** `sync`: on disk (fsync) before it resolves, not only handed to the OS. */
+  put (key: string, value: bigint, options?: { sync?: boolean }): Promise<void>
+}
+
+/**
+ * Where the key exchange keeps its replay-protection nonces: rows in the
+ * registry's database beside each peer's record, so that a peer the
+ * registry forgets (an evicted unsolicited peer) loses its nonce in the
+ * same write. The nonce rules themselves live in the exchange.
+ */
+export interface ExchangeNonceStore {
+  /**
+   * Run `task` with the peer's registry writes held off. `held` says whether
+   * the registry holds the peer (a record or a pin): only then is its nonce
+   * kept on disk, so that free PeerIds cannot grow the database.
+   */
+  withPeer<T> (peerId: PeerId | string, task: (held: boolean) => Promise<T>): Promise<T>
+  /** The last nonce accepted from each peer. */
+  readonly inbound: NonceRows
+  /** The node's own rows (the outbound nonce ceiling). */
+  readonly meta: NonceRows
 }

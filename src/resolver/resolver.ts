@@ -15,6 +15,8 @@ export interface ResolvedRecord {
   record: KeyRecord
   trust: TrustLevel
   source: ResolveSource
+  /** Served from the registry past maxStaleMs because the network could not be reached to re-check it. */
+  stale: boolean
 }
 
 export interface ResolverComponents {
@@ -35,6 +37,11 @@ export interface ResolverComponents {
 export interface ResolverInit {
   /** Default 10 s. */
   timeoutMs?: number
+  /** A registry answer older than this (since the network last confirmed it) is re-checked in the background. Default 5 minutes. */
+  refreshAfterMs?: number
+  /** A registry answer older than this is re-checked before answering; served (stale) only when the network cannot be reached. Default 1 hour. */
+  maxStaleMs?: number
+  now?: () => number
 }
 
 export interface ResolveOptions extends AbortOptions {
@@ -42,66 +49,108 @@ export interface ResolveOptions extends AbortOptions {
   refresh?: boolean
 }
 
+const minute = 60_000
 const DEFAULT_TIMEOUT_MS = 10_000
+export const DEFAULT_REFRESH_AFTER_MS = 5 * minute
+export const DEFAULT_MAX_STALE_MS = 60 * minute
+/** The lookup failures that mean the network could not be reached, not that the peer's answer was refused. */
+const UNREACHABLE = new Set(['ERR_NOT_FOUND', 'ERR_RESOLVE_TIMEOUT'])
 
 /**
  * The resolution order of the design: registry, anchors, DHT, direct
  * request, then a clear not-found. Concurrent resolves of one peer share a
  * single network lookup; each caller may still give up on its own signal.
+ * A registry entry is served as it is until refreshAfterMs after the
+ * network last confirmed it; then it is served while a lookup re-checks it
+ * in the background; past maxStaleMs the lookup runs first, and the entry
+ * is served (marked stale) only if the network cannot be reached.
  */
 export class Resolver {
   private readonly components: ResolverComponents
   private readonly timeoutMs: number
+  private readonly refreshAfterMs: number
+  private readonly maxStaleMs: number
+  private readonly now: () => number
   private readonly log: KeydirLogger
   private readonly inFlight = new Map<string, Promise<ResolvedRecord>>()
 
   constructor (components: ResolverComponents, init: ResolverInit = {}) {
     this.components = components
     this.timeoutMs = init.timeoutMs ?? DEFAULT_TIMEOUT_MS
+    this.refreshAfterMs = init.refreshAfterMs ?? DEFAULT_REFRESH_AFTER_MS
+    this.maxStaleMs = Math.max(init.maxStaleMs ?? DEFAULT_MAX_STALE_MS, this.refreshAfterMs)
+    this.now = init.now ?? Date.now
     this.log = components.logger ?? silentLogger
   }
 
   async resolve (peer: PeerId | string, options: ResolveOptions = {}): Promise<ResolvedRecord> {
     const peerId = parsePeerId(peer)
     if (peerId.equals(this.components.selfPeerId)) {
-      return { record: this.components.selfRecord(), trust: 'self', source: 'self' }
+      return { record: this.components.selfRecord(), trust: 'self', source: 'self', stale: false }
     }
     let pin: Promise<Pin | undefined> | undefined
     if (options.refresh !== true) {
-      let cached = this.components.registry.getCached(peerId)
+      const { registry } = this.components
+      let cached = registry.getCached(peerId)
       if (cached == null) {
         // Not in memory: LevelDB next. Read the pin a DHT lookup needs at the same time, not after it.
         pin = this.readPin(peerId)
-        cached = await this.components.registry.get(peerId)
+        cached = await registry.get(peerId)
       }
       this.components.metrics.registryLookups.inc({ result: cached == null ? 'miss' : 'hit' })
       if (cached != null) {
         // A peer learned unasked is now one this node uses: it leaves the bounded store.
-        this.components.registry.noteResolved(peerId)
-        return { record: cached.record, trust: cached.trust, source: 'registry' }
+        registry.noteResolved(peerId)
+        return this.fromRegistry(peerId, cached, pin, options)
       }
     }
+    return abortable(this.sharedLookup(peerId, pin), options.signal)
+  }
 
-    // A refresh does not join a plain lookup in flight: that one may take this node's own DHT store's copy.
-    const key = options.refresh === true ? `${peerId.toString()}/refresh` : peerId.toString()
+  /** A registry hit, by its age since the network last confirmed it (see the class comment). */
+  private async fromRegistry (peerId: PeerId, cached: RegistryEntry, pin: Promise<Pin | undefined> | undefined, options: ResolveOptions): Promise<ResolvedRecord> {
+    const answer: ResolvedRecord = { record: cached.record, trust: cached.trust, source: 'registry', stale: false }
+    const age = this.now() - (this.components.registry.checkedAt(peerId) ?? cached.storedAt)
+    if (age < this.refreshAfterMs) return answer
+    if (age < this.maxStaleMs) {
+      this.components.metrics.registryRefreshes.inc({ result: 'background' })
+      // Its failure is logged by the lookup; the caller has its answer.
+      this.sharedLookup(peerId, pin).catch(() => {})
+      return answer
+    }
+    try {
+      const fresh = await abortable(this.sharedLookup(peerId, pin), options.signal)
+      this.components.metrics.registryRefreshes.inc({ result: 'refreshed' })
+      return fresh
+    } catch (err) {
+      if (!UNREACHABLE.has(errorCode(err))) throw err
+      this.components.metrics.registryRefreshes.inc({ result: 'stale' })
+      this.log.info({ peer: peerId.toString(), ageMs: age, code: errorCode(err) }, 'served registry keys past maxStaleMs: the network could not be reached')
+      return { ...answer, stale: true }
+    }
+  }
+
+  /** One network lookup per peer at a time, shared by every caller. */
+  private async sharedLookup (peerId: PeerId, pin?: Promise<Pin | undefined>): Promise<ResolvedRecord> {
+    const key = peerId.toString()
     let lookup = this.inFlight.get(key)
     if (lookup == null) {
-      lookup = this.lookup(peerId, pin, options.refresh === true).finally(() => this.inFlight.delete(key))
+      lookup = this.lookup(peerId, pin).finally(() => this.inFlight.delete(key))
       this.inFlight.set(key, lookup)
     }
-    return abortable(lookup, options.signal)
+    return lookup
   }
 
   /** The network part, bounded by the resolve timeout and shared by concurrent callers. */
-  private async lookup (peerId: PeerId, pin: Promise<Pin | undefined> | undefined, refresh: boolean): Promise<ResolvedRecord> {
+  private async lookup (peerId: PeerId, pin?: Promise<Pin | undefined>): Promise<ResolvedRecord> {
     const started = performance.now()
     const signal = AbortSignal.timeout(this.timeoutMs)
     const failures: string[] = []
     const anchor = this.components.isAnchor(peerId)
     // An anchor is dialled at start, so asking it directly is the quick path to its record.
     const paths: Array<[ResolveSource, (() => Promise<KeyRecord>) | undefined]> = anchor
-      ? [['anchor', this.direct(peerId, signal)], ['dht', this.fromDht(peerId, signal, pin, refresh)]]
-      : [['dht', this.fromDht(peerId, signal, pin, refresh)], ['direct', this.direct(peerId, signal)]]
+      ? [['anchor', this.direct(peerId, signal)], ['dht', this.fromDht(peerId, signal, pin)]]
+      : [['dht', this.fromDht(peerId, signal, pin)], ['direct', this.direct(peerId, signal)]]
 
     for (const [source, fetch] of paths) {
       if (fetch == null) continue
@@ -110,7 +159,7 @@ export class Resolver {
         const entry = await this.store(record, source === 'dht' ? 'dht' : 'direct', source !== 'dht')
         this.components.metrics.keyDiscoverySeconds.observe({ path: source }, (performance.now() - started) / 1000)
         this.log.info({ peer: peerId.toString(), path: source, seq: entry.record.seq, trust: entry.trust }, 'resolved peer keys')
-        return { record: entry.record, trust: entry.trust, source }
+        return { record: entry.record, trust: entry.trust, source, stale: false }
       } catch (err) {
         failures.push(`${source}: ${errorCode(err)}`)
         this.log.debug({ peer: peerId.toString(), path: source, code: errorCode(err), err: (err as Error).message }, 'resolution path failed')
@@ -126,13 +175,18 @@ export class Resolver {
     throw new ResolveError('ERR_NOT_FOUND', `no valid keys found for ${peerId.toString()} (${failures.join(', ') || 'no path enabled'})`)
   }
 
-  /** A refresh asks the network only: the copy this node's DHT store keeps for others is no newer than its registry. */
-  private fromDht (peerId: PeerId, signal: AbortSignal, pinRead: Promise<Pin | undefined> | undefined, refresh: boolean): (() => Promise<KeyRecord>) | undefined {
+  /**
+   * This node's own DHT store answers only with a record newer than the
+   * pin's: the copy it keeps for others is often just what the registry
+   * holds (a node stopped while the peer rotated keeps the record it had),
+   * and taken as the first answer it would end a refresh with the old keys.
+   */
+  private fromDht (peerId: PeerId, signal: AbortSignal, pinRead?: Promise<Pin | undefined>): (() => Promise<KeyRecord>) | undefined {
     const dht = this.components.dht
     if (dht == null) return undefined
     return async () => {
       const pin = await (pinRead ?? this.components.registry.getPin(peerId))
-      return dht.find(peerId, { signal, minSeq: pin?.highestSeq ?? 0, skipOwnStore: refresh ? this.components.selfPeerId : undefined })
+      return dht.find(peerId, { signal, minSeq: pin?.highestSeq ?? 0, self: this.components.selfPeerId })
     }
   }
 
@@ -157,7 +211,8 @@ export class Resolver {
    * the registry then forgets the entry, so the next resolve asks again.
    */
   private async store (record: KeyRecord, trust: 'dht' | 'direct', verified: boolean): Promise<RegistryEntry> {
-    const { entry, written } = await this.components.registry.admitPeerKeys(record, trust, { verified })
+    // Found on the network just now: an unchanged record counts as checked.
+    const { entry, written } = await this.components.registry.admitPeerKeys(record, trust, { verified, checked: true })
     written.catch(err => {
       this.components.metrics.registryWriteFailures.inc()
       this.log.error({ peer: record.peerId.toString(), code: errorCode(err), err: (err as Error).message }, 'could not write resolved keys to the registry')

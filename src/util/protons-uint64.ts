@@ -9,3 +9,6 @@
 export function protonsMisencodesUint64 (value: number | bigint): boolean {
   return value >= 2 ** 31 && value < 2 ** 32
 }
+
+/** The largest protobuf uint64. */
+export const MAX_UINT64 = (1n << 64n) - 1n

@@ -3,11 +3,11 @@ import { after, before, describe, it } from 'node:test'
 import { KeyRecord as KeyRecordMessage } from '../../protobuf/key-record.js'
 import { KeyRequest, KeyResponse } from '../../protobuf/key-exchange.js'
 import { selectPqCrypto } from '../../src/crypto/index.js'
-import { createKeyRequest, createKeyResponse, EXCHANGE_PROTOCOL, KeyExchange, MAX_MESSAGE_BYTES } from '../../src/exchange/index.js'
+import { createKeyRequest, createKeyResponse, EXCHANGE_PROTOCOL, KeyExchange, MAX_MESSAGE_BYTES, PendingKeyRequests } from '../../src/exchange/index.js'
 import { createKeydirMetrics } from '../../src/metrics/index.js'
 import { KeyRecordValidator } from '../../src/record/index.js'
 import { assertCounted, assertHolds, hasCode } from '../helpers/attacks.js'
-import { signerOf, sendKeyRequest } from '../helpers/exchange.js'
+import { nextNonce, signerOf, sendKeyRequest } from '../helpers/exchange.js'
 import { hostileRecord, startHostileNode } from '../helpers/hostile-node.js'
 import { startNode } from '../helpers/network.js'
 import { concat, encodeFields, encodeVarint, parseFields } from '../helpers/protobuf-wire.js'
@@ -68,7 +68,7 @@ describe('attacks on the direct exchange', () => {
   }
 
   const request = async (nonceOffset = 0n, timestamp = Date.now(), signer = signerA): Promise<ReturnType<typeof createKeyRequest>> =>
-    await createKeyRequest(signer, b.node.peerId, await a.node.registry.nextOutboundNonce() + nonceOffset, timestamp)
+    await createKeyRequest(signer, b.node.peerId, await nextNonce(a.node) + nonceOffset, timestamp)
 
   it('a replayed KeyRequest (same nonce) is refused: ERR_REPLAYED_NONCE', async () => {
     const captured = await request()
@@ -187,6 +187,7 @@ describe('attacks on the direct exchange', () => {
       crypto,
       validator: new KeyRecordValidator({ crypto }),
       registry: a.node.registry,
+      requests: new PendingKeyRequests(),
       metrics,
       self: () => signerA
     })
@@ -198,7 +199,7 @@ describe('attacks on the direct exchange', () => {
 
   it('an honest peer refuses a KeyRequest addressed to another peer: ERR_WRONG_RESPONDER', async () => {
     await assertCounted(c.node, 'exchange', 'ERR_WRONG_RESPONDER', async () => {
-      await assert.rejects(sendKeyRequest(libp2pOf(a.node), c.node.peerId, await createKeyRequest(signerA, b.node.peerId, await a.node.registry.nextOutboundNonce())))
+      await assert.rejects(sendKeyRequest(libp2pOf(a.node), c.node.peerId, await createKeyRequest(signerA, b.node.peerId, await nextNonce(a.node))))
     }, 1)
   })
 })

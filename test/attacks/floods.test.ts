@@ -5,13 +5,12 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { pbStream } from '@libp2p/utils'
 import { KeyRequest, KeyResponse } from '../../protobuf/key-exchange.js'
 import { selectPqCrypto } from '../../src/crypto/index.js'
-import { createKeyRequest, EXCHANGE_PROTOCOL, KeyExchange, MAX_EARLY_SIGNATURES, MAX_MESSAGE_BYTES, MAX_PENDING_PER_PEER, RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW_S } from '../../src/exchange/index.js'
+import { createKeyRequest, EXCHANGE_PROTOCOL, KeyExchange, MAX_EARLY_SIGNATURES, MAX_MESSAGE_BYTES, MAX_PENDING_PER_PEER, MAX_PENDING_REQUESTS, PendingKeyRequests, RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW_S } from '../../src/exchange/index.js'
 import { createKeydirMetrics } from '../../src/metrics/index.js'
 import { KeyRecordValidator } from '../../src/record/index.js'
-import { DEFAULT_MAX_PENDING_REQUESTS } from '../../src/registry/index.js'
 import { openFixture } from '../registry/fixture.js'
 import { assertHolds, hasCode, refusals } from '../helpers/attacks.js'
-import { exchangeComponents, signerOf, sendKeyRequest } from '../helpers/exchange.js'
+import { exchangeComponents, nextNonce, signerOf, sendKeyRequest } from '../helpers/exchange.js'
 import { startHostileNode } from '../helpers/hostile-node.js'
 import { counterValue, startNode } from '../helpers/network.js'
 import { libp2pOf } from '../../src/node/index.js'
@@ -48,7 +47,7 @@ describe('a flood of KeyRequests from one peer', () => {
     const started = Date.now()
     // Half one after another, half all at once.
     const send = async (): Promise<boolean> => {
-      const request = await createKeyRequest(signerA, b.node.peerId, await a.node.registry.nextOutboundNonce())
+      const request = await createKeyRequest(signerA, b.node.peerId, await nextNonce(a.node))
       return sendKeyRequest(libp2pOf(a.node), b.node.peerId, request).then(() => true, () => false)
     }
     const results: boolean[] = []
@@ -94,7 +93,7 @@ describe('a flood of KeyRequests from one peer', () => {
     const crypto = selectPqCrypto()
     const metrics = createKeydirMetrics()
     const responder = new KeyExchange(exchangeComponents(libp2pOf(b.node)),
-      { crypto, validator: new KeyRecordValidator({ crypto }), registry: b.node.registry, metrics, self: () => counted, protocol, rateLimitRequests: 1000 })
+      { crypto, validator: new KeyRecordValidator({ crypto }), registry: b.node.registry, requests: new PendingKeyRequests(), metrics, self: () => counted, protocol, rateLimitRequests: 1000 })
     await responder.start()
     try {
       const send = async (request: KeyRequest): Promise<boolean> => {
@@ -104,7 +103,7 @@ describe('a flood of KeyRequests from one peer', () => {
         return pb.read(KeyResponse, { signal: AbortSignal.timeout(10_000) }).then(() => true, () => false)
       }
       const forged = async (): Promise<KeyRequest> => {
-        const request = await createKeyRequest(signerA, b.node.peerId, await a.node.registry.nextOutboundNonce())
+        const request = await createKeyRequest(signerA, b.node.peerId, await nextNonce(a.node))
         const signature = request.signature.slice()
         signature[100] ^= 1
         return { ...request, signature }
@@ -120,7 +119,7 @@ describe('a flood of KeyRequests from one peer', () => {
       assert.ok(started >= 1 && started <= 3 * MAX_EARLY_SIGNATURES, `${started} signatures started for 12 bad requests`)
       // A request whose carried record fails the cheap checks (here: another peer's record) starts none.
       const before = started
-      const foreign = { ...await createKeyRequest(signerA, b.node.peerId, await a.node.registry.nextOutboundNonce()), requesterRecord: signerB.record.bytes as Uint8Array<ArrayBuffer> }
+      const foreign = { ...await createKeyRequest(signerA, b.node.peerId, await nextNonce(a.node)), requesterRecord: signerB.record.bytes as Uint8Array<ArrayBuffer> }
       assert.equal(await send(foreign), false)
       assert.equal(started, before, 'no signature for a request carrying a record that is not the requester\'s')
       const refused = (await metrics.verificationFailures.get()).values.find(v => v.labels.source === 'exchange' && v.labels.reason === 'ERR_BAD_REQUEST_SIGNATURE')
@@ -128,7 +127,7 @@ describe('a flood of KeyRequests from one peer', () => {
       const mismatched = (await metrics.verificationFailures.get()).values.find(v => v.labels.source === 'exchange' && v.labels.reason === 'ERR_PEER_ID_MISMATCH')
       assert.equal(mismatched?.value, 1)
       // An honest request is still answered, with a response signed for it.
-      assert.equal(await send(await createKeyRequest(signerA, b.node.peerId, await a.node.registry.nextOutboundNonce())), true)
+      assert.equal(await send(await createKeyRequest(signerA, b.node.peerId, await nextNonce(a.node))), true)
     } finally {
       await responder.stop()
     }
@@ -141,9 +140,9 @@ describe('a flood of KeyRequests from one peer', () => {
     const crypto = selectPqCrypto()
     const responderMetrics = createKeydirMetrics()
     const responder = new KeyExchange(exchangeComponents(libp2pOf(b.node)),
-      { crypto, validator: new KeyRecordValidator({ crypto }), registry: b.node.registry, metrics: responderMetrics, self: () => signerB, protocol, rateLimitRequests: 1, rateLimitWindowSeconds: 60 })
+      { crypto, validator: new KeyRecordValidator({ crypto }), registry: b.node.registry, requests: new PendingKeyRequests(), metrics: responderMetrics, self: () => signerB, protocol, rateLimitRequests: 1, rateLimitWindowSeconds: 60 })
     const requester = new KeyExchange(exchangeComponents(libp2pOf(a.node)),
-      { crypto, validator: new KeyRecordValidator({ crypto }), registry: a.node.registry, metrics: createKeydirMetrics(), self: () => signerA, protocol })
+      { crypto, validator: new KeyRecordValidator({ crypto }), registry: a.node.registry, requests: new PendingKeyRequests(), metrics: createKeydirMetrics(), self: () => signerA, protocol })
     await responder.start()
     try {
       assert.ok((await requester.request(b.node.peerId)).peerId.equals(b.node.peerId))
@@ -181,7 +180,7 @@ describe('the pending-request tables filled to their bounds', () => {
     const crypto = selectPqCrypto()
     const metrics = createKeydirMetrics()
     const signer = await signerOf(a.node, a.dir.path)
-    const exchange = new KeyExchange(exchangeComponents(libp2pOf(a.node)), { crypto, validator: new KeyRecordValidator({ crypto }), registry: a.node.registry, metrics, self: () => signer })
+    const exchange = new KeyExchange(exchangeComponents(libp2pOf(a.node)), { crypto, validator: new KeyRecordValidator({ crypto }), registry: a.node.registry, requests: new PendingKeyRequests(), metrics, self: () => signer })
     const stop = new AbortController()
     const pending = Array.from({ length: MAX_PENDING_PER_PEER }, async () => exchange.request(hostile.identity.peerId, { signal: stop.signal }).catch(err => err))
     await new Promise(resolve => setTimeout(resolve, 200))
@@ -201,19 +200,19 @@ describe('the pending-request tables filled to their bounds', () => {
     assert.equal(await a.node.registry.get(hostile.identity.peerId), undefined)
   })
 
-  it(`the registry's table of key requests stays at ${DEFAULT_MAX_PENDING_REQUESTS} under a flood of new peers, and frees up as they expire`, async () => {
+  it(`the registry's table of key requests stays at ${MAX_PENDING_REQUESTS} under a flood of new peers, and frees up as they expire`, async () => {
     const f = await openFixture()
     try {
-      const peers = await Promise.all(Array.from({ length: 3 * DEFAULT_MAX_PENDING_REQUESTS }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))))
+      const peers = await Promise.all(Array.from({ length: 3 * MAX_PENDING_REQUESTS }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))))
       let taken = 0
       for (const peer of peers) {
         if (await f.registry.requestKeysIfNeeded(peer)) taken++
-        assert.ok(f.registry.pendingRequestCount() <= DEFAULT_MAX_PENDING_REQUESTS)
+        assert.ok(f.registry.pendingRequestCount() <= MAX_PENDING_REQUESTS)
       }
-      assert.equal(taken, DEFAULT_MAX_PENDING_REQUESTS)
+      assert.equal(taken, MAX_PENDING_REQUESTS)
       assert.equal(await f.registry.requestKeysIfNeeded(peers[0]), false, 'a pending request is not sent twice')
       f.clock.advance(30_000)
-      assert.equal(f.registry.cleanupExpiredRequests(), DEFAULT_MAX_PENDING_REQUESTS)
+      assert.equal(f.registry.cleanupExpiredRequests(), MAX_PENDING_REQUESTS)
       assert.equal(f.registry.pendingRequestCount(), 0)
       assert.equal(await f.registry.requestKeysIfNeeded(peers[peers.length - 1]), true)
     } finally {

@@ -85,6 +85,7 @@ describe('DhtRecords', () => {
     const id = await makeIdentity()
     const record = await makeRecord(id)
     const other = await makeRecord(id, { seq: 2 })
+    const [storerA, storerB] = [(await makeIdentity()).peerId, (await makeIdentity()).peerId]
     const events = [
       { name: 'SEND_QUERY', messageName: 'FIND_NODE' },
       { name: 'PEER_RESPONSE', messageName: 'FIND_NODE' },
@@ -92,8 +93,8 @@ describe('DhtRecords', () => {
       { name: 'SEND_QUERY', messageName: 'PUT_VALUE' },
       { name: 'SEND_QUERY', messageName: 'PUT_VALUE' },
       { name: 'SEND_QUERY', messageName: 'PUT_VALUE' },
-      { name: 'PEER_RESPONSE', messageName: 'PUT_VALUE', record: { value: record.bytes } },
-      { name: 'PEER_RESPONSE', messageName: 'PUT_VALUE', record: { value: record.bytes } },
+      { name: 'PEER_RESPONSE', messageName: 'PUT_VALUE', record: { value: record.bytes }, from: storerA },
+      { name: 'PEER_RESPONSE', messageName: 'PUT_VALUE', record: { value: record.bytes }, from: storerB },
       // kad-dht reports a peer that answered with another value, then flags it as an error.
       { name: 'PEER_RESPONSE', messageName: 'PUT_VALUE', record: { value: other.bytes } },
       { name: 'QUERY_ERROR' },
@@ -101,7 +102,7 @@ describe('DhtRecords', () => {
     ]
     const put = async function * (): AsyncGenerator<unknown> { yield * events }
     const { records: dht } = records({ put: put as unknown as Dht['put'] })
-    assert.deepEqual(await dht.publish(record), { targeted: 4, stored: 2 })
+    assert.deepEqual(await dht.publish(record), { targeted: 4, stored: 2, storers: [storerA, storerB] })
   })
 
   test('a publish is well covered at half of the K closest, or of the peers known when fewer', () => {
@@ -211,17 +212,22 @@ describe('DhtRecords', () => {
     assert.equal((await dht.find(id.peerId)).seq, 6)
   })
 
-  test('a refresh skips this node\'s own store: its copy (held since before a restart) cannot end the lookup', async () => {
+  test('this node\'s own store answers only with a record newer than the pin\'s: its copy (held since before a restart) cannot end the lookup', async () => {
     const id = await makeIdentity()
     const self = await makeIdentity()
     const peer = await makeIdentity()
-    const stale = await makeRecord(id, { seq: 6 })
+    const held = await makeRecord(id, { seq: 6 })
     const fresh = await makeRecord(id, { seq: 9 })
-    const answers = [{ from: self.peerId, record: stale, own: true }, { from: peer.peerId, record: fresh }]
+    const answers = [{ from: self.peerId, record: held, own: true }, { from: peer.peerId, record: fresh }]
     const { records: plain } = records({ get: scriptedGet(answers).get })
     assert.equal((await plain.find(id.peerId, { minSeq: 6 })).seq, 6)
-    const { records: refresh } = records({ get: scriptedGet(answers).get })
-    assert.equal((await refresh.find(id.peerId, { minSeq: 6, skipOwnStore: self.peerId })).seq, 9)
+    const { records: skipping } = records({ get: scriptedGet(answers).get })
+    assert.equal((await skipping.find(id.peerId, { minSeq: 6, self: self.peerId })).seq, 9)
+    // A newer copy in the own store (a PUT the node took) still answers, and so does any copy when nothing is pinned.
+    const { records: newer } = records({ get: scriptedGet([{ from: self.peerId, record: fresh, own: true }, { from: peer.peerId, record: held }]).get })
+    assert.equal((await newer.find(id.peerId, { minSeq: 6, self: self.peerId })).seq, 9)
+    const { records: unpinned } = records({ get: scriptedGet([{ from: self.peerId, record: held, own: true }]).get })
+    assert.equal((await unpinned.find(id.peerId, { self: self.peerId })).seq, 6)
   })
 
   test('no valid answer is ERR_NOT_FOUND; a lookup cut short by its signal is ERR_RESOLVE_TIMEOUT', async () => {

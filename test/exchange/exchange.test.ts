@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test'
 import { selectPqCrypto } from '../../src/crypto/index.js'
 import { checkKeyResponse, createKeyRequest } from '../../src/exchange/index.js'
 import { KeyRecordValidator } from '../../src/record/index.js'
-import { signerOf, sendKeyRequest } from '../helpers/exchange.js'
+import { nextNonce, signerOf, sendKeyRequest } from '../helpers/exchange.js'
 import { counterValue, startNode } from '../helpers/network.js'
 import { libp2pOf } from '../../src/node/index.js'
 import type { TestNode } from '../helpers/network.js'
@@ -47,7 +47,7 @@ describe('direct key exchange between two nodes', () => {
   })
 
   it('refuses a captured request sent again, and a lower nonce', async () => {
-    const nonce = await a.node.registry.nextOutboundNonce()
+    const nonce = await nextNonce(a.node)
     const request = await createKeyRequest(signerA, b.node.peerId, nonce)
     const response = await sendKeyRequest(libp2pOf(a.node), b.node.peerId, request)
     assert.equal(response.nonce, nonce)
@@ -60,28 +60,28 @@ describe('direct key exchange between two nodes', () => {
 
   it('refuses a stale timestamp and one too far ahead', async () => {
     const before = await refusals(b, 'ERR_STALE_TIMESTAMP')
-    const stale = await createKeyRequest(signerA, b.node.peerId, await a.node.registry.nextOutboundNonce(), Date.now() - 6 * minute)
+    const stale = await createKeyRequest(signerA, b.node.peerId, await nextNonce(a.node), Date.now() - 6 * minute)
     await assert.rejects(sendKeyRequest(libp2pOf(a.node), b.node.peerId, stale))
-    const ahead = await createKeyRequest(signerA, b.node.peerId, await a.node.registry.nextOutboundNonce(), Date.now() + 6 * minute)
+    const ahead = await createKeyRequest(signerA, b.node.peerId, await nextNonce(a.node), Date.now() + 6 * minute)
     await assert.rejects(sendKeyRequest(libp2pOf(a.node), b.node.peerId, ahead))
     assert.equal(await refusals(b, 'ERR_STALE_TIMESTAMP'), before + 2)
   })
 
   it('refuses a request whose signature does not verify, or addressed to someone else', async () => {
-    const forged = await createKeyRequest(signerA, b.node.peerId, await a.node.registry.nextOutboundNonce())
+    const forged = await createKeyRequest(signerA, b.node.peerId, await nextNonce(a.node))
     forged.signature[5] ^= 1
     const beforeSig = await refusals(b, 'ERR_BAD_REQUEST_SIGNATURE')
     await assert.rejects(sendKeyRequest(libp2pOf(a.node), b.node.peerId, forged))
     assert.equal(await refusals(b, 'ERR_BAD_REQUEST_SIGNATURE'), beforeSig + 1)
 
-    const misaddressed = await createKeyRequest(signerA, a.node.peerId, await a.node.registry.nextOutboundNonce())
+    const misaddressed = await createKeyRequest(signerA, a.node.peerId, await nextNonce(a.node))
     const beforeAddr = await refusals(b, 'ERR_WRONG_RESPONDER')
     await assert.rejects(sendKeyRequest(libp2pOf(a.node), b.node.peerId, misaddressed))
     assert.equal(await refusals(b, 'ERR_WRONG_RESPONDER'), beforeAddr + 1)
   })
 
   it('refuses a captured response replayed to another request, or from another peer', async () => {
-    const nonce = await a.node.registry.nextOutboundNonce()
+    const nonce = await nextNonce(a.node)
     const response = await sendKeyRequest(libp2pOf(a.node), b.node.peerId, await createKeyRequest(signerA, b.node.peerId, nonce))
     const crypto = selectPqCrypto()
     const ctx = { crypto, validator: new KeyRecordValidator({ crypto }), now: Date.now() }

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { fingerprint, selectPqCrypto } from '../../src/crypto/index.js'
+import { NonceBook } from '../../src/exchange/index.js'
 import { KeyRecordValidator } from '../../src/record/index.js'
 import { PeerKeyRegistry } from '../../src/registry/index.js'
 import { hasCode } from '../helpers/attacks.js'
@@ -134,6 +135,7 @@ describe('crash safety: a registry killed with SIGKILL during heavy writes', () 
       const corrupt: string[] = []
       const registry = new PeerKeyRegistry({ path, crypto, validator: new KeyRecordValidator({ crypto }), onCorruptValue: key => { corrupt.push(key) } })
       await registry.open()
+      const nonces = new NonceBook(registry.nonceStore)
       try {
         for (let p = 0; p < PEERS; p++) {
           const entry = await registry.get(peers[p])
@@ -160,17 +162,18 @@ describe('crash safety: a registry killed with SIGKILL during heavy writes', () 
         // Replayed nonces stay refused; outbound nonces keep rising.
         if (torn === 0) {
           for (let p = 0; p < PEERS; p++) {
-            if (acceptedNonce[p] > 0n) assert.equal(await registry.acceptInboundNonce(peers[p], acceptedNonce[p]), false, `round ${round}: peer ${p} nonce ${acceptedNonce[p]} accepted again`)
+            if (acceptedNonce[p] > 0n) assert.equal(await nonces.acceptInbound(peers[p], acceptedNonce[p]), false, `round ${round}: peer ${p} nonce ${acceptedNonce[p]} accepted again`)
           }
         }
         // Even where a torn log lost the last one written, the clock term keeps them above every one handed out.
-        const next = await registry.nextOutboundNonce()
+        const next = await nonces.nextOutbound()
         assert.ok(next > outbound, `round ${round}: outbound nonce ${next} is not above ${outbound}`)
         outbound = next
         // A torn log may have lost accepted nonces (the replay window docs/security.md describes): expect nothing of them.
         if (torn > 0) acceptedNonce.fill(0n)
         assert.deepEqual(corrupt, [], `round ${round}: values reported corrupt`)
       } finally {
+        await nonces.idle()
         await registry.close()
       }
     }

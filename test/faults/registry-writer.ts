@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { selectPqCrypto } from '../../src/crypto/index.js'
+import { NonceBook } from '../../src/exchange/index.js'
 import { KeyRecordValidator, unmarshalKeyRecord } from '../../src/record/index.js'
 import { PeerKeyRegistry } from '../../src/registry/index.js'
 
@@ -34,6 +35,7 @@ const peerIds = records.map(list => unmarshalKeyRecord(list[0]).peerId)
 const crypto = selectPqCrypto()
 const registry = new PeerKeyRegistry({ path, crypto, validator: new KeyRecordValidator({ crypto }) })
 await registry.open()
+const nonces = new NonceBook(registry.nonceStore)
 // As a node does on every start.
 await registry.setAnchor(peerIds[plan.anchor.peer], { mlDsaPublicKey: new Uint8Array(Buffer.from(plan.anchor.mlDsaPublicKey, 'base64')) })
 process.stdout.write('READY\n')
@@ -49,8 +51,8 @@ async function worker (peer: number): Promise<void> {
       process.stdout.write(`S ${peer} ${seq}\n`)
     }
     const n = ++nonce
-    if (await registry.acceptInboundNonce(id, n)) process.stdout.write(`N ${peer} ${n}\n`)
-    if (i % 3 === peer % 3) process.stdout.write(`O ${await registry.nextOutboundNonce()}\n`)
+    if (await nonces.acceptInbound(id, n)) process.stdout.write(`N ${peer} ${n}\n`)
+    if (i % 3 === peer % 3) process.stdout.write(`O ${await nonces.nextOutbound()}\n`)
   }
 }
 

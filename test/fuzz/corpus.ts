@@ -1,5 +1,5 @@
-import { KeyRequest, KeyResponse } from '../../protobuf/key-exchange.js'
-import { createKeyRequest, createKeyResponse } from '../../src/exchange/index.js'
+import { KeyPush, KeyRequest, KeyResponse } from '../../protobuf/key-exchange.js'
+import { createKeyPush, createKeyRequest, createKeyResponse } from '../../src/exchange/index.js'
 import { MAX_RECORD_LIFETIME_MS, recordHash } from '../../src/record/index.js'
 import { makeIdentity, makeRecord, rotateIdentity } from '../helpers/records.js'
 import type { ExchangeSigner } from '../../src/exchange/index.js'
@@ -31,6 +31,7 @@ export interface Corpus {
   records: KeyRecord[]
   requests: Array<ExchangeSeed<KeyRequest>>
   responses: Array<ExchangeSeed<KeyResponse>>
+  pushes: Array<ExchangeSeed<KeyPush>>
   /** Hex of every valid record's bytes, by PeerId string. */
   validRecords: Map<string, Set<string>>
 }
@@ -82,10 +83,14 @@ async function build (): Promise<Corpus> {
     const message = await createKeyResponse(responder, asker.peerId, nonce, now - minute)
     return { message, bytes: KeyResponse.encode(message), from: responder.peerId, to: asker.peerId }
   }))
+  const pushes = await Promise.all(pairs.map(async ([pusher, recipient, nonce]) => {
+    const message = await createKeyPush(pusher, recipient.peerId, nonce, now)
+    return { message, bytes: KeyPush.encode(message), from: pusher.peerId, to: recipient.peerId }
+  }))
   const validRecords = new Map<string, Set<string>>()
   for (const record of records) {
     const key = record.peerId.toString()
     validRecords.set(key, (validRecords.get(key) ?? new Set()).add(hex(record.bytes)))
   }
-  return { now, peers: [a, b, c], records, requests, responses, validRecords }
+  return { now, peers: [a, b, c], records, requests, responses, pushes, validRecords }
 }

@@ -4,6 +4,7 @@ import { selectPqCrypto } from '../../src/crypto/index.js'
 import { EXCHANGE_PROTOCOL, MAX_MESSAGE_BYTES } from '../../src/exchange/index.js'
 import { loadIdentity } from '../../src/identity/index.js'
 import type { ExchangeSigner, KeyExchangeComponents } from '../../src/exchange/index.js'
+import { libp2pOf } from '../../src/node/index.js'
 import type { KeyDirectory } from '../../src/node/index.js'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 
@@ -33,4 +34,9 @@ export function exchangeComponents (libp2p: Libp2p): KeyExchangeComponents {
       getConnections: (peer) => libp2p.getConnections(peer)
     }
   }
+}
+
+/** A fresh outbound nonce of `node`'s key exchange, as its own requests take them. */
+export async function nextNonce (node: KeyDirectory): Promise<bigint> {
+  return libp2pOf(node).services.keyExchange.nonces.nextOutbound()
 }

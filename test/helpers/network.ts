@@ -68,3 +68,12 @@ export async function counterValue (node: KeyDirectory, name: string, labels: Re
     .filter(v => Object.entries(labels).every(([k, want]) => v.labels[k] === want))
     .reduce((sum, v) => sum + v.value, 0)
 }
+
+/** Poll `condition` every 20 ms until it holds; fails with `what` after `timeoutMs` (an outcome bound, not a timing assertion). */
+export async function waitUntil (condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!await condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
+}

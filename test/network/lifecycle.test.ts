@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { createKeyDirectory, libp2pOf } from '../../src/node/index.js'
 import { createKeyRequest } from '../../src/exchange/index.js'
-import { signerOf, sendKeyRequest } from '../helpers/exchange.js'
+import { nextNonce, signerOf, sendKeyRequest } from '../helpers/exchange.js'
 import { startNetwork, startNode } from '../helpers/network.js'
 import type { Startable } from '@libp2p/interface'
 
@@ -63,7 +63,7 @@ describe('offline peers, single paths, restarts', () => {
     try {
       const keysOfA = await b.node.resolve(a.node.peerId)
       const signerB = await signerOf(b.node, b.dir.path)
-      const nonce = await b.node.registry.nextOutboundNonce()
+      const nonce = await nextNonce(b.node)
       const request = await createKeyRequest(signerB, a.node.peerId, nonce)
       await sendKeyRequest(libp2pOf(b.node), a.node.peerId, request)
       const peerIdB = b.node.peerId.toString()
@@ -79,7 +79,7 @@ describe('offline peers, single paths, restarts', () => {
       assert.deepEqual(cached.mlDsaPublicKey, keysOfA.mlDsaPublicKey)
       const pin = await again.registry.getPin(a.node.peerId)
       assert.deepEqual(pin?.mlDsaPublicKey, keysOfA.mlDsaPublicKey)
-      assert.ok((await again.registry.nextOutboundNonce()) > nonce)
+      assert.ok((await nextNonce(again)) > nonce)
       assert.ok((await again.resolve(again.peerId)).seq > seqB)
       // the libp2p peer store is on disk too
       assert.ok((await libp2pOf(again).peerStore.all()).some(peer => peer.id.equals(a.node.peerId)))
@@ -89,7 +89,7 @@ describe('offline peers, single paths, restarts', () => {
       const aAgain = await createKeyDirectory({ dataDir: a.dir.path, paths: { dht: false }, discoverOnConnect: false })
       a.node = aAgain
       await aAgain.start()
-      assert.equal(await aAgain.registry.acceptInboundNonce(b.node.peerId, nonce), false)
+      assert.equal(await libp2pOf(aAgain).services.keyExchange.nonces.acceptInbound(b.node.peerId, nonce), false)
     } finally {
       for (const n of [a, b]) { await n.node.stop(); await n.dir.remove() }
     }

@@ -6,7 +6,7 @@ import { loadIdentity } from '../../src/identity/index.js'
 import { createKeyDirectory } from '../../src/node/index.js'
 import { KeyRecordValidator } from '../../src/record/index.js'
 import { PeerKeyRegistry } from '../../src/registry/index.js'
-import { startNetwork } from '../helpers/network.js'
+import { startNetwork, waitUntil } from '../helpers/network.js'
 import { makeTempDir } from '../helpers/temp-dir.js'
 import type { KeyDirectory } from '../../src/node/index.js'
 import type { KeyRecord } from '../../src/record/index.js'
@@ -67,8 +67,9 @@ describe('rotate: the own record under concurrent changes', () => {
       assert.deepEqual(onDisk, second.mlDsaPublicKey, 'pq.key does not hold the last rotation\'s key')
       await follows(before.record, [first, second])
 
-      // The follower saw the first rotation (as if it had resolved in between), then follows the second through the DHT.
-      await follower.node.registry.storePeerKeys(first.bytes, 'dht')
+      // The follower holds the rotating node's keys, so both rotations are pushed to it: it ends on the second.
+      await waitUntil(() => follower.node.registry.getCached(rotating.node.peerId)?.record.seq === second.seq, 'the follower was pushed the second rotation')
+      await assert.rejects(follower.node.registry.storePeerKeys(first.bytes, 'dht'), (err: any) => err.code === 'ERR_ROLLBACK')
       const seen = await follower.node.resolve(rotating.node.peerId, { refresh: true })
       assert.deepEqual(seen.mlDsaPublicKey, second.mlDsaPublicKey)
 

@@ -13,7 +13,7 @@ import type { TestIdentity } from '../helpers/records.js'
 
 /** Make the registry's LevelDB writes wait for `release()`, or fail. */
 function holdWrites (f: Fixture): { release: () => void, fail: (err: Error) => void } {
-  const store = (f.registry as unknown as { store: { write: (...args: unknown[]) => Promise<void> } }).store
+  const store = (f.registry as unknown as { state: { store: { write: (...args: unknown[]) => Promise<void> } } }).state.store
   const write = store.write.bind(store)
   let release!: () => void
   let fail!: (err: Error) => void

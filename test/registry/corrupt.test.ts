@@ -171,18 +171,19 @@ describe('PeerKeyRegistry: corrupt and foreign values', () => {
       const id = await makeIdentity()
       // A peer the registry holds: only such a peer's nonce is on disk.
       await f.registry.storePeerKeys(await makeRecord(id), 'dht')
-      await f.registry.acceptInboundNonce(id.peerId, 10n)
+      await f.nonceBook().acceptInbound(id.peerId, 10n)
       await f.writeRaw('nonces', id.peerId.toString(), new Uint8Array([0x08]))
       await f.writeRaw('meta', 'outbound-nonce', new Uint8Array([0x08, 0xff]))
-      const registry = await f.reopen()
-      assert.equal(await registry.acceptInboundNonce(id.peerId, 3n), true)
-      assert.equal(await registry.acceptInboundNonce(id.peerId, 3n), false)
-      assert.ok(await registry.nextOutboundNonce() >= BigInt(f.clock.ms) * 1000n)
-      // The outbound ceiling is read (and reported) at open, the inbound nonce when it is used.
+      await f.reopen()
+      assert.equal(await f.nonceBook().acceptInbound(id.peerId, 3n), true)
+      assert.equal(await f.nonceBook().acceptInbound(id.peerId, 3n), false)
+      assert.ok(await f.nonceBook().nextOutbound() >= BigInt(f.clock.ms) * 1000n)
+      // The outbound ceiling is read (and reported) on the first outbound nonce, the inbound nonce when it is used.
       assert.deepEqual(f.corrupt.map(c => c.key).sort(), ['meta/outbound-nonce', `nonces/${id.peerId.toString()}`])
       // A well-formed nonce is read back.
       await f.writeRaw('nonces', id.peerId.toString(), Nonce.encode({ value: 50n }))
-      assert.equal(await (await f.reopen()).acceptInboundNonce(id.peerId, 50n), false)
+      await f.reopen()
+      assert.equal(await f.nonceBook().acceptInbound(id.peerId, 50n), false)
     } finally { await f.cleanup() }
   })
 })

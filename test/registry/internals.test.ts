@@ -2,7 +2,6 @@ import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, it } from 'node:test'
 import { KeyedLock } from '../../src/util/keyed-lock.js'
-import { PendingRequests } from '../../src/registry/pending-requests.js'
 import { isTrustLevel, strongerTrust, TRUST_LEVELS } from '../../src/registry/index.js'
 
 describe('registry internals', () => {
@@ -33,23 +32,6 @@ describe('registry internals', () => {
     void lock.run('k', async () => { await sleep(2); done = true })
     await lock.idle()
     assert.equal(done, true)
-  })
-
-  it('PendingRequests bounds the table and expires entries', () => {
-    let now = 0
-    const pending = new PendingRequests(10, 2, () => now)
-    assert.equal(pending.tryAdd('a'), true)
-    assert.equal(pending.tryAdd('a'), false)
-    assert.equal(pending.tryAdd('b'), true)
-    assert.equal(pending.tryAdd('c'), false)
-    now = 10
-    assert.equal(pending.tryAdd('c'), true, 'a full table drops expired entries first')
-    assert.equal(pending.size, 1)
-    assert.equal(pending.removeExpired(), 0)
-    now = 20
-    assert.equal(pending.removeExpired(), 1)
-    pending.clear()
-    assert.equal(pending.size, 0)
   })
 
   it('orders trust levels', () => {

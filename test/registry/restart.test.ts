@@ -15,8 +15,8 @@ describe('PeerKeyRegistry: restart', () => {
       await f.registry.storePeerKeys(await makeRecord(direct, { seq: 3 }), 'direct')
       await f.registry.storePeerKeys(await makeRecord(dht, { seq: 4 }), 'dht')
       await f.registry.markVerified(dht.peerId)
-      await f.registry.acceptInboundNonce(direct.peerId, 42n)
-      const outbound = await f.registry.nextOutboundNonce()
+      await f.nonceBook().acceptInbound(direct.peerId, 42n)
+      const outbound = await f.nonceBook().nextOutbound()
       f.clock.advance(-1000)
 
       const registry = await f.reopen()
@@ -35,8 +35,8 @@ describe('PeerKeyRegistry: restart', () => {
       assert.equal(anchorPin?.source, 'anchor')
       assert.deepEqual(anchorPin?.mlDsaPublicKey, anchor.mlDsaSigner.publicKey)
       assert.equal((await registry.getVerifiedPeers()).length, 4)
-      assert.equal(await registry.acceptInboundNonce(direct.peerId, 42n), false)
-      assert.ok(await registry.nextOutboundNonce() > outbound)
+      assert.equal(await f.nonceBook().acceptInbound(direct.peerId, 42n), false)
+      assert.ok(await f.nonceBook().nextOutbound() > outbound)
       assert.equal(f.corrupt.length, 0)
     } finally { await f.cleanup() }
   })

@@ -59,7 +59,7 @@ describe('PeerKeyRegistry: peers learned unasked', () => {
     try {
       const ids = await identities(5)
       for (const id of ids) {
-        await f.registry.acceptInboundNonce(id.peerId, 5n)
+        await f.nonceBook().acceptInbound(id.peerId, 5n)
         await f.registry.storePeerKeys(await makeRecord(id), 'direct', { unsolicited: true })
       }
       // Evictions run in the background; a close waits for them.
@@ -69,7 +69,7 @@ describe('PeerKeyRegistry: peers learned unasked', () => {
       for (const gone of ids.slice(0, 2)) {
         assert.equal(await f.registry.get(gone.peerId), undefined)
         assert.equal(await f.registry.getPin(gone.peerId), undefined, 'the pin of an unsolicited peer goes with it')
-        assert.equal(await f.registry.acceptInboundNonce(gone.peerId, 1n), true, 'and its nonce')
+        assert.equal(await f.nonceBook().acceptInbound(gone.peerId, 1n), true, 'and its nonce')
       }
       for (const kept of ids.slice(2)) assert.equal((await f.registry.get(kept.peerId))?.trust, 'direct')
     } finally { await f.cleanup() }
@@ -182,12 +182,12 @@ describe('PeerKeyRegistry: what stays when peers learned unasked go (review of i
     try {
       const [stranger, known] = await identities(2)
       await f.registry.storePeerKeys(await makeRecord(known), 'direct', { unsolicited: true })
-      assert.equal(await f.registry.acceptInboundNonce(stranger.peerId, 10n), true)
-      assert.equal(await f.registry.acceptInboundNonce(stranger.peerId, 10n), false, 'a replay in this process is refused')
-      assert.equal(await f.registry.acceptInboundNonce(known.peerId, 10n), true)
+      assert.equal(await f.nonceBook().acceptInbound(stranger.peerId, 10n), true)
+      assert.equal(await f.nonceBook().acceptInbound(stranger.peerId, 10n), false, 'a replay in this process is refused')
+      assert.equal(await f.nonceBook().acceptInbound(known.peerId, 10n), true)
       await f.reopen()
-      assert.equal(await f.registry.acceptInboundNonce(known.peerId, 10n), false, 'a held peer\'s nonce is on disk')
-      assert.equal(await f.registry.acceptInboundNonce(stranger.peerId, 5n), true, 'nothing of the stranger was written')
+      assert.equal(await f.nonceBook().acceptInbound(known.peerId, 10n), false, 'a held peer\'s nonce is on disk')
+      assert.equal(await f.nonceBook().acceptInbound(stranger.peerId, 5n), true, 'nothing of the stranger was written')
     } finally { await f.cleanup() }
   })
 })

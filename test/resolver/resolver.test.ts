@@ -114,7 +114,7 @@ describe('Resolver', () => {
     const record = await makeRecord(peer)
     const s = await setup({ dht: async () => record })
     try {
-      const store = (s.f.registry as unknown as { store: { write: () => Promise<void> } }).store
+      const store = (s.f.registry as unknown as { state: { store: { write: () => Promise<void> } } }).state.store
       const write = store.write.bind(store)
       store.write = async () => { throw new Error('disk full') }
       assert.equal((await s.resolver.resolve(peer.peerId)).record.seq, 1)

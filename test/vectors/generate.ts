@@ -10,6 +10,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { selectPqCrypto } from '../../src/crypto/index.js'
 import { MAX_HISTORY_LINKS, RECORD_DOMAIN, ROTATION_DOMAIN, rotationSignedBytes } from '../../src/record/index.js'
+import { writePushVectors } from './generate-push.js'
 import { describeRecord, fingerprintHex, GOLDEN, makeGoldenRecords } from './golden.js'
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
@@ -92,3 +93,5 @@ const vectors = {
 
 await writeFile(out, JSON.stringify(vectors, null, 2) + '\n')
 console.log(`wrote ${out}`)
+console.log(`wrote ${await writePushVectors()}`)
+console.log(`wrote ${await (await import('./generate-revocation.js')).writeRevocationVectors()}`)

@@ -53,7 +53,7 @@ ${EXIT_CODES_HELP}`)
       printFields([
         ['PeerId', keys.peerId],
         ['trust', keys.trust],
-        ['answered by', keys.source],
+        ['answered by', keys.stale ? `${keys.source} (stale: the network could not be reached to re-check it)` : keys.source],
         ['seq', String(keys.seq)],
         ['issued', formatTime(keys.issuedAt)],
         ['expires', `${formatTime(keys.expiresAt)} (${formatRelative(keys.expiresAt)})`],

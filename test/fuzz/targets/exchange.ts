@@ -1,13 +1,13 @@
 import fc from 'fast-check'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { selectPqCrypto } from '../../../src/crypto/index.js'
-import { checkKeyRequest, checkKeyResponse, decodeKeyRequest, decodeKeyResponse } from '../../../src/exchange/index.js'
+import { checkKeyPush, checkKeyRequest, checkKeyResponse, decodeKeyPush, decodeKeyRequest, decodeKeyResponse } from '../../../src/exchange/index.js'
 import { KeyRecordValidator } from '../../../src/record/index.js'
 import { corpus } from '../corpus.js'
 import { attempt, attemptAsync, Outcomes } from '../harness.js'
 import { hostileCase, sometimes } from '../mutate.js'
 import type { FuzzTarget } from '../harness.js'
-import type { KeyRequest, KeyResponse } from '../../../protobuf/key-exchange.js'
+import type { KeyPush, KeyRequest, KeyResponse } from '../../../protobuf/key-exchange.js'
 import type { PeerId } from '@libp2p/interface'
 
 const EXCHANGE_ERRORS = ['ExchangeError']
@@ -98,6 +98,50 @@ export const keyResponseTarget: FuzzTarget = {
         if (checked.ok) {
           const genuine = c.responses.find(r => r.from.equals(asked) && r.to.equals(self) && r.message.nonce === nonce && sameMessage(r.message, decoded.value))
           if (genuine === undefined || !remote.equals(asked)) throw new Error('checkKeyResponse accepted a response that does not answer our request from the peer asked')
+        }
+        return true
+      })
+    return { property, outcomes }
+  }
+}
+
+function samePush (a: KeyPush, b: KeyPush): boolean {
+  return uint8ArrayEquals(a.record, b.record) && uint8ArrayEquals(a.recipientId, b.recipientId) && a.timestamp === b.timestamp &&
+    a.nonce === b.nonce && uint8ArrayEquals(a.signature, b.signature)
+}
+
+/**
+ * KeyPush bytes from a peer: decodeKeyPush, then checkKeyPush as a receiver
+ * would, on a connection authenticated as the pusher or another peer.
+ * Accepted only if it is, field for field, a push that peer signed to us.
+ */
+export const keyPushTarget: FuzzTarget = {
+  name: 'key-push',
+  description: 'decodeKeyPush + checkKeyPush on mutated pushes (embedded records too) and noise',
+  ciRuns: 3000,
+  async prepare () {
+    const c = await corpus()
+    const outcomes = new Outcomes()
+    const crypto = selectPqCrypto()
+    const validator = new KeyRecordValidator({ crypto, now: () => c.now })
+    const peers = c.peers.map(p => p.peerId)
+    const seeds = c.pushes.map(p => p.bytes)
+    const property = fc.asyncProperty(
+      hostileCase(seeds, { maxNoise: 512 }),
+      fc.nat({ max: 8 }),
+      fc.integer({ min: -6 * minute, max: 6 * minute }),
+      async ({ bytes, seed: seedIndex }, choice, skew) => {
+        const decoded = attempt(outcomes, 'decode', () => decodeKeyPush(bytes), EXCHANGE_ERRORS)
+        if (!decoded.ok) return true
+        const seed = c.pushes[seedIndex]
+        const remote: PeerId = choice < 6 ? seed.from : peers[choice % peers.length]
+        const self: PeerId = choice < 7 ? seed.to : peers[(choice + 1) % peers.length]
+        const ctx = { crypto, validator, now: c.now + (choice % 2 === 0 ? 0 : skew) }
+        const checked = await attemptAsync(outcomes, 'check', async () => checkKeyPush(ctx, decoded.value, remote, self), EXCHANGE_ERRORS)
+        if (checked.ok) {
+          const genuine = c.pushes.find(p => p.from.equals(remote) && p.to.equals(self) && samePush(p.message, decoded.value))
+          if (genuine === undefined) throw new Error('checkKeyPush accepted a push its sender never signed to us')
+          if (!checked.value.peerId.equals(remote)) throw new Error('checkKeyPush returned a record of another peer')
         }
         return true
       })

@@ -1,10 +1,11 @@
 import { apiRawTarget, apiTarget } from './api.js'
 import { configTarget, configValuesTarget } from './config.js'
 import { dhtSelectorTarget, dhtValidatorTarget } from './dht.js'
-import { keyRequestFieldsTarget, keyRequestTarget, keyResponseTarget } from './exchange.js'
+import { keyPushTarget, keyRequestFieldsTarget, keyRequestTarget, keyResponseTarget } from './exchange.js'
 import { historyTarget } from './history.js'
 import { recordTarget, routingKeyTarget } from './record.js'
 import { registryTarget } from './registry.js'
+import { pqkSelectorTarget, pqkValueTarget, revocationTarget } from './revocation.js'
 import type { FuzzTarget } from '../harness.js'
 
 /** Every fuzz target, in the order `npm run fuzz` and the CI run take them. */
@@ -14,6 +15,7 @@ export const targets: FuzzTarget[] = [
   historyTarget,
   keyRequestTarget,
   keyResponseTarget,
+  keyPushTarget,
   keyRequestFieldsTarget,
   dhtValidatorTarget,
   dhtSelectorTarget,
@@ -21,5 +23,8 @@ export const targets: FuzzTarget[] = [
   configTarget,
   configValuesTarget,
   apiTarget,
-  apiRawTarget
+  apiRawTarget,
+  revocationTarget,
+  pqkValueTarget,
+  pqkSelectorTarget
 ]

@@ -3,6 +3,7 @@ import { Level } from 'level'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { RegistryEntry as EntryMessage } from '../../../protobuf/registry-entry.js'
 import { fingerprint, selectPqCrypto } from '../../../src/crypto/index.js'
+import { NonceBook, OUTBOUND_NONCE_KEY } from '../../../src/exchange/index.js'
 import { KeyRecordValidator } from '../../../src/record/index.js'
 import { PeerKeyRegistry } from '../../../src/registry/index.js'
 import { makeIdentity, makeRecord } from '../../helpers/records.js'
@@ -17,7 +18,6 @@ import type { TestIdentity } from '../../helpers/records.js'
 
 const SUBLEVELS = ['records', 'pins', 'nonces', 'meta', 'index'] as const
 type Sublevel = typeof SUBLEVELS[number]
-const OUTBOUND_NONCE_KEY = 'outbound-nonce'
 const BASELINE_NONCE = 100n
 const REGISTRY_ERRORS = ['RegistryError', 'InvalidRecordError']
 
@@ -86,12 +86,14 @@ export const registryTarget: FuzzTarget = {
     }
     {
       const registry = await open()
+      const nonces = new NonceBook(registry.nonceStore, { now })
       for (const peer of peers) {
         if (peer.anchor) await registry.setAnchor(peer.identity.peerId, { mlDsaPublicKey: peer.identity.mlDsaSigner.publicKey })
         await registry.storePeerKeys(peer.first, peer.trust === 'anchor' ? 'dht' : peer.trust)
-        await registry.acceptInboundNonce(peer.identity.peerId, BASELINE_NONCE)
+        await nonces.acceptInbound(peer.identity.peerId, BASELINE_NONCE)
       }
-      await registry.nextOutboundNonce()
+      await nonces.nextOutbound()
+      await nonces.idle()
       await registry.close()
     }
     const baseline: Array<[string, Uint8Array]> = []
@@ -152,6 +154,7 @@ export const registryTarget: FuzzTarget = {
       // 2. It opens and reads without a throw, and serves only what it may.
       reports.length = 0
       const registry = await open()
+      const nonces = new NonceBook(registry.nonceStore, { now })
       try {
         for (const peer of peers) {
           const entry = await registry.get(peer.identity.peerId)
@@ -176,25 +179,26 @@ export const registryTarget: FuzzTarget = {
           if (stored.ok && after?.record.seq !== peer.next.seq) throw new Error('a store that succeeded is not served')
           if (!touchedPeer(peer) && !stored.ok) throw new Error(`an undamaged peer's store was refused: ${stored.code}`)
 
-          const replay = await registry.acceptInboundNonce(id, BASELINE_NONCE)
-          const fresh = await registry.acceptInboundNonce(id, BASELINE_NONCE + 1n + BigInt(overwrites.length))
+          const replay = await nonces.acceptInbound(id, BASELINE_NONCE)
+          const fresh = await nonces.acceptInbound(id, BASELINE_NONCE + 1n + BigInt(overwrites.length))
           if (!touched.has(`nonces/${id.toString()}`) && (replay || !fresh)) throw new Error('an undamaged nonce stopped refusing a replay')
           outcomes.add(`nonce: replay ${replay ? 'accepted (damaged)' : 'refused'}`)
         }
         let previous = 0n
         for (let i = 0; i < 2; i++) {
           try {
-            const nonce = await registry.nextOutboundNonce()
+            const nonce = await nonces.nextOutbound()
             if (nonce <= previous) throw new Error('outbound nonces went backwards')
             previous = nonce
             outcomes.add('outbound nonce: issued')
           } catch (err) {
             if (err instanceof Error && err.message === 'outbound nonces went backwards') throw err
-            outcomes.add(`outbound nonce: ${refusalCode('nextOutboundNonce', err, REGISTRY_ERRORS)}`)
+            outcomes.add(`outbound nonce: ${refusalCode('nextOutbound', err, [...REGISTRY_ERRORS, 'ExchangeError'])}`)
           }
         }
         await registry.removeExpiredRecords()
       } finally {
+        await nonces.idle()
         await registry.close()
       }
 

@@ -1,40 +1,37 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { OUTBOUND_NONCE_KEY } from '../../src/registry/constants.js'
-import { NonceBook } from '../../src/registry/nonces.js'
-import { decodeNonce, encodeNonce } from '../../src/registry/store-entry.js'
-import type { NonceStore } from '../../src/registry/nonces.js'
+import { NonceBook, OUTBOUND_NONCE_KEY } from '../../src/exchange/index.js'
+import type { NonceRows } from '../../src/registry/index.js'
 
-/** A meta store in memory that records every write and can hold writes back. */
-class MemoryStore implements NonceStore {
-  readonly values = new Map<string, Uint8Array>()
+/** Nonce rows in memory that record every write and can hold writes back. */
+class MemoryStore implements NonceRows {
+  readonly values = new Map<string, bigint>()
   readonly writes: Array<{ value: bigint, sync: boolean }> = []
   /** While set, writes wait for it. */
   gate: Promise<void> | undefined
   failing = false
 
-  async get (key: string): Promise<Uint8Array | undefined> {
+  async get (key: string): Promise<bigint | undefined> {
     return this.values.get(key)
   }
 
-  async put (key: string, value: Uint8Array, options?: { sync?: boolean }): Promise<void> {
+  async put (key: string, value: bigint, options?: { sync?: boolean }): Promise<void> {
     await this.gate
     if (this.failing) throw new Error('disk full')
     this.values.set(key, value)
-    this.writes.push({ value: decodeNonce(value), sync: options?.sync === true })
+    this.writes.push({ value, sync: options?.sync === true })
   }
 
   ceiling (): bigint | undefined {
-    const value = this.values.get(OUTBOUND_NONCE_KEY)
-    return value === undefined ? undefined : decodeNonce(value)
+    return this.values.get(OUTBOUND_NONCE_KEY)
   }
 }
 
-const noReport = (): void => {}
 const NOW = 1_750_000_000_000
 
-function book (meta: MemoryStore, reservation = 100n): NonceBook {
-  return new NonceBook(new MemoryStore(), meta, noReport, reservation)
+function book (meta: MemoryStore, reservation = 100n, now = NOW): NonceBook {
+  const store = { withPeer: async <T>(_peer: unknown, task: (held: boolean) => Promise<T>) => task(true), inbound: new MemoryStore(), meta }
+  return new NonceBook(store, { now: () => now, reservation })
 }
 
 describe('NonceBook: outbound nonce reservations', () => {
@@ -42,7 +39,7 @@ describe('NonceBook: outbound nonce reservations', () => {
     const meta = new MemoryStore()
     const nonces = book(meta)
     const seen: bigint[] = []
-    for (let i = 0; i < 500; i++) seen.push(await nonces.nextOutbound(NOW))
+    for (let i = 0; i < 500; i++) seen.push(await nonces.nextOutbound())
     await nonces.idle()
     assert.equal(seen[0], BigInt(NOW) * 1000n, 'the first nonce is the clock in microseconds')
     assert.ok(seen.every((n, i) => i === 0 || n === seen[i - 1] + 1n), 'then one more each time')
@@ -57,16 +54,16 @@ describe('NonceBook: outbound nonce reservations', () => {
     const nonces = book(meta, 10n)
     let release!: () => void
     meta.gate = new Promise(resolve => { release = resolve })
-    // Callers serialize (the registry holds a lock): the first nonce waits for the first ceiling.
+    // The first nonce waits for the first ceiling.
     let settled = false
-    const first = nonces.nextOutbound(NOW).then(n => { settled = true; return n })
+    const first = nonces.nextOutbound().then(n => { settled = true; return n })
     await new Promise(resolve => setImmediate(resolve))
     assert.equal(settled, false, 'nothing is handed out before a ceiling covering it is on disk')
     release()
     meta.gate = undefined
     const values = [await first]
     for (let i = 0; i < 30; i++) {
-      values.push(await nonces.nextOutbound(NOW))
+      values.push(await nonces.nextOutbound())
       assert.ok(values[values.length - 1] <= meta.ceiling()!, 'each nonce is under the ceiling on disk when it is handed out')
     }
     await nonces.idle()
@@ -76,29 +73,29 @@ describe('NonceBook: outbound nonce reservations', () => {
   it('after a restart starts above the stored ceiling, not above the last nonce used', async () => {
     const meta = new MemoryStore()
     const first = book(meta)
-    const used = await first.nextOutbound(NOW)
+    const used = await first.nextOutbound()
     await first.idle()
     const ceiling = meta.ceiling()!
     assert.ok(ceiling > used)
     // A restart with the clock set back an hour.
-    const again = book(meta)
-    assert.equal(await again.nextOutbound(NOW - 3_600_000), ceiling + 1n)
+    const again = book(meta, 100n, NOW - 3_600_000)
+    assert.equal(await again.nextOutbound(), ceiling + 1n)
   })
 
   it('starts from the clock when the stored ceiling is lost or behind it', async () => {
     const meta = new MemoryStore()
-    meta.values.set(OUTBOUND_NONCE_KEY, encodeNonce(5n))
-    assert.equal(await book(meta).nextOutbound(NOW), BigInt(NOW) * 1000n)
-    assert.equal(await book(new MemoryStore()).nextOutbound(NOW), BigInt(NOW) * 1000n)
+    meta.values.set(OUTBOUND_NONCE_KEY, 5n)
+    assert.equal(await book(meta).nextOutbound(), BigInt(NOW) * 1000n)
+    assert.equal(await book(new MemoryStore()).nextOutbound(), BigInt(NOW) * 1000n)
   })
 
   it('a failed ceiling write fails the request that needs it, and a later one can still succeed', async () => {
     const meta = new MemoryStore()
     meta.failing = true
     const nonces = book(meta, 10n)
-    await assert.rejects(nonces.nextOutbound(NOW), /disk full/)
+    await assert.rejects(nonces.nextOutbound(), /disk full/)
     meta.failing = false
-    const next = await nonces.nextOutbound(NOW)
+    const next = await nonces.nextOutbound()
     assert.ok(next <= meta.ceiling()!)
   })
 })

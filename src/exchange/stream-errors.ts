@@ -1,0 +1,52 @@
+import { ExchangeError, KeydirError } from '../errors.js'
+import { MAX_MESSAGE_BYTES } from './constants.js'
+import type { Connection, PeerId } from '@libp2p/interface'
+import type { ProtobufStream } from '@libp2p/utils'
+import type { Uint8ArrayList } from 'uint8arraylist'
+
+/** Network errors and refusals are tried again; a protocol violation is not (the peer misbehaved). */
+export function isRetried (err: unknown): boolean {
+  return !(err instanceof KeydirError) || err.code === 'ERR_REFUSED_BY_PEER'
+}
+
+/** How a stream ends when the other side resets or closes it: on a write, or on the read of the answer. */
+const ENDED_BY_PEER = new Set(['StreamResetError', 'StreamStateError', 'UnexpectedEOFError'])
+
+/**
+ * A responder refuses a request (rate limit, a failed check) by resetting
+ * the stream without an answer. While the connection stays open that is a
+ * refusal, ERR_REFUSED_BY_PEER, rather than libp2p's bare stream error. It
+ * is still retried: two requests of ours in flight at once can reach the
+ * peer's nonce check out of order, and the later nonce of a retry then
+ * passes. A stream that ended with its connection, or by our own timeout,
+ * stays a network error.
+ */
+export function refusalOrNetworkError (err: unknown, connection: Connection, signal: AbortSignal, peerId: PeerId): unknown {
+  if (!signal.aborted && connection.status === 'open' && ENDED_BY_PEER.has((err as Error).name)) {
+    return new ExchangeError('ERR_REFUSED_BY_PEER', `${peerId.toString()} ended the key exchange without an answer: it refused the request (too many requests, or the request failed its checks; its log says which); try again later`, { cause: err })
+  }
+  return err
+}
+
+/** Length-prefix errors of @libp2p/utils: a message over the size limit, or a length that is not a varint. */
+const OVERSIZED = new Set(['InvalidDataLengthError', 'InvalidDataLengthLengthError'])
+
+/**
+ * Read one length-prefixed message. A message over MAX_MESSAGE_BYTES, a bad
+ * length prefix or bytes that do not decode are the peer's protocol
+ * violation: an ExchangeError (counted, never retried), not a network error.
+ */
+export async function readMessage<T> (pb: ProtobufStream, decode: (bytes: Uint8Array | Uint8ArrayList) => T, what: string, signal: AbortSignal): Promise<T> {
+  try {
+    return await pb.read({ decode }, { signal })
+  } catch (err) {
+    const name = (err as Error).name
+    if (OVERSIZED.has(name)) {
+      throw new ExchangeError('ERR_MESSAGE_TOO_LARGE', `${what} is over the ${MAX_MESSAGE_BYTES}-byte limit`, { cause: err })
+    }
+    if (name === 'InvalidMessageLengthError') {
+      throw new ExchangeError('ERR_MESSAGE_MALFORMED', `${what} has a malformed length prefix`, { cause: err })
+    }
+    throw err
+  }
+}

@@ -1,0 +1,147 @@
+import { RegistryError } from '../errors.js'
+import { admitRecord } from './admission.js'
+import { RECORDS } from './constants.js'
+import { CORRUPT, type WriteOps } from './database.js'
+import { recordToStore } from './intake.js'
+import { summarize } from './store-entry.js'
+import { UnsolicitedBound } from './unsolicited.js'
+import type { RegistryState } from './state.js'
+import type { RegistryEntry, StoreAdmission, StoreOptions, TrustLevel } from './types.js'
+import type { KeyRecord } from '../record/index.js'
+import type { PeerId } from '@libp2p/interface'
+
+export interface AdmitterInit {
+  maxUnsolicitedPeers: number
+  maxNewUnsolicitedPerMinute: number
+  /** A peer learned unasked was dropped to make room (its record, pin and nonce). */
+  onUnsolicitedEvicted: (peerId: string) => void
+}
+
+interface Admitted {
+  outcome: 'stored' | 'unchanged'
+  entry: RegistryEntry | undefined
+  /** Writes the change to disk with the peer's lock held; absent when nothing changes. */
+  commit?: () => Promise<void>
+}
+
+/**
+ * The way in for peers' records: the pin and rollback rules (admission.ts)
+ * applied under the peer's lock, the change served from memory at once and
+ * written behind it, and the bounded store of peers learned unasked, whose
+ * oldest member goes when a new one comes.
+ */
+export class Admitter {
+  private readonly unsolicited: UnsolicitedBound
+
+  constructor (private readonly state: RegistryState, private readonly init: AdmitterInit) {
+    this.unsolicited = new UnsolicitedBound(init.maxUnsolicitedPeers, init.maxNewUnsolicitedPerMinute, state.now)
+  }
+
+  /** PeerKeyRegistry.admitPeerKeys: see there. */
+  async admit (input: KeyRecord | Uint8Array, trust: TrustLevel, options: StoreOptions): Promise<StoreAdmission> {
+    const { state } = this
+    state.assertOpen()
+    options.signal?.throwIfAborted()
+    const record = recordToStore(state.validator, state.now(), input, trust, options.peerId)
+    const key = record.peerId.toString()
+    if (state.locks.isIdle(key)) {
+      // Nothing is reading or writing this peer: admit in this turn of the
+      // event loop, and hold the peer until the write lands.
+      const { outcome, entry, commit } = this.admitLocked(key, record, trust, options)
+      const written = commit === undefined ? Promise.resolve() : state.locks.run(key, commit)
+      // The caller sees a failed write through `written`; a caller that ignores it must not crash the process.
+      written.catch(() => {})
+      return { outcome, entry, written }
+    }
+    const admitted = Promise.withResolvers<StoreAdmission>()
+    const written = state.locks.run(key, async () => {
+      const { outcome, entry, commit } = this.admitLocked(key, record, trust, options)
+      const write = commit?.() ?? Promise.resolve()
+      admitted.resolve({ outcome, entry, written: write })
+      await write
+    })
+    // A refusal before admission rejects `admitted`; after it, only `written`.
+    written.catch(err => { admitted.reject(err) })
+    return admitted.promise
+  }
+
+  /**
+   * Apply the pin and rollback rules to `record` and serve the result from
+   * memory; call with the peer's lock held or free. `commit` writes it to
+   * disk (with the lock held), and takes it out of memory again if the write
+   * fails.
+   */
+  private admitLocked (key: string, record: KeyRecord, trust: TrustLevel, options: StoreOptions): Admitted {
+    const { state } = this
+    const pin = state.store.readPin(key)
+    if (pin === CORRUPT) {
+      // Fail closed: without the pin there is no key-change or rollback check.
+      throw new RegistryError('ERR_CORRUPT_PIN', `the stored pin of ${key} is corrupt; configure it as an anchor to reset it`)
+    }
+    const current = state.entryLocked(key, record.peerId)
+    const known = state.hot.summary(key)
+    // A peer with a pin but no record was known before (a pin of an unsolicited peer goes with its record).
+    const newUnsolicited = options.unsolicited === true && known === undefined && pin === undefined
+    const unsolicited = newUnsolicited || (options.unsolicited === true && known?.unsolicited === true)
+    const result = admitRecord({
+      crypto: state.crypto, record, trust, verified: options.verified === true, pin, current, now: state.now()
+    })
+    const entry = result.entry === undefined ? undefined : Object.freeze(result.entry)
+    // The network confirmed the held record: only its summary's checkedAt moves.
+    const confirmed = options.checked === true && known !== undefined
+    if (entry === undefined && (known === undefined || (known.unsolicited === unsolicited && !confirmed))) {
+      return { outcome: result.outcome, entry: current }
+    }
+    options.signal?.throwIfAborted()
+    const summary = entry === undefined
+      ? { ...known!, unsolicited, checkedAt: confirmed ? state.now() : known!.checkedAt }
+      : summarize(entry, unsolicited)
+    // Checked last, so that only a record that is really stored uses the new-peer budget.
+    const displaced = newUnsolicited && this.unsolicited.admit(state.hot.counts.unsolicited) ? state.hot.oldestUnsolicited() : undefined
+    const ops: WriteOps = { entry, summary, pin: result.outcome === 'stored' ? result.pin : undefined }
+    if (entry !== undefined) state.hot.put(key, entry, summary)
+    else state.hot.setSummary(key, summary)
+    if (displaced !== undefined) this.evictUnsolicited(displaced)
+    const commit = async (): Promise<void> => {
+      try {
+        await state.store.write(key, ops)
+      } catch (err) {
+        state.hot.evict(key, known)
+        throw err
+      }
+    }
+    return { outcome: result.outcome, entry: entry ?? current, commit }
+  }
+
+  /**
+   * Drop an unsolicited peer to make room for a newer one: its record, pin
+   * and last nonce go, as if it had never asked. In the background; a peer
+   * that meanwhile became solicited stays.
+   */
+  private evictUnsolicited (key: string): void {
+    const { state } = this
+    state.hot.releaseUnsolicited(key)
+    state.locks.run(key, async () => {
+      if (state.hot.summary(key)?.unsolicited !== true) return
+      await state.commit(key, { deleteEntry: true, deletePeer: state.dropsPeer(key) })
+      this.init.onUnsolicitedEvicted(key)
+    }).catch(err => {
+      // Not deleted after all: it counts again (as the newest), and the next admission makes room.
+      const summary = state.hot.summary(key)
+      if (summary !== undefined) state.hot.setSummary(key, summary)
+      state.store.report(`${RECORDS}/${key}`, err as Error)
+    })
+  }
+
+  /** PeerKeyRegistry.noteResolved: see there. */
+  noteResolved (peerId: PeerId | string): void {
+    const { state } = this
+    const key = typeof peerId === 'string' ? peerId : peerId.toString()
+    if (state.hot.summary(key)?.unsolicited !== true) return
+    state.locks.run(key, async () => {
+      const summary = state.hot.summary(key)
+      if (summary?.unsolicited !== true) return
+      await state.commit(key, { summary: { ...summary, unsolicited: false } })
+    }).catch(err => { state.store.report(`${RECORDS}/${key}`, err as Error) })
+  }
+}
