@@ -1,6 +1,6 @@
 /**
  * All benches, or the ones named: `npm run bench [-- <name>...] [--quick]`.
- * Names: crypto, record, registry, large-registry, api, network (writes network and memory),
+ * Names: crypto, record, registry, large-registry, lifecycle, api, network (writes network and memory),
  * memory (start-up and memory only). Network options pass through:
  * `--nodes 10,30`, `--procs 2`, `--kinds keydir,ipns`.
  * Each bench prints its tables, writes bench/results/<name>.json and .svg;
@@ -9,6 +9,7 @@
 import { runApiBench } from './api.js'
 import { runCryptoReport } from './crypto.js'
 import { runLargeRegistryBench } from './large-registry.js'
+import { runLifecycleBench } from './lifecycle.js'
 import { writeResultsMarkdown } from './lib/results-md.js'
 import { parseNetworkArgs, runNetworkBench } from './network.js'
 import { runRecordBench } from './record.js'
@@ -21,12 +22,13 @@ const BENCHES: Record<string, Runner> = {
   record: async (_argv, quick) => runRecordBench({ quick }),
   registry: async (_argv, quick) => runRegistryBench({ quick }),
   'large-registry': async (_argv, quick) => runLargeRegistryBench({ quick }),
+  lifecycle: async (_argv, quick) => runLifecycleBench({ quick }),
   api: async (_argv, quick) => runApiBench({ quick }),
   network: async (argv) => runNetworkBench(parseNetworkArgs(argv)),
   memory: async (argv) => runNetworkBench({ ...parseNetworkArgs(argv), resolves: false })
 }
 /** What `npm run bench` runs with no name: network also writes the memory results. */
-const ALL = ['crypto', 'record', 'registry', 'large-registry', 'api', 'network']
+const ALL = ['crypto', 'record', 'registry', 'large-registry', 'lifecycle', 'api', 'network']
 
 const argv = process.argv.slice(2)
 const quick = argv.includes('--quick')

@@ -3,11 +3,11 @@ import { BaseDatastore } from 'datastore-core'
 import { Key } from 'interface-datastore'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { InvalidRecordError } from '../errors.js'
-import { compareKeyRecords, routingKeyFor, unmarshalKeyRecord } from '../record/index.js'
+import { comparePqkValues, decodePqkValue, routingKeyFor } from '../record/index.js'
 import { KeyedLock } from '../util/keyed-lock.js'
 import { DHT_DATASTORE_PREFIX } from './constants.js'
 import { dhtRecordKey } from './record-key.js'
-import type { KeyRecord } from '../record/index.js'
+import type { PqkValue } from '../record/index.js'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 import type { Datastore, KeyQuery, Pair, Query } from 'interface-datastore'
 
@@ -40,8 +40,8 @@ export interface PqkRecordStoreInit {
  * others. kad-dht's PUT handler validates a record, then writes it, with
  * nothing in between: two PUTs for one key validated before either lands
  * can leave the older record last. Here writes of one key run one at a
- * time and a record that ranks below the one held is not written (the
- * held one stays). And since PeerIds are free, the number of PeerIds held
+ * time and a value that ranks below the one held is not written (the
+ * held one stays): an older record, or any record under a held revocation. And since PeerIds are free, the number of PeerIds held
  * is bounded: a record for a new PeerId past the bound takes the place of
  * an expired one, else it is refused (ERR_DHT_STORE_FULL), as kad-dht
  * bounds provider records. Everything else passes through.
@@ -54,7 +54,7 @@ export class PqkRecordStore extends BaseDatastore {
   private readonly now: () => number
   private readonly readSync: ((key: Key) => Uint8Array | undefined) | undefined
   private readonly locks = new KeyedLock()
-  /** Expiry (Unix ms) of every `/pqk/` record held, by datastore key. */
+  /** Expiry (Unix ms) of every `/pqk/` value held, by datastore key; a revocation never expires (Infinity). */
   private readonly held = new Map<string, number>()
 
   constructor (inner: ClosableDatastore, init: PqkRecordStoreInit) {
@@ -71,7 +71,7 @@ export class PqkRecordStore extends BaseDatastore {
   async open (): Promise<void> {
     this.held.clear()
     for await (const { key, value } of this.inner.query({ prefix: PQK_KEY_PREFIX })) {
-      this.held.set(key.toString(), heldRecord(value)?.expiresAt ?? 0)
+      this.held.set(key.toString(), expiryOf(heldValue(value)))
     }
   }
 
@@ -84,18 +84,19 @@ export class PqkRecordStore extends BaseDatastore {
     const id = key.toString()
     if (!id.startsWith(PQK_KEY_PREFIX)) return this.inner.put(key, value, options)
     return this.locks.run(id, async () => {
-      const record = heldRecord(value)
+      const incoming = heldValue(value)
       if (this.held.has(id)) {
-        const held = heldRecord(await this.readHeld(key, options))
-        if (record !== undefined && held !== undefined && compareKeyRecords(held, record) < 0) {
-          this.onRefused('ERR_ROLLBACK')
+        const held = heldValue(await this.readHeld(key, options))
+        // A held revocation outranks every record; a record never replaces it.
+        if (incoming !== undefined && held !== undefined && comparePqkValues(held, incoming) < 0) {
+          this.onRefused(held.kind === 'revocation' && incoming.kind === 'record' ? 'ERR_REVOKED' : 'ERR_ROLLBACK')
           return key
         }
       } else if (id !== this.ownKey) {
         // Room is taken in this turn of the event loop, before any wait, so
         // PUTs of new PeerIds at once cannot take the same room twice.
         const victim = this.takeRoom()
-        this.held.set(id, record?.expiresAt ?? 0)
+        this.held.set(id, expiryOf(incoming))
         try {
           if (victim !== undefined) await this.dropExpired(victim, options)
           await this.inner.put(key, value, options)
@@ -106,7 +107,7 @@ export class PqkRecordStore extends BaseDatastore {
         return key
       }
       await this.inner.put(key, value, options)
-      this.held.set(id, record?.expiresAt ?? 0)
+      this.held.set(id, expiryOf(incoming))
       return key
     })
   }
@@ -179,12 +180,18 @@ export class PqkRecordStore extends BaseDatastore {
   }
 }
 
-/** The key record inside a stored DHT record; undefined when it does not decode (nothing to protect then). */
-function heldRecord (bytes: Uint8Array | undefined): KeyRecord | undefined {
+/** The key record or revocation inside a stored DHT record; undefined when it does not decode (nothing to protect then). */
+function heldValue (bytes: Uint8Array | undefined): PqkValue | undefined {
   if (bytes === undefined) return undefined
   try {
-    return unmarshalKeyRecord(Libp2pRecord.deserialize(bytes).value)
+    return decodePqkValue(Libp2pRecord.deserialize(bytes).value)
   } catch {
     return undefined
   }
+}
+
+/** When a held value may give way to a new PeerId's: a record at its expiry, a revocation never. */
+function expiryOf (value: PqkValue | undefined): number {
+  if (value === undefined) return 0
+  return value.kind === 'revocation' ? Infinity : value.record.expiresAt
 }

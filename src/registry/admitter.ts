@@ -33,7 +33,7 @@ interface Admitted {
 export class Admitter {
   private readonly unsolicited: UnsolicitedBound
 
-  constructor (private readonly state: RegistryState, private readonly init: AdmitterInit) {
+  constructor (private readonly state: RegistryState, private readonly init: AdmitterInit, private readonly revoked: (key: string) => boolean) {
     this.unsolicited = new UnsolicitedBound(init.maxUnsolicitedPeers, init.maxNewUnsolicitedPerMinute, state.now)
   }
 
@@ -73,6 +73,9 @@ export class Admitter {
    */
   private admitLocked (key: string, record: KeyRecord, trust: TrustLevel, options: StoreOptions): Admitted {
     const { state } = this
+    if (this.revoked(key)) {
+      throw new RegistryError('ERR_REVOKED', `${key} is revoked: this node holds its revocation certificate and takes no record of it`)
+    }
     const pin = state.store.readPin(key)
     if (pin === CORRUPT) {
       // Fail closed: without the pin there is no key-change or rollback check.
@@ -143,5 +146,23 @@ export class Admitter {
       if (summary?.unsolicited !== true) return
       await state.commit(key, { summary: { ...summary, unsolicited: false } })
     }).catch(err => { state.store.report(`${RECORDS}/${key}`, err as Error) })
+  }
+
+  /** PeerKeyRegistry.markVerified: see there. */
+  async markVerified (peerId: PeerId | string): Promise<void> {
+    const { state } = this
+    const { key, peerId: id } = state.openPeer(peerId)
+    await state.locks.run(key, async () => {
+      const current = state.entryLocked(key, id)
+      if (current === undefined) {
+        throw new RegistryError('ERR_NO_RECORD', `no unexpired record of ${key} to mark verified`)
+      }
+      if (current.verified) {
+        return
+      }
+      const entry = Object.freeze({ ...current, verified: true })
+      const known = state.hot.summary(key)
+      await state.commit(key, { entry, summary: summarize(entry, known?.unsolicited ?? false, known?.checkedAt) })
+    })
   }
 }

@@ -2,7 +2,7 @@ import { Level } from 'level'
 import { fingerprint } from '../crypto/index.js'
 import { InvalidRecordError, RegistryError } from '../errors.js'
 import { unmarshalKeyRecord } from '../record/index.js'
-import { INDEX, META, NONCES, PINS, RECORDS } from './constants.js'
+import { INDEX, META, NONCES, PINS, RECORDS, REVOCATIONS } from './constants.js'
 import { pinMatches } from './pins.js'
 import { decodeEntry, decodeNonce, decodePin, decodeSummary, encodeEntry, encodeNonce, encodePin, encodeSummary } from './store-entry.js'
 import type { NonceRows, PeerSummary, Pin, RegistryEntry } from './types.js'
@@ -12,8 +12,15 @@ import type { PeerId } from '@libp2p/interface'
 /** What readPin returns for a pin that is stored but fails to decode. */
 export const CORRUPT = Symbol('corrupt')
 
-function sublevels (db: Level<string, Uint8Array>): Record<'records' | 'pins' | 'nonces' | 'meta' | 'index', ReturnType<typeof sublevel>> {
-  return { records: sublevel(db, RECORDS), pins: sublevel(db, PINS), nonces: sublevel(db, NONCES), meta: sublevel(db, META), index: sublevel(db, INDEX) }
+function sublevels (db: Level<string, Uint8Array>): Record<'records' | 'pins' | 'nonces' | 'meta' | 'index' | 'revocations', ReturnType<typeof sublevel>> {
+  return {
+    records: sublevel(db, RECORDS),
+    pins: sublevel(db, PINS),
+    nonces: sublevel(db, NONCES),
+    meta: sublevel(db, META),
+    index: sublevel(db, INDEX),
+    revocations: sublevel(db, REVOCATIONS)
+  }
 }
 
 function sublevel (db: Level<string, Uint8Array>, name: string) {
@@ -35,6 +42,8 @@ export interface WriteOps {
   deleteEntry?: boolean
   /** Delete the pin and the last inbound nonce too: an unsolicited peer leaves no trace. */
   deletePeer?: boolean
+  /** A revocation certificate's bytes, kept for good. */
+  revocation?: Uint8Array
 }
 
 /**
@@ -111,6 +120,13 @@ export class RegistryStore {
       this.report(`${name}/${key}`, err as Error)
       return undefined
     }
+  }
+
+  /** Every stored revocation certificate's bytes, by PeerId string, read at open (they are few: see Revocations). */
+  async readRevocations (): Promise<Array<[string, Uint8Array]>> {
+    const stored: Array<[string, Uint8Array]> = []
+    for await (const [key, value] of this.sub.revocations.iterator()) stored.push([key, plain(value)!])
+    return stored
   }
 
   /**
@@ -247,6 +263,9 @@ export class RegistryStore {
     }
     if (ops.summary !== undefined) {
       batch.put(key, encodeSummary(ops.summary), { sublevel: this.sub.index })
+    }
+    if (ops.revocation !== undefined) {
+      batch.put(key, ops.revocation, { sublevel: this.sub.revocations })
     }
     if (ops.pin !== undefined) {
       batch.put(key, encodePin(ops.pin), { sublevel: this.sub.pins })

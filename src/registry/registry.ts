@@ -7,12 +7,14 @@ import { CORRUPT } from './database.js'
 import { listEntries } from './listing.js'
 import { parsePeer } from './peer-key.js'
 import { parseAnchorKey } from './pins.js'
+import { Revocations } from './revocations.js'
 import { RegistryState } from './state.js'
 import { summarize } from './store-entry.js'
 import type {
   AnchorKey, ExchangeNonceStore, KeyRequestTable, ListPeersFilter, PeerKeyRegistryInit, Pin, RegistryCounts, RegistryEntry, StoreAdmission, StoreOptions, TrustLevel
 } from './types.js'
-import type { KeyRecord } from '../record/index.js'
+import { RevocationValidator } from '../record/index.js'
+import type { KeyRecord, RevocationCertificate } from '../record/index.js'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 
 /**
@@ -28,6 +30,7 @@ import type { AbortOptions, PeerId } from '@libp2p/interface'
 export class PeerKeyRegistry {
   private readonly state: RegistryState
   private readonly admitter: Admitter
+  private readonly revocations: Revocations
   private readonly requests: KeyRequestTable | undefined
   private readonly onCollected: (counts: { records: number, pins: number }) => void
   /**
@@ -51,17 +54,11 @@ export class PeerKeyRegistry {
       maxUnsolicitedPeers: init.maxUnsolicitedPeers ?? DEFAULT_MAX_UNSOLICITED_PEERS,
       maxNewUnsolicitedPerMinute: init.maxNewUnsolicitedPerMinute ?? DEFAULT_MAX_NEW_UNSOLICITED_PER_MINUTE,
       onUnsolicitedEvicted: init.onUnsolicitedEvicted ?? (() => {})
-    })
+    }, key => this.revocations.get(key) !== undefined)
+    this.revocations = new Revocations(state, init.revocationValidator ?? new RevocationValidator({ crypto: init.crypto, now }))
     this.requests = init.requests
     this.onCollected = init.onCollected ?? (() => {})
-    this.nonceStore = {
-      withPeer: async (peerId, task) => {
-        const { key } = state.openPeer(peerId)
-        return state.locks.run(key, async () => task(state.hot.has(key) || state.store.readPin(key) !== undefined))
-      },
-      inbound: state.store.nonces,
-      meta: state.store.meta
-    }
+    this.nonceStore = state.nonceStore()
   }
 
   async open (): Promise<void> {
@@ -70,6 +67,7 @@ export class PeerKeyRegistry {
     }
     await this.state.store.open()
     this.state.hot.reset(await this.state.store.readSummaries())
+    await this.revocations.load()
     this.state.opened = true
   }
 
@@ -101,9 +99,8 @@ export class PeerKeyRegistry {
    * with the entry the registry now holds for the peer (the stored one when
    * it stays). `written` settles once the change is on disk; until then the
    * peer's lock is held, so the next store for the peer sees it. If the
-   * write fails, the change leaves memory too and `written` rejects.
-   * A resolve returns its keys this way without waiting for LevelDB's
-   * thread pool and a turn of a busy event loop.
+   * write fails, the change leaves memory too and `written` rejects. A
+   * resolve returns its keys this way, without waiting for LevelDB.
    */
   async admitPeerKeys (input: KeyRecord | Uint8Array, trust: TrustLevel, options: StoreOptions = {}): Promise<StoreAdmission> {
     return this.admitter.admit(input, trust, options)
@@ -121,9 +118,7 @@ export class PeerKeyRegistry {
   /** The stored, valid, unexpired entry of a peer. */
   async get (peerId: PeerId | string): Promise<RegistryEntry | undefined> {
     const hit = this.getCached(peerId)
-    if (hit !== undefined) {
-      return hit
-    }
+    if (hit !== undefined) return hit
     const { key, peerId: id } = this.state.openPeer(peerId)
     // A load must not race a write of the same peer; with none going on it reads at once.
     return this.state.locks.read(key, () => this.state.entryLocked(key, id))
@@ -157,19 +152,7 @@ export class PeerKeyRegistry {
 
   /** The peer itself or an anchor confirmed the stored record. ERR_NO_RECORD when none is stored. */
   async markVerified (peerId: PeerId | string): Promise<void> {
-    const { key, peerId: id } = this.state.openPeer(peerId)
-    await this.state.locks.run(key, async () => {
-      const current = this.state.entryLocked(key, id)
-      if (current === undefined) {
-        throw new RegistryError('ERR_NO_RECORD', `no unexpired record of ${key} to mark verified`)
-      }
-      if (current.verified) {
-        return
-      }
-      const entry = Object.freeze({ ...current, verified: true })
-      const known = this.state.hot.summary(key)
-      await this.state.commit(key, { entry, summary: summarize(entry, known?.unsolicited ?? false, known?.checkedAt) })
-    })
+    await this.admitter.markVerified(peerId)
   }
 
   /**
@@ -180,9 +163,8 @@ export class PeerKeyRegistry {
   async requestKeysIfNeeded (peerId: PeerId | string): Promise<boolean> {
     const { key } = parsePeer(peerId)
     const requests = this.requestTable()
-    if (await this.hasCompleteKeys(peerId)) {
-      return false
-    }
+    // A revoked peer has no keys to ask for.
+    if (this.revocations.get(key) !== undefined || await this.hasCompleteKeys(peerId)) return false
     return requests.tryReserve(key)
   }
 
@@ -202,10 +184,8 @@ export class PeerKeyRegistry {
   }
 
   private requestTable (): KeyRequestTable {
-    if (this.requests === undefined) {
-      throw new RegistryError('ERR_NO_REQUEST_TABLE', 'this registry was made without the key exchange\'s pending-request table: pass `requests` (a PendingKeyRequests) to the PeerKeyRegistry')
-    }
-    return this.requests
+    if (this.requests !== undefined) return this.requests
+    throw new RegistryError('ERR_NO_REQUEST_TABLE', 'this registry was made without the key exchange\'s pending-request table: pass `requests` (a PendingKeyRequests) to the PeerKeyRegistry')
   }
 
   /** Peers with a verified, unexpired record. Lists in slices that yield the event loop. */
@@ -279,6 +259,26 @@ export class PeerKeyRegistry {
       const pin = this.state.store.readPin(key)
       return pin === CORRUPT ? undefined : pin
     })
+  }
+
+  /**
+   * Keep a peer's revocation for good (see Revocations.store): its record
+   * goes, and no record of it is admitted after (ERR_REVOKED). For a peer
+   * this node pinned, the certificate must be signed by a key linked to the
+   * pin (else ERR_REVOCATION_KEY_UNKNOWN).
+   */
+  async storeRevocation (input: RevocationCertificate | Uint8Array, peerId?: PeerId): Promise<'stored' | 'unchanged'> {
+    return this.revocations.store(input, peerId)
+  }
+
+  /** The peer's revocation certificate, if this node holds one. */
+  getRevocation (peerId: PeerId | string): RevocationCertificate | undefined {
+    return this.revocations.get(peerId)
+  }
+
+  /** Every revocation this node holds. */
+  listRevocations (): RevocationCertificate[] {
+    return this.revocations.list()
   }
 
   /** When the network last confirmed the peer's stored record (see PeerSummary.checkedAt); undefined when none is stored. */

@@ -4,7 +4,7 @@ import { RECORDS } from './constants.js'
 import { CORRUPT, RegistryStore, type WriteOps } from './database.js'
 import { HotLayer } from './hot-layer.js'
 import { parsePeer, tryParsePeer, type PeerKey } from './peer-key.js'
-import type { RegistryEntry } from './types.js'
+import type { ExchangeNonceStore, RegistryEntry } from './types.js'
 import type { PqCrypto } from '../crypto/types.js'
 import type { KeyRecordValidator } from '../record/index.js'
 import type { PeerId } from '@libp2p/interface'
@@ -81,6 +81,18 @@ export class RegistryState {
   async loadByKey (key: string): Promise<RegistryEntry | undefined> {
     const peerKey = tryParsePeer(key, err => { this.store.report(`${RECORDS}/${key}`, err) })
     return peerKey === undefined ? undefined : this.locks.run(peerKey.key, async () => this.entryLocked(peerKey.key, peerKey.peerId))
+  }
+
+  /** The rows the exchange keeps its nonces in, under each peer's lock (see PeerKeyRegistry.nonceStore). */
+  nonceStore (): ExchangeNonceStore {
+    return {
+      withPeer: async (peerId, task) => {
+        const { key } = this.openPeer(peerId)
+        return this.locks.run(key, async () => task(this.hot.has(key) || this.store.readPin(key) !== undefined))
+      },
+      inbound: this.store.nonces,
+      meta: this.store.meta
+    }
   }
 
   openPeer (peerId: PeerId | string): PeerKey {

@@ -1,4 +1,4 @@
-import type { KeyRecord, KeyRecordValidator } from '../record/index.js'
+import type { KeyRecord, KeyRecordValidator, RevocationValidator } from '../record/index.js'
 import type { PqCrypto } from '../crypto/types.js'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 
@@ -140,6 +140,8 @@ export interface PeerKeyRegistryInit {
   validator: KeyRecordValidator
   /** Verifies rotation proofs. */
   crypto: PqCrypto
+  /** Validates revocation certificates on store and on every load from disk. Default: a new one over `crypto` and `now`. */
+  revocationValidator?: RevocationValidator
   /** Clock in Unix milliseconds. Default `Date.now`. */
   now?: () => number
   /**

@@ -4,7 +4,7 @@ import { Libp2pRecord } from '@libp2p/record'
 import { MemoryDatastore } from 'datastore-core'
 import { Key } from 'interface-datastore'
 import { dhtRecordKey, PqkRecordStore } from '../../src/dht/index.js'
-import { routingKeyFor, unmarshalKeyRecord } from '../../src/record/index.js'
+import { createRevocation, isRevocationBytes, routingKeyFor, unmarshalKeyRecord } from '../../src/record/index.js'
 import { makeIdentity, makeRecord } from '../helpers/records.js'
 import type { TestIdentity } from '../helpers/records.js'
 
@@ -113,6 +113,30 @@ describe('PqkRecordStore', () => {
     const onDisk: Key[] = []
     for await (const found of inner.queryKeys({ prefix: '/dht/record/' })) onDisk.push(found)
     assert.equal(onDisk.length, 2)
+  })
+
+  it('keeps a held revocation: a record of any seq is refused (ERR_REVOKED), and it never gives way at the bound', async () => {
+    const [self, peer, other] = await Promise.all([makeIdentity(), makeIdentity(), makeIdentity()])
+    const refused: string[] = []
+    const inner = new SlowMemory()
+    let now = Date.now()
+    const store = new PqkRecordStore(inner, { self: self.peerId, maxRecords: 1, now: () => now, onRefused: code => { refused.push(code) } })
+    await store.open()
+    const revocation = await createRevocation({ privateKey: peer.privateKey, mlDsaSigner: peer.mlDsaSigner })
+    const key = dhtRecordKey(routingKeyFor(peer.peerId))
+    await store.put(key, new Libp2pRecord(routingKeyFor(peer.peerId), revocation.bytes, new Date()).serialize())
+    const record = await dhtValue(peer, Number.MAX_SAFE_INTEGER)
+    await store.put(record.key, record.value)
+    assert.ok(isRevocationBytes(Libp2pRecord.deserialize(await inner.get(key)).value), 'the revocation stays')
+    assert.deepEqual(refused, ['ERR_REVOKED'])
+    // Far past every record's lifetime, it still holds its room.
+    now += 365 * 24 * 60 * 60 * 1000
+    const newcomer = await dhtValue(other, 1, { issuedAt: now - 1000 })
+    await assert.rejects(store.put(newcomer.key, newcomer.value), (err: any) => err.code === 'ERR_DHT_STORE_FULL')
+    // And a store opened again over the same data knows it holds a revocation.
+    const again = new PqkRecordStore(inner, { self: self.peerId, maxRecords: 1, now: () => now })
+    await again.open()
+    await assert.rejects(again.put(newcomer.key, newcomer.value), (err: any) => err.code === 'ERR_DHT_STORE_FULL')
   })
 
   it('passes every other key through untouched', async () => {

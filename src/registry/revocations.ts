@@ -1,0 +1,78 @@
+import { RevocationError } from '../errors.js'
+import { checkRevocationAgainstPin, compareRevocations, unmarshalRevocation } from '../record/index.js'
+import { REVOCATIONS } from './constants.js'
+import { CORRUPT } from './database.js'
+import { tryParsePeer } from './peer-key.js'
+import type { RegistryState } from './state.js'
+import type { RevocationCertificate, RevocationValidator } from '../record/index.js'
+import type { PeerId } from '@libp2p/interface'
+
+/**
+ * Revoked peers. A revocation certificate beats every record of its peer,
+ * whatever the seq, and is kept for good: the peer's record goes when it
+ * comes (its pin stays, so a later record is refused by the revocation and
+ * a rollback still by the pin), and no record of the peer is admitted after
+ * it (ERR_REVOKED). Kept in memory too: revocations enter only for peers
+ * this node holds, looked up or was handed by its operator, so they are few.
+ */
+export class Revocations {
+  private readonly revoked = new Map<string, RevocationCertificate>()
+
+  constructor (private readonly state: RegistryState, private readonly validator: RevocationValidator) {}
+
+  /** Read (and validate again) the stored certificates; a bad one is reported and skipped. */
+  async load (): Promise<void> {
+    this.revoked.clear()
+    for (const [key, bytes] of await this.state.store.readRevocations()) {
+      const peer = tryParsePeer(key, err => { this.state.store.report(`${REVOCATIONS}/${key}`, err) })
+      if (peer === undefined) continue
+      try {
+        this.revoked.set(key, this.validator.validate(peer.peerId, bytes))
+      } catch (err) {
+        this.state.store.report(`${REVOCATIONS}/${key}`, err as Error)
+      }
+    }
+  }
+
+  get (peerId: PeerId | string): RevocationCertificate | undefined {
+    return this.revoked.get(peerId.toString())
+  }
+
+  list (): RevocationCertificate[] {
+    return [...this.revoked.values()]
+  }
+
+  /**
+   * Keep a revocation (bytes are validated, for `peerId` when given; a
+   * certificate object is taken as validated). For a peer this node pinned,
+   * the certificate's ML-DSA-65 key must link to the pin
+   * (checkRevocationAgainstPin: ERR_REVOCATION_KEY_UNKNOWN otherwise), so
+   * the Ed25519 key alone cannot revoke a peer anyone pinned. 'unchanged'
+   * when a certificate as good or better is already held.
+   */
+  async store (input: RevocationCertificate | Uint8Array, peerId?: PeerId): Promise<'stored' | 'unchanged'> {
+    const certificate = input instanceof Uint8Array
+      ? this.validator.validate(peerId ?? unmarshalRevocation(input).peerId, input)
+      : input
+    const { key } = this.state.openPeer(certificate.peerId)
+    return this.state.locks.run(key, async () => {
+      const held = this.revoked.get(key)
+      if (held !== undefined && compareRevocations(held, certificate) <= 0) return 'unchanged'
+      const pin = this.state.store.readPin(key)
+      if (pin === CORRUPT) {
+        throw new RevocationError('ERR_REVOCATION_KEY_UNKNOWN', `the stored pin of ${key} is corrupt: this node cannot check which key may revoke it`)
+      }
+      if (pin !== undefined) {
+        const record = this.state.entryLocked(key, certificate.peerId)?.record
+        checkRevocationAgainstPin(this.state.crypto, certificate, {
+          fingerprint: pin.fingerprint,
+          mlDsaPublicKey: pin.mlDsaPublicKey,
+          earlierFingerprints: [pin.anchorFingerprint, record?.rotation?.previousFingerprint].filter(f => f !== undefined)
+        })
+      }
+      await this.state.commit(key, { revocation: certificate.bytes, deleteEntry: this.state.hot.summary(key) !== undefined })
+      this.revoked.set(key, certificate)
+      return 'stored'
+    })
+  }
+}
