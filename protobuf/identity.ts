@@ -1,4 +1,4 @@
-import { decodeMessage, encodeMessage, message, streamMessage } from 'protons-runtime'
+import { decodeMessage, encodeMessage, MaxLengthError, message, streamMessage } from 'protons-runtime'
 import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
 import type { Codec, DecodeOptions } from 'protons-runtime'
 import type { Uint8ArrayList } from 'uint8arraylist'
@@ -7,6 +7,7 @@ export interface PqIdentity {
   mlDsaSeed: Uint8Array<ArrayBuffer>
   mlKemSeed: Uint8Array<ArrayBuffer>
   rotation?: Rotation
+  history: HandOver[]
 }
 
 export namespace PqIdentity {
@@ -34,13 +35,21 @@ export namespace PqIdentity {
           Rotation.codec().encode(obj.rotation, w)
         }
 
+        if (obj.history != null && obj.history.length > 0) {
+          for (const value of obj.history) {
+            w.uint32(34)
+            HandOver.codec().encode(value, w)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
           mlDsaSeed: uint8ArrayAlloc(0),
-          mlKemSeed: uint8ArrayAlloc(0)
+          mlKemSeed: uint8ArrayAlloc(0),
+          history: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -63,6 +72,16 @@ export namespace PqIdentity {
               })
               break
             }
+            case 4: {
+              if (opts.limits?.history != null && obj.history.length === opts.limits.history) {
+                throw new MaxLengthError('Decode error - repeated field "history" had too many elements')
+              }
+
+              obj.history.push(HandOver.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.history$
+              }))
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -72,6 +91,10 @@ export namespace PqIdentity {
 
         return obj
       }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          history: 0
+        }
+
         const end = length == null ? reader.len : reader.pos + length
 
         while (reader.pos < end) {
@@ -96,6 +119,24 @@ export namespace PqIdentity {
               yield * Rotation.codec().stream(reader, reader.uint32(), `${prefix}.rotation`, {
                 limits: opts.limits?.rotation
               })
+
+              break
+            }
+            case 4: {
+              if (opts.limits?.history != null && obj.history === opts.limits.history) {
+                throw new MaxLengthError('Streaming decode error - repeated field "history" had too many elements')
+              }
+
+              for (const evt of HandOver.codec().stream(reader, reader.uint32(), `${prefix}.history[]`, {
+                limits: opts.limits?.history$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.history
+                }
+              }
+
+              obj.history++
 
               break
             }
@@ -131,6 +172,24 @@ export namespace PqIdentity {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface PqIdentityHistoryPreviousFingerprintFieldEvent {
+    field: '$.history[].previousFingerprint'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface PqIdentityHistorySignatureFieldEvent {
+    field: '$.history[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface PqIdentityHistoryMlDsaPublicKeyFieldEvent {
+    field: '$.history[].mlDsaPublicKey'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
   export function encode (obj: Partial<PqIdentity>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, PqIdentity.codec())
   }
@@ -139,7 +198,7 @@ export namespace PqIdentity {
     return decodeMessage(buf, PqIdentity.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PqIdentity>): Generator<PqIdentityMlDsaSeedFieldEvent | PqIdentityMlKemSeedFieldEvent | PqIdentityRotationPreviousFingerprintFieldEvent | PqIdentityRotationSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PqIdentity>): Generator<PqIdentityMlDsaSeedFieldEvent | PqIdentityMlKemSeedFieldEvent | PqIdentityRotationPreviousFingerprintFieldEvent | PqIdentityRotationSignatureFieldEvent | PqIdentityHistoryPreviousFingerprintFieldEvent | PqIdentityHistorySignatureFieldEvent | PqIdentityHistoryMlDsaPublicKeyFieldEvent> {
     return streamMessage(buf, PqIdentity.codec(), opts)
   }
 }
@@ -253,5 +312,140 @@ export namespace Rotation {
 
   export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Rotation>): Generator<RotationPreviousFingerprintFieldEvent | RotationSignatureFieldEvent> {
     return streamMessage(buf, Rotation.codec(), opts)
+  }
+}
+
+export interface HandOver {
+  previousFingerprint: Uint8Array<ArrayBuffer>
+  signature: Uint8Array<ArrayBuffer>
+  mlDsaPublicKey: Uint8Array<ArrayBuffer>
+}
+
+export namespace HandOver {
+  let _codec: Codec<HandOver>
+
+  export const codec = (): Codec<HandOver> => {
+    if (_codec == null) {
+      _codec = message<HandOver>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.previousFingerprint != null && obj.previousFingerprint.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.previousFingerprint)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.signature)
+        }
+
+        if ((obj.mlDsaPublicKey != null && obj.mlDsaPublicKey.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.mlDsaPublicKey)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          previousFingerprint: uint8ArrayAlloc(0),
+          signature: uint8ArrayAlloc(0),
+          mlDsaPublicKey: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.previousFingerprint = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.signature = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.mlDsaPublicKey = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.previousFingerprint`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.mlDsaPublicKey`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface HandOverPreviousFingerprintFieldEvent {
+    field: '$.previousFingerprint'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface HandOverSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface HandOverMlDsaPublicKeyFieldEvent {
+    field: '$.mlDsaPublicKey'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<HandOver>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, HandOver.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HandOver>): HandOver {
+    return decodeMessage(buf, HandOver.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HandOver>): Generator<HandOverPreviousFingerprintFieldEvent | HandOverSignatureFieldEvent | HandOverMlDsaPublicKeyFieldEvent> {
+    return streamMessage(buf, HandOver.codec(), opts)
   }
 }

@@ -1,4 +1,4 @@
-import { decodeMessage, encodeMessage, message, streamMessage } from 'protons-runtime'
+import { decodeMessage, encodeMessage, MaxLengthError, message, streamMessage } from 'protons-runtime'
 import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
 import type { Codec, DecodeOptions } from 'protons-runtime'
 import type { Uint8ArrayList } from 'uint8arraylist'
@@ -13,6 +13,8 @@ export interface KeyRecord {
   rotation?: RotationProof
   libp2pSignature: Uint8Array<ArrayBuffer>
   mlDsaSignature: Uint8Array<ArrayBuffer>
+  previousRecordHash: Uint8Array<ArrayBuffer>
+  history: RotationLink[]
 }
 
 export namespace KeyRecord {
@@ -70,6 +72,18 @@ export namespace KeyRecord {
           w.bytes(obj.mlDsaSignature)
         }
 
+        if ((obj.previousRecordHash != null && obj.previousRecordHash.byteLength > 0)) {
+          w.uint32(82)
+          w.bytes(obj.previousRecordHash)
+        }
+
+        if (obj.history != null && obj.history.length > 0) {
+          for (const value of obj.history) {
+            w.uint32(90)
+            RotationLink.codec().encode(value, w)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -82,7 +96,9 @@ export namespace KeyRecord {
           issuedAt: 0n,
           expiresAt: 0n,
           libp2pSignature: uint8ArrayAlloc(0),
-          mlDsaSignature: uint8ArrayAlloc(0)
+          mlDsaSignature: uint8ArrayAlloc(0),
+          previousRecordHash: uint8ArrayAlloc(0),
+          history: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -129,6 +145,20 @@ export namespace KeyRecord {
               obj.mlDsaSignature = reader.bytes()
               break
             }
+            case 10: {
+              obj.previousRecordHash = reader.bytes()
+              break
+            }
+            case 11: {
+              if (opts.limits?.history != null && obj.history.length === opts.limits.history) {
+                throw new MaxLengthError('Decode error - repeated field "history" had too many elements')
+              }
+
+              obj.history.push(RotationLink.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.history$
+              }))
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -138,6 +168,10 @@ export namespace KeyRecord {
 
         return obj
       }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          history: 0
+        }
+
         const end = length == null ? reader.len : reader.pos + length
 
         while (reader.pos < end) {
@@ -207,6 +241,31 @@ export namespace KeyRecord {
               }
               break
             }
+            case 10: {
+              yield {
+                field: `${prefix}.previousRecordHash`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 11: {
+              if (opts.limits?.history != null && obj.history === opts.limits.history) {
+                throw new MaxLengthError('Streaming decode error - repeated field "history" had too many elements')
+              }
+
+              for (const evt of RotationLink.codec().stream(reader, reader.uint32(), `${prefix}.history[]`, {
+                limits: opts.limits?.history$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.history
+                }
+              }
+
+              obj.history++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -269,6 +328,29 @@ export namespace KeyRecord {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface KeyRecordPreviousRecordHashFieldEvent {
+    field: '$.previousRecordHash'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface KeyRecordHistoryPreviousFingerprintFieldEvent {
+    field: '$.history[].previousFingerprint'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface KeyRecordHistorySignatureFieldEvent {
+    field: '$.history[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface KeyRecordHistoryMlDsaPublicKeyFieldEvent {
+    field: '$.history[].mlDsaPublicKey'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
   export function encode (obj: Partial<KeyRecord>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, KeyRecord.codec())
   }
@@ -277,7 +359,7 @@ export namespace KeyRecord {
     return decodeMessage(buf, KeyRecord.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<KeyRecord>): Generator<KeyRecordPeerIdFieldEvent | KeyRecordMlDsaPublicKeyFieldEvent | KeyRecordMlKemPublicKeyFieldEvent | KeyRecordSeqFieldEvent | KeyRecordIssuedAtFieldEvent | KeyRecordExpiresAtFieldEvent | KeyRecordRotationPreviousFingerprintFieldEvent | KeyRecordRotationSignatureFieldEvent | KeyRecordLibp2pSignatureFieldEvent | KeyRecordMlDsaSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<KeyRecord>): Generator<KeyRecordPeerIdFieldEvent | KeyRecordMlDsaPublicKeyFieldEvent | KeyRecordMlKemPublicKeyFieldEvent | KeyRecordSeqFieldEvent | KeyRecordIssuedAtFieldEvent | KeyRecordExpiresAtFieldEvent | KeyRecordRotationPreviousFingerprintFieldEvent | KeyRecordRotationSignatureFieldEvent | KeyRecordLibp2pSignatureFieldEvent | KeyRecordMlDsaSignatureFieldEvent | KeyRecordPreviousRecordHashFieldEvent | KeyRecordHistoryPreviousFingerprintFieldEvent | KeyRecordHistorySignatureFieldEvent | KeyRecordHistoryMlDsaPublicKeyFieldEvent> {
     return streamMessage(buf, KeyRecord.codec(), opts)
   }
 }
@@ -391,5 +473,140 @@ export namespace RotationProof {
 
   export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RotationProof>): Generator<RotationProofPreviousFingerprintFieldEvent | RotationProofSignatureFieldEvent> {
     return streamMessage(buf, RotationProof.codec(), opts)
+  }
+}
+
+export interface RotationLink {
+  previousFingerprint: Uint8Array<ArrayBuffer>
+  signature: Uint8Array<ArrayBuffer>
+  mlDsaPublicKey: Uint8Array<ArrayBuffer>
+}
+
+export namespace RotationLink {
+  let _codec: Codec<RotationLink>
+
+  export const codec = (): Codec<RotationLink> => {
+    if (_codec == null) {
+      _codec = message<RotationLink>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.previousFingerprint != null && obj.previousFingerprint.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.previousFingerprint)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.signature)
+        }
+
+        if ((obj.mlDsaPublicKey != null && obj.mlDsaPublicKey.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.mlDsaPublicKey)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          previousFingerprint: uint8ArrayAlloc(0),
+          signature: uint8ArrayAlloc(0),
+          mlDsaPublicKey: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.previousFingerprint = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.signature = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.mlDsaPublicKey = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.previousFingerprint`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.mlDsaPublicKey`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface RotationLinkPreviousFingerprintFieldEvent {
+    field: '$.previousFingerprint'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RotationLinkSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RotationLinkMlDsaPublicKeyFieldEvent {
+    field: '$.mlDsaPublicKey'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<RotationLink>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, RotationLink.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RotationLink>): RotationLink {
+    return decodeMessage(buf, RotationLink.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RotationLink>): Generator<RotationLinkPreviousFingerprintFieldEvent | RotationLinkSignatureFieldEvent | RotationLinkMlDsaPublicKeyFieldEvent> {
+    return streamMessage(buf, RotationLink.codec(), opts)
   }
 }

@@ -1,4 +1,4 @@
-import { decodeMessage, encodeMessage, message, streamMessage } from 'protons-runtime'
+import { decodeMessage, encodeMessage, MaxLengthError, message, streamMessage } from 'protons-runtime'
 import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
 import type { Codec, DecodeOptions } from 'protons-runtime'
 import type { Uint8ArrayList } from 'uint8arraylist'
@@ -167,6 +167,7 @@ export interface Pin {
   highestSeq: bigint
   source: string
   anchorFingerprint: Uint8Array<ArrayBuffer>
+  superseded: Uint8Array<ArrayBuffer>[]
 }
 
 export namespace Pin {
@@ -204,6 +205,13 @@ export namespace Pin {
           w.bytes(obj.anchorFingerprint)
         }
 
+        if (obj.superseded != null && obj.superseded.length > 0) {
+          for (const value of obj.superseded) {
+            w.uint32(50)
+            w.bytes(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -213,7 +221,8 @@ export namespace Pin {
           fingerprint: uint8ArrayAlloc(0),
           highestSeq: 0n,
           source: '',
-          anchorFingerprint: uint8ArrayAlloc(0)
+          anchorFingerprint: uint8ArrayAlloc(0),
+          superseded: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -242,6 +251,14 @@ export namespace Pin {
               obj.anchorFingerprint = reader.bytes()
               break
             }
+            case 6: {
+              if (opts.limits?.superseded != null && obj.superseded.length === opts.limits.superseded) {
+                throw new MaxLengthError('Decode error - repeated field "superseded" had too many elements')
+              }
+
+              obj.superseded.push(reader.bytes())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -251,6 +268,10 @@ export namespace Pin {
 
         return obj
       }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          superseded: 0
+        }
+
         const end = length == null ? reader.len : reader.pos + length
 
         while (reader.pos < end) {
@@ -292,6 +313,21 @@ export namespace Pin {
               }
               break
             }
+            case 6: {
+              if (opts.limits?.superseded != null && obj.superseded === opts.limits.superseded) {
+                throw new MaxLengthError('Streaming decode error - repeated field "superseded" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.superseded[]`,
+                index: obj.superseded,
+                value: reader.bytes()
+              }
+
+              obj.superseded++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -329,6 +365,12 @@ export namespace Pin {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface PinSupersededFieldEvent {
+    field: '$.superseded[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<Pin>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Pin.codec())
   }
@@ -337,7 +379,7 @@ export namespace Pin {
     return decodeMessage(buf, Pin.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Pin>): Generator<PinMlDsaPublicKeyFieldEvent | PinFingerprintFieldEvent | PinHighestSeqFieldEvent | PinSourceFieldEvent | PinAnchorFingerprintFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Pin>): Generator<PinMlDsaPublicKeyFieldEvent | PinFingerprintFieldEvent | PinHighestSeqFieldEvent | PinSourceFieldEvent | PinAnchorFingerprintFieldEvent | PinSupersededFieldEvent> {
     return streamMessage(buf, Pin.codec(), opts)
   }
 }

@@ -24,6 +24,15 @@ export interface DhtRecordsComponents {
 export interface FindOptions extends AbortOptions {
   /** Records below this seq are rollbacks: refused and counted (the registry's high-water mark). */
   minSeq?: number
+  /**
+   * This node's PeerId: its own store's answer then counts only when its seq
+   * is above `minSeq`. The copy this node keeps for others is often just the
+   * record its registry holds (a node stopped while the peer rotated keeps
+   * the one it had), and kad-dht yields it first: taken, it would end every
+   * lookup for something newer at once. Default: the own store answers like
+   * any peer.
+   */
+  self?: PeerId
 }
 
 /** How far a publish reached: the closest peers sent the record, and those that stored it. */
@@ -155,7 +164,9 @@ export class DhtRecords {
         if (heard.has(from.toString())) return
         try {
           // kad-dht has already run our validator on this value
-          accept(from, unmarshalKeyRecord(value))
+          const record = unmarshalKeyRecord(value)
+          if (options.self?.equals(from) === true && record.seq <= minSeq) return
+          accept(from, record)
         } catch (err) {
           cannotTake(err)
         }

@@ -1,3 +1,5 @@
+import { MAX_RECORD_BYTES } from '../record/constants.js'
+
 const second = 1000
 const minute = 60 * second
 
@@ -8,8 +10,8 @@ export const RESPONSE_DOMAIN = 'keydir/key-response/v1'
 export const PUSH_PROTOCOL = '/numi/keyx/push/1.0.0'
 export const PUSH_DOMAIN = 'keydir/key-push/v1'
 
-/** A request carries one record plus a signature; anything larger is hostile. */
-export const MAX_MESSAGE_BYTES = 16 * 1024
+/** A request carries one record plus a signature (3309 bytes) and a few small fields; anything larger is hostile. */
+export const MAX_MESSAGE_BYTES = MAX_RECORD_BYTES + 4 * 1024
 /** Timestamps must be within this of the receiver's clock (the seed's replay window). */
 export const MAX_CLOCK_SKEW_MS = 5 * minute
 /** How long one exchange may take on the wire before it is abandoned. */

@@ -17,5 +17,8 @@ export function buildIdentity (privateKey: PrivateKey, pq: PqKeyFile, crypto: Pq
   if (pq.rotation != null) {
     identity.rotation = pq.rotation
   }
+  if (pq.history != null && pq.history.length > 0) {
+    identity.history = pq.history
+  }
   return identity
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 export const IDENTITY_DIR = 'identity'
 /** The Ed25519 libp2p private key, in the libp2p protobuf form. */
 export const LIBP2P_KEY_FILE = 'libp2p.key'
-/** The ML-DSA-65 / ML-KEM-768 seeds and the latest rotation proof (protobuf/identity.proto). */
+/** The ML-DSA-65 / ML-KEM-768 seeds, the latest rotation proof and the hand-overs before it (protobuf/identity.proto). */
 export const PQ_KEY_FILE = 'pq.key'
 
 /**
@@ -21,11 +21,24 @@ export const IDENTITY_DIR_MODE = 0o700
 export const UNSAFE_MODE_BITS = 0o066
 
 /**
- * Largest identity file read. libp2p.key is 68 bytes and pq.key about 3.5 KB
- * with a rotation proof; anything bigger is not ours, and a huge file must
- * not be read into memory to find that out.
+ * Largest identity file read (libp2p.key is 68 bytes); anything bigger is
+ * not ours, and a huge file must not be read into memory to find that out.
  */
 export const MAX_IDENTITY_FILE_BYTES = 16 * 1024
+
+/**
+ * Hand-overs pq.key keeps besides the latest rotation proof, newest first; a
+ * rotation past this drops the oldest. They are what the node's records
+ * carry (the newest MAX_HISTORY_LINKS) and what it can hand a peer pinned
+ * further back.
+ */
+export const MAX_KEPT_HISTORY = 64
+
+/**
+ * Largest pq.key read: about 3.5 KB of seeds and rotation proof, and 5,300
+ * bytes per kept hand-over (a key and a signature), so 344 KB at most.
+ */
+export const MAX_PQ_KEY_FILE_BYTES = 512 * 1024
 
 /** Whether this platform has POSIX permission bits worth checking (Windows has ACLs instead). */
 export const HAS_POSIX_MODES = process.platform !== 'win32'

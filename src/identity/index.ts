@@ -1,6 +1,6 @@
 /**
  * A node's identity on disk: the Ed25519 libp2p key (`libp2p.key`) and the
- * ML-DSA-65 / ML-KEM-768 seeds with the latest rotation proof (`pq.key`), in
+ * ML-DSA-65 / ML-KEM-768 seeds with the rotation proofs (`pq.key`), in
  * `<dataDir>/identity/`, and its pre-signed revocation certificate
  * (`<dataDir>/revocation.cert`), readable by the owner only and written
  * atomically.
@@ -16,6 +16,7 @@
  * identity.mlDsaSigner.publicKey    // 1952 bytes
  * identity = await rotateIdentity('/var/lib/keydir', identity, { crypto })
  * identity.rotation                 // the old key's hand-over, for the next record
+ * identity.history                  // the hand-overs before it, newest first
  * ```
  */
 export type { Identity, IdentityOptions, CreateIdentityOptions } from './types.js'
@@ -38,5 +39,7 @@ export {
   LIBP2P_KEY_FILE,
   PQ_KEY_FILE,
   REVOCATION_CERT_FILE,
-  MAX_IDENTITY_FILE_BYTES
+  MAX_IDENTITY_FILE_BYTES,
+  MAX_KEPT_HISTORY,
+  MAX_PQ_KEY_FILE_BYTES
 } from './constants.js'

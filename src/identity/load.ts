@@ -1,6 +1,6 @@
 import { IdentityError } from '../errors.js'
 import { buildIdentity } from './build.js'
-import { identityPaths } from './constants.js'
+import { identityPaths, MAX_PQ_KEY_FILE_BYTES } from './constants.js'
 import { decodeLibp2pKey } from './libp2p-key.js'
 import { decodePqKey } from './pq-key.js'
 import { readSecretFile } from './read-secret-file.js'
@@ -14,7 +14,7 @@ import type { Identity, IdentityOptions } from './types.js'
 export async function loadIdentity (dataDir: string, options: IdentityOptions): Promise<Identity> {
   const paths = identityPaths(dataDir)
   const libp2pBytes = await readSecretFile(paths.libp2pKey)
-  const pqBytes = await readSecretFile(paths.pqKey)
+  const pqBytes = await readSecretFile(paths.pqKey, MAX_PQ_KEY_FILE_BYTES)
 
   if (libp2pBytes === undefined && pqBytes === undefined) {
     throw new IdentityError('ERR_IDENTITY_MISSING',

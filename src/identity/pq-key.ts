@@ -1,15 +1,19 @@
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { PqIdentity } from '../../protobuf/identity.js'
+import { fingerprint } from '../crypto/index.js'
 import { ML_DSA_65, ML_KEM_768 } from '../crypto/types.js'
 import { FINGERPRINT_LENGTH } from '../record/constants.js'
+import { MAX_KEPT_HISTORY } from './constants.js'
 import { corrupt } from './read-secret-file.js'
-import type { RotationProof } from '../record/types.js'
+import type { RotationLink, RotationProof } from '../record/types.js'
 
 /** What pq.key holds (protobuf/identity.proto). */
 export interface PqKeyFile {
   mlDsaSeed: Uint8Array
   mlKemSeed: Uint8Array
   rotation?: RotationProof
+  /** The hand-overs before `rotation`, newest first, at most MAX_KEPT_HISTORY; absent or empty when none. */
+  history?: RotationLink[]
 }
 
 export function encodePqKey (file: PqKeyFile): Uint8Array {
@@ -21,7 +25,12 @@ export function encodePqKey (file: PqKeyFile): Uint8Array {
       : {
           previousFingerprint: file.rotation.previousFingerprint as Uint8Array<ArrayBuffer>,
           signature: file.rotation.signature as Uint8Array<ArrayBuffer>
-        }
+        },
+    history: (file.history ?? []).map(link => ({
+      previousFingerprint: link.previousFingerprint as Uint8Array<ArrayBuffer>,
+      signature: link.signature as Uint8Array<ArrayBuffer>,
+      mlDsaPublicKey: link.mlDsaPublicKey as Uint8Array<ArrayBuffer>
+    }))
   })
 }
 
@@ -41,7 +50,25 @@ export function decodePqKey (bytes: Uint8Array, path: string): PqKeyFile {
     expectLength(path, 'rotation signature', message.rotation.signature, ML_DSA_65.signature)
     rotation = { previousFingerprint: message.rotation.previousFingerprint, signature: message.rotation.signature }
   }
+  if (message.history.length > MAX_KEPT_HISTORY) {
+    throw corrupt(path, `has ${message.history.length} hand-overs, more than the ${MAX_KEPT_HISTORY} keydir keeps`)
+  }
+  const history: RotationLink[] = message.history.map(link => {
+    expectLength(path, 'hand-over fingerprint', link.previousFingerprint, FINGERPRINT_LENGTH)
+    expectLength(path, 'hand-over signature', link.signature, ML_DSA_65.signature)
+    expectLength(path, 'hand-over key', link.mlDsaPublicKey, ML_DSA_65.publicKey)
+    return { previousFingerprint: link.previousFingerprint, signature: link.signature, mlDsaPublicKey: link.mlDsaPublicKey }
+  })
+  // Each hand-over's key is the one the newer hand-over comes from; anything else is damage.
+  let from = rotation?.previousFingerprint
+  for (const link of history) {
+    if (from === undefined || !uint8ArrayEquals(fingerprint(link.mlDsaPublicKey), from)) {
+      throw corrupt(path, 'has hand-overs that do not join up with its rotation proof')
+    }
+    from = link.previousFingerprint
+  }
   const file: PqKeyFile = { mlDsaSeed: message.mlDsaSeed, mlKemSeed: message.mlKemSeed, rotation }
+  if (history.length > 0) file.history = history
   // We only ever write the canonical encoding: anything else (appended
   // bytes, unknown or repeated fields) is damage, not a variant.
   if (!uint8ArrayEquals(encodePqKey(file), bytes)) {

@@ -4,12 +4,13 @@ import { ML_DSA_65, ML_KEM_768 } from '../crypto/types.js'
 import { IdentityError } from '../errors.js'
 import { createRotationProof } from '../record/index.js'
 import { buildIdentity } from './build.js'
-import { identityPaths } from './constants.js'
+import { identityPaths, MAX_KEPT_HISTORY, MAX_PQ_KEY_FILE_BYTES } from './constants.js'
 import { loadIdentity } from './load.js'
 import { encodePqKey, type PqKeyFile } from './pq-key.js'
 import { readSecretFile } from './read-secret-file.js'
 import { writeSecretFile } from './write-secret-file.js'
 import type { Identity, IdentityOptions } from './types.js'
+import type { RotationLink } from '../record/types.js'
 
 /** A rotation made but not yet written: the new identity, and `commit()`, which writes it to pq.key. */
 export interface PendingRotation {
@@ -26,8 +27,10 @@ export interface PendingRotation {
 /**
  * Replace the ML-DSA-65 and ML-KEM-768 keys with fresh ones, handed over by a
  * rotation proof signed with the current ML-DSA-65 key. The libp2p key and
- * PeerId stay. pq.key is rewritten atomically, so a crash leaves either the
- * old keys or the new keys with their proof; the old seeds are not kept.
+ * PeerId stay. The previous proof, with the key it handed over to (the
+ * current one), joins the history, newest first (at most MAX_KEPT_HISTORY
+ * kept). pq.key is rewritten atomically, so a crash leaves either the old
+ * keys or the new keys with their proofs; the old seeds are not kept.
  */
 export async function rotateIdentity (dataDir: string, identity: Identity, options: IdentityOptions): Promise<Identity> {
   const rotation = await prepareRotation(dataDir, identity, options)
@@ -56,7 +59,8 @@ export async function prepareRotation (dataDir: string, identity: Identity, opti
   const pq: PqKeyFile = {
     mlDsaSeed,
     mlKemSeed: new Uint8Array(randomBytes(ML_KEM_768.seed)),
-    rotation: createRotationProof(identity.peerId, identity.mlDsaSigner, newSigner.publicKey)
+    rotation: createRotationProof(identity.peerId, identity.mlDsaSigner, newSigner.publicKey),
+    history: historyAfter(identity)
   }
   const bytes = encodePqKey(pq)
   return {
@@ -74,9 +78,16 @@ export async function prepareRotation (dataDir: string, identity: Identity, opti
   }
 }
 
+/** The hand-overs before the new proof: the current key's own proof, then those before it. */
+function historyAfter (identity: Identity): RotationLink[] {
+  if (identity.rotation == null) return []
+  const current: RotationLink = { ...identity.rotation, mlDsaPublicKey: identity.mlDsaSigner.publicKey }
+  return [current, ...(identity.history ?? [])].slice(0, MAX_KEPT_HISTORY)
+}
+
 async function holds (path: string, bytes: Uint8Array): Promise<boolean> {
   try {
-    const current = await readSecretFile(path)
+    const current = await readSecretFile(path, MAX_PQ_KEY_FILE_BYTES)
     return current !== undefined && uint8ArrayEquals(current, bytes)
   } catch {
     return false

@@ -1,5 +1,5 @@
 import type { MlDsaSigner, MlKemDecapsulator, PqCrypto } from '../crypto/types.js'
-import type { RotationProof } from '../record/types.js'
+import type { RotationLink, RotationProof } from '../record/types.js'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
 
 /** A node's keys, loaded from or written to `<dataDir>/identity/`. */
@@ -15,6 +15,12 @@ export interface Identity {
   mlKem: MlKemDecapsulator
   /** Set after a rotation: the previous ML-DSA-65 key's hand-over, carried in every record. */
   rotation?: RotationProof
+  /**
+   * Set after a second rotation: the hand-overs before `rotation`, newest
+   * first (history[0] hands over to the key `rotation` comes from). Records
+   * carry the newest MAX_HISTORY_LINKS of them.
+   */
+  history?: RotationLink[]
 }
 
 export interface IdentityOptions {

@@ -4,7 +4,7 @@ import { fingerprint, fingerprintHex } from '../crypto/index.js'
 import { DhtRecords, putToPeers } from '../dht/index.js'
 import { errorCode, KeydirError } from '../errors.js'
 import { prepareRotation } from '../identity/index.js'
-import { createKeyRecord, DEFAULT_RECORD_LIFETIME_MS } from '../record/index.js'
+import { createKeyRecord, DEFAULT_RECORD_LIFETIME_MS, MAX_HISTORY_LINKS, recordHash } from '../record/index.js'
 import { silentLogger } from '../util/log.js'
 import { PUBLISH_TIMEOUT_MS } from './constants.js'
 import { LowCoverageRepublisher } from './low-coverage.js'
@@ -233,14 +233,23 @@ export class RecordPublisher implements Startable {
     return Math.max((pin?.highestSeq ?? 0) + 1, (this.current?.seq ?? 0) + 1, Date.now())
   }
 
+  /**
+   * A record of `identity`'s keys carrying its rotation proof, the newest
+   * MAX_HISTORY_LINKS hand-overs before it, and the hash of the record it
+   * replaces: the one this node served last, or after a restart the one its
+   * registry holds (none when that has expired: holders' copies have too).
+   */
   private async createOwnRecord (identity: Identity, seq: number): Promise<KeyRecord> {
+    const previous = this.current ?? (await this.init.registry.get(identity.peerId))?.record
     return createKeyRecord({
       privateKey: identity.privateKey,
       mlDsaSigner: identity.mlDsaSigner,
       mlKemPublicKey: identity.mlKem.publicKey,
       seq,
       lifetimeMs: this.lifetimeMs,
-      rotation: identity.rotation
+      rotation: identity.rotation,
+      history: identity.history?.slice(0, MAX_HISTORY_LINKS),
+      previousRecordHash: previous === undefined ? undefined : recordHash(previous.bytes)
     })
   }
 

@@ -2,9 +2,10 @@ import { KeyRecord as KeyRecordMessage } from '../../protobuf/key-record.js'
 import { ML_DSA_65, ML_KEM_768 } from '../crypto/types.js'
 import { InvalidRecordError } from '../errors.js'
 import { protonsMisencodesUint64 } from '../util/protons-uint64.js'
-import { ED25519_SIGNATURE_LENGTH, FINGERPRINT_LENGTH, MAX_RECORD_BYTES } from './constants.js'
+import { ED25519_SIGNATURE_LENGTH, FINGERPRINT_LENGTH, MAX_HISTORY_LINKS, MAX_RECORD_BYTES, RECORD_HASH_LENGTH } from './constants.js'
+import { checkChainStructure } from './history.js'
 import { ed25519PeerIdFromBytes } from './routing-key.js'
-import type { KeyRecord, KeyRecordContent, RotationProof } from './types.js'
+import type { KeyRecord, KeyRecordContent, RotationLink, RotationProof } from './types.js'
 
 /**
  * Wire <-> domain conversion for key records. `unmarshalKeyRecord` checks
@@ -30,9 +31,17 @@ export function marshalKeyRecord (content: KeyRecordContent, libp2pSignature: Ui
           signature: content.rotation.signature as Uint8Array<ArrayBuffer>
         },
     libp2pSignature: libp2pSignature as Uint8Array<ArrayBuffer>,
-    mlDsaSignature: mlDsaSignature as Uint8Array<ArrayBuffer>
+    mlDsaSignature: mlDsaSignature as Uint8Array<ArrayBuffer>,
+    previousRecordHash: (content.previousRecordHash ?? EMPTY) as Uint8Array<ArrayBuffer>,
+    history: (content.history ?? []).map(link => ({
+      previousFingerprint: link.previousFingerprint as Uint8Array<ArrayBuffer>,
+      signature: link.signature as Uint8Array<ArrayBuffer>,
+      mlDsaPublicKey: link.mlDsaPublicKey as Uint8Array<ArrayBuffer>
+    }))
   })
 }
+
+const EMPTY = new Uint8Array(0)
 
 export function unmarshalKeyRecord (input: Uint8Array): KeyRecord {
   if (input.length > MAX_RECORD_BYTES) {
@@ -61,6 +70,18 @@ export function unmarshalKeyRecord (input: Uint8Array): KeyRecord {
     expectLength('ERR_BAD_ROTATION_PROOF', 'rotation signature', message.rotation.signature, ML_DSA_65.signature)
     rotation = { previousFingerprint: message.rotation.previousFingerprint, signature: message.rotation.signature }
   }
+  if (message.previousRecordHash.length !== 0) {
+    expectLength('ERR_BAD_HASH_LENGTH', 'previous record hash', message.previousRecordHash, RECORD_HASH_LENGTH)
+  }
+  if (message.history.length > MAX_HISTORY_LINKS) {
+    throw new InvalidRecordError('ERR_HISTORY_TOO_LONG', `record carries ${message.history.length} history links, at most ${MAX_HISTORY_LINKS} are allowed`)
+  }
+  const history: RotationLink[] = message.history.map(link => {
+    expectLength('ERR_BAD_ROTATION_PROOF', 'history link fingerprint', link.previousFingerprint, FINGERPRINT_LENGTH)
+    expectLength('ERR_BAD_ROTATION_PROOF', 'history link signature', link.signature, ML_DSA_65.signature)
+    expectLength('ERR_BAD_ROTATION_PROOF', 'history link key', link.mlDsaPublicKey, ML_DSA_65.publicKey)
+    return { previousFingerprint: link.previousFingerprint, signature: link.signature, mlDsaPublicKey: link.mlDsaPublicKey }
+  })
 
   const seq = safeInteger('seq', message.seq)
   if (seq < 1) {
@@ -74,7 +95,7 @@ export function unmarshalKeyRecord (input: Uint8Array): KeyRecord {
   if (!isCanonical(bytes, message)) {
     throw new InvalidRecordError('ERR_RECORD_NOT_CANONICAL', 'record bytes are not the canonical encoding (fields out of order, repeated, unknown or not minimally encoded, or bytes left over)')
   }
-  return {
+  const record: KeyRecord = {
     peerId,
     mlDsaPublicKey: message.mlDsaPublicKey,
     mlKemPublicKey: message.mlKemPublicKey,
@@ -86,6 +107,12 @@ export function unmarshalKeyRecord (input: Uint8Array): KeyRecord {
     mlDsaSignature: message.mlDsaSignature,
     bytes
   }
+  // Set only when present, so a record without them has the same shape as before they existed.
+  if (message.previousRecordHash.length !== 0) record.previousRecordHash = message.previousRecordHash
+  if (history.length !== 0) record.history = history
+  // Links that do not join up (missing, reordered) or a key met twice: no holder could follow it.
+  checkChainStructure(record)
+  return record
 }
 
 /**
@@ -112,6 +139,13 @@ function isCanonical (bytes: Uint8Array, message: KeyRecordMessage): boolean {
       layout.bytesField(2, message.rotation.signature))) &&
     layout.bytesField(8, message.libp2pSignature) &&
     layout.bytesField(9, message.mlDsaSignature) &&
+    layout.bytesField(10, message.previousRecordHash) &&
+    message.history.every(link =>
+      layout.varint(11 << 3 | WIRE_LENGTH_DELIMITED) &&
+      layout.varint(fieldSize(link.previousFingerprint) + fieldSize(link.signature) + fieldSize(link.mlDsaPublicKey)) &&
+      layout.bytesField(1, link.previousFingerprint) &&
+      layout.bytesField(2, link.signature) &&
+      layout.bytesField(3, link.mlDsaPublicKey)) &&
     layout.atEnd()
 }
 

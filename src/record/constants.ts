@@ -17,10 +17,22 @@ export const FINGERPRINT_LENGTH = 32
 export const ML_DSA_SIGNATURE_LENGTH = ML_DSA_65.signature
 
 /**
- * Largest encoded record accepted. A record with a rotation proof is about
- * 9.9 KB; anything much bigger is not ours.
+ * Hand-overs a record carries besides its `rotation` proof: with the proof, a
+ * holder pinned up to MAX_HISTORY_LINKS + 1 keys back follows the record
+ * alone. Each link is 5,304 bytes on the wire (a 1952-byte key and a
+ * 3309-byte signature), so the bound is what keeps records small.
  */
-export const MAX_RECORD_BYTES = 12 * 1024
+export const MAX_HISTORY_LINKS = 2
+
+/**
+ * Largest encoded record accepted. The largest record keydir makes (a
+ * rotation proof, MAX_HISTORY_LINKS links and the previous record's hash) is
+ * 20,572 bytes (plain: 6,581; with a rotation proof: 9,930; seq and times
+ * clock readings); anything much bigger is not ours.
+ */
+export const MAX_RECORD_BYTES = 24 * 1024
+/** SHA-256, the hash that names a record's predecessor. */
+export const RECORD_HASH_LENGTH = 32
 /** A PeerId multihash: Ed25519 identity multihash is 38 bytes. */
 export const MAX_PEER_ID_BYTES = 64
 

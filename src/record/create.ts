@@ -2,9 +2,9 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { fingerprint } from '../crypto/index.js'
 import { KeydirError } from '../errors.js'
 import { marshalKeyRecord, unmarshalKeyRecord } from './codec.js'
-import { DEFAULT_RECORD_LIFETIME_MS, MAX_RECORD_LIFETIME_MS } from './constants.js'
+import { DEFAULT_RECORD_LIFETIME_MS, MAX_HISTORY_LINKS, MAX_RECORD_LIFETIME_MS, RECORD_HASH_LENGTH } from './constants.js'
 import { recordSignedBytes, ROTATION_CONTEXT, rotationSignedBytes, RECORD_CONTEXT } from './signed-bytes.js'
-import type { KeyRecord, KeyRecordContent, RotationProof } from './types.js'
+import type { KeyRecord, KeyRecordContent, RotationLink, RotationProof } from './types.js'
 import type { MlDsaSigner } from '../crypto/types.js'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
 
@@ -20,6 +20,10 @@ export interface CreateKeyRecordInit {
   lifetimeMs?: number
   /** Carried in every record after a rotation, so peers that pinned the old key can follow. */
   rotation?: RotationProof
+  /** The hand-overs before `rotation`, newest first, at most MAX_HISTORY_LINKS: peers pinned further back follow them. */
+  history?: RotationLink[]
+  /** SHA-256 of the record this one replaces (recordHash); absent on a first record. */
+  previousRecordHash?: Uint8Array
 }
 
 /** Build and sign a key record with both keys over the same canonical bytes. */
@@ -31,6 +35,13 @@ export async function createKeyRecord (init: CreateKeyRecordInit): Promise<KeyRe
   if (!Number.isSafeInteger(lifetimeMs) || lifetimeMs <= 0 || lifetimeMs > MAX_RECORD_LIFETIME_MS) {
     throw new KeydirError('ERR_BAD_LIFETIME', `record lifetime must be 1 ms to ${MAX_RECORD_LIFETIME_MS} ms`)
   }
+  const history = init.history ?? []
+  if (history.length > MAX_HISTORY_LINKS) {
+    throw new KeydirError('ERR_HISTORY_TOO_LONG', `a record carries at most ${MAX_HISTORY_LINKS} history links, got ${history.length}`)
+  }
+  if (init.previousRecordHash !== undefined && init.previousRecordHash.length !== RECORD_HASH_LENGTH) {
+    throw new KeydirError('ERR_BAD_HASH_LENGTH', `the previous record hash must be ${RECORD_HASH_LENGTH} bytes, got ${init.previousRecordHash.length}`)
+  }
   const issuedAt = init.issuedAt ?? Date.now()
   const content: KeyRecordContent = {
     peerId: peerIdFromPrivateKey(init.privateKey),
@@ -41,6 +52,8 @@ export async function createKeyRecord (init: CreateKeyRecordInit): Promise<KeyRe
     expiresAt: issuedAt + lifetimeMs,
     rotation: init.rotation
   }
+  if (init.previousRecordHash !== undefined) content.previousRecordHash = init.previousRecordHash
+  if (history.length > 0) content.history = history
   const signed = recordSignedBytes(content)
   const libp2pSignature = await init.privateKey.sign(signed)
   const mlDsaSignature = init.mlDsaSigner.sign(signed, RECORD_CONTEXT)

@@ -14,12 +14,21 @@ const encoder = new TextEncoder()
 export const RECORD_CONTEXT = encoder.encode(RECORD_DOMAIN)
 export const ROTATION_CONTEXT = encoder.encode(ROTATION_DOMAIN)
 
-/** What the libp2p key and the record's ML-DSA-65 key both sign. */
+/**
+ * What the libp2p key and the record's ML-DSA-65 key both sign. A record
+ * without a previous record hash and without history signs exactly the
+ * bytes it did before those fields existed; one with either appends them.
+ */
 export function recordSignedBytes (content: KeyRecordContent): Uint8Array {
   const peerId = content.peerId.toMultihash().bytes
   const { rotation } = content
+  // An empty hash is no hash: the protobuf cannot carry it, so it must not be signed either.
+  const previousRecordHash = content.previousRecordHash?.length === 0 ? undefined : content.previousRecordHash
+  const history = content.history ?? []
+  const extended = previousRecordHash != null || history.length > 0
   const length = RECORD_CONTEXT.length + 1 + 2 + peerId.length + 2 + content.mlDsaPublicKey.length + 2 + content.mlKemPublicKey.length + 3 * 8 + 1 +
-    (rotation == null ? 0 : 2 + rotation.previousFingerprint.length + 2 + rotation.signature.length)
+    (rotation == null ? 0 : 2 + rotation.previousFingerprint.length + 2 + rotation.signature.length) +
+    (extended ? 1 + 2 + (previousRecordHash?.length ?? 0) + 1 + history.reduce((sum, link) => sum + 6 + link.previousFingerprint.length + link.signature.length + link.mlDsaPublicKey.length, 0) : 0)
   const writer = new ByteWriter(length)
     .domain(RECORD_CONTEXT)
     .prefixed(peerId)
@@ -29,13 +38,29 @@ export function recordSignedBytes (content: KeyRecordContent): Uint8Array {
     .u64(content.issuedAt)
     .u64(content.expiresAt)
   if (rotation == null) {
-    return writer.u8(0).finish()
+    writer.u8(0)
+  } else {
+    writer.u8(1)
+      .prefixed(rotation.previousFingerprint)
+      .prefixed(rotation.signature)
   }
-  return writer.u8(1)
-    .prefixed(rotation.previousFingerprint)
-    .prefixed(rotation.signature)
-    .finish()
+  if (!extended) {
+    return writer.finish()
+  }
+  // The history extension: present exactly when the record has either field,
+  // so every content has one byte string and every byte string one content.
+  writer.u8(1)
+    .prefixed(previousRecordHash ?? EMPTY)
+    .u8(history.length)
+  for (const link of history) {
+    writer.prefixed(link.previousFingerprint)
+      .prefixed(link.signature)
+      .prefixed(link.mlDsaPublicKey)
+  }
+  return writer.finish()
 }
+
+const EMPTY = new Uint8Array(0)
 
 /** What the previous ML-DSA-65 key signs to hand the peer over to a new one. */
 export function rotationSignedBytes (peerId: PeerId, previousFingerprint: Uint8Array, newMlDsaPublicKey: Uint8Array): Uint8Array {

@@ -8,6 +8,16 @@ export interface RotationProof {
   signature: Uint8Array
 }
 
+/**
+ * An earlier hand-over, as a record's history carries it: the key whose
+ * fingerprint is `previousFingerprint` signed the rotation bytes handing the
+ * peer over to `mlDsaPublicKey`. A RotationProof plus the key it proves.
+ */
+export interface RotationLink extends RotationProof {
+  /** The ML-DSA-65 public key handed over to, 1952 bytes. */
+  mlDsaPublicKey: Uint8Array
+}
+
 /** The signed content of a key record: what both signatures cover. */
 export interface KeyRecordContent {
   peerId: PeerId
@@ -19,6 +29,18 @@ export interface KeyRecordContent {
   /** Unix milliseconds. */
   expiresAt: number
   rotation?: RotationProof
+  /**
+   * SHA-256 of the exact bytes of the record this one replaces (the
+   * publisher's previous record); absent on a first record.
+   */
+  previousRecordHash?: Uint8Array
+  /**
+   * The hand-overs before `rotation`, newest first, at most
+   * MAX_HISTORY_LINKS: `history[0]` hands over to the key `rotation` comes
+   * from, each next one to the key the one before it comes from
+   * (docs/record-format.md, "History"). Absent or empty: no history.
+   */
+  history?: RotationLink[]
 }
 
 /** A decoded key record together with its exact wire bytes. */

@@ -172,20 +172,53 @@ function badMlDsaSignature (): InvalidRecordError {
   return new InvalidRecordError('ERR_BAD_ML_DSA_SIGNATURE', 'record signature by its ML-DSA-65 key does not verify')
 }
 
-/** Where the ML-DSA-65 signature's challenge hash c̃ starts in a canonical record, from its end, and its length. */
-const SIGNATURE_FROM_END = ML_DSA_65.signature
 const CHALLENGE_LENGTH = 48
+/** Field 9, ml_dsa_signature, length-delimited. */
+const ML_DSA_SIGNATURE_TAG = 9 << 3 | 2
 
 /**
  * The verified cache's key for a record's bytes: the challenge hash c̃ that
- * opens its ML-DSA-65 signature, the record's last field (FIPS 204: a hash
- * over the signed content and the signer's commitment, so distinct records
- * of any signer differ in it). Hashing the whole 6.5 KB instead (SHA-256)
- * cost about 4% of a fresh validation. Bytes of any other shape get some
- * key too; a hit still needs every byte equal, so a crafted collision only
- * costs its sender a full check.
+ * opens its ML-DSA-65 signature (FIPS 204: a hash over the signed content
+ * and the signer's commitment, so distinct records of any signer differ in
+ * it). Hashing the whole 6.5 KB instead (SHA-256) cost about 4% of a fresh
+ * validation. The signature is found by stepping over the fields before it
+ * (ten steps at most in a canonical record); a record's history comes after
+ * it and is the same in every record since a rotation, so it would make a
+ * poor key. Bytes of any other shape get some key too; a hit still needs
+ * every byte equal, so a crafted collision only costs its sender a full
+ * check.
  */
 function cacheKey (bytes: Uint8Array): string {
-  const start = Math.max(0, bytes.byteLength - SIGNATURE_FROM_END)
+  const start = Math.min(mlDsaSignatureOffset(bytes) ?? Math.max(0, bytes.byteLength - ML_DSA_65.signature), bytes.byteLength)
   return bytesKey(bytes, start, Math.min(CHALLENGE_LENGTH, bytes.byteLength - start))
+}
+
+/** Where field 9's bytes start, walking top-level fields; undefined when the bytes do not get that far as a protobuf. */
+function mlDsaSignatureOffset (bytes: Uint8Array): number | undefined {
+  let at = 0
+  const varint = (): number | undefined => {
+    let value = 0
+    for (let shift = 1; shift < 2 ** 28; shift *= 0x80) {
+      if (at >= bytes.byteLength) return undefined
+      const byte = bytes[at++]
+      value += (byte & 0x7f) * shift
+      if (byte < 0x80) return value
+    }
+    return undefined
+  }
+  while (at < bytes.byteLength) {
+    const tag = varint()
+    if (tag === undefined) return undefined
+    if ((tag & 7) === 0) {
+      if (varint() === undefined) return undefined
+    } else if ((tag & 7) === 2) {
+      const length = varint()
+      if (length === undefined) return undefined
+      if (tag === ML_DSA_SIGNATURE_TAG) return at
+      at += length
+    } else {
+      return undefined
+    }
+  }
+  return undefined
 }

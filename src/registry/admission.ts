@@ -1,12 +1,12 @@
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { fingerprint } from '../crypto/index.js'
 import { RegistryError } from '../errors.js'
-import { compareKeyRecords } from '../record/index.js'
+import { compareKeyRecords, replacesSameRecord } from '../record/index.js'
 import { anchorPin, nextPin, pinMatches } from './pins.js'
 import { confirmsRecord, strongerTrust } from './trust.js'
 import type { Pin, RegistryEntry, TrustLevel } from './types.js'
 import type { PqCrypto } from '../crypto/types.js'
-import type { KeyRecord } from '../record/index.js'
+import type { KeyRecord, RotationLink } from '../record/index.js'
 
 export interface AdmissionInput {
   crypto: PqCrypto
@@ -19,6 +19,12 @@ export interface AdmissionInput {
   /** The stored entry, if one is stored, valid and unexpired. */
   current: RegistryEntry | undefined
   now: number
+  /**
+   * Hand-overs older than the record's history, newest first, fetched from
+   * the peer when the record alone does not reach the pin
+   * (ERR_HISTORY_BEYOND_BOUND); see followHistory.
+   */
+  earlierHistory?: readonly RotationLink[]
 }
 
 export type Admission =
@@ -33,8 +39,12 @@ export type Admission =
  *    record's) is refused, ERR_ROLLBACK.
  * 2. The same bytes as stored: 'unchanged'; trust and verified may go up,
  *    never down.
- * 3. Key continuity against the pin (see pins.ts): ERR_KEY_CHANGED,
- *    ERR_ANCHOR_CONFLICT.
+ * 3. History: a record with a higher seq than the stored one that names
+ *    the same predecessor (previousRecordHash) replaces one record twice:
+ *    ERR_FORKED_CHAIN.
+ *    Key continuity against the pin, following the record's history from
+ *    the pinned key (see pins.ts): ERR_KEY_CHANGED, ERR_ANCHOR_CONFLICT,
+ *    ERR_BROKEN_CHAIN, ERR_FORKED_CHAIN, ERR_HISTORY_BEYOND_BOUND.
  * 4. The same seq with other bytes: the peer signed two records of one seq
  *    (a re-issue, a republish with a later expiry). The stored one stays
  *    unless the DHT selector prefers the new one, so this node ends up with
@@ -66,7 +76,12 @@ export function admitRecord (input: AdmissionInput): Admission {
     return { outcome: 'unchanged', entry: { ...current, trust, verified } }
   }
 
-  const pinAfter = nextPin(input.crypto, pin, record, fingerprint(record.mlDsaPublicKey))
+  if (current !== undefined && record.seq > current.record.seq && replacesSameRecord(current.record, record)) {
+    throw new RegistryError('ERR_FORKED_CHAIN', `record seq ${record.seq} for ${record.peerId.toString()} replaces the same record as the stored seq ` +
+      `${current.record.seq}: the peer's history forks (two writers with one identity, or a key in other hands)`)
+  }
+
+  const pinAfter = nextPin(input.crypto, pin, record, fingerprint(record.mlDsaPublicKey), input.earlierHistory)
 
   if (current !== undefined && record.seq === current.record.seq && compareKeyRecords(record, current.record) >= 0) {
     return { outcome: 'unchanged' }

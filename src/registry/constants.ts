@@ -15,6 +15,14 @@ export const LIST_SLICE = 4
 /** Summaries looked at between two yields of the event loop when collecting expired records. */
 export const COLLECT_SLICE = 1024
 
+/**
+ * Fingerprints of the keys a pin followed away from that it remembers,
+ * newest first: a record whose history runs through one of them but misses
+ * the pinned key is a fork (ERR_FORKED_CHAIN). A record's chain reaches
+ * three keys back, so this covers any fork a record can show.
+ */
+export const MAX_SUPERSEDED = 16
+
 /** Sublevel names in the registry's LevelDB. */
 export const RECORDS = 'records'
 export const PINS = 'pins'

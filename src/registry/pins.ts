@@ -1,16 +1,18 @@
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { fingerprint } from '../crypto/index.js'
 import { ML_DSA_65 } from '../crypto/types.js'
-import { RegistryError } from '../errors.js'
-import { FINGERPRINT_LENGTH, verifyRotationProof } from '../record/index.js'
+import { InvalidRecordError, RegistryError } from '../errors.js'
+import { FINGERPRINT_LENGTH, followHistory } from '../record/index.js'
+import { MAX_SUPERSEDED } from './constants.js'
 import type { AnchorKey, Pin } from './types.js'
 import type { PqCrypto } from '../crypto/types.js'
-import type { KeyRecord } from '../record/index.js'
+import type { KeyRecord, RotationLink } from '../record/index.js'
 
 /**
  * Pin rules. A peer's ML-DSA-65 key is pinned by a configured anchor or at
  * first verified sight; a record with another key is a key change, accepted
- * only with a rotation proof signed by the pinned key.
+ * only with a chain of rotation proofs from the pinned key to the record's
+ * (the record's history, followHistory), each hand-over checked.
  */
 
 /** Whether the pin holds the key whose fingerprint is `keyFingerprint`. */
@@ -20,10 +22,16 @@ export function pinMatches (pin: Pin, keyFingerprint: Uint8Array): boolean {
 
 /**
  * The pin after accepting `record` (its key fingerprint is `recordFingerprint`),
- * or a RegistryError: ERR_KEY_CHANGED for a seen pin, ERR_ANCHOR_CONFLICT for
- * an anchor pin. Does not check seq; the caller does (rollback).
+ * or a RegistryError. Another key than the pinned one is followed through
+ * the record's history (and `earlier` hand-overs fetched beyond it, newest
+ * first), each hand-over from the pinned key on verified; refused with
+ * ERR_KEY_CHANGED (ERR_ANCHOR_CONFLICT for an anchor pin) when nothing from
+ * the pinned key vouches for the new key, ERR_BROKEN_CHAIN,
+ * ERR_FORKED_CHAIN or ERR_HISTORY_BEYOND_BOUND (see followHistory). The pin
+ * then holds the record's key and remembers the keys it left. Does not
+ * check seq; the caller does (rollback).
  */
-export function nextPin (crypto: PqCrypto, pin: Pin | undefined, record: KeyRecord, recordFingerprint: Uint8Array): Pin {
+export function nextPin (crypto: PqCrypto, pin: Pin | undefined, record: KeyRecord, recordFingerprint: Uint8Array, earlier?: readonly RotationLink[]): Pin {
   if (pin === undefined) {
     return { mlDsaPublicKey: record.mlDsaPublicKey, fingerprint: recordFingerprint, highestSeq: record.seq, source: 'seen' }
   }
@@ -33,22 +41,21 @@ export function nextPin (crypto: PqCrypto, pin: Pin | undefined, record: KeyReco
     return { ...pin, mlDsaPublicKey: pin.mlDsaPublicKey ?? record.mlDsaPublicKey, highestSeq }
   }
 
-  const code = pin.source === 'anchor' ? 'ERR_ANCHOR_CONFLICT' : 'ERR_KEY_CHANGED'
-  const peer = record.peerId.toString()
-  if (pin.mlDsaPublicKey === undefined) {
-    // A rotation proof is an ML-DSA-65 signature: checking it needs the
-    // previous public key, and a fingerprint is not enough. The operator
-    // must configure the anchor's full key, or the new key's fingerprint.
-    throw new RegistryError(code, `record for anchor ${peer} has another ML-DSA-65 key than the configured fingerprint, ` +
-      'and a rotation proof cannot be checked against a fingerprint: configure the anchor with its full key')
+  let left: Uint8Array[]
+  try {
+    left = followHistory(crypto, record, pin, { earlier }).left
+  } catch (err) {
+    if (!(err instanceof InvalidRecordError)) throw err
+    if (pin.source !== 'anchor') {
+      throw new RegistryError(err.code, err.message, { cause: err })
+    }
+    // A key change against an anchor is the operator's business: a configured key, or its rotation, is the truth.
+    const code = err.code === 'ERR_KEY_CHANGED' ? 'ERR_ANCHOR_CONFLICT' : err.code
+    throw new RegistryError(code, `anchor: ${err.message}`, { cause: err })
   }
-  if (!verifyRotationProof(crypto, record, pin.mlDsaPublicKey)) {
-    throw new RegistryError(code, pin.source === 'anchor'
-      ? `record for anchor ${peer} has another ML-DSA-65 key than the anchor's, without a valid rotation proof`
-      : `record for ${peer} changes its pinned ML-DSA-65 key without a valid rotation proof`)
-  }
-  // Rotation: the pin follows the new key and keeps its source.
-  return { ...pin, mlDsaPublicKey: record.mlDsaPublicKey, fingerprint: recordFingerprint, highestSeq }
+  // Rotation: the pin follows the new key, keeps its source, and remembers the keys it left.
+  const superseded = [...left, ...(pin.superseded ?? [])].slice(0, MAX_SUPERSEDED)
+  return { ...pin, mlDsaPublicKey: record.mlDsaPublicKey, fingerprint: recordFingerprint, highestSeq, superseded }
 }
 
 /** Check a configured anchor key; returns its fingerprint and full key if given. */

@@ -5,6 +5,7 @@ import { ML_DSA_65 } from '../crypto/types.js'
 import { RegistryError } from '../errors.js'
 import { FINGERPRINT_LENGTH } from '../record/index.js'
 import { MAX_UINT64 } from '../util/protons-uint64.js'
+import { MAX_SUPERSEDED } from './constants.js'
 import { isTrustLevel } from './trust.js'
 import type { PeerSummary, Pin, RegistryEntry, TrustLevel } from './types.js'
 
@@ -55,7 +56,8 @@ export function encodePin (pin: Pin): Uint8Array {
     fingerprint: pin.fingerprint as Uint8Array<ArrayBuffer>,
     highestSeq: BigInt(pin.highestSeq),
     source: pin.source,
-    anchorFingerprint: pin.anchorFingerprint as Uint8Array<ArrayBuffer> | undefined
+    anchorFingerprint: pin.anchorFingerprint as Uint8Array<ArrayBuffer> | undefined,
+    superseded: (pin.superseded ?? []) as Array<Uint8Array<ArrayBuffer>>
   })
 }
 
@@ -84,13 +86,18 @@ export function decodePin (bytes: Uint8Array): Pin {
   if (message.source === 'anchor' ? anchor?.length !== FINGERPRINT_LENGTH : anchor !== undefined) {
     throw corrupt('anchor fingerprint is missing, misplaced or of the wrong length')
   }
-  return {
+  if (message.superseded.length > MAX_SUPERSEDED || message.superseded.some(old => old.length !== FINGERPRINT_LENGTH)) {
+    throw corrupt('superseded fingerprints are too many or of the wrong length')
+  }
+  const pin: Pin = {
     mlDsaPublicKey: key,
     fingerprint: message.fingerprint,
     highestSeq: safeInteger('highestSeq', message.highestSeq),
     source: message.source,
     anchorFingerprint: anchor
   }
+  if (message.superseded.length > 0) pin.superseded = message.superseded
+  return pin
 }
 
 export function encodeSummary (summary: PeerSummary): Uint8Array {

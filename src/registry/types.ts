@@ -42,6 +42,14 @@ export interface Pin {
    * restart that configures the same anchor again keeps the rotated pin.
    */
   anchorFingerprint?: Uint8Array
+  /**
+   * Fingerprints of the keys this pin followed away from through rotation
+   * proofs, newest first, at most MAX_SUPERSEDED. A record whose history
+   * runs through one of them but not through the pinned key is a fork.
+   * Absent or empty for a pin that never rotated (or pinned before history
+   * existed).
+   */
+  superseded?: Uint8Array[]
 }
 
 /** A configured bootstrap anchor: the full ML-DSA-65 public key, or its fingerprint. */

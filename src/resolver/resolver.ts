@@ -175,12 +175,18 @@ export class Resolver {
     throw new ResolveError('ERR_NOT_FOUND', `no valid keys found for ${peerId.toString()} (${failures.join(', ') || 'no path enabled'})`)
   }
 
+  /**
+   * This node's own DHT store answers only with a record newer than the
+   * pin's: the copy it keeps for others is often just what the registry
+   * holds (a node stopped while the peer rotated keeps the record it had),
+   * and taken as the first answer it would end a refresh with the old keys.
+   */
   private fromDht (peerId: PeerId, signal: AbortSignal, pinRead?: Promise<Pin | undefined>): (() => Promise<KeyRecord>) | undefined {
     const dht = this.components.dht
     if (dht == null) return undefined
     return async () => {
       const pin = await (pinRead ?? this.components.registry.getPin(peerId))
-      return dht.find(peerId, { signal, minSeq: pin?.highestSeq ?? 0 })
+      return dht.find(peerId, { signal, minSeq: pin?.highestSeq ?? 0, self: this.components.selfPeerId })
     }
   }
 

@@ -131,7 +131,7 @@ describe('attacks on the direct exchange', () => {
   // B answers 10 requests per peer per 10 s; the tests above use 9 of A's. These come from H.
   it('a KeyRequest carrying a record with trailing bytes or a duplicate field is refused: ERR_RECORD_NOT_CANONICAL / ERR_RECORD_MALFORMED', async () => {
     const { signer, good } = await hostileRequester()
-    const trailingField = concat([good.bytes, Uint8Array.of(0x50, 0x01)]) // field 10, varint 1
+    const trailingField = concat([good.bytes, Uint8Array.of(0x60, 0x01)]) // field 12, varint 1
     const duplicate = concat([good.bytes, KeyRecordMessage.encode({ seq: BigInt(good.seq) })])
     const trailingGarbage = concat([good.bytes, Uint8Array.of(0x00)])
     const send = async (bytes: Uint8Array): Promise<void> => {

@@ -212,6 +212,24 @@ describe('DhtRecords', () => {
     assert.equal((await dht.find(id.peerId)).seq, 6)
   })
 
+  test('this node\'s own store answers only with a record newer than the pin\'s: its copy (held since before a restart) cannot end the lookup', async () => {
+    const id = await makeIdentity()
+    const self = await makeIdentity()
+    const peer = await makeIdentity()
+    const held = await makeRecord(id, { seq: 6 })
+    const fresh = await makeRecord(id, { seq: 9 })
+    const answers = [{ from: self.peerId, record: held, own: true }, { from: peer.peerId, record: fresh }]
+    const { records: plain } = records({ get: scriptedGet(answers).get })
+    assert.equal((await plain.find(id.peerId, { minSeq: 6 })).seq, 6)
+    const { records: skipping } = records({ get: scriptedGet(answers).get })
+    assert.equal((await skipping.find(id.peerId, { minSeq: 6, self: self.peerId })).seq, 9)
+    // A newer copy in the own store (a PUT the node took) still answers, and so does any copy when nothing is pinned.
+    const { records: newer } = records({ get: scriptedGet([{ from: self.peerId, record: fresh, own: true }, { from: peer.peerId, record: held }]).get })
+    assert.equal((await newer.find(id.peerId, { minSeq: 6, self: self.peerId })).seq, 9)
+    const { records: unpinned } = records({ get: scriptedGet([{ from: self.peerId, record: held, own: true }]).get })
+    assert.equal((await unpinned.find(id.peerId, { self: self.peerId })).seq, 6)
+  })
+
   test('no valid answer is ERR_NOT_FOUND; a lookup cut short by its signal is ERR_RESOLVE_TIMEOUT', async () => {
     const id = await makeIdentity()
     const other = await makeIdentity()

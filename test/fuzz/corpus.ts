@@ -1,6 +1,6 @@
 import { KeyPush, KeyRequest, KeyResponse } from '../../protobuf/key-exchange.js'
 import { createKeyPush, createKeyRequest, createKeyResponse } from '../../src/exchange/index.js'
-import { createRevocation, MAX_RECORD_LIFETIME_MS } from '../../src/record/index.js'
+import { createRevocation, MAX_RECORD_LIFETIME_MS, recordHash } from '../../src/record/index.js'
 import { makeIdentity, makeRecord, rotateIdentity } from '../helpers/records.js'
 import type { ExchangeSigner } from '../../src/exchange/index.js'
 import type { KeyRecord } from '../../src/record/index.js'
@@ -10,8 +10,9 @@ import type { PeerId } from '@libp2p/interface'
 /**
  * The valid inputs that mutation fuzzing starts from: three peers' records
  * (one with a rotation proof, one with the longest lifetime, one issued
- * within the clock skew ahead, one with the largest seq), and KeyRequests and
- * KeyResponses between them, all valid at `now`.
+ * within the clock skew ahead, one with the largest seq, and last one three
+ * rotations on with two history links and the previous record's hash), and
+ * KeyRequests and KeyResponses between them, all valid at `now`.
  */
 
 const minute = 60_000
@@ -57,6 +58,16 @@ async function build (): Promise<Corpus> {
     await makeRecord(b, { seq: 3, issuedAt: now + 4 * minute, lifetimeMs: minute + 4 * minute + 1 }),
     await makeRecord(c, { seq: Number.MAX_SAFE_INTEGER, issuedAt: now - 2 * minute })
   ]
+  // a -> a2 -> a3 -> a4: a4's record carries the proof into a4 and the hand-overs into a3 and a2.
+  const { identity: a3, rotation: into3 } = rotateIdentity(a2)
+  const { identity: a4, rotation: into4 } = rotateIdentity(a3)
+  records.push(await makeRecord(a4, {
+    seq: 13,
+    issuedAt: now - minute,
+    rotation: into4,
+    history: [{ ...into3, mlDsaPublicKey: a3.mlDsaSigner.publicKey }, { ...rotation, mlDsaPublicKey: a2.mlDsaSigner.publicKey }],
+    previousRecordHash: recordHash(records[2].bytes)
+  }))
   const signer = (identity: TestIdentity, record: KeyRecord): ExchangeSigner => ({ peerId: identity.peerId, record, mlDsaSigner: identity.mlDsaSigner })
   const pairs: Array<[ExchangeSigner, ExchangeSigner, bigint]> = [
     [signer(a, records[0]), signer(b, records[3]), 1_000_000n],

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { selectPqCrypto } from '../../src/crypto/index.js'
-import { createKeyRecord, createRotationProof } from '../../src/record/index.js'
+import { createKeyRecord, createRotationProof, marshalKeyRecord, MAX_HISTORY_LINKS, RECORD_CONTEXT, recordSignedBytes } from '../../src/record/index.js'
 import type { MlDsaSigner, MlKemDecapsulator, PqCrypto } from '../../src/crypto/types.js'
-import type { KeyRecord, RotationProof } from '../../src/record/index.js'
+import type { KeyRecord, KeyRecordContent, RotationLink, RotationProof } from '../../src/record/index.js'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
 
 /**
@@ -45,6 +45,8 @@ export interface MakeRecordOptions {
   /** Default 24 hours. */
   lifetimeMs?: number
   rotation?: RotationProof
+  history?: RotationLink[]
+  previousRecordHash?: Uint8Array
 }
 
 export async function makeRecord (identity: TestIdentity, options: MakeRecordOptions = {}): Promise<KeyRecord> {
@@ -55,8 +57,49 @@ export async function makeRecord (identity: TestIdentity, options: MakeRecordOpt
     seq: options.seq ?? 1,
     issuedAt: options.issuedAt,
     lifetimeMs: options.lifetimeMs,
-    rotation: options.rotation
+    rotation: options.rotation,
+    history: options.history,
+    previousRecordHash: options.previousRecordHash
   })
+}
+
+/**
+ * A record's bytes signed by both keys but never decoded: for records that
+ * break a rule the decoder enforces (a broken history), which
+ * createKeyRecord would refuse to make.
+ */
+export async function signRecordBytes (identity: TestIdentity, content: Omit<KeyRecordContent, 'peerId' | 'mlDsaPublicKey' | 'mlKemPublicKey'>): Promise<Uint8Array> {
+  const full: KeyRecordContent = { ...content, peerId: identity.peerId, mlDsaPublicKey: identity.mlDsaSigner.publicKey, mlKemPublicKey: identity.mlKem.publicKey }
+  const signed = recordSignedBytes(full)
+  return marshalKeyRecord(full, await identity.privateKey.sign(signed), identity.mlDsaSigner.sign(signed, RECORD_CONTEXT))
+}
+
+/** A peer that rotated `rotations` times: its keys K0 … Kn, and each hand-over as a link (links[i] hands K_i over to K_{i+1}). */
+export interface RotatedPeer {
+  keys: TestIdentity[]
+  links: RotationLink[]
+  /** What a record of K_i carries: the proof into K_i and the links before it, newest first, up to `bound`. */
+  historyOf: (i: number, bound?: number) => { rotation?: RotationProof, history?: RotationLink[] }
+}
+
+export async function makeRotatedPeer (rotations: number, crypto: PqCrypto = selectPqCrypto()): Promise<RotatedPeer> {
+  const keys = [await makeIdentity(crypto)]
+  const links: RotationLink[] = []
+  for (let i = 0; i < rotations; i++) {
+    const { identity, rotation } = rotateIdentity(keys[i])
+    keys.push(identity)
+    links.push({ ...rotation, mlDsaPublicKey: identity.mlDsaSigner.publicKey })
+  }
+  return {
+    keys,
+    links,
+    historyOf (i, bound = MAX_HISTORY_LINKS) {
+      if (i === 0) return {}
+      const { previousFingerprint, signature } = links[i - 1]
+      const history = links.slice(Math.max(0, i - 1 - bound), i - 1).reverse()
+      return { rotation: { previousFingerprint, signature }, history: history.length > 0 ? history : undefined }
+    }
+  }
 }
 
 /**

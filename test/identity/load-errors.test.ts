@@ -6,7 +6,7 @@ import { describe, it } from 'node:test'
 import { generateKeyPair, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { PqIdentity } from '../../protobuf/identity.js'
 import { selectPqCrypto } from '../../src/crypto/index.js'
-import { createIdentity, identityPaths, loadIdentity, MAX_IDENTITY_FILE_BYTES } from '../../src/identity/index.js'
+import { createIdentity, identityPaths, loadIdentity, MAX_IDENTITY_FILE_BYTES, MAX_PQ_KEY_FILE_BYTES } from '../../src/identity/index.js'
 import { tempDataDir, withCode } from './helpers.js'
 
 const crypto = selectPqCrypto()
@@ -200,8 +200,9 @@ describe('loadIdentity: corrupt', () => {
 
   it('a pq.key just over the size cap is refused', async () => {
     const files = await withIdentity()
-    await writeFile(files.pqKey, new Uint8Array(MAX_IDENTITY_FILE_BYTES + 1))
-    await rejectsWith(files.dataDir, 'ERR_IDENTITY_CORRUPT', files.pqKey)
+    await writeFile(files.pqKey, new Uint8Array(MAX_PQ_KEY_FILE_BYTES + 1))
+    const err = await rejectsWith(files.dataDir, 'ERR_IDENTITY_CORRUPT', files.pqKey)
+    assert.ok(err.message.includes(`limit ${MAX_PQ_KEY_FILE_BYTES}`), err.message)
   })
 })
 

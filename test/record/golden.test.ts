@@ -4,7 +4,11 @@ import { describe, it } from 'node:test'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { nativeCrypto, nobleCrypto } from '../../src/crypto/index.js'
-import { KeyRecordValidator, recordSignedBytes, rotationSignedBytes, routingKeyFor, unmarshalKeyRecord, verifyRotationProof } from '../../src/record/index.js'
+import { fingerprint } from '../../src/crypto/index.js'
+import {
+  followHistory, KeyRecordValidator, MAX_HISTORY_LINKS, recordHash, recordSignedBytes, replacesSameRecord, rotationSignedBytes, routingKeyFor, unmarshalKeyRecord,
+  verifyRotationProof
+} from '../../src/record/index.js'
 
 /** test/vectors/key-record.json, made by `npm run vectors`; see docs/record-format.md. */
 const vectors = JSON.parse(readFileSync(new URL('../../../test/vectors/key-record.json', import.meta.url), 'utf8'))
@@ -22,6 +26,12 @@ for (const crypto of [nativeCrypto, nobleCrypto]) {
       assert.equal(toHex(crypto.mlDsa65.createSigner(fromHex(vectors.inputs.mlDsaSeedHex)).publicKey), plain.fields.mlDsaPublicKeyHex)
       assert.equal(toHex(crypto.mlKem768.createDecapsulator(fromHex(vectors.inputs.mlKemSeedHex)).publicKey), plain.fields.mlKemPublicKeyHex)
       assert.equal(toHex(crypto.mlDsa65.createSigner(fromHex(vectors.inputs.nextMlDsaSeedHex)).publicKey), rotated.fields.mlDsaPublicKeyHex)
+      // K2, K3, K4 from the later seeds.
+      vectors.inputs.laterMlDsaSeedsHex.forEach((seedHex: string, i: number) => {
+        const record = unmarshalKeyRecord(fromHex(vectors.valid[2 + i].recordHex))
+        assert.equal(toHex(crypto.mlDsa65.createSigner(fromHex(seedHex)).publicKey), toHex(record.mlDsaPublicKey))
+        assert.equal(toHex(crypto.mlKem768.createDecapsulator(fromHex(vectors.inputs.laterMlKemSeedsHex[i])).publicKey), toHex(record.mlKemPublicKey))
+      })
     })
 
     for (const vector of vectors.valid) {
@@ -29,7 +39,7 @@ for (const crypto of [nativeCrypto, nobleCrypto]) {
         const record = validator.validateForRoutingKey(fromHex(vector.routingKeyHex), fromHex(vector.recordHex))
         assert.equal(record.peerId.toString(), vector.peerId)
         assert.equal(toHex(routingKeyFor(record.peerId)), vector.routingKeyHex)
-        assert.equal(toHex(recordSignedBytes(record)), vector.signedBytesHex)
+        if (vector.signedBytesHex !== undefined) assert.equal(toHex(recordSignedBytes(record)), vector.signedBytesHex)
         assert.equal(record.seq, vector.fields.seq)
         assert.equal(record.expiresAt, vector.fields.expiresAt)
       })
@@ -41,6 +51,43 @@ for (const crypto of [nativeCrypto, nobleCrypto]) {
       assert.equal(toHex(rotationSignedBytes(record.peerId, record.rotation!.previousFingerprint, record.mlDsaPublicKey)), rotatedVector.rotationSignedBytesHex)
       assert.equal(verifyRotationProof(crypto, record, fromHex(rotatedVector.previousMlDsaPublicKeyHex)), true)
     })
+
+    it('chains the history records: each names the one before, and carries the hand-overs before its proof', () => {
+      assert.equal(vectors.maxHistoryLinks, MAX_HISTORY_LINKS)
+      const records = vectors.valid.map((v: any) => unmarshalKeyRecord(fromHex(v.recordHex)))
+      for (let i = 2; i < records.length; i++) {
+        assert.deepEqual(records[i].previousRecordHash, recordHash(records[i - 1].bytes))
+        assert.deepEqual(records[i].rotation.previousFingerprint, fingerprint(records[i - 1].mlDsaPublicKey))
+        assert.deepEqual(records[i].history.map((link: any) => toHex(link.mlDsaPublicKey)), records.slice(Math.max(1, i - 2), i).reverse().map((r: any) => toHex(r.mlDsaPublicKey)))
+      }
+      assert.equal(records[1].previousRecordHash, undefined, 'the old vectors have no history')
+    })
+
+    for (const vector of vectors.history) {
+      it(`history: ${vector.name} -> ${vector.error ?? `${vector.rotations as number} rotations`}`, () => {
+        const bytes = fromHex(vector.recordHex ?? vectors.valid.find((v: any) => v.name === vector.record).recordHex)
+        const record = validator.validateForRoutingKey(fromHex(vectors.valid[0].routingKeyHex), bytes)
+        const pinned = {
+          fingerprint: fromHex(vector.pinned.fingerprintHex),
+          mlDsaPublicKey: vector.pinned.mlDsaPublicKeyHex === undefined ? undefined : fromHex(vector.pinned.mlDsaPublicKeyHex),
+          superseded: vector.pinned.supersededHex.map(fromHex)
+        }
+        const admit = (): number => {
+          if (vector.stored !== undefined) {
+            const stored = unmarshalKeyRecord(fromHex(vectors.valid.find((v: any) => v.name === vector.stored).recordHex))
+            if (record.seq > stored.seq && replacesSameRecord(stored, record)) return -1
+          }
+          return followHistory(crypto, record, pinned).rotations
+        }
+        if (vector.error === undefined) {
+          assert.equal(admit(), vector.rotations)
+        } else if (vector.stored !== undefined) {
+          assert.equal(admit(), -1, 'the record replaces the stored record\'s predecessor again')
+        } else {
+          assert.throws(admit, (err: any) => err.code === vector.error)
+        }
+      })
+    }
 
     for (const vector of vectors.invalid) {
       it(`refuses "${vector.name}" with ${vector.error}`, () => {

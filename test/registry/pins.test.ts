@@ -90,8 +90,8 @@ describe('PeerKeyRegistry: pins, rollback and key changes', () => {
       assert.deepEqual(entry?.record.mlKemPublicKey, next.mlKem.publicKey)
       assert.equal(entry?.trust, 'dht', 'a new key starts from the new source\'s trust')
       assert.equal(entry?.verified, false)
-      // The old key is no longer accepted.
-      await assert.rejects(f.registry.storePeerKeys(await makeRecord(id, { seq: 3 }), 'dht'), isError('RegistryError', 'ERR_KEY_CHANGED'))
+      // The old key is no longer accepted: it handed the peer over, so a record it signs now is a fork.
+      await assert.rejects(f.registry.storePeerKeys(await makeRecord(id, { seq: 3 }), 'dht'), isError('RegistryError', 'ERR_FORKED_CHAIN'))
     } finally { await f.cleanup() }
   })
 

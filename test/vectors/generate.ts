@@ -3,18 +3,42 @@
  * implementations to check themselves against. Run with `npm run vectors`;
  * the file is committed and test/record/golden.test.ts checks our code
  * against it, so a change here that alters bytes shows up as a failure.
+ * Records already in the file are kept byte for byte (ML-DSA-65 signing is
+ * randomised): only vectors it lacks are made.
  */
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { selectPqCrypto } from '../../src/crypto/index.js'
-import { RECORD_DOMAIN, ROTATION_DOMAIN, rotationSignedBytes } from '../../src/record/index.js'
+import { MAX_HISTORY_LINKS, RECORD_DOMAIN, ROTATION_DOMAIN, rotationSignedBytes } from '../../src/record/index.js'
 import { writePushVectors } from './generate-push.js'
-import { describeRecord, GOLDEN, makeGoldenRecords } from './golden.js'
+import { describeRecord, fingerprintHex, GOLDEN, makeGoldenRecords } from './golden.js'
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
-const { plain, rotated } = await makeGoldenRecords(selectPqCrypto())
+const out = fileURLToPath(new URL('../../../test/vectors/key-record.json', import.meta.url))
+
+/** The records the file holds now, by vector name. */
+async function keptRecords (): Promise<Map<string, Uint8Array>> {
+  const kept = new Map<string, Uint8Array>()
+  let old: any
+  try {
+    old = JSON.parse(await readFile(out, 'utf8'))
+  } catch {
+    return kept
+  }
+  for (const vector of [...old.valid ?? [], ...old.invalid ?? [], ...old.history ?? []]) {
+    if (typeof vector.recordHex === 'string') kept.set(vector.name, Uint8Array.from(Buffer.from(vector.recordHex, 'hex')))
+  }
+  return kept
+}
+
+const golden = await makeGoldenRecords(selectPqCrypto(), await keptRecords())
+const { plain, rotated, history, keys, malformed, refused } = golden
 const tampered = Uint8Array.from(plain.bytes)
 tampered[tampered.length - 1] ^= 0x01
+const [k0, k1, k2] = keys.chain
+const pin = (key: Uint8Array, superseded: Uint8Array[] = []): Record<string, unknown> =>
+  ({ fingerprintHex: fingerprintHex(key), mlDsaPublicKeyHex: hex(key), supersededHex: superseded.map(fingerprintHex) })
+const named = (name: string): { name: string, recordHex: string } => ({ name, recordHex: hex(refused[name].bytes) })
 
 const vectors = {
   description: 'keydir key-record golden vectors; format: docs/record-format.md',
@@ -24,9 +48,13 @@ const vectors = {
     mlKemSeedHex: hex(GOLDEN.mlKemSeed),
     nextMlDsaSeedHex: hex(GOLDEN.nextMlDsaSeed),
     nextMlKemSeedHex: hex(GOLDEN.nextMlKemSeed),
+    laterMlDsaSeedsHex: GOLDEN.laterMlDsaSeeds.map(hex),
+    laterMlKemSeedsHex: GOLDEN.laterMlKemSeeds.map(hex),
+    forkMlDsaSeedHex: hex(GOLDEN.forkMlDsaSeed),
     validAt: GOLDEN.validAt
   },
   contexts: { record: RECORD_DOMAIN, rotation: ROTATION_DOMAIN },
+  maxHistoryLinks: MAX_HISTORY_LINKS,
   valid: [
     { name: 'plain', ...describeRecord(plain) },
     {
@@ -34,16 +62,35 @@ const vectors = {
       ...describeRecord(rotated),
       rotationSignedBytesHex: hex(rotationSignedBytes(rotated.peerId, rotated.rotation!.previousFingerprint, rotated.mlDsaPublicKey)),
       previousMlDsaPublicKeyHex: hex(plain.mlDsaPublicKey)
-    }
+    },
+    // history-3 in full; the records before and after it by their bytes.
+    ...history.map((record, i) => ({ name: `history-${i + 2}`, ...describeRecord(record, i !== 1) }))
   ],
   invalid: [
     { name: 'last byte of the ML-DSA-65 signature flipped', recordHex: hex(tampered), error: 'ERR_BAD_ML_DSA_SIGNATURE' },
-    { name: 'unknown field 10 appended', recordHex: hex(plain.bytes) + '5001', error: 'ERR_RECORD_NOT_CANONICAL' },
-    { name: 'truncated', recordHex: hex(plain.bytes.subarray(0, 200)), error: 'ERR_RECORD_MALFORMED' }
+    { name: 'unknown field 12 appended', recordHex: hex(plain.bytes) + '6001', error: 'ERR_RECORD_NOT_CANONICAL' },
+    { name: 'truncated', recordHex: hex(plain.bytes.subarray(0, 200)), error: 'ERR_RECORD_MALFORMED' },
+    { name: 'history links out of order', recordHex: hex(malformed['history links out of order']), error: 'ERR_BROKEN_CHAIN' },
+    { name: 'history link missing', recordHex: hex(malformed['history link missing']), error: 'ERR_BROKEN_CHAIN' },
+    { name: 'history without a rotation proof', recordHex: hex(malformed['history without a rotation proof']), error: 'ERR_BROKEN_CHAIN' },
+    { name: 'previous record hash of 31 bytes', recordHex: hex(malformed['previous record hash of 31 bytes']), error: 'ERR_BAD_HASH_LENGTH' },
+    { name: 'field 10 as a varint', recordHex: hex(plain.bytes) + '5001', error: 'ERR_RECORD_MALFORMED' }
+  ],
+  // A holder pinned at `pinned` (its key, and the keys it followed away from), holding the valid vector `stored` if given,
+  // admits `record` (a valid vector's name) or `recordHex`: it follows `rotations` hand-overs, or refuses with `error`.
+  history: [
+    { name: 'pinned at K0, record of K3: three rotations', record: 'history-3', pinned: pin(k0), rotations: 3 },
+    { name: 'pinned at K1, record of K3: two rotations', record: 'history-3', pinned: pin(k1), rotations: 2 },
+    { name: 'pinned at K2, record of K3: one rotation', record: 'history-3', pinned: pin(k2), rotations: 1 },
+    { name: 'pinned at K1 by fingerprint only, record of K3 (which carries K1)', record: 'history-3', pinned: { fingerprintHex: fingerprintHex(k1), supersededHex: [] }, rotations: 2 },
+    { name: 'pinned at K0, record of K4: its history goes back to K1 only', record: 'history-4', pinned: pin(k0), error: 'ERR_HISTORY_BEYOND_BOUND' },
+    { ...named('K3 with a forged K1 -> K2 link'), pinned: pin(k0), error: 'ERR_BROKEN_CHAIN' },
+    { ...named('K3 with a forged K0 -> K1 link'), pinned: pin(k0), error: 'ERR_KEY_CHANGED' },
+    { ...named('fork: K1 handed over to K2\''), pinned: pin(k2, [k1, k0]), error: 'ERR_FORKED_CHAIN' },
+    { ...named('K3 again, replacing K2\'s record a second time'), stored: 'history-3', pinned: pin(keys.chain[3]), error: 'ERR_FORKED_CHAIN' }
   ]
 }
 
-const out = fileURLToPath(new URL('../../../test/vectors/key-record.json', import.meta.url))
 await writeFile(out, JSON.stringify(vectors, null, 2) + '\n')
 console.log(`wrote ${out}`)
 console.log(`wrote ${await writePushVectors()}`)

@@ -2,6 +2,7 @@ import { apiEventsTarget, apiRawTarget, apiTarget } from './api.js'
 import { configTarget, configValuesTarget } from './config.js'
 import { dhtSelectorTarget, dhtValidatorTarget } from './dht.js'
 import { keyPushTarget, keyRequestFieldsTarget, keyRequestTarget, keyResponseTarget } from './exchange.js'
+import { historyTarget } from './history.js'
 import { recordTarget, routingKeyTarget } from './record.js'
 import { registryTarget } from './registry.js'
 import { pqkSelectorTarget, pqkValueTarget, revocationTarget } from './revocation.js'
@@ -11,6 +12,7 @@ import type { FuzzTarget } from '../harness.js'
 export const targets: FuzzTarget[] = [
   recordTarget,
   routingKeyTarget,
+  historyTarget,
   keyRequestTarget,
   keyResponseTarget,
   keyPushTarget,

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { selectPqCrypto } from '../../../src/crypto/index.js'
-import { KeyRecordValidator, marshalKeyRecord, routingKeyFor, unmarshalKeyRecord, ROUTING_KEY_PREFIX } from '../../../src/record/index.js'
+import { checkChainStructure, KeyRecordValidator, marshalKeyRecord, routingKeyFor, unmarshalKeyRecord, ROUTING_KEY_PREFIX } from '../../../src/record/index.js'
 import { corpus, hex } from '../corpus.js'
 import { attempt, Outcomes } from '../harness.js'
 import { applyMutations, hostileCase, mutations } from '../mutate.js'
@@ -11,11 +11,13 @@ import type { FuzzTarget } from '../harness.js'
 const RECORD_ERRORS = ['InvalidRecordError']
 
 /**
- * unmarshalKeyRecord and KeyRecordValidator over mutated records and noise:
- * every refusal an InvalidRecordError with a code; anything decoded is the
- * canonical encoding of itself; anything validated is byte for byte one of
- * the valid records of the peer it was checked for (no mutation makes a
- * second valid record).
+ * unmarshalKeyRecord and KeyRecordValidator over mutated records and noise
+ * (the seeds include a record with a rotation proof, two history links and
+ * a previous record hash): every refusal an InvalidRecordError with a code;
+ * anything decoded is the canonical encoding of itself, with a history whose
+ * links join up; anything validated is byte for byte one of the valid
+ * records of the peer it was checked for (no mutation makes a second valid
+ * record).
  */
 export const recordTarget: FuzzTarget = {
   name: 'record',
@@ -35,6 +37,7 @@ export const recordTarget: FuzzTarget = {
       if (decoded.ok) {
         const again = marshalKeyRecord(decoded.value, decoded.value.libp2pSignature, decoded.value.mlDsaSignature)
         if (!uint8ArrayEquals(again, bytes)) throw new Error('decoded a record whose bytes are not its canonical encoding')
+        checkChainStructure(decoded.value)
       }
       const peer = other === 0 ? peers[(peers.findIndex(p => p.equals(c.records[seed].peerId)) + 1) % peers.length] : c.records[seed].peerId
       const checked = attempt(outcomes, 'validate', () => validator.validate(peer, bytes), RECORD_ERRORS)
