@@ -1,4 +1,4 @@
-import { KeydirError } from '../errors.js'
+import { KeydirError, RevocationError } from '../errors.js'
 
 /**
  * An HTTP error with the body `{ "error": { "code", "message" } }`. Handlers
@@ -31,12 +31,17 @@ const STATUS_BY_CODE: Record<string, number> = {
   ERR_INVALID_PEER_ID: 400,
   ERR_UNSUPPORTED_PEER_ID: 400,
   ERR_NOT_FOUND: 404,
+  ERR_REVOKED: 410,
   ERR_RESOLVE_TIMEOUT: 504
 }
 
 /** The HTTP error for something the node threw. */
 export function toApiError (err: unknown, shuttingDown: boolean): ApiError {
   if (err instanceof ApiError) return err
+  if (err instanceof RevocationError) {
+    // A certificate that is not valid is the client's bad input; a valid one this node may not take (its key is not linked to the pin) a conflict.
+    return new ApiError(err.code === 'ERR_REVOCATION_KEY_UNKNOWN' ? 409 : 400, err.code, err.message)
+  }
   if (err instanceof KeydirError) {
     const status = STATUS_BY_CODE[err.code] ?? (/PEER_?ID/.test(err.code) ? 400 : 500)
     return new ApiError(status, err.code, err.message)

@@ -4,7 +4,7 @@
  * milliseconds.
  */
 import { fingerprintHex } from '../crypto/index.js'
-import type { KeyRecord } from '../record/index.js'
+import type { KeyRecord, RevocationCertificate } from '../record/index.js'
 import type { AnchorEntry, NodeStatus, ResolvedKeys } from '../node/types.js'
 import type { RegistryEntry, TrustLevel } from '../registry/index.js'
 
@@ -153,5 +153,29 @@ export function ownRecordJson (record: KeyRecord): OwnRecordJson {
     mlDsaFingerprint: fingerprintHex(record.mlDsaPublicKey),
     rotated: record.rotation !== undefined,
     record: base64(record.bytes)
+  }
+}
+
+/** The media type of a revocation certificate's bytes (POST /v1/revocations). */
+export const REVOCATION_CONTENT_TYPE = 'application/vnd.keydir.revocation'
+
+/** A revocation, as `POST /v1/revoke` and `POST /v1/revocations` answer. */
+export interface RevocationJson {
+  peerId: string
+  reason: string
+  issuedAt: number
+  /** SHA-256 of the ML-DSA-65 key that signed it, hex. */
+  mlDsaFingerprint: string
+  /** The certificate's bytes, base64: keep a copy. */
+  certificate: string
+}
+
+export function revocationJson (revocation: RevocationCertificate): RevocationJson {
+  return {
+    peerId: revocation.peerId.toString(),
+    reason: revocation.reason,
+    issuedAt: revocation.issuedAt,
+    mlDsaFingerprint: fingerprintHex(revocation.mlDsaPublicKey),
+    certificate: base64(revocation.bytes)
   }
 }

@@ -77,6 +77,8 @@ export interface RequestOptions {
   auth?: boolean
   /** Default 30 s; resolve passes none and relies on the node's resolve timeout. */
   timeoutMs?: number | null
+  /** A request body (a POST of a revocation certificate). */
+  body?: { bytes: Uint8Array, contentType: string }
 }
 
 /** What the node answered, its body read whole. */
@@ -119,6 +121,7 @@ async function provedExchange (dataDir: string, node: ApiAddressFile, token: str
   const challenge = newChallenge()
   const headers: Record<string, string> = { accept, [CHALLENGE_HEADER]: challenge }
   if (options.auth === true && token !== undefined) headers.authorization = `Bearer ${token}`
+  if (options.body !== undefined) headers['content-type'] = options.body.contentType
   const timeoutMs = options.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : options.timeoutMs
   let answer: RawAnswer
   let proof: string | null
@@ -126,6 +129,7 @@ async function provedExchange (dataDir: string, node: ApiAddressFile, token: str
     const res = await fetch(url, {
       method,
       headers,
+      body: options.body?.bytes,
       redirect: 'manual',
       signal: timeoutMs === null ? undefined : AbortSignal.timeout(timeoutMs)
     })

@@ -6,12 +6,15 @@ export const EXIT_OK = 0
 export const EXIT_FAILED = 1
 /** The command line or the configuration is wrong: unknown command or option, bad argument, bad config value. */
 export const EXIT_USAGE = 2
+/** The peer asked about is revoked (ERR_REVOKED): its keys must not be used. */
+export const EXIT_REVOKED = 3
 
 export const EXIT_CODES_HELP = `
 Exit codes:
   0  done
   1  failed (no node running, not found, timed out, I/O or permission error)
-  2  usage (unknown command or option, bad argument, bad configuration)`
+  2  usage (unknown command or option, bad argument, bad configuration)
+  3  the peer is revoked (ERR_REVOKED): do not use its keys`
 
 /** A bad argument that commander cannot see by itself (a malformed PeerId). Exits 2. */
 export class UsageError extends KeydirError {
@@ -26,5 +29,6 @@ export function exitCodeFor (err: unknown): number {
   // A config file that cannot be read or others can write is an I/O or permission failure; one that says the wrong thing is usage.
   if (err instanceof ConfigError && (err.code === 'ERR_CONFIG_UNREADABLE' || err.code === 'ERR_CONFIG_UNSAFE')) return EXIT_FAILED
   if (err instanceof UsageError || err instanceof ConfigError) return EXIT_USAGE
+  if (err instanceof KeydirError && err.code === 'ERR_REVOKED') return EXIT_REVOKED
   return EXIT_FAILED
 }

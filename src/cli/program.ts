@@ -6,6 +6,7 @@ import { registerDemo } from './commands/demo.js'
 import { registerInit } from './commands/init.js'
 import { registerPeers } from './commands/peers.js'
 import { registerResolve } from './commands/resolve.js'
+import { registerRevoke } from './commands/revoke.js'
 import { registerRotate } from './commands/rotate.js'
 import { registerStart } from './commands/start.js'
 import { registerStatus } from './commands/status.js'
@@ -51,6 +52,7 @@ ${EXIT_CODES_HELP}`)
   registerStatus(program)
   registerAnchor(program)
   registerRotate(program)
+  registerRevoke(program)
   registerWatch(program)
   registerDemo(program)
   return program

@@ -1,22 +1,23 @@
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { errorCode, ResolveError } from '../errors.js'
-import { compareKeyRecords, routingKeyFor, unmarshalKeyRecord } from '../record/index.js'
+import { compareKeyRecords, decodePqkValue, routingKeyFor } from '../record/index.js'
 import { DHT_REPLICATION } from './constants.js'
 import { silentLogger } from '../util/log.js'
 import type { KeydirMetrics } from '../metrics/index.js'
-import type { KeyRecord } from '../record/index.js'
+import type { KeyRecord, PqkValue, RevocationCertificate } from '../record/index.js'
 import type { KeydirLogger } from '../util/log.js'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
-import type { PqkRecordCheck } from './pqk-validator.js'
+import type { PqkRecordCheck, PqkValueCheck } from './pqk-validator.js'
 import type { KadDHT, PeerResponseEvent, ValueEvent } from '@libp2p/kad-dht'
 
 export interface DhtRecordsComponents {
   dht: Pick<KadDHT, 'get' | 'put'>
   /**
-   * The `/pqk/` validator's checks (createPqkCheck over the same validator
-   * and datastore), run on each answer as it arrives.
+   * The `/pqk/` validator's checks (createPqkValueCheck, or the record-only
+   * createPqkCheck, over the same validators and datastore), run on each
+   * answer as it arrives.
    */
-  check: PqkRecordCheck
+  check: PqkRecordCheck | PqkValueCheck
   metrics: KeydirMetrics
   logger?: KeydirLogger
 }
@@ -83,29 +84,49 @@ export class DhtRecords {
    * soon when too few did.
    */
   async publish (record: KeyRecord, options: AbortOptions = {}): Promise<PublishCoverage> {
+    return this.put(record.peerId, record.bytes, { seq: record.seq, expiresAt: record.expiresAt }, options)
+  }
+
+  /** Put a revocation certificate under its peer's `/pqk/` key, as publish puts a record. */
+  async publishRevocation (revocation: RevocationCertificate, options: AbortOptions = {}): Promise<PublishCoverage> {
+    return this.put(revocation.peerId, revocation.bytes, { revocation: true, issuedAt: revocation.issuedAt }, options)
+  }
+
+  private async put (peerId: PeerId, bytes: Uint8Array, logged: Record<string, unknown>, options: AbortOptions): Promise<PublishCoverage> {
     const coverage: PublishCoverage = { targeted: 0, stored: 0, storers: [] }
     try {
       // kad-dht's put reports each PUT_VALUE it sends and each peer that answered it (it does not pass on FINAL_PEER).
-      for await (const event of this.components.dht.put(routingKeyFor(record.peerId), record.bytes, options)) {
+      for await (const event of this.components.dht.put(routingKeyFor(peerId), bytes, options)) {
         if (event.name === 'SEND_QUERY' && event.messageName === 'PUT_VALUE') coverage.targeted++
-        // A peer stored it if it echoed the record back (kad-dht reports another value as an error, after this event).
-        if (event.name === 'PEER_RESPONSE' && event.messageName === 'PUT_VALUE' && event.record != null && uint8ArrayEquals(event.record.value, record.bytes)) {
+        // A peer stored it if it echoed the value back (kad-dht reports another value as an error, after this event).
+        if (event.name === 'PEER_RESPONSE' && event.messageName === 'PUT_VALUE' && event.record != null && uint8ArrayEquals(event.record.value, bytes)) {
           coverage.stored++
           coverage.storers.push(event.from)
         }
       }
       this.components.metrics.recordsPublished.inc({ result: 'success' })
-      this.log.info({ seq: record.seq, expiresAt: record.expiresAt, targeted: coverage.targeted, stored: coverage.stored }, 'published key record to the DHT')
+      this.log.info({ ...logged, targeted: coverage.targeted, stored: coverage.stored }, 'published to the DHT')
       return coverage
     } catch (err) {
       this.components.metrics.recordsPublished.inc({ result: 'failure' })
-      this.log.warn({ seq: record.seq, err: (err as Error).message }, 'DHT publish failed')
+      this.log.warn({ ...logged, err: (err as Error).message }, 'DHT publish failed')
       throw err
     }
   }
 
-  /** The best valid record of `peerId` from the first `quorum` answers; ResolveError ERR_NOT_FOUND when there is none. */
+  /** The best valid record of `peerId` from the first `quorum` answers; ResolveError ERR_NOT_FOUND when there is none, ERR_REVOKED for a revocation. */
   async find (peerId: PeerId, options: FindOptions = {}): Promise<KeyRecord> {
+    const value = await this.findValue(peerId, options)
+    if (value.kind === 'revocation') throw new ResolveError('ERR_REVOKED', `${peerId.toString()} is revoked: the DHT holds its revocation certificate`)
+    return value.record
+  }
+
+  /**
+   * The best valid `/pqk/` value of `peerId`: a revocation (the first valid
+   * one ends the lookup: it beats every record), else the best record from
+   * the first `quorum` answers. ResolveError ERR_NOT_FOUND when there is none.
+   */
+  async findValue (peerId: PeerId, options: FindOptions = {}): Promise<PqkValue> {
     const started = performance.now()
     const key = routingKeyFor(peerId)
     const query = new AbortController()
@@ -116,12 +137,27 @@ export class DhtRecords {
     const heard = new Set<string>()
     const quorum = Promise.withResolvers<void>()
     let best: KeyRecord | undefined
+    let revocation: RevocationCertificate | undefined
 
     let answered = false
-    const accept = (from: PeerId, record: KeyRecord): void => {
+    const finish = (): void => {
+      answered = true
+      quorum.resolve()
+      // Aborting runs every in-flight RPC's abort handlers (stream resets,
+      // frames written) synchronously: let the resolve return first.
+      setImmediate(() => { query.abort() })
+    }
+    const accept = (from: PeerId, value: PqkValue): void => {
       const answerer = from.toString()
       if (answered || heard.has(answerer)) return
       heard.add(answerer)
+      if (value.kind === 'revocation') {
+        if (!value.revocation.peerId.equals(peerId)) return
+        revocation = value.revocation
+        finish()
+        return
+      }
+      const record = value.record
       if (!record.peerId.equals(peerId)) return
       if (record.seq < minSeq) {
         this.components.metrics.verificationFailures.inc({ source: 'dht', reason: 'ERR_ROLLBACK' })
@@ -133,13 +169,7 @@ export class DhtRecords {
       }
       if (best == null || compareKeyRecords(record, best) < 0) best = record
       answerers.add(answerer)
-      if (answerers.size >= this.quorum) {
-        answered = true
-        quorum.resolve()
-        // Aborting runs every in-flight RPC's abort handlers (stream resets,
-        // frames written) synchronously: let the resolve return first.
-        setImmediate(() => { query.abort() })
-      }
+      if (answerers.size >= this.quorum) finish()
     }
     // The handlers run inside kad-dht's query, which must not see our errors.
     const cannotTake = (err: unknown): void => {
@@ -155,7 +185,7 @@ export class DhtRecords {
         const { from, record } = (event as CustomEvent<PeerResponseEvent>).detail
         if (record == null || !uint8ArrayEquals(record.key, key)) return
         this.components.check(key, record.value)
-          .then(valid => { accept(from, valid) }, () => {})
+          .then(valid => { accept(from, asPqkValue(valid)) }, () => {})
           .catch(cannotTake)
       } else if (event.type === 'kad-dht:query:value') {
         // This node's own store (it has no peer response), or an answer whose check above has not settled yet.
@@ -164,9 +194,9 @@ export class DhtRecords {
         if (heard.has(from.toString())) return
         try {
           // kad-dht has already run our validator on this value
-          const record = unmarshalKeyRecord(value)
-          if (options.self?.equals(from) === true && record.seq <= minSeq) return
-          accept(from, record)
+          const decoded = decodePqkValue(value)
+          if (options.self?.equals(from) === true && decoded.kind === 'record' && decoded.record.seq <= minSeq) return
+          accept(from, decoded)
         } catch (err) {
           cannotTake(err)
         }
@@ -186,9 +216,10 @@ export class DhtRecords {
     // An aborted query still waits for its in-flight RPCs; the answer does not.
     await Promise.race([drain, quorum.promise])
 
-    const outcome = best != null ? 'found' : options.signal?.aborted === true ? 'timeout' : 'not_found'
+    const outcome = revocation != null || best != null ? 'found' : options.signal?.aborted === true ? 'timeout' : 'not_found'
     this.components.metrics.dhtResolveSeconds.observe({ outcome }, (performance.now() - started) / 1000)
-    if (best != null) return best
+    if (revocation != null) return { kind: 'revocation', revocation }
+    if (best != null) return { kind: 'record', record: best }
     if (options.signal?.aborted === true) {
       throw new ResolveError('ERR_RESOLVE_TIMEOUT', `DHT lookup for ${peerId.toString()} was cut short by its timeout`)
     }
@@ -197,4 +228,9 @@ export class DhtRecords {
     }
     throw new ResolveError('ERR_NOT_FOUND', `no valid key record for ${peerId.toString()} in the DHT${queryError == null ? '' : ` (query failed: ${queryError.message})`}`)
   }
+}
+
+/** A check's result as a /pqk/ value: the record-only check gives records. */
+function asPqkValue (checked: KeyRecord | PqkValue): PqkValue {
+  return 'kind' in checked ? checked : { kind: 'record', record: checked }
 }

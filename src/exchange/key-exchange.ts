@@ -37,6 +37,8 @@ export interface KeyExchangeInit {
   logger?: KeydirLogger
   /** This node's current record and signer; changes on republish and rotation. */
   self: () => ExchangeSigner
+  /** This node revoked its identity: it answers no request with its keys. */
+  isRevoked?: () => boolean
   now?: () => number
   /** Default `/numi/keyx/1.0.0`. */
   protocol?: string
@@ -189,6 +191,7 @@ export class KeyExchange implements Startable {
       } catch {
         throw new ExchangeError('ERR_RATE_LIMITED', `too many key requests from ${remote.toString()}`)
       }
+      if (this.init.isRevoked?.() === true) throw new ExchangeError('ERR_REVOKED', 'this node revoked its identity: it hands out no keys')
       const signal = AbortSignal.timeout(EXCHANGE_TIMEOUT_MS)
       const pb = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
       const request = await readMessage(pb, decodeKeyRequest, 'KeyRequest', signal)

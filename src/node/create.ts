@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { LevelDatastore } from 'datastore-level'
 import { selectPqCrypto } from '../crypto/index.js'
-import { createPqkCheck, createPqkValidator, createPqkValueCheck, DHT_PROTOCOL, DhtRecords, PqkRecordStore } from '../dht/index.js'
+import { createPqkValidator, createPqkValueCheck, DHT_PROTOCOL, DhtRecords, PqkRecordStore } from '../dht/index.js'
 import { EXCHANGE_PROTOCOL, keyDiscovery, keyExchange, keyPush, PendingKeyRequests } from '../exchange/index.js'
 import { loadIdentity, loadOrCreateIdentity } from '../identity/index.js'
 import { createKeydirMetrics } from '../metrics/index.js'
@@ -60,7 +60,7 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
   })
   const datastore = new CachedPeerDatastore(dhtStore)
   // The `/pqk/` validator's checks, shared by kad-dht's validator and the lookup's early look at each answer.
-  const pqkCheck = createPqkCheck({ validator, datastore, readSync: key => level.db.getSync(key.toString()) })
+  const pqkCheck = createPqkValueCheck({ validator, revocationValidator, datastore, readSync: key => level.db.getSync(key.toString()) })
   try {
     await level.open()
     await dhtStore.open()
@@ -73,7 +73,7 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
       listen,
       dhtProtocol: options.dhtProtocol ?? DHT_PROTOCOL,
       // kad-dht takes revocations under /pqk/ too; a held one refuses every later record of its peer.
-      pqkValidator: createPqkValidator({ check: createPqkValueCheck({ validator, revocationValidator, datastore, readSync: key => level.db.getSync(key.toString()) }), metrics }),
+      pqkValidator: createPqkValidator({ check: pqkCheck, metrics }),
       localNetwork: options.localNetwork ?? isLocalNetwork(listen),
       metricsRegistry: options.libp2pMetrics === true ? metrics.registry : undefined,
       services: {
@@ -90,7 +90,17 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
           // In the background: rotate() returns once the DHT put is done, and the pushes run beside it.
           onRotated: () => { built!.services.keyPush.pushToHolders().catch(() => {}) }
         }),
-        keyExchange: keyExchange({ crypto, validator, registry, requests, metrics, logger, protocol: exchangeProtocol, self: () => built!.services.publisher.signer() }),
+        keyExchange: keyExchange({
+          crypto,
+          validator,
+          registry,
+          requests,
+          metrics,
+          logger,
+          protocol: exchangeProtocol,
+          self: () => built!.services.publisher.signer(),
+          isRevoked: () => built!.services.publisher.revoked
+        }),
         keyPush: keyPush({ crypto, validator, revocations: revocationValidator, registry, metrics, logger, self: () => built!.services.publisher.signer() }),
         keyDiscovery: keyDiscovery({
           registry,
@@ -104,19 +114,18 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
       }
     })
     const anchors = new Set(bootstrap.filter(b => b.anchor != null).map(b => b.peerId.toString()))
+    const dhtRecords = new DhtRecords({ dht: libp2p.services.dht, check: pqkCheck, metrics, logger }, { quorum: options.dhtQuorum })
     const resolver = new Resolver({
       registry,
       metrics,
       logger,
       selfPeerId: identity.peerId,
       selfRecord: () => libp2p.services.publisher.record,
-      dht: options.paths?.dht === false
-        ? undefined
-        : new DhtRecords({ dht: libp2p.services.dht, check: pqkCheck, metrics, logger }, { quorum: options.dhtQuorum }),
+      dht: options.paths?.dht === false ? undefined : dhtRecords,
       exchange: options.paths?.direct === false ? undefined : libp2p.services.keyExchange,
       isAnchor: peerId => anchors.has(peerId.toString())
     }, { timeoutMs: options.resolveTimeoutMs, refreshAfterMs: options.refreshAfterMs, maxStaleMs: options.maxStaleMs })
-    node = new KeydirNode({ libp2p, registry, resolver, datastore, crypto, metrics, logger })
+    node = new KeydirNode({ libp2p, registry, resolver, datastore, crypto, metrics, logger, revocations: { validator: revocationValidator, dht: dhtRecords } })
     return node
   } catch (err) {
     await level.close().catch(() => {})

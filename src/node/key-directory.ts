@@ -1,13 +1,16 @@
 import { repeatingTask } from '@libp2p/utils'
 import { TypedEventEmitter } from 'main-event'
 import { errorCode, KeydirError } from '../errors.js'
+import { PUBLISH_TIMEOUT_MS } from '../publisher/index.js'
+import { unmarshalRevocation } from '../record/index.js'
 import { resolvedKeys } from './resolved-keys.js'
 import type { KeyChangeDetail, KeyDirectoryEvents } from './events.js'
 import type { KeydirLibp2p } from './libp2p.js'
 import type { AnchorEntry, KeyDirectory, NodeStatus, ResolvedKeys, ResolveOptions } from './types.js'
 import type { PqCrypto } from '../crypto/index.js'
 import type { KeydirMetrics } from '../metrics/index.js'
-import type { KeyRecord } from '../record/index.js'
+import type { DhtRecords } from '../dht/index.js'
+import type { KeyRecord, RevocationCertificate, RevocationReason, RevocationValidator } from '../record/index.js'
 import type { ListPeersFilter, PeerKeyRegistry, RegistryEntry } from '../registry/index.js'
 import type { Resolver } from '../resolver/index.js'
 import type { KeydirLogger } from '../util/log.js'
@@ -30,6 +33,8 @@ export interface KeydirNodeParts {
   crypto: PqCrypto
   metrics: KeydirMetrics
   logger: KeydirLogger
+  /** Checks uploaded revocation certificates and puts them into the DHT. */
+  revocations: { validator: RevocationValidator, dht: DhtRecords }
 }
 
 /**
@@ -47,6 +52,7 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
   /** Not part of the KeyDirectory facade: for keydir's own tests and benches (see libp2pOf). */
   readonly libp2p: KeydirLibp2p
   private readonly resolver: Resolver
+  private readonly revocations: KeydirNodeParts['revocations']
   private readonly datastore: { close (): Promise<void> }
   private readonly crypto: PqCrypto
   private readonly log: KeydirLogger
@@ -65,6 +71,7 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
     this.peerId = parts.libp2p.peerId
     this.registry = parts.registry
     this.resolver = parts.resolver
+    this.revocations = parts.revocations
     this.datastore = parts.datastore
     this.crypto = parts.crypto
     this.metrics = parts.metrics
@@ -135,6 +142,21 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
   /** A second rotate() during one waits its turn, then rotates from the keys the first made (RecordPublisher.rotate). */
   async rotate (options: AbortOptions = {}): Promise<KeyRecord> {
     return this.libp2p.services.publisher.rotate(options)
+  }
+
+  /** The publisher signs, keeps and puts it; the holders are pushed it in the background, as after a rotation. */
+  async revoke (options: AbortOptions & { reason?: RevocationReason } = {}): Promise<RevocationCertificate> {
+    const { revocation } = await this.libp2p.services.publisher.revoke(options)
+    this.libp2p.services.keyPush.pushToHolders({ carried: revocation.bytes }).catch(() => {})
+    return revocation
+  }
+
+  async publishRevocation (certificate: Uint8Array, options: AbortOptions = {}): Promise<RevocationCertificate> {
+    const revocation = this.revocations.validator.validate(unmarshalRevocation(certificate).peerId, certificate)
+    await this.registry.storeRevocation(revocation)
+    // A peer's revocation goes where its records go; a holder that missed it meets it on its next re-check.
+    await this.revocations.dht.publishRevocation(revocation, { signal: options.signal ?? AbortSignal.timeout(PUBLISH_TIMEOUT_MS) })
+    return revocation
   }
 
   async resolve (peerId: PeerId | string, options: ResolveOptions = {}): Promise<ResolvedKeys> {

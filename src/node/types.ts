@@ -1,6 +1,6 @@
 import type { PqCryptoChoice } from '../crypto/index.js'
 import type { KeydirMetrics } from '../metrics/index.js'
-import type { KeyRecord } from '../record/index.js'
+import type { KeyRecord, RevocationCertificate, RevocationReason } from '../record/index.js'
 import type { ListPeersFilter, PeerKeyRegistry, RegistryEntry, TrustLevel } from '../registry/index.js'
 import type { ResolveOptions, ResolveSource } from '../resolver/index.js'
 import type { KeydirLogger } from '../util/log.js'
@@ -120,6 +120,19 @@ export interface KeyDirectory extends TypedEventTarget<KeyDirectoryEvents> {
   listPeers (filter?: ListPeersFilter): Promise<RegistryEntry[]>
   /** New ML-DSA-65 / ML-KEM-768 keys, proven by the old key, published at once. */
   rotate (options?: AbortOptions): Promise<KeyRecord>
+  /**
+   * Revoke this node's identity for good: a revocation certificate signed
+   * with its current keys, kept, put into the DHT and pushed to the peers
+   * that hold its keys. After it the node signs and serves no record.
+   */
+  revoke (options?: AbortOptions & { reason?: RevocationReason }): Promise<RevocationCertificate>
+  /**
+   * Publish a peer's revocation certificate (its bytes, e.g. the
+   * `revocation.cert` of a node that is gone): validated, kept by the
+   * registry (for a pinned peer, only if signed by a key linked to the pin),
+   * and put into the DHT.
+   */
+  publishRevocation (certificate: Uint8Array, options?: AbortOptions): Promise<RevocationCertificate>
   status (): Promise<NodeStatus>
   /** This node's entry for other nodes' bootstrap config. */
   anchorEntry (): AnchorEntry

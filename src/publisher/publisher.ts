@@ -1,20 +1,21 @@
 import { repeatingTask } from '@libp2p/utils'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { fingerprint, fingerprintHex } from '../crypto/index.js'
-import { DhtRecords, putToPeers } from '../dht/index.js'
+import { DhtRecords } from '../dht/index.js'
 import { errorCode, KeydirError } from '../errors.js'
-import { prepareRotation } from '../identity/index.js'
-import { createKeyRecord, DEFAULT_RECORD_LIFETIME_MS, MAX_HISTORY_LINKS, recordHash } from '../record/index.js'
+import { createOwnRevocation, prepareRotation } from '../identity/index.js'
+import { DEFAULT_RECORD_LIFETIME_MS } from '../record/index.js'
 import { silentLogger } from '../util/log.js'
 import { PUBLISH_TIMEOUT_MS } from './constants.js'
 import { LowCoverageRepublisher } from './low-coverage.js'
 import { OwnRecordLock } from './own-record-lock.js'
+import { signOwnRecordOf } from './own-record.js'
 import { RecordStorers } from './storers.js'
 import type { PqCrypto } from '../crypto/index.js'
-import type { PqkRecordCheck, PublishCoverage } from '../dht/index.js'
+import type { PqkRecordCheck, PqkValueCheck, PublishCoverage } from '../dht/index.js'
 import type { Identity } from '../identity/index.js'
 import type { KeydirMetrics } from '../metrics/index.js'
-import type { KeyRecord } from '../record/index.js'
+import type { KeyRecord, RevocationCertificate, RevocationReason } from '../record/index.js'
 import type { PeerKeyRegistry } from '../registry/index.js'
 import type { KeydirLogger } from '../util/log.js'
 import type { AbortOptions, PeerId, Startable } from '@libp2p/interface'
@@ -35,7 +36,7 @@ export interface RecordPublisherInit {
   crypto: PqCrypto
   registry: PeerKeyRegistry
   /** The `/pqk/` validator's checks (DhtRecords takes them for lookups; a publish does not need them). */
-  check: PqkRecordCheck
+  check: PqkRecordCheck | PqkValueCheck
   /** kad-dht's protocol id, for the puts to the previous record's storers. */
   dhtProtocol: string
   metrics: KeydirMetrics
@@ -77,6 +78,8 @@ export class RecordPublisher implements Startable {
   private current: KeyRecord | undefined
   private readonly storers = new RecordStorers()
   private readonly lowCoverage: LowCoverageRepublisher
+  /** Set once this identity is revoked: no record is signed or put after it; the regular round puts the revocation instead. */
+  private revocation: RevocationCertificate | undefined
   /** Aborts background publishes when the node stops. */
   private stopping = new AbortController()
 
@@ -101,7 +104,9 @@ export class RecordPublisher implements Startable {
 
   async start (): Promise<void> {
     this.stopping = new AbortController()
-    await this.lock.run(async () => this.signOwnRecord())
+    this.revocation = this.init.registry.getRevocation(this.identity.peerId)
+    // A revoked identity signs a record for its own use (the pushes' signer) but never stores or puts one.
+    await this.lock.run(async () => this.revocation === undefined ? this.signOwnRecord() : (this.current = await this.createOwnRecord(this.identity)))
   }
 
   afterStart (): void {
@@ -119,9 +124,7 @@ export class RecordPublisher implements Startable {
 
   /** The current record; throws before start. */
   get record (): KeyRecord {
-    if (this.current == null) {
-      throw new KeydirError('ERR_NOT_STARTED', 'the node has no record yet: call start() first')
-    }
+    if (this.current == null) throw new KeydirError('ERR_NOT_STARTED', 'the node has no record yet: call start() first')
     return this.current
   }
 
@@ -159,8 +162,24 @@ export class RecordPublisher implements Startable {
     return record
   }
 
+  /** Revoke this identity with the current keys: kept in the registry, put into the DHT; publish and rotate then throw ERR_REVOKED. */
+  async revoke (options: AbortOptions & { reason?: RevocationReason } = {}): Promise<{ revocation: RevocationCertificate, coverage: PublishCoverage }> {
+    const revocation = await this.lock.run(async () => {
+      this.revocation ??= await createOwnRevocation(this.identity, { reason: options.reason })
+      await this.init.registry.storeRevocation(this.revocation)
+      return this.revocation
+    }, { signal: options.signal })
+    this.log.warn({ reason: revocation.reason }, 'revoked this identity: no record of it will be signed again')
+    return { revocation, coverage: await this.dht.publishRevocation(revocation, { signal: this.publishSignal(options) }) }
+  }
+
+  get revoked (): boolean {
+    return this.revocation !== undefined
+  }
+
   /** Call with the lock held. */
   private async publishWithCoverage (signal: AbortSignal): Promise<{ record: KeyRecord, coverage: PublishCoverage }> {
+    if (this.revocation !== undefined) throw revokedError()
     const record = await this.signOwnRecord()
     const coverage = await this.dht.publish(record, { signal })
     this.storers.note(coverage)
@@ -180,10 +199,11 @@ export class RecordPublisher implements Startable {
     if (this.stopping.signal.aborted) {
       throw new KeydirError('ERR_NODE_STOPPED', 'the node is stopping or stopped: start it, then rotate')
     }
+    if (this.revocation !== undefined) throw revokedError()
     await this.followOwnPin()
     const rotation = await prepareRotation(this.init.dataDir, this.identity, { crypto: this.init.crypto })
     // Signed before pq.key is written, so that the keys and the record the node serves change at one moment.
-    const record = await this.createOwnRecord(rotation.identity, await this.nextSeq())
+    const record = await this.createOwnRecord(rotation.identity)
     options.signal?.throwIfAborted()
     await rotation.commit()
     this.identity = rotation.identity
@@ -195,7 +215,7 @@ export class RecordPublisher implements Startable {
       this.init.onRotated?.(record)
       step = 'publishing'
       const coverage = await this.dht.publish(record, { signal: this.publishSignal(options) })
-      await this.replaceAtPreviousStorers(record, coverage)
+      await this.storers.replaceMissed(record, coverage, { components: this.components, protocol: this.init.dhtProtocol, signal: this.stopping.signal, log: this.log })
       return { record, coverage }
     } catch (err) {
       // Put the record again soon (and the next regular round signs and stores it again).
@@ -207,50 +227,17 @@ export class RecordPublisher implements Startable {
     }
   }
 
-  /** The new record also to the peers that stored an earlier one and that the put did not reach (see RecordStorers). */
-  private async replaceAtPreviousStorers (record: KeyRecord, coverage: PublishCoverage): Promise<void> {
-    const missed = this.storers.missedBy(coverage)
-    this.storers.note(coverage)
-    if (missed.length === 0) return
-    const stored = await putToPeers(this.components, this.init.dhtProtocol, missed, record, { signal: this.stopping.signal })
-    this.log.info({ previousStorers: missed.length, stored }, 'put the rotated record to peers that held the previous one')
+  /** The next record of `identity`'s keys (see signOwnRecordOf). */
+  private async createOwnRecord (identity: Identity): Promise<KeyRecord> {
+    return signOwnRecordOf(identity, { registry: this.init.registry, current: this.current, lifetimeMs: this.lifetimeMs })
   }
 
   /** A fresh record of the current keys with the next seq, stored. Call with the lock held. */
   private async signOwnRecord (): Promise<KeyRecord> {
-    const record = await this.createOwnRecord(this.identity, await this.nextSeq())
+    const record = await this.createOwnRecord(this.identity)
     await this.init.registry.storePeerKeys(record, 'self', { verified: true })
     this.current = record
     return record
-  }
-
-  /**
-   * The next seq. It never goes below the clock in milliseconds, so a node
-   * whose registry was lost still outranks the records it published before.
-   */
-  private async nextSeq (): Promise<number> {
-    const pin = await this.init.registry.getPin(this.identity.peerId)
-    return Math.max((pin?.highestSeq ?? 0) + 1, (this.current?.seq ?? 0) + 1, Date.now())
-  }
-
-  /**
-   * A record of `identity`'s keys carrying its rotation proof, the newest
-   * MAX_HISTORY_LINKS hand-overs before it, and the hash of the record it
-   * replaces: the one this node served last, or after a restart the one its
-   * registry holds (none when that has expired: holders' copies have too).
-   */
-  private async createOwnRecord (identity: Identity, seq: number): Promise<KeyRecord> {
-    const previous = this.current ?? (await this.init.registry.get(identity.peerId))?.record
-    return createKeyRecord({
-      privateKey: identity.privateKey,
-      mlDsaSigner: identity.mlDsaSigner,
-      mlKemPublicKey: identity.mlKem.publicKey,
-      seq,
-      lifetimeMs: this.lifetimeMs,
-      rotation: identity.rotation,
-      history: identity.history?.slice(0, MAX_HISTORY_LINKS),
-      previousRecordHash: previous === undefined ? undefined : recordHash(previous.bytes)
-    })
   }
 
   /**
@@ -279,6 +266,10 @@ export class RecordPublisher implements Startable {
   private async publishQuietly (): Promise<void> {
     let yielded: AbortSignal | undefined
     try {
+      if (this.revocation !== undefined) {
+        await this.dht.publishRevocation(this.revocation, { signal: this.untilStopped(PUBLISH_TIMEOUT_MS) })
+        return
+      }
       const { coverage } = await this.lock.run(async ({ yieldSignal }) => {
         yielded = yieldSignal
         return this.publishWithCoverage(AbortSignal.any([this.untilStopped(PUBLISH_TIMEOUT_MS), yieldSignal]))
@@ -294,6 +285,10 @@ export class RecordPublisher implements Startable {
       this.log.warn({ code: errorCode(err), err: (err as Error).message }, 'could not publish key record')
     }
   }
+}
+
+function revokedError (): KeydirError {
+  return new KeydirError('ERR_REVOKED', 'this identity is revoked: it signs and publishes no record again; create a new identity (keydir init --force) for a new PeerId')
 }
 
 /** The record publisher as a libp2p service factory, registered after kad-dht (`services.publisher`). */

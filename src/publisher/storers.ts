@@ -1,6 +1,9 @@
 import { LRUCache } from 'lru-cache'
+import { putToPeers, type DirectPutComponents } from '../dht/index.js'
 import { MAX_REMEMBERED_STORERS } from './constants.js'
 import type { PublishCoverage } from '../dht/index.js'
+import type { KeyRecord } from '../record/index.js'
+import type { KeydirLogger } from '../util/log.js'
 import type { PeerId } from '@libp2p/interface'
 
 /**
@@ -21,5 +24,14 @@ export class RecordStorers {
   missedBy (coverage: PublishCoverage): PeerId[] {
     const reached = new Set(coverage.storers.map(peer => peer.toString()))
     return [...this.peers.values()].filter(peer => !reached.has(peer.toString()))
+  }
+
+  /** Put `record` also to the remembered storers `coverage` did not reach, then remember its own storers. */
+  async replaceMissed (record: KeyRecord, coverage: PublishCoverage, put: { components: DirectPutComponents, protocol: string, signal: AbortSignal, log: KeydirLogger }): Promise<void> {
+    const missed = this.missedBy(coverage)
+    this.note(coverage)
+    if (missed.length === 0) return
+    const stored = await putToPeers(put.components, put.protocol, missed, record, { signal: put.signal })
+    put.log.info({ previousStorers: missed.length, stored }, 'put the rotated record to peers that held the previous one')
   }
 }

@@ -56,7 +56,7 @@ export class PeerKeyRegistry {
       onUnsolicitedEvicted: init.onUnsolicitedEvicted ?? (() => {}),
       onKeyChange: init.onKeyChange ?? (() => {})
     }, key => this.revocations.get(key) !== undefined)
-    this.revocations = new Revocations(state, init.revocationValidator ?? new RevocationValidator({ crypto: init.crypto, now }))
+    this.revocations = new Revocations(state, init.revocationValidator ?? new RevocationValidator({ crypto: init.crypto, now }), init.onKeyChange ?? (() => {}))
     this.requests = init.requests
     this.onCollected = init.onCollected ?? (() => {})
     this.nonceStore = state.nonceStore()

@@ -4,6 +4,7 @@ import { REVOCATIONS } from './constants.js'
 import { CORRUPT } from './database.js'
 import { tryParsePeer } from './peer-key.js'
 import type { RegistryState } from './state.js'
+import type { KeyChange } from './types.js'
 import type { RevocationCertificate, RevocationValidator } from '../record/index.js'
 import type { PeerId } from '@libp2p/interface'
 
@@ -18,7 +19,11 @@ import type { PeerId } from '@libp2p/interface'
 export class Revocations {
   private readonly revoked = new Map<string, RevocationCertificate>()
 
-  constructor (private readonly state: RegistryState, private readonly validator: RevocationValidator) {}
+  constructor (
+    private readonly state: RegistryState,
+    private readonly validator: RevocationValidator,
+    private readonly onKeyChange: (change: KeyChange) => void
+  ) {}
 
   /** Read (and validate again) the stored certificates; a bad one is reported and skipped. */
   async load (): Promise<void> {
@@ -72,6 +77,7 @@ export class Revocations {
       }
       await this.state.commit(key, { revocation: certificate.bytes, deleteEntry: this.state.hot.summary(key) !== undefined })
       this.revoked.set(key, certificate)
+      if (held === undefined) this.onKeyChange({ peerId: certificate.peerId, change: 'revoked', seq: pin?.highestSeq ?? 0 })
       return 'stored'
     })
   }

@@ -133,8 +133,9 @@ export interface StoreAdmission {
  */
 export interface KeyChange {
   peerId: PeerId
-  change: 'new' | 'rotated'
-  /** The seq of the record now stored. */
+  /** `revoked`: the registry now holds the peer's revocation certificate. */
+  change: 'new' | 'rotated' | 'revoked'
+  /** The seq of the record now stored; for `revoked`, the highest seq seen of the peer (0 when none). */
   seq: number
 }
 

@@ -85,6 +85,8 @@ export class Resolver {
 
   async resolve (peer: PeerId | string, options: ResolveOptions = {}): Promise<ResolvedRecord> {
     const peerId = parsePeerId(peer)
+    // This node's own identity too, once revoked.
+    if (this.components.registry.getRevocation(peerId) !== undefined) throw revoked(peerId)
     if (peerId.equals(this.components.selfPeerId)) {
       return { record: this.components.selfRecord(), trust: 'self', source: 'self', stale: false }
     }
@@ -163,6 +165,8 @@ export class Resolver {
       } catch (err) {
         failures.push(`${source}: ${errorCode(err)}`)
         this.log.debug({ peer: peerId.toString(), path: source, code: errorCode(err), err: (err as Error).message }, 'resolution path failed')
+        // A revocation the registry kept ends the resolve: no other path may answer with a record.
+        if (errorCode(err) === 'ERR_REVOKED') throw err
         if (err instanceof KeydirError && err.code !== 'ERR_NOT_FOUND') {
           this.components.metrics.verificationFailures.inc({ source: 'resolve', reason: err.code })
         }
@@ -186,7 +190,12 @@ export class Resolver {
     if (dht == null) return undefined
     return async () => {
       const pin = await (pinRead ?? this.components.registry.getPin(peerId))
-      return dht.find(peerId, { signal, minSeq: pin?.highestSeq ?? 0, self: this.components.selfPeerId })
+      const value = await dht.findValue(peerId, { signal, minSeq: pin?.highestSeq ?? 0, self: this.components.selfPeerId })
+      if (value.kind === 'record') return value.record
+      // Kept only if it may revoke this peer here (for a pinned peer, signed by a key linked to the pin); else this path failed.
+      await this.components.registry.storeRevocation(value.revocation)
+      this.log.warn({ peer: peerId.toString(), reason: value.revocation.reason }, 'peer is revoked: its revocation certificate came from the DHT')
+      throw revoked(peerId)
     }
   }
 
@@ -222,6 +231,11 @@ export class Resolver {
     }
     return entry
   }
+}
+
+/** What resolving a revoked peer throws: the same code in the library, HTTP (410) and the CLI. */
+function revoked (peerId: PeerId): ResolveError {
+  return new ResolveError('ERR_REVOKED', `${peerId.toString()} is revoked: its owner (or whoever held its keys) published a revocation certificate, so no key of it may be used; ask its operator for the new identity`)
 }
 
 /** A PeerId or its string; a bad string is ResolveError ERR_BAD_PEER_ID. */

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { runKeydir, tempDir } from '../helpers-daemon/cli.js'
 
-const COMMANDS = ['init', 'start', 'resolve', 'peers', 'status', 'anchor', 'rotate', 'watch', 'demo']
-const DATA_COMMANDS = ['init', 'resolve', 'peers', 'status', 'anchor', 'rotate', 'watch', 'demo']
+const COMMANDS = ['init', 'start', 'resolve', 'peers', 'status', 'anchor', 'rotate', 'revoke', 'watch', 'demo']
+const DATA_COMMANDS = ['init', 'resolve', 'peers', 'status', 'anchor', 'rotate', 'revoke', 'watch', 'demo']
 
 describe('keydir --help', () => {
   test('lists every command and the exit codes', async () => {

@@ -7,9 +7,10 @@ import { selectPqCrypto } from '../../src/crypto/index.js'
 import { ResolveError } from '../../src/errors.js'
 import { createKeydirMetrics, type KeydirMetrics } from '../../src/metrics/index.js'
 import { resolvedKeys } from '../../src/node/resolved-keys.js'
-import { createKeyRecord, type KeyRecord } from '../../src/record/index.js'
+import { createKeyRecord, createRevocation, unmarshalRevocation, type KeyRecord, type RevocationCertificate, type RevocationReason } from '../../src/record/index.js'
 import type { AnchorEntry, KeyChangeKind, KeyDirectory, KeyDirectoryEvents, NodeStatus, ResolvedKeys, ResolveOptions } from '../../src/node/types.js'
 import type { ListPeersFilter, PeerKeyRegistry, RegistryEntry, TrustLevel } from '../../src/registry/index.js'
+import type { MlDsaSigner } from '../../src/crypto/index.js'
 import type { AbortOptions, PeerId, PrivateKey } from '@libp2p/interface'
 
 const crypto = selectPqCrypto()
@@ -18,6 +19,7 @@ export interface FakePeer {
   privateKey: PrivateKey
   peerId: PeerId
   record: KeyRecord
+  mlDsaSigner: MlDsaSigner
 }
 
 /** A peer with a real, validly signed key record. */
@@ -26,7 +28,7 @@ export async function makeFakePeer (seq = 1): Promise<FakePeer> {
   const mlDsaSigner = crypto.mlDsa65.createSigner(new Uint8Array(randomBytes(32)))
   const mlKem = crypto.mlKem768.createDecapsulator(new Uint8Array(randomBytes(64)))
   const record = await createKeyRecord({ privateKey, mlDsaSigner, mlKemPublicKey: mlKem.publicKey, seq })
-  return { privateKey, peerId: peerIdFromPrivateKey(privateKey), record }
+  return { privateKey, peerId: peerIdFromPrivateKey(privateKey), record, mlDsaSigner }
 }
 
 /**
@@ -102,6 +104,23 @@ export class FakeKeyDirectory extends TypedEventEmitter<KeyDirectoryEvents> impl
     options?.signal?.throwIfAborted()
     this.rotateCount++
     return this.self.record
+  }
+
+  /** Certificates this fake was handed (publishRevocation) or made (revoke), decoded but not checked. */
+  readonly revocations: RevocationCertificate[] = []
+
+  async revoke (options?: AbortOptions & { reason?: RevocationReason }): Promise<RevocationCertificate> {
+    options?.signal?.throwIfAborted()
+    const revocation = await createRevocation({ privateKey: this.self.privateKey, mlDsaSigner: this.self.mlDsaSigner, reason: options?.reason })
+    this.revocations.push(revocation)
+    return revocation
+  }
+
+  async publishRevocation (certificate: Uint8Array, options?: AbortOptions): Promise<RevocationCertificate> {
+    options?.signal?.throwIfAborted()
+    const revocation = unmarshalRevocation(certificate)
+    this.revocations.push(revocation)
+    return revocation
   }
 
   async resolve (peerId: PeerId | string, options?: ResolveOptions): Promise<ResolvedKeys> {

@@ -1,14 +1,16 @@
 import { ApiError, toApiError } from '../errors.js'
-import { ownRecordJson, type OwnRecordJson } from '../json.js'
+import { MAX_REVOCATION_BYTES, REVOCATION_REASONS, type RevocationReason } from '../../record/index.js'
+import { ownRecordJson, revocationJson, REVOCATION_CONTENT_TYPE, type OwnRecordJson, type RevocationJson } from '../json.js'
 import { checkQuery } from '../query.js'
 import { tokenMatches } from '../token.js'
 import { requestSignal, type RouteContext } from './context.js'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 
 /**
- * The state-changing endpoints, `POST /v1/publish` and `POST /v1/rotate`.
- * Each needs `Authorization: Bearer <token>` with the token from
- * `<dataDir>/api.token`; without a token they are off (403).
+ * The state-changing endpoints: `POST /v1/publish`, `POST /v1/rotate`,
+ * `POST /v1/revoke` (this node's identity) and `POST /v1/revocations` (a
+ * peer's certificate). Each needs `Authorization: Bearer <token>` with the
+ * token from `<dataDir>/api.token`; without a token they are off (403).
  */
 export function registerAdminRoutes (app: FastifyInstance, ctx: RouteContext): void {
   const authorize = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
@@ -32,6 +34,32 @@ export function registerAdminRoutes (app: FastifyInstance, ctx: RouteContext): v
     }
   })
 
+  // A revocation certificate is binary, and a few KB: its own media type, and a body limit of its size cap.
+  app.addContentTypeParser(REVOCATION_CONTENT_TYPE, { parseAs: 'buffer', bodyLimit: MAX_REVOCATION_BYTES }, (_request, body, done) => { done(null, body) })
+
+  app.post('/v1/revoke', { preHandler: authorize }, async (request): Promise<RevocationJson> => {
+    const query = checkQuery(request.query, ['reason'])
+    const reason = query.reason === undefined ? undefined : revocationReason(query.reason)
+    try {
+      // Like a rotation, never abandoned half way because the client left.
+      return revocationJson(await ctx.node.revoke({ reason, signal: ctx.shutdownSignal }))
+    } catch (err) {
+      throw toApiError(err, ctx.closing())
+    }
+  })
+
+  app.post('/v1/revocations', { preHandler: authorize, bodyLimit: MAX_REVOCATION_BYTES }, async (request, reply): Promise<RevocationJson> => {
+    checkQuery(request.query, [])
+    if (!Buffer.isBuffer(request.body) || request.body.length === 0) {
+      throw new ApiError(400, 'ERR_NO_CERTIFICATE', `the body must be a revocation certificate's bytes, as Content-Type: ${REVOCATION_CONTENT_TYPE}`)
+    }
+    try {
+      return revocationJson(await ctx.node.publishRevocation(new Uint8Array(request.body), { signal: requestSignal(reply, ctx.shutdownSignal) }))
+    } catch (err) {
+      throw toApiError(err, ctx.closing())
+    }
+  })
+
   app.post('/v1/rotate', { preHandler: authorize }, async (request): Promise<OwnRecordJson> => {
     checkQuery(request.query, [])
     try {
@@ -41,4 +69,9 @@ export function registerAdminRoutes (app: FastifyInstance, ctx: RouteContext): v
       throw toApiError(err, ctx.closing())
     }
   })
+}
+
+function revocationReason (value: string): RevocationReason {
+  if ((REVOCATION_REASONS as readonly string[]).includes(value)) return value as RevocationReason
+  throw new ApiError(400, 'ERR_BAD_PARAM', `reason must be one of ${REVOCATION_REASONS.join(', ')}`)
 }
