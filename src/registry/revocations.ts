@@ -72,7 +72,7 @@ export class Revocations {
         checkRevocationAgainstPin(this.state.crypto, certificate, {
           fingerprint: pin.fingerprint,
           mlDsaPublicKey: pin.mlDsaPublicKey,
-          earlierFingerprints: [pin.anchorFingerprint, record?.rotation?.previousFingerprint].filter(f => f !== undefined)
+          earlierFingerprints: [pin.anchorFingerprint, record?.rotation?.previousFingerprint, ...(pin.superseded ?? [])].filter(f => f !== undefined)
         })
       }
       await this.state.commit(key, { revocation: certificate.bytes, deleteEntry: this.state.hot.summary(key) !== undefined })

@@ -62,6 +62,21 @@ describe('PeerKeyRegistry: revocations', () => {
     } finally { await f.cleanup() }
   })
 
+  it('a certificate pre-signed by a key the pin has since left (followed through two rotations) still revokes', async () => {
+    const f = await openFixture()
+    try {
+      const k0 = await makeIdentity()
+      const preSigned = await createRevocation({ privateKey: k0.privateKey, mlDsaSigner: k0.mlDsaSigner })
+      await f.registry.storePeerKeys(await makeRecord(k0, { seq: 1 }), 'dht')
+      const { identity: k1, rotation: r1 } = rotateIdentity(k0)
+      await f.registry.storePeerKeys(await makeRecord(k1, { seq: 2, rotation: r1 }), 'dht')
+      const { identity: k2, rotation: r2 } = rotateIdentity(k1)
+      // The record at K2 names only K1 in its proof: K0 is known to the pin as a key it left.
+      await f.registry.storePeerKeys(await makeRecord(k2, { seq: 3, rotation: r2 }), 'dht')
+      assert.equal(await f.registry.storeRevocation(preSigned), 'stored')
+    } finally { await f.cleanup() }
+  })
+
   it('a stored revocation that no longer validates is reported and skipped', async () => {
     const f = await openFixture()
     try {
