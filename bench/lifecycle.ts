@@ -1,7 +1,8 @@
 /**
- * After a key is handed out (issue 20): how soon a rotation reaches the
- * peers that hold the keys, what a newcomer resolves right after it, and
- * what a resolve costs on either side of the registry's refresh times.
+ * After a key is handed out (issue 20): how soon a rotation (and at the
+ * end a revocation) reaches the peers that hold the keys, what a newcomer
+ * resolves right after it, and what a resolve costs on either side of the
+ * registry's refresh times.
  * Run: `npm run bench -- lifecycle [--quick]`.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -121,12 +122,36 @@ export async function runLifecycleBench (opts: { quick: boolean }): Promise<Benc
       boundaryRows.push(row(label, boundaryData[label]))
     }
 
+    // Last, as it ends the rotating node's identity: revoke(), then how soon every holder refuses it, and a newcomer.
+    const revokeCalled = performance.now()
+    await rotating.node.revoke({ reason: 'retired' })
+    const revokeReturned = performance.now()
+    const revokeMs = revokeReturned - revokeCalled
+    const revokedAfter = await Promise.all(holders.map(async holder => {
+      while (performance.now() - revokeReturned < GIVE_UP_MS) {
+        if (holder.registry.getRevocation(rotating.node.peerId) !== undefined) return performance.now() - revokeReturned
+        await new Promise(resolve => setTimeout(resolve, 1))
+      }
+      return Infinity
+    }))
+    const revokeMissed = revokedAfter.filter(ms => ms === Infinity).length
+    const latecomer = await start({ bootstrap, paths: { direct: false } })
+    nodes.push(latecomer)
+    const lookedUp = performance.now()
+    const latecomerRefused = await latecomer.node.resolve(rotating.node.peerId).then(() => false, (err: { code?: string }) => err.code === 'ERR_REVOKED')
+    const latecomerMs = performance.now() - lookedUp
+
     const pushAfterReturn = summarize(afterReturn)
     const goals: Goal[] = [{
       goal: `rotation push: every connected holder (${settings.holders}) has the new key after rotate() returns, p95`,
       target: `<= ${PUSH_GOAL_MS} ms, none missed`,
       measured: `p95 ${fmt.ms(pushAfterReturn.p95)} ms, ${missed} missed of ${settings.holders * settings.rotations}`,
       met: pushAfterReturn.p95 <= PUSH_GOAL_MS && missed === 0
+    }, {
+      goal: `revocation push: every connected holder (${settings.holders}) holds it after revoke() returns, and a newcomer is refused`,
+      target: `<= ${PUSH_GOAL_MS} ms, none missed, ERR_REVOKED`,
+      measured: `max ${fmt.ms(Math.max(...revokedAfter))} ms, ${revokeMissed} missed, newcomer ${latecomerRefused ? 'ERR_REVOKED' : 'got keys'}`,
+      met: Math.max(...revokedAfter) <= PUSH_GOAL_MS && revokeMissed === 0 && latecomerRefused
     }]
     const report: BenchReport = {
       name: 'lifecycle',
@@ -140,12 +165,15 @@ export async function runLifecycleBench (opts: { quick: boolean }): Promise<Benc
           row('rotate() itself (new keys, pq.key, registry, DHT put)', summarize(rotateMs)),
           row('holder has the new key, from rotate() returning', pushAfterReturn, { missed }),
           row('holder has the new key, from rotate() being called', summarize(afterCall)),
-          row('newcomer resolve (DHT, refresh) after rotate() returns', summarize(newcomerMs), { 'old key returned': newcomerStale })
+          row('newcomer resolve (DHT, refresh) after rotate() returns', summarize(newcomerMs), { 'old key returned': newcomerStale }),
+          row('revoke() itself (sign, registry, DHT put)', summarize([revokeMs])),
+          row('holder holds the revocation, from revoke() returning', summarize(revokedAfter.filter(ms => ms !== Infinity)), { missed: revokeMissed }),
+          row('a node started after revoke() resolves the peer (DHT)', summarize([latecomerMs]), { ERR_REVOKED: latecomerRefused ? 'yes' : 'no' })
         ],
         notes: [
           'A holder is pushed the new record (KeyPush) as soon as pq.key and the registry hold it, while the DHT put runs: it can have the key before rotate() returns (then 0 ms from the return).',
           'Polled every millisecond in the holders\' registries (in memory); a holder without it after 15 s counts as missed.',
-          'revoke() is not measured yet: revocation is not wired into the node (issue 20 stays open).'
+          'revoke() is measured once, at the end (it ends the rotating node\'s identity); the holders are pushed the certificate like a rotation.'
         ]
       }, {
         title: 'Resolves of one peer, sequential, on a holder per setting',
@@ -156,7 +184,7 @@ export async function runLifecycleBench (opts: { quick: boolean }): Promise<Benc
         ]
       }],
       goals,
-      data: { settings, afterReturn, afterCall, rotateMs, newcomerMs, missed, newcomerStale, boundary: boundaryData }
+      data: { settings, afterReturn, afterCall, rotateMs, newcomerMs, missed, newcomerStale, boundary: boundaryData, revokeMs, revokedAfter, revokeMissed, latecomerMs, latecomerRefused }
     }
     await publishReport(report)
     return report
