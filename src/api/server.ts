@@ -9,7 +9,7 @@ import { registerEventsRoute, type EventStreamLimits } from './routes/events.js'
 import { registerHealthRoute } from './routes/health.js'
 import { MAX_PEER_ID_LENGTH, registerKeysRoute } from './routes/keys.js'
 import { registerMetricsRoute } from './routes/metrics.js'
-import { registerPeersRoute } from './routes/peers.js'
+import { registerPeersRoute, registerRevocationsRoute } from './routes/peers.js'
 import { registerStatusRoute } from './routes/status.js'
 import type { RouteContext } from './routes/context.js'
 import type { KeyDirectory } from '../node/types.js'
@@ -60,7 +60,7 @@ const MAX_REMEMBERED_HOSTS = 64
  * The keydir HTTP API over a KeyDirectory:
  *
  * - `GET /v1/keys/{peerId}` (`?refresh=true`; `Accept: application/vnd.keydir.key-record` for the signed record)
- * - `GET /v1/peers` (`?trust=`, `?verified=`)
+ * - `GET /v1/peers` (`?trust=`, `?verified=`), `GET /v1/revocations`
  * - `GET /v1/status`, `GET /metrics`, `GET /healthz`
  * - `GET /v1/events` (Server-Sent Events: key changes; `Last-Event-ID` resumes)
  * - `POST /v1/publish`, `POST /v1/rotate` (bearer token)
@@ -213,6 +213,7 @@ export function createApiServer (init: ApiServerInit): ApiServer {
 
   registerKeysRoute(app, ctx)
   registerPeersRoute(app, ctx)
+  registerRevocationsRoute(app, ctx)
   registerStatusRoute(app, ctx)
   registerMetricsRoute(app, ctx)
   registerHealthRoute(app, ctx)

@@ -151,6 +151,10 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
     return revocation
   }
 
+  listRevocations (): RevocationCertificate[] {
+    return this.registry.listRevocations()
+  }
+
   async publishRevocation (certificate: Uint8Array, options: AbortOptions = {}): Promise<RevocationCertificate> {
     const revocation = this.revocations.validator.validate(unmarshalRevocation(certificate).peerId, certificate)
     await this.registry.storeRevocation(revocation)

@@ -133,6 +133,8 @@ export interface KeyDirectory extends TypedEventTarget<KeyDirectoryEvents> {
    * and put into the DHT.
    */
   publishRevocation (certificate: Uint8Array, options?: AbortOptions): Promise<RevocationCertificate>
+  /** Every revocation this node holds (kept for good), this node's own included. */
+  listRevocations (): RevocationCertificate[]
   status (): Promise<NodeStatus>
   /** This node's entry for other nodes' bootstrap config. */
   anchorEntry (): AnchorEntry

@@ -33,6 +33,9 @@ describe('POST /v1/revoke and /v1/revocations, and a revoked peer\'s keys', () =
     assert.equal(res.statusCode, 200, res.body)
     assert.equal(res.json().peerId, peer.peerId.toString())
     assert.ok(f.node.revocations.some(r => r.peerId.equals(peer.peerId)))
+    const listed = await f.api.app.inject({ method: 'GET', url: '/v1/revocations' })
+    assert.equal(listed.statusCode, 200)
+    assert.ok(listed.json().revocations.some((r: { peerId: string }) => r.peerId === peer.peerId.toString()), 'GET /v1/revocations lists it')
   })
 
   test('POST /v1/revocations refuses no token (401), another media type (415), no body (400), an oversized one (413)', async () => {

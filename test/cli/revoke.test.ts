@@ -3,14 +3,14 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import { REVOCATION_CERT_FILE } from '../../src/identity/index.js'
-import { runKeydir, startNode, tempDir } from '../helpers-daemon/cli.js'
+import { runKeydir, startNode, tempDir, type RunningNode } from '../helpers-daemon/cli.js'
 
 describe('keydir revoke', () => {
   test('--cert publishes a gone node\'s certificate; without it the node revokes itself; resolve then exits 3', async () => {
     const [dirA, dirB, dirC] = await Promise.all([tempDir(), tempDir(), tempDir()])
     const a = await startNode(dirA)
-    let b
-    let c
+    let b: RunningNode | undefined
+    let c: RunningNode | undefined
     try {
       b = await startNode(dirB, ['--bootstrap', JSON.stringify(a.summary.anchor)])
       c = await startNode(dirC, ['--bootstrap', JSON.stringify(a.summary.anchor)])
@@ -22,6 +22,11 @@ describe('keydir revoke', () => {
       const resolved = await runKeydir(['resolve', c.summary.peerId, '--dir', dirB])
       assert.equal(resolved.code, 3, resolved.stderr)
       assert.match(resolved.stderr, /ERR_REVOKED|revoked/)
+      const peers = await runKeydir(['peers', '--dir', dirA, '--json'])
+      assert.equal(peers.code, 0, peers.stderr)
+      assert.ok(JSON.parse(peers.stdout).revoked.some((r: { peerId: string }) => r.peerId === c?.summary.peerId), 'keydir peers shows the revoked peer')
+      const table = await runKeydir(['peers', '--dir', dirA])
+      assert.match(table.stdout, new RegExp(`revoked \\(do not use their keys\\): 1[\\s\\S]*${c.summary.peerId}`))
 
       // B revokes itself; A then refuses it.
       const revoked = await runKeydir(['revoke', '--dir', dirB, '--reason', 'retired'])

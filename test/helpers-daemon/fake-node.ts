@@ -116,6 +116,10 @@ export class FakeKeyDirectory extends TypedEventEmitter<KeyDirectoryEvents> impl
     return revocation
   }
 
+  listRevocations (): RevocationCertificate[] {
+    return [...this.revocations]
+  }
+
   async publishRevocation (certificate: Uint8Array, options?: AbortOptions): Promise<RevocationCertificate> {
     options?.signal?.throwIfAborted()
     const revocation = unmarshalRevocation(certificate)

@@ -1,6 +1,6 @@
 import { isTrustLevel, TRUST_LEVELS, type ListPeersFilter } from '../../registry/index.js'
 import { ApiError, toApiError } from '../errors.js'
-import { peerJson, type PeerJson } from '../json.js'
+import { peerJson, revocationJson, type PeerJson, type RevocationJson } from '../json.js'
 import { booleanParam, checkQuery } from '../query.js'
 import type { RouteContext } from './context.js'
 import type { FastifyInstance } from 'fastify'
@@ -36,6 +36,18 @@ export function registerPeersRoute (app: FastifyInstance, ctx: RouteContext): vo
     }
     const peers = entries.slice(0, limit).map(peerJson)
     return entries.length > limit ? { peers, next: peers[peers.length - 1]?.peerId } : { peers }
+  })
+}
+
+/**
+ * `GET /v1/revocations`: the revocations this node holds, kept for good
+ * (peers whose keys must not be used), in PeerId order; few, so not paged.
+ */
+export function registerRevocationsRoute (app: FastifyInstance, ctx: RouteContext): void {
+  app.get('/v1/revocations', async (request): Promise<{ revocations: RevocationJson[] }> => {
+    checkQuery(request.query, [])
+    const revocations = ctx.node.listRevocations().map(revocationJson)
+    return { revocations: revocations.sort((a, b) => a.peerId < b.peerId ? -1 : a.peerId > b.peerId ? 1 : 0) }
   })
 }
 

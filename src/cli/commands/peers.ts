@@ -3,8 +3,8 @@ import { TRUST_LEVELS } from '../../registry/index.js'
 import { callApi } from '../client.js'
 import { EXIT_CODES_HELP } from '../exit.js'
 import { dataDirOf, dirOption, jsonOption } from '../options.js'
-import { formatRelative, formatTable, printJson, println } from '../output.js'
-import type { PeerJson } from '../../api/index.js'
+import { formatRelative, formatTable, formatTime, printJson, println } from '../output.js'
+import type { PeerJson, RevocationJson } from '../../api/index.js'
 import type { Command } from 'commander'
 
 interface PeersOptions {
@@ -19,7 +19,8 @@ export function registerPeers (program: Command): void {
     .summary('list the peers the running node knows, and their trust')
     .description(
       'List the peers in the running node\'s registry with their trust level (self, anchor, direct, dht), ' +
-      'whether the peer itself or an anchor confirmed the record (verified), and the record\'s seq and expiry.')
+      'whether the peer itself or an anchor confirmed the record (verified), and the record\'s seq and expiry; ' +
+      'then the revoked peers, whose keys must not be used.')
     .addOption(dirOption())
     .option('--verified', 'only peers whose record the peer itself or an anchor confirmed')
     .addOption(new Option('--trust <level>', 'only peers with this trust').choices(TRUST_LEVELS))
@@ -39,17 +40,27 @@ export function registerPeers (program: Command): void {
         if (page.next === undefined || page.next === after) break
         after = page.next
       }
+      const { revocations } = await callApi<{ revocations: RevocationJson[] }>(dataDirOf(options), '/v1/revocations')
       if (options.json === true) {
-        printJson({ peers })
+        printJson({ peers, revoked: revocations })
         return
       }
-      if (peers.length === 0) {
+      if (peers.length === 0 && revocations.length === 0) {
         println('no peers known yet')
         return
       }
-      process.stdout.write(formatTable(
-        ['PEER ID', 'TRUST', 'VERIFIED', 'SEQ', 'EXPIRES', 'ML-DSA-65 SHA-256'],
-        peers.map(p => [p.peerId, p.trust, p.verified ? 'yes' : 'no', String(p.seq), formatRelative(p.expiresAt), p.mlDsaFingerprint.slice(0, 16)])
-      ))
+      if (peers.length > 0) {
+        process.stdout.write(formatTable(
+          ['PEER ID', 'TRUST', 'VERIFIED', 'SEQ', 'EXPIRES', 'ML-DSA-65 SHA-256'],
+          peers.map(p => [p.peerId, p.trust, p.verified ? 'yes' : 'no', String(p.seq), formatRelative(p.expiresAt), p.mlDsaFingerprint.slice(0, 16)])
+        ))
+      }
+      if (revocations.length > 0) {
+        println(`\nrevoked (do not use their keys): ${revocations.length}`)
+        process.stdout.write(formatTable(
+          ['PEER ID', 'REASON', 'REVOKED', 'SIGNED BY ML-DSA-65 SHA-256'],
+          revocations.map(r => [r.peerId, r.reason, formatTime(r.issuedAt), r.mlDsaFingerprint.slice(0, 16)])
+        ))
+      }
     })
 }
