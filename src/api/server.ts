@@ -193,7 +193,7 @@ export function createApiServer (init: ApiServerInit): ApiServer {
       sendError(reply, new ApiError(400, 'ERR_BAD_PEER_ID', 'the path must end in a PeerId, such as /v1/keys/12D3KooW…'))
       return
     }
-    sendError(reply, new ApiError(404, 'ERR_NO_ROUTE', `no endpoint ${request.method} ${request.url.split('?')[0]?.slice(0, 100) ?? ''}: see GET /v1/keys/{peerId}, /v1/peers, /v1/status, /v1/events, /metrics, /healthz`))
+    sendError(reply, new ApiError(404, 'ERR_NO_ROUTE', `no endpoint ${request.method} ${request.url.split('?')[0]?.slice(0, 100) ?? ''}: see GET /v1/keys/{peerId}, /v1/peers, /v1/revocations, /v1/status, /v1/events, /metrics, /healthz`))
   })
 
   app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
