@@ -35,7 +35,12 @@ async function setup (paths: { dht?: Path, direct?: Path, anchors?: PeerId[], ti
   const calls: string[] = []
   const dht = paths.dht === undefined
     ? undefined
-    : { find: async (peerId: PeerId, options: { signal?: AbortSignal }) => { calls.push('dht'); return paths.dht!(peerId, options) } } as unknown as DhtRecords
+    : {
+        findValue: async (peerId: PeerId, options: { signal?: AbortSignal }) => {
+          calls.push('dht')
+          return { kind: 'record', record: await paths.dht!(peerId, options) }
+        }
+      } as unknown as DhtRecords
   const exchange = paths.direct === undefined
     ? undefined
     : { request: async (peerId: PeerId, options: { signal?: AbortSignal }) => { calls.push('direct'); return paths.direct!(peerId, options) } } as unknown as KeyExchange
@@ -141,7 +146,7 @@ describe('Resolver', () => {
 
   it('says not found, timed out, aborted or bad PeerId with typed errors', async () => {
     const peer = await makeIdentity()
-    // Like DhtRecords.find: no answer until its signal ends the lookup.
+    // Like DhtRecords.findValue: no answer until its signal ends the lookup.
     const never: Path = async (_peerId, { signal }) => new Promise((_resolve, reject) => {
       signal?.addEventListener('abort', () => { reject(new ResolveError('ERR_RESOLVE_TIMEOUT', 'cut short')) })
     })
