@@ -283,8 +283,8 @@ async function startKeydirNode (dir: string, anchor: AnchorEntry | undefined): P
   const startMs = performance.now() - started
   const self = await node.resolve(node.peerId)
   const internals = node as unknown as { datastore: Datastore }
-  const publisher = libp2pOf(node).services.publisher as unknown as { republishing?: boolean }
-  if (internals.datastore === undefined || publisher.republishing === undefined) throw new Error('KeydirNode no longer has a datastore field, or RecordPublisher a republishing field: update bench/lib/net-host.ts')
+  const retries = (libp2pOf(node).services.publisher as unknown as { lowCoverage?: { running?: boolean } }).lowCoverage
+  if (internals.datastore === undefined || retries?.running === undefined) throw new Error('KeydirNode no longer has a datastore field, or RecordPublisher a lowCoverage retrier: update bench/lib/net-host.ts')
   const direct = new Resolver({
     registry: node.registry,
     metrics: node.metrics,
@@ -303,7 +303,7 @@ async function startKeydirNode (dir: string, anchor: AnchorEntry | undefined): P
     publish: async () => {
       await node.publish()
       // A publish that reached too few peers is put again in the background: let that end here, not in the resolves.
-      while (publisher.republishing === true) await new Promise(resolve => setTimeout(resolve, 100))
+      while (retries.running) await new Promise(resolve => setTimeout(resolve, 100))
     },
     resolve: async (target, path, timeoutMs) => {
       const probe = newProbe()

@@ -21,10 +21,14 @@ export interface LowCoverageRepublisherInit {
 
 /** The publisher's retries of a publish that too few of the closest peers took. */
 export class LowCoverageRepublisher {
-  /** A low-coverage republish loop is running. */
-  private running = false
+  private active = false
 
   constructor (private readonly init: LowCoverageRepublisherInit) {}
+
+  /** A low-coverage republish loop is running. */
+  get running (): boolean {
+    return this.active
+  }
 
   /**
    * Publish again soon while too few of the closest peers took the record
@@ -37,8 +41,8 @@ export class LowCoverageRepublisher {
    * runs at a time; a well covered publish starts none.
    */
   async republishWhileUncovered (coverage: PublishCoverage): Promise<void> {
-    if (this.running || isWellCovered(coverage, this.init.routingTableSize())) return
-    this.running = true
+    if (this.active || isWellCovered(coverage, this.init.routingTableSize())) return
+    this.active = true
     let yielded: AbortSignal | undefined
     try {
       for (let attempt = 0; attempt < LOW_COVERAGE_RETRIES; attempt++) {
@@ -58,7 +62,7 @@ export class LowCoverageRepublisher {
         this.init.logger.warn({ code: errorCode(err), err: (err as Error).message }, 'could not publish key record again')
       }
     } finally {
-      this.running = false
+      this.active = false
     }
   }
 }
