@@ -88,7 +88,8 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
           logger,
           recordLifetimeMs: options.recordLifetimeMs,
           // In the background: rotate() returns once the DHT put is done, and the pushes run beside it.
-          onRotated: () => { built!.services.keyPush.pushToHolders().catch(() => {}) }
+          onRotated: () => { built!.services.keyPush.pushToHolders().catch(() => {}) },
+          onRevoked: revocation => { built!.services.keyPush.pushToHolders({ carried: revocation.bytes }).catch(() => {}) }
         }),
         keyExchange: keyExchange({
           crypto,

@@ -144,11 +144,9 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
     return this.libp2p.services.publisher.rotate(options)
   }
 
-  /** The publisher signs, keeps and puts it; the holders are pushed it in the background, as after a rotation. */
+  /** The publisher signs, keeps and puts it; the holders are pushed it while the DHT put runs, as after a rotation. */
   async revoke (options: AbortOptions & { reason?: RevocationReason } = {}): Promise<RevocationCertificate> {
-    const { revocation } = await this.libp2p.services.publisher.revoke(options)
-    this.libp2p.services.keyPush.pushToHolders({ carried: revocation.bytes }).catch(() => {})
-    return revocation
+    return (await this.libp2p.services.publisher.revoke(options)).revocation
   }
 
   listRevocations (): RevocationCertificate[] {

@@ -45,6 +45,8 @@ export interface RecordPublisherInit {
   recordLifetimeMs?: number
   /** The node now serves a rotated record (pq.key and the registry hold it): tell the holders, while the DHT put runs. */
   onRotated?: (record: KeyRecord) => void
+  /** The identity is revoked (the registry holds the certificate): tell the holders, while the DHT put runs. */
+  onRevoked?: (revocation: RevocationCertificate) => void
 }
 
 /** What the exchange signs its messages with, and answers for this node. */
@@ -167,6 +169,7 @@ export class RecordPublisher implements Startable {
     const revocation = await this.lock.run(async () => {
       this.revocation ??= await createOwnRevocation(this.identity, { reason: options.reason })
       await this.init.registry.storeRevocation(this.revocation)
+      this.init.onRevoked?.(this.revocation)
       return this.revocation
     }, { signal: options.signal })
     this.log.warn({ reason: revocation.reason }, 'revoked this identity: no record of it will be signed again')
