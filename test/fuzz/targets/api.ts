@@ -3,9 +3,12 @@ import { connect } from 'node:net'
 import { peerIdFromString } from '@libp2p/peer-id'
 import fc from 'fast-check'
 import { TypedEventEmitter } from 'main-event'
-import { createApiServer } from '../../../src/api/index.js'
+import { createApiServer, REVOCATION_CONTENT_TYPE } from '../../../src/api/index.js'
 import { SseParser, type SseEvent } from '../../../src/cli/sse.js'
+import { selectPqCrypto } from '../../../src/crypto/index.js'
 import { ResolveError } from '../../../src/errors.js'
+import { createRevocation, RevocationValidator, unmarshalRevocation } from '../../../src/record/index.js'
+import { hostileBytes } from '../mutate.js'
 import { createKeydirMetrics } from '../../../src/metrics/index.js'
 import { resolvedKeys } from '../../../src/node/resolved-keys.js'
 import { corpus } from '../corpus.js'
@@ -25,6 +28,7 @@ async function fakeNode (): Promise<{ node: KeyDirectory, peers: string[], emit:
   const c = await corpus()
   const [self, known, slow] = c.records.filter((r, i, all) => all.findIndex(x => x.peerId.equals(r.peerId)) === i)
   const keys = resolvedKeys
+  const revocations = new RevocationValidator({ crypto: selectPqCrypto(), now: () => c.now })
   const entry: RegistryEntry = { record: known, trust: 'direct', verified: true, storedAt: c.now }
   const node = Object.assign(new TypedEventEmitter<KeyDirectoryEvents>(), {
     peerId: self.peerId,
@@ -48,6 +52,9 @@ async function fakeNode (): Promise<{ node: KeyDirectory, peers: string[], emit:
     async status () {
       return { peerId: self.peerId.toString(), multiaddrs: [], dhtSize: 0, connections: 0, registry: { peers: 1, verified: 1 }, record: { seq: self.seq, issuedAt: self.issuedAt, expiresAt: self.expiresAt }, crypto: 'native' }
     },
+    async revoke () { throw new ResolveError('ERR_REVOKED', 'not in this fake') },
+    async publishRevocation (bytes: Uint8Array) { return revocations.validate(unmarshalRevocation(bytes).peerId, bytes) },
+    listRevocations: () => [],
     anchorEntry: () => ({ multiaddr: `/ip4/127.0.0.1/tcp/1/p2p/${self.peerId.toString()}`, peerId: self.peerId.toString(), mlDsaPublicKey: Buffer.from(self.mlDsaPublicKey).toString('base64') })
   })
   const peers = [self, known, slow].map(r => r.peerId.toString())
@@ -67,7 +74,7 @@ function mutateString (s: string, edits: Array<[number, number, string]>): strin
 }
 
 function requestParts (peers: string[]): fc.Arbitrary<{ method: string, path: string, query: string, accept?: string, authorization?: string, host?: string, challenge?: string }> {
-  const base = fc.constantFrom('/v1/keys/', '/v1/keys', '/v1/peers', '/v1/status', '/metrics', '/healthz', '/v1/publish', '/v1/rotate', '/', '/v1/', '//v1/keys/', '/V1/KEYS/', '/v1/keys/x/', '/v1/peers/')
+  const base = fc.constantFrom('/v1/keys/', '/v1/keys', '/v1/peers', '/v1/status', '/metrics', '/healthz', '/v1/publish', '/v1/rotate', '/v1/revoke', '/v1/revocations', '/', '/v1/', '//v1/keys/', '/V1/KEYS/', '/v1/keys/x/', '/v1/peers/')
   const edits = fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 3 }), fc.constantFrom('%', '%00', '%2F', '/', '..', '?', '#', '+', ' ', '\u00e9', 'Qm', '0', 'z')), { maxLength: 3 })
   const param = fc.oneof(
     { weight: 4, arbitrary: fc.constantFrom(...peers) },
@@ -351,4 +358,45 @@ function checkStream (where: string, events: SseEvent[]): void {
     JSON.parse(event.data)
   }
   if (!events.at(-1)?.data.includes(`"seq":${MARKER_SEQ}`)) throw new Error(`${where}: the stream did not end with the live marker event`)
+}
+
+/**
+ * POST /v1/revocations with hostile bodies: mutations of a valid
+ * certificate, noise, oversized and empty bodies, under the right and
+ * wrong media types. Never a 5xx, every error an envelope, and a 200 only
+ * for bytes that are a valid certificate.
+ */
+export const apiRevocationsTarget: FuzzTarget = {
+  name: 'api-revocations',
+  description: 'POST /v1/revocations bodies: mutated certificates, noise and sizes, under hostile content types (inject)',
+  ciRuns: 400,
+  async prepare () {
+    const outcomes = new Outcomes()
+    const c = await corpus()
+    const { node } = await fakeNode()
+    const api = createApiServer({ node, token: TOKEN })
+    await api.app.ready()
+    const valid = await createRevocation({ privateKey: c.peers[0].privateKey, mlDsaSigner: c.peers[0].mlDsaSigner, issuedAt: c.now - 60_000 })
+    const validator = new RevocationValidator({ crypto: selectPqCrypto(), now: () => c.now })
+    const property = fc.asyncProperty(
+      hostileBytes([valid.bytes]),
+      fc.oneof({ weight: 8, arbitrary: fc.constant(REVOCATION_CONTENT_TYPE) }, { weight: 2, arbitrary: fc.constantFrom('application/octet-stream', 'application/json', 'text/plain', '', 'application/vnd.keydir.revocation; charset=utf-8') }),
+      async (body, contentType) => {
+        const headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` }
+        if (contentType !== '') headers['content-type'] = contentType
+        const res = await api.app.inject({ method: 'POST', url: '/v1/revocations', headers, payload: Buffer.from(body) })
+        if (res.statusCode >= 500) throw new Error(`POST /v1/revocations answered ${res.statusCode}: ${res.body.slice(0, 300)}`)
+        if (res.statusCode >= 400) checkErrorBody(res.statusCode, res.body, 'POST /v1/revocations')
+        if (res.statusCode === 200) {
+          try {
+            validator.validate(unmarshalRevocation(body).peerId, body)
+          } catch {
+            throw new Error('POST /v1/revocations took bytes that are no valid certificate')
+          }
+        }
+        outcomes.add(res.statusCode >= 400 ? `${res.statusCode} ${JSON.parse(res.body).error.code as string}` : String(res.statusCode))
+        return true
+      })
+    return { property, outcomes, close: async () => { await api.close() } }
+  }
 }

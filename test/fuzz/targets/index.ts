@@ -1,4 +1,4 @@
-import { apiEventsTarget, apiRawTarget, apiTarget } from './api.js'
+import { apiEventsTarget, apiRawTarget, apiRevocationsTarget, apiTarget } from './api.js'
 import { configTarget, configValuesTarget } from './config.js'
 import { dhtSelectorTarget, dhtValidatorTarget } from './dht.js'
 import { keyPushTarget, keyRequestFieldsTarget, keyRequestTarget, keyResponseTarget } from './exchange.js'
@@ -25,6 +25,7 @@ export const targets: FuzzTarget[] = [
   apiTarget,
   apiRawTarget,
   apiEventsTarget,
+  apiRevocationsTarget,
   revocationTarget,
   pqkValueTarget,
   pqkSelectorTarget
