@@ -4,5 +4,9 @@ export { KeyExchange, keyExchange, type KeyExchangeComponents, type KeyExchangeI
 export { KeyDiscovery, keyDiscovery, type KeyDiscoveryComponents, type KeyDiscoveryInit } from './discovery.js'
 export { KeyPushService, keyPush, type KeyPushComponents, type KeyPushInit, type PushReport } from './push.js'
 export { checkKeyPush, checkKeyRequest, checkKeyResponse, createKeyPush, createKeyRequest, createKeyResponse, decodeKeyPush, decodeKeyRequest, decodeKeyResponse, exchangeSignedBytes, startKeyRequestCheck, type ExchangeSigner, type CheckContext } from './messages.js'
+export {
+  checkHistoryRequest, checkHistoryResponse, createHistoryRequest, createHistoryResponse, decodeHistoryRequest, decodeHistoryResponse, handOversBetween,
+  type HistoryResponseCheck, type HistorySpan
+} from './history-messages.js'
 export { NonceBook, type NonceBookInit } from './nonces.js'
 export { PendingKeyRequests, type PendingKeyRequestsInit } from './pending-requests.js'
