@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { LevelDatastore } from 'datastore-level'
 import { selectPqCrypto } from '../crypto/index.js'
 import { createPqkValidator, createPqkValueCheck, DHT_PROTOCOL, DhtRecords, PqkRecordStore } from '../dht/index.js'
-import { EXCHANGE_PROTOCOL, keyDiscovery, keyExchange, keyPush, PendingKeyRequests } from '../exchange/index.js'
+import { EXCHANGE_PROTOCOL, keyDiscovery, keyExchange, keyHistory, keyPush, PendingKeyRequests } from '../exchange/index.js'
 import { loadIdentity, loadOrCreateIdentity } from '../identity/index.js'
 import { createKeydirMetrics } from '../metrics/index.js'
 import { recordPublisher } from '../publisher/index.js'
@@ -101,6 +101,8 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
           self: () => built!.services.publisher.signer(),
           isRevoked: () => built!.services.publisher.revoked
         }),
+        // Answers from the identity the publisher holds, which changes on rotation.
+        keyHistory: keyHistory({ crypto, metrics, logger, handOvers: () => built!.services.publisher.handOvers(), isRevoked: () => built!.services.publisher.revoked }),
         keyPush: keyPush({ crypto, validator, revocations: revocationValidator, registry, metrics, logger, self: () => built!.services.publisher.signer() }),
         keyDiscovery: keyDiscovery({
           registry,
