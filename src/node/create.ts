@@ -125,6 +125,7 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
       selfRecord: () => libp2p.services.publisher.record,
       dht: options.paths?.dht === false ? undefined : dhtRecords,
       exchange: options.paths?.direct === false ? undefined : libp2p.services.keyExchange,
+      history: options.paths?.direct === false ? undefined : libp2p.services.keyHistory,
       isAnchor: peerId => anchors.has(peerId.toString())
     }, { timeoutMs: options.resolveTimeoutMs, refreshAfterMs: options.refreshAfterMs, maxStaleMs: options.maxStaleMs })
     node = new KeydirNode({ libp2p, registry, resolver, datastore, crypto, metrics, logger, revocations: { validator: revocationValidator, dht: dhtRecords } })
