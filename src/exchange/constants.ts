@@ -46,3 +46,15 @@ export const MAX_HOLDERS = 10_000
 export const PUSH_CONCURRENCY = 16
 /** Inbound pushes accepted per peer per RATE_LIMIT_WINDOW_S seconds: a rotation is one push, this leaves room for retries. */
 export const PUSH_RATE_LIMIT = 10
+/**
+ * The earlier hand-overs of a peer whose record's history does not reach
+ * the pin (docs/record-format.md, "Beyond the bound"): one HistoryRequest,
+ * one HistoryResponse per stream.
+ */
+export const HISTORY_PROTOCOL = '/numi/keyhist/1.0.0'
+/** Links in one HistoryResponse at most: as many as a peer keeps (pq.key's 64 hand-overs). */
+export const MAX_HISTORY_RESPONSE_LINKS = 64
+/** 64 links of 5,304 bytes are 339,456 bytes; anything over this is refused on its length prefix. */
+export const MAX_HISTORY_RESPONSE_BYTES = 340 * 1024
+/** A HistoryRequest is a PeerId (at most 64 bytes) and two fingerprints: 134 bytes at most. */
+export const MAX_HISTORY_REQUEST_BYTES = 256

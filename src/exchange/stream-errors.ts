@@ -32,17 +32,18 @@ export function refusalOrNetworkError (err: unknown, connection: Connection, sig
 const OVERSIZED = new Set(['InvalidDataLengthError', 'InvalidDataLengthLengthError'])
 
 /**
- * Read one length-prefixed message. A message over MAX_MESSAGE_BYTES, a bad
+ * Read one length-prefixed message. A message over `maxBytes` (the limit
+ * the ProtobufStream was made with; default MAX_MESSAGE_BYTES), a bad
  * length prefix or bytes that do not decode are the peer's protocol
  * violation: an ExchangeError (counted, never retried), not a network error.
  */
-export async function readMessage<T> (pb: ProtobufStream, decode: (bytes: Uint8Array | Uint8ArrayList) => T, what: string, signal: AbortSignal): Promise<T> {
+export async function readMessage<T> (pb: ProtobufStream, decode: (bytes: Uint8Array | Uint8ArrayList) => T, what: string, signal: AbortSignal, maxBytes = MAX_MESSAGE_BYTES): Promise<T> {
   try {
     return await pb.read({ decode }, { signal })
   } catch (err) {
     const name = (err as Error).name
     if (OVERSIZED.has(name)) {
-      throw new ExchangeError('ERR_MESSAGE_TOO_LARGE', `${what} is over the ${MAX_MESSAGE_BYTES}-byte limit`, { cause: err })
+      throw new ExchangeError('ERR_MESSAGE_TOO_LARGE', `${what} is over the ${maxBytes}-byte limit`, { cause: err })
     }
     if (name === 'InvalidMessageLengthError') {
       throw new ExchangeError('ERR_MESSAGE_MALFORMED', `${what} has a malformed length prefix`, { cause: err })

@@ -23,7 +23,7 @@ export type { Identity, IdentityOptions, CreateIdentityOptions } from './types.j
 export { createIdentity } from './create.js'
 export { loadIdentity } from './load.js'
 export { loadOrCreateIdentity } from './load-or-create.js'
-export { prepareRotation, rotateIdentity, type PendingRotation } from './rotate.js'
+export { handOversOf, prepareRotation, rotateIdentity, type PendingRotation } from './rotate.js'
 export {
   createOwnRevocation,
   ensureRevocationCertificate,

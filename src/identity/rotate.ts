@@ -78,11 +78,21 @@ export async function prepareRotation (dataDir: string, identity: Identity, opti
   }
 }
 
-/** The hand-overs before the new proof: the current key's own proof, then those before it. */
-function historyAfter (identity: Identity): RotationLink[] {
+/**
+ * Every hand-over the identity keeps, newest first: its rotation proof with
+ * the key it hands over to (the current one), then its history. Empty before
+ * a first rotation. What a peer pinned further back than a record reaches
+ * is answered from (docs/record-format.md, "Beyond the bound").
+ */
+export function handOversOf (identity: Identity): RotationLink[] {
   if (identity.rotation == null) return []
   const current: RotationLink = { ...identity.rotation, mlDsaPublicKey: identity.mlDsaSigner.publicKey }
-  return [current, ...(identity.history ?? [])].slice(0, MAX_KEPT_HISTORY)
+  return [current, ...(identity.history ?? [])]
+}
+
+/** The hand-overs before the new proof: the current key's own proof, then those before it. */
+function historyAfter (identity: Identity): RotationLink[] {
+  return handOversOf(identity).slice(0, MAX_KEPT_HISTORY)
 }
 
 async function holds (path: string, bytes: Uint8Array): Promise<boolean> {

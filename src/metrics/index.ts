@@ -25,7 +25,7 @@ export interface KeydirMetrics {
   readonly registryRefreshes: Counter<'result'>
   /** Time to learn a peer's keys, by `path` (registry, anchor, dht, direct). */
   readonly keyDiscoverySeconds: Histogram<'path'>
-  /** Records, requests or responses refused, by `source` (dht, exchange, registry, resolve) and `reason` (the error code). */
+  /** Records, requests or responses refused, by `source` (dht, exchange, push, history, registry, resolve) and `reason` (the error code). */
   readonly verificationFailures: Counter<'source' | 'reason'>
   /** DHT lookups for a record, by `outcome` (found, not_found, error). */
   readonly dhtResolveSeconds: Histogram<'outcome'>

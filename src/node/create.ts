@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { LevelDatastore } from 'datastore-level'
 import { selectPqCrypto } from '../crypto/index.js'
 import { createPqkValidator, createPqkValueCheck, DHT_PROTOCOL, DhtRecords, PqkRecordStore } from '../dht/index.js'
-import { EXCHANGE_PROTOCOL, keyDiscovery, keyExchange, keyPush, PendingKeyRequests } from '../exchange/index.js'
+import { EXCHANGE_PROTOCOL, keyDiscovery, keyExchange, keyHistory, keyPush, PendingKeyRequests } from '../exchange/index.js'
 import { loadIdentity, loadOrCreateIdentity } from '../identity/index.js'
 import { createKeydirMetrics } from '../metrics/index.js'
 import { recordPublisher } from '../publisher/index.js'
@@ -102,6 +102,8 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
           self: () => built!.services.publisher.signer(),
           isRevoked: () => built!.services.publisher.revoked
         }),
+        // Answers from the identity the publisher holds, which changes on rotation.
+        keyHistory: keyHistory({ crypto, metrics, logger, handOvers: () => built!.services.publisher.handOvers(), isRevoked: () => built!.services.publisher.revoked }),
         keyPush: keyPush({ crypto, validator, revocations: revocationValidator, registry, metrics, logger, self: () => built!.services.publisher.signer() }),
         keyDiscovery: keyDiscovery({
           registry,
@@ -124,6 +126,7 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
       selfRecord: () => libp2p.services.publisher.record,
       dht: options.paths?.dht === false ? undefined : dhtRecords,
       exchange: options.paths?.direct === false ? undefined : libp2p.services.keyExchange,
+      history: options.paths?.direct === false ? undefined : libp2p.services.keyHistory,
       isAnchor: peerId => anchors.has(peerId.toString())
     }, { timeoutMs: options.resolveTimeoutMs, refreshAfterMs: options.refreshAfterMs, maxStaleMs: options.maxStaleMs })
     node = new KeydirNode({ libp2p, registry, resolver, datastore, crypto, metrics, logger, revocations: { validator: revocationValidator, dht: dhtRecords } })

@@ -8,7 +8,7 @@ import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type ServiceFactoryMap } from 'libp2p'
 import { DHT_DATASTORE_PREFIX, pqkSelector } from '../dht/index.js'
 import type { BootstrapKeeper } from './bootstrap.js'
-import type { KeyDiscovery, KeyExchange, KeyPushService } from '../exchange/index.js'
+import type { KeyDiscovery, KeyExchange, KeyHistory, KeyPushService } from '../exchange/index.js'
 import type { RecordPublisher } from '../publisher/index.js'
 import type { Identify } from '@libp2p/identify'
 import type { PrivateKey } from '@libp2p/interface'
@@ -26,6 +26,7 @@ export type BaseLibp2p = Libp2p<BaseServices>
 export type KeydirOwnServices = {
   publisher: RecordPublisher
   keyExchange: KeyExchange
+  keyHistory: KeyHistory
   keyPush: KeyPushService
   keyDiscovery: KeyDiscovery
   bootstrap: BootstrapKeeper

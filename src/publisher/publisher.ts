@@ -3,7 +3,7 @@ import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { fingerprint, fingerprintHex } from '../crypto/index.js'
 import { DhtRecords } from '../dht/index.js'
 import { errorCode, KeydirError } from '../errors.js'
-import { createOwnRevocation, prepareRotation } from '../identity/index.js'
+import { createOwnRevocation, handOversOf, prepareRotation } from '../identity/index.js'
 import { DEFAULT_RECORD_LIFETIME_MS } from '../record/index.js'
 import { silentLogger } from '../util/log.js'
 import { PUBLISH_TIMEOUT_MS } from './constants.js'
@@ -15,7 +15,7 @@ import type { PqCrypto } from '../crypto/index.js'
 import type { PqkRecordCheck, PqkValueCheck, PublishCoverage } from '../dht/index.js'
 import type { Identity } from '../identity/index.js'
 import type { KeydirMetrics } from '../metrics/index.js'
-import type { KeyRecord, RevocationCertificate, RevocationReason } from '../record/index.js'
+import type { KeyRecord, RevocationCertificate, RevocationReason, RotationLink } from '../record/index.js'
 import type { PeerKeyRegistry } from '../registry/index.js'
 import type { KeydirLogger } from '../util/log.js'
 import type { AbortOptions, PeerId, Startable } from '@libp2p/interface'
@@ -142,6 +142,15 @@ export class RecordPublisher implements Startable {
   /** The record and the key that signs exchange messages, always of the same keys. */
   signer (): OwnSigner {
     return { peerId: this.identity.peerId, record: this.record, mlDsaSigner: this.identity.mlDsaSigner }
+  }
+
+  /**
+   * Every hand-over this identity keeps, newest first (the one into the
+   * current key first, at most 65): what the key history service answers a
+   * peer pinned further back than a record reaches.
+   */
+  handOvers (): RotationLink[] {
+    return handOversOf(this.identity)
   }
 
   /** Waits for a rotation or publish in progress, then signs the next record and puts it. */

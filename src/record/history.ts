@@ -39,7 +39,9 @@ export interface FollowHistoryOptions {
   /**
    * Hand-overs older than the record's history, newest first, continuing it
    * (the first one hands over to the key the record's oldest link comes
-   * from): history fetched beyond what a record carries.
+   * from): history fetched beyond what a record carries. Given, even empty,
+   * it is all the peer has to offer: a chain that still misses the pin is
+   * ERR_KEY_CHANGED, no longer ERR_HISTORY_BEYOND_BOUND.
    */
   earlier?: readonly RotationLink[]
 }
@@ -73,7 +75,8 @@ export function recordHash (bytes: Uint8Array): Uint8Array {
  *   key handed the peer over twice, or signs after its hand-over;
  * - ERR_HISTORY_BEYOND_BOUND: the record carries MAX_HISTORY_LINKS links,
  *   none from the pinned key, and no `earlier` links were given: its history
- *   goes on past what a record holds and must be fetched from the peer.
+ *   goes on past what a record holds and must be fetched from the peer
+ *   (from the pin to oldestFingerprint(record)).
  */
 export function followHistory (crypto: PqCrypto, record: KeyRecord, pinned: PinnedKey, options: FollowHistoryOptions = {}): FollowedHistory {
   const earlier = options.earlier ?? []
@@ -116,11 +119,25 @@ export function followHistory (crypto: PqCrypto, record: KeyRecord, pinned: Pinn
   if (record.rotation == null) {
     throw new InvalidRecordError('ERR_KEY_CHANGED', `record for ${peer} changes its pinned ML-DSA-65 key without a rotation proof`)
   }
-  if ((record.history?.length ?? 0) >= MAX_HISTORY_LINKS && earlier.length === 0) {
+  if ((record.history?.length ?? 0) >= MAX_HISTORY_LINKS && options.earlier === undefined) {
     throw new InvalidRecordError('ERR_HISTORY_BEYOND_BOUND', `record for ${peer} has another ML-DSA-65 key, and the ${MAX_HISTORY_LINKS + 1} hand-overs it carries ` +
       '(all a record holds) do not reach the pinned key: its earlier hand-overs must be fetched from the peer')
   }
-  throw new InvalidRecordError('ERR_KEY_CHANGED', `record for ${peer} changes its pinned ML-DSA-65 key, and no hand-over in its history comes from the pinned key`)
+  throw new InvalidRecordError('ERR_KEY_CHANGED', options.earlier === undefined
+    ? `record for ${peer} changes its pinned ML-DSA-65 key, and no hand-over in its history comes from the pinned key`
+    : `record for ${peer} changes its pinned ML-DSA-65 key, and neither its history nor the ${earlier.length} earlier hand-overs fetched from the peer come from the pinned key`)
+}
+
+/**
+ * The fingerprint of the oldest key `record`'s chain names (only by
+ * fingerprint: its last proof's previous fingerprint), which earlier
+ * hand-overs fetched from the peer must hand over to; undefined for a
+ * record without a rotation proof.
+ */
+export function oldestFingerprint (record: KeyRecord): Uint8Array | undefined {
+  if (record.rotation == null) return undefined
+  const history = record.history ?? []
+  return history.length > 0 ? history[history.length - 1].previousFingerprint : record.rotation.previousFingerprint
 }
 
 /**

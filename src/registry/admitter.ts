@@ -90,7 +90,7 @@ export class Admitter {
     const newUnsolicited = options.unsolicited === true && known === undefined && pin === undefined
     const unsolicited = newUnsolicited || (options.unsolicited === true && known?.unsolicited === true)
     const result = admitRecord({
-      crypto: state.crypto, record, trust, verified: options.verified === true, pin, current, now: state.now()
+      crypto: state.crypto, record, trust, verified: options.verified === true, pin, current, now: state.now(), earlierHistory: options.earlierHistory
     })
     const entry = result.entry === undefined ? undefined : Object.freeze(result.entry)
     // The network confirmed the held record: only its summary's checkedAt moves.

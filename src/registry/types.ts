@@ -1,4 +1,4 @@
-import type { KeyRecord, KeyRecordValidator, RevocationValidator } from '../record/index.js'
+import type { KeyRecord, KeyRecordValidator, RevocationValidator, RotationLink } from '../record/index.js'
 import type { PqCrypto } from '../crypto/types.js'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 
@@ -77,6 +77,14 @@ export interface StoreOptions extends AbortOptions {
    * changes nothing, the entry still counts as checked now. Default false.
    */
   checked?: boolean
+  /**
+   * Hand-overs before the record's history, newest first, fetched from the
+   * peer after the record was refused ERR_HISTORY_BEYOND_BOUND (the key
+   * history service): the pin follows them, each verified, into the
+   * record's chain. Given, a chain that still misses the pin is
+   * ERR_KEY_CHANGED. Default: none.
+   */
+  earlierHistory?: readonly RotationLink[]
 }
 
 /**

@@ -1,11 +1,12 @@
 import { errorCode, KeydirError, ResolveError } from '../errors.js'
 import { silentLogger } from '../util/log.js'
 import { peerIdOf } from '../util/peer-id.js'
+import { admitWithEarlierHistory } from './earlier-history.js'
 import type { DhtRecords } from '../dht/index.js'
-import type { KeyExchange } from '../exchange/index.js'
+import type { KeyExchange, KeyHistory } from '../exchange/index.js'
 import type { KeydirMetrics } from '../metrics/index.js'
 import type { KeyRecord } from '../record/index.js'
-import type { PeerKeyRegistry, Pin, RegistryEntry, TrustLevel } from '../registry/index.js'
+import type { PeerKeyRegistry, Pin, RegistryEntry, StoreAdmission, TrustLevel } from '../registry/index.js'
 import type { KeydirLogger } from '../util/log.js'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 
@@ -30,6 +31,12 @@ export interface ResolverComponents {
   dht?: DhtRecords
   /** Absent when the direct path is turned off. */
   exchange?: KeyExchange
+  /**
+   * Fetches a peer's hand-overs beyond what its record carries; absent when
+   * the direct path is turned off (such a record then stays refused,
+   * ERR_HISTORY_BEYOND_BOUND).
+   */
+  history?: Pick<KeyHistory, 'fetchHistory'>
   /** Whether a peer is a configured bootstrap anchor. */
   isAnchor: (peerId: PeerId) => boolean
 }
@@ -53,8 +60,12 @@ const minute = 60_000
 const DEFAULT_TIMEOUT_MS = 10_000
 export const DEFAULT_REFRESH_AFTER_MS = 5 * minute
 export const DEFAULT_MAX_STALE_MS = 60 * minute
-/** The lookup failures that mean the network could not be reached, not that the peer's answer was refused. */
-const UNREACHABLE = new Set(['ERR_NOT_FOUND', 'ERR_RESOLVE_TIMEOUT'])
+/**
+ * The lookup failures that mean the network could not be reached, not that
+ * the peer's answer was refused: a record beyond the bound whose peer could
+ * not be asked for its earlier hand-overs is neither taken nor refused.
+ */
+const UNREACHABLE = new Set(['ERR_NOT_FOUND', 'ERR_RESOLVE_TIMEOUT', 'ERR_HISTORY_UNREACHABLE'])
 
 /**
  * The resolution order of the design: registry, anchors, DHT, direct
@@ -148,6 +159,8 @@ export class Resolver {
     const started = performance.now()
     const signal = AbortSignal.timeout(this.timeoutMs)
     const failures: string[] = []
+    // The most telling failure: a record past the bound whose peer could not be asked for the earlier hand-overs.
+    let historyUnreachable: KeydirError | undefined
     const anchor = this.components.isAnchor(peerId)
     // An anchor is dialled at start, so asking it directly is the quick path to its record.
     const paths: Array<[ResolveSource, (() => Promise<KeyRecord>) | undefined]> = anchor
@@ -158,7 +171,7 @@ export class Resolver {
       if (fetch == null) continue
       try {
         const record = await fetch()
-        const entry = await this.store(record, source === 'dht' ? 'dht' : 'direct', source !== 'dht')
+        const entry = await this.store(record, source === 'dht' ? 'dht' : 'direct', source !== 'dht', signal)
         this.components.metrics.keyDiscoverySeconds.observe({ path: source }, (performance.now() - started) / 1000)
         this.log.info({ peer: peerId.toString(), path: source, seq: entry.record.seq, trust: entry.trust }, 'resolved peer keys')
         return { record: entry.record, trust: entry.trust, source, stale: false }
@@ -167,12 +180,14 @@ export class Resolver {
         this.log.debug({ peer: peerId.toString(), path: source, code: errorCode(err), err: (err as Error).message }, 'resolution path failed')
         // A revocation the registry kept ends the resolve: no other path may answer with a record.
         if (errorCode(err) === 'ERR_REVOKED') throw err
+        if (errorCode(err) === 'ERR_HISTORY_UNREACHABLE') historyUnreachable = err as KeydirError
         if (err instanceof KeydirError && err.code !== 'ERR_NOT_FOUND') {
           this.components.metrics.verificationFailures.inc({ source: 'resolve', reason: err.code })
         }
         if (signal.aborted) break
       }
     }
+    if (historyUnreachable !== undefined) throw historyUnreachable
     if (signal.aborted) {
       throw new ResolveError('ERR_RESOLVE_TIMEOUT', `resolving ${peerId.toString()} took longer than ${this.timeoutMs} ms (${failures.join(', ') || 'no answer'})`)
     }
@@ -218,10 +233,23 @@ export class Resolver {
    * validated and admitted, and a busy event loop can take milliseconds to
    * hand back LevelDB's completion. A write that fails is logged and counted;
    * the registry then forgets the entry, so the next resolve asks again.
+   * A record whose history goes beyond what it carries
+   * (ERR_HISTORY_BEYOND_BOUND) is admitted again with the earlier
+   * hand-overs, fetched from the peer.
    */
-  private async store (record: KeyRecord, trust: 'dht' | 'direct', verified: boolean): Promise<RegistryEntry> {
+  private async store (record: KeyRecord, trust: 'dht' | 'direct', verified: boolean, signal: AbortSignal): Promise<RegistryEntry> {
+    const { registry, history } = this.components
     // Found on the network just now: an unchanged record counts as checked.
-    const { entry, written } = await this.components.registry.admitPeerKeys(record, trust, { verified, checked: true })
+    const options = { verified, checked: true }
+    let admission: StoreAdmission
+    try {
+      admission = await registry.admitPeerKeys(record, trust, options)
+    } catch (err) {
+      if (errorCode(err) !== 'ERR_HISTORY_BEYOND_BOUND' || history == null) throw err
+      this.log.info({ peer: record.peerId.toString(), seq: record.seq }, 'record is beyond the history a record carries: asking the peer for the earlier hand-overs')
+      admission = await admitWithEarlierHistory({ registry, history }, record, trust, options, err as Error, signal)
+    }
+    const { entry, written } = admission
     written.catch(err => {
       this.components.metrics.registryWriteFailures.inc()
       this.log.error({ peer: record.peerId.toString(), code: errorCode(err), err: (err as Error).message }, 'could not write resolved keys to the registry')

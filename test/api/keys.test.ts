@@ -113,6 +113,13 @@ describe('GET /v1/keys/{peerId}', () => {
     assertApiError(res, 504, 'ERR_RESOLVE_TIMEOUT')
   })
 
+  test('502 ERR_HISTORY_UNREACHABLE when a record is past the history bound and the peer cannot be asked', async () => {
+    const gone = await makeFakePeer()
+    f.node.failures.set(gone.peerId.toString(), new ResolveError('ERR_HISTORY_UNREACHABLE', 'the peer could not be asked for its earlier hand-overs'))
+    const res = await f.api.app.inject({ url: `/v1/keys/${gone.peerId.toString()}` })
+    assertApiError(res, 502, 'ERR_HISTORY_UNREACHABLE')
+  })
+
   test('a node error that is not a KeydirError is a 500 without its message or stack', async () => {
     const broken = await makeFakePeer()
     f.node.failures.set(broken.peerId.toString(), new Error('secret internal detail /home/user/.keydir'))

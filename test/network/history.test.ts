@@ -4,14 +4,17 @@ import { fingerprint, selectPqCrypto } from '../../src/crypto/index.js'
 import { loadIdentity } from '../../src/identity/index.js'
 import { createKeyDirectory, libp2pOf } from '../../src/node/index.js'
 import { createKeyRecord, createRotationProof, routingKeyFor } from '../../src/record/index.js'
-import { assertCounted, assertHolds, hasCode } from '../helpers/attacks.js'
+import { assertCounted, assertHolds, hasCode, refusals } from '../helpers/attacks.js'
 import { startNetwork } from '../helpers/network.js'
+import type { KeyDirectory } from '../../src/node/index.js'
 
 /**
  * History that can be followed (issue 20, item 2), over real TCP: a node
  * pinned at a peer's first key, stopped while the peer rotates three times,
  * follows the peer's record from the DHT to the third key after a restart;
- * a fork made with a superseded key is refused and counted.
+ * after five rotations it fetches the hand-overs the record no longer
+ * carries from the peer, and fails clearly when the peer is gone; a fork
+ * made with a superseded key is refused and counted.
  */
 
 describe('history over the network', () => {
@@ -41,6 +44,50 @@ describe('history over the network', () => {
       assert.deepEqual(pin?.fingerprint, fingerprint(k3.mlDsaPublicKey))
       assert.deepEqual(pin?.superseded, [rotated[1], rotated[0], k0].map(r => fingerprint(r.mlDsaPublicKey)))
       assert.deepEqual((await restarted.resolve(rotating.node.peerId)).mlDsaPublicKey, k3.mlDsaPublicKey)
+    } finally {
+      await net.stop()
+    }
+  })
+
+  it('past the bound: pinned at K0 while its peer rotated five times, a node follows to K5 through history fetched from the peer; with the peer gone, ERR_HISTORY_UNREACHABLE', async () => {
+    const net = await startNetwork(5)
+    try {
+      const [, rotating, follower, late] = net.nodes
+      const k0 = await follower.node.resolve(rotating.node.peerId)
+      assert.deepEqual((await late.node.resolve(rotating.node.peerId)).mlDsaPublicKey, k0.mlDsaPublicKey)
+      await follower.node.stop()
+      await late.node.stop()
+      const rotated = []
+      for (let i = 0; i < 5; i++) rotated.push(await rotating.node.rotate())
+      const k5 = rotated[4]
+      // K5's record reaches back to K2 only: a holder at K0 needs the hand-overs K0 -> K1 -> K2 from the peer.
+      assert.equal(k5.history?.length, 2)
+
+      const restart = async (index: number): Promise<KeyDirectory> => {
+        const restarted = await createKeyDirectory({ dataDir: net.nodes[index].dir.path, createIdentity: false, discoverOnConnect: false, bootstrap: [net.anchorEntry] })
+        net.nodes[index] = { node: restarted, dir: net.nodes[index].dir }
+        await restarted.start()
+        return restarted
+      }
+      const followed = await restart(2)
+      const keys = await followed.resolve(rotating.node.peerId, { refresh: true })
+      assert.deepEqual(keys.mlDsaPublicKey, k5.mlDsaPublicKey)
+      assert.deepEqual(keys.mlKemPublicKey, k5.mlKemPublicKey)
+      const pin = await followed.registry.getPin(rotating.node.peerId)
+      assert.deepEqual(pin?.fingerprint, fingerprint(k5.mlDsaPublicKey))
+      assert.deepEqual(pin?.superseded, [...rotated.slice(0, 4).reverse(), k0].map(r => fingerprint(r.mlDsaPublicKey)))
+      assert.equal(await refusals(followed, 'history', 'ERR_BAD_HISTORY_SIGNATURE'), 0)
+      assert.deepEqual((await followed.resolve(rotating.node.peerId)).mlDsaPublicKey, k5.mlDsaPublicKey)
+
+      // The peer goes away; its K5 record stays in the DHT, but the hand-overs before K2 went with it.
+      await rotating.node.stop()
+      const stranded = await restart(3)
+      const held = (await stranded.registry.get(rotating.node.peerId))!.record
+      await assertCounted(stranded, 'resolve', 'ERR_HISTORY_UNREACHABLE', async () => {
+        await assert.rejects(stranded.resolve(rotating.node.peerId, { refresh: true }), hasCode('ERR_HISTORY_UNREACHABLE', 'ResolveError'))
+      })
+      await assertHolds(stranded, rotating.node.peerId, held.bytes)
+      assert.deepEqual((await stranded.registry.getPin(rotating.node.peerId))?.fingerprint, fingerprint(k0.mlDsaPublicKey))
     } finally {
       await net.stop()
     }

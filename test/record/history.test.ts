@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { before, describe, it } from 'node:test'
 import { fingerprint, nativeCrypto as crypto } from '../../src/crypto/index.js'
 import {
-  checkChainStructure, followHistory, KeyRecordValidator, MAX_HISTORY_LINKS, MAX_RECORD_BYTES, recordHash, recordSignedBytes, replacesSameRecord, unmarshalKeyRecord
+  checkChainStructure, followHistory, KeyRecordValidator, MAX_HISTORY_LINKS, MAX_RECORD_BYTES, oldestFingerprint, recordHash, recordSignedBytes, replacesSameRecord, unmarshalKeyRecord
 } from '../../src/record/index.js'
 import { makeRecord, makeRotatedPeer, rotateIdentity, signRecordBytes } from '../helpers/records.js'
 import type { KeyRecord, RotationLink } from '../../src/record/index.js'
@@ -183,6 +183,17 @@ describe('record history', () => {
       // Earlier links that do not join the record's history.
       assert.throws(() => followHistory(crypto, k4, pinOf(peer.keys[0]), { earlier: [peer.links[3]] }), hasCode('ERR_BROKEN_CHAIN'))
       assert.throws(() => followHistory(crypto, k4, pinOf(peer.keys[0]), { earlier: [forged(peer.links[0])] }), hasCode('ERR_KEY_CHANGED'))
+    })
+
+    it('names the key earlier links must reach, and refuses a fetched history that misses the pin: ERR_KEY_CHANGED', async () => {
+      const k4 = await makeRecord(peer.keys[4], { seq: 5, ...peer.historyOf(4) })
+      assert.deepEqual(oldestFingerprint(k4), fingerprint(peer.keys[1].mlDsaSigner.publicKey))
+      assert.deepEqual(oldestFingerprint(k3), fingerprint(peer.keys[0].mlDsaSigner.publicKey))
+      assert.equal(oldestFingerprint(await makeRecord(peer.keys[0])), undefined)
+      // The peer had nothing to add: no longer "beyond the bound", but a key nothing from the pin vouches for.
+      assert.throws(() => followHistory(crypto, k4, pinOf(peer.keys[0]), { earlier: [] }), hasCode('ERR_KEY_CHANGED'))
+      const stranger = await makeRotatedPeer(1, crypto)
+      assert.throws(() => followHistory(crypto, k4, pinOf(stranger.keys[0]), { earlier: [peer.links[0]] }), hasCode('ERR_KEY_CHANGED'))
     })
 
     it('refuses a fork: a chain through a key the pin left, missing the pinned key: ERR_FORKED_CHAIN', async () => {

@@ -138,6 +138,21 @@ describe('PeerKeyRegistry: following a peer\'s history', () => {
     } finally { await f.cleanup() }
   })
 
+  it('takes the earlier hand-overs through storePeerKeys (earlierHistory), and refuses ones that miss the pin, keeping what it holds', async () => {
+    const f = await openFixture()
+    try {
+      await f.registry.storePeerKeys(records[0], 'dht')
+      await assert.rejects(f.registry.storePeerKeys(records[4], 'dht', { earlierHistory: [] }), isError('RegistryError', 'ERR_KEY_CHANGED'))
+      await assert.rejects(f.registry.storePeerKeys(records[4], 'dht', { earlierHistory: [forged(peer.links[0])] }), isError('RegistryError', 'ERR_KEY_CHANGED'))
+      await assert.rejects(f.registry.storePeerKeys(records[4], 'dht', { earlierHistory: [peer.links[1]] }), isError('RegistryError', 'ERR_BROKEN_CHAIN'))
+      await assertKept(f, records[0])
+      assert.equal(await f.registry.storePeerKeys(records[4], 'dht', { earlierHistory: [peer.links[0]] }), 'stored')
+      const pin = await f.registry.getPin(records[0].peerId)
+      assert.deepEqual(pin?.fingerprint, fp(peer.keys[4]))
+      assert.deepEqual(pin?.superseded, peer.keys.slice(0, 4).reverse().map(fp))
+    } finally { await f.cleanup() }
+  })
+
   it('anchors follow too: by full key, and by fingerprint when the record carries the pinned key in full', async () => {
     const f = await openFixture()
     try {

@@ -69,7 +69,12 @@ export const historyTarget: FuzzTarget = {
       { weight: 4, arbitrary: fc.constant(recordHash(new Uint8Array(1))) },
       { weight: 1, arbitrary: fc.uint8Array({ maxLength: 40 }) }
     )
-    const earlierArb = fc.oneof({ weight: 3, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(linkArb, { minLength: 1, maxLength: 2 }) })
+    // None fetched (undefined), or a fetched answer: empty (the peer had nothing) or some links.
+    const earlierArb = fc.oneof(
+      { weight: 2, arbitrary: fc.constant(undefined) },
+      { weight: 1, arbitrary: fc.constant([]) },
+      { weight: 1, arbitrary: fc.array(linkArb, { minLength: 1, maxLength: 2 }) }
+    )
     const pinArb = fc.record({
       at: fc.nat({ max: keys.length - 1 }),
       byFingerprint: fc.boolean(),

@@ -3,6 +3,7 @@ import { configTarget, configValuesTarget } from './config.js'
 import { dhtSelectorTarget, dhtValidatorTarget } from './dht.js'
 import { keyPushTarget, keyRequestFieldsTarget, keyRequestTarget, keyResponseTarget } from './exchange.js'
 import { historyTarget } from './history.js'
+import { historyRequestTarget, historyResponseTarget } from './key-history.js'
 import { recordTarget, routingKeyTarget } from './record.js'
 import { registryTarget } from './registry.js'
 import { pqkSelectorTarget, pqkValueTarget, revocationTarget } from './revocation.js'
@@ -17,6 +18,8 @@ export const targets: FuzzTarget[] = [
   keyResponseTarget,
   keyPushTarget,
   keyRequestFieldsTarget,
+  historyRequestTarget,
+  historyResponseTarget,
   dhtValidatorTarget,
   dhtSelectorTarget,
   registryTarget,
