@@ -144,11 +144,7 @@ export class RecordPublisher implements Startable {
     return { peerId: this.identity.peerId, record: this.record, mlDsaSigner: this.identity.mlDsaSigner }
   }
 
-  /**
-   * Every hand-over this identity keeps, newest first (the one into the
-   * current key first, at most 65): what the key history service answers a
-   * peer pinned further back than a record reaches.
-   */
+  /** Every hand-over this identity keeps, newest first (at most 65): what the key history service answers. */
   handOvers (): RotationLink[] {
     return handOversOf(this.identity)
   }
@@ -252,12 +248,7 @@ export class RecordPublisher implements Startable {
     return record
   }
 
-  /**
-   * Bring the registry's own pin to the current keys when a rotation's
-   * registry write failed: the next rotation's proof is signed by the current
-   * key, which the registry takes only from a pin at that key. Call with the
-   * lock held.
-   */
+  /** Bring the own pin to the current keys after a failed rotation write: the next proof is signed by the current key. Lock held. */
   private async followOwnPin (): Promise<void> {
     const pin = await this.init.registry.getPin(this.identity.peerId)
     if (pin !== undefined && uint8ArrayEquals(pin.fingerprint, fingerprint(this.identity.mlDsaSigner.publicKey))) return
@@ -270,9 +261,7 @@ export class RecordPublisher implements Startable {
   }
 
   /** A background task's signal: aborted after `timeoutMs` or when the node stops. */
-  private untilStopped (timeoutMs: number): AbortSignal {
-    return AbortSignal.any([this.stopping.signal, AbortSignal.timeout(timeoutMs)])
-  }
+  private untilStopped (timeoutMs: number): AbortSignal { return AbortSignal.any([this.stopping.signal, AbortSignal.timeout(timeoutMs)]) }
 
   /** Publish in the background (start-up, the regular round); a failure is logged, the next round tries again. */
   private async publishQuietly (): Promise<void> {
