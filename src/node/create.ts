@@ -3,7 +3,7 @@ import { LevelDatastore } from 'datastore-level'
 import { selectPqCrypto } from '../crypto/index.js'
 import { createPqkValidator, createPqkValueCheck, DHT_PROTOCOL, DhtRecords, PqkRecordStore } from '../dht/index.js'
 import { EXCHANGE_PROTOCOL, keyDiscovery, keyExchange, keyHistory, keyPush, PendingKeyRequests } from '../exchange/index.js'
-import { loadIdentity, loadOrCreateIdentity } from '../identity/index.js'
+import { ensureRevocationCertificate, loadIdentity, loadOrCreateIdentity } from '../identity/index.js'
 import { createKeydirMetrics } from '../metrics/index.js'
 import { recordPublisher } from '../publisher/index.js'
 import { KeyRecordValidator, RevocationValidator } from '../record/index.js'
@@ -39,6 +39,8 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
   const identity = options.createIdentity === false
     ? await loadIdentity(options.dataDir, { crypto })
     : await loadOrCreateIdentity(options.dataDir, { crypto })
+  // An existing identity gets its pre-signed revocation certificate here too (loadOrCreateIdentity does it for its own).
+  if (options.createIdentity === false) await ensureRevocationCertificate(options.dataDir, identity, { crypto })
   const listen = options.listen ?? DEFAULT_LISTEN
   const bootstrap = parseBootstrap(options.bootstrap ?? [])
   // One validator for the registry, the DHT and the exchange: a record verified by one is a cache hit for the others.
