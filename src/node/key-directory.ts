@@ -157,7 +157,8 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
     const revocation = this.revocations.validator.validate(unmarshalRevocation(certificate).peerId, certificate)
     await this.registry.storeRevocation(revocation)
     // A peer's revocation goes where its records go; a holder that missed it meets it on its next re-check.
-    await this.revocations.dht.publishRevocation(revocation, { signal: options.signal ?? AbortSignal.timeout(PUBLISH_TIMEOUT_MS) })
+    const bounded = AbortSignal.timeout(PUBLISH_TIMEOUT_MS)
+    await this.revocations.dht.publishRevocation(revocation, { signal: options.signal === undefined ? bounded : AbortSignal.any([options.signal, bounded]) })
     return revocation
   }
 

@@ -255,9 +255,9 @@ export class RecordPublisher implements Startable {
     await this.signOwnRecord()
   }
 
-  /** A caller's publish: its signal, or PUBLISH_TIMEOUT_MS from now; and the node's stop. */
+  /** A caller's publish: bounded by PUBLISH_TIMEOUT_MS whatever signal it brings (the API passes only its shutdown), its signal, and the node's stop. */
   private publishSignal (options: AbortOptions): AbortSignal {
-    return AbortSignal.any([options.signal ?? AbortSignal.timeout(PUBLISH_TIMEOUT_MS), this.stopping.signal])
+    return AbortSignal.any([AbortSignal.timeout(PUBLISH_TIMEOUT_MS), this.stopping.signal, ...(options.signal === undefined ? [] : [options.signal])])
   }
 
   /** A background task's signal: aborted after `timeoutMs` or when the node stops. */
