@@ -193,7 +193,7 @@ export class KeyPushService implements Startable {
       throw new ExchangeError('ERR_REPLAYED_NONCE', 'push nonce is not above the last one accepted from this peer')
     }
     // A revocation must still link to the pin (the Ed25519 key alone cannot revoke a pinned peer).
-    if (value.kind === 'revocation') return registry.storeRevocation(value.revocation)
+    if (value.kind === 'revocation') return registry.storeRevocation(value.revocation, { unsolicited: true })
     // A peer held as learned unasked stays in that bounded store; a resolved one stays resolved.
     return registry.storePeerKeys(value.record, 'direct', { verified: true, unsolicited: true, checked: true })
   }

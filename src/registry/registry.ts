@@ -268,8 +268,8 @@ export class PeerKeyRegistry {
    * this node pinned, the certificate must be signed by a key linked to the
    * pin (else ERR_REVOCATION_KEY_UNKNOWN).
    */
-  async storeRevocation (input: RevocationCertificate | Uint8Array, peerId?: PeerId): Promise<'stored' | 'unchanged'> {
-    return this.revocations.store(input, peerId)
+  async storeRevocation (input: RevocationCertificate | Uint8Array, options: { unsolicited?: boolean } = {}): Promise<'stored' | 'unchanged'> {
+    return this.revocations.store(input, options)
   }
 
   /** The peer's revocation certificate, if this node holds one. */

@@ -5,8 +5,8 @@ import { CORRUPT } from './database.js'
 import { tryParsePeer } from './peer-key.js'
 import type { RegistryState } from './state.js'
 import type { KeyChange } from './types.js'
-import type { RevocationCertificate, RevocationValidator } from '../record/index.js'
 import type { PeerId } from '@libp2p/interface'
+import type { RevocationCertificate, RevocationValidator } from '../record/index.js'
 
 /**
  * Revoked peers. A revocation certificate beats every record of its peer,
@@ -53,14 +53,20 @@ export class Revocations {
    * the certificate's ML-DSA-65 key must link to the pin
    * (checkRevocationAgainstPin: ERR_REVOCATION_KEY_UNKNOWN otherwise), so
    * the Ed25519 key alone cannot revoke a peer anyone pinned. 'unchanged'
-   * when a certificate as good or better is already held.
+   * when a certificate as good or better is already held. With
+   * `unsolicited` (it came unasked: a push), a peer this node holds only as
+   * learned unasked is refused (ERR_REVOCATION_UNSOLICITED).
    */
-  async store (input: RevocationCertificate | Uint8Array, peerId?: PeerId): Promise<'stored' | 'unchanged'> {
+  async store (input: RevocationCertificate | Uint8Array, options: { unsolicited?: boolean } = {}): Promise<'stored' | 'unchanged'> {
     const certificate = input instanceof Uint8Array
-      ? this.validator.validate(peerId ?? unmarshalRevocation(input).peerId, input)
+      ? this.validator.validate(unmarshalRevocation(input).peerId, input)
       : input
     const { key } = this.state.openPeer(certificate.peerId)
     return this.state.locks.run(key, async () => {
+      // Kept for good, so never for a peer learned unasked: PeerIds are free, and each would stay forever.
+      if (options.unsolicited === true && this.state.hot.summary(key)?.unsolicited === true) {
+        throw new RevocationError('ERR_REVOCATION_UNSOLICITED', `${key} sent its revocation, but this node only learned it unasked and never used its keys: nothing kept`)
+      }
       const held = this.revoked.get(key)
       if (held !== undefined && compareRevocations(held, certificate) <= 0) return 'unchanged'
       const pin = this.state.store.readPin(key)

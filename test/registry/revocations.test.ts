@@ -77,6 +77,20 @@ describe('PeerKeyRegistry: revocations', () => {
     } finally { await f.cleanup() }
   })
 
+  it('a pushed revocation of a peer held only as learned unasked is refused (ERR_REVOCATION_UNSOLICITED): nothing kept', async () => {
+    const f = await openFixture()
+    try {
+      const id = await makeIdentity()
+      await f.registry.storePeerKeys(await makeRecord(id), 'direct', { unsolicited: true })
+      const certificate = await createRevocation({ privateKey: id.privateKey, mlDsaSigner: id.mlDsaSigner })
+      await assert.rejects(f.registry.storeRevocation(certificate, { unsolicited: true }), isError('RevocationError', 'ERR_REVOCATION_UNSOLICITED'))
+      assert.equal(f.registry.getRevocation(id.peerId), undefined)
+      assert.equal(f.registry.counts().unsolicited, 1, 'the peer stays in the bounded store')
+      // A resolve of ours, or the operator, may still revoke it.
+      assert.equal(await f.registry.storeRevocation(certificate), 'stored')
+    } finally { await f.cleanup() }
+  })
+
   it('a stored revocation that no longer validates is reported and skipped', async () => {
     const f = await openFixture()
     try {
