@@ -11,6 +11,9 @@ import type { PqkValue } from '../record/index.js'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 import type { Datastore, KeyQuery, Pair, Query } from 'interface-datastore'
 
+/** How long a held revocation keeps its room against new PeerIds' records: kad-dht's own 48-hour validity of what it stores. */
+export const REVOCATION_ROOM_MS = 48 * 60 * 60 * 1000
+
 /** Records for other PeerIds a node holds in its DHT store at most (about 70 MB of 7 KB records). */
 export const DEFAULT_MAX_DHT_RECORDS = 10_000
 
@@ -88,8 +91,8 @@ export class PqkRecordStore extends BaseDatastore {
       if (this.held.has(id)) {
         const held = heldValue(await this.readHeld(key, options))
         // A held revocation outranks every record; a record never replaces it.
-        if (incoming !== undefined && held !== undefined && comparePqkValues(held, incoming) < 0) {
-          this.onRefused(held.kind === 'revocation' && incoming.kind === 'record' ? 'ERR_REVOKED' : 'ERR_ROLLBACK')
+        if (incoming !== undefined && held !== undefined && comparePqkValues(held.value, incoming.value) < 0) {
+          this.onRefused(held.value.kind === 'revocation' && incoming.value.kind === 'record' ? 'ERR_REVOKED' : 'ERR_ROLLBACK')
           return key
         }
       } else if (id !== this.ownKey) {
@@ -180,18 +183,31 @@ export class PqkRecordStore extends BaseDatastore {
   }
 }
 
+/** A held value and when kad-dht received it. */
+interface HeldValue {
+  value: PqkValue
+  receivedAt: number
+}
+
 /** The key record or revocation inside a stored DHT record; undefined when it does not decode (nothing to protect then). */
-function heldValue (bytes: Uint8Array | undefined): PqkValue | undefined {
+function heldValue (bytes: Uint8Array | undefined): HeldValue | undefined {
   if (bytes === undefined) return undefined
   try {
-    return decodePqkValue(Libp2pRecord.deserialize(bytes).value)
+    const stored = Libp2pRecord.deserialize(bytes)
+    return { value: decodePqkValue(stored.value), receivedAt: stored.timeReceived.getTime() }
   } catch {
     return undefined
   }
 }
 
-/** When a held value may give way to a new PeerId's: a record at its expiry, a revocation never. */
-function expiryOf (value: PqkValue | undefined): number {
-  if (value === undefined) return 0
-  return value.kind === 'revocation' ? Infinity : value.record.expiresAt
+/**
+ * When a held value may give way to a new PeerId's: a record at its
+ * expiry; a revocation REVOCATION_ROOM_MS after it was received. Revocations
+ * never expire, but a free identity can sign one: held for good, they would
+ * fill the bounded store for good. kad-dht itself drops a value it received
+ * more than 48 hours ago, so revocations live on by being republished.
+ */
+function expiryOf (held: HeldValue | undefined): number {
+  if (held === undefined) return 0
+  return held.value.kind === 'revocation' ? held.receivedAt + REVOCATION_ROOM_MS : held.value.record.expiresAt
 }

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import { Libp2pRecord } from '@libp2p/record'
 import { MemoryDatastore } from 'datastore-core'
 import { Key } from 'interface-datastore'
-import { dhtRecordKey, PqkRecordStore } from '../../src/dht/index.js'
+import { dhtRecordKey, PqkRecordStore, REVOCATION_ROOM_MS } from '../../src/dht/index.js'
 import { createRevocation, isRevocationBytes, routingKeyFor, unmarshalKeyRecord } from '../../src/record/index.js'
 import { makeIdentity, makeRecord } from '../helpers/records.js'
 import type { TestIdentity } from '../helpers/records.js'
@@ -115,8 +115,8 @@ describe('PqkRecordStore', () => {
     assert.equal(onDisk.length, 2)
   })
 
-  it('keeps a held revocation: a record of any seq is refused (ERR_REVOKED), and it never gives way at the bound', async () => {
-    const [self, peer, other] = await Promise.all([makeIdentity(), makeIdentity(), makeIdentity()])
+  it('keeps a held revocation: a record of any seq is refused (ERR_REVOKED); at the bound it keeps its room for 48 hours, then gives way', async () => {
+    const [self, peer, other, later] = await Promise.all([makeIdentity(), makeIdentity(), makeIdentity(), makeIdentity()])
     const refused: string[] = []
     const inner = new SlowMemory()
     let now = Date.now()
@@ -124,19 +124,23 @@ describe('PqkRecordStore', () => {
     await store.open()
     const revocation = await createRevocation({ privateKey: peer.privateKey, mlDsaSigner: peer.mlDsaSigner })
     const key = dhtRecordKey(routingKeyFor(peer.peerId))
-    await store.put(key, new Libp2pRecord(routingKeyFor(peer.peerId), revocation.bytes, new Date()).serialize())
+    await store.put(key, new Libp2pRecord(routingKeyFor(peer.peerId), revocation.bytes, new Date(now)).serialize())
     const record = await dhtValue(peer, Number.MAX_SAFE_INTEGER)
     await store.put(record.key, record.value)
     assert.ok(isRevocationBytes(Libp2pRecord.deserialize(await inner.get(key)).value), 'the revocation stays')
     assert.deepEqual(refused, ['ERR_REVOKED'])
-    // Far past every record's lifetime, it still holds its room.
-    now += 365 * 24 * 60 * 60 * 1000
+    // Past every record's lifetime but within 48 hours of its receipt, it holds its room, across a reopen too.
+    now += REVOCATION_ROOM_MS - 60_000
     const newcomer = await dhtValue(other, 1, { issuedAt: now - 1000 })
     await assert.rejects(store.put(newcomer.key, newcomer.value), (err: any) => err.code === 'ERR_DHT_STORE_FULL')
-    // And a store opened again over the same data knows it holds a revocation.
     const again = new PqkRecordStore(inner, { self: self.peerId, maxRecords: 1, now: () => now })
     await again.open()
     await assert.rejects(again.put(newcomer.key, newcomer.value), (err: any) => err.code === 'ERR_DHT_STORE_FULL')
+    // After that, a new PeerId's record takes its room: free identities cannot fill the store for good with revocations.
+    now += 120_000
+    const last = await dhtValue(later, 1, { issuedAt: now - 1000 })
+    await again.put(last.key, last.value)
+    assert.equal(await inner.has(key), false, 'the revocation gave way')
   })
 
   it('passes every other key through untouched', async () => {
