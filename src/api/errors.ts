@@ -32,6 +32,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   ERR_UNSUPPORTED_PEER_ID: 400,
   ERR_NOT_FOUND: 404,
   ERR_REVOKED: 410,
+  ERR_OWN_REVOCATION: 409,
   // A record past the history bound, and the peer that keeps the rest could not be asked: an upstream failure.
   ERR_HISTORY_UNREACHABLE: 502,
   ERR_RESOLVE_TIMEOUT: 504

@@ -42,6 +42,8 @@ export const UNHELD_NONCES = 10_000
 export const MAX_PENDING_REQUESTS = 1024
 /** Peers that asked for our keys, remembered (in memory) to push them a rotation; the oldest go first. */
 export const MAX_HOLDERS = 10_000
+/** A round of pushes after a rotation or revocation ends after this, whatever is left: those holders learn it on their next re-check. */
+export const PUSH_ROUND_TIMEOUT_MS = 2 * minute
 /** Pushes on the wire at once after a rotation. */
 export const PUSH_CONCURRENCY = 16
 /** Inbound pushes accepted per peer per RATE_LIMIT_WINDOW_S seconds: a rotation is one push, this leaves room for retries. */

@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { LevelDatastore } from 'datastore-level'
 import { selectPqCrypto } from '../crypto/index.js'
 import { createPqkValidator, createPqkValueCheck, DHT_PROTOCOL, DhtRecords, PqkRecordStore } from '../dht/index.js'
-import { EXCHANGE_PROTOCOL, keyDiscovery, keyExchange, keyHistory, keyPush, PendingKeyRequests } from '../exchange/index.js'
+import { EXCHANGE_PROTOCOL, keyDiscovery, keyExchange, keyHistory, keyPush, PendingKeyRequests, PUSH_ROUND_TIMEOUT_MS } from '../exchange/index.js'
 import { ensureRevocationCertificate, loadIdentity, loadOrCreateIdentity } from '../identity/index.js'
 import { createKeydirMetrics } from '../metrics/index.js'
 import { recordPublisher } from '../publisher/index.js'
@@ -90,8 +90,8 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
           logger,
           recordLifetimeMs: options.recordLifetimeMs,
           // In the background: rotate() returns once the DHT put is done, and the pushes run beside it.
-          onRotated: () => { built!.services.keyPush.pushToHolders().catch(() => {}) },
-          onRevoked: revocation => { built!.services.keyPush.pushToHolders({ carried: revocation.bytes }).catch(() => {}) }
+          onRotated: () => { built!.services.keyPush.pushToHolders({ signal: AbortSignal.timeout(PUSH_ROUND_TIMEOUT_MS) }).catch(() => {}) },
+          onRevoked: revocation => { built!.services.keyPush.pushToHolders({ carried: revocation.bytes, signal: AbortSignal.timeout(PUSH_ROUND_TIMEOUT_MS) }).catch(() => {}) }
         }),
         keyExchange: keyExchange({
           crypto,

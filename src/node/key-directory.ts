@@ -155,6 +155,8 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
 
   async publishRevocation (certificate: Uint8Array, options: AbortOptions = {}): Promise<RevocationCertificate> {
     const revocation = this.revocations.validator.validate(unmarshalRevocation(certificate).peerId, certificate)
+    // This node's own identity goes through revoke(), which also stops its publishing and tells its holders.
+    if (revocation.peerId.equals(this.peerId)) throw new KeydirError('ERR_OWN_REVOCATION', 'this certificate revokes this node itself: run `keydir revoke` (node.revoke()) instead')
     await this.registry.storeRevocation(revocation)
     // A peer's revocation goes where its records go; a holder that missed it meets it on its next re-check.
     const bounded = AbortSignal.timeout(PUBLISH_TIMEOUT_MS)

@@ -172,10 +172,11 @@ export class RecordPublisher implements Startable {
   /** Revoke this identity with the current keys: kept in the registry, put into the DHT; publish and rotate then throw ERR_REVOKED. */
   async revoke (options: AbortOptions & { reason?: RevocationReason } = {}): Promise<{ revocation: RevocationCertificate, coverage: PublishCoverage }> {
     const revocation = await this.lock.run(async () => {
-      this.revocation ??= await createOwnRevocation(this.identity, { reason: options.reason })
-      await this.init.registry.storeRevocation(this.revocation)
-      this.init.onRevoked?.(this.revocation)
-      return this.revocation
+      // Revoked only once the registry holds it: a failed write leaves the node as it was.
+      const made = this.revocation ?? await createOwnRevocation(this.identity, { reason: options.reason })
+      await this.init.registry.storeRevocation(made)
+      this.init.onRevoked?.(this.revocation = made)
+      return made
     }, { signal: options.signal })
     this.log.warn({ reason: revocation.reason }, 'revoked this identity: no record of it will be signed again')
     return { revocation, coverage: await this.dht.publishRevocation(revocation, { signal: this.publishSignal(options) }) }

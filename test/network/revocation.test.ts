@@ -75,6 +75,9 @@ describe('revocation over a network', () => {
     const pinner = await net.add({ refreshAfterMs: 0, maxStaleMs: 0 })
     await pinner.node.resolve(gone.node.peerId)
     const certificate = await readFile(join(gone.dir.path, REVOCATION_CERT_FILE))
+    // A node's own certificate goes through revoke(), never publishRevocation.
+    await assert.rejects(gone.node.publishRevocation(new Uint8Array(certificate)), hasCode('ERR_OWN_REVOCATION'))
+    assert.equal(gone.node.registry.getRevocation(gone.node.peerId), undefined)
     await gone.node.stop()
     const published = await net.anchor.node.publishRevocation(new Uint8Array(certificate))
     assert.ok(published.peerId.equals(gone.node.peerId))
