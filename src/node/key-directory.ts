@@ -22,6 +22,8 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 const CLEANUP_INTERVAL_MS = 10_000
 /** How often expired registry records (and the pins of unsolicited peers) are collected. */
 const COLLECT_INTERVAL_MS = 60_000
+/** Held revocations are put into the DHT again this often: kad-dht drops a value 48 hours after it received it. */
+const REVOCATION_REPUBLISH_MS = 12 * 60 * 60_000
 
 /** What a node is made of, assembled by `createKeyDirectory`. */
 export interface KeydirNodeParts {
@@ -58,6 +60,7 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
   private readonly log: KeydirLogger
   private readonly cleanup: RepeatingTask
   private readonly collect: RepeatingTask
+  private readonly republishRevocations: RepeatingTask
   private running = false
   /** The databases are closed: stop() has run, after a start or instead of one. */
   private closed = false
@@ -78,6 +81,7 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
     this.log = parts.logger
     this.cleanup = repeatingTask(() => { this.dropExpiredRequests() }, CLEANUP_INTERVAL_MS)
     this.collect = repeatingTask(async () => { await this.collectExpired() }, COLLECT_INTERVAL_MS)
+    this.republishRevocations = repeatingTask(async () => { await this.putRevocationsAgain() }, REVOCATION_REPUBLISH_MS)
   }
 
   async start (): Promise<void> {
@@ -89,6 +93,7 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
     this.stopCountingRegistry = this.metrics.countRegistryWith(() => this.registry.counts())
     this.cleanup.start()
     this.collect.start()
+    this.republishRevocations.start()
     this.log.info({ peerId: this.peerId.toString(), multiaddrs: this.getMultiaddrs().map(String) }, 'keydir node started')
   }
 
@@ -105,6 +110,7 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
     this.stopping.abort()
     this.cleanup.stop()
     this.collect.stop()
+    this.republishRevocations.stop()
     try {
       await this.libp2p.stop()
       this.stopCountingRegistry()
@@ -203,6 +209,21 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
       if (removed > 0) this.log.info({ removed }, 'collected expired registry records')
     } catch (err) {
       if (!this.stopping.signal.aborted) this.log.warn({ code: errorCode(err), err: (err as Error).message }, 'could not collect expired registry records')
+    }
+  }
+
+  /**
+   * Periodic: put every revocation this node holds of other peers into the
+   * DHT again (its own, the publisher's regular round puts), so that a dead
+   * identity stays dead there after kad-dht's 48 hours, also when its owner
+   * is gone. A failure is logged; the next round tries again.
+   */
+  private async putRevocationsAgain (): Promise<void> {
+    for (const revocation of this.registry.listRevocations()) {
+      if (this.stopping.signal.aborted) return
+      if (revocation.peerId.equals(this.peerId)) continue
+      await this.revocations.dht.publishRevocation(revocation, { signal: AbortSignal.any([this.stopping.signal, AbortSignal.timeout(PUBLISH_TIMEOUT_MS)]) })
+        .catch(err => { this.log.debug({ peer: revocation.peerId.toString(), code: errorCode(err) }, 'could not put a held revocation into the DHT again') })
     }
   }
 
