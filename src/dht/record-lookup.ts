@@ -26,6 +26,12 @@ export interface FindOptions extends AbortOptions {
   /** Records below this seq are rollbacks: refused and counted (the registry's high-water mark). */
   minSeq?: number
   /**
+   * Whether a valid revocation counts (the registry's check against its pin).
+   * One that does not is counted and the lookup goes on, so a certificate
+   * made with the Ed25519 key alone cannot end lookups of a pinned peer.
+   */
+  acceptRevocation?: (revocation: RevocationCertificate) => boolean
+  /**
    * This node's PeerId: its own store's answer then counts only when its seq
    * is above `minSeq`. The copy this node keeps for others is often just the
    * record its registry holds (a node stopped while the peer rotated keeps
@@ -153,6 +159,10 @@ export class DhtRecords {
       heard.add(answerer)
       if (value.kind === 'revocation') {
         if (!value.revocation.peerId.equals(peerId)) return
+        if (options.acceptRevocation?.(value.revocation) === false) {
+          this.components.metrics.verificationFailures.inc({ source: 'dht', reason: 'ERR_REVOCATION_KEY_UNKNOWN' })
+          return
+        }
         revocation = value.revocation
         finish()
         return

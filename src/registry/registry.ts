@@ -156,11 +156,7 @@ export class PeerKeyRegistry {
     await this.admitter.markVerified(peerId)
   }
 
-  /**
-   * True when the caller should send a KeyRequest now: no unexpired record
-   * and no request pending in the exchange's table. Reserves the request
-   * there; false when the table is full.
-   */
+  /** True when the caller should send a KeyRequest now (no record, none pending): reserves it in the exchange's table; false when full. */
   async requestKeysIfNeeded (peerId: PeerId | string): Promise<boolean> {
     const { key } = parsePeer(peerId)
     const requests = this.requestTable()
@@ -262,14 +258,14 @@ export class PeerKeyRegistry {
     })
   }
 
-  /**
-   * Keep a peer's revocation for good (see Revocations.store): its record
-   * goes, and no record of it is admitted after (ERR_REVOKED). For a peer
-   * this node pinned, the certificate must be signed by a key linked to the
-   * pin (else ERR_REVOCATION_KEY_UNKNOWN).
-   */
+  /** Keep a peer's revocation for good (Revocations.store): its record goes, no record of it is admitted after (ERR_REVOKED). */
   async storeRevocation (input: RevocationCertificate | Uint8Array, options: { unsolicited?: boolean } = {}): Promise<'stored' | 'unchanged'> {
     return this.revocations.store(input, options)
+  }
+
+  /** Whether storeRevocation would take this validated certificate (for a pinned peer, one linked to the pin); stores nothing. */
+  revocationApplies (certificate: RevocationCertificate): boolean {
+    return this.revocations.applies(certificate)
   }
 
   /** The peer's revocation certificate, if this node holds one. */

@@ -4,9 +4,9 @@ import { REVOCATIONS } from './constants.js'
 import { CORRUPT } from './database.js'
 import { tryParsePeer } from './peer-key.js'
 import type { RegistryState } from './state.js'
-import type { KeyChange } from './types.js'
+import type { KeyChange, Pin } from './types.js'
 import type { PeerId } from '@libp2p/interface'
-import type { RevocationCertificate, RevocationValidator } from '../record/index.js'
+import type { KnownPeerKeys, RevocationCertificate, RevocationValidator } from '../record/index.js'
 
 /**
  * Revoked peers. A revocation certificate beats every record of its peer,
@@ -43,6 +43,19 @@ export class Revocations {
     return this.revoked.get(peerId.toString())
   }
 
+  /** Whether this node would take `certificate` (already validated): for a pinned peer, only one linked to the pin. */
+  applies (certificate: RevocationCertificate): boolean {
+    const pin = this.state.store.readPin(certificate.peerId.toString())
+    if (pin === undefined) return true
+    if (pin === CORRUPT) return false
+    try {
+      checkRevocationAgainstPin(this.state.crypto, certificate, this.knownKeys(pin, certificate))
+      return true
+    } catch {
+      return false
+    }
+  }
+
   list (): RevocationCertificate[] {
     return [...this.revoked.values()]
   }
@@ -74,17 +87,22 @@ export class Revocations {
         throw new RevocationError('ERR_REVOCATION_KEY_UNKNOWN', `the stored pin of ${key} is corrupt: this node cannot check which key may revoke it`)
       }
       if (pin !== undefined) {
-        const record = this.state.entryLocked(key, certificate.peerId)?.record
-        checkRevocationAgainstPin(this.state.crypto, certificate, {
-          fingerprint: pin.fingerprint,
-          mlDsaPublicKey: pin.mlDsaPublicKey,
-          earlierFingerprints: [pin.anchorFingerprint, record?.rotation?.previousFingerprint, ...(pin.superseded ?? [])].filter(f => f !== undefined)
-        })
+        checkRevocationAgainstPin(this.state.crypto, certificate, this.knownKeys(pin, certificate))
       }
       await this.state.commit(key, { revocation: certificate.bytes, deleteEntry: this.state.hot.summary(key) !== undefined })
       this.revoked.set(key, certificate)
       if (held === undefined) this.onKeyChange({ peerId: certificate.peerId, change: 'revoked', seq: pin?.highestSeq ?? 0 })
       return 'stored'
     })
+  }
+
+  /** What this node knows of the peer's keys: its pin, and the keys the pin or the stored record name as earlier ones. */
+  private knownKeys (pin: Pin, certificate: RevocationCertificate): KnownPeerKeys {
+    const record = this.state.hot.get(certificate.peerId.toString())?.record ?? this.state.store.loadEntry(certificate.peerId.toString(), certificate.peerId)?.record
+    return {
+      fingerprint: pin.fingerprint,
+      mlDsaPublicKey: pin.mlDsaPublicKey,
+      earlierFingerprints: [pin.anchorFingerprint, record?.rotation?.previousFingerprint, ...(pin.superseded ?? [])].filter(f => f !== undefined)
+    }
   }
 }

@@ -205,7 +205,12 @@ export class Resolver {
     if (dht == null) return undefined
     return async () => {
       const pin = await (pinRead ?? this.components.registry.getPin(peerId))
-      const value = await dht.findValue(peerId, { signal, minSeq: pin?.highestSeq ?? 0, self: this.components.selfPeerId })
+      const value = await dht.findValue(peerId, {
+        signal,
+        minSeq: pin?.highestSeq ?? 0,
+        self: this.components.selfPeerId,
+        acceptRevocation: revocation => this.components.registry.revocationApplies(revocation)
+      })
       if (value.kind === 'record') return value.record
       // Kept only if it may revoke this peer here (for a pinned peer, signed by a key linked to the pin); else this path failed.
       await this.components.registry.storeRevocation(value.revocation)

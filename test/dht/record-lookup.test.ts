@@ -2,11 +2,11 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { Libp2pRecord } from '@libp2p/record'
 import { selectPqCrypto } from '../../src/crypto/index.js'
-import { createPqkCheck, DHT_REPLICATION, dhtRecordKey, DhtRecords, isWellCovered } from '../../src/dht/index.js'
+import { createPqkCheck, createPqkValueCheck, DHT_REPLICATION, dhtRecordKey, DhtRecords, isWellCovered } from '../../src/dht/index.js'
 import { createKeydirMetrics } from '../../src/metrics/index.js'
-import { KeyRecordValidator, routingKeyFor } from '../../src/record/index.js'
+import { createRevocation, KeyRecordValidator, RevocationValidator, routingKeyFor } from '../../src/record/index.js'
 import { makeIdentity, makeRecord } from '../helpers/records.js'
-import type { PqkRecordCheck } from '../../src/dht/index.js'
+import type { PqkRecordCheck, PqkValueCheck } from '../../src/dht/index.js'
 import type { KeydirMetrics } from '../../src/metrics/index.js'
 import type { KeyRecord } from '../../src/record/index.js'
 import type { KadDHT, QueryEvent } from '@libp2p/kad-dht'
@@ -31,7 +31,7 @@ function datastoreHolding (held = new Map<string, Uint8Array>()): Datastore {
   } as unknown as Datastore
 }
 
-function records (dht: Partial<Dht>, quorum?: number, check: PqkRecordCheck = createPqkCheck({ validator: new KeyRecordValidator({ crypto: selectPqCrypto() }), datastore: datastoreHolding() })): { records: DhtRecords, metrics: KeydirMetrics } {
+function records (dht: Partial<Dht>, quorum?: number, check: PqkRecordCheck | PqkValueCheck = createPqkCheck({ validator: new KeyRecordValidator({ crypto: selectPqCrypto() }), datastore: datastoreHolding() })): { records: DhtRecords, metrics: KeydirMetrics } {
   const metrics = createKeydirMetrics()
   return { records: new DhtRecords({ dht: dht as Dht, check, metrics }, { quorum }), metrics }
 }
@@ -124,6 +124,23 @@ describe('DhtRecords', () => {
     assert.equal((await dht.find(id.peerId)).seq, 3)
     await new Promise(resolve => setTimeout(resolve, 10))
     assert.equal(script.aborted(), true, 'the rest of the query is abandoned')
+  })
+
+  test('a valid revocation ends a lookup, unless the caller does not accept it (a pinned peer\'s forgery): then the lookup goes on', async () => {
+    const id = await makeIdentity()
+    const [a, b] = await Promise.all([makeIdentity(), makeIdentity()])
+    const record = await makeRecord(id, { seq: 3 })
+    const revocation = await createRevocation({ privateKey: id.privateKey, mlDsaSigner: id.mlDsaSigner })
+    const crypto = selectPqCrypto()
+    const check = createPqkValueCheck({ validator: new KeyRecordValidator({ crypto }), revocationValidator: new RevocationValidator({ crypto }), datastore: datastoreHolding() })
+    const answers = [{ from: a.peerId, record: revocation as unknown as KeyRecord }, { from: b.peerId, record }]
+    const taken = records({ get: scriptedGet(answers, 10).get }, 1, check).records
+    assert.equal((await taken.findValue(id.peerId)).kind, 'revocation')
+    await assert.rejects(taken.find(id.peerId), (err: any) => err.code === 'ERR_REVOKED')
+    const { records: refusing, metrics } = records({ get: scriptedGet(answers, 10).get }, 1, check)
+    const value = await refusing.findValue(id.peerId, { acceptRevocation: () => false })
+    assert.equal(value.kind === 'record' && value.record.seq, 3)
+    assert.equal(await refusals(metrics, 'ERR_REVOCATION_KEY_UNKNOWN'), 1)
   })
 
   test('with a quorum, waits for that many peers and takes the best of their records', async () => {
