@@ -1,12 +1,12 @@
 import { RevocationError } from '../errors.js'
-import { checkRevocationAgainstPin, compareRevocations, unmarshalRevocation } from '../record/index.js'
+import { checkRevocationAgainstPin, compareRevocations, RevocationValidator, unmarshalRevocation } from '../record/index.js'
 import { REVOCATIONS } from './constants.js'
 import { CORRUPT } from './database.js'
 import { tryParsePeer } from './peer-key.js'
 import type { RegistryState } from './state.js'
 import type { KeyChange, Pin } from './types.js'
 import type { PeerId } from '@libp2p/interface'
-import type { KnownPeerKeys, RevocationCertificate, RevocationValidator } from '../record/index.js'
+import type { KnownPeerKeys, RevocationCertificate } from '../record/index.js'
 
 /**
  * Revoked peers. A revocation certificate beats every record of its peer,
@@ -19,11 +19,19 @@ import type { KnownPeerKeys, RevocationCertificate, RevocationValidator } from '
 export class Revocations {
   private readonly revoked = new Map<string, RevocationCertificate>()
 
+  /**
+   * Checks what was stored, without the issue-time check: it passed when it
+   * came, and a clock stepped back must not drop a revocation (fail open).
+   */
+  private readonly storedValidator: RevocationValidator
+
   constructor (
     private readonly state: RegistryState,
     private readonly validator: RevocationValidator,
     private readonly onKeyChange: (change: KeyChange) => void
-  ) {}
+  ) {
+    this.storedValidator = new RevocationValidator({ crypto: state.crypto, maxClockSkewMs: Number.MAX_SAFE_INTEGER })
+  }
 
   /** Read (and validate again) the stored certificates; a bad one is reported and skipped. */
   async load (): Promise<void> {
@@ -32,7 +40,7 @@ export class Revocations {
       const peer = tryParsePeer(key, err => { this.state.store.report(`${REVOCATIONS}/${key}`, err) })
       if (peer === undefined) continue
       try {
-        this.revoked.set(key, this.validator.validate(peer.peerId, bytes))
+        this.revoked.set(key, this.storedValidator.validate(peer.peerId, bytes))
       } catch (err) {
         this.state.store.report(`${REVOCATIONS}/${key}`, err as Error)
       }

@@ -91,6 +91,19 @@ describe('PeerKeyRegistry: revocations', () => {
     } finally { await f.cleanup() }
   })
 
+  it('a stored revocation survives the clock stepping back (its issue time is not checked again at open)', async () => {
+    const f = await openFixture()
+    try {
+      const id = await makeIdentity()
+      const certificate = await createRevocation({ privateKey: id.privateKey, mlDsaSigner: id.mlDsaSigner, issuedAt: f.clock.ms })
+      await f.registry.storeRevocation(certificate)
+      f.clock.advance(-60 * 60_000)
+      const registry = await f.reopen()
+      assert.deepEqual(registry.getRevocation(id.peerId)?.bytes, certificate.bytes)
+      assert.equal(f.corrupt.length, 0)
+    } finally { await f.cleanup() }
+  })
+
   it('a stored revocation that no longer validates is reported and skipped', async () => {
     const f = await openFixture()
     try {
