@@ -8,6 +8,7 @@ import {
 import {
   checkHistoryRequest, checkHistoryResponse, createHistoryRequest, createHistoryResponse, decodeHistoryRequest, decodeHistoryResponse, handOversBetween
 } from './history-messages.js'
+import { admitInbound } from './inbound.js'
 import { readMessage, refusalOrNetworkError } from './stream-errors.js'
 import type { PqCrypto } from '../crypto/types.js'
 import type { KeydirMetrics } from '../metrics/index.js'
@@ -135,12 +136,7 @@ export class KeyHistory implements Startable {
   private async respond (stream: Stream, connection: Connection): Promise<void> {
     const remote = connection.remotePeer
     try {
-      try {
-        this.rateLimiter.consume(remote.toString())
-      } catch {
-        throw new ExchangeError('ERR_RATE_LIMITED', `too many history requests from ${remote.toString()}`)
-      }
-      if (this.init.isRevoked?.() === true) throw new ExchangeError('ERR_REVOKED', 'this node revoked its identity: it hands out no keys')
+      admitInbound(this.rateLimiter, remote, 'history requests', this.init.isRevoked)
       const signal = AbortSignal.timeout(EXCHANGE_TIMEOUT_MS)
       const pb = pbStream(stream, { maxDataLength: MAX_HISTORY_REQUEST_BYTES })
       const request = await readMessage(pb, decodeHistoryRequest, 'HistoryRequest', signal, MAX_HISTORY_REQUEST_BYTES)

@@ -10,6 +10,7 @@ import {
 } from './constants.js'
 import { checkKeyResponse, createKeyRequest, createKeyResponse, decodeKeyRequest, decodeKeyResponse, startKeyRequestCheck } from './messages.js'
 import { NonceBook } from './nonces.js'
+import { admitInbound } from './inbound.js'
 import { isRetried, readMessage, refusalOrNetworkError } from './stream-errors.js'
 import type { PendingKeyRequests } from './pending-requests.js'
 import type { ExchangeSigner } from './messages.js'
@@ -186,12 +187,7 @@ export class KeyExchange implements Startable {
   private async respond (stream: Stream, connection: Connection): Promise<void> {
     const remote = connection.remotePeer
     try {
-      try {
-        this.rateLimiter.consume(remote.toString())
-      } catch {
-        throw new ExchangeError('ERR_RATE_LIMITED', `too many key requests from ${remote.toString()}`)
-      }
-      if (this.init.isRevoked?.() === true) throw new ExchangeError('ERR_REVOKED', 'this node revoked its identity: it hands out no keys')
+      admitInbound(this.rateLimiter, remote, 'key requests', this.init.isRevoked)
       const signal = AbortSignal.timeout(EXCHANGE_TIMEOUT_MS)
       const pb = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
       const request = await readMessage(pb, decodeKeyRequest, 'KeyRequest', signal)

@@ -6,6 +6,7 @@ import {
   EXCHANGE_TIMEOUT_MS, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, PUSH_CONCURRENCY, PUSH_PROTOCOL, PUSH_RATE_LIMIT, RATE_LIMIT_WINDOW_S
 } from './constants.js'
 import { checkKeyPush, createKeyPush, decodeKeyPush } from './messages.js'
+import { admitInbound } from './inbound.js'
 import { readMessage } from './stream-errors.js'
 import type { KeyExchange } from './key-exchange.js'
 import type { ExchangeSigner } from './messages.js'
@@ -155,11 +156,7 @@ export class KeyPushService implements Startable {
   private async receive (stream: Stream, connection: Connection): Promise<void> {
     const remote = connection.remotePeer
     try {
-      try {
-        this.rateLimiter.consume(remote.toString())
-      } catch {
-        throw new ExchangeError('ERR_RATE_LIMITED', `too many key pushes from ${remote.toString()}`)
-      }
+      admitInbound(this.rateLimiter, remote, 'key pushes')
       const signal = AbortSignal.timeout(EXCHANGE_TIMEOUT_MS)
       const push = await readMessage(pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES }), decodeKeyPush, 'KeyPush', signal)
       const outcome = await this.accept(push, remote)
