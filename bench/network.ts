@@ -12,8 +12,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { DhtRecords } from '../src/dht/index.js'
-import { createKeydirMetrics } from '../src/metrics/index.js'
+import { DEFAULT_DISJOINT_PATHS, DEFAULT_FIRST_CONTACT_GRACE_MS, DEFAULT_FIRST_CONTACT_QUORUM } from '../src/dht/index.js'
 import { summarize, type Summary } from './lib/measure.js'
 import { barChartSvg, benchCommand, benchEnvironment, fmt, progressBar, publishReport, type BenchReport, type Goal, type Progress, type TableRow } from './lib/report.js'
 import type { HostCommand, NetworkKind, NodeInfo, ResolveOutcome, ResolvePath, Usage } from './lib/net-host.js'
@@ -359,12 +358,6 @@ async function runNetwork (kind: NetworkKind, n: number, procs: number, settings
   }
 }
 
-/** The DHT quorum a node uses when none is configured, read from the code under test. */
-function defaultQuorum (): number {
-  const records = new DhtRecords({ dht: { get: undefined as never, put: undefined as never }, check: undefined as never, metrics: createKeydirMetrics() })
-  return (records as unknown as { quorum: number }).quorum
-}
-
 export async function runNetworkBench (opts: NetworkBenchOptions): Promise<BenchReport[]> {
   const base = opts.quick ? QUICK : FULL
   const settings: Settings = { ...base, nodes: opts.nodes ?? base.nodes }
@@ -492,7 +485,7 @@ async function networkReport (runs: NetworkRun[], quick: boolean, layouts: Array
         title: `Cold resolves of random peers, one at a time (at most ${settings.resolves} per path and network; each starts once the network is quiet again after the previous one), all nodes of a network in one process unless noted`,
         rows: resolveRows,
         notes: [
-          `"return": until the resolve returned. keydir: node.resolve() (the DHT lookup checks each answer as it arrives and ends at a quorum of ${defaultQuorum()} valid answer(s), the node's own DHT store counting as one; then the record is stored in the registry). IPNS: until kad-dht's get() finished its query and the selector picked the best record, as an IPNS resolver waits.`,
+          `"return": until the resolve returned. keydir: node.resolve() (the DHT lookup checks each answer as it arrives and first contact: ends at ${DEFAULT_FIRST_CONTACT_QUORUM} valid answers over ${DEFAULT_DISJOINT_PATHS} disjoint paths, or ${DEFAULT_FIRST_CONTACT_GRACE_MS} ms after the first, the node's own DHT store counting as one answer; then the record is stored in the registry). IPNS: until kad-dht's get() finished its query and the selector picked the best record, as an IPNS resolver waits.`,
           '"first valid": until the first record arrived that passes the namespace validator, from any node (the resolving node\'s own DHT store included) or from another node: another node\'s answer is timed when the validator (the `ipns` package\'s, or keydir\'s, a verified-cache hit by then) accepts the record on its `kad-dht:query:peer-response` progress event, which fires as the answer arrives, the same way in both networks; the own store\'s answer by its `kad-dht:query:value` event. (kad-dht\'s value event for another node\'s answer comes after it has queued the closer peers that answer names, a few ms later.) A keydir resolve may return before another node answers; those resolves have no "other node" time. "answered by own store": the first valid record came from the resolving node\'s own DHT store, which holds it when the node is one of the K closest to the key.',
           'Direct path: DHT path off (a Resolver over the same node\'s registry and KeyExchange, as node.resolve() runs with `paths: { dht: false }`), connection to the target dialled before the clock starts; one signed KeyRequest/KeyResponse exchange (two ML-DSA-65 signatures and verifies, LevelDB nonce writes). Direct pairs are ones the DHT resolves did not use.',
           'CPU ms/resolve: user + system CPU time of every process of the network from the resolve\'s start until every process was quiet again (a 20 ms slice under a quarter of a core, or twice the idle rate), less the idle rate measured before over that time: with all nodes in one process, the whole network\'s work for one resolve, including RPCs an early-ended lookup left in flight.',
@@ -517,7 +510,7 @@ async function networkReport (runs: NetworkRun[], quick: boolean, layouts: Array
       }
     ],
     goals,
-    data: { settings, goals: GOALS, quorum: defaultQuorum(), runs }
+    data: { settings, goals: GOALS, quorum: DEFAULT_FIRST_CONTACT_QUORUM, disjointPaths: DEFAULT_DISJOINT_PATHS, graceMs: DEFAULT_FIRST_CONTACT_GRACE_MS, runs }
   }
   const svg = barChartSvg({
     title: 'Cold resolve latency, p50 (ms)',

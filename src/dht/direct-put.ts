@@ -3,12 +3,11 @@ import { pbStream } from '@libp2p/utils'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { KadPutValue } from '../../protobuf/kad-put.js'
 import { routingKeyFor } from '../record/index.js'
+import { MAX_KAD_MESSAGE_BYTES } from './constants.js'
 import type { KeyRecord } from '../record/index.js'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 import type { ConnectionManager } from '@libp2p/interface-internal'
 
-/** A Kademlia message of this node's records is a few KB; a peer's echo is the same message. */
-const MAX_KAD_MESSAGE_BYTES = 64 * 1024
 /** One put to one peer may take this long. */
 const PUT_TIMEOUT_MS = 10_000
 /** Puts on the wire at once. */

@@ -1,7 +1,8 @@
 import { join } from 'node:path'
+import { Libp2pRecord } from '@libp2p/record'
 import { LevelDatastore } from 'datastore-level'
 import { selectPqCrypto } from '../crypto/index.js'
-import { createPqkValidator, createPqkValueCheck, DHT_PROTOCOL, DhtRecords, PqkRecordStore } from '../dht/index.js'
+import { createPqkValidator, createPqkValueCheck, DHT_PROTOCOL, dhtRecordKey, DhtLookup, DhtRecords, kadGet, PqkRecordStore, putToPeers } from '../dht/index.js'
 import { EXCHANGE_PROTOCOL, keyDiscovery, keyExchange, keyHistory, keyPush, PendingKeyRequests, PUSH_ROUND_TIMEOUT_MS } from '../exchange/index.js'
 import { ensureRevocationCertificate, loadIdentity, loadOrCreateIdentity } from '../identity/index.js'
 import { createKeydirMetrics } from '../metrics/index.js'
@@ -14,17 +15,59 @@ import { parseBootstrap } from './anchors.js'
 import { bootstrapKeeper } from './bootstrap.js'
 import { CachedPeerDatastore } from './cached-peer-datastore.js'
 import { KeydirNode } from './key-directory.js'
-import { buildLibp2p } from './libp2p.js'
+import { buildLibp2p, dhtPeerInfoMapper } from './libp2p.js'
 import { isLocalNetwork } from './local-network.js'
 import type { KeydirLibp2p, KeydirOwnServices } from './libp2p.js'
 import type { KeyDirectory, KeyDirectoryOptions } from './types.js'
 import type { KeydirLogger } from '../util/log.js'
 import type { KeydirMetrics } from '../metrics/index.js'
 import type { KeyChange } from '../registry/index.js'
+import type { Datastore } from 'interface-datastore'
+import type { AbortOptions, PeerId } from '@libp2p/interface'
+import type { SingleKadDHT } from '@libp2p/kad-dht'
 
 const DEFAULT_LISTEN = ['/ip4/127.0.0.1/tcp/0']
 const REGISTRY_DIR = 'registry'
 const LIBP2P_DIR = 'libp2p'
+/** Sending the best record to the peers that answered a lookup with an older one, in the background, takes at most this long. */
+const CORRECTION_TIMEOUT_MS = 30_000
+
+/**
+ * kad-dht's routing table's closest peers to a Kademlia id, where keydir's
+ * lookup starts. kad-dht types its routing table with `size` only; the
+ * method is there in the version package-lock.json pins, and checked here
+ * so that an upgrade that drops it fails at start, not at the first lookup.
+ */
+function closestPeersOf (dht: SingleKadDHT): (kadId: Uint8Array, count: number) => PeerId[] {
+  const table = dht.routingTable as unknown as { closestPeers?: (kadId: Uint8Array, options: { count: number }) => PeerId[] }
+  if (typeof table.closestPeers !== 'function') throw new Error('kad-dht\'s routing table has no closestPeers(): keydir\'s lookup needs the kad-dht version package-lock.json pins')
+  return (kadId, count) => table.closestPeers!(kadId, { count })
+}
+
+/** Resolves when kad-dht's routing table holds a peer, or the signal ends the wait. */
+async function routingTableReady (dht: SingleKadDHT, options: AbortOptions): Promise<void> {
+  const table = dht.routingTable as unknown as EventTarget & { size: number }
+  if (table.size > 0) return
+  await new Promise<void>((resolve, reject) => {
+    const done = (): void => {
+      table.removeEventListener('peer:add', done)
+      options.signal?.removeEventListener('abort', done)
+      if (table.size > 0) resolve()
+      else reject(new Error('the routing table stayed empty'))
+    }
+    table.addEventListener('peer:add', done)
+    options.signal?.addEventListener('abort', done)
+  })
+}
+
+/** The `/pqk/` value this node's DHT store holds under a key, if any. */
+async function readDhtValue (datastore: Datastore, key: Uint8Array): Promise<Uint8Array | undefined> {
+  try {
+    return Libp2pRecord.deserialize(await datastore.get(dhtRecordKey(key))).value
+  } catch {
+    return undefined
+  }
+}
 
 /**
  * Build a keydir node from options: identity (made on first use), the
@@ -67,16 +110,18 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
     await level.open()
     await dhtStore.open()
     const exchangeProtocol = options.exchangeProtocol ?? EXCHANGE_PROTOCOL
+    const dhtProtocol = options.dhtProtocol ?? DHT_PROTOCOL
+    const localNetwork = options.localNetwork ?? isLocalNetwork(listen)
     // The exchange answers with the publisher's current record, which exists once libp2p is built and started.
     let built: KeydirLibp2p | undefined
     const libp2p: KeydirLibp2p = built = await buildLibp2p<KeydirOwnServices>({
       privateKey: identity.privateKey,
       datastore,
       listen,
-      dhtProtocol: options.dhtProtocol ?? DHT_PROTOCOL,
+      dhtProtocol,
       // kad-dht takes revocations under /pqk/ too; a held one refuses every later record of its peer.
       pqkValidator: createPqkValidator({ check: pqkCheck, metrics }),
-      localNetwork: options.localNetwork ?? isLocalNetwork(listen),
+      localNetwork,
       metricsRegistry: options.libp2pMetrics === true ? metrics.registry : undefined,
       services: {
         publisher: recordPublisher({
@@ -84,8 +129,7 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
           identity,
           crypto,
           registry,
-          check: pqkCheck,
-          dhtProtocol: options.dhtProtocol ?? DHT_PROTOCOL,
+          dhtProtocol,
           metrics,
           logger,
           recordLifetimeMs: options.recordLifetimeMs,
@@ -119,14 +163,25 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
       }
     })
     const anchors = new Set(bootstrap.filter(b => b.anchor != null).map(b => b.peerId.toString()))
-    const dhtRecords = new DhtRecords({ dht: libp2p.services.dht, check: pqkCheck, metrics, logger }, { quorum: options.dhtQuorum })
+    const dhtRecords = new DhtRecords({ dht: libp2p.services.dht, metrics, logger })
+    const dhtLookup = new DhtLookup({
+      closestPeers: closestPeersOf(libp2p.services.dht),
+      routingTableReady: async options => routingTableReady(libp2p.services.dht, options),
+      ask: kadGet({ libp2p, protocol: dhtProtocol, peerInfoMapper: dhtPeerInfoMapper(localNetwork) }),
+      self: identity.peerId,
+      check: pqkCheck,
+      readLocal: async key => readDhtValue(datastore, key),
+      correct: async (peers, record) => putToPeers({ connectionManager: { openConnection: async (peer, opts) => libp2p.dial(peer, opts) } }, dhtProtocol, peers, record, { signal: AbortSignal.timeout(CORRECTION_TIMEOUT_MS) }),
+      metrics,
+      logger
+    }, { firstContactQuorum: options.firstContactQuorum, refreshQuorum: options.refreshQuorum, disjointPaths: options.disjointPaths, firstContactGraceMs: options.firstContactGraceMs })
     const resolver = new Resolver({
       registry,
       metrics,
       logger,
       selfPeerId: identity.peerId,
       selfRecord: () => libp2p.services.publisher.record,
-      dht: options.paths?.dht === false ? undefined : dhtRecords,
+      dht: options.paths?.dht === false ? undefined : dhtLookup,
       exchange: options.paths?.direct === false ? undefined : libp2p.services.keyExchange,
       history: options.paths?.direct === false ? undefined : libp2p.services.keyHistory,
       isAnchor: peerId => anchors.has(peerId.toString())

@@ -11,7 +11,7 @@ import type { BootstrapKeeper } from './bootstrap.js'
 import type { KeyDiscovery, KeyExchange, KeyHistory, KeyPushService } from '../exchange/index.js'
 import type { RecordPublisher } from '../publisher/index.js'
 import type { Identify } from '@libp2p/identify'
-import type { PrivateKey } from '@libp2p/interface'
+import type { PeerInfo, PrivateKey } from '@libp2p/interface'
 import type { KadDHTComponents, SingleKadDHT, ValidateFn } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
 import type { Datastore } from 'interface-datastore'
@@ -79,13 +79,18 @@ export async function buildLibp2p<S extends Record<string, unknown> = Record<nev
         clientMode: false,
         datastorePrefix: DHT_DATASTORE_PREFIX,
         // Local networks need private and loopback addresses kept in the routing table.
-        peerInfoMapper: init.localNetwork ? passthroughMapper : removePrivateAddressesMapper,
+        peerInfoMapper: dhtPeerInfoMapper(init.localNetwork),
         validators: { pqk: init.pqkValidator },
         selectors: { pqk: pqkSelector }
       }),
       ...init.services
     } as ServiceFactoryMap<BaseServices & S>
   })
+}
+
+/** Which addresses of DHT peers are kept: kad-dht's routing table and keydir's own lookup use the same. */
+export function dhtPeerInfoMapper (localNetwork: boolean): (peer: PeerInfo) => PeerInfo {
+  return localNetwork ? passthroughMapper : removePrivateAddressesMapper
 }
 
 /**

@@ -56,8 +56,19 @@ export interface KeyDirectoryOptions {
    * Default 1 hour; never below refreshAfterMs.
    */
   maxStaleMs?: number
-  /** Peers whose valid DHT answers end a lookup early (the best of them wins). Default 1. */
-  dhtQuorum?: number
+  /**
+   * A first contact (a peer never seen: no pin) waits for valid DHT answers
+   * from this many peers, over as many disjoint paths, then takes the
+   * highest seq. Default 3. A pinned peer's lookup ends at its first valid
+   * answer at or above the pin.
+   */
+  firstContactQuorum?: number
+  /** Valid DHT answers at or above the pin a pinned peer's lookup waits for. Default 1 (library only). */
+  refreshQuorum?: number
+  /** Disjoint paths a DHT lookup walks (no peer asked on two). Default 3. */
+  disjointPaths?: number
+  /** A first contact ends this long after its first valid answer, quorum or not. Default 150 ms. */
+  firstContactGraceMs?: number
   /** `/pqk/` records this node holds in its DHT store for other peers, at most. Default 10,000. */
   maxDhtRecords?: number
   /** Turn resolution paths off (tests, benchmarks). Both default true. */

@@ -12,7 +12,7 @@ import { OwnRecordLock } from './own-record-lock.js'
 import { signOwnRecordOf } from './own-record.js'
 import { RecordStorers } from './storers.js'
 import type { PqCrypto } from '../crypto/index.js'
-import type { PqkRecordCheck, PqkValueCheck, PublishCoverage } from '../dht/index.js'
+import type { PublishCoverage } from '../dht/index.js'
 import type { Identity } from '../identity/index.js'
 import type { KeydirMetrics } from '../metrics/index.js'
 import type { KeyRecord, RevocationCertificate, RevocationReason, RotationLink } from '../record/index.js'
@@ -35,8 +35,6 @@ export interface RecordPublisherInit {
   identity: Identity
   crypto: PqCrypto
   registry: PeerKeyRegistry
-  /** The `/pqk/` validator's checks (DhtRecords takes them for lookups; a publish does not need them). */
-  check: PqkRecordCheck | PqkValueCheck
   /** kad-dht's protocol id, for the puts to the previous record's storers. */
   dhtProtocol: string
   metrics: KeydirMetrics
@@ -91,7 +89,7 @@ export class RecordPublisher implements Startable {
     this.identity = init.identity
     this.log = init.logger ?? silentLogger
     this.lifetimeMs = init.recordLifetimeMs ?? DEFAULT_RECORD_LIFETIME_MS
-    this.dht = new DhtRecords({ dht: components.dht, check: init.check, metrics: init.metrics, logger: this.log })
+    this.dht = new DhtRecords({ dht: components.dht, metrics: init.metrics, logger: this.log })
     this.lowCoverage = new LowCoverageRepublisher({
       lock: this.lock,
       dht: this.dht,

@@ -2,7 +2,7 @@ import { errorCode, KeydirError, ResolveError } from '../errors.js'
 import { silentLogger } from '../util/log.js'
 import { peerIdOf } from '../util/peer-id.js'
 import { admitWithEarlierHistory } from './earlier-history.js'
-import type { DhtRecords } from '../dht/index.js'
+import type { DhtLookup } from '../dht/index.js'
 import type { KeyExchange, KeyHistory } from '../exchange/index.js'
 import type { KeydirMetrics } from '../metrics/index.js'
 import type { KeyRecord } from '../record/index.js'
@@ -28,7 +28,7 @@ export interface ResolverComponents {
   selfPeerId: PeerId
   selfRecord: () => KeyRecord
   /** Absent when the DHT path is turned off. */
-  dht?: DhtRecords
+  dht?: Pick<DhtLookup, 'findValue'>
   /** Absent when the direct path is turned off. */
   exchange?: KeyExchange
   /**
@@ -195,10 +195,9 @@ export class Resolver {
   }
 
   /**
-   * This node's own DHT store answers only with a record newer than the
-   * pin's: the copy it keeps for others is often just what the registry
-   * holds (a node stopped while the peer rotated keeps the record it had),
-   * and taken as the first answer it would end a refresh with the old keys.
+   * The pin's seq makes the lookup a refresh (its first answer at or above
+   * the pin ends it); without a pin it is a first contact, by quorum over
+   * disjoint paths (see DhtLookup).
    */
   private fromDht (peerId: PeerId, signal: AbortSignal, pinRead?: Promise<Pin | undefined>): (() => Promise<KeyRecord>) | undefined {
     const dht = this.components.dht
@@ -208,7 +207,6 @@ export class Resolver {
       const value = await dht.findValue(peerId, {
         signal,
         minSeq: pin?.highestSeq ?? 0,
-        self: this.components.selfPeerId,
         acceptRevocation: revocation => this.components.registry.revocationApplies(revocation)
       })
       if (value.kind === 'record') return value.record

@@ -2,25 +2,48 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { Libp2pRecord } from '@libp2p/record'
 import { selectPqCrypto } from '../../src/crypto/index.js'
-import { createPqkCheck, createPqkValueCheck, DHT_REPLICATION, dhtRecordKey, DhtRecords, isWellCovered } from '../../src/dht/index.js'
+import { createPqkCheck, createPqkValueCheck, dhtRecordKey, DhtLookup, MalformedAnswer } from '../../src/dht/index.js'
 import { createKeydirMetrics } from '../../src/metrics/index.js'
 import { createRevocation, KeyRecordValidator, RevocationValidator, routingKeyFor } from '../../src/record/index.js'
 import { makeIdentity, makeRecord } from '../helpers/records.js'
-import type { PqkRecordCheck, PqkValueCheck } from '../../src/dht/index.js'
+import type { DhtLookupInit, KadAnswer, LookupOutcome, LookupScores, PqkRecordCheck, PqkValueCheck } from '../../src/dht/index.js'
 import type { KeydirMetrics } from '../../src/metrics/index.js'
 import type { KeyRecord } from '../../src/record/index.js'
-import type { KadDHT, QueryEvent } from '@libp2p/kad-dht'
-import type { PeerId } from '@libp2p/interface'
+import type { PeerId, PeerInfo } from '@libp2p/interface'
 import type { Datastore } from 'interface-datastore'
 
 /**
- * DhtRecords over a scripted kad-dht: what a put's events say about its
- * coverage, and how a lookup ends at its first good answers.
+ * DhtLookup over a scripted network: each peer answers a GET_VALUE with
+ * what the test says (a value, closer peers, silence, garbage) after a
+ * delay; the routing table is the list of peers the test starts from.
  */
 
-type Dht = Pick<KadDHT, 'get' | 'put'>
+interface ScriptedPeer {
+  id: PeerId
+  value?: Uint8Array
+  /** Peers it names as closer (the walk only follows those closer to the key than it). */
+  closer?: PeerId[]
+  delayMs?: number
+  /** Never answers (until the lookup gives up on it); or answers unreadably. */
+  fails?: 'silent' | 'malformed'
+}
 
-/** A kad-dht store holding `held` (datastore key → stored bytes); any other key is NotFound. */
+interface Network {
+  lookup: DhtLookup
+  metrics: KeydirMetrics
+  /** PeerIds in the order they were asked. */
+  asked: string[]
+  notes: Array<[string, LookupOutcome]>
+  corrected: Promise<{ peers: string[], seq: number }>
+  conflicts: Array<[KeyRecord, KeyRecord]>
+}
+
+interface NetworkOptions extends DhtLookupInit {
+  check?: PqkRecordCheck | PqkValueCheck
+  own?: Uint8Array
+  scores?: Map<string, number>
+}
+
 function datastoreHolding (held = new Map<string, Uint8Array>()): Datastore {
   return {
     get: async (key: { toString: () => string }) => {
@@ -31,232 +54,285 @@ function datastoreHolding (held = new Map<string, Uint8Array>()): Datastore {
   } as unknown as Datastore
 }
 
-function records (dht: Partial<Dht>, quorum?: number, check: PqkRecordCheck | PqkValueCheck = createPqkCheck({ validator: new KeyRecordValidator({ crypto: selectPqCrypto() }), datastore: datastoreHolding() })): { records: DhtRecords, metrics: KeydirMetrics } {
+const recordCheck = (): PqkRecordCheck => createPqkCheck({ validator: new KeyRecordValidator({ crypto: selectPqCrypto() }), datastore: datastoreHolding() })
+
+async function network (self: PeerId, peers: ScriptedPeer[], options: NetworkOptions = {}): Promise<Network> {
+  const byId = new Map(peers.map(p => [p.id.toString(), p]))
+  const asked: string[] = []
+  const notes: Array<[string, LookupOutcome]> = []
+  const conflicts: Array<[KeyRecord, KeyRecord]> = []
+  const corrected = Promise.withResolvers<{ peers: string[], seq: number }>()
   const metrics = createKeydirMetrics()
-  return { records: new DhtRecords({ dht: dht as Dht, check, metrics }, { quorum }), metrics }
-}
-
-interface ScriptedAnswer {
-  from: PeerId
-  record: KeyRecord
-  /** The routing key the answering peer put on its record; default the one asked for. */
-  key?: Uint8Array
-  /** kad-dht's value event for it, this long after its peer response (kad-dht reports it once validated and its closer peers queued). Default 0. */
-  valueAfterMs?: number | 'never'
-  /** This node's own store: a value event only, no peer response. */
-  own?: boolean
-}
-
-/**
- * A get that reports `answers` `gapMs` apart, then ends, as kad-dht does: a
- * peer's answer is a peer-response event on arrival, and a value event once
- * kad-dht has validated it; this node's own store gives a value event only.
- */
-function scriptedGet (answers: ScriptedAnswer[], gapMs = 5): { get: Dht['get'], aborted: () => boolean } {
-  let aborted = false
-  const get = async function * (key: Uint8Array, options: { signal?: AbortSignal, onProgress?: (event: Event) => void } = {}): AsyncGenerator<QueryEvent> {
-    options.signal?.addEventListener('abort', () => { aborted = true })
-    const values: Array<Promise<void>> = []
-    for (const { from, record, key: answerKey, valueAfterMs = 0, own = false } of answers) {
-      await new Promise(resolve => setTimeout(resolve, gapMs))
-      if (options.signal?.aborted === true) return
-      const value = (): void => { if (options.signal?.aborted !== true) options.onProgress?.(new CustomEvent('kad-dht:query:value', { detail: { from, value: record.bytes } })) }
-      if (own) {
-        value()
-        continue
+  const scores: LookupScores | undefined = options.scores === undefined
+    ? { score: () => 0, isBelowThreshold: () => false, note: (peer, outcome) => { notes.push([peer.toString(), outcome]) } }
+    : {
+        score: peer => options.scores!.get(peer.toString()) ?? 0,
+        isBelowThreshold: peer => (options.scores!.get(peer.toString()) ?? 0) < -10,
+        note: (peer, outcome) => { notes.push([peer.toString(), outcome]) }
       }
-      const libp2pRecord = new Libp2pRecord(answerKey ?? key, record.bytes, new Date())
-      options.onProgress?.(new CustomEvent('kad-dht:query:peer-response', { detail: { from, messageName: 'GET_VALUE', record: libp2pRecord, closer: [], providers: [] } }))
-      if (valueAfterMs !== 'never') values.push(new Promise(resolve => setTimeout(resolve, valueAfterMs)).then(value))
-    }
-    await Promise.all(values)
-    // A query goes on a while after its last answer (the paths still running), as kad-dht's does.
-    await new Promise(resolve => setTimeout(resolve, gapMs))
+  const ask = async (peer: PeerInfo, key: Uint8Array, { signal }: { signal?: AbortSignal }): Promise<KadAnswer> => {
+    asked.push(peer.id.toString())
+    const scripted = byId.get(peer.id.toString())
+    if (scripted === undefined) throw new Error('no such peer')
+    await new Promise<void>((resolve, reject) => {
+      if (scripted.fails === 'silent') {
+        signal?.addEventListener('abort', () => { reject(new Error('aborted')) })
+        return
+      }
+      setTimeout(resolve, scripted.delayMs ?? 1)
+    })
+    if (scripted.fails === 'malformed') throw new MalformedAnswer('garbage')
+    return { value: scripted.value, closer: (scripted.closer ?? []).map(id => ({ id, multiaddrs: [] })) }
   }
-  return { get, aborted: () => aborted }
+  const lookup = new DhtLookup({
+    closestPeers: (_kadId, count) => peers.filter(p => p.closer !== undefined || p.value !== undefined || p.fails !== undefined).slice(0, count).map(p => p.id),
+    ask,
+    self,
+    scores,
+    check: options.check ?? recordCheck(),
+    readLocal: async () => options.own,
+    correct: async (stale, record) => { corrected.resolve({ peers: stale.map(p => p.toString()), seq: record.seq }); return stale.length },
+    onEquivocation: async (a, b) => { conflicts.push([a, b]) },
+    metrics
+  }, { askTimeoutMs: 200, ...options })
+  return { lookup, metrics, asked, notes, corrected: corrected.promise, conflicts }
 }
 
 async function refusals (metrics: KeydirMetrics, reason: string): Promise<number> {
   return (await metrics.verificationFailures.get()).values.find(v => v.labels.source === 'dht' && v.labels.reason === reason)?.value ?? 0
 }
 
-describe('DhtRecords', () => {
-  test('a put\'s coverage counts the PUT_VALUEs sent and the peers that echoed the record back', async () => {
+async function peers (n: number): Promise<PeerId[]> {
+  return Promise.all(Array.from({ length: n }, async () => (await makeIdentity()).peerId))
+}
+
+describe('DhtLookup', () => {
+  test('a first contact waits for a quorum over disjoint paths and takes the highest seq, though older answers came first', async () => {
     const id = await makeIdentity()
-    const record = await makeRecord(id)
-    const other = await makeRecord(id, { seq: 2 })
-    const [storerA, storerB] = [(await makeIdentity()).peerId, (await makeIdentity()).peerId]
-    const events = [
-      { name: 'SEND_QUERY', messageName: 'FIND_NODE' },
-      { name: 'PEER_RESPONSE', messageName: 'FIND_NODE' },
-      { name: 'SEND_QUERY', messageName: 'PUT_VALUE' },
-      { name: 'SEND_QUERY', messageName: 'PUT_VALUE' },
-      { name: 'SEND_QUERY', messageName: 'PUT_VALUE' },
-      { name: 'SEND_QUERY', messageName: 'PUT_VALUE' },
-      { name: 'PEER_RESPONSE', messageName: 'PUT_VALUE', record: { value: record.bytes }, from: storerA },
-      { name: 'PEER_RESPONSE', messageName: 'PUT_VALUE', record: { value: record.bytes }, from: storerB },
-      // kad-dht reports a peer that answered with another value, then flags it as an error.
-      { name: 'PEER_RESPONSE', messageName: 'PUT_VALUE', record: { value: other.bytes } },
-      { name: 'QUERY_ERROR' },
-      { name: 'QUERY_ERROR' }
-    ]
-    const put = async function * (): AsyncGenerator<unknown> { yield * events }
-    const { records: dht } = records({ put: put as unknown as Dht['put'] })
-    assert.deepEqual(await dht.publish(record), { targeted: 4, stored: 2, storers: [storerA, storerB] })
+    const self = (await makeIdentity()).peerId
+    const [h1, h2, h3, s1, s2, s3] = await peers(6)
+    const older = await makeRecord(id, { seq: 1 })
+    const newer = await makeRecord(id, { seq: 2 })
+    const net = await network(self, [
+      { id: s1, value: older.bytes, delayMs: 1 },
+      { id: s2, value: older.bytes, delayMs: 1 },
+      { id: s3, value: older.bytes, delayMs: 1 },
+      { id: h1, value: newer.bytes, delayMs: 30 },
+      { id: h2, value: newer.bytes, delayMs: 30 },
+      { id: h3, value: newer.bytes, delayMs: 30 }
+    ], { firstContactQuorum: 6, disjointPaths: 3, firstContactGraceMs: 5_000 })
+    assert.equal((await net.lookup.find(id.peerId)).seq, 2)
+    const corrected = await net.corrected
+    assert.equal(corrected.seq, 2, 'the peers that answered older are sent the best record')
+    assert.deepEqual(corrected.peers.sort(), [s1, s2, s3].map(String).sort())
+    assert.equal(await refusals(net.metrics, 'ERR_ROLLBACK'), 3, 'each stale answer is counted')
+    assert.deepEqual(net.notes.filter(([, o]) => o === 'stale').map(([p]) => p).sort(), [s1, s2, s3].map(String).sort())
+    assert.deepEqual(net.notes.filter(([, o]) => o === 'valid').map(([p]) => p).sort(), [h1, h2, h3].map(String).sort())
   })
 
-  test('a publish is well covered at half of the K closest, or of the peers known when fewer', () => {
-    assert.equal(DHT_REPLICATION, 20)
-    assert.equal(isWellCovered({ targeted: 20, stored: 10 }, 100), true)
-    assert.equal(isWellCovered({ targeted: 20, stored: 9 }, 100), false)
-    assert.equal(isWellCovered({ targeted: 3, stored: 3 }, 100), false, 'three holders in a large network is not enough, however few were found')
-    assert.equal(isWellCovered({ targeted: 4, stored: 2 }, 4), true)
-    assert.equal(isWellCovered({ targeted: 4, stored: 1 }, 4), false)
-    assert.equal(isWellCovered({ targeted: 0, stored: 0 }, 0), true, 'with no DHT peers there is nobody to ask')
+  test('a first contact is not settled by answers from one path: the other paths must answer too', async () => {
+    const id = await makeIdentity()
+    const self = (await makeIdentity()).peerId
+    const older = await makeRecord(id, { seq: 1 })
+    const newer = await makeRecord(id, { seq: 2 })
+    // One path: a starting peer that names two other peers, all three holding the old record, all fast.
+    const [entry, n1, n2, honest] = await peers(4)
+    const net = await network(self, [
+      { id: entry, value: older.bytes, closer: [n1, n2], delayMs: 1 },
+      { id: honest, value: newer.bytes, delayMs: 40 }
+    ], { firstContactQuorum: 3, disjointPaths: 2, firstContactGraceMs: 5_000 })
+    // n1 and n2 are reachable only through entry's answer
+    const scripted = [{ id: n1, value: older.bytes, delayMs: 1 }, { id: n2, value: older.bytes, delayMs: 1 }]
+    const ask = (net.lookup as unknown as { components: { ask: (p: PeerInfo, k: Uint8Array, o: { signal?: AbortSignal }) => Promise<KadAnswer> } }).components
+    const original = ask.ask
+    ask.ask = async (peer, key, options) => {
+      const extra = scripted.find(s => s.id.equals(peer.id))
+      if (extra !== undefined) {
+        net.asked.push(peer.id.toString())
+        return { value: extra.value, closer: [] }
+      }
+      return original(peer, key, options)
+    }
+    assert.equal((await net.lookup.find(id.peerId)).seq, 2, 'the honest path answered before the lookup ended')
   })
 
-  test('a lookup returns at the first valid answer and then ends the query', async () => {
+  test('a first contact ends at the grace time after its first valid answer when no quorum can come', async () => {
     const id = await makeIdentity()
-    const [a, b] = await Promise.all([makeIdentity(), makeIdentity()])
-    const record = await makeRecord(id, { seq: 3 })
-    const script = scriptedGet([{ from: a.peerId, record }, { from: b.peerId, record }], 20)
-    const { records: dht } = records({ get: script.get })
-    assert.equal((await dht.find(id.peerId)).seq, 3)
-    await new Promise(resolve => setTimeout(resolve, 10))
-    assert.equal(script.aborted(), true, 'the rest of the query is abandoned')
+    const self = (await makeIdentity()).peerId
+    const [holder, silent1, silent2] = await peers(3)
+    const record = await makeRecord(id, { seq: 4 })
+    const net = await network(self, [
+      { id: holder, value: record.bytes },
+      { id: silent1, fails: 'silent' },
+      { id: silent2, fails: 'silent' }
+    ], { firstContactQuorum: 3, disjointPaths: 3, firstContactGraceMs: 20, askTimeoutMs: 60_000 })
+    // Without the grace time it would wait for the silent peers until the signal.
+    assert.equal((await net.lookup.find(id.peerId, { signal: AbortSignal.timeout(30_000) })).seq, 4)
+  })
+
+  test('a pinned peer\'s lookup ends at its first valid answer at or above the pin', async () => {
+    const id = await makeIdentity()
+    const self = (await makeIdentity()).peerId
+    const [fast, slow] = await peers(2)
+    const atPin = await makeRecord(id, { seq: 5 })
+    const above = await makeRecord(id, { seq: 7 })
+    const net = await network(self, [
+      { id: fast, value: atPin.bytes, delayMs: 1 },
+      { id: slow, value: above.bytes, fails: 'silent' }
+    ], { firstContactQuorum: 3 })
+    assert.equal((await net.lookup.find(id.peerId, { minSeq: 5, signal: AbortSignal.timeout(30_000) })).seq, 5)
+  })
+
+  test('an answer below the pin never ends a lookup, is counted and held against its peer', async () => {
+    const id = await makeIdentity()
+    const self = (await makeIdentity()).peerId
+    const [a, b] = await peers(2)
+    const net = await network(self, [
+      { id: a, value: (await makeRecord(id, { seq: 1 })).bytes, delayMs: 1 },
+      { id: b, value: (await makeRecord(id, { seq: 5 })).bytes, delayMs: 20 }
+    ])
+    assert.equal((await net.lookup.find(id.peerId, { minSeq: 5 })).seq, 5)
+    assert.equal(await refusals(net.metrics, 'ERR_ROLLBACK'), 1)
+    assert.deepEqual(net.notes.find(([p]) => p === a.toString()), [a.toString(), 'stale'])
+  })
+
+  test('no peer is asked twice, on one path or on two', async () => {
+    const id = await makeIdentity()
+    const self = (await makeIdentity()).peerId
+    const all = await peers(12)
+    const record = await makeRecord(id, { seq: 1 })
+    // Everyone names everyone: the paths would cross at every step if they could.
+    const net = await network(self, all.map((p, i) => ({ id: p, closer: all, value: i === 11 ? record.bytes : undefined })), { firstContactQuorum: 3, disjointPaths: 3, firstContactGraceMs: 5_000 })
+    await net.lookup.find(id.peerId)
+    assert.equal(new Set(net.asked).size, net.asked.length, `asked: ${net.asked.join(', ')}`)
   })
 
   test('a valid revocation ends a lookup, unless the caller does not accept it (a pinned peer\'s forgery): then the lookup goes on', async () => {
     const id = await makeIdentity()
-    const [a, b] = await Promise.all([makeIdentity(), makeIdentity()])
+    const self = (await makeIdentity()).peerId
+    const [a, b] = await peers(2)
     const record = await makeRecord(id, { seq: 3 })
     const revocation = await createRevocation({ privateKey: id.privateKey, mlDsaSigner: id.mlDsaSigner })
     const crypto = selectPqCrypto()
     const check = createPqkValueCheck({ validator: new KeyRecordValidator({ crypto }), revocationValidator: new RevocationValidator({ crypto }), datastore: datastoreHolding() })
-    const answers = [{ from: a.peerId, record: revocation as unknown as KeyRecord }, { from: b.peerId, record }]
-    const taken = records({ get: scriptedGet(answers, 10).get }, 1, check).records
-    assert.equal((await taken.findValue(id.peerId)).kind, 'revocation')
-    await assert.rejects(taken.find(id.peerId), (err: any) => err.code === 'ERR_REVOKED')
-    const { records: refusing, metrics } = records({ get: scriptedGet(answers, 10).get }, 1, check)
-    const value = await refusing.findValue(id.peerId, { acceptRevocation: () => false })
+    const scripted = [{ id: a, value: revocation.bytes, delayMs: 1 }, { id: b, value: record.bytes, delayMs: 10 }]
+    const taken = await network(self, scripted, { check })
+    assert.equal((await taken.lookup.findValue(id.peerId)).kind, 'revocation')
+    await assert.rejects(taken.lookup.find(id.peerId), (err: any) => err.code === 'ERR_REVOKED')
+    const refusing = await network(self, scripted, { check })
+    const value = await refusing.lookup.findValue(id.peerId, { acceptRevocation: () => false })
     assert.equal(value.kind === 'record' && value.record.seq, 3)
-    assert.equal(await refusals(metrics, 'ERR_REVOCATION_KEY_UNKNOWN'), 1)
+    assert.equal(await refusals(refusing.metrics, 'ERR_REVOCATION_KEY_UNKNOWN'), 1)
   })
 
-  test('with a quorum, waits for that many peers and takes the best of their records', async () => {
+  test('a forged answer, an unreadable one and a silent peer do not end a lookup and are held against their peers', async () => {
     const id = await makeIdentity()
-    const [a, b] = await Promise.all([makeIdentity(), makeIdentity()])
-    const older = await makeRecord(id, { seq: 1 })
-    const newer = await makeRecord(id, { seq: 2 })
-    const { records: dht, metrics } = records({ get: scriptedGet([{ from: a.peerId, record: older }, { from: b.peerId, record: newer }]).get }, 2)
-    assert.equal((await dht.find(id.peerId)).seq, 2)
-    assert.equal(await refusals(metrics, 'ERR_ROLLBACK'), 1, 'the stale copy someone still serves is counted')
-  })
-
-  test('an answer below the high-water mark never ends a lookup, and is counted', async () => {
-    const id = await makeIdentity()
-    const [a, b] = await Promise.all([makeIdentity(), makeIdentity()])
-    const older = await makeRecord(id, { seq: 1 })
-    const newer = await makeRecord(id, { seq: 5 })
-    const { records: dht, metrics } = records({ get: scriptedGet([{ from: a.peerId, record: older }, { from: b.peerId, record: newer }]).get })
-    assert.equal((await dht.find(id.peerId, { minSeq: 5 })).seq, 5)
-    assert.equal(await refusals(metrics, 'ERR_ROLLBACK'), 1)
-  })
-
-  test('a lookup takes a peer\'s answer as it arrives, once checked, without waiting for kad-dht to report it valid', async () => {
-    const id = await makeIdentity()
-    const a = await makeIdentity()
-    const record = await makeRecord(id, { seq: 4 })
-    const { records: dht } = records({ get: scriptedGet([{ from: a.peerId, record, valueAfterMs: 'never' }]).get })
-    assert.equal((await dht.find(id.peerId)).seq, 4)
-  })
-
-  test('an answer that fails the check, or is filed under another key, does not end a lookup', async () => {
-    const id = await makeIdentity()
-    const [a, b, c] = await Promise.all([makeIdentity(), makeIdentity(), makeIdentity()])
+    const self = (await makeIdentity()).peerId
+    const [forger, garbler, mute, honest] = await peers(4)
     const record = await makeRecord(id, { seq: 2 })
     const forged = Uint8Array.from(record.bytes)
     forged[forged.length - 1] ^= 1
-    const { records: dht, metrics } = records({
-      get: scriptedGet([
-        // kad-dht drops both after its own check, so neither gets a value event
-        { from: a.peerId, record: { ...record, bytes: forged }, valueAfterMs: 'never' },
-        { from: b.peerId, record, key: routingKeyFor(c.peerId), valueAfterMs: 'never' },
-        { from: c.peerId, record: await makeRecord(id, { seq: 1 }) }
-      ]).get
-    })
-    assert.equal((await dht.find(id.peerId)).seq, 1, 'only the third answer counts')
-    assert.equal(await refusals(metrics, 'ERR_BAD_ML_DSA_SIGNATURE'), 0, 'kad-dht\'s validator counts the refusal, not the lookup a second time')
+    const net = await network(self, [
+      { id: forger, value: forged, delayMs: 1 },
+      { id: garbler, fails: 'malformed', delayMs: 1 },
+      { id: mute, fails: 'silent' },
+      { id: honest, value: record.bytes, delayMs: 20 }
+    ], { firstContactQuorum: 1, disjointPaths: 4, askTimeoutMs: 50 })
+    assert.equal((await net.lookup.find(id.peerId)).seq, 2)
+    await new Promise(resolve => setTimeout(resolve, 100))
+    const noted = new Map(net.notes)
+    assert.equal(noted.get(forger.toString()), 'invalid')
+    assert.equal(noted.get(garbler.toString()), 'invalid')
+    assert.equal(noted.get(honest.toString()), 'valid')
   })
 
-  test('a peer\'s answer counts once, though kad-dht reports it twice', async () => {
+  test('a silent peer is noted as a timeout when the lookup still waits for it', async () => {
     const id = await makeIdentity()
-    const [a, b, c] = await Promise.all([makeIdentity(), makeIdentity(), makeIdentity()])
-    const older = await makeRecord(id, { seq: 1 })
-    const newer = await makeRecord(id, { seq: 2 })
-    const { records: dht, metrics } = records({ get: scriptedGet([{ from: b.peerId, record: newer }, { from: a.peerId, record: older, valueAfterMs: 1 }, { from: c.peerId, record: newer }], 30).get }, 3)
-    assert.equal((await dht.find(id.peerId)).seq, 2, 'the lookup waited for the third peer')
-    assert.equal(await refusals(metrics, 'ERR_ROLLBACK'), 1, 'the stale copy is counted once, not once per report')
+    const self = (await makeIdentity()).peerId
+    const [mute] = await peers(1)
+    const net = await network(self, [{ id: mute, fails: 'silent' }], { askTimeoutMs: 30 })
+    await assert.rejects(net.lookup.find(id.peerId), (err: any) => err.code === 'ERR_NOT_FOUND')
+    assert.deepEqual(net.notes, [[mute.toString(), 'timeout']])
   })
 
-  test('an answer older than the record this node holds under the key does not end a lookup', async () => {
+  test('peers with a good score are asked first; peers below the threshold only when no one else had a value', async () => {
     const id = await makeIdentity()
-    const [a, b] = await Promise.all([makeIdentity(), makeIdentity()])
+    const self = (await makeIdentity()).peerId
+    const [good, unknown, poor, banned] = await peers(4)
+    const record = await makeRecord(id, { seq: 1 })
+    const scores = new Map([[good.toString(), 5], [poor.toString(), -3], [banned.toString(), -50]])
+    const ordered = await network(self, [
+      { id: poor, closer: [] }, { id: unknown, closer: [] }, { id: good, closer: [] }, { id: banned, value: record.bytes }
+    ], { scores, disjointPaths: 1, alpha: 1 })
+    assert.equal((await ordered.lookup.find(id.peerId)).seq, 1, 'the only source is asked after all, though below the threshold')
+    assert.deepEqual(ordered.asked, [good, unknown, poor, banned].map(String))
+    const skipping = await network(self, [
+      { id: good, value: record.bytes }, { id: banned, value: record.bytes }
+    ], { scores, firstContactQuorum: 1 })
+    await skipping.lookup.find(id.peerId)
+    assert.equal(skipping.asked.includes(banned.toString()), false, 'a peer below the threshold is skipped when another has the record')
+  })
+
+  test('a peer closer to the key than one that had the record, answering without it, withheld it', async () => {
+    const id = await makeIdentity()
+    const self = (await makeIdentity()).peerId
+    const all = await peers(8)
+    const record = await makeRecord(id, { seq: 1 })
+    const { distanceTo } = await import('../../src/dht/index.js')
+    const key = routingKeyFor(id.peerId)
+    const sorted = [...all].sort((x, y) => Buffer.compare(Buffer.from(distanceTo(key, x)), Buffer.from(distanceTo(key, y))))
+    const [closest, ...rest] = sorted
+    const farthest = rest[rest.length - 1]
+    const net = await network(self, [{ id: closest, closer: [] }, { id: farthest, value: record.bytes, delayMs: 10 }], { firstContactQuorum: 1, disjointPaths: 2 })
+    await net.lookup.find(id.peerId)
+    assert.deepEqual(new Map(net.notes).get(closest.toString()), 'withheld')
+  })
+
+  test('two valid answers of one seq with different bytes go to the equivocation check before the lookup returns', async () => {
+    const id = await makeIdentity()
+    const self = (await makeIdentity()).peerId
+    const [a, b] = await peers(2)
+    const one = await makeRecord(id, { seq: 9, lifetimeMs: 60_000 })
+    const other = await makeRecord(id, { seq: 9, lifetimeMs: 120_000 })
+    const net = await network(self, [{ id: a, value: one.bytes }, { id: b, value: other.bytes, delayMs: 5 }], { firstContactQuorum: 2, disjointPaths: 2 })
+    await net.lookup.find(id.peerId)
+    assert.equal(net.conflicts.length, 1)
+    assert.deepEqual(net.conflicts[0].map(r => r.seq), [9, 9])
+  })
+
+  test('this node\'s own store answers; for a pinned peer only with a record above the pin', async () => {
+    const id = await makeIdentity()
+    const self = (await makeIdentity()).peerId
+    const [peer] = await peers(1)
+    const held = await makeRecord(id, { seq: 6 })
+    const fresh = await makeRecord(id, { seq: 9 })
+    const alone = await network(self, [], { own: held.bytes, firstContactQuorum: 1 })
+    assert.equal((await alone.lookup.find(id.peerId)).seq, 6)
+    const pinned = await network(self, [{ id: peer, value: fresh.bytes, delayMs: 5 }], { own: held.bytes })
+    assert.equal((await pinned.lookup.find(id.peerId, { minSeq: 6 })).seq, 9, 'the copy held since before a restart cannot end a refresh')
+  })
+
+  test('an answer older than the record this node holds under the key is refused by the check', async () => {
+    const id = await makeIdentity()
+    const self = (await makeIdentity()).peerId
+    const [a, b] = await peers(2)
     const older = await makeRecord(id, { seq: 1 })
     const newer = await makeRecord(id, { seq: 2 })
     const key = routingKeyFor(id.peerId)
     const held = datastoreHolding(new Map([[dhtRecordKey(key).toString(), new Libp2pRecord(key, newer.bytes, new Date()).serialize()]]))
     const check = createPqkCheck({ validator: new KeyRecordValidator({ crypto: selectPqCrypto() }), datastore: held })
-    // kad-dht refuses the older one too, so it gets no value event
-    const { records: dht } = records({ get: scriptedGet([{ from: a.peerId, record: older, valueAfterMs: 'never' }, { from: b.peerId, record: newer }]).get }, 1, check)
-    assert.equal((await dht.find(id.peerId)).seq, 2)
-  })
-
-  test('an answer whose check has not settled is taken from kad-dht\'s value event', async () => {
-    const id = await makeIdentity()
-    const a = await makeIdentity()
-    const record = await makeRecord(id, { seq: 3 })
-    const pending: PqkRecordCheck = async () => new Promise(() => {})
-    const { records: dht } = records({ get: scriptedGet([{ from: a.peerId, record }]).get }, 1, pending)
-    assert.equal((await dht.find(id.peerId)).seq, 3)
-  })
-
-  test('this node\'s own store answers with a value event alone', async () => {
-    const id = await makeIdentity()
-    const self = await makeIdentity()
-    const record = await makeRecord(id, { seq: 6 })
-    const { records: dht } = records({ get: scriptedGet([{ from: self.peerId, record, own: true }]).get })
-    assert.equal((await dht.find(id.peerId)).seq, 6)
-  })
-
-  test('this node\'s own store answers only with a record newer than the pin\'s: its copy (held since before a restart) cannot end the lookup', async () => {
-    const id = await makeIdentity()
-    const self = await makeIdentity()
-    const peer = await makeIdentity()
-    const held = await makeRecord(id, { seq: 6 })
-    const fresh = await makeRecord(id, { seq: 9 })
-    const answers = [{ from: self.peerId, record: held, own: true }, { from: peer.peerId, record: fresh }]
-    const { records: plain } = records({ get: scriptedGet(answers).get })
-    assert.equal((await plain.find(id.peerId, { minSeq: 6 })).seq, 6)
-    const { records: skipping } = records({ get: scriptedGet(answers).get })
-    assert.equal((await skipping.find(id.peerId, { minSeq: 6, self: self.peerId })).seq, 9)
-    // A newer copy in the own store (a PUT the node took) still answers, and so does any copy when nothing is pinned.
-    const { records: newer } = records({ get: scriptedGet([{ from: self.peerId, record: fresh, own: true }, { from: peer.peerId, record: held }]).get })
-    assert.equal((await newer.find(id.peerId, { minSeq: 6, self: self.peerId })).seq, 9)
-    const { records: unpinned } = records({ get: scriptedGet([{ from: self.peerId, record: held, own: true }]).get })
-    assert.equal((await unpinned.find(id.peerId, { self: self.peerId })).seq, 6)
+    const net = await network(self, [{ id: a, value: older.bytes }, { id: b, value: newer.bytes, delayMs: 10 }], { check, firstContactQuorum: 1 })
+    assert.equal((await net.lookup.find(id.peerId)).seq, 2)
   })
 
   test('no valid answer is ERR_NOT_FOUND; a lookup cut short by its signal is ERR_RESOLVE_TIMEOUT', async () => {
     const id = await makeIdentity()
+    const self = (await makeIdentity()).peerId
     const other = await makeIdentity()
-    const foreign = await makeRecord(other)
-    const { records: empty } = records({ get: scriptedGet([{ from: other.peerId, record: foreign }]).get })
-    await assert.rejects(empty.find(id.peerId), (err: any) => err.name === 'ResolveError' && err.code === 'ERR_NOT_FOUND')
-    const never = async function * (_key: Uint8Array, options: { signal?: AbortSignal } = {}): AsyncGenerator<QueryEvent> {
-      await new Promise((_resolve, reject) => options.signal?.addEventListener('abort', () => { reject(new Error('aborted')) }))
-    }
-    const { records: slow } = records({ get: never })
-    await assert.rejects(slow.find(id.peerId, { signal: AbortSignal.timeout(30) }), (err: any) => err.code === 'ERR_RESOLVE_TIMEOUT')
+    const [a, b] = await peers(2)
+    const empty = await network(self, [{ id: a, value: (await makeRecord(other)).bytes }])
+    await assert.rejects(empty.lookup.find(id.peerId), (err: any) => err.name === 'ResolveError' && err.code === 'ERR_NOT_FOUND')
+    const slow = await network(self, [{ id: b, fails: 'silent' }], { askTimeoutMs: 60_000 })
+    await assert.rejects(slow.lookup.find(id.peerId, { signal: AbortSignal.timeout(30) }), (err: any) => err.code === 'ERR_RESOLVE_TIMEOUT')
   })
 })

@@ -30,8 +30,8 @@ describe('a hostile node in the network', () => {
   /** A fresh honest node connected to the hostile node (and, for the DHT, to the anchor). */
   async function freshResolver (paths: { dht?: boolean, direct?: boolean }): Promise<TestNode> {
     const bootstrap = paths.dht === false ? [hostile.multiaddr] : [hostile.multiaddr, net.anchor.node.getMultiaddrs()[0].toString()]
-    // The whole query runs (quorum above the network size), so the hostile node is always asked.
-    const node = await startNode({ bootstrap, paths, dhtQuorum: 100 })
+    // The whole query runs (quorum above the network size, no grace time), so the hostile node is always asked.
+    const node = await startNode({ bootstrap, paths, firstContactQuorum: 100, refreshQuorum: 100, firstContactGraceMs: 10_000 })
     started.push(node)
     if (paths.dht !== false) {
       for (let waited = 0; waited < 400 && (await node.node.status()).dhtSize < net.nodes.length + 1; waited++) {

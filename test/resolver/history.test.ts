@@ -7,7 +7,7 @@ import { Resolver } from '../../src/resolver/index.js'
 import { hasCode } from '../helpers/attacks.js'
 import { makeIdentity, makeRecord, makeRotatedPeer } from '../helpers/records.js'
 import { crypto, openFixture } from '../registry/fixture.js'
-import type { DhtRecords } from '../../src/dht/index.js'
+import type { DhtLookup } from '../../src/dht/index.js'
 import type { FetchHistoryOptions } from '../../src/exchange/index.js'
 import type { KeydirMetrics } from '../../src/metrics/index.js'
 import type { KeyRecord, RotationLink } from '../../src/record/index.js'
@@ -54,7 +54,7 @@ describe('Resolver: a record beyond the history bound', () => {
     const selfRecord = await makeRecord(self)
     const metrics = createKeydirMetrics()
     const asked: Setup['asked'] = []
-    const dht = { findValue: async () => ({ kind: 'record', record: k4 }) } as unknown as DhtRecords
+    const dht = { findValue: async () => ({ kind: 'record', record: k4 }) } as unknown as DhtLookup
     const resolver = new Resolver({
       registry: f.registry,
       metrics,

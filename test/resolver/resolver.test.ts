@@ -5,7 +5,7 @@ import { createKeydirMetrics } from '../../src/metrics/index.js'
 import { Resolver } from '../../src/resolver/index.js'
 import { makeIdentity, makeRecord } from '../helpers/records.js'
 import { isError, openFixture } from '../registry/fixture.js'
-import type { DhtRecords } from '../../src/dht/index.js'
+import type { DhtLookup } from '../../src/dht/index.js'
 import type { KeyExchange } from '../../src/exchange/index.js'
 import type { KeydirMetrics } from '../../src/metrics/index.js'
 import type { KeyRecord } from '../../src/record/index.js'
@@ -40,7 +40,7 @@ async function setup (paths: { dht?: Path, direct?: Path, anchors?: PeerId[], ti
           calls.push('dht')
           return { kind: 'record', record: await paths.dht!(peerId, options) }
         }
-      } as unknown as DhtRecords
+      } as unknown as DhtLookup
   const exchange = paths.direct === undefined
     ? undefined
     : { request: async (peerId: PeerId, options: { signal?: AbortSignal }) => { calls.push('direct'); return paths.direct!(peerId, options) } } as unknown as KeyExchange

@@ -1,0 +1,148 @@
+import { errorCode } from '../../errors.js'
+import { AnswerTally } from './answer-tally.js'
+import type { PathAnswer } from './disjoint-paths.js'
+import type { LookupScores } from './scores.js'
+import type { KeydirMetrics } from '../../metrics/index.js'
+import type { KeyRecord, PqkValue, RevocationCertificate } from '../../record/index.js'
+import type { KeydirLogger } from '../../util/log.js'
+import type { PqkRecordCheck, PqkValueCheck } from '../pqk-validator.js'
+import type { PeerId } from '@libp2p/interface'
+
+export interface LookupRunContext {
+  peerId: PeerId
+  key: Uint8Array
+  /** The pin's seq; 0 for a first contact. */
+  minSeq: number
+  /** Valid answers (over as many paths) that settle the lookup: the first-contact or the refresh quorum. */
+  quorum: number
+  /** Time after the first valid answer at which a first contact ends, quorum or not. */
+  graceMs: number
+  check: PqkRecordCheck | PqkValueCheck
+  acceptRevocation?: (revocation: RevocationCertificate) => boolean
+  metrics: KeydirMetrics
+  scores?: LookupScores
+  log: KeydirLogger
+}
+
+/**
+ * One lookup's state while its answers come in: each answer checked, then
+ * tallied; the lookup ends when the tally is settled, when the grace time
+ * after the first valid answer runs out (first contact), or at a valid
+ * revocation.
+ */
+export class LookupRun {
+  readonly tally: AnswerTally
+  /** Aborted when the lookup ends: the walk's in-flight requests stop. */
+  readonly walk = new AbortController()
+  revocation: RevocationCertificate | undefined
+  private readonly pending = new Set<Promise<void>>()
+  /** Answers still being checked, per path; a path that ended with some counts as ended once they are in. */
+  private readonly checking = new Map<number, number>()
+  private readonly endedWhileChecking = new Set<number>()
+  private readonly done = Promise.withResolvers<void>()
+  private grace: NodeJS.Timeout | undefined
+  private over = false
+
+  constructor (private readonly context: LookupRunContext) {
+    this.tally = new AnswerTally({ quorum: context.quorum, minSeq: context.minSeq })
+  }
+
+  get ended (): boolean {
+    return this.over
+  }
+
+  /** Resolves when the lookup has what it needs. */
+  get settled (): Promise<void> {
+    return this.done.promise
+  }
+
+  end (): void {
+    if (this.over) return
+    this.over = true
+    clearTimeout(this.grace)
+    this.done.resolve()
+    // Aborting runs every in-flight request's abort handlers synchronously: let the caller go on first.
+    setImmediate(() => { this.walk.abort() })
+  }
+
+  /** An answer from the walk: checked (off the walk's turn), then taken. */
+  answer (answer: PathAnswer): void {
+    if (this.over) return
+    if (answer.value === undefined) {
+      this.tally.noRecord(answer.peer, answer.path, answer.distance)
+      return
+    }
+    const checked = this.context.check(this.context.key, answer.value).then(
+      valid => { this.take(answer.peer, answer.path, asPqkValue(valid), answer.distance) },
+      err => {
+        this.context.metrics.verificationFailures.inc({ source: 'dht', reason: errorCode(err) })
+        this.context.scores?.note(answer.peer, 'invalid')
+        this.context.log.debug({ peer: this.context.peerId.toString(), from: answer.peer.toString(), code: errorCode(err) }, 'refused a DHT answer')
+        this.tally.refused(answer.peer, answer.path)
+      }
+    )
+    this.pending.add(checked)
+    this.checking.set(answer.path, (this.checking.get(answer.path) ?? 0) + 1)
+    void checked.finally(() => {
+      this.pending.delete(checked)
+      const left = (this.checking.get(answer.path) ?? 1) - 1
+      this.checking.set(answer.path, left)
+      if (left === 0 && this.endedWhileChecking.delete(answer.path)) this.pathEnded(answer.path)
+    })
+  }
+
+  /** Wait for the checks of answers already in. */
+  async drain (): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending])
+  }
+
+  pathEnded (path: number): void {
+    if ((this.checking.get(path) ?? 0) > 0) {
+      this.endedWhileChecking.add(path)
+      return
+    }
+    this.tally.pathEnded(path)
+    if (this.tally.settled) this.end()
+  }
+
+  /** A checked value from `peer` (path -1: this node's own store). */
+  take (peer: PeerId, path: number, value: PqkValue, distance?: Uint8Array): void {
+    const { peerId, minSeq, metrics } = this.context
+    if (this.over || this.tally.heard(peer)) return
+    if (value.kind === 'revocation') {
+      if (!value.revocation.peerId.equals(peerId)) return
+      if (this.context.acceptRevocation?.(value.revocation) === false) {
+        metrics.verificationFailures.inc({ source: 'dht', reason: 'ERR_REVOCATION_KEY_UNKNOWN' })
+        this.tally.refused(peer, path)
+        return
+      }
+      this.revocation = value.revocation
+      this.end()
+      return
+    }
+    const record = value.record
+    if (!record.peerId.equals(peerId)) return
+    if (record.seq < minSeq) {
+      metrics.verificationFailures.inc({ source: 'dht', reason: 'ERR_ROLLBACK' })
+      if (path >= 0) this.context.scores?.note(peer, 'stale')
+      this.tally.refused(peer, path)
+      return
+    }
+    const first = this.tally.best === undefined
+    this.tally.record(peer, path, record, distance)
+    if (this.tally.settled) {
+      this.end()
+    } else if (first && minSeq === 0) {
+      this.grace = setTimeout(() => { this.end() }, this.context.graceMs)
+    }
+  }
+
+  get best (): KeyRecord | undefined {
+    return this.tally.best
+  }
+}
+
+/** A check's result as a /pqk/ value: the record-only check gives records. */
+export function asPqkValue (checked: KeyRecord | PqkValue): PqkValue {
+  return 'kind' in checked ? checked : { kind: 'record', record: checked }
+}

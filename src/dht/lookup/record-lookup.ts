@@ -1,0 +1,200 @@
+import { errorCode, ResolveError } from '../../errors.js'
+import { routingKeyFor } from '../../record/index.js'
+import { silentLogger } from '../../util/log.js'
+import { distanceTo, walkDisjointPaths } from './disjoint-paths.js'
+import { asPqkValue, LookupRun } from './lookup-run.js'
+import type { DisjointPathsComponents } from './disjoint-paths.js'
+import type { KeydirMetrics } from '../../metrics/index.js'
+import type { KeyRecord, PqkValue, RevocationCertificate } from '../../record/index.js'
+import type { KeydirLogger } from '../../util/log.js'
+import type { PqkRecordCheck, PqkValueCheck } from '../pqk-validator.js'
+import type { AbortOptions, PeerId, PeerInfo } from '@libp2p/interface'
+
+export interface DhtLookupComponents extends DisjointPathsComponents {
+  /**
+   * The `/pqk/` validator's checks (createPqkValueCheck, or the record-only
+   * createPqkCheck, over the same validators and datastore), run on each
+   * answer as it arrives.
+   */
+  check: PqkRecordCheck | PqkValueCheck
+  /** What this node's own DHT store holds under a key (validated when it was stored). */
+  readLocal?: (key: Uint8Array) => Promise<Uint8Array | undefined>
+  /** Send the best record to peers that answered with an older one; resolves to how many took it. */
+  correct?: (peers: PeerId[], record: KeyRecord) => Promise<number>
+  /** Two valid answers of one seq with different bytes: the registry decides whether they are an equivocation. */
+  onEquivocation?: (a: KeyRecord, b: KeyRecord) => Promise<unknown>
+  metrics: KeydirMetrics
+  logger?: KeydirLogger
+}
+
+export interface DhtLookupInit {
+  /** Valid answers from this many peers (over as many disjoint paths) before a first-contact lookup ends. Default 3. */
+  firstContactQuorum?: number
+  /**
+   * Valid answers at or above the pin that end a pinned peer's lookup.
+   * Default 1: the first (the pin already refuses anything older).
+   */
+  refreshQuorum?: number
+  /** Disjoint paths a lookup walks. Default 3. */
+  disjointPaths?: number
+  /** A first-contact lookup ends this long after its first valid answer, quorum or not. Default 150 ms. */
+  firstContactGraceMs?: number
+  /** Peers asked at once on one path. Default 3 (Kademlia's alpha). */
+  alpha?: number
+  /** Each peer's time to answer. Default 3 s. */
+  askTimeoutMs?: number
+}
+
+export interface FindOptions extends AbortOptions {
+  /**
+   * The pin's seq: records below it are rollbacks, refused and counted. A
+   * pinned peer (minSeq > 0) is no first contact: its first valid answer at
+   * or above the pin ends the lookup. This node's own store then counts
+   * only with a record above the pin: the copy it keeps for others is often
+   * just what its registry holds, and would end a refresh with the old keys.
+   */
+  minSeq?: number
+  /**
+   * Whether a valid revocation counts (the registry's check against its pin).
+   * One that does not is counted and the lookup goes on, so a certificate
+   * made with the Ed25519 key alone cannot end lookups of a pinned peer.
+   */
+  acceptRevocation?: (revocation: RevocationCertificate) => boolean
+}
+
+export const DEFAULT_FIRST_CONTACT_QUORUM = 3
+export const DEFAULT_DISJOINT_PATHS = 3
+export const DEFAULT_FIRST_CONTACT_GRACE_MS = 150
+const DEFAULT_ALPHA = 3
+const DEFAULT_ASK_TIMEOUT_MS = 3_000
+
+/**
+ * Finding a peer's `/pqk/` value: keydir's own lookup over disjoint paths
+ * (disjoint-paths.ts), its answers tallied (answer-tally.ts). A peer never
+ * seen (no pin) is a first contact: the lookup waits for
+ * `firstContactQuorum` valid answers over as many paths, or
+ * `firstContactGraceMs` after the first, and takes the highest seq, so that
+ * a few hostile nodes keeping an older record cannot answer alone; the
+ * peers that answered older are sent the best. A pinned peer's lookup ends
+ * at its first valid answer at or above the pin. A valid revocation ends
+ * either at once.
+ */
+export class DhtLookup {
+  private readonly log: KeydirLogger
+  private readonly quorum: number
+  private readonly refreshQuorum: number
+  private readonly paths: number
+  private readonly graceMs: number
+  private readonly alpha: number
+  private readonly askTimeoutMs: number
+
+  constructor (private readonly components: DhtLookupComponents, init: DhtLookupInit = {}) {
+    this.log = components.logger ?? silentLogger
+    this.quorum = Math.max(1, init.firstContactQuorum ?? DEFAULT_FIRST_CONTACT_QUORUM)
+    this.refreshQuorum = Math.max(1, init.refreshQuorum ?? 1)
+    this.paths = Math.max(1, init.disjointPaths ?? DEFAULT_DISJOINT_PATHS)
+    this.graceMs = Math.max(0, init.firstContactGraceMs ?? DEFAULT_FIRST_CONTACT_GRACE_MS)
+    this.alpha = Math.max(1, init.alpha ?? DEFAULT_ALPHA)
+    this.askTimeoutMs = init.askTimeoutMs ?? DEFAULT_ASK_TIMEOUT_MS
+  }
+
+  /** The best valid record of `peerId`; ResolveError ERR_NOT_FOUND when there is none, ERR_REVOKED for a revocation. */
+  async find (peerId: PeerId, options: FindOptions = {}): Promise<KeyRecord> {
+    const value = await this.findValue(peerId, options)
+    if (value.kind === 'revocation') throw new ResolveError('ERR_REVOKED', `${peerId.toString()} is revoked: the DHT holds its revocation certificate`)
+    return value.record
+  }
+
+  /** The best valid `/pqk/` value of `peerId` (see the class comment). ResolveError ERR_NOT_FOUND when there is none. */
+  async findValue (peerId: PeerId, options: FindOptions = {}): Promise<PqkValue> {
+    const started = performance.now()
+    const key = routingKeyFor(peerId)
+    const run = new LookupRun({
+      peerId,
+      key,
+      minSeq: options.minSeq ?? 0,
+      quorum: (options.minSeq ?? 0) === 0 ? this.quorum : this.refreshQuorum,
+      graceMs: this.graceMs,
+      check: this.components.check,
+      acceptRevocation: options.acceptRevocation,
+      metrics: this.components.metrics,
+      scores: this.components.scores,
+      log: this.log
+    })
+    const signal = options.signal == null ? run.walk.signal : AbortSignal.any([options.signal, run.walk.signal])
+
+    await this.readOwnStore(run, key, options.minSeq ?? 0)
+    if (!run.ended) {
+      const walked = walkDisjointPaths(this.components, key, {
+        paths: this.paths,
+        alpha: this.alpha,
+        askTimeoutMs: this.askTimeoutMs,
+        signal,
+        onStart: paths => { run.tally.setPaths(paths) },
+        onAnswer: answer => { run.answer(answer) },
+        onPathEnd: path => { run.pathEnded(path) }
+      })
+      const walk = await Promise.race([walked, run.settled.then(() => undefined)])
+      if (walk !== undefined && !run.ended) {
+        // Every path is over: the checks of the last answers decide.
+        await run.drain()
+        if (run.best === undefined && run.revocation === undefined && walk.skipped.length > 0 && !signal.aborted) {
+          await this.askSkipped(run, walk.skipped, key, signal)
+        }
+      }
+    }
+    run.end()
+    return await this.conclude(run, peerId, options, started)
+  }
+
+  /** This node's own store answers first, on no path. */
+  private async readOwnStore (run: LookupRun, key: Uint8Array, minSeq: number): Promise<void> {
+    const bytes = await this.components.readLocal?.(key).catch(() => undefined)
+    if (bytes === undefined) return
+    try {
+      const value = asPqkValue(await this.components.check(key, bytes))
+      if (minSeq > 0 && value.kind === 'record' && value.record.seq <= minSeq) return
+      run.take(this.components.self, -1, value)
+    } catch (err) {
+      this.log.debug({ key: Buffer.from(key).toString('base64'), code: errorCode(err) }, 'own DHT store holds no valid value')
+    }
+  }
+
+  /** No one else had a value: a skipped peer's valid record is taken all the same when it is the only source. */
+  private async askSkipped (run: LookupRun, skipped: PeerInfo[], key: Uint8Array, signal: AbortSignal): Promise<void> {
+    await Promise.all(skipped.map(async peer => {
+      try {
+        const answer = await this.components.ask(peer, key, { signal: AbortSignal.any([signal, AbortSignal.timeout(this.askTimeoutMs)]) })
+        run.answer({ peer: peer.id, path: -1, distance: distanceTo(key, peer.id), value: answer.value })
+      } catch {}
+    }))
+    await run.drain()
+  }
+
+  /** What the lookup found; what its answers say of their peers; the corrections and the equivocation check. */
+  private async conclude (run: LookupRun, peerId: PeerId, options: FindOptions, started: number): Promise<PqkValue> {
+    const { tally, revocation } = run
+    const best = tally.best
+    const outcome = revocation !== undefined || best !== undefined ? 'found' : options.signal?.aborted === true ? 'timeout' : 'not_found'
+    this.components.metrics.dhtResolveSeconds.observe({ outcome }, (performance.now() - started) / 1000)
+    for (const [peer, said] of tally.outcomes()) this.components.scores?.note(peer, said)
+    if (revocation !== undefined) return { kind: 'revocation', revocation }
+    if (best === undefined) {
+      if (options.signal?.aborted === true) {
+        throw new ResolveError('ERR_RESOLVE_TIMEOUT', `DHT lookup for ${peerId.toString()} was cut short by its timeout`)
+      }
+      throw new ResolveError('ERR_NOT_FOUND', `no valid key record for ${peerId.toString()} in the DHT`)
+    }
+    // Found before the registry sees the best record, so that it refuses the peer at once.
+    await Promise.allSettled(tally.conflicts.map(async ([a, b]) => this.components.onEquivocation?.(a, b)))
+    const stale = tally.staleAnswerers()
+    if (stale.length > 0) {
+      this.components.metrics.verificationFailures.inc({ source: 'dht', reason: 'ERR_ROLLBACK' }, stale.length)
+      this.components.correct?.(stale, best).then(
+        took => { this.log.debug({ peer: peerId.toString(), seq: best.seq, sent: stale.length, took }, 'sent the best record to peers that answered older') },
+        () => {}
+      )
+    }
+    return { kind: 'record', record: best }
+  }
+}
