@@ -31,7 +31,7 @@ const day = 24 * 60 * 60 * second
  * own default (see KeyDirectoryOptions).
  */
 export interface DaemonSettings extends Pick<KeyDirectoryOptions,
-'dhtProtocol' | 'exchangeProtocol' | 'recordLifetimeMs' | 'localNetwork' | 'crypto' | 'resolveTimeoutMs' | 'refreshAfterMs' | 'maxStaleMs' | 'discoverOnConnect' | 'removeKeysOnDisconnect'> {
+'dhtProtocol' | 'exchangeProtocol' | 'recordLifetimeMs' | 'localNetwork' | 'crypto' | 'resolveTimeoutMs' | 'refreshAfterMs' | 'maxStaleMs' | 'firstContactQuorum' | 'disjointPaths' | 'firstContactGraceMs' | 'discoverOnConnect' | 'removeKeysOnDisconnect'> {
   listen: string[]
   bootstrap: NonNullable<KeyDirectoryOptions['bootstrap']>
   api: ApiAddress
@@ -121,6 +121,27 @@ export const CONFIG_SCHEMA: Schema = {
     parse: integerValue(0, 7 * day, 'milliseconds'),
     nodeDefault: '3600000',
     description: 'after this long, a resolve re-checks before answering, and answers from the registry (stale: true) only when the network cannot be reached; never below refreshAfterMs'
+  },
+  firstContactQuorum: {
+    env: 'KEYDIR_FIRST_CONTACT_QUORUM',
+    flag: '--first-contact-quorum',
+    parse: integerValue(1, 20, 'answers'),
+    nodeDefault: '3',
+    description: 'a peer never seen before is taken from the DHT only after valid answers from this many peers, over as many disjoint paths (or the grace time after the first), the highest seq winning'
+  },
+  disjointPaths: {
+    env: 'KEYDIR_DISJOINT_PATHS',
+    flag: '--disjoint-paths',
+    parse: integerValue(1, 20, 'paths'),
+    nodeDefault: '3',
+    description: 'disjoint paths a DHT lookup walks; no peer is asked on two'
+  },
+  firstContactGraceMs: {
+    env: 'KEYDIR_FIRST_CONTACT_GRACE_MS',
+    flag: '--first-contact-grace-ms',
+    parse: integerValue(0, 60 * second, 'milliseconds'),
+    nodeDefault: '150',
+    description: 'a first contact ends this long after its first valid DHT answer, quorum or not'
   },
   discoverOnConnect: {
     env: 'KEYDIR_DISCOVER_ON_CONNECT',

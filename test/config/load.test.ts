@@ -94,6 +94,17 @@ describe('loadConfig', () => {
     assert.equal(config.recordLifetimeMs, 3_600_000)
   })
 
+  test('the hostile-DHT settings come from flags, environment and file, bounded, and reach the node', async () => {
+    const dir = await tempDir()
+    await writeConfig(dir, { firstContactGraceMs: 400 })
+    const config = await loadConfig({ dir, env: { KEYDIR_DISJOINT_PATHS: '4' }, flags: { firstContactQuorum: '5' } })
+    assert.deepEqual([config.firstContactQuorum, config.disjointPaths, config.firstContactGraceMs], [5, 4, 400])
+    const options = toKeyDirectoryOptions(config)
+    assert.deepEqual([options.firstContactQuorum, options.disjointPaths, options.firstContactGraceMs], [5, 4, 400])
+    await assert.rejects(loadConfig({ dir, env: {}, flags: { firstContactQuorum: '0' } }), (err: any) => err.name === 'ConfigError' && /--first-contact-quorum/.test(err.message))
+    await assert.rejects(loadConfig({ dir, env: { KEYDIR_DISJOINT_PATHS: '21' } }), (err: any) => /KEYDIR_DISJOINT_PATHS/.test(err.message))
+  })
+
   test('bootstrap takes multiaddrs with /p2p/ and anchor entries, from file, environment and flags', async () => {
     const dir = await tempDir()
     const ma = `/ip4/127.0.0.1/tcp/4001/p2p/${peerId}`

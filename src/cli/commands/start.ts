@@ -16,6 +16,9 @@ interface StartOptions {
   api?: string
   dhtProtocol?: string
   crypto?: string
+  firstContactQuorum?: string
+  disjointPaths?: string
+  firstContactGraceMs?: string
   logLevel?: LogLevel
   logFormat?: LogFormat
   json?: boolean
@@ -37,6 +40,9 @@ export function registerStart (program: Command): void {
     .option('--api <host:port>', 'HTTP API address; port 0 picks a free one (default 127.0.0.1:7357)')
     .option('--dht-protocol <id>', 'Kademlia protocol id (default /numi/kad/1.0.0)')
     .option('--crypto <impl>', 'post-quantum implementation: auto, native or noble (default auto)')
+    .option('--first-contact-quorum <n>', 'valid DHT answers, over as many disjoint paths, before a peer never seen is taken (default 3)')
+    .option('--disjoint-paths <n>', 'disjoint paths a DHT lookup walks (default 3)')
+    .option('--first-contact-grace-ms <ms>', 'a first contact ends this long after its first valid answer, quorum or not (default 150)')
     .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent (default info)')
     .option('--log-format <format>', 'pretty or json (default pretty)')
     .addOption(jsonOption('print the startup summary as one JSON line'))
@@ -56,6 +62,9 @@ ${EXIT_CODES_HELP}`)
           api: options.api,
           dhtProtocol: options.dhtProtocol,
           crypto: options.crypto,
+          firstContactQuorum: options.firstContactQuorum,
+          disjointPaths: options.disjointPaths,
+          firstContactGraceMs: options.firstContactGraceMs,
           logLevel: options.logLevel,
           logFormat: options.logFormat
         }
