@@ -73,6 +73,14 @@ export class ResolveError extends KeydirError {
   }
 }
 
+/** A stored peer score that fails to decode, or a bad reputation option. */
+export class ReputationError extends KeydirError {
+  constructor (code: string, message: string, options?: ErrorOptions) {
+    super(code, message, options)
+    this.name = 'ReputationError'
+  }
+}
+
 /** Bad configuration: names the offending key. */
 export class ConfigError extends KeydirError {
   constructor (code: string, message: string, options?: ErrorOptions) {

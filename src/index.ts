@@ -19,6 +19,8 @@ export type {
 } from './node/index.js'
 export { PeerKeyRegistry } from './registry/index.js'
 export type { RegistryEntry, TrustLevel, Pin } from './registry/index.js'
+export { PeerReputation, OUTCOME_WEIGHTS, PEER_OUTCOMES } from './reputation/index.js'
+export type { PeerOutcome, PeerScores } from './reputation/index.js'
 export { KeyRecordValidator, createKeyRecord, unmarshalKeyRecord, marshalKeyRecord, routingKeyFor, selectKeyRecord, verifyRotationProof } from './record/index.js'
 export type { KeyRecord, RotationProof } from './record/index.js'
 export { selectPqCrypto, nativeCrypto, nobleCrypto, fingerprint } from './crypto/index.js'

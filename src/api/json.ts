@@ -86,9 +86,16 @@ export interface PeerJson {
   storedAt: number
   /** SHA-256 of the ML-DSA-65 public key, hex. */
   mlDsaFingerprint: string
+  /** This node's score of the peer, decayed to now, 2 decimals; 0 for a peer it never scored (docs/reputation.md). */
+  score: number
 }
 
-export function peerJson (entry: RegistryEntry): PeerJson {
+/** A score as the API and metrics show it: 2 decimals, never -0. */
+export function shownScore (score: number): number {
+  return Math.round(score * 100) / 100 + 0
+}
+
+export function peerJson (entry: RegistryEntry, score: number): PeerJson {
   return {
     peerId: entry.record.peerId.toString(),
     trust: entry.trust,
@@ -97,7 +104,8 @@ export function peerJson (entry: RegistryEntry): PeerJson {
     issuedAt: entry.record.issuedAt,
     expiresAt: entry.record.expiresAt,
     storedAt: entry.storedAt,
-    mlDsaFingerprint: fingerprintHex(entry.record.mlDsaPublicKey)
+    mlDsaFingerprint: fingerprintHex(entry.record.mlDsaPublicKey),
+    score: shownScore(score)
   }
 }
 

@@ -31,7 +31,8 @@ const day = 24 * 60 * 60 * second
  * own default (see KeyDirectoryOptions).
  */
 export interface DaemonSettings extends Pick<KeyDirectoryOptions,
-'dhtProtocol' | 'exchangeProtocol' | 'recordLifetimeMs' | 'localNetwork' | 'crypto' | 'resolveTimeoutMs' | 'refreshAfterMs' | 'maxStaleMs' | 'firstContactQuorum' | 'disjointPaths' | 'firstContactGraceMs' | 'discoverOnConnect' | 'removeKeysOnDisconnect'> {
+'dhtProtocol' | 'exchangeProtocol' | 'recordLifetimeMs' | 'localNetwork' | 'crypto' | 'resolveTimeoutMs' | 'refreshAfterMs' | 'maxStaleMs' |
+'firstContactQuorum' | 'disjointPaths' | 'firstContactGraceMs' | 'discoverOnConnect' | 'removeKeysOnDisconnect' | 'reputationThreshold' | 'reputationHalfLifeMs'> {
   listen: string[]
   bootstrap: NonNullable<KeyDirectoryOptions['bootstrap']>
   api: ApiAddress
@@ -142,6 +143,18 @@ export const CONFIG_SCHEMA: Schema = {
     parse: integerValue(0, 60 * second, 'milliseconds'),
     nodeDefault: '150',
     description: 'a first contact ends this long after its first valid DHT answer, quorum or not'
+  },
+  reputationThreshold: {
+    env: 'KEYDIR_REPUTATION_THRESHOLD',
+    parse: integerValue(-100, 0, 'a peer score'),
+    nodeDefault: '-10',
+    description: 'lookups skip peers whose score is below this (-100 skips no one); a skipped peer is still asked when it is the only source'
+  },
+  reputationHalfLifeMs: {
+    env: 'KEYDIR_REPUTATION_HALF_LIFE_MS',
+    parse: integerValue(60 * second, 30 * day, 'milliseconds'),
+    nodeDefault: '3600000',
+    description: 'peer scores halve towards 0 this often: how long good or bad behaviour is remembered'
   },
   discoverOnConnect: {
     env: 'KEYDIR_DISCOVER_ON_CONNECT',

@@ -74,7 +74,7 @@ export function integerValue (min: number, max: number, unit: string): ValuePars
   const expected = `an integer from ${min} to ${max} (${unit})`
   return (raw, origin) => {
     let value = raw
-    if (origin.kind !== 'file' && typeof raw === 'string' && /^[0-9]+$/.test(raw.trim())) value = Number(raw.trim())
+    if (origin.kind !== 'file' && typeof raw === 'string' && /^-?[0-9]+$/.test(raw.trim())) value = Number(raw.trim())
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) throw invalid(origin, expected, raw)
     return value
   }

@@ -11,6 +11,7 @@ import {
 import { checkKeyResponse, createKeyRequest, createKeyResponse, decodeKeyRequest, decodeKeyResponse, startKeyRequestCheck } from './messages.js'
 import { NonceBook } from './nonces.js'
 import { admitInbound } from './inbound.js'
+import { failedExchangeOutcome } from './peer-outcome.js'
 import { isRetried, readMessage, refusalOrNetworkError } from './stream-errors.js'
 import type { PendingKeyRequests } from './pending-requests.js'
 import type { ExchangeSigner } from './messages.js'
@@ -18,6 +19,7 @@ import type { PqCrypto } from '../crypto/types.js'
 import type { KeydirMetrics } from '../metrics/index.js'
 import type { KeyRecord, KeyRecordValidator } from '../record/index.js'
 import type { PeerKeyRegistry } from '../registry/index.js'
+import type { PeerScores } from '../reputation/index.js'
 import type { KeydirLogger } from '../util/log.js'
 import type { AbortOptions, Connection, PeerId, Startable, Stream } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
@@ -40,6 +42,8 @@ export interface KeyExchangeInit {
   self: () => ExchangeSigner
   /** This node revoked its identity: it answers no request with its keys. */
   isRevoked?: () => boolean
+  /** Where each request's outcome is noted against the peer asked (peer-outcome.ts). Default none. */
+  scores?: PeerScores
   now?: () => number
   /** Default `/numi/keyx/1.0.0`. */
   protocol?: string
@@ -127,6 +131,7 @@ export class KeyExchange implements Startable {
         try {
           const record = await this.attempt(peerId, signal)
           this.init.metrics.keyExchanges.inc({ result: 'success', role: 'requester' })
+          this.init.scores?.note(peerId, 'valid')
           this.log.debug({ peer: key, seq: record.seq }, 'key response verified')
           return record
         } catch (err) {
@@ -137,6 +142,8 @@ export class KeyExchange implements Startable {
             if (err instanceof ExchangeError) {
               this.init.metrics.verificationFailures.inc({ source: 'exchange', reason: err.code })
             }
+            const outcome = failedExchangeOutcome(err, options.signal?.aborted === true)
+            if (outcome !== undefined) this.init.scores?.note(peerId, outcome)
             throw err
           }
           await delay(RETRY_BASE_MS * 2 ** (attempt - 1), undefined, { signal })

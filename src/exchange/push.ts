@@ -7,6 +7,7 @@ import {
 } from './constants.js'
 import { checkKeyPush, createKeyPush, decodeKeyPush } from './messages.js'
 import { admitInbound } from './inbound.js'
+import { failedExchangeOutcome } from './peer-outcome.js'
 import { readMessage } from './stream-errors.js'
 import type { KeyExchange } from './key-exchange.js'
 import type { ExchangeSigner } from './messages.js'
@@ -14,6 +15,7 @@ import type { PqCrypto } from '../crypto/types.js'
 import type { KeydirMetrics } from '../metrics/index.js'
 import type { KeyRecordValidator, RevocationValidator } from '../record/index.js'
 import type { PeerKeyRegistry } from '../registry/index.js'
+import type { PeerScores } from '../reputation/index.js'
 import type { KeydirLogger } from '../util/log.js'
 import type { AbortOptions, Connection, PeerId, PeerStore, Startable, Stream } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
@@ -36,6 +38,8 @@ export interface KeyPushInit {
   logger?: KeydirLogger
   /** This node's current record and signer. */
   self: () => ExchangeSigner
+  /** Where a push from a held peer that fails its checks is noted against it. Default none. */
+  scores?: PeerScores
   now?: () => number
   /** Default `/numi/keyx/push/1.0.0`. */
   protocol?: string
@@ -185,7 +189,12 @@ export class KeyPushService implements Startable {
       throw new ExchangeError('ERR_PUSH_UNSOLICITED', `${remote.toString()} pushed a record, but this node holds no keys of it`)
     }
     const context = { crypto: this.init.crypto, validator: this.init.validator, revocations: this.init.revocations, now: this.now() }
-    const value = await checkKeyPush(context, push, remote, this.init.self().peerId)
+    // Only a held peer's pushes count towards its score: a stranger's would only fill the table.
+    const value = await checkKeyPush(context, push, remote, this.init.self().peerId).catch((err: unknown) => {
+      const outcome = failedExchangeOutcome(err, false)
+      if (outcome !== undefined) this.init.scores?.note(remote, outcome)
+      throw err
+    })
     if (!await this.components.keyExchange.nonces.acceptInbound(remote, push.nonce)) {
       throw new ExchangeError('ERR_REPLAYED_NONCE', 'push nonce is not above the last one accepted from this peer')
     }

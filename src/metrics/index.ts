@@ -41,6 +41,20 @@ export interface KeydirMetrics {
   readonly registryWriteFailures: Counter
   /** Changes of peers' keys (the node's `key-change` events), by `change` (new, rotated, revoked, equivocated), each present from the start. */
   readonly keyChanges: Counter<'change'>
+  /** Peers below the reputation threshold; read from the scores per scrape (showScoresWith). */
+  readonly peersBelowThreshold: Gauge
+  /** Scores of the peers at each end of the range, by `peer`; read from the scores per scrape (showScoresWith). */
+  readonly peerScores: Gauge<'peer'>
+  /** Outcomes of dealing with peers that this node noted in their scores, by `outcome` (valid, stale, invalid, withheld, timeout, refused), each present from the start. */
+  readonly peerOutcomes: Counter<'outcome'>
+  /**
+   * Where keydir_peers_below_threshold and keydir_peer_score get their
+   * values when the metrics are read. keydir_peer_score shows at most
+   * MAX_SCORED_PEERS_SHOWN peers with the lowest scores and as many with
+   * the highest, so /metrics does not grow with every peer scored. Returns
+   * a function that detaches these scores (if they are still the ones set).
+   */
+  showScoresWith (scores: PeerScoresView): () => void
   /**
    * Where keydir_verified_peers and keydir_registry_records get their
    * counts when the metrics are read: the registry keeps them as entries
@@ -57,6 +71,20 @@ export interface RegistryCountsView {
   unsolicited: number
 }
 
+/** The node's peer scores, as the metrics read them. */
+export interface PeerScoresView {
+  /** How many peers lookups skip now. */
+  belowThresholdCount (): number
+  /** The `limit` lowest-scored peers and the `limit` highest-scored, each once. */
+  extremes (limit: number): Array<{ peer: string, score: number }>
+}
+
+/** Peers at each end of the score range that keydir_peer_score shows: 200 series at most, whatever the number of peers scored. */
+export const MAX_SCORED_PEERS_SHOWN = 100
+
+/** The `outcome` label's values: reputation's PEER_OUTCOMES (metrics imports nothing of keydir's). */
+const PEER_OUTCOMES = ['valid', 'stale', 'invalid', 'withheld', 'timeout', 'refused']
+
 /** The `change` label's values: the node's KEY_CHANGE_KINDS (metrics imports nothing of keydir's). */
 const KEY_CHANGES = ['new', 'rotated', 'revoked', 'equivocated']
 
@@ -68,6 +96,9 @@ export function createKeydirMetrics (registry: Registry = new Registry()): Keydi
   const keyChanges = new Counter({ name: 'keydir_key_changes_total', help: 'Changes of peers\' keys this node saw, by kind: new peer, rotated key, revoked, equivocated', labelNames: ['change'], registers })
   // Every kind at zero from the start, so a rate over it has a series before the first change.
   for (const change of KEY_CHANGES) keyChanges.inc({ change }, 0)
+  let peerScores: PeerScoresView | undefined
+  const peerOutcomes = new Counter({ name: 'keydir_peer_outcomes_total', help: 'Outcomes of dealing with peers, noted in their scores: valid, stale, invalid, withheld, timeout, refused', labelNames: ['outcome'], registers })
+  for (const outcome of PEER_OUTCOMES) peerOutcomes.inc({ outcome }, 0)
   return {
     registry,
     verifiedPeers: new Gauge({
@@ -105,6 +136,28 @@ export function createKeydirMetrics (registry: Registry = new Registry()): Keydi
     expiredRequests: new Counter({ name: 'keydir_expired_requests_total', help: 'Pending key requests removed after their 30 s expiry', registers }),
     registryWriteFailures: new Counter({ name: 'keydir_registry_write_failures_total', help: 'Resolved keys that could not be written to the registry (returned, then forgotten)', registers }),
     keyChanges,
+    peerOutcomes,
+    peersBelowThreshold: new Gauge({
+      name: 'keydir_peers_below_threshold',
+      help: 'Peers whose score is below the reputation threshold: lookups ask them last, or skip them',
+      registers,
+      collect () { this.set(peerScores?.belowThresholdCount() ?? 0) }
+    }),
+    peerScores: new Gauge({
+      name: 'keydir_peer_score',
+      help: `Peers' scores (decayed to now, 2 decimals): the ${MAX_SCORED_PEERS_SHOWN} lowest and the ${MAX_SCORED_PEERS_SHOWN} highest`,
+      labelNames: ['peer'],
+      registers,
+      collect () {
+        // Peers that left the shown set leave the output too.
+        this.reset()
+        for (const { peer, score } of peerScores?.extremes(MAX_SCORED_PEERS_SHOWN) ?? []) this.set({ peer }, Math.round(score * 100) / 100)
+      }
+    }),
+    showScoresWith (scores) {
+      peerScores = scores
+      return () => { if (peerScores === scores) peerScores = undefined }
+    },
     countRegistryWith (counts) {
       registryCounts = counts
       return () => { if (registryCounts === counts) registryCounts = undefined }

@@ -9,6 +9,7 @@ import { createKeydirMetrics } from '../metrics/index.js'
 import { recordPublisher } from '../publisher/index.js'
 import { KeyRecordValidator, RevocationValidator } from '../record/index.js'
 import { PeerKeyRegistry } from '../registry/index.js'
+import { PeerReputation, SCORE_ROWS } from '../reputation/index.js'
 import { Resolver } from '../resolver/index.js'
 import { silentLogger } from '../util/log.js'
 import { parseBootstrap } from './anchors.js'
@@ -95,6 +96,15 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
   // The node that reports the registry's key changes; it is built last, before anything can be stored.
   let node: KeydirNode | undefined
   const registry = openRegistryStore(options.dataDir, { crypto, validator, revocationValidator, requests, metrics, logger, onKeyChange: change => { node?.keyChanged(change) } })
+  // This node's scores of the peers it deals with, in the registry's database; made before it opens, as it checks its options.
+  const reputation = new PeerReputation({
+    store: registry.sideRows(SCORE_ROWS),
+    threshold: options.reputationThreshold,
+    halfLifeMs: options.reputationHalfLifeMs,
+    onOutcome: outcome => { metrics.peerOutcomes.inc({ outcome }) },
+    onCorruptValue: corruptValueReporter(metrics, logger),
+    onWriteError: err => { logger.warn({ err: err.message }, 'could not write peer scores; they are written again with the next change') }
+  })
   await registry.open()
   const level = new LevelDatastore(join(options.dataDir, LIBP2P_DIR))
   const dhtStore = new PqkRecordStore(level, {
@@ -107,6 +117,7 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
   // The `/pqk/` validator's checks, shared by kad-dht's validator and the lookup's early look at each answer.
   const pqkCheck = createPqkValueCheck({ validator, revocationValidator, datastore, readSync: key => level.db.getSync(key.toString()) })
   try {
+    await reputation.open()
     await level.open()
     await dhtStore.open()
     const exchangeProtocol = options.exchangeProtocol ?? EXCHANGE_PROTOCOL
@@ -146,11 +157,12 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
           logger,
           protocol: exchangeProtocol,
           self: () => built!.services.publisher.signer(),
-          isRevoked: () => built!.services.publisher.revoked
+          isRevoked: () => built!.services.publisher.revoked,
+          scores: reputation
         }),
         // Answers from the identity the publisher holds, which changes on rotation.
         keyHistory: keyHistory({ crypto, metrics, logger, handOvers: () => built!.services.publisher.handOvers(), isRevoked: () => built!.services.publisher.revoked }),
-        keyPush: keyPush({ crypto, validator, revocations: revocationValidator, registry, metrics, logger, self: () => built!.services.publisher.signer() }),
+        keyPush: keyPush({ crypto, validator, revocations: revocationValidator, registry, metrics, logger, scores: reputation, self: () => built!.services.publisher.signer() }),
         keyDiscovery: keyDiscovery({
           registry,
           metrics,
@@ -169,6 +181,7 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
       routingTableReady: async options => routingTableReady(libp2p.services.dht, options),
       ask: kadGet({ libp2p, protocol: dhtProtocol, peerInfoMapper: dhtPeerInfoMapper(localNetwork) }),
       self: identity.peerId,
+      scores: reputation,
       check: pqkCheck,
       readLocal: async key => readDhtValue(datastore, key),
       correct: async (peers, record) => putToPeers({ connectionManager: { openConnection: async (peer, opts) => libp2p.dial(peer, opts) } }, dhtProtocol, peers, record, { signal: AbortSignal.timeout(CORRECTION_TIMEOUT_MS) }),
@@ -186,10 +199,11 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
       history: options.paths?.direct === false ? undefined : libp2p.services.keyHistory,
       isAnchor: peerId => anchors.has(peerId.toString())
     }, { timeoutMs: options.resolveTimeoutMs, refreshAfterMs: options.refreshAfterMs, maxStaleMs: options.maxStaleMs })
-    node = new KeydirNode({ libp2p, registry, resolver, datastore, crypto, metrics, logger, revocations: { validator: revocationValidator, dht: dhtRecords } })
+    node = new KeydirNode({ libp2p, registry, reputation, resolver, datastore, crypto, metrics, logger, revocations: { validator: revocationValidator, dht: dhtRecords } })
     return node
   } catch (err) {
     await level.close().catch(() => {})
+    await reputation.close()
     await registry.close()
     throw err
   }
@@ -218,9 +232,14 @@ function openRegistryStore (dataDir: string, parts: {
       if (pins > 0) metrics.registryCollected.inc({ what: 'pins' }, pins)
     },
     onKeyChange: parts.onKeyChange,
-    onCorruptValue: (key, err) => {
-      metrics.corruptRegistryValues.inc()
-      logger.error({ key, err: err.message }, 'skipped a corrupt registry value')
-    }
+    onCorruptValue: corruptValueReporter(metrics, logger)
   })
+}
+
+/** A corrupt value in the registry's database (a record, pin, nonce or peer score): counted and logged, then skipped. */
+function corruptValueReporter (metrics: KeydirMetrics, logger: KeydirLogger): (key: string, err: Error) => void {
+  return (key, err) => {
+    metrics.corruptRegistryValues.inc()
+    logger.error({ key, err: err.message }, 'skipped a corrupt registry value')
+  }
 }

@@ -12,6 +12,7 @@ import type { KeydirMetrics } from '../metrics/index.js'
 import type { DhtRecords } from '../dht/index.js'
 import type { KeyRecord, RevocationCertificate, RevocationReason, RevocationValidator } from '../record/index.js'
 import type { ListPeersFilter, PeerKeyRegistry, RegistryEntry } from '../registry/index.js'
+import type { PeerReputation } from '../reputation/index.js'
 import type { Resolver } from '../resolver/index.js'
 import type { KeydirLogger } from '../util/log.js'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
@@ -29,6 +30,8 @@ const REVOCATION_REPUBLISH_MS = 12 * 60 * 60_000
 export interface KeydirNodeParts {
   libp2p: KeydirLibp2p
   registry: PeerKeyRegistry
+  /** Peer scores, kept in the registry's database: closed (written) before it. */
+  reputation: PeerReputation
   resolver: Resolver
   /** libp2p's datastore, closed after libp2p stops. */
   datastore: { close (): Promise<void> }
@@ -51,6 +54,7 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
   readonly peerId: PeerId
   readonly registry: PeerKeyRegistry
   readonly metrics: KeydirMetrics
+  readonly reputation: PeerReputation
   /** Not part of the KeyDirectory facade: for keydir's own tests and benches (see libp2pOf). */
   readonly libp2p: KeydirLibp2p
   private readonly resolver: Resolver
@@ -67,12 +71,14 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
   /** Aborts the registry's upkeep when the node stops. */
   private stopping = new AbortController()
   private stopCountingRegistry = (): void => {}
+  private stopShowingScores = (): void => {}
 
   constructor (parts: KeydirNodeParts) {
     super()
     this.libp2p = parts.libp2p
     this.peerId = parts.libp2p.peerId
     this.registry = parts.registry
+    this.reputation = parts.reputation
     this.resolver = parts.resolver
     this.revocations = parts.revocations
     this.datastore = parts.datastore
@@ -91,6 +97,7 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
     await this.libp2p.start()
     this.running = true
     this.stopCountingRegistry = this.metrics.countRegistryWith(() => this.registry.counts())
+    this.stopShowingScores = this.metrics.showScoresWith(this.reputation)
     this.cleanup.start()
     this.collect.start()
     this.republishRevocations.start()
@@ -114,6 +121,9 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
     try {
       await this.libp2p.stop()
       this.stopCountingRegistry()
+      this.stopShowingScores()
+      // libp2p has stopped, so no more outcomes come in: the last scores are written while the database is open.
+      await this.reputation.close()
       await this.registry.close()
       await this.datastore.close()
     } finally {
@@ -189,7 +199,8 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
       connections: this.libp2p.getConnections().length,
       registry: { peers: counts.records, verified: counts.verified },
       record: record == null ? undefined : { seq: record.seq, issuedAt: record.issuedAt, expiresAt: record.expiresAt },
-      crypto: this.crypto.name
+      crypto: this.crypto.name,
+      reputation: { peers: this.reputation.size, belowThreshold: this.reputation.belowThresholdCount() }
     }
   }
 

@@ -2,6 +2,7 @@ import type { PqCryptoChoice } from '../crypto/index.js'
 import type { KeydirMetrics } from '../metrics/index.js'
 import type { KeyRecord, RevocationCertificate, RevocationReason } from '../record/index.js'
 import type { ListPeersFilter, PeerKeyRegistry, RegistryEntry, TrustLevel } from '../registry/index.js'
+import type { PeerScores } from '../reputation/index.js'
 import type { ResolveOptions, ResolveSource } from '../resolver/index.js'
 import type { KeydirLogger } from '../util/log.js'
 import type { KeyDirectoryEvents } from './events.js'
@@ -69,6 +70,13 @@ export interface KeyDirectoryOptions {
   disjointPaths?: number
   /** A first contact ends this long after its first valid answer, quorum or not. Default 150 ms. */
   firstContactGraceMs?: number
+  /**
+   * Lookups skip peers whose score is below this (docs/reputation.md), from
+   * -100 (skip no one) to 0. Default -10.
+   */
+  reputationThreshold?: number
+  /** Peer scores halve towards 0 this often, 1 minute to 30 days. Default 1 hour. */
+  reputationHalfLifeMs?: number
   /** `/pqk/` records this node holds in its DHT store for other peers, at most. Default 10,000. */
   maxDhtRecords?: number
   /** Turn resolution paths off (tests, benchmarks). Both default true. */
@@ -109,6 +117,8 @@ export interface NodeStatus {
   registry: { peers: number, verified: number }
   record: { seq: number, issuedAt: number, expiresAt: number } | undefined
   crypto: 'native' | 'noble'
+  /** Peers this node keeps a score of, and those below the threshold (lookups skip them). */
+  reputation: { peers: number, belowThreshold: number }
 }
 
 export type { KeyChangeDetail, KeyChangeKind, KeyDirectoryEvents } from './events.js'
@@ -121,6 +131,8 @@ export interface KeyDirectory extends TypedEventTarget<KeyDirectoryEvents> {
   readonly peerId: PeerId
   readonly registry: PeerKeyRegistry
   readonly metrics: KeydirMetrics
+  /** This node's scores of the peers it deals with, from its own observations (docs/reputation.md). */
+  readonly reputation: PeerScores
   start (): Promise<void>
   stop (): Promise<void>
   getMultiaddrs (): Multiaddr[]

@@ -5,7 +5,7 @@ import { unmarshalKeyRecord } from '../record/index.js'
 import { INDEX, META, NONCES, PINS, RECORDS, REVOCATIONS } from './constants.js'
 import { pinMatches } from './pins.js'
 import { decodeEntry, decodeNonce, decodePin, decodeSummary, encodeEntry, encodeNonce, encodePin, encodeSummary } from './store-entry.js'
-import type { NonceRows, PeerSummary, Pin, RegistryEntry } from './types.js'
+import type { NonceRows, PeerSummary, Pin, RegistryEntry, SideRows } from './types.js'
 import type { KeyRecord, KeyRecordValidator } from '../record/index.js'
 import type { PeerId } from '@libp2p/interface'
 
@@ -119,6 +119,16 @@ export class RegistryStore {
     } catch (err) {
       this.report(`${name}/${key}`, err as Error)
       return undefined
+    }
+  }
+
+  /** Another layer's rows under sublevel `name` (SideRows); each call finds the sublevel of the database as it is then (a reopen makes a new one). */
+  sideRows (name: string): SideRows {
+    return {
+      readAll: async () => (await sublevel(this.db, name).iterator().all()).map(([key, value]) => [key, plain(value)!]),
+      write: async (puts, deletes) => {
+        await sublevel(this.db, name).batch([...puts.map(([key, value]) => ({ type: 'put' as const, key, value })), ...deletes.map(key => ({ type: 'del' as const, key }))])
+      }
     }
   }
 

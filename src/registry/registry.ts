@@ -8,10 +8,11 @@ import { listEntries } from './listing.js'
 import { parsePeer } from './peer-key.js'
 import { parseAnchorKey } from './pins.js'
 import { Revocations } from './revocations.js'
+import { sideRows } from './side-rows.js'
 import { RegistryState } from './state.js'
 import { summarize } from './store-entry.js'
 import type {
-  AnchorKey, ExchangeNonceStore, KeyRequestTable, ListPeersFilter, PeerKeyRegistryInit, Pin, RegistryCounts, RegistryEntry, StoreAdmission, StoreOptions, TrustLevel
+  AnchorKey, ExchangeNonceStore, KeyRequestTable, ListPeersFilter, PeerKeyRegistryInit, Pin, RegistryCounts, RegistryEntry, SideRows, StoreAdmission, StoreOptions, TrustLevel
 } from './types.js'
 import { RevocationValidator } from '../record/index.js'
 import type { KeyRecord, RevocationCertificate } from '../record/index.js'
@@ -63,9 +64,7 @@ export class PeerKeyRegistry {
   }
 
   async open (): Promise<void> {
-    if (this.state.opened) {
-      return
-    }
+    if (this.state.opened) return
     await this.state.store.open()
     this.state.hot.reset(await this.state.store.readSummaries())
     await this.revocations.load()
@@ -281,6 +280,11 @@ export class PeerKeyRegistry {
   /** When the network last confirmed the peer's stored record (see PeerSummary.checkedAt); undefined when none is stored. */
   checkedAt (peerId: PeerId | string): number | undefined {
     return this.state.hot.summary(typeof peerId === 'string' ? peerId : peerId.toString())?.checkedAt
+  }
+
+  /** Another layer's rows under sublevel `name` of this database (SideRows; the node's peer scores); ERR_BAD_SIDE_ROWS for a name of the registry's own. */
+  sideRows (name: string): SideRows {
+    return sideRows(this.state.store, name)
   }
 
   /** Stored records, including expired ones not yet removed. */

@@ -235,3 +235,15 @@ export interface ExchangeNonceStore {
   /** The node's own rows (the outbound nonce ceiling). */
   readonly meta: NonceRows
 }
+
+/**
+ * Rows another layer keeps in the registry's database, under a sublevel of
+ * its own (the node's peer scores): the registry stores the bytes and knows
+ * nothing of their meaning; the layer that owns them validates what it reads.
+ */
+export interface SideRows {
+  /** Every row, in key order. */
+  readAll (): Promise<Array<[string, Uint8Array]>>
+  /** Puts and deletes in one atomic batch. */
+  write (puts: ReadonlyArray<readonly [string, Uint8Array]>, deletes: readonly string[]): Promise<void>
+}

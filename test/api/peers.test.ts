@@ -36,13 +36,26 @@ describe('GET /v1/peers', () => {
     assert.equal(peers.length, 3)
     assert.deepEqual(peers.map(p => p.peerId), [...peers.map(p => p.peerId)].sort())
     for (const peer of peers) {
-      assert.deepEqual(Object.keys(peer).sort(), ['expiresAt', 'issuedAt', 'mlDsaFingerprint', 'peerId', 'seq', 'storedAt', 'trust', 'verified'])
+      assert.deepEqual(Object.keys(peer).sort(), ['expiresAt', 'issuedAt', 'mlDsaFingerprint', 'peerId', 'score', 'seq', 'storedAt', 'trust', 'verified'])
     }
     const a = peers.find(p => p.peerId === anchor.peerId.toString())
     assert.equal(a?.trust, 'anchor')
     assert.equal(a?.verified, true)
     assert.equal(a?.mlDsaFingerprint, fingerprintHex(anchor.record.mlDsaPublicKey))
     assert.equal(peers.find(p => p.peerId === dht.peerId.toString())?.verified, false)
+  })
+
+  test('gives each peer this node\'s score of it, 2 decimals, 0 for a peer never scored', async () => {
+    f.node.reputation.note(direct.peerId, 'invalid')
+    f.node.reputation.note(direct.peerId, 'timeout')
+    f.node.reputation.note(dht.peerId, 'valid')
+    const { peers } = (await f.api.app.inject({ url: '/v1/peers' })).json<{ peers: Array<{ peerId: string, score: number }> }>()
+    const scoreOf = (peer: FakePeer): number | undefined => peers.find(p => p.peerId === peer.peerId.toString())?.score
+    // The scores decay between the note and the answer: by far less than the 2 decimals show.
+    assert.equal(scoreOf(direct), -9)
+    assert.equal(scoreOf(dht), 1)
+    assert.equal(scoreOf(anchor), 0)
+    for (const peer of peers) assert.equal(peer.score, Math.round(peer.score * 100) / 100)
   })
 
   test('filters by trust', async () => {

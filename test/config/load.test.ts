@@ -138,6 +138,17 @@ describe('loadConfig', () => {
     assert.deepEqual(options, { dataDir: dir, listen: [DEFAULT_LISTEN], bootstrap: [], resolveTimeoutMs: 900 })
   })
 
+  test('the reputation threshold takes a negative integer from the environment, and the half-life from the file', async () => {
+    const dir = await tempDir()
+    await writeConfig(dir, { reputationHalfLifeMs: 600000 })
+    const options = toKeyDirectoryOptions(await loadConfig({ dir, env: { KEYDIR_REPUTATION_THRESHOLD: '-25' } }))
+    assert.equal(options.reputationThreshold, -25)
+    assert.equal(options.reputationHalfLifeMs, 600000)
+    await assert.rejects(loadConfig({ dir, env: { KEYDIR_REPUTATION_THRESHOLD: '5' } }), configError('ERR_CONFIG_INVALID_VALUE', 'KEYDIR_REPUTATION_THRESHOLD'))
+    await assert.rejects(loadConfig({ dir, env: { KEYDIR_REPUTATION_THRESHOLD: '-101' } }), configError('ERR_CONFIG_INVALID_VALUE', 'KEYDIR_REPUTATION_THRESHOLD'))
+    await assert.rejects(loadConfig({ dir, env: { KEYDIR_REPUTATION_HALF_LIFE_MS: '-1' } }), configError('ERR_CONFIG_INVALID_VALUE', 'KEYDIR_REPUTATION_HALF_LIFE_MS'))
+  })
+
   test('every key has an environment variable named after it', () => {
     for (const key of CONFIG_KEYS) {
       assert.equal(CONFIG_SCHEMA[key].env, `KEYDIR_${key.replace(/[A-Z]/g, c => `_${c}`).toUpperCase()}`)

@@ -69,6 +69,8 @@ describe('key push: a rotation reaches the peers that hold the keys', () => {
       }, 1)
       assert.equal(await b.node.registry.get(c.node.peerId), undefined)
       assert.equal(await b.node.registry.getPin(c.node.peerId), undefined)
+      // A stranger's push is not scored: free PeerIds would only fill the table.
+      assert.equal(b.node.reputation.score(c.node.peerId), 0)
     })
 
     it('a replayed push: ERR_REPLAYED_NONCE', async () => {
@@ -80,7 +82,10 @@ describe('key push: a rotation reaches the peers that hold the keys', () => {
       await assertHolds(b.node, a.node.peerId, held.bytes)
     })
 
-    it('a forged signature, another recipient, a stale timestamp: refused with their codes', async () => {
+    it('a forged signature, another recipient, a stale timestamp: refused with their codes, and noted against the pusher', async () => {
+      const invalidBefore = await counterValue(b.node, 'keydir_peer_outcomes_total', { outcome: 'invalid' })
+      const staleBefore = await counterValue(b.node, 'keydir_peer_outcomes_total', { outcome: 'stale' })
+      const scoreBefore = b.node.reputation.score(a.node.peerId)
       const forged = await createKeyPush(signerA, b.node.peerId, await nextNonce(a.node))
       forged.signature[10] ^= 1
       await assertCounted(b.node, 'push', 'ERR_BAD_PUSH_SIGNATURE', async () => { assert.equal(await sendPush(a, b.node.peerId, forged), 'refused') }, 1)
@@ -89,6 +94,9 @@ describe('key push: a rotation reaches the peers that hold the keys', () => {
       const stale = await createKeyPush(signerA, b.node.peerId, await nextNonce(a.node), Date.now() - 6 * minute)
       await assertCounted(b.node, 'push', 'ERR_STALE_TIMESTAMP', async () => { assert.equal(await sendPush(a, b.node.peerId, stale), 'refused') }, 1)
       await assertHolds(b.node, a.node.peerId, held.bytes)
+      assert.equal(await counterValue(b.node, 'keydir_peer_outcomes_total', { outcome: 'invalid' }), invalidBefore + 2)
+      assert.equal(await counterValue(b.node, 'keydir_peer_outcomes_total', { outcome: 'stale' }), staleBefore + 1)
+      assert.ok(b.node.reputation.score(a.node.peerId) < scoreBefore - 19)
     })
 
     it('a record of another peer, pushed by a: refused by the record\'s binding to the connection', async () => {

@@ -7,6 +7,7 @@ import { selectPqCrypto } from '../../src/crypto/index.js'
 import { ResolveError } from '../../src/errors.js'
 import { createKeydirMetrics, type KeydirMetrics } from '../../src/metrics/index.js'
 import { resolvedKeys } from '../../src/node/resolved-keys.js'
+import { PeerReputation } from '../../src/reputation/index.js'
 import { createKeyRecord, createRevocation, unmarshalRevocation, type KeyRecord, type RevocationCertificate, type RevocationReason } from '../../src/record/index.js'
 import type { AnchorEntry, KeyChangeKind, KeyDirectory, KeyDirectoryEvents, NodeStatus, ResolvedKeys, ResolveOptions } from '../../src/node/types.js'
 import type { ListPeersFilter, PeerKeyRegistry, RegistryEntry, TrustLevel } from '../../src/registry/index.js'
@@ -41,6 +42,8 @@ export class FakeKeyDirectory extends TypedEventEmitter<KeyDirectoryEvents> impl
   readonly peerId: PeerId
   readonly metrics: KeydirMetrics
   readonly registry: PeerKeyRegistry
+  /** Scores in memory only: a test notes outcomes itself. */
+  readonly reputation = new PeerReputation()
   readonly self: FakePeer
   readonly entries = new Map<string, RegistryEntry>()
   readonly resolveCalls: Array<{ peerId: string, options: ResolveOptions | undefined }> = []
@@ -156,7 +159,8 @@ export class FakeKeyDirectory extends TypedEventEmitter<KeyDirectoryEvents> impl
       connections: 2,
       registry: { peers: entries.length, verified: entries.filter(e => e.verified).length },
       record: { seq: this.self.record.seq, issuedAt: this.self.record.issuedAt, expiresAt: this.self.record.expiresAt },
-      crypto: crypto.name
+      crypto: crypto.name,
+      reputation: { peers: this.reputation.size, belowThreshold: this.reputation.belowThresholdCount() }
     }
   }
 

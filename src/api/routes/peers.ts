@@ -10,8 +10,9 @@ export const MAX_PEERS_PAGE = 1000
 
 /**
  * `GET /v1/peers[?trust=anchor][&verified=true][&limit=N][&after=PEER_ID]`:
- * the peers in the registry and their trust, in PeerId order, a page at a
- * time: `next`, when present, is the `after` of the next page.
+ * the peers in the registry, their trust and this node's score of them, in
+ * PeerId order, a page at a time: `next`, when present, is the `after` of
+ * the next page.
  */
 export function registerPeersRoute (app: FastifyInstance, ctx: RouteContext): void {
   app.get('/v1/peers', async (request): Promise<{ peers: PeerJson[], next?: string }> => {
@@ -34,7 +35,7 @@ export function registerPeersRoute (app: FastifyInstance, ctx: RouteContext): vo
     } catch (err) {
       throw toApiError(err, ctx.closing())
     }
-    const peers = entries.slice(0, limit).map(peerJson)
+    const peers = entries.slice(0, limit).map(entry => peerJson(entry, ctx.node.reputation.score(entry.record.peerId)))
     return entries.length > limit ? { peers, next: peers[peers.length - 1]?.peerId } : { peers }
   })
 }

@@ -19,7 +19,8 @@ export function registerPeers (program: Command): void {
     .summary('list the peers the running node knows, and their trust')
     .description(
       'List the peers in the running node\'s registry with their trust level (self, anchor, direct, dht), ' +
-      'whether the peer itself or an anchor confirmed the record (verified), and the record\'s seq and expiry; ' +
+      'whether the peer itself or an anchor confirmed the record (verified), the record\'s seq and expiry, ' +
+      'and this node\'s score of the peer (from its own dealings with it; lookups skip peers below the threshold, -10 by default); ' +
       'then the revoked peers, whose keys must not be used.')
     .addOption(dirOption())
     .option('--verified', 'only peers whose record the peer itself or an anchor confirmed')
@@ -51,8 +52,9 @@ export function registerPeers (program: Command): void {
       }
       if (peers.length > 0) {
         process.stdout.write(formatTable(
-          ['PEER ID', 'TRUST', 'VERIFIED', 'SEQ', 'EXPIRES', 'ML-DSA-65 SHA-256'],
-          peers.map(p => [p.peerId, p.trust, p.verified ? 'yes' : 'no', String(p.seq), formatRelative(p.expiresAt), p.mlDsaFingerprint.slice(0, 16)])
+          ['PEER ID', 'TRUST', 'VERIFIED', 'SEQ', 'EXPIRES', 'SCORE', 'ML-DSA-65 SHA-256'],
+          // A daemon from before reputation sends no score.
+          peers.map(p => [p.peerId, p.trust, p.verified ? 'yes' : 'no', String(p.seq), formatRelative(p.expiresAt), typeof p.score === 'number' ? p.score.toFixed(2) : '-', p.mlDsaFingerprint.slice(0, 16)])
         ))
       }
       if (revocations.length > 0) {

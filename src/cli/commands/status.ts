@@ -10,7 +10,7 @@ import type { Command } from 'commander'
 export function registerStatus (program: Command): void {
   program.command('status')
     .summary('the running node\'s PeerId, addresses, DHT size and counts')
-    .description('Show the running node\'s PeerId, full multiaddrs (with /p2p/), DHT routing table size, connections, registry counts and own record.')
+    .description('Show the running node\'s PeerId, full multiaddrs (with /p2p/), DHT routing table size, connections, registry counts, peer scores and own record.')
     .addOption(dirOption())
     .addOption(jsonOption())
     .addHelpText('after', EXIT_CODES_HELP)
@@ -29,6 +29,8 @@ export function registerStatus (program: Command): void {
         ['connections', String(status.connections)],
         ['registry', `${status.registry.peers} peers, ${status.registry.verified} verified`],
         ['own record', status.record === null ? 'none yet' : `seq ${status.record.seq}, expires ${formatRelative(status.record.expiresAt)}`],
+        // A daemon from before reputation sends no counts.
+        ...(status.reputation === undefined ? [] : [['peer scores', `${status.reputation.peers} peers scored, ${status.reputation.belowThreshold} below the threshold`] as [string, string]]),
         ['crypto', status.crypto]
       ])
     })
