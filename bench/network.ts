@@ -60,7 +60,7 @@ const KINDS: NetworkKind[] = ['keydir', 'ipns']
 const GOALS = { vsIpnsReturn: 0.5, vsIpnsFirst: 1.0, directP50Ms: 5, rssVsIpns: 2 }
 
 /** One process of the network (bench/lib/net-host.ts), driven over IPC. */
-class Host {
+export class Host {
   private readonly child: ChildProcess
   private readonly pending = new Map<number, { resolve: (value: unknown) => void, reject: (err: Error) => void }>()
   private nextId = 0
@@ -109,7 +109,7 @@ class Host {
 }
 
 /** A small seeded PRNG (mulberry32): every network of one size gets the same resolves. */
-function random (seed: number): () => number {
+export function random (seed: number): () => number {
   let a = seed >>> 0
   return () => {
     a = (a + 0x6D2B79F5) >>> 0

@@ -1,13 +1,14 @@
 /**
  * All benches, or the ones named: `npm run bench [-- <name>...] [--quick]`.
  * Names: crypto, record, registry, large-registry, lifecycle, api, network (writes network and memory),
- * memory (start-up and memory only). Network options pass through:
- * `--nodes 10,30`, `--procs 2`, `--kinds keydir,ipns`.
+ * memory (start-up and memory only), hostile (first contact in a DHT a fifth hostile). Network options pass through:
+ * `--nodes 10,30`, `--procs 2`, `--kinds keydir,ipns` (hostile takes `--nodes`).
  * Each bench prints its tables, writes bench/results/<name>.json and .svg;
  * at the end the latest full run's part of docs/benchmarks.md is rebuilt from bench/results/full/.
  */
 import { runApiBench } from './api.js'
 import { runCryptoReport } from './crypto.js'
+import { parseHostileArgs, runHostileBench } from './hostile.js'
 import { runLargeRegistryBench } from './large-registry.js'
 import { runLifecycleBench } from './lifecycle.js'
 import { writeResultsMarkdown } from './lib/results-md.js'
@@ -25,10 +26,11 @@ const BENCHES: Record<string, Runner> = {
   lifecycle: async (_argv, quick) => runLifecycleBench({ quick }),
   api: async (_argv, quick) => runApiBench({ quick }),
   network: async (argv) => runNetworkBench(parseNetworkArgs(argv)),
-  memory: async (argv) => runNetworkBench({ ...parseNetworkArgs(argv), resolves: false })
+  memory: async (argv) => runNetworkBench({ ...parseNetworkArgs(argv), resolves: false }),
+  hostile: async (argv) => runHostileBench(parseHostileArgs(argv))
 }
 /** What `npm run bench` runs with no name: network also writes the memory results. */
-const ALL = ['crypto', 'record', 'registry', 'large-registry', 'lifecycle', 'api', 'network']
+const ALL = ['crypto', 'record', 'registry', 'large-registry', 'lifecycle', 'api', 'network', 'hostile']
 
 const argv = process.argv.slice(2)
 const quick = argv.includes('--quick')

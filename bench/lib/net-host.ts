@@ -27,7 +27,8 @@ import { CachedPeerDatastore } from '../../src/node/cached-peer-datastore.js'
 import { buildLibp2p, type BaseLibp2p } from '../../src/node/libp2p.js'
 import { routingKeyFor } from '../../src/record/index.js'
 import { Resolver } from '../../src/resolver/index.js'
-import type { AnchorEntry, KeyDirectory } from '../../src/node/index.js'
+import { kadIdOf, keyNear, startStaleDhtNode, type Placement, type StaleDhtNode, type StaleDhtStats } from '../../test/helpers/stale-dht-node.js'
+import type { AnchorEntry, KeyDirectory, KeyDirectoryOptions } from '../../src/node/index.js'
 import type { PeerId } from '@libp2p/interface'
 import type { DHTProgressEvents, SelectFn, ValidateFn } from '@libp2p/kad-dht'
 import type { Datastore } from 'interface-datastore'
@@ -49,6 +50,14 @@ export interface NodeInfo {
   expected: string
   /** createKeyDirectory + start (keydir), or key + datastore + libp2p + start + dial + sign (IPNS). */
   startMs: number
+  /** What `expected` was before each rotation (bench/hostile.ts): a resolve that returns one of these got a stale record. */
+  previous?: string[]
+}
+
+/** A stale-serving hostile DHT node as the other processes name it (bench/hostile.ts). */
+export interface StaleInfo {
+  peerId: string
+  multiaddrs: string[]
 }
 
 export interface Usage {
@@ -75,6 +84,8 @@ export interface ResolveOutcome {
   queryStartMs?: number
   /** The answer that brought the first valid record from another node, step by step. */
   firstOtherAnswer?: AnswerSteps
+  /** The resolve returned a record the target had replaced (one of its `previous` values). */
+  stale?: boolean
   error?: string
 }
 
@@ -101,6 +112,13 @@ export type HostCommand =
   | { op: 'connect', from: number, target: NodeInfo, timeoutMs: number }
   | { op: 'resolve', from: number, target: NodeInfo, path: ResolvePath, timeoutMs: number }
   | { op: 'holders', target: NodeInfo }
+  | { op: 'rotate', index: number }
+  | { op: 'join', kind: NetworkKind, count: number, anchor: AnchorEntry, options?: Partial<KeyDirectoryOptions> }
+  | { op: 'stale-start', kind: NetworkKind, bootstrap: string[], placement: Placement, near: string[], nearBits: number, count: number }
+  | { op: 'stale-set', accomplices: StaleInfo[] }
+  | { op: 'stale-capture', kind: NetworkKind, targets: string[] }
+  | { op: 'stale-freeze' }
+  | { op: 'stale-stats' }
   | { op: 'stop' }
 
 // Every TCP socket of this process, to sum the bytes written on the wire.
@@ -152,9 +170,10 @@ function newProbe (): Probe {
 }
 
 /** A resolve's outcome, with the times its probe saw. */
-function outcome (probe: Probe, ok: boolean, totalMs: number, error: string | undefined): ResolveOutcome {
+function outcome (probe: Probe, ok: boolean, totalMs: number, error: string | undefined, stale?: boolean): ResolveOutcome {
   return {
     ok,
+    stale,
     totalMs,
     firstAnyMs: probe.firstAnyMs,
     firstOtherMs: probe.firstOtherMs,
@@ -183,6 +202,8 @@ interface BenchNode {
   resolve (target: NodeInfo, path: ResolvePath, timeoutMs: number): Promise<ResolveOutcome>
   /** Whether this node's DHT store holds a record of `target` (to explain a failed lookup). */
   holds (target: NodeInfo): Promise<boolean>
+  /** A new record that replaces the node's own (keydir: rotate(); IPNS: a new value, next seq); its info updated. */
+  rotate (): Promise<NodeInfo>
   stop (): Promise<void>
 }
 
@@ -271,13 +292,14 @@ function watchAnswers (libp2p: BaseLibp2p, self: PeerId, slot: ProbeSlot, valida
  * code node.resolve() runs when a node is created with `paths: { dht: false }`,
  * without building a third network for it.
  */
-async function startKeydirNode (dir: string, anchor: AnchorEntry | undefined): Promise<BenchNode> {
+async function startKeydirNode (dir: string, anchor: AnchorEntry | undefined, options: Partial<KeyDirectoryOptions> = {}): Promise<BenchNode> {
   const started = performance.now()
   const node: KeyDirectory = await createKeyDirectory({
     dataDir: dir,
     bootstrap: anchor === undefined ? [] : [anchor],
     discoverOnConnect: false,
-    paths: { direct: false }
+    paths: { direct: false },
+    ...options
   })
   await node.start()
   const startMs = performance.now() - started
@@ -296,8 +318,9 @@ async function startKeydirNode (dir: string, anchor: AnchorEntry | undefined): P
   const libp2p = libp2pOf(node) as BaseLibp2p
   const slot: ProbeSlot = { current: newProbe() }
   watchAnswers(libp2p, node.peerId, slot, dhtTables(libp2p).validators.pqk)
+  const info: NodeInfo = { peerId: node.peerId.toString(), multiaddr: node.getMultiaddrs()[0].toString(), expected: hex(fingerprint(self.mlDsaPublicKey)), startMs }
   return {
-    info: { peerId: node.peerId.toString(), multiaddr: node.getMultiaddrs()[0].toString(), expected: hex(fingerprint(self.mlDsaPublicKey)), startMs },
+    info,
     peerId: node.peerId,
     libp2p,
     publish: async () => {
@@ -314,13 +337,21 @@ async function startKeydirNode (dir: string, anchor: AnchorEntry | undefined): P
           ? await node.resolve(target.peerId, { signal })
           : await direct.resolve(target.peerId, { signal }).then(({ record, source }) => ({ mlDsaPublicKey: record.mlDsaPublicKey, source }))
         const totalMs = performance.now() - probe.started
-        const ok = hex(fingerprint(mlDsaPublicKey)) === target.expected && source === path
-        return outcome(probe, ok, totalMs, ok ? undefined : `wrong keys or path (${source})`)
+        const got = hex(fingerprint(mlDsaPublicKey))
+        const ok = got === target.expected && source === path
+        const stale = target.previous?.includes(got) === true
+        return outcome(probe, ok, totalMs, ok ? undefined : stale ? 'stale record' : `wrong keys or path (${source})`, stale)
       } catch (err) {
         return outcome(probe, false, performance.now() - probe.started, failure(err, probe))
       }
     },
     holds: async target => holdsRecord(internals.datastore, routingKeyFor(peerIdFromString(target.peerId))),
+    rotate: async () => {
+      const record = await node.rotate()
+      info.previous = [...(info.previous ?? []), info.expected]
+      info.expected = hex(fingerprint(record.mlDsaPublicKey))
+      return info
+    },
     stop: async () => { await node.stop() }
   }
 }
@@ -336,8 +367,9 @@ const refusePqk: ValidateFn = async () => { throw new Error('this network carrie
 const IPNS_LIFETIME_MS = 24 * 60 * 60 * 1000
 
 /** The IPNS record's value: a CID made from the PeerId, so a resolver can check what it got. */
-async function ipnsValueFor (peerId: PeerId): Promise<string> {
-  return `/ipfs/${CID.createV1(raw.code, await sha256.digest(peerId.toMultihash().bytes)).toString()}`
+async function ipnsValueFor (peerId: PeerId, generation = 0): Promise<string> {
+  const bytes = peerId.toMultihash().bytes
+  return `/ipfs/${CID.createV1(raw.code, await sha256.digest(generation === 0 ? bytes : Uint8Array.from([...bytes, generation]))).toString()}`
 }
 
 /**
@@ -368,7 +400,8 @@ async function startIpnsNode (dir: string, anchor: AnchorEntry | undefined): Pro
   if (anchor !== undefined) {
     await dialAnchor(libp2p, anchor)
   }
-  const value = await ipnsValueFor(peerId)
+  let value = await ipnsValueFor(peerId)
+  let generation = 0
   const routingKey = multihashToIPNSRoutingKey(peerId.toMultihash())
   let seq = 1
   const put = async (): Promise<void> => {
@@ -383,8 +416,9 @@ async function startIpnsNode (dir: string, anchor: AnchorEntry | undefined): Pro
   }).catch(() => {})
   const slot: ProbeSlot = { current: newProbe() }
   watchAnswers(libp2p, peerId, slot, ipnsValidator)
+  const info: NodeInfo = { peerId: peerId.toString(), multiaddr: libp2p.getMultiaddrs()[0].toString(), expected: value, startMs }
   return {
-    info: { peerId: peerId.toString(), multiaddr: libp2p.getMultiaddrs()[0].toString(), expected: value, startMs },
+    info,
     peerId,
     libp2p,
     publish: put,
@@ -402,12 +436,21 @@ async function startIpnsNode (dir: string, anchor: AnchorEntry | undefined): Pro
         const record = unmarshalIPNSRecord(best)
         const totalMs = performance.now() - probe.started
         const ok = record.value === target.expected
-        return outcome(probe, ok, totalMs, ok ? undefined : 'wrong value')
+        const stale = target.previous?.includes(record.value) === true
+        return outcome(probe, ok, totalMs, ok ? undefined : stale ? 'stale record' : 'wrong value', stale)
       } catch (err) {
         return outcome(probe, false, performance.now() - probe.started, failure(err, probe))
       }
     },
     holds: async target => holdsRecord(datastore, multihashToIPNSRoutingKey(peerIdFromString(target.peerId).toMultihash())),
+    rotate: async () => {
+      // IPNS has no keys to rotate: a new value under the next seq is its "rotation".
+      info.previous = [...(info.previous ?? []), info.expected]
+      value = await ipnsValueFor(peerId, ++generation)
+      info.expected = value
+      await put()
+      return info
+    },
     stop: async () => {
       await libp2p.stop()
       await datastore.close()
@@ -456,6 +499,22 @@ async function waitUntilQuiet (maxMs: number, busyFraction: number): Promise<num
 let profiler: Session | undefined
 const nodes: BenchNode[] = []
 const dirs: string[] = []
+const staleNodes: StaleDhtNode[] = []
+
+/** A DHT routing key of a peer, in the namespace of the network's kind. */
+function routingKeyOf (kind: NetworkKind, peerId: string): Uint8Array {
+  const id = peerIdFromString(peerId)
+  return kind === 'ipns' ? multihashToIPNSRoutingKey(id.toMultihash()) : routingKeyFor(id)
+}
+
+/** The seq of an IPNS record, for a stale node to keep the highest it saw before its freeze. */
+function ipnsSeqOf (value: Uint8Array): bigint | undefined {
+  try {
+    return unmarshalIPNSRecord(value).sequence
+  } catch {
+    return undefined
+  }
+}
 
 async function handle (command: HostCommand): Promise<unknown> {
   switch (command.op) {
@@ -519,7 +578,58 @@ async function handle (command: HostCommand): Promise<unknown> {
       return nodes[command.from].resolve(command.target, command.path, command.timeoutMs)
     case 'holders':
       return (await Promise.all(nodes.map(async node => node.holds(command.target)))).filter(Boolean).length
+    case 'rotate':
+      return nodes[command.index].rotate()
+    case 'join': {
+      // Fresh nodes join a running network (bench/hostile.ts): all at once; their indices follow the nodes this process holds.
+      const first = nodes.length
+      const joined = await Promise.all(Array.from({ length: command.count }, async () => {
+        const dir = await mkdtemp(join(tmpdir(), `keydir-bench-${command.kind}-`))
+        dirs.push(dir)
+        return command.kind === 'ipns' ? startIpnsNode(dir, command.anchor) : startKeydirNode(dir, command.anchor, command.options)
+      }))
+      nodes.push(...joined)
+      return { first, nodes: joined.map(node => node.info) }
+    }
+    case 'stale-start': {
+      // Keys near a victim first (CPU), then the nodes at once.
+      const keys = []
+      for (let i = 0; i < command.count; i++) {
+        keys.push(command.placement === 'near' ? await keyNear(routingKeyOf(command.kind, command.near[i % command.near.length]), command.nearBits) : undefined)
+      }
+      const started = await Promise.all(keys.map(async privateKey => startStaleDhtNode(command.bootstrap, {
+        privateKey,
+        seqOf: command.kind === 'ipns' ? ipnsSeqOf : undefined
+      })))
+      staleNodes.push(...started)
+      return started.map(node => ({ peerId: node.peerId.toString(), multiaddrs: node.libp2p.getMultiaddrs().map(ma => ma.decapsulateCode(421).toString()) }))
+    }
+    case 'stale-set': {
+      const accomplices = command.accomplices.map(a => {
+        const peerId = peerIdFromString(a.peerId)
+        return { peerId, kadId: kadIdOf(peerId.toMultihash().bytes), multiaddrs: a.multiaddrs.map(ma => multiaddr(ma).bytes) }
+      })
+      for (const node of staleNodes) node.setAccomplices(accomplices)
+      return {}
+    }
+    case 'stale-capture': {
+      const keys = command.targets.map(peerId => routingKeyOf(command.kind, peerId))
+      // How many (node, key) pairs hold a value afterwards.
+      return (await Promise.all(staleNodes.map(async node => node.capture(keys)))).reduce((a, b) => a + b, 0)
+    }
+    case 'stale-freeze':
+      for (const node of staleNodes) node.freeze()
+      return {}
+    case 'stale-stats':
+      return staleNodes.reduce<StaleDhtStats>((sum, node) => ({
+        valuesServed: sum.valuesServed + node.stats.valuesServed,
+        valuesMissing: sum.valuesMissing + node.stats.valuesMissing,
+        putsStored: sum.putsStored + node.stats.putsStored,
+        putsDropped: sum.putsDropped + node.stats.putsDropped,
+        findNodes: sum.findNodes + node.stats.findNodes
+      }), { valuesServed: 0, valuesMissing: 0, putsStored: 0, putsDropped: 0, findNodes: 0 })
     case 'stop':
+      await Promise.all(staleNodes.map(async node => node.stop().catch(() => {})))
       await Promise.all(nodes.map(async node => node.stop().catch(() => {})))
       await Promise.all(dirs.map(async dir => rm(dir, { recursive: true, force: true })))
       return {}

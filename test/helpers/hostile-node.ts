@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { Libp2pRecord } from '@libp2p/record'
 import { pbStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -12,7 +13,7 @@ import { makeIdentity, makeRecord } from './records.js'
 import { makeTempDir } from './temp-dir.js'
 import type { BaseLibp2p } from '../../src/node/libp2p.js'
 import type { TestIdentity } from './records.js'
-import type { PeerId } from '@libp2p/interface'
+import type { PeerId, PrivateKey } from '@libp2p/interface'
 import type { ValidateFn } from '@libp2p/kad-dht'
 
 export type ResponseMaker = (request: KeyRequest, remote: PeerId) => KeyResponse | Promise<KeyResponse>
@@ -38,12 +39,15 @@ export interface PermissiveNode {
 /**
  * A started libp2p node on the keydir DHT whose `/pqk/` validator accepts
  * anything (or what `pqkValidator` accepts): the base of the test attackers.
+ * `privateKey` gives it a chosen libp2p identity (an ID picked for where it
+ * lands in the key space); default a fresh one.
  */
-export async function startPermissiveNode (prefix: string, pqkValidator: ValidateFn = async () => {}): Promise<PermissiveNode> {
+export async function startPermissiveNode (prefix: string, pqkValidator: ValidateFn = async () => {}, options: { privateKey?: PrivateKey } = {}): Promise<PermissiveNode> {
   const dir = await makeTempDir(prefix)
   const datastore = new LevelDatastore(join(dir.path, 'datastore'))
   await datastore.open()
-  const identity = await makeIdentity()
+  const fresh = await makeIdentity()
+  const identity = options.privateKey === undefined ? fresh : { ...fresh, privateKey: options.privateKey, peerId: peerIdFromPrivateKey(options.privateKey) }
   const libp2p = await buildLibp2p({
     privateKey: identity.privateKey,
     datastore,
