@@ -33,6 +33,8 @@ export interface WalkOptions extends AbortOptions {
   /** Each peer has this long to answer. */
   askTimeoutMs: number
   onAnswer: (answer: PathAnswer) => void
+  /** Once true, no new peer is asked: the paths end as the requests in flight come back. */
+  stopAsking?: () => boolean
   /** How many paths start (fewer than asked when the routing table holds fewer peers), before the first is asked. */
   onStart?: (paths: number) => void
   /** A path asked every peer it could reach and converged, or ran out of peers. */
@@ -166,8 +168,8 @@ class PathWalker {
 
   /** Ask peers until alpha are in flight; end the path when nothing is left to ask. */
   pump (): void {
-    const { signal, alpha } = this.context
-    while (this.inFlight < alpha && signal?.aborted !== true) {
+    const { signal, alpha, stopAsking } = this.context
+    while (this.inFlight < alpha && signal?.aborted !== true && stopAsking?.() !== true) {
       const next = this.next()
       if (next === undefined) break
       this.context.claimed.add(next.peer.id.toString())

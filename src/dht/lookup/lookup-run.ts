@@ -42,6 +42,8 @@ export class LookupRun {
   private readonly done = Promise.withResolvers<void>()
   private grace: NodeJS.Timeout | undefined
   private over = false
+  /** A first contact's quorum is in: no new peer is asked, the answers in flight still count. */
+  private draining = false
 
   constructor (private readonly context: LookupRunContext) {
     this.tally = new AnswerTally({ quorum: context.quorum, minSeq: context.minSeq })
@@ -49,6 +51,11 @@ export class LookupRun {
 
   get ended (): boolean {
     return this.over
+  }
+
+  /** Whether the walk should ask no one new. */
+  get stopAsking (): boolean {
+    return this.over || this.draining
   }
 
   /** Resolves when the lookup has what it needs. */
@@ -102,7 +109,19 @@ export class LookupRun {
       return
     }
     this.tally.pathEnded(path)
-    if (this.tally.settled) this.end()
+    if (this.tally.settled) this.settle()
+  }
+
+  /**
+   * The tally is settled. A refresh ends at once. A first contact asks no
+   * one new but takes the answers already in flight (until the grace time
+   * runs out): a few more answers, at the cost of a round trip already
+   * under way, make it much harder for hostile peers that answered first
+   * to be all it heard.
+   */
+  private settle (): void {
+    if (this.context.minSeq > 0) this.end()
+    else this.draining = true
   }
 
   /** A checked value from `peer` (path -1: this node's own store). */
@@ -131,8 +150,9 @@ export class LookupRun {
     const first = this.tally.best === undefined
     this.tally.record(peer, path, record, distance)
     if (this.tally.settled) {
-      this.end()
-    } else if (first && minSeq === 0) {
+      this.settle()
+    }
+    if (first && minSeq === 0 && !this.over) {
       this.grace = setTimeout(() => { this.end() }, this.context.graceMs)
     }
   }

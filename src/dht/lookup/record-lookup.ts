@@ -132,11 +132,12 @@ export class DhtLookup {
         signal,
         onStart: paths => { run.tally.setPaths(paths) },
         onAnswer: answer => { run.answer(answer) },
+        stopAsking: () => run.stopAsking,
         onPathEnd: path => { run.pathEnded(path) }
       })
       const walk = await Promise.race([walked, run.settled.then(() => undefined)])
       if (walk !== undefined && !run.ended) {
-        // Every path is over: the checks of the last answers decide.
+        // Every path is over (or drained after the quorum): the checks of the last answers decide.
         await run.drain()
         if (run.best === undefined && run.revocation === undefined && walk.skipped.length > 0 && !signal.aborted) {
           await this.askSkipped(run, walk.skipped, key, signal)
