@@ -16,5 +16,7 @@ export { recordSignedBytes, rotationSignedBytes, RECORD_CONTEXT, ROTATION_CONTEX
 export { REVOCATION_REASONS, type RevocationCertificate, type RevocationContent, type RevocationReason } from './revocation-types.js'
 export { isRevocationBytes, marshalRevocation, unmarshalRevocation, revocationSignedBytes, REVOCATION_CONTEXT, REVOCATION_TAG } from './revocation-codec.js'
 export { checkRevocationAgainstPin, createRevocation, RevocationValidator, type CreateRevocationInit, type KnownPeerKeys, type RevocationLink, type RevocationValidatorInit } from './revocation.js'
-export { decodePqkValue, pqkValueBytes, validatePqkValue, type PqkValue, type PqkValueValidators } from './pqk-value.js'
+export { decodePqkValue, equivocationValue, pqkValueBytes, validatePqkValue, type PqkEquivocationValue, type PqkValue, type PqkValueValidators } from './pqk-value.js'
+export { createEquivocationProof, EQUIVOCATION_TAG, isEquivocationBytes, recordDigest, unmarshalEquivocationProof, type EquivocationProof } from './equivocation-codec.js'
+export { checkEquivocationAgainstPin, EquivocationValidator, validateEquivocationProof, type EquivocationValidatorInit } from './equivocation.js'
 export { comparePqkValues, compareRevocations, selectPqkValue } from './select.js'
