@@ -19,4 +19,4 @@ export { checkRevocationAgainstPin, createRevocation, RevocationValidator, type 
 export { decodePqkValue, equivocationValue, pqkValueBytes, validatePqkValue, type PqkEquivocationValue, type PqkValue, type PqkValueValidators } from './pqk-value.js'
 export { createEquivocationProof, EQUIVOCATION_TAG, isEquivocationBytes, recordDigest, unmarshalEquivocationProof, type EquivocationProof } from './equivocation-codec.js'
 export { checkEquivocationAgainstPin, EquivocationValidator, validateEquivocationProof, type EquivocationValidatorInit } from './equivocation.js'
-export { comparePqkValues, compareRevocations, selectPqkValue } from './select.js'
+export { compareEquivocationProofs, comparePqkValues, compareRevocations, selectPqkValue } from './select.js'

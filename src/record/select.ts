@@ -1,4 +1,5 @@
 import { compare as uint8ArrayCompare } from 'uint8arrays/compare'
+import type { EquivocationProof } from './equivocation-codec.js'
 import type { PqkValue } from './pqk-value.js'
 import type { RevocationCertificate } from './revocation-types.js'
 import type { KeyRecord } from './types.js'
@@ -51,9 +52,14 @@ export function comparePqkValues (a: PqkValue, b: PqkValue): number {
   const rank = PQK_RANK[a.kind] - PQK_RANK[b.kind]
   if (rank !== 0) return rank
   if (a.kind === 'revocation' && b.kind === 'revocation') return compareRevocations(a.revocation, b.revocation)
-  if (a.kind === 'equivocation' && b.kind === 'equivocation') return uint8ArrayCompare(a.proof.bytes, b.proof.bytes)
+  if (a.kind === 'equivocation' && b.kind === 'equivocation') return compareEquivocationProofs(a.proof, b.proof)
   if (a.kind === 'record' && b.kind === 'record') return compareKeyRecords(a.record, b.record)
   return 0
+}
+
+/** Order between two valid proofs of one peer: the smaller bytes. Any one proves the same; the order makes every node keep the same one. */
+export function compareEquivocationProofs (a: EquivocationProof, b: EquivocationProof): number {
+  return uint8ArrayCompare(a.bytes, b.bytes)
 }
 
 /** Lower ranks first. */
