@@ -1,18 +1,20 @@
 import { join } from 'node:path'
 import { LevelDatastore } from 'datastore-level'
 import { selectPqCrypto } from '../crypto/index.js'
+import { errorCode } from '../errors.js'
 import { createPqkValidator, createPqkValueCheck, DHT_PROTOCOL, DhtRecords, PqkRecordStore } from '../dht/index.js'
 import { EXCHANGE_PROTOCOL, keyDiscovery, keyExchange, keyHistory, keyPush, PendingKeyRequests, PUSH_ROUND_TIMEOUT_MS } from '../exchange/index.js'
 import { ensureRevocationCertificate, loadIdentity, loadOrCreateIdentity } from '../identity/index.js'
 import { createKeydirMetrics } from '../metrics/index.js'
 import { recordPublisher } from '../publisher/index.js'
-import { KeyRecordValidator, RevocationValidator } from '../record/index.js'
+import { EquivocationValidator, KeyRecordValidator, RevocationValidator } from '../record/index.js'
 import { PeerKeyRegistry } from '../registry/index.js'
 import { Resolver } from '../resolver/index.js'
 import { silentLogger } from '../util/log.js'
 import { parseBootstrap } from './anchors.js'
 import { bootstrapKeeper } from './bootstrap.js'
 import { CachedPeerDatastore } from './cached-peer-datastore.js'
+import { NodeEvidence } from './evidence.js'
 import { KeydirNode } from './key-directory.js'
 import { buildLibp2p } from './libp2p.js'
 import { isLocalNetwork } from './local-network.js'
@@ -20,7 +22,7 @@ import type { KeydirLibp2p, KeydirOwnServices } from './libp2p.js'
 import type { KeyDirectory, KeyDirectoryOptions } from './types.js'
 import type { KeydirLogger } from '../util/log.js'
 import type { KeydirMetrics } from '../metrics/index.js'
-import type { KeyChange } from '../registry/index.js'
+import type { KeyChange, PeerKeyRegistryInit } from '../registry/index.js'
 
 const DEFAULT_LISTEN = ['/ip4/127.0.0.1/tcp/0']
 const REGISTRY_DIR = 'registry'
@@ -46,23 +48,38 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
   // One validator for the registry, the DHT and the exchange: a record verified by one is a cache hit for the others.
   const validator = new KeyRecordValidator({ crypto })
   const revocationValidator = new RevocationValidator({ crypto })
+  const equivocationValidator = new EquivocationValidator({ crypto })
 
   // Key requests in flight: the exchange makes and counts them, the registry's seed API reads the same table.
   const requests = new PendingKeyRequests()
   // The node that reports the registry's key changes; it is built last, before anything can be stored.
   let node: KeydirNode | undefined
-  const registry = openRegistryStore(options.dataDir, { crypto, validator, revocationValidator, requests, metrics, logger, onKeyChange: change => { node?.keyChanged(change) } })
+  const registry = openRegistryStore(options.dataDir, {
+    crypto,
+    validator,
+    revocationValidator,
+    equivocationValidator,
+    requests,
+    metrics,
+    logger,
+    onKeyChange: change => { node?.keyChanged(change) },
+    onEquivocation: (proof, source) => { node?.evidenceTaken(proof, source) }
+  })
   await registry.open()
   const level = new LevelDatastore(join(options.dataDir, LIBP2P_DIR))
   const dhtStore = new PqkRecordStore(level, {
     self: identity.peerId,
     maxRecords: options.maxDhtRecords,
     readSync: key => level.db.getSync(key.toString()),
-    onRefused: code => { metrics.verificationFailures.inc({ source: 'dht', reason: code }) }
+    onRefused: code => { metrics.verificationFailures.inc({ source: 'dht', reason: code }) },
+    // A PUT of a second record with the held seq: the store now serves the proof; the registry keeps it too (if it links to the pin).
+    onEquivocation: (held, incoming) => {
+      registry.noteEquivocation(held, incoming, 'dht_store').catch(err => { metrics.verificationFailures.inc({ source: 'evidence', reason: errorCode(err) }) })
+    }
   })
   const datastore = new CachedPeerDatastore(dhtStore)
   // The `/pqk/` validator's checks, shared by kad-dht's validator and the lookup's early look at each answer.
-  const pqkCheck = createPqkValueCheck({ validator, revocationValidator, datastore, readSync: key => level.db.getSync(key.toString()) })
+  const pqkCheck = createPqkValueCheck({ validator, revocationValidator, equivocationValidator, datastore, readSync: key => level.db.getSync(key.toString()) })
   try {
     await level.open()
     await dhtStore.open()
@@ -131,7 +148,8 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
       history: options.paths?.direct === false ? undefined : libp2p.services.keyHistory,
       isAnchor: peerId => anchors.has(peerId.toString())
     }, { timeoutMs: options.resolveTimeoutMs, refreshAfterMs: options.refreshAfterMs, maxStaleMs: options.maxStaleMs })
-    node = new KeydirNode({ libp2p, registry, resolver, datastore, crypto, metrics, logger, revocations: { validator: revocationValidator, dht: dhtRecords } })
+    const evidence = new NodeEvidence({ registry, validator: equivocationValidator, dht: () => libp2p.services.dht, metrics, logger })
+    node = new KeydirNode({ libp2p, registry, resolver, datastore, crypto, metrics, logger, revocations: { validator: revocationValidator, dht: dhtRecords }, evidence })
     return node
   } catch (err) {
     await level.close().catch(() => {})
@@ -145,10 +163,12 @@ function openRegistryStore (dataDir: string, parts: {
   crypto: ReturnType<typeof selectPqCrypto>
   validator: KeyRecordValidator
   revocationValidator: RevocationValidator
+  equivocationValidator: EquivocationValidator
   requests: PendingKeyRequests
   metrics: KeydirMetrics
   logger: KeydirLogger
   onKeyChange: (change: KeyChange) => void
+  onEquivocation: NonNullable<PeerKeyRegistryInit['onEquivocation']>
 }): PeerKeyRegistry {
   const { metrics, logger } = parts
   return new PeerKeyRegistry({
@@ -156,6 +176,8 @@ function openRegistryStore (dataDir: string, parts: {
     crypto: parts.crypto,
     validator: parts.validator,
     revocationValidator: parts.revocationValidator,
+    equivocationValidator: parts.equivocationValidator,
+    onEquivocation: parts.onEquivocation,
     requests: parts.requests,
     onUnsolicitedEvicted: () => { metrics.unsolicitedRecords.inc({ result: 'evicted' }) },
     onCollected: ({ records, pins }) => {

@@ -2,6 +2,7 @@ import { errorCode, KeydirError, ResolveError } from '../errors.js'
 import { silentLogger } from '../util/log.js'
 import { peerIdOf } from '../util/peer-id.js'
 import { admitWithEarlierHistory } from './earlier-history.js'
+import { equivocatedError } from './equivocated.js'
 import type { DhtRecords } from '../dht/index.js'
 import type { KeyExchange, KeyHistory } from '../exchange/index.js'
 import type { KeydirMetrics } from '../metrics/index.js'
@@ -98,6 +99,9 @@ export class Resolver {
     const peerId = parsePeerId(peer)
     // This node's own identity too, once revoked.
     if (this.components.registry.getRevocation(peerId) !== undefined) throw revoked(peerId)
+    // A peer proven to have signed two records of one seq: whatever it serves, its keys are not used.
+    const equivocation = this.components.registry.getEquivocation(peerId)
+    if (equivocation !== undefined) throw equivocatedError(peerId, equivocation.seq)
     if (peerId.equals(this.components.selfPeerId)) {
       return { record: this.components.selfRecord(), trust: 'self', source: 'self', stale: false }
     }
