@@ -119,3 +119,19 @@ function checkConflict (a: KeyRecord, b: KeyRecord): void {
     throw new EvidenceError('ERR_EVIDENCE_NOT_CONFLICTING', 'the two records sign the same content (only their signatures differ): the peer said one thing twice, which is no equivocation')
   }
 }
+
+/** What two records of a proof disagree on, by field name (KeyRecordContent's), for people reading a proof. */
+export function differingFields (a: KeyRecord, b: KeyRecord): string[] {
+  const same = (x: Uint8Array | undefined, y: Uint8Array | undefined): boolean => x === undefined || y === undefined ? x === y : uint8ArrayEquals(x, y)
+  const links = (r: KeyRecord): Uint8Array[] => (r.history ?? []).flatMap(l => [l.previousFingerprint, l.signature, l.mlDsaPublicKey])
+  const checks: Array<[string, boolean]> = [
+    ['mlDsaPublicKey', same(a.mlDsaPublicKey, b.mlDsaPublicKey)],
+    ['mlKemPublicKey', same(a.mlKemPublicKey, b.mlKemPublicKey)],
+    ['issuedAt', a.issuedAt === b.issuedAt],
+    ['expiresAt', a.expiresAt === b.expiresAt],
+    ['rotation', same(a.rotation?.previousFingerprint, b.rotation?.previousFingerprint) && same(a.rotation?.signature, b.rotation?.signature)],
+    ['previousRecordHash', same(a.previousRecordHash, b.previousRecordHash)],
+    ['history', links(a).length === links(b).length && links(a).every((x, i) => uint8ArrayEquals(x, links(b)[i]))]
+  ]
+  return checks.filter(([, equal]) => !equal).map(([name]) => name)
+}

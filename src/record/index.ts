@@ -17,6 +17,6 @@ export { REVOCATION_REASONS, type RevocationCertificate, type RevocationContent,
 export { isRevocationBytes, marshalRevocation, unmarshalRevocation, revocationSignedBytes, REVOCATION_CONTEXT, REVOCATION_TAG } from './revocation-codec.js'
 export { checkRevocationAgainstPin, createRevocation, RevocationValidator, type CreateRevocationInit, type KnownPeerKeys, type RevocationLink, type RevocationValidatorInit } from './revocation.js'
 export { decodePqkValue, equivocationValue, pqkValueBytes, validatePqkValue, type PqkEquivocationValue, type PqkValue, type PqkValueValidators } from './pqk-value.js'
-export { createEquivocationProof, EQUIVOCATION_TAG, isEquivocationBytes, recordDigest, unmarshalEquivocationProof, type EquivocationProof } from './equivocation-codec.js'
+export { createEquivocationProof, differingFields, EQUIVOCATION_TAG, isEquivocationBytes, recordDigest, unmarshalEquivocationProof, type EquivocationProof } from './equivocation-codec.js'
 export { checkEquivocationAgainstPin, EquivocationValidator, validateEquivocationProof, type EquivocationValidatorInit } from './equivocation.js'
 export { compareEquivocationProofs, comparePqkValues, compareRevocations, selectPqkValue } from './select.js'
