@@ -41,6 +41,19 @@ export class RevocationError extends KeydirError {
   }
 }
 
+/**
+ * An equivocation proof (two records of one peer with one seq) that fails
+ * decoding or validation, or that a node which pinned the peer cannot link
+ * to the pinned key. `code` says which rule (docs/record-format.md,
+ * "Equivocation proof").
+ */
+export class EvidenceError extends KeydirError {
+  constructor (code: string, message: string, options?: ErrorOptions) {
+    super(code, message, options)
+    this.name = 'EvidenceError'
+  }
+}
+
 /** A missing, corrupt or unsafe identity in the data directory. */
 export class IdentityError extends KeydirError {
   constructor (code: string, message: string, options?: ErrorOptions) {

@@ -1,4 +1,4 @@
-import { KeydirError, RevocationError } from '../errors.js'
+import { EvidenceError, KeydirError, RevocationError } from '../errors.js'
 
 /**
  * An HTTP error with the body `{ "error": { "code", "message" } }`. Handlers
@@ -32,6 +32,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   ERR_UNSUPPORTED_PEER_ID: 400,
   ERR_NOT_FOUND: 404,
   ERR_REVOKED: 410,
+  // The peer signed two records of one seq: its keys exist, and must not be used.
+  ERR_EQUIVOCATION: 409,
   ERR_OWN_REVOCATION: 409,
   // A record past the history bound, and the peer that keeps the rest could not be asked: an upstream failure.
   ERR_HISTORY_UNREACHABLE: 502,
@@ -44,6 +46,10 @@ export function toApiError (err: unknown, shuttingDown: boolean): ApiError {
   if (err instanceof RevocationError) {
     // A certificate that is not valid is the client's bad input; a valid one this node may not take (its key is not linked to the pin) a conflict.
     return new ApiError(err.code === 'ERR_REVOCATION_KEY_UNKNOWN' ? 409 : 400, err.code, err.message)
+  }
+  if (err instanceof EvidenceError) {
+    // A proof that is not valid is bad input; a valid one whose records this node cannot link to its pin a conflict.
+    return new ApiError(err.code === 'ERR_EVIDENCE_KEY_UNKNOWN' ? 409 : 400, err.code, err.message)
   }
   if (err instanceof KeydirError) {
     const status = STATUS_BY_CODE[err.code] ?? (/PEER_?ID/.test(err.code) ? 400 : 500)

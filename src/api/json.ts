@@ -4,7 +4,8 @@
  * milliseconds.
  */
 import { fingerprintHex } from '../crypto/index.js'
-import type { KeyRecord, RevocationCertificate } from '../record/index.js'
+import { differingFields, recordDigest } from '../record/index.js'
+import type { EquivocationProof, KeyRecord, RevocationCertificate } from '../record/index.js'
 import type { AnchorEntry, NodeStatus, ResolvedKeys } from '../node/types.js'
 import type { RegistryEntry, TrustLevel } from '../registry/index.js'
 
@@ -185,5 +186,44 @@ export function revocationJson (revocation: RevocationCertificate): RevocationJs
     issuedAt: revocation.issuedAt,
     mlDsaFingerprint: fingerprintHex(revocation.mlDsaPublicKey),
     certificate: base64(revocation.bytes)
+  }
+}
+
+/** An equivocation proof's bytes as raw, `Accept: application/vnd.keydir.equivocation` (and `POST /v1/evidence`'s body). */
+export const EQUIVOCATION_CONTENT_TYPE = 'application/vnd.keydir.equivocation'
+
+/** One of a proof's two records, as people check it. */
+export interface EvidenceRecordJson {
+  /** SHA-256 of the record's bytes, hex: how the proof orders (and `keydir verify` names) the records. */
+  sha256: string
+  issuedAt: number
+  expiresAt: number
+  mlDsaFingerprint: string
+}
+
+/** An equivocation proof, as `GET /v1/evidence/{peerId}` and `POST /v1/evidence` answer. */
+export interface EvidenceJson {
+  peerId: string
+  seq: number
+  records: [EvidenceRecordJson, EvidenceRecordJson]
+  /** What the two records disagree on (field names). */
+  differs: string[]
+  /** The proof's bytes, base64: check them offline with `keydir verify --evidence FILE`. */
+  proof: string
+}
+
+export function evidenceJson (proof: EquivocationProof): EvidenceJson {
+  const record = (r: KeyRecord): EvidenceRecordJson => ({
+    sha256: Buffer.from(recordDigest(r)).toString('hex'),
+    issuedAt: r.issuedAt,
+    expiresAt: r.expiresAt,
+    mlDsaFingerprint: fingerprintHex(r.mlDsaPublicKey)
+  })
+  return {
+    peerId: proof.peerId.toString(),
+    seq: proof.seq,
+    records: [record(proof.records[0]), record(proof.records[1])],
+    differs: differingFields(proof.records[0], proof.records[1]),
+    proof: base64(proof.bytes)
   }
 }

@@ -6,6 +6,7 @@ import { apiProof, CHALLENGE_HEADER, parseChallenge, PROOF_HEADER } from './proo
 import { MAX_QUERY_LENGTH } from './query.js'
 import { registerAdminRoutes } from './routes/admin.js'
 import { registerEventsRoute, type EventStreamLimits } from './routes/events.js'
+import { registerEvidenceRoutes } from './routes/evidence.js'
 import { registerHealthRoute } from './routes/health.js'
 import { MAX_PEER_ID_LENGTH, registerKeysRoute } from './routes/keys.js'
 import { registerMetricsRoute } from './routes/metrics.js'
@@ -61,6 +62,7 @@ const MAX_REMEMBERED_HOSTS = 64
  *
  * - `GET /v1/keys/{peerId}` (`?refresh=true`; `Accept: application/vnd.keydir.key-record` for the signed record)
  * - `GET /v1/peers` (`?trust=`, `?verified=`), `GET /v1/revocations`
+ * - `GET /v1/evidence`, `GET /v1/evidence/{peerId}` (`Accept: application/vnd.keydir.equivocation` for the proof's bytes), `POST /v1/evidence` (bearer token)
  * - `GET /v1/status`, `GET /metrics`, `GET /healthz`
  * - `GET /v1/events` (Server-Sent Events: key changes; `Last-Event-ID` resumes)
  * - `POST /v1/publish`, `POST /v1/rotate` (bearer token)
@@ -193,7 +195,7 @@ export function createApiServer (init: ApiServerInit): ApiServer {
       sendError(reply, new ApiError(400, 'ERR_BAD_PEER_ID', 'the path must end in a PeerId, such as /v1/keys/12D3KooW…'))
       return
     }
-    sendError(reply, new ApiError(404, 'ERR_NO_ROUTE', `no endpoint ${request.method} ${request.url.split('?')[0]?.slice(0, 100) ?? ''}: see GET /v1/keys/{peerId}, /v1/peers, /v1/revocations, /v1/status, /v1/events, /metrics, /healthz`))
+    sendError(reply, new ApiError(404, 'ERR_NO_ROUTE', `no endpoint ${request.method} ${request.url.split('?')[0]?.slice(0, 100) ?? ''}: see GET /v1/keys/{peerId}, /v1/peers, /v1/revocations, /v1/evidence, /v1/status, /v1/events, /metrics, /healthz`))
   })
 
   app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
@@ -214,6 +216,7 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   registerKeysRoute(app, ctx)
   registerPeersRoute(app, ctx)
   registerRevocationsRoute(app, ctx)
+  registerEvidenceRoutes(app, ctx)
   registerStatusRoute(app, ctx)
   registerMetricsRoute(app, ctx)
   registerHealthRoute(app, ctx)

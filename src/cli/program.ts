@@ -10,6 +10,7 @@ import { registerRevoke } from './commands/revoke.js'
 import { registerRotate } from './commands/rotate.js'
 import { registerStart } from './commands/start.js'
 import { registerStatus } from './commands/status.js'
+import { registerVerify } from './commands/verify.js'
 import { registerWatch } from './commands/watch.js'
 import { EXIT_CODES_HELP, EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit.js'
 
@@ -53,6 +54,7 @@ ${EXIT_CODES_HELP}`)
   registerAnchor(program)
   registerRotate(program)
   registerRevoke(program)
+  registerVerify(program)
   registerWatch(program)
   registerDemo(program)
   return program

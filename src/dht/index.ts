@@ -1,7 +1,7 @@
 /** The Kademlia side of keydir: the `/pqk/` validator and selector, the store guard, publishing, and the lookup over disjoint paths. */
 export * from './constants.js'
 export { dhtRecordKey } from './record-key.js'
-export { createPqkCheck, createPqkValidator, createPqkValueCheck, pqkSelector, type PqkCheckComponents, type PqkRecordCheck, type PqkValidatorComponents, type PqkValueCheck, type PqkValueCheckComponents } from './pqk-validator.js'
+export { conflictingRecords, createPqkCheck, createPqkValidator, createPqkValueCheck, pqkSelector, type PqkCheckComponents, type PqkRecordCheck, type PqkValidatorComponents, type PqkValueCheck, type PqkValueCheckComponents } from './pqk-validator.js'
 export { DhtRecords, isWellCovered, type DhtRecordsComponents, type PublishCoverage } from './publish.js'
 export { DEFAULT_DISJOINT_PATHS, DEFAULT_FIRST_CONTACT_GRACE_MS, DEFAULT_FIRST_CONTACT_QUORUM, DhtLookup, type DhtLookupComponents, type DhtLookupInit, type FindOptions } from './lookup/record-lookup.js'
 export { kadGet, MalformedAnswer, type AskPeer, type KadAnswer, type KadGetComponents } from './lookup/kad-get.js'

@@ -3,11 +3,12 @@ import { BaseDatastore } from 'datastore-core'
 import { Key } from 'interface-datastore'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { InvalidRecordError } from '../errors.js'
-import { comparePqkValues, decodePqkValue, routingKeyFor } from '../record/index.js'
+import { comparePqkValues, createEquivocationProof, decodePqkValue, routingKeyFor } from '../record/index.js'
+import { conflictingRecords } from './pqk-validator.js'
 import { KeyedLock } from '../util/keyed-lock.js'
 import { DHT_DATASTORE_PREFIX } from './constants.js'
 import { dhtRecordKey } from './record-key.js'
-import type { PqkValue } from '../record/index.js'
+import type { KeyRecord, PqkValue } from '../record/index.js'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 import type { Datastore, KeyQuery, Pair, Query } from 'interface-datastore'
 
@@ -33,8 +34,14 @@ export interface PqkRecordStoreInit {
    * so it is in LevelDB's cache, and a thread-pool round trip is saved.
    */
   readSync?: (key: Key) => Uint8Array | undefined
-  /** A write refused: ERR_ROLLBACK (a better record is held) or ERR_DHT_STORE_FULL. */
+  /** A write refused: ERR_ROLLBACK (a better record is held), ERR_REVOKED, ERR_EQUIVOCATION or ERR_DHT_STORE_FULL. */
   onRefused?: (code: string) => void
+  /**
+   * A PUT brought a record with the held record's seq and other signed
+   * content (both validated): the store keeps their proof in place of the
+   * record, and hands the two records here (the node's registry). Must not throw.
+   */
+  onEquivocation?: (held: KeyRecord, incoming: KeyRecord) => void
   now?: () => number
 }
 
@@ -54,6 +61,7 @@ export class PqkRecordStore extends BaseDatastore {
   private readonly ownKey: string
   private readonly maxRecords: number
   private readonly onRefused: (code: string) => void
+  private readonly onEquivocation: (held: KeyRecord, incoming: KeyRecord) => void
   private readonly now: () => number
   private readonly readSync: ((key: Key) => Uint8Array | undefined) | undefined
   private readonly locks = new KeyedLock()
@@ -66,6 +74,7 @@ export class PqkRecordStore extends BaseDatastore {
     this.ownKey = dhtRecordKey(routingKeyFor(init.self)).toString()
     this.maxRecords = init.maxRecords ?? DEFAULT_MAX_DHT_RECORDS
     this.onRefused = init.onRefused ?? (() => {})
+    this.onEquivocation = init.onEquivocation ?? (() => {})
     this.now = init.now ?? Date.now
     this.readSync = init.readSync
   }
@@ -83,16 +92,26 @@ export class PqkRecordStore extends BaseDatastore {
     return this.held.size
   }
 
-  override async put (key: Key, value: Uint8Array, options?: AbortOptions): Promise<Key> {
+  override async put (key: Key, put: Uint8Array, options?: AbortOptions): Promise<Key> {
+    let value = put
     const id = key.toString()
     if (!id.startsWith(PQK_KEY_PREFIX)) return this.inner.put(key, value, options)
     return this.locks.run(id, async () => {
-      const incoming = heldValue(value)
+      let incoming = heldValue(value)
       if (this.held.has(id)) {
         const held = heldValue(await this.readHeld(key, options))
-        // A held revocation outranks every record; a record never replaces it.
-        if (incoming !== undefined && held !== undefined && comparePqkValues(held.value, incoming.value) < 0) {
-          this.onRefused(held.value.kind === 'revocation' && incoming.value.kind === 'record' ? 'ERR_REVOKED' : 'ERR_ROLLBACK')
+        const conflict = incoming === undefined || held === undefined ? undefined : conflictingRecords(held.value, incoming.value)
+        if (conflict !== undefined) {
+          // The peer signed two records of one seq: from now on this node serves the proof of it.
+          const [a, b] = conflict
+          const proof = createEquivocationProof(a, b)
+          const stored = Libp2pRecord.deserialize(put)
+          value = new Libp2pRecord(stored.key, proof.bytes, stored.timeReceived).serialize()
+          incoming = { value: decodePqkValue(proof.bytes), receivedAt: stored.timeReceived.getTime() }
+          this.onEquivocation(a, b)
+        } else if (incoming !== undefined && held !== undefined && comparePqkValues(held.value, incoming.value) < 0) {
+          // A held revocation outranks everything, a held proof every record; neither is replaced by what it outranks.
+          this.onRefused(refusalCode(held.value, incoming.value))
           return key
         }
       } else if (id !== this.ownKey) {
@@ -183,6 +202,13 @@ export class PqkRecordStore extends BaseDatastore {
   }
 }
 
+/** The code a refused write is counted under. */
+function refusalCode (held: PqkValue, incoming: PqkValue): string {
+  if (incoming.kind === 'record' && held.kind === 'revocation') return 'ERR_REVOKED'
+  if (incoming.kind === 'record' && held.kind === 'equivocation') return 'ERR_EQUIVOCATION'
+  return 'ERR_ROLLBACK'
+}
+
 /** A held value and when kad-dht received it. */
 interface HeldValue {
   value: PqkValue
@@ -202,12 +228,13 @@ function heldValue (bytes: Uint8Array | undefined): HeldValue | undefined {
 
 /**
  * When a held value may give way to a new PeerId's: a record at its
- * expiry; a revocation REVOCATION_ROOM_MS after it was received. Revocations
- * never expire, but a free identity can sign one: held for good, they would
- * fill the bounded store for good. kad-dht itself drops a value it received
- * more than 48 hours ago, so revocations live on by being republished.
+ * expiry; a revocation or an equivocation proof REVOCATION_ROOM_MS after it
+ * was received. Neither expires, but a free identity can sign one: held
+ * for good, they would fill the bounded store for good. kad-dht itself
+ * drops a value it received more than 48 hours ago, so they live on by
+ * being republished.
  */
 function expiryOf (held: HeldValue | undefined): number {
   if (held === undefined) return 0
-  return held.value.kind === 'revocation' ? held.receivedAt + REVOCATION_ROOM_MS : held.value.record.expiresAt
+  return held.value.kind === 'record' ? held.value.record.expiresAt : held.receivedAt + REVOCATION_ROOM_MS
 }

@@ -1,9 +1,10 @@
 import { Libp2pRecord } from '@libp2p/record'
-import { errorCode, InvalidRecordError, RevocationError } from '../errors.js'
-import { comparePqkValues, decodePqkValue, validatePqkValue } from '../record/index.js'
+import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
+import { errorCode, EvidenceError, InvalidRecordError, RevocationError } from '../errors.js'
+import { comparePqkValues, decodePqkValue, isEquivocationBytes, recordSignedBytes, validatePqkValue } from '../record/index.js'
 import { dhtRecordKey } from './record-key.js'
 import type { KeydirMetrics } from '../metrics/index.js'
-import type { KeyRecord, KeyRecordValidator, PqkValue, RevocationValidator } from '../record/index.js'
+import type { EquivocationValidator, KeyRecord, KeyRecordValidator, PqkValue, RevocationValidator } from '../record/index.js'
 import type { ValidateFn, SelectFn } from '@libp2p/kad-dht'
 import type { Datastore, Key } from 'interface-datastore'
 
@@ -22,6 +23,8 @@ export interface PqkCheckComponents {
 
 export interface PqkValueCheckComponents extends PqkCheckComponents {
   revocationValidator: RevocationValidator
+  /** Checks equivocation proofs under `/pqk/`; without it a proof is refused as a malformed record. */
+  equivocationValidator?: EquivocationValidator
 }
 
 export interface PqkValidatorComponents {
@@ -60,22 +63,29 @@ export function createPqkCheck (components: PqkCheckComponents): PqkRecordCheck 
 }
 
 /**
- * createPqkCheck for either kind of `/pqk/` value: a valid record or a
- * valid revocation of the key's peer, no worse than what this node holds
- * under the key (comparePqkValues: a revocation beats every record, so a
- * revocation is taken over any record, and no record is taken once a
- * revocation is held).
+ * createPqkCheck for every kind of `/pqk/` value: a valid record,
+ * revocation or equivocation proof of the key's peer, no worse than what
+ * this node holds under the key (comparePqkValues: a revocation beats
+ * everything, a proof every record). One exception: a record with the
+ * held record's seq and other signed content passes, so that the store
+ * under kad-dht (PqkRecordStore) sees the conflict and keeps its proof.
  */
 export function createPqkValueCheck (components: PqkValueCheckComponents): PqkValueCheck {
-  const validators = { records: components.validator, revocations: components.revocationValidator }
+  const validators = { records: components.validator, revocations: components.revocationValidator, equivocations: components.equivocationValidator }
   return async (key, value) => {
     const incoming = validatePqkValue(validators, key, value)
     const held = await storedValue(components, key)
-    if (held != null && comparePqkValues(held, incoming) < 0) {
+    if (held != null && comparePqkValues(held, incoming) < 0 && conflictingRecords(held, incoming) === undefined) {
       throw refusal(held, incoming)
     }
     return incoming
   }
+}
+
+/** The two records, when both values are records of one seq with different signed content: an equivocation, which the store turns into a proof. */
+export function conflictingRecords (held: PqkValue, incoming: PqkValue): [KeyRecord, KeyRecord] | undefined {
+  if (held.kind !== 'record' || incoming.kind !== 'record' || held.record.seq !== incoming.record.seq) return undefined
+  return uint8ArrayEquals(recordSignedBytes(held.record), recordSignedBytes(incoming.record)) ? undefined : [held.record, incoming.record]
 }
 
 /** The kad-dht validator for `/pqk/`: the check's checks, each refusal counted. */
@@ -84,7 +94,8 @@ export function createPqkValidator (components: PqkValidatorComponents): Validat
     try {
       await components.check(key, value)
     } catch (err) {
-      components.metrics.verificationFailures.inc({ source: 'dht', reason: errorCode(err) })
+      // A refused proof is counted as evidence: forged evidence must show apart from bad records.
+      components.metrics.verificationFailures.inc({ source: isEquivocationBytes(value) ? 'evidence' : 'dht', reason: errorCode(err) })
       throw err
     }
   }
@@ -92,7 +103,7 @@ export function createPqkValidator (components: PqkValidatorComponents): Validat
 
 /**
  * The kad-dht selector for `/pqk/` (comparePqkValues): a revocation beats
- * every record; values that do not decode lose.
+ * everything, an equivocation proof every record; values that do not decode lose.
  */
 export const pqkSelector: SelectFn = (_key, values) => {
   let best = -1
@@ -109,13 +120,17 @@ export const pqkSelector: SelectFn = (_key, values) => {
 
 /** Why `incoming` loses to `held`. */
 function refusal (held: PqkValue, incoming: PqkValue): Error {
-  if (incoming.kind === 'revocation') {
-    return new RevocationError('ERR_ROLLBACK', `this node holds a revocation of ${incoming.revocation.peerId.toString()} issued later (or the same time, with smaller bytes)`)
-  }
+  const peer = (held.kind === 'record' ? held.record.peerId : held.kind === 'revocation' ? held.revocation.peerId : held.proof.peerId).toString()
   if (held.kind === 'revocation') {
-    return new InvalidRecordError('ERR_REVOKED', `${incoming.record.peerId.toString()} is revoked: this node holds its revocation (reason ${held.revocation.reason}), which no record replaces`)
+    const message = `${peer} is revoked: this node holds its revocation (reason ${held.revocation.reason}), which nothing else replaces`
+    if (incoming.kind === 'revocation') return new RevocationError('ERR_ROLLBACK', `this node holds a revocation of ${peer} issued later (or the same time, with smaller bytes)`)
+    return incoming.kind === 'record' ? new InvalidRecordError('ERR_REVOKED', message) : new EvidenceError('ERR_REVOKED', message)
   }
-  return new InvalidRecordError('ERR_ROLLBACK', `record seq ${incoming.record.seq} is older than the stored seq ${held.record.seq}`)
+  if (held.kind === 'equivocation') {
+    const message = `${peer} equivocated: this node holds the proof (seq ${held.proof.seq}), which no record replaces`
+    return incoming.kind === 'record' ? new InvalidRecordError('ERR_EQUIVOCATION', message) : new EvidenceError('ERR_EVIDENCE_HELD', `this node already holds a proof about ${peer}`)
+  }
+  return new InvalidRecordError('ERR_ROLLBACK', `record seq ${(incoming as { record: KeyRecord }).record.seq} is older than the stored seq ${held.record.seq}`)
 }
 
 async function storedValue (components: PqkCheckComponents, key: Uint8Array): Promise<PqkValue | undefined> {

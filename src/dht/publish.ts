@@ -3,7 +3,7 @@ import { routingKeyFor } from '../record/index.js'
 import { DHT_REPLICATION } from './constants.js'
 import { silentLogger } from '../util/log.js'
 import type { KeydirMetrics } from '../metrics/index.js'
-import type { KeyRecord, RevocationCertificate } from '../record/index.js'
+import type { EquivocationProof, KeyRecord, RevocationCertificate } from '../record/index.js'
 import type { KeydirLogger } from '../util/log.js'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
@@ -49,6 +49,15 @@ export class DhtRecords {
    */
   async publish (record: KeyRecord, options: AbortOptions = {}): Promise<PublishCoverage> {
     return this.put(record.peerId, record.bytes, { seq: record.seq, expiresAt: record.expiresAt }, options)
+  }
+
+  /**
+   * Put an equivocation proof under its peer's `/pqk/` key, where its
+   * records live: it outranks every record there, so the storers serve it
+   * from then on, and a node resolving the peer later finds it.
+   */
+  async publishEvidence (proof: EquivocationProof, options: AbortOptions = {}): Promise<PublishCoverage> {
+    return this.put(proof.peerId, proof.bytes, { evidence: true, seq: proof.seq }, options)
   }
 
   /** Put a revocation certificate under its peer's `/pqk/` key, as publish puts a record. */

@@ -158,7 +158,10 @@ export function startKeyRequestCheck (ctx: CheckContext, request: KeyRequest, re
  * has a RevocationValidator), and a push signature by that value's
  * ML-DSA-65 key. The caller checks the nonce and applies the registry's rules.
  */
-export async function checkKeyPush (ctx: CheckContext, push: KeyPush, remote: PeerId, self: PeerId): Promise<PqkValue> {
+/** What a push carries: a record or a revocation (never an equivocation proof, which is about someone else). */
+export type PushedValue = Extract<PqkValue, { kind: 'record' | 'revocation' }>
+
+export async function checkKeyPush (ctx: CheckContext, push: KeyPush, remote: PeerId, self: PeerId): Promise<PushedValue> {
   if (!uint8ArrayEquals(push.recipientId, self.toMultihash().bytes)) {
     throw new ExchangeError('ERR_WRONG_RECIPIENT', 'push is addressed to another peer')
   }

@@ -201,7 +201,7 @@ export class KeyPushService implements Startable {
     // A revocation must still link to the pin (the Ed25519 key alone cannot revoke a pinned peer).
     if (value.kind === 'revocation') return registry.storeRevocation(value.revocation, { unsolicited: true })
     // A peer held as learned unasked stays in that bounded store; a resolved one stays resolved.
-    return registry.storePeerKeys(value.record, 'direct', { verified: true, unsolicited: true, checked: true })
+    return registry.storePeerKeys(value.record, 'direct', { verified: true, unsolicited: true, checked: true, evidenceSource: 'push' })
   }
 }
 

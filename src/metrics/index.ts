@@ -25,7 +25,7 @@ export interface KeydirMetrics {
   readonly registryRefreshes: Counter<'result'>
   /** Time to learn a peer's keys, by `path` (registry, anchor, dht, direct). */
   readonly keyDiscoverySeconds: Histogram<'path'>
-  /** Records, requests or responses refused, by `source` (dht, exchange, push, history, registry, resolve) and `reason` (the error code). */
+  /** Records, requests, responses or equivocation proofs refused, by `source` (dht, exchange, push, history, registry, resolve, evidence) and `reason` (the error code). */
   readonly verificationFailures: Counter<'source' | 'reason'>
   /** DHT lookups for a record, by `outcome` (found, not_found, error). */
   readonly dhtResolveSeconds: Histogram<'outcome'>
@@ -39,6 +39,12 @@ export interface KeydirMetrics {
   readonly expiredRequests: Counter
   /** Resolved keys the registry could not write to LevelDB (they were returned, then forgotten). */
   readonly registryWriteFailures: Counter
+  /**
+   * Equivocation proofs this node took (stored for a peer for the first
+   * time), by `source`: dht_lookup, dht_store, exchange, push, api,
+   * dht_evidence. Refused evidence counts in verificationFailures, source `evidence`.
+   */
+  readonly equivocations: Counter<'source'>
   /** Changes of peers' keys (the node's `key-change` events), by `change` (new, rotated, revoked, equivocated), each present from the start. */
   readonly keyChanges: Counter<'change'>
   /** Peers below the reputation threshold; read from the scores per scrape (showScoresWith). */
@@ -135,6 +141,7 @@ export function createKeydirMetrics (registry: Registry = new Registry()): Keydi
     corruptRegistryValues: new Counter({ name: 'keydir_registry_corrupt_values_total', help: 'Stored registry values that failed to decode or validate and were skipped', registers }),
     expiredRequests: new Counter({ name: 'keydir_expired_requests_total', help: 'Pending key requests removed after their 30 s expiry', registers }),
     registryWriteFailures: new Counter({ name: 'keydir_registry_write_failures_total', help: 'Resolved keys that could not be written to the registry (returned, then forgotten)', registers }),
+    equivocations: new Counter({ name: 'keydir_equivocations_total', help: 'Equivocation proofs taken (a peer signed two records of one seq), by where they came from', labelNames: ['source'], registers }),
     keyChanges,
     peerOutcomes,
     peersBelowThreshold: new Gauge({

@@ -2,12 +2,13 @@ import { join } from 'node:path'
 import { Libp2pRecord } from '@libp2p/record'
 import { LevelDatastore } from 'datastore-level'
 import { selectPqCrypto } from '../crypto/index.js'
+import { errorCode } from '../errors.js'
 import { createPqkValidator, createPqkValueCheck, DHT_PROTOCOL, dhtRecordKey, DhtLookup, DhtRecords, kadGet, PqkRecordStore, putToPeers } from '../dht/index.js'
 import { EXCHANGE_PROTOCOL, keyDiscovery, keyExchange, keyHistory, keyPush, PendingKeyRequests, PUSH_ROUND_TIMEOUT_MS } from '../exchange/index.js'
 import { ensureRevocationCertificate, loadIdentity, loadOrCreateIdentity } from '../identity/index.js'
 import { createKeydirMetrics } from '../metrics/index.js'
 import { recordPublisher } from '../publisher/index.js'
-import { KeyRecordValidator, RevocationValidator } from '../record/index.js'
+import { EquivocationValidator, KeyRecordValidator, RevocationValidator } from '../record/index.js'
 import { PeerKeyRegistry } from '../registry/index.js'
 import { PeerReputation, SCORE_ROWS } from '../reputation/index.js'
 import { Resolver } from '../resolver/index.js'
@@ -15,6 +16,7 @@ import { silentLogger } from '../util/log.js'
 import { parseBootstrap } from './anchors.js'
 import { bootstrapKeeper } from './bootstrap.js'
 import { CachedPeerDatastore } from './cached-peer-datastore.js'
+import { NodeEvidence } from './evidence.js'
 import { KeydirNode } from './key-directory.js'
 import { buildLibp2p, dhtPeerInfoMapper } from './libp2p.js'
 import { isLocalNetwork } from './local-network.js'
@@ -22,7 +24,7 @@ import type { KeydirLibp2p, KeydirOwnServices } from './libp2p.js'
 import type { KeyDirectory, KeyDirectoryOptions } from './types.js'
 import type { KeydirLogger } from '../util/log.js'
 import type { KeydirMetrics } from '../metrics/index.js'
-import type { KeyChange } from '../registry/index.js'
+import type { KeyChange, PeerKeyRegistryInit } from '../registry/index.js'
 import type { Datastore } from 'interface-datastore'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 import type { SingleKadDHT } from '@libp2p/kad-dht'
@@ -90,12 +92,23 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
   // One validator for the registry, the DHT and the exchange: a record verified by one is a cache hit for the others.
   const validator = new KeyRecordValidator({ crypto })
   const revocationValidator = new RevocationValidator({ crypto })
+  const equivocationValidator = new EquivocationValidator({ crypto })
 
   // Key requests in flight: the exchange makes and counts them, the registry's seed API reads the same table.
   const requests = new PendingKeyRequests()
   // The node that reports the registry's key changes; it is built last, before anything can be stored.
   let node: KeydirNode | undefined
-  const registry = openRegistryStore(options.dataDir, { crypto, validator, revocationValidator, requests, metrics, logger, onKeyChange: change => { node?.keyChanged(change) } })
+  const registry = openRegistryStore(options.dataDir, {
+    crypto,
+    validator,
+    revocationValidator,
+    equivocationValidator,
+    requests,
+    metrics,
+    logger,
+    onKeyChange: change => { node?.keyChanged(change) },
+    onEquivocation: (proof, source) => { node?.evidenceTaken(proof, source) }
+  })
   // This node's scores of the peers it deals with, in the registry's database; made before it opens, as it checks its options.
   const reputation = new PeerReputation({
     store: registry.sideRows(SCORE_ROWS),
@@ -111,11 +124,15 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
     self: identity.peerId,
     maxRecords: options.maxDhtRecords,
     readSync: key => level.db.getSync(key.toString()),
-    onRefused: code => { metrics.verificationFailures.inc({ source: 'dht', reason: code }) }
+    onRefused: code => { metrics.verificationFailures.inc({ source: 'dht', reason: code }) },
+    // A PUT of a second record with the held seq: the store now serves the proof; the registry keeps it too (if it links to the pin).
+    onEquivocation: (held, incoming) => {
+      registry.noteEquivocation(held, incoming, 'dht_store').catch(err => { metrics.verificationFailures.inc({ source: 'evidence', reason: errorCode(err) }) })
+    }
   })
   const datastore = new CachedPeerDatastore(dhtStore)
   // The `/pqk/` validator's checks, shared by kad-dht's validator and the lookup's early look at each answer.
-  const pqkCheck = createPqkValueCheck({ validator, revocationValidator, datastore, readSync: key => level.db.getSync(key.toString()) })
+  const pqkCheck = createPqkValueCheck({ validator, revocationValidator, equivocationValidator, datastore, readSync: key => level.db.getSync(key.toString()) })
   try {
     await reputation.open()
     await level.open()
@@ -184,6 +201,7 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
       scores: reputation,
       check: pqkCheck,
       readLocal: async key => readDhtValue(datastore, key),
+      onEquivocation: async (a, b) => registry.noteEquivocation(a, b),
       correct: async (peers, record) => putToPeers({ connectionManager: { openConnection: async (peer, opts) => libp2p.dial(peer, opts) } }, dhtProtocol, peers, record, { signal: AbortSignal.timeout(CORRECTION_TIMEOUT_MS) }),
       metrics,
       logger
@@ -199,7 +217,8 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
       history: options.paths?.direct === false ? undefined : libp2p.services.keyHistory,
       isAnchor: peerId => anchors.has(peerId.toString())
     }, { timeoutMs: options.resolveTimeoutMs, refreshAfterMs: options.refreshAfterMs, maxStaleMs: options.maxStaleMs })
-    node = new KeydirNode({ libp2p, registry, reputation, resolver, datastore, crypto, metrics, logger, revocations: { validator: revocationValidator, dht: dhtRecords } })
+    const evidence = new NodeEvidence({ registry, validator: equivocationValidator, dht: dhtRecords, metrics, logger })
+    node = new KeydirNode({ libp2p, registry, reputation, resolver, datastore, crypto, metrics, logger, revocations: { validator: revocationValidator, dht: dhtRecords }, evidence })
     return node
   } catch (err) {
     await level.close().catch(() => {})
@@ -214,10 +233,12 @@ function openRegistryStore (dataDir: string, parts: {
   crypto: ReturnType<typeof selectPqCrypto>
   validator: KeyRecordValidator
   revocationValidator: RevocationValidator
+  equivocationValidator: EquivocationValidator
   requests: PendingKeyRequests
   metrics: KeydirMetrics
   logger: KeydirLogger
   onKeyChange: (change: KeyChange) => void
+  onEquivocation: NonNullable<PeerKeyRegistryInit['onEquivocation']>
 }): PeerKeyRegistry {
   const { metrics, logger } = parts
   return new PeerKeyRegistry({
@@ -225,6 +246,8 @@ function openRegistryStore (dataDir: string, parts: {
     crypto: parts.crypto,
     validator: parts.validator,
     revocationValidator: parts.revocationValidator,
+    equivocationValidator: parts.equivocationValidator,
+    onEquivocation: parts.onEquivocation,
     requests: parts.requests,
     onUnsolicitedEvicted: () => { metrics.unsolicitedRecords.inc({ result: 'evicted' }) },
     onCollected: ({ records, pins }) => {

@@ -4,14 +4,16 @@ import { errorCode, KeydirError } from '../errors.js'
 import { PUBLISH_TIMEOUT_MS } from '../publisher/index.js'
 import { unmarshalRevocation } from '../record/index.js'
 import { resolvedKeys } from './resolved-keys.js'
+import { equivocatedError } from '../resolver/index.js'
 import type { KeyChangeDetail, KeyDirectoryEvents } from './events.js'
 import type { KeydirLibp2p } from './libp2p.js'
 import type { AnchorEntry, KeyDirectory, NodeStatus, ResolvedKeys, ResolveOptions } from './types.js'
 import type { PqCrypto } from '../crypto/index.js'
 import type { KeydirMetrics } from '../metrics/index.js'
 import type { DhtRecords } from '../dht/index.js'
-import type { KeyRecord, RevocationCertificate, RevocationReason, RevocationValidator } from '../record/index.js'
-import type { ListPeersFilter, PeerKeyRegistry, RegistryEntry } from '../registry/index.js'
+import type { NodeEvidence } from './evidence.js'
+import type { EquivocationProof, KeyRecord, RevocationCertificate, RevocationReason, RevocationValidator } from '../record/index.js'
+import type { EvidenceSource, ListPeersFilter, PeerKeyRegistry, RegistryEntry } from '../registry/index.js'
 import type { PeerReputation } from '../reputation/index.js'
 import type { Resolver } from '../resolver/index.js'
 import type { KeydirLogger } from '../util/log.js'
@@ -23,7 +25,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 const CLEANUP_INTERVAL_MS = 10_000
 /** How often expired registry records (and the pins of unsolicited peers) are collected. */
 const COLLECT_INTERVAL_MS = 60_000
-/** Held revocations are put into the DHT again this often: kad-dht drops a value 48 hours after it received it. */
+/** Held revocations and equivocation proofs are put into the DHT again this often: kad-dht drops a value 48 hours after it received it. */
 const REVOCATION_REPUBLISH_MS = 12 * 60 * 60_000
 
 /** What a node is made of, assembled by `createKeyDirectory`. */
@@ -40,6 +42,8 @@ export interface KeydirNodeParts {
   logger: KeydirLogger
   /** Checks uploaded revocation certificates and puts them into the DHT. */
   revocations: { validator: RevocationValidator, dht: DhtRecords }
+  /** Equivocation proofs: taken from outside, counted, spread. */
+  evidence: NodeEvidence
 }
 
 /**
@@ -59,6 +63,7 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
   readonly libp2p: KeydirLibp2p
   private readonly resolver: Resolver
   private readonly revocations: KeydirNodeParts['revocations']
+  private readonly evidence: NodeEvidence
   private readonly datastore: { close (): Promise<void> }
   private readonly crypto: PqCrypto
   private readonly log: KeydirLogger
@@ -81,13 +86,17 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
     this.reputation = parts.reputation
     this.resolver = parts.resolver
     this.revocations = parts.revocations
+    this.evidence = parts.evidence
     this.datastore = parts.datastore
     this.crypto = parts.crypto
     this.metrics = parts.metrics
     this.log = parts.logger
     this.cleanup = repeatingTask(() => { this.dropExpiredRequests() }, CLEANUP_INTERVAL_MS)
     this.collect = repeatingTask(async () => { await this.collectExpired() }, COLLECT_INTERVAL_MS)
-    this.republishRevocations = repeatingTask(async () => { await this.putRevocationsAgain() }, REVOCATION_REPUBLISH_MS)
+    this.republishRevocations = repeatingTask(async () => {
+      await this.putRevocationsAgain()
+      await this.evidence.putAgain(this.stopping.signal)
+    }, REVOCATION_REPUBLISH_MS)
   }
 
   async start (): Promise<void> {
@@ -180,9 +189,33 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
     return revocation
   }
 
+  getEvidence (peerId: PeerId | string): EquivocationProof | undefined {
+    return this.evidence.get(peerId)
+  }
+
+  listEvidence (): EquivocationProof[] {
+    return this.evidence.list()
+  }
+
+  async submitEvidence (proof: Uint8Array, options: AbortOptions = {}): Promise<EquivocationProof> {
+    return this.evidence.submit(proof, { ...options, stopping: this.stopping.signal })
+  }
+
+  /** The registry took an equivocation proof (its onEquivocation, wired in create.ts): counted and spread. Not part of the facade. */
+  evidenceTaken (proof: EquivocationProof, source: EvidenceSource): void {
+    this.evidence.taken(proof, source, this.stopping.signal)
+  }
+
   async resolve (peerId: PeerId | string, options: ResolveOptions = {}): Promise<ResolvedKeys> {
-    const { record, trust, source, stale } = await this.resolver.resolve(peerId, options)
-    return resolvedKeys(record, trust, source, stale)
+    try {
+      const { record, trust, source, stale } = await this.resolver.resolve(peerId, options)
+      return resolvedKeys(record, trust, source, stale)
+    } catch (err) {
+      // The lookup itself may have met the conflict (the registry refused an answer and kept the proof): say so, not "not found".
+      const proof = errorCode(err) === 'ERR_EQUIVOCATION' || errorCode(err) === 'ERR_NOT_FOUND' ? this.registry.getEquivocation(peerId) : undefined
+      if (proof !== undefined) throw equivocatedError(proof.peerId, proof.seq)
+      throw err
+    }
   }
 
   async listPeers (filter: ListPeersFilter = {}): Promise<RegistryEntry[]> {

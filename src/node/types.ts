@@ -1,6 +1,6 @@
 import type { PqCryptoChoice } from '../crypto/index.js'
 import type { KeydirMetrics } from '../metrics/index.js'
-import type { KeyRecord, RevocationCertificate, RevocationReason } from '../record/index.js'
+import type { EquivocationProof, KeyRecord, RevocationCertificate, RevocationReason } from '../record/index.js'
 import type { ListPeersFilter, PeerKeyRegistry, RegistryEntry, TrustLevel } from '../registry/index.js'
 import type { PeerScores } from '../reputation/index.js'
 import type { ResolveOptions, ResolveSource } from '../resolver/index.js'
@@ -158,6 +158,18 @@ export interface KeyDirectory extends TypedEventTarget<KeyDirectoryEvents> {
   publishRevocation (certificate: Uint8Array, options?: AbortOptions): Promise<RevocationCertificate>
   /** Every revocation this node holds (kept for good), this node's own included. */
   listRevocations (): RevocationCertificate[]
+  /** The proof that `peerId` equivocated (signed two records of one seq), if this node holds one: resolve refuses the peer (ERR_EQUIVOCATION). */
+  getEvidence (peerId: PeerId | string): EquivocationProof | undefined
+  /** Every equivocation proof this node holds (kept for good). */
+  listEvidence (): EquivocationProof[]
+  /**
+   * Take an equivocation proof (its bytes, e.g. from another node's
+   * `GET /v1/evidence/{peerId}`): validated, kept by the registry (for a
+   * pinned peer, only when both records are signed by keys linked to the
+   * pin), and put into the DHT. EvidenceError when it is not valid or not
+   * linked to the pin; no peer is marked then.
+   */
+  submitEvidence (proof: Uint8Array, options?: AbortOptions): Promise<EquivocationProof>
   status (): Promise<NodeStatus>
   /** This node's entry for other nodes' bootstrap config. */
   anchorEntry (): AnchorEntry

@@ -49,3 +49,10 @@ export const REVOCATION_DOMAIN = 'keydir/revocation/v1'
  * (with a rotation proof, issued_at at 2^53 - 1) is 8,740 bytes.
  */
 export const MAX_REVOCATION_BYTES = 10 * 1024
+
+/**
+ * Largest encoded equivocation proof accepted: two records at their cap,
+ * each behind a 2-byte tag and a 3-byte length (49,162 bytes). Exact: the
+ * bytes of any two valid records fit, and nothing else does.
+ */
+export const MAX_EVIDENCE_BYTES = 2 * MAX_RECORD_BYTES + 2 * (2 + 3)

@@ -1,4 +1,5 @@
 import { compare as uint8ArrayCompare } from 'uint8arrays/compare'
+import type { EquivocationProof } from './equivocation-codec.js'
 import type { PqkValue } from './pqk-value.js'
 import type { RevocationCertificate } from './revocation-types.js'
 import type { KeyRecord } from './types.js'
@@ -41,15 +42,28 @@ export function compareRevocations (a: RevocationCertificate, b: RevocationCerti
 
 /**
  * Order of preference between two valid `/pqk/` values of one peer: a
- * revocation beats every record, whatever its seq; then
- * compareRevocations or compareKeyRecords. Negative when `a` is better.
+ * revocation beats everything; an equivocation proof beats every record
+ * (both mean "do not use this peer's keys"; the revocation is its owner's
+ * word, and kept); then compareRevocations, the smaller proof bytes (any
+ * valid proof proves the same, the order only makes every node keep the
+ * same one), or compareKeyRecords. Negative when `a` is better.
  */
 export function comparePqkValues (a: PqkValue, b: PqkValue): number {
-  if (a.kind === 'revocation') {
-    return b.kind === 'revocation' ? compareRevocations(a.revocation, b.revocation) : -1
-  }
-  return b.kind === 'revocation' ? 1 : compareKeyRecords(a.record, b.record)
+  const rank = PQK_RANK[a.kind] - PQK_RANK[b.kind]
+  if (rank !== 0) return rank
+  if (a.kind === 'revocation' && b.kind === 'revocation') return compareRevocations(a.revocation, b.revocation)
+  if (a.kind === 'equivocation' && b.kind === 'equivocation') return compareEquivocationProofs(a.proof, b.proof)
+  if (a.kind === 'record' && b.kind === 'record') return compareKeyRecords(a.record, b.record)
+  return 0
 }
+
+/** Order between two valid proofs of one peer: the smaller bytes. Any one proves the same; the order makes every node keep the same one. */
+export function compareEquivocationProofs (a: EquivocationProof, b: EquivocationProof): number {
+  return uint8ArrayCompare(a.bytes, b.bytes)
+}
+
+/** Lower ranks first. */
+const PQK_RANK: Record<PqkValue['kind'], number> = { revocation: 0, equivocation: 1, record: 2 }
 
 /** Index of the best value; pure and synchronous, like selectKeyRecord. */
 export function selectPqkValue (values: readonly PqkValue[]): number {

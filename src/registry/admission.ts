@@ -1,12 +1,12 @@
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { fingerprint } from '../crypto/index.js'
 import { RegistryError } from '../errors.js'
-import { compareKeyRecords, replacesSameRecord } from '../record/index.js'
+import { createEquivocationProof, recordSignedBytes, replacesSameRecord } from '../record/index.js'
 import { anchorPin, nextPin, pinMatches } from './pins.js'
 import { confirmsRecord, strongerTrust } from './trust.js'
 import type { Pin, RegistryEntry, TrustLevel } from './types.js'
 import type { PqCrypto } from '../crypto/types.js'
-import type { KeyRecord, RotationLink } from '../record/index.js'
+import type { EquivocationProof, KeyRecord, RotationLink } from '../record/index.js'
 
 export interface AdmissionInput {
   crypto: PqCrypto
@@ -31,6 +31,8 @@ export type Admission =
   | { outcome: 'stored', entry: RegistryEntry, pin: Pin }
   /** `entry` is set when the same record's trust or verified flag goes up. */
   | { outcome: 'unchanged', entry?: RegistryEntry }
+  /** The record and the stored one have one seq and different signed content: the caller keeps the proof and refuses the record (ERR_EQUIVOCATION). */
+  | { outcome: 'equivocation', proof: EquivocationProof }
 
 /**
  * The storing rules, pure: what to write for a record, or a RegistryError.
@@ -45,11 +47,15 @@ export type Admission =
  *    Key continuity against the pin, following the record's history from
  *    the pinned key (see pins.ts): ERR_KEY_CHANGED, ERR_ANCHOR_CONFLICT,
  *    ERR_BROKEN_CHAIN, ERR_FORKED_CHAIN, ERR_HISTORY_BEYOND_BOUND.
- * 4. The same seq with other bytes: the peer signed two records of one seq
- *    (a re-issue, a republish with a later expiry). The stored one stays
- *    unless the DHT selector prefers the new one, so this node ends up with
- *    the record every other node picks from the same pair; the loser is
- *    'unchanged', not an error, because both are the peer's own.
+ * 4. The same seq with other bytes. The same signed content (ML-DSA-65
+ *    signatures are randomized, so one content signed twice differs in
+ *    bytes): 'unchanged', the stored one stays, trust and verified may go
+ *    up as in 2. Other signed content: the peer signed two different
+ *    records of one seq, which an honest node never does
+ *    (docs/security.md): outcome 'equivocation' with the proof, which the
+ *    caller keeps before it refuses the record with ERR_EQUIVOCATION. Both
+ *    records passed the pin rules (the new one just above), so both link
+ *    to the pin.
  * 5. Trust: 'anchor' is only for a peer with an anchor pin (ERR_NOT_ANCHORED);
  *    a record that matches an anchor pin is 'anchor' at least. For the same
  *    ML-DSA-65 key the stored trust and verified flag carry over (the key a
@@ -68,12 +74,7 @@ export function admitRecord (input: AdmissionInput): Admission {
   }
 
   if (current !== undefined && uint8ArrayEquals(record.bytes, current.record.bytes)) {
-    const trust = strongerTrust(current.trust, effectiveTrust(input.trust, pin))
-    const verified = current.verified || input.verified || confirmsRecord(trust)
-    if (trust === current.trust && verified === current.verified) {
-      return { outcome: 'unchanged' }
-    }
-    return { outcome: 'unchanged', entry: { ...current, trust, verified } }
+    return sameRecord(input, current)
   }
 
   if (current !== undefined && record.seq > current.record.seq && replacesSameRecord(current.record, record)) {
@@ -83,8 +84,9 @@ export function admitRecord (input: AdmissionInput): Admission {
 
   const pinAfter = nextPin(input.crypto, pin, record, fingerprint(record.mlDsaPublicKey), input.earlierHistory)
 
-  if (current !== undefined && record.seq === current.record.seq && compareKeyRecords(record, current.record) >= 0) {
-    return { outcome: 'unchanged' }
+  if (current !== undefined && record.seq === current.record.seq) {
+    if (uint8ArrayEquals(recordSignedBytes(record), recordSignedBytes(current.record))) return sameRecord(input, current)
+    return { outcome: 'equivocation', proof: createEquivocationProof(current.record, record) }
   }
 
   const sameKey = current !== undefined && uint8ArrayEquals(current.record.mlDsaPublicKey, record.mlDsaPublicKey)
@@ -95,6 +97,16 @@ export function admitRecord (input: AdmissionInput): Admission {
     verified ||= current.verified
   }
   return { outcome: 'stored', entry: { record, trust, verified, storedAt: input.now }, pin: pinAfter }
+}
+
+/** The stored record again (or its content signed again): it stays; trust and verified may go up, never down. */
+function sameRecord (input: AdmissionInput, current: RegistryEntry): Admission {
+  const trust = strongerTrust(current.trust, effectiveTrust(input.trust, input.pin))
+  const verified = current.verified || input.verified || confirmsRecord(trust)
+  if (trust === current.trust && verified === current.verified) {
+    return { outcome: 'unchanged' }
+  }
+  return { outcome: 'unchanged', entry: { ...current, trust, verified } }
 }
 
 /** A record that matches an anchor pin is anchored, whichever source brought it. */

@@ -7,7 +7,8 @@ import { keyChangeOf } from './key-change.js'
 import { summarize } from './store-entry.js'
 import { UnsolicitedBound } from './unsolicited.js'
 import type { RegistryState } from './state.js'
-import type { KeyChange, RegistryEntry, StoreAdmission, StoreOptions, TrustLevel } from './types.js'
+import type { Equivocations } from './equivocations.js'
+import type { EvidenceSource, KeyChange, RegistryEntry, StoreAdmission, StoreOptions, TrustLevel } from './types.js'
 import type { KeyRecord } from '../record/index.js'
 import type { PeerId } from '@libp2p/interface'
 
@@ -20,11 +21,16 @@ export interface AdmitterInit {
   onKeyChange: (change: KeyChange) => void
 }
 
-interface Admitted {
+type Admitted = {
   outcome: 'stored' | 'unchanged'
   entry: RegistryEntry | undefined
   /** Writes the change to disk with the peer's lock held; absent when nothing changes. */
   commit?: () => Promise<void>
+} | {
+  outcome: 'refused'
+  /** Thrown to the caller once `commit` (keeping the proof) has run. */
+  refusal: RegistryError
+  commit: () => Promise<void>
 }
 
 /**
@@ -36,7 +42,12 @@ interface Admitted {
 export class Admitter {
   private readonly unsolicited: UnsolicitedBound
 
-  constructor (private readonly state: RegistryState, private readonly init: AdmitterInit, private readonly revoked: (key: string) => boolean) {
+  constructor (
+    private readonly state: RegistryState,
+    private readonly init: AdmitterInit,
+    private readonly revoked: (key: string) => boolean,
+    private readonly equivocations: Equivocations
+  ) {
     this.unsolicited = new UnsolicitedBound(init.maxUnsolicitedPeers, init.maxNewUnsolicitedPerMinute, state.now)
   }
 
@@ -50,7 +61,13 @@ export class Admitter {
     if (state.locks.isIdle(key)) {
       // Nothing is reading or writing this peer: admit in this turn of the
       // event loop, and hold the peer until the write lands.
-      const { outcome, entry, commit } = this.admitLocked(key, record, trust, options)
+      const admitted = this.admitLocked(key, record, trust, options)
+      if (admitted.outcome === 'refused') {
+        // Refused whether or not the proof reached the disk: it is held in memory, and the next conflict writes it again.
+        await state.locks.run(key, admitted.commit).catch(() => {})
+        throw admitted.refusal
+      }
+      const { outcome, entry, commit } = admitted
       const written = commit === undefined ? Promise.resolve() : state.locks.run(key, commit)
       // The caller sees a failed write through `written`; a caller that ignores it must not crash the process.
       written.catch(() => {})
@@ -58,7 +75,12 @@ export class Admitter {
     }
     const admitted = Promise.withResolvers<StoreAdmission>()
     const written = state.locks.run(key, async () => {
-      const { outcome, entry, commit } = this.admitLocked(key, record, trust, options)
+      const result = this.admitLocked(key, record, trust, options)
+      if (result.outcome === 'refused') {
+        await result.commit().catch(() => {})
+        throw result.refusal
+      }
+      const { outcome, entry, commit } = result
       const write = commit?.() ?? Promise.resolve()
       admitted.resolve({ outcome, entry, written: write })
       await write
@@ -79,6 +101,8 @@ export class Admitter {
     if (this.revoked(key)) {
       throw new RegistryError('ERR_REVOKED', `${key} is revoked: this node holds its revocation certificate and takes no record of it`)
     }
+    const proof = this.equivocations.get(key)
+    if (proof !== undefined) throw equivocated(key, proof.seq)
     const pin = state.store.readPin(key)
     if (pin === CORRUPT) {
       // Fail closed: without the pin there is no key-change or rollback check.
@@ -92,6 +116,10 @@ export class Admitter {
     const result = admitRecord({
       crypto: state.crypto, record, trust, verified: options.verified === true, pin, current, now: state.now(), earlierHistory: options.earlierHistory
     })
+    if (result.outcome === 'equivocation') {
+      const source: EvidenceSource = options.evidenceSource ?? (trust === 'dht' ? 'dht_lookup' : 'exchange')
+      return { outcome: 'refused', refusal: equivocated(key, record.seq), commit: async () => { await this.equivocations.keepLocked(result.proof, source) } }
+    }
     const entry = result.entry === undefined ? undefined : Object.freeze(result.entry)
     // The network confirmed the held record: only its summary's checkedAt moves.
     const confirmed = options.checked === true && known !== undefined
@@ -170,4 +198,9 @@ export class Admitter {
       await state.commit(key, { entry, summary: summarize(entry, known?.unsolicited ?? false, known?.checkedAt) })
     })
   }
+}
+
+/** The refusal of every record of a peer proven to equivocate. */
+export function equivocated (key: string, seq: number): RegistryError {
+  return new RegistryError('ERR_EQUIVOCATION', `${key} signed two different records with seq ${seq}: this node holds the proof (GET /v1/evidence/${key}) and takes no record of it; do not use its keys`)
 }

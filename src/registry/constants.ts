@@ -30,6 +30,7 @@ export const NONCES = 'nonces'
 export const META = 'meta'
 export const INDEX = 'index'
 export const REVOCATIONS = 'revocations'
+export const EQUIVOCATIONS = 'equivocations'
 
 /** The registry's own sublevels: no other layer's rows (PeerKeyRegistry.sideRows) may take these names. */
-export const OWN_SUBLEVELS: readonly string[] = [RECORDS, PINS, NONCES, META, INDEX, REVOCATIONS]
+export const OWN_SUBLEVELS: readonly string[] = [RECORDS, PINS, NONCES, META, INDEX, REVOCATIONS, EQUIVOCATIONS]

@@ -2,7 +2,7 @@ import { Level } from 'level'
 import { fingerprint } from '../crypto/index.js'
 import { InvalidRecordError, RegistryError } from '../errors.js'
 import { unmarshalKeyRecord } from '../record/index.js'
-import { INDEX, META, NONCES, PINS, RECORDS, REVOCATIONS } from './constants.js'
+import { EQUIVOCATIONS, INDEX, META, NONCES, PINS, RECORDS, REVOCATIONS } from './constants.js'
 import { pinMatches } from './pins.js'
 import { decodeEntry, decodeNonce, decodePin, decodeSummary, encodeEntry, encodeNonce, encodePin, encodeSummary } from './store-entry.js'
 import type { NonceRows, PeerSummary, Pin, RegistryEntry, SideRows } from './types.js'
@@ -12,14 +12,15 @@ import type { PeerId } from '@libp2p/interface'
 /** What readPin returns for a pin that is stored but fails to decode. */
 export const CORRUPT = Symbol('corrupt')
 
-function sublevels (db: Level<string, Uint8Array>): Record<'records' | 'pins' | 'nonces' | 'meta' | 'index' | 'revocations', ReturnType<typeof sublevel>> {
+function sublevels (db: Level<string, Uint8Array>): Record<'records' | 'pins' | 'nonces' | 'meta' | 'index' | 'revocations' | 'equivocations', ReturnType<typeof sublevel>> {
   return {
     records: sublevel(db, RECORDS),
     pins: sublevel(db, PINS),
     nonces: sublevel(db, NONCES),
     meta: sublevel(db, META),
     index: sublevel(db, INDEX),
-    revocations: sublevel(db, REVOCATIONS)
+    revocations: sublevel(db, REVOCATIONS),
+    equivocations: sublevel(db, EQUIVOCATIONS)
   }
 }
 
@@ -44,6 +45,8 @@ export interface WriteOps {
   deletePeer?: boolean
   /** A revocation certificate's bytes, kept for good. */
   revocation?: Uint8Array
+  /** An equivocation proof's bytes, kept for good. */
+  equivocation?: Uint8Array
 }
 
 /**
@@ -134,8 +137,17 @@ export class RegistryStore {
 
   /** Every stored revocation certificate's bytes, by PeerId string, read at open (they are few: see Revocations). */
   async readRevocations (): Promise<Array<[string, Uint8Array]>> {
+    return this.readAll(this.sub.revocations)
+  }
+
+  /** Every stored equivocation proof's bytes, by PeerId string, read at open (see Equivocations). */
+  async readEquivocations (): Promise<Array<[string, Uint8Array]>> {
+    return this.readAll(this.sub.equivocations)
+  }
+
+  private async readAll (rows: ReturnType<typeof sublevel>): Promise<Array<[string, Uint8Array]>> {
     const stored: Array<[string, Uint8Array]> = []
-    for await (const [key, value] of this.sub.revocations.iterator()) stored.push([key, plain(value)!])
+    for await (const [key, value] of rows.iterator()) stored.push([key, plain(value)!])
     return stored
   }
 
@@ -276,6 +288,9 @@ export class RegistryStore {
     }
     if (ops.revocation !== undefined) {
       batch.put(key, ops.revocation, { sublevel: this.sub.revocations })
+    }
+    if (ops.equivocation !== undefined) {
+      batch.put(key, ops.equivocation, { sublevel: this.sub.equivocations })
     }
     if (ops.pin !== undefined) {
       batch.put(key, encodePin(ops.pin), { sublevel: this.sub.pins })

@@ -7,6 +7,8 @@ import { CORRUPT } from './database.js'
 import { listEntries } from './listing.js'
 import { parsePeer } from './peer-key.js'
 import { parseAnchorKey } from './pins.js'
+import { Equivocations } from './equivocations.js'
+import { RefusedPeers } from './refused-peers.js'
 import { Revocations } from './revocations.js'
 import { sideRows } from './side-rows.js'
 import { RegistryState } from './state.js'
@@ -14,8 +16,8 @@ import { summarize } from './store-entry.js'
 import type {
   AnchorKey, ExchangeNonceStore, KeyRequestTable, ListPeersFilter, PeerKeyRegistryInit, Pin, RegistryCounts, RegistryEntry, SideRows, StoreAdmission, StoreOptions, TrustLevel
 } from './types.js'
-import { RevocationValidator } from '../record/index.js'
-import type { KeyRecord, RevocationCertificate } from '../record/index.js'
+import { EquivocationValidator, RevocationValidator } from '../record/index.js'
+import type { KeyRecord } from '../record/index.js'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 
 /**
@@ -28,10 +30,9 @@ import type { AbortOptions, PeerId } from '@libp2p/interface'
  * once, then served from memory; one that fails is reported through
  * `onCorruptValue` and treated as absent.
  */
-export class PeerKeyRegistry {
+export class PeerKeyRegistry extends RefusedPeers {
   private readonly state: RegistryState
   private readonly admitter: Admitter
-  private readonly revocations: Revocations
   private readonly requests: KeyRequestTable | undefined
   private readonly onCollected: (counts: { records: number, pins: number }) => void
   /**
@@ -43,7 +44,7 @@ export class PeerKeyRegistry {
 
   constructor (init: PeerKeyRegistryInit) {
     const now = init.now ?? Date.now
-    const state = this.state = new RegistryState({
+    const state = new RegistryState({
       path: init.path,
       crypto: init.crypto,
       validator: init.validator,
@@ -51,13 +52,20 @@ export class PeerKeyRegistry {
       cacheSize: init.cacheSize ?? DEFAULT_CACHE_SIZE,
       onCorruptValue: init.onCorruptValue ?? (() => {})
     })
+    super(
+      new Revocations(state, init.revocationValidator ?? new RevocationValidator({ crypto: init.crypto, now }), init.onKeyChange ?? (() => {})),
+      new Equivocations(state, init.equivocationValidator ?? new EquivocationValidator({ crypto: init.crypto }), {
+        onKeyChange: init.onKeyChange ?? (() => {}),
+        onEquivocation: init.onEquivocation ?? (() => {})
+      })
+    )
+    this.state = state
     this.admitter = new Admitter(state, {
       maxUnsolicitedPeers: init.maxUnsolicitedPeers ?? DEFAULT_MAX_UNSOLICITED_PEERS,
       maxNewUnsolicitedPerMinute: init.maxNewUnsolicitedPerMinute ?? DEFAULT_MAX_NEW_UNSOLICITED_PER_MINUTE,
       onUnsolicitedEvicted: init.onUnsolicitedEvicted ?? (() => {}),
       onKeyChange: init.onKeyChange ?? (() => {})
-    }, key => this.revocations.get(key) !== undefined)
-    this.revocations = new Revocations(state, init.revocationValidator ?? new RevocationValidator({ crypto: init.crypto, now }), init.onKeyChange ?? (() => {}))
+    }, key => this.revocations.get(key) !== undefined, this.equivocations)
     this.requests = init.requests
     this.onCollected = init.onCollected ?? (() => {})
     this.nonceStore = state.nonceStore()
@@ -68,6 +76,7 @@ export class PeerKeyRegistry {
     await this.state.store.open()
     this.state.hot.reset(await this.state.store.readSummaries())
     await this.revocations.load()
+    await this.equivocations.load()
     this.state.opened = true
   }
 
@@ -159,8 +168,8 @@ export class PeerKeyRegistry {
   async requestKeysIfNeeded (peerId: PeerId | string): Promise<boolean> {
     const { key } = parsePeer(peerId)
     const requests = this.requestTable()
-    // A revoked peer has no keys to ask for.
-    if (this.revocations.get(key) !== undefined || await this.hasCompleteKeys(peerId)) return false
+    // A revoked or equivocating peer has no keys to ask for.
+    if (this.isRefused(key) || await this.hasCompleteKeys(peerId)) return false
     return requests.tryReserve(key)
   }
 
@@ -255,26 +264,6 @@ export class PeerKeyRegistry {
       const pin = this.state.store.readPin(key)
       return pin === CORRUPT ? undefined : pin
     })
-  }
-
-  /** Keep a peer's revocation for good (Revocations.store): its record goes, no record of it is admitted after (ERR_REVOKED). */
-  async storeRevocation (input: RevocationCertificate | Uint8Array, options: { unsolicited?: boolean } = {}): Promise<'stored' | 'unchanged'> {
-    return this.revocations.store(input, options)
-  }
-
-  /** Whether storeRevocation would take this validated certificate (for a pinned peer, one linked to the pin); stores nothing. */
-  revocationApplies (certificate: RevocationCertificate): boolean {
-    return this.revocations.applies(certificate)
-  }
-
-  /** The peer's revocation certificate, if this node holds one. */
-  getRevocation (peerId: PeerId | string): RevocationCertificate | undefined {
-    return this.revocations.get(peerId)
-  }
-
-  /** Every revocation this node holds. */
-  listRevocations (): RevocationCertificate[] {
-    return this.revocations.list()
   }
 
   /** When the network last confirmed the peer's stored record (see PeerSummary.checkedAt); undefined when none is stored. */

@@ -1,4 +1,4 @@
-import type { KeyRecord, KeyRecordValidator, RevocationValidator, RotationLink } from '../record/index.js'
+import type { EquivocationProof, EquivocationValidator, KeyRecord, KeyRecordValidator, RevocationValidator, RotationLink } from '../record/index.js'
 import type { PqCrypto } from '../crypto/types.js'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 
@@ -85,6 +85,12 @@ export interface StoreOptions extends AbortOptions {
    * ERR_KEY_CHANGED. Default: none.
    */
   earlierHistory?: readonly RotationLink[]
+  /**
+   * Where the record came from, for counting a proof when it conflicts
+   * with the stored one (same seq, other content). Default: `dht_lookup`
+   * for trust `dht`, else `exchange`.
+   */
+  evidenceSource?: EvidenceSource
 }
 
 /**
@@ -141,9 +147,12 @@ export interface StoreAdmission {
  */
 export interface KeyChange {
   peerId: PeerId
-  /** `revoked`: the registry now holds the peer's revocation certificate. */
-  change: 'new' | 'rotated' | 'revoked'
-  /** The seq of the record now stored; for `revoked`, the highest seq seen of the peer (0 when none). */
+  /**
+   * `revoked`: the registry now holds the peer's revocation certificate;
+   * `equivocated`: it now holds a proof that the peer signed two records of one seq.
+   */
+  change: 'new' | 'rotated' | 'revoked' | 'equivocated'
+  /** The seq of the record now stored; for `revoked`, the highest seq seen of the peer (0 when none); for `equivocated`, the proof's seq. */
   seq: number
 }
 
@@ -191,7 +200,19 @@ export interface PeerKeyRegistryInit {
   onCorruptValue?: (key: string, err: Error) => void
   /** A peer's keys changed (KeyChange), called after the write landed, with the peer's lock still held: must not throw. */
   onKeyChange?: (change: KeyChange) => void
+  /** Validates equivocation proofs on store and on every load from disk. Default: a new one over `crypto`. */
+  equivocationValidator?: EquivocationValidator
+  /** An equivocation proof was taken (stored for the first time for its peer), from `source`; after the write landed. Must not throw. */
+  onEquivocation?: (proof: EquivocationProof, source: EvidenceSource) => void
 }
+
+/**
+ * Where an equivocation proof came from, for `keydir_equivocations_total`:
+ * a DHT lookup's two answers, a PUT this node's DHT store received, an
+ * exchange answer or a push the registry held a conflicting record for, the
+ * HTTP API, or a proof found as a DHT value.
+ */
+export type EvidenceSource = 'dht_lookup' | 'dht_store' | 'exchange' | 'push' | 'api' | 'dht_evidence'
 
 /**
  * Key requests in flight, as the registry's seed API sees them. The key

@@ -1,2 +1,3 @@
 /** The resolution order: registry, anchors, DHT, direct exchange. */
 export { Resolver, parsePeerId, type ResolvedRecord, type ResolveSource, type ResolverComponents, type ResolverInit, type ResolveOptions } from './resolver.js'
+export { equivocatedError } from './equivocated.js'

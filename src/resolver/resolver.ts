@@ -2,6 +2,7 @@ import { errorCode, KeydirError, ResolveError } from '../errors.js'
 import { silentLogger } from '../util/log.js'
 import { peerIdOf } from '../util/peer-id.js'
 import { admitWithEarlierHistory } from './earlier-history.js'
+import { equivocatedError } from './equivocated.js'
 import type { DhtLookup } from '../dht/index.js'
 import type { KeyExchange, KeyHistory } from '../exchange/index.js'
 import type { KeydirMetrics } from '../metrics/index.js'
@@ -98,6 +99,9 @@ export class Resolver {
     const peerId = parsePeerId(peer)
     // This node's own identity too, once revoked.
     if (this.components.registry.getRevocation(peerId) !== undefined) throw revoked(peerId)
+    // A peer proven to have signed two records of one seq: whatever it serves, its keys are not used.
+    const equivocation = this.components.registry.getEquivocation(peerId)
+    if (equivocation !== undefined) throw equivocatedError(peerId, equivocation.seq)
     if (peerId.equals(this.components.selfPeerId)) {
       return { record: this.components.selfRecord(), trust: 'self', source: 'self', stale: false }
     }
@@ -180,6 +184,9 @@ export class Resolver {
         this.log.debug({ peer: peerId.toString(), path: source, code: errorCode(err), err: (err as Error).message }, 'resolution path failed')
         // A revocation the registry kept ends the resolve: no other path may answer with a record.
         if (errorCode(err) === 'ERR_REVOKED') throw err
+        // So does a proof that the peer equivocated, found by this path (its answers conflicted, or the DHT held one).
+        const equivocation = this.components.registry.getEquivocation(peerId)
+        if (equivocation !== undefined) throw equivocatedError(peerId, equivocation.seq)
         if (errorCode(err) === 'ERR_HISTORY_UNREACHABLE') historyUnreachable = err as KeydirError
         if (err instanceof KeydirError && err.code !== 'ERR_NOT_FOUND') {
           this.components.metrics.verificationFailures.inc({ source: 'resolve', reason: err.code })
@@ -207,9 +214,15 @@ export class Resolver {
       const value = await dht.findValue(peerId, {
         signal,
         minSeq: pin?.highestSeq ?? 0,
-        acceptRevocation: revocation => this.components.registry.revocationApplies(revocation)
+        acceptRevocation: revocation => this.components.registry.revocationApplies(revocation),
+        acceptEquivocation: proof => this.components.registry.equivocationApplies(proof)
       })
       if (value.kind === 'record') return value.record
+      if (value.kind === 'equivocation') {
+        // Found in the DHT: kept, counted and spread by the registry's taker, like one this node made itself.
+        await this.components.registry.storeEquivocation(value.proof, 'dht_evidence', peerId)
+        throw equivocatedError(peerId, value.proof.seq)
+      }
       // Kept only if it may revoke this peer here (for a pinned peer, signed by a key linked to the pin); else this path failed.
       await this.components.registry.storeRevocation(value.revocation)
       this.log.warn({ peer: peerId.toString(), reason: value.revocation.reason }, 'peer is revoked: its revocation certificate came from the DHT')

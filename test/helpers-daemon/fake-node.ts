@@ -8,7 +8,7 @@ import { ResolveError } from '../../src/errors.js'
 import { createKeydirMetrics, type KeydirMetrics } from '../../src/metrics/index.js'
 import { resolvedKeys } from '../../src/node/resolved-keys.js'
 import { PeerReputation } from '../../src/reputation/index.js'
-import { createKeyRecord, createRevocation, unmarshalRevocation, type KeyRecord, type RevocationCertificate, type RevocationReason } from '../../src/record/index.js'
+import { createKeyRecord, createRevocation, unmarshalRevocation, validateEquivocationProof, type EquivocationProof, type KeyRecord, type RevocationCertificate, type RevocationReason } from '../../src/record/index.js'
 import type { AnchorEntry, KeyChangeKind, KeyDirectory, KeyDirectoryEvents, NodeStatus, ResolvedKeys, ResolveOptions } from '../../src/node/types.js'
 import type { ListPeersFilter, PeerKeyRegistry, RegistryEntry, TrustLevel } from '../../src/registry/index.js'
 import type { MlDsaSigner } from '../../src/crypto/index.js'
@@ -128,6 +128,24 @@ export class FakeKeyDirectory extends TypedEventEmitter<KeyDirectoryEvents> impl
     const revocation = unmarshalRevocation(certificate)
     this.revocations.push(revocation)
     return revocation
+  }
+
+  /** Equivocation proofs this fake holds, by PeerId string: submitEvidence validates them for real. */
+  readonly evidence = new Map<string, EquivocationProof>()
+
+  getEvidence (peerId: PeerId | string): EquivocationProof | undefined {
+    return this.evidence.get(peerId.toString())
+  }
+
+  listEvidence (): EquivocationProof[] {
+    return [...this.evidence.values()]
+  }
+
+  async submitEvidence (bytes: Uint8Array, options?: AbortOptions): Promise<EquivocationProof> {
+    options?.signal?.throwIfAborted()
+    const proof = validateEquivocationProof(crypto, bytes)
+    this.evidence.set(proof.peerId.toString(), proof)
+    return proof
   }
 
   async resolve (peerId: PeerId | string, options?: ResolveOptions): Promise<ResolvedKeys> {

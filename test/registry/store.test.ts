@@ -151,23 +151,20 @@ describe('PeerKeyRegistry: storing and reading', () => {
     } finally { await f.cleanup() }
   })
 
-  it('picks between two records of the same seq with the selector, in either order', async () => {
+  it('keeps the stored record for the same seq and content signed again (the ML-DSA-65 signature differs)', async () => {
     const f = await openFixture()
     try {
       const id = await makeIdentity()
-      const shorter = await makeRecord(id, { seq: 3, issuedAt: f.clock.ms, lifetimeMs: hour })
-      const longer = await makeRecord(id, { seq: 3, issuedAt: f.clock.ms, lifetimeMs: 2 * hour })
-      assert.equal(await f.registry.storePeerKeys(shorter, 'dht'), 'stored')
-      assert.equal(await f.registry.storePeerKeys(longer, 'dht'), 'stored')
-      assert.equal(await f.registry.storePeerKeys(shorter, 'dht'), 'unchanged')
-      assert.deepEqual((await f.registry.get(id.peerId))?.record.bytes, longer.bytes)
-
-      const other = await makeIdentity()
-      const a = await makeRecord(other, { seq: 3, issuedAt: f.clock.ms, lifetimeMs: hour })
-      const b = await makeRecord(other, { seq: 3, issuedAt: f.clock.ms, lifetimeMs: 2 * hour })
-      assert.equal(await f.registry.storePeerKeys(b, 'dht'), 'stored')
-      assert.equal(await f.registry.storePeerKeys(a, 'dht'), 'unchanged')
-      assert.deepEqual((await f.registry.get(other.peerId))?.record.bytes, b.bytes)
+      const first = await makeRecord(id, { seq: 3, issuedAt: f.clock.ms, lifetimeMs: hour })
+      const again = await makeRecord(id, { seq: 3, issuedAt: f.clock.ms, lifetimeMs: hour })
+      assert.notDeepEqual(first.bytes, again.bytes)
+      assert.equal(await f.registry.storePeerKeys(first, 'dht'), 'stored')
+      assert.equal(await f.registry.storePeerKeys(again, 'direct', { verified: true }), 'unchanged')
+      const entry = await f.registry.get(id.peerId)
+      assert.deepEqual(entry?.record.bytes, first.bytes)
+      // The same statement from a stronger source confirms the stored one.
+      assert.equal(entry?.trust, 'direct')
+      assert.equal(f.registry.getEquivocation(id.peerId), undefined)
     } finally { await f.cleanup() }
   })
 

@@ -13,17 +13,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
  * token from `<dataDir>/api.token`; without a token they are off (403).
  */
 export function registerAdminRoutes (app: FastifyInstance, ctx: RouteContext): void {
-  const authorize = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    if (ctx.token === undefined) {
-      throw new ApiError(403, 'ERR_WRITES_DISABLED', 'state-changing endpoints are off: the node has no API token (run `keydir init` to make one, then restart the node)')
-    }
-    const header = request.headers.authorization
-    const match = typeof header === 'string' ? /^Bearer ([\x21-\x7e]{1,512})$/i.exec(header) : null
-    if (match?.[1] === undefined || !tokenMatches(match[1], ctx.token)) {
-      reply.header('www-authenticate', 'Bearer')
-      throw new ApiError(401, 'ERR_UNAUTHORIZED', 'this endpoint needs Authorization: Bearer <the token in the data dir\'s api.token>')
-    }
-  }
+  const authorize = bearerAuthorization(ctx)
 
   app.post('/v1/publish', { preHandler: authorize }, async (request, reply): Promise<OwnRecordJson> => {
     checkQuery(request.query, [])
@@ -69,6 +59,21 @@ export function registerAdminRoutes (app: FastifyInstance, ctx: RouteContext): v
       throw toApiError(err, ctx.closing())
     }
   })
+}
+
+/** The preHandler of the state-changing endpoints: the data dir's API token as a bearer token, else 403 (no token) or 401. */
+export function bearerAuthorization (ctx: RouteContext): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    if (ctx.token === undefined) {
+      throw new ApiError(403, 'ERR_WRITES_DISABLED', 'state-changing endpoints are off: the node has no API token (run `keydir init` to make one, then restart the node)')
+    }
+    const header = request.headers.authorization
+    const match = typeof header === 'string' ? /^Bearer ([\x21-\x7e]{1,512})$/i.exec(header) : null
+    if (match?.[1] === undefined || !tokenMatches(match[1], ctx.token)) {
+      reply.header('www-authenticate', 'Bearer')
+      throw new ApiError(401, 'ERR_UNAUTHORIZED', 'this endpoint needs Authorization: Bearer <the token in the data dir\'s api.token>')
+    }
+  }
 }
 
 function revocationReason (value: string): RevocationReason {

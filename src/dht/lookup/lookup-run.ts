@@ -3,7 +3,7 @@ import { AnswerTally } from './answer-tally.js'
 import type { PathAnswer } from './disjoint-paths.js'
 import type { LookupScores } from './scores.js'
 import type { KeydirMetrics } from '../../metrics/index.js'
-import type { KeyRecord, PqkValue, RevocationCertificate } from '../../record/index.js'
+import type { EquivocationProof, KeyRecord, PqkValue, RevocationCertificate } from '../../record/index.js'
 import type { KeydirLogger } from '../../util/log.js'
 import type { PqkRecordCheck, PqkValueCheck } from '../pqk-validator.js'
 import type { PeerId } from '@libp2p/interface'
@@ -19,6 +19,7 @@ export interface LookupRunContext {
   graceMs: number
   check: PqkRecordCheck | PqkValueCheck
   acceptRevocation?: (revocation: RevocationCertificate) => boolean
+  acceptEquivocation?: (proof: EquivocationProof) => boolean
   metrics: KeydirMetrics
   scores?: LookupScores
   log: KeydirLogger
@@ -35,6 +36,8 @@ export class LookupRun {
   /** Aborted when the lookup ends: the walk's in-flight requests stop. */
   readonly walk = new AbortController()
   revocation: RevocationCertificate | undefined
+  /** A valid equivocation proof about the peer: like a revocation, it ends the lookup. */
+  equivocation: EquivocationProof | undefined
   private readonly pending = new Set<Promise<void>>()
   /** Answers still being checked, per path; a path that ended with some counts as ended once they are in. */
   private readonly checking = new Map<number, number>()
@@ -136,6 +139,17 @@ export class LookupRun {
         return
       }
       this.revocation = value.revocation
+      this.end()
+      return
+    }
+    if (value.kind === 'equivocation') {
+      if (!value.proof.peerId.equals(peerId)) return
+      if (this.context.acceptEquivocation?.(value.proof) === false) {
+        metrics.verificationFailures.inc({ source: 'dht', reason: 'ERR_EVIDENCE_KEY_UNKNOWN' })
+        this.tally.refused(peer, path)
+        return
+      }
+      this.equivocation = value.proof
       this.end()
       return
     }

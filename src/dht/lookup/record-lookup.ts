@@ -5,7 +5,7 @@ import { distanceTo, walkDisjointPaths } from './disjoint-paths.js'
 import { asPqkValue, LookupRun } from './lookup-run.js'
 import type { DisjointPathsComponents } from './disjoint-paths.js'
 import type { KeydirMetrics } from '../../metrics/index.js'
-import type { KeyRecord, PqkValue, RevocationCertificate } from '../../record/index.js'
+import type { EquivocationProof, KeyRecord, PqkValue, RevocationCertificate } from '../../record/index.js'
 import type { KeydirLogger } from '../../util/log.js'
 import type { PqkRecordCheck, PqkValueCheck } from '../pqk-validator.js'
 import type { AbortOptions, PeerId, PeerInfo } from '@libp2p/interface'
@@ -60,6 +60,12 @@ export interface FindOptions extends AbortOptions {
    * made with the Ed25519 key alone cannot end lookups of a pinned peer.
    */
   acceptRevocation?: (revocation: RevocationCertificate) => boolean
+  /**
+   * Whether a valid equivocation proof counts (the registry's check: for a
+   * pinned peer, both records linked to the pin). One that does not is
+   * counted and the lookup goes on.
+   */
+  acceptEquivocation?: (proof: EquivocationProof) => boolean
 }
 
 export const DEFAULT_FIRST_CONTACT_QUORUM = 3
@@ -102,10 +108,11 @@ export class DhtLookup {
   async find (peerId: PeerId, options: FindOptions = {}): Promise<KeyRecord> {
     const value = await this.findValue(peerId, options)
     if (value.kind === 'revocation') throw new ResolveError('ERR_REVOKED', `${peerId.toString()} is revoked: the DHT holds its revocation certificate`)
+    if (value.kind === 'equivocation') throw new ResolveError('ERR_EQUIVOCATION', `${peerId.toString()} equivocated: the DHT holds a proof that it signed two records of seq ${value.proof.seq}`)
     return value.record
   }
 
-  /** The best valid `/pqk/` value of `peerId` (see the class comment). ResolveError ERR_NOT_FOUND when there is none. */
+  /** The best valid `/pqk/` value of `peerId` (see the class comment): a revocation or an equivocation proof ends the lookup. ResolveError ERR_NOT_FOUND when there is none. */
   async findValue (peerId: PeerId, options: FindOptions = {}): Promise<PqkValue> {
     const started = performance.now()
     const key = routingKeyFor(peerId)
@@ -117,6 +124,7 @@ export class DhtLookup {
       graceMs: this.graceMs,
       check: this.components.check,
       acceptRevocation: options.acceptRevocation,
+      acceptEquivocation: options.acceptEquivocation,
       metrics: this.components.metrics,
       scores: this.components.scores,
       log: this.log
@@ -139,7 +147,7 @@ export class DhtLookup {
       if (walk !== undefined && !run.ended) {
         // Every path is over (or drained after the quorum): the checks of the last answers decide.
         await run.drain()
-        if (run.best === undefined && run.revocation === undefined && walk.skipped.length > 0 && !signal.aborted) {
+        if (run.best === undefined && run.revocation === undefined && run.equivocation === undefined && walk.skipped.length > 0 && !signal.aborted) {
           await this.askSkipped(run, walk.skipped, key, signal)
         }
       }
@@ -174,12 +182,13 @@ export class DhtLookup {
 
   /** What the lookup found; what its answers say of their peers; the corrections and the equivocation check. */
   private async conclude (run: LookupRun, peerId: PeerId, options: FindOptions, started: number): Promise<PqkValue> {
-    const { tally, revocation } = run
+    const { tally, revocation, equivocation } = run
     const best = tally.best
-    const outcome = revocation !== undefined || best !== undefined ? 'found' : options.signal?.aborted === true ? 'timeout' : 'not_found'
+    const outcome = revocation !== undefined || equivocation !== undefined || best !== undefined ? 'found' : options.signal?.aborted === true ? 'timeout' : 'not_found'
     this.components.metrics.dhtResolveSeconds.observe({ outcome }, (performance.now() - started) / 1000)
     for (const [peer, said] of tally.outcomes()) this.components.scores?.note(peer, said)
     if (revocation !== undefined) return { kind: 'revocation', revocation }
+    if (equivocation !== undefined) return { kind: 'equivocation', proof: equivocation }
     if (best === undefined) {
       if (options.signal?.aborted === true) {
         throw new ResolveError('ERR_RESOLVE_TIMEOUT', `DHT lookup for ${peerId.toString()} was cut short by its timeout`)

@@ -73,7 +73,7 @@ export const dhtValidatorTarget: FuzzTarget = {
       held.clear()
       if (heldValue !== undefined) held.set(dhtRecordKey(key).toString(), heldValue)
       const result = await attemptAsync(outcomes, 'validate', async () => validate(key, bytes), RECORD_ERRORS)
-      const counted = (await metrics.verificationFailures.get()).values.filter(v => v.labels.source === 'dht').reduce((n, v) => n + v.value, 0)
+      const counted = (await metrics.verificationFailures.get()).values.filter(v => v.labels.source === 'dht' || v.labels.source === 'evidence').reduce((n, v) => n + v.value, 0)
       if (!result.ok) failures++
       if (counted !== failures) throw new Error(`refusals counted ${counted}, refused ${failures}`)
       if (result.ok) {

@@ -1,5 +1,6 @@
 import { apiEventsTarget, apiRawTarget, apiRevocationsTarget, apiTarget } from './api.js'
 import { configTarget, configValuesTarget } from './config.js'
+import { equivocationTarget } from './equivocation.js'
 import { dhtSelectorTarget, dhtValidatorTarget } from './dht.js'
 import { keyPushTarget, keyRequestFieldsTarget, keyRequestTarget, keyResponseTarget } from './exchange.js'
 import { historyTarget } from './history.js'
@@ -31,5 +32,6 @@ export const targets: FuzzTarget[] = [
   apiRevocationsTarget,
   revocationTarget,
   pqkValueTarget,
-  pqkSelectorTarget
+  pqkSelectorTarget,
+  equivocationTarget
 ]

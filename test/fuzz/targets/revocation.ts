@@ -20,7 +20,7 @@ import type { Datastore, Key } from 'interface-datastore'
 
 const minute = 60_000
 const REVOCATION_ERRORS = ['RevocationError']
-const VALUE_ERRORS = ['InvalidRecordError', 'RevocationError']
+const VALUE_ERRORS = ['InvalidRecordError', 'RevocationError', 'EvidenceError']
 
 interface RevocationCorpus {
   certs: RevocationCertificate[]
@@ -176,7 +176,7 @@ export const pqkValueTarget: FuzzTarget = {
       held.clear()
       if (heldValue !== undefined) held.set(dhtRecordKey(key).toString(), new Libp2pRecord(key, heldValue, new Date()).serialize())
       const result = await attemptAsync(outcomes, 'validate', async () => validate(key, bytes), VALUE_ERRORS)
-      const counted = (await metrics.verificationFailures.get()).values.filter(v => v.labels.source === 'dht').reduce((n, v) => n + v.value, 0)
+      const counted = (await metrics.verificationFailures.get()).values.filter(v => v.labels.source === 'dht' || v.labels.source === 'evidence').reduce((n, v) => n + v.value, 0)
       if (!result.ok) failures++
       if (counted !== failures) throw new Error(`refusals counted ${counted}, refused ${failures}`)
       if (result.ok) {
