@@ -27,7 +27,7 @@ describe('a DHT node that answers every query with garbage', () => {
     process.on('uncaughtException', onProblem)
     process.on('unhandledRejection', onProblem)
     net = await startNetwork(4, { paths: { direct: false } })
-    target = await net.add({ paths: { direct: false }, firstContactQuorum: 100, refreshQuorum: 100, firstContactGraceMs: 10_000 })
+    target = await net.add({ paths: { direct: false }, firstContactQuorum: 100, refreshQuorum: 100, firstContactGraceMs: 10_000, reputationThreshold: -100 })
     garbage = await startGarbageDhtNode([net.anchor.node.getMultiaddrs()[0].toString(), target.node.getMultiaddrs()[0].toString()])
     for (let i = 0; i < 200 && (await target.node.status()).dhtSize < net.nodes.length; i++) {
       await new Promise(resolve => setTimeout(resolve, 50))

@@ -48,11 +48,11 @@ describe('attacks with forged and broken key records, through the DHT', () => {
   const flipped = (bytes: Uint8Array, at: number): Uint8Array<ArrayBuffer> => { const out = Uint8Array.from(bytes); out[at] ^= 1; return out }
 
   before(async () => {
-    // Three honest nodes, DHT only; the target asks every DHT peer it knows (quorums of 100), the hostile one included.
+    // Three honest nodes, DHT only; the target asks every DHT peer it knows (quorums of 100), the hostile one included, however low its score (a threshold of -100 skips no one).
     net = await startNetwork(3, { paths: { direct: false } })
     victim = net.nodes[1]
     other = net.nodes[0]
-    target = await net.add({ paths: { direct: false }, firstContactQuorum: 100, refreshQuorum: 100, firstContactGraceMs: 10_000 })
+    target = await net.add({ paths: { direct: false }, firstContactQuorum: 100, refreshQuorum: 100, firstContactGraceMs: 10_000, reputationThreshold: -100 })
     good = (await victim.node.resolve(victim.node.peerId)).record
     key = routingKeyFor(victim.node.peerId)
     hostile = await startHostileNode([net.anchor.node.getMultiaddrs()[0].toString(), target.node.getMultiaddrs()[0].toString()])

@@ -25,7 +25,7 @@ describe('fuzzing (CI-sized run)', () => {
       const report = await runTarget(target, { seed })
       total += report.runs
       t.diagnostic(`${report.runs} cases in ${report.ms} ms, seed ${report.seed}: ${report.outcomes.map(([o, n]) => `${o} ${n}`).join('; ')}`)
-      assert.equal(report.failed, false, `${report.failure ?? ''}\nreplay: npm run fuzz -- --target ${target.name} --seed ${report.seed} --runs ${target.ciRuns}`)
+      assert.equal(report.failed, false, `${report.failure ?? ''}\nreplay: npm run fuzz -- --target ${target.name} --seed=${report.seed} --runs ${target.ciRuns}`)
       assert.equal(report.runs, target.ciRuns)
     })
   }

@@ -31,7 +31,7 @@ describe('a hostile node in the network', () => {
   async function freshResolver (paths: { dht?: boolean, direct?: boolean }): Promise<TestNode> {
     const bootstrap = paths.dht === false ? [hostile.multiaddr] : [hostile.multiaddr, net.anchor.node.getMultiaddrs()[0].toString()]
     // The whole query runs (quorum above the network size, no grace time), so the hostile node is always asked.
-    const node = await startNode({ bootstrap, paths, firstContactQuorum: 100, refreshQuorum: 100, firstContactGraceMs: 10_000 })
+    const node = await startNode({ bootstrap, paths, firstContactQuorum: 100, refreshQuorum: 100, firstContactGraceMs: 10_000, reputationThreshold: -100 })
     started.push(node)
     if (paths.dht !== false) {
       for (let waited = 0; waited < 400 && (await node.node.status()).dhtSize < net.nodes.length + 1; waited++) {

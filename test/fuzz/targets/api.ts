@@ -13,6 +13,7 @@ import { createKeydirMetrics } from '../../../src/metrics/index.js'
 import { resolvedKeys } from '../../../src/node/resolved-keys.js'
 import { corpus } from '../corpus.js'
 import { Outcomes } from '../harness.js'
+import { PeerReputation } from '../../../src/reputation/index.js'
 import type { KeyDirectory, KeyDirectoryEvents } from '../../../src/node/types.js'
 import type { RegistryEntry } from '../../../src/registry/index.js'
 import type { FuzzTarget } from '../harness.js'
@@ -50,11 +51,15 @@ async function fakeNode (): Promise<{ node: KeyDirectory, peers: string[], emit:
       throw new ResolveError('ERR_NOT_FOUND', `no keys for ${id.toString()}`)
     },
     async status () {
-      return { peerId: self.peerId.toString(), multiaddrs: [], dhtSize: 0, connections: 0, registry: { peers: 1, verified: 1 }, record: { seq: self.seq, issuedAt: self.issuedAt, expiresAt: self.expiresAt }, crypto: 'native' }
+      return { peerId: self.peerId.toString(), multiaddrs: [], dhtSize: 0, connections: 0, registry: { peers: 1, verified: 1 }, record: { seq: self.seq, issuedAt: self.issuedAt, expiresAt: self.expiresAt }, crypto: 'native', reputation: { peers: 0, belowThreshold: 0 } }
     },
     async revoke () { throw new ResolveError('ERR_REVOKED', 'not in this fake') },
     async publishRevocation (bytes: Uint8Array) { return revocations.validate(unmarshalRevocation(bytes).peerId, bytes) },
     listRevocations: () => [],
+    reputation: new PeerReputation(),
+    getEvidence: () => undefined,
+    listEvidence: () => [],
+    async submitEvidence () { throw new ResolveError('ERR_NOT_FOUND', 'not in this fake') },
     anchorEntry: () => ({ multiaddr: `/ip4/127.0.0.1/tcp/1/p2p/${self.peerId.toString()}`, peerId: self.peerId.toString(), mlDsaPublicKey: Buffer.from(self.mlDsaPublicKey).toString('base64') })
   })
   const peers = [self, known, slow].map(r => r.peerId.toString())

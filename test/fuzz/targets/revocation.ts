@@ -2,7 +2,7 @@ import { Libp2pRecord } from '@libp2p/record'
 import fc from 'fast-check'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { fingerprint, selectPqCrypto } from '../../../src/crypto/index.js'
-import { createPqkValidator, createPqkValueCheck, dhtRecordKey, pqkSelector } from '../../../src/dht/index.js'
+import { conflictingRecords, createPqkValidator, createPqkValueCheck, dhtRecordKey, pqkSelector } from '../../../src/dht/index.js'
 import { createKeydirMetrics } from '../../../src/metrics/index.js'
 import {
   checkRevocationAgainstPin, comparePqkValues, decodePqkValue, isRevocationBytes, KeyRecordValidator, marshalRevocation, pqkValueBytes, RevocationValidator,
@@ -139,7 +139,7 @@ function tryDecode (value: Uint8Array): PqkValue | undefined {
  * PUT or a GET answer meets them, with whatever the node holds under the
  * key (a record, a revocation, garbage, nothing): every refusal typed and
  * counted once; an accepted value is a valid record or certificate of the
- * key's peer and never ranks below the held one, so once a revocation is
+ * key's peer and never ranks below the held one (but for a record of the held one's seq with other content: an equivocation), so once a revocation is
  * held no record is ever accepted; the selector picks a revocation over any
  * record, the same one in any order.
  */
@@ -184,7 +184,8 @@ export const pqkValueTarget: FuzzTarget = {
         const valid = value.kind === 'record' ? c.validRecords : r.validCerts
         if (valid.get(peer.toString())?.has(hex(bytes)) !== true) throw new Error('the validator accepted a value that is not a valid record or certificate of the key\'s peer')
         const heldDecoded = heldValue === undefined ? undefined : tryDecode(heldValue)
-        if (heldDecoded !== undefined && comparePqkValues(heldDecoded, value) < 0) {
+        // One exception: a record of the held one's seq with other signed content is an equivocation, taken to make a proof.
+        if (heldDecoded !== undefined && comparePqkValues(heldDecoded, value) < 0 && conflictingRecords(heldDecoded, value) === undefined) {
           throw new Error(`the validator accepted a ${value.kind} that ranks below the held ${heldDecoded.kind}`)
         }
       }
