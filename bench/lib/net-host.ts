@@ -41,7 +41,8 @@ const ANCHOR_DIAL_ATTEMPTS = 5
 
 export type NetworkKind = 'keydir' | 'ipns'
 /** How a resolve goes: through the DHT (keydir with the direct path off; IPNS), or keydir's direct exchange with the DHT path off. */
-export type ResolvePath = 'dht' | 'direct'
+/** dht: a first contact (keydir) or a cold get (IPNS); refresh: keydir's lookup of a pinned peer (resolve with refresh); direct: the exchange. */
+export type ResolvePath = 'dht' | 'refresh' | 'direct'
 
 export interface NodeInfo {
   peerId: string
@@ -333,12 +334,12 @@ async function startKeydirNode (dir: string, anchor: AnchorEntry | undefined, op
       slot.current = probe
       try {
         const signal = AbortSignal.timeout(timeoutMs)
-        const { mlDsaPublicKey, source } = path === 'dht'
-          ? await node.resolve(target.peerId, { signal })
-          : await direct.resolve(target.peerId, { signal }).then(({ record, source }) => ({ mlDsaPublicKey: record.mlDsaPublicKey, source }))
+        const { mlDsaPublicKey, source } = path === 'direct'
+          ? await direct.resolve(target.peerId, { signal }).then(({ record, source }) => ({ mlDsaPublicKey: record.mlDsaPublicKey, source }))
+          : await node.resolve(target.peerId, { signal, refresh: path === 'refresh' })
         const totalMs = performance.now() - probe.started
         const got = hex(fingerprint(mlDsaPublicKey))
-        const ok = got === target.expected && source === path
+        const ok = got === target.expected && source === (path === 'refresh' ? 'dht' : path)
         const stale = target.previous?.includes(got) === true
         return outcome(probe, ok, totalMs, ok ? undefined : stale ? 'stale record' : `wrong keys or path (${source})`, stale)
       } catch (err) {

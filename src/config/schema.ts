@@ -142,7 +142,7 @@ export const CONFIG_SCHEMA: Schema = {
     flag: '--first-contact-grace-ms',
     parse: integerValue(0, 60 * second, 'milliseconds'),
     nodeDefault: '150',
-    description: 'a first contact ends this long after its first valid DHT answer, quorum or not'
+    description: 'a first contact ends this long after its first valid DHT answer (or as long again as that answer took, if longer), quorum or not'
   },
   reputationThreshold: {
     env: 'KEYDIR_REPUTATION_THRESHOLD',

@@ -68,7 +68,7 @@ export interface KeyDirectoryOptions {
   refreshQuorum?: number
   /** Disjoint paths a DHT lookup walks (no peer asked on two). Default 3. */
   disjointPaths?: number
-  /** A first contact ends this long after its first valid answer, quorum or not. Default 150 ms. */
+  /** A first contact ends this long after its first valid answer (or as long again as that answer took, if longer), quorum or not. Default 150 ms. */
   firstContactGraceMs?: number
   /**
    * Lookups skip peers whose score is below this (docs/reputation.md), from

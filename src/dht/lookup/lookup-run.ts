@@ -15,7 +15,11 @@ export interface LookupRunContext {
   minSeq: number
   /** Valid answers (over as many paths) that settle the lookup: the first-contact or the refresh quorum. */
   quorum: number
-  /** Time after the first valid answer at which a first contact ends, quorum or not. */
+  /**
+   * Time after the first valid answer at which a first contact ends, quorum
+   * or not; never less than the first answer itself took, so that a slow
+   * network or a busy event loop does not leave the first answers alone.
+   */
   graceMs: number
   check: PqkRecordCheck | PqkValueCheck
   acceptRevocation?: (revocation: RevocationCertificate) => boolean
@@ -45,6 +49,7 @@ export class LookupRun {
   private readonly done = Promise.withResolvers<void>()
   private grace: NodeJS.Timeout | undefined
   private over = false
+  private readonly started = performance.now()
   /** A first contact's quorum is in: no new peer is asked, the answers in flight still count. */
   private draining = false
 
@@ -167,7 +172,7 @@ export class LookupRun {
       this.settle()
     }
     if (first && minSeq === 0 && !this.over) {
-      this.grace = setTimeout(() => { this.end() }, this.context.graceMs)
+      this.grace = setTimeout(() => { this.end() }, Math.max(this.context.graceMs, performance.now() - this.started))
     }
   }
 

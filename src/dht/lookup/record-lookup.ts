@@ -37,7 +37,7 @@ export interface DhtLookupInit {
   refreshQuorum?: number
   /** Disjoint paths a lookup walks. Default 3. */
   disjointPaths?: number
-  /** A first-contact lookup ends this long after its first valid answer, quorum or not. Default 150 ms. */
+  /** A first-contact lookup ends this long after its first valid answer (or as long again as that answer took, if longer), quorum or not. Default 150 ms. */
   firstContactGraceMs?: number
   /** Peers asked at once on one path. Default 3 (Kademlia's alpha). */
   alpha?: number
