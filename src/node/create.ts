@@ -51,6 +51,7 @@ function closestPeersOf (dht: SingleKadDHT): (kadId: Uint8Array, count: number) 
 async function routingTableReady (dht: SingleKadDHT, options: AbortOptions): Promise<void> {
   const table = dht.routingTable as unknown as EventTarget & { size: number }
   if (table.size > 0) return
+  options.signal?.throwIfAborted()
   await new Promise<void>((resolve, reject) => {
     const done = (): void => {
       table.removeEventListener('peer:add', done)

@@ -61,6 +61,8 @@ const minute = 60_000
 const DEFAULT_TIMEOUT_MS = 10_000
 export const DEFAULT_REFRESH_AFTER_MS = 5 * minute
 export const DEFAULT_MAX_STALE_MS = 60 * minute
+/** The share of the resolve timeout a DHT lookup may take when the direct request comes after it. */
+const DHT_SHARE_BEFORE_DIRECT = 0.6
 /**
  * The lookup failures that mean the network could not be reached, not that
  * the peer's answer was refused: a record beyond the bound whose peer could
@@ -167,9 +169,11 @@ export class Resolver {
     let historyUnreachable: KeydirError | undefined
     const anchor = this.components.isAnchor(peerId)
     // An anchor is dialled at start, so asking it directly is the quick path to its record.
+    // A DHT lookup that peers keep busy (silent peers near the key) must leave the direct request its turn.
+    const dhtFirst = this.components.exchange === undefined ? signal : AbortSignal.any([signal, AbortSignal.timeout(Math.round(this.timeoutMs * DHT_SHARE_BEFORE_DIRECT))])
     const paths: Array<[ResolveSource, (() => Promise<KeyRecord>) | undefined]> = anchor
       ? [['anchor', this.direct(peerId, signal)], ['dht', this.fromDht(peerId, signal, pin)]]
-      : [['dht', this.fromDht(peerId, signal, pin)], ['direct', this.direct(peerId, signal)]]
+      : [['dht', this.fromDht(peerId, dhtFirst, pin)], ['direct', this.direct(peerId, signal)]]
 
     for (const [source, fetch] of paths) {
       if (fetch == null) continue

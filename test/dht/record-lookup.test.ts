@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { Libp2pRecord } from '@libp2p/record'
 import { selectPqCrypto } from '../../src/crypto/index.js'
-import { createPqkCheck, createPqkValueCheck, dhtRecordKey, DhtLookup, MalformedAnswer } from '../../src/dht/index.js'
+import { createPqkCheck, createPqkValueCheck, dhtRecordKey, DhtLookup, MalformedAnswer, Unreachable } from '../../src/dht/index.js'
 import { createKeydirMetrics } from '../../src/metrics/index.js'
 import { createRevocation, KeyRecordValidator, RevocationValidator, routingKeyFor } from '../../src/record/index.js'
 import { makeIdentity, makeRecord } from '../helpers/records.js'
@@ -24,8 +24,8 @@ interface ScriptedPeer {
   /** Peers it names as closer (the walk only follows those closer to the key than it). */
   closer?: PeerId[]
   delayMs?: number
-  /** Never answers (until the lookup gives up on it); or answers unreadably. */
-  fails?: 'silent' | 'malformed'
+  /** Never answers (until the lookup gives up on it); answers unreadably; or cannot be reached at the addresses it was named at. */
+  fails?: 'silent' | 'malformed' | 'unreachable'
 }
 
 interface Network {
@@ -82,6 +82,7 @@ async function network (self: PeerId, peers: ScriptedPeer[], options: NetworkOpt
       setTimeout(resolve, scripted.delayMs ?? 1)
     })
     if (scripted.fails === 'malformed') throw new MalformedAnswer('garbage')
+    if (scripted.fails === 'unreachable') throw new Unreachable('named at addresses that do not answer', true)
     return { value: scripted.value, closer: (scripted.closer ?? []).map(id => ({ id, multiaddrs: [] })) }
   }
   const lookup = new DhtLookup({
@@ -273,7 +274,7 @@ describe('DhtLookup', () => {
     assert.equal(skipping.asked.includes(banned.toString()), false, 'a peer below the threshold is skipped when another has the record')
   })
 
-  test('a peer closer to the key than one that had the record, answering without it, withheld it', async () => {
+  test('a peer closer to the key than two that had the record, answering without it, withheld it; one far holder is not enough', async () => {
     const id = await makeIdentity()
     const self = (await makeIdentity()).peerId
     const all = await peers(8)
@@ -281,11 +282,14 @@ describe('DhtLookup', () => {
     const { distanceTo } = await import('../../src/dht/index.js')
     const key = routingKeyFor(id.peerId)
     const sorted = [...all].sort((x, y) => Buffer.compare(Buffer.from(distanceTo(key, x)), Buffer.from(distanceTo(key, y))))
-    const [closest, ...rest] = sorted
-    const farthest = rest[rest.length - 1]
-    const net = await network(self, [{ id: closest, closer: [] }, { id: farthest, value: record.bytes, delayMs: 10 }], { firstContactQuorum: 1, disjointPaths: 2 })
+    const [closest, second, ...rest] = sorted
+    const [farther, farthest] = rest.slice(-2)
+    const net = await network(self, [{ id: closest, closer: [] }, { id: farther, value: record.bytes, delayMs: 10 }, { id: farthest, value: record.bytes, delayMs: 10 }], { firstContactQuorum: 2, disjointPaths: 3 })
     await net.lookup.find(id.peerId)
     assert.deepEqual(new Map(net.notes).get(closest.toString()), 'withheld')
+    const one = await network(self, [{ id: second, closer: [] }, { id: farthest, value: record.bytes, delayMs: 10 }], { firstContactQuorum: 1, disjointPaths: 2 })
+    await one.lookup.find(id.peerId)
+    assert.equal(new Map(one.notes).get(second.toString()), undefined, 'a single far holder (perhaps hostile) does not make a routing hop a withholder')
   })
 
   test('two valid answers of one seq with different bytes go to the equivocation check before the lookup returns', async () => {
@@ -312,7 +316,7 @@ describe('DhtLookup', () => {
     assert.equal((await pinned.lookup.find(id.peerId, { minSeq: 6 })).seq, 9, 'the copy held since before a restart cannot end a refresh')
   })
 
-  test('an answer older than the record this node holds under the key is refused by the check', async () => {
+  test('an answer older than the record this node holds under the key is refused by the check: stale, not forged, and corrected', async () => {
     const id = await makeIdentity()
     const self = (await makeIdentity()).peerId
     const [a, b] = await peers(2)
@@ -323,6 +327,43 @@ describe('DhtLookup', () => {
     const check = createPqkCheck({ validator: new KeyRecordValidator({ crypto: selectPqCrypto() }), datastore: held })
     const net = await network(self, [{ id: a, value: older.bytes }, { id: b, value: newer.bytes, delayMs: 10 }], { check, firstContactQuorum: 1 })
     assert.equal((await net.lookup.find(id.peerId)).seq, 2)
+    assert.deepEqual(new Map(net.notes).get(a.toString()), 'stale')
+    assert.deepEqual((await net.corrected).peers, [a.toString()])
+  })
+
+  test('this node\'s own store neither starts the grace time nor counts towards the quorum: a planted old record cannot end a first contact', async () => {
+    const id = await makeIdentity()
+    const self = (await makeIdentity()).peerId
+    const [slow] = await peers(1)
+    const planted = await makeRecord(id, { seq: 1 })
+    const current = await makeRecord(id, { seq: 2 })
+    const net = await network(self, [{ id: slow, value: current.bytes, delayMs: 150 }], { own: planted.bytes, firstContactQuorum: 1, firstContactGraceMs: 10 })
+    assert.equal((await net.lookup.find(id.peerId)).seq, 2)
+  })
+
+  test('a peer named at addresses that do not answer is not held against it; one asked from the routing table is', async () => {
+    const id = await makeIdentity()
+    const self = (await makeIdentity()).peerId
+    const [namer, named, holder] = await peers(3)
+    const record = await makeRecord(id, { seq: 1 })
+    const net = await network(self, [{ id: namer, closer: [named] }, { id: named, fails: 'unreachable' }, { id: holder, value: record.bytes, delayMs: 20 }], { firstContactQuorum: 1 })
+    await net.lookup.find(id.peerId)
+    assert.equal(new Map(net.notes).get(named.toString()), undefined)
+  })
+
+  test('a first contact that heard older records asks the peers skipped for their score too', async () => {
+    const id = await makeIdentity()
+    const self = (await makeIdentity()).peerId
+    const [a, b, skipped] = await peers(3)
+    const scores = new Map([[skipped.toString(), -50]])
+    const net = await network(self, [
+      { id: a, value: (await makeRecord(id, { seq: 1 })).bytes },
+      { id: b, value: (await makeRecord(id, { seq: 2 })).bytes },
+      { id: skipped, value: (await makeRecord(id, { seq: 3 })).bytes }
+    ], { scores, firstContactQuorum: 2, disjointPaths: 2 })
+    // Someone serves an older record than the best heard: the skipped peer may hold a newer one still.
+    assert.equal((await net.lookup.find(id.peerId)).seq, 3)
+    assert.equal(new Map(net.notes).get(skipped.toString()), 'valid', 'its answer is scored like any other')
   })
 
   test('no valid answer is ERR_NOT_FOUND; a lookup cut short by its signal is ERR_RESOLVE_TIMEOUT', async () => {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { xorCompare as uint8ArrayXorCompare } from 'uint8arrays/xor-compare'
-import { compareKeyRecords } from '../../record/index.js'
+import { compareKeyRecords, recordSignedBytes } from '../../record/index.js'
+import { DHT_REPLICATION } from '../constants.js'
 import type { LookupOutcome } from './scores.js'
 import type { KeyRecord } from '../../record/index.js'
 import type { PeerId } from '@libp2p/interface'
@@ -9,20 +10,23 @@ import type { PeerId } from '@libp2p/interface'
 /** The answer of one peer, as the tally keeps it. */
 interface Answer {
   peer: PeerId
-  /** -1: this node's own store, on no path. */
+  /** -1: this node's own store; -2: a peer skipped for its score, asked after the walk; both on no path. */
   path: number
   distance?: Uint8Array
   record?: KeyRecord
-  /** Already judged (a refused or rolled-back answer): outcomes() says nothing more of it. */
+  /** Already judged (a refused or outdated answer): outcomes() says nothing more of it. */
   judged?: boolean
+  /** It answered with a validly signed record older than the best: it is sent the best. */
+  older?: boolean
 }
 
 export interface TallyRules {
   /** Valid record answers from this many peers, spread over as many paths as can still answer, settle a lookup. */
   quorum: number
-  /** Records below this seq are rollbacks (the pin's high-water mark). */
-  minSeq: number
 }
+
+/** Answers on no path: this node's own store, and peers skipped for their score. */
+const SELF = -1
 
 /**
  * The answers of one lookup, and when they are enough. A lookup is settled
@@ -40,6 +44,7 @@ export class AnswerTally {
   private readonly conflictKeys = new Set<string>()
   readonly conflicts: Array<[KeyRecord, KeyRecord]> = []
   best: KeyRecord | undefined
+  /** Valid record answers from other peers (this node's own store does not count towards the quorum). */
   private recordAnswers = 0
 
   private paths = 0
@@ -66,23 +71,33 @@ export class AnswerTally {
     if (!this.heard(peer)) this.answers.set(peer.toString(), { peer, path, distance })
   }
 
-  /** A peer answered with something refused (forged, rolled back, a revocation not taken): heard, and already held against it. */
+  /** A peer answered with something refused (forged, a revocation not taken): heard, and already held against it. */
   refused (peer: PeerId, path: number): void {
     if (!this.heard(peer)) this.answers.set(peer.toString(), { peer, path, judged: true })
+  }
+
+  /** A peer answered with a validly signed but outdated value; `older`: a record older than this node knows, to be corrected. */
+  outdated (peer: PeerId, path: number, older: boolean): void {
+    if (!this.heard(peer)) this.answers.set(peer.toString(), { peer, path, judged: true, older })
+  }
+
+  /** Whether a peer other than this node's own store answered with a valid record. */
+  get anyPathRecord (): boolean {
+    return this.recordAnswers > 0
   }
 
   /** A valid record of the peer looked up, not below minSeq. */
   record (peer: PeerId, path: number, record: KeyRecord, distance?: Uint8Array): void {
     if (this.heard(peer)) return
     this.answers.set(peer.toString(), { peer, path, distance, record })
-    this.recordAnswers++
+    if (path !== SELF) this.recordAnswers++
     if (path >= 0) {
       this.answeredPaths.add(path)
       // Its answer was still being checked when the path ended.
       this.silentEndedPaths.delete(path)
     }
     for (const other of this.answers.values()) {
-      if (other.record !== undefined && other.record !== record && other.record.seq === record.seq && !uint8ArrayEquals(other.record.bytes, record.bytes)) {
+      if (other.record !== undefined && other.record !== record && other.record.seq === record.seq && !uint8ArrayEquals(recordSignedBytes(other.record), recordSignedBytes(record))) {
         this.noteConflict(other.record, record)
       }
     }
@@ -95,31 +110,44 @@ export class AnswerTally {
     return this.answeredPaths.size >= Math.min(this.rules.quorum, this.answeredPaths.size + mayStillAnswer)
   }
 
+  /** How many answers held a valid record older than the best (those below the pin or refused by the check were counted when they came). */
+  get olderThanBest (): number {
+    const best = this.best
+    if (best === undefined) return 0
+    return [...this.answers.values()].filter(a => a.path !== SELF && a.record !== undefined && a.record.seq < best.seq).length
+  }
+
   /** The peers that answered with an older record than the best: to be sent the best. */
   staleAnswerers (): PeerId[] {
     const best = this.best
     if (best === undefined) return []
-    return [...this.answers.values()].filter(a => a.path >= 0 && a.record !== undefined && a.record.seq < best.seq).map(a => a.peer)
+    return [...this.answers.values()].filter(a => a.path !== SELF && (a.older === true || (a.record !== undefined && a.record.seq < best.seq))).map(a => a.peer)
   }
 
   /**
    * What each answer says of its peer: the best seq is valid; an older one
-   * is stale; no record from a peer closer to the key than one that had the
-   * best is withheld (the put went to the closest peers). Nothing is said
-   * when no record was found: no one can be blamed for holding none.
+   * is stale; no record from a peer among the K closest that answered,
+   * closer to the key than at least two peers that had the best, is
+   * withheld (the put went to the closest peers; one far peer serving the
+   * record, perhaps a hostile one, cannot make honest routing hops look
+   * like they withheld it). Nothing is said when no record was found: no
+   * one can be blamed for holding none.
    */
   outcomes (): Array<[PeerId, LookupOutcome]> {
     const best = this.best
     if (best === undefined) return []
-    let farthestHolder: Uint8Array | undefined
-    for (const a of this.answers.values()) {
-      if (a.record?.seq === best.seq && a.distance !== undefined && (farthestHolder === undefined || uint8ArrayXorCompare(a.distance, farthestHolder) > 0)) farthestHolder = a.distance
-    }
+    const holders = [...this.answers.values()].flatMap(a => a.record?.seq === best.seq && a.distance !== undefined ? [a.distance] : [])
+    const closest = [...this.answers.values()].flatMap(a => a.distance === undefined ? [] : [a.distance]).sort(uint8ArrayXorCompare)
+    const kth = closest[Math.min(closest.length, DHT_REPLICATION) - 1]
     const out: Array<[PeerId, LookupOutcome]> = []
     for (const a of this.answers.values()) {
-      if (a.path < 0 || a.judged === true) continue
-      if (a.record !== undefined) out.push([a.peer, a.record.seq >= best.seq ? 'valid' : 'stale'])
-      else if (farthestHolder !== undefined && a.distance !== undefined && uint8ArrayXorCompare(a.distance, farthestHolder) < 0) out.push([a.peer, 'withheld'])
+      if (a.path === SELF || a.judged === true) continue
+      if (a.record !== undefined) {
+        out.push([a.peer, a.record.seq >= best.seq ? 'valid' : 'stale'])
+      } else if (a.distance !== undefined && kth !== undefined && uint8ArrayXorCompare(a.distance, kth) <= 0) {
+        const distance = a.distance
+        if (holders.filter(h => uint8ArrayXorCompare(distance, h) < 0).length >= 2) out.push([a.peer, 'withheld'])
+      }
     }
     return out
   }

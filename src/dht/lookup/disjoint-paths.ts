@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { xorCompare as uint8ArrayXorCompare } from 'uint8arrays/xor-compare'
 import { DHT_REPLICATION } from '../constants.js'
-import { MalformedAnswer, type AskPeer } from './kad-get.js'
+import { MalformedAnswer, Unreachable, type AskPeer } from './kad-get.js'
 import type { LookupScores } from './scores.js'
 import type { AbortOptions, PeerId, PeerInfo } from '@libp2p/interface'
 
@@ -206,7 +206,12 @@ class PathWalker {
       answer = await components.ask(c.peer, this.context.key, { signal: signal == null ? timeout : AbortSignal.any([signal, timeout]) })
     } catch (err) {
       if (signal?.aborted === true) return
-      components.scores?.note(c.peer.id, timeout.aborted || !(err instanceof MalformedAnswer) ? 'timeout' : 'invalid')
+      if (err instanceof Unreachable && err.namedAddresses) {
+        // Another peer named it at addresses that do not answer: perhaps that peer's lie, not this one's fault. Another path may name it better.
+        this.context.claimed.delete(c.peer.id.toString())
+        return
+      }
+      components.scores?.note(c.peer.id, err instanceof MalformedAnswer && !timeout.aborted ? 'invalid' : 'timeout')
       return
     }
     if (signal?.aborted === true) return

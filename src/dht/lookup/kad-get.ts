@@ -19,8 +19,8 @@ export interface KadAnswer {
 export type AskPeer = (peer: PeerInfo, key: Uint8Array, options: AbortOptions) => Promise<KadAnswer>
 
 export interface KadGetComponents {
-  /** libp2p's: a stream over a held connection, or over a new one to the given addresses. */
-  libp2p: Pick<Libp2p, 'dialProtocol' | 'getConnections'>
+  /** libp2p's: a stream over a held connection, or over a new one to the addresses its peer store knows, or else to the ones the path was given. */
+  libp2p: Pick<Libp2p, 'dialProtocol' | 'getConnections' | 'peerStore'>
   /** The DHT protocol (keydir's `/numi/kad/1.0.0` unless configured). */
   protocol: string
   /** Filters the addresses other peers name (kad-dht's peerInfoMapper: private ones go unless on a local network). */
@@ -35,11 +35,23 @@ export class MalformedAnswer extends Error {
   }
 }
 
+/**
+ * The peer could not be reached. `namedAddresses`: only at the addresses
+ * another peer named for it, which may be that peer's lie: not the named
+ * peer's fault.
+ */
+export class Unreachable extends Error {
+  constructor (message: string, readonly namedAddresses: boolean, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'Unreachable'
+  }
+}
+
 /** The libp2p Kademlia message type GET_VALUE. */
 const GET_VALUE = 1
-/** kad-dht names at most K closer peers; more is a hostile answer. */
+/** kad-dht names at most K closer peers: the first K are taken, the rest dropped (the message's size bounds the decoding). */
 const MAX_CLOSER_PEERS = 20
-/** Addresses per named peer, and the bytes of a PeerId or an address, at most. */
+/** Addresses taken per named peer (more are dropped), and the bytes of a PeerId or an address, at most. */
 const MAX_ADDRS_PER_PEER = 16
 const MAX_PEER_ID_BYTES = 64
 const MAX_ADDR_BYTES = 256
@@ -56,12 +68,9 @@ export function kadGet (components: KadGetComponents): AskPeer {
     try {
       const pb = pbStream(stream, { maxDataLength: MAX_KAD_MESSAGE_BYTES })
       await pb.write({ type: GET_VALUE, key: key as Uint8Array<ArrayBuffer>, record: new Uint8Array(0), closerPeers: [] }, KadGetValue, options)
-      const answer = await pb.read(KadGetValue, {
-        ...options,
-        limits: { closerPeers: MAX_CLOSER_PEERS, closerPeers$: { addrs: MAX_ADDRS_PER_PEER } }
-      }).catch(err => {
-        // A read cut short by the signal is the peer's silence; anything else is what it sent.
-        throw options.signal?.aborted === true ? err : new MalformedAnswer(`unreadable GET_VALUE answer: ${(err as Error).message}`, { cause: err })
+      const answer = await pb.read(KadGetValue, options).catch(err => {
+        // What the peer sent and we cannot read is its doing; a lost stream or our own signal is silence.
+        throw UNREADABLE.has((err as Error).name) ? new MalformedAnswer(`unreadable GET_VALUE answer: ${(err as Error).message}`, { cause: err }) : err
       })
       void stream.close(options).catch(() => {})
       return { value: recordValue(answer, key), closer: closerPeers(components, answer) }
@@ -75,12 +84,27 @@ export function kadGet (components: KadGetComponents): AskPeer {
 /** Over a connection held already; else dialled at the addresses the path was given (the peer store's when it has none). */
 async function openStream (components: KadGetComponents, peer: PeerInfo, options: AbortOptions): Promise<Stream> {
   const { libp2p, protocol } = components
-  if (peer.multiaddrs.length === 0 || libp2p.getConnections(peer.id).length > 0) {
-    return libp2p.dialProtocol(peer.id, protocol, options)
+  const known = peer.multiaddrs.length === 0 || libp2p.getConnections(peer.id).length > 0 || await hasAddresses(libp2p, peer.id)
+  try {
+    if (known) return await libp2p.dialProtocol(peer.id, protocol, options)
+    const suffix = `/p2p/${peer.id.toString()}`
+    return await libp2p.dialProtocol(peer.multiaddrs.map(address => address.toString().endsWith(suffix) ? address : address.encapsulate(suffix)), protocol, options)
+  } catch (err) {
+    if (options.signal?.aborted === true) throw err
+    throw new Unreachable(`could not open a DHT stream to ${peer.id.toString()}: ${(err as Error).message}`, !known, { cause: err })
   }
-  const suffix = `/p2p/${peer.id.toString()}`
-  return libp2p.dialProtocol(peer.multiaddrs.map(address => address.toString().endsWith(suffix) ? address : address.encapsulate(suffix)), protocol, options)
 }
+
+async function hasAddresses (libp2p: KadGetComponents['libp2p'], peer: PeerId): Promise<boolean> {
+  try {
+    return (await libp2p.peerStore.get(peer)).addresses.length > 0
+  } catch {
+    return false
+  }
+}
+
+/** Errors of reading a message that came but is no Kademlia message (protons, the length prefix): the sender's doing. */
+const UNREADABLE = new Set(['Error', 'RangeError', 'MaxLengthError', 'MaxSizeError', 'ParseError', 'InvalidMessageLengthError', 'InvalidDataLengthError', 'InvalidDataLengthLengthError', 'StreamBufferError'])
 
 function recordValue (answer: KadGetValue, key: Uint8Array): Uint8Array | undefined {
   if (answer.record.byteLength === 0) return undefined
@@ -97,7 +121,7 @@ function recordValue (answer: KadGetValue, key: Uint8Array): Uint8Array | undefi
 /** The named peers that parse, with the addresses the mapper keeps; the rest are dropped, not fatal. */
 function closerPeers (components: KadGetComponents, answer: KadGetValue): PeerInfo[] {
   const peers: PeerInfo[] = []
-  for (const named of answer.closerPeers) {
+  for (const named of answer.closerPeers.slice(0, MAX_CLOSER_PEERS)) {
     const peer = parsePeer(named)
     if (peer === undefined) continue
     const mapped = components.peerInfoMapper(peer)
@@ -115,7 +139,7 @@ function parsePeer (named: KadGetValue.Peer): PeerInfo | undefined {
     return undefined
   }
   const multiaddrs: Multiaddr[] = []
-  for (const bytes of named.addrs) {
+  for (const bytes of named.addrs.slice(0, MAX_ADDRS_PER_PEER)) {
     if (bytes.byteLength > MAX_ADDR_BYTES) continue
     try {
       multiaddrs.push(multiaddr(bytes))

@@ -52,9 +52,11 @@ export class LookupRun {
   private readonly started = performance.now()
   /** A first contact's quorum is in: no new peer is asked, the answers in flight still count. */
   private draining = false
+  /** The grace time ran out: no answer is awaited any more, but those already being checked still count. */
+  private closing = false
 
   constructor (private readonly context: LookupRunContext) {
-    this.tally = new AnswerTally({ quorum: context.quorum, minSeq: context.minSeq })
+    this.tally = new AnswerTally({ quorum: context.quorum })
   }
 
   get ended (): boolean {
@@ -63,7 +65,19 @@ export class LookupRun {
 
   /** Whether the walk should ask no one new. */
   get stopAsking (): boolean {
-    return this.over || this.draining
+    return this.over || this.draining || this.closing
+  }
+
+  /**
+   * The grace time ran out: the requests in flight are dropped, but an
+   * answer that already came and is being checked (an ML-DSA-65 verify, a
+   * datastore read) still counts: the caller drains the checks, then ends.
+   */
+  private close (): void {
+    if (this.over || this.closing) return
+    this.closing = true
+    this.done.resolve()
+    setImmediate(() => { this.walk.abort() })
   }
 
   /** Resolves when the lookup has what it needs. */
@@ -82,7 +96,7 @@ export class LookupRun {
 
   /** An answer from the walk: checked (off the walk's turn), then taken. */
   answer (answer: PathAnswer): void {
-    if (this.over) return
+    if (this.over || this.closing) return
     if (answer.value === undefined) {
       this.tally.noRecord(answer.peer, answer.path, answer.distance)
       return
@@ -90,10 +104,17 @@ export class LookupRun {
     const checked = this.context.check(this.context.key, answer.value).then(
       valid => { this.take(answer.peer, answer.path, asPqkValue(valid), answer.distance) },
       err => {
-        this.context.metrics.verificationFailures.inc({ source: 'dht', reason: errorCode(err) })
-        this.context.scores?.note(answer.peer, 'invalid')
-        this.context.log.debug({ peer: this.context.peerId.toString(), from: answer.peer.toString(), code: errorCode(err) }, 'refused a DHT answer')
-        this.tally.refused(answer.peer, answer.path)
+        const code = errorCode(err)
+        this.context.metrics.verificationFailures.inc({ source: 'dht', reason: code })
+        this.context.log.debug({ peer: this.context.peerId.toString(), from: answer.peer.toString(), code }, 'refused a DHT answer')
+        if (OUTDATED.has(code)) {
+          // Validly signed, but older than what this node holds (a newer record, a revocation, a proof) or expired: stale, not forged.
+          if (answer.path !== SELF_PATH) this.context.scores?.note(answer.peer, 'stale')
+          this.tally.outdated(answer.peer, answer.path, code === 'ERR_ROLLBACK')
+        } else {
+          this.context.scores?.note(answer.peer, 'invalid')
+          this.tally.refused(answer.peer, answer.path)
+        }
       }
     )
     this.pending.add(checked)
@@ -132,7 +153,7 @@ export class LookupRun {
     else this.draining = true
   }
 
-  /** A checked value from `peer` (path -1: this node's own store). */
+  /** A checked value from `peer` (SELF_PATH: this node's own store; SKIPPED_PATH: a peer skipped for its score). */
   take (peer: PeerId, path: number, value: PqkValue, distance?: Uint8Array): void {
     const { peerId, minSeq, metrics } = this.context
     if (this.over || this.tally.heard(peer)) return
@@ -162,17 +183,18 @@ export class LookupRun {
     if (!record.peerId.equals(peerId)) return
     if (record.seq < minSeq) {
       metrics.verificationFailures.inc({ source: 'dht', reason: 'ERR_ROLLBACK' })
-      if (path >= 0) this.context.scores?.note(peer, 'stale')
-      this.tally.refused(peer, path)
+      if (path !== SELF_PATH) this.context.scores?.note(peer, 'stale')
+      this.tally.outdated(peer, path, true)
       return
     }
-    const first = this.tally.best === undefined
+    const first = !this.tally.anyPathRecord
     this.tally.record(peer, path, record, distance)
     if (this.tally.settled) {
       this.settle()
     }
-    if (first && minSeq === 0 && !this.over) {
-      this.grace = setTimeout(() => { this.end() }, Math.max(this.context.graceMs, performance.now() - this.started))
+    // This node's own store may hold what a hostile peer PUT there: only another peer's answer starts the grace time.
+    if (first && path !== SELF_PATH && minSeq === 0 && !this.over) {
+      this.grace = setTimeout(() => { this.close() }, Math.max(this.context.graceMs, performance.now() - this.started))
     }
   }
 
@@ -180,6 +202,14 @@ export class LookupRun {
     return this.tally.best
   }
 }
+
+/** The path of this node's own store's answer. */
+export const SELF_PATH = -1
+/** The path of the answers of peers skipped for their score, asked after the walk. */
+export const SKIPPED_PATH = -2
+
+/** Check refusals that mean an answer is validly signed but outdated here: stale, not forged. */
+const OUTDATED = new Set(['ERR_ROLLBACK', 'ERR_RECORD_EXPIRED', 'ERR_REVOKED', 'ERR_EQUIVOCATION'])
 
 /** A check's result as a /pqk/ value: the record-only check gives records. */
 export function asPqkValue (checked: KeyRecord | PqkValue): PqkValue {

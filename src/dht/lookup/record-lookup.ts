@@ -1,8 +1,10 @@
 import { errorCode, ResolveError } from '../../errors.js'
 import { routingKeyFor } from '../../record/index.js'
+import { xorCompare as uint8ArrayXorCompare } from 'uint8arrays/xor-compare'
 import { silentLogger } from '../../util/log.js'
+import { DHT_REPLICATION } from '../constants.js'
 import { distanceTo, walkDisjointPaths } from './disjoint-paths.js'
-import { asPqkValue, LookupRun } from './lookup-run.js'
+import { asPqkValue, LookupRun, SELF_PATH, SKIPPED_PATH } from './lookup-run.js'
 import type { DisjointPathsComponents } from './disjoint-paths.js'
 import type { KeydirMetrics } from '../../metrics/index.js'
 import type { EquivocationProof, KeyRecord, PqkValue, RevocationCertificate } from '../../record/index.js'
@@ -144,12 +146,10 @@ export class DhtLookup {
         onPathEnd: path => { run.pathEnded(path) }
       })
       const walk = await Promise.race([walked, run.settled.then(() => undefined)])
-      if (walk !== undefined && !run.ended) {
-        // Every path is over (or drained after the quorum): the checks of the last answers decide.
-        await run.drain()
-        if (run.best === undefined && run.revocation === undefined && run.equivocation === undefined && walk.skipped.length > 0 && !signal.aborted) {
-          await this.askSkipped(run, walk.skipped, key, signal)
-        }
+      // Every path is over, drained after the quorum, or cut by the grace time: the checks of the answers already in still count.
+      await run.drain()
+      if (walk !== undefined && !run.ended && !signal.aborted && this.needsSkipped(run, options.minSeq ?? 0)) {
+        await this.askSkipped(run, walk.skipped, key, signal)
       }
     }
     run.end()
@@ -163,20 +163,40 @@ export class DhtLookup {
     try {
       const value = asPqkValue(await this.components.check(key, bytes))
       if (minSeq > 0 && value.kind === 'record' && value.record.seq <= minSeq) return
-      run.take(this.components.self, -1, value)
+      run.take(this.components.self, SELF_PATH, value)
     } catch (err) {
       this.log.debug({ key: Buffer.from(key).toString('base64'), code: errorCode(err) }, 'own DHT store holds no valid value')
     }
   }
 
-  /** No one else had a value: a skipped peer's valid record is taken all the same when it is the only source. */
+  /**
+   * Whether the peers skipped for their score must be asked after all: no
+   * one else had a value (a score never blocks an only source), or a first
+   * contact heard older records beside the best (someone serves stale
+   * records, and a skipped peer may hold a newer one than any heard).
+   */
+  private needsSkipped (run: LookupRun, minSeq: number): boolean {
+    if (run.revocation !== undefined || run.equivocation !== undefined) return false
+    return run.best === undefined || (minSeq === 0 && run.tally.staleAnswerers().length > 0)
+  }
+
+  /** The K closest skipped peers, alpha at a time; their answers are tallied, scored and corrected like any other's. */
   private async askSkipped (run: LookupRun, skipped: PeerInfo[], key: Uint8Array, signal: AbortSignal): Promise<void> {
-    await Promise.all(skipped.map(async peer => {
-      try {
-        const answer = await this.components.ask(peer, key, { signal: AbortSignal.any([signal, AbortSignal.timeout(this.askTimeoutMs)]) })
-        run.answer({ peer: peer.id, path: -1, distance: distanceTo(key, peer.id), value: answer.value })
-      } catch {}
-    }))
+    const closest = skipped
+      .map(peer => ({ peer, distance: distanceTo(key, peer.id) }))
+      .sort((a, b) => uint8ArrayXorCompare(a.distance, b.distance))
+      .slice(0, DHT_REPLICATION)
+    let next = 0
+    const worker = async (): Promise<void> => {
+      while (next < closest.length && !signal.aborted) {
+        const { peer, distance } = closest[next++]
+        try {
+          const answer = await this.components.ask(peer, key, { signal: AbortSignal.any([signal, AbortSignal.timeout(this.askTimeoutMs)]) })
+          run.answer({ peer: peer.id, path: SKIPPED_PATH, distance, value: answer.value })
+        } catch {}
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(this.alpha, closest.length) }, worker))
     await run.drain()
   }
 
@@ -198,8 +218,8 @@ export class DhtLookup {
     // Found before the registry sees the best record, so that it refuses the peer at once.
     await Promise.allSettled(tally.conflicts.map(async ([a, b]) => this.components.onEquivocation?.(a, b)))
     const stale = tally.staleAnswerers()
+    if (tally.olderThanBest > 0) this.components.metrics.verificationFailures.inc({ source: 'dht', reason: 'ERR_ROLLBACK' }, tally.olderThanBest)
     if (stale.length > 0) {
-      this.components.metrics.verificationFailures.inc({ source: 'dht', reason: 'ERR_ROLLBACK' }, stale.length)
       this.components.correct?.(stale, best).then(
         took => { this.log.debug({ peer: peerId.toString(), seq: best.seq, sent: stale.length, took }, 'sent the best record to peers that answered older') },
         () => {}
