@@ -1,10 +1,11 @@
 import { peerIdFromMultihash } from '@libp2p/peer-id'
 import { Libp2pRecord } from '@libp2p/record'
-import { pbStream } from '@libp2p/utils'
+import { lpStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
 import * as Digest from 'multiformats/hashes/digest'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { KadGetValue } from '../../../protobuf/kad-get.js'
+import { KeydirError } from '../../errors.js'
 import { MAX_KAD_MESSAGE_BYTES } from '../constants.js'
 import type { AbortOptions, Libp2p, PeerId, PeerInfo, Stream } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -27,10 +28,10 @@ export interface KadGetComponents {
   peerInfoMapper: (peer: PeerInfo) => PeerInfo
 }
 
-/** An answer that came but could not be read: counted against its peer as invalid, not as a timeout. */
-export class MalformedAnswer extends Error {
+/** An answer that came but could not be read (ERR_DHT_BAD_ANSWER): counted against its peer as invalid, not as a timeout. */
+export class MalformedAnswer extends KeydirError {
   constructor (message: string, options?: ErrorOptions) {
-    super(message, options)
+    super('ERR_DHT_BAD_ANSWER', message, options)
     this.name = 'MalformedAnswer'
   }
 }
@@ -40,9 +41,9 @@ export class MalformedAnswer extends Error {
  * another peer named for it, which may be that peer's lie: not the named
  * peer's fault.
  */
-export class Unreachable extends Error {
+export class Unreachable extends KeydirError {
   constructor (message: string, readonly namedAddresses: boolean, options?: ErrorOptions) {
-    super(message, options)
+    super('ERR_DHT_UNREACHABLE', message, options)
     this.name = 'Unreachable'
   }
 }
@@ -66,14 +67,14 @@ export function kadGet (components: KadGetComponents): AskPeer {
   return async (peer, key, options) => {
     const stream = await openStream(components, peer, options)
     try {
-      const pb = pbStream(stream, { maxDataLength: MAX_KAD_MESSAGE_BYTES })
-      await pb.write({ type: GET_VALUE, key: key as Uint8Array<ArrayBuffer>, record: new Uint8Array(0), closerPeers: [] }, KadGetValue, options)
-      const answer = await pb.read(KadGetValue, options).catch(err => {
-        // What the peer sent and we cannot read is its doing; a lost stream or our own signal is silence.
+      const lp = lpStream(stream, { maxDataLength: MAX_KAD_MESSAGE_BYTES })
+      await lp.write(KadGetValue.encode({ type: GET_VALUE, key: key as Uint8Array<ArrayBuffer>, record: new Uint8Array(0), closerPeers: [] }), options)
+      const bytes = await lp.read(options).catch(err => {
+        // A length prefix the peer got wrong is its doing; a lost stream or our own signal is silence.
         throw UNREADABLE.has((err as Error).name) ? new MalformedAnswer(`unreadable GET_VALUE answer: ${(err as Error).message}`, { cause: err }) : err
       })
       void stream.close(options).catch(() => {})
-      return { value: recordValue(answer, key), closer: closerPeers(components, answer) }
+      return decodeKadAnswer(bytes.subarray(), key, components.peerInfoMapper)
     } catch (err) {
       stream.abort(err as Error)
       throw err
@@ -103,8 +104,25 @@ async function hasAddresses (libp2p: KadGetComponents['libp2p'], peer: PeerId): 
   }
 }
 
-/** Errors of reading a message that came but is no Kademlia message (protons, the length prefix): the sender's doing. */
-const UNREADABLE = new Set(['Error', 'RangeError', 'MaxLengthError', 'MaxSizeError', 'ParseError', 'InvalidMessageLengthError', 'InvalidDataLengthError', 'InvalidDataLengthLengthError', 'StreamBufferError'])
+/** Errors of reading a length prefix the peer got wrong (too long, malformed): the sender's doing. */
+const UNREADABLE = new Set(['InvalidMessageLengthError', 'InvalidDataLengthError', 'InvalidDataLengthLengthError', 'StreamBufferError'])
+
+/**
+ * What a GET_VALUE answer's bytes (without their length prefix) say: the
+ * value under `key`, and the closer peers that parse, the first K, with
+ * the first addresses of each that the mapper keeps. MalformedAnswer for
+ * bytes that are no Kademlia message, or a record that does not
+ * deserialize or is filed under another key.
+ */
+export function decodeKadAnswer (bytes: Uint8Array, key: Uint8Array, peerInfoMapper: (peer: PeerInfo) => PeerInfo): KadAnswer {
+  let answer: KadGetValue
+  try {
+    answer = KadGetValue.decode(bytes)
+  } catch (err) {
+    throw new MalformedAnswer(`the GET_VALUE answer is no Kademlia message: ${(err as Error).message}`, { cause: err })
+  }
+  return { value: recordValue(answer, key), closer: closerPeers(peerInfoMapper, answer) }
+}
 
 function recordValue (answer: KadGetValue, key: Uint8Array): Uint8Array | undefined {
   if (answer.record.byteLength === 0) return undefined
@@ -119,12 +137,12 @@ function recordValue (answer: KadGetValue, key: Uint8Array): Uint8Array | undefi
 }
 
 /** The named peers that parse, with the addresses the mapper keeps; the rest are dropped, not fatal. */
-function closerPeers (components: KadGetComponents, answer: KadGetValue): PeerInfo[] {
+function closerPeers (peerInfoMapper: (peer: PeerInfo) => PeerInfo, answer: KadGetValue): PeerInfo[] {
   const peers: PeerInfo[] = []
   for (const named of answer.closerPeers.slice(0, MAX_CLOSER_PEERS)) {
     const peer = parsePeer(named)
     if (peer === undefined) continue
-    const mapped = components.peerInfoMapper(peer)
+    const mapped = peerInfoMapper(peer)
     if (mapped.multiaddrs.length > 0) peers.push(mapped)
   }
   return peers

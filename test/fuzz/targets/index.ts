@@ -4,6 +4,7 @@ import { equivocationTarget } from './equivocation.js'
 import { dhtSelectorTarget, dhtValidatorTarget } from './dht.js'
 import { keyPushTarget, keyRequestFieldsTarget, keyRequestTarget, keyResponseTarget } from './exchange.js'
 import { historyTarget } from './history.js'
+import { kadAnswerTarget } from './kad-answer.js'
 import { historyRequestTarget, historyResponseTarget } from './key-history.js'
 import { recordTarget, routingKeyTarget } from './record.js'
 import { registryTarget } from './registry.js'
@@ -23,6 +24,7 @@ export const targets: FuzzTarget[] = [
   historyResponseTarget,
   dhtValidatorTarget,
   dhtSelectorTarget,
+  kadAnswerTarget,
   registryTarget,
   configTarget,
   configValuesTarget,
