@@ -157,26 +157,8 @@ export class LookupRun {
   take (peer: PeerId, path: number, value: PqkValue, distance?: Uint8Array): void {
     const { peerId, minSeq, metrics } = this.context
     if (this.over || this.tally.heard(peer)) return
-    if (value.kind === 'revocation') {
-      if (!value.revocation.peerId.equals(peerId)) return
-      if (this.context.acceptRevocation?.(value.revocation) === false) {
-        metrics.verificationFailures.inc({ source: 'dht', reason: 'ERR_REVOCATION_KEY_UNKNOWN' })
-        this.tally.refused(peer, path)
-        return
-      }
-      this.revocation = value.revocation
-      this.end()
-      return
-    }
-    if (value.kind === 'equivocation') {
-      if (!value.proof.peerId.equals(peerId)) return
-      if (this.context.acceptEquivocation?.(value.proof) === false) {
-        metrics.verificationFailures.inc({ source: 'dht', reason: 'ERR_EVIDENCE_KEY_UNKNOWN' })
-        this.tally.refused(peer, path)
-        return
-      }
-      this.equivocation = value.proof
-      this.end()
+    if (value.kind !== 'record') {
+      this.takeVerdict(peer, path, value)
       return
     }
     const record = value.record
@@ -196,6 +178,26 @@ export class LookupRun {
     if (first && path !== SELF_PATH && minSeq === 0 && !this.over) {
       this.grace = setTimeout(() => { this.close() }, Math.max(this.context.graceMs, performance.now() - this.started))
     }
+  }
+
+  /**
+   * A revocation or an equivocation proof of the peer ends the lookup, if
+   * the caller takes it (for a pinned peer, only one linked to the pin);
+   * one it does not take is counted and the lookup goes on.
+   */
+  private takeVerdict (peer: PeerId, path: number, value: Exclude<PqkValue, { kind: 'record' }>): void {
+    const revocation = value.kind === 'revocation' ? value.revocation : undefined
+    const proof = value.kind === 'equivocation' ? value.proof : undefined
+    if (!(revocation ?? proof)!.peerId.equals(this.context.peerId)) return
+    const taken = revocation !== undefined ? this.context.acceptRevocation?.(revocation) : this.context.acceptEquivocation?.(proof!)
+    if (taken === false) {
+      this.context.metrics.verificationFailures.inc({ source: 'dht', reason: revocation !== undefined ? 'ERR_REVOCATION_KEY_UNKNOWN' : 'ERR_EVIDENCE_KEY_UNKNOWN' })
+      this.tally.refused(peer, path)
+      return
+    }
+    this.revocation = revocation
+    this.equivocation = proof
+    this.end()
   }
 
   get best (): KeyRecord | undefined {
