@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict'
+import { readFile } from 'node:fs/promises'
+import { describe, it } from 'node:test'
+import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
+import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
+import { KadGetValue } from '../../protobuf/kad-get.js'
+import { decodeKadAnswer } from '../../src/dht/index.js'
+import { dhtPeerInfoMapper } from '../../src/node/libp2p.js'
+import { kadGetVectors } from '../vectors/generate-kad-get.js'
+
+/** test/vectors/kad-get.json: the committed bytes are what the code encodes, and decodeKadAnswer reads them as written down. */
+describe('golden GET_VALUE vectors', () => {
+  it('the committed file is what the generator makes, and the code encodes and decodes it', async () => {
+    const committed = JSON.parse(await readFile(new URL('../../../test/vectors/kad-get.json', import.meta.url), 'utf8')) as { key: string, request: string, answer: string, decoded: { recordValue: string, closerPeers: unknown } }
+    assert.deepEqual(committed, JSON.parse(JSON.stringify(kadGetVectors())))
+    const hex = (bytes: Uint8Array): string => uint8ArrayToString(bytes, 'base16')
+    const key = uint8ArrayFromString(committed.key, 'base16')
+    assert.equal(hex(KadGetValue.encode({ type: 1, key: key as Uint8Array<ArrayBuffer>, record: new Uint8Array(0), closerPeers: [] })), committed.request)
+    const answer = decodeKadAnswer(uint8ArrayFromString(committed.answer, 'base16'), key, dhtPeerInfoMapper(true))
+    assert.equal(hex(answer.value!), committed.decoded.recordValue)
+    assert.deepEqual(answer.closer.map(p => ({ id: hex(p.id.toMultihash().bytes), addrs: p.multiaddrs.map(a => a.toString()) })), committed.decoded.closerPeers)
+  })
+})
