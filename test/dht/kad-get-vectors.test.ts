@@ -15,7 +15,7 @@ describe('golden GET_VALUE vectors', () => {
     assert.deepEqual(committed, JSON.parse(JSON.stringify(kadGetVectors())))
     const hex = (bytes: Uint8Array): string => uint8ArrayToString(bytes, 'base16')
     const key = uint8ArrayFromString(committed.key, 'base16')
-    assert.equal(hex(KadGetValue.encode({ type: 1, key: key as Uint8Array<ArrayBuffer>, record: new Uint8Array(0), closerPeers: [] })), committed.request)
+    assert.equal(hex(KadGetValue.encode({ type: 1, key, record: new Uint8Array(0), closerPeers: [] })), committed.request)
     const answer = decodeKadAnswer(uint8ArrayFromString(committed.answer, 'base16'), key, dhtPeerInfoMapper(true))
     assert.equal(hex(answer.value!), committed.decoded.recordValue)
     assert.deepEqual(answer.closer.map(p => ({ id: hex(p.id.toMultihash().bytes), addrs: p.multiaddrs.map(a => a.toString()) })), committed.decoded.closerPeers)

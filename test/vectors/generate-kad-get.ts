@@ -20,7 +20,7 @@ export function kadGetVectors (): Record<string, unknown> {
   const address = multiaddr('/ip4/192.0.2.7/tcp/7358')
   const value = new TextEncoder().encode('a /pqk/ value: a KeyRecord, a revocation or a proof')
   const record = new Libp2pRecord(key, value, new Date(Date.UTC(2026, 11, 6, 12, 0, 0))).serialize()
-  const answer = KadGetValue.encode({ type: 1, key, record: record as Uint8Array<ArrayBuffer>, closerPeers: [{ id: closerId, addrs: [address.bytes as Uint8Array<ArrayBuffer>], connection: 0 }] })
+  const answer = KadGetValue.encode({ type: 1, key, record: record as Uint8Array<ArrayBuffer>, closerPeers: [{ id: closerId, addrs: [address.bytes], connection: 0 }] })
   const hex = (bytes: Uint8Array): string => uint8ArrayToString(bytes, 'base16')
   return {
     description: 'A GET_VALUE request for /pqk/<PeerId> and an answer with a record and one closer peer; each is one Kademlia message, sent with a varint length prefix (not included here).',
