@@ -25,8 +25,10 @@ export interface TallyRules {
   quorum: number
 }
 
-/** Answers on no path: this node's own store, and peers skipped for their score. */
-const SELF = -1
+/** The path of this node's own store's answer. */
+export const SELF_PATH = -1
+/** The path of the answers of peers skipped for their score, asked after the walk. */
+export const SKIPPED_PATH = -2
 
 /**
  * The answers of one lookup, and when they are enough. A lookup is settled
@@ -90,7 +92,7 @@ export class AnswerTally {
   record (peer: PeerId, path: number, record: KeyRecord, distance?: Uint8Array): void {
     if (this.heard(peer)) return
     this.answers.set(peer.toString(), { peer, path, distance, record })
-    if (path !== SELF) this.recordAnswers++
+    if (path !== SELF_PATH) this.recordAnswers++
     if (path >= 0) {
       this.answeredPaths.add(path)
       // Its answer was still being checked when the path ended.
@@ -114,14 +116,14 @@ export class AnswerTally {
   get olderThanBest (): number {
     const best = this.best
     if (best === undefined) return 0
-    return [...this.answers.values()].filter(a => a.path !== SELF && a.record !== undefined && a.record.seq < best.seq).length
+    return [...this.answers.values()].filter(a => a.path !== SELF_PATH && a.record !== undefined && a.record.seq < best.seq).length
   }
 
   /** The peers that answered with an older record than the best: to be sent the best. */
   staleAnswerers (): PeerId[] {
     const best = this.best
     if (best === undefined) return []
-    return [...this.answers.values()].filter(a => a.path !== SELF && (a.older === true || (a.record !== undefined && a.record.seq < best.seq))).map(a => a.peer)
+    return [...this.answers.values()].filter(a => a.path !== SELF_PATH && (a.older === true || (a.record !== undefined && a.record.seq < best.seq))).map(a => a.peer)
   }
 
   /**
@@ -141,7 +143,7 @@ export class AnswerTally {
     const kth = closest[Math.min(closest.length, DHT_REPLICATION) - 1]
     const out: Array<[PeerId, LookupOutcome]> = []
     for (const a of this.answers.values()) {
-      if (a.path === SELF || a.judged === true) continue
+      if (a.path === SELF_PATH || a.judged === true) continue
       if (a.record !== undefined) {
         out.push([a.peer, a.record.seq >= best.seq ? 'valid' : 'stale'])
       } else if (a.distance !== undefined && kth !== undefined && uint8ArrayXorCompare(a.distance, kth) <= 0) {

@@ -1,5 +1,5 @@
 import { errorCode } from '../../errors.js'
-import { AnswerTally } from './answer-tally.js'
+import { AnswerTally, SELF_PATH } from './answer-tally.js'
 import type { PathAnswer } from './disjoint-paths.js'
 import type { LookupScores } from './scores.js'
 import type { KeydirMetrics } from '../../metrics/index.js'
@@ -204,11 +204,6 @@ export class LookupRun {
     return this.tally.best
   }
 }
-
-/** The path of this node's own store's answer. */
-export const SELF_PATH = -1
-/** The path of the answers of peers skipped for their score, asked after the walk. */
-export const SKIPPED_PATH = -2
 
 /** Check refusals that mean an answer is validly signed but outdated here: stale, not forged. */
 const OUTDATED = new Set(['ERR_ROLLBACK', 'ERR_RECORD_EXPIRED', 'ERR_REVOKED', 'ERR_EQUIVOCATION'])
