@@ -119,11 +119,12 @@ export class DhtLookup {
   async findValue (peerId: PeerId, options: FindOptions = {}): Promise<PqkValue> {
     const started = performance.now()
     const key = routingKeyFor(peerId)
+    const minSeq = options.minSeq ?? 0
     const run = new LookupRun({
       peerId,
       key,
-      minSeq: options.minSeq ?? 0,
-      quorum: (options.minSeq ?? 0) === 0 ? this.quorum : this.refreshQuorum,
+      minSeq,
+      quorum: minSeq === 0 ? this.quorum : this.refreshQuorum,
       graceMs: this.graceMs,
       check: this.components.check,
       acceptRevocation: options.acceptRevocation,
@@ -134,7 +135,7 @@ export class DhtLookup {
     })
     const signal = options.signal == null ? run.walk.signal : AbortSignal.any([options.signal, run.walk.signal])
 
-    await this.readOwnStore(run, key, options.minSeq ?? 0)
+    await this.readOwnStore(run, key, minSeq)
     if (!run.ended) {
       const walked = walkDisjointPaths(this.components, key, {
         paths: this.paths,
@@ -149,7 +150,7 @@ export class DhtLookup {
       const walk = await Promise.race([walked, run.settled.then(() => undefined)])
       // Every path is over, drained after the quorum, or cut by the grace time: the checks of the answers already in still count.
       await run.drain()
-      if (walk !== undefined && !run.ended && !signal.aborted && this.needsSkipped(run, options.minSeq ?? 0)) {
+      if (walk !== undefined && !run.ended && !signal.aborted && this.needsSkipped(run, minSeq)) {
         await this.askSkipped(run, walk.skipped, key, signal)
       }
     }
