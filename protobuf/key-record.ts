@@ -15,6 +15,8 @@ export interface KeyRecord {
   mlDsaSignature: Uint8Array<ArrayBuffer>
   previousRecordHash: Uint8Array<ArrayBuffer>
   history: RotationLink[]
+  version: number
+  x25519PublicKey: Uint8Array<ArrayBuffer>
 }
 
 export namespace KeyRecord {
@@ -84,6 +86,16 @@ export namespace KeyRecord {
           }
         }
 
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(96)
+          w.uint32(obj.version)
+        }
+
+        if ((obj.x25519PublicKey != null && obj.x25519PublicKey.byteLength > 0)) {
+          w.uint32(106)
+          w.bytes(obj.x25519PublicKey)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -98,7 +110,9 @@ export namespace KeyRecord {
           libp2pSignature: uint8ArrayAlloc(0),
           mlDsaSignature: uint8ArrayAlloc(0),
           previousRecordHash: uint8ArrayAlloc(0),
-          history: []
+          history: [],
+          version: 0,
+          x25519PublicKey: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -157,6 +171,14 @@ export namespace KeyRecord {
               obj.history.push(RotationLink.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.history$
               }))
+              break
+            }
+            case 12: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 13: {
+              obj.x25519PublicKey = reader.bytes()
               break
             }
             default: {
@@ -266,6 +288,20 @@ export namespace KeyRecord {
 
               break
             }
+            case 12: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 13: {
+              yield {
+                field: `${prefix}.x25519PublicKey`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -351,6 +387,16 @@ export namespace KeyRecord {
     index: number
   }
 
+  export interface KeyRecordVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface KeyRecordX25519PublicKeyFieldEvent {
+    field: '$.x25519PublicKey'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<KeyRecord>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, KeyRecord.codec())
   }
@@ -359,7 +405,7 @@ export namespace KeyRecord {
     return decodeMessage(buf, KeyRecord.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<KeyRecord>): Generator<KeyRecordPeerIdFieldEvent | KeyRecordMlDsaPublicKeyFieldEvent | KeyRecordMlKemPublicKeyFieldEvent | KeyRecordSeqFieldEvent | KeyRecordIssuedAtFieldEvent | KeyRecordExpiresAtFieldEvent | KeyRecordRotationPreviousFingerprintFieldEvent | KeyRecordRotationSignatureFieldEvent | KeyRecordLibp2pSignatureFieldEvent | KeyRecordMlDsaSignatureFieldEvent | KeyRecordPreviousRecordHashFieldEvent | KeyRecordHistoryPreviousFingerprintFieldEvent | KeyRecordHistorySignatureFieldEvent | KeyRecordHistoryMlDsaPublicKeyFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<KeyRecord>): Generator<KeyRecordPeerIdFieldEvent | KeyRecordMlDsaPublicKeyFieldEvent | KeyRecordMlKemPublicKeyFieldEvent | KeyRecordSeqFieldEvent | KeyRecordIssuedAtFieldEvent | KeyRecordExpiresAtFieldEvent | KeyRecordRotationPreviousFingerprintFieldEvent | KeyRecordRotationSignatureFieldEvent | KeyRecordLibp2pSignatureFieldEvent | KeyRecordMlDsaSignatureFieldEvent | KeyRecordPreviousRecordHashFieldEvent | KeyRecordHistoryPreviousFingerprintFieldEvent | KeyRecordHistorySignatureFieldEvent | KeyRecordHistoryMlDsaPublicKeyFieldEvent | KeyRecordVersionFieldEvent | KeyRecordX25519PublicKeyFieldEvent> {
     return streamMessage(buf, KeyRecord.codec(), opts)
   }
 }

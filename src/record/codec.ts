@@ -1,8 +1,9 @@
 import { KeyRecord as KeyRecordMessage } from '../../protobuf/key-record.js'
 import { ML_DSA_65, ML_KEM_768 } from '../crypto/types.js'
+import { x25519KeyProblem } from '../crypto/x-wing.js'
 import { InvalidRecordError } from '../errors.js'
 import { protonsMisencodesUint64 } from '../util/protons-uint64.js'
-import { ED25519_SIGNATURE_LENGTH, FINGERPRINT_LENGTH, MAX_HISTORY_LINKS, MAX_RECORD_BYTES, RECORD_HASH_LENGTH } from './constants.js'
+import { ED25519_SIGNATURE_LENGTH, FINGERPRINT_LENGTH, MAX_HISTORY_LINKS, MAX_RECORD_BYTES, RECORD_HASH_LENGTH, RECORD_VERSION_2, X25519_PUBLIC_KEY_LENGTH } from './constants.js'
 import { checkChainStructure } from './history.js'
 import { ed25519PeerIdFromBytes } from './routing-key.js'
 import type { KeyRecord, KeyRecordContent, RotationLink, RotationProof } from './types.js'
@@ -37,7 +38,10 @@ export function marshalKeyRecord (content: KeyRecordContent, libp2pSignature: Ui
       previousFingerprint: link.previousFingerprint as Uint8Array<ArrayBuffer>,
       signature: link.signature as Uint8Array<ArrayBuffer>,
       mlDsaPublicKey: link.mlDsaPublicKey as Uint8Array<ArrayBuffer>
-    }))
+    })),
+    // Version 1 is the absent field: a version-1 record keeps its bytes.
+    version: content.x25519PublicKey === undefined ? 0 : RECORD_VERSION_2,
+    x25519PublicKey: (content.x25519PublicKey ?? EMPTY) as Uint8Array<ArrayBuffer>
   })
 }
 
@@ -61,6 +65,7 @@ export function unmarshalKeyRecord (input: Uint8Array): KeyRecord {
   const peerId = ed25519PeerIdFromBytes(message.peerId)
   expectLength('ERR_BAD_KEY_LENGTH', 'ML-DSA-65 public key', message.mlDsaPublicKey, ML_DSA_65.publicKey)
   expectLength('ERR_BAD_KEY_LENGTH', 'ML-KEM-768 public key', message.mlKemPublicKey, ML_KEM_768.publicKey)
+  const x25519PublicKey = versionedX25519Key(message)
   expectLength('ERR_BAD_SIGNATURE_LENGTH', 'libp2p signature', message.libp2pSignature, ED25519_SIGNATURE_LENGTH)
   expectLength('ERR_BAD_SIGNATURE_LENGTH', 'ML-DSA-65 signature', message.mlDsaSignature, ML_DSA_65.signature)
 
@@ -110,6 +115,7 @@ export function unmarshalKeyRecord (input: Uint8Array): KeyRecord {
   // Set only when present, so a record without them has the same shape as before they existed.
   if (message.previousRecordHash.length !== 0) record.previousRecordHash = message.previousRecordHash
   if (history.length !== 0) record.history = history
+  if (x25519PublicKey !== undefined) record.x25519PublicKey = x25519PublicKey
   // Links that do not join up (missing, reordered) or a key met twice: no holder could follow it.
   checkChainStructure(record)
   return record
@@ -146,7 +152,52 @@ function isCanonical (bytes: Uint8Array, message: KeyRecordMessage): boolean {
       layout.bytesField(1, link.previousFingerprint) &&
       layout.bytesField(2, link.signature) &&
       layout.bytesField(3, link.mlDsaPublicKey)) &&
+    layout.varintField(12, BigInt(message.version)) &&
+    layout.bytesField(13, message.x25519PublicKey) &&
     layout.atEnd()
+}
+
+/**
+ * The record's version (field 12) and its X25519 key (field 13), which
+ * come together: a version-1 record has neither (the version field is
+ * absent: 1 written out is not canonical), a version-2 record both.
+ * Undefined for version 1.
+ */
+function versionedX25519Key (message: KeyRecordMessage): Uint8Array | undefined {
+  // Version 1 is the absent field; written out it is a second encoding of the same record.
+  if (message.version === 1) {
+    throw new InvalidRecordError('ERR_RECORD_NOT_CANONICAL', 'record writes out version 1, which is encoded by leaving field 12 out')
+  }
+  if (message.version !== 0 && message.version !== RECORD_VERSION_2) {
+    throw new InvalidRecordError('ERR_UNKNOWN_RECORD_VERSION', `record version ${message.version} is not one keydir knows (keydir knows version 1, which omits the field, and version 2)`)
+  }
+  const hasKey = message.x25519PublicKey.length !== 0
+  if ((message.version === RECORD_VERSION_2) !== hasKey) {
+    throw new InvalidRecordError('ERR_RECORD_VERSION_MISMATCH', hasKey
+      ? 'record carries an X25519 public key but is not version 2'
+      : 'record is version 2 but carries no X25519 public key')
+  }
+  if (!hasKey) return undefined
+  checkX25519PublicKey(message.x25519PublicKey)
+  return message.x25519PublicKey
+}
+
+/**
+ * A record's X25519 key: 32 bytes (ERR_BAD_KEY_LENGTH), canonical, u below
+ * 2^255 - 19 with the top bit clear (ERR_X25519_NOT_CANONICAL), and not a
+ * point of small order, whose shared secrets anyone knows
+ * (ERR_X25519_SMALL_ORDER).
+ */
+export function checkX25519PublicKey (key: Uint8Array): void {
+  switch (x25519KeyProblem(key)) {
+    case 'length':
+      throw new InvalidRecordError('ERR_BAD_KEY_LENGTH', `X25519 public key must be ${X25519_PUBLIC_KEY_LENGTH} bytes, got ${key.length}`)
+    case 'not-canonical':
+      throw new InvalidRecordError('ERR_X25519_NOT_CANONICAL', 'X25519 public key is not canonical: its top bit is set or its value is 2^255 - 19 or more')
+    case 'small-order':
+      throw new InvalidRecordError('ERR_X25519_SMALL_ORDER', 'X25519 public key is a point of small order: a message sealed to it would have a shared secret anyone knows')
+    case undefined:
+  }
 }
 
 const WIRE_VARINT = 0

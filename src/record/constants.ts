@@ -10,11 +10,16 @@ export const ROUTING_KEY_PREFIX = new TextEncoder().encode('/pqk/')
 
 /** Domain prefixes of the signed byte strings; also the ML-DSA-65 contexts. */
 export const RECORD_DOMAIN = 'keydir/key-record/v1'
+/** A version-2 record's (one with an X25519 key) domain prefix and ML-DSA-65 context. */
+export const RECORD_V2_DOMAIN = 'keydir/key-record/v2'
 export const ROTATION_DOMAIN = 'keydir/rotation/v1'
 
 export const ED25519_SIGNATURE_LENGTH = 64
 export const FINGERPRINT_LENGTH = 32
 export const ML_DSA_SIGNATURE_LENGTH = ML_DSA_65.signature
+/** The record version that carries an X25519 key (field 12); a version-1 record omits the field. */
+export const RECORD_VERSION_2 = 2
+export const X25519_PUBLIC_KEY_LENGTH = 32
 
 /**
  * Hand-overs a record carries besides its `rotation` proof: with the proof, a
@@ -25,10 +30,11 @@ export const ML_DSA_SIGNATURE_LENGTH = ML_DSA_65.signature
 export const MAX_HISTORY_LINKS = 2
 
 /**
- * Largest encoded record accepted. The largest record keydir makes (a
- * rotation proof, MAX_HISTORY_LINKS links and the previous record's hash) is
- * 20,572 bytes (plain: 6,581; with a rotation proof: 9,930; seq and times
- * clock readings); anything much bigger is not ours.
+ * Largest encoded record accepted. The largest record keydir makes (version
+ * 2: a rotation proof, MAX_HISTORY_LINKS links, the previous record's hash
+ * and the X25519 key) is 20,608 bytes (version 1: 20,572; plain: 6,581, or
+ * 6,617 at version 2; with a rotation proof: 9,930; seq and times clock
+ * readings); anything much bigger is not ours.
  */
 export const MAX_RECORD_BYTES = 24 * 1024
 /** SHA-256, the hash that names a record's predecessor. */

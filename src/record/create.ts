@@ -1,9 +1,9 @@
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { fingerprint } from '../crypto/index.js'
 import { KeydirError } from '../errors.js'
-import { marshalKeyRecord, unmarshalKeyRecord } from './codec.js'
+import { checkX25519PublicKey, marshalKeyRecord, unmarshalKeyRecord } from './codec.js'
 import { DEFAULT_RECORD_LIFETIME_MS, MAX_HISTORY_LINKS, MAX_RECORD_LIFETIME_MS, RECORD_HASH_LENGTH } from './constants.js'
-import { recordSignedBytes, ROTATION_CONTEXT, rotationSignedBytes, RECORD_CONTEXT } from './signed-bytes.js'
+import { recordContext, recordSignedBytes, ROTATION_CONTEXT, rotationSignedBytes } from './signed-bytes.js'
 import type { KeyRecord, KeyRecordContent, RotationLink, RotationProof } from './types.js'
 import type { MlDsaSigner } from '../crypto/types.js'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
@@ -24,6 +24,12 @@ export interface CreateKeyRecordInit {
   history?: RotationLink[]
   /** SHA-256 of the record this one replaces (recordHash); absent on a first record. */
   previousRecordHash?: Uint8Array
+  /**
+   * The node's X25519 public key (32 bytes, canonical, not of small order):
+   * given, the record is version 2 (docs/record-format.md, "Version 2");
+   * absent, version 1.
+   */
+  x25519PublicKey?: Uint8Array
 }
 
 /** Build and sign a key record with both keys over the same canonical bytes. */
@@ -42,6 +48,7 @@ export async function createKeyRecord (init: CreateKeyRecordInit): Promise<KeyRe
   if (init.previousRecordHash !== undefined && init.previousRecordHash.length !== RECORD_HASH_LENGTH) {
     throw new KeydirError('ERR_BAD_HASH_LENGTH', `the previous record hash must be ${RECORD_HASH_LENGTH} bytes, got ${init.previousRecordHash.length}`)
   }
+  if (init.x25519PublicKey !== undefined) checkX25519PublicKey(init.x25519PublicKey)
   const issuedAt = init.issuedAt ?? Date.now()
   const content: KeyRecordContent = {
     peerId: peerIdFromPrivateKey(init.privateKey),
@@ -54,9 +61,10 @@ export async function createKeyRecord (init: CreateKeyRecordInit): Promise<KeyRe
   }
   if (init.previousRecordHash !== undefined) content.previousRecordHash = init.previousRecordHash
   if (history.length > 0) content.history = history
+  if (init.x25519PublicKey !== undefined) content.x25519PublicKey = init.x25519PublicKey
   const signed = recordSignedBytes(content)
   const libp2pSignature = await init.privateKey.sign(signed)
-  const mlDsaSignature = init.mlDsaSigner.sign(signed, RECORD_CONTEXT)
+  const mlDsaSignature = init.mlDsaSigner.sign(signed, recordContext(content))
   return unmarshalKeyRecord(marshalKeyRecord(content, libp2pSignature, mlDsaSignature))
 }
 

@@ -127,6 +127,7 @@ export function differingFields (a: KeyRecord, b: KeyRecord): string[] {
   const checks: Array<[string, boolean]> = [
     ['mlDsaPublicKey', same(a.mlDsaPublicKey, b.mlDsaPublicKey)],
     ['mlKemPublicKey', same(a.mlKemPublicKey, b.mlKemPublicKey)],
+    ['x25519PublicKey', same(a.x25519PublicKey, b.x25519PublicKey)],
     ['issuedAt', a.issuedAt === b.issuedAt],
     ['expiresAt', a.expiresAt === b.expiresAt],
     ['rotation', same(a.rotation?.previousFingerprint, b.rotation?.previousFingerprint) && same(a.rotation?.signature, b.rotation?.signature)],

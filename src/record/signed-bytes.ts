@@ -1,5 +1,5 @@
 import { ByteWriter } from '../util/byte-writer.js'
-import { RECORD_DOMAIN, ROTATION_DOMAIN } from './constants.js'
+import { RECORD_DOMAIN, RECORD_V2_DOMAIN, ROTATION_DOMAIN } from './constants.js'
 import type { KeyRecordContent } from './types.js'
 import type { PeerId } from '@libp2p/interface'
 
@@ -12,14 +12,27 @@ import type { PeerId } from '@libp2p/interface'
 
 const encoder = new TextEncoder()
 export const RECORD_CONTEXT = encoder.encode(RECORD_DOMAIN)
+/** A version-2 record's domain prefix and ML-DSA-65 context. */
+export const RECORD_V2_CONTEXT = encoder.encode(RECORD_V2_DOMAIN)
+
+/**
+ * The ML-DSA-65 context a record is signed under: RECORD_V2_CONTEXT for a
+ * record with an X25519 key (version 2), RECORD_CONTEXT otherwise. The same
+ * string opens its signed bytes.
+ */
+export function recordContext (content: Pick<KeyRecordContent, 'x25519PublicKey'>): Uint8Array {
+  return content.x25519PublicKey === undefined ? RECORD_CONTEXT : RECORD_V2_CONTEXT
+}
 export const ROTATION_CONTEXT = encoder.encode(ROTATION_DOMAIN)
 
 /**
  * What the libp2p key and the record's ML-DSA-65 key both sign. A record
  * without a previous record hash and without history signs exactly the
  * bytes it did before those fields existed; one with either appends them.
+ * A version-2 record (one with an X25519 key) has its own layout, below.
  */
 export function recordSignedBytes (content: KeyRecordContent): Uint8Array {
+  if (content.x25519PublicKey !== undefined) return recordV2SignedBytes(content, content.x25519PublicKey)
   const peerId = content.peerId.toMultihash().bytes
   const { rotation } = content
   // An empty hash is no hash: the protobuf cannot carry it, so it must not be signed either.
@@ -61,6 +74,48 @@ export function recordSignedBytes (content: KeyRecordContent): Uint8Array {
 }
 
 const EMPTY = new Uint8Array(0)
+
+/**
+ * A version-2 record's signed bytes: its own domain, so that no version-1
+ * record's bytes are a version-2 record's (stripping the X25519 key breaks
+ * both signatures), and one fixed layout with every field always written
+ * (an absent previous record hash as an empty field, no history as a zero
+ * count), so every content has one byte string.
+ */
+function recordV2SignedBytes (content: KeyRecordContent, x25519PublicKey: Uint8Array): Uint8Array {
+  const peerId = content.peerId.toMultihash().bytes
+  const { rotation } = content
+  const previousRecordHash = content.previousRecordHash ?? EMPTY
+  const history = content.history ?? []
+  const length = RECORD_V2_CONTEXT.length + 1 + 2 + peerId.length + 2 + content.mlDsaPublicKey.length + 2 + content.mlKemPublicKey.length +
+    2 + x25519PublicKey.length + 3 * 8 + 1 +
+    (rotation == null ? 0 : 2 + rotation.previousFingerprint.length + 2 + rotation.signature.length) +
+    2 + previousRecordHash.length + 1 + history.reduce((sum, link) => sum + 6 + link.previousFingerprint.length + link.signature.length + link.mlDsaPublicKey.length, 0)
+  const writer = new ByteWriter(length)
+    .domain(RECORD_V2_CONTEXT)
+    .prefixed(peerId)
+    .prefixed(content.mlDsaPublicKey)
+    .prefixed(content.mlKemPublicKey)
+    .prefixed(x25519PublicKey)
+    .u64(content.seq)
+    .u64(content.issuedAt)
+    .u64(content.expiresAt)
+  if (rotation == null) {
+    writer.u8(0)
+  } else {
+    writer.u8(1)
+      .prefixed(rotation.previousFingerprint)
+      .prefixed(rotation.signature)
+  }
+  writer.prefixed(previousRecordHash)
+    .u8(history.length)
+  for (const link of history) {
+    writer.prefixed(link.previousFingerprint)
+      .prefixed(link.signature)
+      .prefixed(link.mlDsaPublicKey)
+  }
+  return writer.finish()
+}
 
 /** What the previous ML-DSA-65 key signs to hand the peer over to a new one. */
 export function rotationSignedBytes (peerId: PeerId, previousFingerprint: Uint8Array, newMlDsaPublicKey: Uint8Array): Uint8Array {

@@ -41,6 +41,13 @@ export interface KeyRecordContent {
    * (docs/record-format.md, "History"). Absent or empty: no history.
    */
   history?: RotationLink[]
+  /**
+   * The node's X25519 public key, 32 bytes: with `mlKemPublicKey` it makes
+   * the X-Wing hybrid KEM key that sealed messages are encapsulated to.
+   * Present exactly on a version-2 record (docs/record-format.md,
+   * "Version 2"); absent on a version-1 record.
+   */
+  x25519PublicKey?: Uint8Array
 }
 
 /** A decoded key record together with its exact wire bytes. */

@@ -7,7 +7,7 @@ import { bytesKey } from '../util/bytes-key.js'
 import { unmarshalKeyRecord } from './codec.js'
 import { MAX_CLOCK_SKEW_MS, MAX_RECORD_LIFETIME_MS } from './constants.js'
 import { peerIdBytesFromRoutingKey } from './routing-key.js'
-import { RECORD_CONTEXT, recordSignedBytes } from './signed-bytes.js'
+import { recordContext, recordSignedBytes } from './signed-bytes.js'
 import type { KeyRecord } from './types.js'
 import type { PeerId } from '@libp2p/interface'
 
@@ -96,7 +96,7 @@ export class KeyRecordValidator {
     const { record, signed, key } = checked
     return {
       record,
-      finish: async () => this.acceptIfSigned(await this.crypto.mlDsa65.verifyAsync(record.mlDsaPublicKey, signed, record.mlDsaSignature, RECORD_CONTEXT), record, key)
+      finish: async () => this.acceptIfSigned(await this.crypto.mlDsa65.verifyAsync(record.mlDsaPublicKey, signed, record.mlDsaSignature, recordContext(record)), record, key)
     }
   }
 
@@ -106,7 +106,7 @@ export class KeyRecordValidator {
       return checked.record
     }
     const { record, signed, key } = checked
-    return this.acceptIfSigned(this.crypto.mlDsa65.verify(record.mlDsaPublicKey, signed, record.mlDsaSignature, RECORD_CONTEXT), record, key)
+    return this.acceptIfSigned(this.crypto.mlDsa65.verify(record.mlDsaPublicKey, signed, record.mlDsaSignature, recordContext(record)), record, key)
   }
 
   /** The last check's outcome, remembered either way. */

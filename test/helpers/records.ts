@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { selectPqCrypto } from '../../src/crypto/index.js'
-import { createKeyRecord, createRotationProof, marshalKeyRecord, MAX_HISTORY_LINKS, RECORD_CONTEXT, recordSignedBytes } from '../../src/record/index.js'
+import { createKeyRecord, createRotationProof, marshalKeyRecord, MAX_HISTORY_LINKS, recordContext, recordSignedBytes } from '../../src/record/index.js'
 import type { MlDsaSigner, MlKemDecapsulator, PqCrypto } from '../../src/crypto/types.js'
 import type { KeyRecord, KeyRecordContent, RotationLink, RotationProof } from '../../src/record/index.js'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
@@ -47,6 +47,8 @@ export interface MakeRecordOptions {
   rotation?: RotationProof
   history?: RotationLink[]
   previousRecordHash?: Uint8Array
+  /** Given: a version-2 record. */
+  x25519PublicKey?: Uint8Array
 }
 
 export async function makeRecord (identity: TestIdentity, options: MakeRecordOptions = {}): Promise<KeyRecord> {
@@ -59,7 +61,8 @@ export async function makeRecord (identity: TestIdentity, options: MakeRecordOpt
     lifetimeMs: options.lifetimeMs,
     rotation: options.rotation,
     history: options.history,
-    previousRecordHash: options.previousRecordHash
+    previousRecordHash: options.previousRecordHash,
+    x25519PublicKey: options.x25519PublicKey
   })
 }
 
@@ -71,7 +74,7 @@ export async function makeRecord (identity: TestIdentity, options: MakeRecordOpt
 export async function signRecordBytes (identity: TestIdentity, content: Omit<KeyRecordContent, 'peerId' | 'mlDsaPublicKey' | 'mlKemPublicKey'>): Promise<Uint8Array> {
   const full: KeyRecordContent = { ...content, peerId: identity.peerId, mlDsaPublicKey: identity.mlDsaSigner.publicKey, mlKemPublicKey: identity.mlKem.publicKey }
   const signed = recordSignedBytes(full)
-  return marshalKeyRecord(full, await identity.privateKey.sign(signed), identity.mlDsaSigner.sign(signed, RECORD_CONTEXT))
+  return marshalKeyRecord(full, await identity.privateKey.sign(signed), identity.mlDsaSigner.sign(signed, recordContext(full)))
 }
 
 /** A peer that rotated `rotations` times: its keys K0 … Kn, and each hand-over as a link (links[i] hands K_i over to K_{i+1}). */

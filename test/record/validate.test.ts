@@ -118,7 +118,9 @@ describe('KeyRecordValidator', () => {
     const v = validator()
     const withTrailingField = Buffer.concat([record.bytes, KeyRecordMessage.encode({ seq: 1n })])
     rejects(() => v.validate(record.peerId, withTrailingField), 'ERR_RECORD_NOT_CANONICAL')
-    const unknownField = Buffer.concat([record.bytes, Uint8Array.of(0x60, 0x01)]) // field 12, varint 1
+    const versionOne = Buffer.concat([record.bytes, Uint8Array.of(0x60, 0x01)]) // field 12 (version), varint 1: version 1 written out
+    rejects(() => v.validate(record.peerId, versionOne), 'ERR_RECORD_NOT_CANONICAL')
+    const unknownField = Buffer.concat([record.bytes, Uint8Array.of(0x70, 0x01)]) // field 14, varint 1
     rejects(() => v.validate(record.peerId, unknownField), 'ERR_RECORD_NOT_CANONICAL')
   })
 
