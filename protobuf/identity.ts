@@ -8,6 +8,8 @@ export interface PqIdentity {
   mlKemSeed: Uint8Array<ArrayBuffer>
   rotation?: Rotation
   history: HandOver[]
+  kemSeed: Uint8Array<ArrayBuffer>
+  retiredKem: RetiredKem[]
 }
 
 export namespace PqIdentity {
@@ -42,6 +44,18 @@ export namespace PqIdentity {
           }
         }
 
+        if ((obj.kemSeed != null && obj.kemSeed.byteLength > 0)) {
+          w.uint32(42)
+          w.bytes(obj.kemSeed)
+        }
+
+        if (obj.retiredKem != null && obj.retiredKem.length > 0) {
+          for (const value of obj.retiredKem) {
+            w.uint32(50)
+            RetiredKem.codec().encode(value, w)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -49,7 +63,9 @@ export namespace PqIdentity {
         const obj: any = {
           mlDsaSeed: uint8ArrayAlloc(0),
           mlKemSeed: uint8ArrayAlloc(0),
-          history: []
+          history: [],
+          kemSeed: uint8ArrayAlloc(0),
+          retiredKem: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -82,6 +98,20 @@ export namespace PqIdentity {
               }))
               break
             }
+            case 5: {
+              obj.kemSeed = reader.bytes()
+              break
+            }
+            case 6: {
+              if (opts.limits?.retiredKem != null && obj.retiredKem.length === opts.limits.retiredKem) {
+                throw new MaxLengthError('Decode error - repeated field "retiredKem" had too many elements')
+              }
+
+              obj.retiredKem.push(RetiredKem.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.retiredKem$
+              }))
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -92,7 +122,8 @@ export namespace PqIdentity {
         return obj
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
-          history: 0
+          history: 0,
+          retiredKem: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -137,6 +168,31 @@ export namespace PqIdentity {
               }
 
               obj.history++
+
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.kemSeed`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 6: {
+              if (opts.limits?.retiredKem != null && obj.retiredKem === opts.limits.retiredKem) {
+                throw new MaxLengthError('Streaming decode error - repeated field "retiredKem" had too many elements')
+              }
+
+              for (const evt of RetiredKem.codec().stream(reader, reader.uint32(), `${prefix}.retiredKem[]`, {
+                limits: opts.limits?.retiredKem$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.retiredKem
+                }
+              }
+
+              obj.retiredKem++
 
               break
             }
@@ -190,6 +246,29 @@ export namespace PqIdentity {
     index: number
   }
 
+  export interface PqIdentityKemSeedFieldEvent {
+    field: '$.kemSeed'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PqIdentityRetiredKemKemSeedFieldEvent {
+    field: '$.retiredKem[].kemSeed'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface PqIdentityRetiredKemLastSeqFieldEvent {
+    field: '$.retiredKem[].lastSeq'
+    value: bigint
+    index: number
+  }
+
+  export interface PqIdentityRetiredKemRetiredAtFieldEvent {
+    field: '$.retiredKem[].retiredAt'
+    value: bigint
+    index: number
+  }
+
   export function encode (obj: Partial<PqIdentity>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, PqIdentity.codec())
   }
@@ -198,8 +277,143 @@ export namespace PqIdentity {
     return decodeMessage(buf, PqIdentity.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PqIdentity>): Generator<PqIdentityMlDsaSeedFieldEvent | PqIdentityMlKemSeedFieldEvent | PqIdentityRotationPreviousFingerprintFieldEvent | PqIdentityRotationSignatureFieldEvent | PqIdentityHistoryPreviousFingerprintFieldEvent | PqIdentityHistorySignatureFieldEvent | PqIdentityHistoryMlDsaPublicKeyFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PqIdentity>): Generator<PqIdentityMlDsaSeedFieldEvent | PqIdentityMlKemSeedFieldEvent | PqIdentityRotationPreviousFingerprintFieldEvent | PqIdentityRotationSignatureFieldEvent | PqIdentityHistoryPreviousFingerprintFieldEvent | PqIdentityHistorySignatureFieldEvent | PqIdentityHistoryMlDsaPublicKeyFieldEvent | PqIdentityKemSeedFieldEvent | PqIdentityRetiredKemKemSeedFieldEvent | PqIdentityRetiredKemLastSeqFieldEvent | PqIdentityRetiredKemRetiredAtFieldEvent> {
     return streamMessage(buf, PqIdentity.codec(), opts)
+  }
+}
+
+export interface RetiredKem {
+  kemSeed: Uint8Array<ArrayBuffer>
+  lastSeq: bigint
+  retiredAt: bigint
+}
+
+export namespace RetiredKem {
+  let _codec: Codec<RetiredKem>
+
+  export const codec = (): Codec<RetiredKem> => {
+    if (_codec == null) {
+      _codec = message<RetiredKem>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.kemSeed != null && obj.kemSeed.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.kemSeed)
+        }
+
+        if ((obj.lastSeq != null && obj.lastSeq !== 0n)) {
+          w.uint32(16)
+          w.uint64(obj.lastSeq)
+        }
+
+        if ((obj.retiredAt != null && obj.retiredAt !== 0n)) {
+          w.uint32(24)
+          w.uint64(obj.retiredAt)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          kemSeed: uint8ArrayAlloc(0),
+          lastSeq: 0n,
+          retiredAt: 0n
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.kemSeed = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.lastSeq = reader.uint64()
+              break
+            }
+            case 3: {
+              obj.retiredAt = reader.uint64()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.kemSeed`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.lastSeq`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.retiredAt`,
+                value: reader.uint64()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface RetiredKemKemSeedFieldEvent {
+    field: '$.kemSeed'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RetiredKemLastSeqFieldEvent {
+    field: '$.lastSeq'
+    value: bigint
+  }
+
+  export interface RetiredKemRetiredAtFieldEvent {
+    field: '$.retiredAt'
+    value: bigint
+  }
+
+  export function encode (obj: Partial<RetiredKem>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, RetiredKem.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RetiredKem>): RetiredKem {
+    return decodeMessage(buf, RetiredKem.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RetiredKem>): Generator<RetiredKemKemSeedFieldEvent | RetiredKemLastSeqFieldEvent | RetiredKemRetiredAtFieldEvent> {
+    return streamMessage(buf, RetiredKem.codec(), opts)
   }
 }
 

@@ -1,4 +1,5 @@
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { expandXWingSeed } from '../crypto/x-wing.js'
 import type { PqKeyFile } from './pq-key.js'
 import type { Identity } from './types.js'
 import type { PqCrypto } from '../crypto/types.js'
@@ -12,7 +13,12 @@ export function buildIdentity (privateKey: PrivateKey, pq: PqKeyFile, crypto: Pq
     mlDsaSeed: pq.mlDsaSeed,
     mlKemSeed: pq.mlKemSeed,
     mlDsaSigner: crypto.mlDsa65.createSigner(pq.mlDsaSeed),
-    mlKem: crypto.mlKem768.createDecapsulator(pq.mlKemSeed)
+    mlKem: crypto.mlKem768.createDecapsulator(pq.mlKemSeed),
+    retiredKem: pq.retiredKem ?? []
+  }
+  if (pq.kemSeed != null) {
+    identity.kemSeed = pq.kemSeed
+    identity.x25519PublicKey = expandXWingSeed(pq.kemSeed).x25519PublicKey
   }
   if (pq.rotation != null) {
     identity.rotation = pq.rotation

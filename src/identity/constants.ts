@@ -4,7 +4,7 @@ import { join } from 'node:path'
 export const IDENTITY_DIR = 'identity'
 /** The Ed25519 libp2p private key, in the libp2p protobuf form. */
 export const LIBP2P_KEY_FILE = 'libp2p.key'
-/** The ML-DSA-65 / ML-KEM-768 seeds, the latest rotation proof and the hand-overs before it (protobuf/identity.proto). */
+/** The ML-DSA-65 / ML-KEM-768 / X-Wing seeds, the latest rotation proof, the hand-overs before it and the retired KEM seeds (protobuf/identity.proto). */
 export const PQ_KEY_FILE = 'pq.key'
 
 /**
@@ -33,6 +33,15 @@ export const MAX_IDENTITY_FILE_BYTES = 16 * 1024
  * further back.
  */
 export const MAX_KEPT_HISTORY = 64
+
+/**
+ * Retired KEM keys pq.key keeps at most, newest first: a rotation past this
+ * drops the oldest even within the grace time.
+ */
+export const MAX_RETIRED_KEMS = 8
+
+/** How long a rotation keeps the KEM key it replaces, so messages sealed to it still open: 7 days. */
+export const DEFAULT_ENVELOPE_GRACE_MS = 7 * 24 * 60 * 60 * 1000
 
 /**
  * Largest pq.key read: about 3.5 KB of seeds and rotation proof, and 5,300

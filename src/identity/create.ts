@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import { chmod, mkdir } from 'node:fs/promises'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { ML_DSA_65, ML_KEM_768 } from '../crypto/types.js'
+import { ML_DSA_65 } from '../crypto/types.js'
 import { IdentityError } from '../errors.js'
 import { buildIdentity } from './build.js'
 import { IDENTITY_DIR_MODE, identityPaths } from './constants.js'
+import { newKemSeeds } from './kem.js'
 import { encodeLibp2pKey } from './libp2p-key.js'
 import { encodePqKey, type PqKeyFile } from './pq-key.js'
 import { presentIdentityFiles } from './present.js'
@@ -14,7 +15,8 @@ import type { CreateIdentityOptions, Identity } from './types.js'
 
 /**
  * Make a new identity in `<dataDir>/identity/`: a fresh Ed25519 libp2p key
- * and fresh ML-DSA-65 / ML-KEM-768 seeds, and its pre-signed revocation
+ * and fresh ML-DSA-65 / X-Wing seeds (the ML-KEM-768 seed derived from
+ * the X-Wing one), and its pre-signed revocation
  * certificate, `<dataDir>/revocation.cert` (a replaced identity's
  * certificate is moved aside, see ensureRevocationCertificate). Refuses to replace an existing
  * identity (ERR_IDENTITY_EXISTS) unless `force` is set.
@@ -39,9 +41,10 @@ export async function createIdentity (dataDir: string, options: CreateIdentityOp
   }
 
   const privateKey = await generateKeyPair('Ed25519')
+  // The ML-KEM-768 seed is the X-Wing seed's: one KEM key, for KEM alone or hybrid with X25519.
   const pq: PqKeyFile = {
     mlDsaSeed: new Uint8Array(randomBytes(ML_DSA_65.seed)),
-    mlKemSeed: new Uint8Array(randomBytes(ML_KEM_768.seed))
+    ...newKemSeeds()
   }
   const identity = buildIdentity(privateKey, pq, options.crypto)
   // libp2p.key first: if a forced replace stops half way, the node has a new

@@ -17,12 +17,15 @@
  * identity = await rotateIdentity('/var/lib/keydir', identity, { crypto })
  * identity.rotation                 // the old key's hand-over, for the next record
  * identity.history                  // the hand-overs before it, newest first
+ * identity.x25519PublicKey          // 32 bytes: with identity.mlKem.publicKey, the X-Wing key
+ * identity.retiredKem               // the KEM key rotated away from, kept for the envelope grace time
  * ```
  */
-export type { Identity, IdentityOptions, CreateIdentityOptions } from './types.js'
+export type { Identity, IdentityOptions, CreateIdentityOptions, RetiredKem, RotationOptions } from './types.js'
 export { createIdentity } from './create.js'
 export { loadIdentity } from './load.js'
-export { loadOrCreateIdentity } from './load-or-create.js'
+export { loadOrCreateIdentity, type LoadOrCreateIdentityOptions } from './load-or-create.js'
+export { ensureKemSeed, liveRetiredKems } from './kem.js'
 export { handOversOf, prepareRotation, rotateIdentity, type PendingRotation } from './rotate.js'
 export {
   createOwnRevocation,
@@ -41,5 +44,7 @@ export {
   REVOCATION_CERT_FILE,
   MAX_IDENTITY_FILE_BYTES,
   MAX_KEPT_HISTORY,
-  MAX_PQ_KEY_FILE_BYTES
+  MAX_PQ_KEY_FILE_BYTES,
+  MAX_RETIRED_KEMS,
+  DEFAULT_ENVELOPE_GRACE_MS
 } from './constants.js'

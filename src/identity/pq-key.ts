@@ -2,9 +2,13 @@ import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { PqIdentity } from '../../protobuf/identity.js'
 import { fingerprint } from '../crypto/index.js'
 import { ML_DSA_65, ML_KEM_768 } from '../crypto/types.js'
+import { expandXWingSeed, X_WING } from '../crypto/x-wing.js'
+import { IdentityError } from '../errors.js'
 import { FINGERPRINT_LENGTH } from '../record/constants.js'
-import { MAX_KEPT_HISTORY } from './constants.js'
+import { protonsMisencodesUint64 } from '../util/protons-uint64.js'
+import { MAX_KEPT_HISTORY, MAX_RETIRED_KEMS } from './constants.js'
 import { corrupt } from './read-secret-file.js'
+import type { RetiredKem } from './types.js'
 import type { RotationLink, RotationProof } from '../record/types.js'
 
 /** What pq.key holds (protobuf/identity.proto). */
@@ -14,9 +18,20 @@ export interface PqKeyFile {
   rotation?: RotationProof
   /** The hand-overs before `rotation`, newest first, at most MAX_KEPT_HISTORY; absent or empty when none. */
   history?: RotationLink[]
+  /** The X-Wing seed `mlKemSeed` is derived from; absent in files of older keydir versions. */
+  kemSeed?: Uint8Array
+  /** Retired KEM keys, newest first, at most MAX_RETIRED_KEMS; absent or empty when none. */
+  retiredKem?: RetiredKem[]
 }
 
 export function encodePqKey (file: PqKeyFile): Uint8Array {
+  for (const retired of file.retiredKem ?? []) {
+    for (const [field, value] of [['lastSeq', retired.lastSeq], ['retiredAt', retired.retiredAt]] as const) {
+      if (!Number.isSafeInteger(value) || value < 0 || protonsMisencodesUint64(value)) {
+        throw new IdentityError('ERR_IDENTITY_FIELD_RANGE', `a retired KEM key's ${field} ${value} cannot be written (a safe integer outside 2^31 … 2^32 - 1 is needed)`)
+      }
+    }
+  }
   return PqIdentity.encode({
     mlDsaSeed: file.mlDsaSeed as Uint8Array<ArrayBuffer>,
     mlKemSeed: file.mlKemSeed as Uint8Array<ArrayBuffer>,
@@ -30,9 +45,17 @@ export function encodePqKey (file: PqKeyFile): Uint8Array {
       previousFingerprint: link.previousFingerprint as Uint8Array<ArrayBuffer>,
       signature: link.signature as Uint8Array<ArrayBuffer>,
       mlDsaPublicKey: link.mlDsaPublicKey as Uint8Array<ArrayBuffer>
+    })),
+    kemSeed: (file.kemSeed ?? EMPTY) as Uint8Array<ArrayBuffer>,
+    retiredKem: (file.retiredKem ?? []).map(retired => ({
+      kemSeed: retired.kemSeed as Uint8Array<ArrayBuffer>,
+      lastSeq: BigInt(retired.lastSeq),
+      retiredAt: BigInt(retired.retiredAt)
     }))
   })
 }
+
+const EMPTY = new Uint8Array(0)
 
 /** Decode pq.key, checking every length. `path` names the file in the error. */
 export function decodePqKey (bytes: Uint8Array, path: string): PqKeyFile {
@@ -69,6 +92,25 @@ export function decodePqKey (bytes: Uint8Array, path: string): PqKeyFile {
   }
   const file: PqKeyFile = { mlDsaSeed: message.mlDsaSeed, mlKemSeed: message.mlKemSeed, rotation }
   if (history.length > 0) file.history = history
+  if (message.kemSeed.length !== 0) {
+    expectLength(path, 'X-Wing KEM seed', message.kemSeed, X_WING.seed)
+    // The ML-KEM-768 seed is kept for older readers; the two must name one key.
+    if (!uint8ArrayEquals(expandXWingSeed(message.kemSeed).mlKemSeed, message.mlKemSeed)) {
+      throw corrupt(path, 'has an ML-KEM-768 seed that is not the one its X-Wing KEM seed derives')
+    }
+    file.kemSeed = message.kemSeed
+  }
+  if (message.retiredKem.length > MAX_RETIRED_KEMS) {
+    throw corrupt(path, `has ${message.retiredKem.length} retired KEM keys, more than the ${MAX_RETIRED_KEMS} keydir keeps`)
+  }
+  const retiredKem: RetiredKem[] = message.retiredKem.map(retired => {
+    expectLength(path, 'retired X-Wing KEM seed', retired.kemSeed, X_WING.seed)
+    if (retired.lastSeq > BigInt(Number.MAX_SAFE_INTEGER) || retired.retiredAt > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw corrupt(path, 'has a retired KEM key with a seq or time beyond 2^53 - 1')
+    }
+    return { kemSeed: retired.kemSeed, lastSeq: Number(retired.lastSeq), retiredAt: Number(retired.retiredAt) }
+  })
+  if (retiredKem.length > 0) file.retiredKem = retiredKem
   // We only ever write the canonical encoding: anything else (appended
   // bytes, unknown or repeated fields) is damage, not a variant.
   if (!uint8ArrayEquals(encodePqKey(file), bytes)) {

@@ -1,15 +1,16 @@
 import { randomBytes } from 'node:crypto'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
-import { ML_DSA_65, ML_KEM_768 } from '../crypto/types.js'
+import { ML_DSA_65 } from '../crypto/types.js'
 import { IdentityError } from '../errors.js'
 import { createRotationProof } from '../record/index.js'
 import { buildIdentity } from './build.js'
 import { identityPaths, MAX_KEPT_HISTORY, MAX_PQ_KEY_FILE_BYTES } from './constants.js'
+import { newKemSeeds, retiredAfterRotation } from './kem.js'
 import { loadIdentity } from './load.js'
 import { encodePqKey, type PqKeyFile } from './pq-key.js'
 import { readSecretFile } from './read-secret-file.js'
 import { writeSecretFile } from './write-secret-file.js'
-import type { Identity, IdentityOptions } from './types.js'
+import type { Identity, RotationOptions } from './types.js'
 import type { RotationLink } from '../record/types.js'
 
 /** A rotation made but not yet written: the new identity, and `commit()`, which writes it to pq.key. */
@@ -25,14 +26,18 @@ export interface PendingRotation {
 }
 
 /**
- * Replace the ML-DSA-65 and ML-KEM-768 keys with fresh ones, handed over by a
- * rotation proof signed with the current ML-DSA-65 key. The libp2p key and
- * PeerId stay. The previous proof, with the key it handed over to (the
- * current one), joins the history, newest first (at most MAX_KEPT_HISTORY
- * kept). pq.key is rewritten atomically, so a crash leaves either the old
- * keys or the new keys with their proofs; the old seeds are not kept.
+ * Replace the ML-DSA-65 and KEM (X-Wing: ML-KEM-768 + X25519) keys with
+ * fresh ones, handed over by a rotation proof signed with the current
+ * ML-DSA-65 key. The libp2p key and PeerId stay. The previous proof, with
+ * the key it handed over to (the current one), joins the history, newest
+ * first (at most MAX_KEPT_HISTORY kept). The current KEM seed joins the
+ * retired ones with `options.lastSeq` and the time, for
+ * `options.envelopeGraceMs` (default 7 days; at most MAX_RETIRED_KEMS
+ * kept), so messages sealed to it just before still open. pq.key is
+ * rewritten atomically, so a crash leaves either the old keys or the new
+ * keys with their proofs; the old ML-DSA-65 seed is not kept.
  */
-export async function rotateIdentity (dataDir: string, identity: Identity, options: IdentityOptions): Promise<Identity> {
+export async function rotateIdentity (dataDir: string, identity: Identity, options: RotationOptions): Promise<Identity> {
   const rotation = await prepareRotation(dataDir, identity, options)
   await rotation.commit()
   return rotation.identity
@@ -43,7 +48,7 @@ export async function rotateIdentity (dataDir: string, identity: Identity, optio
  * before they replace the old ones on disk: check that `identity` is the one
  * on disk and make the new keys and their proof, then `commit()`.
  */
-export async function prepareRotation (dataDir: string, identity: Identity, options: IdentityOptions): Promise<PendingRotation> {
+export async function prepareRotation (dataDir: string, identity: Identity, options: RotationOptions): Promise<PendingRotation> {
   const paths = identityPaths(dataDir)
   // Rotating from keys that are no longer the ones on disk (another process
   // rotated or replaced them) would throw away keys peers have pinned.
@@ -58,9 +63,10 @@ export async function prepareRotation (dataDir: string, identity: Identity, opti
   const newSigner = options.crypto.mlDsa65.createSigner(mlDsaSeed)
   const pq: PqKeyFile = {
     mlDsaSeed,
-    mlKemSeed: new Uint8Array(randomBytes(ML_KEM_768.seed)),
+    ...newKemSeeds(),
     rotation: createRotationProof(identity.peerId, identity.mlDsaSigner, newSigner.publicKey),
-    history: historyAfter(identity)
+    history: historyAfter(identity),
+    retiredKem: retiredAfterRotation(identity, options.lastSeq ?? 0, options.now ?? Date.now(), options.envelopeGraceMs)
   }
   const bytes = encodePqKey(pq)
   return {

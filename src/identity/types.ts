@@ -21,11 +21,44 @@ export interface Identity {
    * carry the newest MAX_HISTORY_LINKS of them.
    */
   history?: RotationLink[]
+  /**
+   * The X-Wing KEM seed, 32 bytes: `mlKemSeed` is its expansion's first 64
+   * bytes, and the X25519 key its last 32. Absent only in an identity
+   * loaded from a pq.key of an older keydir, before it is upgraded
+   * (ensureKemSeed, which loading for a node does).
+   */
+  kemSeed?: Uint8Array
+  /** The X25519 public key of `kemSeed`, 32 bytes; with `mlKem.publicKey`, the X-Wing public key. Set exactly when `kemSeed` is. */
+  x25519PublicKey?: Uint8Array
+  /** KEM keys replaced by rotations and still within the envelope grace time, newest first (at most MAX_RETIRED_KEMS). */
+  retiredKem: RetiredKem[]
+}
+
+/**
+ * A KEM key a rotation replaced, kept for the envelope grace time so that a
+ * message sealed to it shortly before the rotation still opens.
+ */
+export interface RetiredKem {
+  /** Its X-Wing seed, 32 bytes. */
+  kemSeed: Uint8Array
+  /** The seq of the last record that carried it; 0 when the rotation did not say. */
+  lastSeq: number
+  /** When it was replaced, Unix milliseconds. */
+  retiredAt: number
 }
 
 export interface IdentityOptions {
   /** The ML-DSA-65 / ML-KEM-768 implementation to build the signer and decapsulator with. */
   crypto: PqCrypto
+}
+
+export interface RotationOptions extends IdentityOptions {
+  /** The seq of the last record published with the current keys, kept with the retired KEM key. Default 0: unknown. */
+  lastSeq?: number
+  /** Unix milliseconds. Default `Date.now()`. */
+  now?: number
+  /** How long a retired KEM key is kept. Default DEFAULT_ENVELOPE_GRACE_MS (7 days). */
+  envelopeGraceMs?: number
 }
 
 export interface CreateIdentityOptions extends IdentityOptions {

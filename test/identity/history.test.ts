@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { readFile, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import { describe, it } from 'node:test'
 import { PqIdentity } from '../../protobuf/identity.js'
 import { fingerprint, selectPqCrypto } from '../../src/crypto/index.js'
@@ -53,7 +53,7 @@ describe('identity history', () => {
     const k1 = await rotateIdentity(dataDir, k0, { crypto })
     // What keydir wrote before history existed: seeds and the latest proof, no field 4.
     const old = PqIdentity.encode({ mlDsaSeed: k1.mlDsaSeed as Uint8Array<ArrayBuffer>, mlKemSeed: k1.mlKemSeed as Uint8Array<ArrayBuffer>, rotation: k1.rotation as any })
-    assert.deepEqual(await readFile(identityPaths(dataDir).pqKey), Buffer.from(old))
+    await writeFile(identityPaths(dataDir).pqKey, old, { mode: 0o600 })
     const loaded = await loadIdentity(dataDir, { crypto })
     assert.equal(loaded.history, undefined)
     const k2 = await rotateIdentity(dataDir, loaded, { crypto })
