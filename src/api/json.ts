@@ -28,6 +28,8 @@ export interface KeysJson {
   peerId: string
   mlDsaPublicKey: string
   mlKemPublicKey: string
+  /** Present for a version-2 record: the X25519 key, 32 bytes, base64. */
+  x25519PublicKey?: string
   seq: number
   issuedAt: number
   expiresAt: number
@@ -42,6 +44,7 @@ export function keysJson (keys: ResolvedKeys): KeysJson {
     peerId: keys.peerId.toString(),
     mlDsaPublicKey: base64(keys.mlDsaPublicKey),
     mlKemPublicKey: base64(keys.mlKemPublicKey),
+    ...(keys.x25519PublicKey === undefined ? {} : { x25519PublicKey: base64(keys.x25519PublicKey) }),
     seq: keys.seq,
     issuedAt: keys.issuedAt,
     expiresAt: keys.expiresAt,

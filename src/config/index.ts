@@ -24,7 +24,7 @@ export { formatApiAddress, type ApiAddress } from './values.js'
 const NODE_KEYS = [
   'listen', 'bootstrap', 'dhtProtocol', 'exchangeProtocol', 'recordLifetimeMs', 'localNetwork',
   'crypto', 'resolveTimeoutMs', 'refreshAfterMs', 'maxStaleMs', 'firstContactQuorum', 'disjointPaths', 'firstContactGraceMs',
-  'discoverOnConnect', 'removeKeysOnDisconnect', 'reputationThreshold', 'reputationHalfLifeMs'
+  'discoverOnConnect', 'removeKeysOnDisconnect', 'reputationThreshold', 'reputationHalfLifeMs', 'envelopeGraceMs'
 ] as const satisfies ReadonlyArray<typeof CONFIG_KEYS[number] & keyof KeyDirectoryOptions>
 
 /** The node's options from the daemon's config; unset keys are left to the node's defaults. */

@@ -32,7 +32,8 @@ const day = 24 * 60 * 60 * second
  */
 export interface DaemonSettings extends Pick<KeyDirectoryOptions,
 'dhtProtocol' | 'exchangeProtocol' | 'recordLifetimeMs' | 'localNetwork' | 'crypto' | 'resolveTimeoutMs' | 'refreshAfterMs' | 'maxStaleMs' |
-'firstContactQuorum' | 'disjointPaths' | 'firstContactGraceMs' | 'discoverOnConnect' | 'removeKeysOnDisconnect' | 'reputationThreshold' | 'reputationHalfLifeMs'> {
+'firstContactQuorum' | 'disjointPaths' | 'firstContactGraceMs' | 'discoverOnConnect' | 'removeKeysOnDisconnect' | 'reputationThreshold' | 'reputationHalfLifeMs' |
+'envelopeGraceMs'> {
   listen: string[]
   bootstrap: NonNullable<KeyDirectoryOptions['bootstrap']>
   api: ApiAddress
@@ -91,6 +92,13 @@ export const CONFIG_SCHEMA: Schema = {
     parse: integerValue(60 * second, 365 * day, 'milliseconds'),
     nodeDefault: '86400000 (24 hours)',
     description: 'lifetime of the records this node publishes'
+  },
+  envelopeGraceMs: {
+    env: 'KEYDIR_ENVELOPE_GRACE_MS',
+    flag: '--envelope-grace-ms',
+    parse: integerValue(0, 365 * day, 'milliseconds'),
+    nodeDefault: '604800000 (7 days)',
+    description: 'after a rotation, the replaced KEM key is kept this long, so messages sealed to it still open (at most 8 kept)'
   },
   localNetwork: {
     env: 'KEYDIR_LOCAL_NETWORK',

@@ -5,9 +5,9 @@ import { selectPqCrypto } from '../crypto/index.js'
 import { errorCode } from '../errors.js'
 import { createPqkValidator, createPqkValueCheck, DHT_PROTOCOL, dhtRecordKey, DhtLookup, DhtRecords, kadGet, PqkRecordStore, putToPeers } from '../dht/index.js'
 import { EXCHANGE_PROTOCOL, keyDiscovery, keyExchange, keyHistory, keyPush, PendingKeyRequests, PUSH_ROUND_TIMEOUT_MS } from '../exchange/index.js'
-import { ensureRevocationCertificate, loadIdentity, loadOrCreateIdentity } from '../identity/index.js'
+import { ensureKemSeed, ensureRevocationCertificate, loadIdentity, loadOrCreateIdentity } from '../identity/index.js'
 import { createKeydirMetrics } from '../metrics/index.js'
-import { recordPublisher } from '../publisher/index.js'
+import { envelopeGraceMsOf, recordPublisher } from '../publisher/index.js'
 import { EquivocationValidator, KeyRecordValidator, RevocationValidator } from '../record/index.js'
 import { PeerKeyRegistry } from '../registry/index.js'
 import { PeerReputation, SCORE_ROWS } from '../reputation/index.js'
@@ -83,11 +83,21 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
   const crypto = selectPqCrypto(options.crypto)
   const logger = options.logger ?? silentLogger
   const metrics = options.metrics ?? createKeydirMetrics()
-  const identity = options.createIdentity === false
+  // Checked before anything is opened or written.
+  const envelopeGraceMs = envelopeGraceMsOf(options.envelopeGraceMs)
+  const kemSeedAdded = (): void => {
+    logger.info({}, 'gave the identity from an older keydir an X-Wing KEM seed: new ML-KEM-768 and X25519 keys, published with the next record (version 2)')
+  }
+  let identity = options.createIdentity === false
     ? await loadIdentity(options.dataDir, { crypto })
-    : await loadOrCreateIdentity(options.dataDir, { crypto })
-  // An existing identity gets its pre-signed revocation certificate here too (loadOrCreateIdentity does it for its own).
-  if (options.createIdentity === false) await ensureRevocationCertificate(options.dataDir, identity, { crypto })
+    : await loadOrCreateIdentity(options.dataDir, { crypto, onKemSeedAdded: kemSeedAdded })
+  if (options.createIdentity === false) {
+    // An identity of an older keydir gets its KEM seed, and an existing one its pre-signed revocation certificate, here too (loadOrCreateIdentity does both for its own).
+    const upgrade = await ensureKemSeed(options.dataDir, identity, { crypto })
+    if (upgrade.upgraded) kemSeedAdded()
+    identity = upgrade.identity
+    await ensureRevocationCertificate(options.dataDir, identity, { crypto })
+  }
   const listen = options.listen ?? DEFAULT_LISTEN
   const bootstrap = parseBootstrap(options.bootstrap ?? [])
   // One validator for the registry, the DHT and the exchange: a record verified by one is a cache hit for the others.
@@ -162,6 +172,7 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
           metrics,
           logger,
           recordLifetimeMs: options.recordLifetimeMs,
+          envelopeGraceMs,
           // In the background: rotate() returns once the DHT put is done, and the pushes run beside it.
           onRotated: () => { built!.services.keyPush.pushToHolders({ signal: AbortSignal.timeout(PUSH_ROUND_TIMEOUT_MS) }).catch(() => {}) },
           onRevoked: revocation => { built!.services.keyPush.pushToHolders({ carried: revocation.bytes, signal: AbortSignal.timeout(PUSH_ROUND_TIMEOUT_MS) }).catch(() => {}) }

@@ -4,7 +4,7 @@ import type { TrustLevel } from '../registry/index.js'
 
 /** The shape `resolve` returns, built from a validated record. */
 export function resolvedKeys (record: KeyRecord, trust: TrustLevel, source: ResolvedKeys['source'], stale = false): ResolvedKeys {
-  return {
+  const keys: ResolvedKeys = {
     peerId: record.peerId,
     mlDsaPublicKey: record.mlDsaPublicKey,
     mlKemPublicKey: record.mlKemPublicKey,
@@ -16,4 +16,7 @@ export function resolvedKeys (record: KeyRecord, trust: TrustLevel, source: Reso
     record,
     stale
   }
+  // Set only when present, so a version-1 record's keys have the shape they had.
+  if (record.x25519PublicKey !== undefined) keys.x25519PublicKey = record.x25519PublicKey
+  return keys
 }

@@ -36,6 +36,12 @@ export interface KeyDirectoryOptions {
   /** Lifetime of the records this node publishes. Default 24 hours. */
   recordLifetimeMs?: number
   /**
+   * After a rotation, how long the KEM key it replaced is kept, so that
+   * messages sealed to it just before still open (at most 8 such keys).
+   * Default 7 days.
+   */
+  envelopeGraceMs?: number
+  /**
    * Keep loopback and private addresses in the DHT and allow many
    * connections from one host. Default: on when every listen address is
    * loopback or private.
@@ -99,6 +105,8 @@ export type { ResolveOptions } from '../resolver/index.js'
 
 /** A peer's verified keys, as `resolve` returns them (times in Unix milliseconds). */
 export interface ResolvedKeys extends Pick<KeyRecord, 'peerId' | 'mlDsaPublicKey' | 'mlKemPublicKey' | 'seq' | 'issuedAt' | 'expiresAt'> {
+  /** The peer's X25519 key (version-2 record): with mlKemPublicKey, its X-Wing key for sealed messages. Undefined for a version-1 record. */
+  x25519PublicKey?: Uint8Array
   trust: TrustLevel
   /** The path that answered this call. */
   source: ResolveSource

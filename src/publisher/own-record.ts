@@ -11,7 +11,8 @@ export interface OwnRecordContext {
 }
 
 /**
- * The next own record of `identity`'s keys: the next seq, its rotation
+ * The next own record of `identity`'s keys (version 2, with the X25519
+ * key, when the identity has one): the next seq, its rotation
  * proof, the newest MAX_HISTORY_LINKS hand-overs before it, and the hash of
  * the record it replaces (the one this node served last, or after a restart
  * the one its registry holds; none when that has expired: holders' copies
@@ -27,7 +28,9 @@ export async function signOwnRecordOf (identity: Identity, context: OwnRecordCon
     lifetimeMs: context.lifetimeMs,
     rotation: identity.rotation,
     history: identity.history?.slice(0, MAX_HISTORY_LINKS),
-    previousRecordHash: previous === undefined ? undefined : recordHash(previous.bytes)
+    previousRecordHash: previous === undefined ? undefined : recordHash(previous.bytes),
+    // Version 2 once the identity has its X-Wing KEM seed (every identity a node loads does).
+    x25519PublicKey: identity.x25519PublicKey
   })
 }
 

@@ -3,7 +3,7 @@ import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { fingerprint, fingerprintHex } from '../crypto/index.js'
 import { DhtRecords } from '../dht/index.js'
 import { errorCode, KeydirError } from '../errors.js'
-import { createOwnRevocation, handOversOf, prepareRotation } from '../identity/index.js'
+import { createOwnRevocation, DEFAULT_ENVELOPE_GRACE_MS, handOversOf, liveRetiredKems, prepareRotation } from '../identity/index.js'
 import { DEFAULT_RECORD_LIFETIME_MS } from '../record/index.js'
 import { silentLogger } from '../util/log.js'
 import { PUBLISH_TIMEOUT_MS } from './constants.js'
@@ -13,7 +13,7 @@ import { signOwnRecordOf } from './own-record.js'
 import { RecordStorers } from './storers.js'
 import type { PqCrypto } from '../crypto/index.js'
 import type { PublishCoverage } from '../dht/index.js'
-import type { Identity } from '../identity/index.js'
+import type { Identity, RetiredKem } from '../identity/index.js'
 import type { KeydirMetrics } from '../metrics/index.js'
 import type { KeyRecord, RevocationCertificate, RevocationReason, RotationLink } from '../record/index.js'
 import type { PeerKeyRegistry } from '../registry/index.js'
@@ -41,6 +41,8 @@ export interface RecordPublisherInit {
   logger?: KeydirLogger
   /** Default 24 hours; republished every third of it. */
   recordLifetimeMs?: number
+  /** How long a rotation keeps the KEM key it replaces, for sealed messages already on their way. Default 7 days. */
+  envelopeGraceMs?: number
   /** The node now serves a rotated record (pq.key and the registry hold it): tell the holders, while the DHT put runs. */
   onRotated?: (record: KeyRecord) => void
   /** The identity is revoked (the registry holds the certificate): tell the holders, while the DHT put runs. */
@@ -52,6 +54,23 @@ export interface OwnSigner {
   peerId: PeerId
   record: KeyRecord
   mlDsaSigner: Identity['mlDsaSigner']
+}
+
+/** The envelope grace time from an option: default 7 days; a KeydirError ERR_BAD_OPTION unless a whole number of ms, 0 or more. */
+export function envelopeGraceMsOf (value: number | undefined): number {
+  const graceMs = value ?? DEFAULT_ENVELOPE_GRACE_MS
+  if (!Number.isSafeInteger(graceMs) || graceMs < 0) {
+    throw new KeydirError('ERR_BAD_OPTION', `envelopeGraceMs must be a whole number of milliseconds, 0 or more, got ${graceMs}`)
+  }
+  return graceMs
+}
+
+/** This node's KEM keys, as the envelope code opens sealed messages with them. */
+export interface KemKeys {
+  /** The current X-Wing key; undefined only for an identity of an older keydir not yet given a KEM seed. */
+  current: { kemSeed: Uint8Array, x25519PublicKey: Uint8Array, mlKemPublicKey: Uint8Array } | undefined
+  /** Keys rotated away from within the envelope grace time, newest first. */
+  retired: RetiredKem[]
 }
 
 /**
@@ -70,6 +89,7 @@ export class RecordPublisher implements Startable {
   private readonly dht: DhtRecords
   private readonly log: KeydirLogger
   private readonly lifetimeMs: number
+  private readonly envelopeGraceMs: number
   private readonly republish: RepeatingTask
   /** Every change to the own record (its keys, signing, storing, putting it into the DHT) goes through here, one at a time. */
   private readonly lock = new OwnRecordLock()
@@ -89,6 +109,7 @@ export class RecordPublisher implements Startable {
     this.identity = init.identity
     this.log = init.logger ?? silentLogger
     this.lifetimeMs = init.recordLifetimeMs ?? DEFAULT_RECORD_LIFETIME_MS
+    this.envelopeGraceMs = envelopeGraceMsOf(init.envelopeGraceMs)
     this.dht = new DhtRecords({ dht: components.dht, metrics: init.metrics, logger: this.log })
     this.lowCoverage = new LowCoverageRepublisher({
       lock: this.lock,
@@ -145,6 +166,21 @@ export class RecordPublisher implements Startable {
   /** Every hand-over this identity keeps, newest first (at most 65): what the key history service answers. */
   handOvers (): RotationLink[] {
     return handOversOf(this.identity)
+  }
+
+  /**
+   * The KEM keys sealed messages to this node open with: the current one
+   * (that of the record it serves) and those rotated away from less than
+   * envelopeGraceMs ago. Read again after each rotation.
+   */
+  kemKeys (): KemKeys {
+    const { kemSeed, x25519PublicKey } = this.identity
+    return {
+      current: kemSeed === undefined || x25519PublicKey === undefined
+        ? undefined
+        : { kemSeed, x25519PublicKey, mlKemPublicKey: this.identity.mlKem.publicKey },
+      retired: liveRetiredKems(this.identity.retiredKem, Date.now(), this.envelopeGraceMs)
+    }
   }
 
   /** Waits for a rotation or publish in progress, then signs the next record and puts it. */
@@ -208,7 +244,8 @@ export class RecordPublisher implements Startable {
     }
     if (this.revocation !== undefined) throw revokedError()
     await this.followOwnPin()
-    const rotation = await prepareRotation(this.init.dataDir, this.identity, { crypto: this.init.crypto })
+    // The KEM key being replaced is kept for the grace time, with the seq of the last record that carried it.
+    const rotation = await prepareRotation(this.init.dataDir, this.identity, { crypto: this.init.crypto, lastSeq: this.current?.seq, envelopeGraceMs: this.envelopeGraceMs })
     // Signed before pq.key is written, so that the keys and the record the node serves change at one moment.
     const record = await this.createOwnRecord(rotation.identity)
     options.signal?.throwIfAborted()

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { KEY_RECORD_CONTENT_TYPE } from '../../src/api/index.js'
+import { expandXWingSeed } from '../../src/crypto/index.js'
 import { ResolveError } from '../../src/errors.js'
 import { unmarshalKeyRecord } from '../../src/record/index.js'
 import { apiFixture, assertApiError, type ApiFixture } from '../helpers-daemon/api.js'
@@ -35,6 +36,15 @@ describe('GET /v1/keys/{peerId}', () => {
     assert.equal(body.trust, 'dht')
     assert.equal(body.source, 'registry')
     assert.ok(res.rawPayload.length < 5000, `a keys body without the record is ~4.4 KB, not ${res.rawPayload.length} bytes`)
+  })
+
+  test('adds the X25519 key, base64, for a version-2 record', async () => {
+    const x25519PublicKey = expandXWingSeed(new Uint8Array(32).fill(1)).x25519PublicKey
+    const v2 = await makeFakePeer(3, { x25519PublicKey })
+    f.node.addPeer(v2, 'dht')
+    const body = (await f.api.app.inject({ method: 'GET', url: `/v1/keys/${v2.peerId.toString()}` })).json()
+    assert.deepEqual(Object.keys(body).sort(), [...KEY_FIELDS, 'x25519PublicKey'].sort())
+    assert.equal(body.x25519PublicKey, Buffer.from(x25519PublicKey).toString('base64'))
   })
 
   test('a body served before follows a change of trust, and a new record', async () => {

@@ -105,6 +105,19 @@ describe('loadConfig', () => {
     await assert.rejects(loadConfig({ dir, env: { KEYDIR_DISJOINT_PATHS: '21' } }), (err: any) => /KEYDIR_DISJOINT_PATHS/.test(err.message))
   })
 
+  test('envelopeGraceMs comes from the flag, environment or file, bounded, and reaches the node', async () => {
+    const dir = await tempDir()
+    assert.equal((await loadConfig({ dir, env: {} })).envelopeGraceMs, undefined)
+    assert.equal((await loadConfig({ dir, env: { KEYDIR_ENVELOPE_GRACE_MS: '0' } })).envelopeGraceMs, 0)
+    const config = await loadConfig({ dir, env: { KEYDIR_ENVELOPE_GRACE_MS: '1000' }, flags: { envelopeGraceMs: '86400000' } })
+    assert.equal(config.envelopeGraceMs, 86_400_000)
+    assert.equal(toKeyDirectoryOptions(config).envelopeGraceMs, 86_400_000)
+    await writeConfig(dir, { envelopeGraceMs: 3_600_000 })
+    assert.equal((await loadConfig({ dir, env: {} })).envelopeGraceMs, 3_600_000)
+    await assert.rejects(loadConfig({ dir, env: {}, flags: { envelopeGraceMs: '-1' } }), (err: any) => err.name === 'ConfigError' && /--envelope-grace-ms/.test(err.message))
+    await assert.rejects(loadConfig({ dir, env: { KEYDIR_ENVELOPE_GRACE_MS: 'soon' } }), (err: any) => /KEYDIR_ENVELOPE_GRACE_MS/.test(err.message))
+  })
+
   test('bootstrap takes multiaddrs with /p2p/ and anchor entries, from file, environment and flags', async () => {
     const dir = await tempDir()
     const ma = `/ip4/127.0.0.1/tcp/4001/p2p/${peerId}`

@@ -24,11 +24,12 @@ export interface FakePeer {
 }
 
 /** A peer with a real, validly signed key record. */
-export async function makeFakePeer (seq = 1): Promise<FakePeer> {
+/** `x25519PublicKey`: a version-2 record with that key. */
+export async function makeFakePeer (seq = 1, options: { x25519PublicKey?: Uint8Array } = {}): Promise<FakePeer> {
   const privateKey = await generateKeyPair('Ed25519')
   const mlDsaSigner = crypto.mlDsa65.createSigner(new Uint8Array(randomBytes(32)))
   const mlKem = crypto.mlKem768.createDecapsulator(new Uint8Array(randomBytes(64)))
-  const record = await createKeyRecord({ privateKey, mlDsaSigner, mlKemPublicKey: mlKem.publicKey, seq })
+  const record = await createKeyRecord({ privateKey, mlDsaSigner, mlKemPublicKey: mlKem.publicKey, seq, x25519PublicKey: options.x25519PublicKey })
   return { privateKey, peerId: peerIdFromPrivateKey(privateKey), record, mlDsaSigner }
 }
 

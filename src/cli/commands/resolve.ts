@@ -58,7 +58,9 @@ ${EXIT_CODES_HELP}`)
         ['issued', formatTime(keys.issuedAt)],
         ['expires', `${formatTime(keys.expiresAt)} (${formatRelative(keys.expiresAt)})`],
         ['ML-DSA-65', `${Buffer.from(keys.mlDsaPublicKey, 'base64').length} bytes, sha256 ${fingerprint(keys.mlDsaPublicKey)}`],
-        ['ML-KEM-768', `${Buffer.from(keys.mlKemPublicKey, 'base64').length} bytes, sha256 ${fingerprint(keys.mlKemPublicKey)}`]
+        ['ML-KEM-768', `${Buffer.from(keys.mlKemPublicKey, 'base64').length} bytes, sha256 ${fingerprint(keys.mlKemPublicKey)}`],
+        // A version-2 record's: 32 bytes, short enough to show whole.
+        ...(keys.x25519PublicKey === undefined ? [] : [['X25519', keys.x25519PublicKey] as [string, string]])
       ])
     })
 }

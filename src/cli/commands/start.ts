@@ -19,6 +19,7 @@ interface StartOptions {
   firstContactQuorum?: string
   disjointPaths?: string
   firstContactGraceMs?: string
+  envelopeGraceMs?: string
   logLevel?: LogLevel
   logFormat?: LogFormat
   json?: boolean
@@ -43,6 +44,7 @@ export function registerStart (program: Command): void {
     .option('--first-contact-quorum <n>', 'valid DHT answers, over as many disjoint paths, before a peer never seen is taken (default 3)')
     .option('--disjoint-paths <n>', 'disjoint paths a DHT lookup walks (default 3)')
     .option('--first-contact-grace-ms <ms>', 'a first contact ends this long after its first valid answer, quorum or not (default 150)')
+    .option('--envelope-grace-ms <ms>', 'after a rotation, keep the replaced KEM key this long for sealed messages (default 604800000, 7 days)')
     .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent (default info)')
     .option('--log-format <format>', 'pretty or json (default pretty)')
     .addOption(jsonOption('print the startup summary as one JSON line'))
@@ -65,6 +67,7 @@ ${EXIT_CODES_HELP}`)
           firstContactQuorum: options.firstContactQuorum,
           disjointPaths: options.disjointPaths,
           firstContactGraceMs: options.firstContactGraceMs,
+          envelopeGraceMs: options.envelopeGraceMs,
           logLevel: options.logLevel,
           logFormat: options.logFormat
         }
