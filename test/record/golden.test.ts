@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs'
 import { describe, it } from 'node:test'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { nativeCrypto, nobleCrypto } from '../../src/crypto/index.js'
+import { expandXWingSeed, nativeCrypto, nobleCrypto } from '../../src/crypto/index.js'
 import { fingerprint } from '../../src/crypto/index.js'
 import {
-  followHistory, KeyRecordValidator, MAX_HISTORY_LINKS, recordHash, recordSignedBytes, replacesSameRecord, rotationSignedBytes, routingKeyFor, unmarshalKeyRecord,
+  followHistory, KeyRecordValidator, MAX_HISTORY_LINKS, MAX_RECORD_BYTES, RECORD_V2_DOMAIN, recordHash, recordSignedBytes, replacesSameRecord, rotationSignedBytes, routingKeyFor, unmarshalKeyRecord,
   verifyRotationProof
 } from '../../src/record/index.js'
 
@@ -88,6 +88,40 @@ for (const crypto of [nativeCrypto, nobleCrypto]) {
         }
       })
     }
+
+    describe('version 2', () => {
+      const v2 = vectors.version2
+
+      it('derives the ML-KEM-768 and X25519 keys from the X-Wing seeds', () => {
+        assert.equal(v2.contexts.record, RECORD_V2_DOMAIN)
+        for (const [vector, seedHex] of [[v2.valid[0], v2.inputs.kemSeedHex], [v2.valid[1], v2.inputs.rotatedKemSeedHex]]) {
+          const expanded = expandXWingSeed(fromHex(seedHex))
+          assert.equal(toHex(expanded.x25519PublicKey), vector.fields.x25519PublicKeyHex)
+          assert.equal(toHex(crypto.mlKem768.createDecapsulator(expanded.mlKemSeed).publicKey), vector.fields.mlKemPublicKeyHex)
+        }
+        assert.equal(v2.valid[0].fields.x25519PublicKeyHex, v2.inputs.x25519PublicKeyHex)
+      })
+
+      for (const vector of v2.valid) {
+        it(`rebuilds and accepts "${vector.name as string}"`, () => {
+          const record = validator.validateForRoutingKey(fromHex(vector.routingKeyHex), fromHex(vector.recordHex))
+          assert.equal(toHex(record.x25519PublicKey!), vector.fields.x25519PublicKeyHex)
+          assert.equal(toHex(recordSignedBytes(record)), vector.signedBytesHex)
+          assert.ok(vector.signedBytesHex.startsWith(toHex(new TextEncoder().encode(RECORD_V2_DOMAIN)) + '00'))
+          if (vector.sizeBytes !== undefined) {
+            assert.equal(record.bytes.length, vector.sizeBytes)
+            assert.ok(record.bytes.length <= MAX_RECORD_BYTES)
+          }
+        })
+      }
+
+      for (const vector of v2.invalid) {
+        it(`refuses "${vector.name as string}" with ${vector.error as string}`, () => {
+          assert.throws(() => validator.validateForRoutingKey(fromHex(vectors.valid[0].routingKeyHex), fromHex(vector.recordHex)),
+            (err: any) => err.code === vector.error)
+        })
+      }
+    })
 
     for (const vector of vectors.invalid) {
       it(`refuses "${vector.name}" with ${vector.error}`, () => {

@@ -12,6 +12,7 @@ import { selectPqCrypto } from '../../src/crypto/index.js'
 import { MAX_HISTORY_LINKS, RECORD_DOMAIN, ROTATION_DOMAIN, rotationSignedBytes } from '../../src/record/index.js'
 import { writePushVectors } from './generate-push.js'
 import { describeRecord, fingerprintHex, GOLDEN, makeGoldenRecords } from './golden.js'
+import { makeVersion2Vectors } from './golden-v2.js'
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
 const out = fileURLToPath(new URL('../../../test/vectors/key-record.json', import.meta.url))
@@ -25,13 +26,14 @@ async function keptRecords (): Promise<Map<string, Uint8Array>> {
   } catch {
     return kept
   }
-  for (const vector of [...old.valid ?? [], ...old.invalid ?? [], ...old.history ?? []]) {
+  for (const vector of [...old.valid ?? [], ...old.invalid ?? [], ...old.history ?? [], ...old.version2?.valid ?? [], ...old.version2?.invalid ?? []]) {
     if (typeof vector.recordHex === 'string') kept.set(vector.name, Uint8Array.from(Buffer.from(vector.recordHex, 'hex')))
   }
   return kept
 }
 
-const golden = await makeGoldenRecords(selectPqCrypto(), await keptRecords())
+const kept = await keptRecords()
+const golden = await makeGoldenRecords(selectPqCrypto(), kept)
 const { plain, rotated, history, keys, malformed, refused } = golden
 const tampered = Uint8Array.from(plain.bytes)
 tampered[tampered.length - 1] ^= 0x01
@@ -88,7 +90,9 @@ const vectors = {
     { ...named('K3 with a forged K0 -> K1 link'), pinned: pin(k0), error: 'ERR_KEY_CHANGED' },
     { ...named('fork: K1 handed over to K2\''), pinned: pin(k2, [k1, k0]), error: 'ERR_FORKED_CHAIN' },
     { ...named('K3 again, replacing K2\'s record a second time'), stored: 'history-3', pinned: pin(keys.chain[3]), error: 'ERR_FORKED_CHAIN' }
-  ]
+  ],
+  // Records with the X25519 key: valid ones, and one invalid record per version-2 rule (the rule named, and its code).
+  version2: await makeVersion2Vectors(selectPqCrypto(), golden, kept)
 }
 
 await writeFile(out, JSON.stringify(vectors, null, 2) + '\n')

@@ -147,6 +147,7 @@ export function describeRecord (record: KeyRecord, brief = false): Record<string
       peerIdHex: hex(record.peerId.toMultihash().bytes),
       mlDsaPublicKeyHex: hex(record.mlDsaPublicKey),
       mlKemPublicKeyHex: hex(record.mlKemPublicKey),
+      ...(record.x25519PublicKey == null ? {} : { version: 2, x25519PublicKeyHex: hex(record.x25519PublicKey) }),
       seq: record.seq,
       issuedAt: record.issuedAt,
       expiresAt: record.expiresAt,
