@@ -1,4 +1,5 @@
 import { KeyPush, KeyRequest, KeyResponse } from '../../protobuf/key-exchange.js'
+import { expandXWingSeed } from '../../src/crypto/index.js'
 import { createKeyPush, createKeyRequest, createKeyResponse } from '../../src/exchange/index.js'
 import { createRevocation, MAX_RECORD_LIFETIME_MS, recordHash } from '../../src/record/index.js'
 import { makeIdentity, makeRecord, rotateIdentity } from '../helpers/records.js'
@@ -10,8 +11,9 @@ import type { PeerId } from '@libp2p/interface'
 /**
  * The valid inputs that mutation fuzzing starts from: three peers' records
  * (one with a rotation proof, one with the longest lifetime, one issued
- * within the clock skew ahead, one with the largest seq, and last one three
- * rotations on with two history links and the previous record's hash), and
+ * within the clock skew ahead, one with the largest seq, one three
+ * rotations on with two history links and the previous record's hash, and
+ * two of version 2 with an X25519 key, one of them with full history), and
  * KeyRequests and KeyResponses between them, all valid at `now`.
  */
 
@@ -40,6 +42,11 @@ export const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, byte
 
 let shared: Promise<Corpus> | undefined
 
+/** An X25519 key for a test identity, from its ML-DSA-65 seed (any 32 bytes make an X-Wing seed). */
+function x25519Of (identity: TestIdentity): Uint8Array {
+  return expandXWingSeed(identity.mlDsaSeed).x25519PublicKey
+}
+
 /** One corpus per process: building it signs a dozen records and messages. */
 export async function corpus (): Promise<Corpus> {
   shared ??= build()
@@ -67,6 +74,16 @@ async function build (): Promise<Corpus> {
     rotation: into4,
     history: [{ ...into3, mlDsaPublicKey: a3.mlDsaSigner.publicKey }, { ...rotation, mlDsaPublicKey: a2.mlDsaSigner.publicKey }],
     previousRecordHash: recordHash(records[2].bytes)
+  }))
+  // Version 2 (with an X25519 key), appended so the records above keep their places: b's plain, and a4's with full history.
+  records.push(await makeRecord(b, { seq: 7, issuedAt: now - minute, x25519PublicKey: x25519Of(b) }))
+  records.push(await makeRecord(a4, {
+    seq: 14,
+    issuedAt: now - minute,
+    rotation: into4,
+    history: records[6].history,
+    previousRecordHash: recordHash(records[6].bytes),
+    x25519PublicKey: x25519Of(a4)
   }))
   const signer = (identity: TestIdentity, record: KeyRecord): ExchangeSigner => ({ peerId: identity.peerId, record, mlDsaSigner: identity.mlDsaSigner })
   const pairs: Array<[ExchangeSigner, ExchangeSigner, bigint]> = [
