@@ -45,6 +45,8 @@ export interface Handshaken {
 
 export async function initiateSession (stream: Stream, parties: HandshakeParties, ephemerals?: InitiatorEphemerals): Promise<Handshaken> {
   const frames = frameStream(stream, parties.signal, parties.timedOut)
+  // Nothing is sent to a peer the directory does not vouch for (the lookup ran while the stream opened).
+  await directoryKey(parties)
   const hs = new InitiatorHandshake(sessionPrologue(parties.localPeer, parties.remotePeer, parties.protocol), parties.crypto.mlKem768, ephemerals)
   await frames.write(hs.writeMessage1())
   const { identity, signedHash, keys } = hs.readMessage2(await frames.read('handshake message 2'))
