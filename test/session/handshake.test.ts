@@ -150,3 +150,21 @@ describe('session handshake', () => {
     assert.throws(() => new CipherState(randomBytes(32)).decryptWithAd(EMPTY, randomBytes(40)), (err: any) => err.code === 'ERR_SESSION_DECRYPT')
   })
 })
+
+describe('session replay', () => {
+  it('recorded messages 2, 3 and 4 do not decrypt in a new session (fresh ephemerals on both sides)', async () => {
+    const t = await sessionTranscript(nativeCrypto)
+    const { initiator, responder } = await sessionParties()
+    const prologue = sessionPrologue(initiator.peerId, responder.peerId, '/echo/1.0.0')
+    const i = new InitiatorHandshake(prologue, nativeCrypto.mlKem768)
+    i.writeMessage1()
+    assert.throws(() => i.readMessage2(t.message2), (err: any) => err.code === 'ERR_SESSION_DECRYPT')
+    // A new responder answering a replayed message 1 derives keys the recorder cannot know: the recorded message 3 fails there.
+    const r = new ResponderHandshake(prologue, nativeCrypto.mlKem768)
+    r.readMessage1(t.message1)
+    const { prefix } = r.beginMessage2()
+    const { keys } = r.finishMessage2(prefix, encodeIdentity(responder.peerId, t.responderSignature))
+    assert.throws(() => keys.receive.decryptWithAd(EMPTY, t.message3), (err: any) => err.code === 'ERR_SESSION_DECRYPT')
+    assert.notDeepEqual(keys.handshakeHash, t.handshakeHash)
+  })
+})
