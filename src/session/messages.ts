@@ -44,7 +44,6 @@ export function sessionPrologue (dialer: PeerId, listener: PeerId, protocol: str
 
 /** Throws SessionError ERR_SESSION_BAD_PROTOCOL unless `protocol` is 1 to 256 bytes of printable ASCII starting with `/`. */
 export function checkUserProtocol (protocol: string): void {
-  // eslint-disable-next-line no-control-regex
   if (typeof protocol !== 'string' || !/^\/[\x21-\x7e]*$/.test(protocol) || protocol.length > MAX_USER_PROTOCOL_BYTES) {
     throw new SessionError('ERR_SESSION_BAD_PROTOCOL', `a secure protocol is 1 to ${MAX_USER_PROTOCOL_BYTES} printable ASCII characters starting with '/', not ${JSON.stringify(String(protocol)).slice(0, 80)}`)
   }
@@ -85,7 +84,7 @@ export function splitMessage2 (body: Uint8Array): Message2 {
 }
 
 export function encodeIdentity (peerId: PeerId, signature: Uint8Array): Uint8Array {
-  return SessionIdentity.encode({ peerId: peerId.toMultihash().bytes as Uint8Array<ArrayBuffer>, signature: signature as Uint8Array<ArrayBuffer> })
+  return SessionIdentity.encode({ peerId: peerId.toMultihash().bytes, signature: signature as Uint8Array<ArrayBuffer> })
 }
 
 export interface DecodedIdentity {

@@ -9,7 +9,6 @@ import {
 } from '../../src/session/index.js'
 import { codeOf, nameOf, runPair } from './pair.js'
 import { deterministicSigner, initiatorEphemerals, responderEphemerals, sessionParties, sessionTranscript } from '../vectors/session-transcript.js'
-import type { Stream } from '@libp2p/interface'
 
 const EMPTY = new Uint8Array(0)
 const encoder = new TextEncoder()
@@ -79,7 +78,7 @@ describe('session handshake', () => {
   it('a silent peer is bounded by the handshake timeout (ERR_SESSION_TIMEOUT), on both sides', async () => {
     const { initiator, responder } = await sessionParties()
     for (const role of ['initiator', 'responder'] as const) {
-      const [mine] = await streamPair() as [Stream, Stream]
+      const [mine] = await streamPair()
       const timeout = AbortSignal.timeout(200)
       const parties = {
         crypto: nativeCrypto, protocol: '/echo/1.0.0', signal: timeout, timedOut: () => timeout.aborted, signer: initiator.signer, localPeer: initiator.peerId, remotePeer: responder.peerId, remoteKey: Promise.resolve(responder.signer.publicKey)

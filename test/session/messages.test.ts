@@ -17,7 +17,7 @@ describe('session messages codec', () => {
     const bad = [
       bytes.subarray(0, bytes.byteLength - 1),
       new Uint8Array([...bytes, 0x18, 0x01]), // an unknown field
-      SessionIdentity.encode({ peerId: initiator.peerId.toMultihash().bytes as Uint8Array<ArrayBuffer>, signature: new Uint8Array(3308) }),
+      SessionIdentity.encode({ peerId: initiator.peerId.toMultihash().bytes, signature: new Uint8Array(3308) }),
       SessionIdentity.encode({ peerId: new Uint8Array([1, 2, 3]), signature: new Uint8Array(3309) }),
       new Uint8Array(4000),
       new Uint8Array([0xff])
