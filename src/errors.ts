@@ -94,6 +94,19 @@ export class ReputationError extends KeydirError {
   }
 }
 
+/**
+ * A secure session (src/session, docs/session.md) that could not be opened
+ * or that broke: a peer the directory does not vouch for, a handshake
+ * message that fails its checks, a tampered transport frame, a timeout.
+ * `code` says which (docs/session.md, "Error codes").
+ */
+export class SessionError extends KeydirError {
+  constructor (code: string, message: string, options?: ErrorOptions) {
+    super(code, message, options)
+    this.name = 'SessionError'
+  }
+}
+
 /** Bad configuration: names the offending key. */
 export class ConfigError extends KeydirError {
   constructor (code: string, message: string, options?: ErrorOptions) {

@@ -26,6 +26,8 @@ export { createEquivocationProof, EquivocationValidator, validateEquivocationPro
 export type { EquivocationProof, KeyRecord, RotationProof } from './record/index.js'
 export { selectPqCrypto, nativeCrypto, nobleCrypto, fingerprint } from './crypto/index.js'
 export type { PqCrypto } from './crypto/index.js'
+export { SecureStream, SECURE_PROTOCOL_PREFIX, NOISE_PROTOCOL_NAME } from './session/index.js'
+export type { HandleSecureOptions, SecureStreamHandler } from './session/index.js'
 export { createKeydirMetrics, type KeydirMetrics } from './metrics/index.js'
 export type { KeydirLogger } from './util/log.js'
 export * from './errors.js'

@@ -47,6 +47,8 @@ export interface KeydirMetrics {
   readonly equivocations: Counter<'source'>
   /** Changes of peers' keys (the node's `key-change` events), by `change` (new, rotated, revoked, equivocated), each present from the start. */
   readonly keyChanges: Counter<'change'>
+  /** Secure sessions (src/session), by `role` (initiator, responder) and `outcome` (opened, or the SessionError code that refused or broke one). */
+  readonly sessions: Counter<'role' | 'outcome'>
   /** Peers below the reputation threshold; read from the scores per scrape (showScoresWith). */
   readonly peersBelowThreshold: Gauge
   /** Scores of the peers at each end of the range, by `peer`; read from the scores per scrape (showScoresWith). */
@@ -144,6 +146,7 @@ export function createKeydirMetrics (registry: Registry = new Registry()): Keydi
     equivocations: new Counter({ name: 'keydir_equivocations_total', help: 'Equivocation proofs taken (a peer signed two records of one seq), by where they came from', labelNames: ['source'], registers }),
     keyChanges,
     peerOutcomes,
+    sessions: new Counter({ name: 'keydir_sessions_total', help: 'Secure sessions opened, refused or broken, by role and outcome (opened, or the error code)', labelNames: ['role', 'outcome'], registers }),
     peersBelowThreshold: new Gauge({
       name: 'keydir_peers_below_threshold',
       help: 'Peers whose score is below the reputation threshold: lookups ask them last, or skip them',

@@ -12,6 +12,7 @@ import { EquivocationValidator, KeyRecordValidator, RevocationValidator } from '
 import { PeerKeyRegistry } from '../registry/index.js'
 import { PeerReputation, SCORE_ROWS } from '../reputation/index.js'
 import { Resolver } from '../resolver/index.js'
+import { secureSessions } from '../session/index.js'
 import { silentLogger } from '../util/log.js'
 import { parseBootstrap } from './anchors.js'
 import { bootstrapKeeper } from './bootstrap.js'
@@ -200,7 +201,17 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
           discoverOnConnect: options.discoverOnConnect !== false && options.paths?.direct !== false,
           removeKeysOnDisconnect: options.removeKeysOnDisconnect
         }),
-        bootstrap: bootstrapKeeper({ peers: bootstrap, registry, logger })
+        bootstrap: bootstrapKeeper({ peers: bootstrap, registry, logger }),
+        // Sessions check peers through the node's resolve (every trust rule: revoked or equivocated peers throw), sign with the current key.
+        secureSessions: secureSessions({
+          crypto,
+          metrics,
+          logger,
+          signer: () => built!.services.publisher.signer().mlDsaSigner,
+          resolve: async (peerId, opts) => node!.resolve(peerId, opts),
+          isRevoked: () => built!.services.publisher.revoked,
+          handshakeTimeoutMs: options.sessionHandshakeTimeoutMs
+        })
       }
     })
     const anchors = new Set(bootstrap.filter(b => b.anchor != null).map(b => b.peerId.toString()))

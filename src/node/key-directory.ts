@@ -17,6 +17,7 @@ import type { EvidenceSource, ListPeersFilter, PeerKeyRegistry, RegistryEntry } 
 import type { PeerReputation } from '../reputation/index.js'
 import type { Resolver } from '../resolver/index.js'
 import type { KeydirLogger } from '../util/log.js'
+import type { HandleSecureOptions, SecureStream, SecureStreamHandler } from '../session/index.js'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 import type { RepeatingTask } from '@libp2p/utils'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -244,6 +245,18 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
       peerId: this.peerId.toString(),
       mlDsaPublicKey: Buffer.from(this.libp2p.services.publisher.mlDsaPublicKey).toString('base64')
     }
+  }
+
+  async dialSecure (peerId: PeerId, protocol: string, options: AbortOptions = {}): Promise<SecureStream> {
+    return this.libp2p.services.secureSessions.dial(peerId, protocol, options)
+  }
+
+  async handleSecure (protocol: string, handler: SecureStreamHandler, options: HandleSecureOptions = {}): Promise<void> {
+    await this.libp2p.services.secureSessions.handle(protocol, handler, options)
+  }
+
+  async unhandleSecure (protocol: string): Promise<void> {
+    await this.libp2p.services.secureSessions.unhandle(protocol)
   }
 
   /** Periodic: collect expired registry records; a failure is logged, the next round tries again. */

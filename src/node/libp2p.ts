@@ -10,6 +10,7 @@ import { DHT_DATASTORE_PREFIX, pqkSelector } from '../dht/index.js'
 import type { BootstrapKeeper } from './bootstrap.js'
 import type { KeyDiscovery, KeyExchange, KeyHistory, KeyPushService } from '../exchange/index.js'
 import type { RecordPublisher } from '../publisher/index.js'
+import type { SecureSessions } from '../session/index.js'
 import type { Identify } from '@libp2p/identify'
 import type { PeerInfo, PrivateKey } from '@libp2p/interface'
 import type { KadDHTComponents, SingleKadDHT, ValidateFn } from '@libp2p/kad-dht'
@@ -30,6 +31,7 @@ export type KeydirOwnServices = {
   keyPush: KeyPushService
   keyDiscovery: KeyDiscovery
   bootstrap: BootstrapKeeper
+  secureSessions: SecureSessions
 }
 export type KeydirServices = BaseServices & KeydirOwnServices
 export type KeydirLibp2p = Libp2p<KeydirServices>

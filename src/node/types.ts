@@ -5,6 +5,7 @@ import type { ListPeersFilter, PeerKeyRegistry, RegistryEntry, TrustLevel } from
 import type { PeerScores } from '../reputation/index.js'
 import type { ResolveOptions, ResolveSource } from '../resolver/index.js'
 import type { KeydirLogger } from '../util/log.js'
+import type { HandleSecureOptions, SecureStream, SecureStreamHandler } from '../session/index.js'
 import type { KeyDirectoryEvents } from './events.js'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 import type { TypedEventTarget } from 'main-event'
@@ -99,6 +100,8 @@ export interface KeyDirectoryOptions {
   metrics?: KeydirMetrics
   /** Also report libp2p's own metrics into `metrics.registry`. Default false (the daemon turns it on). */
   libp2pMetrics?: boolean
+  /** A secure session's handshake (dialSecure, handleSecure) takes at most this long. Default 10 s. */
+  sessionHandshakeTimeoutMs?: number
 }
 
 export type { ResolveOptions } from '../resolver/index.js'
@@ -181,4 +184,15 @@ export interface KeyDirectory extends TypedEventTarget<KeyDirectoryEvents> {
   status (): Promise<NodeStatus>
   /** This node's entry for other nodes' bootstrap config. */
   anchorEntry (): AnchorEntry
+  /**
+   * A post-quantum secure session with `peerId` (docs/session.md): a libp2p
+   * Stream whose bytes are protected by a hybrid X25519 + ML-KEM-768 Noise
+   * handshake that both sides authenticate with the ML-DSA-65 keys the
+   * directory holds for them. SessionError when the peer is revoked,
+   * equivocated, unknown, or does not hold its directory key.
+   */
+  dialSecure (peerId: PeerId, protocol: string, options?: AbortOptions): Promise<SecureStream>
+  /** Accept secure sessions for `protocol`; `handler` gets each once the peer is authenticated. */
+  handleSecure (protocol: string, handler: SecureStreamHandler, options?: HandleSecureOptions): Promise<void>
+  unhandleSecure (protocol: string): Promise<void>
 }

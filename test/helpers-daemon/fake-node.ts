@@ -4,7 +4,7 @@ import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { TypedEventEmitter } from 'main-event'
 import { selectPqCrypto } from '../../src/crypto/index.js'
-import { ResolveError } from '../../src/errors.js'
+import { ResolveError, SessionError } from '../../src/errors.js'
 import { createKeydirMetrics, type KeydirMetrics } from '../../src/metrics/index.js'
 import { resolvedKeys } from '../../src/node/resolved-keys.js'
 import { PeerReputation } from '../../src/reputation/index.js'
@@ -186,6 +186,14 @@ export class FakeKeyDirectory extends TypedEventEmitter<KeyDirectoryEvents> impl
   anchorEntry (): AnchorEntry {
     return { multiaddr: this.getMultiaddrs()[0]?.toString() ?? '', peerId: this.peerId.toString(), mlDsaPublicKey: this.self.record.mlDsaPublicKey }
   }
+
+  /** No network: the API and CLI never open sessions. */
+  async dialSecure (): Promise<never> {
+    throw new SessionError('ERR_SESSION_UNSUPPORTED', 'the fake node opens no sessions')
+  }
+
+  async handleSecure (): Promise<void> {}
+  async unhandleSecure (): Promise<void> {}
 }
 
 export async function createFakeNode (): Promise<FakeKeyDirectory> {

@@ -102,3 +102,4 @@ console.log(`wrote ${await (await import('./generate-revocation.js')).writeRevoc
 console.log(`wrote ${await (await import('./generate-history.js')).writeHistoryVectors()}`)
 console.log(`wrote ${await (await import('./generate-equivocation.js')).writeEquivocationVectors()}`)
 console.log(`wrote ${await (await import('./generate-kad-get.js')).writeKadGetVectors()}`)
+console.log(`wrote ${await (await import('./generate-session.js')).writeSessionVectors()}`)

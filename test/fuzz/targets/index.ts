@@ -9,6 +9,7 @@ import { historyRequestTarget, historyResponseTarget } from './key-history.js'
 import { recordTarget, routingKeyTarget } from './record.js'
 import { registryTarget } from './registry.js'
 import { pqkSelectorTarget, pqkValueTarget, revocationTarget } from './revocation.js'
+import { sessionIdentityTarget, sessionMessage1Target, sessionMessage2Target, sessionMessage3Target, sessionMessage4Target } from './session.js'
 import type { FuzzTarget } from '../harness.js'
 
 /** Every fuzz target, in the order `npm run fuzz` and the CI run take them. */
@@ -35,5 +36,10 @@ export const targets: FuzzTarget[] = [
   revocationTarget,
   pqkValueTarget,
   pqkSelectorTarget,
-  equivocationTarget
+  equivocationTarget,
+  sessionMessage1Target,
+  sessionMessage2Target,
+  sessionMessage3Target,
+  sessionMessage4Target,
+  sessionIdentityTarget
 ]

@@ -1,0 +1,10 @@
+/** Post-quantum secure sessions between peers (docs/session.md): a hybrid Noise handshake authenticated by the directory's ML-DSA-65 keys. */
+export * from './constants.js'
+export { SecureSessions, secureSessions, type HandleSecureOptions, type SecureSessionsComponents, type SecureSessionsInit, type SecureStreamHandler } from './service.js'
+export { SecureStream } from './secure-stream.js'
+export { initiateSession, respondSession, type HandshakeParties, type Handshaken } from './driver.js'
+export { InitiatorHandshake, ResponderHandshake, type InitiatorEphemerals, type ResponderEphemerals, type TransportKeys } from './handshake.js'
+export { checkUserProtocol, decodeIdentity, encodeIdentity, sessionPrologue, splitMessage1, splitMessage2, wireProtocol, MESSAGE1_BYTES } from './messages.js'
+export { CipherState, SymmetricState, hkdf2, aeadDecrypt, aeadEncrypt } from './noise.js'
+export { frame, frameStream } from './frames.js'
+export { generateX25519, x25519FromPrivate, x25519Dh, type X25519KeyPair } from './x25519.js'

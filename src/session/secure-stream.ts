@@ -1,0 +1,119 @@
+import { AbstractStream, LengthPrefixedDecoder, type SendResult } from '@libp2p/utils'
+import { Uint8ArrayList } from 'uint8arraylist'
+import { errorCode, SessionError } from '../errors.js'
+import { AEAD_TAG_BYTES, MAX_BUFFERED_BYTES, MAX_FRAME_PLAINTEXT_BYTES } from './constants.js'
+import { decodeLength, encodeLength } from './frames.js'
+import type { TransportKeys } from './handshake.js'
+import type { AbortOptions, MessageStreamDirection, PeerId, Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
+
+const EMPTY = new Uint8Array(0)
+
+export interface SecureStreamInit {
+  /** The stream the handshake ran on (unwrapped: bytes after the handshake still in it). */
+  inner: Stream
+  keys: TransportKeys
+  /** The user protocol. */
+  protocol: string
+  remotePeer: PeerId
+  direction: MessageStreamDirection
+  /** A frame failed to decrypt or decode: the session is over (counted by the service). */
+  onBroken?: (err: SessionError) => void
+}
+
+/**
+ * A libp2p 3 Stream whose bytes are Noise transport messages over another
+ * stream: each a 2-byte big-endian length then the ChaChaPoly ciphertext of
+ * at most 65519 bytes of data, nonces counting up in each direction.
+ * Sends are cut into frames; a frame that fails to decrypt aborts the
+ * stream (SessionError ERR_SESSION_DECRYPT), and its inner stream with it.
+ * Closing, pausing and resets pass through to the inner stream.
+ */
+export class SecureStream extends AbstractStream {
+  /** The peer at the other end, whose directory key authenticated the handshake. */
+  readonly remotePeer: PeerId
+  /** Noise's final handshake hash: the same on both sides, unique to this session (for channel binding). */
+  readonly handshakeHash: Uint8Array
+  private readonly inner: Stream
+  private readonly keys: TransportKeys
+  private readonly decoder: LengthPrefixedDecoder
+  private readonly onBroken: (err: SessionError) => void
+
+  constructor (init: SecureStreamInit) {
+    super({
+      id: init.inner.id,
+      protocol: init.protocol,
+      log: init.inner.log.newScope('keydir-secure'),
+      direction: init.direction,
+      inactivityTimeout: init.inner.inactivityTimeout,
+      maxReadBufferLength: init.inner.maxReadBufferLength
+    })
+    this.inner = init.inner
+    this.keys = init.keys
+    this.remotePeer = init.remotePeer
+    this.handshakeHash = init.keys.handshakeHash
+    this.onBroken = init.onBroken ?? (() => {})
+    this.decoder = new LengthPrefixedDecoder({
+      lengthDecoder: decodeLength,
+      // Bytes of a frame not yet complete, plus what the inner stream delivers at once (as libp2p-noise allows).
+      maxBufferSize: MAX_BUFFERED_BYTES,
+      encodingLength: () => 2
+    })
+    this.inner.addEventListener('message', (evt: StreamMessageEvent) => { this.receive(evt.data) })
+    this.inner.addEventListener('close', (evt: StreamCloseEvent) => {
+      if (evt.error != null) {
+        if (evt.local === true) this.abort(evt.error)
+        else this.onRemoteReset()
+      } else {
+        this.onTransportClosed()
+      }
+    })
+    this.inner.addEventListener('drain', () => { this.safeDispatchEvent('drain') })
+    this.inner.addEventListener('remoteCloseWrite', () => { this.onRemoteCloseWrite() })
+  }
+
+  private receive (data: Uint8Array | Uint8ArrayList): void {
+    try {
+      for (const frame of this.decoder.decode(data)) {
+        const body = frame instanceof Uint8Array ? frame : frame.subarray()
+        if (body.byteLength < AEAD_TAG_BYTES) throw new SessionError('ERR_SESSION_BAD_MESSAGE', 'a transport frame is shorter than its tag')
+        const plaintext = this.keys.receive.decryptWithAd(EMPTY, body)
+        if (plaintext.byteLength > 0) this.onData(plaintext)
+      }
+    } catch (err) {
+      const broken = err instanceof SessionError ? err : new SessionError('ERR_SESSION_BAD_MESSAGE', `a transport frame does not decode (${errorCode(err)})`, { cause: err })
+      this.onBroken(broken)
+      this.abort(broken)
+    }
+  }
+
+  sendData (data: Uint8ArrayList): SendResult {
+    const out = new Uint8ArrayList()
+    for (let offset = 0; offset < data.byteLength; offset += MAX_FRAME_PLAINTEXT_BYTES) {
+      const chunk = data.subarray(offset, Math.min(offset + MAX_FRAME_PLAINTEXT_BYTES, data.byteLength))
+      const sealed = this.keys.send.encryptWithAd(EMPTY, chunk)
+      out.append(encodeLength(sealed.byteLength))
+      out.append(sealed)
+    }
+    return { sentBytes: data.byteLength, canSendMore: this.inner.send(out) }
+  }
+
+  sendReset (err: Error): void {
+    this.inner.abort(err)
+  }
+
+  sendPause (): void {
+    this.inner.pause()
+  }
+
+  sendResume (): void {
+    this.inner.resume()
+  }
+
+  async sendCloseWrite (options?: AbortOptions): Promise<void> {
+    await this.inner.close(options)
+  }
+
+  async sendCloseRead (options?: AbortOptions): Promise<void> {
+    await this.inner.closeRead(options)
+  }
+}

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict'
+import { readFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import { describe, it } from 'node:test'
+import { streamPair } from '@libp2p/utils'
+import { nativeCrypto, nobleCrypto } from '../../src/crypto/index.js'
+import { INITIATOR_CONTEXT, initiateSession, respondSession, RESPONDER_CONTEXT } from '../../src/session/index.js'
+import { sessionVectors } from '../vectors/generate-session.js'
+import { initiatorEphemerals, responderEphemerals, sessionParties } from '../vectors/session-transcript.js'
+
+const file = fileURLToPath(new URL('../../../test/vectors/session.json', import.meta.url))
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
+const bytes = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h, 'hex'))
+const encoder = new TextEncoder()
+
+describe('session golden vectors (test/vectors/session.json)', () => {
+  for (const crypto of [nativeCrypto, nobleCrypto]) {
+    it(`recomputes every byte with ${crypto.name} ML-KEM`, async () => {
+      const stored = JSON.parse(await readFile(file, 'utf8'))
+      assert.deepEqual(await sessionVectors(crypto), stored)
+    })
+  }
+
+  it('the stored signatures verify with the stored keys, each only in its own role', async () => {
+    const v = JSON.parse(await readFile(file, 'utf8'))
+    const r = bytes(v.inputs.responderMlDsaPublicKeyHex)
+    const i = bytes(v.inputs.initiatorMlDsaPublicKeyHex)
+    assert.equal(nativeCrypto.mlDsa65.verify(r, bytes(v.responderSignedHashHex), bytes(v.responderSignatureHex), encoder.encode(RESPONDER_CONTEXT)), true)
+    assert.equal(nativeCrypto.mlDsa65.verify(i, bytes(v.handshakeHashHex), bytes(v.initiatorSignatureHex), encoder.encode(INITIATOR_CONTEXT)), true)
+    assert.equal(nativeCrypto.mlDsa65.verify(r, bytes(v.responderSignedHashHex), bytes(v.responderSignatureHex), encoder.encode(INITIATOR_CONTEXT)), false)
+  })
+
+  it('the driver over a stream makes the same handshake hash from the same seeds', async () => {
+    const v = JSON.parse(await readFile(file, 'utf8'))
+    const { initiator, responder } = await sessionParties()
+    const [outbound, inbound] = await streamPair()
+    const common = { crypto: nativeCrypto, protocol: v.inputs.protocol, signal: AbortSignal.timeout(10_000), timedOut: () => false }
+    const [i, r] = await Promise.all([
+      initiateSession(outbound, { ...common, signer: initiator.signer, localPeer: initiator.peerId, remotePeer: responder.peerId, remoteKey: Promise.resolve(responder.signer.publicKey) }, initiatorEphemerals(nativeCrypto)),
+      respondSession(inbound, { ...common, signer: responder.signer, localPeer: responder.peerId, remotePeer: initiator.peerId, remoteKey: Promise.resolve(initiator.signer.publicKey) }, responderEphemerals())
+    ])
+    assert.equal(hex(i.keys.handshakeHash), v.handshakeHashHex)
+    assert.equal(hex(r.keys.handshakeHash), v.handshakeHashHex)
+    assert.equal(hex(i.keys.send.encryptWithAd(new Uint8Array(0), bytes(v.inputs.initiatorSampleHex))), v.initiatorSampleFrameHex)
+    assert.equal(hex(r.keys.send.encryptWithAd(new Uint8Array(0), bytes(v.inputs.responderSampleHex))), v.responderSampleFrameHex)
+  })
+})
