@@ -119,3 +119,15 @@ export class ConfigError extends KeydirError {
 export function errorCode (err: unknown): string {
   return err instanceof KeydirError ? err.code : 'ERR_UNEXPECTED'
 }
+
+/**
+ * A sealed envelope that cannot be made or opened: malformed, not for this
+ * node, altered, sealed to a retired key, or not signed by the sender's
+ * key. `code` says which rule (docs/envelope.md).
+ */
+export class EnvelopeError extends KeydirError {
+  constructor (code: string, message: string, options?: ErrorOptions) {
+    super(code, message, options)
+    this.name = 'EnvelopeError'
+  }
+}

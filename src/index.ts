@@ -15,8 +15,10 @@
 export { createKeyDirectory } from './node/index.js'
 export { KEY_CHANGE_KINDS } from './node/index.js'
 export type {
-  AnchorEntry, KeyChangeDetail, KeyChangeKind, KeyDirectory, KeyDirectoryEvents, KeyDirectoryOptions, NodeStatus, ResolvedKeys, ResolveOptions
+  AnchorEntry, KeyChangeDetail, KeyChangeKind, KeyDirectory, KeyDirectoryEvents, KeyDirectoryOptions, NodeStatus, OpenedEnvelope, ResolvedKeys, ResolveOptions, SignatureCheck
 } from './node/index.js'
+export { unmarshalEnvelope, ENVELOPE_SIGNATURE_DOMAIN, MAX_SEALED_DATA } from './envelope/index.js'
+export { MESSAGE_SIGNATURE_CONTEXT } from './signature/index.js'
 export { PeerKeyRegistry } from './registry/index.js'
 export type { RegistryEntry, TrustLevel, Pin } from './registry/index.js'
 export { PeerReputation, OUTCOME_WEIGHTS, PEER_OUTCOMES } from './reputation/index.js'

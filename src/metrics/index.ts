@@ -45,6 +45,10 @@ export interface KeydirMetrics {
    * dht_evidence. Refused evidence counts in verificationFailures, source `evidence`.
    */
   readonly equivocations: Counter<'source'>
+  /** Envelopes sealed and opened, by `ok` or the error code. */
+  readonly envelopes: Counter<'op' | 'result'>
+  /** Messages signed, and signatures checked against the directory (current, earlier_key, invalid, or the error code). */
+  readonly signatures: Counter<'op' | 'result'>
   /** Changes of peers' keys (the node's `key-change` events), by `change` (new, rotated, revoked, equivocated), each present from the start. */
   readonly keyChanges: Counter<'change'>
   /** Secure sessions (src/session), by `role` (initiator, responder) and `outcome` (opened, or the SessionError code that refused or broke one). */
@@ -144,6 +148,8 @@ export function createKeydirMetrics (registry: Registry = new Registry()): Keydi
     expiredRequests: new Counter({ name: 'keydir_expired_requests_total', help: 'Pending key requests removed after their 30 s expiry', registers }),
     registryWriteFailures: new Counter({ name: 'keydir_registry_write_failures_total', help: 'Resolved keys that could not be written to the registry (returned, then forgotten)', registers }),
     equivocations: new Counter({ name: 'keydir_equivocations_total', help: 'Equivocation proofs taken (a peer signed two records of one seq), by where they came from', labelNames: ['source'], registers }),
+    envelopes: new Counter({ name: 'keydir_envelopes_total', help: 'Sealed envelopes made and opened, by operation and result (ok or the error code)', labelNames: ['op', 'result'], registers }),
+    signatures: new Counter({ name: 'keydir_signatures_total', help: 'Messages signed and signatures checked against the directory, by operation and result', labelNames: ['op', 'result'], registers }),
     keyChanges,
     peerOutcomes,
     sessions: new Counter({ name: 'keydir_sessions_total', help: 'Secure sessions opened, refused or broken, by role and outcome (opened, or the error code)', labelNames: ['role', 'outcome'], registers }),

@@ -8,11 +8,13 @@ import { EXCHANGE_PROTOCOL, keyDiscovery, keyExchange, keyHistory, keyPush, Pend
 import { ensureKemSeed, ensureRevocationCertificate, loadIdentity, loadOrCreateIdentity } from '../identity/index.js'
 import { createKeydirMetrics } from '../metrics/index.js'
 import { envelopeGraceMsOf, recordPublisher } from '../publisher/index.js'
+import { Envelopes } from '../envelope/index.js'
 import { EquivocationValidator, KeyRecordValidator, RevocationValidator } from '../record/index.js'
 import { PeerKeyRegistry } from '../registry/index.js'
 import { PeerReputation, SCORE_ROWS } from '../reputation/index.js'
 import { Resolver } from '../resolver/index.js'
 import { secureSessions } from '../session/index.js'
+import { MessageSignatures, RETIRED_KEY_ROWS, RetiredSigningKeys } from '../signature/index.js'
 import { silentLogger } from '../util/log.js'
 import { parseBootstrap } from './anchors.js'
 import { bootstrapKeeper } from './bootstrap.js'
@@ -22,7 +24,8 @@ import { KeydirNode } from './key-directory.js'
 import { buildLibp2p, dhtPeerInfoMapper } from './libp2p.js'
 import { isLocalNetwork } from './local-network.js'
 import type { KeydirLibp2p, KeydirOwnServices } from './libp2p.js'
-import type { KeyDirectory, KeyDirectoryOptions } from './types.js'
+import type { KeyDirectory, KeyDirectoryOptions, ResolveOptions } from './types.js'
+import type { KeyRecord } from '../record/index.js'
 import type { KeydirLogger } from '../util/log.js'
 import type { KeydirMetrics } from '../metrics/index.js'
 import type { KeyChange, PeerKeyRegistryInit } from '../registry/index.js'
@@ -241,7 +244,31 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
       isAnchor: peerId => anchors.has(peerId.toString())
     }, { timeoutMs: options.resolveTimeoutMs, refreshAfterMs: options.refreshAfterMs, maxStaleMs: options.maxStaleMs })
     const evidence = new NodeEvidence({ registry, validator: equivocationValidator, dht: dhtRecords, metrics, logger })
-    node = new KeydirNode({ libp2p, registry, reputation, resolver, datastore, crypto, metrics, logger, revocations: { validator: revocationValidator, dht: dhtRecords }, evidence })
+    // Using the keys: through the node's resolve, so every trust rule (revocation, equivocation) applies.
+    const retiredKeys = new RetiredSigningKeys(registry.sideRows(RETIRED_KEY_ROWS))
+    await retiredKeys.load()
+    const resolveForUse = async (peerId: PeerId | string, opts: ResolveOptions): Promise<{ record: KeyRecord }> => node!.resolve(peerId, opts)
+    const signatures = new MessageSignatures({
+      crypto,
+      signer: () => libp2p.services.publisher.signer().mlDsaSigner,
+      resolve: resolveForUse,
+      retiredKeys,
+      getPin: async peerId => registry.getPin(peerId),
+      metrics
+    })
+    const envelopes = new Envelopes({
+      crypto,
+      peerId: identity.peerId,
+      self: () => libp2p.services.publisher.signer(),
+      kemKeys: () => libp2p.services.publisher.kemKeys(),
+      graceMs: envelopeGraceMs,
+      resolve: resolveForUse,
+      checkSignature: async (peerId, message, signature, context, opts) => signatures.check(peerId, message, signature, context, opts),
+      metrics
+    })
+    node = new KeydirNode({
+      libp2p, registry, reputation, resolver, datastore, crypto, metrics, logger, revocations: { validator: revocationValidator, dht: dhtRecords }, evidence, signatures, envelopes, retiredKeys
+    })
     return node
   } catch (err) {
     await level.close().catch(() => {})

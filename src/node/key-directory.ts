@@ -12,8 +12,10 @@ import type { PqCrypto } from '../crypto/index.js'
 import type { KeydirMetrics } from '../metrics/index.js'
 import type { DhtRecords } from '../dht/index.js'
 import type { NodeEvidence } from './evidence.js'
+import type { Envelopes, OpenedEnvelope } from '../envelope/index.js'
+import type { MessageSignatures, RetiredSigningKeys, SignatureCheck } from '../signature/index.js'
 import type { EquivocationProof, KeyRecord, RevocationCertificate, RevocationReason, RevocationValidator } from '../record/index.js'
-import type { EvidenceSource, ListPeersFilter, PeerKeyRegistry, RegistryEntry } from '../registry/index.js'
+import type { EvidenceSource, KeyChange, ListPeersFilter, PeerKeyRegistry, RegistryEntry } from '../registry/index.js'
 import type { PeerReputation } from '../reputation/index.js'
 import type { Resolver } from '../resolver/index.js'
 import type { KeydirLogger } from '../util/log.js'
@@ -45,6 +47,12 @@ export interface KeydirNodeParts {
   revocations: { validator: RevocationValidator, dht: DhtRecords }
   /** Equivocation proofs: taken from outside, counted, spread. */
   evidence: NodeEvidence
+  /** Detached signatures, checked against the directory. */
+  signatures: MessageSignatures
+  /** Sealed envelopes. */
+  envelopes: Envelopes
+  /** The keys peers rotated away from, fed by the registry's `rotated` changes. */
+  retiredKeys: RetiredSigningKeys
 }
 
 /**
@@ -65,6 +73,9 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
   private readonly resolver: Resolver
   private readonly revocations: KeydirNodeParts['revocations']
   private readonly evidence: NodeEvidence
+  private readonly signatures: MessageSignatures
+  private readonly envelopes: Envelopes
+  private readonly retiredKeys: RetiredSigningKeys
   private readonly datastore: { close (): Promise<void> }
   private readonly crypto: PqCrypto
   private readonly log: KeydirLogger
@@ -88,6 +99,9 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
     this.resolver = parts.resolver
     this.revocations = parts.revocations
     this.evidence = parts.evidence
+    this.signatures = parts.signatures
+    this.envelopes = parts.envelopes
+    this.retiredKeys = parts.retiredKeys
     this.datastore = parts.datastore
     this.crypto = parts.crypto
     this.metrics = parts.metrics
@@ -148,7 +162,11 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
    * (create.ts); not part of the KeyDirectory facade. A listener that throws
    * does not reach the caller (EventTarget reports it as uncaught).
    */
-  keyChanged (detail: KeyChangeDetail): void {
+  keyChanged (change: KeyChange): void {
+    const detail: KeyChangeDetail = { peerId: change.peerId, change: change.change, seq: change.seq }
+    if (change.retired !== undefined) {
+      this.retiredKeys.note(change.peerId, change.retired).catch(err => { this.log.warn({ peer: change.peerId.toString(), err: (err as Error).message }, 'could not write a peer\'s retired key; verify reports its later signatures by the current record\'s seq') })
+    }
     this.metrics.keyChanges.inc({ change: detail.change })
     const fields = { peerId: detail.peerId.toString(), change: detail.change, seq: detail.seq }
     if (detail.change === 'new') this.log.debug(fields, 'new peer keys')
@@ -219,6 +237,24 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
     }
   }
 
+  async seal (peerId: PeerId | string, data: Uint8Array, options: AbortOptions = {}): Promise<Uint8Array> {
+    this.refuseIfRevoked()
+    return this.envelopes.seal(peerId, data, this.bounded(options))
+  }
+
+  async open (envelope: Uint8Array, options: AbortOptions = {}): Promise<OpenedEnvelope> {
+    return this.envelopes.open(envelope, this.bounded(options))
+  }
+
+  async sign (data: Uint8Array): Promise<Uint8Array> {
+    this.refuseIfRevoked()
+    return this.signatures.sign(data)
+  }
+
+  async verify (peerId: PeerId | string, data: Uint8Array, signature: Uint8Array, options: AbortOptions = {}): Promise<SignatureCheck> {
+    return this.signatures.verify(peerId, data, signature, this.bounded(options))
+  }
+
   async listPeers (filter: ListPeersFilter = {}): Promise<RegistryEntry[]> {
     return this.registry.listPeers(filter)
   }
@@ -257,6 +293,18 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
 
   async unhandleSecure (protocol: string): Promise<void> {
     await this.libp2p.services.secureSessions.unhandle(protocol)
+  }
+
+  /** A revoked identity's keys vouch for nothing: it signs and seals nothing more. */
+  private refuseIfRevoked (): void {
+    if (this.libp2p.services.publisher.revoked) {
+      throw new KeydirError('ERR_REVOKED', 'this node\'s identity is revoked: it signs and seals nothing; create a new identity (keydir init --force) for a new PeerId')
+    }
+  }
+
+  /** Every use of the keys that may go to the network ends by the node's stop at the latest. */
+  private bounded (options: AbortOptions): AbortOptions {
+    return { ...options, signal: options.signal === undefined ? this.stopping.signal : AbortSignal.any([options.signal, this.stopping.signal]) }
   }
 
   /** Periodic: collect expired registry records; a failure is logged, the next round tries again. */

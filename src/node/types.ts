@@ -4,6 +4,8 @@ import type { EquivocationProof, KeyRecord, RevocationCertificate, RevocationRea
 import type { ListPeersFilter, PeerKeyRegistry, RegistryEntry, TrustLevel } from '../registry/index.js'
 import type { PeerScores } from '../reputation/index.js'
 import type { ResolveOptions, ResolveSource } from '../resolver/index.js'
+import type { OpenedEnvelope } from '../envelope/index.js'
+import type { SignatureCheck } from '../signature/index.js'
 import type { KeydirLogger } from '../util/log.js'
 import type { HandleSecureOptions, SecureStream, SecureStreamHandler } from '../session/index.js'
 import type { KeyDirectoryEvents } from './events.js'
@@ -105,6 +107,8 @@ export interface KeyDirectoryOptions {
 }
 
 export type { ResolveOptions } from '../resolver/index.js'
+export type { OpenedEnvelope } from '../envelope/index.js'
+export type { SignatureCheck } from '../signature/index.js'
 
 /** A peer's verified keys, as `resolve` returns them (times in Unix milliseconds). */
 export interface ResolvedKeys extends Pick<KeyRecord, 'peerId' | 'mlDsaPublicKey' | 'mlKemPublicKey' | 'seq' | 'issuedAt' | 'expiresAt'> {
@@ -181,6 +185,30 @@ export interface KeyDirectory extends TypedEventTarget<KeyDirectoryEvents> {
    * linked to the pin; no peer is marked then.
    */
   submitEvidence (proof: Uint8Array, options?: AbortOptions): Promise<EquivocationProof>
+  /**
+   * Seal `data` (at most 1 MiB) to `peerId`: resolved through the directory
+   * (every trust rule, revocation included), then HPKE with X-Wing
+   * (ML-KEM-768 + X25519) to its record's keys, signed inside by this
+   * node's ML-DSA-65 key. Only that peer can open the envelope
+   * (docs/envelope.md).
+   */
+  seal (peerId: PeerId | string, data: Uint8Array, options?: AbortOptions): Promise<Uint8Array>
+  /**
+   * Open an envelope sealed to this node (also to a KEM key a rotation
+   * retired, within envelopeGraceMs), and check that its sender signed it
+   * with the ML-DSA-65 key the directory holds for it. EnvelopeError (or
+   * the resolve's error for the sender) otherwise.
+   */
+  open (envelope: Uint8Array, options?: AbortOptions): Promise<OpenedEnvelope>
+  /** Sign `data` with this node's ML-DSA-65 key, context `keydir/signed-message/v1` (docs/signatures.md). */
+  sign (data: Uint8Array): Promise<Uint8Array>
+  /**
+   * Check a signature of `peerId` against the keys the directory holds for
+   * it: `valid` for its current key or an earlier key of its rotation chain,
+   * `current` only for the current key, `seq` the seq of the record that
+   * carried the signing key. Throws as resolve does (ERR_REVOKED, ...).
+   */
+  verify (peerId: PeerId | string, data: Uint8Array, signature: Uint8Array, options?: AbortOptions): Promise<SignatureCheck>
   status (): Promise<NodeStatus>
   /** This node's entry for other nodes' bootstrap config. */
   anchorEntry (): AnchorEntry

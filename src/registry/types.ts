@@ -154,6 +154,8 @@ export interface KeyChange {
   change: 'new' | 'rotated' | 'revoked' | 'equivocated'
   /** The seq of the record now stored; for `revoked`, the highest seq seen of the peer (0 when none); for `equivocated`, the proof's seq. */
   seq: number
+  /** `rotated` from a record this registry held: that record's ML-DSA-65 key and seq, the last record of the key now retired. */
+  retired?: { mlDsaPublicKey: Uint8Array, seq: number }
 }
 
 export interface ListPeersFilter {

@@ -37,6 +37,13 @@ export class ByteWriter {
     return this
   }
 
+  u32 (value: number): this {
+    this.reserve(4)
+    this.view.setUint32(this.length, value)
+    this.length += 4
+    return this
+  }
+
   u64 (value: number | bigint): this {
     this.reserve(8)
     this.view.setBigUint64(this.length, BigInt(value))

@@ -4,17 +4,20 @@ import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { TypedEventEmitter } from 'main-event'
 import { selectPqCrypto } from '../../src/crypto/index.js'
-import { ResolveError, SessionError } from '../../src/errors.js'
+import { EnvelopeError, ResolveError, SessionError } from '../../src/errors.js'
+import { MESSAGE_SIGNATURE_CONTEXT } from '../../src/signature/index.js'
 import { createKeydirMetrics, type KeydirMetrics } from '../../src/metrics/index.js'
 import { resolvedKeys } from '../../src/node/resolved-keys.js'
 import { PeerReputation } from '../../src/reputation/index.js'
 import { createKeyRecord, createRevocation, unmarshalRevocation, validateEquivocationProof, type EquivocationProof, type KeyRecord, type RevocationCertificate, type RevocationReason } from '../../src/record/index.js'
-import type { AnchorEntry, KeyChangeKind, KeyDirectory, KeyDirectoryEvents, NodeStatus, ResolvedKeys, ResolveOptions } from '../../src/node/types.js'
+import type { AnchorEntry, KeyChangeKind, KeyDirectory, KeyDirectoryEvents, NodeStatus, OpenedEnvelope, ResolvedKeys, ResolveOptions, SignatureCheck } from '../../src/node/types.js'
 import type { ListPeersFilter, PeerKeyRegistry, RegistryEntry, TrustLevel } from '../../src/registry/index.js'
 import type { MlDsaSigner } from '../../src/crypto/index.js'
 import type { AbortOptions, PeerId, PrivateKey } from '@libp2p/interface'
 
 const crypto = selectPqCrypto()
+const FAKE_ENVELOPE_TAG = 0xfe
+const MESSAGE_CONTEXT = new TextEncoder().encode(MESSAGE_SIGNATURE_CONTEXT)
 
 export interface FakePeer {
   privateKey: PrivateKey
@@ -167,6 +170,29 @@ export class FakeKeyDirectory extends TypedEventEmitter<KeyDirectoryEvents> impl
     const entry = this.entries.get(id)
     if (entry === undefined) throw new ResolveError('ERR_NOT_FOUND', `no key record found for ${id}`)
     return resolvedKeys(entry.record, entry.trust, options?.refresh === true ? 'dht' : 'registry')
+  }
+
+  /** A stand-in envelope, 0xfe then the data, that only this fake opens: for the faces, not the cryptography. */
+  async seal (peerId: PeerId | string, data: Uint8Array, options?: AbortOptions): Promise<Uint8Array> {
+    await this.resolve(peerId, options)
+    return Uint8Array.from([FAKE_ENVELOPE_TAG, ...data])
+  }
+
+  async open (envelope: Uint8Array, options?: AbortOptions): Promise<OpenedEnvelope> {
+    options?.signal?.throwIfAborted()
+    if (envelope[0] !== FAKE_ENVELOPE_TAG) throw new EnvelopeError('ERR_ENVELOPE_MALFORMED', 'not an envelope this fake sealed')
+    return { from: this.peerId, data: envelope.subarray(1) }
+  }
+
+  async sign (data: Uint8Array): Promise<Uint8Array> {
+    return this.self.mlDsaSigner.sign(data, MESSAGE_CONTEXT)
+  }
+
+  /** Checks against the current key only: a fake has no rotation chain. */
+  async verify (peerId: PeerId | string, data: Uint8Array, signature: Uint8Array, options?: AbortOptions): Promise<SignatureCheck> {
+    const keys = await this.resolve(peerId, options)
+    const valid = crypto.mlDsa65.verify(keys.mlDsaPublicKey, data, signature, MESSAGE_CONTEXT)
+    return { valid, current: valid, seq: keys.seq }
   }
 
   async status (): Promise<NodeStatus> {

@@ -1,0 +1,90 @@
+import { KeydirError } from '../errors.js'
+import { MESSAGE_SIGNATURE_CONTEXT } from './constants.js'
+import { signerKeysOf } from './signer-keys.js'
+import type { RetiredSigningKeys } from './key-log.js'
+import type { SignerKey } from './signer-keys.js'
+import type { MlDsaSigner, PqCrypto } from '../crypto/index.js'
+import type { KeydirMetrics } from '../metrics/index.js'
+import type { KeyRecord } from '../record/index.js'
+import type { Pin } from '../registry/index.js'
+import type { ResolveOptions } from '../resolver/index.js'
+import type { AbortOptions, PeerId } from '@libp2p/interface'
+
+/** What `verify` says of a signature (docs/signatures.md). */
+export interface SignatureCheck {
+  /** By the peer's current ML-DSA-65 key or an earlier key of its rotation chain. */
+  valid: boolean
+  /** By the current key. */
+  current: boolean
+  /** The seq of the record that carried the signing key; when not valid, the current record's. */
+  seq: number
+}
+
+export interface MessageSignaturesInit {
+  crypto: PqCrypto
+  /** This node's current ML-DSA-65 signer (it changes with a rotation). */
+  signer: () => MlDsaSigner
+  /** A peer's current record, through the directory's trust rules (throws for a revoked or unknown peer). */
+  resolve: (peerId: PeerId | string, options: ResolveOptions) => Promise<{ record: KeyRecord }>
+  retiredKeys: RetiredSigningKeys
+  getPin: (peerId: PeerId) => Promise<Pin | undefined>
+  metrics: KeydirMetrics
+}
+
+const CONTEXT = new TextEncoder().encode(MESSAGE_SIGNATURE_CONTEXT)
+
+/**
+ * Detached signatures: this node signs with its ML-DSA-65 key; a peer's
+ * signature is checked against the keys the directory holds for it.
+ */
+export class MessageSignatures {
+  private readonly init: MessageSignaturesInit
+
+  constructor (init: MessageSignaturesInit) {
+    this.init = init
+  }
+
+  async sign (data: Uint8Array): Promise<Uint8Array> {
+    checkBytes('data', data)
+    const signature = await this.init.signer().signAsync(data, CONTEXT)
+    this.init.metrics.signatures.inc({ op: 'sign', result: 'ok' })
+    return signature
+  }
+
+  async verify (peerId: PeerId | string, data: Uint8Array, signature: Uint8Array, options: AbortOptions = {}): Promise<SignatureCheck> {
+    checkBytes('data', data)
+    checkBytes('signature', signature)
+    try {
+      const check = await this.check(peerId, data, signature, CONTEXT, options)
+      this.init.metrics.signatures.inc({ op: 'verify', result: check.valid ? (check.current ? 'current' : 'earlier_key') : 'invalid' })
+      return check
+    } catch (err) {
+      this.init.metrics.signatures.inc({ op: 'verify', result: err instanceof KeydirError ? err.code : 'ERR_UNEXPECTED' })
+      throw err
+    }
+  }
+
+  /**
+   * Which key of the peer's chain made `signature` over `message` with
+   * `context`: resolved through the directory, the current key first.
+   * For sealed envelopes too.
+   */
+  async check (peerId: PeerId | string, message: Uint8Array, signature: Uint8Array, context: Uint8Array, options: ResolveOptions): Promise<SignatureCheck> {
+    const { record } = await this.init.resolve(peerId, options)
+    const keys = signerKeysOf(record, this.init.retiredKeys.of(record.peerId), await this.init.getPin(record.peerId))
+    const signer = await this.firstSigner(keys, message, signature, context)
+    if (signer === undefined) return { valid: false, current: false, seq: record.seq }
+    return { valid: true, current: signer.current, seq: signer.seq }
+  }
+
+  private async firstSigner (keys: SignerKey[], message: Uint8Array, signature: Uint8Array, context: Uint8Array): Promise<SignerKey | undefined> {
+    for (const key of keys) {
+      if (await this.init.crypto.mlDsa65.verifyAsync(key.mlDsaPublicKey, message, signature, context)) return key
+    }
+    return undefined
+  }
+}
+
+function checkBytes (what: string, value: unknown): void {
+  if (!(value instanceof Uint8Array)) throw new KeydirError('ERR_INVALID_ARGUMENT', `${what} must be a Uint8Array`)
+}
