@@ -1,0 +1,34 @@
+/**
+ * Sealed envelopes (docs/envelope.md): sizes, the HPKE suite and the
+ * domain strings. A second implementation needs exactly these numbers.
+ */
+
+/** The only envelope version. */
+export const ENVELOPE_VERSION = 1
+
+/** Domain of the bytes the sender's ML-DSA-65 key signs; also its FIPS 204 context string. */
+export const ENVELOPE_SIGNATURE_DOMAIN = 'keydir/envelope/v1'
+/** Domain that starts the HPKE `info`, which binds sender, recipient and seq into the key schedule. */
+export const ENVELOPE_INFO_DOMAIN = 'keydir/envelope-info/v1'
+
+/** HPKE suite: KEM X-Wing (0x647a), KDF HKDF-SHA256 (0x0001), AEAD AES-256-GCM (0x0002). */
+export const HPKE_SUITE = { kem: 0x647a, kdf: 0x0001, aead: 0x0002 } as const
+
+/** X-Wing's encapsulation: ML-KEM-768 ciphertext (1088) || X25519 ephemeral public key (32). */
+export const X_WING_ENC_BYTES = 1120
+/** AES-256-GCM's tag. */
+export const AEAD_TAG_BYTES = 16
+
+/** How long a KEM key retired by a rotation still opens envelopes sealed to it: 7 days. */
+export const DEFAULT_ENVELOPE_GRACE_MS = 7 * 24 * 60 * 60_000
+
+/** The largest message `seal` takes: 1 MiB. */
+export const MAX_SEALED_DATA = 1024 * 1024
+/**
+ * The largest envelope `open` reads: the largest message with every field
+ * at its limit (PeerId multihashes of up to 64 bytes, the signature and the
+ * protobuf overhead), rounded up to a whole 4 KiB.
+ */
+export const MAX_ENVELOPE_BYTES = MAX_SEALED_DATA + 8 * 1024
+/** Longest PeerId multihash an envelope names (an identity multihash of an Ed25519 key is 38 bytes). */
+export const MAX_PEER_ID_BYTES = 64
