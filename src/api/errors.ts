@@ -1,4 +1,4 @@
-import { EvidenceError, KeydirError, RevocationError } from '../errors.js'
+import { EnvelopeError, EvidenceError, KeydirError, RevocationError } from '../errors.js'
 
 /**
  * An HTTP error with the body `{ "error": { "code", "message" } }`. Handlers
@@ -25,6 +25,11 @@ export function errorBody (code: string, message: string): ErrorBody {
   return { error: { code, message } }
 }
 
+/** 413 with the endpoint's limit, so a client knows how much it may send. */
+export function bodyTooLarge (limit: number): ApiError {
+  return new ApiError(413, 'ERR_BODY_TOO_LARGE', `the request body is larger than this endpoint takes: at most ${limit} bytes`)
+}
+
 /** Status codes for the node's error codes; the rest of the KeydirErrors are 500s. */
 const STATUS_BY_CODE: Record<string, number> = {
   ERR_BAD_PEER_ID: 400,
@@ -37,7 +42,25 @@ const STATUS_BY_CODE: Record<string, number> = {
   ERR_OWN_REVOCATION: 409,
   // A record past the history bound, and the peer that keeps the rest could not be asked: an upstream failure.
   ERR_HISTORY_UNREACHABLE: 502,
-  ERR_RESOLVE_TIMEOUT: 504
+  ERR_RESOLVE_TIMEOUT: 504,
+  ERR_INVALID_ARGUMENT: 400
+}
+
+/**
+ * Sealed envelopes (EnvelopeError): bytes that are no envelope this keydir
+ * reads are bad input (400; too large, 413); an envelope that decodes but
+ * does not open here, or whose sender's signature fails, is 422 (the
+ * request was understood, the envelope is refused: not a malformed
+ * request, and not a conflict with this node's state). A peer whose
+ * record has no X25519 key cannot be sealed to until it upgrades: 409, as
+ * for other keys that exist but cannot be used.
+ */
+const ENVELOPE_STATUS_BY_CODE: Record<string, number> = {
+  ERR_ENVELOPE_TOO_LARGE: 413,
+  ERR_ENVELOPE_MALFORMED: 400,
+  ERR_ENVELOPE_NOT_CANONICAL: 400,
+  ERR_ENVELOPE_VERSION: 400,
+  ERR_ENVELOPE_NO_HYBRID_KEY: 409
 }
 
 /** The HTTP error for something the node threw. */
@@ -50,6 +73,9 @@ export function toApiError (err: unknown, shuttingDown: boolean): ApiError {
   if (err instanceof EvidenceError) {
     // A proof that is not valid is bad input; a valid one whose records this node cannot link to its pin a conflict.
     return new ApiError(err.code === 'ERR_EVIDENCE_KEY_UNKNOWN' ? 409 : 400, err.code, err.message)
+  }
+  if (err instanceof EnvelopeError) {
+    return new ApiError(ENVELOPE_STATUS_BY_CODE[err.code] ?? 422, err.code, err.message)
   }
   if (err instanceof KeydirError) {
     const status = STATUS_BY_CODE[err.code] ?? (/PEER_?ID/.test(err.code) ? 400 : 500)

@@ -15,7 +15,8 @@
  * ```
  */
 export { createApiServer, hostAllowed, isLoopbackHost, DEFAULT_CLOSE_TIMEOUT_MS, type ApiServer, type ApiServerInit } from './server.js'
-export { ApiError, errorBody, type ErrorBody } from './errors.js'
+export { ApiError, bodyTooLarge, errorBody, type ErrorBody } from './errors.js'
+export { MAX_SIGNED_DATA, MAX_VERIFY_BODY } from './routes/messages.js'
 export { KEY_RECORD_CONTENT_TYPE, MAX_PEER_ID_LENGTH } from './routes/keys.js'
 export { MAX_QUERY_LENGTH } from './query.js'
 export { DEFAULT_KEEP_ALIVE_MS, DEFAULT_MAX_EVENT_STREAMS, MAX_UNSENT_BYTES, type EventStreamLimits, type KeyChangeJson } from './routes/events.js'

@@ -230,3 +230,46 @@ export function evidenceJson (proof: EquivocationProof): EvidenceJson {
     proof: base64(proof.bytes)
   }
 }
+
+/** A sealed envelope's bytes: `POST /v1/seal/{peerId}` answers them, `POST /v1/open` reads them. */
+export const ENVELOPE_CONTENT_TYPE = 'application/vnd.keydir.envelope'
+/** Raw bytes: the message to seal or sign, and the raw answers of open and sign. */
+export const OCTET_STREAM = 'application/octet-stream'
+/** `POST /v1/open` under `Accept: application/octet-stream`: who sealed the data. */
+export const FROM_HEADER = 'keydir-from'
+
+/** An opened envelope, as `POST /v1/open` answers it. */
+export interface OpenedJson {
+  /** The sender, whose signature inside the envelope the node checked against the directory. */
+  from: string
+  /** The message, base64. */
+  data: string
+}
+
+export function openedJson (opened: { from: { toString: () => string }, data: Uint8Array }): OpenedJson {
+  return { from: opened.from.toString(), data: base64(opened.data) }
+}
+
+/** A detached signature, as `POST /v1/sign` answers it. */
+export interface SignatureJson {
+  /** The signer: this node. */
+  peerId: string
+  /** The ML-DSA-65 signature (3309 bytes), base64. */
+  signature: string
+}
+
+/** `POST /v1/verify/{peerId}`'s body: both base64. */
+export interface VerifyRequestJson {
+  data: string
+  signature: string
+}
+
+/** What `POST /v1/verify/{peerId}` answers (the node's SignatureCheck). */
+export interface SignatureCheckJson {
+  /** By the peer's current ML-DSA-65 key or an earlier key of its rotation chain. */
+  valid: boolean
+  /** By the current key. */
+  current: boolean
+  /** The seq of the record that carried the signing key; when not valid, the current record's. */
+  seq: number
+}

@@ -1,6 +1,6 @@
 import { fastify, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify'
 import { silentLogger, type KeydirLogger } from '../util/log.js'
-import { ApiError, errorBody, toApiError } from './errors.js'
+import { ApiError, bodyTooLarge, errorBody, toApiError } from './errors.js'
 import { hostAllowed, isLoopbackHost } from './host.js'
 import { apiProof, CHALLENGE_HEADER, parseChallenge, PROOF_HEADER } from './proof.js'
 import { MAX_QUERY_LENGTH } from './query.js'
@@ -9,6 +9,7 @@ import { registerEventsRoute, type EventStreamLimits } from './routes/events.js'
 import { registerEvidenceRoutes } from './routes/evidence.js'
 import { registerHealthRoute } from './routes/health.js'
 import { MAX_PEER_ID_LENGTH, registerKeysRoute } from './routes/keys.js'
+import { registerMessageRoutes } from './routes/messages.js'
 import { registerMetricsRoute } from './routes/metrics.js'
 import { registerPeersRoute, registerRevocationsRoute } from './routes/peers.js'
 import { registerStatusRoute } from './routes/status.js'
@@ -19,7 +20,7 @@ import type { Socket } from 'node:net'
 const second = 1000
 /** How long `close()` lets in-flight requests finish before it cuts them off. */
 export const DEFAULT_CLOSE_TIMEOUT_MS = 5 * second
-/** The API takes no real bodies: POSTs are empty. */
+/** Bodies everywhere but the endpoints that raise their own limit (revocations, evidence, seal, open, sign, verify). */
 const BODY_LIMIT = 1024
 /** A whole request (headers and all) must arrive within this. */
 const REQUEST_TIMEOUT_MS = 120 * second
@@ -66,6 +67,7 @@ const MAX_REMEMBERED_HOSTS = 64
  * - `GET /v1/status`, `GET /metrics`, `GET /healthz`
  * - `GET /v1/events` (Server-Sent Events: key changes; `Last-Event-ID` resumes)
  * - `POST /v1/publish`, `POST /v1/rotate` (bearer token)
+ * - `POST /v1/seal/{peerId}`, `POST /v1/open`, `POST /v1/sign` (bearer token), `POST /v1/verify/{peerId}`
  *
  * Errors are `{ "error": { "code", "message" } }`; no stack ever reaches a client.
  * A request whose Host header is not one of the API's names (`hostAllowed`)
@@ -100,8 +102,9 @@ export function createApiServer (init: ApiServerInit): ApiServer {
     forceCloseConnections: 'idle',
     frameworkErrors: (err, request, reply) => {
       const url = request.raw.url ?? ''
-      const apiError = url.startsWith('/v1/keys/')
-        ? new ApiError(400, 'ERR_BAD_PEER_ID', 'the path must end in a PeerId, such as /v1/keys/12D3KooW…')
+      const prefix = peerIdPathPrefix(request.method, url)
+      const apiError = prefix !== undefined
+        ? badPeerIdPath(prefix)
         : new ApiError(400, 'ERR_BAD_REQUEST', err.message)
       sendError(reply, apiError)
     },
@@ -191,11 +194,12 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   }
 
   app.setNotFoundHandler((request, reply) => {
-    if (request.url.startsWith('/v1/keys/')) {
-      sendError(reply, new ApiError(400, 'ERR_BAD_PEER_ID', 'the path must end in a PeerId, such as /v1/keys/12D3KooW…'))
+    const prefix = peerIdPathPrefix(request.method, request.url)
+    if (prefix !== undefined) {
+      sendError(reply, badPeerIdPath(prefix))
       return
     }
-    sendError(reply, new ApiError(404, 'ERR_NO_ROUTE', `no endpoint ${request.method} ${request.url.split('?')[0]?.slice(0, 100) ?? ''}: see GET /v1/keys/{peerId}, /v1/peers, /v1/revocations, /v1/evidence, /v1/status, /v1/events, /metrics, /healthz`))
+    sendError(reply, new ApiError(404, 'ERR_NO_ROUTE', `no endpoint ${request.method} ${request.url.split('?')[0]?.slice(0, 100) ?? ''}: see GET /v1/keys/{peerId}, /v1/peers, /v1/revocations, /v1/evidence, /v1/status, /v1/events, /metrics, /healthz, POST /v1/seal/{peerId}, /v1/open, /v1/sign, /v1/verify/{peerId}`))
   })
 
   app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
@@ -203,7 +207,7 @@ export function createApiServer (init: ApiServerInit): ApiServer {
     if (err instanceof ApiError) {
       apiError = err
     } else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-      apiError = fromFastifyError(err)
+      apiError = fromFastifyError(err, request.routeOptions.bodyLimit)
     } else {
       apiError = toApiError(err, closing)
     }
@@ -221,6 +225,7 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   registerMetricsRoute(app, ctx)
   registerHealthRoute(app, ctx)
   registerAdminRoutes(app, ctx)
+  registerMessageRoutes(app, ctx)
   registerEventsRoute(app, ctx, init.events)
 
   return {
@@ -250,6 +255,17 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   }
 }
 
+/** The paths that end in a PeerId: one that does not match its route is a bad PeerId, not a missing endpoint. */
+function peerIdPathPrefix (method: string, url: string): string | undefined {
+  if (url.startsWith('/v1/keys/')) return '/v1/keys/'
+  if (method !== 'POST') return undefined
+  return ['/v1/seal/', '/v1/verify/'].find(prefix => url.startsWith(prefix))
+}
+
+function badPeerIdPath (prefix: string): ApiError {
+  return new ApiError(400, 'ERR_BAD_PEER_ID', `the path must end in a PeerId, such as ${prefix}12D3KooW…`)
+}
+
 function sendError (reply: FastifyReply, err: ApiError): void {
   void reply.status(err.statusCode).type('application/json; charset=utf-8').send(errorBody(err.code, err.message))
 }
@@ -261,7 +277,8 @@ const FASTIFY_CODES: Record<string, [number, string]> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'ERR_BAD_REQUEST']
 }
 
-function fromFastifyError (err: FastifyError): ApiError {
+function fromFastifyError (err: FastifyError, bodyLimit: number | undefined): ApiError {
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' && bodyLimit !== undefined) return bodyTooLarge(bodyLimit)
   const known = FASTIFY_CODES[err.code]
   if (known !== undefined) return new ApiError(known[0], known[1], err.message)
   return new ApiError(err.statusCode ?? 400, 'ERR_BAD_REQUEST', err.message)

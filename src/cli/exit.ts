@@ -12,6 +12,16 @@ export const EXIT_REVOKED = 3
 export const EXIT_EQUIVOCATED = 4
 /** `keydir verify`: the file is not a valid proof (an EvidenceError; the message says which check failed). */
 export const EXIT_INVALID_EVIDENCE = 5
+/** `keydir verify-signature`: valid, but by an earlier key of the peer's rotation chain, not its current one. */
+export const EXIT_SIGNATURE_EARLIER_KEY = 6
+/** `keydir verify-signature`: not a signature of the data by any key the directory holds for the peer. */
+export const EXIT_SIGNATURE_INVALID = 7
+/**
+ * `keydir open` (and seal): the envelope was refused (an ERR_ENVELOPE_* code):
+ * not an envelope, not for this node, altered or forged, sealed to a key
+ * retired too long ago, or not signed by its sender's key.
+ */
+export const EXIT_ENVELOPE_REFUSED = 8
 
 export const EXIT_CODES_HELP = `
 Exit codes:
@@ -20,7 +30,10 @@ Exit codes:
   2  usage (unknown command or option, bad argument, bad configuration)
   3  the peer is revoked (ERR_REVOKED): do not use its keys
   4  the peer equivocated (ERR_EQUIVOCATION): do not use its keys
-  5  keydir verify: the file is not a valid proof`
+  5  keydir verify: the file is not a valid proof
+  6  keydir verify-signature: valid, but by an earlier key of the peer (rotated away)
+  7  keydir verify-signature: not a valid signature of that peer
+  8  keydir open: the envelope is refused (ERR_ENVELOPE_*: not for this node, altered, forged, not an envelope)`
 
 /** A bad argument that commander cannot see by itself (a malformed PeerId). Exits 2. */
 export class UsageError extends KeydirError {
@@ -38,5 +51,8 @@ export function exitCodeFor (err: unknown): number {
   if (err instanceof KeydirError && err.code === 'ERR_REVOKED') return EXIT_REVOKED
   if (err instanceof KeydirError && err.code === 'ERR_EQUIVOCATION') return EXIT_EQUIVOCATED
   if (err instanceof EvidenceError) return EXIT_INVALID_EVIDENCE
+  // The API's errors reach the CLI as plain KeydirErrors with the node's code.
+  // A peer that cannot take envelopes yet (no X25519 key) is a failure, not a refused envelope.
+  if (err instanceof KeydirError && err.code.startsWith('ERR_ENVELOPE_') && err.code !== 'ERR_ENVELOPE_NO_HYBRID_KEY') return EXIT_ENVELOPE_REFUSED
   return EXIT_FAILED
 }

@@ -4,13 +4,17 @@ import { DEBUG_ENV } from '../config/index.js'
 import { registerAnchor } from './commands/anchor.js'
 import { registerDemo } from './commands/demo.js'
 import { registerInit } from './commands/init.js'
+import { registerOpen } from './commands/open.js'
 import { registerPeers } from './commands/peers.js'
 import { registerResolve } from './commands/resolve.js'
 import { registerRevoke } from './commands/revoke.js'
 import { registerRotate } from './commands/rotate.js'
+import { registerSeal } from './commands/seal.js'
+import { registerSign } from './commands/sign.js'
 import { registerStart } from './commands/start.js'
 import { registerStatus } from './commands/status.js'
 import { registerVerify } from './commands/verify.js'
+import { registerVerifySignature } from './commands/verify-signature.js'
 import { registerWatch } from './commands/watch.js'
 import { EXIT_CODES_HELP, EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit.js'
 
@@ -55,6 +59,10 @@ ${EXIT_CODES_HELP}`)
   registerRotate(program)
   registerRevoke(program)
   registerVerify(program)
+  registerSeal(program)
+  registerOpen(program)
+  registerSign(program)
+  registerVerifySignature(program)
   registerWatch(program)
   registerDemo(program)
   return program

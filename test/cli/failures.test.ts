@@ -40,7 +40,7 @@ function unprivilegedCanRunKeydir (): boolean {
 }
 
 describe('failures exit 1 with a message that says what to do', () => {
-  for (const args of [['status'], ['peers'], ['resolve', somePeer], ['resolve', somePeer, '--record'], ['rotate']]) {
+  for (const args of [['status'], ['peers'], ['resolve', somePeer], ['resolve', somePeer, '--record'], ['rotate'], ['seal', somePeer], ['open'], ['sign']]) {
     test(`keydir ${args.filter(arg => arg !== somePeer).join(' ')} without a running node`, async () => {
       const dir = await tempDir()
       const { code, stdout, stderr } = await runKeydir([...args, '--dir', dir])

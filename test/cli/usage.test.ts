@@ -14,6 +14,8 @@ describe('usage errors exit 2', () => {
     ['a missing argument', ['resolve'], /missing required argument 'PEER_ID'/],
     ['a malformed PeerId', ['resolve', 'not-a-peer-id'], /"not-a-peer-id" is not a valid PeerId/],
     ['an overlong PeerId', ['resolve', 'Q'.repeat(5000)], /too long/],
+    ['seal to a malformed PeerId', ['seal', 'not-a-peer-id'], /"not-a-peer-id" is not a valid PeerId/],
+    ['verify-signature without --signature', ['verify-signature', '12D3KooWEh4qcjrGcspMxQLZ5P3GGDM6tBPnNLN7ivvpAoDryiyf'], /required option '--signature <file>' not specified/],
     ['a bad trust level', ['peers', '--trust', 'friend'], /Allowed choices are self, anchor, direct, dht/],
     ['a bad --api', ['start', '--api', 'nowhere'], /--api must be HOST:PORT/],
     ['a bad --listen', ['start', '--listen', 'garbage'], /--listen\[0\] is not a valid multiaddr/],

@@ -71,6 +71,34 @@ export async function runKeydir (args: string[], options: RunOptions = {}): Prom
   return { code, signal, stdout, stderr }
 }
 
+export interface BinaryRunResult {
+  code: number | null
+  signal: NodeJS.Signals | null
+  /** stdout's bytes as written, for commands that write binary. */
+  stdout: Buffer
+  stderr: string
+}
+
+/** Run `keydir ARGS` with `stdin` piped in (none: an empty stdin) and stdout kept as bytes. */
+export async function runKeydirBinary (args: string[], stdin?: Uint8Array, options: RunOptions = {}): Promise<BinaryRunResult> {
+  const child = spawn(process.execPath, [KEYDIR_MAIN, ...args], { env: cleanEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] })
+  children.add(child)
+  const out: Buffer[] = []
+  let stderr = ''
+  child.stdout.on('data', (b: Buffer) => { out.push(b) })
+  child.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s })
+  // A command that refuses early closes its stdin unread: that is not the test's failure.
+  child.stdin.on('error', () => {})
+  child.stdin.end(stdin === undefined ? undefined : Buffer.from(stdin.buffer, stdin.byteOffset, stdin.byteLength))
+  const timer = setTimeout(() => { child.kill('SIGKILL') }, options.timeoutMs ?? 120_000)
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(resolve => {
+    child.on('close', (c, s) => { resolve([c, s]) })
+  })
+  clearTimeout(timer)
+  children.delete(child)
+  return { code, signal, stdout: Buffer.concat(out), stderr }
+}
+
 export interface StartSummary {
   peerId: string
   multiaddrs: string[]
