@@ -103,3 +103,4 @@ console.log(`wrote ${await (await import('./generate-history.js')).writeHistoryV
 console.log(`wrote ${await (await import('./generate-equivocation.js')).writeEquivocationVectors()}`)
 console.log(`wrote ${await (await import('./generate-kad-get.js')).writeKadGetVectors()}`)
 console.log(`wrote ${await (await import('./generate-session.js')).writeSessionVectors()}`)
+console.log(`wrote ${await (await import('./generate-envelope.js')).writeEnvelopeVectors()}`)

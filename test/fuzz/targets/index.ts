@@ -1,5 +1,6 @@
 import { apiEventsTarget, apiRawTarget, apiRevocationsTarget, apiTarget } from './api.js'
 import { configTarget, configValuesTarget } from './config.js'
+import { envelopeTarget } from './envelope.js'
 import { equivocationTarget } from './equivocation.js'
 import { dhtSelectorTarget, dhtValidatorTarget } from './dht.js'
 import { keyPushTarget, keyRequestFieldsTarget, keyRequestTarget, keyResponseTarget } from './exchange.js'
@@ -41,5 +42,6 @@ export const targets: FuzzTarget[] = [
   sessionMessage2Target,
   sessionMessage3Target,
   sessionMessage4Target,
-  sessionIdentityTarget
+  sessionIdentityTarget,
+  envelopeTarget
 ]

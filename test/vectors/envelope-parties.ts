@@ -1,0 +1,89 @@
+/**
+ * The parties of the envelope golden vectors, from fixed seeds, and an
+ * Envelopes instance that opens as the recipient with no network: the
+ * directory is a map of the parties' records. generate-envelope.ts and
+ * test/envelope/vectors.test.ts share it.
+ */
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { expandXWingSeed } from '../../src/crypto/index.js'
+import { Envelopes } from '../../src/envelope/index.js'
+import { ResolveError } from '../../src/errors.js'
+import { createKeydirMetrics } from '../../src/metrics/index.js'
+import { createKeyRecord } from '../../src/record/index.js'
+import { MessageSignatures, RetiredSigningKeys } from '../../src/signature/index.js'
+import { deterministicSigner } from './session-transcript.js'
+import type { MlDsaSigner, PqCrypto } from '../../src/crypto/index.js'
+import type { KeyRecord } from '../../src/record/index.js'
+import type { PeerId } from '@libp2p/interface'
+
+export const ENVELOPE_SEEDS = {
+  recipient: { ed25519: new Uint8Array(32).fill(0x31), mlDsa: new Uint8Array(32).fill(0x32), kem: new Uint8Array(32).fill(0x33) },
+  sender: { ed25519: new Uint8Array(32).fill(0x41), mlDsa: new Uint8Array(32).fill(0x42), kem: new Uint8Array(32).fill(0x43) },
+  /** Another key the sender does not hold in the directory: signs the forged vector. */
+  stranger: { mlDsa: new Uint8Array(32).fill(0x51) },
+  /** X-Wing's encapsulation randomness: the ML-KEM-768 message, then the X25519 ephemeral secret. */
+  ekm: new Uint8Array(64).fill(0x61),
+  issuedAt: 1_800_000_000_000,
+  lifetimeMs: 24 * 60 * 60_000,
+  recipientSeq: 1_800_000_000_000,
+  senderSeq: 1_800_000_000_001
+}
+
+export interface EnvelopeParty {
+  peerId: PeerId
+  signer: MlDsaSigner
+  kemSeed: Uint8Array
+  record: KeyRecord
+}
+
+async function party (seeds: { ed25519: Uint8Array, mlDsa: Uint8Array, kem: Uint8Array }, seq: number, crypto: PqCrypto): Promise<EnvelopeParty> {
+  const privateKey = await generateKeyPairFromSeed('Ed25519', seeds.ed25519)
+  const signer = deterministicSigner(seeds.mlDsa)
+  const xwing = expandXWingSeed(seeds.kem)
+  const record = await createKeyRecord({
+    privateKey,
+    mlDsaSigner: signer,
+    mlKemPublicKey: crypto.mlKem768.createDecapsulator(xwing.mlKemSeed).publicKey,
+    x25519PublicKey: xwing.x25519PublicKey,
+    seq,
+    issuedAt: ENVELOPE_SEEDS.issuedAt,
+    lifetimeMs: ENVELOPE_SEEDS.lifetimeMs
+  })
+  return { peerId: peerIdFromPrivateKey(privateKey), signer, kemSeed: seeds.kem, record }
+}
+
+export async function envelopeParties (crypto: PqCrypto): Promise<{ recipient: EnvelopeParty, sender: EnvelopeParty }> {
+  return {
+    recipient: await party(ENVELOPE_SEEDS.recipient, ENVELOPE_SEEDS.recipientSeq, crypto),
+    sender: await party(ENVELOPE_SEEDS.sender, ENVELOPE_SEEDS.senderSeq, crypto)
+  }
+}
+
+/** `open` as the recipient, with a directory of the two parties' records and nothing else. */
+export function recipientEnvelopes (crypto: PqCrypto, recipient: EnvelopeParty, known: EnvelopeParty[]): Envelopes {
+  const metrics = createKeydirMetrics()
+  const resolve = async (peerId: PeerId | string): Promise<{ record: KeyRecord }> => {
+    const found = known.find(p => p.peerId.toString() === peerId.toString())
+    if (found === undefined) throw new ResolveError('ERR_NOT_FOUND', `no key record found for ${peerId.toString()}`)
+    return { record: found.record }
+  }
+  const signatures = new MessageSignatures({
+    crypto,
+    signer: () => recipient.signer,
+    resolve,
+    retiredKeys: new RetiredSigningKeys({ readAll: async () => [], write: async () => {} }),
+    getPin: async () => undefined,
+    metrics
+  })
+  return new Envelopes({
+    crypto,
+    peerId: recipient.peerId,
+    self: () => ({ record: recipient.record, mlDsaSigner: recipient.signer }),
+    kemKeys: () => ({ current: { kemSeed: recipient.kemSeed }, retired: [] }),
+    graceMs: 7 * 24 * 60 * 60_000,
+    resolve,
+    checkSignature: async (peerId, message, signature, context, options) => signatures.check(peerId, message, signature, context, options),
+    metrics
+  })
+}

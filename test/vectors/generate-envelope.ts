@@ -1,0 +1,128 @@
+/**
+ * Writes test/vectors/envelope.json: a sealed envelope (docs/envelope.md)
+ * from fixed seeds, every byte deterministic (X-Wing's randomness given,
+ * ML-DSA-65 signed without randomness), with its HPKE info, signed bytes
+ * and plaintext, and envelopes each breaking one rule with the code `open`
+ * answers. generate.ts (`npm run vectors`) calls writeEnvelopeVectors;
+ * test/envelope/vectors.test.ts recomputes the file and opens every vector.
+ */
+import { writeFile } from 'node:fs/promises'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { selectPqCrypto } from '../../src/crypto/index.js'
+import {
+  ENVELOPE_INFO_DOMAIN, ENVELOPE_SIGNATURE_CONTEXT, ENVELOPE_SIGNATURE_DOMAIN, EnvelopeHpke, envelopeInfo, envelopeSignedBytes, HPKE_SUITE, marshalContent, marshalEnvelope,
+  MAX_ENVELOPE_BYTES, MAX_SEALED_DATA
+} from '../../src/envelope/index.js'
+import { encodeFields, encodeVarint, parseFields } from '../helpers/protobuf-wire.js'
+import { ENVELOPE_SEEDS, envelopeParties } from './envelope-parties.js'
+import { deterministicSigner } from './session-transcript.js'
+import type { PqCrypto, MlDsaSigner } from '../../src/crypto/index.js'
+import type { EnvelopeHeader } from '../../src/envelope/index.js'
+import type { WireField } from '../helpers/protobuf-wire.js'
+
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
+const out = fileURLToPath(new URL('../../../test/vectors/envelope.json', import.meta.url))
+const DATA = Uint8Array.from([...new TextEncoder().encode('keydir envelope vector'), 0x00, 0xff])
+
+interface Sealed {
+  info: Uint8Array
+  signedBytes: Uint8Array
+  plaintext: Uint8Array
+  envelope: Uint8Array
+}
+
+/** seal() spelled out with fixed randomness, so every byte can be rebuilt from the spec. */
+async function seal (crypto: PqCrypto, header: EnvelopeHeader, recipientKey: Uint8Array, signer: MlDsaSigner, senderSeq: number, data: Uint8Array, options: { signedFor?: EnvelopeHeader, signature?: Uint8Array } = {}): Promise<Sealed> {
+  const info = envelopeInfo(header)
+  const sender = await new EnvelopeHpke(crypto).sender(recipientKey, info, ENVELOPE_SEEDS.ekm)
+  const signedBytes = envelopeSignedBytes(options.signedFor ?? header, sender.enc, senderSeq, data)
+  const signature = options.signature ?? signer.sign(signedBytes, ENVELOPE_SIGNATURE_CONTEXT)
+  const plaintext = marshalContent({ senderSeq, signature, data })
+  const ciphertext = await sender.seal(plaintext)
+  return { info, signedBytes, plaintext, envelope: marshalEnvelope({ ...header, enc: sender.enc, ciphertext }) }
+}
+
+function edited (bytes: Uint8Array, change: (fields: WireField[]) => WireField[]): Uint8Array {
+  return encodeFields(change(parseFields(bytes)!))
+}
+
+export async function envelopeVectors (crypto: PqCrypto): Promise<Record<string, unknown>> {
+  const { recipient, sender } = await envelopeParties(crypto)
+  const recipientKey = Uint8Array.from([...recipient.record.mlKemPublicKey, ...recipient.record.x25519PublicKey!])
+  const header: EnvelopeHeader = { sender: sender.peerId, recipient: recipient.peerId, recipientSeq: recipient.record.seq }
+  const valid = await seal(crypto, header, recipientKey, sender.signer, sender.record.seq, DATA)
+  const empty = await seal(crypto, header, recipientKey, sender.signer, sender.record.seq, new Uint8Array(0))
+  const third = peerIdFromPrivateKey(await generateKeyPairFromSeed('Ed25519', new Uint8Array(32).fill(0x71)))
+
+  const flipped = Uint8Array.from(valid.envelope)
+  flipped[flipped.length - 1] ^= 0x01
+  const withField = (n: number, value: Uint8Array): Uint8Array => edited(valid.envelope, fields => fields.map(f => f.field === n ? { ...f, value } : f))
+  const invalid = [
+    { name: 'last ciphertext byte flipped', rule: 'the AEAD tag covers the ciphertext', envelopeHex: hex(flipped), error: 'ERR_ENVELOPE_DECRYPT' },
+    { name: 'version 2', rule: 'version is 1', envelopeHex: hex(withField(1, encodeVarint(2))), error: 'ERR_ENVELOPE_VERSION' },
+    { name: 'unknown field 7 appended', rule: 'canonical encoding', envelopeHex: hex(edited(valid.envelope, f => [...f, { field: 7, wireType: 2, value: new Uint8Array(1) }])), error: 'ERR_ENVELOPE_NOT_CANONICAL' },
+    { name: 'fields in reverse order', rule: 'canonical encoding', envelopeHex: hex(edited(valid.envelope, f => [...f].reverse())), error: 'ERR_ENVELOPE_NOT_CANONICAL' },
+    { name: 'encapsulation of 1119 bytes', rule: 'enc is 1120 bytes', envelopeHex: hex(edited(valid.envelope, f => f.map(x => x.field === 5 ? { ...x, value: x.value.subarray(1) } : x))), error: 'ERR_ENVELOPE_MALFORMED' },
+    { name: 'recipient_seq 2^64 - 1', rule: 'recipient_seq is 1 to 2^53 - 1', envelopeHex: hex(withField(4, new Uint8Array(8).fill(0xff))), error: 'ERR_ENVELOPE_MALFORMED' },
+    { name: 'sealed to another peer', rule: 'recipient is this node', envelopeHex: hex(marshalEnvelope({ ...header, recipient: third, enc: new Uint8Array(1120), ciphertext: new Uint8Array(32) })), error: 'ERR_ENVELOPE_NOT_FOR_US' },
+    { name: 'recipient_seq above the recipient\'s newest record', rule: 'recipient_seq is not above the newest record', envelopeHex: hex((await seal(crypto, { ...header, recipientSeq: header.recipientSeq + 1 }, recipientKey, sender.signer, sender.record.seq, DATA)).envelope), error: 'ERR_ENVELOPE_KEY_UNKNOWN' },
+    { name: 'header names another sender', rule: 'the header is bound into the HPKE info', envelopeHex: hex(withField(2, third.toMultihash().bytes)), error: 'ERR_ENVELOPE_DECRYPT' },
+    {
+      name: 'signed by a key the directory does not hold for the sender',
+      rule: 'the signature is by the sender\'s key',
+      envelopeHex: hex((await seal(crypto, header, recipientKey, deterministicSigner(ENVELOPE_SEEDS.stranger.mlDsa), sender.record.seq, DATA)).envelope),
+      error: 'ERR_ENVELOPE_BAD_SIGNATURE'
+    },
+    {
+      name: 'content the sender signed for another recipient, sealed again',
+      rule: 'the signed bytes name the recipient',
+      envelopeHex: hex((await seal(crypto, header, recipientKey, sender.signer, sender.record.seq, DATA, { signedFor: { ...header, recipient: third } })).envelope),
+      error: 'ERR_ENVELOPE_BAD_SIGNATURE'
+    },
+    {
+      name: 'signature of 3308 bytes',
+      rule: 'the signature is 3309 bytes',
+      envelopeHex: hex((await seal(crypto, header, recipientKey, sender.signer, sender.record.seq, DATA, { signature: new Uint8Array(3308) })).envelope),
+      error: 'ERR_ENVELOPE_MALFORMED'
+    },
+    { name: 'truncated', rule: 'a SealedEnvelope protobuf', envelopeHex: hex(valid.envelope.subarray(0, 100)), error: 'ERR_ENVELOPE_MALFORMED' }
+  ]
+
+  return {
+    description: 'keydir sealed-envelope golden vectors; format: docs/envelope.md',
+    suite: { kem: HPKE_SUITE.kem, kdf: HPKE_SUITE.kdf, aead: HPKE_SUITE.aead, names: 'X-Wing, HKDF-SHA256, AES-256-GCM, HPKE base mode' },
+    domains: { info: ENVELOPE_INFO_DOMAIN, signature: ENVELOPE_SIGNATURE_DOMAIN },
+    limits: { maxSealedData: MAX_SEALED_DATA, maxEnvelopeBytes: MAX_ENVELOPE_BYTES },
+    mlDsaSigning: 'deterministic (FIPS 204 hedged variant off: rnd = 32 zero bytes)',
+    recipient: {
+      ed25519SeedHex: hex(ENVELOPE_SEEDS.recipient.ed25519),
+      mlDsaSeedHex: hex(ENVELOPE_SEEDS.recipient.mlDsa),
+      kemSeedHex: hex(recipient.kemSeed),
+      peerId: recipient.peerId.toString(),
+      recordHex: hex(recipient.record.bytes)
+    },
+    sender: {
+      ed25519SeedHex: hex(ENVELOPE_SEEDS.sender.ed25519),
+      mlDsaSeedHex: hex(ENVELOPE_SEEDS.sender.mlDsa),
+      peerId: sender.peerId.toString(),
+      recordHex: hex(sender.record.bytes)
+    },
+    strangerMlDsaSeedHex: hex(ENVELOPE_SEEDS.stranger.mlDsa),
+    valid: [
+      { name: 'message', ekmHex: hex(ENVELOPE_SEEDS.ekm), dataHex: hex(DATA), infoHex: hex(valid.info), signedBytesHex: hex(valid.signedBytes), plaintextHex: hex(valid.plaintext), envelopeHex: hex(valid.envelope), from: sender.peerId.toString() },
+      { name: 'empty message', ekmHex: hex(ENVELOPE_SEEDS.ekm), dataHex: '', infoHex: hex(empty.info), signedBytesHex: hex(empty.signedBytes), plaintextHex: hex(empty.plaintext), envelopeHex: hex(empty.envelope), from: sender.peerId.toString() }
+    ],
+    invalid
+  }
+}
+
+export async function writeEnvelopeVectors (): Promise<string> {
+  await writeFile(out, JSON.stringify(await envelopeVectors(selectPqCrypto()), null, 2) + '\n')
+  return out
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  console.log(`wrote ${await writeEnvelopeVectors()}`)
+}
