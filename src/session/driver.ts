@@ -1,3 +1,4 @@
+import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { errorCode, SessionError } from '../errors.js'
 import { INITIATOR_CONTEXT, RESPONDER_CONTEXT } from './constants.js'
 import { frameStream } from './frames.js'
@@ -33,6 +34,13 @@ export interface HandshakeParties {
   protocol: string
   /** The remote's ML-DSA-65 key from the directory; started by the caller while the stream opens. */
   remoteKey: Promise<Uint8Array>
+  /**
+   * The initiator's one second look: the remote's key asked of the network
+   * again, when its signature does not verify with the key held (the peer
+   * may have rotated since). Only the side that dialled has it, so a
+   * stranger's bad signature never makes this node look anyone up.
+   */
+  recheckKey?: () => Promise<Uint8Array>
   signal: AbortSignal
   timedOut: () => boolean
 }
@@ -81,9 +89,22 @@ async function checkIdentity (parties: HandshakeParties, payload: Uint8Array, si
     throw new SessionError('ERR_SESSION_PEER_MISMATCH', `the handshake claims ${identity.peerId.toString()}, but the connection's peer is ${parties.remotePeer.toString()}`)
   }
   const key = await directoryKey(parties)
-  if (!await parties.crypto.mlDsa65.verifyAsync(key, signedHash, identity.signature, encoder.encode(context))) {
+  if (!await verifiesWith(parties, key, signedHash, identity.signature, context)) {
     throw new SessionError('ERR_SESSION_BAD_SIGNATURE', `${parties.remotePeer.toString()}'s handshake signature does not verify with the ML-DSA-65 key the directory holds for it: it holds another key, or this is not that peer`)
   }
+}
+
+/** Whether `signature` is by `key`, or (initiator only) by the key a re-check of the directory now gives. */
+async function verifiesWith (parties: HandshakeParties, key: Uint8Array, signedHash: Uint8Array, signature: Uint8Array, context: string): Promise<boolean> {
+  if (await parties.crypto.mlDsa65.verifyAsync(key, signedHash, signature, encoder.encode(context))) return true
+  if (parties.recheckKey === undefined) return false
+  let rechecked: Uint8Array
+  try {
+    rechecked = await parties.recheckKey()
+  } catch (err) {
+    throw untrustedPeer(err, parties.remotePeer, parties.timedOut())
+  }
+  return !uint8ArrayEquals(rechecked, key) && await parties.crypto.mlDsa65.verifyAsync(rechecked, signedHash, signature, encoder.encode(context))
 }
 
 /** The directory's answer for the remote, a refusal turned into a SessionError that names why. */

@@ -24,7 +24,7 @@ export interface SecureSessionsInit {
   /** This node's current ML-DSA-65 signer (it changes on rotation). */
   signer: () => MlDsaSigner
   /** The node's resolve, with every trust rule: it throws for a revoked, equivocated or unknown peer. */
-  resolve: (peerId: PeerId, options: AbortOptions) => Promise<{ mlDsaPublicKey: Uint8Array }>
+  resolve: (peerId: PeerId, options: AbortOptions & { refresh?: boolean }) => Promise<{ mlDsaPublicKey: Uint8Array }>
   /** This node revoked its identity: it opens and accepts no session. */
   isRevoked?: () => boolean
   /** The whole handshake, stream open included, takes at most this long. Default 10 s. */
@@ -83,6 +83,7 @@ export class SecureSessions implements Startable {
       const connection = await this.components.connectionManager.openConnection(peerId, { signal })
       stream = await connection.newStream(wire, { signal, maxOutboundStreams: MAX_OUTBOUND_STREAMS })
       const parties = this.parties(connection.remotePeer, protocol, remoteKey, signal, timeout)
+      parties.recheckKey = async () => (await this.init.resolve(peerId, { signal, refresh: true })).mlDsaPublicKey
       const { keys, stream: inner } = await initiateSession(stream, parties)
       return this.opened('initiator', inner, keys, protocol, connection.remotePeer)
     } catch (err) {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
+import { PUSH_PROTOCOL } from '../../src/exchange/index.js'
+import { libp2pOf } from '../../src/node/index.js'
 import { counterValue, startNetwork } from '../helpers/network.js'
 import { echo, readAll, sendAll } from './helpers.js'
 import type { TestNetwork, TestNode } from '../helpers/network.js'
@@ -41,5 +43,29 @@ describe('secure sessions over TCP', () => {
       assert.ok(Buffer.from(echoed).equals(data))
     })
     await Promise.all(runs)
+  })
+})
+
+describe('a secure session after the responder rotated', () => {
+  let net: TestNetwork
+
+  after(async () => { await net.stop() })
+
+  it('the dialler that still holds the old key looks again, once, and opens the session', async () => {
+    net = await startNetwork(4)
+    const b = net.nodes[2]
+    // A learns B through the DHT only, and takes no pushes: nothing tells A of the rotation.
+    const a = await net.add({ paths: { direct: false } })
+    await libp2pOf(a.node).unhandle(PUSH_PROTOCOL)
+    await b.node.handleSecure('/echo/1.0.0', async stream => { await echo(stream) })
+    const before = await a.node.resolve(b.node.peerId)
+    const rotated = await b.node.rotate()
+    // A's registry still answers B's old record (within refreshAfterMs).
+    assert.equal((await a.node.resolve(b.node.peerId)).seq, before.seq)
+    const stream = await a.node.dialSecure(b.node.peerId, '/echo/1.0.0', { signal: AbortSignal.timeout(10_000) })
+    const data = randomBytes(1000)
+    const [, echoed] = await Promise.all([sendAll(stream, data), readAll(stream)])
+    assert.ok(Buffer.from(echoed).equals(data))
+    assert.equal((await a.node.resolve(b.node.peerId)).seq, rotated.seq)
   })
 })
