@@ -149,6 +149,8 @@ export interface OwnRecordJson {
   expiresAt: number
   mlDsaPublicKey: string
   mlKemPublicKey: string
+  /** Present on a version-2 record. */
+  x25519PublicKey?: string
   mlDsaFingerprint: string
   rotated: boolean
   record: string
@@ -162,6 +164,7 @@ export function ownRecordJson (record: KeyRecord): OwnRecordJson {
     expiresAt: record.expiresAt,
     mlDsaPublicKey: base64(record.mlDsaPublicKey),
     mlKemPublicKey: base64(record.mlKemPublicKey),
+    ...(record.x25519PublicKey === undefined ? {} : { x25519PublicKey: base64(record.x25519PublicKey) }),
     mlDsaFingerprint: fingerprintHex(record.mlDsaPublicKey),
     rotated: record.rotation !== undefined,
     record: base64(record.bytes)
