@@ -71,7 +71,7 @@ export class MessageSignatures {
    */
   async check (peerId: PeerId | string, message: Uint8Array, signature: Uint8Array, context: Uint8Array, options: ResolveOptions): Promise<SignatureCheck> {
     const { record } = await this.init.resolve(peerId, options)
-    const keys = signerKeysOf(record, this.init.retiredKeys.of(record.peerId), await this.init.getPin(record.peerId))
+    const keys = signerKeysOf(this.init.crypto, record, this.init.retiredKeys.of(record.peerId), await this.init.getPin(record.peerId))
     const signer = await this.firstSigner(keys, message, signature, context)
     if (signer === undefined) return { valid: false, current: false, seq: record.seq }
     return { valid: true, current: signer.current, seq: signer.seq }
