@@ -1,7 +1,8 @@
 /**
  * All benches, or the ones named: `npm run bench [-- <name>...] [--quick]`.
  * Names: crypto, record, registry, large-registry, lifecycle, api, network (writes network and memory),
- * memory (start-up and memory only), hostile (first contact in a DHT a fifth hostile). Network options pass through:
+ * memory (start-up and memory only), hostile (first contact in a DHT a fifth hostile), use-keys (seal, sign,
+ * sessions and streams against what they are made of). Network options pass through:
  * `--nodes 10,30`, `--procs 2`, `--kinds keydir,ipns` (hostile takes `--nodes`).
  * Each bench prints its tables, writes bench/results/<name>.json and .svg;
  * at the end the latest full run's part of docs/benchmarks.md is rebuilt from bench/results/full/.
@@ -15,6 +16,7 @@ import { writeResultsMarkdown } from './lib/results-md.js'
 import { parseNetworkArgs, runNetworkBench } from './network.js'
 import { runRecordBench } from './record.js'
 import { runRegistryBench } from './registry.js'
+import { runUseKeysBench } from './use-keys.js'
 
 type Runner = (argv: string[], quick: boolean) => Promise<unknown>
 
@@ -27,10 +29,11 @@ const BENCHES: Record<string, Runner> = {
   api: async (_argv, quick) => runApiBench({ quick }),
   network: async (argv) => runNetworkBench(parseNetworkArgs(argv)),
   memory: async (argv) => runNetworkBench({ ...parseNetworkArgs(argv), resolves: false }),
-  hostile: async (argv) => runHostileBench(parseHostileArgs(argv))
+  hostile: async (argv) => runHostileBench(parseHostileArgs(argv)),
+  'use-keys': async (_argv, quick) => runUseKeysBench({ quick })
 }
 /** What `npm run bench` runs with no name: network also writes the memory results. */
-const ALL = ['crypto', 'record', 'registry', 'large-registry', 'lifecycle', 'api', 'network', 'hostile']
+const ALL = ['crypto', 'record', 'registry', 'large-registry', 'lifecycle', 'api', 'use-keys', 'network', 'hostile']
 
 const argv = process.argv.slice(2)
 const quick = argv.includes('--quick')

@@ -235,3 +235,70 @@ export async function benchConcurrent (name: string, fn: () => Promise<unknown>,
     cpuUsPerOp: (cpu.user + cpu.system) / ops
   }
 }
+
+export interface PairedResult {
+  a: BenchResult & { cpuUsPerOp: number }
+  b: BenchResult & { cpuUsPerOp: number }
+  /** Median over batches of b's time over a's. */
+  timeRatio: number
+  /** b's p50 latency over a's. */
+  p50Ratio: number
+}
+
+/**
+ * benchInterleaved for ops that may be async: a and b run one after the
+ * other, which goes first alternating, each awaited before the next starts,
+ * so that machine noise falls on both alike. Each op's process CPU time
+ * (user + system, all threads: node:crypto's thread pool too) is summed per side.
+ */
+export async function benchPaired (nameA: string, fnA: () => unknown, nameB: string, fnB: () => unknown, opts: BenchOptions): Promise<PairedResult> {
+  const cpu: [number, number] = [0, 0]
+  const timed = async (fn: () => unknown, side: 0 | 1, into: number[] | undefined): Promise<number> => {
+    const cpuStart = process.cpuUsage()
+    const start = performance.now()
+    await runOnce(fn)
+    const ms = performance.now() - start
+    if (into !== undefined) {
+      const used = process.cpuUsage(cpuStart)
+      cpu[side] += used.user + used.system
+      into.push(ms * 1000)
+    }
+    return ms
+  }
+  let pairs = 0
+  const warmupStart = performance.now()
+  do {
+    await timed(fnA, 0, undefined)
+    await timed(fnB, 1, undefined)
+    pairs++
+  } while (performance.now() - warmupStart < opts.warmupMs)
+  const pairMs = (performance.now() - warmupStart) / pairs
+  const pairsPerBatch = Math.max(1, Math.round(opts.batchMs / pairMs))
+
+  const latencies: [number[], number[]] = [[], []]
+  const rates: [number[], number[]] = [[], []]
+  const ratios: number[] = []
+  for (let batch = 0; batch < opts.batches; batch++) {
+    const spent = [0, 0]
+    for (let pair = 0; pair < pairsPerBatch; pair++) {
+      const first = (pair % 2) as 0 | 1
+      const second = (1 - first) as 0 | 1
+      spent[first] += await timed(first === 0 ? fnA : fnB, first, latencies[first])
+      spent[second] += await timed(second === 0 ? fnA : fnB, second, latencies[second])
+    }
+    rates[0].push(pairsPerBatch / (spent[0] / 1000))
+    rates[1].push(pairsPerBatch / (spent[1] / 1000))
+    ratios.push(spent[1] / spent[0])
+  }
+  const result = (name: string, i: 0 | 1): BenchResult & { cpuUsPerOp: number } => ({
+    name,
+    opsPerSecond: percentile(rates[i], 50),
+    medianUs: percentile(latencies[i], 50),
+    p95Us: percentile(latencies[i], 95),
+    ops: latencies[i].length,
+    cpuUsPerOp: cpu[i] / latencies[i].length
+  })
+  const a = result(nameA, 0)
+  const b = result(nameB, 1)
+  return { a, b, timeRatio: percentile(ratios, 50), p50Ratio: b.medianUs / a.medianUs }
+}
