@@ -90,7 +90,9 @@ export class Envelopes {
       if (!decoded.recipient.equals(this.init.peerId)) {
         throw new EnvelopeError('ERR_ENVELOPE_NOT_FOR_US', `the envelope is sealed to ${decoded.recipient.toString()}, not to this node (${this.init.peerId.toString()})`)
       }
-      const kemSeed = kemSeedFor(decoded.recipientSeq, this.init.kemKeys(), this.init.self().record.seq, this.now(), this.init.graceMs)
+      const kemKeys = this.init.kemKeys()
+      this.hpke.retainOnly([...(kemKeys.current === undefined ? [] : [kemKeys.current.kemSeed]), ...kemKeys.retired.map(key => key.kemSeed).filter(seed => seed.length > 0)])
+      const kemSeed = kemSeedFor(decoded.recipientSeq, kemKeys, this.init.self().record.seq, this.now(), this.init.graceMs)
       const plaintext = await this.hpke.open(kemSeed, decoded.enc, envelopeInfo(decoded), decoded.ciphertext)
       const content = unmarshalContent(plaintext)
       const signed = envelopeSignedBytes(decoded, decoded.enc, content.senderSeq, content.data)

@@ -14,9 +14,16 @@ import type { PqCrypto } from '../crypto/types.js'
  */
 export class EnvelopeHpke {
   private readonly suite: CipherSuite
+  private readonly kem: NativeXWing
 
   constructor (crypto: PqCrypto) {
-    this.suite = new CipherSuite({ kem: new NativeXWing(crypto), kdf: new NodeHkdfSha256(), aead: new NodeAes256Gcm() })
+    this.kem = new NativeXWing(crypto)
+    this.suite = new CipherSuite({ kem: this.kem, kdf: new NodeHkdfSha256(), aead: new NodeAes256Gcm() })
+  }
+
+  /** Keep the decapsulation keys of these seeds only (NativeXWing.retainOnly). */
+  retainOnly (kemSeeds: Uint8Array[]): void {
+    this.kem.retainOnly(kemSeeds)
   }
 
   /**

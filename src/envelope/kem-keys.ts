@@ -2,6 +2,7 @@ import { EnvelopeError } from '../errors.js'
 
 /** A KEM seed a rotation retired: it still opens envelopes sealed to records up to `lastSeq`, for the grace time after `retiredAt`. */
 export interface RetiredKemSeed {
+  /** Empty once erased, past the grace time. */
   kemSeed: Uint8Array
   /** The seq of the last record this node published with it. */
   lastSeq: number
@@ -19,7 +20,7 @@ export interface EnvelopeKemKeys {
  * The seed that opens an envelope sealed to this node's record `seq`: the
  * retired key whose records reach `seq` (the one with the lowest lastSeq at
  * or above it), else the current key. ERR_ENVELOPE_KEY_RETIRED when that
- * key was retired more than `graceMs` ago (or is gone), and
+ * key was retired `graceMs` ago or longer (its seed is erased then), and
  * ERR_ENVELOPE_KEY_UNKNOWN for a seq above this node's newest record.
  */
 export function kemSeedFor (seq: number, keys: EnvelopeKemKeys, ownSeq: number, now: number, graceMs: number): Uint8Array {
@@ -28,7 +29,7 @@ export function kemSeedFor (seq: number, keys: EnvelopeKemKeys, ownSeq: number, 
   }
   const retired = keys.retired.filter(key => key.lastSeq >= seq).sort((a, b) => a.lastSeq - b.lastSeq)[0]
   if (retired !== undefined) {
-    if (now - retired.retiredAt > graceMs) {
+    if (retired.kemSeed.length === 0 || now - retired.retiredAt >= graceMs) {
       throw new EnvelopeError('ERR_ENVELOPE_KEY_RETIRED', `the envelope is sealed to this node's record seq ${seq}, whose KEM key was retired by a rotation ${Math.round((now - retired.retiredAt) / 60_000)} minutes ago, past the ${Math.round(graceMs / 60_000)}-minute grace time: ask the sender to seal it again`)
     }
     return retired.kemSeed

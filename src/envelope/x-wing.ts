@@ -66,6 +66,14 @@ export class NativeXWing extends XWing {
     return combine(ssM, ssX, ctX, key.x25519Public)
   }
 
+  /** Forget the expanded keys of every seed but these: an erased seed's key does not stay in memory either. */
+  retainOnly (seeds: Uint8Array[]): void {
+    const kept = new Set(seeds.map(seed => bytesKey(seed)))
+    for (const id of [...this.expanded.keys()]) {
+      if (!kept.has(id)) this.expanded.delete(id)
+    }
+  }
+
   /** X-Wing's expandDecapsulationKey (expandXWingSeed), with the keys parsed once. */
   private expand (seed: Uint8Array): ExpandedKey {
     const id = bytesKey(seed)

@@ -15,20 +15,51 @@ export function newKemSeeds (): { kemSeed: Uint8Array, mlKemSeed: Uint8Array } {
   return { kemSeed, mlKemSeed: expandXWingSeed(kemSeed).mlKemSeed }
 }
 
-/** The retired KEM keys still within `graceMs` of `now` (retired less than graceMs ago), newest first, at most MAX_RETIRED_KEMS. */
-export function liveRetiredKems (retired: RetiredKem[], now: number, graceMs: number = DEFAULT_ENVELOPE_GRACE_MS): RetiredKem[] {
-  return retired.filter(entry => now - entry.retiredAt < graceMs).slice(0, MAX_RETIRED_KEMS)
+/**
+ * The retired KEM keys as kept at `now`, newest first, at most
+ * MAX_RETIRED_KEMS: those retired `graceMs` ago or longer have their seed
+ * erased (an empty `kemSeed`) but keep their `lastSeq` and `retiredAt`, so
+ * an envelope to them is refused as retired, not tried with another key.
+ */
+export function eraseExpiredKems (retired: RetiredKem[], now: number, graceMs: number = DEFAULT_ENVELOPE_GRACE_MS): RetiredKem[] {
+  return retired.slice(0, MAX_RETIRED_KEMS).map(entry => isLive(entry, now, graceMs) ? entry : { ...entry, kemSeed: ERASED })
+}
+
+/** Whether a retired key still opens envelopes: its seed is kept and it was retired less than `graceMs` ago. */
+export function isLive (entry: RetiredKem, now: number, graceMs: number): boolean {
+  return entry.kemSeed.length !== 0 && now - entry.retiredAt < graceMs
+}
+
+const ERASED = new Uint8Array(0)
+
+/**
+ * Write pq.key without the seeds of retired KEM keys past the grace time
+ * (eraseExpiredKems), atomically, if it holds any: so that a node that
+ * does not rotate again (or is revoked) does not keep them on disk. The
+ * identity on disk must be `identity` (ERR_IDENTITY_CHANGED otherwise).
+ * Returns the identity as it now is.
+ */
+export async function eraseExpiredKemSeeds (dataDir: string, identity: Identity, options: IdentityOptions & { now: number, graceMs: number }): Promise<Identity> {
+  if (identity.retiredKem.every(entry => entry.kemSeed.length === 0 || isLive(entry, options.now, options.graceMs))) return identity
+  const onDisk = await loadIdentity(dataDir, options)
+  if (!onDisk.peerId.equals(identity.peerId) || !uint8ArrayEquals(onDisk.mlDsaSigner.publicKey, identity.mlDsaSigner.publicKey)) {
+    throw new IdentityError('ERR_IDENTITY_CHANGED',
+      `the identity in ${identityPaths(dataDir).dir} is not the one this node holds (rotated or replaced by another process?): restart the node to load it`)
+  }
+  const file: PqKeyFile = { ...pqKeyFileOf(identity), retiredKem: eraseExpiredKems(identity.retiredKem, options.now, options.graceMs) }
+  await writeSecretFile(identityPaths(dataDir).pqKey, encodePqKey(file))
+  return buildIdentity(identity.privateKey, file, options.crypto)
 }
 
 /**
  * What pq.key keeps after a rotation away from `identity`'s KEM key: that
  * key (retired now, after the record of seq `lastSeq`), then the ones it
- * already kept, those past the grace time dropped. An identity without a
- * KEM seed (never upgraded) has nothing to retire.
+ * already kept, those past the grace time erased (eraseExpiredKems). An
+ * identity without a KEM seed (never upgraded) has nothing to retire.
  */
 export function retiredAfterRotation (identity: Identity, lastSeq: number, now: number, graceMs: number = DEFAULT_ENVELOPE_GRACE_MS): RetiredKem[] {
   const current: RetiredKem[] = identity.kemSeed === undefined ? [] : [{ kemSeed: identity.kemSeed, lastSeq, retiredAt: now }]
-  return liveRetiredKems([...current, ...identity.retiredKem], now, graceMs)
+  return eraseExpiredKems([...current, ...identity.retiredKem], now, graceMs)
 }
 
 /** The pq.key content of `identity`, as it would be written back. */

@@ -104,7 +104,8 @@ export function decodePqKey (bytes: Uint8Array, path: string): PqKeyFile {
     throw corrupt(path, `has ${message.retiredKem.length} retired KEM keys, more than the ${MAX_RETIRED_KEMS} keydir keeps`)
   }
   const retiredKem: RetiredKem[] = message.retiredKem.map(retired => {
-    expectLength(path, 'retired X-Wing KEM seed', retired.kemSeed, X_WING.seed)
+    // Empty: erased past the grace time (identity/kem.ts, eraseExpiredKems).
+    if (retired.kemSeed.length !== 0) expectLength(path, 'retired X-Wing KEM seed', retired.kemSeed, X_WING.seed)
     if (retired.lastSeq > BigInt(Number.MAX_SAFE_INTEGER) || retired.retiredAt > BigInt(Number.MAX_SAFE_INTEGER)) {
       throw corrupt(path, 'has a retired KEM key with a seq or time beyond 2^53 - 1')
     }

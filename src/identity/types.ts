@@ -39,7 +39,7 @@ export interface Identity {
  * message sealed to it shortly before the rotation still opens.
  */
 export interface RetiredKem {
-  /** Its X-Wing seed, 32 bytes. */
+  /** Its X-Wing seed, 32 bytes; empty once erased, past the grace time (then only `lastSeq` and `retiredAt` remain, so envelopes to it are refused as retired). */
   kemSeed: Uint8Array
   /** The seq of the last record that carried it; 0 when the rotation did not say. */
   lastSeq: number

@@ -5,3 +5,5 @@ export const LOW_COVERAGE_RETRY_MS = 5_000
 export const LOW_COVERAGE_RETRIES = 3
 /** Peers that stored one of this node's records, remembered (in memory) to replace it there after a rotation. */
 export const MAX_REMEMBERED_STORERS = 256
+/** pq.key is checked for retired KEM seeds past the grace time, and rewritten without them, this often (and at start). */
+export const KEM_ERASURE_INTERVAL_MS = 60 * 60_000

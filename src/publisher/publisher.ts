@@ -3,10 +3,10 @@ import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { fingerprint, fingerprintHex } from '../crypto/index.js'
 import { DhtRecords } from '../dht/index.js'
 import { errorCode, KeydirError } from '../errors.js'
-import { createOwnRevocation, DEFAULT_ENVELOPE_GRACE_MS, handOversOf, liveRetiredKems, prepareRotation } from '../identity/index.js'
+import { createOwnRevocation, DEFAULT_ENVELOPE_GRACE_MS, eraseExpiredKems, eraseExpiredKemSeeds, handOversOf, prepareRotation } from '../identity/index.js'
 import { DEFAULT_RECORD_LIFETIME_MS } from '../record/index.js'
 import { silentLogger } from '../util/log.js'
-import { PUBLISH_TIMEOUT_MS } from './constants.js'
+import { KEM_ERASURE_INTERVAL_MS, PUBLISH_TIMEOUT_MS } from './constants.js'
 import { LowCoverageRepublisher } from './low-coverage.js'
 import { OwnRecordLock } from './own-record-lock.js'
 import { signOwnRecordOf } from './own-record.js'
@@ -69,7 +69,7 @@ export function envelopeGraceMsOf (value: number | undefined): number {
 export interface KemKeys {
   /** The current X-Wing key; undefined only for an identity of an older keydir not yet given a KEM seed. */
   current: { kemSeed: Uint8Array, x25519PublicKey: Uint8Array, mlKemPublicKey: Uint8Array } | undefined
-  /** Keys rotated away from within the envelope grace time, newest first. */
+  /** Keys rotated away from, newest first: those past the envelope grace time with their seed erased (empty). */
   retired: RetiredKem[]
 }
 
@@ -91,6 +91,8 @@ export class RecordPublisher implements Startable {
   private readonly lifetimeMs: number
   private readonly envelopeGraceMs: number
   private readonly republish: RepeatingTask
+  /** Erases retired KEM seeds from pq.key once past the grace time, also on a node that never rotates again. */
+  private readonly kemErasure: RepeatingTask
   /** Every change to the own record (its keys, signing, storing, putting it into the DHT) goes through here, one at a time. */
   private readonly lock = new OwnRecordLock()
   /** Changed only with the lock held, and together with `current`: the keys the node signs with are the keys of the record it serves. */
@@ -121,24 +123,31 @@ export class RecordPublisher implements Startable {
     })
     // Republish well before half the lifetime has passed, so a missed round still leaves a valid record out there.
     this.republish = repeatingTask(async () => this.publishQuietly(), Math.floor(this.lifetimeMs / 3))
+    this.kemErasure = repeatingTask(async () => this.lock.run(async () => this.eraseExpiredKemSeeds()), KEM_ERASURE_INTERVAL_MS)
   }
 
   async start (): Promise<void> {
     this.stopping = new AbortController()
     this.revocation = this.init.registry.getRevocation(this.identity.peerId)
     // A revoked identity signs a record for its own use (the pushes' signer) but never stores or puts one.
-    await this.lock.run(async () => this.revocation === undefined ? this.signOwnRecord() : (this.current = await this.createOwnRecord(this.identity)))
+    await this.lock.run(async () => {
+      await this.eraseExpiredKemSeeds()
+      if (this.revocation === undefined) await this.signOwnRecord()
+      else this.current = await this.createOwnRecord(this.identity)
+    })
   }
 
   afterStart (): void {
     // kad-dht holds a put until its routing table has peers: publish in the background.
     void this.publishQuietly()
     this.republish.start()
+    this.kemErasure.start()
   }
 
   async stop (): Promise<void> {
     this.stopping.abort()
     this.republish.stop()
+    this.kemErasure.stop()
     // Puts in progress were aborted; the node's stores close only after the record change in progress is written.
     await this.lock.idle()
   }
@@ -179,7 +188,16 @@ export class RecordPublisher implements Startable {
       current: kemSeed === undefined || x25519PublicKey === undefined
         ? undefined
         : { kemSeed, x25519PublicKey, mlKemPublicKey: this.identity.mlKem.publicKey },
-      retired: liveRetiredKems(this.identity.retiredKem, Date.now(), this.envelopeGraceMs)
+      retired: eraseExpiredKems(this.identity.retiredKem, Date.now(), this.envelopeGraceMs)
+    }
+  }
+
+  /** With the lock held: pq.key rewritten without the retired KEM seeds past the grace time, if it has any. A failure is logged; the next round tries again. */
+  private async eraseExpiredKemSeeds (): Promise<void> {
+    try {
+      this.identity = await eraseExpiredKemSeeds(this.init.dataDir, this.identity, { crypto: this.init.crypto, now: Date.now(), graceMs: this.envelopeGraceMs })
+    } catch (err) {
+      this.log.warn({ code: errorCode(err), err: (err as Error).message }, 'could not erase retired KEM seeds past the grace time from pq.key; trying again within the hour')
     }
   }
 

@@ -36,6 +36,11 @@ describe('envelope KEM keys: which seed opens a seq', () => {
     assert.deepEqual(kemSeedFor(10, keys, 25, now, 31 * hour), seed(1))
   })
 
+  it('refuses a seq whose key\'s seed was erased, whatever the clock says', () => {
+    const erased: EnvelopeKemKeys = { current: keys.current, retired: [{ kemSeed: new Uint8Array(0), lastSeq: 20, retiredAt: now }] }
+    assert.throws(() => kemSeedFor(15, erased, 25, now, grace), envelopeError('ERR_ENVELOPE_KEY_RETIRED'))
+  })
+
   it('refuses a seq above the newest record', () => {
     assert.throws(() => kemSeedFor(26, keys, 25, now, grace), envelopeError('ERR_ENVELOPE_KEY_UNKNOWN'))
   })

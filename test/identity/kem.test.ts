@@ -4,7 +4,7 @@ import { describe, it } from 'node:test'
 import { PqIdentity } from '../../protobuf/identity.js'
 import { expandXWingSeed, selectPqCrypto } from '../../src/crypto/index.js'
 import {
-  createIdentity, DEFAULT_ENVELOPE_GRACE_MS, ensureKemSeed, identityPaths, loadIdentity, loadOrCreateIdentity, MAX_RETIRED_KEMS, rotateIdentity, type Identity
+  createIdentity, DEFAULT_ENVELOPE_GRACE_MS, ensureKemSeed, eraseExpiredKemSeeds, identityPaths, loadIdentity, loadOrCreateIdentity, MAX_RETIRED_KEMS, rotateIdentity, type Identity
 } from '../../src/identity/index.js'
 import { decodePqKey, encodePqKey } from '../../src/identity/pq-key.js'
 import { tempDataDir, withCode } from './helpers.js'
@@ -59,6 +59,7 @@ describe('identity KEM seed', () => {
     const variants: Array<(m: PqIdentity) => void> = [
       m => { m.kemSeed = new Uint8Array(31) },
       m => { m.retiredKem = [{ kemSeed: new Uint8Array(33), lastSeq: 5n, retiredAt: 6n }] },
+      m => { m.retiredKem = [{ kemSeed: new Uint8Array(31), lastSeq: 5n, retiredAt: 6n }] },
       m => { m.retiredKem = Array.from({ length: MAX_RETIRED_KEMS + 1 }, () => ({ kemSeed: new Uint8Array(32), lastSeq: 5n, retiredAt: 6n })) }
     ]
     for (const change of variants) {
@@ -123,20 +124,37 @@ describe('rotation and retired KEM keys', () => {
     assert.deepEqual(loaded.kemSeed, after.kemSeed)
   })
 
-  it('drops retired keys past the grace time, newest first', async () => {
+  it('erases the seeds of retired keys past the grace time, keeping their seq and time', async () => {
     const dataDir = await tempDataDir()
     const k0 = await createIdentity(dataDir, { crypto })
     const t0 = 1_800_000_000_000
     const k1 = await rotateIdentity(dataDir, k0, { crypto, lastSeq: 10, now: t0 })
     const k2 = await rotateIdentity(dataDir, k1, { crypto, lastSeq: 20, now: t0 + day })
     assert.deepEqual(k2.retiredKem.map(r => r.lastSeq), [20, 10])
-    // Exactly the grace time after the first retirement: it goes, the second stays.
+    // Exactly the grace time after the first retirement: its seed is erased, the second's stays.
     const k3 = await rotateIdentity(dataDir, k2, { crypto, lastSeq: 30, now: t0 + DEFAULT_ENVELOPE_GRACE_MS })
-    assert.deepEqual(k3.retiredKem.map(r => r.lastSeq), [30, 20])
+    assert.deepEqual(k3.retiredKem.map(r => [r.lastSeq, r.kemSeed.length]), [[30, 32], [20, 32], [10, 0]])
     assert.deepEqual(k3.retiredKem[1].kemSeed, k1.kemSeed)
-    // A grace time of 0 keeps none.
+    assert.deepEqual((await loadIdentity(dataDir, { crypto })).retiredKem, k3.retiredKem)
+    // A grace time of 0 keeps no seed.
     const k4 = await rotateIdentity(dataDir, k3, { crypto, lastSeq: 40, now: t0 + DEFAULT_ENVELOPE_GRACE_MS, envelopeGraceMs: 0 })
-    assert.deepEqual(k4.retiredKem, [])
+    assert.deepEqual(k4.retiredKem.map(r => [r.lastSeq, r.kemSeed.length]), [[40, 0], [30, 0], [20, 0], [10, 0]])
+  })
+
+  it('eraseExpiredKemSeeds rewrites pq.key without the seeds past the grace time, and leaves it alone otherwise', async () => {
+    const dataDir = await tempDataDir()
+    const t0 = 1_800_000_000_000
+    const k1 = await rotateIdentity(dataDir, await createIdentity(dataDir, { crypto }), { crypto, lastSeq: 10, now: t0 })
+    const path = identityPaths(dataDir).pqKey
+    const before = await readFile(path)
+    const same = await eraseExpiredKemSeeds(dataDir, k1, { crypto, now: t0 + 1000, graceMs: DEFAULT_ENVELOPE_GRACE_MS })
+    assert.equal(same, k1)
+    assert.deepEqual(await readFile(path), before)
+    const erased = await eraseExpiredKemSeeds(dataDir, k1, { crypto, now: t0 + DEFAULT_ENVELOPE_GRACE_MS, graceMs: DEFAULT_ENVELOPE_GRACE_MS })
+    assert.deepEqual(erased.retiredKem, [{ kemSeed: new Uint8Array(0), lastSeq: 10, retiredAt: t0 }])
+    const loaded = await loadIdentity(dataDir, { crypto })
+    assert.deepEqual(loaded.retiredKem, erased.retiredKem)
+    assert.ok(!Buffer.from(await readFile(path)).includes(Buffer.from(k1.retiredKem[0].kemSeed)), 'the erased seed is not in pq.key')
   })
 
   it('keeps at most MAX_RETIRED_KEMS', async () => {

@@ -126,6 +126,23 @@ describe('envelopes and signatures across a rotation', () => {
   })
 })
 
+describe('an envelope to a key retired past the grace time', () => {
+  let net: TestNetwork | undefined
+
+  after(async () => { await net?.stop() })
+
+  it('is refused as retired, not tried with the new key', async () => {
+    net = await startNetwork(2)
+    const a = net.nodes[1]
+    const b = await net.add({ envelopeGraceMs: 0 })
+    await a.node.resolve(b.node.peerId)
+    const sealed = await a.node.seal(b.node.peerId, Uint8Array.from([1]))
+    await b.node.rotate()
+    await assert.rejects(b.node.open(sealed), hasCode('ERR_ENVELOPE_KEY_RETIRED', 'EnvelopeError'))
+    assert.equal(await counterValue(b.node, 'keydir_envelopes_total', { op: 'open', result: 'ERR_ENVELOPE_KEY_RETIRED' }), 1)
+  })
+})
+
 describe('envelopes and a revoked peer', () => {
   let net: TestNetwork
   let a: TestNode
