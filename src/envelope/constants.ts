@@ -19,9 +19,6 @@ export const X_WING_ENC_BYTES = 1120
 /** AES-256-GCM's tag. */
 export const AEAD_TAG_BYTES = 16
 
-/** How long a KEM key retired by a rotation still opens envelopes sealed to it: 7 days. */
-export const DEFAULT_ENVELOPE_GRACE_MS = 7 * 24 * 60 * 60_000
-
 /** The largest message `seal` takes: 1 MiB. */
 export const MAX_SEALED_DATA = 1024 * 1024
 /**
@@ -30,5 +27,12 @@ export const MAX_SEALED_DATA = 1024 * 1024
  * protobuf overhead), rounded up to a whole 4 KiB.
  */
 export const MAX_ENVELOPE_BYTES = MAX_SEALED_DATA + 8 * 1024
-/** Longest PeerId multihash an envelope names (an identity multihash of an Ed25519 key is 38 bytes). */
-export const MAX_PEER_ID_BYTES = 64
+/**
+ * An envelope signed by a key the node does not hold for its sender, with a
+ * newer sender seq, makes the node look the sender up again: at most once
+ * per sender this often, since anyone can seal an envelope naming any
+ * sender and seq.
+ */
+export const RECHECK_SENDER_MS = 60_000
+/** Senders whose last re-check is remembered. */
+export const MAX_RECHECKED_SENDERS = 10_000

@@ -1,6 +1,7 @@
+import { LRUCache } from 'lru-cache'
 import { EnvelopeError, KeydirError } from '../errors.js'
 import { marshalContent, marshalEnvelope, unmarshalContent, unmarshalEnvelope } from './codec.js'
-import { MAX_SEALED_DATA } from './constants.js'
+import { MAX_RECHECKED_SENDERS, MAX_SEALED_DATA, RECHECK_SENDER_MS } from './constants.js'
 import { EnvelopeHpke } from './hpke.js'
 import { kemSeedFor, type EnvelopeKemKeys } from './kem-keys.js'
 import { ENVELOPE_SIGNATURE_CONTEXT, envelopeInfo, envelopeSignedBytes } from './signed-bytes.js'
@@ -30,7 +31,9 @@ export interface EnvelopesInit {
   /** A peer's current record, through the directory's trust rules. */
   resolve: (peerId: PeerId | string, options: AbortOptions) => Promise<{ record: KeyRecord }>
   /** Which key of the peer's chain made a signature (MessageSignatures.check). */
-  checkSignature: (peerId: PeerId, message: Uint8Array, signature: Uint8Array, context: Uint8Array, options: ResolveOptions) => Promise<SignatureCheck>
+  checkSignature: (peerId: PeerId, message: Uint8Array, signature: Uint8Array, context: Uint8Array, options: ResolveOptions) => Promise<SignatureCheck & { currentSeq: number }>
+  /** This node revoked its identity: it seals nothing. */
+  isRevoked?: () => boolean
   metrics: KeydirMetrics
   now?: () => number
 }
@@ -45,6 +48,8 @@ export class Envelopes {
   private readonly init: EnvelopesInit
   private readonly now: () => number
   private readonly hpke: EnvelopeHpke
+  /** When each sender was last looked up again for an envelope signed by a key this node did not hold. */
+  private readonly rechecked = new LRUCache<string, number>({ max: MAX_RECHECKED_SENDERS })
 
   constructor (init: EnvelopesInit) {
     this.init = init
@@ -55,6 +60,9 @@ export class Envelopes {
   async seal (peerId: PeerId | string, data: Uint8Array, options: AbortOptions = {}): Promise<Uint8Array> {
     return this.counted('seal', async () => {
       if (!(data instanceof Uint8Array)) throw new KeydirError('ERR_INVALID_ARGUMENT', 'data must be a Uint8Array')
+      if (this.init.isRevoked?.() === true) {
+        throw new KeydirError('ERR_REVOKED', 'this node\'s identity is revoked: it signs and seals nothing; create a new identity (keydir init --force) for a new PeerId')
+      }
       if (data.length > MAX_SEALED_DATA) {
         throw new EnvelopeError('ERR_ENVELOPE_TOO_LARGE', `the message is ${data.length} bytes, an envelope holds at most ${MAX_SEALED_DATA}: split it, or open a secure session (dialSecure) for a stream`)
       }
@@ -98,7 +106,8 @@ export class Envelopes {
       const signed = envelopeSignedBytes(decoded, decoded.enc, content.senderSeq, content.data)
       let check = await this.init.checkSignature(decoded.sender, signed, content.signature, ENVELOPE_SIGNATURE_CONTEXT, options)
       // Sealed with a record newer than the one this node holds: ask the network before calling the key stale.
-      if (!check.current && content.senderSeq > check.seq) {
+      // Anyone can seal naming any sender and seq, so at most once per sender per RECHECK_SENDER_MS.
+      if (!check.current && content.senderSeq > check.currentSeq && this.mayRecheck(decoded.sender)) {
         check = await this.init.checkSignature(decoded.sender, signed, content.signature, ENVELOPE_SIGNATURE_CONTEXT, { ...options, refresh: true })
       }
       if (!check.valid) {
@@ -109,6 +118,15 @@ export class Envelopes {
       }
       return { from: decoded.sender, data: content.data }
     })
+  }
+
+  /** Whether `sender` may be looked up again now (and, if so, notes that it was). */
+  private mayRecheck (sender: PeerId): boolean {
+    const id = sender.toString()
+    const last = this.rechecked.get(id)
+    if (last !== undefined && this.now() - last < RECHECK_SENDER_MS) return false
+    this.rechecked.set(id, this.now())
+    return true
   }
 
   private async counted <T> (op: 'seal' | 'open', run: () => Promise<T>): Promise<T> {

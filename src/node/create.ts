@@ -254,6 +254,7 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
       resolve: resolveForUse,
       retiredKeys,
       getPin: async peerId => registry.getPin(peerId),
+      isRevoked: () => libp2p.services.publisher.revoked,
       metrics
     })
     const envelopes = new Envelopes({
@@ -264,6 +265,7 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
       graceMs: envelopeGraceMs,
       resolve: resolveForUse,
       checkSignature: async (peerId, message, signature, context, opts) => signatures.check(peerId, message, signature, context, opts),
+      isRevoked: () => libp2p.services.publisher.revoked,
       metrics
     })
     node = new KeydirNode({

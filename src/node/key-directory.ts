@@ -238,7 +238,6 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
   }
 
   async seal (peerId: PeerId | string, data: Uint8Array, options: AbortOptions = {}): Promise<Uint8Array> {
-    this.refuseIfRevoked()
     return this.envelopes.seal(peerId, data, this.bounded(options))
   }
 
@@ -247,7 +246,6 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
   }
 
   async sign (data: Uint8Array): Promise<Uint8Array> {
-    this.refuseIfRevoked()
     return this.signatures.sign(data)
   }
 
@@ -293,13 +291,6 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
 
   async unhandleSecure (protocol: string): Promise<void> {
     await this.libp2p.services.secureSessions.unhandle(protocol)
-  }
-
-  /** A revoked identity's keys vouch for nothing: it signs and seals nothing more. */
-  private refuseIfRevoked (): void {
-    if (this.libp2p.services.publisher.revoked) {
-      throw new KeydirError('ERR_REVOKED', 'this node\'s identity is revoked: it signs and seals nothing; create a new identity (keydir init --force) for a new PeerId')
-    }
   }
 
   /** Every use of the keys that may go to the network ends by the node's stop at the latest. */

@@ -28,6 +28,8 @@ export interface MessageSignaturesInit {
   resolve: (peerId: PeerId | string, options: ResolveOptions) => Promise<{ record: KeyRecord }>
   retiredKeys: RetiredSigningKeys
   getPin: (peerId: PeerId) => Promise<Pin | undefined>
+  /** This node revoked its identity: it signs nothing. */
+  isRevoked?: () => boolean
   metrics: KeydirMetrics
 }
 
@@ -44,22 +46,34 @@ export class MessageSignatures {
     this.init = init
   }
 
+  /** Refused (ERR_REVOKED) once this node revoked its identity: its keys vouch for nothing. */
   async sign (data: Uint8Array): Promise<Uint8Array> {
-    checkBytes('data', data)
-    const signature = await this.init.signer().signAsync(data, CONTEXT)
-    this.init.metrics.signatures.inc({ op: 'sign', result: 'ok' })
-    return signature
+    return this.counted('sign', async () => {
+      checkBytes('data', data)
+      if (this.init.isRevoked?.() === true) {
+        throw new KeydirError('ERR_REVOKED', 'this node\'s identity is revoked: it signs and seals nothing; create a new identity (keydir init --force) for a new PeerId')
+      }
+      return this.init.signer().signAsync(data, CONTEXT)
+    }, () => 'ok')
   }
 
   async verify (peerId: PeerId | string, data: Uint8Array, signature: Uint8Array, options: AbortOptions = {}): Promise<SignatureCheck> {
-    checkBytes('data', data)
-    checkBytes('signature', signature)
+    return this.counted('verify', async () => {
+      checkBytes('data', data)
+      checkBytes('signature', signature)
+      const { valid, current, seq } = await this.check(peerId, data, signature, CONTEXT, options)
+      return { valid, current, seq }
+    }, ({ valid, current }) => valid ? (current ? 'current' : 'earlier_key') : 'invalid')
+  }
+
+  /** Runs `op`, counting its result in keydir_signatures_total: `result(value)`, or the error's code. */
+  private async counted <T> (op: 'sign' | 'verify', run: () => Promise<T>, result: (value: T) => string): Promise<T> {
     try {
-      const check = await this.check(peerId, data, signature, CONTEXT, options)
-      this.init.metrics.signatures.inc({ op: 'verify', result: check.valid ? (check.current ? 'current' : 'earlier_key') : 'invalid' })
-      return check
+      const value = await run()
+      this.init.metrics.signatures.inc({ op, result: result(value) })
+      return value
     } catch (err) {
-      this.init.metrics.signatures.inc({ op: 'verify', result: err instanceof KeydirError ? err.code : 'ERR_UNEXPECTED' })
+      this.init.metrics.signatures.inc({ op, result: err instanceof KeydirError ? err.code : 'ERR_UNEXPECTED' })
       throw err
     }
   }
@@ -69,12 +83,12 @@ export class MessageSignatures {
    * `context`: resolved through the directory, the current key first.
    * For sealed envelopes too.
    */
-  async check (peerId: PeerId | string, message: Uint8Array, signature: Uint8Array, context: Uint8Array, options: ResolveOptions): Promise<SignatureCheck> {
+  async check (peerId: PeerId | string, message: Uint8Array, signature: Uint8Array, context: Uint8Array, options: ResolveOptions): Promise<SignatureCheck & { currentSeq: number }> {
     const { record } = await this.init.resolve(peerId, options)
     const keys = signerKeysOf(this.init.crypto, record, this.init.retiredKeys.of(record.peerId), await this.init.getPin(record.peerId))
     const signer = await this.firstSigner(keys, message, signature, context)
-    if (signer === undefined) return { valid: false, current: false, seq: record.seq }
-    return { valid: true, current: signer.current, seq: signer.seq }
+    if (signer === undefined) return { valid: false, current: false, seq: record.seq, currentSeq: record.seq }
+    return { valid: true, current: signer.current, seq: signer.seq, currentSeq: record.seq }
   }
 
   private async firstSigner (keys: SignerKey[], message: Uint8Array, signature: Uint8Array, context: Uint8Array): Promise<SignerKey | undefined> {

@@ -15,6 +15,7 @@ import { MessageSignatures, RetiredSigningKeys } from '../../src/signature/index
 import { deterministicSigner } from './session-transcript.js'
 import type { MlDsaSigner, PqCrypto } from '../../src/crypto/index.js'
 import type { KeyRecord } from '../../src/record/index.js'
+import type { ResolveOptions } from '../../src/resolver/index.js'
 import type { PeerId } from '@libp2p/interface'
 
 export const ENVELOPE_SEEDS = {
@@ -61,9 +62,10 @@ export async function envelopeParties (crypto: PqCrypto): Promise<{ recipient: E
 }
 
 /** `open` as the recipient, with a directory of the two parties' records and nothing else. */
-export function recipientEnvelopes (crypto: PqCrypto, recipient: EnvelopeParty, known: EnvelopeParty[]): Envelopes {
+export function recipientEnvelopes (crypto: PqCrypto, recipient: EnvelopeParty, known: EnvelopeParty[], onResolve: (options: ResolveOptions) => void = () => {}): Envelopes {
   const metrics = createKeydirMetrics()
-  const resolve = async (peerId: PeerId | string): Promise<{ record: KeyRecord }> => {
+  const resolve = async (peerId: PeerId | string, options: ResolveOptions = {}): Promise<{ record: KeyRecord }> => {
+    onResolve(options)
     const found = known.find(p => p.peerId.toString() === peerId.toString())
     if (found === undefined) throw new ResolveError('ERR_NOT_FOUND', `no key record found for ${peerId.toString()}`)
     return { record: found.record }
