@@ -34,6 +34,8 @@ interface Settings {
   parts: BenchOptions
   /** Sessions opened (and the plain handshakes and dials they are compared with). */
   sessions: number
+  /** Untimed seal + open and raw ops of each size before any is timed. */
+  warmupMs: number
   /** Bytes sent one way per transfer, in SEND_BYTES sends. */
   transferBytes: number
   /** Transfers of each kind, interleaved. */
@@ -43,6 +45,7 @@ interface Settings {
 const QUICK: Settings = {
   paired: { batches: 5, batchMs: 100, warmupMs: 100 },
   parts: { batches: 3, batchMs: 100, warmupMs: 50 },
+  warmupMs: 300,
   sessions: 50,
   transferBytes: 8 * 2 ** 20,
   transfers: 3
@@ -50,6 +53,7 @@ const QUICK: Settings = {
 const FULL: Settings = {
   paired: { batches: 12, batchMs: 400, warmupMs: 300 },
   parts: { batches: 5, batchMs: 200, warmupMs: 100 },
+  warmupMs: 2000,
   sessions: 200,
   transferBytes: 64 * 2 ** 20,
   transfers: 5
@@ -69,8 +73,10 @@ const SIGNED_OVERHEAD = 1120 + 2 * 40 + 30
 const ACK = Uint8Array.of(1)
 /** A transfer that has not finished after this has failed. */
 const TRANSFER_TIMEOUT_MS = 60_000
-/** The windowed transfers wait for the receiver's answer after each of these: less than one yamux stream window (16 MiB) in flight. */
+/** The windowed transfers wait for the receiver's answer after each of these (at most a quarter of the transfer): less than one yamux stream window (16 MiB) in flight. */
 const WINDOW_BYTES = 8 * 2 ** 20
+/** Idle time after each timed setup. */
+const SETTLE_MS = 5
 
 /** libp2p's node inside a KeydirNode (the class createKeyDirectory returns): the connection both benches share. */
 function libp2pOf (node: KeyDirectory): Libp2p {
@@ -132,13 +138,11 @@ function aesGcmRoundTrip (plaintext: Uint8Array): void {
 }
 
 async function sealRows (a: KeyDirectory, b: KeyDirectory, parts: RawParts, settings: Settings, step: () => void): Promise<SealRow[]> {
-  const rows: SealRow[] = []
-  for (const bytes of MESSAGE_SIZES) {
+  const ops = MESSAGE_SIZES.map(bytes => {
     const data = randomBytes(bytes)
     // What seal signs (header, enc, seq, data) and what it encrypts (the SealedContent: seq, signature, data).
     const signed = randomBytes(bytes + SIGNED_OVERHEAD)
     const content = marshalContent({ senderSeq: 1, signature: new Uint8Array(ML_DSA_65_SIGNATURE), data })
-    const signature = await parts.sign(signed)
     const raw = async (): Promise<void> => {
       await parts.xwing()
       const sig = await parts.sign(signed)
@@ -149,6 +153,19 @@ async function sealRows (a: KeyDirectory, b: KeyDirectory, parts: RawParts, sett
       const opened = await b.open(await a.seal(b.peerId, data))
       if (opened.data.length !== bytes) throw new Error('open returned other bytes')
     }
+    return { bytes, signed, content, raw, sealOpen }
+  })
+  // Both paths warm over every size before any is timed: the first size timed would otherwise carry the JIT's warm-up.
+  for (const { raw, sealOpen } of ops) {
+    const until = performance.now() + settings.warmupMs
+    while (performance.now() < until) {
+      await raw()
+      await sealOpen()
+    }
+  }
+  const rows: SealRow[] = []
+  for (const { bytes, signed, content, raw, sealOpen } of ops) {
+    const signature = await parts.sign(signed)
     const paired = await benchPaired(`raw (${bytes} B)`, raw, `seal + open (${bytes} B)`, sealOpen, settings.paired)
     step()
     const sign = await benchOp(`ML-DSA-65 signAsync (${signed.length} B)`, async () => parts.sign(signed), settings.parts)
@@ -269,6 +286,8 @@ async function setups (a: KeyDirectory, b: KeyDirectory, count: number, step: ()
         const [kind, timed] = kinds[(i + k) % kinds.length]
         const ms = await timed.once()
         if (i >= 10) times[kind].push(ms)
+        // The closes finish on both ends before the next kind is timed, so that no kind pays for another's cleanup.
+        await new Promise(resolve => setTimeout(resolve, SETTLE_MS))
       }
       if ((i + 1) % Math.ceil((count + 10) / 4) === 0) step()
     }
@@ -333,8 +352,9 @@ export interface StreamResult {
 
 async function streams (a: KeyDirectory, b: KeyDirectory, settings: Settings, plan: TransferPlan, step: () => void): Promise<StreamResult> {
   const current = (): TransferPlan => plan
-  const secureProtocol = `${SINK_PROTOCOL}/${plan.window}`
-  const plainProtocol = `${PLAIN_SINK_PROTOCOL}/${plan.window}`
+  const suffix = plan.window < plan.total ? 'windowed' : 'once'
+  const secureProtocol = `${SINK_PROTOCOL}/${suffix}`
+  const plainProtocol = `${PLAIN_SINK_PROTOCOL}/${suffix}`
   await b.handleSecure(secureProtocol, async stream => { await sink(stream, current) })
   await libp2pOf(b).handle(plainProtocol, async stream => { await sink(stream, current) })
   const aLibp2p = libp2pOf(a)
@@ -435,7 +455,7 @@ export async function runUseKeysBench (opts: { quick: boolean }): Promise<BenchR
     const dialMs = summarize(setupTimes.dial)
     const tcpMs = summarize(setupTimes.tcp)
     const stream = await streams(a, b, settings, { total: settings.transferBytes, window: settings.transferBytes }, step)
-    const windowed = await streams(a, b, settings, { total: settings.transferBytes, window: Math.min(WINDOW_BYTES, settings.transferBytes) }, step)
+    const windowed = await streams(a, b, settings, { total: settings.transferBytes, window: Math.min(WINDOW_BYTES, settings.transferBytes / 4) }, step)
     progress.stop()
 
     return await report(opts.quick, settings, { seal, signVerify, xwing, xwingJs, nodeVerifyAlone, rawVerifyAlone, sessionMs, noiseMs, dialMs, tcpMs, stream, windowed })
@@ -585,7 +605,7 @@ async function report (quick: boolean, settings: Settings, m: Measured): Promise
         title: 'Secure-session setup against a plain libp2p Noise handshake',
         rows: sessionTable,
         notes: [
-          `${m.sessionMs.count} of each after 10 untimed, the four kinds in turn (which goes first rotating). keydir: a.dialSecure(b) with the connection open and b resolved: a yamux stream and its multistream-select, the NNhfs handshake (X25519 + ML-KEM-768, two ML-DSA-65 signatures and two verifies, four messages), to the SecureStream returned; each is closed before the next.`,
+          `${m.sessionMs.count} of each after 10 untimed, the four kinds in turn (which goes first rotating), each closed and followed by ${SETTLE_MS} ms idle so that its cleanup is not timed in the next. keydir: a.dialSecure(b) with the connection open and b resolved: a yamux stream and its multistream-select, the NNhfs handshake (X25519 + ML-KEM-768, two ML-DSA-65 signatures and two verifies, four messages), to the SecureStream returned; each is closed before the next.`,
           'Goal denominator: libp2p-noise 17\'s XX handshake alone (Ed25519 identities, the same code a libp2p dial runs), secureOutbound and secureInbound over @libp2p/utils\' in-memory multiaddrConnectionPair, both ends in this process, no muxer negotiation: the handshake\'s cost without sockets. The fresh dial of two bare libp2p 3 nodes (@libp2p/tcp, @chainsafe/libp2p-noise, @chainsafe/libp2p-yamux, the versions keydir uses) adds the TCP connect, multistream-select for Noise and yamux, and the muxer; the dial minus a plaintext TCP connect bounds the upgrade from above.'
         ]
       },
