@@ -47,5 +47,11 @@ export const HANDSHAKE_TIMEOUT_MS = 10 * second
 export const MAX_INBOUND_STREAMS = 32
 /** Outbound secure streams per connection and protocol. */
 export const MAX_OUTBOUND_STREAMS = 64
-/** Undecrypted bytes a secure stream holds at most (a frame not yet complete and what the inner stream delivered at once), as libp2p-noise. */
-export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024
+/**
+ * A secure stream hands the frame decoder what the inner stream delivers in
+ * slices of at most this many bytes: a muxer delivers its whole receive
+ * window at once when the reader falls behind (yamux's grows to 16 MiB).
+ */
+export const RECEIVE_SLICE_BYTES = 1024 * 1024
+/** Undecrypted bytes the frame decoder holds at most: one slice and the frame not yet complete before it. */
+export const MAX_BUFFERED_BYTES = RECEIVE_SLICE_BYTES + 2 + 65_535

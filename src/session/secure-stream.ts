@@ -1,7 +1,7 @@
 import { AbstractStream, LengthPrefixedDecoder, type SendResult } from '@libp2p/utils'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { errorCode, SessionError } from '../errors.js'
-import { AEAD_TAG_BYTES, MAX_BUFFERED_BYTES, MAX_FRAME_PLAINTEXT_BYTES } from './constants.js'
+import { AEAD_TAG_BYTES, MAX_BUFFERED_BYTES, MAX_FRAME_PLAINTEXT_BYTES, RECEIVE_SLICE_BYTES } from './constants.js'
 import { decodeLength, encodeLength } from './frames.js'
 import type { TransportKeys } from './handshake.js'
 import type { AbortOptions, MessageStreamDirection, PeerId, Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
@@ -37,6 +37,8 @@ export class SecureStream extends AbstractStream {
   private readonly keys: TransportKeys
   private readonly decoder: LengthPrefixedDecoder
   private readonly onBroken: (err: SessionError) => void
+  /** The peer closed its writable end while data waited for a reader (remoteClosedWrite). */
+  private remoteCloseHeld = false
 
   constructor (init: SecureStreamInit) {
     super({
@@ -68,21 +70,62 @@ export class SecureStream extends AbstractStream {
       }
     })
     this.inner.addEventListener('drain', () => { this.safeDispatchEvent('drain') })
-    this.inner.addEventListener('remoteCloseWrite', () => { this.onRemoteCloseWrite() })
+    this.inner.addEventListener('remoteCloseWrite', () => { this.remoteClosedWrite() })
+    // The inner stream may have ended while the handshake's reader held it (a muxer handles a
+    // whole chunk at once: the last handshake message, data and a FIN): pass that on, after the
+    // bytes put back, which the 'message' listener above gets in an earlier microtask.
+    queueMicrotask(() => { this.catchUpWithInner() })
+  }
+
+  private catchUpWithInner (): void {
+    const { status, remoteWriteStatus } = this.inner
+    if (status === 'reset' || status === 'aborted') this.onRemoteReset()
+    else if (status === 'closed') this.onTransportClosed()
+    else if (remoteWriteStatus === 'closed') this.remoteClosedWrite()
+  }
+
+  /**
+   * The peer closed its writable end. libp2p's async iterator ends on the
+   * `remoteCloseWrite` event, and a reader that starts after it (data still
+   * buffered: a handler that sent and closed before the dialler began to
+   * read) would wait for good: the event is held until someone listens for
+   * the data, and given right after it.
+   */
+  private remoteClosedWrite (): void {
+    if (this.readBufferLength > 0 && this.listenerCount('message') === 0) {
+      this.remoteCloseHeld = true
+      return
+    }
+    this.onRemoteCloseWrite()
+  }
+
+  override addEventListener (...args: Parameters<AbstractStream['addEventListener']>): void {
+    super.addEventListener(...args)
+    if (args[0] === 'message' && this.remoteCloseHeld) {
+      this.remoteCloseHeld = false
+      // After the buffered data, which the base class dispatches in a microtask queued just now.
+      queueMicrotask(() => { this.onRemoteCloseWrite() })
+    }
   }
 
   private receive (data: Uint8Array | Uint8ArrayList): void {
     try {
-      for (const frame of this.decoder.decode(data)) {
-        const body = frame instanceof Uint8Array ? frame : frame.subarray()
-        if (body.byteLength < AEAD_TAG_BYTES) throw new SessionError('ERR_SESSION_BAD_MESSAGE', 'a transport frame is shorter than its tag')
-        const plaintext = this.keys.receive.decryptWithAd(EMPTY, body)
-        if (plaintext.byteLength > 0) this.onData(plaintext)
+      for (let offset = 0; offset < data.byteLength; offset += RECEIVE_SLICE_BYTES) {
+        this.decodeFrames(data.subarray(offset, Math.min(offset + RECEIVE_SLICE_BYTES, data.byteLength)))
       }
     } catch (err) {
       const broken = err instanceof SessionError ? err : new SessionError('ERR_SESSION_BAD_MESSAGE', `a transport frame does not decode (${errorCode(err)})`, { cause: err })
       this.onBroken(broken)
       this.abort(broken)
+    }
+  }
+
+  private decodeFrames (data: Uint8Array | Uint8ArrayList): void {
+    for (const frame of this.decoder.decode(data)) {
+      const body = frame instanceof Uint8Array ? frame : frame.subarray()
+      if (body.byteLength < AEAD_TAG_BYTES) throw new SessionError('ERR_SESSION_BAD_MESSAGE', 'a transport frame is shorter than its tag')
+      const plaintext = this.keys.receive.decryptWithAd(EMPTY, body)
+      if (plaintext.byteLength > 0) this.onData(plaintext)
     }
   }
 
