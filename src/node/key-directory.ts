@@ -4,7 +4,7 @@ import { errorCode, KeydirError } from '../errors.js'
 import { PUBLISH_TIMEOUT_MS } from '../publisher/index.js'
 import { unmarshalRevocation } from '../record/index.js'
 import { resolvedKeys } from './resolved-keys.js'
-import { equivocatedError } from '../resolver/index.js'
+import { equivocatedError, parsePeerId } from '../resolver/index.js'
 import type { KeyChangeDetail, KeyDirectoryEvents } from './events.js'
 import type { KeydirLibp2p } from './libp2p.js'
 import type { AnchorEntry, KeyDirectory, NodeStatus, ResolvedKeys, ResolveOptions } from './types.js'
@@ -281,8 +281,8 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
     }
   }
 
-  async dialSecure (peerId: PeerId, protocol: string, options: AbortOptions = {}): Promise<SecureStream> {
-    return this.libp2p.services.secureSessions.dial(peerId, protocol, options)
+  async dialSecure (peerId: PeerId | string, protocol: string, options: AbortOptions = {}): Promise<SecureStream> {
+    return this.libp2p.services.secureSessions.dial(parsePeerId(peerId), protocol, options)
   }
 
   async handleSecure (protocol: string, handler: SecureStreamHandler, options: HandleSecureOptions = {}): Promise<void> {

@@ -219,7 +219,7 @@ export interface KeyDirectory extends TypedEventTarget<KeyDirectoryEvents> {
    * directory holds for them. SessionError when the peer is revoked,
    * equivocated, unknown, or does not hold its directory key.
    */
-  dialSecure (peerId: PeerId, protocol: string, options?: AbortOptions): Promise<SecureStream>
+  dialSecure (peerId: PeerId | string, protocol: string, options?: AbortOptions): Promise<SecureStream>
   /** Accept secure sessions for `protocol`; `handler` gets each once the peer is authenticated. */
   handleSecure (protocol: string, handler: SecureStreamHandler, options?: HandleSecureOptions): Promise<void>
   unhandleSecure (protocol: string): Promise<void>

@@ -1,7 +1,7 @@
 import { KeydirError, SessionError } from '../errors.js'
 import { silentLogger } from '../util/log.js'
 import { HANDSHAKE_TIMEOUT_MS, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS } from './constants.js'
-import { initiateSession, respondSession, type HandshakeParties } from './driver.js'
+import { initiateSession, respondSession, untrustedPeer, type HandshakeParties } from './driver.js'
 import { wireProtocol } from './messages.js'
 import { SecureStream } from './secure-stream.js'
 import type { TransportKeys } from './handshake.js'
@@ -80,8 +80,13 @@ export class SecureSessions implements Startable {
       if (peerId.equals(this.components.peerId)) throw new SessionError('ERR_SESSION_SELF', 'a node opens no session with itself')
       // The directory's answer is looked up while the connection and stream open.
       const remoteKey = this.directoryKey(peerId, signal)
-      const connection = await this.components.connectionManager.openConnection(peerId, { signal })
-      stream = await connection.newStream(wire, { signal, maxOutboundStreams: MAX_OUTBOUND_STREAMS })
+      let connection: Connection
+      try {
+        connection = await this.components.connectionManager.openConnection(peerId, { signal })
+        stream = await connection.newStream(wire, { signal, maxOutboundStreams: MAX_OUTBOUND_STREAMS })
+      } catch (err) {
+        throw await this.unreachable(peerId, remoteKey, err, signal)
+      }
       const parties = this.parties(connection.remotePeer, protocol, remoteKey, signal, timeout)
       parties.recheckKey = async () => (await this.init.resolve(peerId, { signal, refresh: true })).mlDsaPublicKey
       const { keys, stream: inner } = await initiateSession(stream, parties)
@@ -94,6 +99,9 @@ export class SecureSessions implements Startable {
   /** Accept sessions for `protocol`: `handler` gets each one once its handshake has passed. */
   async handle (protocol: string, handler: SecureStreamHandler, options: HandleSecureOptions = {}): Promise<void> {
     const wire = wireProtocol(protocol)
+    if (this.handled.has(protocol)) {
+      throw new SessionError('ERR_SESSION_ALREADY_HANDLED', `secure sessions of ${protocol} already have a handler: unhandleSecure('${protocol}') first`)
+    }
     await this.components.registrar.handle(wire, async (stream, connection) => { await this.respond(protocol, handler, stream, connection) }, {
       maxInboundStreams: options.maxInboundStreams ?? MAX_INBOUND_STREAMS
     })
@@ -138,6 +146,19 @@ export class SecureSessions implements Startable {
       signal,
       timedOut: () => timeout.aborted
     }
+  }
+
+  /**
+   * Why a dial failed, as a SessionError: the directory's refusal of the
+   * peer (revoked, equivocated) if it has one by then, else
+   * ERR_SESSION_UNREACHABLE with libp2p's error as the cause. An abort (the
+   * caller's, or the handshake timeout, which failed() names) stays as it is.
+   */
+  private async unreachable (peerId: PeerId, remoteKey: Promise<Uint8Array>, err: unknown, signal: AbortSignal): Promise<unknown> {
+    if (signal.aborted) return err
+    const refusal = await remoteKey.then(() => undefined, (cause: unknown) => untrustedPeer(cause, peerId, false))
+    if (refusal !== undefined && refusal.code !== 'ERR_SESSION_PEER_UNKNOWN') return refusal
+    return new SessionError('ERR_SESSION_UNREACHABLE', `could not open a stream to ${peerId.toString()} (${(err as Error).message}): is it online, and does this node know its addresses?`, { cause: err })
   }
 
   /** The remote's directory key, never an unhandled rejection: the driver awaits it when it needs it. */

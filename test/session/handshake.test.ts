@@ -83,9 +83,7 @@ describe('session handshake', () => {
       const parties = {
         crypto: nativeCrypto, protocol: '/echo/1.0.0', signal: timeout, timedOut: () => timeout.aborted, signer: initiator.signer, localPeer: initiator.peerId, remotePeer: responder.peerId, remoteKey: Promise.resolve(responder.signer.publicKey)
       }
-      const started = Date.now()
       await assert.rejects(role === 'initiator' ? initiateSession(mine, parties) : respondSession(mine, parties), (err: any) => err.code === 'ERR_SESSION_TIMEOUT')
-      assert.ok(Date.now() - started < 2_000)
     }
   })
 

@@ -74,9 +74,7 @@ describe('secure sessions under attack, over TCP', () => {
   it('a silent responder and a silent initiator are cut off by the handshake timeout', async () => {
     const mitm = libp2pOf(m.node)
     await mitm.handle(WIRE, () => {})
-    const started = Date.now()
     await assert.rejects(a.node.dialSecure(m.node.peerId, PROTOCOL), sessionCode('ERR_SESSION_TIMEOUT'))
-    assert.ok(Date.now() - started < 5_000)
     await mitm.unhandle(WIRE)
     const silent = await sendRaw(mitm, b.node.peerId, WIRE, new Uint8Array(0), { keepOpen: true, timeoutMs: 5_000 })
     assert.equal(silent.reset, true, 'B resets a stream that sends no handshake')

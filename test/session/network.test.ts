@@ -35,6 +35,44 @@ describe('secure sessions over TCP', () => {
     assert.ok(await counterValue(b.node, 'keydir_sessions_total', { role: 'responder', outcome: 'opened' }) >= 1)
   })
 
+  it('a responder that sends and closes at once: the dialler reads it all and sees the end', async () => {
+    const greeting = new TextEncoder().encode('hello, and goodbye')
+    await b.node.handleSecure('/greet/1.0.0', async stream => {
+      stream.send(greeting)
+      await stream.close()
+    })
+    for (let i = 0; i < 20; i++) {
+      const stream = await a.node.dialSecure(b.node.peerId, '/greet/1.0.0', { signal: AbortSignal.timeout(10_000) })
+      assert.deepEqual(await readAll(stream), greeting)
+      await stream.close()
+    }
+  })
+
+  it('24 MiB to a reader that fell behind arrive whole (the muxer hands over its whole window at once)', async () => {
+    let received = 0
+    const drained = new Promise<void>(resolve => {
+      void b.node.handleSecure('/sink/1.0.0', async stream => {
+        // Busy for a moment before reading, so that yamux's window (up to 16 MiB) fills and comes as one chunk.
+        const until = Date.now() + 300
+        while (Date.now() < until);
+        for await (const chunk of stream) received += chunk.byteLength
+        resolve()
+      })
+    })
+    const stream = await a.node.dialSecure(b.node.peerId, '/sink/1.0.0', { signal: AbortSignal.timeout(10_000) })
+    await sendAll(stream, randomBytes(24 * 1024 * 1024), 64 * 1024)
+    await drained
+    assert.equal(received, 24 * 1024 * 1024)
+  })
+
+  it('takes the PeerId as a string too; a bad one and a second handler are typed errors', async () => {
+    const stream = await a.node.dialSecure(b.node.peerId.toString(), '/echo/1.0.0')
+    const [, echoed] = await Promise.all([sendAll(stream, Uint8Array.from([1, 2])), readAll(stream)])
+    assert.deepEqual([...echoed], [1, 2])
+    await assert.rejects(a.node.dialSecure('not-a-peer-id', '/echo/1.0.0'), (err: any) => err.code === 'ERR_BAD_PEER_ID')
+    await assert.rejects(b.node.handleSecure('/echo/1.0.0', () => {}), (err: any) => err.name === 'SessionError' && err.code === 'ERR_SESSION_ALREADY_HANDLED')
+  })
+
   it('concurrent sessions stay apart', async () => {
     const runs = Array.from({ length: 6 }, async (_, i) => {
       const data = randomBytes(50_000 + i)
