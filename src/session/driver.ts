@@ -58,8 +58,11 @@ export async function initiateSession (stream: Stream, parties: HandshakeParties
   const hs = new InitiatorHandshake(sessionPrologue(parties.localPeer, parties.remotePeer, parties.protocol), parties.crypto.mlKem768, ephemerals)
   await frames.write(hs.writeMessage1())
   const { identity, signedHash, keys } = hs.readMessage2(await frames.read('handshake message 2'))
+  // Signed while the responder's signature is checked (both off the event loop); sent only if that check passes.
+  const signing = parties.signer.signAsync(keys.handshakeHash, encoder.encode(INITIATOR_CONTEXT))
+  signing.catch(() => {})
   await checkIdentity(parties, identity, signedHash, RESPONDER_CONTEXT)
-  const signature = await parties.signer.signAsync(keys.handshakeHash, encoder.encode(INITIATOR_CONTEXT))
+  const signature = await signing
   await frames.write(keys.send.encryptWithAd(EMPTY, encodeIdentity(parties.localPeer, signature)))
   const accepted = keys.receive.decryptWithAd(EMPTY, await frames.read('the responder\'s acceptance'))
   if (accepted.byteLength !== 0) throw new SessionError('ERR_SESSION_BAD_MESSAGE', 'handshake message 4 is empty')

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHash, createHmac, createSecretKey, type KeyObject } from 'node:crypto'
 import { SessionError } from '../errors.js'
 import { AEAD_TAG_BYTES, HASH_BYTES, MAX_NONCE } from './constants.js'
 
@@ -26,19 +26,25 @@ function chachaNonce (n: number): Uint8Array {
   return nonce
 }
 
-export function aeadEncrypt (key: Uint8Array, n: number, ad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+export function aeadEncrypt (key: Uint8Array | KeyObject, n: number, ad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  const [body, tag] = aeadEncryptParts(key, n, ad, plaintext)
+  const out = new Uint8Array(body.byteLength + AEAD_TAG_BYTES)
+  out.set(body, 0)
+  out.set(tag, body.byteLength)
+  return out
+}
+
+/** aeadEncrypt's ciphertext and tag apart, for a writer that sends them one after the other without a copy. */
+export function aeadEncryptParts (key: Uint8Array | KeyObject, n: number, ad: Uint8Array, plaintext: Uint8Array): [Uint8Array, Uint8Array] {
   const cipher = createCipheriv('chacha20-poly1305', key, chachaNonce(n), { authTagLength: AEAD_TAG_BYTES })
   cipher.setAAD(ad, { plaintextLength: plaintext.byteLength })
   const body = cipher.update(plaintext)
   cipher.final()
-  const out = new Uint8Array(body.byteLength + AEAD_TAG_BYTES)
-  out.set(body, 0)
-  out.set(cipher.getAuthTag(), body.byteLength)
-  return out
+  return [body, cipher.getAuthTag()]
 }
 
 /** Throws SessionError ERR_SESSION_DECRYPT when the tag does not verify. */
-export function aeadDecrypt (key: Uint8Array, n: number, ad: Uint8Array, ciphertext: Uint8Array): Uint8Array {
+export function aeadDecrypt (key: Uint8Array | KeyObject, n: number, ad: Uint8Array, ciphertext: Uint8Array): Uint8Array {
   if (ciphertext.byteLength < AEAD_TAG_BYTES) throw new SessionError('ERR_SESSION_DECRYPT', 'a ciphertext is shorter than its tag')
   const split = ciphertext.byteLength - AEAD_TAG_BYTES
   try {
@@ -61,10 +67,17 @@ export function aeadDecrypt (key: Uint8Array, n: number, ad: Uint8Array, ciphert
  */
 export class CipherState {
   private k: Uint8Array | undefined
+  /** `k` as a KeyObject, made once: node:crypto checks a raw key's type on every cipher it makes. */
+  private kObject: KeyObject | undefined
   private n = 0
 
   constructor (key?: Uint8Array) {
     this.k = key
+  }
+
+  private get keyObject (): KeyObject {
+    this.kObject ??= createSecretKey(this.k!)
+    return this.kObject
   }
 
   hasKey (): boolean {
@@ -79,7 +92,16 @@ export class CipherState {
   encryptWithAd (ad: Uint8Array, plaintext: Uint8Array): Uint8Array {
     if (this.k === undefined) return plaintext
     this.checkNonce()
-    const out = aeadEncrypt(this.k, this.n, ad, plaintext)
+    const out = aeadEncrypt(this.keyObject, this.n, ad, plaintext)
+    this.n++
+    return out
+  }
+
+  /** encryptWithAd with a key, its ciphertext and tag apart (a transport frame's writer sends them in turn). */
+  encryptPartsWithAd (ad: Uint8Array, plaintext: Uint8Array): [Uint8Array, Uint8Array] {
+    if (this.k === undefined) throw new SessionError('ERR_SESSION_STATE', 'no transport key yet')
+    this.checkNonce()
+    const out = aeadEncryptParts(this.keyObject, this.n, ad, plaintext)
     this.n++
     return out
   }
@@ -87,7 +109,7 @@ export class CipherState {
   decryptWithAd (ad: Uint8Array, ciphertext: Uint8Array): Uint8Array {
     if (this.k === undefined) return ciphertext
     this.checkNonce()
-    const out = aeadDecrypt(this.k, this.n, ad, ciphertext)
+    const out = aeadDecrypt(this.keyObject, this.n, ad, ciphertext)
     this.n++
     return out
   }

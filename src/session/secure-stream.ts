@@ -133,9 +133,10 @@ export class SecureStream extends AbstractStream {
     const out = new Uint8ArrayList()
     for (let offset = 0; offset < data.byteLength; offset += MAX_FRAME_PLAINTEXT_BYTES) {
       const chunk = data.subarray(offset, Math.min(offset + MAX_FRAME_PLAINTEXT_BYTES, data.byteLength))
-      const sealed = this.keys.send.encryptWithAd(EMPTY, chunk)
-      out.append(encodeLength(sealed.byteLength))
-      out.append(sealed)
+      const [body, tag] = this.keys.send.encryptPartsWithAd(EMPTY, chunk)
+      out.append(encodeLength(body.byteLength + tag.byteLength))
+      out.append(body)
+      out.append(tag)
     }
     return { sentBytes: data.byteLength, canSendMore: this.inner.send(out) }
   }

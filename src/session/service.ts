@@ -83,7 +83,8 @@ export class SecureSessions implements Startable {
       let connection: Connection
       try {
         connection = await this.components.connectionManager.openConnection(peerId, { signal })
-        stream = await connection.newStream(wire, { signal, maxOutboundStreams: MAX_OUTBOUND_STREAMS })
+        // Message 1 goes with the protocol's name, saving a round trip; a peer that does not speak it fails the first read.
+        stream = await connection.newStream(wire, { signal, maxOutboundStreams: MAX_OUTBOUND_STREAMS, negotiateFully: false })
       } catch (err) {
         throw await this.unreachable(peerId, remoteKey, err, signal)
       }

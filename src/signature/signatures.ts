@@ -85,10 +85,14 @@ export class MessageSignatures {
    */
   async check (peerId: PeerId | string, message: Uint8Array, signature: Uint8Array, context: Uint8Array, options: ResolveOptions): Promise<SignatureCheck & { currentSeq: number }> {
     const { record } = await this.init.resolve(peerId, options)
-    const keys = signerKeysOf(this.init.crypto, record, this.init.retiredKeys.of(record.peerId), await this.init.getPin(record.peerId))
-    const signer = await this.firstSigner(keys, message, signature, context)
+    // The current key first, alone: the pin and the chain are read only for a signature it did not make.
+    if (await this.init.crypto.mlDsa65.verifyAsync(record.mlDsaPublicKey, message, signature, context)) {
+      return { valid: true, current: true, seq: record.seq, currentSeq: record.seq }
+    }
+    const earlier = signerKeysOf(this.init.crypto, record, this.init.retiredKeys.of(record.peerId), await this.init.getPin(record.peerId)).slice(1)
+    const signer = await this.firstSigner(earlier, message, signature, context)
     if (signer === undefined) return { valid: false, current: false, seq: record.seq, currentSeq: record.seq }
-    return { valid: true, current: signer.current, seq: signer.seq, currentSeq: record.seq }
+    return { valid: true, current: false, seq: signer.seq, currentSeq: record.seq }
   }
 
   private async firstSigner (keys: SignerKey[], message: Uint8Array, signature: Uint8Array, context: Uint8Array): Promise<SignerKey | undefined> {
