@@ -1,8 +1,9 @@
 import { join } from 'node:path'
 import { Libp2pRecord } from '@libp2p/record'
 import { LevelDatastore } from 'datastore-level'
+import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { selectPqCrypto } from '../crypto/index.js'
-import { errorCode } from '../errors.js'
+import { errorCode, IdentityError } from '../errors.js'
 import { createPqkValidator, createPqkValueCheck, DHT_PROTOCOL, dhtRecordKey, DhtLookup, DhtRecords, kadGet, PqkRecordStore, putToPeers } from '../dht/index.js'
 import { EXCHANGE_PROTOCOL, keyDiscovery, keyExchange, keyHistory, keyPush, PendingKeyRequests, PUSH_ROUND_TIMEOUT_MS } from '../exchange/index.js'
 import { ensureKemSeed, ensureRevocationCertificate, loadIdentity, loadOrCreateIdentity } from '../identity/index.js'
@@ -26,6 +27,8 @@ import { isLocalNetwork } from './local-network.js'
 import type { KeydirLibp2p, KeydirOwnServices } from './libp2p.js'
 import type { KeyDirectory, KeyDirectoryOptions, ResolveOptions } from './types.js'
 import type { KeyRecord } from '../record/index.js'
+import type { Identity } from '../identity/index.js'
+import type { PqCrypto } from '../crypto/index.js'
 import type { KeydirLogger } from '../util/log.js'
 import type { KeydirMetrics } from '../metrics/index.js'
 import type { KeyChange, PeerKeyRegistryInit } from '../registry/index.js'
@@ -149,6 +152,9 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
   // The `/pqk/` validator's checks, shared by kad-dht's validator and the lookup's early look at each answer.
   const pqkCheck = createPqkValueCheck({ validator, revocationValidator, equivocationValidator, datastore, readSync: key => level.db.getSync(key.toString()) })
   try {
+    // pq.key was read (and perhaps given a KEM seed) before the registry's lock was this node's: another
+    // process starting on this data dir may have written it meanwhile. No other node holds the lock now.
+    identity = await identityOnDisk(options.dataDir, identity, crypto)
     await reputation.open()
     await level.open()
     await dhtStore.open()
@@ -278,6 +284,15 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
     await registry.close()
     throw err
   }
+}
+
+/** The identity in pq.key, if it holds other KEM keys than `identity` (the same PeerId and ML-DSA-65 key), else `identity`. */
+async function identityOnDisk (dataDir: string, identity: Identity, crypto: PqCrypto): Promise<Identity> {
+  const onDisk = await loadIdentity(dataDir, { crypto })
+  if (!onDisk.peerId.equals(identity.peerId) || !uint8ArrayEquals(onDisk.mlDsaSigner.publicKey, identity.mlDsaSigner.publicKey)) {
+    throw new IdentityError('ERR_IDENTITY_CHANGED', `the identity in ${dataDir} changed while this node was starting (another process?): start it again`)
+  }
+  return onDisk.kemSeed !== undefined && identity.kemSeed !== undefined && uint8ArrayEquals(onDisk.kemSeed, identity.kemSeed) ? identity : onDisk
 }
 
 /** The registry under `<dataDir>/registry`, its events counted and logged, its key changes passed on. */
