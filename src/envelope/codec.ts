@@ -1,4 +1,4 @@
-import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
+import { sameBytes } from '../util/same-bytes.js'
 import { SealedContent as ContentMessage, SealedEnvelope as EnvelopeMessage } from '../../protobuf/envelope.js'
 import { ML_DSA_65 } from '../crypto/types.js'
 import { EnvelopeError, KeydirError } from '../errors.js'
@@ -62,7 +62,7 @@ export function unmarshalEnvelope (input: Uint8Array): DecodedEnvelope {
   } catch (err) {
     throw new EnvelopeError('ERR_ENVELOPE_MALFORMED', 'bytes are not a SealedEnvelope protobuf: is this a sealed envelope?', { cause: err })
   }
-  if (!uint8ArrayEquals(EnvelopeMessage.encode(message), bytes)) {
+  if (!sameBytes(EnvelopeMessage.encode(message), bytes)) {
     throw new EnvelopeError('ERR_ENVELOPE_NOT_CANONICAL', 'envelope bytes are not the canonical encoding (fields out of order, repeated, unknown, or bytes left over)')
   }
   if (message.version !== ENVELOPE_VERSION) {
@@ -96,7 +96,7 @@ export function unmarshalContent (bytes: Uint8Array): EnvelopeContent {
   } catch (err) {
     throw new EnvelopeError('ERR_ENVELOPE_MALFORMED', 'the opened plaintext is not a SealedContent protobuf', { cause: err })
   }
-  if (!uint8ArrayEquals(ContentMessage.encode(message), bytes)) {
+  if (!sameBytes(ContentMessage.encode(message), bytes)) {
     throw new EnvelopeError('ERR_ENVELOPE_NOT_CANONICAL', 'the opened plaintext is not the canonical encoding of a SealedContent')
   }
   if (message.signature.length !== ML_DSA_65.signature) {
