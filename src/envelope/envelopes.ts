@@ -10,7 +10,7 @@ import type { MlDsaSigner, PqCrypto } from '../crypto/index.js'
 import type { KeydirMetrics } from '../metrics/index.js'
 import type { KeyRecord } from '../record/index.js'
 import type { ResolveOptions } from '../resolver/index.js'
-import type { SignatureCheck } from '../signature/index.js'
+import { selfRevoked, type SignatureCheck } from '../signature/index.js'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 
 /** What `open` returns: who sealed it (checked against the directory) and the message. */
@@ -60,9 +60,7 @@ export class Envelopes {
   async seal (peerId: PeerId | string, data: Uint8Array, options: AbortOptions = {}): Promise<Uint8Array> {
     return this.counted('seal', async () => {
       if (!(data instanceof Uint8Array)) throw new KeydirError('ERR_INVALID_ARGUMENT', 'data must be a Uint8Array')
-      if (this.init.isRevoked?.() === true) {
-        throw new KeydirError('ERR_REVOKED', 'this node\'s identity is revoked: it signs and seals nothing; create a new identity (keydir init --force) for a new PeerId')
-      }
+      if (this.init.isRevoked?.() === true) throw selfRevoked()
       if (data.length > MAX_SEALED_DATA) {
         throw new EnvelopeError('ERR_ENVELOPE_TOO_LARGE', `the message is ${data.length} bytes, an envelope holds at most ${MAX_SEALED_DATA}: split it, or open a secure session (dialSecure) for a stream`)
       }

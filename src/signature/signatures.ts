@@ -50,9 +50,7 @@ export class MessageSignatures {
   async sign (data: Uint8Array): Promise<Uint8Array> {
     return this.counted('sign', async () => {
       checkBytes('data', data)
-      if (this.init.isRevoked?.() === true) {
-        throw new KeydirError('ERR_REVOKED', 'this node\'s identity is revoked: it signs and seals nothing; create a new identity (keydir init --force) for a new PeerId')
-      }
+      if (this.init.isRevoked?.() === true) throw selfRevoked()
       return this.init.signer().signAsync(data, CONTEXT)
     }, () => 'ok')
   }
@@ -101,6 +99,11 @@ export class MessageSignatures {
     }
     return undefined
   }
+}
+
+/** This node revoked its identity: its keys vouch for nothing, so it signs and seals nothing. */
+export function selfRevoked (): KeydirError {
+  return new KeydirError('ERR_REVOKED', 'this node\'s identity is revoked: it signs and seals nothing; create a new identity (keydir init --force) for a new PeerId')
 }
 
 function checkBytes (what: string, value: unknown): void {
