@@ -13,7 +13,8 @@ const EMPTY = new Uint8Array(0)
 
 /** Noise's HKDF with two outputs: HMAC-SHA256 keyed by the chaining key, as section 4.3 writes it. */
 export function hkdf2 (chainingKey: Uint8Array, ikm: Uint8Array): [Uint8Array, Uint8Array] {
-  const tempKey = createHmac('sha256', chainingKey).update(ikm).digest()
+  // Keys as KeyObjects: createHmac checks a raw key's type on every call, which costs more than the HMAC.
+  const tempKey = createSecretKey(createHmac('sha256', createSecretKey(chainingKey)).update(ikm).digest())
   const out1 = createHmac('sha256', tempKey).update(Uint8Array.of(1)).digest()
   const out2 = createHmac('sha256', tempKey).update(out1).update(Uint8Array.of(2)).digest()
   return [new Uint8Array(out1), new Uint8Array(out2)]
