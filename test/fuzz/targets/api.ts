@@ -12,6 +12,9 @@ import { hostileBytes } from '../mutate.js'
 import { createKeydirMetrics } from '../../../src/metrics/index.js'
 import { resolvedKeys } from '../../../src/node/resolved-keys.js'
 import { corpus } from '../corpus.js'
+import { envelopeParties, recipientEnvelopes } from '../../vectors/envelope-parties.js'
+import { envelopeVectors } from '../../vectors/generate-envelope.js'
+import { MESSAGE_SIGNATURE_CONTEXT } from '../../../src/signature/index.js'
 import { Outcomes } from '../harness.js'
 import { PeerReputation } from '../../../src/reputation/index.js'
 import type { KeyDirectory, KeyDirectoryEvents } from '../../../src/node/types.js'
@@ -400,6 +403,71 @@ export const apiRevocationsTarget: FuzzTarget = {
           }
         }
         outcomes.add(res.statusCode >= 400 ? `${res.statusCode} ${JSON.parse(res.body).error.code as string}` : String(res.statusCode))
+        return true
+      })
+    return { property, outcomes, close: async () => { await api.close() } }
+  }
+}
+
+/**
+ * POST /v1/open, /v1/seal/{peerId}, /v1/sign and /v1/verify/{peerId} with
+ * hostile bodies, content types and tokens, in front of the real envelope
+ * and signature code (the envelope vectors' recipient as the node, the
+ * two vector parties as its directory): mutated envelopes and noise to
+ * open, mutated JSON to verify, every size. Never a 5xx, every error an
+ * envelope, a 200 from open only for an envelope the sender sealed (its
+ * message and sender, byte for byte), and nothing without the token but
+ * verify.
+ */
+export const apiMessagesTarget: FuzzTarget = {
+  name: 'api-messages',
+  description: 'POST /v1/open, /v1/seal, /v1/sign, /v1/verify bodies: mutated envelopes and JSON, noise, content types and tokens, with the real envelope code (inject)',
+  ciRuns: 400,
+  async prepare () {
+    const outcomes = new Outcomes()
+    const crypto = selectPqCrypto()
+    const { recipient, sender } = await envelopeParties(crypto)
+    const envelopes = recipientEnvelopes(crypto, recipient, [recipient, sender])
+    const vectors = await envelopeVectors(crypto) as { valid: Array<{ envelopeHex: string, dataHex: string }>, invalid: Array<{ envelopeHex: string }> }
+    const valid = vectors.valid.map(v => ({ envelope: Buffer.from(v.envelopeHex, 'hex'), data: Buffer.from(v.dataHex, 'hex') }))
+    const { node: base } = await fakeNode()
+    const signature = sender.signer.sign(Buffer.from('fuzz'), new TextEncoder().encode(MESSAGE_SIGNATURE_CONTEXT))
+    const node = Object.assign(base, {
+      seal: async (peer: PeerId | string, data: Uint8Array) => envelopes.seal(peer, data),
+      open: async (envelope: Uint8Array) => envelopes.open(envelope),
+      sign: async (data: Uint8Array) => recipient.signer.sign(data, new TextEncoder().encode(MESSAGE_SIGNATURE_CONTEXT)),
+      verify: async (_peer: PeerId | string, data: Uint8Array, sig: Uint8Array) => ({ valid: crypto.mlDsa65.verify(sender.signer.publicKey, data, sig, new TextEncoder().encode(MESSAGE_SIGNATURE_CONTEXT)), current: true, seq: 1 })
+    })
+    const api = createApiServer({ node, token: TOKEN })
+    await api.app.ready()
+    const verifyBody = Buffer.from(JSON.stringify({ data: Buffer.from('fuzz').toString('base64'), signature: Buffer.from(signature).toString('base64') }))
+    const seeds = [...valid.map(v => v.envelope), ...vectors.invalid.map(v => Buffer.from(v.envelopeHex, 'hex')), verifyBody, Buffer.from('hello')]
+    const paths = ['/v1/open', `/v1/seal/${sender.peerId.toString()}`, `/v1/seal/${recipient.peerId.toString()}`, '/v1/seal/x', '/v1/sign', `/v1/verify/${sender.peerId.toString()}`, '/v1/verify/%00']
+    const property = fc.asyncProperty(
+      hostileBytes(seeds, { maxNoise: 4096 }),
+      fc.constantFrom(...paths),
+      fc.oneof({ weight: 6, arbitrary: fc.constant('right') }, { weight: 2, arbitrary: fc.constantFrom('application/vnd.keydir.envelope', 'application/octet-stream', 'application/json', 'text/plain', '', 'application/vnd.keydir.envelope; charset=utf-8') }),
+      fc.oneof({ weight: 6, arbitrary: fc.constant(`Bearer ${TOKEN}`) }, { weight: 1, arbitrary: fc.constantFrom(`Bearer ${TOKEN}x`, '') }),
+      fc.constantFrom('application/json', 'application/octet-stream', '*/*', 'text/html', ''),
+      async (body, path, type, authorization, accept) => {
+        // Mostly the media type the route takes, so that bodies reach the code behind it.
+        const contentType = type !== 'right' ? type : path === '/v1/open' ? 'application/vnd.keydir.envelope' : path.startsWith('/v1/verify/') ? 'application/json' : 'application/octet-stream'
+        const headers: Record<string, string> = {}
+        if (contentType !== '') headers['content-type'] = contentType
+        if (authorization !== '') headers.authorization = authorization
+        if (accept !== '') headers.accept = accept
+        const res = await api.app.inject({ method: 'POST', url: path, headers, payload: Buffer.from(body) })
+        const where = `POST ${path} (${contentType}, ${body.length} bytes)`
+        if (res.statusCode >= 500) throw new Error(`${where} answered ${res.statusCode}: ${res.body.slice(0, 300)}`)
+        if (res.statusCode >= 400 && res.statusCode !== 406) checkErrorBody(res.statusCode, res.body, where)
+        if (res.statusCode === 200 && authorization !== `Bearer ${TOKEN}` && !path.startsWith('/v1/verify/')) throw new Error(`${where} answered 200 without the token`)
+        if (res.statusCode === 200 && path === '/v1/open') {
+          const sealed = valid.find(v => v.envelope.equals(Buffer.from(body)))
+          if (sealed === undefined) throw new Error(`${where} opened bytes that are not an envelope the sender sealed`)
+          const data = res.headers['content-type']?.toString().startsWith('application/json') === true ? Buffer.from(JSON.parse(res.body).data, 'base64') : res.rawPayload
+          if (!data.equals(sealed.data)) throw new Error(`${where} opened to other data`)
+        }
+        outcomes.add(`${path.split('/').slice(0, 3).join('/')}: ${res.statusCode >= 400 && res.statusCode !== 406 ? `${res.statusCode} ${JSON.parse(res.body).error.code as string}` : res.statusCode}`)
         return true
       })
     return { property, outcomes, close: async () => { await api.close() } }

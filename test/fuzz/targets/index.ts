@@ -1,4 +1,4 @@
-import { apiEventsTarget, apiRawTarget, apiRevocationsTarget, apiTarget } from './api.js'
+import { apiEventsTarget, apiMessagesTarget, apiRawTarget, apiRevocationsTarget, apiTarget } from './api.js'
 import { configTarget, configValuesTarget } from './config.js'
 import { envelopeTarget } from './envelope.js'
 import { equivocationTarget } from './equivocation.js'
@@ -34,6 +34,7 @@ export const targets: FuzzTarget[] = [
   apiRawTarget,
   apiEventsTarget,
   apiRevocationsTarget,
+  apiMessagesTarget,
   revocationTarget,
   pqkValueTarget,
   pqkSelectorTarget,
