@@ -105,7 +105,11 @@ export class Envelopes {
       let check = await this.init.checkSignature(decoded.sender, signed, content.signature, ENVELOPE_SIGNATURE_CONTEXT, options)
       // Sealed with a record newer than the one this node holds: ask the network before calling the key stale.
       // Anyone can seal naming any sender and seq, so at most once per sender per RECHECK_SENDER_MS.
-      if (!check.current && content.senderSeq > check.currentSeq && this.mayRecheck(decoded.sender)) {
+      if (!check.current && content.senderSeq > check.currentSeq) {
+        if (!this.mayRecheck(decoded.sender)) {
+          // Not "forged": the sender may have rotated, and someone may have used up its re-check with forgeries.
+          throw new EnvelopeError('ERR_ENVELOPE_SENDER_UNCONFIRMED', `the envelope names ${decoded.sender.toString()}'s record seq ${content.senderSeq}, newer than the seq ${check.currentSeq} this node holds, and the sender was looked up less than ${RECHECK_SENDER_MS / 1000} s ago: try again later, or resolve the sender with refresh first`)
+        }
         check = await this.init.checkSignature(decoded.sender, signed, content.signature, ENVELOPE_SIGNATURE_CONTEXT, { ...options, refresh: true })
       }
       if (!check.valid) {

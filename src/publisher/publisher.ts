@@ -3,7 +3,7 @@ import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { fingerprint, fingerprintHex } from '../crypto/index.js'
 import { DhtRecords } from '../dht/index.js'
 import { errorCode, KeydirError } from '../errors.js'
-import { createOwnRevocation, DEFAULT_ENVELOPE_GRACE_MS, eraseExpiredKems, eraseExpiredKemSeeds, handOversOf, prepareRotation } from '../identity/index.js'
+import { createOwnRevocation, DEFAULT_ENVELOPE_GRACE_MS, eraseExpiredKems, eraseExpiredKemSeeds, handOversOf, isLiveRetiredKem, prepareRotation } from '../identity/index.js'
 import { DEFAULT_RECORD_LIFETIME_MS } from '../record/index.js'
 import { silentLogger } from '../util/log.js'
 import { KEM_ERASURE_INTERVAL_MS, PUBLISH_TIMEOUT_MS } from './constants.js'
@@ -123,7 +123,10 @@ export class RecordPublisher implements Startable {
     })
     // Republish well before half the lifetime has passed, so a missed round still leaves a valid record out there.
     this.republish = repeatingTask(async () => this.publishQuietly(), Math.floor(this.lifetimeMs / 3))
-    this.kemErasure = repeatingTask(async () => this.lock.run(async () => this.eraseExpiredKemSeeds()), KEM_ERASURE_INTERVAL_MS)
+    // A background task: it publishes nothing, so it must not make a republish in progress give way.
+    this.kemErasure = repeatingTask(async () => {
+      if (this.hasExpiredKemSeeds()) await this.lock.run(async () => this.eraseExpiredKemSeeds(), { background: true }).catch(() => {})
+    }, KEM_ERASURE_INTERVAL_MS)
   }
 
   async start (): Promise<void> {
@@ -190,6 +193,11 @@ export class RecordPublisher implements Startable {
         : { kemSeed, x25519PublicKey, mlKemPublicKey: this.identity.mlKem.publicKey },
       retired: eraseExpiredKems(this.identity.retiredKem, Date.now(), this.envelopeGraceMs)
     }
+  }
+
+  private hasExpiredKemSeeds (): boolean {
+    const now = Date.now()
+    return this.identity.retiredKem.some(entry => entry.kemSeed.length > 0 && !isLiveRetiredKem(entry, now, this.envelopeGraceMs))
   }
 
   /** With the lock held: pq.key rewritten without the retired KEM seeds past the grace time, if it has any. A failure is logged; the next round tries again. */

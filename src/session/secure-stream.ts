@@ -66,6 +66,7 @@ export class SecureStream extends AbstractStream {
         if (evt.local === true) this.abort(evt.error)
         else this.onRemoteReset()
       } else {
+        // A close of the peer's writable end held for a reader (remoteClosedWrite) stays held: the reader still gets it.
         this.onTransportClosed()
       }
     })
@@ -80,8 +81,10 @@ export class SecureStream extends AbstractStream {
   private catchUpWithInner (): void {
     const { status, remoteWriteStatus } = this.inner
     if (status === 'reset' || status === 'aborted') this.onRemoteReset()
-    else if (status === 'closed') this.onTransportClosed()
-    else if (remoteWriteStatus === 'closed') this.remoteClosedWrite()
+    else if (status === 'closed') {
+      this.remoteClosedWrite()
+      this.onTransportClosed()
+    } else if (remoteWriteStatus === 'closed') this.remoteClosedWrite()
   }
 
   /**
@@ -103,8 +106,12 @@ export class SecureStream extends AbstractStream {
     super.addEventListener(...args)
     if (args[0] === 'message' && this.remoteCloseHeld) {
       this.remoteCloseHeld = false
-      // After the buffered data, which the base class dispatches in a microtask queued just now.
-      queueMicrotask(() => { this.onRemoteCloseWrite() })
+      // After the buffered data, which the base class dispatches in a microtask queued just now. If the
+      // whole stream closed meanwhile, the status is already 'closed' and only the event is missing.
+      queueMicrotask(() => {
+        if (this.remoteWriteStatus === 'closed') this.safeDispatchEvent('remoteCloseWrite')
+        else this.onRemoteCloseWrite()
+      })
     }
   }
 

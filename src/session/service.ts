@@ -80,13 +80,15 @@ export class SecureSessions implements Startable {
       if (peerId.equals(this.components.peerId)) throw new SessionError('ERR_SESSION_SELF', 'a node opens no session with itself')
       // The directory's answer is looked up while the connection and stream open.
       const remoteKey = this.directoryKey(peerId, signal)
+      // The directory's refusal, if it is in when a dial fails: a failed dial does not wait for the lookup.
+      let refusal: SessionError | undefined
+      remoteKey.catch((cause: unknown) => { refusal = untrustedPeer(cause, peerId, false) })
       let connection: Connection
       try {
         connection = await this.components.connectionManager.openConnection(peerId, { signal })
-        // Message 1 goes with the protocol's name, saving a round trip; a peer that does not speak it fails the first read.
-        stream = await connection.newStream(wire, { signal, maxOutboundStreams: MAX_OUTBOUND_STREAMS, negotiateFully: false })
+        stream = await connection.newStream(wire, { signal, maxOutboundStreams: MAX_OUTBOUND_STREAMS })
       } catch (err) {
-        throw await this.unreachable(peerId, remoteKey, err, signal)
+        throw this.unreachable(peerId, refusal, err, signal)
       }
       const parties = this.parties(connection.remotePeer, protocol, remoteKey, signal, timeout)
       parties.recheckKey = async () => (await this.init.resolve(peerId, { signal, refresh: true })).mlDsaPublicKey
@@ -103,10 +105,16 @@ export class SecureSessions implements Startable {
     if (this.handled.has(protocol)) {
       throw new SessionError('ERR_SESSION_ALREADY_HANDLED', `secure sessions of ${protocol} already have a handler: unhandleSecure('${protocol}') first`)
     }
-    await this.components.registrar.handle(wire, async (stream, connection) => { await this.respond(protocol, handler, stream, connection) }, {
-      maxInboundStreams: options.maxInboundStreams ?? MAX_INBOUND_STREAMS
-    })
+    // Taken before the await, so that a second call at the same time is refused here too, not by libp2p.
     this.handled.add(protocol)
+    try {
+      await this.components.registrar.handle(wire, async (stream, connection) => { await this.respond(protocol, handler, stream, connection) }, {
+        maxInboundStreams: options.maxInboundStreams ?? MAX_INBOUND_STREAMS
+      })
+    } catch (err) {
+      this.handled.delete(protocol)
+      throw err
+    }
   }
 
   async unhandle (protocol: string): Promise<void> {
@@ -155,10 +163,12 @@ export class SecureSessions implements Startable {
    * ERR_SESSION_UNREACHABLE with libp2p's error as the cause. An abort (the
    * caller's, or the handshake timeout, which failed() names) stays as it is.
    */
-  private async unreachable (peerId: PeerId, remoteKey: Promise<Uint8Array>, err: unknown, signal: AbortSignal): Promise<unknown> {
+  private unreachable (peerId: PeerId, refusal: SessionError | undefined, err: unknown, signal: AbortSignal): unknown {
     if (signal.aborted) return err
-    const refusal = await remoteKey.then(() => undefined, (cause: unknown) => untrustedPeer(cause, peerId, false))
     if (refusal !== undefined && refusal.code !== 'ERR_SESSION_PEER_UNKNOWN') return refusal
+    if ((err as { name?: string }).name === 'UnsupportedProtocolError') {
+      return new SessionError('ERR_SESSION_PROTOCOL_UNSUPPORTED', `${peerId.toString()} takes no secure sessions of this protocol (no handleSecure for it)`, { cause: err })
+    }
     return new SessionError('ERR_SESSION_UNREACHABLE', `could not open a stream to ${peerId.toString()} (${(err as Error).message}): is it online, and does this node know its addresses?`, { cause: err })
   }
 

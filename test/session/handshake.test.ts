@@ -75,7 +75,7 @@ describe('session handshake', () => {
     await evil
   })
 
-  it('a silent peer is bounded by the handshake timeout (ERR_SESSION_TIMEOUT), on both sides', async () => {
+  it('a silent peer is bounded by the handshake timeout (ERR_SESSION_TIMEOUT), on both sides', { timeout: 30_000 }, async () => {
     const { initiator, responder } = await sessionParties()
     for (const role of ['initiator', 'responder'] as const) {
       const [mine] = await streamPair()

@@ -71,7 +71,7 @@ describe('secure sessions under attack, over TCP', () => {
     await mitm.unhandle(WIRE)
   })
 
-  it('a silent responder and a silent initiator are cut off by the handshake timeout', async () => {
+  it('a silent responder and a silent initiator are cut off by the handshake timeout', { timeout: 60_000 }, async () => {
     const mitm = libp2pOf(m.node)
     await mitm.handle(WIRE, () => {})
     await assert.rejects(a.node.dialSecure(m.node.peerId, PROTOCOL), sessionCode('ERR_SESSION_TIMEOUT'))

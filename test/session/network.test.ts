@@ -35,7 +35,7 @@ describe('secure sessions over TCP', () => {
     assert.ok(await counterValue(b.node, 'keydir_sessions_total', { role: 'responder', outcome: 'opened' }) >= 1)
   })
 
-  it('a responder that sends and closes at once: the dialler reads it all and sees the end', async () => {
+  it('a responder that sends and closes at once: the dialler reads it all and sees the end', { timeout: 60_000 }, async () => {
     const greeting = new TextEncoder().encode('hello, and goodbye')
     await b.node.handleSecure('/greet/1.0.0', async stream => {
       stream.send(greeting)
@@ -46,6 +46,30 @@ describe('secure sessions over TCP', () => {
       assert.deepEqual(await readAll(stream), greeting)
       await stream.close()
     }
+  })
+
+  // A lost close makes the reader wait for good: the test's own timeout turns that into a failure.
+  it('a dialler that closes first and reads only after the responder has closed gets the data and the end', { timeout: 30_000 }, async () => {
+    const answer = new TextEncoder().encode('the answer')
+    let responderDone: () => void = () => {}
+    const closed = new Promise<void>(resolve => { responderDone = resolve })
+    await b.node.handleSecure('/ask/1.0.0', async stream => {
+      for await (const chunk of stream) void chunk
+      stream.send(answer)
+      await stream.close()
+      responderDone()
+    })
+    const stream = await a.node.dialSecure(b.node.peerId, '/ask/1.0.0', { signal: AbortSignal.timeout(10_000) })
+    stream.send(Uint8Array.from([1]))
+    await stream.close()
+    await closed
+    // Let the responder's data and close reach this side before anyone reads.
+    await new Promise(resolve => setTimeout(resolve, 50))
+    assert.deepEqual(await readAll(stream), answer)
+  })
+
+  it('a peer with no handler for the protocol: ERR_SESSION_PROTOCOL_UNSUPPORTED', async () => {
+    await assert.rejects(a.node.dialSecure(b.node.peerId, '/nobody/1.0.0'), (err: any) => err.name === 'SessionError' && err.code === 'ERR_SESSION_PROTOCOL_UNSUPPORTED')
   })
 
   it('24 MiB to a reader that fell behind arrive whole (the muxer hands over its whole window at once)', async () => {
