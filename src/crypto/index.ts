@@ -23,7 +23,7 @@ import type { PqCrypto, PqCryptoName } from './types.js'
 export * from './types.js'
 export { hasNativePqCrypto, nativeCrypto } from './native.js'
 export { nobleCrypto } from './noble.js'
-export { expandXWingSeed, x25519KeyProblem, x25519PublicKeyOf, X_WING, type ExpandedXWingSeed, type X25519KeyProblem } from './x-wing.js'
+export { expandXWingSeed, x25519KeyProblem, x25519PublicKeyOf, x25519PrivateKeyObject, x25519PublicKeyObject, x25519RawPublicKey, X_WING, type ExpandedXWingSeed, type X25519KeyProblem } from './x-wing.js'
 
 export type PqCryptoChoice = PqCryptoName | 'auto'
 

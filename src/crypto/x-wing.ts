@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey } from 'node:crypto'
+import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto'
 import { CryptoError } from '../errors.js'
 import { ML_KEM_768 } from './types.js'
 
@@ -35,14 +35,29 @@ export function expandXWingSeed (seed: Uint8Array): ExpandedXWingSeed {
   return { mlKemSeed: expanded.slice(0, 64), x25519Secret, x25519PublicKey: x25519PublicKeyOf(x25519Secret) }
 }
 
-/** PKCS #8 header of a raw X25519 private key (RFC 8410). */
+/** PKCS #8 and SPKI headers of raw X25519 keys (RFC 8410): DER works on every Node keydir runs on, the raw key formats only on recent ones. */
 const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex')
+const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex')
+
+/** A node:crypto private key from a 32-byte X25519 secret. */
+export function x25519PrivateKeyObject (secret: Uint8Array): KeyObject {
+  return createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, secret]), format: 'der', type: 'pkcs8' })
+}
+
+/** A node:crypto public key from a 32-byte X25519 public key. */
+export function x25519PublicKeyObject (publicKey: Uint8Array): KeyObject {
+  return createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' })
+}
+
+/** The 32 raw bytes of an X25519 public key object. */
+export function x25519RawPublicKey (key: KeyObject): Uint8Array {
+  const spki = key.export({ format: 'der', type: 'spki' })
+  return new Uint8Array(spki.subarray(spki.length - X_WING.x25519PublicKey))
+}
 
 /** The X25519 public key of a 32-byte secret: X25519(secret, 9). */
 export function x25519PublicKeyOf (secret: Uint8Array): Uint8Array {
-  const key = createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, secret]), format: 'der', type: 'pkcs8' })
-  const spki = createPublicKey(key).export({ format: 'der', type: 'spki' })
-  return new Uint8Array(spki.subarray(spki.length - X_WING.x25519PublicKey))
+  return x25519RawPublicKey(createPublicKey(x25519PrivateKeyObject(secret)))
 }
 
 /** What is wrong with an X25519 public key, or undefined when nothing is. */

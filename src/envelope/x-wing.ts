@@ -1,7 +1,7 @@
 import * as nodeCrypto from 'node:crypto'
 import { XWing } from '@hpke/hybridkem-x-wing'
 import { LRUCache } from 'lru-cache'
-import { expandXWingSeed } from '../crypto/index.js'
+import { expandXWingSeed, x25519PrivateKeyObject, x25519PublicKeyObject, x25519RawPublicKey } from '../crypto/index.js'
 import { ML_KEM_768 } from '../crypto/types.js'
 import { bytesKey } from '../util/bytes-key.js'
 import { bytesOf } from './buffers.js'
@@ -45,7 +45,7 @@ export class NativeXWing extends XWing {
     const mlKemPublic = publicKey.subarray(0, ML_KEM_768.publicKey)
     const x25519Public = publicKey.subarray(ML_KEM_768.publicKey)
     const ephemeral = nodeCrypto.generateKeyPairSync('x25519')
-    const ctX = new Uint8Array(ephemeral.publicKey.export({ format: 'raw-public' }))
+    const ctX = x25519RawPublicKey(ephemeral.publicKey)
     const ssX = x25519(ephemeral.privateKey, x25519Public)
     const { cipherText: ctM, sharedSecret: ssM } = this.crypto.mlKem768.encapsulate(mlKemPublic)
     const enc = new Uint8Array(ctM.length + ctX.length)
@@ -82,7 +82,7 @@ export class NativeXWing extends XWing {
     const expanded = expandXWingSeed(seed)
     const key = {
       mlKem: this.crypto.mlKem768.createDecapsulator(expanded.mlKemSeed),
-      x25519: nodeCrypto.createPrivateKey({ key: Buffer.from(expanded.x25519Secret), format: 'raw-private', asymmetricKeyType: 'x25519' }),
+      x25519: x25519PrivateKeyObject(expanded.x25519Secret),
       x25519Public: expanded.x25519PublicKey
     }
     this.expanded.set(id, key)
@@ -92,7 +92,7 @@ export class NativeXWing extends XWing {
 
 /** X25519; OpenSSL refuses a small-order point (an all-zero result), which ends the decapsulation. */
 function x25519 (privateKey: nodeCrypto.KeyObject, publicKey: Uint8Array): Uint8Array {
-  const peer = nodeCrypto.createPublicKey({ key: Buffer.from(publicKey), format: 'raw-public', asymmetricKeyType: 'x25519' })
+  const peer = x25519PublicKeyObject(publicKey)
   return new Uint8Array(nodeCrypto.diffieHellman({ privateKey, publicKey: peer }))
 }
 
