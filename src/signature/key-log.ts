@@ -26,12 +26,21 @@ export class RetiredSigningKeys {
     this.rows = rows
   }
 
-  /** Read the rows; a row that does not parse is skipped (it is only a hint for `seq`). */
+  /**
+   * Read the rows; a row that does not parse is skipped (it is only a hint
+   * for `seq`), one with more keys than the bound keeps its newest, and the
+   * rows past the bound in peers are deleted.
+   */
   async load (): Promise<void> {
+    const dropped: string[] = []
     for (const [peer, value] of await this.rows.readAll()) {
       const keys = parseRow(value)
-      if (keys !== undefined) this.keys.set(peer, keys)
+      if (keys === undefined) continue
+      const evicted = this.keys.size >= MAX_RETIRED_KEY_PEERS ? this.keys.rkeys().next().value : undefined
+      if (evicted !== undefined) dropped.push(evicted)
+      this.keys.set(peer, keys.slice(0, MAX_RETIRED_KEYS_PER_PEER))
     }
+    if (dropped.length > 0) await this.rows.write([], dropped)
   }
 
   /** Every retired key of `peerId` this node knows, newest first. */
@@ -63,7 +72,7 @@ function formatRow (keys: RetiredSigningKey[]): Uint8Array {
 }
 
 function parseRow (row: Uint8Array): RetiredSigningKey[] | undefined {
-  if (row.length === 0 || row.length % ROW_ENTRY !== 0 || row.length / ROW_ENTRY > MAX_RETIRED_KEYS_PER_PEER) return undefined
+  if (row.length === 0 || row.length % ROW_ENTRY !== 0) return undefined
   const view = new DataView(row.buffer, row.byteOffset, row.byteLength)
   const keys: RetiredSigningKey[] = []
   for (let offset = 0; offset < row.length; offset += ROW_ENTRY) {

@@ -87,7 +87,7 @@ export class MessageSignatures {
     if (await this.init.crypto.mlDsa65.verifyAsync(record.mlDsaPublicKey, message, signature, context)) {
       return { valid: true, current: true, seq: record.seq, currentSeq: record.seq }
     }
-    const earlier = signerKeysOf(this.init.crypto, record, this.init.retiredKeys.of(record.peerId), await this.init.getPin(record.peerId)).slice(1)
+    const earlier = (await signerKeysOf(this.init.crypto, record, this.init.retiredKeys.of(record.peerId), await this.init.getPin(record.peerId))).slice(1)
     const signer = await this.firstSigner(earlier, message, signature, context)
     if (signer === undefined) return { valid: false, current: false, seq: record.seq, currentSeq: record.seq }
     return { valid: true, current: false, seq: signer.seq, currentSeq: record.seq }

@@ -22,7 +22,7 @@ export interface SignerKey {
  * hand over to, as far as their hand-overs verify (provenEarlierKeys),
  * with that record's seq.
  */
-export function signerKeysOf (crypto: PqCrypto, record: KeyRecord, retired: RetiredSigningKey[], pin: Pin | undefined): SignerKey[] {
+export async function signerKeysOf (crypto: PqCrypto, record: KeyRecord, retired: RetiredSigningKey[], pin: Pin | undefined): Promise<SignerKey[]> {
   const keys: SignerKey[] = [{ mlDsaPublicKey: record.mlDsaPublicKey, seq: record.seq, current: true }]
   const known = (key: Uint8Array): boolean => keys.some(k => uint8ArrayEquals(k.mlDsaPublicKey, key))
   const followed = pin?.superseded ?? []
@@ -30,7 +30,7 @@ export function signerKeysOf (crypto: PqCrypto, record: KeyRecord, retired: Reti
     const print = fingerprint(key.mlDsaPublicKey)
     if (!known(key.mlDsaPublicKey) && followed.some(f => uint8ArrayEquals(f, print))) keys.push({ ...key, current: false })
   }
-  for (const key of provenEarlierKeys(crypto, record)) {
+  for (const key of await provenEarlierKeys(crypto, record)) {
     if (!known(key)) keys.push({ mlDsaPublicKey: key, seq: record.seq, current: false })
   }
   return keys
@@ -45,14 +45,15 @@ export function signerKeysOf (crypto: PqCrypto, record: KeyRecord, retired: Reti
  * a link is the peer's only once its hand-over verifies: anyone can name
  * another peer's key there.
  */
-export function provenEarlierKeys (crypto: PqCrypto, record: KeyRecord): Uint8Array[] {
+export async function provenEarlierKeys (crypto: PqCrypto, record: KeyRecord): Promise<Uint8Array[]> {
   const proven: Uint8Array[] = []
   let proof: RotationProof | undefined = record.rotation
   let handedTo = record.mlDsaPublicKey
   for (const link of record.history ?? []) {
     if (proof === undefined || !uint8ArrayEquals(fingerprint(link.mlDsaPublicKey), proof.previousFingerprint)) break
     const signed = rotationSignedBytes(record.peerId, proof.previousFingerprint, handedTo)
-    if (!crypto.mlDsa65.verify(link.mlDsaPublicKey, signed, proof.signature, ROTATION_CONTEXT)) break
+    // Off the event loop: a forged envelope or a bad signature may make a node check these.
+    if (!await crypto.mlDsa65.verifyAsync(link.mlDsaPublicKey, signed, proof.signature, ROTATION_CONTEXT)) break
     proven.push(link.mlDsaPublicKey)
     proof = link
     handedTo = link.mlDsaPublicKey

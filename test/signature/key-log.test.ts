@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { MAX_RETIRED_KEYS_PER_PEER, RetiredSigningKeys } from '../../src/signature/index.js'
+import { MAX_RETIRED_KEY_PEERS, MAX_RETIRED_KEYS_PER_PEER, RetiredSigningKeys } from '../../src/signature/index.js'
 import type { SideRows } from '../../src/registry/index.js'
 
 /** Side rows in memory, as the registry's database keeps them. */
@@ -52,5 +52,24 @@ describe('retired signing keys', () => {
     const log = new RetiredSigningKeys(rows)
     await log.load()
     assert.deepEqual(log.of(peer), [])
+  })
+})
+
+describe('retired signing keys: rows beyond the bounds', () => {
+  it('keeps the newest keys of a longer row, and deletes the rows of peers past the bound at load', async () => {
+    const rows = memoryRows()
+    const peers = []
+    for (let i = 0; i < MAX_RETIRED_KEY_PEERS + 2; i++) peers.push(peerIdFromPrivateKey(await generateKeyPair('Ed25519')))
+    const row = (n: number): Uint8Array => {
+      const out = new Uint8Array(n * (8 + 1952))
+      for (let i = 0; i < n; i++) { new DataView(out.buffer).setBigUint64(i * (8 + 1952), BigInt(100 - i)); out.fill(i + 1, i * (8 + 1952) + 8, (i + 1) * (8 + 1952)) }
+      return out
+    }
+    for (const peer of peers) rows.rows.set(peer.toString(), row(MAX_RETIRED_KEYS_PER_PEER + 2))
+    const log = new RetiredSigningKeys(rows)
+    await log.load()
+    assert.equal(rows.rows.size, MAX_RETIRED_KEY_PEERS)
+    const kept = [...rows.rows.keys()][0]
+    assert.deepEqual(log.of(peers.find(p => p.toString() === kept)!).map(k => k.seq), [100, 99, 98, 97].slice(0, MAX_RETIRED_KEYS_PER_PEER))
   })
 })
