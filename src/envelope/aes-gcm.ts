@@ -1,9 +1,8 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto'
 import { Aes256Gcm } from '@hpke/core'
 import { bytesOf, type BufferInput } from './buffers.js'
+import { AEAD_TAG_BYTES } from './constants.js'
 import type { AeadEncryptionContext } from '@hpke/core'
-
-const TAG_BYTES = 16
 
 /**
  * HPKE's AES-256-GCM with Node's cipher in place of WebCrypto's: the same
@@ -22,11 +21,11 @@ export class NodeAes256Gcm extends Aes256Gcm {
       },
       open: async (iv: BufferInput, data: BufferInput, aad: BufferInput) => {
         const sealed = bytesOf(data)
-        if (sealed.length < TAG_BYTES) throw new Error('an AES-256-GCM ciphertext holds at least its 16-byte tag')
+        if (sealed.length < AEAD_TAG_BYTES) throw new Error('an AES-256-GCM ciphertext holds at least its 16-byte tag')
         const decipher = createDecipheriv('aes-256-gcm', secret, bytesOf(iv)).setAAD(bytesOf(aad))
-        decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES))
+        decipher.setAuthTag(sealed.subarray(sealed.length - AEAD_TAG_BYTES))
         // final() throws when the tag does not match: nothing of the plaintext is returned then.
-        const plain = Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES)), decipher.final()])
+        const plain = Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - AEAD_TAG_BYTES)), decipher.final()])
         return plain.buffer.slice(plain.byteOffset, plain.byteOffset + plain.byteLength)
       }
     }
