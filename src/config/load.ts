@@ -3,6 +3,7 @@ import { access, readFile, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { ConfigError } from '../errors.js'
+import { didYouMean } from './did-you-mean.js'
 import { CONFIG_ENV, CONFIG_KEYS, CONFIG_SCHEMA, DEBUG_ENV, DIR_ENV, type ConfigKey, type DaemonSettings } from './schema.js'
 import type { ValueOrigin } from './values.js'
 
@@ -68,8 +69,9 @@ export async function loadConfig (input: LoadConfigInput = {}): Promise<DaemonCo
   if (file !== undefined) {
     for (const key of Object.keys(file)) {
       if (!(CONFIG_KEYS as string[]).includes(key)) {
+        const meant = didYouMean(key, CONFIG_KEYS)
         throw new ConfigError('ERR_CONFIG_UNKNOWN_KEY',
-          `unknown key "${key}" in ${configFile}: the keys are ${CONFIG_KEYS.join(', ')}`)
+          `unknown key "${key}" in ${configFile}${meant === undefined ? '' : `: did you mean "${meant}"?`} (the keys are ${CONFIG_KEYS.join(', ')})`)
       }
     }
   }
@@ -77,7 +79,8 @@ export async function loadConfig (input: LoadConfigInput = {}): Promise<DaemonCo
   const knownEnv = new Set<string>([DIR_ENV, CONFIG_ENV, DEBUG_ENV, ...CONFIG_KEYS.map(key => CONFIG_SCHEMA[key].env)])
   for (const name of Object.keys(env)) {
     if (name.startsWith('KEYDIR_') && !knownEnv.has(name)) {
-      warnings.push(`ignoring unknown environment variable ${name} (the configuration variables are ${[...knownEnv].join(', ')})`)
+      const meant = didYouMean(name, knownEnv)
+      warnings.push(`ignoring unknown environment variable ${name}${meant === undefined ? '' : `: did you mean ${meant}?`} (the configuration variables are ${[...knownEnv].join(', ')})`)
     }
   }
 

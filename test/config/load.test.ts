@@ -145,6 +145,17 @@ describe('loadConfig', () => {
     assert.match(config.warnings[0] ?? '', /KEYDIR_RESOLVE_TIMEOUT\b/)
   })
 
+  test('a mistyped KEYDIR_* variable or config key gets a "did you mean"', async () => {
+    const config = await loadConfig({ dir: await tempDir(), env: { KEYDIR_LOGLEVEL: 'debug', KEYDIR_RESOLVE_TIMEOUT_M: '5', KEYDIR_SOMETHING: '1' } })
+    const warning = (name: string): string => config.warnings.find(w => w.includes(`variable ${name}`)) ?? ''
+    assert.match(warning('KEYDIR_LOGLEVEL'), /did you mean KEYDIR_LOG_LEVEL\?/)
+    assert.match(warning('KEYDIR_RESOLVE_TIMEOUT_M'), /did you mean KEYDIR_RESOLVE_TIMEOUT_MS\?/)
+    assert.doesNotMatch(warning('KEYDIR_SOMETHING'), /did you mean/)
+    const dir = await tempDir()
+    await writeConfig(dir, { loglevel: 'debug' })
+    await assert.rejects(loadConfig({ dir, env: {} }), (err: any) => err.code === 'ERR_CONFIG_UNKNOWN_KEY' && /did you mean "logLevel"\?/.test(err.message))
+  })
+
   test('toKeyDirectoryOptions keeps node keys and leaves unset ones to the node', async () => {
     const dir = await tempDir()
     const options = toKeyDirectoryOptions(await loadConfig({ dir, env: { KEYDIR_RESOLVE_TIMEOUT_MS: '900' } }))
