@@ -37,7 +37,9 @@ export function createProgram (): Command {
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({
       writeOut: s => { process.stdout.write(s) },
-      writeErr: s => { process.stderr.write(s) }
+      writeErr: s => { process.stderr.write(s) },
+      // commander's own errors (unknown option, missing argument) in keydir's form: "keydir: ...", as every other error.
+      outputError: (s, write) => { write(s.replace(/^error: /, 'keydir: ')) }
     })
     .addHelpText('after', `
 Every command takes --dir (default: $KEYDIR_DIR, else ~/.keydir); the running node

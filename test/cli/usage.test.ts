@@ -8,10 +8,11 @@ import { runKeydir, tempDir } from '../helpers-daemon/cli.js'
 describe('usage errors exit 2', () => {
   const cases: Array<[string, string[], RegExp]> = [
     ['no command', [], /Usage: keydir/],
-    ['an unknown command', ['serve'], /unknown command 'serve'/],
+    ['an unknown command', ['serve'], /^keydir: unknown command 'serve'/],
     ['a misspelt command', ['stauts'], /Did you mean status\?/],
-    ['an unknown option', ['status', '--verbose'], /unknown option '--verbose'/],
-    ['a missing argument', ['resolve'], /missing required argument 'PEER_ID'/],
+    ['an unknown option', ['status', '--verbose'], /^keydir: unknown option '--verbose'/],
+    ['an unknown option, misspelt', ['resolve', '--dri', 'x'], /^keydir: unknown option '--dri'/],
+    ['a missing argument', ['resolve'], /^keydir: missing required argument 'PEER_ID'/],
     ['a malformed PeerId', ['resolve', 'not-a-peer-id'], /"not-a-peer-id" is not a valid PeerId/],
     ['an overlong PeerId', ['resolve', 'Q'.repeat(5000)], /too long/],
     ['seal to a malformed PeerId', ['seal', 'not-a-peer-id'], /"not-a-peer-id" is not a valid PeerId/],
