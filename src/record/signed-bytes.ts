@@ -1,6 +1,6 @@
 import { ByteWriter } from '../util/byte-writer.js'
 import { RECORD_DOMAIN, RECORD_V2_DOMAIN, ROTATION_DOMAIN } from './constants.js'
-import type { KeyRecordContent } from './types.js'
+import type { KeyRecordContent, RotationLink, RotationProof } from './types.js'
 import type { PeerId } from '@libp2p/interface'
 
 /**
@@ -40,8 +40,8 @@ export function recordSignedBytes (content: KeyRecordContent): Uint8Array {
   const history = content.history ?? []
   const extended = previousRecordHash != null || history.length > 0
   const length = RECORD_CONTEXT.length + 1 + 2 + peerId.length + 2 + content.mlDsaPublicKey.length + 2 + content.mlKemPublicKey.length + 3 * 8 + 1 +
-    (rotation == null ? 0 : 2 + rotation.previousFingerprint.length + 2 + rotation.signature.length) +
-    (extended ? 1 + 2 + (previousRecordHash?.length ?? 0) + 1 + history.reduce((sum, link) => sum + 6 + link.previousFingerprint.length + link.signature.length + link.mlDsaPublicKey.length, 0) : 0)
+    rotationLength(rotation) +
+    (extended ? 1 + 2 + (previousRecordHash?.length ?? 0) + 1 + linksLength(history) : 0)
   const writer = new ByteWriter(length)
     .domain(RECORD_CONTEXT)
     .prefixed(peerId)
@@ -50,13 +50,7 @@ export function recordSignedBytes (content: KeyRecordContent): Uint8Array {
     .u64(content.seq)
     .u64(content.issuedAt)
     .u64(content.expiresAt)
-  if (rotation == null) {
-    writer.u8(0)
-  } else {
-    writer.u8(1)
-      .prefixed(rotation.previousFingerprint)
-      .prefixed(rotation.signature)
-  }
+  writeRotation(writer, rotation)
   if (!extended) {
     return writer.finish()
   }
@@ -65,15 +59,39 @@ export function recordSignedBytes (content: KeyRecordContent): Uint8Array {
   writer.u8(1)
     .prefixed(previousRecordHash ?? EMPTY)
     .u8(history.length)
+  writeLinks(writer, history)
+  return writer.finish()
+}
+
+const EMPTY = new Uint8Array(0)
+
+/** The rotation part both record versions sign: 0x00, or 0x01 and the proof's two fields. */
+function writeRotation (writer: ByteWriter, rotation: RotationProof | undefined): void {
+  if (rotation == null) {
+    writer.u8(0)
+  } else {
+    writer.u8(1)
+      .prefixed(rotation.previousFingerprint)
+      .prefixed(rotation.signature)
+  }
+}
+
+function rotationLength (rotation: RotationProof | undefined): number {
+  return rotation == null ? 0 : 2 + rotation.previousFingerprint.length + 2 + rotation.signature.length
+}
+
+/** The history links, newest first, each as its three length-prefixed fields (the count is written by the caller). */
+function writeLinks (writer: ByteWriter, history: RotationLink[]): void {
   for (const link of history) {
     writer.prefixed(link.previousFingerprint)
       .prefixed(link.signature)
       .prefixed(link.mlDsaPublicKey)
   }
-  return writer.finish()
 }
 
-const EMPTY = new Uint8Array(0)
+function linksLength (history: RotationLink[]): number {
+  return history.reduce((sum, link) => sum + 6 + link.previousFingerprint.length + link.signature.length + link.mlDsaPublicKey.length, 0)
+}
 
 /**
  * A version-2 record's signed bytes: its own domain, so that no version-1
@@ -89,8 +107,8 @@ function recordV2SignedBytes (content: KeyRecordContent, x25519PublicKey: Uint8A
   const history = content.history ?? []
   const length = RECORD_V2_CONTEXT.length + 1 + 2 + peerId.length + 2 + content.mlDsaPublicKey.length + 2 + content.mlKemPublicKey.length +
     2 + x25519PublicKey.length + 3 * 8 + 1 +
-    (rotation == null ? 0 : 2 + rotation.previousFingerprint.length + 2 + rotation.signature.length) +
-    2 + previousRecordHash.length + 1 + history.reduce((sum, link) => sum + 6 + link.previousFingerprint.length + link.signature.length + link.mlDsaPublicKey.length, 0)
+    rotationLength(rotation) +
+    2 + previousRecordHash.length + 1 + linksLength(history)
   const writer = new ByteWriter(length)
     .domain(RECORD_V2_CONTEXT)
     .prefixed(peerId)
@@ -100,20 +118,10 @@ function recordV2SignedBytes (content: KeyRecordContent, x25519PublicKey: Uint8A
     .u64(content.seq)
     .u64(content.issuedAt)
     .u64(content.expiresAt)
-  if (rotation == null) {
-    writer.u8(0)
-  } else {
-    writer.u8(1)
-      .prefixed(rotation.previousFingerprint)
-      .prefixed(rotation.signature)
-  }
+  writeRotation(writer, rotation)
   writer.prefixed(previousRecordHash)
     .u8(history.length)
-  for (const link of history) {
-    writer.prefixed(link.previousFingerprint)
-      .prefixed(link.signature)
-      .prefixed(link.mlDsaPublicKey)
-  }
+  writeLinks(writer, history)
   return writer.finish()
 }
 
