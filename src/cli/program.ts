@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { DEBUG_ENV } from '../config/index.js'
+import { keydirVersion } from '../util/version.js'
 import { registerAnchor } from './commands/anchor.js'
 import { registerDemo } from './commands/demo.js'
 import { registerInit } from './commands/init.js'
@@ -18,20 +18,11 @@ import { registerVerifySignature } from './commands/verify-signature.js'
 import { registerWatch } from './commands/watch.js'
 import { EXIT_CODES_HELP, EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit.js'
 
-function version (): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string }
-    return pkg.version ?? '0.0.0'
-  } catch {
-    return '0.0.0'
-  }
-}
-
 /** The `keydir` command line. Commands throw; `runCli` turns errors into messages and exit codes. */
 export function createProgram (): Command {
   const program = new Command('keydir')
     .description('keydir: a post-quantum peer key directory for libp2p networks (ML-DSA-65 / ML-KEM-768 keys in a Kademlia DHT)')
-    .version(version(), '-V, --version')
+    .version(keydirVersion(), '-V, --version')
     .exitOverride()
     .showSuggestionAfterError()
     .showHelpAfterError('(add --help for usage)')
