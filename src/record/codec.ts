@@ -1,4 +1,5 @@
 import { KeyRecord as KeyRecordMessage } from '../../protobuf/key-record.js'
+import { isMlKem768EncapsulationKey } from '../crypto/checks.js'
 import { ML_DSA_65, ML_KEM_768 } from '../crypto/types.js'
 import { x25519KeyProblem } from '../crypto/x-wing.js'
 import { InvalidRecordError } from '../errors.js'
@@ -65,6 +66,9 @@ export function unmarshalKeyRecord (input: Uint8Array): KeyRecord {
   const peerId = ed25519PeerIdFromBytes(message.peerId)
   expectLength('ERR_BAD_KEY_LENGTH', 'ML-DSA-65 public key', message.mlDsaPublicKey, ML_DSA_65.publicKey)
   expectLength('ERR_BAD_KEY_LENGTH', 'ML-KEM-768 public key', message.mlKemPublicKey, ML_KEM_768.publicKey)
+  if (!isMlKem768EncapsulationKey(message.mlKemPublicKey)) {
+    throw new InvalidRecordError('ERR_BAD_ML_KEM_KEY', 'ML-KEM-768 public key fails FIPS 203\'s encapsulation-key check: a coefficient is not below q = 3329')
+  }
   const x25519PublicKey = versionedX25519Key(message)
   expectLength('ERR_BAD_SIGNATURE_LENGTH', 'libp2p signature', message.libp2pSignature, ED25519_SIGNATURE_LENGTH)
   expectLength('ERR_BAD_SIGNATURE_LENGTH', 'ML-DSA-65 signature', message.mlDsaSignature, ML_DSA_65.signature)

@@ -9,9 +9,9 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { selectPqCrypto } from '../../src/crypto/index.js'
-import { MAX_HISTORY_LINKS, RECORD_DOMAIN, ROTATION_DOMAIN, rotationSignedBytes } from '../../src/record/index.js'
+import { MAX_HISTORY_LINKS, RECORD_DOMAIN, ROTATION_DOMAIN, routingKeyFor, rotationSignedBytes } from '../../src/record/index.js'
 import { writePushVectors } from './generate-push.js'
-import { describeRecord, fingerprintHex, GOLDEN, makeGoldenRecords } from './golden.js'
+import { describeRecord, fingerprintHex, GOLDEN, IDENTITY_KEY_VECTOR, makeGoldenRecords } from './golden.js'
 import { makeVersion2Vectors } from './golden-v2.js'
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
@@ -40,6 +40,7 @@ tampered[tampered.length - 1] ^= 0x01
 const [k0, k1, k2] = keys.chain
 const pin = (key: Uint8Array, superseded: Uint8Array[] = []): Record<string, unknown> =>
   ({ fingerprintHex: fingerprintHex(key), mlDsaPublicKeyHex: hex(key), supersededHex: superseded.map(fingerprintHex) })
+const plainKey = hex(routingKeyFor(plain.peerId))
 const named = (name: string): { name: string, recordHex: string } => ({ name, recordHex: hex(refused[name].bytes) })
 
 const vectors = {
@@ -69,14 +70,16 @@ const vectors = {
     ...history.map((record, i) => ({ name: `history-${i + 2}`, ...describeRecord(record, i !== 1) }))
   ],
   invalid: [
-    { name: 'last byte of the ML-DSA-65 signature flipped', recordHex: hex(tampered), error: 'ERR_BAD_ML_DSA_SIGNATURE' },
-    { name: 'unknown field 12 appended', recordHex: hex(plain.bytes) + '6001', error: 'ERR_RECORD_NOT_CANONICAL' },
-    { name: 'truncated', recordHex: hex(plain.bytes.subarray(0, 200)), error: 'ERR_RECORD_MALFORMED' },
-    { name: 'history links out of order', recordHex: hex(malformed['history links out of order']), error: 'ERR_BROKEN_CHAIN' },
-    { name: 'history link missing', recordHex: hex(malformed['history link missing']), error: 'ERR_BROKEN_CHAIN' },
-    { name: 'history without a rotation proof', recordHex: hex(malformed['history without a rotation proof']), error: 'ERR_BROKEN_CHAIN' },
-    { name: 'previous record hash of 31 bytes', recordHex: hex(malformed['previous record hash of 31 bytes']), error: 'ERR_BAD_HASH_LENGTH' },
-    { name: 'field 10 as a varint', recordHex: hex(plain.bytes) + '5001', error: 'ERR_RECORD_MALFORMED' }
+    { name: 'last byte of the ML-DSA-65 signature flipped', recordHex: hex(tampered), routingKeyHex: plainKey, error: 'ERR_BAD_ML_DSA_SIGNATURE' },
+    { name: 'unknown field 12 appended', recordHex: hex(plain.bytes) + '6001', routingKeyHex: plainKey, error: 'ERR_RECORD_NOT_CANONICAL' },
+    { name: 'truncated', recordHex: hex(plain.bytes.subarray(0, 200)), routingKeyHex: plainKey, error: 'ERR_RECORD_MALFORMED' },
+    { name: 'history links out of order', recordHex: hex(malformed['history links out of order']), routingKeyHex: plainKey, error: 'ERR_BROKEN_CHAIN' },
+    { name: 'history link missing', recordHex: hex(malformed['history link missing']), routingKeyHex: plainKey, error: 'ERR_BROKEN_CHAIN' },
+    { name: 'history without a rotation proof', recordHex: hex(malformed['history without a rotation proof']), routingKeyHex: plainKey, error: 'ERR_BROKEN_CHAIN' },
+    { name: 'previous record hash of 31 bytes', recordHex: hex(malformed['previous record hash of 31 bytes']), routingKeyHex: plainKey, error: 'ERR_BAD_HASH_LENGTH' },
+    { name: 'field 10 as a varint', recordHex: hex(plain.bytes) + '5001', routingKeyHex: plainKey, error: 'ERR_RECORD_MALFORMED' },
+    { name: 'ML-KEM-768 key all 0xff', recordHex: hex(malformed['ML-KEM-768 key all 0xff']), routingKeyHex: plainKey, error: 'ERR_BAD_ML_KEM_KEY' },
+    { name: IDENTITY_KEY_VECTOR, recordHex: hex(golden.identityKey.bytes), routingKeyHex: hex(golden.identityKey.routingKey), error: 'ERR_BAD_LIBP2P_SIGNATURE' }
   ],
   // A holder pinned at `pinned` (its key, and the keys it followed away from), holding the valid vector `stored` if given,
   // admits `record` (a valid vector's name) or `recordHex`: it follows `rotations` hand-overs, or refuses with `error`.

@@ -3,7 +3,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { KeyRecord as KeyRecordMessage } from '../../protobuf/key-record.js'
 import { expandXWingSeed } from '../../src/crypto/index.js'
 import {
-  createKeyRecord, marshalKeyRecord, RECORD_V2_DOMAIN, recordContext, recordHash, recordSignedBytes, unmarshalKeyRecord
+  createKeyRecord, marshalKeyRecord, RECORD_V2_DOMAIN, recordContext, recordHash, recordSignedBytes, routingKeyFor, unmarshalKeyRecord
 } from '../../src/record/index.js'
 import { describeRecord, GOLDEN, type GoldenRecords } from './golden.js'
 import type { PqCrypto } from '../../src/crypto/index.js'
@@ -75,7 +75,7 @@ export async function makeVersion2Vectors (crypto: PqCrypto, v1: GoldenRecords, 
     const signed = recordSignedBytes(content)
     return marshalKeyRecord(content, await privateKey.sign(signed), k0.sign(signed, recordContext(content)))
   })()
-  const invalid = (name: string, rule: string, bytes: Uint8Array, error: string): Record<string, unknown> => ({ name, rule, recordHex: hex(bytes), error })
+  const invalid = (name: string, rule: string, bytes: Uint8Array, error: string): Record<string, unknown> => ({ name, rule, recordHex: hex(bytes), routingKeyHex: hex(routingKeyFor(peerId)), error })
 
   return {
     description: 'version-2 records: the X25519 key (field 13) with version = 2 (field 12), signed under their own domain',

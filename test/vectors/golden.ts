@@ -1,12 +1,12 @@
-import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { generateKeyPairFromSeed, publicKeyFromRaw } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey, peerIdFromPublicKey } from '@libp2p/peer-id'
 import { fingerprint } from '../../src/crypto/index.js'
 import {
   createKeyRecord, createRotationProof, marshalKeyRecord, RECORD_CONTEXT, recordHash, recordSignedBytes, routingKeyFor, unmarshalKeyRecord
 } from '../../src/record/index.js'
 import type { MlDsaSigner, PqCrypto } from '../../src/crypto/index.js'
 import type { KeyRecord, KeyRecordContent, RotationLink, RotationProof } from '../../src/record/index.js'
-import type { PrivateKey } from '@libp2p/interface'
+import type { PeerId, PrivateKey } from '@libp2p/interface'
 
 /**
  * The inputs of the golden key-record vectors: fixed seeds and times, so
@@ -50,6 +50,12 @@ export interface GoldenRecords {
   malformed: Record<string, Uint8Array>
   /** Records that decode and validate, but that a holder following from a pin refuses: name -> record. */
   refused: Record<string, KeyRecord>
+  /**
+   * A record for the PeerId whose Ed25519 key is the identity point, with
+   * R = identity and S = 0 as its libp2p signature and a valid ML-DSA-65
+   * signature: a ZIP-215 verifier accepts it, the strict rule refuses it.
+   */
+  identityKey: { bytes: Uint8Array, routingKey: Uint8Array }
 }
 
 /** `kept`: records already in key-record.json, by vector name; those are reused, byte for byte. */
@@ -110,8 +116,10 @@ export async function makeGoldenRecords (crypto: PqCrypto, kept: Map<string, Uin
       'history links out of order': await keptOr('history links out of order', async () => malformedBytes({ rotation: rotationOf(k3), history: [link(k1), link(k2)] })),
       'history link missing': await keptOr('history link missing', async () => malformedBytes({ rotation: rotationOf(k3), history: [link(k1)] })),
       'history without a rotation proof': await keptOr('history without a rotation proof', async () => malformedBytes({ history: [link(k2), link(k1)] })),
-      'previous record hash of 31 bytes': await keptOr('previous record hash of 31 bytes', async () => malformedBytes({ previousRecordHash: recordHash(k2.bytes).subarray(1) }))
+      'previous record hash of 31 bytes': await keptOr('previous record hash of 31 bytes', async () => malformedBytes({ previousRecordHash: recordHash(k2.bytes).subarray(1) })),
+      'ML-KEM-768 key all 0xff': await keptOr('ML-KEM-768 key all 0xff', async () => malformedBytes({ mlKemPublicKey: new Uint8Array(keys[3].kem.length).fill(0xff) }))
     },
+    identityKey: { bytes: await keptOr(IDENTITY_KEY_VECTOR, async () => identityKeyRecord(keys[3], times)), routingKey: routingKeyFor(identityKeyPeerId()) },
     refused: {
       'K3 with a forged K1 -> K2 link': await record('K3 with a forged K1 -> K2 link', async () => sign(keys[3], 8, { rotation: rotationOf(k3), history: [forgedLink(link(k2)), link(k1)] })),
       'K3 with a forged K0 -> K1 link': await record('K3 with a forged K0 -> K1 link', async () => sign(keys[3], 8, { rotation: rotationOf(k3), history: [link(k2), forgedLink(link(k1))] })),
@@ -121,6 +129,22 @@ export async function makeGoldenRecords (crypto: PqCrypto, kept: Map<string, Uin
       }))
     }
   }
+}
+
+export const IDENTITY_KEY_VECTOR = 'Ed25519 key the identity point, R = identity, S = 0'
+
+/** The PeerId of the Ed25519 identity point (y = 1), which a ZIP-215 verifier lets sign anything. */
+function identityKeyPeerId (): PeerId {
+  const identity = new Uint8Array(32)
+  identity[0] = 1
+  return peerIdFromPublicKey(publicKeyFromRaw(identity))
+}
+
+async function identityKeyRecord (key: GoldenKey, times: { issuedAt: number, expiresAt: number }): Promise<Uint8Array> {
+  const content: KeyRecordContent = { peerId: identityKeyPeerId(), mlDsaPublicKey: key.signer.publicKey, mlKemPublicKey: key.kem, seq: 1, ...times }
+  const libp2pSignature = new Uint8Array(64)
+  libp2pSignature[0] = 1
+  return marshalKeyRecord(content, libp2pSignature, key.signer.sign(recordSignedBytes(content), RECORD_CONTEXT))
 }
 
 /** Signed by both keys and encoded, but never decoded: for records that break a rule decoding enforces. */
