@@ -4,6 +4,7 @@ import { ML_DSA_65, ML_KEM_768 } from '../crypto/types.js'
 import { x25519KeyProblem } from '../crypto/x-wing.js'
 import { InvalidRecordError } from '../errors.js'
 import { protonsMisencodesUint64 } from '../util/protons-uint64.js'
+import { wireFormProblem, type WireSchema } from '../util/wire-form.js'
 import { ED25519_SIGNATURE_LENGTH, FINGERPRINT_LENGTH, MAX_HISTORY_LINKS, MAX_RECORD_BYTES, RECORD_HASH_LENGTH, RECORD_VERSION_2, X25519_PUBLIC_KEY_LENGTH } from './constants.js'
 import { checkChainStructure } from './history.js'
 import { ed25519PeerIdFromBytes } from './routing-key.js'
@@ -56,6 +57,14 @@ export function unmarshalKeyRecord (input: Uint8Array): KeyRecord {
   // caller reusing its buffer (or handing us a Buffer) cannot change a record
   // that has been validated and cached.
   const bytes = new Uint8Array(input)
+  // The wire form first, so that the code a hostile record gets depends on its bytes, not on protons.
+  switch (wireFormProblem(bytes, KEY_RECORD_WIRE)) {
+    case 'malformed':
+      throw new InvalidRecordError('ERR_RECORD_MALFORMED', 'record is not a KeyRecord protobuf: truncated, a wire type other than the field\'s, a group, or a value out of its type\'s range')
+    case 'not-canonical':
+      throw notCanonical()
+    case undefined:
+  }
   let message: KeyRecordMessage
   try {
     message = KeyRecordMessage.decode(bytes)
@@ -99,11 +108,6 @@ export function unmarshalKeyRecord (input: Uint8Array): KeyRecord {
   const issuedAt = safeInteger('issuedAt', message.issuedAt)
   const expiresAt = safeInteger('expiresAt', message.expiresAt)
 
-  // One encoding per record: trailing bytes, duplicate or unknown fields and
-  // non-minimal varints would let two byte strings carry one record.
-  if (!isCanonical(bytes, message)) {
-    throw new InvalidRecordError('ERR_RECORD_NOT_CANONICAL', 'record bytes are not the canonical encoding (fields out of order, repeated, unknown or not minimally encoded, or bytes left over)')
-  }
   const record: KeyRecord = {
     peerId,
     mlDsaPublicKey: message.mlDsaPublicKey,
@@ -126,42 +130,6 @@ export function unmarshalKeyRecord (input: Uint8Array): KeyRecord {
 }
 
 /**
- * Whether `bytes` are exactly what marshalKeyRecord makes of `message`, the
- * message protons decoded from them: every non-default field once, in field
- * order, tags and lengths as minimal varints, nothing else. Decoded byte
- * fields are views into `bytes`, so a field's data is checked by where it
- * lies. Re-encoding the record and comparing would say the same, at the
- * cost of a 6.5 KB allocation and copy per record (about 2% of a fresh
- * validation).
- */
-function isCanonical (bytes: Uint8Array, message: KeyRecordMessage): boolean {
-  const layout = new CanonicalLayout(bytes)
-  return layout.bytesField(1, message.peerId) &&
-    layout.bytesField(2, message.mlDsaPublicKey) &&
-    layout.bytesField(3, message.mlKemPublicKey) &&
-    layout.varintField(4, message.seq) &&
-    layout.varintField(5, message.issuedAt) &&
-    layout.varintField(6, message.expiresAt) &&
-    (message.rotation == null || (
-      layout.varint(7 << 3 | WIRE_LENGTH_DELIMITED) &&
-      layout.varint(fieldSize(message.rotation.previousFingerprint) + fieldSize(message.rotation.signature)) &&
-      layout.bytesField(1, message.rotation.previousFingerprint) &&
-      layout.bytesField(2, message.rotation.signature))) &&
-    layout.bytesField(8, message.libp2pSignature) &&
-    layout.bytesField(9, message.mlDsaSignature) &&
-    layout.bytesField(10, message.previousRecordHash) &&
-    message.history.every(link =>
-      layout.varint(11 << 3 | WIRE_LENGTH_DELIMITED) &&
-      layout.varint(fieldSize(link.previousFingerprint) + fieldSize(link.signature) + fieldSize(link.mlDsaPublicKey)) &&
-      layout.bytesField(1, link.previousFingerprint) &&
-      layout.bytesField(2, link.signature) &&
-      layout.bytesField(3, link.mlDsaPublicKey)) &&
-    layout.varintField(12, BigInt(message.version)) &&
-    layout.bytesField(13, message.x25519PublicKey) &&
-    layout.atEnd()
-}
-
-/**
  * The record's version (field 12) and its X25519 key (field 13), which
  * come together: a version-1 record has neither (the version field is
  * absent: 1 written out is not canonical), a version-2 record both.
@@ -170,7 +138,7 @@ function isCanonical (bytes: Uint8Array, message: KeyRecordMessage): boolean {
 function versionedX25519Key (message: KeyRecordMessage): Uint8Array | undefined {
   // Version 1 is the absent field; written out it is a second encoding of the same record.
   if (message.version === 1) {
-    throw new InvalidRecordError('ERR_RECORD_NOT_CANONICAL', 'record writes out version 1, which is encoded by leaving field 12 out')
+    throw notCanonical('it writes out version 1, which is encoded by leaving field 12 out')
   }
   if (message.version !== 0 && message.version !== RECORD_VERSION_2) {
     throw new InvalidRecordError('ERR_UNKNOWN_RECORD_VERSION', `record version ${message.version} is not one keydir knows (keydir knows version 1, which omits the field, and version 2)`)
@@ -204,55 +172,6 @@ export function checkX25519PublicKey (key: Uint8Array): void {
   }
 }
 
-const WIRE_VARINT = 0
-const WIRE_LENGTH_DELIMITED = 2
-
-/** A cursor through `bytes` that expects one canonical piece after another. */
-class CanonicalLayout {
-  private at = 0
-
-  constructor (private readonly bytes: Uint8Array) {}
-
-  /** The minimal varint of `value` (at most 2^53 - 1, as every value here is). */
-  varint (value: number): boolean {
-    let rest = value
-    while (rest >= 0x80) {
-      if (this.bytes[this.at++] !== ((rest % 0x80) | 0x80)) return false
-      rest = Math.floor(rest / 0x80)
-    }
-    return this.bytes[this.at++] === rest
-  }
-
-  /** A length-delimited field holding `data`, which must lie right here; an empty one is omitted. */
-  bytesField (field: number, data: Uint8Array): boolean {
-    if (data.length === 0) return true
-    if (!this.varint(field << 3 | WIRE_LENGTH_DELIMITED) || !this.varint(data.length)) return false
-    const here = data.buffer === this.bytes.buffer && data.byteOffset === this.bytes.byteOffset + this.at
-    this.at += data.length
-    return here
-  }
-
-  /** A varint field; zero is omitted. */
-  varintField (field: number, value: bigint): boolean {
-    return value === 0n || (this.varint(field << 3 | WIRE_VARINT) && this.varint(Number(value)))
-  }
-
-  atEnd (): boolean {
-    return this.at === this.bytes.length
-  }
-}
-
-/** The encoded size of a length-delimited field with a one-byte tag, omitted when empty. */
-function fieldSize (data: Uint8Array): number {
-  return data.length === 0 ? 0 : 1 + varintSize(data.length) + data.length
-}
-
-function varintSize (value: number): number {
-  let size = 1
-  for (let rest = value; rest >= 0x80; rest = Math.floor(rest / 0x80)) size++
-  return size
-}
-
 function expectLength (code: string, what: string, bytes: Uint8Array, length: number): void {
   if (bytes.length !== length) {
     throw new InvalidRecordError(code, `${what} must be ${length} bytes, got ${bytes.length}`)
@@ -276,4 +195,27 @@ function encodable (field: string, value: number): number {
     throw new InvalidRecordError('ERR_FIELD_RANGE', `${field} ${value} is in 2^31 … 2^32 - 1, which keydir's protobuf encoder cannot write; choose a value outside it (keydir uses the clock in Unix ms)`)
   }
   return value
+}
+
+const ROTATION_LINK_WIRE: WireSchema = { 1: { type: 'bytes' }, 2: { type: 'bytes' }, 3: { type: 'bytes' } }
+
+/** protobuf/key-record.proto, as the wire-form check reads it. */
+export const KEY_RECORD_WIRE: WireSchema = {
+  1: { type: 'bytes' },
+  2: { type: 'bytes' },
+  3: { type: 'bytes' },
+  4: { type: 'uint64' },
+  5: { type: 'uint64' },
+  6: { type: 'uint64' },
+  7: { type: 'message', schema: { 1: { type: 'bytes' }, 2: { type: 'bytes' } } },
+  8: { type: 'bytes' },
+  9: { type: 'bytes' },
+  10: { type: 'bytes' },
+  11: { type: 'repeated-message', schema: ROTATION_LINK_WIRE },
+  12: { type: 'uint32' },
+  13: { type: 'bytes' }
+}
+
+function notCanonical (why = 'fields out of order, repeated, unknown, holding their default or not minimally encoded'): InvalidRecordError {
+  return new InvalidRecordError('ERR_RECORD_NOT_CANONICAL', `record bytes are not the canonical encoding: ${why}`)
 }

@@ -13,6 +13,7 @@ import { MAX_HISTORY_LINKS, RECORD_DOMAIN, ROTATION_DOMAIN, routingKeyFor, rotat
 import { writePushVectors } from './generate-push.js'
 import { describeRecord, fingerprintHex, GOLDEN, IDENTITY_KEY_VECTOR, makeGoldenRecords } from './golden.js'
 import { makeVersion2Vectors } from './golden-v2.js'
+import { encodeFields, parseFields } from '../helpers/protobuf-wire.js'
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
 const out = fileURLToPath(new URL('../../../test/vectors/key-record.json', import.meta.url))
@@ -41,6 +42,11 @@ const [k0, k1, k2] = keys.chain
 const pin = (key: Uint8Array, superseded: Uint8Array[] = []): Record<string, unknown> =>
   ({ fingerprintHex: fingerprintHex(key), mlDsaPublicKeyHex: hex(key), supersededHex: superseded.map(fingerprintHex) })
 const plainKey = hex(routingKeyFor(plain.peerId))
+const plainFields = parseFields(plain.bytes)!
+const seqAsBytes = encodeFields(plainFields.map(f => f.field === 4 ? { field: 4, wireType: 2, value: f.value } : f))
+const rotatedFields = parseFields(rotated.bytes)!
+const rotationSplit = encodeFields(rotatedFields.flatMap(f => f.field === 7 ? parseFields(f.value)!.map(inner => ({ field: 7, wireType: 2, value: encodeFields([inner]) })) : [f]))
+const rotatedKey = hex(routingKeyFor(rotated.peerId))
 const named = (name: string): { name: string, recordHex: string } => ({ name, recordHex: hex(refused[name].bytes) })
 
 const vectors = {
@@ -78,6 +84,10 @@ const vectors = {
     { name: 'history without a rotation proof', recordHex: hex(malformed['history without a rotation proof']), routingKeyHex: plainKey, error: 'ERR_BROKEN_CHAIN' },
     { name: 'previous record hash of 31 bytes', recordHex: hex(malformed['previous record hash of 31 bytes']), routingKeyHex: plainKey, error: 'ERR_BAD_HASH_LENGTH' },
     { name: 'field 10 as a varint', recordHex: hex(plain.bytes) + '5001', routingKeyHex: plainKey, error: 'ERR_RECORD_MALFORMED' },
+    { name: 'seq written length-delimited', rule: 'wire form: a known field in another wire type is malformed', recordHex: hex(seqAsBytes), routingKeyHex: plainKey, error: 'ERR_RECORD_MALFORMED' },
+    { name: 'a group appended (field 14, wire types 3 and 4)', rule: 'wire form: groups are malformed', recordHex: hex(plain.bytes) + '7374', routingKeyHex: plainKey, error: 'ERR_RECORD_MALFORMED' },
+    { name: 'an empty field 9 appended', rule: 'wire form: a repeated field, and an empty bytes field written out', recordHex: hex(plain.bytes) + '4a00', routingKeyHex: plainKey, error: 'ERR_RECORD_NOT_CANONICAL' },
+    { name: 'rotation (field 7) split in two', rule: 'wire form: a repeated field (protobuf would merge the halves)', recordHex: hex(rotationSplit), routingKeyHex: rotatedKey, error: 'ERR_RECORD_NOT_CANONICAL' },
     { name: 'ML-KEM-768 key all 0xff', recordHex: hex(malformed['ML-KEM-768 key all 0xff']), routingKeyHex: plainKey, error: 'ERR_BAD_ML_KEM_KEY' },
     { name: IDENTITY_KEY_VECTOR, recordHex: hex(golden.identityKey.bytes), routingKeyHex: hex(golden.identityKey.routingKey), error: 'ERR_BAD_LIBP2P_SIGNATURE' }
   ],
