@@ -4,6 +4,7 @@ import { KeyPush, KeyRequest, KeyResponse } from '../../protobuf/key-exchange.js
 import { ExchangeError, KeydirError } from '../errors.js'
 import { ByteWriter } from '../util/byte-writer.js'
 import { protonsMisencodesUint64 } from '../util/protons-uint64.js'
+import { wireFormProblem, type WireSchema } from '../util/wire-form.js'
 import { MAX_CLOCK_SKEW_MS, PUSH_DOMAIN, REQUEST_DOMAIN, RESPONSE_DOMAIN } from './constants.js'
 import type { PqCrypto, MlDsaSigner } from '../crypto/types.js'
 import { isRevocationBytes } from '../record/index.js'
@@ -82,31 +83,52 @@ export async function createKeyPush (self: ExchangeSigner, recipient: PeerId, no
   }
 }
 
-/** A KeyRequest from the wire; ExchangeError ERR_MESSAGE_MALFORMED for bytes that are not one. */
+/**
+ * The wire form of all three messages (protobuf/key-exchange.proto): fields
+ * 1 and 2 bytes, 3 and 4 uint64, 5 bytes (docs/exchange.md, "Wire form").
+ */
+const EXCHANGE_MESSAGE_WIRE: WireSchema = { 1: { type: 'bytes' }, 2: { type: 'bytes' }, 3: { type: 'uint64' }, 4: { type: 'uint64' }, 5: { type: 'bytes' } }
+
+/**
+ * A message from the wire, its wire form checked before protons reads it:
+ * ExchangeError ERR_MESSAGE_MALFORMED for bytes that are not one,
+ * ERR_MESSAGE_NOT_CANONICAL for a second encoding of one.
+ */
+function decodeExchangeMessage<T extends { timestamp: bigint, nonce: bigint }> (input: Uint8Array | Uint8ArrayList, codec: { decode: (bytes: Uint8Array) => T }, what: string): T {
+  const bytes = input instanceof Uint8Array ? input : input.subarray()
+  switch (wireFormProblem(bytes, EXCHANGE_MESSAGE_WIRE)) {
+    case 'malformed':
+      throw new ExchangeError('ERR_MESSAGE_MALFORMED', `${what} is not a valid protobuf message`)
+    case 'not-canonical':
+      throw new ExchangeError('ERR_MESSAGE_NOT_CANONICAL', `${what} is not in its canonical encoding (fields out of order, repeated, unknown, holding their default or not minimally encoded)`)
+    case undefined:
+  }
+  let message: T
+  try {
+    message = codec.decode(bytes)
+  } catch (err) {
+    throw new ExchangeError('ERR_MESSAGE_MALFORMED', `${what} is not a valid protobuf message`, { cause: err })
+  }
+  // Values this implementation could not write back (protons' uint64 hazard): a nonce is stored and echoed.
+  if (protonsMisencodesUint64(message.timestamp)) {
+    throw new ExchangeError('ERR_STALE_TIMESTAMP', `${what} timestamp is in 2^31 … 2^32 - 1 (1970), far outside the 5 minute window`)
+  }
+  if (message.nonce === 0n || protonsMisencodesUint64(message.nonce)) {
+    throw new ExchangeError('ERR_BAD_NONCE', `${what} nonce is 0 or in 2^31 … 2^32 - 1, which keydir never sends and cannot write back`)
+  }
+  return message
+}
+
 export function decodeKeyRequest (bytes: Uint8Array | Uint8ArrayList): KeyRequest {
-  try {
-    return KeyRequest.decode(bytes)
-  } catch (err) {
-    throw new ExchangeError('ERR_MESSAGE_MALFORMED', 'KeyRequest is not a valid protobuf message', { cause: err })
-  }
+  return decodeExchangeMessage(bytes, KeyRequest, 'KeyRequest')
 }
 
-/** A KeyResponse from the wire; ExchangeError ERR_MESSAGE_MALFORMED for bytes that are not one. */
 export function decodeKeyResponse (bytes: Uint8Array | Uint8ArrayList): KeyResponse {
-  try {
-    return KeyResponse.decode(bytes)
-  } catch (err) {
-    throw new ExchangeError('ERR_MESSAGE_MALFORMED', 'KeyResponse is not a valid protobuf message', { cause: err })
-  }
+  return decodeExchangeMessage(bytes, KeyResponse, 'KeyResponse')
 }
 
-/** A KeyPush from the wire; ExchangeError ERR_MESSAGE_MALFORMED for bytes that are not one. */
 export function decodeKeyPush (bytes: Uint8Array | Uint8ArrayList): KeyPush {
-  try {
-    return KeyPush.decode(bytes)
-  } catch (err) {
-    throw new ExchangeError('ERR_MESSAGE_MALFORMED', 'KeyPush is not a valid protobuf message', { cause: err })
-  }
+  return decodeExchangeMessage(bytes, KeyPush, 'KeyPush')
 }
 
 export interface CheckContext {
@@ -139,11 +161,6 @@ export function startKeyRequestCheck (ctx: CheckContext, request: KeyRequest, re
     throw new ExchangeError('ERR_WRONG_RESPONDER', 'request is addressed to another peer')
   }
   checkTimestamp(ctx.now, request.timestamp)
-  // The nonce is stored and echoed in the response: one protons cannot write
-  // would corrupt the stored nonce and send the peer bytes of our memory.
-  if (protonsMisencodesUint64(request.nonce)) {
-    throw new ExchangeError('ERR_BAD_NONCE', 'request nonce is in 2^31 … 2^32 - 1, which this implementation cannot write back')
-  }
   const carried = precheckCarried(ctx, remote, request.requesterRecord)
   const signed = exchangeSignedBytes(REQUEST_CONTEXT, remote, self, Number(request.timestamp), request.nonce, request.requesterRecord)
   return async () => verifyBoth(ctx, carried, signed, request.signature, REQUEST_CONTEXT,
@@ -166,9 +183,6 @@ export async function checkKeyPush (ctx: CheckContext, push: KeyPush, remote: Pe
     throw new ExchangeError('ERR_WRONG_RECIPIENT', 'push is addressed to another peer')
   }
   checkTimestamp(ctx.now, push.timestamp)
-  if (protonsMisencodesUint64(push.nonce)) {
-    throw new ExchangeError('ERR_BAD_NONCE', 'push nonce is in 2^31 … 2^32 - 1, which this implementation cannot store')
-  }
   const signed = exchangeSignedBytes(PUSH_CONTEXT, remote, self, Number(push.timestamp), push.nonce, push.record)
   const badSignature = (): ExchangeError => new ExchangeError('ERR_BAD_PUSH_SIGNATURE', 'push signature does not verify with the pushed value\'s ML-DSA-65 key')
   if (ctx.revocations !== undefined && isRevocationBytes(push.record)) {

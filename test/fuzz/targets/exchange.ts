@@ -7,7 +7,7 @@ import { corpus } from '../corpus.js'
 import { attempt, attemptAsync, Outcomes } from '../harness.js'
 import { hostileCase, sometimes } from '../mutate.js'
 import type { FuzzTarget } from '../harness.js'
-import type { KeyPush, KeyRequest, KeyResponse } from '../../../protobuf/key-exchange.js'
+import { KeyPush, KeyRequest, KeyResponse } from '../../../protobuf/key-exchange.js'
 import type { PeerId } from '@libp2p/interface'
 
 const EXCHANGE_ERRORS = ['ExchangeError']
@@ -48,6 +48,7 @@ export const keyRequestTarget: FuzzTarget = {
       async ({ bytes, seed: seedIndex }, remoteChoice, skew) => {
         const decoded = attempt(outcomes, 'decode', () => decodeKeyRequest(bytes), EXCHANGE_ERRORS)
         if (!decoded.ok) return true
+        if (!uint8ArrayEquals(KeyRequest.encode(decoded.value), bytes)) throw new Error('decoded a KeyRequest whose bytes are not its canonical encoding')
         // Mostly the connection the seed came over; sometimes another peer's.
         const seed = c.requests[seedIndex]
         const remote: PeerId = remoteChoice < 6 ? seed.from : peers[remoteChoice % peers.length]
@@ -88,6 +89,7 @@ export const keyResponseTarget: FuzzTarget = {
       async ({ bytes, seed: seedIndex }, choice, nonceDelta) => {
         const decoded = attempt(outcomes, 'decode', () => decodeKeyResponse(bytes), EXCHANGE_ERRORS)
         if (!decoded.ok) return true
+        if (!uint8ArrayEquals(KeyResponse.encode(decoded.value), bytes)) throw new Error('decoded a KeyResponse whose bytes are not its canonical encoding')
         const seed = c.responses[seedIndex]
         const asked = choice < 8 ? seed.from : peers[choice % peers.length]
         const remote = choice < 7 ? asked : peers[(choice + 1) % peers.length]
@@ -134,6 +136,7 @@ export const keyPushTarget: FuzzTarget = {
       async ({ bytes, seed: seedIndex }, choice, skew) => {
         const decoded = attempt(outcomes, 'decode', () => decodeKeyPush(bytes), EXCHANGE_ERRORS)
         if (!decoded.ok) return true
+        if (!uint8ArrayEquals(KeyPush.encode(decoded.value), bytes)) throw new Error('decoded a KeyPush whose bytes are not its canonical encoding')
         const seed = c.pushes[seedIndex]
         const remote: PeerId = choice < 6 ? seed.from : peers[choice % peers.length]
         const self: PeerId = choice < 7 ? seed.to : peers[(choice + 1) % peers.length]
