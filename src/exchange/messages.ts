@@ -33,7 +33,7 @@ export interface ExchangeSigner {
   mlDsaSigner: MlDsaSigner
 }
 
-/** The bytes a KeyRequest, KeyResponse or KeyPush signature covers (docs/record-format.md), for `context` = the message's domain. */
+/** The bytes a KeyRequest, KeyResponse or KeyPush signature covers (docs/exchange.md, "Signed bytes"), for `context` = the message's domain. */
 export function exchangeSignedBytes (context: Uint8Array, from: PeerId, to: PeerId, timestamp: number, nonce: bigint, record: Uint8Array): Uint8Array {
   return new ByteWriter()
     .domain(context)

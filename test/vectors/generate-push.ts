@@ -1,6 +1,6 @@
 /**
- * Writes test/vectors/key-push.json: a golden KeyPush (docs/record-format.md,
- * "Key push"), made by the golden plain record's owner for a fixed
+ * Writes test/vectors/key-push.json: a golden KeyPush (docs/exchange.md),
+ * made by the golden plain record's owner for a fixed
  * recipient, with invalid variants. ML-DSA-65 signing is hedged, so the
  * bytes are recorded once; test/exchange/push-vector.test.ts checks them.
  */
@@ -29,7 +29,7 @@ export async function writePushVectors (): Promise<string> {
   const bytes = KeyPush.encode(push)
   const flipped = KeyPush.encode({ ...push, signature: Uint8Array.from(push.signature, (b, i) => i === 0 ? b ^ 1 : b) })
   const vectors = {
-    description: 'keydir KeyPush golden vector; format: docs/record-format.md, "Key push". Bytes are the KeyPush message without its length prefix.',
+    description: 'keydir KeyPush golden vector; format: docs/exchange.md. Bytes are the KeyPush message without its length prefix.',
     inputs: { recipientEd25519SeedHex: hex(PUSH_RECIPIENT_SEED), validAt: GOLDEN.validAt, context: PUSH_DOMAIN },
     valid: {
       pusher: plain.peerId.toString(),

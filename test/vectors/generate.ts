@@ -117,3 +117,4 @@ console.log(`wrote ${await (await import('./generate-equivocation.js')).writeEqu
 console.log(`wrote ${await (await import('./generate-kad-get.js')).writeKadGetVectors()}`)
 console.log(`wrote ${await (await import('./generate-session.js')).writeSessionVectors()}`)
 console.log(`wrote ${await (await import('./generate-envelope.js')).writeEnvelopeVectors()}`)
+console.log(`wrote ${await (await import('./generate-exchange.js')).writeExchangeVectors()}`)
