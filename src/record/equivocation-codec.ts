@@ -6,6 +6,7 @@ import { EvidenceError, KeydirError } from '../errors.js'
 import { unmarshalKeyRecord } from './codec.js'
 import { MAX_EVIDENCE_BYTES } from './constants.js'
 import { recordSignedBytes } from './signed-bytes.js'
+import { wireFormProblem, type WireSchema } from '../util/wire-form.js'
 import type { KeyRecord } from './types.js'
 import type { PeerId } from '@libp2p/interface'
 
@@ -60,9 +61,9 @@ export function createEquivocationProof (a: KeyRecord, b: KeyRecord): Equivocati
 
 /**
  * Decode a proof and check everything but the records' signatures, in
- * this order: size (ERR_EVIDENCE_TOO_LARGE), leading tag and protobuf
- * (ERR_EVIDENCE_MALFORMED), canonical encoding and order
- * (ERR_EVIDENCE_NOT_CANONICAL), each record's structure (ERR_EVIDENCE_MALFORMED,
+ * this order: size (ERR_EVIDENCE_TOO_LARGE), leading tag and wire form
+ * (ERR_EVIDENCE_MALFORMED, then ERR_EVIDENCE_NOT_CANONICAL), both records
+ * present (ERR_EVIDENCE_MALFORMED), their order (ERR_EVIDENCE_NOT_CANONICAL), each record's structure (ERR_EVIDENCE_MALFORMED,
  * the record's own code as the cause), one PeerId (ERR_EVIDENCE_PEER_MISMATCH),
  * one seq and different signed content (ERR_EVIDENCE_NOT_CONFLICTING).
  */
@@ -75,6 +76,13 @@ export function unmarshalEquivocationProof (input: Uint8Array): EquivocationProo
   }
   // Our own copy: the records decoded from it are views into it.
   const bytes = new Uint8Array(input)
+  switch (wireFormProblem(bytes, EQUIVOCATION_PROOF_WIRE)) {
+    case 'malformed':
+      throw new EvidenceError('ERR_EVIDENCE_MALFORMED', 'bytes are not an EquivocationProof protobuf: truncated, a wire type other than the field\'s, or a group')
+    case 'not-canonical':
+      throw new EvidenceError('ERR_EVIDENCE_NOT_CANONICAL', 'proof bytes are not the canonical encoding (fields out of order, repeated, unknown, empty or not minimally encoded)')
+    case undefined:
+  }
   let message: ProofMessage
   try {
     message = ProofMessage.decode(bytes)
@@ -84,10 +92,7 @@ export function unmarshalEquivocationProof (input: Uint8Array): EquivocationProo
   if (message.recordA.length === 0 || message.recordB.length === 0) {
     throw new EvidenceError('ERR_EVIDENCE_MALFORMED', 'an equivocation proof carries two records; one is missing')
   }
-  // One encoding per pair: fields in order, once each, nothing else, and the records by their SHA-256.
-  if (!uint8ArrayEquals(ProofMessage.encode(message), bytes)) {
-    throw new EvidenceError('ERR_EVIDENCE_NOT_CANONICAL', 'proof bytes are not the canonical encoding (fields out of order, repeated, unknown, or bytes left over)')
-  }
+  // One encoding per pair: the records by their SHA-256.
   if (uint8ArrayCompare(recordDigest(message.recordA), recordDigest(message.recordB)) >= 0) {
     throw new EvidenceError('ERR_EVIDENCE_NOT_CANONICAL', 'the proof\'s records are not in canonical order (record_a must have the lower SHA-256), or they are the same bytes')
   }
@@ -136,3 +141,6 @@ export function differingFields (a: KeyRecord, b: KeyRecord): string[] {
   ]
   return checks.filter(([, equal]) => !equal).map(([name]) => name)
 }
+
+/** protobuf/equivocation.proto, as the wire-form check reads it. */
+const EQUIVOCATION_PROOF_WIRE: WireSchema = { 17: { type: 'bytes' }, 18: { type: 'bytes' } }

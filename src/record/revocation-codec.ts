@@ -1,9 +1,9 @@
-import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { RevocationCertificate as RevocationMessage } from '../../protobuf/revocation.js'
 import { ML_DSA_65 } from '../crypto/types.js'
 import { RevocationError } from '../errors.js'
 import { ByteWriter } from '../util/byte-writer.js'
 import { protonsMisencodesUint64 } from '../util/protons-uint64.js'
+import { wireFormProblem, type WireSchema } from '../util/wire-form.js'
 import { ED25519_SIGNATURE_LENGTH, FINGERPRINT_LENGTH, MAX_REVOCATION_BYTES, REVOCATION_DOMAIN } from './constants.js'
 import { REVOCATION_REASONS } from './revocation-types.js'
 import { ed25519PeerIdFromBytes } from './routing-key.js'
@@ -13,7 +13,7 @@ import type { RotationProof } from './types.js'
 /**
  * Wire <-> domain conversion for revocation certificates, and the bytes
  * their two signatures cover. `unmarshalRevocation` checks structure only
- * (size, canonical protobuf, field lengths and ranges, PeerId form): the
+ * (size, wire form, PeerId form, field lengths and ranges): the
  * cheap checks that come before any signature is verified.
  */
 
@@ -74,6 +74,13 @@ export function unmarshalRevocation (input: Uint8Array): RevocationCertificate {
   // Our own copy: the decoded fields are views into it, so a caller reusing
   // its buffer cannot change a certificate that has been validated.
   const bytes = new Uint8Array(input)
+  switch (wireFormProblem(bytes, REVOCATION_WIRE)) {
+    case 'malformed':
+      throw new RevocationError('ERR_REVOCATION_MALFORMED', 'bytes are not a RevocationCertificate protobuf: truncated, a wire type other than the field\'s, a group, or a value out of its type\'s range')
+    case 'not-canonical':
+      throw new RevocationError('ERR_REVOCATION_NOT_CANONICAL', 'revocation bytes are not the canonical encoding (fields out of order, repeated, unknown, holding their default or not minimally encoded)')
+    case undefined:
+  }
   let message: RevocationMessage
   try {
     message = RevocationMessage.decode(bytes)
@@ -114,13 +121,6 @@ export function unmarshalRevocation (input: Uint8Array): RevocationCertificate {
     libp2pSignature: message.libp2pSignature,
     mlDsaSignature: message.mlDsaSignature,
     bytes
-  }
-  // One encoding per certificate: re-encoding must give the bytes back
-  // (fields in order, once each, no unknown fields, minimal varints, nothing
-  // left over). A certificate is rare and small, so re-encoding, the plain
-  // check, costs nothing that matters.
-  if (!uint8ArrayEquals(RevocationMessage.encode(toMessage(certificate, certificate.libp2pSignature, certificate.mlDsaSignature)), bytes)) {
-    throw new RevocationError('ERR_REVOCATION_NOT_CANONICAL', 'revocation bytes are not the canonical encoding (fields out of order, repeated, unknown or not minimally encoded, or bytes left over)')
   }
   return certificate
 }
@@ -170,4 +170,15 @@ function expectLength (code: string, what: string, bytes: Uint8Array, length: nu
   if (bytes.length !== length) {
     throw new RevocationError(code, `revocation ${what} must be ${length} bytes, got ${bytes.length}`)
   }
+}
+
+/** protobuf/revocation.proto, as the wire-form check reads it. */
+const REVOCATION_WIRE: WireSchema = {
+  16: { type: 'bytes' },
+  17: { type: 'bytes' },
+  18: { type: 'uint64' },
+  19: { type: 'uint32' },
+  20: { type: 'message', schema: { 1: { type: 'bytes' }, 2: { type: 'bytes' } } },
+  21: { type: 'bytes' },
+  22: { type: 'bytes' }
 }
