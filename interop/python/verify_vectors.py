@@ -21,6 +21,13 @@ import traceback
 sys.dont_write_bytecode = True  # leave no __pycache__ in the repository
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+try:
+    from cryptography.hazmat.primitives.asymmetric import mldsa, mlkem  # noqa: F401
+except ImportError:  # cryptography before 48 (Debian 12's python3 has 38)
+    import cryptography
+    print(f'{sys.executable}: cryptography {cryptography.__version__} has no ML-DSA-65; '
+          'this verifier needs cryptography 48 or later (see interop/python/README.md)', file=sys.stderr)
+    sys.exit(2)
 from cryptography.hazmat.primitives.asymmetric import ed25519 as ossl_ed25519  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import mldsa, mlkem, x25519  # noqa: E402
 
