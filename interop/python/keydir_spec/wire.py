@@ -39,12 +39,14 @@ class NotCanonical(Exception):
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: str  # 'bytes' | 'uint64' | 'uint32' | 'message'
+    kind: str  # 'bytes' | 'uint64' | 'uint32' | 'fixed64' | 'message'
     repeated: bool = False
     schema: Optional[dict] = None  # for kind == 'message'
 
     @property
     def wire_type(self) -> int:
+        if self.kind == 'fixed64':
+            return I64
         return VARINT if self.kind in ('uint64', 'uint32') else LEN
 
 
