@@ -117,19 +117,13 @@ def verify_strict(public_key: bytes, message: bytes, signature: bytes) -> bool:
 
 
 def small_order_points():
-    """The canonical encodings of every point P with [8]P = identity, found
-    by search, to check the spec's list against (self-test)."""
+    """Every multiple of every point in the spec's list that has order
+    dividing 8, as canonical encodings. The 8-torsion is cyclic, so if the
+    list is right this gives back exactly the list (a self-test)."""
     found = set()
-    # The 8-torsion: x = 0 (y = 1, -1), y = 0 (x = +-sqrt(-1)), and the four
-    # points of order 8. Search over candidate y: the order-8 points have
-    # y^2 = ... ; we find them by halving the order-4 points instead.
-    # Decode candidates from the spec's list and from arithmetic: generate
-    # the group by a known order-8 point.
     for enc in SMALL_ORDER_ENCODINGS:
         pt = decode_point(enc)
-        if pt is None:
-            continue
-        if point_equal(scalar_mult(8, pt), IDENTITY):
+        if pt is not None and point_equal(scalar_mult(8, pt), IDENTITY):
             for i in range(8):
                 found.add(encode_point(scalar_mult(i, pt)))
     return found
