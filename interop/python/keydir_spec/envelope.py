@@ -1,0 +1,198 @@
+"""Opening a SealedEnvelope, from docs/envelope.md ("The construction",
+"SealedEnvelope", "SealedContent", "HPKE info", "Signed bytes", "Opening:
+checks in order") and protobuf/envelope.proto.
+
+HPKE (RFC 9180) base mode with X-Wing (KEM 0x647a), HKDF-SHA256 (0x0001),
+AES-256-GCM (0x0002), written here from RFC 9180 section 5 and the X-Wing
+draft's decapsulation; envelope.md names the draft but not its version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import struct
+from dataclasses import dataclass
+from typing import Optional
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.asymmetric import mlkem, x25519
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from .prims import domain, is_ed25519_peer_id, lp, mldsa65_verify, u64
+from .wire import (I64, Field, Malformed, enc_bytes, enc_tag, enc_uint,
+                   walk_lenient)
+
+MAX_ENVELOPE_BYTES = 1_056_768
+MAX_DATA = 1_048_576
+CTX_SIGNATURE = 'keydir/envelope/v1'
+CTX_INFO = 'keydir/envelope-info/v1'
+KEM_ID, KDF_ID, AEAD_ID = 0x647A, 0x0001, 0x0002
+XWING_LABEL = b'\\.//^\\'  # the six bytes \./ /^\
+
+ENVELOPE = {
+    1: Field('version', 'uint32'),
+    2: Field('sender', 'bytes'),
+    3: Field('recipient', 'bytes'),
+    4: Field('recipient_seq', 'fixed64'),
+    5: Field('enc', 'bytes'),
+    6: Field('ciphertext', 'bytes'),
+}
+CONTENT = {
+    1: Field('sender_seq', 'fixed64'),
+    2: Field('signature', 'bytes'),
+    3: Field('data', 'bytes'),
+}
+
+
+class EnvelopeError(Exception):
+    def __init__(self, code: str, detail: str = ''):
+        super().__init__(f'{code}: {detail}' if detail else code)
+        self.code = code
+
+
+# --- X-Wing and HPKE -----------------------------------------------------------
+
+@dataclass
+class XWingKey:
+    mlkem_seed: bytes
+    x25519_secret: bytes
+    public_key: bytes  # ML-KEM-768 key || X25519 key, 1216 bytes
+
+    @classmethod
+    def from_seed(cls, seed: bytes) -> 'XWingKey':
+        out = hashlib.shake_256(seed).digest(96)
+        pk_m = mlkem.MLKEM768PrivateKey.from_seed_bytes(out[:64]).public_key().public_bytes_raw()
+        pk_x = x25519.X25519PrivateKey.from_private_bytes(out[64:]).public_key().public_bytes_raw()
+        return cls(out[:64], out[64:], pk_m + pk_x)
+
+
+def xwing_decapsulate(key: XWingKey, enc: bytes, label_first: bool = False) -> bytes:
+    ct_m, ct_x = enc[:1088], enc[1088:]
+    ss_m = mlkem.MLKEM768PrivateKey.from_seed_bytes(key.mlkem_seed).decapsulate(ct_m)
+    ss_x = x25519.X25519PrivateKey.from_private_bytes(key.x25519_secret).exchange(
+        x25519.X25519PublicKey.from_public_bytes(ct_x))
+    pk_x = key.public_key[1184:]
+    parts = [ss_m, ss_x, ct_x, pk_x]
+    parts = [XWING_LABEL] + parts if label_first else parts + [XWING_LABEL]
+    return hashlib.sha3_256(b''.join(parts)).digest()
+
+
+SUITE_ID = b'HPKE' + struct.pack('>HHH', KEM_ID, KDF_ID, AEAD_ID)
+
+
+def _extract(salt: bytes, label: bytes, ikm: bytes) -> bytes:
+    return hmac.new(salt or bytes(32), b'HPKE-v1' + SUITE_ID + label + ikm, hashlib.sha256).digest()
+
+
+def _expand(prk: bytes, label: bytes, info: bytes, length: int) -> bytes:
+    labeled = struct.pack('>H', length) + b'HPKE-v1' + SUITE_ID + label + info
+    out, t, i = b'', b'', 1
+    while len(out) < length:
+        t = hmac.new(prk, t + labeled + bytes([i]), hashlib.sha256).digest()
+        out += t
+        i += 1
+    return out[:length]
+
+
+def hpke_base_key_schedule(shared_secret: bytes, info: bytes):
+    """RFC 9180 5.1, mode_base, empty psk: (key, base_nonce)."""
+    psk_id_hash = _extract(b'', b'psk_id_hash', b'')
+    info_hash = _extract(b'', b'info_hash', info)
+    context = b'\x00' + psk_id_hash + info_hash
+    secret = _extract(shared_secret, b'secret', b'')
+    return _expand(secret, b'key', context, 32), _expand(secret, b'base_nonce', context, 12)
+
+
+# --- the envelope ------------------------------------------------------------------
+
+@dataclass
+class Envelope:
+    version: int
+    sender: bytes
+    recipient: bytes
+    recipient_seq: int
+    enc: bytes
+    ciphertext: bytes
+
+    def encode(self) -> bytes:
+        out = enc_uint(1, self.version) + enc_bytes(2, self.sender) + enc_bytes(3, self.recipient)
+        if self.recipient_seq:
+            out += enc_tag(4, I64) + self.recipient_seq.to_bytes(8, 'little')
+        return out + enc_bytes(5, self.enc) + enc_bytes(6, self.ciphertext)
+
+    def info(self) -> bytes:
+        return domain(CTX_INFO) + lp(self.sender) + lp(self.recipient) + u64(self.recipient_seq)
+
+
+def signed_bytes(e: Envelope, sender_seq: int, data: bytes) -> bytes:
+    return (domain(CTX_SIGNATURE) + lp(e.sender) + lp(e.recipient) + u64(e.recipient_seq)
+            + lp(e.enc) + u64(sender_seq) + struct.pack('>I', len(data)) + data)
+
+
+def _fixed(v) -> int:
+    return int.from_bytes(v, 'little') if isinstance(v, bytes) else 0
+
+
+def decode_envelope(raw: bytes) -> Envelope:
+    if len(raw) > MAX_ENVELOPE_BYTES:                                          # 1
+        raise EnvelopeError('ERR_ENVELOPE_TOO_LARGE')
+    try:                                                                       # 2
+        w = walk_lenient(raw, ENVELOPE, 'SealedEnvelope')
+    except Malformed as e:
+        raise EnvelopeError('ERR_ENVELOPE_MALFORMED', str(e))
+    e = Envelope(w.one(1, 0), w.one(2, b''), w.one(3, b''), _fixed(w.one(4)), w.one(5, b''), w.one(6, b''))
+    if e.encode() != raw:                                                      # 3
+        raise EnvelopeError('ERR_ENVELOPE_NOT_CANONICAL')
+    if e.version != 1:                                                         # 4
+        raise EnvelopeError('ERR_ENVELOPE_VERSION', f'version {e.version}')
+    if not (is_ed25519_peer_id(e.sender) and is_ed25519_peer_id(e.recipient)  # 5
+            and 1 <= e.recipient_seq <= 2**53 - 1 and len(e.enc) == 1120 and e.ciphertext):
+        raise EnvelopeError('ERR_ENVELOPE_MALFORMED', 'header fields')
+    return e
+
+
+@dataclass
+class Opened:
+    envelope: Envelope
+    plaintext: bytes
+    sender_seq: int
+    signature: bytes
+    data: bytes
+
+
+def open_envelope(raw: bytes, *, self_id: bytes, newest_seq: int, kem: XWingKey,
+                  sender_key: Optional[bytes], label_first: bool = False) -> Opened:
+    """The checks in order, for a node whose only KEM key is `kem` (no
+    retired keys) and whose directory holds `sender_key` for the sender (no
+    rotation chain, no refresh)."""
+    e = decode_envelope(raw)
+    if e.recipient != self_id:                                                 # 6
+        raise EnvelopeError('ERR_ENVELOPE_NOT_FOR_US')
+    if e.recipient_seq > newest_seq:                                           # 7
+        raise EnvelopeError('ERR_ENVELOPE_KEY_UNKNOWN')
+    # 8: no retired keys: every record up to newest_seq carries the current key
+    try:                                                                       # 9
+        ss = xwing_decapsulate(kem, e.enc, label_first)
+        key, nonce = hpke_base_key_schedule(ss, e.info())
+        pt = AESGCM(key).decrypt(nonce, e.ciphertext, b'')
+    except (InvalidTag, ValueError) as x:
+        raise EnvelopeError('ERR_ENVELOPE_DECRYPT', type(x).__name__)
+    try:                                                                       # 10
+        w = walk_lenient(pt, CONTENT, 'SealedContent')
+    except Malformed as x:
+        raise EnvelopeError('ERR_ENVELOPE_MALFORMED', str(x))
+    sender_seq, sig, data = _fixed(w.one(1)), w.one(2, b''), w.one(3, b'')
+    canon = ((enc_tag(1, I64) + sender_seq.to_bytes(8, 'little')) if sender_seq else b'') \
+        + enc_bytes(2, sig) + enc_bytes(3, data)
+    if canon != pt:
+        raise EnvelopeError('ERR_ENVELOPE_NOT_CANONICAL', 'SealedContent')
+    if len(sig) != 3309 or not 1 <= sender_seq <= 2**53 - 1:
+        raise EnvelopeError('ERR_ENVELOPE_MALFORMED', 'SealedContent fields')
+    if len(data) > MAX_DATA:
+        raise EnvelopeError('ERR_ENVELOPE_TOO_LARGE', 'data')
+    if sender_key is None:                                                     # 11
+        raise EnvelopeError('ERR_NOT_FOUND')
+    if not mldsa65_verify(sender_key, signed_bytes(e, sender_seq, data), sig, CTX_SIGNATURE):  # 12, 13
+        raise EnvelopeError('ERR_ENVELOPE_BAD_SIGNATURE')
+    return Opened(e, pt, sender_seq, sig, data)
