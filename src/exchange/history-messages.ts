@@ -5,8 +5,10 @@ import { ML_DSA_65 } from '../crypto/types.js'
 import { ExchangeError } from '../errors.js'
 import { FINGERPRINT_LENGTH, ROTATION_CONTEXT, rotationSignedBytes } from '../record/index.js'
 import { MAX_HISTORY_RESPONSE_LINKS } from './constants.js'
+import { requireWireForm } from './message-wire-form.js'
 import type { PqCrypto } from '../crypto/types.js'
 import type { RotationLink } from '../record/index.js'
+import type { WireSchema } from '../util/wire-form.js'
 import type { PeerId } from '@libp2p/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
@@ -38,8 +40,12 @@ export function createHistoryRequest (responder: PeerId, span: HistorySpan): His
   }
 }
 
-/** A HistoryRequest from the wire; ExchangeError ERR_MESSAGE_MALFORMED for bytes that are not one. */
-export function decodeHistoryRequest (bytes: Uint8Array | Uint8ArrayList): HistoryRequest {
+const HISTORY_REQUEST_WIRE: WireSchema = { 1: { type: 'bytes' }, 2: { type: 'bytes' }, 3: { type: 'bytes' } }
+const HISTORY_RESPONSE_WIRE: WireSchema = { 1: { type: 'repeated-message', schema: { 1: { type: 'bytes' }, 2: { type: 'bytes' }, 3: { type: 'bytes' } } } }
+
+/** A HistoryRequest from the wire; ExchangeError ERR_MESSAGE_MALFORMED / ERR_MESSAGE_NOT_CANONICAL for bytes that are not one. */
+export function decodeHistoryRequest (input: Uint8Array | Uint8ArrayList): HistoryRequest {
+  const bytes = requireWireForm(input, HISTORY_REQUEST_WIRE, 'HistoryRequest')
   try {
     return HistoryRequest.decode(bytes)
   } catch (err) {
@@ -90,9 +96,10 @@ export function createHistoryResponse (links: readonly RotationLink[]): HistoryR
 /**
  * A HistoryResponse from the wire; ExchangeError ERR_HISTORY_TOO_LONG past
  * MAX_HISTORY_RESPONSE_LINKS links (a 65-link message still fits the byte
- * cap), ERR_MESSAGE_MALFORMED for bytes that are not one.
+ * cap), ERR_MESSAGE_MALFORMED / ERR_MESSAGE_NOT_CANONICAL for bytes that are not one.
  */
-export function decodeHistoryResponse (bytes: Uint8Array | Uint8ArrayList): HistoryResponse {
+export function decodeHistoryResponse (input: Uint8Array | Uint8ArrayList): HistoryResponse {
+  const bytes = requireWireForm(input, HISTORY_RESPONSE_WIRE, 'HistoryResponse')
   try {
     return HistoryResponse.decode(bytes, { limits: { links: MAX_HISTORY_RESPONSE_LINKS } })
   } catch (err) {

@@ -4,11 +4,12 @@ import { KeyPush, KeyRequest, KeyResponse } from '../../protobuf/key-exchange.js
 import { ExchangeError, KeydirError } from '../errors.js'
 import { ByteWriter } from '../util/byte-writer.js'
 import { protonsMisencodesUint64 } from '../util/protons-uint64.js'
-import { wireFormProblem, type WireSchema } from '../util/wire-form.js'
 import { MAX_CLOCK_SKEW_MS, PUSH_DOMAIN, REQUEST_DOMAIN, RESPONSE_DOMAIN } from './constants.js'
+import { requireWireForm } from './message-wire-form.js'
 import type { PqCrypto, MlDsaSigner } from '../crypto/types.js'
 import { isRevocationBytes } from '../record/index.js'
 import type { KeyRecord, KeyRecordValidator, PqkValue, RevocationCertificate, RevocationValidator } from '../record/index.js'
+import type { WireSchema } from '../util/wire-form.js'
 import type { PeerId } from '@libp2p/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
@@ -95,14 +96,7 @@ const EXCHANGE_MESSAGE_WIRE: WireSchema = { 1: { type: 'bytes' }, 2: { type: 'by
  * ERR_MESSAGE_NOT_CANONICAL for a second encoding of one.
  */
 function decodeExchangeMessage<T extends { timestamp: bigint, nonce: bigint }> (input: Uint8Array | Uint8ArrayList, codec: { decode: (bytes: Uint8Array) => T }, what: string): T {
-  const bytes = input instanceof Uint8Array ? input : input.subarray()
-  switch (wireFormProblem(bytes, EXCHANGE_MESSAGE_WIRE)) {
-    case 'malformed':
-      throw new ExchangeError('ERR_MESSAGE_MALFORMED', `${what} is not a valid protobuf message`)
-    case 'not-canonical':
-      throw new ExchangeError('ERR_MESSAGE_NOT_CANONICAL', `${what} is not in its canonical encoding (fields out of order, repeated, unknown, holding their default or not minimally encoded)`)
-    case undefined:
-  }
+  const bytes = requireWireForm(input, EXCHANGE_MESSAGE_WIRE, what)
   let message: T
   try {
     message = codec.decode(bytes)
