@@ -23,11 +23,11 @@ export interface Unchecked {
   name: string
   text: string
   /**
-   * The flags that would check it too. Absent when nothing the caller can
-   * pass would (a hand-over from a key known only by its fingerprint): then
-   * the file still holds without it.
+   * The flags that would check it too, all of them. Absent when nothing
+   * the caller can pass would (a hand-over from a key known only by its
+   * fingerprint): then the file still holds without it.
    */
-  needs?: string
+  needs?: string[]
 }
 
 export interface Checklist {

@@ -11,6 +11,10 @@ import type { Identity } from '../identity/index.js'
 import type { KeyRecord } from '../record/index.js'
 import type { PeerId } from '@libp2p/interface'
 
+/** The flags that let an envelope be checked in full, as `keydir verify` names them. */
+const DIR_FLAG = '--dir <the recipient\'s data dir>'
+const SENDER_RECORD_FLAG = '--sender-record <the sender\'s key record>'
+
 /** The recipient's side, read from its data dir: what opens the envelope. */
 export interface RecipientKeys {
   /** The data dir it was read from, for messages. */
@@ -68,11 +72,11 @@ export async function checkEnvelope (envelope: DecodedEnvelope, options: Envelop
     unchecked.push({
       name: 'decrypts',
       text: `decrypts with ${recipient}'s KEM key of seq ${envelope.recipientSeq}: that needs the recipient's secret key`,
-      needs: '--dir <the recipient\'s data dir>'
+      needs: [DIR_FLAG]
     })
   } else if (!options.recipient.peerId.equals(envelope.recipient)) {
     checks.push(failed('recipient', 'ERR_ENVELOPE_NOT_FOR_US', `sealed to ${recipient}, not to ${options.recipient.dir}'s identity ${options.recipient.peerId.toString()}`))
-    unchecked.push({ name: 'decrypts', text: `decrypts with ${recipient}'s KEM key of seq ${envelope.recipientSeq}`, needs: `--dir <${recipient}'s data dir>` })
+    unchecked.push({ name: 'decrypts', text: `decrypts with ${recipient}'s KEM key of seq ${envelope.recipientSeq}`, needs: [`--dir <${recipient}'s data dir>`] })
   } else {
     checks.push(passed('recipient', `sealed to ${options.recipient.dir}'s identity`))
     try {
@@ -87,7 +91,7 @@ export async function checkEnvelope (envelope: DecodedEnvelope, options: Envelop
   }
 
   if (options.senderRecord === undefined) {
-    unchecked.push({ name: 'sender-record', text: `a valid key record of ${sender}, to check the signature against`, needs: '--sender-record <the sender\'s key record>' })
+    unchecked.push({ name: 'sender-record', text: `a valid key record of ${sender}, to check the signature against`, needs: [SENDER_RECORD_FLAG] })
   } else {
     out.senderRecord = await checkKeyRecord(options.senderRecord, options)
     checks.push(senderRecordCheck(options.senderRecord, out.senderRecord, envelope.sender))
@@ -99,12 +103,12 @@ export async function checkEnvelope (envelope: DecodedEnvelope, options: Envelop
     const forOther = options.recipient !== undefined && !options.recipient.peerId.equals(envelope.recipient)
     const undecryptable = options.recipient !== undefined && !forOther && content === undefined
     const needs = [
-      ...(options.recipient === undefined ? ['--dir <the recipient\'s data dir>'] : forOther ? [`--dir <${recipient}'s data dir>`] : []),
-      ...(options.senderRecord === undefined ? ['--sender-record <the sender\'s key record>'] : [])
+      ...(options.recipient === undefined ? [DIR_FLAG] : forOther ? [`--dir <${recipient}'s data dir>`] : []),
+      ...(options.senderRecord === undefined ? [SENDER_RECORD_FLAG] : [])
     ]
     unchecked.push(undecryptable
       ? { name: 'sender-signature', text: `the signature by ${sender}'s ML-DSA-65 key: it is inside the ciphertext, which does not decrypt` }
-      : { name: 'sender-signature', text: `the signature by ${sender}'s ML-DSA-65 key: it is inside the ciphertext, with the message`, needs: needs.join(' and ') })
+      : { name: 'sender-signature', text: `the signature by ${sender}'s ML-DSA-65 key: it is inside the ciphertext, with the message`, needs })
   }
 
   const opened = content !== undefined && holds(out) && unchecked.every(item => item.needs === undefined)

@@ -97,7 +97,7 @@ async function handOverChecks (crypto: PqCrypto, record: KeyRecord): Promise<{ c
     const path = [...keys, shortHex(fingerprint(record.mlDsaPublicKey))].join(' -> ')
     const plural = (n: number): string => n === 1 ? '1 hand-over' : `${n} hand-overs`
     checks.push(proven.length === history.length
-      ? passed('rotation-proofs', `rotation proofs: ${plural(history.length)} verify (keys ${path})`)
+      ? passed('rotation-proofs', `rotation proofs: ${plural(history.length)} ${history.length === 1 ? 'verifies' : 'verify'} (keys ${path})`)
       : failed('rotation-proofs', 'ERR_BROKEN_CHAIN', `rotation proofs: the hand-over from key ${shortHex(fingerprint(history[proven.length].mlDsaPublicKey))} ` +
         `to ${shortHex(fingerprint(proven.length === 0 ? record.mlDsaPublicKey : history[proven.length - 1].mlDsaPublicKey))} does not verify ` +
         `(${proven.length} newer ${proven.length === 1 ? 'one does' : 'ones do'}): the chain is broken or forged`))

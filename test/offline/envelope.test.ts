@@ -41,17 +41,17 @@ describe('checkEnvelope', () => {
     assert.deepEqual(outcomes(bare), { structure: true })
     assert.ok(holds(bare) && !complete(bare))
     assert.deepEqual(bare.unchecked.map(u => [u.name, u.needs]), [
-      ['decrypts', '--dir <the recipient\'s data dir>'],
-      ['sender-record', '--sender-record <the sender\'s key record>'],
-      ['sender-signature', '--dir <the recipient\'s data dir> and --sender-record <the sender\'s key record>']
+      ['decrypts', ['--dir <the recipient\'s data dir>']],
+      ['sender-record', ['--sender-record <the sender\'s key record>']],
+      ['sender-signature', ['--dir <the recipient\'s data dir>', '--sender-record <the sender\'s key record>']]
     ])
     assert.match(bare.proves, /^only what its header says, which anyone can write/)
 
     const keys = recipientKeysOf(recipient.identity, recipient.dir, 7 * 24 * hour)
     const opened = await checkEnvelope(envelope, { crypto, at: Date.now(), recipient: keys })
     assert.deepEqual(opened.unchecked.map(u => [u.name, u.needs]), [
-      ['sender-record', '--sender-record <the sender\'s key record>'],
-      ['sender-signature', '--sender-record <the sender\'s key record>']
+      ['sender-record', ['--sender-record <the sender\'s key record>']],
+      ['sender-signature', ['--sender-record <the sender\'s key record>']]
     ])
   })
 
