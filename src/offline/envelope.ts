@@ -85,6 +85,10 @@ export async function checkEnvelope (envelope: DecodedEnvelope, options: Envelop
       out.senderSeq = content.senderSeq
       out.messageBytes = content.data.length
       checks.push(passed('decrypts', `decrypts with the recipient's KEM key of seq ${envelope.recipientSeq}`))
+      unchecked.push({
+        name: 'recipient-seq',
+        text: `that seq ${envelope.recipientSeq} is not above the recipient's newest record: only its node's database holds that (\`keydir open\` checks it)`
+      })
     } catch (err) {
       checks.push(failed('decrypts', errorCode(err), err instanceof Error ? err.message : String(err)))
     }

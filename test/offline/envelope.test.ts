@@ -50,6 +50,7 @@ describe('checkEnvelope', () => {
     const keys = recipientKeysOf(recipient.identity, recipient.dir, 7 * 24 * hour)
     const opened = await checkEnvelope(envelope, { crypto, at: Date.now(), recipient: keys })
     assert.deepEqual(opened.unchecked.map(u => [u.name, u.needs]), [
+      ['recipient-seq', undefined],
       ['sender-record', ['--sender-record <the sender\'s key record>']],
       ['sender-signature', ['--sender-record <the sender\'s key record>']]
     ])
