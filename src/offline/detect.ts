@@ -29,7 +29,7 @@ export const KIND_NAMES: Record<VerifiableKind, string> = {
 
 /** Where each kind comes from, for the message about a file that is none of them. */
 const KIND_SOURCES: Record<VerifiableKind, string> = {
-  'key-record': 'GET /v1/keys/{peerId} with Accept: application/vnd.keydir.key-record, or keydir rotate --json',
+  'key-record': 'GET /v1/keys/{peerId} with Accept: application/vnd.keydir.key-record, keydir resolve --record, keydir rotate --json',
   revocation: '<dir>/revocation.cert, GET /v1/revocations, keydir revoke --json',
   'equivocation-proof': 'GET /v1/evidence/{peerId}',
   envelope: 'keydir seal'
