@@ -242,6 +242,9 @@ describe('keydir verify FILE: a sealed envelope', () => {
     const stranger = await file(dir, 'stranger.record', (await makeRecord(await makeIdentity())).bytes)
     assert.deepEqual(codes(await failure([envelope, '--dir', recipient.dir, '--sender-record', stranger])),
       ['sender-record ERR_PEER_ID_MISMATCH', 'sender-signature ERR_ENVELOPE_BAD_SIGNATURE'])
+    const noIdentity = await runKeydir(['verify', envelope, '--dir', join(dir, 'nothing-here'), '--sender-record', senderFile])
+    assert.equal(noIdentity.code, 1, noIdentity.stderr)
+    assert.match(noIdentity.stderr, /--dir .*nothing-here holds no identity: give the recipient's data dir/)
   })
 
   test('offline: no connect, listen or DNS lookup (an api.json of a stopped node in --dir), and nothing written to the dir', async () => {

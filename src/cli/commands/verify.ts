@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander'
 import { loadConfig } from '../../config/index.js'
 import { selectPqCrypto, type PqCrypto } from '../../crypto/index.js'
-import { UnverifiableFileError } from '../../errors.js'
+import { IdentityError, UnverifiableFileError } from '../../errors.js'
 import { DEFAULT_ENVELOPE_GRACE_MS, loadIdentity } from '../../identity/index.js'
 import { aKind, checkFile, detectFile, firstFailure, maxFileBytes, recipientKeysOf, VERIFIABLE_KINDS, type RecipientKeys, type VerifiableKind } from '../../offline/index.js'
 import { checkDataDirSafe } from '../data-dir.js'
@@ -106,7 +106,13 @@ async function readRecipient (dir: string): Promise<{ crypto: PqCrypto, recipien
   const config = await loadConfig({ dir })
   await checkDataDirSafe(config.dataDir)
   const crypto = selectPqCrypto(config.crypto)
-  const identity = await loadIdentity(config.dataDir, { crypto })
+  const identity = await loadIdentity(config.dataDir, { crypto }).catch(err => {
+    // loadIdentity's advice (keydir init) fits a node's own dir, not a recipient's dir mistyped here.
+    if (err instanceof IdentityError && err.code === 'ERR_IDENTITY_MISSING') {
+      throw new IdentityError(err.code, `--dir ${dir} holds no identity: give the recipient's data dir, the one its node runs with (${err.message})`, { cause: err })
+    }
+    throw err
+  })
   return { crypto, recipient: recipientKeysOf(identity, config.dataDir, config.envelopeGraceMs ?? DEFAULT_ENVELOPE_GRACE_MS) }
 }
 
