@@ -131,3 +131,29 @@ export class EnvelopeError extends KeydirError {
     this.name = 'EnvelopeError'
   }
 }
+
+/**
+ * A file `keydir verify` cannot check: none of the kinds it knows (a key
+ * record, a revocation certificate, an equivocation proof, a sealed
+ * envelope) in any form it reads (the bytes, their base64, the API's JSON).
+ * Code ERR_NOT_VERIFIABLE; the message names each kind tried and why it
+ * was refused.
+ */
+export class UnverifiableFileError extends KeydirError {
+  /** Each kind's decoder that was tried, and its refusal. */
+  readonly tried: readonly VerifyAttempt[]
+
+  constructor (message: string, tried: readonly VerifyAttempt[] = [], options?: ErrorOptions) {
+    super('ERR_NOT_VERIFIABLE', message, options)
+    this.name = 'UnverifiableFileError'
+    this.tried = tried
+  }
+}
+
+/** One decoder `keydir verify` tried on a file: the kind, the form of the file it read, and the refusal's code and message. */
+export interface VerifyAttempt {
+  kind: string
+  form: 'bytes' | 'base64' | 'json'
+  code: string
+  message: string
+}

@@ -1,4 +1,4 @@
-import { ConfigError, EvidenceError, KeydirError } from '../errors.js'
+import { ConfigError, EvidenceError, KeydirError, UnverifiableFileError } from '../errors.js'
 
 /** Exit codes of every `keydir` command. */
 export const EXIT_OK = 0
@@ -10,8 +10,12 @@ export const EXIT_USAGE = 2
 export const EXIT_REVOKED = 3
 /** The peer asked about equivocated (ERR_EQUIVOCATION: it signed two records of one seq): its keys must not be used. */
 export const EXIT_EQUIVOCATED = 4
-/** `keydir verify`: the file is not a valid proof (an EvidenceError; the message says which check failed). */
-export const EXIT_INVALID_EVIDENCE = 5
+/**
+ * `keydir verify`: something in the file does not hold (a check marked ✗,
+ * with its code), or the file is none of the kinds it checks
+ * (ERR_NOT_VERIFIABLE).
+ */
+export const EXIT_VERIFY_FAILED = 5
 /** `keydir verify-signature`: valid, but by an earlier key of the peer's rotation chain, not its current one. */
 export const EXIT_SIGNATURE_EARLIER_KEY = 6
 /** `keydir verify-signature`: not a signature of the data by any key the directory holds for the peer. */
@@ -30,7 +34,7 @@ Exit codes:
   2  usage (unknown command or option, bad argument, bad configuration)
   3  the peer is revoked (ERR_REVOKED): do not use its keys
   4  the peer equivocated (ERR_EQUIVOCATION): do not use its keys
-  5  keydir verify: the file is not a valid proof
+  5  keydir verify: something in the file does not hold, or it is none of the kinds checked
   6  keydir verify-signature: valid, but by an earlier key of the peer (rotated away)
   7  keydir verify-signature: not a valid signature of that peer
   8  keydir open: the envelope is refused (ERR_ENVELOPE_*: not for this node, altered, forged, not an envelope)`
@@ -50,7 +54,7 @@ export function exitCodeFor (err: unknown): number {
   if (err instanceof UsageError || err instanceof ConfigError) return EXIT_USAGE
   if (err instanceof KeydirError && err.code === 'ERR_REVOKED') return EXIT_REVOKED
   if (err instanceof KeydirError && err.code === 'ERR_EQUIVOCATION') return EXIT_EQUIVOCATED
-  if (err instanceof EvidenceError) return EXIT_INVALID_EVIDENCE
+  if (err instanceof EvidenceError || err instanceof UnverifiableFileError) return EXIT_VERIFY_FAILED
   // The API's errors reach the CLI as plain KeydirErrors with the node's code.
   // A peer that cannot take envelopes yet (no X25519 key) is a failure, not a refused envelope.
   if (err instanceof KeydirError && err.code.startsWith('ERR_ENVELOPE_') && err.code !== 'ERR_ENVELOPE_NO_HYBRID_KEY') return EXIT_ENVELOPE_REFUSED

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { runKeydir, tempDir } from '../helpers-daemon/cli.js'
 
-const COMMANDS = ['init', 'start', 'resolve', 'peers', 'status', 'anchor', 'rotate', 'revoke', 'seal', 'open', 'sign', 'verify-signature', 'watch', 'demo']
-const DATA_COMMANDS = ['init', 'resolve', 'peers', 'status', 'anchor', 'rotate', 'revoke', 'open', 'sign', 'verify-signature', 'watch', 'demo']
+const COMMANDS = ['init', 'start', 'resolve', 'peers', 'status', 'anchor', 'rotate', 'revoke', 'verify', 'seal', 'open', 'sign', 'verify-signature', 'watch', 'demo']
+const DATA_COMMANDS = ['init', 'resolve', 'peers', 'status', 'anchor', 'rotate', 'revoke', 'verify', 'open', 'sign', 'verify-signature', 'watch', 'demo']
 
 describe('keydir --help', () => {
   test('lists every command and the exit codes', async () => {
@@ -21,7 +21,7 @@ describe('keydir --help', () => {
       assert.match(stdout, /Exit codes:/)
       if (command !== 'demo') assert.match(stdout, /--dir <path>/)
       if (DATA_COMMANDS.includes(command)) assert.match(stdout, /--json/)
-      if (['seal', 'open', 'sign', 'verify-signature'].includes(command)) assert.match(stdout, /Examples:\n {2}keydir /)
+      if (['verify', 'seal', 'open', 'sign', 'verify-signature'].includes(command)) assert.match(stdout, /Examples:\n {2}keydir /)
     })
   }
 

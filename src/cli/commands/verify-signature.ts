@@ -21,7 +21,7 @@ export function registerVerifySignature (program: Command): void {
       'of its rotation chain. Needs no token. Reads the message from stdin or --in. The signature file holds the ' +
       'raw 3309 bytes, their base64, or `keydir sign --json`\'s output. Exit 0: valid by the current key; 6: valid ' +
       'by an earlier key only (the peer has rotated since: ask for a fresh signature); 7: not valid. Not `keydir ' +
-      'verify`, which checks an equivocation proof offline.')
+      'verify`, which checks a record, certificate, proof or envelope offline.')
     .argument('<PEER_ID>', 'the signer, such as 12D3KooW…')
     .addOption(new Option('--signature <file>', 'the signature to check').makeOptionMandatory())
     .option('--in <file>', 'read the message from FILE (default: stdin)')

@@ -11,6 +11,7 @@ import { recordTarget, routingKeyTarget } from './record.js'
 import { registryTarget } from './registry.js'
 import { pqkSelectorTarget, pqkValueTarget, revocationTarget } from './revocation.js'
 import { sessionIdentityTarget, sessionMessage1Target, sessionMessage2Target, sessionMessage3Target, sessionMessage4Target } from './session.js'
+import { verifyFileTarget } from './verify.js'
 import type { FuzzTarget } from '../harness.js'
 
 /** Every fuzz target, in the order `npm run fuzz` and the CI run take them. */
@@ -44,5 +45,6 @@ export const targets: FuzzTarget[] = [
   sessionMessage3Target,
   sessionMessage4Target,
   sessionIdentityTarget,
-  envelopeTarget
+  envelopeTarget,
+  verifyFileTarget
 ]
