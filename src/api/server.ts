@@ -5,6 +5,7 @@ import { hostAllowed, isLoopbackHost } from './host.js'
 import { apiProof, CHALLENGE_HEADER, parseChallenge, PROOF_HEADER } from './proof.js'
 import { MAX_QUERY_LENGTH } from './query.js'
 import { displayPattern, endpointOf, RouteTable } from './route-table.js'
+import { registerActivityRoute } from './routes/activity.js'
 import { registerAdminRoutes } from './routes/admin.js'
 import { registerEventsRoute, type EventStreamLimits } from './routes/events.js'
 import { registerEvidenceRoutes } from './routes/evidence.js'
@@ -65,7 +66,7 @@ const MAX_REMEMBERED_HOSTS = 64
  * - `GET /v1/keys/{peerId}` (`?refresh=true`; `Accept: application/vnd.keydir.key-record` for the signed record)
  * - `GET /v1/peers` (`?trust=`, `?verified=`), `GET /v1/revocations`
  * - `GET /v1/evidence`, `GET /v1/evidence/{peerId}` (`Accept: application/vnd.keydir.equivocation` for the proof's bytes), `POST /v1/evidence` (bearer token)
- * - `GET /v1/status`, `GET /metrics`, `GET /healthz`
+ * - `GET /v1/status`, `GET /v1/activity` (counts for rates), `GET /metrics`, `GET /healthz`
  * - `GET /v1/events` (Server-Sent Events: key changes; `Last-Event-ID` resumes)
  * - `POST /v1/publish`, `POST /v1/rotate` (bearer token)
  * - `POST /v1/seal/{peerId}`, `POST /v1/open`, `POST /v1/sign` (bearer token), `POST /v1/verify/{peerId}`
@@ -222,6 +223,7 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   registerRevocationsRoute(app, ctx)
   registerEvidenceRoutes(app, ctx)
   registerStatusRoute(app, ctx)
+  registerActivityRoute(app, ctx)
   registerMetricsRoute(app, ctx)
   registerHealthRoute(app, ctx)
   registerAdminRoutes(app, ctx)
