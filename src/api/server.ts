@@ -15,6 +15,7 @@ import { registerMessageRoutes } from './routes/messages.js'
 import { registerMetricsRoute } from './routes/metrics.js'
 import { registerPeersRoute, registerRevocationsRoute } from './routes/peers.js'
 import { registerStatusRoute } from './routes/status.js'
+import { registerStatusPageRoutes } from './routes/status-page.js'
 import type { RouteContext } from './routes/context.js'
 import type { KeyDirectory } from '../node/types.js'
 import type { Socket } from 'node:net'
@@ -63,6 +64,7 @@ const MAX_REMEMBERED_HOSTS = 64
 /**
  * The keydir HTTP API over a KeyDirectory:
  *
+ * - `GET /`: the status page for operators (no token; it reads the GETs below)
  * - `GET /v1/keys/{peerId}` (`?refresh=true`; `Accept: application/vnd.keydir.key-record` for the signed record)
  * - `GET /v1/peers` (`?trust=`, `?verified=`), `GET /v1/revocations`
  * - `GET /v1/evidence`, `GET /v1/evidence/{peerId}` (`Accept: application/vnd.keydir.equivocation` for the proof's bytes), `POST /v1/evidence` (bearer token)
@@ -229,6 +231,7 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   registerAdminRoutes(app, ctx)
   registerMessageRoutes(app, ctx)
   registerEventsRoute(app, ctx, init.events)
+  registerStatusPageRoutes(app)
 
   return {
     app,
