@@ -1,3 +1,16 @@
+/**
+ * What keydir's routes say of themselves in fastify's route `config`, read
+ * by the server's error answers.
+ */
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Left out of the 404 message's list of endpoints (the status page's script and style). */
+    unlisted?: boolean
+    /** The media type of the body the route reads, which a 415 tells the client to send. */
+    bodyType?: string
+  }
+}
+
 /** The order methods are listed in (`Allow`, the 404 message). */
 const METHOD_ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
 /** The path parameter that names a peer: a path under such a route that does not match it has a bad PeerId. */
@@ -13,14 +26,18 @@ const PEER_ID_PARAM = ':peerId'
 export class RouteTable {
   /** Methods by pattern (`/v1/keys/:peerId`), in registration order. */
   private readonly routes = new Map<string, Set<string>>()
+  /** Patterns the 404 message leaves out: the status page's script and style are no endpoints. */
+  private readonly unlisted = new Set<string>()
 
-  add (method: string | string[], url: string): void {
+  /** `listed: false` keeps the route out of `list()`; it still answers 405 for other methods. */
+  add (method: string | string[], url: string, listed = true): void {
     let methods = this.routes.get(url)
     if (methods === undefined) {
       methods = new Set()
       this.routes.set(url, methods)
     }
     for (const m of Array.isArray(method) ? method : [method]) methods.add(m.toUpperCase())
+    if (!listed) this.unlisted.add(url)
   }
 
   /** The methods a path takes (query ignored), or undefined when no route has this path. */
@@ -52,6 +69,7 @@ export class RouteTable {
   list (): string {
     const out: string[] = []
     for (const [pattern, methods] of this.routes) {
+      if (this.unlisted.has(pattern)) continue
       const shown = sortMethods(methods).filter(m => m !== 'HEAD')
       if (shown.length > 0) out.push(`${shown.join('|')} ${displayPattern(pattern)}`)
     }

@@ -219,7 +219,7 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   })
 
   // Before any route: the table must see them all.
-  app.addHook('onRoute', route => { routes.add(route.method, route.url) })
+  app.addHook('onRoute', route => { routes.add(route.method, route.url, route.config?.unlisted !== true) })
   registerKeysRoute(app, ctx)
   registerPeersRoute(app, ctx)
   registerRevocationsRoute(app, ctx)
@@ -310,7 +310,7 @@ function fromFastifyError (err: FastifyError, request: FastifyRequest): ApiError
  */
 function unsupportedMediaType (request: FastifyRequest): ApiError {
   const got = (request.headers['content-type'] ?? '').split(';')[0]?.trim().slice(0, 100) ?? ''
-  const wanted = (request.routeOptions.config as { bodyType?: string }).bodyType
+  const wanted = request.routeOptions.config.bodyType
   const hint = wanted === undefined ? 'send the request without a body' : `send it as Content-Type: ${wanted}`
   return new ApiError(415, 'ERR_UNSUPPORTED_MEDIA_TYPE', `${endpointOf(request)} does not read a body of type ${JSON.stringify(got)}: ${hint}`)
 }

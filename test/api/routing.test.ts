@@ -15,6 +15,8 @@ describe('routing and error envelopes', () => {
         const error = assertApiError(await f.api.app.inject({ method, url }), 404, 'ERR_NO_ROUTE')
         assert.match(error.message, /GET \/v1\/keys\/\{peerId\}/)
         assert.match(error.message, /POST \/v1\/rotate/)
+        assert.match(error.message, /GET \/,/)
+        assert.doesNotMatch(error.message, /status-page/)
       }
     }
   })

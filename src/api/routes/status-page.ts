@@ -50,7 +50,8 @@ export function registerStatusPageRoutes (app: FastifyInstance): void {
   }
 
   for (const [path, file, type] of PAGE_FILES) {
-    app.get(path, async (request, reply) => {
+    // The page is an endpoint people look for; its script and style are not.
+    app.get(path, { config: { unlisted: path !== '/' } }, async (request, reply) => {
       checkQuery(request.query, [])
       const body = await load(file)
       return reply
