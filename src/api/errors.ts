@@ -8,11 +8,14 @@ import { EnvelopeError, EvidenceError, KeydirError, RevocationError } from '../e
 export class ApiError extends Error {
   readonly statusCode: number
   readonly code: string
+  /** Headers the answer needs besides the body (`Allow` on a 405). */
+  readonly headers: Readonly<Record<string, string>>
 
-  constructor (statusCode: number, code: string, message: string) {
+  constructor (statusCode: number, code: string, message: string, headers: Record<string, string> = {}) {
     super(message)
     this.statusCode = statusCode
     this.code = code
+    this.headers = headers
     this.name = 'ApiError'
   }
 }
@@ -25,9 +28,21 @@ export function errorBody (code: string, message: string): ErrorBody {
   return { error: { code, message } }
 }
 
-/** 413 with the endpoint's limit, so a client knows how much it may send. */
-export function bodyTooLarge (limit: number): ApiError {
-  return new ApiError(413, 'ERR_BODY_TOO_LARGE', `the request body is larger than this endpoint takes: at most ${limit} bytes`)
+/** 413 naming the endpoint (`POST /v1/revocations`) and its limit, so a client knows how much it may send. */
+export function bodyTooLarge (limit: number, endpoint: string): ApiError {
+  return new ApiError(413, 'ERR_BODY_TOO_LARGE', `the request body is larger than ${endpoint} takes: at most ${limit} bytes${sizeInUnits(limit)}`)
+}
+
+/** ` (10 KiB)` for a whole number of KiB or MiB; nothing otherwise. */
+function sizeInUnits (bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return ` (${bytes / (1024 * 1024)} MiB)`
+  if (bytes >= 1024 && bytes % 1024 === 0) return ` (${bytes / 1024} KiB)`
+  return ''
+}
+
+/** 405 for a path the API serves with other methods: `Allow` lists them, as RFC 9110 asks. */
+export function methodNotAllowed (method: string, path: string, allow: readonly string[]): ApiError {
+  return new ApiError(405, 'ERR_METHOD_NOT_ALLOWED', `${path} does not take ${method}: it takes ${allow.join(', ')}`, { allow: allow.join(', ') })
 }
 
 /** Status codes for the node's error codes; the rest of the KeydirErrors are 500s. */

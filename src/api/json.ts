@@ -141,6 +141,23 @@ export function statusJson (status: NodeStatus, anchor: AnchorEntry): StatusJson
   return { ...status, record: status.record ?? null, anchor: anchorJson(anchor) }
 }
 
+/**
+ * `GET /v1/activity`: counts since the node started of what an operator
+ * watches the rate of (the status page shows them per minute). The same
+ * numbers as keydir_registry_lookups_total and keydir_key_exchanges_total.
+ */
+export interface ActivityJson {
+  /** When the counts were read, Unix milliseconds: rates are differences over differences of `at`. */
+  at: number
+  /** Resolves answered from the registry (`hit`), and those that went to the network (`miss`). */
+  lookups: { hit: number, miss: number }
+  /** Direct KeyRequest / KeyResponse exchanges this node made (`requester`) and answered (`responder`). */
+  exchanges: {
+    requester: { success: number, failure: number }
+    responder: { success: number, failure: number }
+  }
+}
+
 /** `POST /v1/publish`, `POST /v1/rotate`: the record this node now publishes. */
 export interface OwnRecordJson {
   peerId: string

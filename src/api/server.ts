@@ -1,9 +1,11 @@
-import { fastify, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify'
+import { fastify, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { silentLogger, type KeydirLogger } from '../util/log.js'
-import { ApiError, bodyTooLarge, errorBody, toApiError } from './errors.js'
+import { ApiError, bodyTooLarge, errorBody, methodNotAllowed, toApiError } from './errors.js'
 import { hostAllowed, isLoopbackHost } from './host.js'
 import { apiProof, CHALLENGE_HEADER, parseChallenge, PROOF_HEADER } from './proof.js'
 import { MAX_QUERY_LENGTH } from './query.js'
+import { displayPattern, endpointOf, RouteTable } from './route-table.js'
+import { registerActivityRoute } from './routes/activity.js'
 import { registerAdminRoutes } from './routes/admin.js'
 import { registerEventsRoute, type EventStreamLimits } from './routes/events.js'
 import { registerEvidenceRoutes } from './routes/evidence.js'
@@ -13,6 +15,7 @@ import { registerMessageRoutes } from './routes/messages.js'
 import { registerMetricsRoute } from './routes/metrics.js'
 import { registerPeersRoute, registerRevocationsRoute } from './routes/peers.js'
 import { registerStatusRoute } from './routes/status.js'
+import { registerStatusPageRoutes } from './routes/status-page.js'
 import type { RouteContext } from './routes/context.js'
 import type { KeyDirectory } from '../node/types.js'
 import type { Socket } from 'node:net'
@@ -61,10 +64,11 @@ const MAX_REMEMBERED_HOSTS = 64
 /**
  * The keydir HTTP API over a KeyDirectory:
  *
+ * - `GET /`: the status page for operators (no token; it reads the GETs below)
  * - `GET /v1/keys/{peerId}` (`?refresh=true`; `Accept: application/vnd.keydir.key-record` for the signed record)
  * - `GET /v1/peers` (`?trust=`, `?verified=`), `GET /v1/revocations`
  * - `GET /v1/evidence`, `GET /v1/evidence/{peerId}` (`Accept: application/vnd.keydir.equivocation` for the proof's bytes), `POST /v1/evidence` (bearer token)
- * - `GET /v1/status`, `GET /metrics`, `GET /healthz`
+ * - `GET /v1/status`, `GET /v1/activity` (counts for rates), `GET /metrics`, `GET /healthz`
  * - `GET /v1/events` (Server-Sent Events: key changes; `Last-Event-ID` resumes)
  * - `POST /v1/publish`, `POST /v1/rotate` (bearer token)
  * - `POST /v1/seal/{peerId}`, `POST /v1/open`, `POST /v1/sign` (bearer token), `POST /v1/verify/{peerId}`
@@ -85,6 +89,8 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   /** The host `listen` was given; until then only loopback names are allowed. */
   let listenHost: string | undefined
   const allowedHosts = new Set<string>()
+  /** Every route's path and methods, to answer 405 (with `Allow`) rather than 404 for a served path. */
+  const routes = new RouteTable()
   const refuseHost = (host: string): ApiError => {
     init.node.metrics.apiRefusals.inc({ reason: 'ERR_HOST_NOT_ALLOWED' })
     return new ApiError(421, 'ERR_HOST_NOT_ALLOWED',
@@ -101,10 +107,10 @@ export function createApiServer (init: ApiServerInit): ApiServer {
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     frameworkErrors: (err, request, reply) => {
-      const url = request.raw.url ?? ''
-      const prefix = peerIdPathPrefix(request.method, url)
-      const apiError = prefix !== undefined
-        ? badPeerIdPath(prefix)
+      // A URL fastify cannot decode (`/v1/keys/%ZZ`): under a PeerId route that takes this method, a bad PeerId.
+      const route = routes.peerIdRoute(request.raw.url ?? '')
+      const apiError = route !== undefined && route.methods.includes(request.method)
+        ? badPeerIdPath(route.pattern)
         : new ApiError(400, 'ERR_BAD_REQUEST', err.message)
       sendError(reply, apiError)
     },
@@ -194,12 +200,7 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   }
 
   app.setNotFoundHandler((request, reply) => {
-    const prefix = peerIdPathPrefix(request.method, request.url)
-    if (prefix !== undefined) {
-      sendError(reply, badPeerIdPath(prefix))
-      return
-    }
-    sendError(reply, new ApiError(404, 'ERR_NO_ROUTE', `no endpoint ${request.method} ${request.url.split('?')[0]?.slice(0, 100) ?? ''}: see GET /v1/keys/{peerId}, /v1/peers, /v1/revocations, /v1/evidence, /v1/status, /v1/events, /metrics, /healthz, POST /v1/seal/{peerId}, /v1/open, /v1/sign, /v1/verify/{peerId}`))
+    sendError(reply, noRoute(routes, request.method, request.url))
   })
 
   app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
@@ -207,7 +208,7 @@ export function createApiServer (init: ApiServerInit): ApiServer {
     if (err instanceof ApiError) {
       apiError = err
     } else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-      apiError = fromFastifyError(err, request.routeOptions.bodyLimit)
+      apiError = fromFastifyError(err, request)
     } else {
       apiError = toApiError(err, closing)
     }
@@ -217,16 +218,20 @@ export function createApiServer (init: ApiServerInit): ApiServer {
     sendError(reply, apiError)
   })
 
+  // Before any route: the table must see them all.
+  app.addHook('onRoute', route => { routes.add(route.method, route.url, route.config?.unlisted !== true) })
   registerKeysRoute(app, ctx)
   registerPeersRoute(app, ctx)
   registerRevocationsRoute(app, ctx)
   registerEvidenceRoutes(app, ctx)
   registerStatusRoute(app, ctx)
+  registerActivityRoute(app, ctx)
   registerMetricsRoute(app, ctx)
   registerHealthRoute(app, ctx)
   registerAdminRoutes(app, ctx)
   registerMessageRoutes(app, ctx)
   registerEventsRoute(app, ctx, init.events)
+  registerStatusPageRoutes(app)
 
   return {
     app,
@@ -255,31 +260,57 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   }
 }
 
-/** The paths that end in a PeerId: one that does not match its route is a bad PeerId, not a missing endpoint. */
-function peerIdPathPrefix (method: string, url: string): string | undefined {
-  if (url.startsWith('/v1/keys/')) return '/v1/keys/'
-  if (method !== 'POST') return undefined
-  return ['/v1/seal/', '/v1/verify/'].find(prefix => url.startsWith(prefix))
+/**
+ * What a request no route took gets: 405 with `Allow` for a path the API
+ * serves with other methods; for a path under a route that ends in a
+ * PeerId (`/v1/keys/…`), 400 ERR_BAD_PEER_ID when the method is the
+ * route's, else 405; 404 ERR_NO_ROUTE, listing the endpoints, otherwise.
+ */
+function noRoute (routes: RouteTable, method: string, url: string): ApiError {
+  const path = (url.split('?')[0] ?? '').slice(0, 100)
+  const methods = routes.methodsFor(url)
+  if (methods !== undefined && !methods.includes(method)) return methodNotAllowed(method, path, methods)
+  const peerIdRoute = routes.peerIdRoute(url)
+  if (peerIdRoute !== undefined) {
+    return peerIdRoute.methods.includes(method)
+      ? badPeerIdPath(peerIdRoute.pattern)
+      : methodNotAllowed(method, displayPattern(peerIdRoute.pattern), peerIdRoute.methods)
+  }
+  return new ApiError(404, 'ERR_NO_ROUTE', `no endpoint ${method} ${path}: the endpoints are ${routes.list()}`)
 }
 
-function badPeerIdPath (prefix: string): ApiError {
-  return new ApiError(400, 'ERR_BAD_PEER_ID', `the path must end in a PeerId, such as ${prefix}12D3KooW…`)
+function badPeerIdPath (pattern: string): ApiError {
+  return new ApiError(400, 'ERR_BAD_PEER_ID', `the path must end in a PeerId, such as ${displayPattern(pattern).replace('{peerId}', '12D3KooW…')}`)
 }
 
 function sendError (reply: FastifyReply, err: ApiError): void {
+  for (const [name, value] of Object.entries(err.headers)) reply.header(name, value)
   void reply.status(err.statusCode).type('application/json; charset=utf-8').send(errorBody(err.code, err.message))
 }
 
 const FASTIFY_CODES: Record<string, [number, string]> = {
   FST_ERR_CTP_BODY_TOO_LARGE: [413, 'ERR_BODY_TOO_LARGE'],
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'ERR_UNSUPPORTED_MEDIA_TYPE'],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'ERR_BAD_REQUEST'],
   FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'ERR_BAD_REQUEST']
 }
 
-function fromFastifyError (err: FastifyError, bodyLimit: number | undefined): ApiError {
-  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' && bodyLimit !== undefined) return bodyTooLarge(bodyLimit)
+function fromFastifyError (err: FastifyError, request: FastifyRequest): ApiError {
+  const bodyLimit = request.routeOptions.bodyLimit
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' && bodyLimit !== undefined) return bodyTooLarge(bodyLimit, endpointOf(request))
+  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return unsupportedMediaType(request)
   const known = FASTIFY_CODES[err.code]
   if (known !== undefined) return new ApiError(known[0], known[1], err.message)
   return new ApiError(err.statusCode ?? 400, 'ERR_BAD_REQUEST', err.message)
+}
+
+/**
+ * 415 for a body of a type no parser of this endpoint reads, saying what
+ * to send: the type the route declares (`config.bodyType`), or no body for
+ * a route that reads none.
+ */
+function unsupportedMediaType (request: FastifyRequest): ApiError {
+  const got = (request.headers['content-type'] ?? '').split(';')[0]?.trim().slice(0, 100) ?? ''
+  const wanted = request.routeOptions.config.bodyType
+  const hint = wanted === undefined ? 'send the request without a body' : `send it as Content-Type: ${wanted}`
+  return new ApiError(415, 'ERR_UNSUPPORTED_MEDIA_TYPE', `${endpointOf(request)} does not read a body of type ${JSON.stringify(got)}: ${hint}`)
 }

@@ -20,10 +20,14 @@ export function formatTime (ms: number): string {
 /** `in 23h 59m`, `5m ago` */
 export function formatRelative (ms: number, now = Date.now()): string {
   const delta = ms - now
-  const abs = Math.abs(delta)
-  const minutes = Math.round(abs / 60_000)
-  const text = minutes < 1 ? `${Math.round(abs / 1000)}s` : minutes < 60 ? `${minutes}m` : `${Math.floor(minutes / 60)}h ${minutes % 60}m`
+  const text = formatDuration(Math.abs(delta))
   return delta >= 0 ? `in ${text}` : `${text} ago`
+}
+
+/** A span of time as people read it: `42s`, `17m`, `5h 3m`. */
+export function formatDuration (ms: number): string {
+  const minutes = Math.round(ms / 60_000)
+  return minutes < 1 ? `${Math.round(ms / 1000)}s` : minutes < 60 ? `${minutes}m` : `${Math.floor(minutes / 60)}h ${minutes % 60}m`
 }
 
 /** Aligned `key  value` lines. */

@@ -1,4 +1,10 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { keydirVersion } from '../util/version.js'
+import { KNOWN_SERIES } from './known-series.js'
+import { addProcessMetrics } from './process.js'
+
+export { addProcessMetrics } from './process.js'
+export { KNOWN_SERIES, type Series } from './known-series.js'
 
 /**
  * Every keydir metric, registered in one place on one prom-client registry
@@ -7,6 +13,8 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client'
  */
 export interface KeydirMetrics {
   readonly registry: Registry
+  /** Always 1; its labels say what runs: keydir's `version`, `node` (Node.js) and `openssl`. */
+  readonly buildInfo: Gauge<'version' | 'node' | 'openssl'>
   /** Peers whose record the peer itself or an anchor confirmed; read from the registry's counts per scrape (countRegistryWith). */
   readonly verifiedPeers: Gauge
   /** Stored registry records, by `kind` (all, unsolicited); read from the registry's counts per scrape. */
@@ -94,25 +102,27 @@ export interface PeerScoresView {
 /** Peers at each end of the score range that keydir_peer_score shows: 200 series at most, whatever the number of peers scored. */
 export const MAX_SCORED_PEERS_SHOWN = 100
 
-/** The `outcome` label's values: reputation's PEER_OUTCOMES (metrics imports nothing of keydir's). */
-const PEER_OUTCOMES = ['valid', 'stale', 'invalid', 'withheld', 'timeout', 'refused']
-
-/** The `change` label's values: the node's KEY_CHANGE_KINDS (metrics imports nothing of keydir's). */
-const KEY_CHANGES = ['new', 'rotated', 'revoked', 'equivocated']
+export interface KeydirMetricsInit {
+  /**
+   * Add prom-client's default `process_*` and `nodejs_*` metrics to the
+   * registry (made once per process, see addProcessMetrics). Default true;
+   * false for a registry that is merged with one that has them already.
+   */
+  processMetrics?: boolean
+}
 
 const latencyBuckets = [0.00001, 0.0001, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 
-export function createKeydirMetrics (registry: Registry = new Registry()): KeydirMetrics {
+export function createKeydirMetrics (registry: Registry = new Registry(), init: KeydirMetricsInit = {}): KeydirMetrics {
   const registers = [registry]
   let registryCounts: (() => RegistryCountsView) | undefined
-  const keyChanges = new Counter({ name: 'keydir_key_changes_total', help: 'Changes of peers\' keys this node saw, by kind: new peer, rotated key, revoked, equivocated', labelNames: ['change'], registers })
-  // Every kind at zero from the start, so a rate over it has a series before the first change.
-  for (const change of KEY_CHANGES) keyChanges.inc({ change }, 0)
   let peerScores: PeerScoresView | undefined
-  const peerOutcomes = new Counter({ name: 'keydir_peer_outcomes_total', help: 'Outcomes of dealing with peers, noted in their scores: valid, stale, invalid, withheld, timeout, refused', labelNames: ['outcome'], registers })
-  for (const outcome of PEER_OUTCOMES) peerOutcomes.inc({ outcome }, 0)
-  return {
+  if (init.processMetrics !== false) addProcessMetrics(registry)
+  const buildInfo = new Gauge({ name: 'keydir_build_info', help: 'Always 1: the labels say which keydir, Node.js and OpenSSL run', labelNames: ['version', 'node', 'openssl'], registers })
+  buildInfo.set({ version: keydirVersion(), node: process.version, openssl: process.versions.openssl ?? 'none' }, 1)
+  const metrics: KeydirMetrics = {
     registry,
+    buildInfo,
     verifiedPeers: new Gauge({
       name: 'keydir_verified_peers',
       help: 'Peers whose key record was confirmed by the peer itself or by an anchor',
@@ -150,8 +160,8 @@ export function createKeydirMetrics (registry: Registry = new Registry()): Keydi
     equivocations: new Counter({ name: 'keydir_equivocations_total', help: 'Equivocation proofs taken (a peer signed two records of one seq), by where they came from', labelNames: ['source'], registers }),
     envelopes: new Counter({ name: 'keydir_envelopes_total', help: 'Sealed envelopes made and opened, by operation and result (ok or the error code)', labelNames: ['op', 'result'], registers }),
     signatures: new Counter({ name: 'keydir_signatures_total', help: 'Messages signed and signatures checked against the directory, by operation and result', labelNames: ['op', 'result'], registers }),
-    keyChanges,
-    peerOutcomes,
+    keyChanges: new Counter({ name: 'keydir_key_changes_total', help: 'Changes of peers\' keys this node saw, by kind: new peer, rotated key, revoked, equivocated', labelNames: ['change'], registers }),
+    peerOutcomes: new Counter({ name: 'keydir_peer_outcomes_total', help: 'Outcomes of dealing with peers, noted in their scores: valid, stale, invalid, withheld, timeout, refused', labelNames: ['outcome'], registers }),
     sessions: new Counter({ name: 'keydir_sessions_total', help: 'Secure sessions opened, refused or broken, by role and outcome (opened, or the error code)', labelNames: ['role', 'outcome'], registers }),
     peersBelowThreshold: new Gauge({
       name: 'keydir_peers_below_threshold',
@@ -177,6 +187,20 @@ export function createKeydirMetrics (registry: Registry = new Registry()): Keydi
     countRegistryWith (counts) {
       registryCounts = counts
       return () => { if (registryCounts === counts) registryCounts = undefined }
+    }
+  }
+  zeroKnownSeries(registry)
+  return metrics
+}
+
+/** Every known series of the labelled counters and histograms at zero (known-series.ts). */
+function zeroKnownSeries (registry: Registry): void {
+  for (const [name, series] of Object.entries(KNOWN_SERIES)) {
+    const metric = registry.getSingleMetric(name)
+    if (metric instanceof Counter) {
+      for (const labels of series) metric.inc(labels, 0)
+    } else if (metric instanceof Histogram) {
+      for (const labels of series) metric.zero(labels)
     }
   }
 }

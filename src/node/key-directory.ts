@@ -5,6 +5,7 @@ import { PUBLISH_TIMEOUT_MS } from '../publisher/index.js'
 import { unmarshalRevocation } from '../record/index.js'
 import { resolvedKeys } from './resolved-keys.js'
 import { equivocatedError, parsePeerId } from '../resolver/index.js'
+import { keydirVersion } from '../util/version.js'
 import type { KeyChangeDetail, KeyDirectoryEvents } from './events.js'
 import type { KeydirLibp2p } from './libp2p.js'
 import type { AnchorEntry, KeyDirectory, NodeStatus, ResolvedKeys, ResolveOptions } from './types.js'
@@ -83,6 +84,8 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
   private readonly collect: RepeatingTask
   private readonly republishRevocations: RepeatingTask
   private running = false
+  /** performance.now() at the last start: uptime from a clock that never goes back. */
+  private startedAt: number | undefined
   /** The databases are closed: stop() has run, after a start or instead of one. */
   private closed = false
   /** Aborts the registry's upkeep when the node stops. */
@@ -120,6 +123,7 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
     this.stopping = new AbortController()
     await this.libp2p.start()
     this.running = true
+    this.startedAt = performance.now()
     this.stopCountingRegistry = this.metrics.countRegistryWith(() => this.registry.counts())
     this.stopShowingScores = this.metrics.showScoresWith(this.reputation)
     this.cleanup.start()
@@ -268,7 +272,9 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
       registry: { peers: counts.records, verified: counts.verified },
       record: record == null ? undefined : { seq: record.seq, issuedAt: record.issuedAt, expiresAt: record.expiresAt },
       crypto: this.crypto.name,
-      reputation: { peers: this.reputation.size, belowThreshold: this.reputation.belowThresholdCount() }
+      reputation: { peers: this.reputation.size, belowThreshold: this.reputation.belowThresholdCount() },
+      version: keydirVersion(),
+      uptimeMs: this.running && this.startedAt !== undefined ? Math.round(performance.now() - this.startedAt) : 0
     }
   }
 

@@ -134,6 +134,10 @@ export interface NodeStatus {
   crypto: 'native' | 'noble'
   /** Peers this node keeps a score of, and those below the threshold (lookups skip them). */
   reputation: { peers: number, belowThreshold: number }
+  /** keydir's version, as `keydir version` and the keydir_build_info metric give it. */
+  version: string
+  /** Milliseconds since this node started (0 before its start). */
+  uptimeMs: number
 }
 
 export type { KeyChangeDetail, KeyChangeKind, KeyDirectoryEvents } from './events.js'

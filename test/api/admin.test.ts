@@ -56,7 +56,9 @@ describe('POST /v1/publish and /v1/rotate', () => {
     assertApiError(res, 413, 'ERR_BODY_TOO_LARGE')
   })
 
-  test('GET on a POST endpoint is 404 ERR_NO_ROUTE', async () => {
-    assertApiError(await f.api.app.inject({ url: '/v1/rotate' }), 404, 'ERR_NO_ROUTE')
+  test('GET on a POST endpoint is 405 with Allow: POST', async () => {
+    const res = await f.api.app.inject({ url: '/v1/rotate' })
+    assertApiError(res, 405, 'ERR_METHOD_NOT_ALLOWED')
+    assert.equal(res.headers.allow, 'POST')
   })
 })

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { keydirVersion } from '../../src/util/version.js'
 import { apiFixture, assertApiError, type ApiFixture } from '../helpers-daemon/api.js'
 
 describe('GET /v1/status and GET /healthz', () => {
@@ -12,7 +13,9 @@ describe('GET /v1/status and GET /healthz', () => {
     const res = await f.api.app.inject({ url: '/v1/status' })
     assert.equal(res.statusCode, 200)
     const body = res.json()
-    assert.deepEqual(Object.keys(body).sort(), ['anchor', 'connections', 'crypto', 'dhtSize', 'multiaddrs', 'peerId', 'record', 'registry', 'reputation'])
+    assert.deepEqual(Object.keys(body).sort(), ['anchor', 'connections', 'crypto', 'dhtSize', 'multiaddrs', 'peerId', 'record', 'registry', 'reputation', 'uptimeMs', 'version'])
+    assert.equal(body.version, keydirVersion())
+    assert.equal(body.uptimeMs, f.node.uptimeMs)
     assert.equal(body.peerId, f.node.peerId.toString())
     for (const ma of body.multiaddrs) assert.match(ma, new RegExp(`/p2p/${body.peerId}$`))
     assert.equal(typeof body.dhtSize, 'number')

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { keydirVersion } from '../../src/util/version.js'
 import { runKeydir, startNode, tempDir, type RunningNode } from '../helpers-daemon/cli.js'
 
 describe('keydir peers', () => {
@@ -22,6 +23,8 @@ describe('keydir peers', () => {
       assert.match(table.stdout, new RegExp(`${a.summary.peerId}.*\\b${peer.score.toFixed(2)}\\b`))
       const status = await runKeydir(['status', '--dir', dirB])
       assert.match(status.stdout, /peer scores\s+\d+ peers scored, 0 below the threshold/)
+      assert.match(status.stdout, new RegExp(`^version\\s+${keydirVersion().replaceAll('.', '\\.')}$`, 'm'))
+      assert.match(status.stdout, /^uptime\s+\d+(s|m|h \d+m)$/m)
     } finally {
       await b?.stop()
       await a.stop()

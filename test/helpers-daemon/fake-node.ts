@@ -6,6 +6,7 @@ import { TypedEventEmitter } from 'main-event'
 import { selectPqCrypto } from '../../src/crypto/index.js'
 import { EnvelopeError, ResolveError, SessionError } from '../../src/errors.js'
 import { MESSAGE_SIGNATURE_CONTEXT } from '../../src/signature/index.js'
+import { keydirVersion } from '../../src/util/version.js'
 import { createKeydirMetrics, type KeydirMetrics } from '../../src/metrics/index.js'
 import { resolvedKeys } from '../../src/node/resolved-keys.js'
 import { PeerReputation } from '../../src/reputation/index.js'
@@ -60,6 +61,8 @@ export class FakeKeyDirectory extends TypedEventEmitter<KeyDirectoryEvents> impl
   publishCount = 0
   rotateCount = 0
   started = false
+  /** What status() answers as the uptime. */
+  uptimeMs = 1234
   stopped = false
 
   constructor (self: FakePeer) {
@@ -205,7 +208,9 @@ export class FakeKeyDirectory extends TypedEventEmitter<KeyDirectoryEvents> impl
       registry: { peers: entries.length, verified: entries.filter(e => e.verified).length },
       record: { seq: this.self.record.seq, issuedAt: this.self.record.issuedAt, expiresAt: this.self.record.expiresAt },
       crypto: crypto.name,
-      reputation: { peers: this.reputation.size, belowThreshold: this.reputation.belowThresholdCount() }
+      reputation: { peers: this.reputation.size, belowThreshold: this.reputation.belowThresholdCount() },
+      version: keydirVersion(),
+      uptimeMs: this.uptimeMs
     }
   }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { createKeyDirectory } from '../../src/node/index.js'
+import { keydirVersion } from '../../src/util/version.js'
 import { makeTempDir } from '../helpers/temp-dir.js'
 
 /**
@@ -21,6 +22,25 @@ describe('KeydirNode lifecycle', () => {
       assert.equal((await second.resolve(second.peerId)).trust, 'self')
       await second.stop()
     } finally {
+      await dir.remove()
+    }
+  })
+
+  it('status() gives keydir\'s version, and an uptime of 0 before start() that only grows after it', async () => {
+    const dir = await makeTempDir('keydir-lifecycle-')
+    const node = await createKeyDirectory({ dataDir: dir.path, discoverOnConnect: false })
+    try {
+      const before = await node.status()
+      assert.equal(before.version, keydirVersion())
+      assert.equal(before.uptimeMs, 0)
+      await node.start()
+      const first = (await node.status()).uptimeMs
+      await new Promise(resolve => setTimeout(resolve, 20))
+      const second = (await node.status()).uptimeMs
+      assert.ok(Number.isInteger(first) && first >= 0, String(first))
+      assert.ok(second > first, `${second} > ${first}`)
+    } finally {
+      await node.stop()
       await dir.remove()
     }
   })

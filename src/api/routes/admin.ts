@@ -38,7 +38,7 @@ export function registerAdminRoutes (app: FastifyInstance, ctx: RouteContext): v
     }
   })
 
-  app.post('/v1/revocations', { preHandler: authorize, bodyLimit: MAX_REVOCATION_BYTES }, async (request, reply): Promise<RevocationJson> => {
+  app.post('/v1/revocations', { preHandler: authorize, bodyLimit: MAX_REVOCATION_BYTES, config: { bodyType: REVOCATION_CONTENT_TYPE } }, async (request, reply): Promise<RevocationJson> => {
     checkQuery(request.query, [])
     if (!Buffer.isBuffer(request.body) || request.body.length === 0) {
       throw new ApiError(400, 'ERR_NO_CERTIFICATE', `the body must be a revocation certificate's bytes, as Content-Type: ${REVOCATION_CONTENT_TYPE}`)

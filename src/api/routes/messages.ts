@@ -2,6 +2,7 @@ import { ML_DSA_65 } from '../../crypto/index.js'
 import { MAX_ENVELOPE_BYTES, MAX_SEALED_DATA } from '../../envelope/constants.js'
 import { negotiate } from '../accept.js'
 import { ApiError, bodyTooLarge, toApiError } from '../errors.js'
+import { endpointOf } from '../route-table.js'
 import {
   base64, ENVELOPE_CONTENT_TYPE, FROM_HEADER, OCTET_STREAM, openedJson,
   type OpenedJson, type SignatureCheckJson, type SignatureJson, type VerifyRequestJson
@@ -135,7 +136,7 @@ function expectBody (type: string, limit: number, what: string): (request: Fasti
     if (got !== undefined && got !== type) {
       throw new ApiError(415, 'ERR_UNSUPPORTED_MEDIA_TYPE', `the body must be ${what}, as Content-Type: ${type} (got ${JSON.stringify(got.slice(0, 100))})`)
     }
-    if (Number(request.headers['content-length']) > limit) throw bodyTooLarge(limit)
+    if (Number(request.headers['content-length']) > limit) throw bodyTooLarge(limit, endpointOf(request))
   }
 }
 
@@ -171,7 +172,7 @@ function verifyRequest (body: unknown): { data: Uint8Array, signature: Uint8Arra
   if (unknown !== undefined) throw new ApiError(400, 'ERR_BAD_REQUEST', `unknown field ${JSON.stringify(unknown.slice(0, 64))} in the body: it takes "data" and "signature"`)
   const data = base64Field(fields, 'data')
   const signature = base64Field(fields, 'signature')
-  if (data.length > MAX_SIGNED_DATA) throw new ApiError(413, 'ERR_BODY_TOO_LARGE', `"data" is ${data.length} bytes: at most ${MAX_SIGNED_DATA}`)
+  if (data.length > MAX_SIGNED_DATA) throw new ApiError(413, 'ERR_BODY_TOO_LARGE', `"data" is ${data.length} bytes: POST /v1/verify/{peerId} checks signatures over at most ${MAX_SIGNED_DATA} bytes (1 MiB; verify a larger file's hash)`)
   if (signature.length !== ML_DSA_65.signature) {
     throw new ApiError(400, 'ERR_BAD_REQUEST', `"signature" is ${signature.length} bytes: an ML-DSA-65 signature is ${ML_DSA_65.signature}`)
   }

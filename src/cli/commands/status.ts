@@ -3,14 +3,14 @@ import { loadIdentity } from '../../identity/index.js'
 import { callApi, checkNodePeerId } from '../client.js'
 import { EXIT_CODES_HELP } from '../exit.js'
 import { dataDirOf, dirOption, jsonOption } from '../options.js'
-import { formatRelative, printFields, printJson } from '../output.js'
+import { formatDuration, formatRelative, printFields, printJson } from '../output.js'
 import type { StatusJson } from '../../api/index.js'
 import type { Command } from 'commander'
 
 export function registerStatus (program: Command): void {
   program.command('status')
     .summary('the running node\'s PeerId, addresses, DHT size and counts')
-    .description('Show the running node\'s PeerId, full multiaddrs (with /p2p/), DHT routing table size, connections, registry counts, peer scores and own record.')
+    .description('Show the running node\'s PeerId, full multiaddrs (with /p2p/), keydir version and uptime, DHT routing table size, connections, registry counts, peer scores and own record.')
     .addOption(dirOption())
     .addOption(jsonOption())
     .addHelpText('after', EXIT_CODES_HELP)
@@ -25,6 +25,9 @@ export function registerStatus (program: Command): void {
       printFields([
         ['PeerId', status.peerId],
         ...status.multiaddrs.map((ma, i): [string, string] => [i === 0 ? 'multiaddrs' : '', ma]),
+        // A daemon from before issue 23 sends neither.
+        ...(status.version === undefined ? [] : [['version', status.version] as [string, string]]),
+        ...(status.uptimeMs === undefined ? [] : [['uptime', formatDuration(status.uptimeMs)] as [string, string]]),
         ['DHT peers', String(status.dhtSize)],
         ['connections', String(status.connections)],
         ['registry', `${status.registry.peers} peers, ${status.registry.verified} verified`],
