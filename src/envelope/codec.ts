@@ -1,4 +1,4 @@
-import { sameBytes } from '../util/same-bytes.js'
+import { wireFormProblem, type WireSchema } from '../util/wire-form.js'
 import { SealedContent as ContentMessage, SealedEnvelope as EnvelopeMessage } from '../../protobuf/envelope.js'
 import { ML_DSA_65 } from '../crypto/types.js'
 import { EnvelopeError, KeydirError } from '../errors.js'
@@ -46,8 +46,7 @@ export function marshalEnvelope (envelope: DecodedEnvelope): Uint8Array {
 
 /**
  * Decode an envelope and check, in this order: size (ERR_ENVELOPE_TOO_LARGE),
- * protobuf (ERR_ENVELOPE_MALFORMED), canonical encoding
- * (ERR_ENVELOPE_NOT_CANONICAL), version (ERR_ENVELOPE_VERSION), sender and
+ * wire form (ERR_ENVELOPE_MALFORMED, then ERR_ENVELOPE_NOT_CANONICAL), version (ERR_ENVELOPE_VERSION), sender and
  * recipient PeerIds, seq, encapsulation and ciphertext lengths
  * (ERR_ENVELOPE_MALFORMED).
  */
@@ -56,14 +55,12 @@ export function unmarshalEnvelope (input: Uint8Array): DecodedEnvelope {
     throw new EnvelopeError('ERR_ENVELOPE_TOO_LARGE', `envelope is ${input.length} bytes, the limit is ${MAX_ENVELOPE_BYTES}`)
   }
   const bytes = new Uint8Array(input)
+  requireWireForm(bytes, SEALED_ENVELOPE_WIRE, 'envelope bytes are not a SealedEnvelope protobuf: is this a sealed envelope?', 'envelope')
   let message: EnvelopeMessage
   try {
     message = EnvelopeMessage.decode(bytes)
   } catch (err) {
     throw new EnvelopeError('ERR_ENVELOPE_MALFORMED', 'bytes are not a SealedEnvelope protobuf: is this a sealed envelope?', { cause: err })
-  }
-  if (!sameBytes(EnvelopeMessage.encode(message), bytes)) {
-    throw new EnvelopeError('ERR_ENVELOPE_NOT_CANONICAL', 'envelope bytes are not the canonical encoding (fields out of order, repeated, unknown, or bytes left over)')
   }
   if (message.version !== ENVELOPE_VERSION) {
     throw new EnvelopeError('ERR_ENVELOPE_VERSION', `envelope version ${message.version} is not supported (this keydir reads version ${ENVELOPE_VERSION}): upgrade keydir`)
@@ -88,16 +85,14 @@ export function marshalContent (content: EnvelopeContent): Uint8Array {
   })
 }
 
-/** Decode the plaintext: canonical protobuf, a seq, a 3309-byte signature, at most MAX_SEALED_DATA of data (ERR_ENVELOPE_MALFORMED). */
+/** Decode the plaintext: its wire form (ERR_ENVELOPE_MALFORMED, ERR_ENVELOPE_NOT_CANONICAL), a seq, a 3309-byte signature, at most MAX_SEALED_DATA of data (ERR_ENVELOPE_MALFORMED). */
 export function unmarshalContent (bytes: Uint8Array): EnvelopeContent {
+  requireWireForm(bytes, SEALED_CONTENT_WIRE, 'the opened plaintext is not a SealedContent protobuf', 'the opened plaintext')
   let message: ContentMessage
   try {
     message = ContentMessage.decode(bytes)
   } catch (err) {
     throw new EnvelopeError('ERR_ENVELOPE_MALFORMED', 'the opened plaintext is not a SealedContent protobuf', { cause: err })
-  }
-  if (!sameBytes(ContentMessage.encode(message), bytes)) {
-    throw new EnvelopeError('ERR_ENVELOPE_NOT_CANONICAL', 'the opened plaintext is not the canonical encoding of a SealedContent')
   }
   if (message.signature.length !== ML_DSA_65.signature) {
     throw new EnvelopeError('ERR_ENVELOPE_MALFORMED', `the sender's signature must be ${ML_DSA_65.signature} bytes, got ${message.signature.length}`)
@@ -123,4 +118,21 @@ function seqField (field: string, value: bigint): number {
     throw new EnvelopeError('ERR_ENVELOPE_MALFORMED', `${field} must be 1 to 2^53 - 1, got ${value}`)
   }
   return Number(value)
+}
+
+/** protobuf/envelope.proto, as the wire-form check reads it. */
+const SEALED_ENVELOPE_WIRE: WireSchema = {
+  1: { type: 'uint32' }, 2: { type: 'bytes' }, 3: { type: 'bytes' }, 4: { type: 'fixed64' }, 5: { type: 'bytes' }, 6: { type: 'bytes' }
+}
+const SEALED_CONTENT_WIRE: WireSchema = { 1: { type: 'fixed64' }, 2: { type: 'bytes' }, 3: { type: 'bytes' } }
+
+/** The wire form (src/util/wire-form.ts) of an envelope or its plaintext, as envelope codes. */
+function requireWireForm (bytes: Uint8Array, schema: WireSchema, malformed: string, what: string): void {
+  switch (wireFormProblem(bytes, schema)) {
+    case 'malformed':
+      throw new EnvelopeError('ERR_ENVELOPE_MALFORMED', malformed)
+    case 'not-canonical':
+      throw new EnvelopeError('ERR_ENVELOPE_NOT_CANONICAL', `${what} is not the canonical encoding (fields out of order, repeated, unknown, holding their default or not minimally encoded)`)
+    case undefined:
+  }
 }
