@@ -13,7 +13,7 @@ import { MAX_HISTORY_LINKS, RECORD_DOMAIN, ROTATION_DOMAIN, routingKeyFor, rotat
 import { writePushVectors } from './generate-push.js'
 import { describeRecord, fingerprintHex, GOLDEN, IDENTITY_KEY_VECTOR, makeGoldenRecords } from './golden.js'
 import { makeVersion2Vectors } from './golden-v2.js'
-import { encodeFields, parseFields } from '../helpers/protobuf-wire.js'
+import { encodeFields, encodeVarint, parseFields } from '../helpers/protobuf-wire.js'
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
 const out = fileURLToPath(new URL('../../../test/vectors/key-record.json', import.meta.url))
@@ -47,6 +47,10 @@ const seqAsBytes = encodeFields(plainFields.map(f => f.field === 4 ? { field: 4,
 const rotatedFields = parseFields(rotated.bytes)!
 const rotationSplit = encodeFields(rotatedFields.flatMap(f => f.field === 7 ? parseFields(f.value)!.map(inner => ({ field: 7, wireType: 2, value: encodeFields([inner]) })) : [f]))
 const rotatedKey = hex(routingKeyFor(rotated.peerId))
+/** `plain` with some fields' values replaced: every such vector breaks a rule checked before the signatures. */
+const plainWith = (values: Record<number, Uint8Array>): string => hex(encodeFields(plainFields.map(f => values[f.field] === undefined ? f : { ...f, value: values[f.field] })))
+const varint = (n: number | bigint): Uint8Array => encodeVarint(n)
+const issued = plain.issuedAt
 const named = (name: string): { name: string, recordHex: string } => ({ name, recordHex: hex(refused[name].bytes) })
 
 const vectors = {
@@ -76,20 +80,35 @@ const vectors = {
     ...history.map((record, i) => ({ name: `history-${i + 2}`, ...describeRecord(record, i !== 1) }))
   ],
   invalid: [
-    { name: 'last byte of the ML-DSA-65 signature flipped', recordHex: hex(tampered), routingKeyHex: plainKey, error: 'ERR_BAD_ML_DSA_SIGNATURE' },
-    { name: 'unknown field 12 appended', recordHex: hex(plain.bytes) + '6001', routingKeyHex: plainKey, error: 'ERR_RECORD_NOT_CANONICAL' },
-    { name: 'truncated', recordHex: hex(plain.bytes.subarray(0, 200)), routingKeyHex: plainKey, error: 'ERR_RECORD_MALFORMED' },
-    { name: 'history links out of order', recordHex: hex(malformed['history links out of order']), routingKeyHex: plainKey, error: 'ERR_BROKEN_CHAIN' },
-    { name: 'history link missing', recordHex: hex(malformed['history link missing']), routingKeyHex: plainKey, error: 'ERR_BROKEN_CHAIN' },
-    { name: 'history without a rotation proof', recordHex: hex(malformed['history without a rotation proof']), routingKeyHex: plainKey, error: 'ERR_BROKEN_CHAIN' },
-    { name: 'previous record hash of 31 bytes', recordHex: hex(malformed['previous record hash of 31 bytes']), routingKeyHex: plainKey, error: 'ERR_BAD_HASH_LENGTH' },
-    { name: 'field 10 as a varint', recordHex: hex(plain.bytes) + '5001', routingKeyHex: plainKey, error: 'ERR_RECORD_MALFORMED' },
+    { name: 'last byte of the ML-DSA-65 signature flipped', rule: 'the ML-DSA-65 signature verifies', recordHex: hex(tampered), routingKeyHex: plainKey, error: 'ERR_BAD_ML_DSA_SIGNATURE' },
+    { name: 'unknown field 14 appended', rule: 'wire form: an unknown field is not canonical', recordHex: hex(plain.bytes) + '7001', routingKeyHex: plainKey, error: 'ERR_RECORD_NOT_CANONICAL' },
+    { name: 'over 24,576 bytes (field 14 padding)', rule: 'size, before anything else', recordHex: hex(plain.bytes) + '72' + hex(encodeVarint(18_000)) + '00'.repeat(18_000), routingKeyHex: plainKey, error: 'ERR_RECORD_TOO_LARGE' },
+    { name: 'peer_id a SHA-256 multihash', rule: 'field 1 is an Ed25519 identity multihash', recordHex: plainWith({ 1: Uint8Array.from([0x12, 0x20, ...new Uint8Array(32).fill(7)]) }), routingKeyHex: plainKey, error: 'ERR_BAD_PEER_ID' },
+    { name: 'ML-DSA-65 key of 1951 bytes', rule: 'field 2 is 1952 bytes', recordHex: plainWith({ 2: plain.mlDsaPublicKey.subarray(1) }), routingKeyHex: plainKey, error: 'ERR_BAD_KEY_LENGTH' },
+    { name: 'ML-KEM-768 key of 1185 bytes', rule: 'field 3 is 1184 bytes', recordHex: plainWith({ 3: Uint8Array.from([...plain.mlKemPublicKey, 0]) }), routingKeyHex: plainKey, error: 'ERR_BAD_KEY_LENGTH' },
+    { name: 'ML-DSA-65 signature of 3308 bytes', rule: 'field 9 is 3309 bytes', recordHex: plainWith({ 9: plain.mlDsaSignature.subarray(1) }), routingKeyHex: plainKey, error: 'ERR_BAD_SIGNATURE_LENGTH' },
+    { name: 'rotation fingerprint of 31 bytes', rule: 'field 7\'s fingerprint is 32 bytes', recordHex: hex(encodeFields(rotatedFields.map(f => f.field === 7 ? { ...f, value: encodeFields(parseFields(f.value)!.map(x => x.field === 1 ? { ...x, value: x.value.subarray(1) } : x)) } : f))), routingKeyHex: rotatedKey, error: 'ERR_BAD_ROTATION_PROOF' },
+    { name: 'three empty history links', rule: 'at most 2 elements of field 11, counted before their lengths', recordHex: hex(plain.bytes) + '5a00'.repeat(3), routingKeyHex: plainKey, error: 'ERR_HISTORY_TOO_LONG' },
+    { name: 'seq 2^53', rule: 'seq is at most 2^53 - 1', recordHex: plainWith({ 4: varint(2n ** 53n) }), routingKeyHex: plainKey, error: 'ERR_FIELD_RANGE' },
+    { name: 'issued_at 2^31', rule: 'no uint64 in 2^31 … 2^32 - 1', recordHex: plainWith({ 5: varint(2n ** 31n) }), routingKeyHex: plainKey, error: 'ERR_FIELD_RANGE' },
+    { name: 'checked under another peer\'s DHT key', rule: 'field 1 is the DHT key\'s multihash', recordHex: hex(plain.bytes), routingKeyHex: hex(golden.identityKey.routingKey), error: 'ERR_PEER_ID_MISMATCH' },
+    { name: 'under an /ipns/ DHT key', rule: 'the DHT key starts /pqk/', recordHex: hex(plain.bytes), routingKeyHex: hex(new TextEncoder().encode('/ipns/')) + plainKey.slice(10), error: 'ERR_BAD_ROUTING_KEY' },
+    { name: 'expires when issued, and expired', rule: 'time check 1 of 4: issued_at < expires_at, first', recordHex: plainWith({ 6: varint(issued) }), routingKeyHex: plainKey, error: 'ERR_BAD_TIMES' },
+    { name: 'lifetime 7 days + 1 ms, and expired', rule: 'time check 2 of 4: a lifetime of at most 7 days, before expiry', recordHex: plainWith({ 5: varint(GOLDEN.validAt - 7 * 86_400_000 - 2), 6: varint(GOLDEN.validAt - 1) }), routingKeyHex: plainKey, error: 'ERR_LIFETIME_TOO_LONG' },
+    { name: 'expires at validAt', rule: 'time check 3 of 4: expires_at > now', recordHex: plainWith({ 6: varint(GOLDEN.validAt) }), routingKeyHex: plainKey, error: 'ERR_RECORD_EXPIRED' },
+    { name: 'issued 300,001 ms after validAt', rule: 'time check 4 of 4: issued_at <= now + 300,000', recordHex: plainWith({ 5: varint(GOLDEN.validAt + 300_001), 6: varint(GOLDEN.validAt + 400_000) }), routingKeyHex: plainKey, error: 'ERR_ISSUED_IN_FUTURE' },
+    { name: 'truncated', rule: 'wire form: a length past the end is malformed', recordHex: hex(plain.bytes.subarray(0, 200)), routingKeyHex: plainKey, error: 'ERR_RECORD_MALFORMED' },
+    { name: 'history links out of order', rule: 'history structure: links newest first, joining up', recordHex: hex(malformed['history links out of order']), routingKeyHex: plainKey, error: 'ERR_BROKEN_CHAIN' },
+    { name: 'history link missing', rule: 'history structure: links join up', recordHex: hex(malformed['history link missing']), routingKeyHex: plainKey, error: 'ERR_BROKEN_CHAIN' },
+    { name: 'history without a rotation proof', rule: 'history structure: field 11 only with field 7', recordHex: hex(malformed['history without a rotation proof']), routingKeyHex: plainKey, error: 'ERR_BROKEN_CHAIN' },
+    { name: 'previous record hash of 31 bytes', rule: 'field 10 is absent or 32 bytes', recordHex: hex(malformed['previous record hash of 31 bytes']), routingKeyHex: plainKey, error: 'ERR_BAD_HASH_LENGTH' },
+    { name: 'field 10 as a varint', rule: 'wire form: a known field in another wire type is malformed', recordHex: hex(plain.bytes) + '5001', routingKeyHex: plainKey, error: 'ERR_RECORD_MALFORMED' },
     { name: 'seq written length-delimited', rule: 'wire form: a known field in another wire type is malformed', recordHex: hex(seqAsBytes), routingKeyHex: plainKey, error: 'ERR_RECORD_MALFORMED' },
     { name: 'a group appended (field 14, wire types 3 and 4)', rule: 'wire form: groups are malformed', recordHex: hex(plain.bytes) + '7374', routingKeyHex: plainKey, error: 'ERR_RECORD_MALFORMED' },
     { name: 'an empty field 9 appended', rule: 'wire form: a repeated field, and an empty bytes field written out', recordHex: hex(plain.bytes) + '4a00', routingKeyHex: plainKey, error: 'ERR_RECORD_NOT_CANONICAL' },
     { name: 'rotation (field 7) split in two', rule: 'wire form: a repeated field (protobuf would merge the halves)', recordHex: hex(rotationSplit), routingKeyHex: rotatedKey, error: 'ERR_RECORD_NOT_CANONICAL' },
-    { name: 'ML-KEM-768 key all 0xff', recordHex: hex(malformed['ML-KEM-768 key all 0xff']), routingKeyHex: plainKey, error: 'ERR_BAD_ML_KEM_KEY' },
-    { name: IDENTITY_KEY_VECTOR, recordHex: hex(golden.identityKey.bytes), routingKeyHex: hex(golden.identityKey.routingKey), error: 'ERR_BAD_LIBP2P_SIGNATURE' }
+    { name: 'ML-KEM-768 key all 0xff', rule: 'the ML-KEM-768 key check', recordHex: hex(malformed['ML-KEM-768 key all 0xff']), routingKeyHex: plainKey, error: 'ERR_BAD_ML_KEM_KEY' },
+    { name: IDENTITY_KEY_VECTOR, rule: 'the strict Ed25519 rule', recordHex: hex(golden.identityKey.bytes), routingKeyHex: hex(golden.identityKey.routingKey), error: 'ERR_BAD_LIBP2P_SIGNATURE' }
   ],
   // A holder pinned at `pinned` (its key, and the keys it followed away from), holding the valid vector `stored` if given,
   // admits `record` (a valid vector's name) or `recordHex`: it follows `rotations` hand-overs, or refuses with `error`.
