@@ -127,8 +127,12 @@ export async function makeExchangeVectors (): Promise<Record<string, unknown>> {
   const hazardNonce = await createKeyRequest(requester, responder.peerId, 2n ** 31n, now)
   add('KeyRequest', 'nonce 2^31, signed', 'nonce is 1 … 2^64 - 1, not in 2^31 … 2^32 - 1',
     withField(KeyRequest.encode({ ...hazardNonce, nonce: 1n }), 4, encodeVarint(2n ** 31n), 0), atResponder, 'ERR_BAD_NONCE')
-  add('KeyResponse', 'nonce 2^32 - 1', 'nonce is 1 … 2^64 - 1, not in 2^31 … 2^32 - 1', withField(responseBytes, 4, encodeVarint(2n ** 32n - 1n), 0), atRequester, 'ERR_BAD_NONCE')
-  add('KeyRequest', 'timestamp 2^31 + 5', 'a timestamp in 2^31 … 2^32 - 1 is refused at decoding', withField(requestBytes, 3, encodeVarint(2n ** 31n + 5n), 0), atResponder, 'ERR_STALE_TIMESTAMP')
+  const hazardResponse = await createKeyResponse(responder, requester.peerId, 2n ** 32n - 1n, now)
+  add('KeyResponse', 'nonce 2^32 - 1, signed, and the nonce asked', 'nonce is 1 … 2^64 - 1, not in 2^31 … 2^32 - 1',
+    withField(KeyResponse.encode({ ...hazardResponse, nonce: 1n }), 4, encodeVarint(2n ** 32n - 1n), 0), { ...atRequester, expectedNonce: (2n ** 32n - 1n).toString() }, 'ERR_BAD_NONCE')
+  const hazardTime = await createKeyRequest(requester, responder.peerId, nonce, Number(2n ** 31n + 5n))
+  add('KeyRequest', 'timestamp 2^31 + 5, signed', 'a timestamp in 2^31 … 2^32 - 1 is refused at decoding (it is outside the window too)',
+    withField(KeyRequest.encode({ ...hazardTime, timestamp: 1n }), 3, encodeVarint(2n ** 31n + 5n), 0), atResponder, 'ERR_STALE_TIMESTAMP')
 
   // The responder's checks, in order.
   add('KeyRequest', 'addressed to a third peer, signed', 'responder_id is the receiver', await requestAs(requester, third, nonce, now), atResponder, 'ERR_WRONG_RESPONDER')
