@@ -137,3 +137,4 @@ console.log(`wrote ${await (await import('./generate-kad-get.js')).writeKadGetVe
 console.log(`wrote ${await (await import('./generate-session.js')).writeSessionVectors()}`)
 console.log(`wrote ${await (await import('./generate-envelope.js')).writeEnvelopeVectors()}`)
 console.log(`wrote ${await (await import('./generate-exchange.js')).writeExchangeVectors()}`)
+console.log(`wrote ${await (await import('./generate-ml-dsa-peer-id.js')).writeMlDsaPeerIdVectors()}`)
