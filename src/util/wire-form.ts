@@ -14,15 +14,14 @@
  *   or repeated (except a repeated field's elements, which are consecutive);
  *   a tag, length or value not a minimal varint; a field holding its
  *   default (0, or empty bytes), which the canonical form leaves out. A
- *   message field is present or not: present and empty is not a default;
- *   nor is an empty element of a repeated field.
+ *   message field (or an element of a repeated one) is present or not:
+ *   present and empty is not a default.
  *
  * A message that is malformed anywhere is malformed, whatever else it is.
  */
 
 export type WireField =
   | { type: 'uint32' | 'uint64' | 'fixed64' | 'bytes' }
-  | { type: 'repeated-bytes' }
   | { type: 'message' | 'repeated-message', schema: WireSchema }
 
 /** Field number -> its type. */
@@ -35,8 +34,7 @@ const WIRE_FIXED64 = 1
 const WIRE_LENGTH_DELIMITED = 2
 const WIRE_FIXED32 = 5
 const MAX_FIELD_NUMBER = 2 ** 29 - 1
-const UINT32_MAX = 2n ** 32n - 1n
-const UINT64_MAX = 2n ** 64n - 1n
+const UINT32_MAX = 2 ** 32 - 1
 
 /** The problem with `bytes` as a message of `schema`, or undefined if none. */
 export function wireFormProblem (bytes: Uint8Array, schema: WireSchema): WireProblem | undefined {
@@ -46,9 +44,17 @@ export function wireFormProblem (bytes: Uint8Array, schema: WireSchema): WirePro
   return walk.notCanonical ? 'not-canonical' : undefined
 }
 
+/**
+ * One pass over the bytes, with plain numbers: hostile input makes the walk
+ * run to its end (malformed anywhere wins), so it must cost little per
+ * byte. Varint values are exact below 2^53; above, they are only compared
+ * with bounds they exceed anyway.
+ */
 class Walk {
   malformed = false
   notCanonical = false
+  /** The value of the varint read last. */
+  private varintValue = 0
 
   constructor (private readonly bytes: Uint8Array) {}
 
@@ -56,89 +62,97 @@ class Walk {
     let at = start
     let previous = 0
     while (at < end && !this.malformed) {
-      const tag = this.varint(at, end)
-      if (tag === undefined) return
-      at = tag.next
-      const field = Number(tag.value >> 3n)
-      const wireType = Number(tag.value & 7n)
-      if (field === 0 || tag.value >> 3n > BigInt(MAX_FIELD_NUMBER)) {
+      at = this.varint(at, end)
+      if (at < 0) return
+      const tag = this.varintValue
+      const field = Math.floor(tag / 8)
+      const wireType = tag % 8
+      if (field === 0 || field > MAX_FIELD_NUMBER) {
         this.malformed = true
         return
       }
       const known = schema[field]
-      const repeats = known !== undefined && (known.type === 'repeated-bytes' || known.type === 'repeated-message')
+      const repeats = known?.type === 'repeated-message'
       if (field < previous || (field === previous && !repeats) || known === undefined) this.notCanonical = true
       previous = field
       if (known !== undefined && wireType !== wireTypeOf(known)) {
         this.malformed = true
         return
       }
-      const next = this.value(at, end, wireType, known)
-      if (next === undefined) return
-      at = next
+      at = this.value(at, end, wireType, known)
+      if (at < 0) return
     }
   }
 
-  /** Walks one value of `wireType` at `at`; returns where the next field starts, or undefined when malformed. */
-  private value (at: number, end: number, wireType: number, known: WireField | undefined): number | undefined {
+  /** Walks one value of `wireType` at `at`; returns where the next field starts, or -1 when malformed. */
+  private value (at: number, end: number, wireType: number, known: WireField | undefined): number {
     switch (wireType) {
       case WIRE_VARINT: {
-        const value = this.varint(at, end)
-        if (value === undefined) return undefined
-        if (known?.type === 'uint32' && value.value > UINT32_MAX) {
+        const next = this.varint(at, end)
+        if (next < 0) return -1
+        if (known?.type === 'uint32' && this.varintValue > UINT32_MAX) {
           this.malformed = true
-          return undefined
+          return -1
         }
-        if (value.value === 0n) this.notCanonical = true
-        return value.next
+        if (this.varintValue === 0) this.notCanonical = true
+        return next
       }
       case WIRE_FIXED64:
       case WIRE_FIXED32: {
         const size = wireType === WIRE_FIXED64 ? 8 : 4
         if (end - at < size) {
           this.malformed = true
-          return undefined
+          return -1
         }
-        if (this.bytes.subarray(at, at + size).every(b => b === 0)) this.notCanonical = true
+        let zero = true
+        for (let i = at; i < at + size && zero; i++) zero = this.bytes[i] === 0
+        if (zero) this.notCanonical = true
         return at + size
       }
       case WIRE_LENGTH_DELIMITED: {
-        const length = this.varint(at, end)
-        if (length === undefined) return undefined
-        if (length.value > BigInt(end - length.next)) {
+        const start = this.varint(at, end)
+        if (start < 0) return -1
+        const length = this.varintValue
+        if (length > end - start) {
           this.malformed = true
-          return undefined
+          return -1
         }
-        const next = length.next + Number(length.value)
+        const next = start + length
         if (known?.type === 'message' || known?.type === 'repeated-message') {
-          this.message(length.next, next, known.schema)
-        } else if (length.value === 0n && known?.type !== 'repeated-bytes') {
+          this.message(start, next, known.schema)
+        } else if (length === 0) {
           this.notCanonical = true
         }
         return next
       }
       default:
         this.malformed = true
-        return undefined
+        return -1
     }
   }
 
-  /** A varint of at most 10 bytes within 64 bits; a longer encoding than needed is not canonical. */
-  private varint (at: number, end: number): { value: bigint, next: number } | undefined {
-    let value = 0n
-    for (let i = 0; i < 10; i++) {
-      if (at + i >= end) break
+  /**
+   * A varint of at most 10 bytes within 64 bits (its tenth byte 0 or 1);
+   * a longer encoding than needed is not canonical. Sets varintValue and
+   * returns where the varint ends, or -1 when malformed.
+   */
+  private varint (at: number, end: number): number {
+    let value = 0
+    let scale = 1
+    for (let i = 0; i < 10 && at + i < end; i++) {
       const byte = this.bytes[at + i]
-      value |= BigInt(byte & 0x7f) << BigInt(7 * i)
+      if (i === 9 && byte > 1) break
+      value += (byte & 0x7f) * scale
       if ((byte & 0x80) === 0) {
-        if (value > UINT64_MAX) break
         // A last byte of zero after the first adds nothing: a shorter encoding exists.
         if (i > 0 && byte === 0) this.notCanonical = true
-        return { value, next: at + i + 1 }
+        this.varintValue = value
+        return at + i + 1
       }
+      scale *= 128
     }
     this.malformed = true
-    return undefined
+    return -1
   }
 }
 

@@ -82,6 +82,11 @@ describe('history messages', () => {
       assert.throws(() => checkHistoryRequest({ ...request, fromFingerprint: new Uint8Array(31) }, peer.keys[0].peerId), exchangeError('ERR_BAD_FINGERPRINT'))
       assert.throws(() => checkHistoryRequest({ ...request, toFingerprint: new Uint8Array(0) }, peer.keys[0].peerId), exchangeError('ERR_BAD_FINGERPRINT'))
       assert.throws(() => decodeHistoryRequest(Uint8Array.of(0x0a, 0x05, 0x01)), exchangeError('ERR_MESSAGE_MALFORMED'))
+      // The wire form, before any field is read: an unknown field, a field twice, an empty field written out.
+      assert.throws(() => decodeHistoryRequest(Uint8Array.of(0x0a, 0x01, 0x01, 0x30, 0x01)), exchangeError('ERR_MESSAGE_NOT_CANONICAL'))
+      assert.throws(() => decodeHistoryRequest(Uint8Array.of(0x0a, 0x01, 0x01, 0x0a, 0x01, 0x02)), exchangeError('ERR_MESSAGE_NOT_CANONICAL'))
+      assert.throws(() => decodeHistoryRequest(Uint8Array.of(0x0a, 0x00)), exchangeError('ERR_MESSAGE_NOT_CANONICAL'))
+      assert.throws(() => decodeHistoryResponse(Uint8Array.of(0x0a, 0x02, 0x0a, 0x00)), exchangeError('ERR_MESSAGE_NOT_CANONICAL'))
     })
   })
 

@@ -10,8 +10,7 @@ const SCHEMA: WireSchema = {
   3: { type: 'message', schema: { 1: { type: 'bytes' }, 2: { type: 'uint32' } } },
   4: { type: 'repeated-message', schema: { 1: { type: 'bytes' } } },
   5: { type: 'uint32' },
-  6: { type: 'fixed64' },
-  7: { type: 'repeated-bytes' }
+  6: { type: 'fixed64' }
 }
 const bytesField = (field: number, value: number[]): Uint8Array => encodeField({ field, wireType: 2, value: Uint8Array.from(value) })
 const varintField = (field: number, value: bigint | number, minBytes = 0): Uint8Array => concat([encodeVarint(BigInt(field) << 3n), encodeVarint(value, minBytes)])
@@ -23,7 +22,9 @@ describe('wire form', () => {
     assert.equal(wireFormProblem(valid, SCHEMA), undefined)
     assert.equal(wireFormProblem(new Uint8Array(0), SCHEMA), undefined)
     assert.equal(wireFormProblem(nested(3, new Uint8Array(0)), SCHEMA), undefined, 'a present, empty message is not a default')
-    assert.equal(wireFormProblem(concat([bytesField(7, []), bytesField(7, [1])]), SCHEMA), undefined, 'an empty element of a repeated field is not a default')
+    assert.equal(wireFormProblem(concat([nested(4, new Uint8Array(0)), nested(4, bytesField(1, [1]))]), SCHEMA), undefined, 'an empty element of a repeated field is not a default')
+    assert.equal(wireFormProblem(varintField(2, 2n ** 64n - 1n), SCHEMA), undefined, 'the largest uint64')
+    assert.equal(wireFormProblem(varintField(5, 2n ** 32n - 1n), SCHEMA), undefined, 'the largest uint32')
   })
 
   const malformed: Array<[string, Uint8Array]> = [

@@ -17,11 +17,13 @@ import { fingerprint } from '../../src/crypto/index.js'
 import { createHistoryRequest, createHistoryResponse, HISTORY_PROTOCOL, MAX_HISTORY_RESPONSE_LINKS } from '../../src/exchange/index.js'
 import { oldestFingerprint, unmarshalKeyRecord } from '../../src/record/index.js'
 import { GOLDEN } from './golden.js'
+import { encodeFields, parseFields } from '../helpers/protobuf-wire.js'
 import type { KeyRecord, RotationLink } from '../../src/record/index.js'
 
 /** Another peer's Ed25519 seed (32 bytes of 0x0d), for the answer that comes over the wrong connection. */
 export const HISTORY_STRANGER_SEED = new Uint8Array(32).fill(13)
 
+const bytesOf = (hexString: string): Uint8Array => Uint8Array.from(Buffer.from(hexString, 'hex'))
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
 const recordsFile = fileURLToPath(new URL('../../../test/vectors/key-record.json', import.meta.url))
 const out = fileURLToPath(new URL('../../../test/vectors/key-history.json', import.meta.url))
@@ -76,7 +78,10 @@ export async function writeHistoryVectors (): Promise<string> {
       { name: 'another run than asked (K1 -> K2 alone)', responseHex: response([intoK2]), error: 'ERR_BROKEN_CHAIN' },
       { name: 'answered over another peer\'s connection', responseHex: response([intoK1]), remote: stranger.toString(), error: 'ERR_WRONG_RESPONDER' },
       { name: 'a signature of 3308 bytes', responseHex: response([{ ...intoK1, signature: intoK1.signature.subarray(1) }]), error: 'ERR_BAD_ROTATION_PROOF' },
-      { name: 'a length that runs past the end', responseHex: '0aff', error: 'ERR_MESSAGE_MALFORMED' }
+      { name: 'a length that runs past the end', responseHex: '0aff', error: 'ERR_MESSAGE_MALFORMED' },
+      { name: 'unknown field 2 appended', responseHex: response([intoK1]) + '1000', error: 'ERR_MESSAGE_NOT_CANONICAL' },
+      { name: 'an empty previous_fingerprint written out inside the link', responseHex: hex(encodeFields([{ field: 1, wireType: 2, value: encodeFields([{ field: 1, wireType: 2, value: new Uint8Array(0) }, { field: 2, wireType: 2, value: intoK1.signature }, { field: 3, wireType: 2, value: intoK1.mlDsaPublicKey }]) }])), error: 'ERR_MESSAGE_NOT_CANONICAL' },
+      { name: 'link fields in reverse order', responseHex: hex(encodeFields([{ field: 1, wireType: 2, value: encodeFields(parseFields(parseFields(bytesOf(response([intoK1])))![0].value)!.reverse()) }])), error: 'ERR_MESSAGE_NOT_CANONICAL' }
     ]
   }
   await writeFile(out, JSON.stringify(vectors, null, 2) + '\n')
