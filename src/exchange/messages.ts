@@ -161,16 +161,18 @@ export function startKeyRequestCheck (ctx: CheckContext, request: KeyRequest, re
     () => new ExchangeError('ERR_BAD_REQUEST_SIGNATURE', 'request signature does not verify with the requester\'s ML-DSA-65 key'))
 }
 
-/**
- * Check a push that arrived on a connection authenticated as `remote`, as a
- * request is checked: addressed to us, in the timestamp window, a nonce
- * this implementation can store, a carried value of `remote` that
- * validates (a key record, or a revocation certificate when the context
- * has a RevocationValidator), and a push signature by that value's
- * ML-DSA-65 key. The caller checks the nonce and applies the registry's rules.
- */
 /** What a push carries: a record or a revocation (never an equivocation proof, which is about someone else). */
 export type PushedValue = Extract<PqkValue, { kind: 'record' | 'revocation' }>
+
+/**
+ * Check a push that arrived on a connection authenticated as `remote`
+ * (decoding has checked its wire form, timestamp and nonce ranges), as a
+ * request is checked: addressed to us, in the timestamp window, a carried
+ * value of `remote` that validates (a key record, or a revocation
+ * certificate when the context has a RevocationValidator), and a push
+ * signature by that value's ML-DSA-65 key. The caller checks the nonce
+ * against the last one accepted and applies the registry's rules.
+ */
 
 export async function checkKeyPush (ctx: CheckContext, push: KeyPush, remote: PeerId, self: PeerId): Promise<PushedValue> {
   if (!uint8ArrayEquals(push.recipientId, self.toMultihash().bytes)) {
