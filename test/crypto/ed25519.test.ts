@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto'
 import { describe, it } from 'node:test'
 import { ed25519 } from '@noble/curves/ed25519.js'
-import { isStrictPoint, SMALL_ORDER_ENCODINGS, verifyEd25519 } from '../../src/crypto/ed25519.js'
+import { isStrictPoint, SMALL_ORDER_ENCODINGS, verifyEd25519, type Ed25519Equation } from '../../src/crypto/ed25519.js'
 
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
 const fromHex = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex, 'hex'))
@@ -89,6 +89,25 @@ describe('Ed25519, the strict rule', () => {
       assert.equal(verifyEd25519(key.publicKey, message, forged), false)
       assert.equal(verifyEd25519(encoding, message, signature), false)
     }
+  })
+
+  it('refuses by its own checks what a permissive library would accept (a ZIP-215 equation, as in OpenSSL 4.0)', () => {
+    const zip215: Ed25519Equation = (publicKey, m, signature) => ed25519.verify(signature, m, publicKey, { zip215: true })
+    const key = honestKey()
+    assert.ok(verifyEd25519(key.publicKey, message, key.sign(message), zip215), 'an honest signature passes either way')
+    const identityForgery = new Uint8Array(64)
+    identityForgery.set(SMALL_ORDER_ENCODINGS[0])
+    assert.ok(zip215(SMALL_ORDER_ENCODINGS[0], message, identityForgery), 'the library beneath accepts the forgery')
+    assert.equal(verifyEd25519(SMALL_ORDER_ENCODINGS[0], message, identityForgery, zip215), false)
+    const s = BigInt('0x' + Buffer.from(key.sign(message).subarray(32)).reverse().toString('hex'))
+    const L = 2n ** 252n + 27742317777372353535851937790883648493n
+    const malleated = key.sign(message)
+    malleated.set(fromHex((s + L).toString(16).padStart(64, '0')).reverse(), 32)
+    assert.equal(verifyEd25519(key.publicKey, message, malleated, () => true), false, 'S >= L')
+    const nonCanonicalR = key.sign(message)
+    nonCanonicalR.set(fromHex('eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f'))
+    assert.equal(verifyEd25519(key.publicKey, message, nonCanonicalR, () => true), false, 'a non-canonical R')
+    for (const point of SMALL_ORDER_ENCODINGS) assert.equal(verifyEd25519(point, message, key.sign(message), () => true), false, 'a small-order A')
   })
 
   it('agrees with OpenSSL on honest and tampered signatures', () => {
