@@ -499,6 +499,21 @@ def family_key_history(d: dict, records: dict) -> Family:
         return ACCEPT
     fam.check('valid: keptHandOversHex, every hand-over K0 -> K4', ACCEPT, kept)
 
+    # Self-tests, not vectors: "Beyond the bound" holds both messages to the
+    # wire form before any field is read (ERR_MESSAGE_MALFORMED, then
+    # ERR_MESSAGE_NOT_CANONICAL), so these fail there, not at the
+    # responder's or requester's own checks.
+    for name, raw, code in (
+        ('request with unknown field 6 (0a 01 01 30 01)', '0a01013001', 'ERR_MESSAGE_NOT_CANONICAL'),
+        ('request with field 1 twice', '0a01010a0102', 'ERR_MESSAGE_NOT_CANONICAL'),
+        ('request with an empty field 1 written out', '0a00', 'ERR_MESSAGE_NOT_CANONICAL'),
+        ('request with a length past the end, and unknown field 6', '30010a05', 'ERR_MESSAGE_MALFORMED'),
+    ):
+        fam.check(f'self-test: {name}', code, lambda raw=raw: hi.check_request(h(raw), responder) and ACCEPT)
+    fam.check('self-test: response with an empty field 1 of a link written out', 'ERR_MESSAGE_NOT_CANONICAL',
+              lambda: hi.check_response(h('0a020a00'), asked=responder, remote=responder,
+                                        from_fp=from_fp, to_fp=to_fp, pinned_key=pinned) and ACCEPT)
+
     for iv in d['invalid']:
         def run(iv=iv):
             remote = peer_id_mh(iv['remote']) if 'remote' in iv else responder

@@ -20,8 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import mlkem, x25519
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from .prims import domain, is_ed25519_peer_id, lp, mldsa65_verify, u64
-from .wire import (I64, Field, Malformed, enc_bytes, enc_tag, enc_uint,
-                   walk_lenient)
+from .wire import Field, Malformed, NotCanonical, walk
 
 MAX_ENVELOPE_BYTES = 1_056_768
 MAX_DATA = 1_048_576
@@ -115,12 +114,6 @@ class Envelope:
     enc: bytes
     ciphertext: bytes
 
-    def encode(self) -> bytes:
-        out = enc_uint(1, self.version) + enc_bytes(2, self.sender) + enc_bytes(3, self.recipient)
-        if self.recipient_seq:
-            out += enc_tag(4, I64) + self.recipient_seq.to_bytes(8, 'little')
-        return out + enc_bytes(5, self.enc) + enc_bytes(6, self.ciphertext)
-
     def info(self) -> bytes:
         return domain(CTX_INFO) + lp(self.sender) + lp(self.recipient) + u64(self.recipient_seq)
 
@@ -134,16 +127,22 @@ def _fixed(v) -> int:
     return int.from_bytes(v, 'little') if isinstance(v, bytes) else 0
 
 
+def _walk(raw: bytes, schema: dict, name: str):
+    """The wire form before any field is read: ERR_ENVELOPE_MALFORMED, then
+    ERR_ENVELOPE_NOT_CANONICAL. An absent field reads as its default."""
+    try:
+        return walk(raw, schema, name)
+    except Malformed as e:
+        raise EnvelopeError('ERR_ENVELOPE_MALFORMED', str(e))
+    except NotCanonical as e:
+        raise EnvelopeError('ERR_ENVELOPE_NOT_CANONICAL', str(e))
+
+
 def decode_envelope(raw: bytes) -> Envelope:
     if len(raw) > MAX_ENVELOPE_BYTES:                                          # 1
         raise EnvelopeError('ERR_ENVELOPE_TOO_LARGE')
-    try:                                                                       # 2
-        w = walk_lenient(raw, ENVELOPE, 'SealedEnvelope')
-    except Malformed as e:
-        raise EnvelopeError('ERR_ENVELOPE_MALFORMED', str(e))
+    w = _walk(raw, ENVELOPE, 'SealedEnvelope')                                 # 2, 3
     e = Envelope(w.one(1, 0), w.one(2, b''), w.one(3, b''), _fixed(w.one(4)), w.one(5, b''), w.one(6, b''))
-    if e.encode() != raw:                                                      # 3
-        raise EnvelopeError('ERR_ENVELOPE_NOT_CANONICAL')
     if e.version != 1:                                                         # 4
         raise EnvelopeError('ERR_ENVELOPE_VERSION', f'version {e.version}')
     if not (is_ed25519_peer_id(e.sender) and is_ed25519_peer_id(e.recipient)  # 5
@@ -178,19 +177,14 @@ def open_envelope(raw: bytes, *, self_id: bytes, newest_seq: int, kem: XWingKey,
         pt = AESGCM(key).decrypt(nonce, e.ciphertext, b'')
     except (InvalidTag, ValueError) as x:
         raise EnvelopeError('ERR_ENVELOPE_DECRYPT', type(x).__name__)
-    try:                                                                       # 10
-        w = walk_lenient(pt, CONTENT, 'SealedContent')
-    except Malformed as x:
-        raise EnvelopeError('ERR_ENVELOPE_MALFORMED', str(x))
+    w = _walk(pt, CONTENT, 'SealedContent')                                    # 10
     sender_seq, sig, data = _fixed(w.one(1)), w.one(2, b''), w.one(3, b'')
-    canon = ((enc_tag(1, I64) + sender_seq.to_bytes(8, 'little')) if sender_seq else b'') \
-        + enc_bytes(2, sig) + enc_bytes(3, data)
-    if canon != pt:
-        raise EnvelopeError('ERR_ENVELOPE_NOT_CANONICAL', 'SealedContent')
-    if len(sig) != 3309 or not 1 <= sender_seq <= 2**53 - 1:
-        raise EnvelopeError('ERR_ENVELOPE_MALFORMED', 'SealedContent fields')
+    if len(sig) != 3309:
+        raise EnvelopeError('ERR_ENVELOPE_MALFORMED', f'SealedContent signature of {len(sig)} bytes')
     if len(data) > MAX_DATA:
         raise EnvelopeError('ERR_ENVELOPE_TOO_LARGE', 'data')
+    if not 1 <= sender_seq <= 2**53 - 1:
+        raise EnvelopeError('ERR_ENVELOPE_MALFORMED', f'SealedContent sender_seq {sender_seq}')
     if sender_key is None:                                                     # 11
         raise EnvelopeError('ERR_NOT_FOUND')
     if not mldsa65_verify(sender_key, signed_bytes(e, sender_seq, data), sig, CTX_SIGNATURE):  # 12, 13

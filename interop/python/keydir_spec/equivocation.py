@@ -10,7 +10,7 @@ from .prims import mldsa65_verify, sha256
 from .record import (CTX_ROTATION, MAX_LIFETIME_MS, Record, RecordError,
                      check_ed25519, check_ml_dsa, decode_record, record_bytes,
                      rotation_bytes)
-from .wire import Field, Malformed, enc_bytes, walk_lenient
+from .wire import Field, Malformed, NotCanonical, walk
 
 MAX_EVIDENCE_BYTES = 49_162
 TAG = b'\x8a\x01'
@@ -28,38 +28,38 @@ class EvidenceError(Exception):
 
 
 def validate_proof(raw: bytes, *, expected_peer: Optional[bytes] = None):
-    """Checks 1-8, in order. Returns (record_a, record_b)."""
+    """"Checks, in order", 1-10. Returns (record_a, record_b)."""
     if len(raw) > MAX_EVIDENCE_BYTES:                                    # 1
         raise EvidenceError('ERR_EVIDENCE_TOO_LARGE')
     if raw[:2] != TAG:                                                   # 2
         raise EvidenceError('ERR_EVIDENCE_MALFORMED', 'does not start 0x8a 0x01')
-    try:
-        w = walk_lenient(raw, PROOF, 'EquivocationProof')
+    try:                                                                 # 3
+        w = walk(raw, PROOF, 'EquivocationProof')
     except Malformed as e:
         raise EvidenceError('ERR_EVIDENCE_MALFORMED', str(e))
-    a, b = w.one(17, b''), w.one(18, b'')
-    if not a or not b:
+    except NotCanonical as e:
+        raise EvidenceError('ERR_EVIDENCE_NOT_CANONICAL', str(e))
+    if not (w.has(17) and w.has(18)):                                    # 4
         raise EvidenceError('ERR_EVIDENCE_MALFORMED', 'a record missing')
-    if enc_bytes(17, a) + enc_bytes(18, b) != raw:                       # 3
-        raise EvidenceError('ERR_EVIDENCE_NOT_CANONICAL', 'not the canonical encoding')
-    if not sha256(a) < sha256(b):
+    a, b = w.one(17), w.one(18)
+    if not sha256(a) < sha256(b):                                        # 5
         raise EvidenceError('ERR_EVIDENCE_NOT_CANONICAL', 'not in SHA-256 order')
     recs = []
-    for name, raw_r in (('record_a', a), ('record_b', b)):              # 4
+    for name, raw_r in (('record_a', a), ('record_b', b)):              # 6
         try:
             recs.append(decode_record(raw_r))
         except RecordError as e:
             raise EvidenceError('ERR_EVIDENCE_MALFORMED', f'{name}: {e.code}')
     ra, rb = recs
-    if ra.peer_id != rb.peer_id:                                         # 5
+    if ra.peer_id != rb.peer_id:                                         # 7
         raise EvidenceError('ERR_EVIDENCE_PEER_MISMATCH', 'two PeerIds')
     if expected_peer is not None and ra.peer_id != expected_peer:
         raise EvidenceError('ERR_EVIDENCE_PEER_MISMATCH', 'not the peer it is given for')
-    if ra.seq != rb.seq:                                                 # 6
+    if ra.seq != rb.seq:                                                 # 8
         raise EvidenceError('ERR_EVIDENCE_NOT_CONFLICTING', 'two seqs')
-    if record_bytes(ra) == record_bytes(rb):                             # 7
+    if record_bytes(ra) == record_bytes(rb):                             # 9
         raise EvidenceError('ERR_EVIDENCE_NOT_CONFLICTING', 'one content')
-    for name, r in (('record_a', ra), ('record_b', rb)):                # 8
+    for name, r in (('record_a', ra), ('record_b', rb)):                # 10
         if r.issued_at >= r.expires_at or r.expires_at - r.issued_at > MAX_LIFETIME_MS:
             raise EvidenceError('ERR_EVIDENCE_MALFORMED', f'{name}: times')
         try:

@@ -10,7 +10,7 @@ from typing import Optional
 from .prims import ML_DSA_PK, ML_DSA_SIG, mldsa65_verify, sha256
 from .record import (CTX_ROTATION, Link, Record, RecordError, ROTATION_LINK,
                      rotation_bytes)
-from .wire import Field, Malformed, walk_lenient
+from .wire import Field, Malformed, NotCanonical, walk
 
 MAX_RESPONSE_LINKS = 64
 MAX_RESPONSE_BYTES = 340 * 1024
@@ -104,13 +104,21 @@ class HistoryError(Exception):
         self.code = code
 
 
+def _walk(raw: bytes, schema: dict, name: str):
+    """"Beyond the bound": both messages are held to the wire form, as every
+    keydir message: ERR_MESSAGE_MALFORMED, then ERR_MESSAGE_NOT_CANONICAL."""
+    try:
+        return walk(raw, schema, name)
+    except Malformed as e:
+        raise HistoryError('ERR_MESSAGE_MALFORMED', str(e))
+    except NotCanonical as e:
+        raise HistoryError('ERR_MESSAGE_NOT_CANONICAL', str(e))
+
+
 def decode_request(raw: bytes):
     if len(raw) > MAX_REQUEST_BYTES:
         raise HistoryError('ERR_MESSAGE_TOO_LARGE')
-    try:
-        w = walk_lenient(raw, HISTORY_REQUEST, 'HistoryRequest')
-    except Malformed as e:
-        raise HistoryError('ERR_MESSAGE_MALFORMED', str(e))
+    w = _walk(raw, HISTORY_REQUEST, 'HistoryRequest')
     return w.one(1, b''), w.one(2, b''), w.one(3, b'')
 
 
@@ -131,10 +139,7 @@ def check_response(raw: bytes, *, asked: bytes, remote: bytes, from_fp: bytes, t
         raise HistoryError('ERR_WRONG_RESPONDER')
     if len(raw) > MAX_RESPONSE_BYTES:
         raise HistoryError('ERR_MESSAGE_TOO_LARGE')
-    try:
-        w = walk_lenient(raw, HISTORY_RESPONSE, 'HistoryResponse')
-    except Malformed as e:
-        raise HistoryError('ERR_MESSAGE_MALFORMED', str(e))
+    w = _walk(raw, HISTORY_RESPONSE, 'HistoryResponse')
     lws = w.all(1)
     if len(lws) > MAX_RESPONSE_LINKS:
         raise HistoryError('ERR_HISTORY_TOO_LONG')

@@ -1,5 +1,9 @@
-"""Protobuf wire-form walker, from record-format.md "Wire form" (and
-exchange.md "Wire form", which applies the same rules).
+"""Protobuf wire-form walker, from record-format.md "Wire form", which
+every keydir message is held to: records, revocation certificates,
+equivocation proofs, KeyRequest / KeyResponse / KeyPush (exchange.md),
+HistoryRequest / HistoryResponse ("Beyond the bound"), SealedEnvelope and
+SealedContent (envelope.md). Each maps the two classes below to its own
+codes (..._MALFORMED, then ..._NOT_CANONICAL) with `walk`.
 
 A schema is a dict: field number -> Field. The walker checks every byte
 against it and sorts the faults into two classes:
@@ -178,8 +182,10 @@ def walk(buf: bytes, schema: dict, path: str = 'message') -> Walk:
 
 
 def walk_lenient(buf: bytes, schema: dict, path: str = 'message') -> Walk:
-    """Only the malformed class: for messages the spec says are not held to
-    one canonical encoding (HistoryRequest / HistoryResponse)."""
+    """Only the malformed class. No keydir message uses it: only libp2p's own
+    Kademlia GET_VALUE answer (kadget.py), which any kad-dht node writes and
+    which record-format.md holds to no canonical encoding ("Bytes that are
+    no such message are refused ERR_DHT_BAD_ANSWER")."""
     return _walk(buf, 0, len(buf), schema, path)
 
 
