@@ -117,7 +117,7 @@ export async function checkEnvelope (envelope: DecodedEnvelope, options: Envelop
 
   const opened = content !== undefined && holds(out) && unchecked.every(item => item.needs === undefined)
   out.proves = opened
-    ? `${sender} sealed this message to ${recipient}'s key of seq ${envelope.recipientSeq}, and signed it (with the recipient, the seq and the encapsulation) ` +
+    ? `${sender} sealed this message to ${recipient}'s current or retired KEM key, and signed it (with the recipient, the header's seq ${envelope.recipientSeq} and the encapsulation) ` +
       `with the ML-DSA-65 key of its record seq ${options.senderRecord!.seq}, which is bound to ${sender} as that record is (as strongly as Ed25519 to anyone who has not pinned the sender).`
     : `only what its header says, which anyone can write: from ${sender} to ${recipient}, sealed to its record seq ${envelope.recipientSeq}.`
   out.doesNotProve = opened
@@ -127,9 +127,10 @@ export async function checkEnvelope (envelope: DecodedEnvelope, options: Envelop
 }
 
 /**
- * The recipient's newest record seq, which only its node's database holds:
- * the node refuses a higher seq at once (ERR_ENVELOPE_KEY_UNKNOWN); here it
- * fails to decrypt instead, since the seq is bound into the HPKE info.
+ * The recipient's newest record seq, which only its node's database holds.
+ * The sender writes the header's seq, so an envelope naming a seq above it
+ * still decrypts with the current key here; the node refuses it
+ * (ERR_ENVELOPE_KEY_UNKNOWN), so the report lists that check as not done.
  */
 const NEWEST_SEQ_UNKNOWN = Number.MAX_SAFE_INTEGER
 

@@ -47,7 +47,7 @@ export function printReport (report: VerifyReport): void {
   println()
   const failure = firstFailure(list)
   printFields([
-    ['what this proves', failure === undefined ? list.proves : `nothing a node would act on: it refuses this file (${failure.code ?? 'ERR_UNEXPECTED'})`],
+    ['what this proves', failure === undefined ? list.proves : refusalText(failure)],
     ['what it does not', list.doesNotProve]
   ])
 }
@@ -153,4 +153,16 @@ function subjectFields ({ file, list }: VerifyReport): Array<[string, string]> {
       ]
     }
   }
+}
+
+/**
+ * What a failed check means to a node. A broken hand-over is refused only
+ * by a node pinned at a key before it: one that never saw the peer takes
+ * the record, since link signatures are checked only when following a pin.
+ */
+function refusalText (failure: Check): string {
+  if (failure.name === 'rotation-proofs') {
+    return `nothing a node pinned at an earlier key of this peer would act on: it refuses this record (${failure.code ?? 'ERR_UNEXPECTED'}); a node that never saw the peer takes it, by its signatures alone`
+  }
+  return `nothing a node would act on: it refuses this file (${failure.code ?? 'ERR_UNEXPECTED'})`
 }
