@@ -42,7 +42,10 @@ const STATUS_BY_CODE: Record<string, number> = {
   ERR_OWN_REVOCATION: 409,
   // A record past the history bound, and the peer that keeps the rest could not be asked: an upstream failure.
   ERR_HISTORY_UNREACHABLE: 502,
+  // The node has no DHT peers to publish to or look up through: it cannot serve this until it has (--bootstrap).
+  ERR_NO_PEERS: 503,
   ERR_RESOLVE_TIMEOUT: 504,
+  ERR_PUBLISH_TIMEOUT: 504,
   ERR_INVALID_ARGUMENT: 400
 }
 

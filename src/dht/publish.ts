@@ -1,6 +1,8 @@
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
+import { errorCode, KeydirError } from '../errors.js'
 import { routingKeyFor } from '../record/index.js'
 import { DHT_REPLICATION } from './constants.js'
+import { watchForNoPeers, type DhtPeers } from './dht-peers.js'
 import { silentLogger } from '../util/log.js'
 import type { KeydirMetrics } from '../metrics/index.js'
 import type { EquivocationProof, KeyRecord, RevocationCertificate } from '../record/index.js'
@@ -13,7 +15,17 @@ export interface DhtRecordsComponents {
   dht: Pick<KadDHT, 'put'>
   metrics: KeydirMetrics
   logger?: KeydirLogger
+  /**
+   * The node's DHT peers: a put on a node with none fails at once with
+   * ERR_NO_PEERS (see watchForNoPeers) instead of waiting, as kad-dht
+   * does, until a peer joins or the caller's signal ends it. Absent: no
+   * such check.
+   */
+  peers?: DhtPeers
 }
+
+/** Failures of a put that say why it could not be made, not that something broke: the caller decides what to log. */
+const EXPECTED_FAILURES = new Set(['ERR_NO_PEERS', 'ERR_SUPERSEDED', 'ERR_PUBLISH_TIMEOUT'])
 
 /** How far a publish reached: the closest peers sent the record, and those that stored it. */
 export interface PublishCoverage {
@@ -67,9 +79,11 @@ export class DhtRecords {
 
   private async put (peerId: PeerId, bytes: Uint8Array, logged: Record<string, unknown>, options: AbortOptions): Promise<PublishCoverage> {
     const coverage: PublishCoverage = { targeted: 0, stored: 0, storers: [] }
+    const peers = this.components.peers === undefined ? undefined : watchForNoPeers(this.components.peers, 'publish to the DHT')
+    const signal = peers === undefined ? options.signal : AbortSignal.any([peers.signal, ...(options.signal === undefined ? [] : [options.signal])])
     try {
       // kad-dht's put reports each PUT_VALUE it sends and each peer that answered it (it does not pass on FINAL_PEER).
-      for await (const event of this.components.dht.put(routingKeyFor(peerId), bytes, options)) {
+      for await (const event of this.components.dht.put(routingKeyFor(peerId), bytes, { ...options, signal })) {
         if (event.name === 'SEND_QUERY' && event.messageName === 'PUT_VALUE') coverage.targeted++
         // A peer stored it if it echoed the value back (kad-dht reports another value as an error, after this event).
         if (event.name === 'PEER_RESPONSE' && event.messageName === 'PUT_VALUE' && event.record != null && uint8ArrayEquals(event.record.value, bytes)) {
@@ -81,9 +95,27 @@ export class DhtRecords {
       this.log.info({ ...logged, targeted: coverage.targeted, stored: coverage.stored }, 'published to the DHT')
       return coverage
     } catch (err) {
+      const failure = putFailure(err, signal)
       this.components.metrics.recordsPublished.inc({ result: 'failure' })
-      this.log.warn({ ...logged, err: (err as Error).message }, 'DHT publish failed')
-      throw err
+      if (EXPECTED_FAILURES.has(errorCode(failure))) this.log.debug({ ...logged, code: errorCode(failure) }, 'DHT publish ended')
+      else this.log.warn({ ...logged, code: errorCode(failure), err: (failure as Error).message }, 'DHT publish failed')
+      throw failure
+    } finally {
+      peers?.dispose()
     }
   }
+}
+
+/**
+ * What a failed put throws: the reason its signal was aborted with when
+ * that is a typed error (ERR_NO_PEERS, ERR_SUPERSEDED: kad-dht throws its
+ * own AbortError instead); a timeout as ERR_PUBLISH_TIMEOUT; else the error.
+ */
+function putFailure (err: unknown, signal: AbortSignal | undefined): unknown {
+  if (signal?.aborted !== true) return err
+  if (signal.reason instanceof KeydirError) return signal.reason
+  if ((signal.reason as { name?: unknown })?.name === 'TimeoutError') {
+    return new KeydirError('ERR_PUBLISH_TIMEOUT', 'the DHT put did not end in time: the node\'s DHT peers did not answer (`keydir status` shows how many it has); try again', { cause: err })
+  }
+  return err
 }

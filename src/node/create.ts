@@ -4,7 +4,7 @@ import { LevelDatastore } from 'datastore-level'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { selectPqCrypto } from '../crypto/index.js'
 import { errorCode, IdentityError } from '../errors.js'
-import { createPqkValidator, createPqkValueCheck, DHT_PROTOCOL, dhtRecordKey, DhtLookup, DhtRecords, kadGet, PqkRecordStore, putToPeers } from '../dht/index.js'
+import { createPqkValidator, createPqkValueCheck, DHT_PROTOCOL, dhtPeersOf, dhtRecordKey, DhtLookup, DhtRecords, kadGet, PqkRecordStore, putToPeers } from '../dht/index.js'
 import { EXCHANGE_PROTOCOL, keyDiscovery, keyExchange, keyHistory, keyPush, PendingKeyRequests, PUSH_ROUND_TIMEOUT_MS } from '../exchange/index.js'
 import { ensureKemSeed, ensureRevocationCertificate, loadIdentity, loadOrCreateIdentity } from '../identity/index.js'
 import { createKeydirMetrics } from '../metrics/index.js'
@@ -181,6 +181,7 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
           dhtProtocol,
           metrics,
           logger,
+          bootstrapPeers: bootstrap.length,
           recordLifetimeMs: options.recordLifetimeMs,
           envelopeGraceMs,
           // In the background: rotate() returns once the DHT put is done, and the pushes run beside it.
@@ -224,7 +225,9 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
       }
     })
     const anchors = new Set(bootstrap.filter(b => b.anchor != null).map(b => b.peerId.toString()))
-    const dhtRecords = new DhtRecords({ dht: libp2p.services.dht, metrics, logger })
+    // Puts and lookups on a node with no DHT peers fail at once (ERR_NO_PEERS) rather than at their timeout.
+    const dhtPeers = dhtPeersOf(libp2p.services.dht, libp2p)
+    const dhtRecords = new DhtRecords({ dht: libp2p.services.dht, metrics, logger, peers: dhtPeers })
     const dhtLookup = new DhtLookup({
       closestPeers: closestPeersOf(libp2p.services.dht),
       routingTableReady: async options => routingTableReady(libp2p.services.dht, options),
