@@ -1,3 +1,4 @@
+import { NO_PEERS_ADVICE } from '../dht/index.js'
 import { errorCode, KeydirError, ResolveError } from '../errors.js'
 import { silentLogger } from '../util/log.js'
 import { peerIdOf } from '../util/peer-id.js'
@@ -40,6 +41,13 @@ export interface ResolverComponents {
   history?: Pick<KeyHistory, 'fetchHistory'>
   /** Whether a peer is a configured bootstrap anchor. */
   isAnchor: (peerId: PeerId) => boolean
+  /**
+   * Whether a lookup of the peer could reach anyone: false when the node
+   * has no DHT peer, no connection and no address of the peer, and the
+   * lookup fails at once (ERR_NO_PEERS) rather than at its timeout.
+   * Absent: always true.
+   */
+  canReach?: (peerId: PeerId) => Promise<boolean>
 }
 
 export interface ResolverInit {
@@ -68,7 +76,7 @@ const DHT_SHARE_BEFORE_DIRECT = 0.6
  * the peer's answer was refused: a record beyond the bound whose peer could
  * not be asked for its earlier hand-overs is neither taken nor refused.
  */
-const UNREACHABLE = new Set(['ERR_NOT_FOUND', 'ERR_RESOLVE_TIMEOUT', 'ERR_HISTORY_UNREACHABLE'])
+const UNREACHABLE = new Set(['ERR_NOT_FOUND', 'ERR_RESOLVE_TIMEOUT', 'ERR_HISTORY_UNREACHABLE', 'ERR_NO_PEERS'])
 
 /**
  * The resolution order of the design: registry, anchors, DHT, direct
@@ -160,8 +168,26 @@ export class Resolver {
     return lookup
   }
 
-  /** The network part, bounded by the resolve timeout and shared by concurrent callers. */
+  /**
+   * The network part, bounded by the resolve timeout and shared by
+   * concurrent callers. A miss (not found, timed out, no peers) is an
+   * outcome, not a fault: one line at info, and the typed error.
+   */
   private async lookup (peerId: PeerId, pin?: Promise<Pin | undefined>): Promise<ResolvedRecord> {
+    try {
+      return await this.lookupPaths(peerId, pin)
+    } catch (err) {
+      if (UNREACHABLE.has(errorCode(err))) {
+        this.log.info({ peer: peerId.toString(), code: errorCode(err), err: (err as Error).message }, 'could not resolve peer keys')
+      }
+      throw err
+    }
+  }
+
+  private async lookupPaths (peerId: PeerId, pin?: Promise<Pin | undefined>): Promise<ResolvedRecord> {
+    if (this.components.canReach !== undefined && !await this.components.canReach(peerId)) {
+      throw new ResolveError('ERR_NO_PEERS', `cannot look up ${peerId.toString()}: this node has no DHT peers, no connections and no address of that peer; ${NO_PEERS_ADVICE}`)
+    }
     const started = performance.now()
     const signal = AbortSignal.timeout(this.timeoutMs)
     const failures: string[] = []
@@ -184,7 +210,7 @@ export class Resolver {
         this.log.info({ peer: peerId.toString(), path: source, seq: entry.record.seq, trust: entry.trust }, 'resolved peer keys')
         return { record: entry.record, trust: entry.trust, source, stale: false }
       } catch (err) {
-        failures.push(`${source}: ${errorCode(err)}`)
+        failures.push(`${source}: ${failureName(err)}`)
         this.log.debug({ peer: peerId.toString(), path: source, code: errorCode(err), err: (err as Error).message }, 'resolution path failed')
         // A revocation the registry kept ends the resolve: no other path may answer with a record.
         if (errorCode(err) === 'ERR_REVOKED') throw err
@@ -279,6 +305,13 @@ export class Resolver {
     }
     return entry
   }
+}
+
+/** A path's failure in a resolve error's message: its code, or the name of an error keydir did not type (a dial's, say). */
+function failureName (err: unknown): string {
+  const code = errorCode(err)
+  const name = (err as { name?: unknown })?.name
+  return code === 'ERR_UNEXPECTED' && typeof name === 'string' && name !== 'Error' ? name : code
 }
 
 /** What resolving a revoked peer throws: the same code in the library, HTTP (410) and the CLI. */
