@@ -8,7 +8,7 @@ import type { DhtLookup } from '../dht/index.js'
 import type { KeyExchange, KeyHistory } from '../exchange/index.js'
 import type { KeydirMetrics } from '../metrics/index.js'
 import type { KeyRecord } from '../record/index.js'
-import type { PeerKeyRegistry, Pin, RegistryEntry, StoreAdmission, TrustLevel } from '../registry/index.js'
+import type { FollowedRotation, PeerKeyRegistry, Pin, RegistryEntry, StoreAdmission, TrustLevel } from '../registry/index.js'
 import type { KeydirLogger } from '../util/log.js'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 
@@ -20,6 +20,8 @@ export interface ResolvedRecord {
   source: ResolveSource
   /** Served from the registry past maxStaleMs because the network could not be reached to re-check it. */
   stale: boolean
+  /** Set when this lookup's answer was admitted by following a rotation from the pinned key (each hand-over verified). */
+  rotated?: FollowedRotation
 }
 
 export interface ResolverComponents {
@@ -205,10 +207,12 @@ export class Resolver {
       if (fetch == null) continue
       try {
         const record = await fetch()
-        const entry = await this.store(record, source === 'dht' ? 'dht' : 'direct', source !== 'dht', signal)
+        const { entry, followed } = await this.store(record, source === 'dht' ? 'dht' : 'direct', source !== 'dht', signal)
         this.components.metrics.keyDiscoverySeconds.observe({ path: source }, (performance.now() - started) / 1000)
         this.log.info({ peer: peerId.toString(), path: source, seq: entry.record.seq, trust: entry.trust }, 'resolved peer keys')
-        return { record: entry.record, trust: entry.trust, source, stale: false }
+        const resolved: ResolvedRecord = { record: entry.record, trust: entry.trust, source, stale: false }
+        if (followed !== undefined) resolved.rotated = followed
+        return resolved
       } catch (err) {
         failures.push(`${source}: ${failureName(err)}`)
         this.log.debug({ peer: peerId.toString(), path: source, code: errorCode(err), err: (err as Error).message }, 'resolution path failed')
@@ -281,9 +285,10 @@ export class Resolver {
    * the registry then forgets the entry, so the next resolve asks again.
    * A record whose history goes beyond what it carries
    * (ERR_HISTORY_BEYOND_BOUND) is admitted again with the earlier
-   * hand-overs, fetched from the peer.
+   * hand-overs, fetched from the peer. `followed`: the rotation admitting
+   * it followed, if any.
    */
-  private async store (record: KeyRecord, trust: 'dht' | 'direct', verified: boolean, signal: AbortSignal): Promise<RegistryEntry> {
+  private async store (record: KeyRecord, trust: 'dht' | 'direct', verified: boolean, signal: AbortSignal): Promise<{ entry: RegistryEntry, followed?: FollowedRotation }> {
     const { registry, history } = this.components
     // Found on the network just now: an unchanged record counts as checked.
     const options = { verified, checked: true }
@@ -295,7 +300,7 @@ export class Resolver {
       this.log.info({ peer: record.peerId.toString(), seq: record.seq }, 'record is beyond the history a record carries: asking the peer for the earlier hand-overs')
       admission = await admitWithEarlierHistory({ registry, history }, record, trust, options, err as Error, signal)
     }
-    const { entry, written } = admission
+    const { entry, written, followed } = admission
     written.catch(err => {
       this.components.metrics.registryWriteFailures.inc()
       this.log.error({ peer: record.peerId.toString(), code: errorCode(err), err: (err as Error).message }, 'could not write resolved keys to the registry')
@@ -303,7 +308,7 @@ export class Resolver {
     if (entry == null) {
       throw new ResolveError('ERR_NOT_FOUND', 'record was refused by the registry')
     }
-    return entry
+    return { entry, followed }
   }
 }
 
