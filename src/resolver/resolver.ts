@@ -1,5 +1,5 @@
 import { NO_PEERS_ADVICE } from '../dht/index.js'
-import { errorCode, KeydirError, ResolveError } from '../errors.js'
+import { errorCode, KeydirError, ResolveError, type PathFailure } from '../errors.js'
 import { silentLogger } from '../util/log.js'
 import { peerIdOf } from '../util/peer-id.js'
 import { admitWithEarlierHistory } from './earlier-history.js'
@@ -192,7 +192,7 @@ export class Resolver {
     }
     const started = performance.now()
     const signal = AbortSignal.timeout(this.timeoutMs)
-    const failures: string[] = []
+    const failures: PathFailure[] = []
     // The most telling failure: a record past the bound whose peer could not be asked for the earlier hand-overs.
     let historyUnreachable: KeydirError | undefined
     const anchor = this.components.isAnchor(peerId)
@@ -214,7 +214,7 @@ export class Resolver {
         if (followed !== undefined) resolved.rotated = followed
         return resolved
       } catch (err) {
-        failures.push(`${source}: ${failureName(err)}`)
+        failures.push({ path: source, code: failureName(err) })
         this.log.debug({ peer: peerId.toString(), path: source, code: errorCode(err), err: (err as Error).message }, 'resolution path failed')
         // A revocation the registry kept ends the resolve: no other path may answer with a record.
         if (errorCode(err) === 'ERR_REVOKED') throw err
@@ -229,10 +229,11 @@ export class Resolver {
       }
     }
     if (historyUnreachable !== undefined) throw historyUnreachable
+    const tried = failures.map(f => `${f.path}: ${f.code}`).join(', ')
     if (signal.aborted) {
-      throw new ResolveError('ERR_RESOLVE_TIMEOUT', `resolving ${peerId.toString()} took longer than ${this.timeoutMs} ms (${failures.join(', ') || 'no answer'})`)
+      throw new ResolveError('ERR_RESOLVE_TIMEOUT', `resolving ${peerId.toString()} took longer than ${this.timeoutMs} ms (${tried || 'no answer'})`, { paths: failures })
     }
-    throw new ResolveError('ERR_NOT_FOUND', `no valid keys found for ${peerId.toString()} (${failures.join(', ') || 'no path enabled'})`)
+    throw new ResolveError('ERR_NOT_FOUND', `no valid keys found for ${peerId.toString()} (${tried || 'no path enabled'})`, { paths: failures })
   }
 
   /**
