@@ -56,6 +56,7 @@ describe('demo', () => {
     const timedOut = result.failed.find(f => f.code === 'ERR_RESOLVE_TIMEOUT')
     assert.deepEqual({ ...timedOut, message: undefined }, { from: 1, to: 2, peerId: made[2].peerId.toString(), path: 'direct', code: 'ERR_RESOLVE_TIMEOUT', message: undefined })
     assert.match(timedOut?.message ?? '', /direct: ERR_RESOLVE_TIMEOUT/)
+    assert.equal(result.dir, undefined)
   })
 
   test('the report has a FAILED column, lists each failed resolve and why, and the demo then exits 1', async () => {
@@ -68,5 +69,13 @@ describe('demo', () => {
     assert.match(text, /^ {2}node-1 -> node-2: ERR_RESOLVE_TIMEOUT: resolving took longer than 10000 ms \(dht: ERR_RESOLVE_TIMEOUT, direct: ERR_RESOLVE_TIMEOUT\)$/m)
     assert.equal(demoExitCode(result), EXIT_FAILED)
     assert.equal(demoExitCode({ ...result, failed: [], failures: {} }), EXIT_OK)
+  })
+
+  test('with a dir, the nodes\' data dirs go under it and are kept', async () => {
+    const { options, createNode } = await fakeNetwork()
+    const result = await runDemo({ nodes: 3, createNode, dir: '/srv/keydir-demo' })
+    assert.deepEqual(options.map(o => o.dataDir), ['/srv/keydir-demo/node-0', '/srv/keydir-demo/node-1', '/srv/keydir-demo/node-2'])
+    assert.equal(result.dir, '/srv/keydir-demo')
+    assert.match(formatDemoResult(result), /^the nodes' data dirs are kept in \/srv\/keydir-demo \(node-0 is the anchor\)$/m)
   })
 })

@@ -32,6 +32,8 @@ export type DemoPath = ResolvedKeys['source'] | 'none'
 export interface DemoInit {
   nodes: number
   crypto?: PqCryptoChoice
+  /** Put the nodes' data dirs (`node-0`, `node-1`, …) here and keep them. Default: a temporary dir, removed at the end. */
+  dir?: string
   /** Called as work is done in each phase. */
   onProgress?: (phase: DemoPhase, done: number, total: number) => void
   signal?: AbortSignal
@@ -71,6 +73,8 @@ export interface DemoResult {
   /** Every failed resolve. */
   failed: FailedResolve[]
   published: number
+  /** Where the nodes' data dirs are, when they were kept (`dir` given). */
+  dir?: string
 }
 
 export function percentile (sorted: number[], p: number): number {
@@ -84,12 +88,12 @@ export function percentile (sorted: number[], p: number): number {
  * first is an anchor for the others. Every node publishes, then every node
  * resolves every other (RESOLVE_CONCURRENCY at a time), and the answers
  * are counted by the path that gave them, the failures by the path where
- * they gave up. The nodes and their temporary data dirs are gone when this
- * returns.
+ * they gave up. The nodes are stopped when this returns; their data dirs
+ * are removed, unless they are under `dir`.
  */
 export async function runDemo (init: DemoInit): Promise<DemoResult> {
   const createNode = init.createNode ?? (await import('../../node/index.js')).createKeyDirectory
-  const root = await mkdtemp(join(tmpdir(), 'keydir-demo-'))
+  const root = init.dir ?? await mkdtemp(join(tmpdir(), 'keydir-demo-'))
   const nodes: KeyDirectory[] = []
   const progress = init.onProgress ?? (() => {})
   const signal = init.signal
@@ -132,7 +136,7 @@ export async function runDemo (init: DemoInit): Promise<DemoResult> {
     }))
 
     const { paths, failures, failed } = await resolveAll(nodes, progress, signal)
-    return { nodes: nodes.length, resolves: nodes.length * (nodes.length - 1), paths, failures, failed, published }
+    return { nodes: nodes.length, resolves: nodes.length * (nodes.length - 1), paths, failures, failed, published, ...(init.dir === undefined ? {} : { dir: root }) }
   } finally {
     // A batch that failed to start may leave gaps.
     const made = nodes.filter(node => node !== undefined)
@@ -142,7 +146,7 @@ export async function runDemo (init: DemoInit): Promise<DemoResult> {
       await node.stop().catch(() => {})
       progress('stop', ++stopped, made.length)
     }))
-    await rm(root, { recursive: true, force: true }).catch(() => {})
+    if (init.dir === undefined) await rm(root, { recursive: true, force: true }).catch(() => {})
   }
 }
 
