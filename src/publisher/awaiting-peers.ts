@@ -1,5 +1,6 @@
-import { DHT_JOIN_GRACE_MS, type DhtRoutingTable } from '../dht/index.js'
 import { errorCode } from '../errors.js'
+import { BOOTSTRAP_JOIN_GRACE_MS } from './constants.js'
+import type { DhtRoutingTable } from '../dht/index.js'
 import type { KeydirLogger } from '../util/log.js'
 
 export interface AwaitingPeersInit {
@@ -16,7 +17,7 @@ export interface AwaitingPeersInit {
  * warning that says what to do, and one publish as soon as a DHT peer
  * joins. A node started without bootstrap peers is warned at once; one
  * with bootstrap peers only when none of them has joined within
- * DHT_JOIN_GRACE_MS (its start-up publish runs while they are dialled).
+ * BOOTSTRAP_JOIN_GRACE_MS (its start-up publish runs while they are dialled).
  */
 export class AwaitingPeers {
   private waiting = false
@@ -46,7 +47,7 @@ export class AwaitingPeers {
       this.warn()
       return
     }
-    this.warnTimer = setTimeout(() => { this.warn() }, DHT_JOIN_GRACE_MS)
+    this.warnTimer = setTimeout(() => { this.warn() }, BOOTSTRAP_JOIN_GRACE_MS)
     this.warnTimer.unref()
   }
 
@@ -65,7 +66,7 @@ export class AwaitingPeers {
       ? 'no DHT peers: this node was started without bootstrap peers and no node has connected to it, so its key record is ' +
         'published only once one does. Unless it is the first node of its network, start it with --bootstrap <anchor entry or multiaddr> ' +
         '(or "bootstrap" in config.json); `keydir anchor --json` on a running node prints its anchor entry'
-      : `no DHT peers: none of this node's ${n} bootstrap peer${n === 1 ? '' : 's'} joined its DHT within ${DHT_JOIN_GRACE_MS / 1000} s ` +
+      : `no DHT peers: none of this node's ${n} bootstrap peer${n === 1 ? '' : 's'} joined its DHT within ${BOOTSTRAP_JOIN_GRACE_MS / 1000} s ` +
         '(see the lines above), so its key record is published only once a DHT peer connects. Check each --bootstrap entry ' +
         '(or "bootstrap" in config.json): that node must be running, listen at that multiaddr and use the same DHT protocol')
   }

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, mock, test } from 'node:test'
-import { DHT_JOIN_GRACE_MS } from '../../src/dht/index.js'
 import { KeydirError } from '../../src/errors.js'
 import { AwaitingPeers } from '../../src/publisher/awaiting-peers.js'
+import { BOOTSTRAP_JOIN_GRACE_MS } from '../../src/publisher/constants.js'
 import type { KeydirLogger } from '../../src/util/log.js'
 
 /** A routing table that peers join when the test says so. */
@@ -60,7 +60,7 @@ describe('publisher: the publishes a node with no DHT peers could not make', () 
       const { waiting, warnings } = setup(1)
       waiting.noteFailure(noPeers)
       assert.deepEqual(warnings, [])
-      mock.timers.tick(DHT_JOIN_GRACE_MS)
+      mock.timers.tick(BOOTSTRAP_JOIN_GRACE_MS)
       assert.equal(warnings.length, 1)
       assert.match(warnings[0], /none of this node's 1 bootstrap peer joined its DHT/)
       waiting.stop()
