@@ -78,11 +78,21 @@ export class ExchangeError extends KeydirError {
   }
 }
 
+/** A resolution path a resolve tried, and the code it failed with (an untyped error's name when it had no code). */
+export interface PathFailure {
+  path: string
+  code: string
+}
+
 /** A resolve that found nothing, timed out, or was given a bad PeerId. */
 export class ResolveError extends KeydirError {
-  constructor (code: string, message: string, options?: ErrorOptions) {
+  /** For ERR_NOT_FOUND and ERR_RESOLVE_TIMEOUT: each path the lookup tried, in order, and how it failed; else empty. */
+  readonly paths: readonly PathFailure[]
+
+  constructor (code: string, message: string, options?: ErrorOptions & { paths?: readonly PathFailure[] }) {
     super(code, message, options)
     this.name = 'ResolveError'
+    this.paths = options?.paths ?? []
   }
 }
 

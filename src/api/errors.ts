@@ -57,7 +57,10 @@ const STATUS_BY_CODE: Record<string, number> = {
   ERR_OWN_REVOCATION: 409,
   // A record past the history bound, and the peer that keeps the rest could not be asked: an upstream failure.
   ERR_HISTORY_UNREACHABLE: 502,
+  // The node has no DHT peers to publish to or look up through: it cannot serve this until it has (--bootstrap).
+  ERR_NO_PEERS: 503,
   ERR_RESOLVE_TIMEOUT: 504,
+  ERR_PUBLISH_TIMEOUT: 504,
   ERR_INVALID_ARGUMENT: 400
 }
 
@@ -76,6 +79,19 @@ const ENVELOPE_STATUS_BY_CODE: Record<string, number> = {
   ERR_ENVELOPE_NOT_CANONICAL: 400,
   ERR_ENVELOPE_VERSION: 400,
   ERR_ENVELOPE_NO_HYBRID_KEY: 409
+}
+
+/**
+ * 5xx answers that are outcomes of the network, not faults of the node: a
+ * lookup or publish that found no one or ran out of time, a shutdown. The
+ * node logs them where they happen, as one line; the API does not log
+ * them again as errors.
+ */
+const NETWORK_OUTCOMES = new Set(['ERR_SHUTTING_DOWN', 'ERR_NO_PEERS', 'ERR_RESOLVE_TIMEOUT', 'ERR_PUBLISH_TIMEOUT', 'ERR_HISTORY_UNREACHABLE'])
+
+/** Whether an answer is a fault worth an error in the node's log (a 5xx that is not a network outcome). */
+export function isServerFault (error: ApiError): boolean {
+  return error.statusCode >= 500 && !NETWORK_OUTCOMES.has(error.code)
 }
 
 /** The HTTP error for something the node threw. */

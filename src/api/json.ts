@@ -37,6 +37,8 @@ export interface KeysJson {
   source: ResolvedKeys['source']
   /** Served from the registry past maxStaleMs: the network could not be reached to re-check it. */
   stale: boolean
+  /** Present when this request followed a rotation of the peer's keys: from seq `fromSeq` to `toSeq`, through `handOvers` rotation proofs from the pinned key, each verified. */
+  rotated?: { fromSeq: number, toSeq: number, handOvers: number }
 }
 
 export function keysJson (keys: ResolvedKeys): KeysJson {
@@ -50,7 +52,8 @@ export function keysJson (keys: ResolvedKeys): KeysJson {
     expiresAt: keys.expiresAt,
     trust: keys.trust,
     source: keys.source,
-    stale: keys.stale
+    stale: keys.stale,
+    ...(keys.rotated === undefined ? {} : { rotated: { ...keys.rotated } })
   }
 }
 
@@ -65,6 +68,8 @@ const keysBodies = new WeakMap<KeyRecord, Map<string, Buffer>>()
 
 /** `keysJson(keys)` as UTF-8 JSON bytes, from the cache when this record was served before. */
 export function keysJsonBody (keys: ResolvedKeys): Buffer {
+  // Said once, by the request that followed the rotation: not cached for the record's later answers.
+  if (keys.rotated !== undefined) return Buffer.from(JSON.stringify(keysJson(keys)))
   let byVariant = keysBodies.get(keys.record)
   if (byVariant === undefined) {
     byVariant = new Map()

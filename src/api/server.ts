@@ -1,6 +1,6 @@
 import { fastify, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { silentLogger, type KeydirLogger } from '../util/log.js'
-import { ApiError, bodyTooLarge, errorBody, methodNotAllowed, toApiError } from './errors.js'
+import { ApiError, bodyTooLarge, errorBody, isServerFault, methodNotAllowed, toApiError } from './errors.js'
 import { hostAllowed, isLoopbackHost } from './host.js'
 import { apiProof, CHALLENGE_HEADER, parseChallenge, PROOF_HEADER } from './proof.js'
 import { MAX_QUERY_LENGTH } from './query.js'
@@ -212,7 +212,7 @@ export function createApiServer (init: ApiServerInit): ApiServer {
     } else {
       apiError = toApiError(err, closing)
     }
-    if (apiError.statusCode >= 500 && apiError.code !== 'ERR_SHUTTING_DOWN') {
+    if (isServerFault(apiError)) {
       logger.error({ err, method: request.method, url: request.url.slice(0, 200) }, 'api request failed')
     }
     sendError(reply, apiError)

@@ -1,6 +1,8 @@
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
+import { errorCode, KeydirError } from '../errors.js'
 import { routingKeyFor } from '../record/index.js'
 import { DHT_REPLICATION } from './constants.js'
+import { isAlone, noPeersError, type DhtPeers } from './dht-peers.js'
 import { silentLogger } from '../util/log.js'
 import type { KeydirMetrics } from '../metrics/index.js'
 import type { EquivocationProof, KeyRecord, RevocationCertificate } from '../record/index.js'
@@ -13,7 +15,18 @@ export interface DhtRecordsComponents {
   dht: Pick<KadDHT, 'put'>
   metrics: KeydirMetrics
   logger?: KeydirLogger
+  /**
+   * The node's DHT peers. kad-dht holds a put until a peer joins its
+   * routing table, up to the caller's timeout: on a node with no DHT peer
+   * and no connection (none is on its way) the put fails at once with
+   * ERR_NO_PEERS instead, and a put that timed out with the routing table
+   * still empty is ERR_NO_PEERS too. Absent: no such check.
+   */
+  peers?: DhtPeers
 }
+
+/** Failures of a put that say why it could not be made, not that something broke: the caller decides what to log. */
+const EXPECTED_FAILURES = new Set(['ERR_NO_PEERS', 'ERR_SUPERSEDED', 'ERR_PUBLISH_TIMEOUT'])
 
 /** How far a publish reached: the closest peers sent the record, and those that stored it. */
 export interface PublishCoverage {
@@ -67,9 +80,12 @@ export class DhtRecords {
 
   private async put (peerId: PeerId, bytes: Uint8Array, logged: Record<string, unknown>, options: AbortOptions): Promise<PublishCoverage> {
     const coverage: PublishCoverage = { targeted: 0, stored: 0, storers: [] }
+    const { peers } = this.components
+    // kad-dht is still called, with the signal aborted, so that every put goes one way: it ends at once, storing nothing.
+    const signal = peers !== undefined && isAlone(peers) ? AbortSignal.abort(noPeersError('publish to the DHT')) : options.signal
     try {
       // kad-dht's put reports each PUT_VALUE it sends and each peer that answered it (it does not pass on FINAL_PEER).
-      for await (const event of this.components.dht.put(routingKeyFor(peerId), bytes, options)) {
+      for await (const event of this.components.dht.put(routingKeyFor(peerId), bytes, { ...options, signal })) {
         if (event.name === 'SEND_QUERY' && event.messageName === 'PUT_VALUE') coverage.targeted++
         // A peer stored it if it echoed the value back (kad-dht reports another value as an error, after this event).
         if (event.name === 'PEER_RESPONSE' && event.messageName === 'PUT_VALUE' && event.record != null && uint8ArrayEquals(event.record.value, bytes)) {
@@ -81,9 +97,31 @@ export class DhtRecords {
       this.log.info({ ...logged, targeted: coverage.targeted, stored: coverage.stored }, 'published to the DHT')
       return coverage
     } catch (err) {
+      const failure = putFailure(err, signal, peers)
       this.components.metrics.recordsPublished.inc({ result: 'failure' })
-      this.log.warn({ ...logged, err: (err as Error).message }, 'DHT publish failed')
-      throw err
+      if (EXPECTED_FAILURES.has(errorCode(failure))) this.log.debug({ ...logged, code: errorCode(failure) }, 'DHT publish ended')
+      else this.log.warn({ ...logged, code: errorCode(failure), err: (failure as Error).message }, 'DHT publish failed')
+      throw failure
     }
   }
+}
+
+/**
+ * What a failed put throws: the reason its signal was aborted with when
+ * that is a typed error (ERR_NO_PEERS, ERR_SUPERSEDED, ERR_PUBLISH_TIMEOUT:
+ * kad-dht throws its own AbortError instead), a bare timeout as
+ * ERR_PUBLISH_TIMEOUT, and a timeout with the routing table still empty as
+ * ERR_NO_PEERS (the node's connections never joined its DHT); else the error.
+ */
+function putFailure (err: unknown, signal: AbortSignal | undefined, peers: DhtPeers | undefined): unknown {
+  if (signal?.aborted !== true) return err
+  let failure: unknown = signal.reason
+  if ((failure as { name?: unknown })?.name === 'TimeoutError') {
+    failure = new KeydirError('ERR_PUBLISH_TIMEOUT', 'the DHT put did not end in time: the node\'s DHT peers did not answer (`keydir status` shows how many it has); try again', { cause: err })
+  }
+  if (!(failure instanceof KeydirError)) return err
+  if (failure.code === 'ERR_PUBLISH_TIMEOUT' && peers !== undefined && peers.routingTable.size === 0) {
+    return noPeersError('publish to the DHT', peers.connections())
+  }
+  return failure
 }

@@ -4,7 +4,7 @@ import { LevelDatastore } from 'datastore-level'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { selectPqCrypto } from '../crypto/index.js'
 import { errorCode, IdentityError } from '../errors.js'
-import { createPqkValidator, createPqkValueCheck, DHT_PROTOCOL, dhtRecordKey, DhtLookup, DhtRecords, kadGet, PqkRecordStore, putToPeers } from '../dht/index.js'
+import { createPqkValidator, createPqkValueCheck, DHT_PROTOCOL, dhtPeersOf, dhtRecordKey, DhtLookup, DhtRecords, isAlone, kadGet, noPeersError, PqkRecordStore, putToPeers, type DhtPeers } from '../dht/index.js'
 import { EXCHANGE_PROTOCOL, keyDiscovery, keyExchange, keyHistory, keyPush, PendingKeyRequests, PUSH_ROUND_TIMEOUT_MS } from '../exchange/index.js'
 import { ensureKemSeed, ensureRevocationCertificate, loadIdentity, loadOrCreateIdentity } from '../identity/index.js'
 import { createKeydirMetrics } from '../metrics/index.js'
@@ -33,7 +33,7 @@ import type { KeydirLogger } from '../util/log.js'
 import type { KeydirMetrics } from '../metrics/index.js'
 import type { KeyChange, PeerKeyRegistryInit } from '../registry/index.js'
 import type { Datastore } from 'interface-datastore'
-import type { AbortOptions, PeerId } from '@libp2p/interface'
+import type { AbortOptions, PeerId, PeerStore } from '@libp2p/interface'
 import type { SingleKadDHT } from '@libp2p/kad-dht'
 
 const DEFAULT_LISTEN = ['/ip4/127.0.0.1/tcp/0']
@@ -54,10 +54,15 @@ function closestPeersOf (dht: SingleKadDHT): (kadId: Uint8Array, count: number) 
   return (kadId, count) => table.closestPeers!(kadId, { count })
 }
 
-/** Resolves when kad-dht's routing table holds a peer, or the signal ends the wait. */
-async function routingTableReady (dht: SingleKadDHT, options: AbortOptions): Promise<void> {
-  const table = dht.routingTable as unknown as EventTarget & { size: number }
+/**
+ * Resolves when kad-dht's routing table holds a peer, or the signal ends
+ * the wait; fails at once when the node has no connection either (no peer
+ * is on its way), so a lookup goes straight to asking the peer directly.
+ */
+async function routingTableReady (peers: DhtPeers, options: AbortOptions): Promise<void> {
+  const table = peers.routingTable
   if (table.size > 0) return
+  if (isAlone(peers)) throw noPeersError('look up a record in the DHT')
   options.signal?.throwIfAborted()
   await new Promise<void>((resolve, reject) => {
     const done = (): void => {
@@ -69,6 +74,17 @@ async function routingTableReady (dht: SingleKadDHT, options: AbortOptions): Pro
     table.addEventListener('peer:add', done)
     options.signal?.addEventListener('abort', done)
   })
+}
+
+/** Whether a lookup of `peerId` can reach anyone: a DHT peer, a connection through which one may join, or an address of the peer to ask it directly. */
+async function canReach (peers: DhtPeers, peerStore: PeerStore, peerId: PeerId): Promise<boolean> {
+  if (!isAlone(peers)) return true
+  try {
+    return (await peerStore.get(peerId)).addresses.length > 0
+  } catch {
+    // Not in the peer store: nothing known of it.
+    return false
+  }
 }
 
 /** The `/pqk/` value this node's DHT store holds under a key, if any. */
@@ -181,6 +197,7 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
           dhtProtocol,
           metrics,
           logger,
+          bootstrapPeers: bootstrap.length,
           recordLifetimeMs: options.recordLifetimeMs,
           envelopeGraceMs,
           // In the background: rotate() returns once the DHT put is done, and the pushes run beside it.
@@ -224,10 +241,12 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
       }
     })
     const anchors = new Set(bootstrap.filter(b => b.anchor != null).map(b => b.peerId.toString()))
-    const dhtRecords = new DhtRecords({ dht: libp2p.services.dht, metrics, logger })
+    // Puts and lookups on a node with no DHT peers fail at once (ERR_NO_PEERS) rather than at their timeout.
+    const dhtPeers = dhtPeersOf(libp2p.services.dht, libp2p)
+    const dhtRecords = new DhtRecords({ dht: libp2p.services.dht, metrics, logger, peers: dhtPeers })
     const dhtLookup = new DhtLookup({
       closestPeers: closestPeersOf(libp2p.services.dht),
-      routingTableReady: async options => routingTableReady(libp2p.services.dht, options),
+      routingTableReady: async options => routingTableReady(dhtPeers, options),
       ask: kadGet({ libp2p, protocol: dhtProtocol, peerInfoMapper: dhtPeerInfoMapper(localNetwork) }),
       self: identity.peerId,
       scores: reputation,
@@ -247,7 +266,8 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
       dht: options.paths?.dht === false ? undefined : dhtLookup,
       exchange: options.paths?.direct === false ? undefined : libp2p.services.keyExchange,
       history: options.paths?.direct === false ? undefined : libp2p.services.keyHistory,
-      isAnchor: peerId => anchors.has(peerId.toString())
+      isAnchor: peerId => anchors.has(peerId.toString()),
+      canReach: async peerId => canReach(dhtPeers, libp2p.peerStore, peerId)
     }, { timeoutMs: options.resolveTimeoutMs, refreshAfterMs: options.refreshAfterMs, maxStaleMs: options.maxStaleMs })
     const evidence = new NodeEvidence({ registry, validator: equivocationValidator, dht: dhtRecords, metrics, logger })
     // Using the keys: through the node's resolve, so every trust rule (revocation, equivocation) applies.

@@ -16,7 +16,7 @@ import type { NodeEvidence } from './evidence.js'
 import type { Envelopes, OpenedEnvelope } from '../envelope/index.js'
 import type { MessageSignatures, RetiredSigningKeys, SignatureCheck } from '../signature/index.js'
 import type { EquivocationProof, KeyRecord, RevocationCertificate, RevocationReason, RevocationValidator } from '../record/index.js'
-import type { EvidenceSource, KeyChange, ListPeersFilter, PeerKeyRegistry, RegistryEntry } from '../registry/index.js'
+import type { EvidenceSource, FollowedRotation, KeyChange, ListPeersFilter, PeerKeyRegistry, RegistryEntry } from '../registry/index.js'
 import type { PeerReputation } from '../reputation/index.js'
 import type { Resolver } from '../resolver/index.js'
 import type { KeydirLogger } from '../util/log.js'
@@ -173,7 +173,9 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
     }
     this.metrics.keyChanges.inc({ change: detail.change })
     const fields = { peerId: detail.peerId.toString(), change: detail.change, seq: detail.seq }
+    const followed = change.followed
     if (detail.change === 'new') this.log.debug(fields, 'new peer keys')
+    else if (followed !== undefined) this.log.info({ ...fields, fromSeq: followed.fromSeq, handOvers: followed.handOvers }, followedMessage(followed))
     else this.log.info(fields, 'peer keys changed')
     this.safeDispatchEvent('key-change', { detail })
   }
@@ -231,8 +233,8 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
 
   async resolve (peerId: PeerId | string, options: ResolveOptions = {}): Promise<ResolvedKeys> {
     try {
-      const { record, trust, source, stale } = await this.resolver.resolve(peerId, options)
-      return resolvedKeys(record, trust, source, stale)
+      const { record, trust, source, stale, rotated } = await this.resolver.resolve(peerId, options)
+      return resolvedKeys(record, trust, source, stale, rotated)
     } catch (err) {
       // The lookup itself may have met the conflict (the registry refused an answer and kept the proof): say so, not "not found".
       const proof = errorCode(err) === 'ERR_EQUIVOCATION' || errorCode(err) === 'ERR_NOT_FOUND' ? this.registry.getEquivocation(peerId) : undefined
@@ -337,6 +339,13 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
       this.log.info({ removed }, 'cleaned up expired key requests')
     }
   }
+}
+
+/** The log line of a rotation the registry followed: from which seq to which, and how it was checked. */
+function followedMessage (followed: FollowedRotation): string {
+  const proofs = followed.handOvers === 1 ? 'its rotation proof' : `its ${followed.handOvers} rotation proofs`
+  return `followed a rotation of the peer's keys: seq ${followed.fromSeq} -> ${followed.toSeq}, ${proofs} from the pinned ` +
+    `ML-DSA-65 key${followed.anchor ? ' (a configured anchor\'s)' : ''} verified`
 }
 
 /**

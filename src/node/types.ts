@@ -121,6 +121,15 @@ export interface ResolvedKeys extends Pick<KeyRecord, 'peerId' | 'mlDsaPublicKey
   record: KeyRecord
   /** From the registry past maxStaleMs, because the network could not be reached to re-check it. */
   stale: boolean
+  /**
+   * Present when this call followed a rotation of the peer's keys: the
+   * registry held a record of seq `fromSeq` under the pinned ML-DSA-65 key,
+   * and admitted this one (`toSeq`) through `handOvers` rotation proofs from
+   * that key, each verified. Absent when nothing rotated, or when the
+   * rotation had been followed before (a push, an earlier lookup: the
+   * `key-change` event said so then).
+   */
+  rotated?: { fromSeq: number, toSeq: number, handOvers: number }
 }
 
 export interface NodeStatus {

@@ -16,6 +16,8 @@ export interface LowCoverageRepublisherInit {
   routingTableSize: () => number
   /** Aborted when the node stops. */
   stopping: () => AbortSignal
+  /** A retry found no DHT peers (ERR_NO_PEERS): the publisher publishes again once one joins. */
+  noPeers: (err: unknown) => void
   logger: KeydirLogger
 }
 
@@ -58,7 +60,9 @@ export class LowCoverageRepublisher {
       }
     } catch (err) {
       // A publish or rotation that took over starts its own retries when it needs them.
-      if (!this.init.stopping().aborted && yielded?.aborted !== true && errorCode(err) !== 'ERR_SUPERSEDED') {
+      if (errorCode(err) === 'ERR_NO_PEERS') {
+        this.init.noPeers(err)
+      } else if (!this.init.stopping().aborted && yielded?.aborted !== true && errorCode(err) !== 'ERR_SUPERSEDED') {
         this.init.logger.warn({ code: errorCode(err), err: (err as Error).message }, 'could not publish key record again')
       }
     } finally {

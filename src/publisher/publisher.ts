@@ -1,11 +1,13 @@
 import { repeatingTask } from '@libp2p/utils'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { fingerprint, fingerprintHex } from '../crypto/index.js'
-import { DhtRecords } from '../dht/index.js'
+import { dhtPeersOf, DhtRecords } from '../dht/index.js'
 import { errorCode, KeydirError } from '../errors.js'
 import { createOwnRevocation, DEFAULT_ENVELOPE_GRACE_MS, eraseExpiredKems, eraseExpiredKemSeeds, handOversOf, isLiveRetiredKem, prepareRotation } from '../identity/index.js'
 import { DEFAULT_RECORD_LIFETIME_MS } from '../record/index.js'
 import { silentLogger } from '../util/log.js'
+import { timeoutSignal } from '../util/timeout-signal.js'
+import { AwaitingPeers } from './awaiting-peers.js'
 import { KEM_ERASURE_INTERVAL_MS, PUBLISH_TIMEOUT_MS } from './constants.js'
 import { LowCoverageRepublisher } from './low-coverage.js'
 import { OwnRecordLock } from './own-record-lock.js'
@@ -26,8 +28,8 @@ import type { RepeatingTask } from '@libp2p/utils'
 export interface RecordPublisherComponents {
   /** kad-dht, registered before this service. */
   dht: SingleKadDHT
-  /** Puts a rotated record straight to the peers that stored the previous one. */
-  connectionManager: Pick<ConnectionManager, 'openConnection'>
+  /** Puts a rotated record straight to the peers that stored the previous one; its connections tell whether a DHT peer may join. */
+  connectionManager: Pick<ConnectionManager, 'openConnection' | 'getConnections'>
 }
 
 export interface RecordPublisherInit {
@@ -39,6 +41,8 @@ export interface RecordPublisherInit {
   dhtProtocol: string
   metrics: KeydirMetrics
   logger?: KeydirLogger
+  /** How many bootstrap peers the node was given: what the warning of a node with no DHT peers tells the operator to check. Default 0. */
+  bootstrapPeers?: number
   /** Default 24 hours; republished every third of it. */
   recordLifetimeMs?: number
   /** How long a rotation keeps the KEM key it replaces, for sealed messages already on their way. Default 7 days. */
@@ -100,6 +104,8 @@ export class RecordPublisher implements Startable {
   private current: KeyRecord | undefined
   private readonly storers = new RecordStorers()
   private readonly lowCoverage: LowCoverageRepublisher
+  /** The publishes a node with no DHT peers could not make: warned about once, made again when a peer joins. */
+  private readonly awaitingPeers: AwaitingPeers
   /** Set once this identity is revoked: no record is signed or put after it; the regular round puts the revocation instead. */
   private revocation: RevocationCertificate | undefined
   /** Aborts background publishes when the node stops. */
@@ -112,13 +118,23 @@ export class RecordPublisher implements Startable {
     this.log = init.logger ?? silentLogger
     this.lifetimeMs = init.recordLifetimeMs ?? DEFAULT_RECORD_LIFETIME_MS
     this.envelopeGraceMs = envelopeGraceMsOf(init.envelopeGraceMs)
-    this.dht = new DhtRecords({ dht: components.dht, metrics: init.metrics, logger: this.log })
+    // A node with no DHT peers fails a put at once (ERR_NO_PEERS), rather than after the whole publish timeout.
+    const peers = dhtPeersOf(components.dht, components.connectionManager)
+    this.dht = new DhtRecords({ dht: components.dht, metrics: init.metrics, logger: this.log, peers })
+    this.awaitingPeers = new AwaitingPeers({
+      routingTable: peers.routingTable,
+      bootstrapPeers: init.bootstrapPeers ?? 0,
+      // The record it could not put, as it is: a new seq would only churn.
+      publish: () => { void this.publishQuietly({ sign: false }) },
+      logger: this.log
+    })
     this.lowCoverage = new LowCoverageRepublisher({
       lock: this.lock,
       dht: this.dht,
       record: () => this.record,
       routingTableSize: () => components.dht.routingTable.size,
       stopping: () => this.stopping.signal,
+      noPeers: err => { this.awaitingPeers.noteFailure(err) },
       logger: this.log
     })
     // Republish well before half the lifetime has passed, so a missed round still leaves a valid record out there.
@@ -149,6 +165,7 @@ export class RecordPublisher implements Startable {
 
   async stop (): Promise<void> {
     this.stopping.abort()
+    this.awaitingPeers.stop()
     this.republish.stop()
     this.kemErasure.stop()
     // Puts in progress were aborted; the node's stores close only after the record change in progress is written.
@@ -209,11 +226,22 @@ export class RecordPublisher implements Startable {
     }
   }
 
-  /** Waits for a rotation or publish in progress, then signs the next record and puts it. */
+  /**
+   * Waits for a rotation or publish in progress, then signs the next record
+   * and puts it; the wait and the put together end within
+   * PUBLISH_TIMEOUT_MS (ERR_PUBLISH_TIMEOUT). A node with no DHT peers fails
+   * at once with ERR_NO_PEERS, and publishes by itself once a peer joins.
+   */
   async publish (options: AbortOptions = {}): Promise<KeyRecord> {
-    const { record, coverage } = await this.lock.run(async () => this.publishWithCoverage(this.publishSignal(options)), { signal: options.signal })
-    void this.lowCoverage.republishWhileUncovered(coverage)
-    return record
+    const signal = this.publishSignal(options)
+    try {
+      const { record, coverage } = await this.lock.run(async () => this.publishWithCoverage(signal), { signal })
+      void this.lowCoverage.republishWhileUncovered(coverage)
+      return record
+    } catch (err) {
+      this.awaitingPeers.noteFailure(err)
+      throw err
+    }
   }
 
   /**
@@ -246,10 +274,10 @@ export class RecordPublisher implements Startable {
     return this.revocation !== undefined
   }
 
-  /** Call with the lock held. */
-  private async publishWithCoverage (signal: AbortSignal): Promise<{ record: KeyRecord, coverage: PublishCoverage }> {
+  /** Call with the lock held. `sign`: a fresh record with the next seq (default), else the current one as it is. */
+  private async publishWithCoverage (signal: AbortSignal, sign = true): Promise<{ record: KeyRecord, coverage: PublishCoverage }> {
     if (this.revocation !== undefined) throw revokedError()
-    const record = await this.signOwnRecord()
+    const record = sign ? await this.signOwnRecord() : this.record
     const coverage = await this.dht.publish(record, { signal })
     this.storers.note(coverage)
     return { record, coverage }
@@ -288,11 +316,12 @@ export class RecordPublisher implements Startable {
       await this.storers.replaceMissed(record, coverage, { components: this.components, protocol: this.init.dhtProtocol, signal: this.stopping.signal, log: this.log })
       return { record, coverage }
     } catch (err) {
-      // Put the record again soon (and the next regular round signs and stores it again).
+      // Put the record again soon (and the next regular round signs and stores it again); with no DHT peers, once one joins.
+      this.awaitingPeers.noteFailure(err)
       void this.lowCoverage.republishWhileUncovered({ targeted: 0, stored: 0, storers: [] })
       throw new KeydirError('ERR_ROTATION_INCOMPLETE',
         `rotated to new keys (pq.key holds them, proven by the old key, and this node uses them), but ${step} the new record failed ` +
-        `(${(err as Error).message}): the node publishes it again in the background; run \`keydir publish\` to do it now, and before ` +
+        `(${(err as Error).message}): the node publishes it again in the background; publish (POST /v1/publish) to do it now, and before ` +
         'rotating again, or peers that saw only the old key cannot follow', { cause: err })
     }
   }
@@ -319,23 +348,27 @@ export class RecordPublisher implements Startable {
 
   /** A caller's publish: bounded by PUBLISH_TIMEOUT_MS whatever signal it brings (the API passes only its shutdown), its signal, and the node's stop. */
   private publishSignal (options: AbortOptions): AbortSignal {
-    return AbortSignal.any([AbortSignal.timeout(PUBLISH_TIMEOUT_MS), this.stopping.signal, ...(options.signal === undefined ? [] : [options.signal])])
+    return AbortSignal.any([publishTimeout(), this.stopping.signal, ...(options.signal === undefined ? [] : [options.signal])])
   }
 
-  /** A background task's signal: aborted after `timeoutMs` or when the node stops. */
-  private untilStopped (timeoutMs: number): AbortSignal { return AbortSignal.any([this.stopping.signal, AbortSignal.timeout(timeoutMs)]) }
+  /** A background task's signal: aborted after PUBLISH_TIMEOUT_MS or when the node stops. */
+  private untilStopped (): AbortSignal { return AbortSignal.any([this.stopping.signal, publishTimeout()]) }
 
-  /** Publish in the background (start-up, the regular round); a failure is logged, the next round tries again. */
-  private async publishQuietly (): Promise<void> {
+  /**
+   * Publish in the background (start-up, the regular round; with `sign`
+   * false, the current record again once a DHT peer joined); a failure is
+   * logged, the next round tries again.
+   */
+  private async publishQuietly ({ sign = true } = {}): Promise<void> {
     let yielded: AbortSignal | undefined
     try {
       if (this.revocation !== undefined) {
-        await this.dht.publishRevocation(this.revocation, { signal: this.untilStopped(PUBLISH_TIMEOUT_MS) })
+        await this.dht.publishRevocation(this.revocation, { signal: this.untilStopped() })
         return
       }
       const { coverage } = await this.lock.run(async ({ yieldSignal }) => {
         yielded = yieldSignal
-        return this.publishWithCoverage(AbortSignal.any([this.untilStopped(PUBLISH_TIMEOUT_MS), yieldSignal]))
+        return this.publishWithCoverage(AbortSignal.any([this.untilStopped(), yieldSignal]), sign)
       }, { background: true })
       // Not awaited: the next regular round is timed from the end of this one, and must not wait for the retries.
       void this.lowCoverage.republishWhileUncovered(coverage)
@@ -344,10 +377,22 @@ export class RecordPublisher implements Startable {
         this.log.debug({}, 'background publish gave way to a publish or rotation')
         return
       }
-      // Publishing with no DHT peers yet fails; the next round or a resolve by a peer's direct request still works.
-      this.log.warn({ code: errorCode(err), err: (err as Error).message }, 'could not publish key record')
+      if (this.stopping.signal.aborted) return
+      if (errorCode(err) === 'ERR_NO_PEERS') {
+        // No one to publish to (yet): one warning that says what to do, and a publish once a DHT peer joins.
+        this.awaitingPeers.noteFailure(err)
+        return
+      }
+      this.log.warn({ code: errorCode(err), err: (err as Error).message }, 'could not publish key record; the regular republish tries again')
     }
   }
+}
+
+/** A publish's bound: ERR_PUBLISH_TIMEOUT once it has waited for its turn and put for PUBLISH_TIMEOUT_MS. */
+function publishTimeout (): AbortSignal {
+  return timeoutSignal(PUBLISH_TIMEOUT_MS, () => new KeydirError('ERR_PUBLISH_TIMEOUT',
+    `publishing took longer than ${PUBLISH_TIMEOUT_MS / 1000} s: the node's DHT peers did not answer in time, or another publish or rotation held it up; ` +
+    'check its peers with `keydir status`, then try again'))
 }
 
 function revokedError (): KeydirError {

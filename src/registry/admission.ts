@@ -28,7 +28,8 @@ export interface AdmissionInput {
 }
 
 export type Admission =
-  | { outcome: 'stored', entry: RegistryEntry, pin: Pin }
+  /** `handOvers`: the rotations followed from the pinned key to the record's, each verified (0: the same key). */
+  | { outcome: 'stored', entry: RegistryEntry, pin: Pin, handOvers: number }
   /** `entry` is set when the same record's trust or verified flag goes up. */
   | { outcome: 'unchanged', entry?: RegistryEntry }
   /** The record and the stored one have one seq and different signed content: the caller keeps the proof and refuses the record (ERR_EQUIVOCATION). */
@@ -82,7 +83,7 @@ export function admitRecord (input: AdmissionInput): Admission {
       `${current.record.seq}: the peer's history forks (two writers with one identity, or a key in other hands)`)
   }
 
-  const pinAfter = nextPin(input.crypto, pin, record, fingerprint(record.mlDsaPublicKey), input.earlierHistory)
+  const { pin: pinAfter, handOvers } = nextPin(input.crypto, pin, record, fingerprint(record.mlDsaPublicKey), input.earlierHistory)
 
   if (current !== undefined && record.seq === current.record.seq) {
     if (uint8ArrayEquals(recordSignedBytes(record), recordSignedBytes(current.record))) return sameRecord(input, current)
@@ -96,7 +97,7 @@ export function admitRecord (input: AdmissionInput): Admission {
     trust = strongerTrust(current.trust, trust)
     verified ||= current.verified
   }
-  return { outcome: 'stored', entry: { record, trust, verified, storedAt: input.now }, pin: pinAfter }
+  return { outcome: 'stored', entry: { record, trust, verified, storedAt: input.now }, pin: pinAfter, handOvers }
 }
 
 /** The stored record again (or its content signed again): it stays; trust and verified may go up, never down. */

@@ -8,7 +8,7 @@ import { summarize } from './store-entry.js'
 import { UnsolicitedBound } from './unsolicited.js'
 import type { RegistryState } from './state.js'
 import type { Equivocations } from './equivocations.js'
-import type { EvidenceSource, KeyChange, RegistryEntry, StoreAdmission, StoreOptions, TrustLevel } from './types.js'
+import type { EvidenceSource, FollowedRotation, KeyChange, RegistryEntry, StoreAdmission, StoreOptions, TrustLevel } from './types.js'
 import type { KeyRecord } from '../record/index.js'
 import type { PeerId } from '@libp2p/interface'
 
@@ -26,6 +26,7 @@ type Admitted = {
   entry: RegistryEntry | undefined
   /** Writes the change to disk with the peer's lock held; absent when nothing changes. */
   commit?: () => Promise<void>
+  followed?: FollowedRotation
 } | {
   outcome: 'refused'
   /** Thrown to the caller once `commit` (keeping the proof) has run. */
@@ -67,11 +68,11 @@ export class Admitter {
         await state.locks.run(key, admitted.commit).catch(() => {})
         throw admitted.refusal
       }
-      const { outcome, entry, commit } = admitted
+      const { outcome, entry, commit, followed } = admitted
       const written = commit === undefined ? Promise.resolve() : state.locks.run(key, commit)
       // The caller sees a failed write through `written`; a caller that ignores it must not crash the process.
       written.catch(() => {})
-      return { outcome, entry, written }
+      return withFollowed({ outcome, entry, written }, followed)
     }
     const admitted = Promise.withResolvers<StoreAdmission>()
     const written = state.locks.run(key, async () => {
@@ -80,9 +81,9 @@ export class Admitter {
         await result.commit().catch(() => {})
         throw result.refusal
       }
-      const { outcome, entry, commit } = result
+      const { outcome, entry, commit, followed } = result
       const write = commit?.() ?? Promise.resolve()
-      admitted.resolve({ outcome, entry, written: write })
+      admitted.resolve(withFollowed({ outcome, entry, written: write }, followed))
       await write
     })
     // A refusal before admission rejects `admitted`; after it, only `written`.
@@ -133,7 +134,7 @@ export class Admitter {
     // Checked last, so that only a record that is really stored uses the new-peer budget.
     const displaced = newUnsolicited && this.unsolicited.admit(state.hot.counts.unsolicited) ? state.hot.oldestUnsolicited() : undefined
     const ops: WriteOps = { entry, summary, pin: result.outcome === 'stored' ? result.pin : undefined }
-    const change = result.outcome === 'stored' ? keyChangeOf(record, pin, current, result.pin) : undefined
+    const change = result.outcome === 'stored' ? keyChangeOf(record, pin, current, result.pin, result.handOvers) : undefined
     if (entry !== undefined) state.hot.put(key, entry, summary)
     else state.hot.setSummary(key, summary)
     if (displaced !== undefined) this.evictUnsolicited(displaced)
@@ -146,7 +147,7 @@ export class Admitter {
       }
       if (change !== undefined) this.init.onKeyChange(change)
     }
-    return { outcome: result.outcome, entry: entry ?? current, commit }
+    return { outcome: result.outcome, entry: entry ?? current, commit, followed: change?.followed }
   }
 
   /**
@@ -198,6 +199,11 @@ export class Admitter {
       await state.commit(key, { entry, summary: summarize(entry, known?.unsolicited ?? false, known?.checkedAt) })
     })
   }
+}
+
+/** An admission, with the rotation it followed when it followed one (the field is absent otherwise). */
+function withFollowed (admission: StoreAdmission, followed: FollowedRotation | undefined): StoreAdmission {
+  return followed === undefined ? admission : { ...admission, followed }
 }
 
 /** The refusal of every record of a peer proven to equivocate. */

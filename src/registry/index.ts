@@ -21,5 +21,5 @@ export { PeerKeyRegistry } from './registry.js'
 export { TRUST_LEVELS, isTrustLevel, strongerTrust } from './trust.js'
 export { DEFAULT_CACHE_SIZE, DEFAULT_MAX_NEW_UNSOLICITED_PER_MINUTE, DEFAULT_MAX_UNSOLICITED_PEERS } from './constants.js'
 export type {
-  AnchorKey, EvidenceSource, ExchangeNonceStore, KeyChange, KeyRequestTable, ListPeersFilter, NonceRows, PeerKeyRegistryInit, PeerSummary, Pin, PinSource, RegistryCounts, RegistryEntry, SideRows, StoreAdmission, StoreOptions, TrustLevel
+  AnchorKey, EvidenceSource, ExchangeNonceStore, FollowedRotation, KeyChange, KeyRequestTable, ListPeersFilter, NonceRows, PeerKeyRegistryInit, PeerSummary, Pin, PinSource, RegistryCounts, RegistryEntry, SideRows, StoreAdmission, StoreOptions, TrustLevel
 } from './types.js'

@@ -20,6 +20,12 @@ export function pinMatches (pin: Pin, keyFingerprint: Uint8Array): boolean {
   return uint8ArrayEquals(pin.fingerprint, keyFingerprint)
 }
 
+/** The pin after accepting a record, and how many hand-overs it followed to get there (0: the same key). */
+export interface PinStep {
+  pin: Pin
+  handOvers: number
+}
+
 /**
  * The pin after accepting `record` (its key fingerprint is `recordFingerprint`),
  * or a RegistryError. Another key than the pinned one is followed through
@@ -31,19 +37,20 @@ export function pinMatches (pin: Pin, keyFingerprint: Uint8Array): boolean {
  * then holds the record's key and remembers the keys it left. Does not
  * check seq; the caller does (rollback).
  */
-export function nextPin (crypto: PqCrypto, pin: Pin | undefined, record: KeyRecord, recordFingerprint: Uint8Array, earlier?: readonly RotationLink[]): Pin {
+export function nextPin (crypto: PqCrypto, pin: Pin | undefined, record: KeyRecord, recordFingerprint: Uint8Array, earlier?: readonly RotationLink[]): PinStep {
   if (pin === undefined) {
-    return { mlDsaPublicKey: record.mlDsaPublicKey, fingerprint: recordFingerprint, highestSeq: record.seq, source: 'seen' }
+    return { pin: { mlDsaPublicKey: record.mlDsaPublicKey, fingerprint: recordFingerprint, highestSeq: record.seq, source: 'seen' }, handOvers: 0 }
   }
   const highestSeq = Math.max(pin.highestSeq, record.seq)
   if (pinMatches(pin, recordFingerprint)) {
     // An anchor given by fingerprint learns its full key from the first matching record.
-    return { ...pin, mlDsaPublicKey: pin.mlDsaPublicKey ?? record.mlDsaPublicKey, highestSeq }
+    return { pin: { ...pin, mlDsaPublicKey: pin.mlDsaPublicKey ?? record.mlDsaPublicKey, highestSeq }, handOvers: 0 }
   }
 
   let left: Uint8Array[]
+  let handOvers: number
   try {
-    left = followHistory(crypto, record, pin, { earlier }).left
+    ({ left, rotations: handOvers } = followHistory(crypto, record, pin, { earlier }))
   } catch (err) {
     if (!(err instanceof InvalidRecordError)) throw err
     if (pin.source !== 'anchor') {
@@ -55,7 +62,7 @@ export function nextPin (crypto: PqCrypto, pin: Pin | undefined, record: KeyReco
   }
   // Rotation: the pin follows the new key, keeps its source, and remembers the keys it left.
   const superseded = [...left, ...(pin.superseded ?? [])].slice(0, MAX_SUPERSEDED)
-  return { ...pin, mlDsaPublicKey: record.mlDsaPublicKey, fingerprint: recordFingerprint, highestSeq, superseded }
+  return { pin: { ...pin, mlDsaPublicKey: record.mlDsaPublicKey, fingerprint: recordFingerprint, highestSeq, superseded }, handOvers }
 }
 
 /** Check a configured anchor key; returns its fingerprint and full key if given. */

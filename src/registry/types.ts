@@ -129,6 +129,22 @@ export interface RegistryCounts {
   unsolicited: number
 }
 
+/**
+ * A rotation the registry followed to admit a record: the chain of
+ * hand-overs from the pinned ML-DSA-65 key to the record's, each
+ * hand-over's ML-DSA-65 signature verified.
+ */
+export interface FollowedRotation {
+  /** The seq of the last record of the pinned key this registry held (the pin's high-water mark when it held none). */
+  fromSeq: number
+  /** The seq of the record admitted. */
+  toSeq: number
+  /** Hand-overs verified from the pinned key to the record's key: 1 for one rotation. */
+  handOvers: number
+  /** The pin was a configured anchor's. */
+  anchor: boolean
+}
+
 /** What PeerKeyRegistry.admitPeerKeys did with a record, before it is on disk. */
 export interface StoreAdmission {
   outcome: 'stored' | 'unchanged'
@@ -136,6 +152,8 @@ export interface StoreAdmission {
   entry: RegistryEntry | undefined
   /** Settles once the change is on disk (at once when nothing changed). */
   written: Promise<void>
+  /** Set when admitting this record followed a rotation from the pinned key. */
+  followed?: FollowedRotation
 }
 
 /**
@@ -156,6 +174,8 @@ export interface KeyChange {
   seq: number
   /** `rotated` from a record this registry held: that record's ML-DSA-65 key and seq, the last record of the key now retired. */
   retired?: { mlDsaPublicKey: Uint8Array, seq: number }
+  /** `rotated` through a chain of hand-overs from the pinned key, each verified. */
+  followed?: FollowedRotation
 }
 
 export interface ListPeersFilter {

@@ -1,4 +1,5 @@
-import { errorCode, KeydirError, ResolveError } from '../errors.js'
+import { NO_PEERS_ADVICE } from '../dht/index.js'
+import { errorCode, KeydirError, ResolveError, type PathFailure } from '../errors.js'
 import { silentLogger } from '../util/log.js'
 import { peerIdOf } from '../util/peer-id.js'
 import { admitWithEarlierHistory } from './earlier-history.js'
@@ -7,7 +8,7 @@ import type { DhtLookup } from '../dht/index.js'
 import type { KeyExchange, KeyHistory } from '../exchange/index.js'
 import type { KeydirMetrics } from '../metrics/index.js'
 import type { KeyRecord } from '../record/index.js'
-import type { PeerKeyRegistry, Pin, RegistryEntry, StoreAdmission, TrustLevel } from '../registry/index.js'
+import type { FollowedRotation, PeerKeyRegistry, Pin, RegistryEntry, StoreAdmission, TrustLevel } from '../registry/index.js'
 import type { KeydirLogger } from '../util/log.js'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 
@@ -19,6 +20,8 @@ export interface ResolvedRecord {
   source: ResolveSource
   /** Served from the registry past maxStaleMs because the network could not be reached to re-check it. */
   stale: boolean
+  /** Set when this lookup's answer was admitted by following a rotation from the pinned key (each hand-over verified). */
+  rotated?: FollowedRotation
 }
 
 export interface ResolverComponents {
@@ -40,6 +43,13 @@ export interface ResolverComponents {
   history?: Pick<KeyHistory, 'fetchHistory'>
   /** Whether a peer is a configured bootstrap anchor. */
   isAnchor: (peerId: PeerId) => boolean
+  /**
+   * Whether a lookup of the peer could reach anyone: false when the node
+   * has no DHT peer, no connection and no address of the peer, and the
+   * lookup fails at once (ERR_NO_PEERS) rather than at its timeout.
+   * Absent: always true.
+   */
+  canReach?: (peerId: PeerId) => Promise<boolean>
 }
 
 export interface ResolverInit {
@@ -68,7 +78,7 @@ const DHT_SHARE_BEFORE_DIRECT = 0.6
  * the peer's answer was refused: a record beyond the bound whose peer could
  * not be asked for its earlier hand-overs is neither taken nor refused.
  */
-const UNREACHABLE = new Set(['ERR_NOT_FOUND', 'ERR_RESOLVE_TIMEOUT', 'ERR_HISTORY_UNREACHABLE'])
+const UNREACHABLE = new Set(['ERR_NOT_FOUND', 'ERR_RESOLVE_TIMEOUT', 'ERR_HISTORY_UNREACHABLE', 'ERR_NO_PEERS'])
 
 /**
  * The resolution order of the design: registry, anchors, DHT, direct
@@ -160,11 +170,29 @@ export class Resolver {
     return lookup
   }
 
-  /** The network part, bounded by the resolve timeout and shared by concurrent callers. */
+  /**
+   * The network part, bounded by the resolve timeout and shared by
+   * concurrent callers. A miss (not found, timed out, no peers) is an
+   * outcome, not a fault: one line at info, and the typed error.
+   */
   private async lookup (peerId: PeerId, pin?: Promise<Pin | undefined>): Promise<ResolvedRecord> {
+    try {
+      return await this.lookupPaths(peerId, pin)
+    } catch (err) {
+      if (UNREACHABLE.has(errorCode(err))) {
+        this.log.info({ peer: peerId.toString(), code: errorCode(err), err: (err as Error).message }, 'could not resolve peer keys')
+      }
+      throw err
+    }
+  }
+
+  private async lookupPaths (peerId: PeerId, pin?: Promise<Pin | undefined>): Promise<ResolvedRecord> {
+    if (this.components.canReach !== undefined && !await this.components.canReach(peerId)) {
+      throw new ResolveError('ERR_NO_PEERS', `cannot look up ${peerId.toString()}: this node has no DHT peers, no connections and no address of that peer; ${NO_PEERS_ADVICE}`)
+    }
     const started = performance.now()
     const signal = AbortSignal.timeout(this.timeoutMs)
-    const failures: string[] = []
+    const failures: PathFailure[] = []
     // The most telling failure: a record past the bound whose peer could not be asked for the earlier hand-overs.
     let historyUnreachable: KeydirError | undefined
     const anchor = this.components.isAnchor(peerId)
@@ -179,12 +207,14 @@ export class Resolver {
       if (fetch == null) continue
       try {
         const record = await fetch()
-        const entry = await this.store(record, source === 'dht' ? 'dht' : 'direct', source !== 'dht', signal)
+        const { entry, followed } = await this.store(record, source === 'dht' ? 'dht' : 'direct', source !== 'dht', signal)
         this.components.metrics.keyDiscoverySeconds.observe({ path: source }, (performance.now() - started) / 1000)
         this.log.info({ peer: peerId.toString(), path: source, seq: entry.record.seq, trust: entry.trust }, 'resolved peer keys')
-        return { record: entry.record, trust: entry.trust, source, stale: false }
+        const resolved: ResolvedRecord = { record: entry.record, trust: entry.trust, source, stale: false }
+        if (followed !== undefined) resolved.rotated = followed
+        return resolved
       } catch (err) {
-        failures.push(`${source}: ${errorCode(err)}`)
+        failures.push({ path: source, code: failureName(err) })
         this.log.debug({ peer: peerId.toString(), path: source, code: errorCode(err), err: (err as Error).message }, 'resolution path failed')
         // A revocation the registry kept ends the resolve: no other path may answer with a record.
         if (errorCode(err) === 'ERR_REVOKED') throw err
@@ -199,10 +229,11 @@ export class Resolver {
       }
     }
     if (historyUnreachable !== undefined) throw historyUnreachable
+    const tried = failures.map(f => `${f.path}: ${f.code}`).join(', ')
     if (signal.aborted) {
-      throw new ResolveError('ERR_RESOLVE_TIMEOUT', `resolving ${peerId.toString()} took longer than ${this.timeoutMs} ms (${failures.join(', ') || 'no answer'})`)
+      throw new ResolveError('ERR_RESOLVE_TIMEOUT', `resolving ${peerId.toString()} took longer than ${this.timeoutMs} ms (${tried || 'no answer'})`, { paths: failures })
     }
-    throw new ResolveError('ERR_NOT_FOUND', `no valid keys found for ${peerId.toString()} (${failures.join(', ') || 'no path enabled'})`)
+    throw new ResolveError('ERR_NOT_FOUND', `no valid keys found for ${peerId.toString()} (${tried || 'no path enabled'})`, { paths: failures })
   }
 
   /**
@@ -255,9 +286,10 @@ export class Resolver {
    * the registry then forgets the entry, so the next resolve asks again.
    * A record whose history goes beyond what it carries
    * (ERR_HISTORY_BEYOND_BOUND) is admitted again with the earlier
-   * hand-overs, fetched from the peer.
+   * hand-overs, fetched from the peer. `followed`: the rotation admitting
+   * it followed, if any.
    */
-  private async store (record: KeyRecord, trust: 'dht' | 'direct', verified: boolean, signal: AbortSignal): Promise<RegistryEntry> {
+  private async store (record: KeyRecord, trust: 'dht' | 'direct', verified: boolean, signal: AbortSignal): Promise<{ entry: RegistryEntry, followed?: FollowedRotation }> {
     const { registry, history } = this.components
     // Found on the network just now: an unchanged record counts as checked.
     const options = { verified, checked: true }
@@ -269,7 +301,7 @@ export class Resolver {
       this.log.info({ peer: record.peerId.toString(), seq: record.seq }, 'record is beyond the history a record carries: asking the peer for the earlier hand-overs')
       admission = await admitWithEarlierHistory({ registry, history }, record, trust, options, err as Error, signal)
     }
-    const { entry, written } = admission
+    const { entry, written, followed } = admission
     written.catch(err => {
       this.components.metrics.registryWriteFailures.inc()
       this.log.error({ peer: record.peerId.toString(), code: errorCode(err), err: (err as Error).message }, 'could not write resolved keys to the registry')
@@ -277,8 +309,15 @@ export class Resolver {
     if (entry == null) {
       throw new ResolveError('ERR_NOT_FOUND', 'record was refused by the registry')
     }
-    return entry
+    return { entry, followed }
   }
+}
+
+/** A path's failure in a resolve error's message: its code, or the name of an error keydir did not type (a dial's, say). */
+function failureName (err: unknown): string {
+  const code = errorCode(err)
+  const name = (err as { name?: unknown })?.name
+  return code === 'ERR_UNEXPECTED' && typeof name === 'string' && name !== 'Error' ? name : code
 }
 
 /** What resolving a revoked peer throws: the same code in the library, HTTP (410) and the CLI. */

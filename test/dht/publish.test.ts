@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { DHT_REPLICATION, DhtRecords, isWellCovered } from '../../src/dht/index.js'
+import { DHT_REPLICATION, DhtRecords, isWellCovered, type DhtPeers } from '../../src/dht/index.js'
+import { KeydirError } from '../../src/errors.js'
 import { createKeydirMetrics } from '../../src/metrics/index.js'
 import { makeIdentity, makeRecord } from '../helpers/records.js'
 import type { KadDHT } from '@libp2p/kad-dht'
@@ -46,5 +47,36 @@ describe('DhtRecords', () => {
     assert.equal(isWellCovered({ targeted: 4, stored: 2 }, 4), true)
     assert.equal(isWellCovered({ targeted: 4, stored: 1 }, 4), false)
     assert.equal(isWellCovered({ targeted: 0, stored: 0 }, 0), true, 'with no DHT peers there is nobody to ask')
+  })
+
+  describe('on a node with no DHT peers', () => {
+    /** kad-dht's put on an empty routing table: it waits for a peer until its signal ends it. */
+    const waitingPut = (async function * (_key: Uint8Array, _value: Uint8Array, options: { signal?: AbortSignal }) {
+      await new Promise((_resolve, reject) => {
+        if (options.signal?.aborted === true) reject(new Error('aborted'))
+        options.signal?.addEventListener('abort', () => { reject(new Error('aborted')) })
+      })
+      yield * []
+    }) as unknown as Dht['put']
+    const peers = (connections: number, size = 0): DhtPeers => ({
+      routingTable: { size, addEventListener: () => {}, removeEventListener: () => {} },
+      connections: () => connections
+    })
+
+    test('a put with no DHT peer and no connection fails at once with ERR_NO_PEERS, which says to give it --bootstrap', async () => {
+      const record = await makeRecord(await makeIdentity())
+      const dht = new DhtRecords({ dht: { put: waitingPut }, metrics: createKeydirMetrics(), peers: peers(0) })
+      await assert.rejects(dht.publish(record), (err: any) => err.code === 'ERR_NO_PEERS' && /no DHT peers and no connections; start it with --bootstrap/.test(err.message))
+    })
+
+    test('a put that timed out while connected peers never joined the DHT is ERR_NO_PEERS too; with DHT peers, ERR_PUBLISH_TIMEOUT', async () => {
+      const record = await makeRecord(await makeIdentity())
+      const timedOut = (): AbortSignal => AbortSignal.abort(new KeydirError('ERR_PUBLISH_TIMEOUT', 'publishing took longer than 60 s'))
+      const connected = new DhtRecords({ dht: { put: waitingPut }, metrics: createKeydirMetrics(), peers: peers(2) })
+      await assert.rejects(connected.publish(record, { signal: timedOut() }), (err: any) => err.code === 'ERR_NO_PEERS' && /connected to 2 peers, but none of them joined its DHT/.test(err.message))
+      const joined = new DhtRecords({ dht: { put: waitingPut }, metrics: createKeydirMetrics(), peers: peers(2, 5) })
+      await assert.rejects(joined.publish(record, { signal: timedOut() }), (err: any) => err.code === 'ERR_PUBLISH_TIMEOUT')
+      await assert.rejects(joined.publish(record, { signal: AbortSignal.timeout(1) }), (err: any) => err.code === 'ERR_PUBLISH_TIMEOUT')
+    })
   })
 })

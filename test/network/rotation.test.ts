@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { selectPqCrypto } from '../../src/crypto/index.js'
+import { PUSH_PROTOCOL } from '../../src/exchange/index.js'
 import { loadIdentity } from '../../src/identity/index.js'
 import { createKeyRecord } from '../../src/record/index.js'
 import { routingKeyFor } from '../../src/record/index.js'
-import { counterValue, startNetwork } from '../helpers/network.js'
+import { counterValue, startNetwork, waitUntil } from '../helpers/network.js'
 import { libp2pOf } from '../../src/node/index.js'
+import type { KeydirLogger } from '../../src/util/log.js'
 
 describe('key rotation', () => {
   it('peers that held the old key follow to the new one through the proof', async () => {
@@ -25,6 +27,37 @@ describe('key rotation', () => {
       // the rotating node answers direct requests with the new record too
       const own = await rotating.node.resolve(rotating.node.peerId)
       assert.deepEqual(own.mlDsaPublicKey, rotated.mlDsaPublicKey)
+    } finally {
+      await net.stop()
+    }
+  })
+
+  it('a resolve that follows a rotation proof says so, from which seq to which, and so does the log', async () => {
+    const net = await startNetwork(2, { paths: { direct: false } })
+    const lines: Array<{ level: string, fields: Record<string, unknown>, message: string }> = []
+    const at = (level: string) => (fields: Record<string, unknown>, message: string): void => { lines.push({ level, fields, message }) }
+    const logger: KeydirLogger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }
+    try {
+      const rotating = net.nodes[1]
+      const follower = await net.add({ paths: { direct: false }, logger })
+      const before = await follower.node.resolve(rotating.node.peerId)
+      assert.equal(before.rotated, undefined)
+      // The follower takes no push of the new record: its own lookup follows the proof.
+      await libp2pOf(follower.node).unhandle(PUSH_PROTOCOL)
+      const rotated = await rotating.node.rotate()
+
+      const after = await follower.node.resolve(rotating.node.peerId, { refresh: true })
+      assert.deepEqual(after.mlDsaPublicKey, rotated.mlDsaPublicKey)
+      assert.deepEqual(after.rotated, { fromSeq: before.seq, toSeq: rotated.seq, handOvers: 1 })
+      await waitUntil(() => lines.some(l => l.message.startsWith('followed a rotation')), 'the follower logged the rotation it followed')
+      const line = lines.find(l => l.message.startsWith('followed a rotation'))!
+      assert.equal(line.level, 'info')
+      assert.equal(line.message, `followed a rotation of the peer's keys: seq ${before.seq} -> ${rotated.seq}, its rotation proof from the pinned ML-DSA-65 key verified`)
+      assert.equal(line.fields.peerId, rotating.node.peerId.toString())
+
+      // Said once, by the lookup that followed it.
+      const again = await follower.node.resolve(rotating.node.peerId, { refresh: true })
+      assert.equal(again.rotated, undefined)
     } finally {
       await net.stop()
     }

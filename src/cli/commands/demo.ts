@@ -1,10 +1,14 @@
+import { readdir } from 'node:fs/promises'
+import { resolve } from 'node:path'
 import cliProgress from 'cli-progress'
 import { Option } from 'commander'
 import { CRYPTO_CHOICES } from '../../config/index.js'
-import { runDemo, type DemoPhase, type DemoResult } from '../demo/run.js'
+import { ensureDataDir } from '../data-dir.js'
+import { demoExitCode, formatDemoResult } from '../demo/format.js'
+import { RESOLVE_CONCURRENCY, runDemo, type DemoPhase, type DemoResult } from '../demo/run.js'
 import { EXIT_CODES_HELP, UsageError } from '../exit.js'
 import { jsonOption } from '../options.js'
-import { formatTable, note, printJson, println } from '../output.js'
+import { note, printJson } from '../output.js'
 import type { PqCryptoChoice } from '../../crypto/index.js'
 import type { Command } from 'commander'
 
@@ -19,6 +23,7 @@ const PHASE_TEXT: Record<DemoPhase, string> = {
 interface DemoOptions {
   nodes: string
   crypto?: PqCryptoChoice
+  dir?: string
   json?: boolean
 }
 
@@ -55,39 +60,36 @@ function progressReporter (): { update: (phase: DemoPhase, done: number, total: 
   }
 }
 
-function printResult (result: DemoResult): void {
-  const rows = Object.entries(result.paths).map(([path, stats]) => [path, String(stats.count), stats.p50Ms.toFixed(2), stats.p95Ms.toFixed(2)])
-  const failed = Object.values(result.failures).reduce((a, b) => a + b, 0)
-  println(`${result.nodes} nodes on loopback, ${result.published}/${result.nodes} records published, ${result.resolves} resolves`)
-  println()
-  process.stdout.write(formatTable(['PATH', 'RESOLVES', 'P50 MS', 'P95 MS'], rows))
-  if (failed > 0) {
-    println()
-    println(`failed: ${failed} (${Object.entries(result.failures).map(([code, n]) => `${code} ${n}`).join(', ')})`)
+/** --dir: made if missing (owner only), and new or empty, so that no node starts from an earlier run's identity and registry. */
+async function demoDir (dir: string): Promise<string> {
+  const path = resolve(dir)
+  await ensureDataDir(path)
+  if ((await readdir(path)).length > 0) {
+    throw new UsageError(`--dir ${path} is not empty: give a new or empty dir for the demo's nodes (an earlier run's nodes would answer from what they learned then)`)
   }
-  println()
-  println('registry: answered from the local registry (learned on connect or by an earlier lookup)')
-  println('anchor: the configured bootstrap anchor; dht: a record from the DHT; direct: asked the peer itself')
+  return path
 }
 
 export function registerDemo (program: Command): void {
   program.command('demo')
     .summary('run a local network of N nodes, resolve every node from every other, show the paths and times')
     .description(
-      'Start N keydir nodes in this process on loopback (temporary data dirs), the first one an anchor for the others; ' +
-      'publish every record, resolve every node from every other, then print how many lookups each path answered ' +
-      '(registry, anchor, dht, direct) with p50 and p95 times, and stop every node.')
+      'Start N keydir nodes in this process on loopback (temporary data dirs, or under --dir), the first one an anchor for the others; ' +
+      `publish every record, resolve every node from every other (${RESOLVE_CONCURRENCY} at a time), then print how many lookups each path answered ` +
+      '(registry, anchor, dht, direct) and how many gave up on it, with p50 and p95 times, list the failed resolves and why, and stop every node.')
     .option('--nodes <n>', `number of nodes, 2 to ${MAX_NODES}`, '10')
     .addOption(new Option('--crypto <impl>', 'post-quantum implementation').choices(CRYPTO_CHOICES))
+    .option('--dir <path>', 'put the nodes\' data dirs (node-0, node-1, …) under this dir, new or empty, and keep them after the run (default: a temporary dir, removed)')
     .addOption(jsonOption())
     .addHelpText('after', `
-Exits 1 if any resolve failed.
+Exits 1 if any resolve failed, after listing each failed resolve and why.
 ${EXIT_CODES_HELP}`)
     .action(async (options: DemoOptions) => {
       const nodes = Number(options.nodes)
       if (!/^[0-9]+$/.test(options.nodes) || nodes < 2 || nodes > MAX_NODES) {
         throw new UsageError(`--nodes must be a whole number from 2 to ${MAX_NODES}, got ${JSON.stringify(options.nodes)}`)
       }
+      const dir = options.dir === undefined ? undefined : await demoDir(options.dir)
       const controller = new AbortController()
       const interrupt = (): void => { controller.abort(new Error('interrupted')) }
       process.once('SIGINT', interrupt)
@@ -95,14 +97,14 @@ ${EXIT_CODES_HELP}`)
       const reporter = progressReporter()
       let result: DemoResult
       try {
-        result = await runDemo({ nodes, crypto: options.crypto, onProgress: reporter.update, signal: controller.signal })
+        result = await runDemo({ nodes, crypto: options.crypto, dir, onProgress: reporter.update, signal: controller.signal })
       } finally {
         reporter.stop()
         process.off('SIGINT', interrupt)
         process.off('SIGTERM', interrupt)
       }
       if (options.json === true) printJson(result)
-      else printResult(result)
-      if (Object.keys(result.failures).length > 0) process.exitCode = 1
+      else process.stdout.write(formatDemoResult(result))
+      process.exitCode = demoExitCode(result)
     })
 }

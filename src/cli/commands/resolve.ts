@@ -18,13 +18,20 @@ function fingerprint (base64: string): string {
   return fingerprintHex(Buffer.from(base64, 'base64'))
 }
 
+/** `seq 3 -> 5, proof checked`: the rotation a resolve followed, from the pinned key to the answer's. */
+function rotatedLine (rotated: NonNullable<KeysJson['rotated']>): string {
+  const proofs = rotated.handOvers === 1 ? 'proof checked' : `${rotated.handOvers} proofs checked`
+  return `seq ${rotated.fromSeq} -> ${rotated.toSeq}, ${proofs} (signed by the key this node had pinned)`
+}
+
 export function registerResolve (program: Command): void {
   program.command('resolve')
     .summary('ask the running node for a peer\'s keys')
     .description(
       'Ask the running node for a peer\'s verified ML-DSA-65 / ML-KEM-768 public keys: from its registry, ' +
       'a bootstrap anchor, the DHT, or the peer itself. --json prints the keys in base64; --record prints the ' +
-      'signed key record itself (base64), to check without trusting the node.')
+      'signed key record itself (base64), to check without trusting the node. A lookup that followed a rotation of the ' +
+      'peer\'s keys says so: the seqs before and after, and that the proof from the pinned key was checked.')
     .argument('<PEER_ID>', 'the peer, such as 12D3KooW…')
     .addOption(dirOption())
     .option('--refresh', 'skip the registry and anchors and ask the network again')
@@ -55,6 +62,8 @@ ${EXIT_CODES_HELP}`)
         ['trust', keys.trust],
         ['answered by', keys.stale ? `${keys.source} (stale: the network could not be reached to re-check it)` : keys.source],
         ['seq', String(keys.seq)],
+        // This lookup followed a rotation from the key this node had pinned: say so, with how it was checked.
+        ...(keys.rotated === undefined ? [] : [['rotated', rotatedLine(keys.rotated)] as [string, string]]),
         ['issued', formatTime(keys.issuedAt)],
         ['expires', `${formatTime(keys.expiresAt)} (${formatRelative(keys.expiresAt)})`],
         ['ML-DSA-65', `${Buffer.from(keys.mlDsaPublicKey, 'base64').length} bytes, sha256 ${fingerprint(keys.mlDsaPublicKey)}`],
