@@ -13,6 +13,7 @@ import { registerSeal } from './commands/seal.js'
 import { registerSign } from './commands/sign.js'
 import { registerStart } from './commands/start.js'
 import { registerStatus } from './commands/status.js'
+import { registerStop } from './commands/stop.js'
 import { registerVerify } from './commands/verify.js'
 import { registerVerifySignature } from './commands/verify-signature.js'
 import { registerWatch } from './commands/watch.js'
@@ -45,6 +46,7 @@ ${EXIT_CODES_HELP}`)
 
   registerInit(program)
   registerStart(program)
+  registerStop(program)
   registerResolve(program)
   registerPeers(program)
   registerStatus(program)
