@@ -5,6 +5,7 @@ import { errorCode } from '../../errors.js'
 import { identityPaths, REVOCATION_CERT_ADVICE } from '../../identity/index.js'
 import { createDaemonLogger } from '../../logging/index.js'
 import { startDaemon, STOP_TIMEOUT_MS } from '../daemon.js'
+import { StopSignals } from '../stop-signals.js'
 import { EXIT_CODES_HELP } from '../exit.js'
 import { collect, dirOption, jsonOption } from '../options.js'
 import { printFields, println } from '../output.js'
@@ -81,15 +82,18 @@ ${EXIT_CODES_HELP}`)
 
       // SIGINT and SIGTERM are taken from here on, so one that comes while the node starts (a process
       // manager may signal as soon as api.json or the banner appears) stops it cleanly once it is up.
-      const signalled = new Promise<NodeJS.Signals>(resolve => {
-        process.once('SIGINT', resolve)
-        process.once('SIGTERM', resolve)
+      const signals = new StopSignals(() => {
+        logger.error({}, 'second signal: exiting without a clean shutdown')
+        process.exit(1)
       })
       const daemon = await startDaemon(config, logger)
       // A signal, or `keydir stop` (POST /v1/shutdown): both stop the node the same way.
       const stopReason = Promise.race([
-        signalled.then(signal => ({ signal })),
-        daemon.stopRequested.then(() => ({ by: 'POST /v1/shutdown' }))
+        signals.requested.then(signal => ({ signal })),
+        daemon.stopRequested.then(() => {
+          signals.stopping()
+          return { by: 'POST /v1/shutdown' }
+        })
       ])
       const status = await daemon.node.status()
       const anchor = anchorJson(daemon.node.anchorEntry())
@@ -102,12 +106,6 @@ ${EXIT_CODES_HELP}`)
       }
 
       logger.info(await stopReason, 'shutting down')
-      const force = (): void => {
-        logger.error({}, 'second signal: exiting without a clean shutdown')
-        process.exit(1)
-      }
-      process.once('SIGINT', force)
-      process.once('SIGTERM', force)
       const deadline = setTimeout(() => {
         logger.error({ timeoutMs: STOP_TIMEOUT_MS }, 'the node did not stop in time: exiting')
         process.exit(1)
