@@ -18,6 +18,7 @@ export { createApiServer, hostAllowed, isLoopbackHost, DEFAULT_CLOSE_TIMEOUT_MS,
 export { ApiError, bodyTooLarge, errorBody, type ErrorBody } from './errors.js'
 export { MAX_SIGNED_DATA, MAX_VERIFY_BODY } from './routes/messages.js'
 export { KEY_RECORD_CONTENT_TYPE, MAX_PEER_ID_LENGTH } from './routes/keys.js'
+export type { ShutdownJson } from './routes/shutdown.js'
 export { MAX_QUERY_LENGTH } from './query.js'
 export { DEFAULT_KEEP_ALIVE_MS, DEFAULT_MAX_EVENT_STREAMS, MAX_UNSENT_BYTES, type EventStreamLimits, type KeyChangeJson } from './routes/events.js'
 export { DEFAULT_EVENT_LOG_SIZE, EventLog, parseEventId, type LoggedEvent, type MissedReason, type Replay } from './event-log.js'

@@ -14,6 +14,7 @@ import { MAX_PEER_ID_LENGTH, registerKeysRoute } from './routes/keys.js'
 import { registerMessageRoutes } from './routes/messages.js'
 import { registerMetricsRoute } from './routes/metrics.js'
 import { registerPeersRoute, registerRevocationsRoute } from './routes/peers.js'
+import { registerShutdownRoute } from './routes/shutdown.js'
 import { registerStatusRoute } from './routes/status.js'
 import { registerStatusPageRoutes } from './routes/status-page.js'
 import type { RouteContext } from './routes/context.js'
@@ -42,6 +43,8 @@ export interface ApiServerInit {
   closeTimeoutMs?: number
   /** `GET /v1/events`: streams at once (default 32), events kept for resuming (1024), keep-alive interval (15 s). */
   events?: EventStreamLimits
+  /** Called once `POST /v1/shutdown` has answered 202: stop the daemon as SIGTERM does. Without it that endpoint answers 501. */
+  requestShutdown?: () => void
 }
 
 export interface ApiServer {
@@ -70,7 +73,7 @@ const MAX_REMEMBERED_HOSTS = 64
  * - `GET /v1/evidence`, `GET /v1/evidence/{peerId}` (`Accept: application/vnd.keydir.equivocation` for the proof's bytes), `POST /v1/evidence` (bearer token)
  * - `GET /v1/status`, `GET /v1/activity` (counts for rates), `GET /metrics`, `GET /healthz`
  * - `GET /v1/events` (Server-Sent Events: key changes; `Last-Event-ID` resumes)
- * - `POST /v1/publish`, `POST /v1/rotate` (bearer token)
+ * - `POST /v1/publish`, `POST /v1/rotate`, `POST /v1/shutdown` (bearer token)
  * - `POST /v1/seal/{peerId}`, `POST /v1/open`, `POST /v1/sign` (bearer token), `POST /v1/verify/{peerId}`
  *
  * Errors are `{ "error": { "code", "message" } }`; no stack ever reaches a client.
@@ -232,6 +235,7 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   registerMessageRoutes(app, ctx)
   registerEventsRoute(app, ctx, init.events)
   registerStatusPageRoutes(app)
+  registerShutdownRoute(app, ctx, init.requestShutdown)
 
   return {
     app,

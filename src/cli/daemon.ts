@@ -3,6 +3,7 @@ import {
 } from '../api/index.js'
 import { formatApiAddress, toKeyDirectoryOptions, type DaemonConfig } from '../config/index.js'
 import { KeydirError } from '../errors.js'
+import { identityPaths, presentIdentityFiles } from '../identity/index.js'
 import { createKeydirMetrics } from '../metrics/index.js'
 import { ensureDataDir } from './data-dir.js'
 import { alreadyRunning, isLockError, lockDataDir, type DataDirLock } from './lock.js'
@@ -17,6 +18,10 @@ export interface Daemon {
   node: KeyDirectory
   /** The URL clients use, as written to api.json. */
   url: string
+  /** Whether this start made the data dir's identity (a first run without `keydir init`). */
+  madeIdentity: boolean
+  /** Resolves when `POST /v1/shutdown` (`keydir stop`) asks the daemon to stop; the caller stops it as on SIGTERM. */
+  stopRequested: Promise<void>
   /** Stop accepting, finish in-flight requests (bounded), stop the node, remove api.json, release the lock. */
   stop (): Promise<void>
 }
@@ -30,6 +35,7 @@ export async function startDaemon (config: DaemonConfig, logger: KeydirLogger): 
   const dataDir = config.dataDir
   await ensureDataDir(dataDir)
   const lock = await lockDataDir(dataDir)
+  const { promise: stopRequested, resolve: requestStop } = Promise.withResolvers<void>()
   let node: KeyDirectory | undefined
   let api: ApiServer | undefined
   try {
@@ -39,6 +45,9 @@ export async function startDaemon (config: DaemonConfig, logger: KeydirLogger): 
     // cannot be read stops the start, as the CLI could not use the node.
     const token = await readApiToken(dataDir)
     if (token === undefined) throw new KeydirError('ERR_API_TOKEN', `${dataDir}/api.token disappeared while the node started: start it again`)
+
+    // Under the lock no other start can make one meanwhile; createKeyDirectory makes it when neither file is there.
+    const madeIdentity = (await presentIdentityFiles(identityPaths(dataDir))).length === 0
 
     // Loaded here, not at the top, so `keydir --help` does not load libp2p.
     const { createKeyDirectory } = await import('../node/index.js')
@@ -72,7 +81,7 @@ export async function startDaemon (config: DaemonConfig, logger: KeydirLogger): 
       logger.warn({ api: formatApiAddress(config.api) },
         'the HTTP API listens beyond loopback: anyone who can reach it can query this node (publish and rotate still need the token)')
     }
-    api = createApiServer({ node, token, logger })
+    api = createApiServer({ node, token, logger, requestShutdown: () => { requestStop() } })
     let url: string
     try {
       url = await api.listen(config.api)
@@ -85,7 +94,7 @@ export async function startDaemon (config: DaemonConfig, logger: KeydirLogger): 
     }
     await writeApiAddress(dataDir, { url, pid: process.pid, peerId: node.peerId.toString(), startedAt: Date.now() })
     logger.info({ url }, 'HTTP API listening')
-    return { node, url, stop: stopper(dataDir, node, api, lock, logger) }
+    return { node, url, madeIdentity, stopRequested, stop: stopper(dataDir, node, api, lock, logger) }
   } catch (err) {
     await api?.close().catch(() => {})
     await node?.stop().catch(() => {})

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander'
 import { DEBUG_ENV } from '../config/index.js'
 import { keydirVersion } from '../util/version.js'
 import { registerAnchor } from './commands/anchor.js'
+import { registerCompletion } from './commands/completion.js'
 import { registerDemo } from './commands/demo.js'
 import { registerInit } from './commands/init.js'
 import { registerOpen } from './commands/open.js'
@@ -13,8 +14,10 @@ import { registerSeal } from './commands/seal.js'
 import { registerSign } from './commands/sign.js'
 import { registerStart } from './commands/start.js'
 import { registerStatus } from './commands/status.js'
+import { registerStop } from './commands/stop.js'
 import { registerVerify } from './commands/verify.js'
 import { registerVerifySignature } from './commands/verify-signature.js'
+import { registerVersion } from './commands/version.js'
 import { registerWatch } from './commands/watch.js'
 import { EXIT_CODES_HELP, EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit.js'
 
@@ -33,8 +36,8 @@ export function createProgram (): Command {
       outputError: (s, write) => { write(s.replace(/^error: /, 'keydir: ')) }
     })
     .addHelpText('after', `
-Every command takes --dir (default: $KEYDIR_DIR, else ~/.keydir); the running node
-writes its API address there, so the other commands find it.
+Every command but version and completion takes --dir (default: $KEYDIR_DIR, else
+~/.keydir); the running node writes its API address there, so the other commands find it.
 
 Quick start:
   keydir init                 # make an identity in ~/.keydir
@@ -45,6 +48,7 @@ ${EXIT_CODES_HELP}`)
 
   registerInit(program)
   registerStart(program)
+  registerStop(program)
   registerResolve(program)
   registerPeers(program)
   registerStatus(program)
@@ -58,6 +62,8 @@ ${EXIT_CODES_HELP}`)
   registerVerifySignature(program)
   registerWatch(program)
   registerDemo(program)
+  registerVersion(program)
+  registerCompletion(program)
   return program
 }
 

@@ -25,6 +25,7 @@ export type { Identity, IdentityOptions, CreateIdentityOptions, RetiredKem, Rota
 export { createIdentity } from './create.js'
 export { loadIdentity } from './load.js'
 export { loadOrCreateIdentity, type LoadOrCreateIdentityOptions } from './load-or-create.js'
+export { presentIdentityFiles } from './present.js'
 export { ensureKemSeed, eraseExpiredKems, eraseExpiredKemSeeds, isLive as isLiveRetiredKem } from './kem.js'
 export { handOversOf, prepareRotation, rotateIdentity, type PendingRotation } from './rotate.js'
 export {

@@ -2,8 +2,10 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { runKeydir, tempDir } from '../helpers-daemon/cli.js'
 
-const COMMANDS = ['init', 'start', 'resolve', 'peers', 'status', 'anchor', 'rotate', 'revoke', 'verify', 'seal', 'open', 'sign', 'verify-signature', 'watch', 'demo']
-const DATA_COMMANDS = ['init', 'resolve', 'peers', 'status', 'anchor', 'rotate', 'revoke', 'verify', 'open', 'sign', 'verify-signature', 'watch', 'demo']
+const COMMANDS = ['init', 'start', 'stop', 'resolve', 'peers', 'status', 'anchor', 'rotate', 'revoke', 'verify', 'seal', 'open', 'sign', 'verify-signature', 'watch', 'demo', 'version', 'completion']
+const DATA_COMMANDS = ['init', 'stop', 'resolve', 'peers', 'status', 'anchor', 'rotate', 'revoke', 'verify', 'open', 'sign', 'verify-signature', 'watch', 'demo', 'version']
+/** Commands that use no data dir. */
+const NO_DIR = ['version', 'completion']
 
 describe('keydir --help', () => {
   test('lists every command and the exit codes', async () => {
@@ -19,10 +21,10 @@ describe('keydir --help', () => {
       assert.equal(code, 0, stderr)
       assert.match(stdout, new RegExp(`^Usage: keydir ${command}\\b`))
       assert.match(stdout, /Exit codes:/)
-      // Every command takes --dir, as `keydir --help` says (demo: where its nodes' data dirs go).
-      assert.match(stdout, /--dir <path>/)
+      // Every command but these takes --dir, as `keydir --help` says (demo: where its nodes' data dirs go).
+      if (!NO_DIR.includes(command)) assert.match(stdout, /--dir <path>/)
       if (DATA_COMMANDS.includes(command)) assert.match(stdout, /--json/)
-      if (['verify', 'seal', 'open', 'sign', 'verify-signature'].includes(command)) assert.match(stdout, /Examples:\n {2}keydir /)
+      if (['verify', 'seal', 'open', 'sign', 'verify-signature', 'stop', 'completion'].includes(command)) assert.match(stdout, /Examples:\n {2}(source <\()?keydir /)
     })
   }
 

@@ -104,6 +104,9 @@ export interface StartSummary {
   multiaddrs: string[]
   api: string
   dataDir: string
+  pid: number
+  /** Whether this start made the identity (a first run without keydir init). */
+  newIdentity: boolean
   anchor: { multiaddr: string, peerId: string, mlDsaPublicKey: string }
 }
 

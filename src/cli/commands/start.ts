@@ -1,11 +1,15 @@
-import { anchorJson } from '../../api/index.js'
+import { dirname } from 'node:path'
+import { anchorJson, fingerprintHex, type AnchorJson } from '../../api/index.js'
 import { CONFIG_SCHEMA, loadConfig, type LogFormat, type LogLevel } from '../../config/index.js'
 import { errorCode } from '../../errors.js'
+import { identityPaths, REVOCATION_CERT_ADVICE } from '../../identity/index.js'
 import { createDaemonLogger } from '../../logging/index.js'
 import { startDaemon, STOP_TIMEOUT_MS } from '../daemon.js'
+import { StopSignals } from '../stop-signals.js'
 import { EXIT_CODES_HELP } from '../exit.js'
 import { collect, dirOption, jsonOption } from '../options.js'
 import { printFields, println } from '../output.js'
+import type { NodeStatus } from '../../node/types.js'
 import type { Command } from 'commander'
 
 interface StartOptions {
@@ -27,11 +31,11 @@ interface StartOptions {
 
 export function registerStart (program: Command): void {
   program.command('start')
-    .summary('run a node: libp2p + DHT + HTTP API, until SIGINT/SIGTERM')
+    .summary('run a node: libp2p + DHT + HTTP API, until SIGINT/SIGTERM or keydir stop')
     .description(
       'Run a keydir node on the data dir (making its identity on a first run) with its HTTP API, ' +
       'and write the API address to <dir>/api.json so the other commands find it. ' +
-      'SIGINT or SIGTERM stops it cleanly: the API stops accepting, in-flight requests get up to 5 s, ' +
+      'SIGINT, SIGTERM or `keydir stop` stops it cleanly: the API stops accepting, in-flight requests get up to 5 s, ' +
       'the node stops and closes its databases, and it exits 0. Settings come from flags, then KEYDIR_* ' +
       'environment variables, then the config file, then defaults.')
     .addOption(dirOption())
@@ -76,34 +80,32 @@ ${EXIT_CODES_HELP}`)
       for (const warning of config.warnings) logger.warn({}, warning)
       if (config.configFile !== undefined) logger.info({ file: config.configFile }, 'read config file')
 
+      // SIGINT and SIGTERM are taken from here on, so one that comes while the node starts (a process
+      // manager may signal as soon as api.json or the banner appears) stops it cleanly once it is up.
+      const signals = new StopSignals(() => {
+        logger.error({}, 'second signal: exiting without a clean shutdown')
+        process.exit(1)
+      })
       const daemon = await startDaemon(config, logger)
+      // A signal, or `keydir stop` (POST /v1/shutdown): both stop the node the same way.
+      const stopReason = Promise.race([
+        signals.requested.then(signal => ({ signal })),
+        daemon.stopRequested.then(() => {
+          signals.stopping()
+          return { by: 'POST /v1/shutdown' }
+        })
+      ])
       const status = await daemon.node.status()
       const anchor = anchorJson(daemon.node.anchorEntry())
       if (options.json === true) {
-        println(JSON.stringify({ peerId: status.peerId, multiaddrs: status.multiaddrs, api: daemon.url, dataDir: config.dataDir, anchor }))
+        println(JSON.stringify({
+          peerId: status.peerId, multiaddrs: status.multiaddrs, api: daemon.url, dataDir: config.dataDir, pid: process.pid, newIdentity: daemon.madeIdentity, anchor
+        }))
       } else {
-        println('keydir node running')
-        printFields([
-          ['PeerId', status.peerId],
-          ...status.multiaddrs.map((ma, i): [string, string] => [i === 0 ? 'listening' : '', ma]),
-          ['API', daemon.url],
-          ['data dir', config.dataDir],
-          ['anchor', JSON.stringify(anchor)]
-        ])
-        println('Stop with Ctrl-C or SIGTERM.')
+        printBanner({ status, url: daemon.url, dataDir: config.dataDir, madeIdentity: daemon.madeIdentity, anchor })
       }
 
-      const signal = await new Promise<NodeJS.Signals>(resolve => {
-        process.once('SIGINT', resolve)
-        process.once('SIGTERM', resolve)
-      })
-      logger.info({ signal }, 'shutting down')
-      const force = (): void => {
-        logger.error({}, 'second signal: exiting without a clean shutdown')
-        process.exit(1)
-      }
-      process.once('SIGINT', force)
-      process.once('SIGTERM', force)
+      logger.info(await stopReason, 'shutting down')
       const deadline = setTimeout(() => {
         logger.error({ timeoutMs: STOP_TIMEOUT_MS }, 'the node did not stop in time: exiting')
         process.exit(1)
@@ -119,4 +121,35 @@ ${EXIT_CODES_HELP}`)
       }
       logger.info({}, 'stopped')
     })
+}
+
+interface BannerInput {
+  status: NodeStatus
+  url: string
+  dataDir: string
+  madeIdentity: boolean
+  anchor: AnchorJson
+}
+
+/**
+ * What an operator needs from a start, on a screen: a first run says it
+ * made the identity, and where; the anchor entry (2.7 KB of base64 key) is
+ * shown by its fingerprint, with the command that prints it whole.
+ */
+function printBanner ({ status, url, dataDir, madeIdentity, anchor }: BannerInput): void {
+  println('keydir node running')
+  if (madeIdentity) {
+    const paths = identityPaths(dataDir)
+    println(`Made a new identity (first run) in ${dirname(paths.libp2pKey)}: PeerId ${status.peerId}`)
+    println(`Its revocation certificate is ${paths.revocationCert}. ${REVOCATION_CERT_ADVICE}`)
+  }
+  printFields([
+    ['PeerId', status.peerId],
+    ...status.multiaddrs.map((ma, i): [string, string] => [i === 0 ? 'listening' : '', ma]),
+    ['API', url],
+    ['data dir', dataDir],
+    ['PID', String(process.pid)],
+    ['anchor', `ML-DSA-65 fingerprint ${fingerprintHex(Buffer.from(anchor.mlDsaPublicKey ?? '', 'base64'))} (the entry for other nodes: keydir anchor --dir ${dataDir} --json)`]
+  ])
+  println(`Stop with Ctrl-C, kill -TERM ${process.pid} or keydir stop --dir ${dataDir}.`)
 }
