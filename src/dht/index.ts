@@ -2,7 +2,7 @@
 export * from './constants.js'
 export { dhtRecordKey } from './record-key.js'
 export { conflictingRecords, createPqkCheck, createPqkValidator, createPqkValueCheck, pqkSelector, type PqkCheckComponents, type PqkRecordCheck, type PqkValidatorComponents, type PqkValueCheck, type PqkValueCheckComponents } from './pqk-validator.js'
-export { dhtPeersOf, isAlone, NO_PEERS_ADVICE, noPeersError, type DhtPeers, type DhtRoutingTable } from './dht-peers.js'
+export { dhtPeersOf, isAlone, isAloneForGood, NO_PEERS_ADVICE, noPeersError, type DhtPeers, type DhtRoutingTable } from './dht-peers.js'
 export { DhtRecords, isWellCovered, type DhtRecordsComponents, type PublishCoverage } from './publish.js'
 export { DEFAULT_DISJOINT_PATHS, DEFAULT_FIRST_CONTACT_GRACE_MS, DEFAULT_FIRST_CONTACT_QUORUM, DhtLookup, type DhtLookupComponents, type DhtLookupInit, type FindOptions } from './lookup/record-lookup.js'
 export { decodeKadAnswer, kadGet, MalformedAnswer, Unreachable, type AskPeer, type KadAnswer, type KadGetComponents } from './lookup/kad-get.js'

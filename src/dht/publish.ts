@@ -1,14 +1,17 @@
+import { Libp2pRecord } from '@libp2p/record'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { errorCode, KeydirError } from '../errors.js'
 import { routingKeyFor } from '../record/index.js'
 import { DHT_REPLICATION } from './constants.js'
 import { isAlone, noPeersError, type DhtPeers } from './dht-peers.js'
+import { dhtRecordKey } from './record-key.js'
 import { silentLogger } from '../util/log.js'
 import type { KeydirMetrics } from '../metrics/index.js'
 import type { EquivocationProof, KeyRecord, RevocationCertificate } from '../record/index.js'
 import type { KeydirLogger } from '../util/log.js'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
+import type { Datastore } from 'interface-datastore'
 
 /** Putting this node's `/pqk/` values (its record, revocation certificates) to the closest peers kad-dht finds. */
 export interface DhtRecordsComponents {
@@ -23,6 +26,12 @@ export interface DhtRecordsComponents {
    * still empty is ERR_NO_PEERS too. Absent: no such check.
    */
   peers?: DhtPeers
+  /**
+   * kad-dht's datastore. A put on a node with no peers writes the value
+   * there itself, as kad-dht's put would before asking anyone, so the node
+   * serves it to the peers that ask once they come. Absent: not written.
+   */
+  datastore?: Pick<Datastore, 'put'>
 }
 
 /** Failures of a put that say why it could not be made, not that something broke: the caller decides what to log. */
@@ -55,6 +64,17 @@ export class DhtRecords {
     this.log = components.logger ?? silentLogger
   }
 
+  /** The value in this node's own DHT store, through its guard (which keeps a better value it holds). */
+  private async storeLocally (peerId: PeerId, bytes: Uint8Array): Promise<void> {
+    if (this.components.datastore === undefined) return
+    const key = routingKeyFor(peerId)
+    try {
+      await this.components.datastore.put(dhtRecordKey(key), new Libp2pRecord(key, bytes, new Date()).serialize())
+    } catch (err) {
+      this.log.debug({ peer: peerId.toString(), code: errorCode(err) }, 'kept the value this node\'s DHT store holds')
+    }
+  }
+
   /**
    * Put `record` to the closest peers the DHT finds. Returns how many of
    * them were asked and how many stored it, so the caller can publish again
@@ -81,9 +101,12 @@ export class DhtRecords {
   private async put (peerId: PeerId, bytes: Uint8Array, logged: Record<string, unknown>, options: AbortOptions): Promise<PublishCoverage> {
     const coverage: PublishCoverage = { targeted: 0, stored: 0, storers: [] }
     const { peers } = this.components
-    // kad-dht is still called, with the signal aborted, so that every put goes one way: it ends at once, storing nothing.
-    const signal = peers !== undefined && isAlone(peers) ? AbortSignal.abort(noPeersError('publish to the DHT')) : options.signal
+    const signal = options.signal
     try {
+      if (peers !== undefined && isAlone(peers)) {
+        await this.storeLocally(peerId, bytes)
+        throw noPeersError('publish to the DHT', 0, peers.bootstrapPeers)
+      }
       // kad-dht's put reports each PUT_VALUE it sends and each peer that answered it (it does not pass on FINAL_PEER).
       for await (const event of this.components.dht.put(routingKeyFor(peerId), bytes, { ...options, signal })) {
         if (event.name === 'SEND_QUERY' && event.messageName === 'PUT_VALUE') coverage.targeted++

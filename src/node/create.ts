@@ -4,7 +4,7 @@ import { LevelDatastore } from 'datastore-level'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { selectPqCrypto } from '../crypto/index.js'
 import { errorCode, IdentityError } from '../errors.js'
-import { createPqkValidator, createPqkValueCheck, DHT_PROTOCOL, dhtPeersOf, dhtRecordKey, DhtLookup, DhtRecords, isAlone, kadGet, noPeersError, PqkRecordStore, putToPeers, type DhtPeers } from '../dht/index.js'
+import { createPqkValidator, createPqkValueCheck, DHT_PROTOCOL, dhtPeersOf, dhtRecordKey, DhtLookup, DhtRecords, isAloneForGood, kadGet, noPeersError, PqkRecordStore, putToPeers, type DhtPeers } from '../dht/index.js'
 import { EXCHANGE_PROTOCOL, keyDiscovery, keyExchange, keyHistory, keyPush, PendingKeyRequests, PUSH_ROUND_TIMEOUT_MS } from '../exchange/index.js'
 import { ensureKemSeed, ensureRevocationCertificate, loadIdentity, loadOrCreateIdentity } from '../identity/index.js'
 import { createKeydirMetrics } from '../metrics/index.js'
@@ -62,7 +62,7 @@ function closestPeersOf (dht: SingleKadDHT): (kadId: Uint8Array, count: number) 
 async function routingTableReady (peers: DhtPeers, options: AbortOptions): Promise<void> {
   const table = peers.routingTable
   if (table.size > 0) return
-  if (isAlone(peers)) throw noPeersError('look up a record in the DHT')
+  if (isAloneForGood(peers)) throw noPeersError('look up a record in the DHT')
   options.signal?.throwIfAborted()
   await new Promise<void>((resolve, reject) => {
     const done = (): void => {
@@ -76,9 +76,13 @@ async function routingTableReady (peers: DhtPeers, options: AbortOptions): Promi
   })
 }
 
-/** Whether a lookup of `peerId` can reach anyone: a DHT peer, a connection through which one may join, or an address of the peer to ask it directly. */
+/**
+ * Whether a lookup of `peerId` can reach anyone: a DHT peer, a connection
+ * through which one may join, a bootstrap peer still being dialled, or an
+ * address of the peer to ask it directly.
+ */
 async function canReach (peers: DhtPeers, peerStore: PeerStore, peerId: PeerId): Promise<boolean> {
-  if (!isAlone(peers)) return true
+  if (!isAloneForGood(peers)) return true
   try {
     return (await peerStore.get(peerId)).addresses.length > 0
   } catch {
@@ -242,8 +246,8 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
     })
     const anchors = new Set(bootstrap.filter(b => b.anchor != null).map(b => b.peerId.toString()))
     // Puts and lookups on a node with no DHT peers fail at once (ERR_NO_PEERS) rather than at their timeout.
-    const dhtPeers = dhtPeersOf(libp2p.services.dht, libp2p)
-    const dhtRecords = new DhtRecords({ dht: libp2p.services.dht, metrics, logger, peers: dhtPeers })
+    const dhtPeers = dhtPeersOf(libp2p.services.dht, libp2p, bootstrap.length)
+    const dhtRecords = new DhtRecords({ dht: libp2p.services.dht, metrics, logger, peers: dhtPeers, datastore })
     const dhtLookup = new DhtLookup({
       closestPeers: closestPeersOf(libp2p.services.dht),
       routingTableReady: async options => routingTableReady(dhtPeers, options),

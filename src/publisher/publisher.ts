@@ -13,6 +13,7 @@ import { LowCoverageRepublisher } from './low-coverage.js'
 import { OwnRecordLock } from './own-record-lock.js'
 import { signOwnRecordOf } from './own-record.js'
 import { RecordStorers } from './storers.js'
+import type { Datastore } from 'interface-datastore'
 import type { PqCrypto } from '../crypto/index.js'
 import type { PublishCoverage } from '../dht/index.js'
 import type { Identity, RetiredKem } from '../identity/index.js'
@@ -30,6 +31,8 @@ export interface RecordPublisherComponents {
   dht: SingleKadDHT
   /** Puts a rotated record straight to the peers that stored the previous one; its connections tell whether a DHT peer may join. */
   connectionManager: Pick<ConnectionManager, 'openConnection' | 'getConnections'>
+  /** kad-dht's datastore: a node with no peers writes its record there itself, to serve it once peers come. */
+  datastore: Pick<Datastore, 'put'>
 }
 
 export interface RecordPublisherInit {
@@ -119,8 +122,8 @@ export class RecordPublisher implements Startable {
     this.lifetimeMs = init.recordLifetimeMs ?? DEFAULT_RECORD_LIFETIME_MS
     this.envelopeGraceMs = envelopeGraceMsOf(init.envelopeGraceMs)
     // A node with no DHT peers fails a put at once (ERR_NO_PEERS), rather than after the whole publish timeout.
-    const peers = dhtPeersOf(components.dht, components.connectionManager)
-    this.dht = new DhtRecords({ dht: components.dht, metrics: init.metrics, logger: this.log, peers })
+    const peers = dhtPeersOf(components.dht, components.connectionManager, init.bootstrapPeers ?? 0)
+    this.dht = new DhtRecords({ dht: components.dht, metrics: init.metrics, logger: this.log, peers, datastore: components.datastore })
     this.awaitingPeers = new AwaitingPeers({
       routingTable: peers.routingTable,
       bootstrapPeers: init.bootstrapPeers ?? 0,

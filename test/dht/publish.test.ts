@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { DHT_REPLICATION, DhtRecords, isWellCovered, type DhtPeers } from '../../src/dht/index.js'
+import { Libp2pRecord } from '@libp2p/record'
+import { DHT_REPLICATION, dhtRecordKey, DhtRecords, isWellCovered, type DhtPeers } from '../../src/dht/index.js'
 import { KeydirError } from '../../src/errors.js'
 import { createKeydirMetrics } from '../../src/metrics/index.js'
+import { routingKeyFor } from '../../src/record/index.js'
 import { makeIdentity, makeRecord } from '../helpers/records.js'
 import type { KadDHT } from '@libp2p/kad-dht'
 
@@ -60,13 +62,25 @@ describe('DhtRecords', () => {
     }) as unknown as Dht['put']
     const peers = (connections: number, size = 0): DhtPeers => ({
       routingTable: { size, addEventListener: () => {}, removeEventListener: () => {} },
-      connections: () => connections
+      connections: () => connections,
+      bootstrapPeers: 0
     })
 
     test('a put with no DHT peer and no connection fails at once with ERR_NO_PEERS, which says to give it --bootstrap', async () => {
       const record = await makeRecord(await makeIdentity())
       const dht = new DhtRecords({ dht: { put: waitingPut }, metrics: createKeydirMetrics(), peers: peers(0) })
       await assert.rejects(dht.publish(record), (err: any) => err.code === 'ERR_NO_PEERS' && /no DHT peers and no connections; start it with --bootstrap/.test(err.message))
+    })
+
+    test('alone, the value still goes into the node\'s own DHT store, to serve once peers come; a node with bootstrap peers is told they are not connected yet', async () => {
+      const record = await makeRecord(await makeIdentity())
+      const written: Array<[string, Uint8Array]> = []
+      const datastore = { put: async (key: { toString: () => string }, value: Uint8Array) => { written.push([key.toString(), value]); return key } } as any
+      const dht = new DhtRecords({ dht: { put: waitingPut }, metrics: createKeydirMetrics(), peers: { ...peers(0), bootstrapPeers: 2 }, datastore })
+      await assert.rejects(dht.publish(record), (err: any) => err.code === 'ERR_NO_PEERS' && /not connected to any of its 2 bootstrap peers yet/.test(err.message))
+      assert.equal(written.length, 1)
+      assert.equal(written[0][0], dhtRecordKey(routingKeyFor(record.peerId)).toString())
+      assert.deepEqual(Libp2pRecord.deserialize(written[0][1]).value, record.bytes)
     })
 
     test('a put that timed out while connected peers never joined the DHT is ERR_NO_PEERS too; with DHT peers, ERR_PUBLISH_TIMEOUT', async () => {
