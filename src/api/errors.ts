@@ -91,7 +91,8 @@ const NETWORK_OUTCOMES = new Set(['ERR_SHUTTING_DOWN', 'ERR_NO_PEERS', 'ERR_RESO
 
 /** Whether an answer is a fault worth an error in the node's log (a 5xx that is not a network outcome). */
 export function isServerFault (error: ApiError): boolean {
-  return error.statusCode >= 500 && !NETWORK_OUTCOMES.has(error.code)
+  // 501: a route this API server does not offer (POST /v1/shutdown off keydir start), the client's mistake.
+  return error.statusCode >= 500 && error.statusCode !== 501 && !NETWORK_OUTCOMES.has(error.code)
 }
 
 /** The HTTP error for something the node threw. */

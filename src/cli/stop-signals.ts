@@ -15,8 +15,9 @@ const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM']
  * The daemon's SIGINT and SIGTERM, listened to from before it starts: the
  * first asks for a clean stop (`requested`); one more within
  * DUPLICATE_SIGNAL_MS is that same request; any later one, while the stop is
- * under way, calls `force`. After a stop for another reason (`keydir stop`,
- * see `stopping()`), every signal forces.
+ * under way, calls `force`. A stop for another reason (`keydir stop`)
+ * changes nothing: the first signal after it (a process manager's) still
+ * waits for the clean stop.
  */
 export class StopSignals {
   readonly requested: Promise<NodeJS.Signals>
@@ -35,11 +36,6 @@ export class StopSignals {
       }
     }
     for (const signal of SIGNALS) process.on(signal, this.#onSignal)
-  }
-
-  /** The node is stopping for another reason: from now on a signal forces. */
-  stopping (): void {
-    this.#since ??= -Infinity
   }
 
   /** Stop listening (the process keeps Node's default action again). */

@@ -67,6 +67,21 @@ describe('scripts/build-if-stale.mjs, npm start\'s prestart', () => {
     assert.equal((await buildIfStale(fresh)).built, true, 'protobuf/new.ts has no dist/protobuf/new.js')
   })
 
+  test('a status page file (copied, not compiled) newer than its copy in dist/: it builds', async () => {
+    const root = await project()
+    await mkdir(join(root, 'src', 'api', 'status-page'), { recursive: true })
+    await mkdir(join(root, 'dist', 'src', 'api', 'status-page'), { recursive: true })
+    await writeFile(join(root, 'dist', 'src', 'api', 'status-page', 'app.js'), '')
+    const old = new Date(Date.now() - 30_000)
+    await writeFile(join(root, 'src', 'api', 'status-page', 'app.js'), '')
+    await utimes(join(root, 'src', 'api', 'status-page', 'app.js'), old, old)
+    assert.equal((await buildIfStale(root)).built, false, 'the copy is newer')
+    await utimes(join(root, 'src', 'api', 'status-page', 'app.js'), new Date(), new Date(Date.now() + 5_000))
+    const changed = await buildIfStale(root)
+    assert.equal(changed.built, true)
+    assert.match(changed.stderr, /src\/api\/status-page\/app\.js changed/)
+  })
+
   test('tsconfig.json newer than the outputs: it builds', async () => {
     const root = await project()
     await utimes(join(root, 'tsconfig.json'), new Date(), new Date(Date.now() + 5_000))

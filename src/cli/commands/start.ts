@@ -90,10 +90,7 @@ ${EXIT_CODES_HELP}`)
       // A signal, or `keydir stop` (POST /v1/shutdown): both stop the node the same way.
       const stopReason = Promise.race([
         signals.requested.then(signal => ({ signal })),
-        daemon.stopRequested.then(() => {
-          signals.stopping()
-          return { by: 'POST /v1/shutdown' }
-        })
+        daemon.stopRequested.then(() => ({ by: 'POST /v1/shutdown' }))
       ])
       const status = await daemon.node.status()
       const anchor = anchorJson(daemon.node.anchorEntry())

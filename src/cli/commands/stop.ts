@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { readApiAddress } from '../../api/index.js'
 import { KeydirError } from '../../errors.js'
 import { callApi, isNodeAlive } from '../client.js'
 import { STOP_TIMEOUT_MS } from '../daemon.js'
@@ -40,16 +41,18 @@ Examples:
 ${EXIT_CODES_HELP}`)
     .action(async (options: { dir?: string, json?: boolean }) => {
       const dataDir = dataDirOf(options)
-      let answer: ShutdownJson
+      let pid: number
       try {
-        answer = await callApi<ShutdownJson>(dataDir, '/v1/shutdown', { method: 'POST', auth: true })
+        pid = (await callApi<ShutdownJson>(dataDir, '/v1/shutdown', { method: 'POST', auth: true })).pid
       } catch (err) {
         if (err instanceof KeydirError && err.code === 'ERR_NO_NODE') {
           throw new KeydirError('ERR_NO_NODE', `no keydir node is running for data dir ${dataDir}: nothing to stop (is it another --dir?)`, { cause: err })
         }
-        throw err
+        // Stopping already (a signal, another keydir stop): wait for it like for our own request. Its api.json goes when it has stopped.
+        const stopping = err instanceof KeydirError && err.code === 'ERR_SHUTTING_DOWN' ? await readApiAddress(dataDir) : undefined
+        if (stopping === undefined) throw err
+        pid = stopping.pid
       }
-      const pid = answer.pid
       if (!await waitForExit(pid, STOP_WAIT_MS)) {
         throw new KeydirError('ERR_STOP_TIMEOUT',
           `the node of data dir ${dataDir} (pid ${pid}) was asked to stop but still runs after ${STOP_WAIT_MS / second} s: ` +

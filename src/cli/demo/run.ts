@@ -1,5 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises'
-import { availableParallelism, tmpdir } from 'node:os'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { errorCode, ResolveError } from '../../errors.js'
@@ -22,7 +22,7 @@ const START_BATCH = 10
  * timeout itself. A few at a time keep the times those of a lookup, not of
  * a queue.
  */
-export const RESOLVE_CONCURRENCY = Math.max(4, 2 * availableParallelism())
+export const RESOLVE_CONCURRENCY = 4
 
 export type DemoPhase = 'start' | 'publish' | 'resolve' | 'stop'
 
