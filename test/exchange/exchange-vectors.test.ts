@@ -9,18 +9,10 @@ import {
 import { ExchangeError } from '../../src/errors.js'
 import { KeyRecordValidator } from '../../src/record/index.js'
 import { peerIdOf } from '../../src/util/peer-id.js'
-import { makeExchangeVectors } from '../vectors/generate-exchange.js'
+import { makeExchangeVectors, type Message, type Receiver } from '../vectors/generate-exchange.js'
 import type { ExchangeNonceStore } from '../../src/registry/index.js'
 
-interface Receiver {
-  self: string
-  remote: string
-  asked?: string
-  expectedNonce?: string
-  lastAcceptedNonce?: string
-  holdsRemote?: boolean
-}
-interface Vector { name?: string, message: 'KeyRequest' | 'KeyResponse' | 'KeyPush', messageHex: string, receiver: Receiver, error?: string }
+interface Vector { name?: string, message: Message, messageHex: string, receiver: Receiver, error?: string }
 interface ValidVector extends Vector { from: string, to: string, timestamp: number, nonce: string, recordHex: string, signedBytesHex: string }
 
 const file = fileURLToPath(new URL('../../../test/vectors/key-exchange.json', import.meta.url))

@@ -62,7 +62,7 @@ async function party (seeds: { ed25519Seed: Uint8Array, mlDsaSeed: Uint8Array, k
   return { peerId: peerIdFromPrivateKey(privateKey), record, mlDsaSigner }
 }
 
-type Message = 'KeyRequest' | 'KeyResponse' | 'KeyPush'
+export type Message = 'KeyRequest' | 'KeyResponse' | 'KeyPush'
 
 /**
  * What the receiver knows when the message arrives: `self`, the peer on the
@@ -71,7 +71,7 @@ type Message = 'KeyRequest' | 'KeyResponse' | 'KeyPush'
  * accepted from `remote` (none if absent), for a push whether the receiver
  * holds keys of `remote`.
  */
-interface Receiver {
+export interface Receiver {
   self: string
   remote: string
   asked?: string
