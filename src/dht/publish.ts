@@ -101,14 +101,13 @@ export class DhtRecords {
   private async put (peerId: PeerId, bytes: Uint8Array, logged: Record<string, unknown>, options: AbortOptions): Promise<PublishCoverage> {
     const coverage: PublishCoverage = { targeted: 0, stored: 0, storers: [] }
     const { peers } = this.components
-    const signal = options.signal
     try {
       if (peers !== undefined && isAlone(peers)) {
         await this.storeLocally(peerId, bytes)
         throw noPeersError('publish to the DHT', 0, peers.bootstrapPeers)
       }
       // kad-dht's put reports each PUT_VALUE it sends and each peer that answered it (it does not pass on FINAL_PEER).
-      for await (const event of this.components.dht.put(routingKeyFor(peerId), bytes, { ...options, signal })) {
+      for await (const event of this.components.dht.put(routingKeyFor(peerId), bytes, options)) {
         if (event.name === 'SEND_QUERY' && event.messageName === 'PUT_VALUE') coverage.targeted++
         // A peer stored it if it echoed the value back (kad-dht reports another value as an error, after this event).
         if (event.name === 'PEER_RESPONSE' && event.messageName === 'PUT_VALUE' && event.record != null && uint8ArrayEquals(event.record.value, bytes)) {
@@ -120,7 +119,7 @@ export class DhtRecords {
       this.log.info({ ...logged, targeted: coverage.targeted, stored: coverage.stored }, 'published to the DHT')
       return coverage
     } catch (err) {
-      const failure = putFailure(err, signal, peers)
+      const failure = putFailure(err, options.signal, peers)
       this.components.metrics.recordsPublished.inc({ result: 'failure' })
       if (EXPECTED_FAILURES.has(errorCode(failure))) this.log.debug({ ...logged, code: errorCode(failure) }, 'DHT publish ended')
       else this.log.warn({ ...logged, code: errorCode(failure), err: (failure as Error).message }, 'DHT publish failed')

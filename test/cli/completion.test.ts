@@ -60,6 +60,15 @@ describe('keydir completion', () => {
     assert.deepEqual(await bashComplete(path, `keydir status --dir ${root}/node`), [`${root}/node-a`, `${root}/node-b`])
   })
 
+  test('bash: verify FILE completes files, and a name with a space stays one word', async () => {
+    const path = await script('bash')
+    const root = await tempDir('keydir-completion-files-')
+    await writeFile(join(root, 'peer.record'), '')
+    await run('mkdir', [join(root, 'a dir')])
+    assert.deepEqual(await bashComplete(path, `keydir verify ${root}/peer`), [`${root}/peer.record`])
+    assert.deepEqual(await bashComplete(path, `keydir status --dir ${root}/a`), [`${root}/a dir`])
+  })
+
   test('every command of the program is in every script, so none goes stale', async () => {
     const names = createProgram().commands.map(command => command.name())
     assert.ok(names.includes('completion') && names.includes('version') && names.includes('stop'))

@@ -22,6 +22,8 @@ export interface CompletionCommand {
   options: CompletionOption[]
   /** The values of its first argument when they are a fixed list (`completion bash|zsh|fish`). */
   argumentChoices: string[]
+  /** Its first argument names a file (`verify FILE`): it completes to files. */
+  argumentIsFile: boolean
 }
 
 export interface CompletionModel {
@@ -44,10 +46,11 @@ export function completionModel (program: Command): CompletionModel {
     name: command.name(),
     description: oneLine(command.summary() !== '' ? command.summary() : command.description()),
     options: [...command.options.filter(option => !option.hidden).map(optionOf), HELP],
-    argumentChoices: [...(command.registeredArguments[0]?.argChoices ?? [])]
+    argumentChoices: [...(command.registeredArguments[0]?.argChoices ?? [])],
+    argumentIsFile: command.registeredArguments[0]?.name() === 'FILE'
   }))
   // commander's implicit `help [command]` completes to the command names.
-  commands.push({ name: 'help', description: 'show help for a command', options: [], argumentChoices: commands.map(c => c.name) })
+  commands.push({ name: 'help', description: 'show help for a command', options: [], argumentChoices: commands.map(c => c.name), argumentIsFile: false })
   return {
     program: program.name(),
     commands,

@@ -19,7 +19,7 @@ export function formatDemoResult (result: DemoResult): string {
   lines.push('',
     'registry: answered from the local registry (learned on connect or by an earlier lookup)',
     'anchor: the configured bootstrap anchor; dht: a record from the DHT; direct: asked the peer itself',
-    'FAILED: resolves that gave up on this path, the last they tried (none: before trying any)')
+    'FAILED: resolves that gave up on this path, the last they tried (none: no path named, such as a resolve cut off by the demo\'s own time limit)')
   if (result.dir !== undefined) lines.push(`the nodes' data dirs are kept in ${result.dir} (node-0 is the anchor)`)
   return lines.join('\n') + '\n'
 }
