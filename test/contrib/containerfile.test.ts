@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
@@ -26,8 +26,23 @@ describe('Containerfile', { timeout: 120_000 }, () => {
     assert.ok(final.includes('VOLUME /var/lib/keydir'))
     assert.ok(final.includes('EXPOSE 4001/tcp'))
     assert.ok(final.includes('STOPSIGNAL SIGTERM'))
-    assert.ok(final.includes('CMD ["start", "--dir", "/var/lib/keydir"]'))
+    assert.ok(final.includes('CMD ["start"]'), 'the data dir comes from KEYDIR_DIR, one setting for the node and its health check')
     assert.ok(final.some(line => /^HEALTHCHECK .*CMD \[.*\/healthz/.test(line)))
+  })
+
+  test('the install step refuses a build context with two tarballs, and names them', async () => {
+    const line = (await instructions()).find(l => l.includes('set -- keydir-*.tgz')) ?? ''
+    // The step up to the tarball check, run in a directory standing for /tmp.
+    const check = line.replace(/^RUN cd \/tmp\s+&&\s+/, '').replace(/\s+&& node_version=.*$/, '')
+    const dir = await tempDir('keydir-tarballs-')
+    await writeFile(join(dir, 'keydir-0.1.0.tgz'), '')
+    assert.equal((await run('sh', ['-c', check], { cwd: dir })).stderr, '', 'one tarball passes')
+    await writeFile(join(dir, 'keydir-0.0.9.tgz'), '')
+    await assert.rejects(run('sh', ['-c', check], { cwd: dir }), (err: any) => {
+      assert.equal(err.code, 1)
+      assert.match(err.stderr, /found 2 keydir-\*\.tgz .*keydir-0\.0\.9\.tgz keydir-0\.1\.0\.tgz.*remove all but the one/)
+      return true
+    })
   })
 
   test('the health check passes while the node runs and fails once it has stopped', async () => {
@@ -37,8 +52,8 @@ describe('Containerfile', { timeout: 120_000 }, () => {
     const dir = join(await tempDir('keydir-health-'), 'node')
     const check = async (): Promise<number> => {
       try {
-        // This Node and a temp data dir in place of the image's.
-        await run(process.execPath, args.map(arg => arg.replaceAll('/var/lib/keydir', dir)), { timeout: 10_000 })
+        // This Node and a temp data dir in place of the image's, through the variable the image sets.
+        await run(process.execPath, args, { timeout: 10_000, env: { ...process.env, KEYDIR_DIR: dir } })
         return 0
       } catch (err: any) {
         return typeof err.code === 'number' ? err.code : -1
