@@ -1,19 +1,26 @@
 /**
  * The scale model's predictions (docs/scale.md), and the model against
  * network bench results: `npm run bench -- scale-model [--rtt-ms 20]
- * [--nodes 1000,10000] [--compare FILE]... [--compare-rtt-ms MS]`.
+ * [--nodes 1000,10000] [--k 20] [--alpha 3] [--paths 3] [--quorum 3]
+ * [--record-bytes 6581] [--compare FILE]... [--compare-rtt-ms MS]`
+ * (alpha, paths, quorum and record size are keydir's).
  * Prints the tables and writes bench/results/scale-model.json. Measures
  * nothing: it computes.
  */
 import { basename } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { compareWithBench, readNetworkBench, TOLERANCE, type ComparisonRow } from './scale/compare.js'
-import { defaultNetwork, IPNS, ipnsQueryEnd, firstValidAnswerMs, KEYDIR, keydirFirstContact, keydirRefresh, ownStoreShare, tableSize, upkeep, type Network, type ResolveCost } from './scale/model.js'
+import { K, KEYDIR_QUORUM } from './scale/constants.js'
+import { defaultNetwork, IPNS, ipnsQueryEnd, firstValidAnswerMs, KEYDIR, keydirFirstContact, keydirRefresh, ownStoreShare, tableSize, upkeep, type Network, type ResolveCost, type System } from './scale/model.js'
 import { benchEnvironment, fmt, printTable, writeJson, type BenchReport, type ReportTable, type TableRow } from './lib/report.js'
 
 export interface ScaleModelOptions {
   nodes: number[]
   rttMs: number
+  /** Bucket size and replication (default kad-dht's 20). */
+  k: number
+  /** keydir's lookup: alpha, disjoint paths, first-contact quorum, record size (defaults: keydir's). */
+  keydir: { alpha: number, paths: number, quorum: number, recordBytes: number }
   /** Network bench results to check the model against. */
   compare: string[]
   /** RTT for a compared file that does not record its own (loopback: 0). */
@@ -24,16 +31,33 @@ export interface ScaleModelOptions {
 export const DEFAULT_SIZES = [100, 300, 1_000, 10_000, 100_000, 1_000_000]
 
 export function parseScaleModelArgs (argv: string[]): ScaleModelOptions {
-  const options: ScaleModelOptions = { nodes: DEFAULT_SIZES, rttMs: 20, compare: [], compareRttMs: 0 }
   const number = (flag: string, value: string | undefined): number => {
     const n = Number(value)
     if (value === undefined || !Number.isFinite(n) || n < 0) throw new Error(`${flag} takes a number of 0 or more, got ${value ?? 'nothing'}`)
+    return n
+  }
+  const options: ScaleModelOptions = {
+    nodes: DEFAULT_SIZES,
+    rttMs: 20,
+    k: K,
+    keydir: { alpha: KEYDIR.alpha, paths: KEYDIR.paths, quorum: KEYDIR_QUORUM, recordBytes: KEYDIR.recordBytes },
+    compare: [],
+    compareRttMs: 0
+  }
+  const whole = (flag: string, value: string | undefined): number => {
+    const n = number(flag, value)
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} takes a whole number of 1 or more, got ${value ?? 'nothing'}`)
     return n
   }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
     if (arg === '--rtt-ms') options.rttMs = number(arg, argv[++i])
     else if (arg === '--compare-rtt-ms') options.compareRttMs = number(arg, argv[++i])
+    else if (arg === '--k') options.k = whole(arg, argv[++i])
+    else if (arg === '--alpha') options.keydir.alpha = whole(arg, argv[++i])
+    else if (arg === '--paths') options.keydir.paths = whole(arg, argv[++i])
+    else if (arg === '--quorum') options.keydir.quorum = whole(arg, argv[++i])
+    else if (arg === '--record-bytes') options.keydir.recordBytes = whole(arg, argv[++i])
     else if (arg === '--compare') {
       const path = argv[++i]
       if (path === undefined) throw new Error('--compare takes the path of a network bench JSON, e.g. bench/results/full/network.json')
@@ -72,17 +96,18 @@ export interface SizePrediction {
   ipnsUpkeep: ReturnType<typeof upkeep>
 }
 
-export function predict (nodes: number, rttMs: number): SizePrediction {
-  const network = defaultNetwork(nodes, { rttMs })
+export function predict (nodes: number, options: Pick<ScaleModelOptions, 'rttMs' | 'k' | 'keydir'>): SizePrediction {
+  const network = defaultNetwork(nodes, { rttMs: options.rttMs, k: options.k })
+  const keydir: System = { ...KEYDIR, alpha: options.keydir.alpha, paths: options.keydir.paths, recordBytes: options.keydir.recordBytes }
   return {
     network,
     tableSize: tableSize(network),
     ownStoreShare: ownStoreShare(network),
-    keydirFirstContact: keydirFirstContact(network),
-    keydirRefresh: keydirRefresh(network),
+    keydirFirstContact: keydirFirstContact(network, keydir, options.keydir.quorum),
+    keydirRefresh: keydirRefresh(network, keydir),
     ipnsQueryEnd: ipnsQueryEnd(network),
     ipnsFirstValidMs: firstValidAnswerMs(network, IPNS),
-    keydirUpkeep: upkeep(network, KEYDIR),
+    keydirUpkeep: upkeep(network, keydir),
     ipnsUpkeep: upkeep(network, IPNS)
   }
 }
@@ -148,7 +173,7 @@ function comparisonTable (path: string, rows: ComparisonRow[], rttMs: number): R
 }
 
 export async function runScaleModel (options: ScaleModelOptions): Promise<BenchReport> {
-  const predictions = options.nodes.map(n => predict(n, options.rttMs))
+  const predictions = options.nodes.map(n => predict(n, options))
   const tables = predictionTables(predictions, options.rttMs)
   const comparisons: Array<{ file: string, command?: string, commit?: string, rttMs: number, rows: ComparisonRow[] }> = []
   for (const path of options.compare) {
@@ -161,6 +186,11 @@ export async function runScaleModel (options: ScaleModelOptions): Promise<BenchR
   const args = [
     ...(options.rttMs !== 20 ? ['--rtt-ms', String(options.rttMs)] : []),
     ...(options.nodes !== DEFAULT_SIZES ? ['--nodes', options.nodes.join(',')] : []),
+    ...(options.k !== K ? ['--k', String(options.k)] : []),
+    ...(options.keydir.alpha !== KEYDIR.alpha ? ['--alpha', String(options.keydir.alpha)] : []),
+    ...(options.keydir.paths !== KEYDIR.paths ? ['--paths', String(options.keydir.paths)] : []),
+    ...(options.keydir.quorum !== KEYDIR_QUORUM ? ['--quorum', String(options.keydir.quorum)] : []),
+    ...(options.keydir.recordBytes !== KEYDIR.recordBytes ? ['--record-bytes', String(options.keydir.recordBytes)] : []),
     ...options.compare.flatMap(p => ['--compare', p]),
     ...(options.compareRttMs !== 0 ? ['--compare-rtt-ms', String(options.compareRttMs)] : [])
   ]
