@@ -1,7 +1,7 @@
 /**
  * The scale model's predictions (docs/scale.md), and the model against
  * network bench results: `npm run bench -- scale-model [--rtt-ms 20]
- * [--nodes 1000,10000] [--k 20] [--alpha 3] [--paths 3] [--quorum 3]
+ * [--nodes 1000,10000] [--k 20] [--prefix-length 6] [--alpha 3] [--paths 3] [--quorum 3]
  * [--record-bytes 6581] [--compare FILE]... [--compare-rtt-ms MS]`
  * (alpha, paths, quorum and record size are keydir's).
  * Prints the tables and writes bench/results/scale-model.json. Measures
@@ -10,7 +10,7 @@
 import { basename } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { compareWithBench, readNetworkBench, TOLERANCE, type ComparisonRow } from './scale/compare.js'
-import { K, KEYDIR_QUORUM } from './scale/constants.js'
+import { K, KAD_PREFIX_LENGTH, KEYDIR_QUORUM } from './scale/constants.js'
 import { defaultNetwork, IPNS, ipnsQueryEnd, firstValidAnswerMs, KEYDIR, keydirFirstContact, keydirRefresh, ownStoreShare, tableSize, upkeep, type Network, type ResolveCost, type System } from './scale/model.js'
 import { benchEnvironment, fmt, printTable, writeJson, type BenchReport, type ReportTable, type TableRow } from './lib/report.js'
 
@@ -19,6 +19,8 @@ export interface ScaleModelOptions {
   rttMs: number
   /** Bucket size and replication (default kad-dht's 20). */
   k: number
+  /** kad-dht's routing-table trie depth (default 6: tables of at most 1,280 peers). */
+  prefixLength: number
   /** keydir's lookup: alpha, disjoint paths, first-contact quorum, record size (defaults: keydir's). */
   keydir: { alpha: number, paths: number, quorum: number, recordBytes: number }
   /** Network bench results to check the model against. */
@@ -40,6 +42,7 @@ export function parseScaleModelArgs (argv: string[]): ScaleModelOptions {
     nodes: DEFAULT_SIZES,
     rttMs: 20,
     k: K,
+    prefixLength: KAD_PREFIX_LENGTH,
     keydir: { alpha: KEYDIR.alpha, paths: KEYDIR.paths, quorum: KEYDIR_QUORUM, recordBytes: KEYDIR.recordBytes },
     compare: [],
     compareRttMs: 0
@@ -54,6 +57,7 @@ export function parseScaleModelArgs (argv: string[]): ScaleModelOptions {
     if (arg === '--rtt-ms') options.rttMs = number(arg, argv[++i])
     else if (arg === '--compare-rtt-ms') options.compareRttMs = number(arg, argv[++i])
     else if (arg === '--k') options.k = whole(arg, argv[++i])
+    else if (arg === '--prefix-length') options.prefixLength = whole(arg, argv[++i])
     else if (arg === '--alpha') options.keydir.alpha = whole(arg, argv[++i])
     else if (arg === '--paths') options.keydir.paths = whole(arg, argv[++i])
     else if (arg === '--quorum') options.keydir.quorum = whole(arg, argv[++i])
@@ -96,8 +100,8 @@ export interface SizePrediction {
   ipnsUpkeep: ReturnType<typeof upkeep>
 }
 
-export function predict (nodes: number, options: Pick<ScaleModelOptions, 'rttMs' | 'k' | 'keydir'>): SizePrediction {
-  const network = defaultNetwork(nodes, { rttMs: options.rttMs, k: options.k })
+export function predict (nodes: number, options: Pick<ScaleModelOptions, 'rttMs' | 'k' | 'prefixLength' | 'keydir'>): SizePrediction {
+  const network = defaultNetwork(nodes, { rttMs: options.rttMs, k: options.k, prefixLength: options.prefixLength })
   const keydir: System = { ...KEYDIR, alpha: options.keydir.alpha, paths: options.keydir.paths, recordBytes: options.keydir.recordBytes }
   return {
     network,
@@ -187,6 +191,7 @@ export async function runScaleModel (options: ScaleModelOptions): Promise<BenchR
     ...(options.rttMs !== 20 ? ['--rtt-ms', String(options.rttMs)] : []),
     ...(options.nodes !== DEFAULT_SIZES ? ['--nodes', options.nodes.join(',')] : []),
     ...(options.k !== K ? ['--k', String(options.k)] : []),
+    ...(options.prefixLength !== KAD_PREFIX_LENGTH ? ['--prefix-length', String(options.prefixLength)] : []),
     ...(options.keydir.alpha !== KEYDIR.alpha ? ['--alpha', String(options.keydir.alpha)] : []),
     ...(options.keydir.paths !== KEYDIR.paths ? ['--paths', String(options.keydir.paths)] : []),
     ...(options.keydir.quorum !== KEYDIR_QUORUM ? ['--quorum', String(options.keydir.quorum)] : []),
