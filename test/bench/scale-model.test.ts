@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { describe, it } from 'node:test'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { compareWithBench, withinTolerance, type NetworkBenchFile } from '../../bench/scale/compare.js'
 import { KAD_ALPHA, KAD_PREFIX_LENGTH, KEYDIR_ALPHA, WIRE } from '../../bench/scale/constants.js'
 import {
@@ -25,6 +27,16 @@ describe('scale model: constants', () => {
 })
 
 describe('scale model: routing tables and walks', () => {
+  it('follows the installed kad-dht: its table keeps at most 2^6 x 20 = 1,280 of the peers it is offered', async () => {
+    // The model's central assumption, checked on kad-dht's own KBucket (not exported by the package: imported by path).
+    const { KBucket } = await import(new URL('node_modules/@libp2p/kad-dht/dist/src/routing-table/k-bucket.js', repo).href)
+    const self = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    const table = new KBucket({ peerId: self }, { verify: async () => true, ping: async function * () {}, metricsPrefix: 'scale_model_test' })
+    await table.start()
+    for (let i = 0; i < 5000; i++) await table.add(peerIdFromPrivateKey(await generateKeyPair('Ed25519')))
+    assert.equal(table.count(), tableSize(defaultNetwork(5001)))
+  })
+
   it('fills a table with every node up to 2^6 x 20 = 1,280 peers, and samples a region of N / 64 beyond', () => {
     assert.equal(tableSize(defaultNetwork(1000)), 999)
     assert.equal(tablesHoldEveryone(defaultNetwork(1281)), true)
