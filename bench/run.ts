@@ -2,7 +2,8 @@
  * All benches, or the ones named: `npm run bench [-- <name>...] [--quick]`.
  * Names: crypto, record, registry, large-registry, lifecycle, api, network (writes network and memory),
  * memory (start-up and memory only), hostile (first contact in a DHT a fifth hostile), use-keys (seal, sign,
- * sessions and streams against what they are made of). Network options pass through:
+ * sessions and streams against what they are made of), scale-model (docs/scale.md's predictions; computes, measures
+ * nothing; `--compare FILE` checks them against a network bench's JSON). Network options pass through:
  * `--nodes 10,30`, `--procs 2`, `--kinds keydir,ipns` (hostile takes `--nodes`).
  * Each bench prints its tables, writes bench/results/<name>.json and .svg;
  * at the end the latest full run's part of docs/benchmarks.md is rebuilt from bench/results/full/.
@@ -16,6 +17,7 @@ import { writeResultsMarkdown } from './lib/results-md.js'
 import { parseNetworkArgs, runNetworkBench } from './network.js'
 import { runRecordBench } from './record.js'
 import { runRegistryBench } from './registry.js'
+import { parseScaleModelArgs, runScaleModel } from './scale-model.js'
 import { runUseKeysBench } from './use-keys.js'
 
 type Runner = (argv: string[], quick: boolean) => Promise<unknown>
@@ -30,7 +32,8 @@ const BENCHES: Record<string, Runner> = {
   network: async (argv) => runNetworkBench(parseNetworkArgs(argv)),
   memory: async (argv) => runNetworkBench({ ...parseNetworkArgs(argv), resolves: false }),
   hostile: async (argv) => runHostileBench(parseHostileArgs(argv)),
-  'use-keys': async (_argv, quick) => runUseKeysBench({ quick })
+  'use-keys': async (_argv, quick) => runUseKeysBench({ quick }),
+  'scale-model': async (argv) => runScaleModel(parseScaleModelArgs(argv))
 }
 /** What `npm run bench` runs with no name: network also writes the memory results. */
 const ALL = ['crypto', 'record', 'registry', 'large-registry', 'lifecycle', 'api', 'use-keys', 'network', 'hostile']
@@ -38,7 +41,7 @@ const ALL = ['crypto', 'record', 'registry', 'large-registry', 'lifecycle', 'api
 const argv = process.argv.slice(2)
 const quick = argv.includes('--quick')
 // Values of options that take one (--nodes 10,30) are not bench names.
-const names = argv.filter((arg, i) => !arg.startsWith('--') && !['--nodes', '--procs', '--kinds', '--profile-dir'].includes(argv[i - 1] ?? ''))
+const names = argv.filter((arg, i) => !arg.startsWith('--') && !['--nodes', '--procs', '--kinds', '--profile-dir', '--compare', '--rtt-ms', '--compare-rtt-ms', '--k', '--prefix-length', '--alpha', '--paths', '--quorum', '--record-bytes'].includes(argv[i - 1] ?? ''))
 const unknown = names.filter(name => BENCHES[name] === undefined)
 if (unknown.length > 0) {
   console.error(`unknown bench ${unknown.join(', ')}: choose from ${Object.keys(BENCHES).join(', ')}`)

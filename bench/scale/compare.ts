@@ -1,0 +1,128 @@
+/**
+ * The scale model against a network bench's measurements: reads the JSON
+ * `npm run bench -- network` writes (bench/results/network.json,
+ * bench/results/full/network.json, or a multi-host run's file of the same
+ * shape) and puts each measured quantity beside the model's prediction for
+ * the same network.
+ */
+import { readFile } from 'node:fs/promises'
+import { defaultNetwork, firstValidAnswerMs, IPNS, ipnsQueryEnd, KEYDIR, keydirFirstContact, keydirRefresh, ownStoreShare, walk, width, type Network, type ResolveCost } from './model.js'
+
+/** Predicted within this share of measured (either way) counts as a match. */
+export const TOLERANCE = 0.2
+
+interface Stats { p50: number | null }
+interface Outcome { firstOtherAnswer?: { sentBefore?: number } }
+/** One path of one run, as bench/network.ts writes it; the optional fields are read when a bench measures them. */
+export interface MeasuredPath {
+  succeeded: number
+  total: Stats
+  firstOther?: Stats
+  ownStore?: number
+  bytesPerResolve?: number
+  dialsPerResolve?: number
+  outcomes?: Outcome[]
+  /** GET_VALUE requests a resolve sent, mean (not measured by the network bench at 2263c4e). */
+  queriesPerResolve?: number
+  /** Sequential query rounds on a resolve's critical path, mean (not measured at 2263c4e). */
+  hopsPerResolve?: number
+}
+export interface MeasuredRun {
+  kind: string
+  nodes: number
+  procs?: number
+  paths: Record<string, MeasuredPath | undefined>
+}
+export interface NetworkBenchFile {
+  command?: string
+  environment?: { commit?: string }
+  data: {
+    /** The RTT between hosts the bench added, if any (loopback: absent, 0). */
+    settings?: { rttMs?: number }
+    rttMs?: number
+    quorum?: number
+    disjointPaths?: number
+    graceMs?: number
+    runs: MeasuredRun[]
+  }
+}
+
+export interface ComparisonRow {
+  nodes: string
+  resolve: string
+  quantity: string
+  predicted: number
+  measured: number
+  /** predicted / measured */
+  ratio: number
+  within: boolean
+}
+
+export async function readNetworkBench (path: string): Promise<NetworkBenchFile> {
+  const file = JSON.parse(await readFile(path, 'utf8')) as Partial<NetworkBenchFile>
+  if (!Array.isArray(file.data?.runs)) throw new Error(`${path} is not a network bench result: it has no data.runs (write one with npm run bench -- network)`)
+  return file as NetworkBenchFile
+}
+
+export function withinTolerance (predicted: number, measured: number, tolerance = TOLERANCE): boolean {
+  if (measured === 0) return predicted === 0
+  const ratio = predicted / measured
+  return ratio >= 1 - tolerance && ratio <= 1 + tolerance
+}
+
+function row (nodes: string, resolve: string, quantity: string, predicted: number, measured: number | null | undefined): ComparisonRow[] {
+  if (measured === null || measured === undefined || !Number.isFinite(measured)) return []
+  return [{ nodes, resolve, quantity, predicted, measured, ratio: measured === 0 ? Number.NaN : predicted / measured, within: withinTolerance(predicted, measured) }]
+}
+
+function median (values: number[]): number | undefined {
+  if (values.length === 0) return undefined
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+function costRows (nodes: string, resolve: string, predicted: ResolveCost, path: MeasuredPath): ComparisonRow[] {
+  return [
+    ...row(nodes, resolve, 'return p50 ms', predicted.latencyMs, path.total.p50),
+    ...row(nodes, resolve, 'KiB on wire/resolve', predicted.bytes / 1024, path.bytesPerResolve === undefined ? undefined : path.bytesPerResolve / 1024),
+    ...row(nodes, resolve, 'queries/resolve', predicted.queries, path.queriesPerResolve),
+    ...row(nodes, resolve, 'hops/resolve', predicted.hops, path.hopsPerResolve)
+  ]
+}
+
+/**
+ * Every quantity of `file` the model predicts, beside it. keydir's DHT
+ * rows are compared only from runs of the lookup over disjoint paths
+ * (files that record `disjointPaths`); the direct path is not modelled.
+ * The RTT is the file's, else `rttMs`; the measured dials per resolve are
+ * the model's input (it does not predict them).
+ */
+export function compareWithBench (file: NetworkBenchFile, rttMs = 0): ComparisonRow[] {
+  const data = file.data
+  const rtt = data.settings?.rttMs ?? data.rttMs ?? rttMs
+  const rows: ComparisonRow[] = []
+  for (const run of data.runs) {
+    const nodes = run.procs !== undefined && run.procs > 1 ? `${run.nodes} (${run.procs} procs)` : String(run.nodes)
+    const net = (path: MeasuredPath): Network => defaultNetwork(run.nodes, { rttMs: rtt, dialsPerResolve: path.dialsPerResolve ?? 0 })
+    if (run.kind === 'keydir') {
+      const dht = run.paths.dht
+      if (dht !== undefined && data.disjointPaths !== undefined) {
+        const system = { ...KEYDIR, paths: data.disjointPaths }
+        rows.push(...costRows(nodes, 'keydir first contact', keydirFirstContact(net(dht), system, data.quorum, data.graceMs), dht))
+      }
+      const refresh = run.paths.refresh
+      if (refresh !== undefined) rows.push(...costRows(nodes, 'keydir refresh', keydirRefresh(net(refresh)), refresh))
+    } else if (run.kind === 'ipns') {
+      const dht = run.paths.dht
+      if (dht === undefined) continue
+      const n = net(dht)
+      rows.push(...costRows(nodes, 'IPNS query end', ipnsQueryEnd(n), dht))
+      rows.push(...row(nodes, 'IPNS first valid', 'other node p50 ms', firstValidAnswerMs(n, IPNS), dht.firstOther?.p50))
+      rows.push(...row(nodes, 'IPNS', 'answered by own store', ownStoreShare(n), dht.ownStore))
+      const sentBefore = (dht.outcomes ?? []).flatMap(o => o.firstOtherAnswer?.sentBefore ?? [])
+      rows.push(...row(nodes, 'IPNS', 'queries before first answer', walk(n, width(IPNS))[0]?.asked ?? 0, median(sentBefore)))
+    }
+  }
+  return rows
+}
