@@ -3,8 +3,9 @@
  * and invalid, how a node that pinned the peer takes them, and which
  * /pqk/ value wins. generate.ts (`npm run vectors`) calls
  * writeEquivocationVectors; `node dist/test/vectors/generate-equivocation.js`
- * rewrites this file alone (ML-DSA-65 signing is randomised, so every run
- * gives new signatures: commit a rewrite only when the format changes).
+ * rewrites this file alone. Every byte is reproducible from the seeds:
+ * ML-DSA-65 signs deterministically here (deterministic.ts), and the golden
+ * key record is the one key-record.json holds.
  * test/record/equivocation-golden.test.ts checks our code against it.
  */
 import { writeFile } from 'node:fs/promises'
@@ -15,6 +16,7 @@ import {
   createEquivocationProof, createKeyRecord, EQUIVOCATION_TAG, MAX_EVIDENCE_BYTES, RECORD_CONTEXT, recordDigest, recordSignedBytes, marshalKeyRecord, routingKeyFor
 } from '../../src/record/index.js'
 import { encodeFields, parseFields } from '../helpers/protobuf-wire.js'
+import { committedGoldenRecords, deterministicCrypto } from './deterministic.js'
 import { GOLDEN, makeGoldenRecords } from './golden.js'
 import { GOLDEN_REVOCATION } from './generate-revocation.js'
 import type { PqCrypto } from '../../src/crypto/index.js'
@@ -36,8 +38,9 @@ function describeRecord (record: KeyRecord): Record<string, unknown> {
   return { sha256Hex: hex(recordDigest(record)), seq: record.seq, issuedAt: record.issuedAt, signedBytesHex: hex(recordSignedBytes(record)), recordHex: hex(record.bytes) }
 }
 
-export async function makeEquivocationVectors (crypto: PqCrypto): Promise<Record<string, unknown>> {
-  const { plain } = await makeGoldenRecords(crypto)
+export async function makeEquivocationVectors (hedged: PqCrypto): Promise<Record<string, unknown>> {
+  const crypto = deterministicCrypto(hedged)
+  const { plain } = await makeGoldenRecords(crypto, await committedGoldenRecords())
   const privateKey = await generateKeyPairFromSeed('Ed25519', GOLDEN.ed25519Seed)
   const k0 = crypto.mlDsa65.createSigner(GOLDEN.mlDsaSeed)
   const kem = crypto.mlKem768.createDecapsulator(GOLDEN.mlKemSeed).publicKey

@@ -13,14 +13,14 @@ import { writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { ml_dsa65 as mlDsa65 } from '@noble/post-quantum/ml-dsa.js'
 import { KeyPush, KeyRequest, KeyResponse } from '../../protobuf/key-exchange.js'
-import { expandXWingSeed, selectPqCrypto, type MlDsaSigner } from '../../src/crypto/index.js'
+import { expandXWingSeed, selectPqCrypto } from '../../src/crypto/index.js'
 import {
   createKeyPush, createKeyRequest, createKeyResponse, exchangeSignedBytes, PUSH_DOMAIN, REQUEST_DOMAIN, RESPONSE_DOMAIN, type ExchangeSigner
 } from '../../src/exchange/index.js'
 import { createKeyRecord } from '../../src/record/index.js'
 import { encodeFields, encodeVarint, parseFields } from '../helpers/protobuf-wire.js'
+import { deterministicSigner } from './session-transcript.js'
 import type { PeerId } from '@libp2p/interface'
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
@@ -37,13 +37,6 @@ export const EXCHANGE_INPUTS = {
   now: 1_800_000_060_000,
   /** The request's nonce: the clock in microseconds, as a node's first outbound nonce is. */
   nonce: 1_800_000_060_000_000n
-}
-
-/** ML-DSA-65 in FIPS 204's deterministic variant, so that the file is the same on every run. */
-function deterministicSigner (seed: Uint8Array): MlDsaSigner {
-  const { publicKey, secretKey } = mlDsa65.keygen(seed)
-  const sign = (message: Uint8Array, context: Uint8Array): Uint8Array => mlDsa65.sign(message, secretKey, { context, extraEntropy: false })
-  return { publicKey, signsOffEventLoop: false, sign, signAsync: async (message, context) => sign(message, context) }
 }
 
 async function party (seeds: { ed25519Seed: Uint8Array, mlDsaSeed: Uint8Array, kemSeed: Uint8Array }): Promise<ExchangeSigner> {

@@ -3,8 +3,10 @@
  * valid and invalid, how a node that pinned the peer takes them, and which
  * /pqk/ value wins. generate.ts (`npm run vectors`) calls
  * writeRevocationVectors; `node dist/test/vectors/generate-revocation.js`
- * rewrites this file alone (ML-DSA-65 signing is randomised, so every run
- * gives new signatures: commit a rewrite only when the format changes). test/record/revocation-golden.test.ts checks our code against it.
+ * rewrites this file alone. Every byte is reproducible from the seeds:
+ * ML-DSA-65 signs deterministically here (deterministic.ts), and the golden
+ * key record is the one key-record.json holds. test/record/
+ * revocation-golden.test.ts checks our code against it.
  */
 import { writeFile } from 'node:fs/promises'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -15,6 +17,7 @@ import {
 } from '../../src/record/index.js'
 import { concat, encodeField, encodeFields, encodeVarint, parseFields } from '../helpers/protobuf-wire.js'
 import { signRevocationWith } from '../helpers/revocations.js'
+import { committedGoldenRecords, deterministicCrypto } from './deterministic.js'
 import { GOLDEN, makeGoldenRecords } from './golden.js'
 import type { PqCrypto } from '../../src/crypto/index.js'
 import type { RevocationCertificate } from '../../src/record/index.js'
@@ -56,7 +59,8 @@ function withVarint (bytes: Uint8Array, number: number, value: bigint, minBytes 
   return encodeFields(fields.sort((a, b) => a.field - b.field))
 }
 
-export async function makeRevocationVectors (crypto: PqCrypto): Promise<Record<string, unknown>> {
+export async function makeRevocationVectors (hedged: PqCrypto): Promise<Record<string, unknown>> {
+  const crypto = deterministicCrypto(hedged)
   const privateKey = await generateKeyPairFromSeed('Ed25519', GOLDEN.ed25519Seed)
   const otherKey = await generateKeyPairFromSeed('Ed25519', GOLDEN_REVOCATION.otherEd25519Seed)
   const signer = crypto.mlDsa65.createSigner(GOLDEN.mlDsaSeed)
@@ -72,7 +76,7 @@ export async function makeRevocationVectors (crypto: PqCrypto): Promise<Record<s
   const flipped = preSigned.bytes.slice()
   flipped[flipped.length - 1] ^= 0x01
   const swapped = encodeFields(parseFields(preSigned.bytes)!.map(f => f.field === 17 ? { ...f, value: nextSigner.publicKey } : f))
-  const { plain } = await makeGoldenRecords(crypto)
+  const { plain } = await makeGoldenRecords(crypto, await committedGoldenRecords())
 
   const invalid: Array<[string, Uint8Array, string]> = [
     ['signed by another peer\'s libp2p key', await signRevocationWith(content, otherKey, signer), 'ERR_REVOCATION_BAD_LIBP2P_SIGNATURE'],

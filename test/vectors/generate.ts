@@ -3,13 +3,16 @@
  * implementations to check themselves against. Run with `npm run vectors`;
  * the file is committed and test/record/golden.test.ts checks our code
  * against it, so a change here that alters bytes shows up as a failure.
- * Records already in the file are kept byte for byte (ML-DSA-65 signing is
- * randomised): only vectors it lacks are made.
+ * Records already in the file are kept byte for byte (they were signed
+ * hedged, once): only vectors it lacks are made, signed deterministically
+ * (deterministic.ts), so a run on a clean tree changes no file
+ * (test/vectors/reproducible.test.ts).
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { selectPqCrypto } from '../../src/crypto/index.js'
 import { MAX_HISTORY_LINKS, RECORD_DOMAIN, ROTATION_DOMAIN, routingKeyFor, rotationSignedBytes } from '../../src/record/index.js'
+import { deterministicCrypto } from './deterministic.js'
 import { writePushVectors } from './generate-push.js'
 import { describeRecord, fingerprintHex, GOLDEN, IDENTITY_KEY_VECTOR, makeGoldenRecords } from './golden.js'
 import { makeVersion2Vectors } from './golden-v2.js'
@@ -34,7 +37,7 @@ async function keptRecords (): Promise<Map<string, Uint8Array>> {
 }
 
 const kept = await keptRecords()
-const golden = await makeGoldenRecords(selectPqCrypto(), kept)
+const golden = await makeGoldenRecords(deterministicCrypto(selectPqCrypto()), kept)
 const { plain, rotated, history, keys, malformed, refused } = golden
 const tampered = Uint8Array.from(plain.bytes)
 tampered[tampered.length - 1] ^= 0x01
@@ -124,7 +127,7 @@ const vectors = {
     { ...named('K3 again, replacing K2\'s record a second time'), stored: 'history-3', pinned: pin(keys.chain[3]), error: 'ERR_FORKED_CHAIN' }
   ],
   // Records with the X25519 key: valid ones, and one invalid record per version-2 rule (the rule named, and its code).
-  version2: await makeVersion2Vectors(selectPqCrypto(), golden, kept)
+  version2: await makeVersion2Vectors(deterministicCrypto(selectPqCrypto()), golden, kept)
 }
 
 await writeFile(out, JSON.stringify(vectors, null, 2) + '\n')
