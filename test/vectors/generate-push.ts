@@ -44,8 +44,8 @@ export async function writePushVectors (): Promise<string> {
       pushHex: hex(bytes)
     },
     invalid: [
-      { name: 'first byte of the push signature flipped', pushHex: hex(flipped), error: 'ERR_BAD_PUSH_SIGNATURE' },
-      { name: 'checked by a peer it is not addressed to (the pusher itself)', pushHex: hex(bytes), recipient: plain.peerId.toString(), error: 'ERR_WRONG_RECIPIENT' }
+      { name: 'first byte of the push signature flipped', rule: 'the push signature verifies with the pushed record\'s ML-DSA-65 key', pushHex: hex(flipped), error: 'ERR_BAD_PUSH_SIGNATURE' },
+      { name: 'checked by a peer it is not addressed to (the pusher itself)', rule: 'recipient_id is the receiver', pushHex: hex(bytes), recipient: plain.peerId.toString(), error: 'ERR_WRONG_RECIPIENT' }
     ]
   }
   const out = fileURLToPath(new URL('../../../test/vectors/key-push.json', import.meta.url))

@@ -120,11 +120,11 @@ const vectors = {
     { name: 'pinned at K1, record of K3: two rotations', record: 'history-3', pinned: pin(k1), rotations: 2 },
     { name: 'pinned at K2, record of K3: one rotation', record: 'history-3', pinned: pin(k2), rotations: 1 },
     { name: 'pinned at K1 by fingerprint only, record of K3 (which carries K1)', record: 'history-3', pinned: { fingerprintHex: fingerprintHex(k1), supersededHex: [] }, rotations: 2 },
-    { name: 'pinned at K0, record of K4: its history goes back to K1 only', record: 'history-4', pinned: pin(k0), error: 'ERR_HISTORY_BEYOND_BOUND' },
-    { ...named('K3 with a forged K1 -> K2 link'), pinned: pin(k0), error: 'ERR_BROKEN_CHAIN' },
-    { ...named('K3 with a forged K0 -> K1 link'), pinned: pin(k0), error: 'ERR_KEY_CHANGED' },
-    { ...named('fork: K1 handed over to K2\''), pinned: pin(k2, [k1, k0]), error: 'ERR_FORKED_CHAIN' },
-    { ...named('K3 again, replacing K2\'s record a second time'), stored: 'history-3', pinned: pin(keys.chain[3]), error: 'ERR_FORKED_CHAIN' }
+    { name: 'pinned at K0, record of K4: its history goes back to K1 only', record: 'history-4', pinned: pin(k0), rule: 'the record\'s history reaches back to the pin', error: 'ERR_HISTORY_BEYOND_BOUND' },
+    { ...named('K3 with a forged K1 -> K2 link'), pinned: pin(k0), rule: 'every hand-over after the pinned key\'s verifies', error: 'ERR_BROKEN_CHAIN' },
+    { ...named('K3 with a forged K0 -> K1 link'), pinned: pin(k0), rule: 'the pinned key\'s own hand-over verifies', error: 'ERR_KEY_CHANGED' },
+    { ...named('fork: K1 handed over to K2\''), pinned: pin(k2, [k1, k0]), rule: 'a key the pin left behind hands the peer over once', error: 'ERR_FORKED_CHAIN' },
+    { ...named('K3 again, replacing K2\'s record a second time'), stored: 'history-3', pinned: pin(keys.chain[3]), rule: 'a record replaces its predecessor once', error: 'ERR_FORKED_CHAIN' }
   ],
   // Records with the X25519 key: valid ones, and one invalid record per version-2 rule (the rule named, and its code).
   version2: await makeVersion2Vectors(deterministicCrypto(selectPqCrypto()), golden, kept)
