@@ -495,6 +495,9 @@ def family_key_history(d: dict, records: dict) -> Family:
         expect_equal('to = the record\'s oldest fingerprint', r.history[-1].previous_fingerprint, to_fp)
         return ACCEPT
     fam.check('valid: request (the responder\'s checks)', ACCEPT, request)
+    for iv in d.get('invalidRequests', []):
+        fam.check(f'invalid request: {iv["name"]}', iv['error'],
+                  lambda iv=iv: hi.check_request(h(iv['requestHex']), responder) and ACCEPT)
 
     def response():
         links = hi.check_response(h(v['responseHex']), asked=responder, remote=responder,
@@ -763,6 +766,8 @@ def family_kad_get(d: dict) -> Family:
             raise Mismatch(f'decoded.closerPeers: computed {mine}')
         return ACCEPT
     fam.check('answer: record and closer peers as `decoded`', ACCEPT, answer)
+    for iv in d.get('invalid', []):
+        fam.check(f'invalid answer: {iv["name"]}', iv['error'], lambda iv=iv: kg.read_answer(h(iv['answer']), key) and ACCEPT)
     return fam
 
 

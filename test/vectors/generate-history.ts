@@ -71,6 +71,11 @@ export async function writeHistoryVectors (): Promise<string> {
       // Every hand-over the responder keeps at K4, newest first, encoded as a HistoryResponse: it answers with the run from `to` back to `from`.
       keptHandOversHex: response([intoK4, intoK3, intoK2, intoK1])
     },
+    // Requests the responder (valid.responder) refuses.
+    invalidRequests: [
+      { name: 'to_fingerprint of 31 bytes', rule: 'both fingerprints are 32 bytes', requestHex: hex(HistoryRequest.encode(createHistoryRequest(responder, { ...span, to: span.to.subarray(1) }))), error: 'ERR_BAD_FINGERPRINT' },
+      { name: 'naming another peer', rule: 'the request names the responder', requestHex: hex(HistoryRequest.encode(createHistoryRequest(stranger, span))), error: 'ERR_WRONG_RESPONDER' }
+    ],
     // Answers to the same request that the holder refuses; `remote` is the peer the answer came from when it is not the responder.
     invalid: [
       { name: 'the hand-over\'s signature flipped', rule: 'each hand-over\'s signature verifies', responseHex: response([flipped]), error: 'ERR_BAD_HISTORY_SIGNATURE' },
