@@ -8,11 +8,11 @@
  * (deterministic.ts), so a run on a clean tree changes no file
  * (test/vectors/reproducible.test.ts).
  */
-import { readFile, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { selectPqCrypto } from '../../src/crypto/index.js'
 import { MAX_HISTORY_LINKS, RECORD_DOMAIN, ROTATION_DOMAIN, routingKeyFor, rotationSignedBytes } from '../../src/record/index.js'
-import { deterministicCrypto } from './deterministic.js'
+import { committedGoldenRecords, deterministicCrypto } from './deterministic.js'
 import { writePushVectors } from './generate-push.js'
 import { describeRecord, fingerprintHex, GOLDEN, IDENTITY_KEY_VECTOR, makeGoldenRecords } from './golden.js'
 import { makeVersion2Vectors } from './golden-v2.js'
@@ -21,22 +21,7 @@ import { encodeFields, encodeVarint, parseFields } from '../helpers/protobuf-wir
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
 const out = fileURLToPath(new URL('../../../test/vectors/key-record.json', import.meta.url))
 
-/** The records the file holds now, by vector name. */
-async function keptRecords (): Promise<Map<string, Uint8Array>> {
-  const kept = new Map<string, Uint8Array>()
-  let old: any
-  try {
-    old = JSON.parse(await readFile(out, 'utf8'))
-  } catch {
-    return kept
-  }
-  for (const vector of [...old.valid ?? [], ...old.invalid ?? [], ...old.history ?? [], ...old.version2?.valid ?? [], ...old.version2?.invalid ?? []]) {
-    if (typeof vector.recordHex === 'string') kept.set(vector.name, Uint8Array.from(Buffer.from(vector.recordHex, 'hex')))
-  }
-  return kept
-}
-
-const kept = await keptRecords()
+const kept = await committedGoldenRecords()
 const golden = await makeGoldenRecords(deterministicCrypto(selectPqCrypto()), kept)
 const { plain, rotated, history, keys, malformed, refused } = golden
 const tampered = Uint8Array.from(plain.bytes)
