@@ -20,4 +20,16 @@ describe('golden GET_VALUE vectors', () => {
     assert.equal(hex(answer.value!), committed.decoded.recordValue)
     assert.deepEqual(answer.closer.map(p => ({ id: hex(p.id.toMultihash().bytes), addrs: p.multiaddrs.map(a => a.toString()) })), committed.decoded.closerPeers)
   })
+
+  it('refuses each invalid answer with its code', async () => {
+    const committed = JSON.parse(await readFile(new URL('../../../test/vectors/kad-get.json', import.meta.url), 'utf8')) as { key: string, invalid: Array<{ name: string, answer: string, error: string }> }
+    const key = uint8ArrayFromString(committed.key, 'base16')
+    assert.ok(committed.invalid.length > 0)
+    for (const vector of committed.invalid) {
+      assert.throws(() => decodeKadAnswer(uint8ArrayFromString(vector.answer, 'base16'), key, dhtPeerInfoMapper(true)), (err: any) => {
+        assert.equal(err.code, vector.error, vector.name)
+        return true
+      })
+    }
+  })
 })

@@ -7,12 +7,16 @@ import {
   checkKeyPush, checkKeyRequest, checkKeyResponse, decodeKeyPush, decodeKeyRequest, decodeKeyResponse, exchangeSignedBytes, NonceBook
 } from '../../src/exchange/index.js'
 import { ExchangeError } from '../../src/errors.js'
-import { KeyRecordValidator } from '../../src/record/index.js'
+import { KeyRecordValidator, RevocationValidator } from '../../src/record/index.js'
+import { MAX_MESSAGE_BYTES } from '../../src/exchange/constants.js'
+import { readMessage } from '../../src/exchange/stream-errors.js'
+import { pbStream, streamPair } from '@libp2p/utils'
+import type { Uint8ArrayList } from 'uint8arraylist'
 import { peerIdOf } from '../../src/util/peer-id.js'
 import { makeExchangeVectors, type Message, type Receiver } from '../vectors/generate-exchange.js'
 import type { ExchangeNonceStore } from '../../src/registry/index.js'
 
-interface Vector { name?: string, message: Message, messageHex: string, receiver: Receiver, error?: string }
+interface Vector { name?: string, message: Message, messageHex: string, lengthPrefixHex?: string, receiver: Receiver, error?: string }
 interface ValidVector extends Vector { from: string, to: string, timestamp: number, nonce: string, recordHex: string, signedBytesHex: string }
 
 const file = fileURLToPath(new URL('../../../test/vectors/key-exchange.json', import.meta.url))
@@ -31,6 +35,15 @@ async function nonceBookWith (peer: string, last: string | undefined): Promise<N
   return book
 }
 
+/** A message read off a stream as keydir's exchange reads it: length prefix first, capped. */
+async function readFramed (prefix: Uint8Array, message: Uint8Array): Promise<Uint8Array> {
+  const [outbound, inbound] = await streamPair()
+  outbound.send(Uint8Array.from([...prefix, ...message]))
+  const read = await readMessage(pbStream(inbound, { maxDataLength: MAX_MESSAGE_BYTES }), (b: Uint8Array | Uint8ArrayList) => b.subarray(), 'the message', AbortSignal.timeout(5_000))
+  await outbound.close()
+  return read
+}
+
 /**
  * The receiver's checks, in keydir's order (docs/exchange.md): decoding,
  * the message's own checks, then the receiver's state (a push from a peer
@@ -42,8 +55,8 @@ async function receive (vector: Vector): Promise<void> {
   const { receiver } = vector
   const self = peerIdOf(receiver.self)
   const remote = peerIdOf(receiver.remote)
-  const ctx = { crypto, validator: new KeyRecordValidator({ crypto, now: () => now }), now }
-  const message = bytes(vector.messageHex)
+  const ctx = { crypto, validator: new KeyRecordValidator({ crypto, now: () => now }), revocations: new RevocationValidator({ crypto, now: () => now }), now }
+  const message = vector.lengthPrefixHex === undefined ? bytes(vector.messageHex) : await readFramed(bytes(vector.lengthPrefixHex), bytes(vector.messageHex))
   if (vector.message === 'KeyResponse') {
     const response = decodeKeyResponse(message)
     await checkKeyResponse(ctx, response, peerIdOf(receiver.asked!), remote, self, BigInt(receiver.expectedNonce!))

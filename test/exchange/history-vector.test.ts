@@ -21,6 +21,7 @@ interface HistoryVectors {
     rotations: number
     keptHandOversHex: string
   }
+  invalidRequests: Array<{ name: string, requestHex: string, error: string }>
   invalid: Array<{ name: string, responseHex: string, remote?: string, error: string }>
 }
 
@@ -57,6 +58,12 @@ describe('key history golden vectors (test/vectors/key-history.json)', () => {
     assert.throws(() => followHistory(crypto, record, { fingerprint: span.from, mlDsaPublicKey: pinned }), hasCode('ERR_HISTORY_BEYOND_BOUND'))
     assert.equal(followHistory(crypto, record, { fingerprint: span.from, mlDsaPublicKey: pinned }, { earlier: links }).rotations, valid.rotations)
   })
+
+  for (const vector of vectors.invalidRequests) {
+    it(`the responder refuses the request: ${vector.name} (${vector.error})`, () => {
+      assert.throws(() => checkHistoryRequest(decodeHistoryRequest(bytes(vector.requestHex)), responder), hasCode(vector.error, 'ExchangeError'))
+    })
+  }
 
   for (const vector of vectors.invalid) {
     it(`refuses: ${vector.name} (${vector.error})`, async () => {

@@ -7,7 +7,7 @@
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { expandXWingSeed } from '../../src/crypto/index.js'
-import { Envelopes } from '../../src/envelope/index.js'
+import { Envelopes, type RetiredKemSeed } from '../../src/envelope/index.js'
 import { ResolveError } from '../../src/errors.js'
 import { createKeydirMetrics } from '../../src/metrics/index.js'
 import { createKeyRecord } from '../../src/record/index.js'
@@ -23,6 +23,9 @@ export const ENVELOPE_SEEDS = {
   sender: { ed25519: new Uint8Array(32).fill(0x41), mlDsa: new Uint8Array(32).fill(0x42), kem: new Uint8Array(32).fill(0x43) },
   /** Another key the sender does not hold in the directory: signs the forged vector. */
   stranger: { mlDsa: new Uint8Array(32).fill(0x51) },
+  /** The sender's keys after its first and second rotation (its current record in the stale-key vector is K2's). */
+  senderK1: { mlDsa: new Uint8Array(32).fill(0x44) },
+  senderK2: { mlDsa: new Uint8Array(32).fill(0x45) },
   /** X-Wing's encapsulation randomness: the ML-KEM-768 message, then the X25519 ephemeral secret. */
   ekm: new Uint8Array(64).fill(0x61),
   issuedAt: 1_800_000_000_000,
@@ -61,13 +64,29 @@ export async function envelopeParties (crypto: PqCrypto): Promise<{ recipient: E
   }
 }
 
-/** `open` as the recipient, with a directory of the two parties' records and nothing else. */
-export function recipientEnvelopes (crypto: PqCrypto, recipient: EnvelopeParty, known: EnvelopeParty[], onResolve: (options: ResolveOptions) => void = () => {}): Envelopes {
+/**
+ * The recipient's state an envelope vector may name (envelope.json's
+ * `receiver`): its newest record's seq when a rotation followed the one
+ * sealed to, the KEM seeds that rotation retired (erased: past the grace
+ * time), and the record its directory holds for the sender.
+ */
+export interface RecipientState {
+  newestRecordSeq?: number
+  retiredKemKeys?: RetiredKemSeed[]
+  senderRecord?: KeyRecord
+}
+
+/** The grace time the vectors' recipient keeps retired KEM seeds: keydir's default, 7 days. */
+export const VECTOR_GRACE_MS = 7 * 24 * 60 * 60_000
+
+/** `open` as the recipient, with a directory of the two parties' records (or the state's) and nothing else. */
+export function recipientEnvelopes (crypto: PqCrypto, recipient: EnvelopeParty, known: EnvelopeParty[], onResolve: (options: ResolveOptions) => void = () => {}, state: RecipientState = {}): Envelopes {
   const metrics = createKeydirMetrics()
   const resolve = async (peerId: PeerId | string, options: ResolveOptions = {}): Promise<{ record: KeyRecord }> => {
     onResolve(options)
     const found = known.find(p => p.peerId.toString() === peerId.toString())
     if (found === undefined) throw new ResolveError('ERR_NOT_FOUND', `no key record found for ${peerId.toString()}`)
+    if (state.senderRecord !== undefined && state.senderRecord.peerId.equals(found.peerId)) return { record: state.senderRecord }
     return { record: found.record }
   }
   const signatures = new MessageSignatures({
@@ -78,12 +97,13 @@ export function recipientEnvelopes (crypto: PqCrypto, recipient: EnvelopeParty, 
     getPin: async () => undefined,
     metrics
   })
+  const ownRecord = state.newestRecordSeq === undefined ? recipient.record : { ...recipient.record, seq: state.newestRecordSeq }
   return new Envelopes({
     crypto,
     peerId: recipient.peerId,
-    self: () => ({ record: recipient.record, mlDsaSigner: recipient.signer }),
-    kemKeys: () => ({ current: { kemSeed: recipient.kemSeed }, retired: [] }),
-    graceMs: 7 * 24 * 60 * 60_000,
+    self: () => ({ record: ownRecord, mlDsaSigner: recipient.signer }),
+    kemKeys: () => ({ current: { kemSeed: recipient.kemSeed }, retired: state.retiredKemKeys ?? [] }),
+    graceMs: VECTOR_GRACE_MS,
     resolve,
     checkSignature: async (peerId, message, signature, context, options) => signatures.check(peerId, message, signature, context, options),
     metrics

@@ -16,10 +16,12 @@ import {
   MAX_ENVELOPE_BYTES, MAX_SEALED_DATA
 } from '../../src/envelope/index.js'
 import { encodeFields, encodeVarint, parseFields } from '../helpers/protobuf-wire.js'
-import { ENVELOPE_SEEDS, envelopeParties } from './envelope-parties.js'
+import { ENVELOPE_SEEDS, envelopeParties, VECTOR_GRACE_MS, type EnvelopeParty } from './envelope-parties.js'
 import { deterministicSigner } from './session-transcript.js'
 import type { PqCrypto, MlDsaSigner } from '../../src/crypto/index.js'
+import { createKeyRecord, createRotationProof } from '../../src/record/index.js'
 import type { EnvelopeHeader } from '../../src/envelope/index.js'
+import type { KeyRecord } from '../../src/record/index.js'
 import type { WireField } from '../helpers/protobuf-wire.js'
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
@@ -44,6 +46,30 @@ async function seal (crypto: PqCrypto, header: EnvelopeHeader, recipientKey: Uin
   return { info, signedBytes, plaintext, envelope: marshalEnvelope({ ...header, enc: sender.enc, ciphertext }) }
 }
 
+/**
+ * The sender after two rotations, K0 -> K1 -> K2: its seq + 2 record of K2
+ * (the same KEM keys), whose rotation proof is K1's and whose one history
+ * link is K0's hand-over to K1, so a verifier can prove K1 was the sender's.
+ */
+async function senderRotatedTwice (sender: EnvelopeParty): Promise<{ senderK2Record: KeyRecord, k1: MlDsaSigner }> {
+  const k1 = deterministicSigner(ENVELOPE_SEEDS.senderK1.mlDsa)
+  const k2 = deterministicSigner(ENVELOPE_SEEDS.senderK2.mlDsa)
+  const privateKey = await generateKeyPairFromSeed('Ed25519', ENVELOPE_SEEDS.sender.ed25519)
+  const intoK1 = createRotationProof(sender.peerId, sender.signer, k1.publicKey)
+  const senderK2Record = await createKeyRecord({
+    privateKey,
+    mlDsaSigner: k2,
+    mlKemPublicKey: sender.record.mlKemPublicKey,
+    x25519PublicKey: sender.record.x25519PublicKey,
+    seq: sender.record.seq + 2,
+    issuedAt: ENVELOPE_SEEDS.issuedAt + 2000,
+    lifetimeMs: ENVELOPE_SEEDS.lifetimeMs,
+    rotation: createRotationProof(sender.peerId, k1, k2.publicKey),
+    history: [{ ...intoK1, mlDsaPublicKey: k1.publicKey }]
+  })
+  return { senderK2Record, k1 }
+}
+
 function edited (bytes: Uint8Array, change: (fields: WireField[]) => WireField[]): Uint8Array {
   return encodeFields(change(parseFields(bytes)!))
 }
@@ -59,7 +85,7 @@ export async function envelopeVectors (crypto: PqCrypto): Promise<Record<string,
   const flipped = Uint8Array.from(valid.envelope)
   flipped[flipped.length - 1] ^= 0x01
   const withField = (n: number, value: Uint8Array): Uint8Array => edited(valid.envelope, fields => fields.map(f => f.field === n ? { ...f, value } : f))
-  const invalid = [
+  const invalid: Array<Record<string, unknown>> = [
     { name: 'last ciphertext byte flipped', rule: 'the AEAD tag covers the ciphertext', envelopeHex: hex(flipped), error: 'ERR_ENVELOPE_DECRYPT' },
     { name: 'version 2', rule: 'version is 1', envelopeHex: hex(withField(1, encodeVarint(2))), error: 'ERR_ENVELOPE_VERSION' },
     { name: 'unknown field 7 appended', rule: 'canonical encoding', envelopeHex: hex(edited(valid.envelope, f => [...f, { field: 7, wireType: 2, value: new Uint8Array(1) }])), error: 'ERR_ENVELOPE_NOT_CANONICAL' },
@@ -90,6 +116,41 @@ export async function envelopeVectors (crypto: PqCrypto): Promise<Record<string,
     { name: 'truncated', rule: 'a SealedEnvelope protobuf', envelopeHex: hex(valid.envelope.subarray(0, 100)), error: 'ERR_ENVELOPE_MALFORMED' }
   ]
 
+  // Rules that depend on the recipient's state, which each such vector names in `receiver`.
+  const { senderK2Record, k1 } = await senderRotatedTwice(sender)
+  const atRecipientSeq = header.recipientSeq
+  invalid.push(
+    {
+      name: 'sealed to a record whose KEM key a rotation retired, past the grace time',
+      rule: 'the KEM key of record recipient_seq is current, or retired at most envelopeGraceMs ago',
+      envelopeHex: hex(valid.envelope),
+      receiver: { newestRecordSeq: atRecipientSeq + 1, retiredKemKeys: [{ lastSeq: atRecipientSeq, erased: true }] },
+      error: 'ERR_ENVELOPE_KEY_RETIRED'
+    },
+    {
+      name: 'signed by the sender\'s earlier key K1, the directory holding its K2 record (whose history proves K1)',
+      rule: 'the signature is by the sender\'s current key',
+      envelopeHex: hex((await seal(crypto, header, recipientKey, k1, sender.record.seq + 1, DATA)).envelope),
+      receiver: { senderRecordHex: hex(senderK2Record.bytes) },
+      error: 'ERR_ENVELOPE_STALE_SENDER_KEY'
+    },
+    {
+      name: 'a stranger\'s signature naming a sender_seq newer than the record held, the sender re-checked: no newer record',
+      rule: 'the signature is by a key of the sender (after one re-check for a newer sender_seq)',
+      envelopeHex: hex((await seal(crypto, header, recipientKey, deterministicSigner(ENVELOPE_SEEDS.stranger.mlDsa), sender.record.seq + 1, DATA)).envelope),
+      error: 'ERR_ENVELOPE_BAD_SIGNATURE'
+    },
+    {
+      name: 'the same, with the sender looked up less than a minute ago',
+      rule: 'at most one re-check of a sender a minute',
+      envelopeHex: hex((await seal(crypto, header, recipientKey, deterministicSigner(ENVELOPE_SEEDS.stranger.mlDsa), sender.record.seq + 1, DATA)).envelope),
+      receiver: { senderLookedUpWithinAMinute: true },
+      error: 'ERR_ENVELOPE_SENDER_UNCONFIRMED'
+    },
+    // Too big to write out: zero bytes, one past the cap.
+    { name: `${MAX_ENVELOPE_BYTES + 1} zero bytes`, rule: 'at most 1,056,768 bytes, before anything else', envelopeHex: null, lengthBytes: MAX_ENVELOPE_BYTES + 1, prefixHex: '', error: 'ERR_ENVELOPE_TOO_LARGE' }
+  )
+
   return {
     description: 'keydir sealed-envelope golden vectors; format: docs/envelope.md',
     suite: { kem: HPKE_SUITE.kem, kdf: HPKE_SUITE.kdf, aead: HPKE_SUITE.aead, names: 'X-Wing, HKDF-SHA256, AES-256-GCM, HPKE base mode' },
@@ -110,6 +171,12 @@ export async function envelopeVectors (crypto: PqCrypto): Promise<Record<string,
       recordHex: hex(sender.record.bytes)
     },
     strangerMlDsaSeedHex: hex(ENVELOPE_SEEDS.stranger.mlDsa),
+    senderRotation: {
+      k1MlDsaSeedHex: hex(ENVELOPE_SEEDS.senderK1.mlDsa),
+      k2MlDsaSeedHex: hex(ENVELOPE_SEEDS.senderK2.mlDsa),
+      k2RecordHex: hex(senderK2Record.bytes)
+    },
+    graceMs: VECTOR_GRACE_MS,
     valid: [
       { name: 'message', ekmHex: hex(ENVELOPE_SEEDS.ekm), dataHex: hex(DATA), infoHex: hex(valid.info), signedBytesHex: hex(valid.signedBytes), plaintextHex: hex(valid.plaintext), envelopeHex: hex(valid.envelope), from: sender.peerId.toString() },
       { name: 'empty message', ekmHex: hex(ENVELOPE_SEEDS.ekm), dataHex: '', infoHex: hex(empty.info), signedBytesHex: hex(empty.signedBytes), plaintextHex: hex(empty.plaintext), envelopeHex: hex(empty.envelope), from: sender.peerId.toString() }

@@ -3,8 +3,9 @@
  * and invalid, how a node that pinned the peer takes them, and which
  * /pqk/ value wins. generate.ts (`npm run vectors`) calls
  * writeEquivocationVectors; `node dist/test/vectors/generate-equivocation.js`
- * rewrites this file alone (ML-DSA-65 signing is randomised, so every run
- * gives new signatures: commit a rewrite only when the format changes).
+ * rewrites this file alone. Every byte is reproducible from the seeds:
+ * ML-DSA-65 signs deterministically here (deterministic.ts), and the golden
+ * key record is the one key-record.json holds.
  * test/record/equivocation-golden.test.ts checks our code against it.
  */
 import { writeFile } from 'node:fs/promises'
@@ -15,6 +16,7 @@ import {
   createEquivocationProof, createKeyRecord, EQUIVOCATION_TAG, MAX_EVIDENCE_BYTES, RECORD_CONTEXT, recordDigest, recordSignedBytes, marshalKeyRecord, routingKeyFor
 } from '../../src/record/index.js'
 import { encodeFields, parseFields } from '../helpers/protobuf-wire.js'
+import { committedGoldenRecords, deterministicCrypto } from './deterministic.js'
 import { GOLDEN, makeGoldenRecords } from './golden.js'
 import { GOLDEN_REVOCATION } from './generate-revocation.js'
 import type { PqCrypto } from '../../src/crypto/index.js'
@@ -36,8 +38,9 @@ function describeRecord (record: KeyRecord): Record<string, unknown> {
   return { sha256Hex: hex(recordDigest(record)), seq: record.seq, issuedAt: record.issuedAt, signedBytesHex: hex(recordSignedBytes(record)), recordHex: hex(record.bytes) }
 }
 
-export async function makeEquivocationVectors (crypto: PqCrypto): Promise<Record<string, unknown>> {
-  const { plain } = await makeGoldenRecords(crypto)
+export async function makeEquivocationVectors (hedged: PqCrypto): Promise<Record<string, unknown>> {
+  const crypto = deterministicCrypto(hedged)
+  const { plain } = await makeGoldenRecords(crypto, await committedGoldenRecords())
   const privateKey = await generateKeyPairFromSeed('Ed25519', GOLDEN.ed25519Seed)
   const k0 = crypto.mlDsa65.createSigner(GOLDEN.mlDsaSeed)
   const kem = crypto.mlKem768.createDecapsulator(GOLDEN.mlKemSeed).publicKey
@@ -86,21 +89,21 @@ export async function makeEquivocationVectors (crypto: PqCrypto): Promise<Record
       }
     ],
     invalid: [
-      { name: 'the two records swapped (not in SHA-256 order)', proofHex: hex(proofOf(second.bytes, first.bytes)), error: 'ERR_EVIDENCE_NOT_CANONICAL' },
-      { name: 'the same record twice', proofHex: hex(proofOf(plain.bytes, plain.bytes)), error: 'ERR_EVIDENCE_NOT_CANONICAL' },
-      { name: 'the same content signed twice (only the ML-DSA-65 signatures differ)', proofHex: hex(ordered(plain.bytes, signedAgain)), error: 'ERR_EVIDENCE_NOT_CONFLICTING' },
-      { name: 'seq 1 and seq 2', proofHex: hex(ordered(plain.bytes, seq2.bytes)), error: 'ERR_EVIDENCE_NOT_CONFLICTING' },
-      { name: 'records of two PeerIds', proofHex: hex(ordered(plain.bytes, otherPeer.bytes)), error: 'ERR_EVIDENCE_PEER_MISMATCH' },
-      { name: 'an ML-DSA-65 signature byte flipped', proofHex: hex(ordered(plain.bytes, badSignature)), error: 'ERR_EVIDENCE_BAD_SIGNATURE' },
-      { name: 'a key record, not a proof', proofHex: hex(plain.bytes), error: 'ERR_EVIDENCE_MALFORMED' },
-      { name: 'the valid proof with a byte appended', proofHex: hex(Uint8Array.from([...proof.bytes, 0])), error: 'ERR_EVIDENCE_MALFORMED' },
-      { name: 'the valid proof given for another peer', proofHex: hex(proof.bytes), expectedPeerId: otherPeer.peerId.toString(), error: 'ERR_EVIDENCE_PEER_MISMATCH' },
+      { name: 'the two records swapped (not in SHA-256 order)', rule: 'record_a\'s SHA-256 is below record_b\'s', proofHex: hex(proofOf(second.bytes, first.bytes)), error: 'ERR_EVIDENCE_NOT_CANONICAL' },
+      { name: 'the same record twice', rule: 'record_a\'s SHA-256 is below record_b\'s (two distinct records)', proofHex: hex(proofOf(plain.bytes, plain.bytes)), error: 'ERR_EVIDENCE_NOT_CANONICAL' },
+      { name: 'the same content signed twice (only the ML-DSA-65 signatures differ)', rule: 'the two records\' signed bytes differ', proofHex: hex(ordered(plain.bytes, signedAgain)), error: 'ERR_EVIDENCE_NOT_CONFLICTING' },
+      { name: 'seq 1 and seq 2', rule: 'both records have the same seq', proofHex: hex(ordered(plain.bytes, seq2.bytes)), error: 'ERR_EVIDENCE_NOT_CONFLICTING' },
+      { name: 'records of two PeerIds', rule: 'both records are of one PeerId', proofHex: hex(ordered(plain.bytes, otherPeer.bytes)), error: 'ERR_EVIDENCE_PEER_MISMATCH' },
+      { name: 'an ML-DSA-65 signature byte flipped', rule: 'each record is valid: both signatures verify', proofHex: hex(ordered(plain.bytes, badSignature)), error: 'ERR_EVIDENCE_BAD_SIGNATURE' },
+      { name: 'a key record, not a proof', rule: 'the first two bytes are 0x8a 0x01', proofHex: hex(plain.bytes), error: 'ERR_EVIDENCE_MALFORMED' },
+      { name: 'the valid proof with a byte appended', rule: 'wire form: a length past the end is malformed', proofHex: hex(Uint8Array.from([...proof.bytes, 0])), error: 'ERR_EVIDENCE_MALFORMED' },
+      { name: 'the valid proof given for another peer', rule: 'the proof\'s PeerId is the peer it is given for', proofHex: hex(proof.bytes), expectedPeerId: otherPeer.peerId.toString(), error: 'ERR_EVIDENCE_PEER_MISMATCH' },
       // Too big to write out: the tag, then zero bytes up to one past the cap.
-      { name: `${MAX_EVIDENCE_BYTES + 1} bytes: the tag then zeros`, proofHex: null, lengthBytes: MAX_EVIDENCE_BYTES + 1, prefixHex: hex(EQUIVOCATION_TAG), error: 'ERR_EVIDENCE_TOO_LARGE' }
+      { name: `${MAX_EVIDENCE_BYTES + 1} bytes: the tag then zeros`, rule: 'size, before anything else', proofHex: null, lengthBytes: MAX_EVIDENCE_BYTES + 1, prefixHex: hex(EQUIVOCATION_TAG), error: 'ERR_EVIDENCE_TOO_LARGE' }
     ],
     pin: [
       { name: 'pinned at K0: the proof of two K0 records is taken', proof: 0, pinFingerprintHex: hex(fingerprint(k0.publicKey)), takes: true },
-      { name: 'pinned at K0: the thief\'s proof is refused', proof: 1, pinFingerprintHex: hex(fingerprint(k0.publicKey)), takes: false, error: 'ERR_EVIDENCE_KEY_UNKNOWN' }
+      { name: 'pinned at K0: the thief\'s proof is refused', proof: 1, pinFingerprintHex: hex(fingerprint(k0.publicKey)), takes: false, rule: 'a pinned node takes a proof only of records signed by a key of its pin\'s chain', error: 'ERR_EVIDENCE_KEY_UNKNOWN' }
     ],
     // Values: 'keyRecord' (the golden plain record), 'proof' (valid[0]).
     selection: [{ name: 'a proof beats any record', values: ['keyRecord', 'proof'], best: 1 }]

@@ -13,14 +13,15 @@ import { writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { ml_dsa65 as mlDsa65 } from '@noble/post-quantum/ml-dsa.js'
 import { KeyPush, KeyRequest, KeyResponse } from '../../protobuf/key-exchange.js'
-import { expandXWingSeed, selectPqCrypto, type MlDsaSigner } from '../../src/crypto/index.js'
+import { expandXWingSeed, selectPqCrypto } from '../../src/crypto/index.js'
 import {
   createKeyPush, createKeyRequest, createKeyResponse, exchangeSignedBytes, PUSH_DOMAIN, REQUEST_DOMAIN, RESPONSE_DOMAIN, type ExchangeSigner
 } from '../../src/exchange/index.js'
-import { createKeyRecord } from '../../src/record/index.js'
+import { MAX_MESSAGE_BYTES } from '../../src/exchange/constants.js'
+import { createKeyRecord, createRevocation } from '../../src/record/index.js'
 import { encodeFields, encodeVarint, parseFields } from '../helpers/protobuf-wire.js'
+import { deterministicSigner } from './session-transcript.js'
 import type { PeerId } from '@libp2p/interface'
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
@@ -37,13 +38,6 @@ export const EXCHANGE_INPUTS = {
   now: 1_800_000_060_000,
   /** The request's nonce: the clock in microseconds, as a node's first outbound nonce is. */
   nonce: 1_800_000_060_000_000n
-}
-
-/** ML-DSA-65 in FIPS 204's deterministic variant, so that the file is the same on every run. */
-function deterministicSigner (seed: Uint8Array): MlDsaSigner {
-  const { publicKey, secretKey } = mlDsa65.keygen(seed)
-  const sign = (message: Uint8Array, context: Uint8Array): Uint8Array => mlDsa65.sign(message, secretKey, { context, extraEntropy: false })
-  return { publicKey, signsOffEventLoop: false, sign, signAsync: async (message, context) => sign(message, context) }
 }
 
 async function party (seeds: { ed25519Seed: Uint8Array, mlDsaSeed: Uint8Array, kemSeed: Uint8Array }): Promise<ExchangeSigner> {
@@ -85,6 +79,8 @@ interface InvalidVector {
   rule: string
   message: Message
   messageHex: string
+  /** Only for a length prefix refused before the message is read: the prefix, and messageHex is empty. */
+  lengthPrefixHex?: string
   receiver: Receiver
   error: string
 }
@@ -97,6 +93,11 @@ export async function makeExchangeVectors (): Promise<Record<string, unknown>> {
   const request = await createKeyRequest(requester, responder.peerId, nonce, now)
   const response = await createKeyResponse(responder, requester.peerId, nonce, now)
   const push = await createKeyPush(requester, responder.peerId, nonce + 1n, now)
+  // The requester revoked its identity and pushes its certificate instead of a record (docs/exchange.md, "Revocation push").
+  const revocation = await createRevocation({ privateKey: await generateKeyPairFromSeed('Ed25519', EXCHANGE_INPUTS.requester.ed25519Seed), mlDsaSigner: requester.mlDsaSigner, issuedAt: now - 1000, reason: 'retired' })
+  const responderRevocation = await createRevocation({ privateKey: await generateKeyPairFromSeed('Ed25519', EXCHANGE_INPUTS.responder.ed25519Seed), mlDsaSigner: responder.mlDsaSigner, issuedAt: now - 1000 })
+  const revocationPush = await createKeyPush(requester, responder.peerId, nonce + 2n, now, revocation.bytes)
+  const revocationPushBytes = KeyPush.encode(revocationPush)
   const requestBytes = KeyRequest.encode(request)
   const responseBytes = KeyResponse.encode(response)
   const pushBytes = KeyPush.encode(push)
@@ -116,7 +117,16 @@ export async function makeExchangeVectors (): Promise<Record<string, unknown>> {
   }
   const requestAs = async (signer: ExchangeSigner, to: PeerId, n: bigint, time: number): Promise<Uint8Array> => KeyRequest.encode(await createKeyRequest(signer, to, n, time))
 
-  // Decoding, the same for all three messages.
+  // Framing, then decoding, the same for all three messages.
+  invalid.push({
+    name: 'length prefix 28,673',
+    rule: 'a length prefix over 28,672 is refused before the message is read',
+    message: 'KeyRequest',
+    messageHex: '',
+    lengthPrefixHex: hex(encodeVarint(MAX_MESSAGE_BYTES + 1)),
+    receiver: atResponder,
+    error: 'ERR_MESSAGE_TOO_LARGE'
+  })
   add('KeyRequest', 'truncated', 'wire form: a length past the end is malformed', requestBytes.subarray(0, 100), atResponder, 'ERR_MESSAGE_MALFORMED')
   add('KeyRequest', 'nonce written length-delimited', 'wire form: a known field in another wire type is malformed', withField(requestBytes, 4, encodeVarint(nonce)), atResponder, 'ERR_MESSAGE_MALFORMED')
   add('KeyRequest', 'unknown field 6 appended', 'wire form: an unknown field is not canonical', Uint8Array.from([...requestBytes, 0x30, 0x01]), atResponder, 'ERR_MESSAGE_NOT_CANONICAL')
@@ -158,6 +168,10 @@ export async function makeExchangeVectors (): Promise<Record<string, unknown>> {
   add('KeyPush', 'timestamp 300,001 ms ahead, signed', '|timestamp - now| <= 300,000 ms', KeyPush.encode(await createKeyPush(requester, responder.peerId, nonce + 1n, now + 300_001)), atPushed, 'ERR_STALE_TIMESTAMP')
   add('KeyPush', 'signature flipped', 'the signature verifies with the pushed record\'s ML-DSA-65 key', KeyPush.encode({ ...push, signature: flipped(push.signature) }), atPushed, 'ERR_BAD_PUSH_SIGNATURE')
   add('KeyPush', 'nonce not above the last accepted', 'nonce > the last nonce accepted from this peer (shared with its requests)', pushBytes, { ...atPushed, lastAcceptedNonce: (nonce + 1n).toString() }, 'ERR_REPLAYED_NONCE')
+  add('KeyPush', 'carrying a revocation certificate, signature flipped', 'the signature verifies with the certificate\'s ML-DSA-65 key',
+    KeyPush.encode({ ...revocationPush, signature: flipped(revocationPush.signature) }), atPushed, 'ERR_BAD_PUSH_SIGNATURE')
+  add('KeyPush', 'carrying the responder\'s revocation certificate, signed by the pusher', 'a carried certificate revokes the remote peer (its own code)',
+    KeyPush.encode(await createKeyPush(requester, responder.peerId, nonce + 2n, now, responderRevocation.bytes)), atPushed, 'ERR_REVOCATION_PEER_MISMATCH')
 
   const describe = (message: Message, bytes: Uint8Array, domain: string, from: ExchangeSigner, to: PeerId, timestamp: number, n: bigint, receiver: Receiver): Record<string, unknown> => ({
     message,
@@ -186,7 +200,11 @@ export async function makeExchangeVectors (): Promise<Record<string, unknown>> {
     valid: [
       describe('KeyRequest', requestBytes, REQUEST_DOMAIN, requester, responder.peerId, now, nonce, atResponder),
       describe('KeyResponse', responseBytes, RESPONSE_DOMAIN, responder, requester.peerId, now, nonce, atRequester),
-      describe('KeyPush', pushBytes, PUSH_DOMAIN, requester, responder.peerId, now, nonce + 1n, atPushed)
+      describe('KeyPush', pushBytes, PUSH_DOMAIN, requester, responder.peerId, now, nonce + 1n, atPushed),
+      {
+        ...describe('KeyPush', revocationPushBytes, PUSH_DOMAIN, { ...requester, record: { ...requester.record, bytes: revocation.bytes } }, responder.peerId, now, nonce + 2n, atPushed),
+        carries: 'revocation'
+      }
     ],
     invalid
   }

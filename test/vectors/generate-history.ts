@@ -71,17 +71,22 @@ export async function writeHistoryVectors (): Promise<string> {
       // Every hand-over the responder keeps at K4, newest first, encoded as a HistoryResponse: it answers with the run from `to` back to `from`.
       keptHandOversHex: response([intoK4, intoK3, intoK2, intoK1])
     },
+    // Requests the responder (valid.responder) refuses.
+    invalidRequests: [
+      { name: 'to_fingerprint of 31 bytes', rule: 'both fingerprints are 32 bytes', requestHex: hex(HistoryRequest.encode(createHistoryRequest(responder, { ...span, to: span.to.subarray(1) }))), error: 'ERR_BAD_FINGERPRINT' },
+      { name: 'naming another peer', rule: 'the request names the responder', requestHex: hex(HistoryRequest.encode(createHistoryRequest(stranger, span))), error: 'ERR_WRONG_RESPONDER' }
+    ],
     // Answers to the same request that the holder refuses; `remote` is the peer the answer came from when it is not the responder.
     invalid: [
-      { name: 'the hand-over\'s signature flipped', responseHex: response([flipped]), error: 'ERR_BAD_HISTORY_SIGNATURE' },
-      { name: 'a hand-over too many (K1 -> K2 before it)', responseHex: response([intoK2, intoK1]), error: 'ERR_BROKEN_CHAIN' },
-      { name: 'another run than asked (K1 -> K2 alone)', responseHex: response([intoK2]), error: 'ERR_BROKEN_CHAIN' },
-      { name: 'answered over another peer\'s connection', responseHex: response([intoK1]), remote: stranger.toString(), error: 'ERR_WRONG_RESPONDER' },
-      { name: 'a signature of 3308 bytes', responseHex: response([{ ...intoK1, signature: intoK1.signature.subarray(1) }]), error: 'ERR_BAD_ROTATION_PROOF' },
-      { name: 'a length that runs past the end', responseHex: '0aff', error: 'ERR_MESSAGE_MALFORMED' },
-      { name: 'unknown field 2 appended', responseHex: response([intoK1]) + '1000', error: 'ERR_MESSAGE_NOT_CANONICAL' },
-      { name: 'an empty previous_fingerprint written out inside the link', responseHex: hex(encodeFields([{ field: 1, wireType: 2, value: encodeFields([{ field: 1, wireType: 2, value: new Uint8Array(0) }, { field: 2, wireType: 2, value: intoK1.signature }, { field: 3, wireType: 2, value: intoK1.mlDsaPublicKey }]) }])), error: 'ERR_MESSAGE_NOT_CANONICAL' },
-      { name: 'link fields in reverse order', responseHex: hex(encodeFields([{ field: 1, wireType: 2, value: encodeFields(parseFields(parseFields(bytesOf(response([intoK1])))![0].value)!.reverse()) }])), error: 'ERR_MESSAGE_NOT_CANONICAL' }
+      { name: 'the hand-over\'s signature flipped', rule: 'each hand-over\'s signature verifies', responseHex: response([flipped]), error: 'ERR_BAD_HISTORY_SIGNATURE' },
+      { name: 'a hand-over too many (K1 -> K2 before it)', rule: 'the answer is exactly the run asked for, joining the pin to the record\'s oldest link', responseHex: response([intoK2, intoK1]), error: 'ERR_BROKEN_CHAIN' },
+      { name: 'another run than asked (K1 -> K2 alone)', rule: 'the answer is exactly the run asked for, joining the pin to the record\'s oldest link', responseHex: response([intoK2]), error: 'ERR_BROKEN_CHAIN' },
+      { name: 'answered over another peer\'s connection', rule: 'the answer comes over the connection to the peer asked', responseHex: response([intoK1]), remote: stranger.toString(), error: 'ERR_WRONG_RESPONDER' },
+      { name: 'a signature of 3308 bytes', rule: 'each link\'s signature is 3309 bytes', responseHex: response([{ ...intoK1, signature: intoK1.signature.subarray(1) }]), error: 'ERR_BAD_ROTATION_PROOF' },
+      { name: 'a length that runs past the end', rule: 'wire form: a length past the end is malformed', responseHex: '0aff', error: 'ERR_MESSAGE_MALFORMED' },
+      { name: 'unknown field 2 appended', rule: 'wire form: an unknown field is not canonical', responseHex: response([intoK1]) + '1000', error: 'ERR_MESSAGE_NOT_CANONICAL' },
+      { name: 'an empty previous_fingerprint written out inside the link', rule: 'wire form: an empty bytes field is left out', responseHex: hex(encodeFields([{ field: 1, wireType: 2, value: encodeFields([{ field: 1, wireType: 2, value: new Uint8Array(0) }, { field: 2, wireType: 2, value: intoK1.signature }, { field: 3, wireType: 2, value: intoK1.mlDsaPublicKey }]) }])), error: 'ERR_MESSAGE_NOT_CANONICAL' },
+      { name: 'link fields in reverse order', rule: 'wire form: fields in increasing order', responseHex: hex(encodeFields([{ field: 1, wireType: 2, value: encodeFields(parseFields(parseFields(bytesOf(response([intoK1])))![0].value)!.reverse()) }])), error: 'ERR_MESSAGE_NOT_CANONICAL' }
     ]
   }
   await writeFile(out, JSON.stringify(vectors, null, 2) + '\n')

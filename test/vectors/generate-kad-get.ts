@@ -22,6 +22,8 @@ export function kadGetVectors (): Record<string, unknown> {
   const record = new Libp2pRecord(key, value, new Date(Date.UTC(2026, 11, 6, 12, 0, 0))).serialize()
   const answer = KadGetValue.encode({ type: 1, key, record: record as Uint8Array<ArrayBuffer>, closerPeers: [{ id: closerId, addrs: [address.bytes], connection: 0 }] })
   const hex = (bytes: Uint8Array): string => uint8ArrayToString(bytes, 'base16')
+  const otherKey = new Uint8Array([...new TextEncoder().encode('/pqk/'), ...closerId])
+  const otherRecord = new Libp2pRecord(otherKey, value, new Date(Date.UTC(2026, 11, 6, 12, 0, 0))).serialize()
   return {
     description: 'A GET_VALUE request for /pqk/<PeerId> and an answer with a record and one closer peer; each is one Kademlia message, sent with a varint length prefix (not included here).',
     key: hex(key),
@@ -31,7 +33,17 @@ export function kadGetVectors (): Record<string, unknown> {
       recordKey: hex(key),
       recordValue: hex(value),
       closerPeers: [{ id: hex(closerId), addrs: [address.toString()] }]
-    }
+    },
+    // Answers to the same request that keydir refuses (counted against the peer that sent them).
+    invalid: [
+      {
+        name: 'a record under another /pqk/ key',
+        rule: 'the answer\'s record carries the key asked for',
+        answer: hex(KadGetValue.encode({ type: 1, key, record: otherRecord as Uint8Array<ArrayBuffer>, closerPeers: [] })),
+        error: 'ERR_DHT_BAD_ANSWER'
+      },
+      { name: 'truncated', rule: 'a Kademlia message', answer: hex(answer.subarray(0, 40)), error: 'ERR_DHT_BAD_ANSWER' }
+    ]
   }
 }
 

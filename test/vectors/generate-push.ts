@@ -1,8 +1,10 @@
 /**
  * Writes test/vectors/key-push.json: a golden KeyPush (docs/exchange.md),
  * made by the golden plain record's owner for a fixed
- * recipient, with invalid variants. ML-DSA-65 signing is hedged, so the
- * bytes are recorded once; test/exchange/push-vector.test.ts checks them.
+ * recipient, with invalid variants. Every byte is reproducible: ML-DSA-65
+ * signs deterministically here (deterministic.ts), and the record is the
+ * golden plain record key-record.json holds. test/exchange/push-vector.test.ts
+ * checks them.
  */
 import { writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
@@ -11,6 +13,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { KeyPush } from '../../protobuf/key-exchange.js'
 import { selectPqCrypto } from '../../src/crypto/index.js'
 import { createKeyPush, exchangeSignedBytes, PUSH_DOMAIN } from '../../src/exchange/index.js'
+import { committedGoldenRecords, deterministicCrypto } from './deterministic.js'
 import { GOLDEN, makeGoldenRecords } from './golden.js'
 
 /** The recipient's Ed25519 seed: 32 bytes of 0x06. */
@@ -21,8 +24,8 @@ export const PUSH_NONCE = BigInt(GOLDEN.validAt) * 1000n
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
 
 export async function writePushVectors (): Promise<string> {
-  const crypto = selectPqCrypto()
-  const { plain } = await makeGoldenRecords(crypto)
+  const crypto = deterministicCrypto(selectPqCrypto())
+  const { plain } = await makeGoldenRecords(crypto, await committedGoldenRecords())
   const recipient = peerIdFromPrivateKey(await generateKeyPairFromSeed('Ed25519', PUSH_RECIPIENT_SEED))
   const signer = { peerId: plain.peerId, record: plain, mlDsaSigner: crypto.mlDsa65.createSigner(GOLDEN.mlDsaSeed) }
   const push = await createKeyPush(signer, recipient, PUSH_NONCE, GOLDEN.validAt)
@@ -41,8 +44,8 @@ export async function writePushVectors (): Promise<string> {
       pushHex: hex(bytes)
     },
     invalid: [
-      { name: 'first byte of the push signature flipped', pushHex: hex(flipped), error: 'ERR_BAD_PUSH_SIGNATURE' },
-      { name: 'checked by a peer it is not addressed to (the pusher itself)', pushHex: hex(bytes), recipient: plain.peerId.toString(), error: 'ERR_WRONG_RECIPIENT' }
+      { name: 'first byte of the push signature flipped', rule: 'the push signature verifies with the pushed record\'s ML-DSA-65 key', pushHex: hex(flipped), error: 'ERR_BAD_PUSH_SIGNATURE' },
+      { name: 'checked by a peer it is not addressed to (the pusher itself)', rule: 'recipient_id is the receiver', pushHex: hex(bytes), recipient: plain.peerId.toString(), error: 'ERR_WRONG_RECIPIENT' }
     ]
   }
   const out = fileURLToPath(new URL('../../../test/vectors/key-push.json', import.meta.url))

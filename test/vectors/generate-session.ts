@@ -2,13 +2,15 @@
  * Writes test/vectors/session.json: one whole secure-session handshake
  * (docs/session.md) from fixed seeds, every byte deterministic (ML-DSA-65
  * signed without randomness), so another implementation can check itself
- * message by message. generate.ts (`npm run vectors`) calls
+ * message by message, and handshakes that break one rule each
+ * (session-invalid.ts). generate.ts (`npm run vectors`) calls
  * writeSessionVectors; test/session/vectors.test.ts recomputes the file.
  */
 import { writeFile } from 'node:fs/promises'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { selectPqCrypto } from '../../src/crypto/index.js'
 import { INITIATOR_CONTEXT, NOISE_PROTOCOL_NAME, PROLOGUE_DOMAIN, RESPONDER_CONTEXT, SECURE_PROTOCOL_PREFIX } from '../../src/session/index.js'
+import { invalidSessions, SESSION_OTHERS } from './session-invalid.js'
 import { SESSION_SEEDS, sessionParties, sessionTranscript } from './session-transcript.js'
 import type { PqCrypto } from '../../src/crypto/index.js'
 
@@ -52,7 +54,12 @@ export async function sessionVectors (crypto: PqCrypto): Promise<Record<string, 
     responderSignatureHex: hex(t.responderSignature),
     initiatorSignatureHex: hex(t.initiatorSignature),
     initiatorSampleFrameHex: hex(t.initiatorSampleFrame),
-    responderSampleFrameHex: hex(t.responderSampleFrame)
+    responderSampleFrameHex: hex(t.responderSampleFrame),
+    others: {
+      thirdEd25519SeedHex: hex(SESSION_OTHERS.thirdEd25519),
+      strangerMlDsaSeedHex: hex(SESSION_OTHERS.strangerMlDsa)
+    },
+    invalid: await invalidSessions(crypto, t)
   }
 }
 

@@ -3,13 +3,16 @@
  * implementations to check themselves against. Run with `npm run vectors`;
  * the file is committed and test/record/golden.test.ts checks our code
  * against it, so a change here that alters bytes shows up as a failure.
- * Records already in the file are kept byte for byte (ML-DSA-65 signing is
- * randomised): only vectors it lacks are made.
+ * Records already in the file are kept byte for byte (they were signed
+ * hedged, once): only vectors it lacks are made, signed deterministically
+ * (deterministic.ts), so a run on a clean tree changes no file
+ * (test/vectors/reproducible.test.ts).
  */
-import { readFile, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { selectPqCrypto } from '../../src/crypto/index.js'
 import { MAX_HISTORY_LINKS, RECORD_DOMAIN, ROTATION_DOMAIN, routingKeyFor, rotationSignedBytes } from '../../src/record/index.js'
+import { committedGoldenRecords, deterministicCrypto } from './deterministic.js'
 import { writePushVectors } from './generate-push.js'
 import { describeRecord, fingerprintHex, GOLDEN, IDENTITY_KEY_VECTOR, makeGoldenRecords } from './golden.js'
 import { makeVersion2Vectors } from './golden-v2.js'
@@ -18,23 +21,8 @@ import { encodeFields, encodeVarint, parseFields } from '../helpers/protobuf-wir
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
 const out = fileURLToPath(new URL('../../../test/vectors/key-record.json', import.meta.url))
 
-/** The records the file holds now, by vector name. */
-async function keptRecords (): Promise<Map<string, Uint8Array>> {
-  const kept = new Map<string, Uint8Array>()
-  let old: any
-  try {
-    old = JSON.parse(await readFile(out, 'utf8'))
-  } catch {
-    return kept
-  }
-  for (const vector of [...old.valid ?? [], ...old.invalid ?? [], ...old.history ?? [], ...old.version2?.valid ?? [], ...old.version2?.invalid ?? []]) {
-    if (typeof vector.recordHex === 'string') kept.set(vector.name, Uint8Array.from(Buffer.from(vector.recordHex, 'hex')))
-  }
-  return kept
-}
-
-const kept = await keptRecords()
-const golden = await makeGoldenRecords(selectPqCrypto(), kept)
+const kept = await committedGoldenRecords()
+const golden = await makeGoldenRecords(deterministicCrypto(selectPqCrypto()), kept)
 const { plain, rotated, history, keys, malformed, refused } = golden
 const tampered = Uint8Array.from(plain.bytes)
 tampered[tampered.length - 1] ^= 0x01
@@ -117,14 +105,14 @@ const vectors = {
     { name: 'pinned at K1, record of K3: two rotations', record: 'history-3', pinned: pin(k1), rotations: 2 },
     { name: 'pinned at K2, record of K3: one rotation', record: 'history-3', pinned: pin(k2), rotations: 1 },
     { name: 'pinned at K1 by fingerprint only, record of K3 (which carries K1)', record: 'history-3', pinned: { fingerprintHex: fingerprintHex(k1), supersededHex: [] }, rotations: 2 },
-    { name: 'pinned at K0, record of K4: its history goes back to K1 only', record: 'history-4', pinned: pin(k0), error: 'ERR_HISTORY_BEYOND_BOUND' },
-    { ...named('K3 with a forged K1 -> K2 link'), pinned: pin(k0), error: 'ERR_BROKEN_CHAIN' },
-    { ...named('K3 with a forged K0 -> K1 link'), pinned: pin(k0), error: 'ERR_KEY_CHANGED' },
-    { ...named('fork: K1 handed over to K2\''), pinned: pin(k2, [k1, k0]), error: 'ERR_FORKED_CHAIN' },
-    { ...named('K3 again, replacing K2\'s record a second time'), stored: 'history-3', pinned: pin(keys.chain[3]), error: 'ERR_FORKED_CHAIN' }
+    { name: 'pinned at K0, record of K4: its history goes back to K1 only', record: 'history-4', pinned: pin(k0), rule: 'the record\'s history reaches back to the pin', error: 'ERR_HISTORY_BEYOND_BOUND' },
+    { ...named('K3 with a forged K1 -> K2 link'), pinned: pin(k0), rule: 'every hand-over after the pinned key\'s verifies', error: 'ERR_BROKEN_CHAIN' },
+    { ...named('K3 with a forged K0 -> K1 link'), pinned: pin(k0), rule: 'the pinned key\'s own hand-over verifies', error: 'ERR_KEY_CHANGED' },
+    { ...named('fork: K1 handed over to K2\''), pinned: pin(k2, [k1, k0]), rule: 'a key the pin left behind hands the peer over once', error: 'ERR_FORKED_CHAIN' },
+    { ...named('K3 again, replacing K2\'s record a second time'), stored: 'history-3', pinned: pin(keys.chain[3]), rule: 'a record replaces its predecessor once', error: 'ERR_FORKED_CHAIN' }
   ],
   // Records with the X25519 key: valid ones, and one invalid record per version-2 rule (the rule named, and its code).
-  version2: await makeVersion2Vectors(selectPqCrypto(), golden, kept)
+  version2: await makeVersion2Vectors(deterministicCrypto(selectPqCrypto()), golden, kept)
 }
 
 await writeFile(out, JSON.stringify(vectors, null, 2) + '\n')

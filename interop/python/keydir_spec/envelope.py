@@ -19,7 +19,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric import mlkem, x25519
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from .prims import domain, is_ed25519_peer_id, lp, mldsa65_verify, u64
+from .prims import domain, is_ed25519_peer_id, lp, mldsa65_verify, sha256, u64
+from .record import CTX_ROTATION, rotation_bytes
 from .wire import Field, Malformed, NotCanonical, walk
 
 MAX_ENVELOPE_BYTES = 1_056_768
@@ -160,17 +161,45 @@ class Opened:
     data: bytes
 
 
+def sender_keys(r) -> list:
+    """signatures.md "What verify answers": the keys a sender's signature is
+    tried against, newest first, as (key, current): the record's key, then
+    the keys its history links hand over to, as far as each hand-over
+    verifies (the rotation proof by history[0]'s key into the record's key,
+    history[0]'s own proof by history[1]'s key, ...). This verifier knows no
+    keys from rotations it watched (it watched none)."""
+    keys = [(r.ml_dsa_public_key, True)]
+    proof, handed_to = r.rotation, r.ml_dsa_public_key
+    for link in r.history:
+        if proof is None or sha256(link.ml_dsa_public_key) != proof[0]:
+            break
+        if not mldsa65_verify(link.ml_dsa_public_key, rotation_bytes(r.peer_id, proof[0], handed_to),
+                              proof[1], CTX_ROTATION):
+            break
+        keys.append((link.ml_dsa_public_key, False))
+        proof, handed_to = (link.previous_fingerprint, link.signature), link.ml_dsa_public_key
+    return keys
+
+
 def open_envelope(raw: bytes, *, self_id: bytes, newest_seq: int, kem: XWingKey,
-                  sender_key: Optional[bytes], label_first: bool = False) -> Opened:
-    """The checks in order, for a node whose only KEM key is `kem` (no
-    retired keys) and whose directory holds `sender_key` for the sender (no
-    rotation chain, no refresh)."""
-    e = decode_envelope(raw)
+                  sender_record, retired: Optional[list] = None,
+                  sender_looked_up_recently: bool = False, label_first: bool = False) -> Opened:
+    """The checks in order, for a node whose current KEM key is `kem`, whose
+    retired KEM keys are `retired` ([(last_seq, erased)]: an erased one is
+    past the grace time), and whose directory holds `sender_record` for the
+    sender (None: not found). A re-check of the sender finds nothing newer:
+    the vectors' network has no other record."""
+    e = decode_envelope(raw)                                                   # 1 … 5
     if e.recipient != self_id:                                                 # 6
         raise EnvelopeError('ERR_ENVELOPE_NOT_FOR_US')
     if e.recipient_seq > newest_seq:                                           # 7
         raise EnvelopeError('ERR_ENVELOPE_KEY_UNKNOWN')
-    # 8: no retired keys: every record up to newest_seq carries the current key
+    # 8: the retired key whose records reach recipient_seq (the lowest last_seq at or above it), else the current key
+    reaching = sorted((last, erased) for last, erased in (retired or []) if last >= e.recipient_seq)
+    if reaching and reaching[0][1]:
+        raise EnvelopeError('ERR_ENVELOPE_KEY_RETIRED')
+    if reaching:
+        raise ValueError('a retired key that is not erased: the vectors give none')
     try:                                                                       # 9
         ss = xwing_decapsulate(kem, e.enc, label_first)
         key, nonce = hpke_base_key_schedule(ss, e.info())
@@ -185,8 +214,16 @@ def open_envelope(raw: bytes, *, self_id: bytes, newest_seq: int, kem: XWingKey,
         raise EnvelopeError('ERR_ENVELOPE_TOO_LARGE', 'data')
     if not 1 <= sender_seq <= 2**53 - 1:
         raise EnvelopeError('ERR_ENVELOPE_MALFORMED', f'SealedContent sender_seq {sender_seq}')
-    if sender_key is None:                                                     # 11
+    if sender_record is None:                                                  # 11
         raise EnvelopeError('ERR_NOT_FOUND')
-    if not mldsa65_verify(sender_key, signed_bytes(e, sender_seq, data), sig, CTX_SIGNATURE):  # 12, 13
+    message = signed_bytes(e, sender_seq, data)
+    signer = next((current for k, current in sender_keys(sender_record)        # 12
+                   if mldsa65_verify(k, message, sig, CTX_SIGNATURE)), None)
+    if signer is None and sender_seq > sender_record.seq and sender_looked_up_recently:
+        raise EnvelopeError('ERR_ENVELOPE_SENDER_UNCONFIRMED')
+    # (else the re-check finds the same record, and the same answer)
+    if signer is None:                                                         # 13
         raise EnvelopeError('ERR_ENVELOPE_BAD_SIGNATURE')
+    if not signer:
+        raise EnvelopeError('ERR_ENVELOPE_STALE_SENDER_KEY')
     return Opened(e, pt, sender_seq, sig, data)

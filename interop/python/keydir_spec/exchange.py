@@ -10,7 +10,7 @@ from typing import Optional
 from .prims import ML_DSA_SIG, domain, lp, mldsa65_verify, sha256, u64
 from .record import RecordError, check_ml_dsa, validate_record
 from .revocation import TAG as REVOCATION_TAG, RevocationError, validate_revocation
-from .wire import Field, Malformed, NotCanonical, walk
+from .wire import Field, Malformed, NotCanonical, read_varint, walk
 
 MAX_MESSAGE_BYTES = 28_672
 WINDOW_MS = 300_000
@@ -53,6 +53,20 @@ class Message:
 
 def _in_hole(v: int) -> bool:
     return 2**31 <= v <= 2**32 - 1
+
+
+def read_frame(frame: bytes) -> bytes:
+    """exchange.md "Streams": the message after its unsigned-varint length
+    prefix; a prefix over 28,672 is refused before the message is read."""
+    try:
+        length, pos, _ = read_varint(frame, 0, len(frame))
+    except Malformed as e:
+        raise ExchangeError('ERR_MESSAGE_MALFORMED', f'length prefix: {e}')
+    if length > MAX_MESSAGE_BYTES:
+        raise ExchangeError('ERR_MESSAGE_TOO_LARGE', f'length prefix {length}')
+    if len(frame) - pos < length:
+        raise ExchangeError('ERR_MESSAGE_MALFORMED', 'the stream ended inside the message')
+    return frame[pos:pos + length]
 
 
 def decode(kind: str, raw: bytes) -> Message:

@@ -428,7 +428,7 @@ export const apiMessagesTarget: FuzzTarget = {
     const crypto = selectPqCrypto()
     const { recipient, sender } = await envelopeParties(crypto)
     const envelopes = recipientEnvelopes(crypto, recipient, [recipient, sender])
-    const vectors = await envelopeVectors(crypto) as { valid: Array<{ envelopeHex: string, dataHex: string }>, invalid: Array<{ envelopeHex: string }> }
+    const vectors = await envelopeVectors(crypto) as { valid: Array<{ envelopeHex: string, dataHex: string }>, invalid: Array<{ envelopeHex: string | null }> }
     const valid = vectors.valid.map(v => ({ envelope: Buffer.from(v.envelopeHex, 'hex'), data: Buffer.from(v.dataHex, 'hex') }))
     const { node: base } = await fakeNode()
     const signature = sender.signer.sign(Buffer.from('fuzz'), new TextEncoder().encode(MESSAGE_SIGNATURE_CONTEXT))
@@ -441,7 +441,7 @@ export const apiMessagesTarget: FuzzTarget = {
     const api = createApiServer({ node, token: TOKEN })
     await api.app.ready()
     const verifyBody = Buffer.from(JSON.stringify({ data: Buffer.from('fuzz').toString('base64'), signature: Buffer.from(signature).toString('base64') }))
-    const seeds = [...valid.map(v => v.envelope), ...vectors.invalid.map(v => Buffer.from(v.envelopeHex, 'hex')), verifyBody, Buffer.from('hello')]
+    const seeds = [...valid.map(v => v.envelope), ...vectors.invalid.flatMap(v => v.envelopeHex === null ? [] : [Buffer.from(v.envelopeHex, 'hex')]), verifyBody, Buffer.from('hello')]
     const paths = ['/v1/open', `/v1/seal/${sender.peerId.toString()}`, `/v1/seal/${recipient.peerId.toString()}`, '/v1/seal/x', '/v1/sign', `/v1/verify/${sender.peerId.toString()}`, '/v1/verify/%00']
     const property = fc.asyncProperty(
       hostileBytes(seeds, { maxNoise: 4096 }),

@@ -26,11 +26,11 @@ export const envelopeTarget: FuzzTarget = {
   ciRuns: 600,
   async prepare () {
     const crypto = selectPqCrypto()
-    const vectors = await envelopeVectors(crypto) as { valid: Array<{ envelopeHex: string, dataHex: string }>, invalid: Array<{ envelopeHex: string }> }
+    const vectors = await envelopeVectors(crypto) as { valid: Array<{ envelopeHex: string, dataHex: string }>, invalid: Array<{ envelopeHex: string | null }> }
     const { recipient, sender } = await envelopeParties(crypto)
     const envelopes = recipientEnvelopes(crypto, recipient, [recipient, sender])
     const valid = vectors.valid.map(v => ({ envelope: fromHex(v.envelopeHex), data: fromHex(v.dataHex) }))
-    const seeds = [...valid.map(v => v.envelope), ...vectors.invalid.map(v => fromHex(v.envelopeHex))]
+    const seeds = [...valid.map(v => v.envelope), ...vectors.invalid.flatMap(v => v.envelopeHex === null ? [] : [fromHex(v.envelopeHex)])]
     const outcomes = new Outcomes()
     const property = fc.asyncProperty(hostileCase(seeds, { maxNoise: 4096 }), async ({ bytes }) => {
       const input = bytes.slice()

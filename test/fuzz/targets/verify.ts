@@ -49,7 +49,7 @@ export const verifyFileTarget: FuzzTarget = {
     const [a] = c.peers
     const revocation = await createRevocation({ privateKey: a.privateKey, mlDsaSigner: a.mlDsaSigner, issuedAt: c.now - minute })
     const proof = await makeEquivocation(a, 3, c.now - minute)
-    const vectors = await envelopeVectors(crypto) as { valid: Array<{ envelopeHex: string }>, invalid: Array<{ envelopeHex: string, error: string }> }
+    const vectors = await envelopeVectors(crypto) as { valid: Array<{ envelopeHex: string }>, invalid: Array<{ envelopeHex: string | null, error: string }> }
     const { recipient, sender } = await envelopeParties(crypto)
     const recipientKeys = recipientKeysOf({ peerId: recipient.peerId, kemSeed: recipient.kemSeed, retiredKem: [] }, 'the vectors\' recipient', 7 * 24 * 60 * minute)
     // The vectors' records are issued at a fixed time: their envelopes are checked an hour after it.
@@ -60,14 +60,14 @@ export const verifyFileTarget: FuzzTarget = {
     const made = [
       ...c.records.map(record => record.bytes), revocation.bytes, proof.bytes,
       ...vectors.valid.map(v => fromHex(v.envelopeHex)),
-      ...vectors.invalid.filter(v => v.error === 'ERR_ENVELOPE_KEY_UNKNOWN').map(v => fromHex(v.envelopeHex))
+      ...vectors.invalid.flatMap(v => v.error === 'ERR_ENVELOPE_KEY_UNKNOWN' && v.envelopeHex !== null ? [fromHex(v.envelopeHex)] : [])
     ]
     const valid = new Set(made.map(hex))
     const base64 = (bytes: Uint8Array): Uint8Array => text(Buffer.from(bytes).toString('base64').replace(/.{76}/g, '$&\n'))
     const seeds = [
       ...made,
       ...made.map(base64),
-      ...vectors.invalid.map(v => fromHex(v.envelopeHex)),
+      ...vectors.invalid.flatMap(v => v.envelopeHex === null ? [] : [fromHex(v.envelopeHex)]),
       text(JSON.stringify(ownRecordJson(c.records[7]))),
       text(JSON.stringify({ revocations: [revocationJson(revocation)] })),
       text(JSON.stringify(evidenceJson(proof), null, 2))
