@@ -136,7 +136,10 @@ export class Admitter {
     // Checked last, so that only a record that is really stored uses the new-peer budget.
     const displaced = newUnsolicited && this.unsolicited.admit(state.hot.counts.unsolicited) ? state.hot.oldestUnsolicited() : undefined
     const ops: WriteOps = { entry, summary, pin: result.outcome === 'stored' ? result.pin : undefined }
-    if (result.outcome === 'stored') ops.mlDsaIds = this.indexRows(key, record, pin, result.pin)
+    if (result.outcome === 'stored') {
+      ops.mlDsaIds = this.indexRows(key, record, pin, result.pin)
+      state.store.stageIndexRows(ops.mlDsaIds)
+    }
     const change = result.outcome === 'stored' ? keyChangeOf(record, pin, current, result.pin, result.handOvers) : undefined
     if (entry !== undefined) state.hot.put(key, entry, summary)
     else state.hot.setSummary(key, summary)

@@ -214,8 +214,22 @@ export class RegistryStore {
     }
   }
 
+  /**
+   * Index rows admitted and served from memory, whose batch has not landed
+   * yet (a resolve returns before LevelDB's write completes, and the next
+   * resolve by ML-DSA PeerId must find the peer as the hot layer does).
+   */
+  private readonly stagedIndexRows = new Map<string, MlDsaIndexRow>()
+
+  /** Serve `rows` at once; `write` with them as `mlDsaIds` lands them, or drops them if it fails. */
+  stageIndexRows (rows: Array<[string, MlDsaIndexRow]>): void {
+    for (const [id, row] of rows) this.stagedIndexRows.set(id, row)
+  }
+
   /** The ML-DSA PeerId index row of `mlDsaPeerId` (base58btc); undefined when absent or corrupt (reported). */
   readIndexRow (mlDsaPeerId: string): MlDsaIndexRow | undefined {
+    const staged = this.stagedIndexRows.get(mlDsaPeerId)
+    if (staged !== undefined) return staged
     const name = `${ML_DSA_IDS}/${mlDsaPeerId}`
     if (this.corrupt.has(name)) return undefined
     const value = plain(this.sub.mlDsaIds.getSync(mlDsaPeerId))
@@ -328,6 +342,12 @@ export class RegistryStore {
       batch.del(key, { sublevel: this.sub.pins })
       batch.del(key, { sublevel: this.sub.nonces })
     }
-    await batch.write()
+    try {
+      await batch.write()
+    } finally {
+      for (const [id, row] of ops.mlDsaIds ?? []) {
+        if (this.stagedIndexRows.get(id) === row) this.stagedIndexRows.delete(id)
+      }
+    }
   }
 }
