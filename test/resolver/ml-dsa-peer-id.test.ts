@@ -4,7 +4,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { ResolveError } from '../../src/errors.js'
 import { createKeydirMetrics } from '../../src/metrics/index.js'
-import { mlDsaPeerIdString } from '../../src/record/index.js'
+import { createRevocation, mlDsaPeerIdString } from '../../src/record/index.js'
 import { Resolver } from '../../src/resolver/index.js'
 import { makeIdentity, makeRecord, makeRotatedPeer } from '../helpers/records.js'
 import { openFixture } from '../registry/fixture.js'
@@ -127,6 +127,23 @@ describe('Resolver: by ML-DSA PeerId', () => {
       assert.equal(values.find(v => v.labels.source === 'resolve' && v.labels.reason === 'ERR_PEER_ID_MISMATCH')?.value, 1)
       assert.equal(await s.f.registry.get(c.peerId), undefined, 'C was not resolved or stored')
     } finally { await s.f.cleanup() }
+  })
+
+  it('a revoked peer looked up by its ML-DSA PeerId: ERR_REVOKED, from the index and from the DHT', async () => {
+    const peer = await makeIdentity()
+    const record = await makeRecord(peer)
+    const revocation = await createRevocation({ privateKey: peer.privateKey, mlDsaSigner: peer.mlDsaSigner })
+    const s = await setup(new Map([[idOf(record), record], [peer.peerId.toString(), record]]))
+    try {
+      await s.resolver.resolve(idOf(record))
+      await s.f.registry.storeRevocation(revocation)
+      await assert.rejects(s.resolver.resolve(idOf(record)), { code: 'ERR_REVOKED' })
+    } finally { await s.f.cleanup() }
+    const fresh = await setup(new Map([[idOf(record), record], [peer.peerId.toString(), record]]))
+    try {
+      await fresh.f.registry.storeRevocation(revocation)
+      await assert.rejects(fresh.resolver.resolve(idOf(record)), { code: 'ERR_REVOKED' })
+    } finally { await fresh.f.cleanup() }
   })
 
   it('this node\'s own ML-DSA PeerId is its own record, trust self', async () => {
