@@ -1,4 +1,5 @@
 import { Level } from 'level'
+import { LRUCache } from 'lru-cache'
 import { fingerprint } from '../crypto/index.js'
 import { InvalidRecordError, RegistryError } from '../errors.js'
 import { mlDsaPeerIdString, unmarshalKeyRecord } from '../record/index.js'
@@ -9,6 +10,9 @@ import { decodeEntry, decodeNonce, decodePin, decodeSummary, encodeEntry, encode
 import type { NonceRows, PeerSummary, Pin, RegistryEntry, SideRows } from './types.js'
 import type { KeyRecord, KeyRecordValidator } from '../record/index.js'
 import type { PeerId } from '@libp2p/interface'
+
+/** Decoded ML-DSA PeerId index rows kept in memory. */
+const INDEX_ROW_CACHE_SIZE = 4096
 
 /** What readPin returns for a pin that is stored but fails to decode. */
 export const CORRUPT = Symbol('corrupt')
@@ -107,6 +111,7 @@ export class RegistryStore {
   async close (): Promise<void> {
     await this.db.close()
     this.corrupt.clear()
+    this.indexRows.clear()
   }
 
   /** Report a corrupt value once; `key` is `<sublevel>/<key>`. */
@@ -221,6 +226,9 @@ export class RegistryStore {
    */
   private readonly stagedIndexRows = new Map<string, MlDsaIndexRow>()
 
+  /** Rows read before, decoded: a resolve by ML-DSA PeerId reads its row each time. Kept in step by `write`. */
+  private readonly indexRows = new LRUCache<string, MlDsaIndexRow>({ max: INDEX_ROW_CACHE_SIZE })
+
   /** Serve `rows` at once; `write` with them as `mlDsaIds` lands them, or drops them if it fails. */
   stageIndexRows (rows: Array<[string, MlDsaIndexRow]>): void {
     for (const [id, row] of rows) this.stagedIndexRows.set(id, row)
@@ -228,14 +236,16 @@ export class RegistryStore {
 
   /** The ML-DSA PeerId index row of `mlDsaPeerId` (base58btc); undefined when absent or corrupt (reported). */
   readIndexRow (mlDsaPeerId: string): MlDsaIndexRow | undefined {
-    const staged = this.stagedIndexRows.get(mlDsaPeerId)
+    const staged = this.stagedIndexRows.get(mlDsaPeerId) ?? this.indexRows.get(mlDsaPeerId)
     if (staged !== undefined) return staged
     const name = `${ML_DSA_IDS}/${mlDsaPeerId}`
     if (this.corrupt.has(name)) return undefined
     const value = plain(this.sub.mlDsaIds.getSync(mlDsaPeerId))
     if (value === undefined) return undefined
     try {
-      return decodeIndexRow(value)
+      const row = decodeIndexRow(value)
+      this.indexRows.set(mlDsaPeerId, row)
+      return row
     } catch (err) {
       this.report(name, err as Error)
       return undefined
@@ -337,7 +347,10 @@ export class RegistryStore {
       const pin = this.readPin(key)
       if (pin !== undefined && pin !== CORRUPT && pin.mlDsaPublicKey !== undefined) {
         const id = mlDsaPeerIdString(pin.mlDsaPublicKey)
-        if (this.readIndexRow(id)?.peerId.toString() === key) batch.del(id, { sublevel: this.sub.mlDsaIds })
+        if (this.readIndexRow(id)?.peerId.toString() === key) {
+          batch.del(id, { sublevel: this.sub.mlDsaIds })
+          this.indexRows.delete(id)
+        }
       }
       batch.del(key, { sublevel: this.sub.pins })
       batch.del(key, { sublevel: this.sub.nonces })
@@ -346,6 +359,8 @@ export class RegistryStore {
       await batch.write()
     } finally {
       for (const [id, row] of ops.mlDsaIds ?? []) {
+        // Landed or not, the cached row is no longer what LevelDB holds: read it again.
+        this.indexRows.delete(id)
         if (this.stagedIndexRows.get(id) === row) this.stagedIndexRows.delete(id)
       }
     }

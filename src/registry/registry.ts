@@ -282,6 +282,16 @@ export class PeerKeyRegistry extends RefusedPeers {
     return link === undefined ? undefined : { ...row, link }
   }
 
+  /**
+   * The index row of `mlDsaPeerId` as stored, without the pin check of
+   * findByMlDsaPeerId: a resolve that goes on to the peer's current record
+   * checks the link itself, and reads the pin only for an earlier key.
+   */
+  mlDsaIndexRow (mlDsaPeerId: string): { peerId: PeerId, fingerprint: Uint8Array } | undefined {
+    this.state.assertOpen()
+    return this.state.store.readIndexRow(mlDsaPeerId)
+  }
+
   /** How the ML-DSA-65 key with `keyFingerprint` stands to the peer's pin: 'current', 'previous' (left behind through verified hand-overs), or undefined. */
   async mlDsaKeyLink (peerId: PeerId | string, keyFingerprint: Uint8Array): Promise<MlDsaKeyLink | undefined> {
     return mlDsaKeyLink(await this.getPin(peerId), keyFingerprint)

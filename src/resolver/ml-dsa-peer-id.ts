@@ -36,7 +36,8 @@ export interface MlDsaPeerIdResolverParts {
  * peer's current keys, resolved as for its libp2p PeerId:
  *
  * 1. the registry's index (a key this node admitted, or one its pin
- *    followed away from), without the network;
+ *    followed away from), without the network; the pin is read only for
+ *    an earlier key, to check it still links;
  * 2. else the DHT under `/pqk/` + the ML-DSA PeerId's multihash: a record
  *    whose ML-DSA-65 key has that PeerId (the validator's rule, checked
  *    here again), which names the libp2p PeerId.
@@ -54,10 +55,10 @@ export class MlDsaPeerIdResolver {
     const id = asked.toString()
     const multihash = asked.toMultihash().bytes
     const self = this.parts.selfRecord()
-    if (uint8ArrayEquals(mlDsaPeerIdBytes(self.mlDsaPublicKey), multihash)) {
+    if (uint8ArrayEquals(keyIdsOf(self).multihash, multihash)) {
       return { ...await this.parts.resolvePeer(self.peerId, options), asked: 'mlDsaPeerId' }
     }
-    const known = await this.parts.registry.findByMlDsaPeerId(id)
+    const known = this.parts.registry.mlDsaIndexRow(id)
     if (known !== undefined) {
       const resolved = await this.parts.resolvePeer(known.peerId, options)
       const answer = await this.linked(resolved, known.fingerprint, id)
@@ -70,7 +71,8 @@ export class MlDsaPeerIdResolver {
 
   /** The answer when the index's key is the resolved record's, or one the peer's pin followed away from. */
   private async linked (resolved: ResolvedRecord, keyFingerprint: Uint8Array, id: string): Promise<ResolvedRecord | undefined> {
-    if (uint8ArrayEquals(fingerprint(resolved.record.mlDsaPublicKey), keyFingerprint)) return { ...resolved, asked: 'mlDsaPeerId' }
+    if (uint8ArrayEquals(keyIdsOf(resolved.record).fingerprint, keyFingerprint)) return { ...resolved, asked: 'mlDsaPeerId' }
+    // An earlier key: the row was written when the pin followed away from it; the pin must still say so.
     const link = await this.parts.registry.mlDsaKeyLink(resolved.record.peerId, keyFingerprint)
     return link === 'previous' ? { ...resolved, asked: 'previousMlDsaPeerId', previousMlDsaPeerId: id } : undefined
   }
@@ -127,6 +129,18 @@ export class MlDsaPeerIdResolver {
     throw new ResolveError('ERR_ML_DSA_PEER_ID_UNLINKED', `${id} is the ML-DSA PeerId of a key ${peer} signed a record with, but ${peer}'s current key ` +
       `(seq ${resolved.record.seq}) does not descend from it through verified hand-overs (${why}): resolve ${peer} itself for its current keys`)
   }
+}
+
+/** A record's key fingerprint and ML-DSA PeerId multihash, by record: a record is immutable, and a cached resolve should not hash its key twice. */
+const keyIds = new WeakMap<KeyRecord, { fingerprint: Uint8Array, multihash: Uint8Array }>()
+
+function keyIdsOf (record: KeyRecord): { fingerprint: Uint8Array, multihash: Uint8Array } {
+  let ids = keyIds.get(record)
+  if (ids === undefined) {
+    ids = { fingerprint: fingerprint(record.mlDsaPublicKey), multihash: mlDsaPeerIdBytes(record.mlDsaPublicKey) }
+    keyIds.set(record, ids)
+  }
+  return ids
 }
 
 function unknown (id: string, where: string): ResolveError {
