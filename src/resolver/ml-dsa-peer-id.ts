@@ -61,7 +61,7 @@ export class MlDsaPeerIdResolver {
     const known = this.parts.registry.mlDsaIndexRow(id)
     if (known !== undefined) {
       const resolved = await this.parts.resolvePeer(known.peerId, options)
-      const answer = await this.linked(resolved, known.fingerprint, id)
+      const answer = await this.linked(resolved, known.fingerprint, id, multihash)
       if (answer !== undefined) return answer
     }
     const found = await this.fromDht(asked, id, multihash, options)
@@ -69,9 +69,15 @@ export class MlDsaPeerIdResolver {
     return await this.fromFound(found, resolved, id, options)
   }
 
-  /** The answer when the index's key is the resolved record's, or one the peer's pin followed away from. */
-  private async linked (resolved: ResolvedRecord, keyFingerprint: Uint8Array, id: string): Promise<ResolvedRecord | undefined> {
-    if (uint8ArrayEquals(keyIdsOf(resolved.record).fingerprint, keyFingerprint)) return { ...resolved, asked: 'mlDsaPeerId' }
+  /**
+   * The answer when the asked-for ML-DSA PeerId is the resolved record's
+   * own (compared by the PeerId itself, not by what the row says), or the
+   * index row's key is one the peer's pin followed away from.
+   */
+  private async linked (resolved: ResolvedRecord, keyFingerprint: Uint8Array, id: string, multihash: Uint8Array): Promise<ResolvedRecord | undefined> {
+    const current = keyIdsOf(resolved.record)
+    if (uint8ArrayEquals(current.multihash, multihash)) return { ...resolved, asked: 'mlDsaPeerId' }
+    if (uint8ArrayEquals(current.fingerprint, keyFingerprint)) return undefined
     // An earlier key: the row was written when the pin followed away from it; the pin must still say so.
     const link = await this.parts.registry.mlDsaKeyLink(resolved.record.peerId, keyFingerprint)
     return link === 'previous' ? { ...resolved, asked: 'previousMlDsaPeerId', previousMlDsaPeerId: id } : undefined

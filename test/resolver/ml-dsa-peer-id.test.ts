@@ -3,6 +3,9 @@ import { describe, it } from 'node:test'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { ResolveError } from '../../src/errors.js'
+import { fingerprint } from '../../src/crypto/index.js'
+import { ML_DSA_IDS } from '../../src/registry/constants.js'
+import { encodeIndexRow } from '../../src/registry/ml-dsa-index.js'
 import { createKeydirMetrics } from '../../src/metrics/index.js'
 import { createRevocation, mlDsaPeerIdString } from '../../src/record/index.js'
 import { Resolver } from '../../src/resolver/index.js'
@@ -28,8 +31,9 @@ interface Setup {
   selfRecord: KeyRecord
 }
 
-async function setup (dht: Map<string, KeyRecord> | undefined): Promise<Setup> {
+async function setup (dht: Map<string, KeyRecord> | undefined, prepare?: (f: Fixture) => Promise<void>): Promise<Setup> {
   const f = await openFixture()
+  await prepare?.(f)
   const self = await makeIdentity()
   const selfRecord = await makeRecord(self)
   const metrics = createKeydirMetrics()
@@ -144,6 +148,20 @@ describe('Resolver: by ML-DSA PeerId', () => {
       await fresh.f.registry.storeRevocation(revocation)
       await assert.rejects(fresh.resolver.resolve(idOf(record)), { code: 'ERR_REVOKED' })
     } finally { await fresh.f.cleanup() }
+  })
+
+  it('a forged index row (pointing a stranger\'s ML-DSA PeerId at a stored peer\'s current key) does not answer with that peer', async () => {
+    const b = await makeIdentity()
+    const recordOfB = await makeRecord(b)
+    const stranger = mlDsaPeerIdString((await makeIdentity()).mlDsaSigner.publicKey)
+    const s = await setup(new Map(), async f => {
+      await f.registry.storePeerKeys(recordOfB, 'dht')
+      await f.writeRaw(ML_DSA_IDS, stranger, encodeIndexRow(b.peerId, fingerprint(recordOfB.mlDsaPublicKey)))
+      await f.reopen()
+    })
+    try {
+      await assert.rejects(s.resolver.resolve(stranger), { code: 'ERR_UNKNOWN_ML_DSA_PEER_ID' })
+    } finally { await s.f.cleanup() }
   })
 
   it('this node\'s own ML-DSA PeerId is its own record, trust self', async () => {
