@@ -1,5 +1,6 @@
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { fingerprint } from '../crypto/index.js'
+import { NO_PEERS_ADVICE } from '../dht/index.js'
 import { errorCode, ResolveError } from '../errors.js'
 import { followHistory, mlDsaPeerIdBytes } from '../record/index.js'
 import type { DhtLookup } from '../dht/index.js'
@@ -88,7 +89,7 @@ export class MlDsaPeerIdResolver {
     const { dht, canReach } = this.parts
     if (dht === undefined) throw unknown(id, 'and this node\'s DHT path is off')
     if (canReach !== undefined && !await canReach(asked)) {
-      throw new ResolveError('ERR_NO_PEERS', `cannot look up ${id}: this node has no DHT peers and no connections; start it with --bootstrap`)
+      throw new ResolveError('ERR_NO_PEERS', `cannot look up ${id}: this node has no DHT peers and no connections; ${NO_PEERS_ADVICE}`)
     }
     const signal = options.signal === undefined ? AbortSignal.timeout(this.parts.timeoutMs) : AbortSignal.any([options.signal, AbortSignal.timeout(this.parts.timeoutMs)])
     let value
