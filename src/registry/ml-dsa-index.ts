@@ -16,7 +16,12 @@ import type { PeerId } from '@libp2p/interface'
  * and the keys its pin followed away from (each hand-over verified), so a
  * row states what two signatures and the pin rules already proved. What a
  * row says is checked again when it is read: the key must still be the
- * peer's pinned key or one it left behind (mlDsaKeyLink).
+ * peer's pinned key or one it left behind (mlDsaKeyLink). A registry
+ * written before the index existed gets a peer's row with the next record
+ * of it that is stored; until then a resolve by ML-DSA PeerId goes to the
+ * DHT. A peer dropped with its pin (an evicted unsolicited peer) takes its
+ * current key's row along; rows of keys it left behind stay, and find
+ * nothing once no pin links them.
  */
 
 /** One row of the index: the libp2p PeerId a key belonged to, and that key's fingerprint. */
