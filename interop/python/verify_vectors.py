@@ -785,9 +785,36 @@ def base58btc(data: bytes) -> str:
     return '1' * (len(data) - len(data.lstrip(b'\0'))) + out
 
 
+def ml_dsa_libp2p_public_key(key: bytes) -> bytes:
+    """The libp2p PublicKey protobuf { Type = 4, Data = 0x02 || key } of an ML-DSA-65 key."""
+    data = bytes([2]) + key
+    length = len(data)
+    return bytes([0x08, 4, 0x12, (length & 0x7f) | 0x80, length >> 7]) + data
+
+
+def ml_dsa_peer_id(key: bytes) -> bytes:
+    """The ML-DSA PeerId's multihash: 0x12 0x20 || SHA-256(PublicKey protobuf)."""
+    return bytes([0x12, 0x20]) + hashlib.sha256(ml_dsa_libp2p_public_key(key)).digest()
+
+
+def validate_under_ml_dsa_key(raw: bytes, now: int, routing_key: bytes):
+    """record-format.md, "DHT key": a record under /pqk/ + a multihash is taken
+    when that multihash is its PeerId or the ML-DSA PeerId of its own ML-DSA-65
+    key (step 10 of the validation order); every other rule as for any record."""
+    from keydir_spec.prims import parse_routing_key
+    mh = parse_routing_key(routing_key)
+    if mh is None:
+        raise rec.RecordError('ERR_BAD_ROUTING_KEY')
+    r = rec.decode_record(raw)
+    if mh != r.peer_id and mh != ml_dsa_peer_id(r.ml_dsa_public_key):
+        raise rec.RecordError('ERR_PEER_ID_MISMATCH', 'neither the PeerId nor the ML-DSA PeerId of the record')
+    return rec.validate_record(raw, now)
+
+
 def family_ml_dsa_peer_id(d: dict) -> Family:
     """record-format.md, "ML-DSA PeerId": PublicKey { Type = 4, Data = 0x02 || key },
-    SHA-256 multihash, base58btc text. The key is rebuilt from its seed."""
+    SHA-256 multihash, base58btc text. The key is rebuilt from its seed. Then
+    records under an ML-DSA PeerId's DHT key ("DHT key")."""
     from cryptography.hazmat.primitives import serialization
     fam = Family('ml-dsa-peer-id.json')
     for v in d['vectors']:
@@ -795,18 +822,24 @@ def family_ml_dsa_peer_id(d: dict) -> Family:
             key = mldsa.MLDSA65PrivateKey.from_seed_bytes(h(v['mlDsaSeedHex'])).public_key().public_bytes(
                 serialization.Encoding.Raw, serialization.PublicFormat.Raw)
             expect_equal('mlDsaPublicKey', key, h(v['mlDsaPublicKeyHex']))
-            data = bytes([2]) + key
-            length = len(data)
-            encoded = bytes([0x08, 4, 0x12, (length & 0x7f) | 0x80, length >> 7]) + data
+            encoded = ml_dsa_libp2p_public_key(key)
             expect_equal('libp2pPublicKeyPrefix', encoded[:6], h(v['libp2pPublicKeyPrefixHex']))
             if len(encoded) != v['libp2pPublicKeyLength']:
                 raise Mismatch(f'libp2pPublicKeyLength: computed {len(encoded)}')
-            multihash = bytes([0x12, 0x20]) + hashlib.sha256(encoded).digest()
+            multihash = ml_dsa_peer_id(key)
             expect_equal('peerIdMultihash', multihash, h(v['peerIdMultihashHex']))
             if base58btc(multihash) != v['peerId']:
                 raise Mismatch(f'peerId: computed {base58btc(multihash)}')
             return ACCEPT
         fam.check(f'{v["name"]}: its ML-DSA PeerId', ACCEPT, one)
+    under = d['underRoutingKey']
+    now = under['validAt']
+    for v in under['valid']:
+        fam.check(f'under key: {v["name"]}', ACCEPT,
+                  lambda v=v: validate_under_ml_dsa_key(h(v['recordHex']), now, h(v['routingKeyHex'])) and ACCEPT)
+    for v in under['invalid']:
+        fam.check(f'under key, invalid: {v["name"]}', v['error'],
+                  lambda v=v: validate_under_ml_dsa_key(h(v['recordHex']), now, h(v['routingKeyHex'])) and ACCEPT)
     return fam
 
 

@@ -51,6 +51,10 @@ const STATUS_BY_CODE: Record<string, number> = {
   ERR_INVALID_PEER_ID: 400,
   ERR_UNSUPPORTED_PEER_ID: 400,
   ERR_NOT_FOUND: 404,
+  // An ML-DSA PeerId no key record names (or an RSA PeerId, which has the same form).
+  ERR_UNKNOWN_ML_DSA_PEER_ID: 404,
+  // A record names the peer under that key, but the peer's current key does not descend from it.
+  ERR_ML_DSA_PEER_ID_UNLINKED: 409,
   ERR_REVOKED: 410,
   // The peer signed two records of one seq: its keys exist, and must not be used.
   ERR_EQUIVOCATION: 409,

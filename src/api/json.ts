@@ -39,11 +39,20 @@ export interface KeysJson {
   stale: boolean
   /** Present when this request followed a rotation of the peer's keys: from seq `fromSeq` to `toSeq`, through `handOvers` rotation proofs from the pinned key, each verified. */
   rotated?: { fromSeq: number, toSeq: number, handOvers: number }
+  /** The ML-DSA PeerId of mlDsaPublicKey (RFC 0004 draft), `Qm…`. */
+  mlDsaPeerId: string
+  /** Which PeerId the request named: `peerId`, `mlDsaPeerId`, or `previousMlDsaPeerId` (an earlier key's, linked by verified hand-overs). */
+  asked: ResolvedKeys['asked']
+  /** Present when `asked` is `previousMlDsaPeerId`: the ML-DSA PeerId the request named. */
+  previousMlDsaPeerId?: string
 }
 
 export function keysJson (keys: ResolvedKeys): KeysJson {
   return {
     peerId: keys.peerId.toString(),
+    mlDsaPeerId: keys.mlDsaPeerId,
+    asked: keys.asked,
+    ...(keys.previousMlDsaPeerId === undefined ? {} : { previousMlDsaPeerId: keys.previousMlDsaPeerId }),
     mlDsaPublicKey: base64(keys.mlDsaPublicKey),
     mlKemPublicKey: base64(keys.mlKemPublicKey),
     ...(keys.x25519PublicKey === undefined ? {} : { x25519PublicKey: base64(keys.x25519PublicKey) }),
@@ -68,14 +77,14 @@ const keysBodies = new WeakMap<KeyRecord, Map<string, Buffer>>()
 
 /** `keysJson(keys)` as UTF-8 JSON bytes, from the cache when this record was served before. */
 export function keysJsonBody (keys: ResolvedKeys): Buffer {
-  // Said once, by the request that followed the rotation: not cached for the record's later answers.
-  if (keys.rotated !== undefined) return Buffer.from(JSON.stringify(keysJson(keys)))
+  // Said once, by the request that followed the rotation (or named an earlier key): not cached for the record's later answers.
+  if (keys.rotated !== undefined || keys.previousMlDsaPeerId !== undefined) return Buffer.from(JSON.stringify(keysJson(keys)))
   let byVariant = keysBodies.get(keys.record)
   if (byVariant === undefined) {
     byVariant = new Map()
     keysBodies.set(keys.record, byVariant)
   }
-  const variant = `${keys.trust} ${keys.source} ${keys.stale}`
+  const variant = `${keys.trust} ${keys.source} ${keys.stale} ${keys.asked}`
   let body = byVariant.get(variant)
   if (body === undefined) {
     body = Buffer.from(JSON.stringify(keysJson(keys)))

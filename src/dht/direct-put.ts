@@ -24,9 +24,11 @@ export interface DirectPutComponents {
  * otherwise serve the old key until it expires. A peer stored it when it
  * echoes the record back (kad-dht answers a refused PUT by resetting the
  * stream). Returns how many did; a failure to reach one is not an error.
+ * `options.key`: the DHT key to put under; default the record's PeerId's.
  */
-export async function putToPeers (components: DirectPutComponents, protocol: string, peers: PeerId[], record: KeyRecord, options: AbortOptions = {}): Promise<number> {
-  const key = routingKeyFor(record.peerId)
+export async function putToPeers (components: DirectPutComponents, protocol: string, peers: PeerId[], record: KeyRecord, options: AbortOptions & { key?: Uint8Array } = {}): Promise<number> {
+  // A lookup under the ML-DSA PeerId's key corrects its answerers under that key.
+  const key = options.key ?? routingKeyFor(record.peerId)
   const message: KadPutValue = {
     type: 0,
     key: key as Uint8Array<ArrayBuffer>,

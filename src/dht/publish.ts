@@ -1,7 +1,7 @@
 import { Libp2pRecord } from '@libp2p/record'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { errorCode, KeydirError } from '../errors.js'
-import { routingKeyFor } from '../record/index.js'
+import { mlDsaPeerIdString, mlDsaRoutingKey, routingKeyFor } from '../record/index.js'
 import { DHT_REPLICATION } from './constants.js'
 import { isAlone, noPeersError, type DhtPeers } from './dht-peers.js'
 import { dhtRecordKey } from './record-key.js'
@@ -65,23 +65,52 @@ export class DhtRecords {
   }
 
   /** The value in this node's own DHT store, through its guard (which keeps a better value it holds). */
-  private async storeLocally (peerId: PeerId, bytes: Uint8Array): Promise<void> {
+  private async storeLocally (key: Uint8Array, bytes: Uint8Array): Promise<void> {
     if (this.components.datastore === undefined) return
-    const key = routingKeyFor(peerId)
     try {
       await this.components.datastore.put(dhtRecordKey(key), new Libp2pRecord(key, bytes, new Date()).serialize())
     } catch (err) {
-      this.log.debug({ peer: peerId.toString(), code: errorCode(err) }, 'kept the value this node\'s DHT store holds')
+      this.log.debug({ code: errorCode(err) }, 'kept the value this node\'s DHT store holds')
     }
   }
 
   /**
-   * Put `record` to the closest peers the DHT finds. Returns how many of
-   * them were asked and how many stored it, so the caller can publish again
-   * soon when too few did.
+   * Put `record` to the closest peers the DHT finds, under its PeerId's key
+   * and, at the same time, under its ML-DSA PeerId's key (`/pqk/` + the
+   * SHA-256 multihash of its ML-DSA-65 key's RFC 0004 encoding), so that a
+   * node knowing only the ML-DSA PeerId finds it. Returns how many of the
+   * PeerId key's closest peers were asked and how many stored it, so the
+   * caller can publish again soon when too few did. The second put's
+   * outcome is only logged: every publish (start, republish, rotation)
+   * makes it again, and the PeerId key is the one a rotation's storers and
+   * coverage are tracked under.
    */
   async publish (record: KeyRecord, options: AbortOptions = {}): Promise<PublishCoverage> {
-    return this.put(record.peerId, record.bytes, { seq: record.seq, expiresAt: record.expiresAt }, options)
+    const [coverage] = await Promise.all([
+      this.put(routingKeyFor(record.peerId), record.bytes, { seq: record.seq, expiresAt: record.expiresAt }, options),
+      this.putUnderMlDsaPeerId(record, options)
+    ])
+    return coverage
+  }
+
+  /** The second put of `publish`: never throws, not counted in keydir_records_published_total. */
+  private async putUnderMlDsaPeerId (record: KeyRecord, options: AbortOptions): Promise<void> {
+    const key = mlDsaRoutingKey(record.mlDsaPublicKey)
+    const logged = { seq: record.seq, mlDsaPeerId: mlDsaPeerIdString(record.mlDsaPublicKey) }
+    try {
+      const { peers } = this.components
+      if (peers !== undefined && isAlone(peers)) {
+        await this.storeLocally(key, record.bytes)
+        return
+      }
+      let stored = 0
+      for await (const event of this.components.dht.put(key, record.bytes, options)) {
+        if (event.name === 'PEER_RESPONSE' && event.messageName === 'PUT_VALUE' && event.record != null && uint8ArrayEquals(event.record.value, record.bytes)) stored++
+      }
+      this.log.debug({ ...logged, stored }, 'published under the ML-DSA PeerId')
+    } catch (err) {
+      this.log.debug({ ...logged, code: errorCode(putFailure(err, options.signal, this.components.peers)) }, 'DHT publish under the ML-DSA PeerId ended')
+    }
   }
 
   /**
@@ -90,24 +119,24 @@ export class DhtRecords {
    * from then on, and a node resolving the peer later finds it.
    */
   async publishEvidence (proof: EquivocationProof, options: AbortOptions = {}): Promise<PublishCoverage> {
-    return this.put(proof.peerId, proof.bytes, { evidence: true, seq: proof.seq }, options)
+    return this.put(routingKeyFor(proof.peerId), proof.bytes, { evidence: true, seq: proof.seq }, options)
   }
 
   /** Put a revocation certificate under its peer's `/pqk/` key, as publish puts a record. */
   async publishRevocation (revocation: RevocationCertificate, options: AbortOptions = {}): Promise<PublishCoverage> {
-    return this.put(revocation.peerId, revocation.bytes, { revocation: true, issuedAt: revocation.issuedAt }, options)
+    return this.put(routingKeyFor(revocation.peerId), revocation.bytes, { revocation: true, issuedAt: revocation.issuedAt }, options)
   }
 
-  private async put (peerId: PeerId, bytes: Uint8Array, logged: Record<string, unknown>, options: AbortOptions): Promise<PublishCoverage> {
+  private async put (key: Uint8Array, bytes: Uint8Array, logged: Record<string, unknown>, options: AbortOptions): Promise<PublishCoverage> {
     const coverage: PublishCoverage = { targeted: 0, stored: 0, storers: [] }
     const { peers } = this.components
     try {
       if (peers !== undefined && isAlone(peers)) {
-        await this.storeLocally(peerId, bytes)
+        await this.storeLocally(key, bytes)
         throw noPeersError('publish to the DHT', 0, peers.bootstrapPeers)
       }
       // kad-dht's put reports each PUT_VALUE it sends and each peer that answered it (it does not pass on FINAL_PEER).
-      for await (const event of this.components.dht.put(routingKeyFor(peerId), bytes, options)) {
+      for await (const event of this.components.dht.put(key, bytes, options)) {
         if (event.name === 'SEND_QUERY' && event.messageName === 'PUT_VALUE') coverage.targeted++
         // A peer stored it if it echoed the value back (kad-dht reports another value as an error, after this event).
         if (event.name === 'PEER_RESPONSE' && event.messageName === 'PUT_VALUE' && event.record != null && uint8ArrayEquals(event.record.value, bytes)) {

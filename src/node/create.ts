@@ -257,7 +257,7 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
       check: pqkCheck,
       readLocal: async key => readDhtValue(datastore, key),
       onEquivocation: async (a, b) => registry.noteEquivocation(a, b),
-      correct: async (peers, record) => putToPeers({ connectionManager: { openConnection: async (peer, opts) => libp2p.dial(peer, opts) } }, dhtProtocol, peers, record, { signal: AbortSignal.timeout(CORRECTION_TIMEOUT_MS) }),
+      correct: async (peers, record, key) => putToPeers({ connectionManager: { openConnection: async (peer, opts) => libp2p.dial(peer, opts) } }, dhtProtocol, peers, record, { key, signal: AbortSignal.timeout(CORRECTION_TIMEOUT_MS) }),
       metrics,
       logger
     }, { firstContactQuorum: options.firstContactQuorum, refreshQuorum: options.refreshQuorum, disjointPaths: options.disjointPaths, firstContactGraceMs: options.firstContactGraceMs })

@@ -233,8 +233,8 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
 
   async resolve (peerId: PeerId | string, options: ResolveOptions = {}): Promise<ResolvedKeys> {
     try {
-      const { record, trust, source, stale, rotated } = await this.resolver.resolve(peerId, options)
-      return resolvedKeys(record, trust, source, stale, rotated)
+      const resolved = await this.resolver.resolve(peerId, options)
+      return resolvedKeys(resolved.record, resolved.trust, resolved.source, resolved.stale, resolved.rotated, resolved)
     } catch (err) {
       // The lookup itself may have met the conflict (the registry refused an answer and kept the proof): say so, not "not found".
       const proof = errorCode(err) === 'ERR_EQUIVOCATION' || errorCode(err) === 'ERR_NOT_FOUND' ? this.registry.getEquivocation(peerId) : undefined

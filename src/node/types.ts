@@ -130,6 +130,21 @@ export interface ResolvedKeys extends Pick<KeyRecord, 'peerId' | 'mlDsaPublicKey
    * `key-change` event said so then).
    */
   rotated?: { fromSeq: number, toSeq: number, handOvers: number }
+  /**
+   * The ML-DSA PeerId of `mlDsaPublicKey` (libp2p RFC 0004 draft: base58btc
+   * of the SHA-256 multihash of `{ Type: 4, Data: 0x02 || key }`, `Qm…`).
+   * `resolve` takes it as well as `peerId`.
+   */
+  mlDsaPeerId: string
+  /**
+   * Which PeerId this call was asked by: `peerId`; `mlDsaPeerId`; or
+   * `previousMlDsaPeerId`, the ML-DSA PeerId of an earlier key of the peer
+   * (given in `previousMlDsaPeerId`) from which the current key descends
+   * through verified hand-overs.
+   */
+  asked: 'peerId' | 'mlDsaPeerId' | 'previousMlDsaPeerId'
+  /** Set when `asked` is `previousMlDsaPeerId`: the ML-DSA PeerId asked for. */
+  previousMlDsaPeerId?: string
 }
 
 export interface NodeStatus {

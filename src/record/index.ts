@@ -21,4 +21,4 @@ export { decodePqkValue, equivocationValue, pqkValueBytes, validatePqkValue, typ
 export { createEquivocationProof, differingFields, EQUIVOCATION_TAG, isEquivocationBytes, recordDigest, unmarshalEquivocationProof, type EquivocationProof } from './equivocation-codec.js'
 export { checkEquivocationAgainstPin, EquivocationValidator, validateEquivocationProof, type EquivocationValidatorInit } from './equivocation.js'
 export { compareEquivocationProofs, comparePqkValues, compareRevocations, selectPqkValue } from './select.js'
-export { mlDsaLibp2pPublicKey, mlDsaPeerIdBytes, mlDsaPeerIdString, MLDSA_KEY_TYPE, ML_DSA_65_VARIANT } from './ml-dsa-peer-id.js'
+export { isSha256Multihash, mlDsaLibp2pPublicKey, mlDsaPeerIdBytes, mlDsaPeerIdString, mlDsaRoutingKey, peerIdNamesRecord, MLDSA_KEY_TYPE, ML_DSA_65_VARIANT } from './ml-dsa-peer-id.js'

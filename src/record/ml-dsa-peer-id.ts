@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto'
 import { base58btc } from 'multiformats/bases/base58'
+import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { ML_DSA_65 } from '../crypto/types.js'
 import { InvalidRecordError } from '../errors.js'
+import { ROUTING_KEY_PREFIX } from './constants.js'
 
 /**
  * The PeerId an ML-DSA-65 key has under libp2p's RFC 0004 draft
@@ -42,4 +44,28 @@ export function mlDsaPeerIdBytes (mlDsaPublicKey: Uint8Array): Uint8Array {
 /** The ML-DSA PeerId in text: base58btc of the multihash, no multibase prefix (it starts `Qm`). */
 export function mlDsaPeerIdString (mlDsaPublicKey: Uint8Array): string {
   return base58btc.baseEncode(mlDsaPeerIdBytes(mlDsaPublicKey))
+}
+
+/** Whether PeerId multihash bytes can be an ML-DSA PeerId: a SHA-256 multihash (`0x12 0x20` + 32 bytes). An RSA PeerId has the same shape. */
+export function isSha256Multihash (bytes: Uint8Array): boolean {
+  return bytes.length === 34 && bytes[0] === 0x12 && bytes[1] === 0x20
+}
+
+/**
+ * Whether `multihash` (a PeerId asked for, or the rest of a `/pqk/` key)
+ * names the record: its Ed25519 PeerId's bytes, or the ML-DSA PeerId of
+ * its ML-DSA-65 key (docs/record-format.md, "ML-DSA PeerId").
+ */
+export function peerIdNamesRecord (multihash: Uint8Array, record: { peerId: { toMultihash: () => { bytes: Uint8Array } }, mlDsaPublicKey: Uint8Array }): boolean {
+  if (uint8ArrayEquals(record.peerId.toMultihash().bytes, multihash)) return true
+  return isSha256Multihash(multihash) && uint8ArrayEquals(mlDsaPeerIdBytes(record.mlDsaPublicKey), multihash)
+}
+
+/** The DHT key a record is also put under: `/pqk/` + its ML-DSA PeerId's multihash. */
+export function mlDsaRoutingKey (mlDsaPublicKey: Uint8Array): Uint8Array {
+  const multihash = mlDsaPeerIdBytes(mlDsaPublicKey)
+  const key = new Uint8Array(ROUTING_KEY_PREFIX.length + multihash.length)
+  key.set(ROUTING_KEY_PREFIX)
+  key.set(multihash, ROUTING_KEY_PREFIX.length)
+  return key
 }

@@ -1,11 +1,11 @@
 import { LRUCache } from 'lru-cache'
-import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { verifyEd25519 } from '../crypto/ed25519.js'
 import { ML_DSA_65, type PqCrypto } from '../crypto/types.js'
 import { InvalidRecordError } from '../errors.js'
 import { bytesKey } from '../util/bytes-key.js'
 import { unmarshalKeyRecord } from './codec.js'
 import { MAX_CLOCK_SKEW_MS, MAX_RECORD_LIFETIME_MS } from './constants.js'
+import { isSha256Multihash, mlDsaPeerIdString, peerIdNamesRecord } from './ml-dsa-peer-id.js'
 import { peerIdBytesFromRoutingKey } from './routing-key.js'
 import { recordContext, recordSignedBytes } from './signed-bytes.js'
 import type { KeyRecord } from './types.js'
@@ -131,8 +131,11 @@ export class KeyRecordValidator {
     const known = cached !== undefined && Buffer.compare(cached.bytes, bytes) === 0 ? cached : undefined
     const record = known ?? unmarshalKeyRecord(bytes)
 
-    if (!uint8ArrayEquals(record.peerId.toMultihash().bytes, expectedPeerId)) {
-      throw new InvalidRecordError('ERR_PEER_ID_MISMATCH', `record is for ${record.peerId.toString()}, not for the peer it was fetched for`)
+    // The peer asked for (or the DHT key) names the record by its Ed25519 PeerId, or by its ML-DSA PeerId (RFC 0004 draft).
+    if (!peerIdNamesRecord(expectedPeerId, record)) {
+      throw new InvalidRecordError('ERR_PEER_ID_MISMATCH', isSha256Multihash(expectedPeerId)
+        ? `record is for ${record.peerId.toString()} with ML-DSA PeerId ${mlDsaPeerIdString(record.mlDsaPublicKey)}, not for the ML-DSA PeerId it was fetched for`
+        : `record is for ${record.peerId.toString()}, not for the peer it was fetched for`)
     }
     this.checkTimes(record)
     if (known != null) {

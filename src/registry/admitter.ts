@@ -1,14 +1,16 @@
+import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { RegistryError } from '../errors.js'
 import { admitRecord } from './admission.js'
 import { RECORDS } from './constants.js'
 import { CORRUPT, type WriteOps } from './database.js'
 import { recordToStore } from './intake.js'
 import { keyChangeOf } from './key-change.js'
+import { indexedKeys, mlDsaKeyLink, type MlDsaIndexRow } from './ml-dsa-index.js'
 import { summarize } from './store-entry.js'
 import { UnsolicitedBound } from './unsolicited.js'
 import type { RegistryState } from './state.js'
 import type { Equivocations } from './equivocations.js'
-import type { EvidenceSource, FollowedRotation, KeyChange, RegistryEntry, StoreAdmission, StoreOptions, TrustLevel } from './types.js'
+import type { EvidenceSource, FollowedRotation, KeyChange, Pin, RegistryEntry, StoreAdmission, StoreOptions, TrustLevel } from './types.js'
 import type { KeyRecord } from '../record/index.js'
 import type { PeerId } from '@libp2p/interface'
 
@@ -134,6 +136,10 @@ export class Admitter {
     // Checked last, so that only a record that is really stored uses the new-peer budget.
     const displaced = newUnsolicited && this.unsolicited.admit(state.hot.counts.unsolicited) ? state.hot.oldestUnsolicited() : undefined
     const ops: WriteOps = { entry, summary, pin: result.outcome === 'stored' ? result.pin : undefined }
+    if (result.outcome === 'stored') {
+      ops.mlDsaIds = this.indexRows(key, record, pin, result.pin)
+      state.store.stageIndexRows(ops.mlDsaIds)
+    }
     const change = result.outcome === 'stored' ? keyChangeOf(record, pin, current, result.pin, result.handOvers) : undefined
     if (entry !== undefined) state.hot.put(key, entry, summary)
     else state.hot.setSummary(key, summary)
@@ -148,6 +154,26 @@ export class Admitter {
       if (change !== undefined) this.init.onKeyChange(change)
     }
     return { outcome: result.outcome, entry: entry ?? current, commit, followed: change?.followed }
+  }
+
+  /**
+   * The ML-DSA PeerId index rows a stored record brings (ml-dsa-index.ts),
+   * less those already there. A row of another peer whose pin still holds
+   * or left behind that key stays: only the key's holder can sign a record
+   * naming it, and the first peer it was seen with keeps it.
+   */
+  private indexRows (key: string, record: KeyRecord, pinBefore: Pin | undefined, pinAfter: Pin): Array<[string, MlDsaIndexRow]> {
+    const { store } = this.state
+    const rows: Array<[string, MlDsaIndexRow]> = []
+    for (const [id, keyFingerprint] of indexedKeys(record, pinBefore, pinAfter)) {
+      const held = store.readIndexRow(id)
+      if (held !== undefined) {
+        const holder = held.peerId.toString()
+        if (holder === key ? uint8ArrayEquals(held.fingerprint, keyFingerprint) : linkedToPin(store.readPin(holder), held.fingerprint)) continue
+      }
+      rows.push([id, { peerId: record.peerId, fingerprint: keyFingerprint }])
+    }
+    return rows
   }
 
   /**
@@ -204,6 +230,10 @@ export class Admitter {
 /** An admission, with the rotation it followed when it followed one (the field is absent otherwise). */
 function withFollowed (admission: StoreAdmission, followed: FollowedRotation | undefined): StoreAdmission {
   return followed === undefined ? admission : { ...admission, followed }
+}
+
+function linkedToPin (pin: Pin | undefined | typeof CORRUPT, keyFingerprint: Uint8Array): boolean {
+  return pin !== CORRUPT && mlDsaKeyLink(pin, keyFingerprint) !== undefined
 }
 
 /** The refusal of every record of a peer proven to equivocate. */

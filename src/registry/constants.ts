@@ -31,6 +31,8 @@ export const META = 'meta'
 export const INDEX = 'index'
 export const REVOCATIONS = 'revocations'
 export const EQUIVOCATIONS = 'equivocations'
+/** ML-DSA PeerId -> libp2p PeerId (ml-dsa-index.ts). */
+export const ML_DSA_IDS = 'ml-dsa-ids'
 
 /** The registry's own sublevels: no other layer's rows (PeerKeyRegistry.sideRows) may take these names. */
-export const OWN_SUBLEVELS: readonly string[] = [RECORDS, PINS, NONCES, META, INDEX, REVOCATIONS, EQUIVOCATIONS]
+export const OWN_SUBLEVELS: readonly string[] = [RECORDS, PINS, NONCES, META, INDEX, REVOCATIONS, EQUIVOCATIONS, ML_DSA_IDS]

@@ -1,18 +1,23 @@
 import { Level } from 'level'
+import { LRUCache } from 'lru-cache'
 import { fingerprint } from '../crypto/index.js'
 import { InvalidRecordError, RegistryError } from '../errors.js'
-import { unmarshalKeyRecord } from '../record/index.js'
-import { EQUIVOCATIONS, INDEX, META, NONCES, PINS, RECORDS, REVOCATIONS } from './constants.js'
+import { mlDsaPeerIdString, unmarshalKeyRecord } from '../record/index.js'
+import { EQUIVOCATIONS, INDEX, META, ML_DSA_IDS, NONCES, PINS, RECORDS, REVOCATIONS } from './constants.js'
+import { decodeIndexRow, encodeIndexRow, type MlDsaIndexRow } from './ml-dsa-index.js'
 import { pinMatches } from './pins.js'
 import { decodeEntry, decodeNonce, decodePin, decodeSummary, encodeEntry, encodeNonce, encodePin, encodeSummary } from './store-entry.js'
 import type { NonceRows, PeerSummary, Pin, RegistryEntry, SideRows } from './types.js'
 import type { KeyRecord, KeyRecordValidator } from '../record/index.js'
 import type { PeerId } from '@libp2p/interface'
 
+/** Decoded ML-DSA PeerId index rows kept in memory. */
+const INDEX_ROW_CACHE_SIZE = 4096
+
 /** What readPin returns for a pin that is stored but fails to decode. */
 export const CORRUPT = Symbol('corrupt')
 
-function sublevels (db: Level<string, Uint8Array>): Record<'records' | 'pins' | 'nonces' | 'meta' | 'index' | 'revocations' | 'equivocations', ReturnType<typeof sublevel>> {
+function sublevels (db: Level<string, Uint8Array>): Record<'records' | 'pins' | 'nonces' | 'meta' | 'index' | 'revocations' | 'equivocations' | 'mlDsaIds', ReturnType<typeof sublevel>> {
   return {
     records: sublevel(db, RECORDS),
     pins: sublevel(db, PINS),
@@ -20,7 +25,8 @@ function sublevels (db: Level<string, Uint8Array>): Record<'records' | 'pins' | 
     meta: sublevel(db, META),
     index: sublevel(db, INDEX),
     revocations: sublevel(db, REVOCATIONS),
-    equivocations: sublevel(db, EQUIVOCATIONS)
+    equivocations: sublevel(db, EQUIVOCATIONS),
+    mlDsaIds: sublevel(db, ML_DSA_IDS)
   }
 }
 
@@ -47,6 +53,8 @@ export interface WriteOps {
   revocation?: Uint8Array
   /** An equivocation proof's bytes, kept for good. */
   equivocation?: Uint8Array
+  /** ML-DSA PeerId index rows to write, by ML-DSA PeerId (ml-dsa-index.ts). */
+  mlDsaIds?: Array<[string, MlDsaIndexRow]>
 }
 
 /**
@@ -103,6 +111,7 @@ export class RegistryStore {
   async close (): Promise<void> {
     await this.db.close()
     this.corrupt.clear()
+    this.indexRows.clear()
   }
 
   /** Report a corrupt value once; `key` is `<sublevel>/<key>`. */
@@ -210,6 +219,39 @@ export class RegistryStore {
     }
   }
 
+  /**
+   * Index rows admitted and served from memory, whose batch has not landed
+   * yet (a resolve returns before LevelDB's write completes, and the next
+   * resolve by ML-DSA PeerId must find the peer as the hot layer does).
+   */
+  private readonly stagedIndexRows = new Map<string, MlDsaIndexRow>()
+
+  /** Rows read before, decoded: a resolve by ML-DSA PeerId reads its row each time. Kept in step by `write`. */
+  private readonly indexRows = new LRUCache<string, MlDsaIndexRow>({ max: INDEX_ROW_CACHE_SIZE })
+
+  /** Serve `rows` at once; `write` with them as `mlDsaIds` lands them, or drops them if it fails. */
+  stageIndexRows (rows: Array<[string, MlDsaIndexRow]>): void {
+    for (const [id, row] of rows) this.stagedIndexRows.set(id, row)
+  }
+
+  /** The ML-DSA PeerId index row of `mlDsaPeerId` (base58btc); undefined when absent or corrupt (reported). */
+  readIndexRow (mlDsaPeerId: string): MlDsaIndexRow | undefined {
+    const staged = this.stagedIndexRows.get(mlDsaPeerId) ?? this.indexRows.get(mlDsaPeerId)
+    if (staged !== undefined) return staged
+    const name = `${ML_DSA_IDS}/${mlDsaPeerId}`
+    if (this.corrupt.has(name)) return undefined
+    const value = plain(this.sub.mlDsaIds.getSync(mlDsaPeerId))
+    if (value === undefined) return undefined
+    try {
+      const row = decodeIndexRow(value)
+      this.indexRows.set(mlDsaPeerId, row)
+      return row
+    } catch (err) {
+      this.report(name, err as Error)
+      return undefined
+    }
+  }
+
   readPin (key: string): Pin | undefined | typeof CORRUPT {
     if (this.corrupt.has(`${PINS}/${key}`)) {
       return CORRUPT
@@ -292,12 +334,35 @@ export class RegistryStore {
     if (ops.equivocation !== undefined) {
       batch.put(key, ops.equivocation, { sublevel: this.sub.equivocations })
     }
+    if (ops.mlDsaIds !== undefined && ops.mlDsaIds.length > 0) {
+      for (const [id, row] of ops.mlDsaIds) {
+        this.corrupt.delete(`${ML_DSA_IDS}/${id}`)
+        batch.put(id, encodeIndexRow(row.peerId, row.fingerprint), { sublevel: this.sub.mlDsaIds })
+      }
+    }
     if (ops.pin !== undefined) {
       batch.put(key, encodePin(ops.pin), { sublevel: this.sub.pins })
     } else if (ops.deletePeer === true) {
+      // The peer leaves no trace: nor does the index row of its pinned key.
+      const pin = this.readPin(key)
+      if (pin !== undefined && pin !== CORRUPT && pin.mlDsaPublicKey !== undefined) {
+        const id = mlDsaPeerIdString(pin.mlDsaPublicKey)
+        if (this.readIndexRow(id)?.peerId.toString() === key) {
+          batch.del(id, { sublevel: this.sub.mlDsaIds })
+          this.indexRows.delete(id)
+        }
+      }
       batch.del(key, { sublevel: this.sub.pins })
       batch.del(key, { sublevel: this.sub.nonces })
     }
-    await batch.write()
+    try {
+      await batch.write()
+    } finally {
+      for (const [id, row] of ops.mlDsaIds ?? []) {
+        // Landed or not, the cached row is no longer what LevelDB holds: read it again.
+        this.indexRows.delete(id)
+        if (this.stagedIndexRows.get(id) === row) this.stagedIndexRows.delete(id)
+      }
+    }
   }
 }

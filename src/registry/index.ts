@@ -18,6 +18,7 @@
  * ```
  */
 export { PeerKeyRegistry } from './registry.js'
+export type { MlDsaKeyLink } from './ml-dsa-index.js'
 export { TRUST_LEVELS, isTrustLevel, strongerTrust } from './trust.js'
 export { DEFAULT_CACHE_SIZE, DEFAULT_MAX_NEW_UNSOLICITED_PER_MINUTE, DEFAULT_MAX_UNSOLICITED_PEERS } from './constants.js'
 export type {

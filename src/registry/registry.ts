@@ -5,6 +5,7 @@ import { collectExpired } from './collect.js'
 import { DEFAULT_CACHE_SIZE, DEFAULT_MAX_NEW_UNSOLICITED_PER_MINUTE, DEFAULT_MAX_UNSOLICITED_PEERS } from './constants.js'
 import { CORRUPT } from './database.js'
 import { listEntries } from './listing.js'
+import { mlDsaKeyLink, type MlDsaKeyLink } from './ml-dsa-index.js'
 import { parsePeer } from './peer-key.js'
 import { parseAnchorKey } from './pins.js'
 import { Equivocations } from './equivocations.js'
@@ -264,6 +265,36 @@ export class PeerKeyRegistry extends RefusedPeers {
       const pin = this.state.store.readPin(key)
       return pin === CORRUPT ? undefined : pin
     })
+  }
+
+  /**
+   * The peer whose ML-DSA-65 key has the ML-DSA PeerId `mlDsaPeerId`
+   * (base58btc), from the index admissions keep (ml-dsa-index.ts), without
+   * the network: undefined when no row names it, or when the row's key is
+   * neither the peer's pinned key nor one its pin followed away from (an
+   * anchor configured since, say).
+   */
+  async findByMlDsaPeerId (mlDsaPeerId: string): Promise<{ peerId: PeerId, fingerprint: Uint8Array, link: MlDsaKeyLink } | undefined> {
+    this.state.assertOpen()
+    const row = this.state.store.readIndexRow(mlDsaPeerId)
+    if (row === undefined) return undefined
+    const link = await this.mlDsaKeyLink(row.peerId, row.fingerprint)
+    return link === undefined ? undefined : { ...row, link }
+  }
+
+  /**
+   * The index row of `mlDsaPeerId` as stored, without the pin check of
+   * findByMlDsaPeerId: a resolve that goes on to the peer's current record
+   * checks the link itself, and reads the pin only for an earlier key.
+   */
+  mlDsaIndexRow (mlDsaPeerId: string): { peerId: PeerId, fingerprint: Uint8Array } | undefined {
+    this.state.assertOpen()
+    return this.state.store.readIndexRow(mlDsaPeerId)
+  }
+
+  /** How the ML-DSA-65 key with `keyFingerprint` stands to the peer's pin: 'current', 'previous' (left behind through verified hand-overs), or undefined. */
+  async mlDsaKeyLink (peerId: PeerId | string, keyFingerprint: Uint8Array): Promise<MlDsaKeyLink | undefined> {
+    return mlDsaKeyLink(await this.getPin(peerId), keyFingerprint)
   }
 
   /** When the network last confirmed the peer's stored record (see PeerSummary.checkedAt); undefined when none is stored. */

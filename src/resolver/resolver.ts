@@ -4,12 +4,15 @@ import { silentLogger } from '../util/log.js'
 import { peerIdOf } from '../util/peer-id.js'
 import { admitWithEarlierHistory } from './earlier-history.js'
 import { equivocatedError } from './equivocated.js'
+import { MlDsaPeerIdResolver } from './ml-dsa-peer-id.js'
+import { selectPqCrypto } from '../crypto/index.js'
 import type { DhtLookup } from '../dht/index.js'
 import type { KeyExchange, KeyHistory } from '../exchange/index.js'
 import type { KeydirMetrics } from '../metrics/index.js'
 import type { KeyRecord } from '../record/index.js'
 import type { FollowedRotation, PeerKeyRegistry, Pin, RegistryEntry, StoreAdmission, TrustLevel } from '../registry/index.js'
 import type { KeydirLogger } from '../util/log.js'
+import type { PqCrypto } from '../crypto/types.js'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 
 export type ResolveSource = 'self' | 'registry' | 'anchor' | 'dht' | 'direct'
@@ -22,12 +25,25 @@ export interface ResolvedRecord {
   stale: boolean
   /** Set when this lookup's answer was admitted by following a rotation from the pinned key (each hand-over verified). */
   rotated?: FollowedRotation
+  /**
+   * Which PeerId the caller asked by: the libp2p PeerId (absent, or
+   * 'peerId'), the ML-DSA PeerId of the answer's key ('mlDsaPeerId'), or
+   * that of an earlier key the answer's descends from
+   * ('previousMlDsaPeerId', that PeerId in `previousMlDsaPeerId`).
+   */
+  asked?: AskedAs
+  previousMlDsaPeerId?: string
 }
+
+/** Which of a node's PeerIds a resolve was asked by (see ResolvedRecord.asked). */
+export type AskedAs = 'peerId' | 'mlDsaPeerId' | 'previousMlDsaPeerId'
 
 export interface ResolverComponents {
   registry: PeerKeyRegistry
   metrics: KeydirMetrics
   logger?: KeydirLogger
+  /** Checks the hand-overs from an earlier key to the current one when resolving an ML-DSA PeerId. Default selectPqCrypto(). */
+  crypto?: PqCrypto
   /** This node's PeerId and current record. */
   selfPeerId: PeerId
   selfRecord: () => KeyRecord
@@ -97,6 +113,7 @@ export class Resolver {
   private readonly now: () => number
   private readonly log: KeydirLogger
   private readonly inFlight = new Map<string, Promise<ResolvedRecord>>()
+  private readonly byMlDsaPeerId: MlDsaPeerIdResolver
 
   constructor (components: ResolverComponents, init: ResolverInit = {}) {
     this.components = components
@@ -105,10 +122,37 @@ export class Resolver {
     this.maxStaleMs = Math.max(init.maxStaleMs ?? DEFAULT_MAX_STALE_MS, this.refreshAfterMs)
     this.now = init.now ?? Date.now
     this.log = components.logger ?? silentLogger
+    this.byMlDsaPeerId = new MlDsaPeerIdResolver({
+      registry: components.registry,
+      crypto: components.crypto ?? selectPqCrypto(),
+      metrics: components.metrics,
+      log: this.log,
+      dht: components.dht,
+      timeoutMs: this.timeoutMs,
+      selfRecord: components.selfRecord,
+      resolvePeer: async (peerId, options) => this.resolve(peerId, options),
+      admit: async (record, signal) => {
+        const { entry, followed } = await this.store(record, 'dht', false, signal)
+        return { record: entry.record, trust: entry.trust, source: 'dht', stale: false, ...(followed === undefined ? {} : { rotated: followed }) }
+      },
+      canReach: components.canReach
+    })
   }
 
+  /**
+   * A peer's keys by its libp2p (Ed25519) PeerId, or by an ML-DSA PeerId
+   * of its key (a SHA-256 multihash, which libp2p parses as an RSA PeerId
+   * without a key): see MlDsaPeerIdResolver. An RSA PeerId that carries
+   * its key is ERR_UNSUPPORTED_PEER_ID.
+   */
   async resolve (peer: PeerId | string, options: ResolveOptions = {}): Promise<ResolvedRecord> {
     const peerId = parsePeerId(peer)
+    if (peerId.type === 'RSA') {
+      if (peerId.publicKey !== undefined) {
+        throw new ResolveError('ERR_UNSUPPORTED_PEER_ID', `${peerId.toString()} is an RSA PeerId: keydir holds records of Ed25519 PeerIds (and finds them by ML-DSA PeerId too), never of RSA ones`)
+      }
+      return this.byMlDsaPeerId.resolve(peerId, options)
+    }
     // This node's own identity too, once revoked.
     if (this.components.registry.getRevocation(peerId) !== undefined) throw revoked(peerId)
     // A peer proven to have signed two records of one seq: whatever it serves, its keys are not used.

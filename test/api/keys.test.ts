@@ -3,11 +3,11 @@ import { after, before, describe, test } from 'node:test'
 import { KEY_RECORD_CONTENT_TYPE } from '../../src/api/index.js'
 import { expandXWingSeed } from '../../src/crypto/index.js'
 import { ResolveError } from '../../src/errors.js'
-import { unmarshalKeyRecord } from '../../src/record/index.js'
+import { mlDsaPeerIdString, unmarshalKeyRecord } from '../../src/record/index.js'
 import { apiFixture, assertApiError, type ApiFixture } from '../helpers-daemon/api.js'
 import { makeFakePeer, type FakePeer } from '../helpers-daemon/fake-node.js'
 
-const KEY_FIELDS = ['peerId', 'mlDsaPublicKey', 'mlKemPublicKey', 'seq', 'issuedAt', 'expiresAt', 'trust', 'source', 'stale'].sort()
+const KEY_FIELDS = ['peerId', 'mlDsaPeerId', 'asked', 'mlDsaPublicKey', 'mlKemPublicKey', 'seq', 'issuedAt', 'expiresAt', 'trust', 'source', 'stale'].sort()
 
 describe('GET /v1/keys/{peerId}', () => {
   let f: ApiFixture
@@ -28,6 +28,8 @@ describe('GET /v1/keys/{peerId}', () => {
     const body = res.json()
     assert.deepEqual(Object.keys(body).sort(), KEY_FIELDS)
     assert.equal(body.peerId, known.peerId.toString())
+    assert.equal(body.mlDsaPeerId, mlDsaPeerIdString(known.record.mlDsaPublicKey))
+    assert.equal(body.asked, 'peerId')
     assert.equal(Buffer.from(body.mlDsaPublicKey, 'base64').length, 1952)
     assert.equal(Buffer.from(body.mlKemPublicKey, 'base64').length, 1184)
     assert.equal(body.seq, 7)
@@ -36,6 +38,27 @@ describe('GET /v1/keys/{peerId}', () => {
     assert.equal(body.trust, 'dht')
     assert.equal(body.source, 'registry')
     assert.ok(res.rawPayload.length < 5000, `a keys body without the record is ~4.4 KB, not ${res.rawPayload.length} bytes`)
+  })
+
+  test('takes the ML-DSA PeerId (Qm…) of a peer\'s key: the same keys, both PeerIds, asked as mlDsaPeerId', async () => {
+    const id = mlDsaPeerIdString(known.record.mlDsaPublicKey)
+    const res = await f.api.app.inject({ method: 'GET', url: `/v1/keys/${id}` })
+    assert.equal(res.statusCode, 200)
+    const body = res.json()
+    assert.equal(body.peerId, known.peerId.toString())
+    assert.equal(body.mlDsaPeerId, id)
+    assert.equal(body.asked, 'mlDsaPeerId')
+    // The cached body of the same record asked by its PeerId still says peerId.
+    assert.equal((await f.api.app.inject({ url: `/v1/keys/${known.peerId.toString()}` })).json().asked, 'peerId')
+  })
+
+  test('an ML-DSA PeerId no record names is 404 ERR_UNKNOWN_ML_DSA_PEER_ID; one not linked to the peer\'s current key 409 ERR_ML_DSA_PEER_ID_UNLINKED', async () => {
+    const unknown = mlDsaPeerIdString((await makeFakePeer(11)).record.mlDsaPublicKey)
+    f.node.failures.set(unknown, new ResolveError('ERR_UNKNOWN_ML_DSA_PEER_ID', 'no key record names it'))
+    assertApiError(await f.api.app.inject({ url: `/v1/keys/${unknown}` }), 404, 'ERR_UNKNOWN_ML_DSA_PEER_ID')
+    f.node.failures.set(unknown, new ResolveError('ERR_ML_DSA_PEER_ID_UNLINKED', 'not linked'))
+    assertApiError(await f.api.app.inject({ url: `/v1/keys/${unknown}` }), 409, 'ERR_ML_DSA_PEER_ID_UNLINKED')
+    f.node.failures.delete(unknown)
   })
 
   test('adds the X25519 key, base64, for a version-2 record', async () => {

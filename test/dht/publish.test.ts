@@ -4,7 +4,7 @@ import { Libp2pRecord } from '@libp2p/record'
 import { DHT_REPLICATION, dhtRecordKey, DhtRecords, isWellCovered, type DhtPeers } from '../../src/dht/index.js'
 import { KeydirError } from '../../src/errors.js'
 import { createKeydirMetrics } from '../../src/metrics/index.js'
-import { routingKeyFor } from '../../src/record/index.js'
+import { mlDsaRoutingKey, routingKeyFor } from '../../src/record/index.js'
 import { makeIdentity, makeRecord } from '../helpers/records.js'
 import type { KadDHT } from '@libp2p/kad-dht'
 
@@ -39,6 +39,22 @@ describe('DhtRecords', () => {
     const put = async function * (): AsyncGenerator<unknown> { yield * events }
     const { records: dht } = records({ put: put as unknown as Dht['put'] })
     assert.deepEqual(await dht.publish(record), { targeted: 4, stored: 2, storers: [storerA, storerB] })
+  })
+
+  test('a publish puts the record under its PeerId\'s key and under its ML-DSA PeerId\'s key; the coverage is the PeerId key\'s', async () => {
+    const record = await makeRecord(await makeIdentity())
+    const storer = (await makeIdentity()).peerId
+    const keys: string[] = []
+    const put = async function * (key: Uint8Array): AsyncGenerator<unknown> {
+      keys.push(Buffer.from(key).toString('hex'))
+      yield { name: 'SEND_QUERY', messageName: 'PUT_VALUE' }
+      // The second key's put fails: the publish still reports the first's coverage.
+      if (Buffer.from(key).equals(mlDsaRoutingKey(record.mlDsaPublicKey))) throw new Error('no peer took it')
+      yield { name: 'PEER_RESPONSE', messageName: 'PUT_VALUE', record: { value: record.bytes }, from: storer }
+    }
+    const { records: dht } = records({ put: put as unknown as Dht['put'] })
+    assert.deepEqual(await dht.publish(record), { targeted: 1, stored: 1, storers: [storer] })
+    assert.deepEqual(keys.sort(), [routingKeyFor(record.peerId), mlDsaRoutingKey(record.mlDsaPublicKey)].map(key => Buffer.from(key).toString('hex')).sort())
   })
 
   test('a publish is well covered at half of the K closest, or of the peers known when fewer', () => {
@@ -78,9 +94,9 @@ describe('DhtRecords', () => {
       const datastore = { put: async (key: { toString: () => string }, value: Uint8Array) => { written.push([key.toString(), value]); return key } } as any
       const dht = new DhtRecords({ dht: { put: waitingPut }, metrics: createKeydirMetrics(), peers: { ...peers(0), bootstrapPeers: 2 }, datastore })
       await assert.rejects(dht.publish(record), (err: any) => err.code === 'ERR_NO_PEERS' && /not connected to any of its 2 bootstrap peers yet/.test(err.message))
-      assert.equal(written.length, 1)
-      assert.equal(written[0][0], dhtRecordKey(routingKeyFor(record.peerId)).toString())
-      assert.deepEqual(Libp2pRecord.deserialize(written[0][1]).value, record.bytes)
+      // Under the PeerId's key and under the ML-DSA PeerId's key.
+      assert.deepEqual(written.map(([key]) => key).sort(), [dhtRecordKey(routingKeyFor(record.peerId)).toString(), dhtRecordKey(mlDsaRoutingKey(record.mlDsaPublicKey)).toString()].sort())
+      for (const [, value] of written) assert.deepEqual(Libp2pRecord.deserialize(value).value, record.bytes)
     })
 
     test('a put that timed out while connected peers never joined the DHT is ERR_NO_PEERS too; with DHT peers, ERR_PUBLISH_TIMEOUT', async () => {

@@ -15,7 +15,7 @@ import { apiGet, runKeydir, startNode, tempDir, type RunningNode } from '../help
  * anchor entry. Lookups go across them through the CLI and the HTTP API.
  */
 
-const KEY_FIELDS = ['expiresAt', 'issuedAt', 'mlDsaPublicKey', 'mlKemPublicKey', 'peerId', 'seq', 'source', 'stale', 'trust', 'x25519PublicKey']
+const KEY_FIELDS = ['asked', 'expiresAt', 'issuedAt', 'mlDsaPeerId', 'mlDsaPublicKey', 'mlKemPublicKey', 'peerId', 'seq', 'source', 'stale', 'trust', 'x25519PublicKey']
 const env = { KEYDIR_RESOLVE_TIMEOUT_MS: '5000' }
 
 describe('three keydir nodes', { timeout: 300_000 }, () => {

@@ -170,6 +170,9 @@ export class FakeKeyDirectory extends TypedEventEmitter<KeyDirectoryEvents> impl
       })
     }
     if (id === this.peerId.toString()) return resolvedKeys(this.self.record, 'self', 'self')
+    // An ML-DSA PeerId (Qm…) of a known peer's key: as the resolver answers it.
+    const byMlDsaPeerId = [...this.entries.values()].find(e => resolvedKeys(e.record, e.trust, 'registry').mlDsaPeerId === id)
+    if (byMlDsaPeerId !== undefined) return resolvedKeys(byMlDsaPeerId.record, byMlDsaPeerId.trust, 'registry', false, undefined, { asked: 'mlDsaPeerId' })
     const entry = this.entries.get(id)
     if (entry === undefined) throw new ResolveError('ERR_NOT_FOUND', `no key record found for ${id}`)
     return resolvedKeys(entry.record, entry.trust, options?.refresh === true ? 'dht' : 'registry')

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { selectPqCrypto } from '../../src/crypto/index.js'
-import { mlDsaLibp2pPublicKey, mlDsaPeerIdBytes, mlDsaPeerIdString } from '../../src/record/index.js'
+import { KeyRecordValidator, mlDsaLibp2pPublicKey, mlDsaPeerIdBytes, mlDsaPeerIdString, mlDsaRoutingKey } from '../../src/record/index.js'
 import { parseFields } from '../helpers/protobuf-wire.js'
 import { makeMlDsaPeerIdVectors } from '../vectors/generate-ml-dsa-peer-id.js'
 
@@ -36,6 +36,20 @@ describe('ML-DSA PeerId (RFC 0004 draft)', () => {
 
   it('refuses a key of the wrong length', () => {
     assert.throws(() => mlDsaPeerIdBytes(key.subarray(1)), (err: any) => err.code === 'ERR_BAD_KEY_LENGTH')
+  })
+
+  it('the vectors under an ML-DSA PeerId\'s DHT key: each valid one taken, each invalid one refused with its code', async () => {
+    const { underRoutingKey } = JSON.parse(await readFile(file, 'utf8'))
+    const validator = new KeyRecordValidator({ crypto: selectPqCrypto(), now: () => underRoutingKey.validAt })
+    const h = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text, 'hex'))
+    for (const v of underRoutingKey.valid) {
+      const record = validator.validateForRoutingKey(h(v.routingKeyHex), h(v.recordHex))
+      assert.deepEqual(mlDsaRoutingKey(record.mlDsaPublicKey), h(v.routingKeyHex), v.name)
+    }
+    assert.equal(underRoutingKey.invalid.length, 4)
+    for (const v of underRoutingKey.invalid) {
+      assert.throws(() => validator.validateForRoutingKey(h(v.routingKeyHex), h(v.recordHex)), (err: any) => err.code === v.error, v.name)
+    }
   })
 
   it('matches test/vectors/ml-dsa-peer-id.json, which the generator rebuilds byte for byte', async () => {

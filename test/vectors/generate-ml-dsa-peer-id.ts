@@ -2,19 +2,77 @@
  * Writes test/vectors/ml-dsa-peer-id.json: the PeerId each golden ML-DSA-65
  * key (K0, K1 of key-record.json) has under libp2p's RFC 0004 draft, with
  * the libp2p PublicKey protobuf it is the SHA-256 of (docs/record-format.md,
- * "ML-DSA PeerId"). Deterministic: ML-DSA-65 key generation from a seed is.
+ * "ML-DSA PeerId"); and key records under the DHT key of an ML-DSA PeerId
+ * (docs/record-format.md, "DHT key"), valid and invalid. Deterministic:
+ * ML-DSA-65 key generation from a seed is, and the records are
+ * key-record.json's own `plain` (K0) and `rotated` (K1), byte for byte.
  */
+import { readFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { selectPqCrypto } from '../../src/crypto/index.js'
-import { mlDsaLibp2pPublicKey, mlDsaPeerIdBytes, mlDsaPeerIdString } from '../../src/record/index.js'
+import { mlDsaLibp2pPublicKey, mlDsaPeerIdBytes, mlDsaPeerIdString, mlDsaRoutingKey } from '../../src/record/index.js'
 import { GOLDEN } from './golden.js'
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
 
+const keyRecordFile = fileURLToPath(new URL('../../../test/vectors/key-record.json', import.meta.url))
+
+/**
+ * Key records under an ML-DSA PeerId's DHT key: the DHT's validator takes
+ * one only when the key's multihash is the ML-DSA PeerId of the record's
+ * own ML-DSA-65 key, and every other rule holds (checked at step 10 of the
+ * validation order, where the PeerId is).
+ */
+function recordsUnderMlDsaKeys (k0: Uint8Array, k1: Uint8Array): Record<string, unknown> {
+  const golden = JSON.parse(readFileSync(keyRecordFile, 'utf8')) as { inputs: { validAt: number }, valid: Array<{ name: string, recordHex: string }> }
+  const recordHex = (name: string): string => golden.valid.find(v => v.name === name)!.recordHex
+  const prefix = Buffer.from('/pqk/')
+  const rawKeyHash = Buffer.concat([prefix, Buffer.from([0x12, 0x20]), createHash('sha256').update(k0).digest()])
+  return {
+    validAt: golden.inputs.validAt,
+    valid: [
+      { name: 'K0 record under its ML-DSA PeerId', recordFrom: 'key-record.json valid "plain"', recordHex: recordHex('plain'), routingKeyHex: hex(mlDsaRoutingKey(k0)) },
+      { name: 'K1 record (a rotation from K0) under its ML-DSA PeerId', recordFrom: 'key-record.json valid "rotated"', recordHex: recordHex('rotated'), routingKeyHex: hex(mlDsaRoutingKey(k1)) }
+    ],
+    invalid: [
+      {
+        name: 'K0 record under the ML-DSA PeerId of another key (K1)',
+        rule: 'the multihash after /pqk/ is the record\'s PeerId or the ML-DSA PeerId of the record\'s own ML-DSA-65 key',
+        recordHex: recordHex('plain'),
+        routingKeyHex: hex(mlDsaRoutingKey(k1)),
+        error: 'ERR_PEER_ID_MISMATCH'
+      },
+      {
+        name: 'K1 record under the ML-DSA PeerId of the key it rotated from (K0)',
+        rule: 'a record is found only under its own key\'s ML-DSA PeerId; its history does not count',
+        recordHex: recordHex('rotated'),
+        routingKeyHex: hex(mlDsaRoutingKey(k0)),
+        error: 'ERR_PEER_ID_MISMATCH'
+      },
+      {
+        name: 'K0 record under /pqk/ + the SHA-256 multihash of the raw key, not of its RFC 0004 encoding',
+        rule: 'the ML-DSA PeerId hashes the libp2p PublicKey protobuf { Type 4, Data 0x02 || key }, not the key',
+        recordHex: recordHex('plain'),
+        routingKeyHex: hex(rawKeyHash),
+        error: 'ERR_PEER_ID_MISMATCH'
+      },
+      {
+        name: 'K0 record under its ML-DSA PeerId without the /pqk/ prefix',
+        rule: 'a DHT key starts with the five bytes /pqk/',
+        recordHex: recordHex('plain'),
+        routingKeyHex: hex(mlDsaPeerIdBytes(k0)),
+        error: 'ERR_BAD_ROUTING_KEY'
+      }
+    ]
+  }
+}
+
 export function makeMlDsaPeerIdVectors (): Record<string, unknown> {
   const crypto = selectPqCrypto()
   const keys = [['K0', GOLDEN.mlDsaSeed], ['K1', GOLDEN.nextMlDsaSeed]] as const
+  const [k0, k1] = keys.map(([, seed]) => crypto.mlDsa65.createSigner(seed).publicKey)
   return {
     description: 'keydir: the RFC 0004 (draft) PeerId of an ML-DSA-65 key; format: docs/record-format.md, "ML-DSA PeerId"',
     keyType: 4,
@@ -30,7 +88,8 @@ export function makeMlDsaPeerIdVectors (): Record<string, unknown> {
         peerIdMultihashHex: hex(mlDsaPeerIdBytes(key)),
         peerId: mlDsaPeerIdString(key)
       }
-    })
+    }),
+    underRoutingKey: recordsUnderMlDsaKeys(k0, k1)
   }
 }
 

@@ -24,6 +24,13 @@ function rotatedLine (rotated: NonNullable<KeysJson['rotated']>): string {
   return `seq ${rotated.fromSeq} -> ${rotated.toSeq}, ${proofs} (signed by the key this node had pinned)`
 }
 
+/** How the request named the peer, when not by its PeerId. */
+function askedLine (keys: KeysJson): string {
+  return keys.asked === 'previousMlDsaPeerId'
+    ? `${keys.previousMlDsaPeerId ?? ''}, the ML-DSA PeerId of an earlier key (the current key descends from it through verified hand-overs)`
+    : 'its ML-DSA PeerId'
+}
+
 export function registerResolve (program: Command): void {
   program.command('resolve')
     .summary('ask the running node for a peer\'s keys')
@@ -31,8 +38,9 @@ export function registerResolve (program: Command): void {
       'Ask the running node for a peer\'s verified ML-DSA-65 / ML-KEM-768 public keys: from its registry, ' +
       'a bootstrap anchor, the DHT, or the peer itself. --json prints the keys in base64; --record prints the ' +
       'signed key record itself (base64), to check without trusting the node. A lookup that followed a rotation of the ' +
-      'peer\'s keys says so: the seqs before and after, and that the proof from the pinned key was checked.')
-    .argument('<PEER_ID>', 'the peer, such as 12D3KooW…')
+      'peer\'s keys says so: the seqs before and after, and that the proof from the pinned key was checked. PEER_ID may also ' +
+      'be an ML-DSA PeerId (libp2p RFC 0004 draft, Qm…) of the peer\'s key, or of an earlier key its current one descends from.')
+    .argument('<PEER_ID>', 'the peer: its PeerId (12D3KooW…) or the ML-DSA PeerId of its key (Qm…)')
     .addOption(dirOption())
     .option('--refresh', 'skip the registry and anchors and ask the network again')
     .addOption(jsonOption())
@@ -42,6 +50,7 @@ Examples:
   keydir resolve 12D3KooW…
   keydir resolve 12D3KooW… --json | jq -r .mlKemPublicKey
   keydir resolve 12D3KooW… --record | base64 -d > peer.record
+  keydir resolve Qm… --json | jq -r .peerId
 ${EXIT_CODES_HELP}`)
     .action(async (peer: string, options: ResolveCommandOptions) => {
       const peerId = checkPeerIdArgument(peer)
@@ -59,6 +68,9 @@ ${EXIT_CODES_HELP}`)
       }
       printFields([
         ['PeerId', keys.peerId],
+        ['ML-DSA PeerId', keys.mlDsaPeerId],
+        // Asked by an ML-DSA PeerId: say which, and for an earlier key that the current one descends from it.
+        ...(keys.asked === 'peerId' ? [] : [['asked as', askedLine(keys)] as [string, string]]),
         ['trust', keys.trust],
         ['answered by', keys.stale ? `${keys.source} (stale: the network could not be reached to re-check it)` : keys.source],
         ['seq', String(keys.seq)],

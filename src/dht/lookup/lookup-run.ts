@@ -1,4 +1,5 @@
 import { errorCode } from '../../errors.js'
+import { peerIdNamesRecord } from '../../record/index.js'
 import { AnswerTally, SELF_PATH } from './answer-tally.js'
 import type { PathAnswer } from './disjoint-paths.js'
 import type { LookupScores } from './scores.js'
@@ -162,7 +163,8 @@ export class LookupRun {
       return
     }
     const record = value.record
-    if (!record.peerId.equals(peerId)) return
+    // Asked by its PeerId or by the ML-DSA PeerId of its key (a lookup under that key).
+    if (!peerIdNamesRecord(peerId.toMultihash().bytes, record)) return
     if (record.seq < minSeq) {
       metrics.verificationFailures.inc({ source: 'dht', reason: 'ERR_ROLLBACK' })
       if (path !== SELF_PATH) this.context.scores?.note(peer, 'stale')

@@ -22,8 +22,8 @@ export interface DhtLookupComponents extends DisjointPathsComponents {
   check: PqkRecordCheck | PqkValueCheck
   /** What this node's own DHT store holds under a key (validated when it was stored). */
   readLocal?: (key: Uint8Array) => Promise<Uint8Array | undefined>
-  /** Send the best record to peers that answered with an older one; resolves to how many took it. */
-  correct?: (peers: PeerId[], record: KeyRecord) => Promise<number>
+  /** Send the best record to peers that answered with an older one, under the key they were asked (`key`); resolves to how many took it. */
+  correct?: (peers: PeerId[], record: KeyRecord, key: Uint8Array) => Promise<number>
   /** Two valid answers of one seq with different bytes: the registry decides whether they are an equivocation. */
   onEquivocation?: (a: KeyRecord, b: KeyRecord) => Promise<unknown>
   metrics: KeydirMetrics
@@ -222,7 +222,7 @@ export class DhtLookup {
     const stale = tally.staleAnswerers()
     if (tally.olderThanBest > 0) this.components.metrics.verificationFailures.inc({ source: 'dht', reason: 'ERR_ROLLBACK' }, tally.olderThanBest)
     if (stale.length > 0) {
-      this.components.correct?.(stale, best).then(
+      this.components.correct?.(stale, best, routingKeyFor(peerId)).then(
         took => { this.log.debug({ peer: peerId.toString(), seq: best.seq, sent: stale.length, took }, 'sent the best record to peers that answered older') },
         () => {}
       )

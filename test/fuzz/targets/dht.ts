@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import { selectPqCrypto } from '../../../src/crypto/index.js'
 import { createPqkCheck, createPqkValidator, dhtRecordKey, pqkSelector } from '../../../src/dht/index.js'
 import { createKeydirMetrics } from '../../../src/metrics/index.js'
-import { compareKeyRecords, KeyRecordValidator, routingKeyFor, unmarshalKeyRecord } from '../../../src/record/index.js'
+import { compareKeyRecords, KeyRecordValidator, mlDsaRoutingKey, routingKeyFor, unmarshalKeyRecord } from '../../../src/record/index.js'
 import { corpus, hex } from '../corpus.js'
 import { attemptAsync, Outcomes } from '../harness.js'
 import { applyMutations, hostileBytes, hostileCase, mutations } from '../mutate.js'
@@ -38,7 +38,8 @@ function tryDecode (value: Uint8Array): KeyRecord | undefined {
  * (a valid record, garbage, a Libp2pRecord wrapping garbage, nothing).
  * Every refusal is an InvalidRecordError counted once in
  * keydir_verification_failures_total{source="dht"}; an accepted value is a
- * valid record of that key's peer and never worse than the one held.
+ * valid record of that key's peer (or, under an ML-DSA PeerId's key, of
+ * that key) and never worse than the one held.
  */
 export const dhtValidatorTarget: FuzzTarget = {
   name: 'dht-validator',
@@ -55,8 +56,12 @@ export const dhtValidatorTarget: FuzzTarget = {
     })
     const seeds = c.records.map(r => r.bytes)
     const keys = c.peers.map(p => routingKeyFor(p.peerId))
+    // The second key of every record (issue 24): its ML-DSA PeerId's.
+    const mlDsaKeys = c.records.map(r => mlDsaRoutingKey(r.mlDsaPublicKey))
     const keyArb = fc.oneof(
       { weight: 6, arbitrary: fc.constant(undefined) }, // the key of the record's own peer
+      { weight: 2, arbitrary: fc.constant('own-ml-dsa' as const) }, // the ML-DSA PeerId key of the record's own key
+      { weight: 1, arbitrary: fc.nat({ max: mlDsaKeys.length - 1 }).map(i => mlDsaKeys[i]) },
       { weight: 2, arbitrary: fc.nat({ max: keys.length - 1 }).map(i => keys[i]) },
       { weight: 1, arbitrary: fc.tuple(fc.nat({ max: keys.length - 1 }), mutations).map(([i, m]) => applyMutations(keys[i], m, keys)) },
       { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }) }
@@ -69,7 +74,7 @@ export const dhtValidatorTarget: FuzzTarget = {
     )
     let failures = 0
     const property = fc.asyncProperty(hostileCase(seeds, { maxNoise: 512 }), keyArb, heldArb, async ({ bytes, seed }, chosenKey, heldValue) => {
-      const key = chosenKey ?? routingKeyFor(c.records[seed].peerId)
+      const key = chosenKey === 'own-ml-dsa' ? mlDsaRoutingKey(c.records[seed].mlDsaPublicKey) : chosenKey ?? routingKeyFor(c.records[seed].peerId)
       held.clear()
       if (heldValue !== undefined) held.set(dhtRecordKey(key).toString(), heldValue)
       const result = await attemptAsync(outcomes, 'validate', async () => validate(key, bytes), RECORD_ERRORS)
@@ -78,7 +83,8 @@ export const dhtValidatorTarget: FuzzTarget = {
       if (counted !== failures) throw new Error(`refusals counted ${counted}, refused ${failures}`)
       if (result.ok) {
         const record = unmarshalKeyRecord(bytes)
-        if (hex(routingKeyFor(record.peerId)) !== hex(key) || c.validRecords.get(record.peerId.toString())?.has(hex(bytes)) !== true) {
+        const named = hex(routingKeyFor(record.peerId)) === hex(key) || hex(mlDsaRoutingKey(record.mlDsaPublicKey)) === hex(key)
+        if (!named || c.validRecords.get(record.peerId.toString())?.has(hex(bytes)) !== true) {
           throw new Error('the DHT validator accepted a value that is not a valid record of the key\'s peer')
         }
         const heldRecord = heldValue === undefined ? undefined : tryHeld(heldValue)
