@@ -161,14 +161,16 @@ export class KeyExchange implements Startable {
     // through the dialler first, so nothing is signed for a peer we cannot reach.
     const connection = this.components.connectionManager.getConnections(peerId).find(open => open.status === 'open' && open.limits == null) ??
       await this.components.connectionManager.openConnection(peerId, { signal })
-    const opening = connection.newStream(this.protocol, { signal })
-    opening.catch(() => {})
     // The request does not depend on the stream, and its nonce comes from
     // memory: it is signed (off the event loop with node:crypto) while
-    // multistream-select negotiates the protocol.
+    // multistream-select negotiates the protocol. The signature is the longer
+    // of the two, so it starts first: opening the stream runs yamux, Noise
+    // and a socket write on this thread before it waits for the answer.
     const signing = this.nonces.nextOutbound().then(async nonce => createKeyRequest(self, peerId, nonce, this.now()))
     // It may fail while the stream opens: handled below, never unhandled.
     signing.catch(() => {})
+    const opening = connection.newStream(this.protocol, { signal })
+    opening.catch(() => {})
     let stream: Stream | undefined
     try {
       stream = await opening
