@@ -4,7 +4,7 @@ export { KeyExchange, keyExchange, type KeyExchangeComponents, type KeyExchangeI
 export { KeyDiscovery, keyDiscovery, type KeyDiscoveryComponents, type KeyDiscoveryInit } from './discovery.js'
 export { KeyPushService, keyPush, type KeyPushComponents, type KeyPushInit, type PushReport } from './push.js'
 export { KeyHistory, keyHistory, type FetchHistoryOptions, type KeyHistoryComponents, type KeyHistoryInit } from './history.js'
-export { checkKeyPush, checkKeyRequest, checkKeyResponse, createKeyPush, createKeyRequest, createKeyResponse, decodeKeyPush, decodeKeyRequest, decodeKeyResponse, exchangeSignedBytes, startKeyRequestCheck, type ExchangeSigner, type CheckContext } from './messages.js'
+export { checkKeyPush, checkKeyRequest, checkKeyResponse, createKeyPush, createKeyRequest, createKeyResponse, decodeKeyPush, decodeKeyRequest, decodeKeyResponse, exchangeSignedBytes, mayAnswerEarly, startKeyRequestCheck, type ExchangeSigner, type CheckContext } from './messages.js'
 export {
   checkHistoryRequest, checkHistoryResponse, createHistoryRequest, createHistoryResponse, decodeHistoryRequest, decodeHistoryResponse, handOversBetween,
   type HistoryResponseCheck, type HistorySpan

@@ -8,7 +8,7 @@ import {
   EXCHANGE_PROTOCOL, EXCHANGE_TIMEOUT_MS, MAX_ATTEMPTS, MAX_EARLY_SIGNATURES, MAX_HOLDERS, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES,
   PENDING_REQUEST_TIMEOUT_MS, RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW_S, RETRY_BASE_MS
 } from './constants.js'
-import { checkKeyResponse, createKeyRequest, createKeyResponse, decodeKeyRequest, decodeKeyResponse, startKeyRequestCheck } from './messages.js'
+import { checkKeyResponse, createKeyRequest, createKeyResponse, decodeKeyRequest, decodeKeyResponse, mayAnswerEarly, startKeyRequestCheck } from './messages.js'
 import { NonceBook } from './nonces.js'
 import { admitInbound } from './inbound.js'
 import { failedExchangeOutcome } from './peer-outcome.js'
@@ -161,14 +161,16 @@ export class KeyExchange implements Startable {
     // through the dialler first, so nothing is signed for a peer we cannot reach.
     const connection = this.components.connectionManager.getConnections(peerId).find(open => open.status === 'open' && open.limits == null) ??
       await this.components.connectionManager.openConnection(peerId, { signal })
-    const opening = connection.newStream(this.protocol, { signal })
-    opening.catch(() => {})
     // The request does not depend on the stream, and its nonce comes from
     // memory: it is signed (off the event loop with node:crypto) while
-    // multistream-select negotiates the protocol.
+    // multistream-select negotiates the protocol. The signature is the longer
+    // of the two, so it starts first: opening the stream runs yamux, Noise
+    // and a socket write on this thread before it waits for the answer.
     const signing = this.nonces.nextOutbound().then(async nonce => createKeyRequest(self, peerId, nonce, this.now()))
     // It may fail while the stream opens: handled below, never unhandled.
     signing.catch(() => {})
+    const opening = connection.newStream(this.protocol, { signal })
+    opening.catch(() => {})
     let stream: Stream | undefined
     try {
       stream = await opening
@@ -199,9 +201,11 @@ export class KeyExchange implements Startable {
       const pb = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
       const request = await readMessage(pb, decodeKeyRequest, 'KeyRequest', signal)
       const self = this.init.self()
-      const verify = startKeyRequestCheck(this.checkContext(), request, remote, self.peerId)
-      const early = this.signEarly(self, remote, request.nonce)
-      const requesterRecord = await verify()
+      const ctx = this.checkContext()
+      // The response's signature is the longest step: it starts before the
+      // carried record is decoded and verified (see signEarly).
+      const early = mayAnswerEarly(ctx, request, remote, self.peerId) ? this.signEarly(self, remote, request.nonce) : undefined
+      const requesterRecord = await startKeyRequestCheck(ctx, request, remote, self.peerId)()
       // The requester is learned first (its admission is quick), so that the
       // nonce is persisted only for a peer the registry then holds; both
       // LevelDB writes run on the thread pool while the response is signed
@@ -229,11 +233,14 @@ export class KeyExchange implements Startable {
   }
 
   /**
-   * Start signing the response to a request that passed the cheap checks
-   * (addressed to us, fresh, its record well formed and signed by the
-   * requester's Ed25519 key), while its two ML-DSA-65 signatures are
+   * Start signing the response to a request that passed the checks that
+   * cost nothing (addressed to us, fresh, carrying a record that names the
+   * requester: mayAnswerEarly), while the carried record is decoded
+   * and its Ed25519 signature and the two ML-DSA-65 signatures are
    * verified: an honest requester then waits
-   * for the longer of the two, not for both. Only with a signer that signs
+   * for the longer of the two, not for both. (Any connected peer can make a
+   * record its own Ed25519 key signs, so checking that first bounded nothing
+   * the limit below does not.) Only with a signer that signs
    * off the event loop, and for at most MAX_EARLY_SIGNATURES requests at a
    * time across all peers, so a flood of badly signed requests wastes at
    * most that many signatures at once; past that, requests are signed after

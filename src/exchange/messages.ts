@@ -161,6 +161,35 @@ export function startKeyRequestCheck (ctx: CheckContext, request: KeyRequest, re
     () => new ExchangeError('ERR_BAD_REQUEST_SIGNATURE', 'request signature does not verify with the requester\'s ML-DSA-65 key'))
 }
 
+/**
+ * Whether a request is worth answering before its carried record is checked:
+ * addressed to us, its timestamp in the window, and a carried record that
+ * opens with field 1 naming `remote`, as a canonical record of the requester
+ * does (docs/record-format.md). It reads the small fields and the record's
+ * first bytes only, and refuses nothing: startKeyRequestCheck does, with
+ * the precise error.
+ */
+export function mayAnswerEarly (ctx: CheckContext, request: KeyRequest, remote: PeerId, self: PeerId): boolean {
+  return uint8ArrayEquals(request.responderId, self.toMultihash().bytes) &&
+    Math.abs(Number(request.timestamp) - ctx.now) <= MAX_CLOCK_SKEW_MS &&
+    opensWithPeerId(request.requesterRecord, remote.toMultihash().bytes)
+}
+
+/** Field 1 (peer_id, length-delimited) of a KeyRecord. */
+const PEER_ID_TAG = 1 << 3 | 2
+
+/** Whether `record` starts with field 1 holding exactly `multihash`: the first field of a canonical record of that peer. */
+function opensWithPeerId (record: Uint8Array, multihash: Uint8Array): boolean {
+  let at = 0
+  if (record[at++] !== PEER_ID_TAG) return false
+  for (let length = multihash.byteLength; ; length >>>= 7) {
+    const byte = length > 0x7f ? (length & 0x7f) | 0x80 : length
+    if (record[at++] !== byte) return false
+    if (byte < 0x80) break
+  }
+  return record.byteLength >= at + multihash.byteLength && uint8ArrayEquals(record.subarray(at, at + multihash.byteLength), multihash)
+}
+
 /** What a push carries: a record or a revocation (never an equivocation proof, which is about someone else). */
 export type PushedValue = Extract<PqkValue, { kind: 'record' | 'revocation' }>
 

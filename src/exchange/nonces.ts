@@ -29,8 +29,10 @@ export class NonceBook {
   private extending = false
   /** The last ceiling write issued; they land one after another. */
   private writes: Promise<void> = Promise.resolve()
-  /** Outbound nonces are handed out one at a time. */
+  /** Outbound nonces are handed out one at a time: takes that must wait for LevelDB queue here. */
   private outbound: Promise<unknown> = Promise.resolve()
+  /** Takes queued on `outbound` and not yet done. */
+  private queued = 0
   /** Last nonces of requesters the registry does not hold, in memory only (bounded): see acceptInbound. */
   private readonly unheld = new LRUCache<string, bigint>({ max: UNHELD_NONCES })
 
@@ -82,22 +84,41 @@ export class NonceBook {
    * still being written (the first one after start, if it comes at once).
    */
   async nextOutbound (): Promise<bigint> {
-    const next = this.outbound.then(async () => this.takeOutbound())
+    // The common case needs no LevelDB: taken in this turn, so that the
+    // request's signature can start before anything else the caller does.
+    const now = this.queued === 0 ? this.takeCovered() : undefined
+    if (now !== undefined) return now
+    this.queued++
+    const next = this.outbound.then(async () => this.takeOutbound()).finally(() => { this.queued-- })
     this.outbound = next.catch(() => {})
     return next
   }
 
   private async takeOutbound (): Promise<bigint> {
     await this.prepare()
+    const covered = this.takeCovered()
+    if (covered !== undefined) return covered
     const next = this.last! + 1n
     if (next > MAX_UINT64) {
       throw new ExchangeError('ERR_NONCE_EXHAUSTED', 'outbound nonces are used up (uint64)')
     }
-    if (next > this.ceiling!) {
-      // A reservation still being written may cover it.
-      await this.writes
-      if (next > this.ceiling!) await this.reserve(next)
-    } else if (this.ceiling! - next < this.reservation / 2n && !this.extending) {
+    // A reservation still being written may cover it.
+    await this.writes
+    if (next > this.ceiling!) await this.reserve(next)
+    this.last = next
+    return next
+  }
+
+  /**
+   * The next nonce, when the ceiling on disk already covers it (starting the
+   * next reservation in the background once half of this one is used);
+   * undefined when it must wait for the first read or for a ceiling write.
+   */
+  private takeCovered (): bigint | undefined {
+    if (this.last === undefined || this.ceiling === undefined) return undefined
+    const next = this.last + 1n
+    if (next > this.ceiling || next > MAX_UINT64) return undefined
+    if (this.ceiling - next < this.reservation / 2n && !this.extending) {
       this.extending = true
       this.reserve(next).catch(() => {}).finally(() => { this.extending = false })
     }

@@ -89,6 +89,24 @@ describe('NonceBook: outbound nonce reservations', () => {
     assert.equal(await book(new MemoryStore()).nextOutbound(), BigInt(NOW) * 1000n)
   })
 
+  it('hands out a nonce the ceiling covers in the caller\'s turn, so the request is signed at once', async () => {
+    const meta = new MemoryStore()
+    const nonces = book(meta, 100n)
+    const first = await nonces.nextOutbound()
+    await nonces.idle()
+    // Writes now hang: a nonce under the ceiling must not wait for any of them.
+    meta.gate = new Promise(() => {})
+    let taken: bigint | undefined
+    void nonces.nextOutbound().then(n => { taken = n })
+    await Promise.resolve()
+    assert.equal(taken, first + 1n, 'taken before the caller\'s next turn, with no store access')
+    // Past half the reservation a new ceiling is started in the background; nonces it already covers still come at once.
+    const more: bigint[] = []
+    for (let i = 0; i < 60; i++) more.push(await nonces.nextOutbound())
+    assert.ok(more.every((n, i) => n === first + 2n + BigInt(i)), 'strictly one more each time')
+    assert.ok(more.every(n => n <= meta.ceiling()!), 'none above the ceiling on disk')
+  })
+
   it('a failed ceiling write fails the request that needs it, and a later one can still succeed', async () => {
     const meta = new MemoryStore()
     meta.failing = true

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { selectPqCrypto } from '../../../src/crypto/index.js'
-import { checkKeyPush, checkKeyRequest, checkKeyResponse, decodeKeyPush, decodeKeyRequest, decodeKeyResponse } from '../../../src/exchange/index.js'
+import { checkKeyPush, checkKeyRequest, checkKeyResponse, decodeKeyPush, decodeKeyRequest, decodeKeyResponse, mayAnswerEarly } from '../../../src/exchange/index.js'
 import { KeyRecordValidator, RevocationValidator } from '../../../src/record/index.js'
 import { corpus } from '../corpus.js'
 import { attempt, attemptAsync, Outcomes } from '../harness.js'
@@ -25,14 +25,14 @@ function sameMessage (a: Message, b: Message): boolean {
 }
 
 /**
- * KeyRequest bytes from a peer: decodeKeyRequest, then checkKeyRequest as the
+ * KeyRequest bytes from a peer: decodeKeyRequest, then mayAnswerEarly and checkKeyRequest as the
  * responder would (on a connection authenticated as some peer, at a clock
  * near the message's). Every refusal an ExchangeError with a code; a request
  * is accepted only if it is, field for field, a request that peer signed to us.
  */
 export const keyRequestTarget: FuzzTarget = {
   name: 'key-request',
-  description: 'decodeKeyRequest + checkKeyRequest on mutated requests (embedded records too) and noise',
+  description: 'decodeKeyRequest + mayAnswerEarly + checkKeyRequest on mutated requests (embedded records too) and noise',
   ciRuns: 4000,
   async prepare () {
     const c = await corpus()
@@ -54,8 +54,11 @@ export const keyRequestTarget: FuzzTarget = {
         const remote: PeerId = remoteChoice < 6 ? seed.from : peers[remoteChoice % peers.length]
         const self: PeerId = remoteChoice < 7 ? seed.to : peers[(remoteChoice + 1) % peers.length]
         const ctx = { crypto, validator, now: c.now + (remoteChoice % 2 === 0 ? 0 : skew) }
+        // The responder's early signature gate reads the same hostile bytes: it must never throw.
+        const early = mayAnswerEarly(ctx, decoded.value, remote, self)
         const checked = await attemptAsync(outcomes, 'check', async () => checkKeyRequest(ctx, decoded.value, remote, self), EXCHANGE_ERRORS)
         if (checked.ok) {
+          if (!early) throw new Error('a request checkKeyRequest accepts was not signed for early (mayAnswerEarly said no)')
           const genuine = c.requests.find(r => r.from.equals(remote) && r.to.equals(self) && sameMessage(r.message, decoded.value))
           if (genuine === undefined) throw new Error('checkKeyRequest accepted a request its sender never signed to us')
           if (!checked.value.peerId.equals(remote)) throw new Error('checkKeyRequest returned a record of another peer')
