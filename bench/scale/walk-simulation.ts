@@ -37,6 +37,9 @@ export interface WalkTrial {
   pathEnds: number[]
 }
 
+/** Queues are kept farthest first, so that the closest is popped off the end. */
+const farthestFirst = (a: number, b: number): number => b - a
+
 /** One round's queries: which path asked which peer. */
 type Round = Array<{ path: number, peer: number }>
 
@@ -54,26 +57,28 @@ function generator (seed: number): () => number {
 
 /** The region's nodes and the bucket each one's table holds for it. */
 class Region {
-  private readonly buckets = new Map<number, number[]>()
+  private readonly buckets: Array<number[] | undefined>
 
-  constructor (readonly size: number, private readonly k: number, private readonly random: () => number) {}
+  constructor (readonly size: number, private readonly k: number, private readonly random: () => number) {
+    this.buckets = new Array<number[] | undefined>(size)
+  }
 
   /** K distinct uniform members, `self` excluded: a bucket for the region, as an answer names it. */
   sample (self = -1): number[] {
     const want = Math.min(this.k, this.size - (self >= 0 ? 1 : 0))
-    const picked = new Set<number>()
-    while (picked.size < want) {
+    const picked: number[] = []
+    while (picked.length < want) {
       const n = Math.floor(this.random() * this.size)
-      if (n !== self) picked.add(n)
+      if (n !== self && !picked.includes(n)) picked.push(n)
     }
-    return [...picked]
+    return picked
   }
 
   bucket (node: number): number[] {
-    let b = this.buckets.get(node)
+    let b = this.buckets[node]
     if (b === undefined) {
       b = this.sample(node)
-      this.buckets.set(node, b)
+      this.buckets[node] = b
     }
     return b
   }
@@ -118,10 +123,10 @@ function kadWalk (region: Region, start: number[], shape: WalkShape, k: number, 
   while (true) {
     const batch: Round = []
     queues.forEach((queue, path) => {
-      queue.sort((a, b) => a - b)
+      queue.sort(farthestFirst)
       let taken = 0
       while (queue.length > 0 && taken < shape.alpha) {
-        const peer = queue.shift()!
+        const peer = queue.pop()!
         if (!answered[path].admits(peer)) continue
         batch.push({ path, peer })
         taken++
@@ -159,10 +164,10 @@ function keydirWalk (region: Region, start: number[], shape: WalkShape, k: numbe
   while (true) {
     const batch: Round = []
     queues.forEach((queue, path) => {
-      queue.sort((a, b) => a - b)
+      queue.sort(farthestFirst)
       let taken = 0
       while (queue.length > 0 && taken < shape.alpha) {
-        const peer = queue.shift()!
+        const peer = queue.pop()!
         if (claimed.has(peer) || !answered[path].admits(peer)) continue
         claimed.add(peer)
         batch.push({ path, peer })

@@ -109,13 +109,15 @@ describe('scale model: constants', () => {
 })
 
 describe('scale model: routing tables and walks', () => {
-  it('follows the installed kad-dht: its table keeps at most 2^6 x 20 = 1,280 of the peers it is offered', async () => {
+  it('follows the installed kad-dht: its table keeps at most 2^6 x 20 = 1,280 of the peers it is offered, fewer where a bucket gets under 20', async () => {
     // The model's central assumption, checked on kad-dht's own KBucket (not exported by the package: imported by path).
+    // Of 2,000 peers a bucket gets 31 on average, and now and then fewer than 20: the expected count is a little under 1,280.
     const { KBucket } = await import(new URL('node_modules/@libp2p/kad-dht/dist/src/routing-table/k-bucket.js', repo).href)
     const table = new KBucket({ peerId: randomPeerId() }, { verify: async () => true, ping: async function * () {}, metricsPrefix: 'scale_model_test' })
     await table.start()
-    for (let i = 0; i < 3000; i++) await table.add(randomPeerId())
-    assert.equal(table.count(), Math.round(tableSize(defaultNetwork(3001))))
+    for (let i = 0; i < 2000; i++) await table.add(randomPeerId())
+    assert.ok(table.count() <= 1280)
+    assert.ok(Math.abs(table.count() - tableSize(defaultNetwork(2001))) <= 4, `${table.count()} against ${tableSize(defaultNetwork(2001))}`)
   })
 
   it('fills a table with every node up to 2^6 x 20 = 1,280 peers, and samples a region of N / 64 beyond', () => {
@@ -146,7 +148,7 @@ describe('scale model: routing tables and walks', () => {
   it('stops each path on its own: kad-dht\'s query asks as many peers as the installed query-path.js does (M = 156)', async () => {
     // The model's walk at 10,000 nodes (a region of 156) against the installed kad-dht 16 query-path.js over a region of 156 random PeerIds.
     const region = syntheticRegion(156)
-    const trials = 6
+    const trials = 4
     let asked = 0
     for (let t = 0; t < trials; t++) asked += await installedKadQuery(region)
     const measured = asked / trials
@@ -156,7 +158,7 @@ describe('scale model: routing tables and walks', () => {
 
   it('stops each path on its own: keydir\'s walk asks as many peers as src/dht/lookup/disjoint-paths.ts does (M = 156)', async () => {
     const region = syntheticRegion(156)
-    const trials = 6
+    const trials = 4
     let asked = 0
     for (let t = 0; t < trials; t++) asked += await keydirWalk(region)
     const measured = asked / trials
