@@ -2,12 +2,15 @@
  * The scale model's predictions (docs/scale.md), and the model against
  * network bench results: `npm run bench -- scale-model [--rtt-ms 20]
  * [--nodes 1000,10000] [--k 20] [--prefix-length 6] [--alpha 3] [--paths 3] [--quorum 3]
- * [--record-bytes 6581] [--compare FILE]... [--compare-rtt-ms MS]`
+ * [--record-bytes 6617] [--compare FILE]... [--compare-rtt-ms MS] [--out FILE]`
  * (alpha, paths, quorum and record size are keydir's).
- * Prints the tables and writes bench/results/scale-model.json. Measures
- * nothing: it computes.
+ * Prints the tables. Writes bench/results/scale-model.json, the file
+ * docs/scale.md quotes, only with the model's default settings; a trial of
+ * other settings writes to --out FILE, or nowhere. Measures nothing: it
+ * computes.
  */
-import { basename } from 'node:path'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { basename, dirname } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { compareWithBench, readNetworkBench, TOLERANCE, type ComparisonRow } from './scale/compare.js'
 import { K, KAD_PREFIX_LENGTH, KEYDIR_QUORUM } from './scale/constants.js'
@@ -27,6 +30,8 @@ export interface ScaleModelOptions {
   compare: string[]
   /** RTT for a compared file that does not record its own (loopback: 0). */
   compareRttMs: number
+  /** Where to write the JSON instead of bench/results/scale-model.json. */
+  out?: string
 }
 
 /** The sizes docs/scale.md states: the multi-host runs' (100, 300, 1,000), then 10^4 to 10^6. */
@@ -62,7 +67,11 @@ export function parseScaleModelArgs (argv: string[]): ScaleModelOptions {
     else if (arg === '--paths') options.keydir.paths = whole(arg, argv[++i])
     else if (arg === '--quorum') options.keydir.quorum = whole(arg, argv[++i])
     else if (arg === '--record-bytes') options.keydir.recordBytes = whole(arg, argv[++i])
-    else if (arg === '--compare') {
+    else if (arg === '--out') {
+      const path = argv[++i]
+      if (path === undefined) throw new Error('--out takes the path of the JSON to write, e.g. /tmp/scale-model.json')
+      options.out = path
+    } else if (arg === '--compare') {
       const path = argv[++i]
       if (path === undefined) throw new Error('--compare takes the path of a network bench JSON, e.g. bench/results/full/network.json')
       options.compare.push(path)
@@ -84,7 +93,8 @@ function resolveRow (net: Network, resolve: string, c: ResolveCost): TableRow {
     'KiB on wire': fmt.kib(c.bytes),
     'latency ms': fmt.ms(c.latencyMs),
     'valid answers': fmt.dec(c.validAnswers, 1),
-    'record found': fmt.pct(c.found)
+    'record found': fmt.pct(c.found),
+    'quorum reached': c.quorumReached === undefined ? '-' : fmt.pct(c.quorumReached)
   }
 }
 
@@ -149,7 +159,8 @@ function predictionTables (predictions: SizePrediction[], rttMs: number): Report
       notes: [
         'hops: query times in sequence on the critical path; queries: GET_VALUE requests sent (each answered: messages = 2 x queries); KiB: every node\'s bytes on the wire (Noise and yamux framing, no TCP/IP headers).',
         'keydir: own walk, alpha 3 on each of 3 disjoint paths; first contact waits for 3 valid answers over 3 paths then the answers in flight (grace 150 ms); refresh ends at the first valid answer. IPNS: kad-dht 16 get(), alpha 10 on each of 10 paths, to the end of its query.',
-        'record found: 1 - e^-(holders the walk meets); below 100% where the routing tables (kad-dht 16: at most 2^6 x 20 = 1,280 peers) no longer lead a walk to the K peers the put found.'
+        'Up to 2^6 x 20 + 1 = 1,281 nodes every table holds everyone: one walk, the same each time. Beyond, kad-dht 16\'s tables hold K peers of the key\'s region: a seeded Monte Carlo of the lookups\' own rules (bench/scale/walk-simulation.ts, 100 walks each after a put): hops and latency are medians, queries, bytes and answers means.',
+        'record found: share of walks that meet one of the K holders the put found; quorum reached: share of first contacts that hear 3 valid answers over 3 paths (the others end at their walk\'s end or the grace time).'
       ]
     },
     { title: 'keydir against IPNS, predicted', rows: ratios },
@@ -182,12 +193,12 @@ export async function runScaleModel (options: ScaleModelOptions): Promise<BenchR
   const comparisons: Array<{ file: string, command?: string, commit?: string, rttMs: number, rows: ComparisonRow[] }> = []
   for (const path of options.compare) {
     const file = await readNetworkBench(path)
-    const rttMs = file.data.settings?.rttMs ?? file.data.rttMs ?? options.compareRttMs
+    const rttMs = file.data.rttMs ?? options.compareRttMs
     const rows = compareWithBench(file, rttMs)
     comparisons.push({ file: path, command: file.command, commit: file.environment?.commit, rttMs, rows })
     tables.push(comparisonTable(`${path} (${file.command ?? 'unknown command'}, commit ${file.environment?.commit ?? 'unknown'})`, rows, rttMs))
   }
-  const args = [
+  const settings = [
     ...(options.rttMs !== 20 ? ['--rtt-ms', String(options.rttMs)] : []),
     ...(options.nodes !== DEFAULT_SIZES ? ['--nodes', options.nodes.join(',')] : []),
     ...(options.k !== K ? ['--k', String(options.k)] : []),
@@ -195,7 +206,10 @@ export async function runScaleModel (options: ScaleModelOptions): Promise<BenchR
     ...(options.keydir.alpha !== KEYDIR.alpha ? ['--alpha', String(options.keydir.alpha)] : []),
     ...(options.keydir.paths !== KEYDIR.paths ? ['--paths', String(options.keydir.paths)] : []),
     ...(options.keydir.quorum !== KEYDIR_QUORUM ? ['--quorum', String(options.keydir.quorum)] : []),
-    ...(options.keydir.recordBytes !== KEYDIR.recordBytes ? ['--record-bytes', String(options.keydir.recordBytes)] : []),
+    ...(options.keydir.recordBytes !== KEYDIR.recordBytes ? ['--record-bytes', String(options.keydir.recordBytes)] : [])
+  ]
+  const args = [
+    ...settings,
     ...options.compare.flatMap(p => ['--compare', p]),
     ...(options.compareRttMs !== 0 ? ['--compare-rtt-ms', String(options.compareRttMs)] : [])
   ]
@@ -214,7 +228,16 @@ export async function runScaleModel (options: ScaleModelOptions): Promise<BenchR
     printTable(table.rows)
     for (const note of table.notes ?? []) console.log(`  ${note}`)
   }
-  console.log(`\nwrote ${await writeJson(report.name, report, true)}`)
+  if (options.out !== undefined) {
+    await mkdir(dirname(options.out), { recursive: true })
+    await writeFile(options.out, JSON.stringify(report, null, 2) + '\n')
+    console.log(`\nwrote ${options.out}`)
+  } else if (settings.length === 0) {
+    console.log(`\nwrote ${await writeJson(report.name, report, true)}`)
+  } else {
+    // The committed file is the one docs/scale.md quotes: a trial of other settings must not replace it.
+    console.log(`\nnot written: ${settings.join(' ')} differ from the model's defaults (bench/results/scale-model.json keeps the defaults' run); pass --out FILE to keep this one`)
+  }
   for (const c of comparisons) {
     const off = c.rows.filter(r => !r.within).length
     console.log(`${basename(c.file)}: ${c.rows.length - off} of ${c.rows.length} quantities within ${TOLERANCE * 100}%`)

@@ -6,26 +6,27 @@
  * the same network.
  */
 import { readFile } from 'node:fs/promises'
-import { defaultNetwork, firstValidAnswerMs, IPNS, ipnsQueryEnd, KEYDIR, keydirFirstContact, keydirRefresh, ownStoreShare, walk, width, type Network, type ResolveCost } from './model.js'
+import { defaultNetwork, firstRoundQueries, firstValidAnswerMs, IPNS, ipnsQueryEnd, KEYDIR, keydirFirstContact, keydirRefresh, ownStoreShare, type Network, type ResolveCost } from './model.js'
 
 /** Predicted within this share of measured (either way) counts as a match. */
 export const TOLERANCE = 0.2
 
 interface Stats { p50: number | null }
 interface Outcome { firstOtherAnswer?: { sentBefore?: number } }
-/** One path of one run, as bench/network.ts writes it; the optional fields are read when a bench measures them. */
+/** One path of one run, as bench/network.ts writes it: the fields the comparison reads. */
 export interface MeasuredPath {
-  succeeded: number
   total: Stats
   firstOther?: Stats
   ownStore?: number
   bytesPerResolve?: number
   dialsPerResolve?: number
   outcomes?: Outcome[]
-  /** GET_VALUE requests a resolve sent, mean (not measured by the network bench at 2263c4e). */
-  queriesPerResolve?: number
-  /** Sequential query rounds on a resolve's critical path, mean (not measured at 2263c4e). */
-  hopsPerResolve?: number
+  /**
+   * DHT requests every node received per resolve: the lookup's queries (a
+   * steady network sends no others). Written by the hosts mode of the
+   * network bench (bench/hosts.ts, in development), not by the loopback runs.
+   */
+  dhtMessagesPerResolve?: number
 }
 export interface MeasuredRun {
   kind: string
@@ -37,8 +38,7 @@ export interface NetworkBenchFile {
   command?: string
   environment?: { commit?: string }
   data: {
-    /** The RTT between hosts the bench added, if any (loopback: absent, 0). */
-    settings?: { rttMs?: number }
+    /** The RTT between hosts the bench added (the hosts mode); loopback runs have none: 0. */
     rttMs?: number
     quorum?: number
     disjointPaths?: number
@@ -86,33 +86,33 @@ function costRows (nodes: string, resolve: string, predicted: ResolveCost, path:
   return [
     ...row(nodes, resolve, 'return p50 ms', predicted.latencyMs, path.total.p50),
     ...row(nodes, resolve, 'KiB on wire/resolve', predicted.bytes / 1024, path.bytesPerResolve === undefined ? undefined : path.bytesPerResolve / 1024),
-    ...row(nodes, resolve, 'queries/resolve', predicted.queries, path.queriesPerResolve),
-    ...row(nodes, resolve, 'hops/resolve', predicted.hops, path.hopsPerResolve)
+    ...row(nodes, resolve, 'DHT requests/resolve', predicted.queries, path.dhtMessagesPerResolve)
   ]
 }
 
 /**
  * Every quantity of `file` the model predicts, beside it. keydir's DHT
- * rows are compared only from runs of the lookup over disjoint paths
- * (files that record `disjointPaths`); the direct path is not modelled.
+ * rows (first contact and refresh) are compared only from runs of the
+ * lookup over disjoint paths (files that record `disjointPaths`), with the
+ * file's path count; the direct path is not modelled.
  * The RTT is the file's, else `rttMs`; the measured dials per resolve are
  * the model's input (it does not predict them).
  */
 export function compareWithBench (file: NetworkBenchFile, rttMs = 0): ComparisonRow[] {
   const data = file.data
-  const rtt = data.settings?.rttMs ?? data.rttMs ?? rttMs
+  const rtt = data.rttMs ?? rttMs
   const rows: ComparisonRow[] = []
   for (const run of data.runs) {
     const nodes = run.procs !== undefined && run.procs > 1 ? `${run.nodes} (${run.procs} procs)` : String(run.nodes)
     const net = (path: MeasuredPath): Network => defaultNetwork(run.nodes, { rttMs: rtt, dialsPerResolve: path.dialsPerResolve ?? 0 })
     if (run.kind === 'keydir') {
+      // Runs before the lookup over disjoint paths record no path count: a different lookup, not modelled.
+      if (data.disjointPaths === undefined) continue
+      const system = { ...KEYDIR, paths: data.disjointPaths }
       const dht = run.paths.dht
-      if (dht !== undefined && data.disjointPaths !== undefined) {
-        const system = { ...KEYDIR, paths: data.disjointPaths }
-        rows.push(...costRows(nodes, 'keydir first contact', keydirFirstContact(net(dht), system, data.quorum, data.graceMs), dht))
-      }
+      if (dht !== undefined) rows.push(...costRows(nodes, 'keydir first contact', keydirFirstContact(net(dht), system, data.quorum, data.graceMs), dht))
       const refresh = run.paths.refresh
-      if (refresh !== undefined) rows.push(...costRows(nodes, 'keydir refresh', keydirRefresh(net(refresh)), refresh))
+      if (refresh !== undefined) rows.push(...costRows(nodes, 'keydir refresh', keydirRefresh(net(refresh), system), refresh))
     } else if (run.kind === 'ipns') {
       const dht = run.paths.dht
       if (dht === undefined) continue
@@ -121,7 +121,7 @@ export function compareWithBench (file: NetworkBenchFile, rttMs = 0): Comparison
       rows.push(...row(nodes, 'IPNS first valid', 'other node p50 ms', firstValidAnswerMs(n, IPNS), dht.firstOther?.p50))
       rows.push(...row(nodes, 'IPNS', 'answered by own store', ownStoreShare(n), dht.ownStore))
       const sentBefore = (dht.outcomes ?? []).flatMap(o => o.firstOtherAnswer?.sentBefore ?? [])
-      rows.push(...row(nodes, 'IPNS', 'queries before first answer', walk(n, width(IPNS))[0]?.asked ?? 0, median(sentBefore)))
+      rows.push(...row(nodes, 'IPNS', 'queries before first answer', firstRoundQueries(n, IPNS), median(sentBefore)))
     }
   }
   return rows

@@ -27,8 +27,13 @@ export const KEYDIR_REPUBLISH_MS = DEFAULT_RECORD_LIFETIME_MS / 3
 /** IPNS publishers (boxo's DefaultRebroadcastInterval, js-ipfs's defaultBroadcastInterval) republish every 4 hours. */
 export const IPNS_REPUBLISH_MS = 4 * hour
 
-/** A plain version-1 key record (docs/record-format.md): ML-DSA-65 key 1952 B, signature 3309 B, ML-KEM-768 key 1184 B, the rest. */
-export const KEYDIR_RECORD_BYTES = 6581
+/**
+ * A plain version-2 key record (docs/record-format.md), what a node with a
+ * KEM seed publishes: ML-DSA-65 key 1952 B, signature 3309 B, ML-KEM-768 key
+ * 1184 B, the rest, with seq and times clock readings (6,612 to 6,617 B;
+ * version 1 was 6,581).
+ */
+export const KEYDIR_RECORD_BYTES = 6617
 /** The network bench's Ed25519-signed IPNS V1+V2 record (bench/network.ts). */
 export const IPNS_RECORD_BYTES = 397
 

@@ -13,6 +13,7 @@ import {
   KEYDIR_ALPHA, KEYDIR_GRACE_MS, KEYDIR_PATHS, KEYDIR_QUORUM, KEYDIR_RECORD_BYTES, KEYDIR_REPUBLISH_MS, KEYDIR_VERIFY_MS,
   ROUND_TRIPS_PER_DIAL, ROUND_TRIPS_PER_QUERY, SERVICE_MS, WIRE
 } from './constants.js'
+import { PUT_SHAPE, quorumRound, simulateWalks, type WalkShape, type WalkTrial } from './walk-simulation.js'
 
 /** The DHT every system runs on. */
 export interface Network {
@@ -34,20 +35,16 @@ export interface Network {
 }
 
 /** How a system looks a record up and keeps it published. */
-export interface System {
+export interface System extends WalkShape {
   name: string
-  /** Peers asked at once per path. */
-  alpha: number
-  /** Disjoint paths. */
-  paths: number
   recordBytes: number
   /** Checking one answer's record on the resolving node. */
   verifyMs: number
   republishMs: number
 }
 
-export const KEYDIR: System = { name: 'keydir', alpha: KEYDIR_ALPHA, paths: KEYDIR_PATHS, recordBytes: KEYDIR_RECORD_BYTES, verifyMs: KEYDIR_VERIFY_MS, republishMs: KEYDIR_REPUBLISH_MS }
-export const IPNS: System = { name: 'IPNS', alpha: KAD_ALPHA, paths: KAD_DISJOINT_PATHS, recordBytes: IPNS_RECORD_BYTES, verifyMs: IPNS_VERIFY_MS, republishMs: IPNS_REPUBLISH_MS }
+export const KEYDIR: System = { name: 'keydir', rules: 'keydir', alpha: KEYDIR_ALPHA, paths: KEYDIR_PATHS, recordBytes: KEYDIR_RECORD_BYTES, verifyMs: KEYDIR_VERIFY_MS, republishMs: KEYDIR_REPUBLISH_MS }
+export const IPNS: System = { name: 'IPNS', rules: 'kad-dht', alpha: KAD_ALPHA, paths: KAD_DISJOINT_PATHS, recordBytes: IPNS_RECORD_BYTES, verifyMs: IPNS_VERIFY_MS, republishMs: IPNS_REPUBLISH_MS }
 
 /** The network the model assumes unless told otherwise: kad-dht 16's defaults, a 20 ms RTT between hosts, connections open. */
 export function defaultNetwork (nodes: number, overrides: Partial<Network> = {}): Network {
@@ -65,9 +62,27 @@ export function defaultNetwork (nodes: number, overrides: Partial<Network> = {})
   }
 }
 
-/** Peers a full routing table holds: every other node, or 2^p x K when there are more. */
+/**
+ * Peers a full routing table holds, on average: its 2^p buckets each keep
+ * at most K of the others whose id starts with the bucket's p bits, a
+ * Binomial(N - 1, 2^-p) count: E[min(X, K)] = K - sum over i < K of
+ * (K - i) P(X = i). Every other node while few buckets overflow (999 at
+ * 1,000 nodes would need none: about 980), 2^p x K = 1,280 from a few
+ * thousand nodes.
+ */
 export function tableSize (net: Network): number {
-  return Math.min(net.nodes - 1, 2 ** net.prefixLength * net.k)
+  const others = net.nodes - 1
+  const buckets = 2 ** net.prefixLength
+  if (others <= net.k) return Math.max(0, others)
+  const p = 1 / buckets
+  // P(X = i) for i < K, built up from P(X = 0) in logs (N up to millions).
+  let lnP = others * Math.log1p(-p)
+  let shortfall = 0
+  for (let i = 0; i < net.k; i++) {
+    shortfall += (net.k - i) * Math.exp(lnP)
+    lnP += Math.log(others - i) - Math.log(i + 1) + Math.log(p) - Math.log1p(-p)
+  }
+  return buckets * (net.k - shortfall)
 }
 
 /** Nodes that share the key's first p bits: the part of the network one bucket of a full table samples. */
@@ -85,97 +100,94 @@ export function ownStoreShare (net: Network): number {
   return net.nodes <= 1 ? 1 : Math.min(1, net.k / (net.nodes - 1))
 }
 
-/** One wave of a walk: the peers it asks at once, after the previous wave's answers are in. */
-export interface Wave {
-  asked: number
-  /** Peers asked so far. */
-  askedTotal: number
-  /** Expected record holders among the peers asked so far. */
-  holdersTotal: number
-}
-
 /** Queries in flight at once: alpha on each of d paths. */
-export function width (system: System): number {
+export function width (system: Pick<System, 'alpha' | 'paths'>): number {
   return system.alpha * system.paths
 }
 
+/** Walks simulated per network size and lookup shape where tables do not hold everyone. */
+export const WALK_TRIALS = 100
+
+const simulated = new Map<string, { walks: WalkTrial[], putQueries: number[] }>()
+
 /**
- * A walk to convergence, wave by wave, as kad-dht's query and keydir's
- * walk both take it: ask the closest peers not yet asked, at most `wide`
- * at once; stop when no peer closer than the K closest that answered is
- * left to ask.
+ * Walks to convergence, round by round (a round: the queries sent
+ * together, answered one query time later), as kad-dht's query and
+ * keydir's walk take them. Both stop each path on its own: a path asks no
+ * peer farther than the K closest that answered on it.
  *
- * Every table holds everyone: the walk asks the K closest there are, who
- * hold the record and name no one closer: ceil(K / wide) waves.
+ * Every table holds everyone: the K closest there are, dealt to d paths,
+ * are asked alpha at a time per path; they hold the record and name no one
+ * closer. One walk, the same every time.
  *
- * Otherwise kad-dht 16's table, a trie on the id's first p bits, holds K
- * peers of the key's region (M = N / 2^p nodes) taken as they came, not the
- * closest: each answer names K uniform members of the region. After A
- * answers the walk has seen S(A) = M (1 - e^(-AK/M)) of them. The peers
- * left to ask are the unasked among the K closest seen: each wave's answers
- * bring K dS/S new ones and push out a share dS/S of those waiting. The
- * put walked the same way and stored the record on the K closest it saw,
- * each of which this walk has seen with chance S/M, and then ranks among
- * its own K closest: a peer asked after S were seen holds the record with
- * chance S/M. Stops when less than half a peer is left to ask.
+ * Otherwise kad-dht 16's table holds K peers of the key's region
+ * (M = N / 2^p nodes) taken as they came: a Monte Carlo of the lookups'
+ * own rules (walk-simulation.ts), WALK_TRIALS walks after as many puts.
  */
-export function walk (net: Network, wide: number): Wave[] {
+export function walk (net: Network, system: WalkShape): WalkTrial[] {
+  return walks(net, system).walks
+}
+
+function walks (net: Network, system: WalkShape): { walks: WalkTrial[], putQueries: number[] } {
   const k = Math.min(net.k, net.nodes - 1)
-  if (k <= 0) return []
-  const waves: Wave[] = []
-  let askedTotal = 0
-  let holdersTotal = 0
+  if (k <= 0) return { walks: [], putQueries: [] }
   if (tablesHoldEveryone(net)) {
-    while (askedTotal < k) {
-      const asked = Math.min(wide, k - askedTotal)
-      askedTotal += asked
-      holdersTotal += asked
-      waves.push({ asked, askedTotal, holdersTotal })
+    const perPath = Array.from({ length: Math.min(system.paths, k) }, (_, i) => Math.floor(k / system.paths) + (i < k % system.paths ? 1 : 0))
+    const perPathStart = [...perPath]
+    const asked: number[] = []
+    while (perPath.some(n => n > 0)) {
+      asked.push(perPath.reduce((sum, n, i) => { const now = Math.min(system.alpha, n); perPath[i] = n - now; return sum + now }, 0))
     }
-    return waves
+    // Path i of d asks the K closest's i-th, (d+i)-th, ... peers, alpha a round: the holders' paths round by round.
+    const holderPaths = asked.map((_, round) => Array.from({ length: perPathStart.length }, (_, path) => path).flatMap(path => {
+      const before = Math.min(perPathStart[path], round * system.alpha)
+      return Array<number>(Math.min(system.alpha, perPathStart[path] - before)).fill(path)
+    }))
+    const pathEnds = perPathStart.map(n => Math.ceil(n / system.alpha) - 1)
+    return { walks: [{ asked, holders: asked, holderPaths, pathEnds }], putQueries: [k] }
   }
-  const m = regionSize(net)
-  const seenAfter = (answers: number): number => Math.max(k, m * (1 - Math.exp(-answers * k / m)))
-  let pending = k // this node's own bucket for the key's region: K members, a sample of it too
-  let seen = k
-  for (let i = 0; i < 256 && pending >= 0.5; i++) {
-    const asked = Math.min(wide, pending)
-    askedTotal += asked
-    holdersTotal += asked * Math.min(1, seen / m)
-    waves.push({ asked, askedTotal, holdersTotal })
-    const seenNow = seenAfter(askedTotal)
-    const share = (seenNow - seen) / seenNow
-    pending = (pending - asked) * (1 - share) + k * share
-    seen = seenNow
+  const key = [net.nodes, net.k, net.prefixLength, system.rules, system.alpha, system.paths].join('|')
+  let result = simulated.get(key)
+  if (result === undefined) {
+    result = simulateWalks(regionSize(net), net.k, system, WALK_TRIALS)
+    simulated.set(key, result)
   }
-  return waves
+  return result
 }
 
-/** Probability that a walk meets at least one holder, the holders met being Poisson: 1 - e^-V. */
-export function findProbability (holders: number, net: Network): number {
-  return tablesHoldEveryone(net) ? 1 : 1 - Math.exp(-holders)
+const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0)
+const mean = (values: number[]): number => values.length === 0 ? 0 : sum(values) / values.length
+/** The median, the upper one of an even count (a count of rounds stays whole). */
+function median (values: number[]): number {
+  if (values.length === 0) return 0
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[sorted.length >> 1]
 }
-
-/** The first wave by whose end `holders` holders are expected asked; the last wave when never. */
-function waveReaching (waves: Wave[], holders: number): { index: number, reached: boolean } {
-  const index = waves.findIndex(w => w.holdersTotal >= holders)
-  return index === -1 ? { index: waves.length - 1, reached: false } : { index, reached: true }
+/** The first round with a record holder among its answers, if any. */
+function firstHolderRound (trial: WalkTrial): number | undefined {
+  const at = trial.holders.findIndex(h => h > 0)
+  return at === -1 ? undefined : at
 }
+/** Total of the first `rounds` entries. */
+const through = (values: number[], rounds: number): number => sum(values.slice(0, rounds))
 
 /** What one resolve costs. */
 export interface ResolveCost {
-  /** Sequential query times on the critical path (a round wider than the walk's width takes several). */
+  /** Sequential query times on the critical path (median over walks). */
   hops: number
-  /** GET_VALUE requests sent; each is answered, so messages are twice this. */
+  /** GET_VALUE requests sent (mean); each is answered, so messages are twice this. */
   queries: number
   messages: number
-  /** Bytes on the wire, every node's, per resolve. */
+  /** Bytes on the wire, every node's, per resolve (mean). */
   bytes: number
+  /** Median. */
   latencyMs: number
-  /** Expected valid answers heard. */
+  /** Valid answers heard (mean). */
   validAnswers: number
-  /** Probability that the lookup finds the record at all. */
+  /** Share of lookups that find the record at all: their walk meets a holder. */
   found: number
+  /** keydir's first contact: share of lookups that reach the quorum (the others end on their walk's end or the grace time). */
+  quorumReached?: number
 }
 
 /** Bytes of one query and its answer: a holder's answer carries the record, every answer names up to K peers. */
@@ -191,87 +203,111 @@ export function queryMs (net: Network, queries: number): number {
   return net.roundTripsPerQuery * net.rttMs + net.serviceMs + dialShare * net.roundTripsPerDial * net.rttMs
 }
 
-/** A resolve's cost from its walk: `holders` of its `queries` answered with the record; `walkHolders` are those the whole walk would meet. */
-function cost (net: Network, system: System, hops: number, queries: number, holders: number, verifies: number, walkHolders: number): ResolveCost {
+/** How one simulated resolve ended: its hops, queries, holders among them, and checks on the critical path. */
+interface Ending {
+  hops: number
+  queries: number
+  holders: number
+  verifies: number
+  /** Set when the resolve ends before its last hop's query time does (keydir's grace time). */
+  latencyMs?: number
+}
+
+/** A resolve's cost over its walks: means of queries, bytes and holders; medians of hops and latency. */
+function cost (net: Network, system: System, trials: WalkTrial[], end: (trial: WalkTrial) => Ending): ResolveCost {
+  if (trials.length === 0) return { hops: 0, queries: 0, messages: 0, bytes: 0, latencyMs: 0, validAnswers: 0, found: 0 }
+  const endings = trials.map(end)
+  const queries = mean(endings.map(e => e.queries))
+  const holders = mean(endings.map(e => e.holders))
+  const qMs = queryMs(net, queries)
   const bytes = holders * queryBytes(net, system, true) + (queries - holders) * queryBytes(net, system, false) + net.dialsPerResolve * WIRE.dialBytes
   return {
-    hops,
+    hops: median(endings.map(e => e.hops)),
     queries,
     messages: 2 * queries,
     bytes,
-    latencyMs: hops * queryMs(net, queries) + verifies * system.verifyMs,
+    latencyMs: median(endings.map(e => e.latencyMs ?? e.hops * qMs + e.verifies * system.verifyMs)),
     validAnswers: holders,
-    found: findProbability(walkHolders, net)
+    found: mean(trials.map(t => firstHolderRound(t) === undefined ? 0 : 1))
   }
 }
 
-/**
- * IPNS's resolve through kad-dht's get(): the whole walk, to convergence,
- * then the selector. Its width, 10 paths x 10, is wider than any wave.
- */
+/** IPNS's resolve through kad-dht's get(): the whole walk, to convergence, then the selector. */
 export function ipnsQueryEnd (net: Network, system: System = IPNS): ResolveCost {
-  const waves = walk(net, width(system))
-  const last = waves.at(-1)
-  if (last === undefined) return cost(net, system, 0, 0, 0, 0, 0)
-  return cost(net, system, waves.length, last.askedTotal, last.holdersTotal, Math.min(last.asked, last.holdersTotal), last.holdersTotal)
+  return cost(net, system, walk(net, system), t => ({
+    hops: t.asked.length,
+    queries: sum(t.asked),
+    holders: sum(t.holders),
+    verifies: t.holders.at(-1) ?? 0
+  }))
 }
 
 /**
  * When the first valid answer from another node comes (IPNS's "first
- * valid, other node"), as a median: at the end of the wave by which ln 2
- * holders are expected asked (a Poisson count is then 0 half the time).
+ * valid, other node"), as a median over walks: the end of the first round
+ * with a holder among its answers (a walk that meets none: never).
  */
 export function firstValidAnswerMs (net: Network, system: System): number {
-  const waves = walk(net, width(system))
-  if (waves.length === 0) return 0
-  const { index } = waveReaching(waves, Math.LN2)
-  return (index + 1) * queryMs(net, waves[index].askedTotal) + system.verifyMs
+  const trials = walk(net, system)
+  if (trials.length === 0) return 0
+  const qMs = queryMs(net, mean(trials.map(t => sum(t.asked))))
+  return median(trials.map(t => {
+    const at = firstHolderRound(t)
+    return at === undefined ? Infinity : (at + 1) * qMs + system.verifyMs
+  }))
+}
+
+/** Queries the first round sends: the K closest of the asker's table, alpha per path (mean). */
+export function firstRoundQueries (net: Network, system: System): number {
+  return mean(walk(net, system).map(t => t.asked[0] ?? 0))
 }
 
 /**
- * keydir's first contact: `quorum` valid answers over as many paths, then
- * the answers already in flight. The wave that brings the quorum has, as
- * its answers arrived before the quorum was checked, released one more
- * ask each: between quorum and alpha x d of them (taken halfway, and no
- * more than the walk had left), and the lookup waits for those: one more
- * query time. When the walk ends with fewer than quorum holders expected,
- * the lookup ends at the walk's end or the grace time after its first
+ * keydir's first contact: `quorum` valid answers over as many paths (fewer
+ * when paths end without one), then the answers in flight. The round that
+ * brings the quorum has, as its answers arrived before the quorum was
+ * checked, released one more ask each: between quorum and alpha x d of
+ * them (taken halfway, and no more than the next round asks), and the
+ * lookup waits for those: one more query time. A walk that never reaches
+ * the quorum ends at its end, or at the grace time after its first valid
  * answer, whichever comes first.
  */
 export function keydirFirstContact (net: Network, system: System = KEYDIR, quorum = KEYDIR_QUORUM, graceMs = KEYDIR_GRACE_MS): ResolveCost {
-  const waves = walk(net, width(system))
-  const last = waves.at(-1)
-  if (last === undefined) return cost(net, system, 0, 0, 0, 0, 0)
-  const { index, reached } = waveReaching(waves, quorum)
-  const at = waves[index]
-  if (reached) {
-    const inFlight = Math.min(last.askedTotal - at.askedTotal, (quorum + width(system)) / 2)
-    const queries = at.askedTotal + inFlight
-    // The peers in flight hold the record as often as the next wave's do.
-    const next = waves[index + 1]
-    const holders = at.holdersTotal + (next === undefined ? 0 : inFlight * (next.holdersTotal - at.holdersTotal) / next.asked)
-    return cost(net, system, index + 1 + (inFlight > 0 ? 1 : 0), queries, holders, Math.max(quorum, inFlight), last.holdersTotal)
-  }
-  const walkEnd = cost(net, system, waves.length, last.askedTotal, last.holdersTotal, 1, last.holdersTotal)
-  const firstMs = firstValidAnswerMs(net, system)
-  const graceEnd = firstMs + Math.max(graceMs, firstMs)
-  if (graceEnd >= walkEnd.latencyMs) return walkEnd
-  return { ...walkEnd, latencyMs: graceEnd, hops: Math.min(walkEnd.hops, Math.ceil(graceEnd / queryMs(net, last.askedTotal))) }
+  const trials = walk(net, system)
+  const meanQueries = mean(trials.map(t => sum(t.asked)))
+  const qMs = queryMs(net, meanQueries)
+  const result = cost(net, system, trials, t => {
+    const r = quorumRound(t, quorum)
+    if (r !== undefined) {
+      const nextAsked = t.asked[r + 1] ?? 0
+      const inFlight = Math.min(nextAsked, (quorum + width(system)) / 2)
+      // The peers in flight hold the record as often as the whole next round's do.
+      const inFlightHolders = nextAsked === 0 ? 0 : inFlight * t.holders[r + 1] / nextAsked
+      return { hops: r + 1 + (inFlight > 0 ? 1 : 0), queries: through(t.asked, r + 1) + inFlight, holders: through(t.holders, r + 1) + inFlightHolders, verifies: Math.max(quorum, inFlight) }
+    }
+    const walkEnd: Ending = { hops: t.asked.length, queries: sum(t.asked), holders: sum(t.holders), verifies: 1 }
+    const first = firstHolderRound(t)
+    if (first === undefined) return walkEnd
+    const firstMs = (first + 1) * qMs + system.verifyMs
+    const graceEnd = firstMs + Math.max(graceMs, firstMs)
+    if (graceEnd >= walkEnd.hops * qMs + system.verifyMs) return walkEnd
+    const hops = Math.min(walkEnd.hops, Math.ceil(graceEnd / qMs))
+    return { hops, queries: through(t.asked, hops), holders: through(t.holders, hops), verifies: 1, latencyMs: graceEnd }
+  })
+  return { ...result, quorumReached: mean(trials.map(t => quorumRound(t, quorum) === undefined ? 0 : 1)) }
 }
 
 /**
  * keydir's refresh of a pinned peer: it ends at the first valid answer.
- * That answer's wave is in flight by then, and its answers are on their
+ * That answer's round is in flight by then, and its answers are on their
  * way when the walk is aborted: counted whole. It walks on while it has
  * found nothing, so it finds the record as often as the whole walk does.
  */
 export function keydirRefresh (net: Network, system: System = KEYDIR): ResolveCost {
-  const waves = walk(net, width(system))
-  const last = waves.at(-1)
-  if (last === undefined) return cost(net, system, 0, 0, 0, 0, 0)
-  const { index } = waveReaching(waves, Math.LN2)
-  const at = waves[index]
-  return cost(net, system, index + 1, at.askedTotal, at.holdersTotal, 1, last.holdersTotal)
+  return cost(net, system, walk(net, system), t => {
+    const rounds = (firstHolderRound(t) ?? t.asked.length - 1) + 1
+    return { hops: rounds, queries: through(t.asked, rounds), holders: through(t.holders, rounds), verifies: 1 }
+  })
 }
 
 /** A node's share of keeping the records published and stored. */
@@ -290,8 +326,8 @@ export interface Upkeep {
 export function upkeep (net: Network, system: System): Upkeep {
   const copies = Math.min(net.k, net.nodes - 1)
   const recordsPerNode = net.nodes <= 1 ? 1 : copies + 1
-  // kad-dht's put walks with its own width, whatever the system's lookup.
-  const findNode = walk(net, KAD_ALPHA * KAD_DISJOINT_PATHS).at(-1)?.askedTotal ?? 0
+  // kad-dht's put walks with its own rules and width, whatever the system's lookup.
+  const findNode = mean(walks(net, PUT_SHAPE).putQueries)
   const findNodeBytes = findNode * queryBytes(net, system, false)
   const putBytes = copies * (2 * (WIRE.requestBytes + system.recordBytes + WIRE.recordWrapBytes) + WIRE.streamOverheadBytes)
   const bytesPerPut = findNodeBytes + putBytes
