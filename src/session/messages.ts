@@ -65,6 +65,9 @@ export function splitMessage1 (body: Uint8Array): Message1 {
   return { ephemeral: body.subarray(0, X25519_KEY_BYTES), kemPublicKey: body.subarray(X25519_KEY_BYTES) }
 }
 
+/** Message 4: the empty plaintext, so its tag alone. */
+export const MESSAGE4_BYTES = AEAD_TAG_BYTES
+
 export interface Message2 {
   ephemeral: Uint8Array
   sealedCipherText: Uint8Array
