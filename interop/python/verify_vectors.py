@@ -549,6 +549,7 @@ def family_envelope(d: dict) -> Family:
     kem = en.XWingKey.from_seed(h(rcp['kemSeedHex']))
     rr = rec.decode_record(h(rcp['recordHex']))
     sr = rec.decode_record(h(snd['recordHex']))
+    now = d['now']  # records and envelopes are checked at now
 
     def constants():
         if (d['suite']['kem'], d['suite']['kdf'], d['suite']['aead']) != (en.KEM_ID, en.KDF_ID, en.AEAD_ID):
@@ -566,22 +567,27 @@ def family_envelope(d: dict) -> Family:
             if b58encode(r.peer_id) != p['peerId']:
                 raise Mismatch(f'{who} peerId string')
             expect_equal(f'{who} ML-DSA-65 key from mlDsaSeedHex', mldsa_pk(p['mlDsaSeedHex']), r.ml_dsa_public_key)
-            rec.validate_record(r.raw, r.issued_at, expected_peer=r.peer_id)
+            rec.validate_record(r.raw, now, expected_peer=r.peer_id)
         if r.version != 2 or kem.public_key != rr.ml_kem_public_key + rr.x25519_public_key:
             raise Mismatch('the recipient record\'s X-Wing key is not kemSeedHex\'s')
         return ACCEPT
     fam.check('inputs: seeds give both records\' keys; both records valid', ACCEPT, parties)
 
     def open_(raw: bytes, state: dict = {}):
-        """Opened by the recipient in the vector's `receiver` state (absent: its
-        record is the newest, no retired KEM keys, the directory holds the
-        sender's record as given and has not looked it up lately)."""
+        """Opened at the file's `now` by the recipient in the vector's `receiver`
+        state (absent: its record is the newest, its current KEM key
+        kemSeedHex, no retired KEM keys, the directory holds the sender's
+        record as given and has not looked it up lately)."""
         held = sr
-        if 'senderRecordHex' in state:
-            held = rec.validate_record(h(state['senderRecordHex']), rr.issued_at, expected_peer=sr.peer_id)
-        retired = [(k['lastSeq'], k['erased']) for k in state.get('retiredKemKeys', [])]
-        return en.open_envelope(raw, self_id=rr.peer_id, newest_seq=state.get('newestRecordSeq', rr.seq), kem=kem,
-                                sender_record=held, retired=retired,
+        if state.get('senderRecordHex', '') is None:
+            held = None
+        elif 'senderRecordHex' in state:
+            held = rec.validate_record(h(state['senderRecordHex']), now, expected_peer=sr.peer_id)
+        retired = [(k['lastSeq'], k['erased'], None if k['erased'] else en.XWingKey.from_seed(h(k['kemSeedHex'])))
+                   for k in state.get('retiredKemKeys', [])]
+        return en.open_envelope(raw, self_id=rr.peer_id, newest_seq=state.get('newestRecordSeq', rr.seq),
+                                kem=kem if state.get('hasCurrentKemKey', True) else None,
+                                sender_record=held, retired=retired, sender_refusal=state.get('senderRefusedWith'),
                                 sender_looked_up_recently=state.get('senderLookedUpWithinAMinute', False))
 
     def envelope_bytes(v: dict) -> bytes:
@@ -591,7 +597,7 @@ def family_envelope(d: dict) -> Family:
         return h(v['envelopeHex'])
 
     def rotation():
-        sk2 = rec.validate_record(h(d['senderRotation']['k2RecordHex']), rr.issued_at, expected_peer=sr.peer_id)
+        sk2 = rec.validate_record(h(d['senderRotation']['k2RecordHex']), now, expected_peer=sr.peer_id)
         expect_equal('K2 from k2MlDsaSeedHex', mldsa_pk(d['senderRotation']['k2MlDsaSeedHex']), sk2.ml_dsa_public_key)
         proven = [k for k, current in en.sender_keys(sk2) if not current]
         expect_equal('K1, proven by the K2 record\'s history', mldsa_pk(d['senderRotation']['k1MlDsaSeedHex']),
@@ -602,7 +608,7 @@ def family_envelope(d: dict) -> Family:
     for v in d['valid']:
         def run(v=v):
             raw = h(v['envelopeHex'])
-            o = open_(raw)
+            o = open_(raw, v.get('receiver', {}))
             expect_equal('dataHex', o.data, h(v['dataHex']))
             expect_equal('plaintextHex', o.plaintext, h(v['plaintextHex']))
             expect_equal('infoHex', o.envelope.info(), h(v['infoHex']))
