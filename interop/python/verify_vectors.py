@@ -253,8 +253,15 @@ def run_exchange(kind: str, raw: bytes, st: dict, now: int):
                                    now=now, expected_nonce=int(st['expectedNonce']))
     if kind == 'KeyPush':
         return ex.receive_push(raw, self_id=self_id, remote=remote, now=now, last_accepted_nonce=last,
-                               holds_remote=bool(st['holdsRemote']))
+                               holds_remote=bool(st['holdsRemote']),
+                               remote_learned_unasked=bool(st.get('remoteLearnedUnasked', False)))
     raise ValueError(kind)
+
+
+def admit_then_receive(v: dict, now: int):
+    """The rate limit comes before the message is read (its length prefix included)."""
+    ex.admit(v['message'], v['receiver'].get('admittedInLastTenSeconds', 0))
+    return run_exchange(v['message'], exchange_message(v), v['receiver'], now)
 
 
 def family_key_exchange(d: dict) -> Family:
@@ -309,7 +316,7 @@ def family_key_exchange(d: dict) -> Family:
         fam.check(f'valid: {v["message"]}', ACCEPT, run)
     for v in d['invalid']:
         fam.check(f'invalid {v["message"]}: {v["name"]}', v['error'],
-                  lambda v=v: run_exchange(v['message'], exchange_message(v), v['receiver'], now) and ACCEPT)
+                  lambda v=v: admit_then_receive(v, now) and ACCEPT)
     return fam
 
 
