@@ -206,7 +206,13 @@ def family_key_record(d: dict) -> Family:
             p = c['pinned']
             pin = hi.Pin(h(p['fingerprintHex']), h(p['mlDsaPublicKeyHex']) if p.get('mlDsaPublicKeyHex') else None,
                          [h(x) for x in p.get('supersededHex', [])])
-            return f'rotations={hi.follow(r, pin)}'
+            try:
+                return f'rotations={hi.follow(r, pin)}'
+            except rec.RecordError as e:
+                # record-format.md, History: ERR_KEY_CHANGED is ERR_ANCHOR_CONFLICT for a pin from a configured anchor
+                if p.get('anchor') and e.code == 'ERR_KEY_CHANGED':
+                    raise rec.RecordError('ERR_ANCHOR_CONFLICT', e.detail)
+                raise
         fam.check(f'history: {c["name"]}', expected, run)
 
     v2 = d['version2']
