@@ -58,7 +58,6 @@ class Family:
         self.disagreements = []  # (name, expected, got, detail)
         self.skipped = []        # (name, reason)
         self.results = []        # (name, expected, got), for -v
-        self.assumptions = []    # receiver state the file does not give
 
     def check(self, name: str, expected, fn):
         """fn() returns the decision (ACCEPT, a code, or another result);
@@ -335,8 +334,8 @@ def family_key_push(d: dict) -> Family:
     v = d['valid']
     recipient = ed25519_peer(inp['recipientEd25519SeedHex'])
 
-    # The file gives no receiver state beyond the recipient: the receiver is
-    # taken to hold the pusher's keys and to have accepted no nonce from it.
+    # The receiver state vectors.md gives for every case: it holds the
+    # pusher's keys and has accepted no nonce from it.
     def run(push_hex: str, self_id: bytes):
         return ex.receive_push(h(push_hex), self_id=self_id, remote=peer_id_mh(v['pusher']), now=now,
                                last_accepted_nonce=None, holds_remote=True)
@@ -355,8 +354,6 @@ def family_key_push(d: dict) -> Family:
     for iv in d['invalid']:
         self_id = peer_id_mh(iv['recipient']) if 'recipient' in iv else recipient
         fam.check(f'invalid: {iv["name"]}', iv['error'], lambda iv=iv, s=self_id: run(iv['pushHex'], s) and ACCEPT)
-    fam.assumptions.append('key-push.json gives no receiver state but the recipient: taken as holding '
-                           'the pusher\'s keys (holdsRemote) with no nonce accepted from it yet')
     return fam
 
 
@@ -641,8 +638,6 @@ def family_envelope(d: dict) -> Family:
     for v in d['invalid']:
         fam.check(f'invalid: {v["name"]}', v['error'],
                   lambda v=v: open_(envelope_bytes(v), v.get('receiver', {})) and ACCEPT)
-    fam.assumptions.append('a re-check of the sender (envelope.md check 12) finds the record the vector gives: '
-                           'the vectors have no newer one')
     fam.skip('ML-KEM half of enc', 'cryptography 48 has no derandomized ML-KEM encapsulation: '
              'enc[0:1088] is decapsulated, not rebuilt from ekmHex')
     return fam
@@ -755,8 +750,6 @@ def family_session(d: dict) -> Family:
     fam.skip('the responder\'s ML-KEM encapsulation', 'cryptography 48 has no derandomized ML-KEM encapsulation: '
              'the responder\'s ciphertext is message 2\'s, its secret decapsulated with initiatorMlKemSeedHex, '
              'not rebuilt from encapsulationRandomnessHex')
-    fam.assumptions.append('an initiator whose check of sig_R fails looks the responder up once more (session.md): '
-                           'the vectors\' directory has no newer key, so the answer stays')
     return fam
 
 
@@ -910,8 +903,6 @@ def main(argv: list) -> int:
     for f in fams:
         for name, reason in f.skipped:
             print(f'  skipped  {f.file}: {name}: {reason}')
-        for a in f.assumptions:
-            print(f'  assumed  {f.file}: {a}')
         for name, expected, got, detail in f.disagreements:
             bad += 1
             print(f'  DISAGREE {f.file}: {name}: expected {expected}, got {got}')
