@@ -856,10 +856,6 @@ def library_notes(kr: dict) -> list:
 
 # --- main --------------------------------------------------------------------------
 
-# Vector files this verifier leaves alone on purpose, with why (none now).
-OUT_OF_SCOPE: dict = {}
-
-
 def main(argv: list) -> int:
     args = [a for a in argv if not a.startswith('-')]
     verbose = '-v' in argv
@@ -880,16 +876,11 @@ def main(argv: list) -> int:
     except FileNotFoundError as e:
         print(f'missing vector file: {e.filename}', file=sys.stderr)
         return 2
-    known = {f.file for f in fams} | set(OUT_OF_SCOPE)
+    known = {f.file for f in fams}
     for name in sorted(os.listdir(dir_)):
         if name.endswith('.json') and name not in known:
             fam = Family(name)
             fam.skip('(whole file)', 'no checker for this file: unknown to this verifier')
-            fams.append(fam)
-    for name, reason in OUT_OF_SCOPE.items():
-        if os.path.exists(os.path.join(dir_, name)):
-            fam = Family(name)
-            fam.skip('(whole file)', reason)
             fams.append(fam)
 
     for f in fams:

@@ -4,7 +4,8 @@
  * ML-DSA-65 signed without randomness), with its HPKE info, signed bytes
  * and plaintext, and envelopes each breaking one rule with the code `open`
  * answers. generate.ts (`npm run vectors`) calls writeEnvelopeVectors;
- * test/envelope/vectors.test.ts recomputes the file and opens every vector.
+ * test/envelope/vectors.test.ts opens every vector; test/vectors/
+ * reproducible.test.ts rebuilds the file.
  */
 import { writeFile } from 'node:fs/promises'
 import { fileURLToPath, pathToFileURL } from 'node:url'

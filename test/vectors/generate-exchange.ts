@@ -7,7 +7,8 @@
  * ML-DSA-65 signs here in FIPS 204's deterministic variant (rnd = 32 zero
  * bytes, noble's `extraEntropy: false`). keydir nodes sign hedged; a
  * verifier cannot tell the two apart. test/exchange/exchange-vectors.test.ts
- * rebuilds the file and checks every vector against keydir's code.
+ * checks every vector against keydir's code; test/vectors/reproducible.test.ts
+ * that this generator rewrites the file byte for byte.
  */
 import { writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
