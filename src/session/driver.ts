@@ -3,7 +3,7 @@ import { errorCode, SessionError } from '../errors.js'
 import { INITIATOR_CONTEXT, RESPONDER_CONTEXT } from './constants.js'
 import { frameStream } from './frames.js'
 import { InitiatorHandshake, ResponderHandshake, type InitiatorEphemerals, type ResponderEphemerals, type TransportKeys } from './handshake.js'
-import { decodeIdentity, encodeIdentity, sessionPrologue } from './messages.js'
+import { decodeIdentity, encodeIdentity, MESSAGE4_BYTES, sessionPrologue } from './messages.js'
 import type { MlDsaSigner, PqCrypto } from '../crypto/types.js'
 import type { PeerId, Stream } from '@libp2p/interface'
 
@@ -64,8 +64,10 @@ export async function initiateSession (stream: Stream, parties: HandshakeParties
   await checkIdentity(parties, identity, signedHash, RESPONDER_CONTEXT)
   const signature = await signing
   await frames.write(keys.send.encryptWithAd(EMPTY, encodeIdentity(parties.localPeer, signature)))
-  const accepted = keys.receive.decryptWithAd(EMPTY, await frames.read('the responder\'s acceptance'))
-  if (accepted.byteLength !== 0) throw new SessionError('ERR_SESSION_BAD_MESSAGE', 'handshake message 4 is empty')
+  const message4 = await frames.read('the responder\'s acceptance')
+  // Its length first (docs/session.md: messages 1 and 4 are checked exactly), so a wrong length is the same code whether or not it authenticates.
+  if (message4.byteLength !== MESSAGE4_BYTES) throw new SessionError('ERR_SESSION_BAD_MESSAGE', `handshake message 4 is ${MESSAGE4_BYTES} bytes (the empty plaintext and its tag), not ${message4.byteLength}`)
+  keys.receive.decryptWithAd(EMPTY, message4)
   return { keys, stream: frames.unwrap() }
 }
 

@@ -65,6 +65,9 @@ export function splitMessage1 (body: Uint8Array): Message1 {
   return { ephemeral: body.subarray(0, X25519_KEY_BYTES), kemPublicKey: body.subarray(X25519_KEY_BYTES) }
 }
 
+/** Message 4: the empty plaintext, so its tag alone. */
+export const MESSAGE4_BYTES = AEAD_TAG_BYTES
+
 export interface Message2 {
   ephemeral: Uint8Array
   sealedCipherText: Uint8Array
@@ -95,7 +98,8 @@ export interface DecodedIdentity {
 /**
  * A SessionIdentity, checked: within MAX_IDENTITY_BYTES, canonical (it
  * re-encodes to the same bytes: no unknown, repeated or reordered fields),
- * a 3309-byte signature, a PeerId that parses. ERR_SESSION_BAD_MESSAGE otherwise.
+ * a 3309-byte signature, a PeerId of one of the forms identityPeerId takes.
+ * ERR_SESSION_BAD_MESSAGE otherwise.
  */
 export function decodeIdentity (bytes: Uint8Array): DecodedIdentity {
   if (bytes.byteLength > MAX_IDENTITY_BYTES) throw new SessionError('ERR_SESSION_BAD_MESSAGE', `a session identity is at most ${MAX_IDENTITY_BYTES} bytes, not ${bytes.byteLength}`)
@@ -107,11 +111,28 @@ export function decodeIdentity (bytes: Uint8Array): DecodedIdentity {
   }
   if (!Buffer.from(SessionIdentity.encode(decoded)).equals(bytes)) throw new SessionError('ERR_SESSION_BAD_MESSAGE', 'a session identity is not canonically encoded')
   if (decoded.signature.byteLength !== ML_DSA_65.signature) throw new SessionError('ERR_SESSION_BAD_MESSAGE', `a session identity's signature is ${ML_DSA_65.signature} bytes, not ${decoded.signature.byteLength}`)
+  return { peerId: identityPeerId(decoded.peerId), signature: decoded.signature }
+}
+
+/** The SHA-256 multihash code: RSA and (RFC 0004 draft) ML-DSA PeerIds. */
+const SHA2_256 = 0x12
+
+/**
+ * The identity's PeerId (docs/session.md, SessionIdentity): an identity
+ * multihash of an Ed25519 or secp256k1 key, or a SHA-256 multihash of 32
+ * bytes. libp2p's parser also takes a URL in an identity multihash and a
+ * SHA-256 multihash of any length; neither is a peer's PeerId, and the spec
+ * a second implementation follows names only the three forms.
+ */
+function identityPeerId (multihash: Uint8Array): PeerId {
   let peerId: PeerId
   try {
-    peerId = peerIdFromMultihash(Digest.decode(decoded.peerId))
+    const digest = Digest.decode(multihash)
+    if (digest.code === SHA2_256 && digest.size !== 32) throw new Error(`a SHA-256 digest of ${digest.size} bytes`)
+    peerId = peerIdFromMultihash(digest)
   } catch (err) {
     throw new SessionError('ERR_SESSION_BAD_MESSAGE', 'a session identity\'s PeerId does not parse', { cause: err })
   }
-  return { peerId, signature: decoded.signature }
+  if (peerId.type === 'url') throw new SessionError('ERR_SESSION_BAD_MESSAGE', 'a session identity\'s PeerId is a URL, not a peer\'s')
+  return peerId
 }

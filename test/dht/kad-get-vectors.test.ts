@@ -6,13 +6,15 @@ import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { KadGetValue } from '../../protobuf/kad-get.js'
 import { decodeKadAnswer } from '../../src/dht/index.js'
 import { dhtPeerInfoMapper } from '../../src/node/libp2p.js'
-import { kadGetVectors } from '../vectors/generate-kad-get.js'
 
-/** test/vectors/kad-get.json: the committed bytes are what the code encodes, and decodeKadAnswer reads them as written down. */
+/**
+ * test/vectors/kad-get.json: the code encodes the committed request, and
+ * decodeKadAnswer reads the answers as written down (that the generator
+ * rewrites the file byte for byte is test/vectors/reproducible.test.ts).
+ */
 describe('golden GET_VALUE vectors', () => {
-  it('the committed file is what the generator makes, and the code encodes and decodes it', async () => {
+  it('the code encodes the request and decodes the answer as the file says', async () => {
     const committed = JSON.parse(await readFile(new URL('../../../test/vectors/kad-get.json', import.meta.url), 'utf8')) as { key: string, request: string, answer: string, decoded: { recordValue: string, closerPeers: unknown } }
-    assert.deepEqual(committed, JSON.parse(JSON.stringify(kadGetVectors())))
     const hex = (bytes: Uint8Array): string => uint8ArrayToString(bytes, 'base16')
     const key = uint8ArrayFromString(committed.key, 'base16')
     assert.equal(hex(KadGetValue.encode({ type: 1, key, record: new Uint8Array(0), closerPeers: [] })), committed.request)

@@ -6,9 +6,11 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { expandXWingSeed, nativeCrypto, nobleCrypto } from '../../src/crypto/index.js'
 import { fingerprint } from '../../src/crypto/index.js'
 import {
-  followHistory, KeyRecordValidator, MAX_HISTORY_LINKS, MAX_RECORD_BYTES, RECORD_V2_DOMAIN, recordHash, recordSignedBytes, replacesSameRecord, rotationSignedBytes, routingKeyFor, unmarshalKeyRecord,
+  KeyRecordValidator, MAX_HISTORY_LINKS, MAX_RECORD_BYTES, RECORD_V2_DOMAIN, recordHash, recordSignedBytes, replacesSameRecord, rotationSignedBytes, routingKeyFor, unmarshalKeyRecord,
   verifyRotationProof
 } from '../../src/record/index.js'
+import { nextPin } from '../../src/registry/pins.js'
+import type { Pin } from '../../src/registry/index.js'
 
 /** test/vectors/key-record.json, made by `npm run vectors`; see docs/record-format.md. */
 const vectors = JSON.parse(readFileSync(new URL('../../../test/vectors/key-record.json', import.meta.url), 'utf8'))
@@ -67,17 +69,20 @@ for (const crypto of [nativeCrypto, nobleCrypto]) {
       it(`history: ${vector.name} -> ${vector.error ?? `${vector.rotations as number} rotations`}`, () => {
         const bytes = fromHex(vector.recordHex ?? vectors.valid.find((v: any) => v.name === vector.record).recordHex)
         const record = validator.validateForRoutingKey(fromHex(vectors.valid[0].routingKeyHex), bytes)
-        const pinned = {
+        // The registry's own step (nextPin): followHistory, and for a pin from a configured anchor ERR_ANCHOR_CONFLICT for ERR_KEY_CHANGED.
+        const pinned: Pin = {
           fingerprint: fromHex(vector.pinned.fingerprintHex),
           mlDsaPublicKey: vector.pinned.mlDsaPublicKeyHex === undefined ? undefined : fromHex(vector.pinned.mlDsaPublicKeyHex),
-          superseded: vector.pinned.supersededHex.map(fromHex)
+          superseded: vector.pinned.supersededHex.map(fromHex),
+          highestSeq: 0,
+          source: vector.pinned.anchor === true ? 'anchor' : 'seen'
         }
         const admit = (): number => {
           if (vector.stored !== undefined) {
             const stored = unmarshalKeyRecord(fromHex(vectors.valid.find((v: any) => v.name === vector.stored).recordHex))
             if (record.seq > stored.seq && replacesSameRecord(stored, record)) return -1
           }
-          return followHistory(crypto, record, pinned).rotations
+          return nextPin(crypto, pinned, record, fingerprint(record.mlDsaPublicKey)).handOvers
         }
         if (vector.error === undefined) {
           assert.equal(admit(), vector.rotations)

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 /** The pages that specify messages a receiver checks. */
-const WIRE_PAGES = ['record-format.md', 'exchange.md', 'envelope.md', 'session.md']
+const WIRE_PAGES = ['record-format.md', 'exchange.md', 'envelope.md', 'session.md', 'signatures.md']
 
 /** Every `ERR_…` written as code on the page. */
 function codesIn (markdown: string): Set<string> {

@@ -28,8 +28,12 @@ export const ENVELOPE_SEEDS = {
   senderK2: { mlDsa: new Uint8Array(32).fill(0x45) },
   /** X-Wing's encapsulation randomness: the ML-KEM-768 message, then the X25519 ephemeral secret. */
   ekm: new Uint8Array(64).fill(0x61),
+  /** A KEM seed the recipient never published: a retired key that is not the one an envelope was sealed to. */
+  otherKem: new Uint8Array(32).fill(0x34),
   issuedAt: 1_800_000_000_000,
   lifetimeMs: 24 * 60 * 60_000,
+  /** The recipient's clock: an hour after the records were issued. */
+  now: 1_800_003_600_000,
   recipientSeq: 1_800_000_000_000,
   senderSeq: 1_800_000_000_001
 }
@@ -73,7 +77,14 @@ export async function envelopeParties (crypto: PqCrypto): Promise<{ recipient: E
 export interface RecipientState {
   newestRecordSeq?: number
   retiredKemKeys?: RetiredKemSeed[]
-  senderRecord?: KeyRecord
+  /** The record the directory holds for the sender; null: it finds none. */
+  senderRecord?: KeyRecord | null
+  /** The directory refuses the sender with this code (a revocation, an equivocation proof). */
+  senderRefusedWith?: string
+  /** false: the node has no X-Wing key of its own (a version-1 node's keys). */
+  hasCurrentKemKey?: boolean
+  /** The recipient's clock. */
+  now?: number
 }
 
 /** The grace time the vectors' recipient keeps retired KEM seeds: keydir's default, 7 days. */
@@ -86,6 +97,9 @@ export function recipientEnvelopes (crypto: PqCrypto, recipient: EnvelopeParty, 
     onResolve(options)
     const found = known.find(p => p.peerId.toString() === peerId.toString())
     if (found === undefined) throw new ResolveError('ERR_NOT_FOUND', `no key record found for ${peerId.toString()}`)
+    if (found.peerId.equals(recipient.peerId)) return { record: found.record }
+    if (state.senderRefusedWith !== undefined) throw new ResolveError(state.senderRefusedWith, `the vector's directory refuses ${peerId.toString()}`)
+    if (state.senderRecord === null) throw new ResolveError('ERR_NOT_FOUND', `no key record found for ${peerId.toString()}`)
     if (state.senderRecord !== undefined && state.senderRecord.peerId.equals(found.peerId)) return { record: state.senderRecord }
     return { record: found.record }
   }
@@ -102,8 +116,9 @@ export function recipientEnvelopes (crypto: PqCrypto, recipient: EnvelopeParty, 
     crypto,
     peerId: recipient.peerId,
     self: () => ({ record: ownRecord, mlDsaSigner: recipient.signer }),
-    kemKeys: () => ({ current: { kemSeed: recipient.kemSeed }, retired: state.retiredKemKeys ?? [] }),
+    kemKeys: () => ({ current: state.hasCurrentKemKey === false ? undefined : { kemSeed: recipient.kemSeed }, retired: state.retiredKemKeys ?? [] }),
     graceMs: VECTOR_GRACE_MS,
+    ...(state.now === undefined ? {} : { now: () => state.now! }),
     resolve,
     checkSignature: async (peerId, message, signature, context, options) => signatures.check(peerId, message, signature, context, options),
     metrics

@@ -4,7 +4,8 @@
  * ML-DSA-65 signed without randomness), with its HPKE info, signed bytes
  * and plaintext, and envelopes each breaking one rule with the code `open`
  * answers. generate.ts (`npm run vectors`) calls writeEnvelopeVectors;
- * test/envelope/vectors.test.ts recomputes the file and opens every vector.
+ * test/envelope/vectors.test.ts opens every vector; test/vectors/
+ * reproducible.test.ts rebuilds the file.
  */
 import { writeFile } from 'node:fs/promises'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -128,6 +129,41 @@ export async function envelopeVectors (crypto: PqCrypto): Promise<Record<string,
       error: 'ERR_ENVELOPE_KEY_RETIRED'
     },
     {
+      name: 'sealed to a record whose KEM key a rotation retired, within the grace time, the kept seed another key\'s',
+      rule: 'the KEM key of record recipient_seq is the retired one whose records reach it, not the current one',
+      envelopeHex: hex(valid.envelope),
+      receiver: { newestRecordSeq: atRecipientSeq + 1, retiredKemKeys: [{ lastSeq: atRecipientSeq, erased: false, kemSeedHex: hex(ENVELOPE_SEEDS.otherKem) }] },
+      error: 'ERR_ENVELOPE_DECRYPT'
+    },
+    {
+      name: 'opened on a node with no X-Wing key of its own',
+      rule: 'the KEM key of record recipient_seq is the current one: a node without one opens nothing',
+      envelopeHex: hex(valid.envelope),
+      receiver: { hasCurrentKemKey: false },
+      error: 'ERR_ENVELOPE_NO_HYBRID_KEY'
+    },
+    {
+      name: 'the directory finds no record of the sender',
+      rule: 'the sender resolves through the directory',
+      envelopeHex: hex(valid.envelope),
+      receiver: { senderRecordHex: null },
+      error: 'ERR_NOT_FOUND'
+    },
+    {
+      name: 'the directory holds a revocation of the sender',
+      rule: 'the sender resolves through the directory (revocations refuse it)',
+      envelopeHex: hex(valid.envelope),
+      receiver: { senderRefusedWith: 'ERR_REVOKED' },
+      error: 'ERR_REVOKED'
+    },
+    {
+      name: 'the directory holds an equivocation proof of the sender',
+      rule: 'the sender resolves through the directory (equivocation proofs refuse it)',
+      envelopeHex: hex(valid.envelope),
+      receiver: { senderRefusedWith: 'ERR_EQUIVOCATION' },
+      error: 'ERR_EQUIVOCATION'
+    },
+    {
       name: 'signed by the sender\'s earlier key K1, the directory holding its K2 record (whose history proves K1)',
       rule: 'the signature is by the sender\'s current key',
       envelopeHex: hex((await seal(crypto, header, recipientKey, k1, sender.record.seq + 1, DATA)).envelope),
@@ -177,9 +213,21 @@ export async function envelopeVectors (crypto: PqCrypto): Promise<Record<string,
       k2RecordHex: hex(senderK2Record.bytes)
     },
     graceMs: VECTOR_GRACE_MS,
+    now: ENVELOPE_SEEDS.now,
     valid: [
       { name: 'message', ekmHex: hex(ENVELOPE_SEEDS.ekm), dataHex: hex(DATA), infoHex: hex(valid.info), signedBytesHex: hex(valid.signedBytes), plaintextHex: hex(valid.plaintext), envelopeHex: hex(valid.envelope), from: sender.peerId.toString() },
-      { name: 'empty message', ekmHex: hex(ENVELOPE_SEEDS.ekm), dataHex: '', infoHex: hex(empty.info), signedBytesHex: hex(empty.signedBytes), plaintextHex: hex(empty.plaintext), envelopeHex: hex(empty.envelope), from: sender.peerId.toString() }
+      { name: 'empty message', ekmHex: hex(ENVELOPE_SEEDS.ekm), dataHex: '', infoHex: hex(empty.info), signedBytesHex: hex(empty.signedBytes), plaintextHex: hex(empty.plaintext), envelopeHex: hex(empty.envelope), from: sender.peerId.toString() },
+      {
+        name: 'message, opened after the recipient rotated: the retired KEM key within the grace time',
+        ekmHex: hex(ENVELOPE_SEEDS.ekm),
+        dataHex: hex(DATA),
+        infoHex: hex(valid.info),
+        signedBytesHex: hex(valid.signedBytes),
+        plaintextHex: hex(valid.plaintext),
+        envelopeHex: hex(valid.envelope),
+        from: sender.peerId.toString(),
+        receiver: { newestRecordSeq: atRecipientSeq + 1, retiredKemKeys: [{ lastSeq: atRecipientSeq, erased: false, kemSeedHex: hex(recipient.kemSeed) }] }
+      }
     ],
     invalid
   }

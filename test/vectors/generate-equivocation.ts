@@ -96,7 +96,8 @@ export async function makeEquivocationVectors (hedged: PqCrypto): Promise<Record
       { name: 'records of two PeerIds', rule: 'both records are of one PeerId', proofHex: hex(ordered(plain.bytes, otherPeer.bytes)), error: 'ERR_EVIDENCE_PEER_MISMATCH' },
       { name: 'an ML-DSA-65 signature byte flipped', rule: 'each record is valid: both signatures verify', proofHex: hex(ordered(plain.bytes, badSignature)), error: 'ERR_EVIDENCE_BAD_SIGNATURE' },
       { name: 'a key record, not a proof', rule: 'the first two bytes are 0x8a 0x01', proofHex: hex(plain.bytes), error: 'ERR_EVIDENCE_MALFORMED' },
-      { name: 'the valid proof with a byte appended', rule: 'wire form: a length past the end is malformed', proofHex: hex(Uint8Array.from([...proof.bytes, 0])), error: 'ERR_EVIDENCE_MALFORMED' },
+      { name: 'the valid proof with a zero byte appended', rule: 'wire form: a tag of field number 0 is malformed', proofHex: hex(Uint8Array.from([...proof.bytes, 0])), error: 'ERR_EVIDENCE_MALFORMED' },
+      { name: 'the valid proof with 0a 05 appended (field 1, 5 bytes, none follow)', rule: 'wire form: a length past the end is malformed', proofHex: hex(Uint8Array.from([...proof.bytes, 0x0a, 0x05])), error: 'ERR_EVIDENCE_MALFORMED' },
       { name: 'the valid proof given for another peer', rule: 'the proof\'s PeerId is the peer it is given for', proofHex: hex(proof.bytes), expectedPeerId: otherPeer.peerId.toString(), error: 'ERR_EVIDENCE_PEER_MISMATCH' },
       // Too big to write out: the tag, then zero bytes up to one past the cap.
       { name: `${MAX_EVIDENCE_BYTES + 1} bytes: the tag then zeros`, rule: 'size, before anything else', proofHex: null, lengthBytes: MAX_EVIDENCE_BYTES + 1, prefixHex: hex(EQUIVOCATION_TAG), error: 'ERR_EVIDENCE_TOO_LARGE' }

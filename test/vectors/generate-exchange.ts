@@ -7,7 +7,8 @@
  * ML-DSA-65 signs here in FIPS 204's deterministic variant (rnd = 32 zero
  * bytes, noble's `extraEntropy: false`). keydir nodes sign hedged; a
  * verifier cannot tell the two apart. test/exchange/exchange-vectors.test.ts
- * rebuilds the file and checks every vector against keydir's code.
+ * checks every vector against keydir's code; test/vectors/reproducible.test.ts
+ * that this generator rewrites the file byte for byte.
  */
 import { writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
@@ -18,7 +19,7 @@ import { expandXWingSeed, selectPqCrypto } from '../../src/crypto/index.js'
 import {
   createKeyPush, createKeyRequest, createKeyResponse, exchangeSignedBytes, PUSH_DOMAIN, REQUEST_DOMAIN, RESPONSE_DOMAIN, type ExchangeSigner
 } from '../../src/exchange/index.js'
-import { MAX_MESSAGE_BYTES } from '../../src/exchange/constants.js'
+import { MAX_MESSAGE_BYTES, PUSH_RATE_LIMIT, RATE_LIMIT_REQUESTS } from '../../src/exchange/constants.js'
 import { createKeyRecord, createRevocation } from '../../src/record/index.js'
 import { encodeFields, encodeVarint, parseFields } from '../helpers/protobuf-wire.js'
 import { deterministicSigner } from './session-transcript.js'
@@ -72,6 +73,10 @@ export interface Receiver {
   expectedNonce?: string
   lastAcceptedNonce?: string
   holdsRemote?: boolean
+  /** For a KeyPush: the receiver holds `remote` only as a record learned unasked (never resolved, pinned or used). */
+  remoteLearnedUnasked?: boolean
+  /** Messages of this kind `remote` sent in the last 10 s that the rate limit let through (absent: none). */
+  admittedInLastTenSeconds?: number
 }
 
 interface InvalidVector {
@@ -127,6 +132,7 @@ export async function makeExchangeVectors (): Promise<Record<string, unknown>> {
     receiver: atResponder,
     error: 'ERR_MESSAGE_TOO_LARGE'
   })
+  add('KeyRequest', 'the eleventh request from one peer in 10 s', 'at most 10 requests per peer per 10 s, checked before the message is read', requestBytes, { ...atResponder, admittedInLastTenSeconds: RATE_LIMIT_REQUESTS }, 'ERR_RATE_LIMITED')
   add('KeyRequest', 'truncated', 'wire form: a length past the end is malformed', requestBytes.subarray(0, 100), atResponder, 'ERR_MESSAGE_MALFORMED')
   add('KeyRequest', 'nonce written length-delimited', 'wire form: a known field in another wire type is malformed', withField(requestBytes, 4, encodeVarint(nonce)), atResponder, 'ERR_MESSAGE_MALFORMED')
   add('KeyRequest', 'unknown field 6 appended', 'wire form: an unknown field is not canonical', Uint8Array.from([...requestBytes, 0x30, 0x01]), atResponder, 'ERR_MESSAGE_NOT_CANONICAL')
@@ -163,6 +169,7 @@ export async function makeExchangeVectors (): Promise<Record<string, unknown>> {
   add('KeyResponse', 'signature flipped', 'the signature verifies with the carried record\'s ML-DSA-65 key', KeyResponse.encode({ ...response, signature: flipped(response.signature) }), atRequester, 'ERR_BAD_RESPONSE_SIGNATURE')
 
   // The push receiver's checks, in order.
+  add('KeyPush', 'the eleventh push from one peer in 10 s', 'at most 10 pushes per peer per 10 s, checked before the message is read', pushBytes, { ...atPushed, admittedInLastTenSeconds: PUSH_RATE_LIMIT }, 'ERR_RATE_LIMITED')
   add('KeyPush', 'from a peer the receiver holds no keys of', 'the receiver holds a record or a pin of the pusher', pushBytes, { ...atPushed, holdsRemote: false }, 'ERR_PUSH_UNSOLICITED')
   add('KeyPush', 'addressed to a third peer, signed', 'recipient_id is the receiver', KeyPush.encode(await createKeyPush(requester, third, nonce + 1n, now)), atPushed, 'ERR_WRONG_RECIPIENT')
   add('KeyPush', 'timestamp 300,001 ms ahead, signed', '|timestamp - now| <= 300,000 ms', KeyPush.encode(await createKeyPush(requester, responder.peerId, nonce + 1n, now + 300_001)), atPushed, 'ERR_STALE_TIMESTAMP')
@@ -172,6 +179,8 @@ export async function makeExchangeVectors (): Promise<Record<string, unknown>> {
     KeyPush.encode({ ...revocationPush, signature: flipped(revocationPush.signature) }), atPushed, 'ERR_BAD_PUSH_SIGNATURE')
   add('KeyPush', 'carrying the responder\'s revocation certificate, signed by the pusher', 'a carried certificate revokes the remote peer (its own code)',
     KeyPush.encode(await createKeyPush(requester, responder.peerId, nonce + 2n, now, responderRevocation.bytes)), atPushed, 'ERR_REVOCATION_PEER_MISMATCH')
+  add('KeyPush', 'carrying a revocation certificate, from a peer held only as learned unasked', 'a pushed revocation is kept only for a peer the receiver resolved, pinned or used, never for one learned unasked',
+    revocationPushBytes, { ...atPushed, remoteLearnedUnasked: true }, 'ERR_REVOCATION_UNSOLICITED')
 
   const describe = (message: Message, bytes: Uint8Array, domain: string, from: ExchangeSigner, to: PeerId, timestamp: number, n: bigint, receiver: Receiver): Record<string, unknown> => ({
     message,

@@ -4,7 +4,8 @@
  * signed without randomness), so another implementation can check itself
  * message by message, and handshakes that break one rule each
  * (session-invalid.ts). generate.ts (`npm run vectors`) calls
- * writeSessionVectors; test/session/vectors.test.ts recomputes the file.
+ * writeSessionVectors; test/session/vectors.test.ts runs every vector through
+ * keydir's driver, test/vectors/reproducible.test.ts rebuilds the file.
  */
 import { writeFile } from 'node:fs/promises'
 import { fileURLToPath, pathToFileURL } from 'node:url'

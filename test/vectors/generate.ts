@@ -108,6 +108,7 @@ const vectors = {
     { name: 'pinned at K0, record of K4: its history goes back to K1 only', record: 'history-4', pinned: pin(k0), rule: 'the record\'s history reaches back to the pin', error: 'ERR_HISTORY_BEYOND_BOUND' },
     { ...named('K3 with a forged K1 -> K2 link'), pinned: pin(k0), rule: 'every hand-over after the pinned key\'s verifies', error: 'ERR_BROKEN_CHAIN' },
     { ...named('K3 with a forged K0 -> K1 link'), pinned: pin(k0), rule: 'the pinned key\'s own hand-over verifies', error: 'ERR_KEY_CHANGED' },
+    { name: 'K3 with a forged K0 -> K1 link, K0 pinned from a configured bootstrap anchor', recordHex: named('K3 with a forged K0 -> K1 link').recordHex, pinned: { ...pin(k0), anchor: true }, rule: 'the pinned key\'s own hand-over verifies (an anchor pin\'s code)', error: 'ERR_ANCHOR_CONFLICT' },
     { ...named('fork: K1 handed over to K2\''), pinned: pin(k2, [k1, k0]), rule: 'a key the pin left behind hands the peer over once', error: 'ERR_FORKED_CHAIN' },
     { ...named('K3 again, replacing K2\'s record a second time'), stored: 'history-3', pinned: pin(keys.chain[3]), rule: 'a record replaces its predecessor once', error: 'ERR_FORKED_CHAIN' }
   ],

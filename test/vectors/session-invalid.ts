@@ -12,6 +12,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import {
   encodeIdentity, INITIATOR_CONTEXT, InitiatorHandshake, RESPONDER_CONTEXT, ResponderHandshake, sessionPrologue, type TransportKeys
 } from '../../src/session/index.js'
+import { SessionIdentity } from '../../protobuf/session.js'
 import { MESSAGE2_FIXED_BYTES, MIN_SEALED_IDENTITY_BYTES } from '../../src/session/messages.js'
 import { deterministicSigner, initiatorEphemerals, responderEphemerals, SESSION_SEEDS, sessionParties, type SessionTranscript } from './session-transcript.js'
 import type { MlDsaSigner, PqCrypto } from '../../src/crypto/index.js'
@@ -35,7 +36,7 @@ export const SESSION_OTHERS = {
  */
 export interface SessionReceiver {
   remotePeer?: string
-  directory?: { mlDsaPublicKeyHex: string } | { error: 'ERR_REVOKED' | 'ERR_EQUIVOCATION' | 'ERR_NOT_FOUND' }
+  directory?: { mlDsaPublicKeyHex: string } | { error: 'ERR_REVOKED' | 'ERR_EQUIVOCATION' | 'ERR_NOT_FOUND' | 'ERR_RESOLVE_TIMEOUT' }
 }
 
 export interface InvalidSession {
@@ -82,6 +83,13 @@ export async function invalidSessions (crypto: PqCrypto, t: SessionTranscript): 
   const message3 = (payload: Uint8Array): string => hex(initiatorKeys(crypto, t).send.encryptWithAd(EMPTY, payload))
   const initiatorIdentity = (peer: PeerId, signer: MlDsaSigner, context: string): Uint8Array =>
     encodeIdentity(peer, signer.sign(t.handshakeHash, encoder.encode(context)))
+  // An identity whose peer_id is the given multihash bytes, signed as the valid one is.
+  const identityWithPeerId = (peerId: Uint8Array): Uint8Array =>
+    SessionIdentity.encode({ peerId: peerId as Uint8Array<ArrayBuffer>, signature: initiator.signer.sign(t.handshakeHash, encoder.encode(INITIATOR_CONTEXT)) as Uint8Array<ArrayBuffer> })
+  const sha256PeerId = Uint8Array.from([0x12, 0x20, ...new Uint8Array(32).fill(0x11)])
+  // secp256k1's generator point, compressed, in a libp2p PublicKey (Type 2) in an identity multihash.
+  const secp256k1PeerId = Uint8Array.from([0x00, 0x25, 0x08, 0x02, 0x12, 0x21, ...Buffer.from('0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798', 'hex')])
+  const urlPeerId = Uint8Array.from([0x00, 0x08, ...encoder.encode('http://x')])
   const lowOrder = new Uint8Array(32) // u = 0: a point of small order, its DH secret all zero
   const badMlKemKey = new Uint8Array(1184).fill(0xff) // fails FIPS 203's encapsulation-key check
 
@@ -97,7 +105,11 @@ export async function invalidSessions (crypto: PqCrypto, t: SessionTranscript): 
     { name: 'message 2 signed by a key the directory does not hold for the responder', rule: 'sig_R verifies with the directory\'s key', side: 'initiator', messages: { message2Hex: message2(responderIdentity(responder.peerId, stranger, RESPONDER_CONTEXT)) }, error: 'ERR_SESSION_BAD_SIGNATURE' },
     { name: 'message 2 signed with the initiator\'s context', rule: 'sig_R has context keydir-session/1/responder', side: 'initiator', messages: { message2Hex: message2(responderIdentity(responder.peerId, responder.signer, INITIATOR_CONTEXT)) }, error: 'ERR_SESSION_BAD_SIGNATURE' },
     { name: 'the valid message 2, the directory holding another key for the responder', rule: 'sig_R verifies with the directory\'s key (a re-check finds the same)', side: 'initiator', messages: {}, receiver: { directory: { mlDsaPublicKeyHex: hex(stranger.publicKey) } }, error: 'ERR_SESSION_BAD_SIGNATURE' },
-    { name: 'message 4 carrying one byte', rule: 'message 4 is the empty plaintext', side: 'initiator', messages: { message4Hex: hex(message2With(crypto, t, t.prologue, responderIdentity(responder.peerId, responder.signer, RESPONDER_CONTEXT)).keys.send.encryptWithAd(EMPTY, Uint8Array.from([0]))) }, error: 'ERR_SESSION_BAD_MESSAGE' },
+    // Message 4's length is checked before it is decrypted: whether 17 bytes authenticate does not change the code.
+    { name: 'message 4 of 17 bytes that authenticate (one byte of plaintext)', rule: 'message 4 is exactly 16 bytes', side: 'initiator', messages: { message4Hex: hex(message2With(crypto, t, t.prologue, responderIdentity(responder.peerId, responder.signer, RESPONDER_CONTEXT)).keys.send.encryptWithAd(EMPTY, Uint8Array.from([0]))) }, error: 'ERR_SESSION_BAD_MESSAGE' },
+    { name: 'message 4 of 17 bytes that do not authenticate (a zero byte appended)', rule: 'message 4 is exactly 16 bytes', side: 'initiator', messages: { message4Hex: hex(Uint8Array.from([...t.message4, 0])) }, error: 'ERR_SESSION_BAD_MESSAGE' },
+    { name: 'message 4 of 15 bytes', rule: 'message 4 is exactly 16 bytes', side: 'initiator', messages: { message4Hex: hex(t.message4.subarray(0, 15)) }, error: 'ERR_SESSION_BAD_MESSAGE' },
+    { name: 'message 4 of 0 bytes', rule: 'message 4 is exactly 16 bytes', side: 'initiator', messages: { message4Hex: '' }, error: 'ERR_SESSION_BAD_MESSAGE' },
     { name: 'message 4 with its tag flipped', rule: 'ChaChaPoly authenticates the transport', side: 'initiator', messages: { message4Hex: hex(flipped(t.message4, 15)) }, error: 'ERR_SESSION_DECRYPT' },
 
     // The responder, reading message 1, then message 3.
@@ -105,12 +117,17 @@ export async function invalidSessions (crypto: PqCrypto, t: SessionTranscript): 
     { name: 'directory holds a revocation of the initiator', rule: 'the responder signs nothing for a peer the directory does not vouch for', side: 'responder', messages: {}, receiver: { directory: { error: 'ERR_REVOKED' } }, error: 'ERR_SESSION_PEER_REVOKED' },
     { name: 'directory holds an equivocation proof of the initiator', rule: 'the responder signs nothing for a peer the directory does not vouch for', side: 'responder', messages: {}, receiver: { directory: { error: 'ERR_EQUIVOCATION' } }, error: 'ERR_SESSION_PEER_EQUIVOCATED' },
     { name: 'directory finds no keys of the initiator', rule: 'the responder signs nothing for a peer the directory does not vouch for', side: 'responder', messages: {}, receiver: { directory: { error: 'ERR_NOT_FOUND' } }, error: 'ERR_SESSION_PEER_UNKNOWN' },
+    { name: 'directory lookup of the initiator ran out of its own time (the handshake\'s had not)', rule: 'any other refusal of resolve is ERR_SESSION_PEER_UNKNOWN, or ERR_SESSION_TIMEOUT if the handshake\'s own time ran out', side: 'responder', messages: {}, receiver: { directory: { error: 'ERR_RESOLVE_TIMEOUT' } }, error: 'ERR_SESSION_PEER_UNKNOWN' },
     { name: 'message 1: the initiator\'s X25519 key u = 0', rule: 'an ephemeral X25519 key that gives an all-zero secret is refused', side: 'responder', messages: { message1Hex: hex(Uint8Array.from([...lowOrder, ...t.message1.subarray(32)])) }, error: 'ERR_SESSION_BAD_KEY' },
     { name: 'message 1: an ML-KEM-768 key of all 0xff', rule: 'an ephemeral ML-KEM-768 key that fails FIPS 203\'s key check is refused', side: 'responder', messages: { message1Hex: hex(Uint8Array.from([...t.message1.subarray(0, 32), ...badMlKemKey])) }, error: 'ERR_SESSION_BAD_KEY' },
     { name: 'message 3 with a byte flipped', rule: 'ChaChaPoly authenticates the transport', side: 'responder', messages: { message3Hex: hex(flipped(t.message3, 100)) }, error: 'ERR_SESSION_DECRYPT' },
     // The transport keys come from the chaining key alone, not from h: with the same ephemerals message 3 still decrypts here, and the identity check refuses it.
     { name: 'the valid message 3 over a connection from a third peer (a relay)', rule: 'the identity\'s PeerId is the connection\'s remote PeerId', side: 'responder', messages: {}, receiver: { remotePeer: third.toString(), directory: { mlDsaPublicKeyHex: hex(initiator.signer.publicKey) } }, error: 'ERR_SESSION_PEER_MISMATCH' },
     { name: 'message 3: an identity naming a third peer', rule: 'the identity\'s PeerId is the connection\'s remote PeerId', side: 'responder', messages: { message3Hex: message3(initiatorIdentity(third, initiator.signer, INITIATOR_CONTEXT)) }, error: 'ERR_SESSION_PEER_MISMATCH' },
+    { name: 'message 3: an identity whose peer_id is a SHA-256 multihash of another peer', rule: 'peer_id is any libp2p PeerId multihash; one that parses but is not the connection\'s remote PeerId is a mismatch', side: 'responder', messages: { message3Hex: message3(identityWithPeerId(sha256PeerId)) }, error: 'ERR_SESSION_PEER_MISMATCH' },
+    { name: 'message 3: an identity whose peer_id is a secp256k1 PeerId', rule: 'peer_id is any libp2p PeerId multihash; one that parses but is not the connection\'s remote PeerId is a mismatch', side: 'responder', messages: { message3Hex: message3(identityWithPeerId(secp256k1PeerId)) }, error: 'ERR_SESSION_PEER_MISMATCH' },
+    { name: 'message 3: an identity whose peer_id is a SHA-256 multihash of 31 bytes', rule: 'a SHA-256 PeerId multihash has a 32-byte digest; a peer_id that does not parse is refused', side: 'responder', messages: { message3Hex: message3(identityWithPeerId(sha256PeerId.subarray(0, 33).map((b, i) => i === 1 ? 31 : b))) }, error: 'ERR_SESSION_BAD_MESSAGE' },
+    { name: 'message 3: an identity whose peer_id is an identity multihash of the text http://x', rule: 'an identity multihash holds a libp2p PublicKey of an Ed25519 or secp256k1 key; a peer_id that does not parse is refused', side: 'responder', messages: { message3Hex: message3(identityWithPeerId(urlPeerId)) }, error: 'ERR_SESSION_BAD_MESSAGE' },
     { name: 'message 3: a signature of 3308 bytes', rule: 'SessionIdentity\'s signature is 3309 bytes', side: 'responder', messages: { message3Hex: message3(encodeIdentity(initiator.peerId, initiator.signer.sign(t.handshakeHash, encoder.encode(INITIATOR_CONTEXT)).subarray(1))) }, error: 'ERR_SESSION_BAD_MESSAGE' },
     { name: 'message 3 signed by a key the directory does not hold for the initiator', rule: 'sig_I verifies with the directory\'s key', side: 'responder', messages: { message3Hex: message3(initiatorIdentity(initiator.peerId, stranger, INITIATOR_CONTEXT)) }, error: 'ERR_SESSION_BAD_SIGNATURE' },
     { name: 'message 3 signed with the responder\'s context', rule: 'sig_I has context keydir-session/1/initiator', side: 'responder', messages: { message3Hex: message3(initiatorIdentity(initiator.peerId, initiator.signer, RESPONDER_CONTEXT)) }, error: 'ERR_SESSION_BAD_SIGNATURE' }

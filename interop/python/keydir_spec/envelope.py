@@ -181,25 +181,30 @@ def sender_keys(r) -> list:
     return keys
 
 
-def open_envelope(raw: bytes, *, self_id: bytes, newest_seq: int, kem: XWingKey,
-                  sender_record, retired: Optional[list] = None,
+def open_envelope(raw: bytes, *, self_id: bytes, newest_seq: int, kem: Optional[XWingKey],
+                  sender_record, retired: Optional[list] = None, sender_refusal: Optional[str] = None,
                   sender_looked_up_recently: bool = False, label_first: bool = False) -> Opened:
-    """The checks in order, for a node whose current KEM key is `kem`, whose
-    retired KEM keys are `retired` ([(last_seq, erased)]: an erased one is
-    past the grace time), and whose directory holds `sender_record` for the
-    sender (None: not found). A re-check of the sender finds nothing newer:
-    the vectors' network has no other record."""
+    """The checks in order, for a node whose current KEM key is `kem` (None:
+    it has no X-Wing key), whose retired KEM keys are `retired`
+    ([(last_seq, erased, key)]: an erased one is past the grace time, a kept
+    one has its key), and whose directory holds `sender_record` for the
+    sender (None: not found) or refuses it with `sender_refusal`. A re-check
+    of the sender finds nothing newer: the vectors' network has no other
+    record."""
     e = decode_envelope(raw)                                                   # 1 … 5
     if e.recipient != self_id:                                                 # 6
         raise EnvelopeError('ERR_ENVELOPE_NOT_FOR_US')
     if e.recipient_seq > newest_seq:                                           # 7
         raise EnvelopeError('ERR_ENVELOPE_KEY_UNKNOWN')
     # 8: the retired key whose records reach recipient_seq (the lowest last_seq at or above it), else the current key
-    reaching = sorted((last, erased) for last, erased in (retired or []) if last >= e.recipient_seq)
+    reaching = sorted(((last, erased, key) for last, erased, key in (retired or []) if last >= e.recipient_seq),
+                      key=lambda k: k[0])
     if reaching and reaching[0][1]:
         raise EnvelopeError('ERR_ENVELOPE_KEY_RETIRED')
     if reaching:
-        raise ValueError('a retired key that is not erased: the vectors give none')
+        kem = reaching[0][2]
+    elif kem is None:
+        raise EnvelopeError('ERR_ENVELOPE_NO_HYBRID_KEY')
     try:                                                                       # 9
         ss = xwing_decapsulate(kem, e.enc, label_first)
         key, nonce = hpke_base_key_schedule(ss, e.info())
@@ -214,7 +219,9 @@ def open_envelope(raw: bytes, *, self_id: bytes, newest_seq: int, kem: XWingKey,
         raise EnvelopeError('ERR_ENVELOPE_TOO_LARGE', 'data')
     if not 1 <= sender_seq <= 2**53 - 1:
         raise EnvelopeError('ERR_ENVELOPE_MALFORMED', f'SealedContent sender_seq {sender_seq}')
-    if sender_record is None:                                                  # 11
+    if sender_refusal is not None:                                             # 11
+        raise EnvelopeError(sender_refusal)
+    if sender_record is None:
         raise EnvelopeError('ERR_NOT_FOUND')
     message = signed_bytes(e, sender_seq, data)
     signer = next((current for k, current in sender_keys(sender_record)        # 12

@@ -13,6 +13,7 @@ from .revocation import TAG as REVOCATION_TAG, RevocationError, validate_revocat
 from .wire import Field, Malformed, NotCanonical, read_varint, walk
 
 MAX_MESSAGE_BYTES = 28_672
+RATE_LIMIT = {'KeyRequest': 10, 'KeyPush': 10}  # per peer per 10 s (exchange.md "Checks, in order")
 WINDOW_MS = 300_000
 
 SCHEMA = {
@@ -126,6 +127,12 @@ def _nonce(m: Message, last_accepted: Optional[int]) -> None:
         raise ExchangeError('ERR_REPLAYED_NONCE')
 
 
+def admit(kind: str, admitted_in_last_ten_seconds: int) -> None:
+    """Before anything is read: the per-peer rate limit of requests and pushes."""
+    if kind in RATE_LIMIT and admitted_in_last_ten_seconds >= RATE_LIMIT[kind]:
+        raise ExchangeError('ERR_RATE_LIMITED')
+
+
 def receive_request(raw: bytes, *, self_id: bytes, remote: bytes, now: int,
                     last_accepted_nonce: Optional[int]) -> Message:
     m = decode('KeyRequest', raw)                           # 1
@@ -155,7 +162,8 @@ def receive_response(raw: bytes, *, self_id: bytes, remote: bytes, asked: bytes,
 
 
 def receive_push(raw: bytes, *, self_id: bytes, remote: bytes, now: int,
-                 last_accepted_nonce: Optional[int], holds_remote: bool) -> Message:
+                 last_accepted_nonce: Optional[int], holds_remote: bool,
+                 remote_learned_unasked: bool = False) -> Message:
     m = decode('KeyPush', raw)                              # 1
     if not holds_remote:                                    # 2
         raise ExchangeError('ERR_PUSH_UNSOLICITED')
@@ -165,5 +173,8 @@ def receive_push(raw: bytes, *, self_id: bytes, remote: bytes, now: int,
     key = _carried(m, remote, now, True)                    # 5, 6 (carried)
     _signature(m, key, remote, self_id)                     # 6 (push)
     _nonce(m, last_accepted_nonce)                          # 7
-    # 8: the registry's rules; the vectors give no registry content
+    # 8: the registry's rules; the vectors give no registry content but
+    # this: a revocation is never kept for a peer held only as learned unasked
+    if m.record[:2] == REVOCATION_TAG and remote_learned_unasked:
+        raise ExchangeError('ERR_REVOCATION_UNSOLICITED')
     return m

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.asymmetric import mlkem, x25519
+from cryptography.hazmat.primitives.asymmetric import ec, mlkem, x25519
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
-from .prims import ML_DSA_SIG, ML_KEM_PK, is_ed25519_peer_id, mldsa65_verify, mlkem768_key_ok
-from .wire import Field, Malformed, NotCanonical, walk
+from .prims import ML_DSA_SIG, ML_KEM_PK, mldsa65_verify, mlkem768_key_ok
+from .wire import Field, Malformed, NotCanonical, read_varint, walk, walk_lenient
 
 PROTOCOL_NAME = b'Noise_NNhfs_25519+MLKEM768_ChaChaPoly_SHA256'
 PROLOGUE_DOMAIN = b'keydir-session/1'
@@ -41,6 +41,13 @@ SESSION_IDENTITY = {
     1: Field('peer_id', 'bytes'),
     2: Field('signature', 'bytes'),
 }
+
+# libp2p's PublicKey (peer-ids spec): Type 1 = Ed25519, 2 = secp256k1.
+LIBP2P_PUBLIC_KEY = {
+    1: Field('type', 'uint32'),
+    2: Field('data', 'bytes'),
+}
+MH_IDENTITY, MH_SHA2_256 = 0x00, 0x12
 
 
 class SessionError(Exception):
@@ -166,10 +173,38 @@ def decode_identity(raw: bytes) -> Identity:
     peer_id, signature = w.one(1, b''), w.one(2, b'')
     if len(signature) != ML_DSA_SIG:
         raise SessionError('ERR_SESSION_BAD_MESSAGE', f'identity signature of {len(signature)} bytes')
-    # This verifier decodes Ed25519 PeerIds only (the vectors' peers are all Ed25519).
-    if not is_ed25519_peer_id(peer_id):
-        raise SessionError('ERR_SESSION_BAD_MESSAGE', 'identity PeerId does not decode')
+    if not is_peer_id(peer_id):
+        raise SessionError('ERR_SESSION_BAD_MESSAGE', 'identity PeerId does not parse')
     return Identity(peer_id, signature)
+
+
+def is_peer_id(mh: bytes) -> bool:
+    """session.md, SessionIdentity's peer_id: a multihash (varint code,
+    varint length, exactly that many bytes) that is sha2-256 of 32 bytes, or
+    identity of a libp2p PublicKey holding an Ed25519 key (32 bytes) or a
+    secp256k1 point (33 or 65 bytes, on the curve)."""
+    try:
+        code, pos, _ = read_varint(mh, 0, len(mh))
+        size, pos, _ = read_varint(mh, pos, len(mh))
+        if len(mh) - pos != size:
+            return False
+        if code == MH_SHA2_256:
+            return size == 32
+        if code != MH_IDENTITY:
+            return False
+        key = walk_lenient(mh[pos:], LIBP2P_PUBLIC_KEY, 'PublicKey')
+    except Malformed:
+        return False
+    key_type, data = key.one(1, 0), key.one(2, b'')
+    if key_type == 1:
+        return len(data) == 32
+    if key_type == 2:
+        try:
+            ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256K1(), data)
+            return True
+        except ValueError:
+            return False
+    return False
 
 
 def check_identity(payload: bytes, remote_mh: bytes, key: bytes, signed_hash: bytes, context: str) -> None:
