@@ -11,7 +11,7 @@
  * Run: `npm run bench -- hosts [--quick] [--hosts 4] [--nodes 100,300,1000] [--rtt 20] [--loss 0.1]
  * [--nodes-per-proc 40] [--join-rate 10] [--resolves 150] [--kinds keydir,ipns] [--deadline-min M]`.
  */
-import { fmt, benchEnvironment, progressBar, publishReport, type BenchReport, type TableRow } from './lib/report.js'
+import { barChartSvg, benchEnvironment, fmt, progressBar, publishReport, type BenchReport, type TableRow } from './lib/report.js'
 import { checkMemory, DEFAULT_NODES_PER_PROCESS, hostsLayout, type HostsLayout } from './lib/netns/layout.js'
 import { guardTopology, NotRootError } from './lib/netns/guard.js'
 import { checkRtt, type RttCheck } from './lib/netns/rtt-check.js'
@@ -205,7 +205,27 @@ async function hostsReport (runs: HostsRun[], opts: HostsBenchOptions, settings:
       runs: runs.map(({ layout, run, packets, wallMs }) => ({ layout, packets, wallMs, ...run }))
     }
   }
-  await publishReport(report)
+  const svg = barChartSvg({
+    title: `Cold resolve latency across ${opts.hosts} hosts, ${opts.rttMs} ms round trip, p50 (ms)`,
+    unit: 'milliseconds (p50), lower is better',
+    groups: [...new Set(runs.map(r => r.layout))].map(layout => {
+      const keydir = runs.find(r => r.layout === layout && r.run.kind === 'keydir')?.run.paths
+      const ipns = runs.find(r => r.layout === layout && r.run.kind === 'ipns')?.run.paths.dht
+      const bar = (series: string, value: number | undefined): Array<{ series: string, value: number, label: string }> =>
+        value === undefined || !Number.isFinite(value) ? [] : [{ series, value, label: `${fmt.ms(value)} ms` }]
+      return {
+        label: `N = ${layout.nodes}`,
+        bars: [
+          ...bar('keydir DHT first contact: return', keydir?.dht?.total.p50),
+          ...bar('keydir DHT pinned refresh: return', keydir?.refresh?.total.p50),
+          ...bar('keydir direct: return', keydir?.direct?.total.p50),
+          ...bar('IPNS: first valid from another node', ipns?.firstOther.p50),
+          ...bar('IPNS: query end (return)', ipns?.total.p50)
+        ]
+      }
+    })
+  })
+  await publishReport(report, svg)
   return report
 }
 

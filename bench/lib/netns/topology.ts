@@ -196,10 +196,15 @@ export function createTopology (init: TopologyInit): Topology {
   return { prefix, switchNs, hosts, loss: init.loss }
 }
 
-/** A namespace with IPv6 off, so its links carry only the addresses the bench gave them (no link-local autoconfiguration). */
+/**
+ * A namespace with IPv6 off, so its links carry only the addresses the bench
+ * gave them (no link-local autoconfiguration), and a wide range of local
+ * ports: a host of 250 nodes listens on 250 of them and dials thousands of
+ * connections from its one address.
+ */
 function addNamespace (ns: string): void {
   run('ip', ['netns', 'add', ns])
-  execIn(ns, 'sysctl', ['-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1'])
+  execIn(ns, 'sysctl', ['-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1', 'net.ipv4.ip_local_port_range=10000 65000'])
 }
 
 /** Packets a host received on its link and packets its loss rule dropped, to report the loss that happened. */
