@@ -157,6 +157,7 @@ async function hostsReport (runs: HostsRun[], opts: HostsBenchOptions, settings:
     'join s': fmt.dec(run.phasesMs.start / 1000),
     'publish p50 ms': fmt.ms(run.publish.p50),
     'publish p95 ms': fmt.ms(run.publish.p95),
+    'publish failed': run.publishFailed,
     'holders/record p50': run.coverage === undefined ? '-' : fmt.int(run.coverage.holders.p50),
     'holders min': run.coverage === undefined ? '-' : fmt.int(run.coverage.holders.min),
     'packets lost': `${fmt.int(packets.dropped)} of ${fmt.int(packets.received + packets.dropped)} (${fmt.pct(packets.dropped / Math.max(1, packets.received + packets.dropped))})`,

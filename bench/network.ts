@@ -105,7 +105,7 @@ export class Host {
     return new Promise<T>((resolve, reject) => {
       const id = this.nextId++
       // The host answers each command with the result its caller asked for.
-      this.pending.set(id, { resolve: value => resolve(value as T), reject })
+      this.pending.set(id, { resolve: value => resolve(value as T), reject: err => { reject(new Error(`network host, ${command.op}: ${err.message}`, { cause: err })) } })
       this.child.send({ id, command })
     })
   }
@@ -210,6 +210,8 @@ export interface NetworkRun {
   procs: number
   startup: Summary
   publish: Summary
+  /** Nodes whose publish failed (threw, e.g. its put's time bound passed). */
+  publishFailed: number
   rssPerNodeMiB: number
   heapPerNodeMiB: number
   /** Wall time of each phase of this network's run. */
@@ -278,7 +280,7 @@ export async function runNetwork (kind: NetworkKind, n: number, procs: number, s
     phase('converge')
 
     // Publish again now that every routing table has peers (the start-up publish may have had none), as the tests do.
-    const published = await Promise.all(hosts.map(async host => host.call<{ times: number[] }>({ op: 'publish' })))
+    const published = await Promise.all(hosts.map(async host => host.call<{ times: number[], failed: number }>({ op: 'publish' })))
     phase('publish')
     await delay(settings.settleMs)
     const afterStart = await sumUsage(hosts, true)
@@ -291,6 +293,7 @@ export async function runNetwork (kind: NetworkKind, n: number, procs: number, s
       procs,
       startup: summarize(infos.map(info => info.startMs)),
       publish: summarize(published.flatMap(p => p.times)),
+      publishFailed: published.reduce((sum, p) => sum + p.failed, 0),
       rssPerNodeMiB: (afterStart.rss - before) / n / 2 ** 20,
       heapPerNodeMiB: (afterStart.heapUsed - beforeHeap) / n / 2 ** 20,
       phasesMs,
@@ -334,7 +337,14 @@ export async function runNetwork (kind: NetworkKind, n: number, procs: number, s
           // The direct path is measured on an open connection: dial first, and let the
           // connection's own start-up (Noise, identify both ways, kad-dht's routing
           // table update) finish before the clock and the CPU count start.
-          await host.call({ op: 'connect', from: from - host.offset, target: infos[target], timeoutMs: RESOLVE_TIMEOUT_MS })
+          try {
+            await host.call({ op: 'connect', from: from - host.offset, target: infos[target], timeoutMs: RESOLVE_TIMEOUT_MS })
+          } catch (err) {
+            // A dial that fails (slow or lossy links) fails this resolve: counted, and the run goes on.
+            outcomes.push({ ok: false, totalMs: Number.NaN, error: `no connection: ${(err as Error).message.split('\n')[0]}` })
+            progress.increment()
+            continue
+          }
           await quiet()
         }
         const before = await sumUsage(hosts)

@@ -38,7 +38,13 @@ export function pendingWrites (): number {
   return waiting
 }
 
-/** Delay the writes of every socket this process opens or accepts from now on, towards another bench host. */
+/**
+ * Delay the writes of every socket this process opens or accepts from now
+ * on, towards another bench host. Node announces an accepted socket just
+ * after its 'connection' event: a write made synchronously in a
+ * 'connection' listener would go undelayed (libp2p's listener makes none;
+ * the responder of a Noise handshake waits for the first message).
+ */
 export function delayLinks (init: LinkDelayInit): void {
   if (!(init.rttMs >= 0)) throw new Error(`rttMs must be 0 or more, got ${init.rttMs}`)
   if (init.rttMs === 0) return
