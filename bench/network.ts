@@ -8,7 +8,7 @@
  *
  * Run: `npx node dist/bench/network.js [--quick] [--nodes 10,30] [--procs 2] [--kinds keydir,ipns] [--memory-only] [--profile-dir DIR]`.
  */
-import { fork, type ChildProcess } from 'node:child_process'
+import { fork, spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -32,7 +32,7 @@ export interface NetworkBenchOptions {
   profileDir?: string
 }
 
-interface Settings {
+export interface Settings {
   nodes: number[]
   /** Resolves per path and network, at most. */
   resolves: number
@@ -50,14 +50,21 @@ const FULL: Settings = { nodes: [10, 20, 30, 60, 200], resolves: 150, idleMs: 30
  * process when both nodes are), and this machine allows a process 20,000
  * open files. 200 nodes in one process ran out of them (failed handshakes).
  */
-const MAX_NODES_PER_PROCESS = 60
+export const MAX_NODES_PER_PROCESS = 60
 /** The size the goals are set at: the full run also splits this network over processes. */
 const GOAL_SIZE = 60
 const RESOLVE_TIMEOUT_MS = 10_000
 /** kad-dht's K: a record is put on the K closest peers, so with up to K + 1 nodes every node holds every record. */
 const K = 20
-const KINDS: NetworkKind[] = ['keydir', 'ipns']
+export const KINDS: NetworkKind[] = ['keydir', 'ipns']
 const GOALS = { vsIpnsReturn: 0.5, vsIpnsFirst: 1.0, directP50Ms: 5, rssVsIpns: 2 }
+
+/** How to start a host process other than with fork(): the hosts bench runs it inside a network namespace. */
+export interface HostLaunch {
+  command: string
+  args: string[]
+  env: NodeJS.ProcessEnv
+}
 
 /** One process of the network (bench/lib/net-host.ts), driven over IPC. */
 export class Host {
@@ -68,11 +75,18 @@ export class Host {
   offset = 0
   count = 0
 
-  constructor (onProgress: (by: number) => void) {
-    this.child = fork(fileURLToPath(new URL('./lib/net-host.js', import.meta.url)), [], {
-      execArgv: [...process.execArgv, '--expose-gc'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc']
-    })
+  /** launch: given the host script and Node's arguments, the command that runs it (default: fork it). */
+  constructor (onProgress: (by: number) => void, launch?: (script: string, execArgv: string[]) => HostLaunch) {
+    const script = fileURLToPath(new URL('./lib/net-host.js', import.meta.url))
+    const execArgv = [...process.execArgv, '--expose-gc']
+    const stdio: ['ignore', 'inherit', 'inherit', 'ipc'] = ['ignore', 'inherit', 'inherit', 'ipc']
+    if (launch === undefined) {
+      this.child = fork(script, [], { execArgv, stdio })
+    } else {
+      // An 'ipc' stdio entry gives a spawned Node the same channel fork() does; `ip netns exec` passes it on.
+      const { command, args, env } = launch(script, execArgv)
+      this.child = spawn(command, args, { stdio, env })
+    }
     this.child.on('message', (message: { id?: number, ok?: boolean, result?: unknown, error?: string, progress?: number }) => {
       if (message.progress !== undefined) { onProgress(message.progress); return }
       const call = this.pending.get(message.id!)
@@ -91,7 +105,7 @@ export class Host {
     return new Promise<T>((resolve, reject) => {
       const id = this.nextId++
       // The host answers each command with the result its caller asked for.
-      this.pending.set(id, { resolve: value => resolve(value as T), reject })
+      this.pending.set(id, { resolve: value => resolve(value as T), reject: err => { reject(new Error(`network host, ${command.op}: ${err.message}`, { cause: err })) } })
       this.child.send({ id, command })
     })
   }
@@ -130,7 +144,7 @@ type Pair = [from: number, target: number]
  * responder learns the requester's keys and a reverse resolve would hit its
  * registry.
  */
-function pickPairs (n: number, count: number): Record<ResolvePath, Pair[]> {
+export function pickPairs (n: number, count: number): Record<ResolvePath, Pair[]> {
   const next = random(n)
   const all: Pair[] = []
   for (let from = 0; from < n; from++) {
@@ -178,6 +192,8 @@ export interface ResolveStats {
   bytesPerResolve: number
   /** New TCP connections the network's nodes dialled during a resolve (and the work it left behind), on average. */
   dialsPerResolve: number
+  /** DHT requests every node of the network received during a resolve (and the work it left behind), on average. */
+  dhtMessagesPerResolve: number
   /** Until the DHT query started: what the resolve did before asking the DHT (registry and pin reads for keydir). */
   queryStart: Summary
   /** After the resolve returned, until every process of the network was quiet again (work the resolve left behind); not part of the latency. */
@@ -194,22 +210,37 @@ export interface NetworkRun {
   procs: number
   startup: Summary
   publish: Summary
+  /** Nodes whose publish failed (threw, e.g. its put's time bound passed). */
+  publishFailed: number
   rssPerNodeMiB: number
   heapPerNodeMiB: number
   /** Wall time of each phase of this network's run. */
   phasesMs: Record<string, number>
   idle?: { cpuMsPerSecond: number, bytesPerSecond: number }
+  /** How far the publish spread records: for a sample of nodes, how many nodes' DHT stores held each one's record afterwards. */
+  coverage?: { sampled: number, holders: Summary }
   paths: Partial<Record<ResolvePath, ResolveStats>>
+}
+
+/** How runNetwork lays out and paces a network (the hosts bench's namespaces); the default is forked processes on loopback. */
+export interface NetworkRunOptions {
+  /** The i-th process of the network. */
+  makeHost?: (index: number, onProgress: (by: number) => void) => Host
+  /** Nodes joining per second over the whole network, at most (default: as fast as they start). */
+  joinRate?: number
+  /** Nodes whose record's holders are counted after the publish (default 0: not counted). */
+  coverageSample?: number
 }
 
 async function sumUsage (hosts: Host[], gc = false): Promise<Usage> {
   const all = await Promise.all(hosts.map(async host => host.call<Usage>({ op: 'usage', gc })))
-  return all.reduce((sum, u) => ({ cpuUs: sum.cpuUs + u.cpuUs, bytesWritten: sum.bytesWritten + u.bytesWritten, dials: sum.dials + u.dials, rss: sum.rss + u.rss, heapUsed: sum.heapUsed + u.heapUsed, at: Math.max(sum.at, u.at) }),
-    { cpuUs: 0, bytesWritten: 0, dials: 0, rss: 0, heapUsed: 0, at: 0 })
+  return all.reduce((sum, u) => ({ cpuUs: sum.cpuUs + u.cpuUs, bytesWritten: sum.bytesWritten + u.bytesWritten, dials: sum.dials + u.dials, dhtMessages: sum.dhtMessages + u.dhtMessages, rss: sum.rss + u.rss, heapUsed: sum.heapUsed + u.heapUsed, at: Math.max(sum.at, u.at) }),
+    { cpuUs: 0, bytesWritten: 0, dials: 0, dhtMessages: 0, rss: 0, heapUsed: 0, at: 0 })
 }
 
-async function runNetwork (kind: NetworkKind, n: number, procs: number, settings: Settings, withResolves: boolean, progress: Progress, profileDir?: string): Promise<NetworkRun> {
-  const hosts = Array.from({ length: procs }, () => new Host(by => { progress.increment(by) }))
+export async function runNetwork (kind: NetworkKind, n: number, procs: number, settings: Settings, withResolves: boolean, progress: Progress, profileDir?: string, options: NetworkRunOptions = {}): Promise<NetworkRun> {
+  const onProgress = (by: number): void => { progress.increment(by) }
+  const hosts = Array.from({ length: procs }, (_, i) => options.makeHost?.(i, onProgress) ?? new Host(onProgress))
   const phasesMs: Record<string, number> = {}
   let phaseStart = performance.now()
   const phase = (name: string): void => {
@@ -225,8 +256,10 @@ async function runNetwork (kind: NetworkKind, n: number, procs: number, settings
       offset += host.count
     })
     type Started = { nodes: NodeInfo[], anchor: AnchorEntry, before: Usage }
-    const first = await hosts[0].call<Started>({ op: 'start', kind, count: hosts[0].count })
-    const rest = await Promise.all(hosts.slice(1).map(async host => host.call<Started>({ op: 'start', kind, count: host.count, anchor: first.anchor })))
+    // The first process starts the anchor and its own nodes, then the others start theirs side by side: each paced so the whole network joins at joinRate at most.
+    const paceMs = (parallel: number): number | undefined => options.joinRate === undefined ? undefined : 1000 * parallel / options.joinRate
+    const first = await hosts[0].call<Started>({ op: 'start', kind, count: hosts[0].count, paceMs: paceMs(1) })
+    const rest = await Promise.all(hosts.slice(1).map(async host => host.call<Started>({ op: 'start', kind, count: host.count, anchor: first.anchor, paceMs: paceMs(hosts.length - 1) })))
     const started = [first, ...rest]
     const infos = started.flatMap(s => s.nodes)
     const before = started.reduce((sum, s) => sum + s.before.rss, 0)
@@ -247,20 +280,24 @@ async function runNetwork (kind: NetworkKind, n: number, procs: number, settings
     phase('converge')
 
     // Publish again now that every routing table has peers (the start-up publish may have had none), as the tests do.
-    const published = await Promise.all(hosts.map(async host => host.call<{ times: number[] }>({ op: 'publish' })))
+    const published = await Promise.all(hosts.map(async host => host.call<{ times: number[], failed: number }>({ op: 'publish' })))
     phase('publish')
     await delay(settings.settleMs)
     const afterStart = await sumUsage(hosts, true)
     phase('settle')
+    const coverage = await publishCoverage(hosts, infos, options.coverageSample ?? 0)
+    if (coverage !== undefined) phase('coverage')
     const run: NetworkRun = {
       kind,
       nodes: n,
       procs,
       startup: summarize(infos.map(info => info.startMs)),
       publish: summarize(published.flatMap(p => p.times)),
+      publishFailed: published.reduce((sum, p) => sum + p.failed, 0),
       rssPerNodeMiB: (afterStart.rss - before) / n / 2 ** 20,
       heapPerNodeMiB: (afterStart.heapUsed - beforeHeap) / n / 2 ** 20,
       phasesMs,
+      coverage,
       paths: {}
     }
     if (!withResolves) return run
@@ -289,6 +326,7 @@ async function runNetwork (kind: NetworkKind, n: number, procs: number, settings
       let cpuUs = 0
       let bytes = 0
       let dials = 0
+      let dhtMessages = 0
       let accountedMs = 0
       const busyFraction = Math.max(0.25, 2 * idle.cpuMsPerSecond / 1000 / procs)
       const wallStart = performance.now()
@@ -299,7 +337,14 @@ async function runNetwork (kind: NetworkKind, n: number, procs: number, settings
           // The direct path is measured on an open connection: dial first, and let the
           // connection's own start-up (Noise, identify both ways, kad-dht's routing
           // table update) finish before the clock and the CPU count start.
-          await host.call({ op: 'connect', from: from - host.offset, target: infos[target], timeoutMs: RESOLVE_TIMEOUT_MS })
+          try {
+            await host.call({ op: 'connect', from: from - host.offset, target: infos[target], timeoutMs: RESOLVE_TIMEOUT_MS })
+          } catch (err) {
+            // A dial that fails (slow or lossy links) fails this resolve: counted, and the run goes on.
+            outcomes.push({ ok: false, totalMs: Number.NaN, error: `no connection: ${(err as Error).message.split('\n')[0]}` })
+            progress.increment()
+            continue
+          }
           await quiet()
         }
         const before = await sumUsage(hosts)
@@ -319,6 +364,7 @@ async function runNetwork (kind: NetworkKind, n: number, procs: number, settings
         cpuUs += after.cpuUs - before.cpuUs
         bytes += after.bytesWritten - before.bytesWritten
         dials += after.dials - before.dials
+        dhtMessages += after.dhtMessages - before.dhtMessages
         progress.increment()
       }
       const wallMs = performance.now() - wallStart
@@ -344,6 +390,7 @@ async function runNetwork (kind: NetworkKind, n: number, procs: number, settings
         cpuMsPerResolve: Math.max(0, cpuUs / 1000 - idle.cpuMsPerSecond * seconds) / Math.max(1, outcomes.length),
         bytesPerResolve: Math.max(0, bytes - idle.bytesPerSecond * seconds) / Math.max(1, outcomes.length),
         dialsPerResolve: dials / Math.max(1, outcomes.length),
+        dhtMessagesPerResolve: dhtMessages / Math.max(1, outcomes.length),
         queryStart: summarize(succeeded.flatMap(o => o.queryStartMs === undefined ? [] : [o.queryStartMs])),
         settle: summarize(settles),
         errors,
@@ -357,6 +404,18 @@ async function runNetwork (kind: NetworkKind, n: number, procs: number, settings
     await Promise.all(hosts.map(async host => host.close().catch(() => {})))
     phase('stop')
   }
+}
+
+/** Holders of the records of `sample` nodes spread evenly over the network (each node's own store included). */
+async function publishCoverage (hosts: Host[], infos: NodeInfo[], sample: number): Promise<NetworkRun['coverage']> {
+  if (sample <= 0) return undefined
+  const step = Math.max(1, Math.floor(infos.length / sample))
+  const targets = infos.filter((_, i) => i % step === 0).slice(0, sample)
+  const holders: number[] = []
+  for (const target of targets) {
+    holders.push((await Promise.all(hosts.map(async h => h.call<number>({ op: 'holders', target })))).reduce((a, b) => a + b, 0))
+  }
+  return { sampled: targets.length, holders: summarize(holders) }
 }
 
 export async function runNetworkBench (opts: NetworkBenchOptions): Promise<BenchReport[]> {
@@ -407,9 +466,10 @@ function stats (runs: NetworkRun[], kind: NetworkKind, path: ResolvePath, n: num
 
 const ROW_LABEL = { 'keydir dht': 'keydir, DHT first contact', 'keydir refresh': 'keydir, DHT refresh of a pinned peer', 'keydir direct': 'keydir, direct path', 'ipns dht': 'IPNS (same DHT settings)' } as const
 
-async function networkReport (runs: NetworkRun[], quick: boolean, layouts: Array<{ n: number, procs: number }>, settings: Settings): Promise<BenchReport> {
-  const resolveRows: TableRow[] = runs.flatMap(r => (Object.entries(r.paths) as Array<[ResolvePath, ResolveStats]>).map(([path, s]) => ({
-    nodes: layoutLabel(r.nodes, r.procs),
+/** One row per network and path of the resolve table; `nodes` labels a run's layout. */
+export function resolveTableRows (runs: NetworkRun[], nodes: (run: NetworkRun) => string): TableRow[] {
+  return runs.flatMap(r => (Object.entries(r.paths) as Array<[ResolvePath, ResolveStats]>).map(([path, s]) => ({
+    nodes: nodes(r),
     network: ROW_LABEL[`${r.kind} ${path}` as keyof typeof ROW_LABEL],
     resolves: s.attempted,
     success: fmt.pct(s.successRate),
@@ -421,8 +481,14 @@ async function networkReport (runs: NetworkRun[], quick: boolean, layouts: Array
     'answered by own store': r.kind === 'keydir' ? '-' : fmt.pct(s.ownStore),
     'CPU ms/resolve': fmt.ms(s.cpuMsPerResolve),
     'KiB on wire/resolve': fmt.kib(s.bytesPerResolve),
+    // Older results have no message count.
+    'DHT msgs/resolve': s.dhtMessagesPerResolve === undefined ? '-' : s.dhtMessagesPerResolve.toFixed(1),
     'dials/resolve': s.dialsPerResolve.toFixed(1)
   })))
+}
+
+async function networkReport (runs: NetworkRun[], quick: boolean, layouts: Array<{ n: number, procs: number }>, settings: Settings): Promise<BenchReport> {
+  const resolveRows = resolveTableRows(runs, r => layoutLabel(r.nodes, r.procs))
   const ratioRows: TableRow[] = []
   const goals: Goal[] = []
   for (const { n, procs } of layouts) {
@@ -494,6 +560,7 @@ async function networkReport (runs: NetworkRun[], quick: boolean, layouts: Array
           'CPU ms/resolve: user + system CPU time of every process of the network from the resolve\'s start until every process was quiet again (a 20 ms slice under a quarter of a core, or twice the idle rate), less the idle rate measured before over that time: with all nodes in one process, the whole network\'s work for one resolve, including RPCs an early-ended lookup left in flight.',
           'KiB on wire/resolve: bytes written on every TCP socket of the network (socket.bytesWritten of each socket, found through the net.client.socket / net.server.socket diagnostics channels: Noise-encrypted yamux frames; TCP/IP headers not counted), less the idle rate, per resolve.',
           'dials/resolve: new TCP connections dialled by any node of the network from the resolve\'s start until the network was quiet again, per resolve (each costs a Noise handshake and identify both ways). The direct path\'s own dial to the target comes before its clock starts and is not counted.',
+          'DHT msgs/resolve: DHT requests (GET_VALUE, FIND_NODE, PUT_VALUE, ...) received by every node of the network over the same window as the bytes, per resolve: the lookup\'s queries and whatever they set off (kad-dht\'s RPC handler counts each message; both networks answer with it).',
           `kad-dht puts each record on the K = ${K} closest peers, so with ${K + 1} nodes or fewer every node holds every record${small.length > 0 ? ` (here N = ${small.join(', ')})` : ''}: a lookup can be answered by the node's own store, and only larger networks show a real multi-hop lookup.`,
           'The IPNS network is built by keydir\'s own buildLibp2p (TCP, Noise, yamux, identify, ping, kad-dht protocol and settings, local-network connection manager, LevelDB datastore) with kad-dht\'s namespace table switched from /pqk/ to /ipns/ and the ipns package\'s validator and selector. Its records are Ed25519-signed IPNS V1+V2 records of 397 bytes, against keydir\'s 6,576 (16.6 times larger).'
         ]

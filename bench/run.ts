@@ -2,15 +2,19 @@
  * All benches, or the ones named: `npm run bench [-- <name>...] [--quick]`.
  * Names: crypto, record, registry, large-registry, lifecycle, api, network (writes network and memory),
  * memory (start-up and memory only), hostile (first contact in a DHT a fifth hostile), use-keys (seal, sign,
- * sessions and streams against what they are made of), scale-model (docs/scale.md's predictions; computes, measures
- * nothing; `--compare FILE` checks them against a network bench's JSON). Network options pass through:
- * `--nodes 10,30`, `--procs 2`, `--kinds keydir,ipns` (hostile takes `--nodes`).
+ * sessions and streams against what they are made of), hosts (the network over K network namespaces with a
+ * round trip and loss between them; root only, never part of a run of all), scale-model (docs/scale.md's
+ * predictions; computes, measures nothing; `--compare FILE` checks them against a network bench's JSON).
+ * Network options pass through: `--nodes 10,30`, `--procs 2`, `--kinds keydir,ipns` (hostile takes `--nodes`;
+ * hosts also `--hosts`, `--rtt`, `--loss`, `--nodes-per-proc`, `--join-rate`, `--resolves`, `--deadline-min`:
+ * see bench/hosts.ts).
  * Each bench prints its tables, writes bench/results/<name>.json and .svg;
  * at the end the latest full run's part of docs/benchmarks.md is rebuilt from bench/results/full/.
  */
 import { runApiBench } from './api.js'
 import { runCryptoReport } from './crypto.js'
 import { parseHostileArgs, runHostileBench } from './hostile.js'
+import { parseHostsArgs, runHostsBench } from './hosts.js'
 import { runLargeRegistryBench } from './large-registry.js'
 import { runLifecycleBench } from './lifecycle.js'
 import { writeResultsMarkdown } from './lib/results-md.js'
@@ -32,6 +36,7 @@ const BENCHES: Record<string, Runner> = {
   network: async (argv) => runNetworkBench(parseNetworkArgs(argv)),
   memory: async (argv) => runNetworkBench({ ...parseNetworkArgs(argv), resolves: false }),
   hostile: async (argv) => runHostileBench(parseHostileArgs(argv)),
+  hosts: async (argv) => runHostsBench(parseHostsArgs(argv)),
   'use-keys': async (_argv, quick) => runUseKeysBench({ quick }),
   'scale-model': async (argv) => runScaleModel(parseScaleModelArgs(argv))
 }
@@ -41,7 +46,7 @@ const ALL = ['crypto', 'record', 'registry', 'large-registry', 'lifecycle', 'api
 const argv = process.argv.slice(2)
 const quick = argv.includes('--quick')
 // Values of options that take one (--nodes 10,30) are not bench names.
-const names = argv.filter((arg, i) => !arg.startsWith('--') && !['--nodes', '--procs', '--kinds', '--profile-dir', '--compare', '--rtt-ms', '--compare-rtt-ms', '--k', '--prefix-length', '--alpha', '--paths', '--quorum', '--record-bytes'].includes(argv[i - 1] ?? ''))
+const names = argv.filter((arg, i) => !arg.startsWith('--') && !['--nodes', '--procs', '--kinds', '--profile-dir', '--hosts', '--rtt', '--loss', '--nodes-per-proc', '--join-rate', '--resolves', '--deadline-min', '--compare', '--rtt-ms', '--compare-rtt-ms', '--k', '--prefix-length', '--alpha', '--paths', '--quorum', '--record-bytes', '--out'].includes(argv[i - 1] ?? ''))
 const unknown = names.filter(name => BENCHES[name] === undefined)
 if (unknown.length > 0) {
   console.error(`unknown bench ${unknown.join(', ')}: choose from ${Object.keys(BENCHES).join(', ')}`)

@@ -4,6 +4,11 @@
  * reports their timings, its CPU time, the bytes its TCP sockets wrote and
  * its memory. Nodes of one network may be spread over several such
  * processes; they find each other over loopback TCP like any peers.
+ *
+ * In the hosts bench (bench/hosts.ts) the process runs inside a network
+ * namespace, and two environment variables set its host: its nodes listen on
+ * KEYDIR_BENCH_LISTEN_IP (default 127.0.0.1), and KEYDIR_BENCH_RTT_MS delays
+ * its writes towards other hosts (netns/link-delay.ts).
  */
 import { subscribe } from 'node:diagnostics_channel'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -27,6 +32,7 @@ import { CachedPeerDatastore } from '../../src/node/cached-peer-datastore.js'
 import { buildLibp2p, type BaseLibp2p } from '../../src/node/libp2p.js'
 import { routingKeyFor } from '../../src/record/index.js'
 import { Resolver } from '../../src/resolver/index.js'
+import { delayLinks, pendingWrites } from './netns/link-delay.js'
 import { kadIdOf, keyNear, startStaleDhtNode, type Placement, type StaleDhtNode, type StaleDhtStats } from '../../test/helpers/stale-dht-node.js'
 import type { AnchorEntry, KeyDirectory, KeyDirectoryOptions } from '../../src/node/index.js'
 import type { PeerId } from '@libp2p/interface'
@@ -38,6 +44,9 @@ import type { Socket } from 'node:net'
 const PUBLISH_CONCURRENCY = 4
 /** Tries of an IPNS node's first dial to the anchor. */
 const ANCHOR_DIAL_ATTEMPTS = 5
+/** Where this process's nodes listen: loopback, or its host's address in the hosts bench. */
+const LISTEN = [`/ip4/${process.env.KEYDIR_BENCH_LISTEN_IP ?? '127.0.0.1'}/tcp/0`]
+if (process.env.KEYDIR_BENCH_RTT_MS !== undefined) delayLinks({ rttMs: Number(process.env.KEYDIR_BENCH_RTT_MS) })
 
 export type NetworkKind = 'keydir' | 'ipns'
 /** How a resolve goes: through the DHT (keydir with the direct path off; IPNS), or keydir's direct exchange with the DHT path off. */
@@ -66,6 +75,8 @@ export interface Usage {
   bytesWritten: number
   /** TCP connections this process's nodes dialled. */
   dials: number
+  /** DHT requests this process's nodes received (kad-dht's RPC handler: GET_VALUE, PUT_VALUE, FIND_NODE, ...). */
+  dhtMessages: number
   rss: number
   heapUsed: number
   at: number
@@ -104,7 +115,8 @@ export interface AnswerSteps {
 }
 
 export type HostCommand =
-  | { op: 'start', kind: NetworkKind, count: number, anchor?: AnchorEntry }
+  /** paceMs: start a node at most this often (the hosts bench's join pacing), default as fast as they start. */
+  | { op: 'start', kind: NetworkKind, count: number, anchor?: AnchorEntry, paceMs?: number }
   | { op: 'publish' }
   | { op: 'usage', gc?: boolean }
   | { op: 'routing' }
@@ -126,6 +138,7 @@ export type HostCommand =
 const sockets = new Set<Socket>()
 let closedBytes = 0
 let dials = 0
+let dhtMessages = 0
 const track = ({ socket }: { socket: Socket }): void => {
   sockets.add(socket)
   socket.once('close', () => {
@@ -141,7 +154,22 @@ function usage (): Usage {
   let bytesWritten = closedBytes
   for (const socket of sockets) bytesWritten += socket.bytesWritten
   const memory = process.memoryUsage()
-  return { cpuUs: cpu.user + cpu.system, bytesWritten, dials, rss: memory.rss, heapUsed: memory.heapUsed, at: performance.now() }
+  return { cpuUs: cpu.user + cpu.system, bytesWritten, dials, dhtMessages, rss: memory.rss, heapUsed: memory.heapUsed, at: performance.now() }
+}
+
+/**
+ * Count the DHT requests a node receives: kad-dht's RPC handles each
+ * message of every inbound DHT stream (keydir's lookup asks with the same
+ * protocol, and kad-dht answers it in both networks).
+ */
+function countDhtMessages (libp2p: BaseLibp2p): void {
+  const rpc = (libp2p.services.dht as unknown as { rpc?: { handleMessage?: (...args: unknown[]) => Promise<unknown> } }).rpc
+  if (typeof rpc?.handleMessage !== 'function') throw new Error('kad-dht no longer has rpc.handleMessage: update bench/lib/net-host.ts')
+  const handle = rpc.handleMessage.bind(rpc)
+  rpc.handleMessage = async (...args) => {
+    dhtMessages++
+    return handle(...args)
+  }
 }
 
 function collectGarbage (): void {
@@ -297,6 +325,7 @@ async function startKeydirNode (dir: string, anchor: AnchorEntry | undefined, op
   const started = performance.now()
   const node: KeyDirectory = await createKeyDirectory({
     dataDir: dir,
+    listen: LISTEN,
     bootstrap: anchor === undefined ? [] : [anchor],
     discoverOnConnect: false,
     paths: { direct: false },
@@ -317,6 +346,7 @@ async function startKeydirNode (dir: string, anchor: AnchorEntry | undefined, op
     isAnchor: () => false
   })
   const libp2p = libp2pOf(node) as BaseLibp2p
+  countDhtMessages(libp2p)
   const slot: ProbeSlot = { current: newProbe() }
   watchAnswers(libp2p, node.peerId, slot, dhtTables(libp2p).validators.pqk)
   const info: NodeInfo = { peerId: node.peerId.toString(), multiaddr: node.getMultiaddrs()[0].toString(), expected: hex(fingerprint(self.mlDsaPublicKey)), startMs }
@@ -389,7 +419,7 @@ async function startIpnsNode (dir: string, anchor: AnchorEntry | undefined): Pro
   // The same peer-store cache as a keydir node's.
   const datastore = new CachedPeerDatastore(level)
   const libp2p = await buildLibp2p({
-    privateKey, datastore, listen: ['/ip4/127.0.0.1/tcp/0'], dhtProtocol: DHT_PROTOCOL, pqkValidator: refusePqk, localNetwork: true
+    privateKey, datastore, listen: LISTEN, dhtProtocol: DHT_PROTOCOL, pqkValidator: refusePqk, localNetwork: true
   })
   // kad-dht shares one validators/selectors table between its parts: swap the namespace there.
   const tables = dhtTables(libp2p)
@@ -415,6 +445,7 @@ async function startIpnsNode (dir: string, anchor: AnchorEntry | undefined): Pro
   void first.then(async record => {
     for await (const event of libp2p.services.dht.put(routingKey, marshalIPNSRecord(record), { signal: AbortSignal.timeout(60_000) })) void event
   }).catch(() => {})
+  countDhtMessages(libp2p)
   const slot: ProbeSlot = { current: newProbe() }
   watchAnswers(libp2p, peerId, slot, ipnsValidator)
   const info: NodeInfo = { peerId: peerId.toString(), multiaddr: libp2p.getMultiaddrs()[0].toString(), expected: value, startMs }
@@ -482,8 +513,9 @@ function hex (bytes: Uint8Array): string {
 /**
  * Wait until this process's event loop is quiet: a 20 ms slice in which it
  * used less than `busyFraction` of a core (work left behind by a resolve,
- * such as RPCs still in flight after an early answer, has finished), or
- * `maxMs` at most. Returns the wait in ms.
+ * such as RPCs still in flight after an early answer, has finished) and no
+ * delayed write waits to leave (the hosts bench's link delay), or `maxMs` at
+ * most. Returns the wait in ms.
  */
 async function waitUntilQuiet (maxMs: number, busyFraction: number): Promise<number> {
   const started = performance.now()
@@ -492,7 +524,7 @@ async function waitUntilQuiet (maxMs: number, busyFraction: number): Promise<num
     const from = performance.now()
     await new Promise(resolve => setTimeout(resolve, 20))
     const used = process.cpuUsage(cpu)
-    if ((used.user + used.system) / 1000 / (performance.now() - from) < busyFraction) break
+    if ((used.user + used.system) / 1000 / (performance.now() - from) < busyFraction && pendingWrites() === 0) break
   }
   return performance.now() - started
 }
@@ -523,7 +555,11 @@ async function handle (command: HostCommand): Promise<unknown> {
       collectGarbage()
       const before = usage()
       let anchor = command.anchor
+      let lastStart = -Infinity
       for (let i = 0; i < command.count; i++) {
+        const wait = lastStart + (command.paceMs ?? 0) - performance.now()
+        if (wait > 0) await new Promise(resolve => setTimeout(resolve, wait))
+        lastStart = performance.now()
         const dir = await mkdtemp(join(tmpdir(), `keydir-bench-${command.kind}-`))
         dirs.push(dir)
         const node = command.kind === 'ipns' ? await startIpnsNode(dir, anchor) : await startKeydirNode(dir, anchor)
@@ -538,16 +574,22 @@ async function handle (command: HostCommand): Promise<unknown> {
       // A few at a time, as a running network's republishes come (each node every few hours): all at
       // once in one process, most puts' closest-peer searches time out and records land on a handful
       // of peers, in either network, which lookups then pay for.
+      // A put that fails (its 60 s bound, on a loaded machine) is counted, not fatal: the network runs on.
       const times: number[] = []
+      let failed = 0
       let next = 0
       await Promise.all(Array.from({ length: PUBLISH_CONCURRENCY }, async () => {
         for (let i = next++; i < nodes.length; i = next++) {
           const started = performance.now()
-          await nodes[i].publish()
-          times.push(performance.now() - started)
+          try {
+            await nodes[i].publish()
+            times.push(performance.now() - started)
+          } catch {
+            failed++
+          }
         }
       }))
-      return { times }
+      return { times, failed }
     }
     case 'usage':
       // A full GC first for memory figures only: its CPU time would count against the resolves.

@@ -1,0 +1,261 @@
+/**
+ * The network bench over several hosts on one machine: K network namespaces
+ * (bench/lib/netns/topology.ts), each with its own host processes, joined by
+ * one bridge, with a round trip added between hosts in user space
+ * (bench/lib/netns/link-delay.ts) and real packet loss (an iptables rule in
+ * each host). keydir and IPNS run on the same namespaces and DHT settings,
+ * one after the other, measured as the loopback network bench measures them
+ * (bench/network.ts). Root only; bounded by a deadline; the namespaces go on
+ * every way out, and a set a killed run left is removed at the next start.
+ *
+ * Run: `npm run bench -- hosts [--quick] [--hosts 4] [--nodes 100,300,1000] [--rtt 20] [--loss 0.1]
+ * [--nodes-per-proc 40] [--join-rate 10] [--resolves 150] [--kinds keydir,ipns] [--deadline-min M]`.
+ */
+import { barChartSvg, benchEnvironment, fmt, progressBar, publishReport, type BenchReport, type TableRow } from './lib/report.js'
+import { checkMemory, DEFAULT_NODES_PER_PROCESS, hostsLayout, type HostsLayout } from './lib/netns/layout.js'
+import { guardTopology, NotRootError } from './lib/netns/guard.js'
+import { checkRtt, type RttCheck } from './lib/netns/rtt-check.js'
+import { BENCH_SUBNET, checkSubnetUnused, createTopology, lossCounters, type Topology } from './lib/netns/topology.js'
+import { Host, KINDS, MAX_NODES_PER_PROCESS, pickPairs, resolveTableRows, runNetwork, type NetworkRun, type Settings } from './network.js'
+import type { NetworkKind } from './lib/net-host.js'
+
+export interface HostsBenchOptions {
+  quick: boolean
+  hosts: number
+  nodes?: number[]
+  /** Round trip between two hosts, ms. */
+  rttMs: number
+  /** Share of packets lost on the way into a host, 0 to 1. */
+  loss: number
+  nodesPerProcess: number
+  /** Nodes joining per second, over the whole network. */
+  joinRate: number
+  resolves?: number
+  kinds?: NetworkKind[]
+  /** The whole run ends by then (default from the sizes). */
+  deadlineMin?: number
+}
+
+const QUICK: Settings = { nodes: [40], resolves: 20, idleMs: 1000, settleMs: 1000, convergeMs: 10_000 }
+const FULL: Settings = { nodes: [100, 300, 1000], resolves: 150, idleMs: 3000, settleMs: 2000, convergeMs: 20_000 }
+/** The routing tables of a large network take longer to settle: this long per node, at least. */
+const CONVERGE_MS_PER_NODE = 60
+/** Records whose holders are counted after each publish. */
+const COVERAGE_SAMPLE = 30
+/** kad-dht's K: a record goes to the K closest peers. */
+const K = 20
+
+interface HostsRun {
+  layout: HostsLayout
+  run: NetworkRun
+  /** Packets the hosts received from the bridge, and dropped by the loss rule, during this network's run. */
+  packets: { received: number, dropped: number }
+  wallMs: number
+}
+
+/** Minutes a run of these sizes may take, by default: about twice what the small runs took per node, and a margin. */
+function defaultDeadlineMin (sizes: number[], kinds: number, resolves: number): number {
+  return 15 + sizes.reduce((sum, n) => sum + kinds * (n * 0.1 + resolves * 0.05), 0)
+}
+
+function sumCounters (topology: Topology): { received: number, dropped: number } {
+  return topology.hosts.map(lossCounters).reduce((a, b) => ({ received: a.received + b.received, dropped: a.dropped + b.dropped }), { received: 0, dropped: 0 })
+}
+
+export async function runHostsBench (opts: HostsBenchOptions): Promise<BenchReport | undefined> {
+  const base = opts.quick ? QUICK : FULL
+  const settings: Settings = { ...base, nodes: opts.nodes ?? base.nodes, resolves: opts.resolves ?? base.resolves }
+  const kinds = opts.kinds ?? KINDS
+  if (opts.nodesPerProcess > MAX_NODES_PER_PROCESS) throw new Error(`--nodes-per-proc ${opts.nodesPerProcess}: at most ${MAX_NODES_PER_PROCESS} (open files)`)
+  const layouts = settings.nodes.map(n => hostsLayout(n, opts.hosts, opts.nodesPerProcess))
+  for (const layout of layouts) checkMemory(layout)
+  const deadlineMin = opts.deadlineMin ?? defaultDeadlineMin(settings.nodes, kinds.length, settings.resolves)
+
+  let guard
+  try {
+    guard = guardTopology({ deadlineMs: deadlineMin * 60_000, onAbort: reason => { console.error(`\nhosts bench: ${reason}; removing its namespaces`) } })
+  } catch (err) {
+    if (!(err instanceof NotRootError)) throw err
+    console.error(err.message)
+    process.exitCode = 2
+    return undefined
+  }
+  if (guard.stale.length > 0) console.log(`removed ${guard.stale.length} namespaces a killed earlier run had left: ${guard.stale.join(', ')}`)
+  const started = performance.now()
+  try {
+    checkSubnetUnused()
+    const topology = createTopology({ hosts: opts.hosts, loss: opts.loss })
+    const rtt = await checkRtt(topology.hosts[0], topology.hosts[1], opts.rttMs)
+    if (rtt.minMs < opts.rttMs) throw new Error(`the link delay does not hold: a round trip between two hosts took ${fmt.ms(rtt.minMs)} ms, below the ${opts.rttMs} ms configured`)
+    console.log(`${opts.hosts} hosts on ${BENCH_SUBNET.base}/${BENCH_SUBNET.prefixLength}; round trip between two hosts: ${fmt.ms(rtt.minMs)} ms min, ${opts.rttMs} ms configured; deadline ${Math.round(deadlineMin)} min`)
+
+    const total = layouts.reduce((sum, { nodes }) => {
+      const pairs = pickPairs(nodes, settings.resolves)
+      return sum + kinds.reduce((s, kind) => s + nodes + pairs.dht.length * (kind === 'keydir' ? 2 : 1) + (kind === 'keydir' ? pairs.direct.length : 0), 0)
+    }, 0)
+    const progress = progressBar('hosts', total)
+    const runs: HostsRun[] = []
+    try {
+      for (const layout of layouts) {
+        const convergeMs = Math.max(settings.convergeMs, layout.nodes * CONVERGE_MS_PER_NODE)
+        for (const kind of kinds) {
+          const before = sumCounters(topology)
+          const from = performance.now()
+          const run = await runNetwork(kind, layout.nodes, layout.procs, { ...settings, convergeMs }, true, progress, undefined, {
+            joinRate: opts.joinRate,
+            coverageSample: COVERAGE_SAMPLE,
+            makeHost: (i, onProgress) => {
+              const host = topology.hosts[i % topology.hosts.length]
+              return new Host(onProgress, (script, execArgv) => ({
+                command: 'ip',
+                args: ['netns', 'exec', host.ns, process.execPath, ...execArgv, script],
+                env: { ...process.env, KEYDIR_BENCH_LISTEN_IP: host.address, KEYDIR_BENCH_RTT_MS: String(opts.rttMs) }
+              }))
+            }
+          })
+          const after = sumCounters(topology)
+          runs.push({ layout, run, packets: { received: after.received - before.received, dropped: after.dropped - before.dropped }, wallMs: performance.now() - from })
+        }
+      }
+    } finally {
+      progress.stop()
+    }
+    return await hostsReport(runs, opts, settings, rtt, (performance.now() - started) / 60_000)
+  } finally {
+    guard.release()
+  }
+}
+
+function label (layout: HostsLayout): string {
+  return `${layout.nodes} (${layout.hosts} hosts, ${layout.procs} procs)`
+}
+
+async function hostsReport (runs: HostsRun[], opts: HostsBenchOptions, settings: Settings, rtt: RttCheck, minutes: number): Promise<BenchReport> {
+  const layoutOf = new Map(runs.map(r => [r.run, r.layout]))
+  const resolveRows = resolveTableRows(runs.map(r => r.run), run => label(layoutOf.get(run)!))
+  const ratioRows: TableRow[] = []
+  for (const layout of new Set(runs.map(r => r.layout))) {
+    const keydir = runs.find(r => r.layout === layout && r.run.kind === 'keydir')?.run.paths
+    const ipns = runs.find(r => r.layout === layout && r.run.kind === 'ipns')?.run.paths.dht
+    if (keydir?.dht === undefined || ipns === undefined) continue
+    ratioRows.push({
+      nodes: label(layout),
+      'first contact / IPNS return (p50)': fmt.ratio(keydir.dht.total.p50 / ipns.total.p50),
+      'first contact / IPNS return (p95)': fmt.ratio(keydir.dht.total.p95 / ipns.total.p95),
+      'pinned refresh / IPNS first valid from another node (p50)': fmt.ratio((keydir.refresh?.total.p50 ?? Number.NaN) / ipns.firstOther.p50),
+      'bytes keydir / IPNS': fmt.ratio(keydir.dht.bytesPerResolve / ipns.bytesPerResolve),
+      'DHT msgs keydir / IPNS': fmt.ratio(keydir.dht.dhtMessagesPerResolve / ipns.dhtMessagesPerResolve),
+      'CPU keydir / IPNS': fmt.ratio(keydir.dht.cpuMsPerResolve / ipns.cpuMsPerResolve)
+    })
+  }
+  const nodeRows: TableRow[] = runs.map(({ layout, run, packets, wallMs }) => ({
+    nodes: label(layout),
+    network: run.kind === 'ipns' ? 'IPNS' : 'keydir',
+    'RSS MiB/node': fmt.dec(run.rssPerNodeMiB),
+    'heap MiB/node': fmt.dec(run.heapPerNodeMiB),
+    'start-up p50 ms': fmt.ms(run.startup.p50),
+    'join s': fmt.dec(run.phasesMs.start / 1000),
+    'publish p50 ms': fmt.ms(run.publish.p50),
+    'publish p95 ms': fmt.ms(run.publish.p95),
+    'publish failed': run.publishFailed,
+    'holders/record p50': run.coverage === undefined ? '-' : fmt.int(run.coverage.holders.p50),
+    'holders min': run.coverage === undefined ? '-' : fmt.int(run.coverage.holders.min),
+    'packets lost': `${fmt.int(packets.dropped)} of ${fmt.int(packets.received + packets.dropped)} (${fmt.pct(packets.dropped / Math.max(1, packets.received + packets.dropped))})`,
+    'run min': fmt.dec(wallMs / 60_000)
+  }))
+  const command = `npm run bench -- hosts${opts.quick ? ' --quick' : ''} --hosts ${opts.hosts} --nodes ${settings.nodes.join(',')} --rtt ${opts.rttMs} --loss ${opts.loss * 100}`
+  const report: BenchReport = {
+    name: 'hosts',
+    title: `Several hosts on one machine: ${opts.hosts} network namespaces, ${opts.rttMs} ms round trip, ${fmt.pct(opts.loss)} loss`,
+    command,
+    quick: opts.quick,
+    environment: benchEnvironment(),
+    tables: [
+      {
+        title: `Cold resolves of random peers across ${opts.hosts} hosts, one at a time (at most ${settings.resolves} per path and network), keydir and IPNS on the same namespaces and DHT settings`,
+        rows: resolveRows,
+        notes: [
+          'Columns as in the network bench (bench/network.ts) on loopback; here the network\'s processes are spread over network namespaces, each a host with its own address on one bridge, process i on host i mod K, so most lookups cross hosts and pay the round trip.',
+          `Round trip: ${opts.rttMs} ms added in user space: each host process delays every TCP write towards another host by half of it (bench/lib/netns/link-delay.ts; a dialled connection's first write one round trip more, for the SYN). Measured before the run, host 0 to host 1: ${fmt.ms(rtt.minMs)} ms min over ${rtt.samples.length} round trips of one byte. TCP's own packets (ACKs, retransmits) are not delayed. Nodes of one host talk over the namespace's loopback, undelayed.`,
+          `Loss: ${fmt.pct(opts.loss)} of the packets arriving at a host from the bridge are dropped by an iptables rule in that host (statistic match, random mode), so TCP retransmits them; the kernel's retransmission timers see the undelayed link.`
+        ]
+      },
+      { title: 'keydir / IPNS ratios (below 1: keydir is faster or smaller)', rows: ratioRows },
+      {
+        title: 'Per node and per network: memory, start-up, publish and its coverage, the loss that happened',
+        rows: nodeRows,
+        notes: [
+          'RSS and heap per node: every process\'s RSS (heap used) after the publish and a full GC, less the same before its first node, over N.',
+          `join s: from the first node's start to the last's, at ${opts.joinRate} nodes per second at most over the whole network (the first process starts the anchor and its own nodes, then every other process at once, each paced).`,
+          `holders/record: for ${COVERAGE_SAMPLE} nodes spread over the network, how many nodes' DHT stores held that node's record after the publish (the node's own included; kad-dht puts it on the K = ${K} closest peers).`,
+          'packets lost: packets dropped by the loss rules during this network\'s run, of all that reached a host\'s link.'
+        ]
+      }
+    ],
+    goals: [],
+    data: {
+      settings,
+      hosts: opts.hosts,
+      rttMs: opts.rttMs,
+      loss: opts.loss,
+      subnet: `${BENCH_SUBNET.base}/${BENCH_SUBNET.prefixLength}`,
+      nodesPerProcess: opts.nodesPerProcess,
+      joinRate: opts.joinRate,
+      rttCheck: rtt,
+      minutes,
+      runs: runs.map(({ layout, run, packets, wallMs }) => ({ layout, packets, wallMs, ...run }))
+    }
+  }
+  const svg = barChartSvg({
+    title: `Cold resolve latency across ${opts.hosts} hosts, ${opts.rttMs} ms round trip, p50 (ms)`,
+    unit: 'milliseconds (p50), lower is better',
+    groups: [...new Set(runs.map(r => r.layout))].map(layout => {
+      const keydir = runs.find(r => r.layout === layout && r.run.kind === 'keydir')?.run.paths
+      const ipns = runs.find(r => r.layout === layout && r.run.kind === 'ipns')?.run.paths.dht
+      const bar = (series: string, value: number | undefined): Array<{ series: string, value: number, label: string }> =>
+        value === undefined || !Number.isFinite(value) ? [] : [{ series, value, label: `${fmt.ms(value)} ms` }]
+      return {
+        label: `N = ${layout.nodes}`,
+        bars: [
+          ...bar('keydir DHT first contact: return', keydir?.dht?.total.p50),
+          ...bar('keydir DHT pinned refresh: return', keydir?.refresh?.total.p50),
+          ...bar('keydir direct: return', keydir?.direct?.total.p50),
+          ...bar('IPNS: first valid from another node', ipns?.firstOther.p50),
+          ...bar('IPNS: query end (return)', ipns?.total.p50)
+        ]
+      }
+    })
+  })
+  await publishReport(report, svg)
+  return report
+}
+
+export function parseHostsArgs (argv: string[]): HostsBenchOptions {
+  const value = (flag: string): string | undefined => {
+    const i = argv.indexOf(flag)
+    return i >= 0 ? argv[i + 1] : argv.find(a => a.startsWith(`${flag}=`))?.slice(flag.length + 1)
+  }
+  const number = (flag: string, fallback: number, valid: (n: number) => boolean): number => {
+    const raw = value(flag)
+    if (raw === undefined) return fallback
+    const n = Number(raw)
+    if (!valid(n)) throw new Error(`${flag} ${raw}: not a valid value`)
+    return n
+  }
+  const nodes = value('--nodes')?.split(',').map(Number)
+  if (nodes?.some(n => !Number.isInteger(n) || n < 2) === true) throw new Error(`--nodes ${value('--nodes')}: sizes must be integers of 2 or more`)
+  const kinds = value('--kinds')?.split(',').filter((k): k is NetworkKind => (KINDS as string[]).includes(k))
+  return {
+    quick: argv.includes('--quick'),
+    hosts: number('--hosts', 4, n => Number.isInteger(n) && n >= 2 && n <= 250),
+    nodes,
+    rttMs: number('--rtt', 20, n => n >= 0 && n <= 1000),
+    // In percent on the command line, as a share inside.
+    loss: number('--loss', 0.1, n => n >= 0 && n < 100) / 100,
+    nodesPerProcess: number('--nodes-per-proc', DEFAULT_NODES_PER_PROCESS, n => Number.isInteger(n) && n >= 1),
+    joinRate: number('--join-rate', 10, n => n > 0),
+    resolves: value('--resolves') === undefined ? undefined : number('--resolves', 0, n => Number.isInteger(n) && n >= 1),
+    kinds: kinds === undefined || kinds.length === 0 ? undefined : kinds,
+    deadlineMin: value('--deadline-min') === undefined ? undefined : number('--deadline-min', 0, n => n > 0)
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The hosts bench's namespaces must not outlive it. `guardTopology` takes a
+ * lock (one run at a time: the next run's start removes whatever a killed
+ * run left, so two runs must not share the prefix), removes such leftovers,
+ * and tears the namespaces down on every way out: a normal return, an
+ * error, SIGINT, SIGTERM, SIGHUP, or the run's deadline. Only SIGKILL skips
+ * it; then the next start cleans up.
+ */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { NETNS_PREFIX, removeTopology } from './topology.js'
+
+export interface Guard {
+  /** The namespaces a killed earlier run had left, removed at the start. */
+  stale: string[]
+  /** Tear down now (idempotent); the handlers stay until `release`. */
+  teardown (): void
+  /** Tear down, drop the handlers and the lock, clear the deadline. */
+  release (): void
+}
+
+export interface GuardInit {
+  prefix?: string
+  /** The whole run ends by then: the namespaces are removed and the process exits with code 3. */
+  deadlineMs?: number
+  /** Called once on a signal or the deadline, before the teardown (to say why). */
+  onAbort?: (reason: string) => void
+}
+
+export class NotRootError extends Error {
+  constructor () {
+    super('the hosts bench creates network namespaces, veth links, a bridge and iptables rules, which needs root: run it as root (e.g. `sudo npm run bench -- hosts ...`)')
+    this.name = 'NotRootError'
+  }
+}
+
+export function lockPath (prefix: string): string {
+  return `/run/${prefix}bench.pid`
+}
+
+/** Whether a process with this id is alive. */
+function alive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+export function guardTopology (init: GuardInit = {}): Guard {
+  if (process.getuid?.() !== 0) throw new NotRootError()
+  const prefix = init.prefix ?? NETNS_PREFIX
+  const lock = lockPath(prefix)
+  let holder: number | undefined
+  try {
+    holder = Number(readFileSync(lock, 'utf8').trim())
+  } catch { /* no lock: no run */ }
+  if (holder !== undefined && holder !== process.pid && Number.isInteger(holder) && alive(holder)) {
+    throw new Error(`another hosts bench (process ${holder}) is running with the namespaces ${prefix}*: wait for it to end, or stop it (its lock is ${lock})`)
+  }
+  writeFileSync(lock, `${process.pid}\n`)
+  const stale = removeTopology(prefix)
+
+  let tornDown = false
+  const teardown = (): void => {
+    if (tornDown) return
+    tornDown = true
+    removeTopology(prefix)
+  }
+  const abort = (reason: string, code: number): void => {
+    init.onAbort?.(reason)
+    teardown()
+    rmSync(lock, { force: true })
+    process.exit(code)
+  }
+  const onSignal = (signal: NodeJS.Signals): void => { abort(`received ${signal}`, 128 + (signal === 'SIGINT' ? 2 : signal === 'SIGHUP' ? 1 : 15)) }
+  // An uncaught error also ends in 'exit'; the handlers there must be synchronous, as removeTopology is.
+  const onExit = (): void => {
+    teardown()
+    rmSync(lock, { force: true })
+  }
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
+  for (const signal of signals) process.on(signal, onSignal)
+  process.on('exit', onExit)
+  const deadline = init.deadlineMs === undefined
+    ? undefined
+    : setTimeout(() => { abort(`the run's deadline of ${Math.round(init.deadlineMs! / 60_000)} min passed`, 3) }, init.deadlineMs)
+  deadline?.unref()
+
+  return {
+    stale,
+    teardown,
+    release: () => {
+      teardown()
+      for (const signal of signals) process.off(signal, onSignal)
+      process.off('exit', onExit)
+      clearTimeout(deadline)
+      rmSync(lock, { force: true })
+    }
+  }
+}

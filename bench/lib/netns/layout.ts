@@ -1,0 +1,52 @@
+/**
+ * How the hosts bench spreads N nodes over K hosts and their processes, and
+ * whether the machine can hold them: the numbers behind its 1,000-node run.
+ */
+import { freemem } from 'node:os'
+
+/**
+ * Nodes in one process, by default. Each node keeps up to libp2p's 300
+ * connections (its connection manager's default; an idle one closes after
+ * two minutes), one file each, plus two LevelDBs; a process may open 20,000
+ * files here (and root in this container cannot raise that). With a
+ * network spread over many processes nearly every connection ends in
+ * another process, so 50 nodes stay under 16,000 files at worst; the
+ * loopback bench's 60 would come too close. Fewer nodes per process would
+ * cost memory: every process starts at about 120 MiB.
+ */
+export const DEFAULT_NODES_PER_PROCESS = 50
+/** RSS of one node: 15 MiB measured at 100 nodes over 4 hosts, 19.5 at 200 on loopback (more connections each); with a margin. */
+const NODE_MIB = 18
+/** One host process before its first node (Node, libp2p and the bench loaded): 122 MiB measured. */
+const PROCESS_MIB = 125
+
+export interface HostsLayout {
+  nodes: number
+  hosts: number
+  /** Processes in each host's namespace. */
+  procsPerHost: number
+  /** All processes; process i runs in host i % hosts, so every host holds nearly the same number of nodes. */
+  procs: number
+  /** Nodes in the largest process. */
+  maxNodesPerProcess: number
+}
+
+export function hostsLayout (nodes: number, hosts: number, nodesPerProcess: number): HostsLayout {
+  const procsPerHost = Math.max(1, Math.ceil(nodes / hosts / nodesPerProcess))
+  const procs = hosts * procsPerHost
+  return { nodes, hosts, procsPerHost, procs, maxNodesPerProcess: Math.ceil(nodes / procs) }
+}
+
+/** Memory the network needs, MiB (one network at a time: keydir's, then IPNS's). */
+export function neededMiB (layout: HostsLayout): number {
+  return layout.nodes * NODE_MIB + layout.procs * PROCESS_MIB
+}
+
+/** Refuse a network the machine's free memory cannot hold (it would swap, or be killed part-way). */
+export function checkMemory (layout: HostsLayout): void {
+  const need = neededMiB(layout)
+  const free = freemem() / 2 ** 20
+  if (need > free * 0.95) {
+    throw new Error(`${layout.nodes} nodes in ${layout.procs} processes need about ${Math.round(need / 1024)} GiB and this machine has ${(free / 1024).toFixed(1)} GiB available: run fewer nodes, or on a quieter or larger machine`)
+  }
+}
