@@ -11,6 +11,7 @@
  * Run: `npm run bench -- hosts [--quick] [--hosts 4] [--nodes 100,300,1000] [--rtt 20] [--loss 0.1]
  * [--nodes-per-proc 40] [--join-rate 10] [--resolves 150] [--kinds keydir,ipns] [--deadline-min M]`.
  */
+import { DEFAULT_DISJOINT_PATHS, DEFAULT_FIRST_CONTACT_GRACE_MS, DEFAULT_FIRST_CONTACT_QUORUM } from '../src/dht/index.js'
 import { barChartSvg, benchEnvironment, fmt, progressBar, publishReport, type BenchReport, type TableRow } from './lib/report.js'
 import { checkMemory, DEFAULT_NODES_PER_PROCESS, hostsLayout, type HostsLayout } from './lib/netns/layout.js'
 import { guardTopology, NotRootError } from './lib/netns/guard.js'
@@ -202,6 +203,10 @@ async function hostsReport (runs: HostsRun[], opts: HostsBenchOptions, settings:
       nodesPerProcess: opts.nodesPerProcess,
       joinRate: opts.joinRate,
       rttCheck: rtt,
+      // keydir's first-contact rule, as network.json records it, so docs/scale.md's comparison can model it.
+      quorum: DEFAULT_FIRST_CONTACT_QUORUM,
+      disjointPaths: DEFAULT_DISJOINT_PATHS,
+      graceMs: DEFAULT_FIRST_CONTACT_GRACE_MS,
       minutes,
       runs: runs.map(({ layout, run, packets, wallMs }) => ({ layout, packets, wallMs, ...run }))
     }
