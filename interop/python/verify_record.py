@@ -32,6 +32,7 @@ import binascii
 import json
 import os
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -127,27 +128,39 @@ def read_file(path: str, encoding: str) -> bytes:
 def fetch(url: str, timeout_s: float) -> bytes:
     """GET the record from a node's API (docs/api.md, `GET /v1/keys/{peerId}`
     with `Accept: application/vnd.keydir.key-record`), all of it within
-    timeout_s."""
+    timeout_s: urllib's timeout bounds each wait on the socket, not the
+    whole answer, so the fetch runs in a thread that is given up on then."""
     if urllib.parse.urlsplit(url).scheme not in ('http', 'https'):
         raise UsageError(f'--url must be an http:// or https:// URL, not {url!r}')
-    deadline = time.monotonic() + timeout_s
+    outcome = {}
+
+    def run() -> None:
+        try:
+            outcome['record'] = fetch_unbounded(url, timeout_s)
+        except Exception as e:  # handed to the caller's thread below
+            outcome['error'] = e
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout_s)
+    if worker.is_alive():
+        raise UsageError(f'{url} did not answer within {timeout_s:g} s (--timeout)')
+    if 'error' in outcome:
+        raise outcome['error']
+    return outcome['record']
+
+
+def fetch_unbounded(url: str, timeout_s: float) -> bytes:
     req = urllib.request.Request(url, headers={'Accept': RECORD_MEDIA_TYPE})
     try:
         with urllib.request.urlopen(req, timeout=timeout_s) as res:
             ctype = res.headers.get('Content-Type', '')
             if ctype.split(';')[0].strip().lower() != RECORD_MEDIA_TYPE:
                 raise UsageError(f'{url} answered {ctype or "no Content-Type"}, not {RECORD_MEDIA_TYPE}')
-            chunks, size = [], 0
-            while True:
-                if time.monotonic() > deadline:
-                    raise UsageError(f'{url} did not send its answer within {timeout_s:g} s')
-                chunk = res.read(16_384)
-                if not chunk:
-                    return b''.join(chunks)
-                size += len(chunk)
-                if size > MAX_INPUT_BYTES:
-                    raise UsageError(f'{url} answered over {MAX_INPUT_BYTES:,} bytes: not a key record')
-                chunks.append(chunk)
+            body = res.read(MAX_INPUT_BYTES + 1)
+            if len(body) > MAX_INPUT_BYTES:
+                raise UsageError(f'{url} answered over {MAX_INPUT_BYTES:,} bytes: not a key record')
+            return body
     except urllib.error.HTTPError as e:
         raise UsageError(f'{url} answered {e.code}{api_error(e)}')
     except urllib.error.URLError as e:
