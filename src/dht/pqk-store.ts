@@ -1,6 +1,7 @@
 import { Libp2pRecord } from '@libp2p/record'
 import { BaseDatastore } from 'datastore-core'
 import { Key } from 'interface-datastore'
+import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { InvalidRecordError } from '../errors.js'
 import { comparePqkValues, createEquivocationProof, decodePqkValue, routingKeyFor } from '../record/index.js'
@@ -38,8 +39,11 @@ export interface PqkRecordStoreInit {
   onRefused?: (code: string) => void
   /**
    * A PUT brought a record with the held record's seq and other signed
-   * content (both validated): the store keeps their proof in place of the
-   * record, and hands the two records here (the node's registry). Must not throw.
+   * content (both validated): under the key of the peer's libp2p PeerId the
+   * store keeps their proof in place of the record; under the key of an
+   * ML-DSA PeerId it keeps the held record and refuses the second
+   * (ERR_EQUIVOCATION), as a proof there would be refused. Either way it
+   * hands the two records here (the node's registry). Must not throw.
    */
   onEquivocation?: (held: KeyRecord, incoming: KeyRecord) => void
   now?: () => number
@@ -101,11 +105,21 @@ export class PqkRecordStore extends BaseDatastore {
       if (this.held.has(id)) {
         const held = heldValue(await this.readHeld(key, options))
         const conflict = incoming === undefined || held === undefined ? undefined : conflictingRecords(held.value, incoming.value)
-        if (conflict !== undefined) {
+        const stored = conflict === undefined ? undefined : Libp2pRecord.deserialize(put)
+        if (conflict !== undefined && stored !== undefined && !provableUnder(stored.key, conflict[0])) {
+          // The peer signed two records of one seq, under the key of one of its
+          // ML-DSA PeerIds: a proof names the libp2p PeerId, so the validator
+          // refuses it under this key, and kad-dht's GET would serve it
+          // unvalidated (the lookup would score this node 'invalid'). The held
+          // record stays; the registry still learns of the conflict.
+          this.onEquivocation(conflict[0], conflict[1])
+          this.onRefused('ERR_EQUIVOCATION')
+          return key
+        }
+        if (conflict !== undefined && stored !== undefined) {
           // The peer signed two records of one seq: from now on this node serves the proof of it.
           const [a, b] = conflict
           const proof = createEquivocationProof(a, b)
-          const stored = Libp2pRecord.deserialize(put)
           value = new Libp2pRecord(stored.key, proof.bytes, stored.timeReceived).serialize()
           incoming = { value: decodePqkValue(proof.bytes), receivedAt: stored.timeReceived.getTime() }
           this.onEquivocation(a, b)
@@ -200,6 +214,11 @@ export class PqkRecordStore extends BaseDatastore {
       return undefined
     }
   }
+}
+
+/** Whether a proof about `record`'s peer is valid under `routingKey`: the key of its libp2p PeerId, not of an ML-DSA PeerId. */
+function provableUnder (routingKey: Uint8Array, record: KeyRecord): boolean {
+  return uint8ArrayEquals(routingKey, routingKeyFor(record.peerId))
 }
 
 /** The code a refused write is counted under. */
