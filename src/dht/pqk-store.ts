@@ -27,6 +27,12 @@ export type ClosableDatastore = Datastore & { close (): Promise<void> }
 export interface PqkRecordStoreInit {
   /** This node's PeerId: its own record is always stored, whatever the bound. */
   self: PeerId
+  /**
+   * The other routing keys this node's own current record is put under
+   * (its ML-DSA PeerId's), exempt from the bound as the PeerId's key is.
+   * Read at each write, so a rotation moves the exemption to the new key.
+   */
+  selfKeys?: () => Uint8Array[]
   /** Records for other PeerIds held at most. Default DEFAULT_MAX_DHT_RECORDS. */
   maxRecords?: number
   /**
@@ -63,6 +69,9 @@ export interface PqkRecordStoreInit {
 export class PqkRecordStore extends BaseDatastore {
   private readonly inner: ClosableDatastore
   private readonly ownKey: string
+  private readonly selfKeys: () => Uint8Array[]
+  /** The datastore key of each routing key selfKeys returned, by the key's bytes (the same array while no rotation happens). */
+  private readonly selfIds = new WeakMap<Uint8Array, string>()
   private readonly maxRecords: number
   private readonly onRefused: (code: string) => void
   private readonly onEquivocation: (held: KeyRecord, incoming: KeyRecord) => void
@@ -76,6 +85,7 @@ export class PqkRecordStore extends BaseDatastore {
     super()
     this.inner = inner
     this.ownKey = dhtRecordKey(routingKeyFor(init.self)).toString()
+    this.selfKeys = init.selfKeys ?? (() => [])
     this.maxRecords = init.maxRecords ?? DEFAULT_MAX_DHT_RECORDS
     this.onRefused = init.onRefused ?? (() => {})
     this.onEquivocation = init.onEquivocation ?? (() => {})
@@ -128,7 +138,7 @@ export class PqkRecordStore extends BaseDatastore {
           this.onRefused(refusalCode(held.value, incoming.value))
           return key
         }
-      } else if (id !== this.ownKey) {
+      } else if (!this.ownIds().has(id)) {
         // Room is taken in this turn of the event loop, before any wait, so
         // PUTs of new PeerIds at once cannot take the same room twice.
         const victim = this.takeRoom()
@@ -184,10 +194,11 @@ export class PqkRecordStore extends BaseDatastore {
    * (returned, already out of the count); none expired: ERR_DHT_STORE_FULL.
    */
   private takeRoom (): string | undefined {
-    if (this.othersHeld() < this.maxRecords) return undefined
+    const own = this.ownIds()
+    if (this.othersHeld(own) < this.maxRecords) return undefined
     const now = this.now()
     for (const [id, expiresAt] of this.held) {
-      if (id === this.ownKey || expiresAt > now) continue
+      if (own.has(id) || expiresAt > now) continue
       this.held.delete(id)
       return id
     }
@@ -203,8 +214,24 @@ export class PqkRecordStore extends BaseDatastore {
     })
   }
 
-  private othersHeld (): number {
-    return this.held.size - (this.held.has(this.ownKey) ? 1 : 0)
+  private othersHeld (own: Set<string>): number {
+    let count = this.held.size
+    for (const id of own) if (this.held.has(id)) count--
+    return count
+  }
+
+  /** The datastore keys of this node's own records: its PeerId's and selfKeys'. */
+  private ownIds (): Set<string> {
+    const ids = new Set([this.ownKey])
+    for (const key of this.selfKeys()) {
+      let id = this.selfIds.get(key)
+      if (id === undefined) {
+        id = dhtRecordKey(key).toString()
+        this.selfIds.set(key, id)
+      }
+      ids.add(id)
+    }
+    return ids
   }
 
   private async readHeld (key: Key, options?: AbortOptions): Promise<Uint8Array | undefined> {

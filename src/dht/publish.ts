@@ -109,7 +109,8 @@ export class DhtRecords {
       }
       this.log.debug({ ...logged, stored }, 'published under the ML-DSA PeerId')
     } catch (err) {
-      this.log.debug({ ...logged, code: errorCode(putFailure(err, options.signal, this.components.peers)) }, 'DHT publish under the ML-DSA PeerId ended')
+      // Not counted, but not hidden either: without this put a node knowing only the ML-DSA PeerId finds nothing.
+      this.log.warn({ ...logged, code: errorCode(putFailure(err, options.signal, this.components.peers)) }, 'DHT publish under the ML-DSA PeerId failed; the next publish tries again')
     }
   }
 
