@@ -10,6 +10,7 @@ import { encodeIndexRow } from '../../src/registry/ml-dsa-index.js'
 import { createKeydirMetrics } from '../../src/metrics/index.js'
 import { createRevocation, mlDsaPeerIdString } from '../../src/record/index.js'
 import { Resolver } from '../../src/resolver/index.js'
+import { makeEquivocation } from '../helpers/evidence.js'
 import { makeIdentity, makeRecord, makeRotatedPeer, rotateIdentity } from '../helpers/records.js'
 import { openFixture } from '../registry/fixture.js'
 import type { DhtLookup } from '../../src/dht/index.js'
@@ -270,6 +271,37 @@ describe('Resolver: by ML-DSA PeerId', () => {
       await fresh.f.registry.storeRevocation(revocation)
       await assert.rejects(fresh.resolver.resolve(idOf(record)), { code: 'ERR_REVOKED' })
     } finally { await fresh.f.cleanup() }
+  })
+
+  it('an equivocating peer looked up by its ML-DSA PeerId: ERR_EQUIVOCATION, from the index, on first contact, and when its own lookup meets the proof', async () => {
+    const peer = await makeIdentity()
+    const record = await makeRecord(peer, { seq: 7 })
+    const proof = await makeEquivocation(peer, 3)
+    const s = await setup(new Map([[idOf(record), record], [peer.peerId.toString(), record]]))
+    try {
+      await s.resolver.resolve(idOf(record))
+      await s.f.registry.storeEquivocation(proof.bytes, 'api')
+      await assert.rejects(s.resolver.resolve(idOf(record)), { code: 'ERR_EQUIVOCATION' })
+    } finally { await s.f.cleanup() }
+    const fresh = await setup(new Map([[idOf(record), record], [peer.peerId.toString(), record]]), async f => { await f.registry.storeEquivocation(proof.bytes, 'api') })
+    try {
+      await assert.rejects(fresh.resolver.resolve(idOf(record)), { code: 'ERR_EQUIVOCATION' })
+    } finally { await fresh.f.cleanup() }
+    // The peer's own lookup is where the proof turns up (its answers conflicted): the answer by ML-DSA PeerId says so, not "not found".
+    const f = await openFixture()
+    const self = await makeIdentity()
+    const selfRecord = await makeRecord(self)
+    const lookup = {
+      findValue: async (peerId: PeerId) => {
+        if (peerId.toString() === idOf(record)) return { kind: 'record', record }
+        await f.registry.storeEquivocation(proof.bytes, 'dht_lookup')
+        throw new ResolveError('ERR_NOT_FOUND', 'the answers conflicted')
+      }
+    } as unknown as DhtLookup
+    const resolver = new Resolver({ registry: f.registry, metrics: createKeydirMetrics(), selfPeerId: self.peerId, selfRecord: () => selfRecord, dht: lookup, isAnchor: () => false })
+    try {
+      await assert.rejects(resolver.resolve(idOf(record), { refresh: true }), { code: 'ERR_EQUIVOCATION' })
+    } finally { await f.cleanup() }
   })
 
   it('a forged index row (pointing a stranger\'s ML-DSA PeerId at a stored peer\'s current key) does not answer with that peer', async () => {
