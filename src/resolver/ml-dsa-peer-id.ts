@@ -139,6 +139,8 @@ export class MlDsaPeerIdResolver {
     } catch (err) {
       const proof = errorCode(err) === 'ERR_NOT_FOUND' ? this.parts.registry.getEquivocation(peerId) : undefined
       if (proof !== undefined) throw equivocatedError(peerId, proof.seq)
+      // The caller asked by the ML-DSA PeerId: name the libp2p PeerId the failure is about, where a later proof is kept.
+      if (err instanceof ResolveError && err.peerId === undefined) throw new ResolveError(err.code, err.message, { cause: err.cause, paths: err.paths, peerId })
       throw err
     }
   }

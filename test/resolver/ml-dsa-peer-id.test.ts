@@ -304,6 +304,15 @@ describe('Resolver: by ML-DSA PeerId', () => {
     } finally { await f.cleanup() }
   })
 
+  it('a failure in the libp2p PeerId\'s own resolve names that PeerId, where the node looks for a proof about the peer', async () => {
+    const peer = await makeIdentity()
+    const record = await makeRecord(peer)
+    const s = await setup(new Map(), async f => { await f.registry.storePeerKeys(record, 'dht') })
+    try {
+      await assert.rejects(s.resolver.resolve(idOf(record), { refresh: true }), (err: any) => err.code === 'ERR_NOT_FOUND' && err.peerId?.toString() === peer.peerId.toString())
+    } finally { await s.f.cleanup() }
+  })
+
   it('a forged index row (pointing a stranger\'s ML-DSA PeerId at a stored peer\'s current key) does not answer with that peer', async () => {
     const b = await makeIdentity()
     const recordOfB = await makeRecord(b)
