@@ -23,8 +23,9 @@ import type { PeerId } from '@libp2p/interface'
  * it (`ml-dsa-ids-by-peer`), and a row goes when its key falls off what the
  * pin remembers (MAX_SUPERSEDED keys left behind) or the peer is dropped
  * with its pin; an unsolicited peer keeps the row of its current key only.
- * Rows written before that list existed stay until their peer's next
- * change of pin, and find nothing once no pin links them.
+ * Rows written before that list existed are not on it: they stay (the
+ * current key's row still goes with a dropped peer), and find nothing once
+ * no pin links them.
  */
 
 /** One row of the index: the libp2p PeerId a key belonged to, and that key's fingerprint. */
