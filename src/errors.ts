@@ -1,3 +1,5 @@
+import type { PeerId } from '@libp2p/interface'
+
 /**
  * Typed errors. Every error keydir throws on purpose is a KeydirError with a
  * stable `code` (for programs, metrics and the HTTP API) and a `name` (for
@@ -88,11 +90,14 @@ export interface PathFailure {
 export class ResolveError extends KeydirError {
   /** For ERR_NOT_FOUND and ERR_RESOLVE_TIMEOUT: each path the lookup tried, in order, and how it failed; else empty. */
   readonly paths: readonly PathFailure[]
+  /** For a resolve by ML-DSA PeerId that failed in the libp2p PeerId's own resolve: that PeerId (a proof about the peer is kept under it). */
+  readonly peerId?: PeerId
 
-  constructor (code: string, message: string, options?: ErrorOptions & { paths?: readonly PathFailure[] }) {
+  constructor (code: string, message: string, options?: ErrorOptions & { paths?: readonly PathFailure[], peerId?: PeerId }) {
     super(code, message, options)
     this.name = 'ResolveError'
     this.paths = options?.paths ?? []
+    if (options?.peerId !== undefined) this.peerId = options.peerId
   }
 }
 

@@ -852,7 +852,25 @@ def family_ml_dsa_peer_id(d: dict) -> Family:
     for v in under['invalid']:
         fam.check(f'under key, invalid: {v["name"]}', v['error'],
                   lambda v=v: validate_under_ml_dsa_key(h(v['recordHex']), now, h(v['routingKeyHex'])) and ACCEPT)
+    for v in under.get('notRecords', []):
+        fam.check(f'under key, not a record: {v["name"]}', v['error'],
+                  lambda v=v: other_value_under_ml_dsa_key(v['kind'], h(v['valueHex']), now, h(v['routingKeyHex'])) and ACCEPT)
     return fam
+
+
+def other_value_under_ml_dsa_key(kind: str, raw: bytes, now: int, routing_key: bytes):
+    """record-format.md, "DHT key": a revocation or an equivocation proof
+    under /pqk/ + a multihash must name that multihash as its PeerId; an
+    ML-DSA PeerId is never one, so both are refused there."""
+    from keydir_spec.prims import parse_routing_key
+    mh = parse_routing_key(routing_key)
+    if kind == 'revocation':
+        return rv.validate_revocation(raw, now, routing_key=routing_key)
+    if kind == 'equivocation':
+        if mh is None:
+            raise ev.EvidenceError('ERR_EVIDENCE_PEER_MISMATCH', 'not a /pqk/ key')
+        return ev.validate_proof(raw, expected_peer=mh)
+    raise Mismatch(f'unknown kind {kind}')
 
 
 # --- notes: what the spec says of other libraries, tried on this machine's ---

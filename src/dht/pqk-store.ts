@@ -1,6 +1,7 @@
 import { Libp2pRecord } from '@libp2p/record'
 import { BaseDatastore } from 'datastore-core'
 import { Key } from 'interface-datastore'
+import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { InvalidRecordError } from '../errors.js'
 import { comparePqkValues, createEquivocationProof, decodePqkValue, routingKeyFor } from '../record/index.js'
@@ -26,6 +27,12 @@ export type ClosableDatastore = Datastore & { close (): Promise<void> }
 export interface PqkRecordStoreInit {
   /** This node's PeerId: its own record is always stored, whatever the bound. */
   self: PeerId
+  /**
+   * The other routing keys this node's own current record is put under
+   * (its ML-DSA PeerId's), exempt from the bound as the PeerId's key is.
+   * Read at each write, so a rotation moves the exemption to the new key.
+   */
+  selfKeys?: () => Uint8Array[]
   /** Records for other PeerIds held at most. Default DEFAULT_MAX_DHT_RECORDS. */
   maxRecords?: number
   /**
@@ -38,8 +45,11 @@ export interface PqkRecordStoreInit {
   onRefused?: (code: string) => void
   /**
    * A PUT brought a record with the held record's seq and other signed
-   * content (both validated): the store keeps their proof in place of the
-   * record, and hands the two records here (the node's registry). Must not throw.
+   * content (both validated): under the key of the peer's libp2p PeerId the
+   * store keeps their proof in place of the record; under the key of an
+   * ML-DSA PeerId it keeps the held record and refuses the second
+   * (ERR_EQUIVOCATION), as a proof there would be refused. Either way it
+   * hands the two records here (the node's registry). Must not throw.
    */
   onEquivocation?: (held: KeyRecord, incoming: KeyRecord) => void
   now?: () => number
@@ -59,6 +69,9 @@ export interface PqkRecordStoreInit {
 export class PqkRecordStore extends BaseDatastore {
   private readonly inner: ClosableDatastore
   private readonly ownKey: string
+  private readonly selfKeys: () => Uint8Array[]
+  /** The datastore key of each routing key selfKeys returned, by the key's bytes (the same array while no rotation happens). */
+  private readonly selfIds = new WeakMap<Uint8Array, string>()
   private readonly maxRecords: number
   private readonly onRefused: (code: string) => void
   private readonly onEquivocation: (held: KeyRecord, incoming: KeyRecord) => void
@@ -72,6 +85,7 @@ export class PqkRecordStore extends BaseDatastore {
     super()
     this.inner = inner
     this.ownKey = dhtRecordKey(routingKeyFor(init.self)).toString()
+    this.selfKeys = init.selfKeys ?? (() => [])
     this.maxRecords = init.maxRecords ?? DEFAULT_MAX_DHT_RECORDS
     this.onRefused = init.onRefused ?? (() => {})
     this.onEquivocation = init.onEquivocation ?? (() => {})
@@ -101,11 +115,21 @@ export class PqkRecordStore extends BaseDatastore {
       if (this.held.has(id)) {
         const held = heldValue(await this.readHeld(key, options))
         const conflict = incoming === undefined || held === undefined ? undefined : conflictingRecords(held.value, incoming.value)
-        if (conflict !== undefined) {
+        const stored = conflict === undefined ? undefined : Libp2pRecord.deserialize(put)
+        if (conflict !== undefined && stored !== undefined && !provableUnder(stored.key, conflict[0])) {
+          // The peer signed two records of one seq, under the key of one of its
+          // ML-DSA PeerIds: a proof names the libp2p PeerId, so the validator
+          // refuses it under this key, and kad-dht's GET would serve it
+          // unvalidated (the lookup would score this node 'invalid'). The held
+          // record stays; the registry still learns of the conflict.
+          this.onEquivocation(conflict[0], conflict[1])
+          this.onRefused('ERR_EQUIVOCATION')
+          return key
+        }
+        if (conflict !== undefined && stored !== undefined) {
           // The peer signed two records of one seq: from now on this node serves the proof of it.
           const [a, b] = conflict
           const proof = createEquivocationProof(a, b)
-          const stored = Libp2pRecord.deserialize(put)
           value = new Libp2pRecord(stored.key, proof.bytes, stored.timeReceived).serialize()
           incoming = { value: decodePqkValue(proof.bytes), receivedAt: stored.timeReceived.getTime() }
           this.onEquivocation(a, b)
@@ -114,7 +138,7 @@ export class PqkRecordStore extends BaseDatastore {
           this.onRefused(refusalCode(held.value, incoming.value))
           return key
         }
-      } else if (id !== this.ownKey) {
+      } else if (!this.ownIds().has(id)) {
         // Room is taken in this turn of the event loop, before any wait, so
         // PUTs of new PeerIds at once cannot take the same room twice.
         const victim = this.takeRoom()
@@ -170,10 +194,11 @@ export class PqkRecordStore extends BaseDatastore {
    * (returned, already out of the count); none expired: ERR_DHT_STORE_FULL.
    */
   private takeRoom (): string | undefined {
-    if (this.othersHeld() < this.maxRecords) return undefined
+    const own = this.ownIds()
+    if (this.othersHeld(own) < this.maxRecords) return undefined
     const now = this.now()
     for (const [id, expiresAt] of this.held) {
-      if (id === this.ownKey || expiresAt > now) continue
+      if (own.has(id) || expiresAt > now) continue
       this.held.delete(id)
       return id
     }
@@ -189,8 +214,24 @@ export class PqkRecordStore extends BaseDatastore {
     })
   }
 
-  private othersHeld (): number {
-    return this.held.size - (this.held.has(this.ownKey) ? 1 : 0)
+  private othersHeld (own: Set<string>): number {
+    let count = this.held.size
+    for (const id of own) if (this.held.has(id)) count--
+    return count
+  }
+
+  /** The datastore keys of this node's own records: its PeerId's and selfKeys'. */
+  private ownIds (): Set<string> {
+    const ids = new Set([this.ownKey])
+    for (const key of this.selfKeys()) {
+      let id = this.selfIds.get(key)
+      if (id === undefined) {
+        id = dhtRecordKey(key).toString()
+        this.selfIds.set(key, id)
+      }
+      ids.add(id)
+    }
+    return ids
   }
 
   private async readHeld (key: Key, options?: AbortOptions): Promise<Uint8Array | undefined> {
@@ -200,6 +241,11 @@ export class PqkRecordStore extends BaseDatastore {
       return undefined
     }
   }
+}
+
+/** Whether a proof about `record`'s peer is valid under `routingKey`: the key of its libp2p PeerId, not of an ML-DSA PeerId. */
+function provableUnder (routingKey: Uint8Array, record: KeyRecord): boolean {
+  return uint8ArrayEquals(routingKey, routingKeyFor(record.peerId))
 }
 
 /** The code a refused write is counted under. */

@@ -1,7 +1,7 @@
 import { Libp2pRecord } from '@libp2p/record'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { errorCode, EvidenceError, InvalidRecordError, RevocationError } from '../errors.js'
-import { comparePqkValues, decodePqkValue, isEquivocationBytes, recordSignedBytes, validatePqkValue } from '../record/index.js'
+import { comparePqkValues, decodePqkValue, isEquivocationBytes, recordSignedBytes, routingKeyFor, validatePqkValue } from '../record/index.js'
 import { dhtRecordKey } from './record-key.js'
 import type { KeydirMetrics } from '../metrics/index.js'
 import type { EquivocationValidator, KeyRecord, KeyRecordValidator, PqkValue, RevocationValidator } from '../record/index.js'
@@ -67,19 +67,32 @@ export function createPqkCheck (components: PqkCheckComponents): PqkRecordCheck 
  * revocation or equivocation proof of the key's peer, no worse than what
  * this node holds under the key (comparePqkValues: a revocation beats
  * everything, a proof every record). One exception: a record with the
- * held record's seq and other signed content passes, so that the store
- * under kad-dht (PqkRecordStore) sees the conflict and keeps its proof.
+ * held record's seq and other signed content passes under the key of its
+ * libp2p PeerId, so that the store under kad-dht (PqkRecordStore) sees the
+ * conflict and keeps its proof (under an ML-DSA PeerId's key it does not).
  */
 export function createPqkValueCheck (components: PqkValueCheckComponents): PqkValueCheck {
   const validators = { records: components.validator, revocations: components.revocationValidator, equivocations: components.equivocationValidator }
   return async (key, value) => {
     const incoming = validatePqkValue(validators, key, value)
     const held = await storedValue(components, key)
-    if (held != null && comparePqkValues(held, incoming) < 0 && conflictingRecords(held, incoming) === undefined) {
+    if (held != null && comparePqkValues(held, incoming) < 0 && !provableConflict(key, held, incoming)) {
       throw refusal(held, incoming)
     }
     return incoming
   }
+}
+
+/**
+ * Whether `incoming` conflicts with `held` under a key where the store
+ * turns the two into a proof: the key of the records' libp2p PeerId. Under
+ * the key of an ML-DSA PeerId a proof would be refused (it names the
+ * libp2p PeerId), so there the store keeps the held record and the usual
+ * ranking applies.
+ */
+function provableConflict (key: Uint8Array, held: PqkValue, incoming: PqkValue): boolean {
+  const conflict = conflictingRecords(held, incoming)
+  return conflict !== undefined && uint8ArrayEquals(key, routingKeyFor(conflict[0].peerId))
 }
 
 /** The two records, when both values are records of one seq with different signed content: an equivocation, which the store turns into a proof. */

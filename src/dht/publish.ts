@@ -81,7 +81,7 @@ export class DhtRecords {
    * node knowing only the ML-DSA PeerId finds it. Returns how many of the
    * PeerId key's closest peers were asked and how many stored it, so the
    * caller can publish again soon when too few did. The second put's
-   * outcome is only logged: every publish (start, republish, rotation)
+   * failure is only counted and logged: every publish (start, republish, rotation)
    * makes it again, and the PeerId key is the one a rotation's storers and
    * coverage are tracked under.
    */
@@ -93,7 +93,7 @@ export class DhtRecords {
     return coverage
   }
 
-  /** The second put of `publish`: never throws, not counted in keydir_records_published_total. */
+  /** The second put of `publish`: never throws; a failure is counted as keydir_records_published_total{result="ml_dsa_peer_id_failure"}. */
   private async putUnderMlDsaPeerId (record: KeyRecord, options: AbortOptions): Promise<void> {
     const key = mlDsaRoutingKey(record.mlDsaPublicKey)
     const logged = { seq: record.seq, mlDsaPeerId: mlDsaPeerIdString(record.mlDsaPublicKey) }
@@ -109,7 +109,11 @@ export class DhtRecords {
       }
       this.log.debug({ ...logged, stored }, 'published under the ML-DSA PeerId')
     } catch (err) {
-      this.log.debug({ ...logged, code: errorCode(putFailure(err, options.signal, this.components.peers)) }, 'DHT publish under the ML-DSA PeerId ended')
+      // Counted apart from the PeerId key's puts: without this one a node knowing only the ML-DSA PeerId finds nothing.
+      const failure = putFailure(err, options.signal, this.components.peers)
+      this.components.metrics.recordsPublished.inc({ result: 'ml_dsa_peer_id_failure' })
+      if (EXPECTED_FAILURES.has(errorCode(failure))) this.log.debug({ ...logged, code: errorCode(failure) }, 'DHT publish under the ML-DSA PeerId ended')
+      else this.log.warn({ ...logged, code: errorCode(failure), err: (failure as Error).message }, 'DHT publish under the ML-DSA PeerId failed; the next publish tries again')
     }
   }
 

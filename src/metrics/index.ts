@@ -153,7 +153,7 @@ export function createKeydirMetrics (registry: Registry = new Registry(), init: 
     verificationFailures: new Counter({ name: 'keydir_verification_failures_total', help: 'Refused records, requests and responses, by source and reason', labelNames: ['source', 'reason'], registers }),
     dhtResolveSeconds: new Histogram({ name: 'keydir_dht_resolve_seconds', help: 'DHT record lookups, by outcome', labelNames: ['outcome'], buckets: latencyBuckets, registers }),
     registryLookups: new Counter({ name: 'keydir_registry_lookups_total', help: 'Registry reads, by hit or miss', labelNames: ['result'], registers }),
-    recordsPublished: new Counter({ name: 'keydir_records_published_total', help: 'Own key records put into the DHT, by result', labelNames: ['result'], registers }),
+    recordsPublished: new Counter({ name: 'keydir_records_published_total', help: 'Own key records put into the DHT, by result (ml_dsa_peer_id_failure: the second put, under the ML-DSA PeerId, failed)', labelNames: ['result'], registers }),
     corruptRegistryValues: new Counter({ name: 'keydir_registry_corrupt_values_total', help: 'Stored registry values that failed to decode or validate and were skipped', registers }),
     expiredRequests: new Counter({ name: 'keydir_expired_requests_total', help: 'Pending key requests removed after their 30 s expiry', registers }),
     registryWriteFailures: new Counter({ name: 'keydir_registry_write_failures_total', help: 'Resolved keys that could not be written to the registry (returned, then forgotten)', registers }),

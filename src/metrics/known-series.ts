@@ -44,7 +44,7 @@ export const KNOWN_SERIES: Readonly<Record<string, readonly Series[]>> = {
   keydir_key_discovery_seconds: each('path', ['anchor', 'dht', 'direct']),
   keydir_dht_resolve_seconds: each('outcome', ['found', 'not_found', 'timeout']),
   keydir_registry_lookups_total: each('result', ['hit', 'miss']),
-  keydir_records_published_total: each('result', ['success', 'failure']),
+  keydir_records_published_total: each('result', ['success', 'failure', 'ml_dsa_peer_id_failure']),
   keydir_equivocations_total: each('source', EVIDENCE_SOURCE_VALUES),
   keydir_envelopes_total: every({ op: ['seal', 'open'], result: ['ok'] }),
   keydir_signatures_total: [{ op: 'sign', result: 'ok' }, ...every({ op: ['verify'], result: ['current', 'earlier_key', 'invalid'] })],

@@ -10,7 +10,7 @@ import { ensureKemSeed, ensureRevocationCertificate, loadIdentity, loadOrCreateI
 import { createKeydirMetrics } from '../metrics/index.js'
 import { envelopeGraceMsOf, recordPublisher } from '../publisher/index.js'
 import { Envelopes } from '../envelope/index.js'
-import { EquivocationValidator, KeyRecordValidator, RevocationValidator } from '../record/index.js'
+import { EquivocationValidator, KeyRecordValidator, mlDsaRoutingKey, RevocationValidator } from '../record/index.js'
 import { PeerKeyRegistry } from '../registry/index.js'
 import { PeerReputation, SCORE_ROWS } from '../reputation/index.js'
 import { Resolver } from '../resolver/index.js'
@@ -158,8 +158,13 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
   })
   await registry.open()
   const level = new LevelDatastore(join(options.dataDir, LIBP2P_DIR))
+  // The publisher's current record once it is built (it changes on rotation); the identity's key until then.
+  let ownRecord = (): KeyRecord | undefined => undefined
+  const ownMlDsaKey = lastRoutingKey()
   const dhtStore = new PqkRecordStore(level, {
     self: identity.peerId,
+    // The own record under its ML-DSA PeerId's key is exempt from the bound too; the publisher's key changes on rotation.
+    selfKeys: () => [ownMlDsaKey(ownRecord()?.mlDsaPublicKey ?? identity.mlDsaSigner.publicKey)],
     maxRecords: options.maxDhtRecords,
     readSync: key => level.db.getSync(key.toString()),
     onRefused: code => { metrics.verificationFailures.inc({ source: 'dht', reason: code }) },
@@ -244,6 +249,7 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
         })
       }
     })
+    ownRecord = () => libp2p.services.publisher.recordIfAny
     const anchors = new Set(bootstrap.filter(b => b.anchor != null).map(b => b.peerId.toString()))
     // Puts and lookups on a node with no DHT peers fail at once (ERR_NO_PEERS) rather than at their timeout.
     const dhtPeers = dhtPeersOf(libp2p.services.dht, libp2p, bootstrap.length)
@@ -355,5 +361,14 @@ function corruptValueReporter (metrics: KeydirMetrics, logger: KeydirLogger): (k
   return (key, err) => {
     metrics.corruptRegistryValues.inc()
     logger.error({ key, err: err.message }, 'skipped a corrupt registry value')
+  }
+}
+
+/** mlDsaRoutingKey, computed again only when the key changes (a rotation): the store asks at every write. */
+function lastRoutingKey (): (mlDsaPublicKey: Uint8Array) => Uint8Array {
+  let last: { key: Uint8Array, routingKey: Uint8Array } | undefined
+  return mlDsaPublicKey => {
+    if (last?.key !== mlDsaPublicKey) last = { key: mlDsaPublicKey, routingKey: mlDsaRoutingKey(mlDsaPublicKey) }
+    return last.routingKey
   }
 }

@@ -1,6 +1,6 @@
 import { repeatingTask } from '@libp2p/utils'
 import { TypedEventEmitter } from 'main-event'
-import { errorCode, KeydirError } from '../errors.js'
+import { errorCode, KeydirError, ResolveError } from '../errors.js'
 import { PUBLISH_TIMEOUT_MS } from '../publisher/index.js'
 import { unmarshalRevocation } from '../record/index.js'
 import { resolvedKeys } from './resolved-keys.js'
@@ -237,7 +237,9 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
       return resolvedKeys(resolved.record, resolved.trust, resolved.source, resolved.stale, resolved.rotated, resolved)
     } catch (err) {
       // The lookup itself may have met the conflict (the registry refused an answer and kept the proof): say so, not "not found".
-      const proof = errorCode(err) === 'ERR_EQUIVOCATION' || errorCode(err) === 'ERR_NOT_FOUND' ? this.registry.getEquivocation(peerId) : undefined
+      // By the libp2p PeerId the resolve got to, when asked by an ML-DSA PeerId: proofs are kept under it.
+      const about = err instanceof ResolveError && err.peerId !== undefined ? err.peerId : peerId
+      const proof = errorCode(err) === 'ERR_EQUIVOCATION' || errorCode(err) === 'ERR_NOT_FOUND' ? this.registry.getEquivocation(about) : undefined
       if (proof !== undefined) throw equivocatedError(proof.peerId, proof.seq)
       throw err
     }

@@ -137,7 +137,9 @@ export class Admitter {
     const displaced = newUnsolicited && this.unsolicited.admit(state.hot.counts.unsolicited) ? state.hot.oldestUnsolicited() : undefined
     const ops: WriteOps = { entry, summary, pin: result.outcome === 'stored' ? result.pin : undefined }
     if (result.outcome === 'stored') {
-      ops.mlDsaIds = this.indexRows(key, record, pin, result.pin)
+      // An unsolicited peer's index holds its current key only; any other's, the keys its pin remembers.
+      ops.mlDsaIds = this.indexRows(key, record, pin, result.pin, unsolicited)
+      ops.mlDsaKept = unsolicited ? [result.pin.fingerprint] : [result.pin.fingerprint, ...(result.pin.superseded ?? [])]
       state.store.stageIndexRows(ops.mlDsaIds)
     }
     const change = result.outcome === 'stored' ? keyChangeOf(record, pin, current, result.pin, result.handOvers) : undefined
@@ -162,10 +164,11 @@ export class Admitter {
    * or left behind that key stays: only the key's holder can sign a record
    * naming it, and the first peer it was seen with keeps it.
    */
-  private indexRows (key: string, record: KeyRecord, pinBefore: Pin | undefined, pinAfter: Pin): Array<[string, MlDsaIndexRow]> {
+  private indexRows (key: string, record: KeyRecord, pinBefore: Pin | undefined, pinAfter: Pin, unsolicited: boolean): Array<[string, MlDsaIndexRow]> {
     const { store } = this.state
     const rows: Array<[string, MlDsaIndexRow]> = []
-    for (const [id, keyFingerprint] of indexedKeys(record, pinBefore, pinAfter)) {
+    const keys = indexedKeys(record, pinBefore, pinAfter)
+    for (const [id, keyFingerprint] of unsolicited ? keys.slice(0, 1) : keys) {
       const held = store.readIndexRow(id)
       if (held !== undefined) {
         const holder = held.peerId.toString()

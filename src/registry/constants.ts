@@ -33,6 +33,8 @@ export const REVOCATIONS = 'revocations'
 export const EQUIVOCATIONS = 'equivocations'
 /** ML-DSA PeerId -> libp2p PeerId (ml-dsa-index.ts). */
 export const ML_DSA_IDS = 'ml-dsa-ids'
+/** The index rows of each peer, `PeerId/fingerprint (hex)` -> ML-DSA PeerId: what to delete when a key leaves the pin or the peer goes. */
+export const ML_DSA_IDS_BY_PEER = 'ml-dsa-ids-by-peer'
 
 /** The registry's own sublevels: no other layer's rows (PeerKeyRegistry.sideRows) may take these names. */
-export const OWN_SUBLEVELS: readonly string[] = [RECORDS, PINS, NONCES, META, INDEX, REVOCATIONS, EQUIVOCATIONS, ML_DSA_IDS]
+export const OWN_SUBLEVELS: readonly string[] = [RECORDS, PINS, NONCES, META, INDEX, REVOCATIONS, EQUIVOCATIONS, ML_DSA_IDS, ML_DSA_IDS_BY_PEER]

@@ -1,9 +1,10 @@
 import { Level } from 'level'
+import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { LRUCache } from 'lru-cache'
 import { fingerprint } from '../crypto/index.js'
 import { InvalidRecordError, RegistryError } from '../errors.js'
 import { mlDsaPeerIdString, unmarshalKeyRecord } from '../record/index.js'
-import { EQUIVOCATIONS, INDEX, META, ML_DSA_IDS, NONCES, PINS, RECORDS, REVOCATIONS } from './constants.js'
+import { EQUIVOCATIONS, INDEX, META, ML_DSA_IDS, ML_DSA_IDS_BY_PEER, NONCES, PINS, RECORDS, REVOCATIONS } from './constants.js'
 import { decodeIndexRow, encodeIndexRow, type MlDsaIndexRow } from './ml-dsa-index.js'
 import { pinMatches } from './pins.js'
 import { decodeEntry, decodeNonce, decodePin, decodeSummary, encodeEntry, encodeNonce, encodePin, encodeSummary } from './store-entry.js'
@@ -17,7 +18,7 @@ const INDEX_ROW_CACHE_SIZE = 4096
 /** What readPin returns for a pin that is stored but fails to decode. */
 export const CORRUPT = Symbol('corrupt')
 
-function sublevels (db: Level<string, Uint8Array>): Record<'records' | 'pins' | 'nonces' | 'meta' | 'index' | 'revocations' | 'equivocations' | 'mlDsaIds', ReturnType<typeof sublevel>> {
+function sublevels (db: Level<string, Uint8Array>): Record<'records' | 'pins' | 'nonces' | 'meta' | 'index' | 'revocations' | 'equivocations' | 'mlDsaIds' | 'mlDsaIdsByPeer', ReturnType<typeof sublevel>> {
   return {
     records: sublevel(db, RECORDS),
     pins: sublevel(db, PINS),
@@ -26,7 +27,8 @@ function sublevels (db: Level<string, Uint8Array>): Record<'records' | 'pins' | 
     index: sublevel(db, INDEX),
     revocations: sublevel(db, REVOCATIONS),
     equivocations: sublevel(db, EQUIVOCATIONS),
-    mlDsaIds: sublevel(db, ML_DSA_IDS)
+    mlDsaIds: sublevel(db, ML_DSA_IDS),
+    mlDsaIdsByPeer: sublevel(db, ML_DSA_IDS_BY_PEER)
   }
 }
 
@@ -55,6 +57,12 @@ export interface WriteOps {
   equivocation?: Uint8Array
   /** ML-DSA PeerId index rows to write, by ML-DSA PeerId (ml-dsa-index.ts). */
   mlDsaIds?: Array<[string, MlDsaIndexRow]>
+  /**
+   * Fingerprints of the keys whose index rows the peer keeps (with a new
+   * pin): its rows of every other key are deleted, so the index holds no
+   * more rows per peer than its pin remembers keys.
+   */
+  mlDsaKept?: Uint8Array[]
 }
 
 /**
@@ -252,6 +260,15 @@ export class RegistryStore {
     }
   }
 
+  /** The peer's index rows, as [reverse key, ML-DSA PeerId]. */
+  private async peerIndexRows (key: string): Promise<Array<[string, string]>> {
+    const rows: Array<[string, string]> = []
+    for await (const [reverse, id] of this.sub.mlDsaIdsByPeer.iterator({ gt: `${key}/`, lt: `${key}0` })) {
+      rows.push([reverse, new TextDecoder().decode(id)])
+    }
+    return rows
+  }
+
   readPin (key: string): Pin | undefined | typeof CORRUPT {
     if (this.corrupt.has(`${PINS}/${key}`)) {
       return CORRUPT
@@ -334,10 +351,24 @@ export class RegistryStore {
     if (ops.equivocation !== undefined) {
       batch.put(key, ops.equivocation, { sublevel: this.sub.equivocations })
     }
+    const dropped: string[] = []
+    if (ops.mlDsaKept !== undefined || ops.deletePeer === true) {
+      const kept = new Set((ops.deletePeer === true && ops.pin === undefined ? [] : ops.mlDsaKept ?? []).map(f => uint8ArrayToString(f, 'base16')))
+      for (const [reverse, id] of await this.peerIndexRows(key)) {
+        if (kept.has(reverse.slice(key.length + 1))) continue
+        batch.del(reverse, { sublevel: this.sub.mlDsaIdsByPeer })
+        // Another peer's row of that key (it was seen there first) stays.
+        if (this.readIndexRow(id)?.peerId.toString() === key) {
+          batch.del(id, { sublevel: this.sub.mlDsaIds })
+          dropped.push(id)
+        }
+      }
+    }
     if (ops.mlDsaIds !== undefined && ops.mlDsaIds.length > 0) {
       for (const [id, row] of ops.mlDsaIds) {
         this.corrupt.delete(`${ML_DSA_IDS}/${id}`)
         batch.put(id, encodeIndexRow(row.peerId, row.fingerprint), { sublevel: this.sub.mlDsaIds })
+        batch.put(reverseIndexKey(key, row.fingerprint), new TextEncoder().encode(id), { sublevel: this.sub.mlDsaIdsByPeer })
       }
     }
     if (ops.pin !== undefined) {
@@ -358,6 +389,7 @@ export class RegistryStore {
     try {
       await batch.write()
     } finally {
+      for (const id of dropped) this.indexRows.delete(id)
       for (const [id, row] of ops.mlDsaIds ?? []) {
         // Landed or not, the cached row is no longer what LevelDB holds: read it again.
         this.indexRows.delete(id)
@@ -365,4 +397,9 @@ export class RegistryStore {
       }
     }
   }
+}
+
+/** The key of a peer's row in the reverse index: PeerId, '/', the key's fingerprint in hex ('/' sorts before every hex digit, '0' after). */
+function reverseIndexKey (peerKey: string, keyFingerprint: Uint8Array): string {
+  return `${peerKey}/${uint8ArrayToString(keyFingerprint, 'base16')}`
 }

@@ -19,9 +19,13 @@ import type { PeerId } from '@libp2p/interface'
  * peer's pinned key or one it left behind (mlDsaKeyLink). A registry
  * written before the index existed gets a peer's row with the next record
  * of it that is stored; until then a resolve by ML-DSA PeerId goes to the
- * DHT. A peer dropped with its pin (an evicted unsolicited peer) takes its
- * current key's row along; rows of keys it left behind stay, and find
- * nothing once no pin links them.
+ * DHT. The index is bounded by the pins: a peer's rows are listed beside
+ * it (`ml-dsa-ids-by-peer`), and a row goes when its key falls off what the
+ * pin remembers (MAX_SUPERSEDED keys left behind) or the peer is dropped
+ * with its pin; an unsolicited peer keeps the row of its current key only.
+ * Rows written before that list existed are not on it: they stay (the
+ * current key's row still goes with a dropped peer), and find nothing once
+ * no pin links them.
  */
 
 /** One row of the index: the libp2p PeerId a key belonged to, and that key's fingerprint. */

@@ -2,6 +2,8 @@ import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { fingerprint } from '../crypto/index.js'
 import { NO_PEERS_ADVICE } from '../dht/index.js'
 import { errorCode, ResolveError } from '../errors.js'
+import { abortable } from './abortable.js'
+import { equivocatedError } from './equivocated.js'
 import { followHistory, mlDsaPeerIdBytes } from '../record/index.js'
 import type { DhtLookup } from '../dht/index.js'
 import type { KeydirMetrics } from '../metrics/index.js'
@@ -46,13 +48,49 @@ export interface MlDsaPeerIdResolverParts {
  * The key asked for must be the peer's current key, or one its current
  * record descends from through verified hand-overs (followHistory); any
  * other is ERR_ML_DSA_PEER_ID_UNLINKED. No record under the key is
- * ERR_UNKNOWN_ML_DSA_PEER_ID. Each of the two lookups is bounded by the
- * resolve timeout, so the whole takes at most twice that.
+ * ERR_UNKNOWN_ML_DSA_PEER_ID.
+ *
+ * A peer this node has no pin for is met through the record found under
+ * the ML-DSA PeerId: that record is admitted first (it is bound to the
+ * libp2p PeerId by the ML-DSA signature of the key the caller asked by),
+ * and the libp2p PeerId's own lookup then runs as a refresh against it,
+ * following only rotations that key handed over. Its own first contact
+ * would pin the highest seq under the libp2p PeerId, perhaps a thief's of
+ * its Ed25519 key alone.
+ *
+ * Concurrent resolves of one ML-DSA PeerId share one run, and a run has
+ * one deadline, the resolve timeout, for all of its lookups.
  */
 export class MlDsaPeerIdResolver {
+  /** Runs under way, by ML-DSA PeerId (and whether a refresh was asked for). */
+  private readonly inFlight = new Map<string, Promise<ResolvedRecord>>()
+
   constructor (private readonly parts: MlDsaPeerIdResolverParts) {}
 
   async resolve (asked: PeerId, options: ResolveOptions): Promise<ResolvedRecord> {
+    const key = `${asked.toString()}/${options.refresh === true ? 'refresh' : 'any'}`
+    let run = this.inFlight.get(key)
+    if (run === undefined) {
+      run = this.run(asked, options.refresh === true).finally(() => this.inFlight.delete(key))
+      this.inFlight.set(key, run)
+    }
+    return abortable(run, options.signal)
+  }
+
+  /** One resolve, bounded as a whole by the resolve timeout, whoever waits for it. */
+  private async run (asked: PeerId, refresh: boolean): Promise<ResolvedRecord> {
+    const deadline = AbortSignal.timeout(this.parts.timeoutMs)
+    try {
+      return await this.resolveWithin(asked, { signal: deadline, ...(refresh ? { refresh } : {}) })
+    } catch (err) {
+      if (deadline.aborted && TIMED_OUT.has(errorCode(err))) {
+        throw new ResolveError('ERR_RESOLVE_TIMEOUT', `resolving the ML-DSA PeerId ${asked.toString()} took longer than ${this.parts.timeoutMs} ms`, { cause: err })
+      }
+      throw err
+    }
+  }
+
+  private async resolveWithin (asked: PeerId, options: ResolveOptions & { signal: AbortSignal }): Promise<ResolvedRecord> {
     const id = asked.toString()
     const multihash = asked.toMultihash().bytes
     const self = this.parts.selfRecord()
@@ -61,13 +99,50 @@ export class MlDsaPeerIdResolver {
     }
     const known = this.parts.registry.mlDsaIndexRow(id)
     if (known !== undefined) {
-      const resolved = await this.parts.resolvePeer(known.peerId, options)
+      const resolved = await this.resolvePeer(known.peerId, options)
       const answer = await this.linked(resolved, known.fingerprint, id, multihash)
       if (answer !== undefined) return answer
     }
-    const found = await this.fromDht(asked, id, multihash, options)
-    const resolved = await this.parts.resolvePeer(found.peerId, options)
-    return await this.fromFound(found, resolved, id, options)
+    const found = await this.fromDht(asked, id, multihash, options.signal)
+    const resolved = await this.firstContact(found, options) ?? await this.resolvePeer(found.peerId, options)
+    return await this.fromFound(found, resolved, id, options.signal)
+  }
+
+  /**
+   * A peer without a pin, met by the record found under the ML-DSA PeerId:
+   * that record is admitted, then refreshed by the peer's own lookup (which
+   * now starts from its key). When the refresh finds nothing better, or
+   * the deadline ends it, the admitted record is the answer. Undefined when the peer has a pin, or
+   * the registry refuses the record (the peer's own resolve then answers).
+   */
+  private async firstContact (found: KeyRecord, options: ResolveOptions & { signal: AbortSignal }): Promise<ResolvedRecord | undefined> {
+    if (await this.parts.registry.getPin(found.peerId) !== undefined) return undefined
+    let admitted: ResolvedRecord
+    try {
+      admitted = await this.parts.admit(found, options.signal)
+    } catch {
+      return undefined
+    }
+    try {
+      return await this.resolvePeer(found.peerId, { ...options, refresh: true })
+    } catch (err) {
+      // A verdict on the peer stands; a refresh that found nothing better (or ran out of time) leaves the admitted record.
+      if (VERDICTS.has(errorCode(err))) throw err
+      return admitted
+    }
+  }
+
+  /** The libp2p PeerId's resolve; a proof the registry holds of its equivocation, met on the way, is the answer by that PeerId. */
+  private async resolvePeer (peerId: PeerId, options: ResolveOptions): Promise<ResolvedRecord> {
+    try {
+      return await this.parts.resolvePeer(peerId, options)
+    } catch (err) {
+      const proof = errorCode(err) === 'ERR_NOT_FOUND' ? this.parts.registry.getEquivocation(peerId) : undefined
+      if (proof !== undefined) throw equivocatedError(peerId, proof.seq)
+      // The caller asked by the ML-DSA PeerId: name the libp2p PeerId the failure is about, where a later proof is kept.
+      if (err instanceof ResolveError && err.peerId === undefined) throw new ResolveError(err.code, err.message, { cause: err.cause, paths: err.paths, peerId })
+      throw err
+    }
   }
 
   /**
@@ -85,13 +160,12 @@ export class MlDsaPeerIdResolver {
   }
 
   /** A valid record under the ML-DSA PeerId's DHT key whose key has that PeerId. */
-  private async fromDht (asked: PeerId, id: string, multihash: Uint8Array, options: ResolveOptions): Promise<KeyRecord> {
+  private async fromDht (asked: PeerId, id: string, multihash: Uint8Array, signal: AbortSignal): Promise<KeyRecord> {
     const { dht, canReach } = this.parts
     if (dht === undefined) throw unknown(id, 'and this node\'s DHT path is off')
     if (canReach !== undefined && !await canReach(asked)) {
       throw new ResolveError('ERR_NO_PEERS', `cannot look up ${id}: this node has no DHT peers and no connections; ${NO_PEERS_ADVICE}`)
     }
-    const signal = options.signal === undefined ? AbortSignal.timeout(this.parts.timeoutMs) : AbortSignal.any([options.signal, AbortSignal.timeout(this.parts.timeoutMs)])
     let value
     try {
       value = await dht.findValue(asked, { signal })
@@ -109,34 +183,42 @@ export class MlDsaPeerIdResolver {
 
   /**
    * `found` (a record of the key asked for) against the peer's resolved
-   * record: the same key; an earlier one the resolved record's chain comes
-   * from; or a later one the registry had not seen, admitted through its
-   * pin rules. Else ERR_ML_DSA_PEER_ID_UNLINKED.
+   * record: a newer record than the resolved one (of its key or a later
+   * one the registry had not seen) is admitted through the pin rules first;
+   * then the same key, or an earlier one the current record's chain comes
+   * from. Else ERR_ML_DSA_PEER_ID_UNLINKED.
    */
-  private async fromFound (found: KeyRecord, resolved: ResolvedRecord, id: string, options: ResolveOptions): Promise<ResolvedRecord> {
+  private async fromFound (found: KeyRecord, resolved: ResolvedRecord, id: string, signal: AbortSignal): Promise<ResolvedRecord> {
     const foundFingerprint = fingerprint(found.mlDsaPublicKey)
-    if (uint8ArrayEquals(fingerprint(resolved.record.mlDsaPublicKey), foundFingerprint)) return { ...resolved, asked: 'mlDsaPeerId' }
+    let current = resolved
     let why: string
-    try {
-      followHistory(this.parts.crypto, resolved.record, { fingerprint: foundFingerprint, mlDsaPublicKey: found.mlDsaPublicKey })
-      return { ...resolved, asked: 'previousMlDsaPeerId', previousMlDsaPeerId: id }
-    } catch (err) {
-      why = errorCode(err)
-    }
+    let refused: string | undefined
     if (found.seq > resolved.record.seq) {
       try {
-        const admitted = await this.parts.admit(found, options.signal ?? AbortSignal.timeout(this.parts.timeoutMs))
-        if (uint8ArrayEquals(fingerprint(admitted.record.mlDsaPublicKey), foundFingerprint)) return { ...admitted, asked: 'mlDsaPeerId' }
+        current = await this.parts.admit(found, signal)
       } catch (err) {
-        why = errorCode(err)
+        refused = errorCode(err)
       }
+    }
+    if (uint8ArrayEquals(fingerprint(current.record.mlDsaPublicKey), foundFingerprint)) return { ...current, asked: 'mlDsaPeerId' }
+    try {
+      followHistory(this.parts.crypto, current.record, { fingerprint: foundFingerprint, mlDsaPublicKey: found.mlDsaPublicKey })
+      return { ...current, asked: 'previousMlDsaPeerId', previousMlDsaPeerId: id }
+    } catch (err) {
+      why = refused ?? errorCode(err)
     }
     const peer = found.peerId.toString()
     this.parts.log.info({ peer, mlDsaPeerId: id, code: why }, 'ML-DSA PeerId is not linked to the peer\'s current key')
     throw new ResolveError('ERR_ML_DSA_PEER_ID_UNLINKED', `${id} is the ML-DSA PeerId of a key ${peer} signed a record with, but ${peer}'s current key ` +
-      `(seq ${resolved.record.seq}) does not descend from it through verified hand-overs (${why}): resolve ${peer} itself for its current keys`)
+      `(seq ${current.record.seq}) does not descend from it through verified hand-overs (${why}): resolve ${peer} itself for its current keys`)
   }
 }
+
+/** A resolve's verdicts on a peer: a first contact that met one does not fall back to the record it admitted. */
+const VERDICTS = new Set(['ERR_REVOKED', 'ERR_EQUIVOCATION'])
+
+/** What a lookup cut short by the run's deadline fails with. */
+const TIMED_OUT = new Set(['ERR_ABORTED', 'ERR_RESOLVE_TIMEOUT', 'ERR_UNEXPECTED', 'ERR_NOT_FOUND'])
 
 /** A record's key fingerprint and ML-DSA PeerId multihash, by record: a record is immutable, and a cached resolve should not hash its key twice. */
 const keyIds = new WeakMap<KeyRecord, { fingerprint: Uint8Array, multihash: Uint8Array }>()

@@ -2,6 +2,7 @@ import { NO_PEERS_ADVICE } from '../dht/index.js'
 import { errorCode, KeydirError, ResolveError, type PathFailure } from '../errors.js'
 import { silentLogger } from '../util/log.js'
 import { peerIdOf } from '../util/peer-id.js'
+import { abortable } from './abortable.js'
 import { admitWithEarlierHistory } from './earlier-history.js'
 import { equivocatedError } from './equivocated.js'
 import { MlDsaPeerIdResolver } from './ml-dsa-peer-id.js'
@@ -14,6 +15,9 @@ import type { FollowedRotation, PeerKeyRegistry, Pin, RegistryEntry, StoreAdmiss
 import type { KeydirLogger } from '../util/log.js'
 import type { PqCrypto } from '../crypto/types.js'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
+
+/** The multicodec code of SHA-256, the hash of an ML-DSA PeerId's multihash. */
+const SHA2_256 = 0x12
 
 export type ResolveSource = 'self' | 'registry' | 'anchor' | 'dht' | 'direct'
 
@@ -147,11 +151,10 @@ export class Resolver {
    */
   async resolve (peer: PeerId | string, options: ResolveOptions = {}): Promise<ResolvedRecord> {
     const peerId = parsePeerId(peer)
+    // By form, not by libp2p's type name: a SHA-256 multihash without its key is an ML-DSA PeerId to keydir, whatever type libp2p gives it (RSA today).
+    if (peerId.toMultihash().code === SHA2_256 && peerId.publicKey === undefined) return this.byMlDsaPeerId.resolve(peerId, options)
     if (peerId.type === 'RSA') {
-      if (peerId.publicKey !== undefined) {
-        throw new ResolveError('ERR_UNSUPPORTED_PEER_ID', `${peerId.toString()} is an RSA PeerId: keydir holds records of Ed25519 PeerIds (and finds them by ML-DSA PeerId too), never of RSA ones`)
-      }
-      return this.byMlDsaPeerId.resolve(peerId, options)
+      throw new ResolveError('ERR_UNSUPPORTED_PEER_ID', `${peerId.toString()} is an RSA PeerId: keydir holds records of Ed25519 PeerIds (and finds them by ML-DSA PeerId too), never of RSA ones`)
     }
     // This node's own identity too, once revoked.
     if (this.components.registry.getRevocation(peerId) !== undefined) throw revoked(peerId)
@@ -376,14 +379,4 @@ export function parsePeerId (peer: PeerId | string): PeerId {
   } catch (err) {
     throw new ResolveError('ERR_BAD_PEER_ID', `"${String(peer).slice(0, 100)}" is not a valid PeerId: pass a base58btc (12D3Koo...) or CIDv1 PeerId`, { cause: err })
   }
-}
-
-function abortable<T> (promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (signal == null) return promise
-  if (signal.aborted) return Promise.reject(new ResolveError('ERR_ABORTED', 'resolve was aborted'))
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => reject(new ResolveError('ERR_ABORTED', 'resolve was aborted'))
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
-  })
 }

@@ -5,7 +5,7 @@ import { MemoryDatastore } from 'datastore-core'
 import { selectPqCrypto } from '../../src/crypto/index.js'
 import { createPqkValidator, createPqkValueCheck, dhtRecordKey, pqkSelector, PqkRecordStore } from '../../src/dht/index.js'
 import { createKeydirMetrics } from '../../src/metrics/index.js'
-import { decodePqkValue, EquivocationValidator, isEquivocationBytes, KeyRecordValidator, RevocationValidator, routingKeyFor } from '../../src/record/index.js'
+import { comparePqkValues, decodePqkValue, EquivocationValidator, isEquivocationBytes, KeyRecordValidator, mlDsaRoutingKey, RevocationValidator, routingKeyFor } from '../../src/record/index.js'
 import { makeConflictingRecords, makeEquivocation } from '../helpers/evidence.js'
 import { makeIdentity, makeRecord } from '../helpers/records.js'
 import { makeRevocation } from '../helpers/revocations.js'
@@ -76,6 +76,23 @@ describe('PqkRecordStore: equivocation', () => {
     assert.deepEqual(valueHeld(await store.get(key)), revocation.bytes)
   })
 
+  it('under an ML-DSA PeerId\'s key keeps the held record, refuses the second and still hands both on: a proof there would name another key', async () => {
+    const peer = await makeIdentity()
+    const [a, b] = await makeConflictingRecords(peer, 3)
+    const routingKey = mlDsaRoutingKey(a.mlDsaPublicKey)
+    const key = dhtRecordKey(routingKey)
+    const { store, conflicts, refused } = await storeFor()
+    await store.put(key, wrap(routingKey, a.bytes))
+    await store.put(key, wrap(routingKey, b.bytes))
+    const held = valueHeld(await store.get(key))
+    assert.deepEqual(held, a.bytes)
+    assert.deepEqual(refused, ['ERR_EQUIVOCATION'])
+    assert.deepEqual(conflicts.map(pair => pair.map(r => r.bytes)), [[a.bytes, b.bytes]])
+    // What this node serves under the key still passes every node's validator: the lookup does not score it 'invalid'.
+    const check = createPqkValueCheck({ validator: new KeyRecordValidator({ crypto }), revocationValidator: new RevocationValidator({ crypto }), equivocationValidator: new EquivocationValidator({ crypto }), datastore: new MemoryDatastore() })
+    assert.equal((await check(routingKey, held)).kind, 'record')
+  })
+
   it('keeps the held record for the same content signed again: no proof', async () => {
     const peer = await makeIdentity()
     const routingKey = routingKeyFor(peer.peerId)
@@ -127,6 +144,20 @@ describe('the /pqk/ validator and selector: equivocation', () => {
     const [a, b] = await makeConflictingRecords(peer, 5)
     hold(routingKey, a.bytes)
     await validate(routingKey, b.bytes)
+  })
+
+  it('under an ML-DSA PeerId\'s key ranks a conflicting record as any other: the store makes no proof there', async () => {
+    const peer = await makeIdentity()
+    const pair = await makeConflictingRecords(peer, 5)
+    const routingKey = mlDsaRoutingKey(pair[0].mlDsaPublicKey)
+    // Hold the one that ranks first: the other is then refused, not let through for a proof.
+    const [better, worse] = comparePqkValues({ kind: 'record', record: pair[0] }, { kind: 'record', record: pair[1] }) < 0 ? pair : [pair[1], pair[0]]
+    const { hold, validate } = validatorHolding()
+    hold(routingKey, better.bytes)
+    await assert.rejects(async () => validate(routingKey, worse.bytes), (err: any) => err.code === 'ERR_ROLLBACK')
+    // Under the libp2p PeerId's key the same pair still goes through to the store.
+    hold(routingKeyFor(peer.peerId), better.bytes)
+    await validate(routingKeyFor(peer.peerId), worse.bytes)
   })
 
   it('refuses forged evidence, counted under source evidence', async () => {

@@ -4,8 +4,8 @@ import { Libp2pRecord } from '@libp2p/record'
 import { MemoryDatastore } from 'datastore-core'
 import { Key } from 'interface-datastore'
 import { dhtRecordKey, PqkRecordStore, REVOCATION_ROOM_MS } from '../../src/dht/index.js'
-import { createRevocation, isRevocationBytes, routingKeyFor, unmarshalKeyRecord } from '../../src/record/index.js'
-import { makeIdentity, makeRecord } from '../helpers/records.js'
+import { createRevocation, isRevocationBytes, mlDsaRoutingKey, routingKeyFor, unmarshalKeyRecord } from '../../src/record/index.js'
+import { makeIdentity, makeRecord, rotateIdentity } from '../helpers/records.js'
 import type { TestIdentity } from '../helpers/records.js'
 
 /**
@@ -71,6 +71,27 @@ describe('PqkRecordStore', () => {
     await store.put(newer.key, newer.value)
     assert.equal(store.size, 3)
     assert.deepEqual(refused, ['ERR_DHT_STORE_FULL'])
+  })
+
+  it('stores its own record under its current ML-DSA PeerId\'s key whatever the bound, and a rotation moves that exemption', async () => {
+    const self = await makeIdentity()
+    const other = await makeIdentity()
+    let ownKey = (await makeRecord(self)).mlDsaPublicKey
+    const store = new PqkRecordStore(new SlowMemory(), { self: self.peerId, maxRecords: 1, selfKeys: () => [mlDsaRoutingKey(ownKey)] })
+    await store.open()
+    const put = async (routingKey: Uint8Array, bytes: Uint8Array): Promise<Key> => store.put(dhtRecordKey(routingKey), new Libp2pRecord(routingKey, bytes, new Date()).serialize())
+    await put(routingKeyFor(other.peerId), (await makeRecord(other)).bytes)
+    const own = await makeRecord(self)
+    await put(routingKeyFor(self.peerId), own.bytes)
+    await put(mlDsaRoutingKey(own.mlDsaPublicKey), own.bytes)
+    assert.equal(store.size, 3)
+    // After a rotation the new key is this node's; the old key's record is another's, and the full store refuses one more.
+    const { identity: rotated, rotation } = rotateIdentity(self)
+    const next = await makeRecord(rotated, { seq: 2, rotation })
+    ownKey = next.mlDsaPublicKey
+    await put(mlDsaRoutingKey(next.mlDsaPublicKey), next.bytes)
+    const stranger = await makeIdentity()
+    await assert.rejects(put(routingKeyFor(stranger.peerId), (await makeRecord(stranger)).bytes), { code: 'ERR_DHT_STORE_FULL' })
   })
 
   it('lets a record for a new PeerId take the place of an expired one, and counts what it holds at open', async () => {

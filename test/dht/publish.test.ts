@@ -52,9 +52,13 @@ describe('DhtRecords', () => {
       if (Buffer.from(key).equals(mlDsaRoutingKey(record.mlDsaPublicKey))) throw new Error('no peer took it')
       yield { name: 'PEER_RESPONSE', messageName: 'PUT_VALUE', record: { value: record.bytes }, from: storer }
     }
-    const { records: dht } = records({ put: put as unknown as Dht['put'] })
+    const metrics = createKeydirMetrics()
+    const dht = new DhtRecords({ dht: { put: put as unknown as Dht['put'] }, metrics })
     assert.deepEqual(await dht.publish(record), { targeted: 1, stored: 1, storers: [storer] })
     assert.deepEqual(keys.sort(), [routingKeyFor(record.peerId), mlDsaRoutingKey(record.mlDsaPublicKey)].map(key => Buffer.from(key).toString('hex')).sort())
+    // The failed second put is counted apart.
+    const published = Object.fromEntries((await metrics.recordsPublished.get()).values.map(v => [String(v.labels.result), v.value]))
+    assert.deepEqual(published, { success: 1, failure: 0, ml_dsa_peer_id_failure: 1 })
   })
 
   test('a publish is well covered at half of the K closest, or of the peers known when fewer', () => {

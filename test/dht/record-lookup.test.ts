@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { peerIdFromMultihash } from '@libp2p/peer-id'
 import { Libp2pRecord } from '@libp2p/record'
+import * as Digest from 'multiformats/hashes/digest'
 import { selectPqCrypto } from '../../src/crypto/index.js'
 import { createPqkCheck, createPqkValueCheck, dhtRecordKey, DhtLookup, MalformedAnswer, Unreachable } from '../../src/dht/index.js'
 import { createKeydirMetrics } from '../../src/metrics/index.js'
-import { createRevocation, KeyRecordValidator, RevocationValidator, routingKeyFor } from '../../src/record/index.js'
+import { createRevocation, KeyRecordValidator, mlDsaPeerIdBytes, mlDsaRoutingKey, RevocationValidator, routingKeyFor } from '../../src/record/index.js'
 import { makeIdentity, makeRecord } from '../helpers/records.js'
 import type { DhtLookupInit, KadAnswer, LookupOutcome, LookupScores, PqkRecordCheck, PqkValueCheck } from '../../src/dht/index.js'
 import type { KeydirMetrics } from '../../src/metrics/index.js'
@@ -34,7 +36,7 @@ interface Network {
   /** PeerIds in the order they were asked. */
   asked: string[]
   notes: Array<[string, LookupOutcome]>
-  corrected: Promise<{ peers: string[], seq: number }>
+  corrected: Promise<{ peers: string[], seq: number, key: Uint8Array }>
   conflicts: Array<[KeyRecord, KeyRecord]>
 }
 
@@ -61,7 +63,7 @@ async function network (self: PeerId, peers: ScriptedPeer[], options: NetworkOpt
   const asked: string[] = []
   const notes: Array<[string, LookupOutcome]> = []
   const conflicts: Array<[KeyRecord, KeyRecord]> = []
-  const corrected = Promise.withResolvers<{ peers: string[], seq: number }>()
+  const corrected = Promise.withResolvers<{ peers: string[], seq: number, key: Uint8Array }>()
   const metrics = createKeydirMetrics()
   const scores: LookupScores | undefined = options.scores === undefined
     ? { score: () => 0, isBelowThreshold: () => false, note: (peer, outcome) => { notes.push([peer.toString(), outcome]) } }
@@ -92,7 +94,7 @@ async function network (self: PeerId, peers: ScriptedPeer[], options: NetworkOpt
     scores,
     check: options.check ?? recordCheck(),
     readLocal: async () => options.own,
-    correct: async (stale, record) => { corrected.resolve({ peers: stale.map(p => p.toString()), seq: record.seq }); return stale.length },
+    correct: async (stale, record, key) => { corrected.resolve({ peers: stale.map(p => p.toString()), seq: record.seq, key }); return stale.length },
     onEquivocation: async (a, b) => { conflicts.push([a, b]) },
     metrics
   }, { askTimeoutMs: 200, ...options })
@@ -129,6 +131,25 @@ describe('DhtLookup', () => {
     assert.equal(await refusals(net.metrics, 'ERR_ROLLBACK'), 3, 'each stale answer is counted')
     assert.deepEqual(net.notes.filter(([, o]) => o === 'stale').map(([p]) => p).sort(), [s1, s2, s3].map(String).sort())
     assert.deepEqual(net.notes.filter(([, o]) => o === 'valid').map(([p]) => p).sort(), [h1, h2, h3].map(String).sort())
+  })
+
+  test('a lookup by ML-DSA PeerId corrects its stale answerers under that PeerId\'s key, not the libp2p PeerId\'s', async () => {
+    const id = await makeIdentity()
+    const self = (await makeIdentity()).peerId
+    const [h1, h2, h3, s1] = await peers(4)
+    const older = await makeRecord(id, { seq: 1 })
+    const newer = await makeRecord(id, { seq: 2 })
+    const asked = peerIdFromMultihash(Digest.decode(mlDsaPeerIdBytes(newer.mlDsaPublicKey)))
+    const net = await network(self, [
+      { id: s1, value: older.bytes, delayMs: 1 },
+      { id: h1, value: newer.bytes, delayMs: 20 },
+      { id: h2, value: newer.bytes, delayMs: 20 },
+      { id: h3, value: newer.bytes, delayMs: 20 }
+    ], { firstContactQuorum: 4, disjointPaths: 1, firstContactGraceMs: 5_000 })
+    assert.equal((await net.lookup.find(asked)).seq, 2)
+    const corrected = await net.corrected
+    assert.deepEqual(corrected.peers, [s1.toString()])
+    assert.deepEqual(corrected.key, mlDsaRoutingKey(newer.mlDsaPublicKey))
   })
 
   test('a first contact is not settled by answers from one path: the other paths must answer too', async () => {

@@ -72,6 +72,8 @@ describe('resolving by ML-DSA PeerId over the DHT', { timeout: 120_000 }, () => 
       const ghostKey = (await makeIdentity()).mlDsaSigner.publicKey
       const ghost = mlDsaPeerIdString(ghostKey)
       const from = libp2pOf(net.nodes[0].node)
+      // By address: the hostile node's own bootstrap dials may not have reached node 0 yet (it would know no address to dial).
+      await from.dial(hostile.libp2p.getMultiaddrs()[0])
       assert.ok(await dhtPut(from, hostile.peerId, mlDsaRoutingKey(ghostKey), recordOfC.bytes), 'the hostile node took C\'s record under the ghost key')
       assert.ok(await dhtPut(from, hostile.peerId, mlDsaRoutingKey(aKeys.mlDsaPublicKey), recordOfC.bytes), 'the hostile node took C\'s record under A\'s key')
       hostile.freeze()

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { selectPqCrypto } from '../../src/crypto/index.js'
-import { KeyRecordValidator, mlDsaLibp2pPublicKey, mlDsaPeerIdBytes, mlDsaPeerIdString, mlDsaRoutingKey } from '../../src/record/index.js'
+import { decodePqkValue, EquivocationValidator, KeyRecordValidator, mlDsaLibp2pPublicKey, mlDsaPeerIdBytes, mlDsaPeerIdString, mlDsaRoutingKey, RevocationValidator, validatePqkValue } from '../../src/record/index.js'
 import { parseFields } from '../helpers/protobuf-wire.js'
 import { makeMlDsaPeerIdVectors } from '../vectors/generate-ml-dsa-peer-id.js'
 
@@ -49,6 +49,15 @@ describe('ML-DSA PeerId (RFC 0004 draft)', () => {
     assert.equal(underRoutingKey.invalid.length, 4)
     for (const v of underRoutingKey.invalid) {
       assert.throws(() => validator.validateForRoutingKey(h(v.routingKeyHex), h(v.recordHex)), (err: any) => err.code === v.error, v.name)
+    }
+    // A revocation and an equivocation proof under the key: the /pqk/ validator for every kind of value refuses both.
+    const now = (): number => underRoutingKey.validAt
+    const crypto = selectPqCrypto()
+    const validators = { records: validator, revocations: new RevocationValidator({ crypto, now }), equivocations: new EquivocationValidator({ crypto }) }
+    assert.deepEqual(underRoutingKey.notRecords.map((v: any) => v.kind), ['revocation', 'equivocation'])
+    for (const v of underRoutingKey.notRecords) {
+      assert.equal(decodePqkValue(h(v.valueHex)).kind, v.kind, v.name)
+      assert.throws(() => validatePqkValue(validators, h(v.routingKeyHex), h(v.valueHex)), (err: any) => err.code === v.error, v.name)
     }
   })
 

@@ -2,16 +2,54 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { fingerprint } from '../../src/crypto/index.js'
 import { mlDsaPeerIdString } from '../../src/record/index.js'
-import { ML_DSA_IDS } from '../../src/registry/constants.js'
+import { Level } from 'level'
+import { MAX_SUPERSEDED, ML_DSA_IDS } from '../../src/registry/constants.js'
 import { makeIdentity, makeRecord, makeRotatedPeer, withForeignPqKeys } from '../helpers/records.js'
 import { openFixture } from './fixture.js'
+import type { Fixture } from './fixture.js'
 
 /**
  * The registry's index from ML-DSA PeerId to libp2p PeerId (issue 24, the
  * bridge): a lookup by ML-DSA PeerId finds a known peer without the
  * network, follows its rotations, and is never bent by hostile input.
  */
+/** The index rows on disk. */
+async function countRows (f: Fixture): Promise<number> {
+  await f.registry.close()
+  const db = new Level<string, Uint8Array>(f.dir.path, { keyEncoding: 'utf8', valueEncoding: 'view' })
+  const rows = (await db.sublevel<string, Uint8Array>(ML_DSA_IDS, { keyEncoding: 'utf8', valueEncoding: 'view' }).keys().all()).length
+  await db.close()
+  await f.reopen()
+  return rows
+}
+
 describe('PeerKeyRegistry: the ML-DSA PeerId index', () => {
+  it('stays bounded: an unsolicited peer keeps the row of its current key only, a resolved one those its pin remembers; a dropped peer none', async () => {
+    const f = await openFixture()
+    try {
+      const rotations = MAX_SUPERSEDED + 4
+      const peer = await makeRotatedPeer(rotations)
+      for (let i = 0; i <= rotations; i++) {
+        const record = await makeRecord(peer.keys[i], { seq: i + 1, ...peer.historyOf(i) })
+        await (await f.registry.admitPeerKeys(record, 'direct', { verified: true, unsolicited: true, checked: true })).written
+      }
+      assert.equal(await countRows(f), 1)
+      assert.equal((await f.registry.findByMlDsaPeerId(mlDsaPeerIdString(peer.keys[rotations].mlDsaSigner.publicKey)))?.link, 'current')
+      await f.registry.removePeerKeys(peer.keys[0].peerId)
+      assert.equal(await countRows(f), 0)
+
+      const resolved = await makeRotatedPeer(rotations)
+      for (let i = 0; i <= rotations; i++) {
+        const record = await makeRecord(resolved.keys[i], { seq: i + 1, ...resolved.historyOf(i) })
+        await (await f.registry.admitPeerKeys(record, 'direct', { verified: true, checked: true })).written
+      }
+      assert.equal(await countRows(f), MAX_SUPERSEDED + 1)
+      // The oldest keys fell off the pin's memory, and their rows with them; the newest left-behind one still links.
+      assert.equal(f.registry.mlDsaIndexRow(mlDsaPeerIdString(resolved.keys[0].mlDsaSigner.publicKey)), undefined)
+      assert.equal((await f.registry.findByMlDsaPeerId(mlDsaPeerIdString(resolved.keys[rotations - 1].mlDsaSigner.publicKey)))?.link, 'previous')
+    } finally { await f.cleanup() }
+  })
+
   it('finds a stored peer by the ML-DSA PeerId of its key, after a restart too', async () => {
     const f = await openFixture()
     try {

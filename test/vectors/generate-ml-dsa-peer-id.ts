@@ -3,7 +3,8 @@
  * key (K0, K1 of key-record.json) has under libp2p's RFC 0004 draft, with
  * the libp2p PublicKey protobuf it is the SHA-256 of (docs/record-format.md,
  * "ML-DSA PeerId"); and key records under the DHT key of an ML-DSA PeerId
- * (docs/record-format.md, "DHT key"), valid and invalid. Deterministic:
+ * (docs/record-format.md, "DHT key"), valid and invalid, and a revocation
+ * and an equivocation proof there (refused). Deterministic:
  * ML-DSA-65 key generation from a seed is, and the records are
  * key-record.json's own `plain` (K0) and `rotated` (K1), byte for byte.
  */
@@ -18,6 +19,39 @@ import { GOLDEN } from './golden.js'
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
 
 const keyRecordFile = fileURLToPath(new URL('../../../test/vectors/key-record.json', import.meta.url))
+const revocationFile = fileURLToPath(new URL('../../../test/vectors/revocation.json', import.meta.url))
+const equivocationFile = fileURLToPath(new URL('../../../test/vectors/equivocation.json', import.meta.url))
+
+/**
+ * A revocation and an equivocation proof of K0's peer under K0's ML-DSA
+ * PeerId's key: both name the Ed25519 PeerId, so both are refused there
+ * (record-format.md, "DHT key"). The bytes are revocation.json's and
+ * equivocation.json's first valid vectors (written before this file).
+ */
+function othersUnderMlDsaKey (k0: Uint8Array): Array<Record<string, unknown>> {
+  const revocations = JSON.parse(readFileSync(revocationFile, 'utf8')) as { valid: Array<{ name: string, certificateHex: string }> }
+  const proofs = JSON.parse(readFileSync(equivocationFile, 'utf8')) as { valid: Array<{ name: string, proofHex: string }> }
+  return [
+    {
+      name: 'a revocation of K0\'s peer under K0\'s ML-DSA PeerId',
+      rule: 'only key records live under an ML-DSA PeerId\'s key: a revocation names the Ed25519 PeerId, which is not the key\'s multihash',
+      kind: 'revocation',
+      valueFrom: `revocation.json valid "${revocations.valid[0].name}"`,
+      valueHex: revocations.valid[0].certificateHex,
+      routingKeyHex: hex(mlDsaRoutingKey(k0)),
+      error: 'ERR_REVOCATION_PEER_MISMATCH'
+    },
+    {
+      name: 'an equivocation proof of K0\'s peer under K0\'s ML-DSA PeerId',
+      rule: 'a proof names the Ed25519 PeerId: refused under an ML-DSA PeerId\'s key, so a DHT node there keeps the held record on a same-seq conflict',
+      kind: 'equivocation',
+      valueFrom: `equivocation.json valid "${proofs.valid[0].name}"`,
+      valueHex: proofs.valid[0].proofHex,
+      routingKeyHex: hex(mlDsaRoutingKey(k0)),
+      error: 'ERR_EVIDENCE_PEER_MISMATCH'
+    }
+  ]
+}
 
 /**
  * Key records under an ML-DSA PeerId's DHT key: the DHT's validator takes
@@ -89,7 +123,7 @@ export function makeMlDsaPeerIdVectors (): Record<string, unknown> {
         peerId: mlDsaPeerIdString(key)
       }
     }),
-    underRoutingKey: recordsUnderMlDsaKeys(k0, k1)
+    underRoutingKey: { ...recordsUnderMlDsaKeys(k0, k1), notRecords: othersUnderMlDsaKey(k0) }
   }
 }
 
