@@ -14,7 +14,8 @@
  */
 import { setTimeout as delay } from 'node:timers/promises'
 import { summarize, type Summary } from './lib/measure.js'
-import { Host, random } from './network.js'
+import { Host } from './network.js'
+import { seededRandom } from './lib/random.js'
 import { barChartSvg, benchCommand, benchEnvironment, fmt, progressBar, publishReport, type BenchReport, type Goal, type Progress, type TableRow } from './lib/report.js'
 import type { NetworkKind, NodeInfo, ResolveOutcome, StaleInfo } from './lib/net-host.js'
 import type { AnchorEntry, KeyDirectoryOptions } from '../src/node/index.js'
@@ -140,7 +141,7 @@ async function runHostileNetwork (kind: NetworkKind, n: number, dht: Dht, settin
 
     const victims = Array.from({ length: settings.victims }, (_, i) => 1 + i)
     if (hostileCount > 0) {
-      const next = random(n * 7 + hostileCount)
+      const next = seededRandom(n * 7 + hostileCount)
       const honestAddrs = infos.map(info => info.multiaddr)
       const bootstrapFor = (): string[] => {
         const must = [0, ...victims].map(i => honestAddrs[i])
@@ -184,7 +185,7 @@ async function runHostileNetwork (kind: NetworkKind, n: number, dht: Dht, settin
     phase('fresh nodes joined')
 
     const otherPool = infos.map((_, i) => i).filter(i => i !== 0 && !victims.includes(i))
-    const pick = random(n * 13 + hostileCount)
+    const pick = seededRandom(n * 13 + hostileCount)
     const quiet = async (): Promise<void> => { await Promise.all(hosts.map(async h => h.call<number>({ op: 'quiet', maxMs: 1000, busyFraction: 0.25 }))) }
     const results: HostileRunResult[] = []
     for (const [r, resolver] of resolvers.entries()) {

@@ -14,6 +14,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { DEFAULT_DISJOINT_PATHS, DEFAULT_FIRST_CONTACT_GRACE_MS, DEFAULT_FIRST_CONTACT_QUORUM } from '../src/dht/index.js'
 import { summarize, type Summary } from './lib/measure.js'
+import { seededRandom } from './lib/random.js'
 import { barChartSvg, benchCommand, benchEnvironment, fmt, progressBar, publishReport, type BenchReport, type Goal, type Progress, type TableRow } from './lib/report.js'
 import type { HostCommand, NetworkKind, NodeInfo, ResolveOutcome, ResolvePath, Usage } from './lib/net-host.js'
 import type { AnchorEntry } from '../src/node/index.js'
@@ -122,18 +123,6 @@ export class Host {
   }
 }
 
-/** A small seeded PRNG (mulberry32): every network of one size gets the same resolves. */
-export function random (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 type Pair = [from: number, target: number]
 
 /**
@@ -145,7 +134,8 @@ type Pair = [from: number, target: number]
  * registry.
  */
 export function pickPairs (n: number, count: number): Record<ResolvePath, Pair[]> {
-  const next = random(n)
+  // Every network of one size gets the same resolves.
+  const next = seededRandom(n)
   const all: Pair[] = []
   for (let from = 0; from < n; from++) {
     for (let target = 1; target < n; target++) {

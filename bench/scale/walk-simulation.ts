@@ -14,6 +14,7 @@
  */
 
 import { KAD_ALPHA, KAD_DISJOINT_PATHS } from './constants.js'
+import { seededRandom } from '../lib/random.js'
 
 /** Which lookup's rules a walk follows. */
 export type WalkRules = 'kad-dht' | 'keydir'
@@ -42,18 +43,6 @@ const farthestFirst = (a: number, b: number): number => b - a
 
 /** One round's queries: which path asked which peer. */
 type Round = Array<{ path: number, peer: number }>
-
-/** mulberry32: a small seeded generator, so that the model gives the same numbers every run. */
-function generator (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** The region's nodes and the bucket each one's table holds for it. */
 class Region {
@@ -218,7 +207,7 @@ export function simulateWalks (regionSize: number, k: number, shape: WalkShape, 
   const walks: WalkTrial[] = []
   const putQueries: number[] = []
   for (let t = 0; t < trials; t++) {
-    const random = generator(0x5ca1e + t * 7919 + m * 104729)
+    const random = seededRandom(0x5ca1e + t * 7919 + m * 104729)
     const region = new Region(m, k, random)
     const putRounds = kadWalk(region, region.sample(), put, k, random)
     const putAsked = putRounds.flat().map(a => a.peer)
