@@ -428,8 +428,10 @@ export const apiMessagesTarget: FuzzTarget = {
     const crypto = selectPqCrypto()
     const { recipient, sender } = await envelopeParties(crypto)
     const envelopes = recipientEnvelopes(crypto, recipient, [recipient, sender])
-    const vectors = await envelopeVectors(crypto) as { valid: Array<{ envelopeHex: string, dataHex: string }>, invalid: Array<{ envelopeHex: string | null }> }
+    const vectors = await envelopeVectors(crypto) as { valid: Array<{ envelopeHex: string, dataHex: string }>, invalid: Array<{ envelopeHex: string | null, receiver?: unknown }> }
     const valid = vectors.valid.map(v => ({ envelope: Buffer.from(v.envelopeHex, 'hex'), data: Buffer.from(v.dataHex, 'hex') }))
+    // Invalid only in a receiver state this node lacks (a retired key, a revoked sender, ...): the sender sealed them, so they may open here; their message is not in the file.
+    const sealedForOtherStates = vectors.invalid.flatMap(v => v.receiver !== undefined && v.envelopeHex !== null ? [Buffer.from(v.envelopeHex, 'hex')] : [])
     const { node: base } = await fakeNode()
     const signature = sender.signer.sign(Buffer.from('fuzz'), new TextEncoder().encode(MESSAGE_SIGNATURE_CONTEXT))
     const node = Object.assign(base, {
@@ -463,9 +465,9 @@ export const apiMessagesTarget: FuzzTarget = {
         if (res.statusCode === 200 && authorization !== `Bearer ${TOKEN}` && !path.startsWith('/v1/verify/')) throw new Error(`${where} answered 200 without the token`)
         if (res.statusCode === 200 && path === '/v1/open') {
           const sealed = valid.find(v => v.envelope.equals(Buffer.from(body)))
-          if (sealed === undefined) throw new Error(`${where} opened bytes that are not an envelope the sender sealed`)
+          if (sealed === undefined && !sealedForOtherStates.some(e => e.equals(Buffer.from(body)))) throw new Error(`${where} opened bytes that are not an envelope the sender sealed`)
           const data = res.headers['content-type']?.toString().startsWith('application/json') === true ? Buffer.from(JSON.parse(res.body).data, 'base64') : res.rawPayload
-          if (!data.equals(sealed.data)) throw new Error(`${where} opened to other data`)
+          if (sealed !== undefined && !data.equals(sealed.data)) throw new Error(`${where} opened to other data`)
         }
         outcomes.add(`${path.split('/').slice(0, 3).join('/')}: ${res.statusCode >= 400 && res.statusCode !== 406 ? `${res.statusCode} ${JSON.parse(res.body).error.code as string}` : res.statusCode}`)
         return true
