@@ -9,10 +9,14 @@
  * every way out, and a set a killed run left is removed at the next start.
  *
  * Run: `npm run bench -- hosts [--quick] [--hosts 4] [--nodes 100,300,1000] [--rtt 20] [--loss 0.1]
- * [--nodes-per-proc 40] [--join-rate 10] [--resolves 150] [--kinds keydir,ipns] [--deadline-min M]`.
+ * [--nodes-per-proc 40] [--join-rate 10] [--resolves 150] [--kinds keydir,ipns] [--deadline-min M] [--merge]`.
+ * `--merge` keeps the runs of the last results (same hosts, RTT and loss)
+ * that this one does not redo, each with its own commit and date, so that a
+ * large size and network can be run on its own.
  */
+import { readFile } from 'node:fs/promises'
 import { DEFAULT_DISJOINT_PATHS, DEFAULT_FIRST_CONTACT_GRACE_MS, DEFAULT_FIRST_CONTACT_QUORUM } from '../src/dht/index.js'
-import { barChartSvg, benchEnvironment, fmt, progressBar, publishReport, type BenchReport, type TableRow } from './lib/report.js'
+import { barChartSvg, benchEnvironment, fmt, FULL_RESULTS_DIR, progressBar, publishReport, RESULTS_DIR, type BenchReport, type TableRow } from './lib/report.js'
 import { checkMemory, DEFAULT_NODES_PER_PROCESS, hostsLayout, type HostsLayout } from './lib/netns/layout.js'
 import { guardTopology, NotRootError } from './lib/netns/guard.js'
 import { checkRtt, type RttCheck } from './lib/netns/rtt-check.js'
@@ -35,6 +39,8 @@ export interface HostsBenchOptions {
   kinds?: NetworkKind[]
   /** The whole run ends by then (default from the sizes). */
   deadlineMin?: number
+  /** Keep the last results' runs of other sizes or networks (same hosts, RTT and loss). */
+  merge: boolean
 }
 
 const QUICK: Settings = { nodes: [40], resolves: 20, idleMs: 1000, settleMs: 1000, convergeMs: 10_000 }
@@ -52,6 +58,9 @@ interface HostsRun {
   /** Packets the hosts received from the bridge, and dropped by the loss rule, during this network's run. */
   packets: { received: number, dropped: number }
   wallMs: number
+  /** Where and when it was measured: this invocation, or an earlier one kept by --merge. */
+  commit: string
+  date: string
 }
 
 /** Minutes a run of these sizes may take, by default: about twice what the small runs took per node, and a margin. */
@@ -95,6 +104,7 @@ export async function runHostsBench (opts: HostsBenchOptions): Promise<BenchRepo
       return sum + kinds.reduce((s, kind) => s + nodes + pairs.dht.length * (kind === 'keydir' ? 2 : 1) + (kind === 'keydir' ? pairs.direct.length : 0), 0)
     }, 0)
     const progress = progressBar('hosts', total)
+    const { commit, date } = benchEnvironment()
     const runs: HostsRun[] = []
     try {
       for (const layout of layouts) {
@@ -115,29 +125,58 @@ export async function runHostsBench (opts: HostsBenchOptions): Promise<BenchRepo
             }
           })
           const after = sumCounters(topology)
-          runs.push({ layout, run, packets: { received: after.received - before.received, dropped: after.dropped - before.dropped }, wallMs: performance.now() - from })
+          runs.push({ layout, run, packets: { received: after.received - before.received, dropped: after.dropped - before.dropped }, wallMs: performance.now() - from, commit: String(commit), date: String(date) })
         }
       }
     } finally {
       progress.stop()
     }
-    return await hostsReport(runs, opts, settings, rtt, (performance.now() - started) / 60_000)
+    const kept = opts.merge ? await earlierRuns(opts, runs) : []
+    return await hostsReport([...kept, ...runs].sort(byNodesThenKind), opts, settings, rtt, (performance.now() - started) / 60_000, kept)
   } finally {
     guard.release()
   }
+}
+
+/** The last results' runs (same hosts, RTT and loss) of a size and network that `runs` does not have. */
+async function earlierRuns (opts: HostsBenchOptions, runs: HostsRun[]): Promise<HostsRun[]> {
+  let last: BenchReport
+  try {
+    last = JSON.parse(await readFile(new URL('hosts.json', opts.quick ? RESULTS_DIR : FULL_RESULTS_DIR), 'utf8')) as BenchReport
+  } catch {
+    console.log('--merge: no earlier results to keep')
+    return []
+  }
+  const data = last.data as { hosts?: number, rttMs?: number, loss?: number, runs?: Array<Omit<HostsRun, 'run' | 'commit' | 'date'> & NetworkRun & { commit?: string, date?: string }> }
+  if (data.hosts !== opts.hosts || data.rttMs !== opts.rttMs || data.loss !== opts.loss) {
+    console.log(`--merge: the last results were measured over ${data.hosts} hosts, ${data.rttMs} ms, ${fmt.pct(data.loss ?? Number.NaN)} loss; not kept`)
+    return []
+  }
+  return (data.runs ?? [])
+    .filter(old => !runs.some(r => r.layout.nodes === old.layout.nodes && r.run.kind === old.kind))
+    .map(({ layout, packets, wallMs, commit, date, ...run }) => ({ layout, packets, wallMs, run, commit: commit ?? String(last.environment.commit), date: date ?? String(last.environment.date) }))
+}
+
+/** One layout per size, in order (a run kept by --merge brings its own layout object). */
+function layouts (runs: HostsRun[]): HostsLayout[] {
+  return [...new Map(runs.map(r => [r.layout.nodes, r.layout])).values()]
+}
+
+function byNodesThenKind (a: HostsRun, b: HostsRun): number {
+  return a.layout.nodes - b.layout.nodes || KINDS.indexOf(a.run.kind) - KINDS.indexOf(b.run.kind)
 }
 
 function label (layout: HostsLayout): string {
   return `${layout.nodes} (${layout.hosts} hosts, ${layout.procs} procs)`
 }
 
-async function hostsReport (runs: HostsRun[], opts: HostsBenchOptions, settings: Settings, rtt: RttCheck, minutes: number): Promise<BenchReport> {
+async function hostsReport (runs: HostsRun[], opts: HostsBenchOptions, settings: Settings, rtt: RttCheck, minutes: number, kept: HostsRun[]): Promise<BenchReport> {
   const layoutOf = new Map(runs.map(r => [r.run, r.layout]))
   const resolveRows = resolveTableRows(runs.map(r => r.run), run => label(layoutOf.get(run)!))
   const ratioRows: TableRow[] = []
-  for (const layout of new Set(runs.map(r => r.layout))) {
-    const keydir = runs.find(r => r.layout === layout && r.run.kind === 'keydir')?.run.paths
-    const ipns = runs.find(r => r.layout === layout && r.run.kind === 'ipns')?.run.paths.dht
+  for (const layout of layouts(runs)) {
+    const keydir = runs.find(r => r.layout.nodes === layout.nodes && r.run.kind === 'keydir')?.run.paths
+    const ipns = runs.find(r => r.layout.nodes === layout.nodes && r.run.kind === 'ipns')?.run.paths.dht
     if (keydir?.dht === undefined || ipns === undefined) continue
     ratioRows.push({
       nodes: label(layout),
@@ -149,9 +188,10 @@ async function hostsReport (runs: HostsRun[], opts: HostsBenchOptions, settings:
       'CPU keydir / IPNS': fmt.ratio(keydir.dht.cpuMsPerResolve / ipns.cpuMsPerResolve)
     })
   }
-  const nodeRows: TableRow[] = runs.map(({ layout, run, packets, wallMs }) => ({
+  const nodeRows: TableRow[] = runs.map(({ layout, run, packets, wallMs, commit }) => ({
     nodes: label(layout),
     network: run.kind === 'ipns' ? 'IPNS' : 'keydir',
+    commit,
     'RSS MiB/node': fmt.dec(run.rssPerNodeMiB),
     'heap MiB/node': fmt.dec(run.heapPerNodeMiB),
     'start-up p50 ms': fmt.ms(run.startup.p50),
@@ -164,7 +204,11 @@ async function hostsReport (runs: HostsRun[], opts: HostsBenchOptions, settings:
     'packets lost': `${fmt.int(packets.dropped)} of ${fmt.int(packets.received + packets.dropped)} (${fmt.pct(packets.dropped / Math.max(1, packets.received + packets.dropped))})`,
     'run min': fmt.dec(wallMs / 60_000)
   }))
-  const command = `npm run bench -- hosts${opts.quick ? ' --quick' : ''} --hosts ${opts.hosts} --nodes ${settings.nodes.join(',')} --rtt ${opts.rttMs} --loss ${opts.loss * 100}`
+  const kinds = opts.kinds === undefined ? '' : ` --kinds ${opts.kinds.join(',')}`
+  const command = `npm run bench -- hosts${opts.quick ? ' --quick' : ''} --hosts ${opts.hosts} --nodes ${settings.nodes.join(',')} --rtt ${opts.rttMs} --loss ${opts.loss * 100}${kinds}${opts.merge ? ' --merge' : ''}`
+  const keptNote = kept.length === 0
+    ? []
+    : [`Kept from earlier runs of this bench (--merge): ${kept.map(r => `${r.layout.nodes} ${r.run.kind === 'ipns' ? 'IPNS' : 'keydir'} (commit ${r.commit}, ${r.date.slice(0, 16).replace('T', ' ')} UTC)`).join('; ')}. Every other row is this run's.`]
   const report: BenchReport = {
     name: 'hosts',
     title: `Several hosts on one machine: ${opts.hosts} network namespaces, ${opts.rttMs} ms round trip, ${fmt.pct(opts.loss)} loss`,
@@ -176,6 +220,7 @@ async function hostsReport (runs: HostsRun[], opts: HostsBenchOptions, settings:
         title: `Cold resolves of random peers across ${opts.hosts} hosts, one at a time (at most ${settings.resolves} per path and network), keydir and IPNS on the same namespaces and DHT settings`,
         rows: resolveRows,
         notes: [
+          ...keptNote,
           'Columns as in the network bench (bench/network.ts) on loopback; here the network\'s processes are spread over network namespaces, each a host with its own address on one bridge, process i on host i mod K, so most lookups cross hosts and pay the round trip.',
           `Round trip: ${opts.rttMs} ms added in user space: each host process delays every TCP write towards another host by half of it (bench/lib/netns/link-delay.ts; a dialled connection's first write one round trip more, for the SYN). Measured before the run, host 0 to host 1: ${fmt.ms(rtt.minMs)} ms min over ${rtt.samples.length} round trips of one byte. TCP's own packets (ACKs, retransmits) are not delayed. Nodes of one host talk over the namespace's loopback, undelayed.`,
           `Loss: ${fmt.pct(opts.loss)} of the packets arriving at a host from the bridge are dropped by an iptables rule in that host (statistic match, random mode), so TCP retransmits them; the kernel's retransmission timers see the undelayed link.`
@@ -208,15 +253,15 @@ async function hostsReport (runs: HostsRun[], opts: HostsBenchOptions, settings:
       disjointPaths: DEFAULT_DISJOINT_PATHS,
       graceMs: DEFAULT_FIRST_CONTACT_GRACE_MS,
       minutes,
-      runs: runs.map(({ layout, run, packets, wallMs }) => ({ layout, packets, wallMs, ...run }))
+      runs: runs.map(({ layout, run, packets, wallMs, commit, date }) => ({ layout, packets, wallMs, commit, date, ...run }))
     }
   }
   const svg = barChartSvg({
     title: `Cold resolve latency across ${opts.hosts} hosts, ${opts.rttMs} ms round trip, p50 (ms)`,
     unit: 'milliseconds (p50), lower is better',
-    groups: [...new Set(runs.map(r => r.layout))].map(layout => {
-      const keydir = runs.find(r => r.layout === layout && r.run.kind === 'keydir')?.run.paths
-      const ipns = runs.find(r => r.layout === layout && r.run.kind === 'ipns')?.run.paths.dht
+    groups: layouts(runs).map(layout => {
+      const keydir = runs.find(r => r.layout.nodes === layout.nodes && r.run.kind === 'keydir')?.run.paths
+      const ipns = runs.find(r => r.layout.nodes === layout.nodes && r.run.kind === 'ipns')?.run.paths.dht
       const bar = (series: string, value: number | undefined): Array<{ series: string, value: number, label: string }> =>
         value === undefined || !Number.isFinite(value) ? [] : [{ series, value, label: `${fmt.ms(value)} ms` }]
       return {
@@ -261,6 +306,7 @@ export function parseHostsArgs (argv: string[]): HostsBenchOptions {
     joinRate: number('--join-rate', 10, n => n > 0),
     resolves: value('--resolves') === undefined ? undefined : number('--resolves', 0, n => Number.isInteger(n) && n >= 1),
     kinds: kinds === undefined || kinds.length === 0 ? undefined : kinds,
-    deadlineMin: value('--deadline-min') === undefined ? undefined : number('--deadline-min', 0, n => n > 0)
+    deadlineMin: value('--deadline-min') === undefined ? undefined : number('--deadline-min', 0, n => n > 0),
+    merge: argv.includes('--merge')
   }
 }
