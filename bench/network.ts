@@ -186,6 +186,8 @@ export interface ResolveStats {
   dhtMessagesPerResolve: number
   /** Until the DHT query started: what the resolve did before asking the DHT (registry and pin reads for keydir). */
   queryStart: Summary
+  /** Hops of the DHT lookups (bench/lib/hops.ts): of the first answer with a record, and the deepest peer asked; absent in older results. */
+  hops?: { firstRecord: Summary, deepestAsked: Summary }
   /** After the resolve returned, until every process of the network was quiet again (work the resolve left behind); not part of the latency. */
   settle: Summary
   errors: Record<string, number>
@@ -382,6 +384,10 @@ export async function runNetwork (kind: NetworkKind, n: number, procs: number, s
         dialsPerResolve: dials / Math.max(1, outcomes.length),
         dhtMessagesPerResolve: dhtMessages / Math.max(1, outcomes.length),
         queryStart: summarize(succeeded.flatMap(o => o.queryStartMs === undefined ? [] : [o.queryStartMs])),
+        hops: {
+          firstRecord: summarize(succeeded.flatMap(o => o.hops?.firstRecord === undefined ? [] : [o.hops.firstRecord])),
+          deepestAsked: summarize(succeeded.flatMap(o => o.hops === undefined ? [] : [o.hops.deepestAsked]))
+        },
         settle: summarize(settles),
         errors,
         wallMs,
@@ -473,7 +479,8 @@ export function resolveTableRows (runs: NetworkRun[], nodes: (run: NetworkRun) =
     'KiB on wire/resolve': fmt.kib(s.bytesPerResolve),
     // Older results have no message count.
     'DHT msgs/resolve': s.dhtMessagesPerResolve === undefined ? '-' : s.dhtMessagesPerResolve.toFixed(1),
-    'dials/resolve': s.dialsPerResolve.toFixed(1)
+    'dials/resolve': s.dialsPerResolve.toFixed(1),
+    'hops, mean (first record / deepest asked)': s.hops === undefined || s.hops.deepestAsked.count === 0 ? '-' : `${s.hops.firstRecord.mean.toFixed(2)} / ${s.hops.deepestAsked.mean.toFixed(2)}`
   })))
 }
 
@@ -551,6 +558,7 @@ async function networkReport (runs: NetworkRun[], quick: boolean, layouts: Array
           'KiB on wire/resolve: bytes written on every TCP socket of the network (socket.bytesWritten of each socket, found through the net.client.socket / net.server.socket diagnostics channels: Noise-encrypted yamux frames; TCP/IP headers not counted), less the idle rate, per resolve.',
           'dials/resolve: new TCP connections dialled by any node of the network from the resolve\'s start until the network was quiet again, per resolve (each costs a Noise handshake and identify both ways). The direct path\'s own dial to the target comes before its clock starts and is not counted.',
           'DHT msgs/resolve: DHT requests (GET_VALUE, FIND_NODE, PUT_VALUE, ...) received by every node of the network over the same window as the bytes, per resolve: the lookup\'s queries and whatever they set off (kad-dht\'s RPC handler counts each message; both networks answer with it).',
+          'hops: counted the same way in both networks from what a lookup asks and what its answers name (kad-dht\'s query events; keydir\'s walk, through its ask): a peer asked that no answer named came from the asker\'s routing table (hop 1), one named first by an answer from hop h is at hop h + 1. "first record": the hop of the first answer that carried a record; "deepest asked": the highest hop the lookup asked before it returned (keydir\'s in-flight requests included). Mean over the successful resolves.',
           `kad-dht puts each record on the K = ${K} closest peers, so with ${K + 1} nodes or fewer every node holds every record${small.length > 0 ? ` (here N = ${small.join(', ')})` : ''}: a lookup can be answered by the node's own store, and only larger networks show a real multi-hop lookup.`,
           'The IPNS network is built by keydir\'s own buildLibp2p (TCP, Noise, yamux, identify, ping, kad-dht protocol and settings, local-network connection manager, LevelDB datastore) with kad-dht\'s namespace table switched from /pqk/ to /ipns/ and the ipns package\'s validator and selector. Its records are Ed25519-signed IPNS V1+V2 records of 397 bytes, against keydir\'s 6,576 (16.6 times larger).'
         ]

@@ -26,7 +26,8 @@ import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { fingerprint } from '../../src/crypto/index.js'
-import { DHT_PROTOCOL, dhtRecordKey } from '../../src/dht/index.js'
+import { DHT_PROTOCOL, dhtRecordKey, type AskPeer } from '../../src/dht/index.js'
+import { HopCount, type Hops } from './hops.js'
 import { createKeyDirectory, libp2pOf } from '../../src/node/index.js'
 import { CachedPeerDatastore } from '../../src/node/cached-peer-datastore.js'
 import { buildLibp2p, type BaseLibp2p } from '../../src/node/libp2p.js'
@@ -98,6 +99,8 @@ export interface ResolveOutcome {
   firstOtherAnswer?: AnswerSteps
   /** The resolve returned a record the target had replaced (one of its `previous` values). */
   stale?: boolean
+  /** Hops, counted the same way in both networks (bench/lib/hops.ts). */
+  hops?: Hops
   error?: string
 }
 
@@ -192,10 +195,11 @@ interface Probe {
   openAt: Map<string, number>
   sentAt: Map<string, number>
   firstOtherAnswer?: AnswerSteps
+  hops: HopCount
 }
 
 function newProbe (): Probe {
-  return { started: performance.now(), sent: 0, responses: 0, withRecord: 0, errors: new Map(), openAt: new Map(), sentAt: new Map() }
+  return { started: performance.now(), sent: 0, responses: 0, withRecord: 0, errors: new Map(), openAt: new Map(), sentAt: new Map(), hops: new HopCount() }
 }
 
 /** A resolve's outcome, with the times its probe saw. */
@@ -209,6 +213,7 @@ function outcome (probe: Probe, ok: boolean, totalMs: number, error: string | un
     ownStore: probe.ownStore,
     queryStartMs: probe.queryStartMs,
     firstOtherAnswer: probe.firstOtherAnswer,
+    hops: probe.hops.summary(),
     error
   }
 }
@@ -275,6 +280,7 @@ function watchAnswers (libp2p: BaseLibp2p, self: PeerId, slot: ProbeSlot, valida
         onProgress?.(event)
         if (event.type === 'kad-dht:query:dial-peer') probe.openAt.set(event.detail.peer.toString(), performance.now())
         if (event.type === 'kad-dht:query:send-query') {
+          probe.hops.asked(event.detail.to)
           probe.sent++
           probe.sentAt.set(event.detail.to.toString(), performance.now())
         }
@@ -282,6 +288,7 @@ function watchAnswers (libp2p: BaseLibp2p, self: PeerId, slot: ProbeSlot, valida
           const now = performance.now()
           probe.responses++
           const { record, from } = event.detail
+          probe.hops.answered(from, event.detail.closer, record != null)
           if (record != null) {
             probe.withRecord++
             if (probe.firstOtherMs === undefined) {
@@ -349,6 +356,7 @@ async function startKeydirNode (dir: string, anchor: AnchorEntry | undefined, op
   countDhtMessages(libp2p)
   const slot: ProbeSlot = { current: newProbe() }
   watchAnswers(libp2p, node.peerId, slot, dhtTables(libp2p).validators.pqk)
+  watchWalk(node, slot)
   const info: NodeInfo = { peerId: node.peerId.toString(), multiaddr: node.getMultiaddrs()[0].toString(), expected: hex(fingerprint(self.mlDsaPublicKey)), startMs }
   return {
     info,
@@ -384,6 +392,20 @@ async function startKeydirNode (dir: string, anchor: AnchorEntry | undefined, op
       return info
     },
     stop: async () => { await node.stop() }
+  }
+}
+
+/** keydir's lookup asks through its DhtLookup's `ask`, not kad-dht's query: wrap it to count hops as watchAnswers does. */
+function watchWalk (node: KeyDirectory, slot: ProbeSlot): void {
+  const lookup = (node as unknown as { resolver?: { components?: { dht?: { components?: { ask?: AskPeer } } } } }).resolver?.components?.dht?.components
+  if (lookup?.ask === undefined) throw new Error('KeydirNode no longer reaches its DhtLookup as resolver.components.dht: update bench/lib/net-host.ts')
+  const ask = lookup.ask
+  lookup.ask = async (peer, key, options) => {
+    const probe = slot.current
+    probe.hops.asked(peer.id)
+    const answer = await ask(peer, key, options)
+    probe.hops.answered(peer.id, answer.closer, answer.value !== undefined)
+    return answer
   }
 }
 

@@ -27,6 +27,8 @@ export interface MeasuredPath {
    * network bench (bench/hosts.ts, in development), not by the loopback runs.
    */
   dhtMessagesPerResolve?: number
+  /** Hops of the lookups (bench/lib/hops.ts); absent in older results. */
+  hops?: { deepestAsked?: { mean: number, count: number } }
 }
 export interface MeasuredRun {
   kind: string
@@ -82,11 +84,19 @@ function median (values: number[]): number | undefined {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
-function costRows (nodes: string, resolve: string, predicted: ResolveCost, path: MeasuredPath): ComparisonRow[] {
+/**
+ * withHops: the model's hops are the rounds the resolve asked, which is the
+ * deepest hop it asked for a walk that waits for every round it sends
+ * (IPNS's query end, keydir's refresh); a first contact also sends a round
+ * it does not wait for, so its hops are not compared.
+ */
+function costRows (nodes: string, resolve: string, predicted: ResolveCost, path: MeasuredPath, withHops = true): ComparisonRow[] {
+  const hops = path.hops?.deepestAsked
   return [
     ...row(nodes, resolve, 'return p50 ms', predicted.latencyMs, path.total.p50),
     ...row(nodes, resolve, 'KiB on wire/resolve', predicted.bytes / 1024, path.bytesPerResolve === undefined ? undefined : path.bytesPerResolve / 1024),
-    ...row(nodes, resolve, 'DHT requests/resolve', predicted.queries, path.dhtMessagesPerResolve)
+    ...row(nodes, resolve, 'DHT requests/resolve', predicted.queries, path.dhtMessagesPerResolve),
+    ...(withHops && hops !== undefined && hops.count > 0 ? row(nodes, resolve, 'hops, deepest asked (mean; model: median)', predicted.hops, hops.mean) : [])
   ]
 }
 
@@ -110,7 +120,7 @@ export function compareWithBench (file: NetworkBenchFile, rttMs = 0): Comparison
       if (data.disjointPaths === undefined) continue
       const system = { ...KEYDIR, paths: data.disjointPaths }
       const dht = run.paths.dht
-      if (dht !== undefined) rows.push(...costRows(nodes, 'keydir first contact', keydirFirstContact(net(dht), system, data.quorum, data.graceMs), dht))
+      if (dht !== undefined) rows.push(...costRows(nodes, 'keydir first contact', keydirFirstContact(net(dht), system, data.quorum, data.graceMs), dht, false))
       const refresh = run.paths.refresh
       if (refresh !== undefined) rows.push(...costRows(nodes, 'keydir refresh', keydirRefresh(net(refresh), system), refresh))
     } else if (run.kind === 'ipns') {
