@@ -134,16 +134,9 @@ def read_uvarint(b: bytes, pos: int):
 
 def parse_routing_key(key: bytes):
     """record-format.md "DHT key": "/pqk/" || peerIdMultihash. Returns the
-    multihash, or None when the key is not of that form (here: the prefix,
-    then a well-formed multihash: varint code, varint length, exactly that
-    many digest bytes -- the spec does not say how far "of the form" goes)."""
-    if not key.startswith(b'/pqk/'):
+    bytes after "/pqk/", or None when the key does not start with those five
+    bytes followed by at least one byte (ERR_BAD_ROUTING_KEY). What follows
+    "/pqk/" is not parsed, only compared (validation step 10)."""
+    if not key.startswith(b'/pqk/') or len(key) == 5:
         return None
-    mh = key[5:]
-    code, pos = read_uvarint(mh, 0)
-    if code is None:
-        return None
-    length, pos = read_uvarint(mh, pos)
-    if length is None or len(mh) - pos != length:
-        return None
-    return mh
+    return key[5:]
