@@ -678,7 +678,7 @@ async function memoryReport (runs: NetworkRun[], quick: boolean, source: string)
         'RSS and heap per node: the network process\'s RSS (heap used) after every node started and published, then a full GC, less the same process\'s before its first node, over N.',
         'Start-up, keydir: createKeyDirectory (new identity: Ed25519, ML-DSA-65 and ML-KEM-768 keys written to disk; registry and libp2p LevelDB opened) + start() (libp2p, exchange protocol, own record signed and stored, anchor dialled). ' +
         'IPNS: Ed25519 key, LevelDB datastore, libp2p built and started, anchor dialled, record signed. Both then put their record in the background. Nodes start one after another in one process, so later nodes start while earlier ones still join and publish: the p95 is mostly that queueing.',
-        'Publish: the put of a fresh record once every node has joined (kad-dht finds the K closest peers, then sends each a PUT_VALUE), four nodes at a time in each process, as a running network republishes (every node every few hours). All at once, most puts\' searches timed out under the burst and records landed on a handful of peers, in both networks.'
+        'Publish: the put of a fresh record once every node has joined (kad-dht finds the K closest peers, then sends each a PUT_VALUE), four nodes at a time in each process, as a running network republishes (every node every few hours). All at once, most puts\' searches timed out under the burst and records landed on a handful of peers, in both networks. The time is the publish call\'s; a keydir publish that reached too few peers is put again in the background (up to three times), which the phase waits for before the resolves, all nodes at once.'
       ]
     }],
     goals,

@@ -233,6 +233,8 @@ interface BenchNode {
   peerId: PeerId
   libp2p: BaseLibp2p
   publish (): Promise<void>
+  /** Resolves once the background work a publish left (keydir's low-coverage republish) has ended. */
+  settled?(): Promise<void>
   resolve (target: NodeInfo, path: ResolvePath, timeoutMs: number): Promise<ResolveOutcome>
   /** Whether this node's DHT store holds a record of `target` (to explain a failed lookup). */
   holds (target: NodeInfo): Promise<boolean>
@@ -362,9 +364,9 @@ async function startKeydirNode (dir: string, anchor: AnchorEntry | undefined, op
     info,
     peerId: node.peerId,
     libp2p,
-    publish: async () => {
-      await node.publish()
-      // A publish that reached too few peers is put again in the background: let that end here, not in the resolves.
+    publish: async () => { await node.publish() },
+    // A publish that reached too few peers is put again in the background: the publish phase lets that end, not the resolves.
+    settled: async () => {
       while (retries.running) await new Promise(resolve => setTimeout(resolve, 100))
     },
     resolve: async (target, path, timeoutMs) => {
@@ -611,6 +613,9 @@ async function handle (command: HostCommand): Promise<unknown> {
           }
         }
       }))
+      // Waited for here, all at once: a slot that waited for its node's retries (up to three more puts,
+      // 35 s of backoff) would hold the next node's publish back, and a large network's phase with it.
+      await Promise.all(nodes.map(async node => node.settled?.()))
       return { times, failed }
     }
     case 'usage':
