@@ -264,16 +264,13 @@ export function firstRoundQueries (net: Network, system: System): number {
 
 /**
  * keydir's first contact: `quorum` valid answers over as many paths (fewer
- * when paths end without one). The round that brings the quorum has, as
- * its answers arrived before the quorum was checked, released one more ask
- * each: between quorum and alpha x d of them (taken halfway, and no more
- * than the next round asks). In an honest network the answers agree, so
- * the lookup ends at the quorum and does not wait for those (issue 25);
- * they are still sent and answered on the wire, so they count in queries
- * and bytes, not in hops or time. (Answers that disagree would wait for
- * them, up to the grace time: the hostile bench's case, not modelled.) A
- * walk that never reaches the quorum ends at its end, or at the grace time
- * after its first valid answer, whichever comes first.
+ * when paths end without one), then the answers in flight. The round that
+ * brings the quorum has, as its answers arrived before the quorum was
+ * checked, released one more ask each: between quorum and alpha x d of
+ * them (taken halfway, and no more than the next round asks), and the
+ * lookup waits for those: one more query time. A walk that never reaches
+ * the quorum ends at its end, or at the grace time after its first valid
+ * answer, whichever comes first.
  */
 export function keydirFirstContact (net: Network, system: System = KEYDIR, quorum = KEYDIR_QUORUM, graceMs = KEYDIR_GRACE_MS): ResolveCost {
   const trials = walk(net, system)
@@ -286,7 +283,7 @@ export function keydirFirstContact (net: Network, system: System = KEYDIR, quoru
       const inFlight = Math.min(nextAsked, (quorum + width(system)) / 2)
       // The peers in flight hold the record as often as the whole next round's do.
       const inFlightHolders = nextAsked === 0 ? 0 : inFlight * t.holders[r + 1] / nextAsked
-      return { hops: r + 1, queries: through(t.asked, r + 1) + inFlight, holders: through(t.holders, r + 1) + inFlightHolders, verifies: quorum }
+      return { hops: r + 1 + (inFlight > 0 ? 1 : 0), queries: through(t.asked, r + 1) + inFlight, holders: through(t.holders, r + 1) + inFlightHolders, verifies: Math.max(quorum, inFlight) }
     }
     const walkEnd: Ending = { hops: t.asked.length, queries: sum(t.asked), holders: sum(t.holders), verifies: 1 }
     const first = firstHolderRound(t)

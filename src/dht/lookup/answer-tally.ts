@@ -112,22 +112,6 @@ export class AnswerTally {
     return this.answeredPaths.size >= Math.min(this.rules.quorum, this.answeredPaths.size + mayStillAnswer)
   }
 
-  /**
-   * Whether the answers so far disagree: a valid record of another seq than
-   * the best (this node's own store's too), one refused or outdated, or two
-   * of one seq with different bytes. Stale-serving peers show here as soon
-   * as one honest answer is in.
-   */
-  get disputed (): boolean {
-    if (this.conflicts.length > 0) return true
-    const best = this.best
-    for (const answer of this.answers.values()) {
-      if (answer.judged === true) return true
-      if (answer.record !== undefined && best !== undefined && answer.record.seq !== best.seq) return true
-    }
-    return false
-  }
-
   /** How many answers held a valid record older than the best (those below the pin or refused by the check were counted when they came). */
   get olderThanBest (): number {
     const best = this.best

@@ -70,10 +70,9 @@ export class LookupRun {
   }
 
   /**
-   * The grace time ran out, or an undisputed quorum is in: the requests in
-   * flight are dropped, but an answer that already came and is being
-   * checked (an ML-DSA-65 verify, a datastore read) still counts: the
-   * caller drains the checks, then ends.
+   * The grace time ran out: the requests in flight are dropped, but an
+   * answer that already came and is being checked (an ML-DSA-65 verify, a
+   * datastore read) still counts: the caller drains the checks, then ends.
    */
   private close (): void {
     if (this.over || this.closing) return
@@ -144,19 +143,14 @@ export class LookupRun {
   }
 
   /**
-   * The tally is settled. A refresh ends at once. A first contact whose
-   * answers all agree ends too, though the answers already being checked
-   * still count: the quorum came over disjoint paths, and waiting for the
-   * rest of the wave in flight cost about as long again (issue 25). A first
-   * contact whose answers disagree (an older or newer record, a refused
-   * one) asks no one new but takes the answers already in flight until the
-   * grace time runs out: a few more answers, at the cost of a round trip
-   * already under way, make it much harder for hostile peers that answered
-   * first to be all it heard.
+   * The tally is settled. A refresh ends at once. A first contact asks no
+   * one new but takes the answers already in flight (until the grace time
+   * runs out): a few more answers, at the cost of a round trip already
+   * under way, make it much harder for hostile peers that answered first
+   * to be all it heard.
    */
   private settle (): void {
     if (this.context.minSeq > 0) this.end()
-    else if (!this.tally.disputed) this.close()
     else this.draining = true
   }
 
