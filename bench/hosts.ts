@@ -226,7 +226,8 @@ async function hostsReport (runs: HostsRun[], opts: HostsBenchOptions, settings:
           `Loss: ${fmt.pct(opts.loss)} of the packets arriving at a host from the bridge are dropped by an iptables rule in that host (statistic match, random mode), so TCP retransmits them; the kernel's retransmission timers see the undelayed link.`
         ]
       },
-      { title: 'keydir / IPNS ratios (below 1: keydir is faster or smaller)', rows: ratioRows },
+      // A run of one network alone (--kinds) has no ratios.
+      ...(ratioRows.length === 0 ? [] : [{ title: 'keydir / IPNS ratios (below 1: keydir is faster or smaller)', rows: ratioRows }]),
       {
         title: 'Per node and per network: memory, start-up, publish and its coverage, the loss that happened',
         rows: nodeRows,
