@@ -52,7 +52,7 @@ const COVERAGE_SAMPLE = 30
 /** kad-dht's K: a record goes to the K closest peers. */
 const K = 20
 
-interface HostsRun {
+export interface HostsRun {
   layout: HostsLayout
   run: NetworkRun
   /** Packets the hosts received from the bridge, and dropped by the loss rule, during this network's run. */
@@ -131,18 +131,18 @@ export async function runHostsBench (opts: HostsBenchOptions): Promise<BenchRepo
     } finally {
       progress.stop()
     }
-    const kept = opts.merge ? await earlierRuns(opts, runs) : []
+    const kept = opts.merge ? await earlierRuns(new URL('hosts.json', opts.quick ? RESULTS_DIR : FULL_RESULTS_DIR), opts, runs) : []
     return await hostsReport([...kept, ...runs].sort(byNodesThenKind), opts, settings, rtt, (performance.now() - started) / 60_000, kept)
   } finally {
     guard.release()
   }
 }
 
-/** The last results' runs (same hosts, RTT and loss) of a size and network that `runs` does not have. */
-async function earlierRuns (opts: HostsBenchOptions, runs: HostsRun[]): Promise<HostsRun[]> {
+/** The runs of the results in `file` (same hosts, RTT and loss) of a size and network that `runs` does not have. */
+export async function earlierRuns (file: URL, opts: Pick<HostsBenchOptions, 'hosts' | 'rttMs' | 'loss'>, runs: HostsRun[]): Promise<HostsRun[]> {
   let last: BenchReport
   try {
-    last = JSON.parse(await readFile(new URL('hosts.json', opts.quick ? RESULTS_DIR : FULL_RESULTS_DIR), 'utf8')) as BenchReport
+    last = JSON.parse(await readFile(file, 'utf8')) as BenchReport
   } catch {
     console.log('--merge: no earlier results to keep')
     return []
