@@ -14,7 +14,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises'
 import { summarize, type Summary } from './lib/measure.js'
-import { Host } from './network.js'
+import { DEFAULT_PUBLISH_CONCURRENCY, Host } from './network.js'
 import { seededRandom } from './lib/random.js'
 import { barChartSvg, benchCommand, benchEnvironment, fmt, progressBar, publishReport, type BenchReport, type Goal, type Progress, type TableRow } from './lib/report.js'
 import type { NetworkKind, NodeInfo, ResolveOutcome, StaleInfo } from './lib/net-host.js'
@@ -136,7 +136,7 @@ async function runHostileNetwork (kind: NetworkKind, n: number, dht: Dht, settin
     const infos = [first, ...rest].flatMap(s => s.nodes)
     const hostOf = (index: number): Host => hosts.find(h => index >= h.offset && index < h.offset + h.count)!
     await converge(hosts, settings.convergeMs)
-    await Promise.all(hosts.map(async host => host.call({ op: 'publish' })))
+    await Promise.all(hosts.map(async host => host.call({ op: 'publish', concurrency: DEFAULT_PUBLISH_CONCURRENCY })))
     phase('start and publish')
 
     const victims = Array.from({ length: settings.victims }, (_, i) => 1 + i)

@@ -9,7 +9,7 @@
  * every way out, and a set a killed run left is removed at the next start.
  *
  * Run: `npm run bench -- hosts [--quick] [--hosts 4] [--nodes 100,300,1000] [--rtt 20] [--loss 0.1]
- * [--nodes-per-proc 40] [--join-rate 10] [--resolves 150] [--kinds keydir,ipns] [--deadline-min M] [--merge]`.
+ * [--nodes-per-proc 40] [--join-rate 10] [--publish-concurrency 4] [--resolves 150] [--kinds keydir,ipns] [--deadline-min M] [--merge]`.
  * `--merge` keeps the runs of the last results (same hosts, RTT and loss)
  * that this one does not redo, each with its own commit and date, so that a
  * large size and network can be run on its own.
@@ -21,7 +21,7 @@ import { checkMemory, DEFAULT_NODES_PER_PROCESS, hostsLayout, type HostsLayout }
 import { guardTopology, NotRootError } from './lib/netns/guard.js'
 import { checkRtt, type RttCheck } from './lib/netns/rtt-check.js'
 import { BENCH_SUBNET, checkSubnetUnused, createTopology, lossCounters, type Topology } from './lib/netns/topology.js'
-import { Host, KINDS, MAX_NODES_PER_PROCESS, pickPairs, resolveTableRows, runNetwork, type NetworkRun, type Settings } from './network.js'
+import { DEFAULT_PUBLISH_CONCURRENCY, Host, KINDS, MAX_NODES_PER_PROCESS, pickPairs, resolveTableRows, runNetwork, type NetworkRun, type Settings } from './network.js'
 import type { NetworkKind } from './lib/net-host.js'
 
 export interface HostsBenchOptions {
@@ -35,6 +35,8 @@ export interface HostsBenchOptions {
   nodesPerProcess: number
   /** Nodes joining per second, over the whole network. */
   joinRate: number
+  /** Publishes in flight at once in each process in the publish phase. */
+  publishConcurrency: number
   resolves?: number
   kinds?: NetworkKind[]
   /** The whole run ends by then (default from the sizes). */
@@ -114,6 +116,7 @@ export async function runHostsBench (opts: HostsBenchOptions): Promise<BenchRepo
           const from = performance.now()
           const run = await runNetwork(kind, layout.nodes, layout.procs, { ...settings, convergeMs }, true, progress, undefined, {
             joinRate: opts.joinRate,
+            publishConcurrency: opts.publishConcurrency,
             coverageSample: COVERAGE_SAMPLE,
             makeHost: (i, onProgress) => {
               const host = topology.hosts[i % topology.hosts.length]
@@ -234,6 +237,7 @@ async function hostsReport (runs: HostsRun[], opts: HostsBenchOptions, settings:
         notes: [
           'RSS and heap per node: every process\'s RSS (heap used) after the publish and a full GC, less the same before its first node, over N.',
           `join s: from the first node's start to the last's, at ${opts.joinRate} nodes per second at most over the whole network (the first process starts the anchor and its own nodes, then every other process at once, each paced).`,
+          `publish: each process publishes its nodes' records ${opts.publishConcurrency} at a time (--publish-concurrency); a publish is the publish call (both puts), not the retries a low coverage starts after it.`,
           `holders/record: for ${COVERAGE_SAMPLE} nodes spread over the network, how many nodes' DHT stores held that node's record after the publish (the node's own included; kad-dht puts it on the K = ${K} closest peers).`,
           'packets lost: packets dropped by the loss rules during this network\'s run, of all that reached a host\'s link.'
         ]
@@ -248,6 +252,7 @@ async function hostsReport (runs: HostsRun[], opts: HostsBenchOptions, settings:
       subnet: `${BENCH_SUBNET.base}/${BENCH_SUBNET.prefixLength}`,
       nodesPerProcess: opts.nodesPerProcess,
       joinRate: opts.joinRate,
+      publishConcurrency: opts.publishConcurrency,
       rttCheck: rtt,
       // keydir's first-contact rule, as network.json records it, so docs/scale.md's comparison can model it.
       quorum: DEFAULT_FIRST_CONTACT_QUORUM,
@@ -305,6 +310,7 @@ export function parseHostsArgs (argv: string[]): HostsBenchOptions {
     loss: number('--loss', 0.1, n => n >= 0 && n < 100) / 100,
     nodesPerProcess: number('--nodes-per-proc', DEFAULT_NODES_PER_PROCESS, n => Number.isInteger(n) && n >= 1),
     joinRate: number('--join-rate', 10, n => n > 0),
+    publishConcurrency: number('--publish-concurrency', DEFAULT_PUBLISH_CONCURRENCY, n => Number.isInteger(n) && n >= 1),
     resolves: value('--resolves') === undefined ? undefined : number('--resolves', 0, n => Number.isInteger(n) && n >= 1),
     kinds: kinds === undefined || kinds.length === 0 ? undefined : kinds,
     deadlineMin: value('--deadline-min') === undefined ? undefined : number('--deadline-min', 0, n => n > 0),

@@ -6,7 +6,7 @@
  * round trip and loss between them; root only, never part of a run of all), scale-model (docs/scale.md's
  * predictions; computes, measures nothing; `--compare FILE` checks them against a network bench's JSON).
  * Network options pass through: `--nodes 10,30`, `--procs 2`, `--kinds keydir,ipns` (hostile takes `--nodes`;
- * hosts also `--hosts`, `--rtt`, `--loss`, `--nodes-per-proc`, `--join-rate`, `--resolves`, `--deadline-min`:
+ * hosts also `--hosts`, `--rtt`, `--loss`, `--nodes-per-proc`, `--join-rate`, `--publish-concurrency`, `--resolves`, `--deadline-min`:
  * see bench/hosts.ts).
  * Each bench prints its tables, writes bench/results/<name>.json and .svg;
  * at the end the latest full run's part of docs/benchmarks.md is rebuilt from bench/results/full/.
@@ -46,7 +46,7 @@ const ALL = ['crypto', 'record', 'registry', 'large-registry', 'lifecycle', 'api
 const argv = process.argv.slice(2)
 const quick = argv.includes('--quick')
 // Values of options that take one (--nodes 10,30) are not bench names.
-const names = argv.filter((arg, i) => !arg.startsWith('--') && !['--nodes', '--procs', '--kinds', '--profile-dir', '--hosts', '--rtt', '--loss', '--nodes-per-proc', '--join-rate', '--resolves', '--deadline-min', '--compare', '--rtt-ms', '--compare-rtt-ms', '--k', '--prefix-length', '--alpha', '--paths', '--quorum', '--record-bytes', '--out'].includes(argv[i - 1] ?? ''))
+const names = argv.filter((arg, i) => !arg.startsWith('--') && !['--nodes', '--procs', '--kinds', '--profile-dir', '--hosts', '--rtt', '--loss', '--nodes-per-proc', '--join-rate', '--publish-concurrency', '--resolves', '--deadline-min', '--compare', '--rtt-ms', '--compare-rtt-ms', '--k', '--prefix-length', '--alpha', '--paths', '--quorum', '--record-bytes', '--out'].includes(argv[i - 1] ?? ''))
 const unknown = names.filter(name => BENCHES[name] === undefined)
 if (unknown.length > 0) {
   console.error(`unknown bench ${unknown.join(', ')}: choose from ${Object.keys(BENCHES).join(', ')}`)

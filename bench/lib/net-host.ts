@@ -41,8 +41,6 @@ import type { DHTProgressEvents, SelectFn, ValidateFn } from '@libp2p/kad-dht'
 import type { Datastore } from 'interface-datastore'
 import type { Socket } from 'node:net'
 
-/** Puts in flight at once in one process in the publish phase. */
-const PUBLISH_CONCURRENCY = 4
 /** Tries of an IPNS node's first dial to the anchor. */
 const ANCHOR_DIAL_ATTEMPTS = 5
 /** Where this process's nodes listen: loopback, or its host's address in the hosts bench. */
@@ -120,7 +118,8 @@ export interface AnswerSteps {
 export type HostCommand =
   /** paceMs: start a node at most this often (the hosts bench's join pacing), default as fast as they start. */
   | { op: 'start', kind: NetworkKind, count: number, anchor?: AnchorEntry, paceMs?: number }
-  | { op: 'publish' }
+  /** concurrency: publishes in flight at once in this process. */
+  | { op: 'publish', concurrency: number }
   | { op: 'usage', gc?: boolean }
   | { op: 'routing' }
   | { op: 'quiet', maxMs: number, busyFraction: number }
@@ -602,14 +601,12 @@ async function handle (command: HostCommand): Promise<unknown> {
       return { nodes: nodes.map(node => node.info), anchor, before }
     }
     case 'publish': {
-      // A few at a time, as a running network's republishes come (each node every few hours): all at
-      // once in one process, most puts' closest-peer searches time out and records land on a handful
-      // of peers, in either network, which lookups then pay for.
+      // A few at a time (the coordinator's DEFAULT_PUBLISH_CONCURRENCY says why).
       // A put that fails (its 60 s bound, on a loaded machine) is counted, not fatal: the network runs on.
       const times: number[] = []
       let failed = 0
       let next = 0
-      await Promise.all(Array.from({ length: PUBLISH_CONCURRENCY }, async () => {
+      await Promise.all(Array.from({ length: command.concurrency }, async () => {
         for (let i = next++; i < nodes.length; i = next++) {
           const started = performance.now()
           try {
