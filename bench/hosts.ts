@@ -66,6 +66,9 @@ export interface HostsRun {
 }
 
 /** Minutes a run of these sizes may take, by default: about twice what the small runs took per node, and a margin. */
+/** Nodes joining per second over the whole network, unless --join-rate says otherwise. */
+const DEFAULT_JOIN_RATE = 10
+
 function defaultDeadlineMin (sizes: number[], kinds: number, resolves: number): number {
   return 15 + sizes.reduce((sum, n) => sum + kinds * (n * 0.1 + resolves * 0.05), 0)
 }
@@ -204,11 +207,13 @@ async function hostsReport (runs: HostsRun[], opts: HostsBenchOptions, settings:
     'publish failed': run.publishFailed,
     'holders/record p50': run.coverage === undefined ? '-' : fmt.int(run.coverage.holders.p50),
     'holders min': run.coverage === undefined ? '-' : fmt.int(run.coverage.holders.min),
+    'routing table p50 (min)': run.routingTable === undefined ? '-' : `${fmt.int(run.routingTable.p50)} (${fmt.int(run.routingTable.min)})`,
     'packets lost': `${fmt.int(packets.dropped)} of ${fmt.int(packets.received + packets.dropped)} (${fmt.pct(packets.dropped / Math.max(1, packets.received + packets.dropped))})`,
     'run min': fmt.dec(wallMs / 60_000)
   }))
   const kinds = opts.kinds === undefined ? '' : ` --kinds ${opts.kinds.join(',')}`
-  const command = `npm run bench -- hosts${opts.quick ? ' --quick' : ''} --hosts ${opts.hosts} --nodes ${settings.nodes.join(',')} --rtt ${opts.rttMs} --loss ${opts.loss * 100}${kinds}${opts.merge ? ' --merge' : ''}`
+  const pacing = `${opts.joinRate === DEFAULT_JOIN_RATE ? '' : ` --join-rate ${opts.joinRate}`}${opts.publishConcurrency === DEFAULT_PUBLISH_CONCURRENCY ? '' : ` --publish-concurrency ${opts.publishConcurrency}`}`
+  const command = `npm run bench -- hosts${opts.quick ? ' --quick' : ''} --hosts ${opts.hosts} --nodes ${settings.nodes.join(',')} --rtt ${opts.rttMs} --loss ${opts.loss * 100}${kinds}${pacing}${opts.merge ? ' --merge' : ''}`
   const keptNote = kept.length === 0
     ? []
     : [`Kept from earlier runs of this bench (--merge): ${kept.map(r => `${r.layout.nodes} ${r.run.kind === 'ipns' ? 'IPNS' : 'keydir'} (commit ${r.commit}, ${r.date.slice(0, 16).replace('T', ' ')} UTC)`).join('; ')}. Every other row is this run's.`]
@@ -239,6 +244,7 @@ async function hostsReport (runs: HostsRun[], opts: HostsBenchOptions, settings:
           `join s: from the first node's start to the last's, at ${opts.joinRate} nodes per second at most over the whole network (the first process starts the anchor and its own nodes, then every other process at once, each paced).`,
           `publish: each process publishes its nodes' records ${opts.publishConcurrency} at a time (--publish-concurrency); a publish is the publish call (both puts), not the retries a low coverage starts after it.`,
           `holders/record: for ${COVERAGE_SAMPLE} nodes spread over the network, how many nodes' DHT stores held that node's record after the publish (the node's own included; kad-dht puts it on the K = ${K} closest peers).`,
+          'routing table: every node\'s kad-dht routing table size after the publish, what the resolves start from (kad-dht adds a peer once connected to it; at most 64 buckets of 20).',
           'packets lost: packets dropped by the loss rules during this network\'s run, of all that reached a host\'s link.'
         ]
       }
@@ -309,7 +315,7 @@ export function parseHostsArgs (argv: string[]): HostsBenchOptions {
     // In percent on the command line, as a share inside.
     loss: number('--loss', 0.1, n => n >= 0 && n < 100) / 100,
     nodesPerProcess: number('--nodes-per-proc', DEFAULT_NODES_PER_PROCESS, n => Number.isInteger(n) && n >= 1),
-    joinRate: number('--join-rate', 10, n => n > 0),
+    joinRate: number('--join-rate', DEFAULT_JOIN_RATE, n => n > 0),
     publishConcurrency: number('--publish-concurrency', DEFAULT_PUBLISH_CONCURRENCY, n => Number.isInteger(n) && n >= 1),
     resolves: value('--resolves') === undefined ? undefined : number('--resolves', 0, n => Number.isInteger(n) && n >= 1),
     kinds: kinds === undefined || kinds.length === 0 ? undefined : kinds,

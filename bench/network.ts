@@ -211,6 +211,8 @@ export interface NetworkRun {
   idle?: { cpuMsPerSecond: number, bytesPerSecond: number }
   /** How far the publish spread records: for a sample of nodes, how many nodes' DHT stores held each one's record afterwards. */
   coverage?: { sampled: number, holders: Summary }
+  /** Every node's kad-dht routing table size after the publish, what the resolves start from (absent in older results). */
+  routingTable?: Summary
   paths: Partial<Record<ResolvePath, ResolveStats>>
 }
 
@@ -289,6 +291,7 @@ export async function runNetwork (kind: NetworkKind, n: number, procs: number, s
     phase('settle')
     const coverage = await publishCoverage(hosts, infos, options.coverageSample ?? 0)
     if (coverage !== undefined) phase('coverage')
+    const routingTable = summarize((await Promise.all(hosts.map(async host => host.call<number[]>({ op: 'routing' })))).flat())
     const run: NetworkRun = {
       kind,
       nodes: n,
@@ -300,6 +303,7 @@ export async function runNetwork (kind: NetworkKind, n: number, procs: number, s
       heapPerNodeMiB: (afterStart.heapUsed - beforeHeap) / n / 2 ** 20,
       phasesMs,
       coverage,
+      routingTable,
       paths: {}
     }
     if (!withResolves) return run
