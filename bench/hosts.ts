@@ -96,6 +96,7 @@ export async function runHostsBench (opts: HostsBenchOptions): Promise<BenchRepo
     return undefined
   }
   if (guard.stale.length > 0) console.log(`removed ${guard.stale.length} namespaces a killed earlier run had left: ${guard.stale.join(', ')}`)
+  if (guard.staleNodeDirs > 0) console.log(`removed ${guard.staleNodeDirs} node directories a killed earlier run had left in ${guard.nodesDir}`)
   const started = performance.now()
   try {
     checkSubnetUnused()
@@ -126,7 +127,7 @@ export async function runHostsBench (opts: HostsBenchOptions): Promise<BenchRepo
               return new Host(onProgress, (script, execArgv) => ({
                 command: 'ip',
                 args: ['netns', 'exec', host.ns, process.execPath, ...execArgv, script],
-                env: { ...process.env, KEYDIR_BENCH_LISTEN_IP: host.address, KEYDIR_BENCH_RTT_MS: String(opts.rttMs) }
+                env: { ...process.env, KEYDIR_BENCH_LISTEN_IP: host.address, KEYDIR_BENCH_RTT_MS: String(opts.rttMs), KEYDIR_BENCH_NODES_DIR: guard.nodesDir }
               }))
             }
           })

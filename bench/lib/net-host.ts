@@ -7,8 +7,9 @@
  *
  * In the hosts bench (bench/hosts.ts) the process runs inside a network
  * namespace, and two environment variables set its host: its nodes listen on
- * KEYDIR_BENCH_LISTEN_IP (default 127.0.0.1), and KEYDIR_BENCH_RTT_MS delays
- * its writes towards other hosts (netns/link-delay.ts).
+ * KEYDIR_BENCH_LISTEN_IP (default 127.0.0.1), KEYDIR_BENCH_RTT_MS delays
+ * its writes towards other hosts (netns/link-delay.ts), and its nodes' data
+ * goes under KEYDIR_BENCH_NODES_DIR (default the system's temp directory).
  */
 import { subscribe } from 'node:diagnostics_channel'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -43,6 +44,8 @@ import type { Socket } from 'node:net'
 
 /** Tries of an IPNS node's first dial to the anchor. */
 const ANCHOR_DIAL_ATTEMPTS = 5
+/** Where this process's nodes keep their data: the hosts bench's run directory, which its teardown removes even when it kills this process. */
+const NODES_DIR = process.env.KEYDIR_BENCH_NODES_DIR ?? tmpdir()
 /** Where this process's nodes listen: loopback, or its host's address in the hosts bench. */
 const LISTEN = [`/ip4/${process.env.KEYDIR_BENCH_LISTEN_IP ?? '127.0.0.1'}/tcp/0`]
 if (process.env.KEYDIR_BENCH_RTT_MS !== undefined) delayLinks({ rttMs: Number(process.env.KEYDIR_BENCH_RTT_MS) })
@@ -590,7 +593,7 @@ async function handle (command: HostCommand): Promise<unknown> {
         const wait = lastStart + (command.paceMs ?? 0) - performance.now()
         if (wait > 0) await new Promise(resolve => setTimeout(resolve, wait))
         lastStart = performance.now()
-        const dir = await mkdtemp(join(tmpdir(), `keydir-bench-${command.kind}-`))
+        const dir = await mkdtemp(join(NODES_DIR, `keydir-bench-${command.kind}-`))
         dirs.push(dir)
         const node = command.kind === 'ipns' ? await startIpnsNode(dir, anchor, nodes.at(-1)?.info.multiaddr) : await startKeydirNode(dir, anchor)
         nodes.push(node)
@@ -658,7 +661,7 @@ async function handle (command: HostCommand): Promise<unknown> {
       // Fresh nodes join a running network (bench/hostile.ts): all at once; their indices follow the nodes this process holds.
       const first = nodes.length
       const joined = await Promise.all(Array.from({ length: command.count }, async () => {
-        const dir = await mkdtemp(join(tmpdir(), `keydir-bench-${command.kind}-`))
+        const dir = await mkdtemp(join(NODES_DIR, `keydir-bench-${command.kind}-`))
         dirs.push(dir)
         return command.kind === 'ipns' ? startIpnsNode(dir, command.anchor) : startKeydirNode(dir, command.anchor, command.options)
       }))

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { execFileSync, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { after, describe, test } from 'node:test'
-import { guardTopology, lockPath } from '../../bench/lib/netns/guard.js'
+import { guardTopology, lockPath, nodesDirOf } from '../../bench/lib/netns/guard.js'
 import { checkRtt } from '../../bench/lib/netns/rtt-check.js'
 import { createTopology, execIn, listNamespaces, overlaps, removeTopology, running } from '../../bench/lib/netns/topology.js'
 
@@ -91,22 +91,26 @@ describe('hosts bench namespaces', { skip }, () => {
     }
   })
 
-  test('a run killed with SIGKILL leaves its namespaces, and the next start removes them', async () => {
+  test('a run killed with SIGKILL leaves its namespaces and node directories, and the next start removes them', async () => {
     const { child, sleeper } = await startHolder()
     child.kill('SIGKILL')
     await once(child, 'exit')
     assert.deepEqual(listNamespaces(PREFIX).sort(), [`${PREFIX}h0`, `${PREFIX}h1`, `${PREFIX}sw`])
     assert.ok(running(sleeper), 'the killed run\'s process in its namespace lives on')
+    assert.deepEqual(readdirSync(nodesDirOf(PREFIX)), ['keydir-bench-keydir-node0'])
 
     const guard = guardTopology({ prefix: PREFIX })
     try {
       assert.deepEqual(guard.stale.sort(), [`${PREFIX}h0`, `${PREFIX}h1`, `${PREFIX}sw`])
       assert.deepEqual(listNamespaces(PREFIX), [])
       assert.equal(running(sleeper), false)
+      assert.equal(guard.staleNodeDirs, 1)
+      assert.deepEqual(readdirSync(guard.nodesDir), [], 'the new run starts with an empty nodes directory')
     } finally {
       guard.release()
     }
     assert.equal(existsSync(lockPath(PREFIX)), false)
+    assert.equal(existsSync(nodesDirOf(PREFIX)), false)
   })
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -119,6 +123,7 @@ describe('hosts bench namespaces', { skip }, () => {
       assert.deepEqual(listNamespaces(PREFIX), [])
       assert.equal(running(sleeper), false)
       assert.equal(existsSync(lockPath(PREFIX)), false)
+      assert.equal(existsSync(nodesDirOf(PREFIX)), false, 'the nodes\' directories go with the namespaces')
     })
   }
 
@@ -127,6 +132,7 @@ describe('hosts bench namespaces', { skip }, () => {
     const [code] = await once(child, 'exit')
     assert.equal(code, 3)
     assert.deepEqual(listNamespaces(PREFIX), [])
+    assert.equal(existsSync(nodesDirOf(PREFIX)), false)
   })
 
   test('a second run is refused while the first holds the namespaces', async () => {

@@ -1,17 +1,27 @@
 /**
- * The hosts bench's namespaces must not outlive it. `guardTopology` takes a
- * lock (one run at a time: the next run's start removes whatever a killed
- * run left, so two runs must not share the prefix), removes such leftovers,
- * and tears the namespaces down on every way out: a normal return, an
- * error, SIGINT, SIGTERM, SIGHUP, or the run's deadline. Only SIGKILL skips
- * it; then the next start cleans up.
+ * The hosts bench's namespaces, and its nodes' data directories, must not
+ * outlive it. `guardTopology` takes a lock (one run at a time: the next
+ * run's start removes whatever a killed run left, so two runs must not
+ * share the prefix), removes such leftovers, and tears both down on every
+ * way out: a normal return, an error, SIGINT, SIGTERM, SIGHUP, or the run's
+ * deadline. Only SIGKILL skips it; then the next start cleans up.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { NETNS_PREFIX, removeTopology } from './topology.js'
 
 export interface Guard {
   /** The namespaces a killed earlier run had left, removed at the start. */
   stale: string[]
+  /**
+   * Where the run's nodes keep their data (the host processes' LevelDBs):
+   * the teardown kills those processes before they could remove their own,
+   * so it removes this directory after them.
+   */
+  nodesDir: string
+  /** Entries a killed earlier run had left in `nodesDir`, removed at the start. */
+  staleNodeDirs: number
   /** Tear down now (idempotent); the handlers stay until `release`. */
   teardown (): void
   /** Tear down, drop the handlers and the lock, clear the deadline. */
@@ -37,6 +47,19 @@ export function lockPath (prefix: string): string {
   return `/run/${prefix}bench.pid`
 }
 
+/** The run's nodes' data directories live under this one, named by the prefix as the lock is. */
+export function nodesDirOf (prefix: string): string {
+  return join(tmpdir(), `${prefix}nodes`)
+}
+
+function entriesOf (dir: string): number {
+  try {
+    return readdirSync(dir).length
+  } catch {
+    return 0
+  }
+}
+
 /** Whether a process with this id is alive. */
 function alive (pid: number): boolean {
   try {
@@ -60,12 +83,18 @@ export function guardTopology (init: GuardInit = {}): Guard {
   }
   writeFileSync(lock, `${process.pid}\n`)
   const stale = removeTopology(prefix)
+  const nodesDir = nodesDirOf(prefix)
+  const staleNodeDirs = entriesOf(nodesDir)
+  rmSync(nodesDir, { recursive: true, force: true })
+  mkdirSync(nodesDir, { mode: 0o700 })
 
   let tornDown = false
   const teardown = (): void => {
     if (tornDown) return
     tornDown = true
+    // The processes first: a node still running would write into its directory as it goes.
     removeTopology(prefix)
+    rmSync(nodesDir, { recursive: true, force: true })
   }
   const abort = (reason: string, code: number): void => {
     init.onAbort?.(reason)
@@ -89,6 +118,8 @@ export function guardTopology (init: GuardInit = {}): Guard {
 
   return {
     stale,
+    nodesDir,
+    staleNodeDirs,
     teardown,
     release: () => {
       teardown()
