@@ -6,7 +6,7 @@
  * the same network.
  */
 import { readFile } from 'node:fs/promises'
-import { defaultNetwork, firstRoundQueries, firstValidAnswerMs, IPNS, ipnsQueryEnd, KEYDIR, keydirFirstContact, keydirRefresh, ownStoreShare, type Network, type ResolveCost } from './model.js'
+import { defaultNetwork, firstRoundQueries, firstValidAnswerMs, IPNS, ipnsQueryEnd, KEYDIR, keydirFirstContact, keydirRefresh, ownStoreShare, tableSize, type Network, type ResolveCost } from './model.js'
 
 /** Predicted within this share of measured (either way) counts as a match. */
 export const TOLERANCE = 0.2
@@ -34,6 +34,8 @@ export interface MeasuredRun {
   kind: string
   nodes: number
   procs?: number
+  /** Routing table sizes after the publish (the hosts bench since 2026-12-07). */
+  routingTable?: Stats
   paths: Record<string, MeasuredPath | undefined>
 }
 export interface NetworkBenchFile {
@@ -105,8 +107,10 @@ function costRows (nodes: string, resolve: string, predicted: ResolveCost, path:
  * rows (first contact and refresh) are compared only from runs of the
  * lookup over disjoint paths (files that record `disjointPaths`), with the
  * file's path count; the direct path is not modelled.
- * The RTT is the file's, else `rttMs`; the measured dials per resolve are
- * the model's input (it does not predict them).
+ * The RTT is the file's, else `rttMs`; the measured dials per resolve and,
+ * where the file has them, routing table sizes are the model's inputs (it
+ * does not predict them); the table sizes are also put beside the full
+ * tables the model otherwise assumes.
  */
 export function compareWithBench (file: NetworkBenchFile, rttMs = 0): ComparisonRow[] {
   const data = file.data
@@ -114,7 +118,9 @@ export function compareWithBench (file: NetworkBenchFile, rttMs = 0): Comparison
   const rows: ComparisonRow[] = []
   for (const run of data.runs) {
     const nodes = run.procs !== undefined && run.procs > 1 ? `${run.nodes} (${run.procs} procs)` : String(run.nodes)
-    const net = (path: MeasuredPath): Network => defaultNetwork(run.nodes, { rttMs: rtt, dialsPerResolve: path.dialsPerResolve ?? 0 })
+    const peersKnown = run.routingTable?.p50 ?? undefined
+    const net = (path: MeasuredPath): Network => defaultNetwork(run.nodes, { rttMs: rtt, dialsPerResolve: path.dialsPerResolve ?? 0, peersKnown })
+    rows.push(...row(nodes, run.kind === 'ipns' ? 'IPNS' : 'keydir', 'peers in a routing table (p50; model: full)', tableSize(defaultNetwork(run.nodes)), peersKnown))
     if (run.kind === 'keydir') {
       // Runs before the lookup over disjoint paths record no path count: a different lookup, not modelled.
       if (data.disjointPaths === undefined) continue

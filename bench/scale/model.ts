@@ -4,7 +4,8 @@
  * size and RTT. Pure functions; docs/scale.md derives each one.
  *
  * Assumptions: uniform Kademlia ids; every routing table full (every
- * bucket holds K peers, or every peer when there are fewer); no churn; a
+ * bucket holds K peers, or every peer when there are fewer) unless a
+ * measured table size says otherwise; no churn; a
  * record stored on the K peers its publisher's put found; every peer
  * answers; the network's RTT, not CPU, sets the time of a query.
  */
@@ -30,6 +31,12 @@ export interface Network {
   roundTripsPerDial: number
   /** New connections a resolve dials (0: connections to the peers asked are open). An input, not a prediction. */
   dialsPerResolve: number
+  /**
+   * Peers a routing table holds, when measured (a young network's tables
+   * may not yet hold every node they could). Absent: full tables
+   * (tableSize). An input, not a prediction.
+   */
+  peersKnown?: number
   /** Addresses each peer named in an answer carries. */
   addressesPerPeer: number
 }
@@ -90,9 +97,20 @@ export function regionSize (net: Network): number {
   return net.nodes / 2 ** net.prefixLength
 }
 
-/** Whether every table holds every node, so the K closest in one's own table are the K closest there are. */
+/** Whether every table could hold every node (N - 1 <= 2^p x K). */
 export function tablesHoldEveryone (net: Network): boolean {
   return net.nodes - 1 <= 2 ** net.prefixLength * net.k
+}
+
+/**
+ * The peers a table holds when a measured size says it holds fewer than
+ * every node although it could: whole, at least K. Undefined when the
+ * tables are full (or the model's own regime past 2^p x K applies).
+ */
+export function partialTable (net: Network): number | undefined {
+  if (net.peersKnown === undefined || !tablesHoldEveryone(net)) return undefined
+  const known = Math.round(net.peersKnown)
+  return known < net.nodes - 1 ? Math.max(net.k, known) : undefined
 }
 
 /** The share of resolves a node answers from its own store: it is one of the K holders. */
@@ -123,6 +141,8 @@ const simulated = new Map<string, { walks: WalkTrial[], putQueries: number[] }>(
  * Otherwise kad-dht 16's table holds K peers of the key's region
  * (M = N / 2^p nodes) taken as they came: a Monte Carlo of the lookups'
  * own rules (walk-simulation.ts), WALK_TRIALS walks after as many puts.
+ * The same Monte Carlo, over the whole network, when a measured table size
+ * says the tables do not yet hold everyone (partialTable).
  */
 export function walk (net: Network, system: WalkShape): WalkTrial[] {
   return walks(net, system).walks
@@ -131,6 +151,8 @@ export function walk (net: Network, system: WalkShape): WalkTrial[] {
 function walks (net: Network, system: WalkShape): { walks: WalkTrial[], putQueries: number[] } {
   const k = Math.min(net.k, net.nodes - 1)
   if (k <= 0) return { walks: [], putQueries: [] }
+  const known = partialTable(net)
+  if (known !== undefined) return simulatedWalks(net.nodes, net.k, system, known, [net.nodes, net.k, 'known', known, system.rules, system.alpha, system.paths].join('|'))
   if (tablesHoldEveryone(net)) {
     const perPath = Array.from({ length: Math.min(system.paths, k) }, (_, i) => Math.floor(k / system.paths) + (i < k % system.paths ? 1 : 0))
     const perPathStart = [...perPath]
@@ -146,10 +168,13 @@ function walks (net: Network, system: WalkShape): { walks: WalkTrial[], putQueri
     const pathEnds = perPathStart.map(n => Math.ceil(n / system.alpha) - 1)
     return { walks: [{ asked, holders: asked, holderPaths, pathEnds }], putQueries: [k] }
   }
-  const key = [net.nodes, net.k, net.prefixLength, system.rules, system.alpha, system.paths].join('|')
+  return simulatedWalks(regionSize(net), net.k, system, net.k, [net.nodes, net.k, net.prefixLength, system.rules, system.alpha, system.paths].join('|'))
+}
+
+function simulatedWalks (region: number, k: number, system: WalkShape, known: number, key: string): { walks: WalkTrial[], putQueries: number[] } {
   let result = simulated.get(key)
   if (result === undefined) {
-    result = simulateWalks(regionSize(net), net.k, system, WALK_TRIALS)
+    result = simulateWalks(region, k, system, WALK_TRIALS, PUT_SHAPE, known)
     simulated.set(key, result)
   }
   return result

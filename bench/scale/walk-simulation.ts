@@ -11,6 +11,11 @@
  * (0: the closest to the key); ids are uniform, so ranks are all the order
  * a walk sees. Every table holds, for the region, one bucket of K members
  * taken as they came: K uniform members. Every answer names them.
+ *
+ * The same walk covers a young network whose tables do not yet hold every
+ * node although they could (N <= 2^p x K): the region is then the whole
+ * network, each table holds S uniform members of it (the measured table
+ * size), and an answer names the K closest of those.
  */
 
 import { KAD_ALPHA, KAD_DISJOINT_PATHS } from './constants.js'
@@ -48,19 +53,21 @@ type Round = Array<{ path: number, peer: number }>
 class Region {
   private readonly buckets: Array<number[] | undefined>
 
-  constructor (readonly size: number, private readonly k: number, private readonly random: () => number) {
+  /** known: members of the region each table holds (K: a full bucket). */
+  constructor (readonly size: number, private readonly k: number, private readonly random: () => number, private readonly known = k) {
     this.buckets = new Array<number[] | undefined>(size)
   }
 
-  /** K distinct uniform members, `self` excluded: a bucket for the region, as an answer names it. */
+  /** The K closest of `known` distinct uniform members, `self` excluded: what a table holds for the region, as an answer names it. */
   sample (self = -1): number[] {
-    const want = Math.min(this.k, this.size - (self >= 0 ? 1 : 0))
-    const picked: number[] = []
-    while (picked.length < want) {
+    const want = Math.min(Math.max(this.k, this.known), this.size - (self >= 0 ? 1 : 0))
+    const picked = new Set<number>()
+    while (picked.size < want) {
       const n = Math.floor(this.random() * this.size)
-      if (n !== self && !picked.includes(n)) picked.push(n)
+      if (n !== self) picked.add(n)
     }
-    return picked
+    // A full bucket keeps the order its members were drawn in: the put's shuffle of its start draws on it.
+    return this.known <= this.k ? [...picked] : [...picked].sort((a, b) => a - b).slice(0, this.k)
   }
 
   bucket (node: number): number[] {
@@ -200,15 +207,16 @@ export const PUT_SHAPE: WalkShape = { rules: 'kad-dht', alpha: KAD_ALPHA, paths:
 /**
  * `trials` walks in a region of `regionSize` nodes, each after a put of its
  * own into a fresh region (seeded by the trial's number and the region's
- * size: the same numbers every run).
+ * size: the same numbers every run). `known`: members of the region each
+ * table holds (default K).
  */
-export function simulateWalks (regionSize: number, k: number, shape: WalkShape, trials: number, put: WalkShape = PUT_SHAPE): { walks: WalkTrial[], putQueries: number[] } {
+export function simulateWalks (regionSize: number, k: number, shape: WalkShape, trials: number, put: WalkShape = PUT_SHAPE, known = k): { walks: WalkTrial[], putQueries: number[] } {
   const m = Math.max(k + 1, Math.round(regionSize))
   const walks: WalkTrial[] = []
   const putQueries: number[] = []
   for (let t = 0; t < trials; t++) {
     const random = seededRandom(0x5ca1e + t * 7919 + m * 104729)
-    const region = new Region(m, k, random)
+    const region = new Region(m, k, random, known)
     const putRounds = kadWalk(region, region.sample(), put, k, random)
     const putAsked = putRounds.flat().map(a => a.peer)
     putQueries.push(putAsked.length)

@@ -8,9 +8,10 @@ import { compareWithBench, withinTolerance, type NetworkBenchFile } from '../../
 import { K, KAD_ALPHA, KAD_PREFIX_LENGTH, KEYDIR_ALPHA, KEYDIR_RECORD_BYTES, WIRE } from '../../bench/scale/constants.js'
 import {
   defaultNetwork, firstValidAnswerMs, IPNS, ipnsQueryEnd, KEYDIR, keydirFirstContact, keydirRefresh, ownStoreShare, queryBytes,
-  regionSize, tableSize, tablesHoldEveryone, upkeep, walk
+  partialTable, regionSize, tableSize, tablesHoldEveryone, upkeep, walk
 } from '../../bench/scale/model.js'
 import { simulateWalks } from '../../bench/scale/walk-simulation.js'
+import { seededRandom } from '../../bench/lib/random.js'
 import { walkDisjointPaths } from '../../src/dht/lookup/disjoint-paths.js'
 import type { PeerId } from '@libp2p/interface'
 import { parseScaleModelArgs } from '../../bench/scale-model.js'
@@ -23,6 +24,11 @@ const sizes = [1000, 10_000, 100_000, 1_000_000]
 
 /** An Ed25519 PeerId from random bytes: a walk only needs distinct ids, not keys that sign (generating thousands of keys takes seconds). */
 const randomPeerId = (): PeerId => peerIdFromPublicKey(publicKeyFromRaw(randomBytes(32)))
+/** Peer ids drawn from a seed: a statistical check on them gives the same answer every run. */
+const seededPeerIds = (seed: number): () => PeerId => {
+  const random = seededRandom(seed)
+  return () => peerIdFromPublicKey(publicKeyFromRaw(Uint8Array.from({ length: 32 }, () => Math.floor(random() * 256))))
+}
 
 /**
  * A region of M peers, each answering with K uniform members of it (the
@@ -113,9 +119,11 @@ describe('scale model: routing tables and walks', () => {
     // The model's central assumption, checked on kad-dht's own KBucket (not exported by the package: imported by path).
     // Of 2,000 peers a bucket gets 31 on average, and now and then fewer than 20: the expected count is a little under 1,280.
     const { KBucket } = await import(new URL('node_modules/@libp2p/kad-dht/dist/src/routing-table/k-bucket.js', repo).href)
-    const table = new KBucket({ peerId: randomPeerId() }, { verify: async () => true, ping: async function * () {}, metricsPrefix: 'scale_model_test' })
+    // Seeded: the count's spread around its mean is a few peers, and a random draw now and then passed the tolerance.
+    const peerId = seededPeerIds(2001)
+    const table = new KBucket({ peerId: peerId() }, { verify: async () => true, ping: async function * () {}, metricsPrefix: 'scale_model_test' })
     await table.start()
-    for (let i = 0; i < 2000; i++) await table.add(randomPeerId())
+    for (let i = 0; i < 2000; i++) await table.add(peerId())
     assert.ok(table.count() <= 1280)
     assert.ok(Math.abs(table.count() - tableSize(defaultNetwork(2001))) <= 4, `${table.count()} against ${tableSize(defaultNetwork(2001))}`)
   })
@@ -143,6 +151,29 @@ describe('scale model: routing tables and walks', () => {
     assert.deepEqual(walk(net, KEYDIR).map(w => w.asked), [[9, 9, 2]])
     assert.deepEqual(walk(net, IPNS)[0].asked, [20])
     assert.deepEqual(walk(defaultNetwork(10), IPNS)[0].asked, [9])
+  })
+
+  it('walks a young network whose measured tables hold fewer than every node: more queries and a second hop', () => {
+    const full = defaultNetwork(300)
+    assert.equal(partialTable(full), undefined)
+    assert.equal(partialTable(defaultNetwork(300, { peersKnown: 299 })), undefined, 'a table of every other node is full')
+    assert.equal(partialTable(defaultNetwork(300, { peersKnown: 5 })), K, 'never fewer than a bucket')
+    assert.equal(partialTable(defaultNetwork(5000, { peersKnown: 100 })), undefined, 'past 2^6 x 20 the model has its own regime')
+    const young = defaultNetwork(300, { peersKnown: 100 })
+    assert.equal(partialTable(young), 100)
+    const fullEnd = ipnsQueryEnd(full)
+    const youngEnd = ipnsQueryEnd(young)
+    assert.equal(fullEnd.hops, 1)
+    assert.ok(youngEnd.hops >= 2, `hops ${youngEnd.hops}`)
+    assert.ok(youngEnd.queries > fullEnd.queries, `queries ${youngEnd.queries} against ${fullEnd.queries}`)
+    assert.ok(keydirRefresh(young).queries >= keydirRefresh(full).queries)
+    // Nearly full tables walk nearly as full ones do.
+    assert.ok(ipnsQueryEnd(defaultNetwork(300, { peersKnown: 298 })).queries < youngEnd.queries)
+  })
+
+  it('keeps the walks of full buckets when told their size: known = K is the default', () => {
+    const shape = { rules: 'kad-dht' as const, alpha: KAD_ALPHA, paths: 10 }
+    assert.deepEqual(simulateWalks(156, K, shape, 5), simulateWalks(156, K, shape, 5, undefined, K))
   })
 
   it('stops each path on its own: kad-dht\'s query asks as many peers as the installed query-path.js does (M = 156)', async () => {
@@ -282,6 +313,12 @@ describe('scale model: against a network bench', () => {
     assert.equal(rows.some(r => r.resolve.includes('direct')), false, 'the direct path is not modelled')
     assert.equal(find('keydir refresh', 'return p50 ms')?.within, true)
     assert.equal(rows.filter(r => r.nodes === '1000 (10 procs)').length, 3, 'no row for a quantity not measured')
+    assert.equal(rows.some(r => r.quantity.startsWith('peers in a routing table')), false, 'no table row without measured tables')
+    const young = compareWithBench({ data: { ...file.data, runs: [{ ...file.data.runs[0], nodes: 300, routingTable: { p50: 100 } }] } })
+    const table = young.find(r => r.quantity.startsWith('peers in a routing table'))
+    assert.ok(Math.abs((table?.predicted ?? 0) - 299) < 0.01, 'a full table: every other node')
+    assert.equal(table?.measured, 100)
+    assert.equal(young.find(r => r.resolve === 'IPNS query end' && r.quantity === 'DHT requests/resolve')?.predicted, ipnsQueryEnd(defaultNetwork(300, { peersKnown: 100 })).queries, 'the measured table size is the model\'s input')
     const before = compareWithBench({ data: { ...file.data, disjointPaths: undefined } })
     assert.equal(before.some(r => r.resolve.startsWith('keydir')), false, 'no keydir row, refresh included, from a lookup without disjoint paths')
   })
