@@ -6,7 +6,7 @@ import { formatTable, FULL_RESULTS_DIR, goalRows, RESULTS_DIR, type BenchReport 
 const MARKDOWN = new URL('../../docs/benchmarks.md', RESULTS_DIR)
 const BEGIN = '<!-- results:begin (written by bench/lib/results-md.ts from bench/results/full/*.json at the end of npm run bench; edit outside these markers) -->'
 const END = '<!-- results:end -->'
-const ORDER = ['crypto', 'record', 'registry', 'large-registry', 'lifecycle', 'api', 'use-keys', 'network', 'memory', 'hostile', 'hosts', 'hosts-1000']
+const ORDER = ['crypto', 'record', 'registry', 'large-registry', 'lifecycle', 'api', 'use-keys', 'network', 'memory', 'hostile', 'hosts']
 
 async function readReport (dir: URL, name: string): Promise<BenchReport | undefined> {
   try {
