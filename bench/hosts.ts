@@ -65,10 +65,10 @@ export interface HostsRun {
   date: string
 }
 
-/** Minutes a run of these sizes may take, by default: about twice what the small runs took per node, and a margin. */
 /** Nodes joining per second over the whole network, unless --join-rate says otherwise. */
 const DEFAULT_JOIN_RATE = 10
 
+/** Minutes a run of these sizes may take, by default: about twice what the small runs took per node, and a margin. */
 function defaultDeadlineMin (sizes: number[], kinds: number, resolves: number): number {
   return 15 + sizes.reduce((sum, n) => sum + kinds * (n * 0.1 + resolves * 0.05), 0)
 }

@@ -216,7 +216,6 @@ export interface NetworkRun {
   paths: Partial<Record<ResolvePath, ResolveStats>>
 }
 
-/** How runNetwork lays out and paces a network (the hosts bench's namespaces); the default is forked processes on loopback. */
 /**
  * Publishes in flight at once in one process in the publish phase, as a
  * running network's republishes come (each node every few hours): all at
@@ -225,6 +224,7 @@ export interface NetworkRun {
  */
 export const DEFAULT_PUBLISH_CONCURRENCY = 4
 
+/** How runNetwork lays out and paces a network (the hosts bench's namespaces); the default is forked processes on loopback. */
 export interface NetworkRunOptions {
   /** The i-th process of the network. */
   makeHost?: (index: number, onProgress: (by: number) => void) => Host

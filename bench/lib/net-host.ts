@@ -6,7 +6,7 @@
  * processes; they find each other over loopback TCP like any peers.
  *
  * In the hosts bench (bench/hosts.ts) the process runs inside a network
- * namespace, and two environment variables set its host: its nodes listen on
+ * namespace, and three environment variables set its host: its nodes listen on
  * KEYDIR_BENCH_LISTEN_IP (default 127.0.0.1), KEYDIR_BENCH_RTT_MS delays
  * its writes towards other hosts (netns/link-delay.ts), and its nodes' data
  * goes under KEYDIR_BENCH_NODES_DIR (default the system's temp directory).
