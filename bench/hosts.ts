@@ -18,10 +18,10 @@ import { readFile } from 'node:fs/promises'
 import { DEFAULT_DISJOINT_PATHS, DEFAULT_FIRST_CONTACT_GRACE_MS, DEFAULT_FIRST_CONTACT_QUORUM } from '../src/dht/index.js'
 import { barChartSvg, benchEnvironment, fmt, FULL_RESULTS_DIR, progressBar, publishReport, RESULTS_DIR, type BenchReport, type TableRow } from './lib/report.js'
 import { checkMemory, DEFAULT_NODES_PER_PROCESS, hostsLayout, type HostsLayout } from './lib/netns/layout.js'
-import { guardTopology, NotRootError } from './lib/netns/guard.js'
+import { guardTopology, MissingToolError, NotRootError } from './lib/netns/guard.js'
 import { checkRtt, type RttCheck } from './lib/netns/rtt-check.js'
 import { BENCH_SUBNET, checkSubnetUnused, createTopology, lossCounters, type Topology } from './lib/netns/topology.js'
-import { DEFAULT_PUBLISH_CONCURRENCY, Host, KINDS, MAX_NODES_PER_PROCESS, pickPairs, resolveTableRows, runNetwork, type NetworkRun, type Settings } from './network.js'
+import { DEFAULT_PUBLISH_CONCURRENCY, Host, KINDS, MAX_NODES_PER_PROCESS, parseKinds, pickPairs, resolveTableRows, runNetwork, type NetworkRun, type Settings } from './network.js'
 import type { NetworkKind } from './lib/net-host.js'
 
 export interface HostsBenchOptions {
@@ -90,7 +90,7 @@ export async function runHostsBench (opts: HostsBenchOptions): Promise<BenchRepo
   try {
     guard = guardTopology({ deadlineMs: deadlineMin * 60_000, onAbort: reason => { console.error(`\nhosts bench: ${reason}; removing its namespaces`) } })
   } catch (err) {
-    if (!(err instanceof NotRootError)) throw err
+    if (!(err instanceof NotRootError || err instanceof MissingToolError)) throw err
     console.error(err.message)
     process.exitCode = 2
     return undefined
@@ -307,7 +307,6 @@ export function parseHostsArgs (argv: string[]): HostsBenchOptions {
   }
   const nodes = value('--nodes')?.split(',').map(Number)
   if (nodes?.some(n => !Number.isInteger(n) || n < 2) === true) throw new Error(`--nodes ${value('--nodes')}: sizes must be integers of 2 or more`)
-  const kinds = value('--kinds')?.split(',').filter((k): k is NetworkKind => (KINDS as string[]).includes(k))
   return {
     quick: argv.includes('--quick'),
     hosts: number('--hosts', 4, n => Number.isInteger(n) && n >= 2 && n <= 250),
@@ -319,7 +318,7 @@ export function parseHostsArgs (argv: string[]): HostsBenchOptions {
     joinRate: number('--join-rate', DEFAULT_JOIN_RATE, n => n > 0),
     publishConcurrency: number('--publish-concurrency', DEFAULT_PUBLISH_CONCURRENCY, n => Number.isInteger(n) && n >= 1),
     resolves: value('--resolves') === undefined ? undefined : number('--resolves', 0, n => Number.isInteger(n) && n >= 1),
-    kinds: kinds === undefined || kinds.length === 0 ? undefined : kinds,
+    kinds: parseKinds(value('--kinds')),
     deadlineMin: value('--deadline-min') === undefined ? undefined : number('--deadline-min', 0, n => n > 0),
     merge: argv.includes('--merge')
   }

@@ -713,6 +713,15 @@ async function memoryReport (runs: NetworkRun[], quick: boolean, source: string)
   return report
 }
 
+/** `--kinds keydir,ipns`: each a known network, or an error naming the known ones. */
+export function parseKinds (raw: string | undefined): NetworkKind[] | undefined {
+  if (raw === undefined) return undefined
+  const kinds = raw.split(',')
+  const unknown = kinds.filter(k => !(KINDS as string[]).includes(k))
+  if (unknown.length > 0 || kinds.length === 0) throw new Error(`--kinds ${raw}: choose from ${KINDS.join(', ')}, comma-separated`)
+  return kinds as NetworkKind[]
+}
+
 export function parseNetworkArgs (argv: string[]): NetworkBenchOptions {
   const value = (flag: string): string | undefined => {
     const i = argv.indexOf(flag)
@@ -720,12 +729,11 @@ export function parseNetworkArgs (argv: string[]): NetworkBenchOptions {
   }
   const nodes = value('--nodes')?.split(',').map(Number).filter(n => Number.isInteger(n) && n >= 2)
   const procs = value('--procs')
-  const kinds = value('--kinds')?.split(',').filter((k): k is NetworkKind => (KINDS as string[]).includes(k))
   return {
     quick: argv.includes('--quick'),
     nodes: nodes === undefined || nodes.length === 0 ? undefined : nodes,
     procs: procs === undefined ? undefined : Number(procs),
-    kinds: kinds === undefined || kinds.length === 0 ? undefined : kinds,
+    kinds: parseKinds(value('--kinds')),
     resolves: !argv.includes('--memory-only'),
     profileDir: value('--profile-dir')
   }

@@ -43,10 +43,34 @@ const BENCHES: Record<string, Runner> = {
 /** What `npm run bench` runs with no name: network also writes the memory results. */
 const ALL = ['crypto', 'record', 'registry', 'large-registry', 'lifecycle', 'api', 'use-keys', 'network', 'hostile']
 
+/** Options that take a value (`--nodes 10,30` or `--nodes=10,30`), and those that do not. */
+const VALUE_OPTIONS = ['--nodes', '--procs', '--kinds', '--profile-dir', '--hosts', '--rtt', '--loss', '--nodes-per-proc', '--join-rate', '--publish-concurrency', '--resolves', '--deadline-min', '--compare', '--rtt-ms', '--compare-rtt-ms', '--k', '--prefix-length', '--alpha', '--paths', '--quorum', '--record-bytes', '--out']
+const FLAG_OPTIONS = ['--quick', '--merge', '--memory-only', '--help', '-h']
+const USAGE = `usage: npm run bench [-- <name>...] [--quick] [options]
+names: ${Object.keys(BENCHES).join(', ')} (none: ${ALL.join(', ')}; hosts and scale-model only by name)
+network, memory: --nodes 10,30  --procs 2  --kinds keydir,ipns  --memory-only  --profile-dir DIR
+hostile: --nodes 30,60
+hosts (root; ip and iptables): --hosts 4  --nodes 100,300  --rtt 20 (ms)  --loss 0.1 (%)  --nodes-per-proc 50
+  --join-rate N  --publish-concurrency 4  --resolves N  --deadline-min MIN  --kinds keydir,ipns  --merge
+scale-model: --compare FILE...  --compare-rtt-ms MS  --rtt MS  --k 20  --prefix-length N  --alpha N  --paths N
+  --quorum N  --record-bytes N  --out FILE
+docs/benchmarks.md says what each bench measures; bench/hosts.ts and bench/scale-model.ts say more of theirs.`
+
 const argv = process.argv.slice(2)
+if (argv.includes('--help') || argv.includes('-h')) {
+  console.log(USAGE)
+  process.exit(0)
+}
+const optionName = (arg: string): string => arg.split('=')[0]
+const unknownOptions = argv.filter((arg, i) => arg.startsWith('-') && !VALUE_OPTIONS.includes(argv[i - 1] ?? '') &&
+  ![...VALUE_OPTIONS, ...FLAG_OPTIONS].includes(optionName(arg)))
+if (unknownOptions.length > 0) {
+  console.error(`unknown option ${unknownOptions.join(', ')}\n\n${USAGE}`)
+  process.exit(2)
+}
 const quick = argv.includes('--quick')
 // Values of options that take one (--nodes 10,30) are not bench names.
-const names = argv.filter((arg, i) => !arg.startsWith('--') && !['--nodes', '--procs', '--kinds', '--profile-dir', '--hosts', '--rtt', '--loss', '--nodes-per-proc', '--join-rate', '--publish-concurrency', '--resolves', '--deadline-min', '--compare', '--rtt-ms', '--compare-rtt-ms', '--k', '--prefix-length', '--alpha', '--paths', '--quorum', '--record-bytes', '--out'].includes(argv[i - 1] ?? ''))
+const names = argv.filter((arg, i) => !arg.startsWith('-') && !VALUE_OPTIONS.includes(argv[i - 1] ?? ''))
 const unknown = names.filter(name => BENCHES[name] === undefined)
 if (unknown.length > 0) {
   console.error(`unknown bench ${unknown.join(', ')}: choose from ${Object.keys(BENCHES).join(', ')}`)

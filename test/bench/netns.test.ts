@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict'
 import { execFileSync, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { after, describe, test } from 'node:test'
-import { guardTopology, lockPath, nodesDirOf } from '../../bench/lib/netns/guard.js'
+import { guardTopology, lockPath, MissingToolError, nodesDirOf, onPath } from '../../bench/lib/netns/guard.js'
 import { checkRtt } from '../../bench/lib/netns/rtt-check.js'
 import { createTopology, execIn, listNamespaces, overlaps, removeTopology, running } from '../../bench/lib/netns/topology.js'
 
@@ -12,7 +14,7 @@ import { createTopology, execIn, listNamespaces, overlaps, removeTopology, runni
 const PREFIX = 'kdbt-'
 const HOLDER = fileURLToPath(new URL('./fixtures/netns-holder.js', import.meta.url))
 const root = process.getuid?.() === 0
-const skip = root ? false : 'needs root (network namespaces); CI runs as root'
+const skip = !root ? 'needs root (network namespaces); CI runs as root' : !onPath('iptables') ? 'needs iptables (Debian: apt-get install iptables); .ci/run installs it' : false
 
 /** Whether Node and this clone's modules can be run as uid 65534, which the no-root check needs. */
 function runsAsNobody (): boolean {
@@ -41,6 +43,22 @@ describe('overlaps', () => {
   })
 })
 
+describe('onPath', () => {
+  test('finds an executable in a PATH directory, not a plain file or a missing name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keydir-onpath-'))
+    try {
+      writeFileSync(join(dir, 'tool'), '#!/bin/sh\n', { mode: 0o755 })
+      writeFileSync(join(dir, 'data'), '', { mode: 0o644 })
+      assert.equal(onPath('tool', `/nonexistent:${dir}`), true)
+      assert.equal(onPath('data', dir), false)
+      assert.equal(onPath('absent', dir), false)
+      assert.equal(onPath('tool', ''), false)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
 describe('hosts bench namespaces', { skip }, () => {
   after(() => { removeTopology(PREFIX) })
 
@@ -56,6 +74,23 @@ describe('hosts bench namespaces', { skip }, () => {
     const [code] = await once(child, 'exit')
     assert.equal(code, 2)
     assert.match(stderr, /needs root/)
+    assert.deepEqual(listNamespaces(PREFIX), [])
+  })
+
+  test('refuses to start without iptables, naming the package, before it makes anything', (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'keydir-path-'))
+    const path = process.env.PATH
+    t.after(() => {
+      process.env.PATH = path
+      rmSync(dir, { recursive: true, force: true })
+    })
+    // A PATH with `ip` and nothing else.
+    const ip = execFileSync('sh', ['-c', 'command -v ip'], { encoding: 'utf8' }).trim()
+    symlinkSync(ip, join(dir, 'ip'))
+    process.env.PATH = dir
+    assert.throws(() => guardTopology({ prefix: PREFIX }), (err: Error) => err instanceof MissingToolError && /iptables.*apt-get install iptables/.test(err.message))
+    process.env.PATH = path
+    assert.equal(existsSync(lockPath(PREFIX)), false)
     assert.deepEqual(listNamespaces(PREFIX), [])
   })
 

@@ -6,9 +6,9 @@
  * way out: a normal return, an error, SIGINT, SIGTERM, SIGHUP, or the run's
  * deadline. Only SIGKILL skips it; then the next start cleans up.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { accessSync, constants, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { delimiter, join } from 'node:path'
 import { NETNS_PREFIX, removeTopology } from './topology.js'
 
 export interface Guard {
@@ -43,6 +43,30 @@ export class NotRootError extends Error {
   }
 }
 
+/** The commands the bench runs, and the Debian package of each. */
+const TOOLS = [{ command: 'ip', debian: 'iproute2' }, { command: 'iptables', debian: 'iptables' }]
+
+export class MissingToolError extends Error {
+  constructor (missing: Array<{ command: string, debian: string }>) {
+    super(`the hosts bench runs ${missing.map(t => t.command).join(' and ')}, which ${missing.length === 1 ? 'is' : 'are'} not on this machine's PATH: ` +
+      `install ${missing.length === 1 ? 'it' : 'them'} (Debian: \`apt-get install ${missing.map(t => t.debian).join(' ')}\`), then run the bench again`)
+    this.name = 'MissingToolError'
+  }
+}
+
+/** Whether an executable named `command` is in one of `path`'s directories. */
+export function onPath (command: string, path = process.env.PATH ?? ''): boolean {
+  return path.split(delimiter).some(dir => {
+    if (dir === '') return false
+    try {
+      accessSync(join(dir, command), constants.X_OK)
+      return true
+    } catch {
+      return false
+    }
+  })
+}
+
 export function lockPath (prefix: string): string {
   return `/run/${prefix}bench.pid`
 }
@@ -72,6 +96,9 @@ function alive (pid: number): boolean {
 
 export function guardTopology (init: GuardInit = {}): Guard {
   if (process.getuid?.() !== 0) throw new NotRootError()
+  // Checked before anything is made: a tool missing halfway would leave the run half built.
+  const missing = TOOLS.filter(tool => !onPath(tool.command))
+  if (missing.length > 0) throw new MissingToolError(missing)
   const prefix = init.prefix ?? NETNS_PREFIX
   const lock = lockPath(prefix)
   let holder: number | undefined
