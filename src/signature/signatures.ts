@@ -87,7 +87,9 @@ export class MessageSignatures {
     if (await this.init.crypto.mlDsa65.verifyAsync(record.mlDsaPublicKey, message, signature, context)) {
       return { valid: true, current: true, seq: record.seq, currentSeq: record.seq }
     }
-    const earlier = (await signerKeysOf(this.init.crypto, record, this.init.retiredKeys.of(record.peerId), await this.init.getPin(record.peerId))).slice(1)
+    // The pin before the retired keys: getPin waits for a rotation's write to land, and the key it retired is noted then.
+    const pin = await this.init.getPin(record.peerId)
+    const earlier = (await signerKeysOf(this.init.crypto, record, this.init.retiredKeys.of(record.peerId), pin)).slice(1)
     const signer = await this.firstSigner(earlier, message, signature, context)
     if (signer === undefined) return { valid: false, current: false, seq: record.seq, currentSeq: record.seq }
     return { valid: true, current: false, seq: signer.seq, currentSeq: record.seq }
