@@ -48,6 +48,21 @@ describe('POST /v1/revoke and /v1/revocations, and a revoked peer\'s keys', () =
     assert.equal(big.statusCode, 413)
   })
 
+  test('without the token, the state-changing routes answer 401 before they read a body, whatever its type or size', async () => {
+    // 401, not 413 or 415: the token is checked in onRequest, before the content-type parser runs.
+    const bodies = [
+      { url: '/v1/revocations', type: REVOCATION_CONTENT_TYPE, size: MAX_REVOCATION_BYTES + 1 },
+      { url: '/v1/revocations', type: 'application/x-unknown', size: 10 },
+      { url: '/v1/evidence', type: 'application/json', size: 64 * 1024 },
+      { url: '/v1/publish', type: 'application/json', size: 2 * 1024 * 1024 },
+      { url: '/v1/rotate', type: 'text/plain', size: 16 },
+      { url: '/v1/shutdown', type: 'application/json', size: 2 * 1024 * 1024 }
+    ]
+    for (const { url, type, size } of bodies) {
+      assertApiError(await f.api.app.inject({ method: 'POST', url, headers: { 'content-type': type }, payload: Buffer.alloc(size, 0x7b) }), 401, 'ERR_UNAUTHORIZED')
+    }
+  })
+
   test('a certificate that does not validate is 400 with its code; one not linked to a pin is 409', async () => {
     const fake = f.node as unknown as { publishRevocation: (bytes: Uint8Array) => Promise<unknown> }
     const original = fake.publishRevocation

@@ -15,7 +15,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 export function registerAdminRoutes (app: FastifyInstance, ctx: RouteContext): void {
   const authorize = bearerAuthorization(ctx)
 
-  app.post('/v1/publish', { preHandler: authorize }, async (request, reply): Promise<OwnRecordJson> => {
+  app.post('/v1/publish', { onRequest: authorize }, async (request, reply): Promise<OwnRecordJson> => {
     checkQuery(request.query, [])
     try {
       return ownRecordJson(await ctx.node.publish({ signal: requestSignal(reply, ctx.shutdownSignal) }))
@@ -27,7 +27,7 @@ export function registerAdminRoutes (app: FastifyInstance, ctx: RouteContext): v
   // A revocation certificate is binary, and a few KB: its own media type, and a body limit of its size cap.
   app.addContentTypeParser(REVOCATION_CONTENT_TYPE, { parseAs: 'buffer', bodyLimit: MAX_REVOCATION_BYTES }, (_request, body, done) => { done(null, body) })
 
-  app.post('/v1/revoke', { preHandler: authorize }, async (request): Promise<RevocationJson> => {
+  app.post('/v1/revoke', { onRequest: authorize }, async (request): Promise<RevocationJson> => {
     const query = checkQuery(request.query, ['reason'])
     const reason = query.reason === undefined ? undefined : revocationReason(query.reason)
     try {
@@ -38,7 +38,7 @@ export function registerAdminRoutes (app: FastifyInstance, ctx: RouteContext): v
     }
   })
 
-  app.post('/v1/revocations', { preHandler: authorize, bodyLimit: MAX_REVOCATION_BYTES, config: { bodyType: REVOCATION_CONTENT_TYPE } }, async (request, reply): Promise<RevocationJson> => {
+  app.post('/v1/revocations', { onRequest: authorize, bodyLimit: MAX_REVOCATION_BYTES, config: { bodyType: REVOCATION_CONTENT_TYPE } }, async (request, reply): Promise<RevocationJson> => {
     checkQuery(request.query, [])
     if (!Buffer.isBuffer(request.body) || request.body.length === 0) {
       throw new ApiError(400, 'ERR_NO_CERTIFICATE', `the body must be a revocation certificate's bytes, as Content-Type: ${REVOCATION_CONTENT_TYPE}`)
@@ -50,7 +50,7 @@ export function registerAdminRoutes (app: FastifyInstance, ctx: RouteContext): v
     }
   })
 
-  app.post('/v1/rotate', { preHandler: authorize }, async (request): Promise<OwnRecordJson> => {
+  app.post('/v1/rotate', { onRequest: authorize }, async (request): Promise<OwnRecordJson> => {
     checkQuery(request.query, [])
     try {
       // A rotation must not be abandoned half way because the client left.
@@ -61,7 +61,7 @@ export function registerAdminRoutes (app: FastifyInstance, ctx: RouteContext): v
   })
 }
 
-/** The preHandler of the state-changing endpoints: the data dir's API token as a bearer token, else 403 (no token) or 401. */
+/** The onRequest hook of the state-changing endpoints (before the body is read, so a client without the token cannot make the node parse one): the data dir's API token as a bearer token, else 403 (no token) or 401. */
 export function bearerAuthorization (ctx: RouteContext): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (ctx.token === undefined) {

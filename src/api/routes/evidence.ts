@@ -45,7 +45,7 @@ export function registerEvidenceRoutes (app: FastifyInstance, ctx: RouteContext)
   // Binary, and at most two records: its own media type, and a body limit of its size cap.
   app.addContentTypeParser(EQUIVOCATION_CONTENT_TYPE, { parseAs: 'buffer', bodyLimit: MAX_EVIDENCE_BYTES }, (_request, body, done) => { done(null, body) })
 
-  app.post('/v1/evidence', { preHandler: bearerAuthorization(ctx), bodyLimit: MAX_EVIDENCE_BYTES, config: { bodyType: EQUIVOCATION_CONTENT_TYPE } }, async (request, reply): Promise<EvidenceJson> => {
+  app.post('/v1/evidence', { onRequest: bearerAuthorization(ctx), bodyLimit: MAX_EVIDENCE_BYTES, config: { bodyType: EQUIVOCATION_CONTENT_TYPE } }, async (request, reply): Promise<EvidenceJson> => {
     checkQuery(request.query, [])
     if (!Buffer.isBuffer(request.body) || request.body.length === 0) {
       throw new ApiError(400, 'ERR_NO_EVIDENCE', `the body must be an equivocation proof's bytes, as Content-Type: ${EQUIVOCATION_CONTENT_TYPE}`)

@@ -18,7 +18,7 @@ export interface ShutdownJson {
  * user built over their own node) cannot stop its process: 501.
  */
 export function registerShutdownRoute (app: FastifyInstance, ctx: RouteContext, requestShutdown: (() => void) | undefined): void {
-  app.post('/v1/shutdown', { preHandler: bearerAuthorization(ctx) }, async (request, reply): Promise<ShutdownJson> => {
+  app.post('/v1/shutdown', { onRequest: bearerAuthorization(ctx) }, async (request, reply): Promise<ShutdownJson> => {
     checkQuery(request.query, [])
     if (requestShutdown === undefined) {
       throw new ApiError(501, 'ERR_SHUTDOWN_UNAVAILABLE', 'this API server was not started by `keydir start` and cannot stop its process: stop it the way it was started')
