@@ -40,7 +40,7 @@ export const KNOWN_SERIES: Readonly<Record<string, readonly Series[]>> = {
     ...every({ result: ['sent', 'failed'], role: ['pusher'] }),
     ...every({ result: ['stored', 'unchanged', 'refused'], role: ['receiver'] })
   ],
-  keydir_registry_refreshes_total: each('result', ['background', 'refreshed', 'stale']),
+  keydir_registry_refreshes_total: each('result', ['background', 'refreshed', 'stale', 'backed_off']),
   keydir_key_discovery_seconds: each('path', ['anchor', 'dht', 'direct']),
   keydir_dht_resolve_seconds: each('outcome', ['found', 'not_found', 'timeout']),
   keydir_registry_lookups_total: each('result', ['hit', 'miss']),

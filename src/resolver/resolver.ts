@@ -3,6 +3,7 @@ import { errorCode, KeydirError, ResolveError, type PathFailure } from '../error
 import { silentLogger } from '../util/log.js'
 import { peerIdOf } from '../util/peer-id.js'
 import { abortable } from './abortable.js'
+import { RefreshBackoff } from './refresh-backoff.js'
 import { admitWithEarlierHistory } from './earlier-history.js'
 import { equivocatedError } from './equivocated.js'
 import { MlDsaPeerIdResolver } from './ml-dsa-peer-id.js'
@@ -107,7 +108,9 @@ const UNREACHABLE = new Set(['ERR_NOT_FOUND', 'ERR_RESOLVE_TIMEOUT', 'ERR_HISTOR
  * A registry entry is served as it is until refreshAfterMs after the
  * network last confirmed it; then it is served while a lookup re-checks it
  * in the background; past maxStaleMs the lookup runs first, and the entry
- * is served (marked stale) only if the network cannot be reached.
+ * is served (marked stale) only if the network cannot be reached. After a
+ * lookup that could not reach the network, the peer's entry is served
+ * without another for a while (RefreshBackoff).
  */
 export class Resolver {
   private readonly components: ResolverComponents
@@ -118,12 +121,14 @@ export class Resolver {
   private readonly log: KeydirLogger
   private readonly inFlight = new Map<string, Promise<ResolvedRecord>>()
   private readonly byMlDsaPeerId: MlDsaPeerIdResolver
+  private readonly backoff: RefreshBackoff
 
   constructor (components: ResolverComponents, init: ResolverInit = {}) {
     this.components = components
     this.timeoutMs = init.timeoutMs ?? DEFAULT_TIMEOUT_MS
     this.refreshAfterMs = init.refreshAfterMs ?? DEFAULT_REFRESH_AFTER_MS
     this.maxStaleMs = Math.max(init.maxStaleMs ?? DEFAULT_MAX_STALE_MS, this.refreshAfterMs)
+    this.backoff = new RefreshBackoff(this.refreshAfterMs)
     this.now = init.now ?? Date.now
     this.log = components.logger ?? silentLogger
     this.byMlDsaPeerId = new MlDsaPeerIdResolver({
@@ -186,8 +191,14 @@ export class Resolver {
   /** A registry hit, by its age since the network last confirmed it (see the class comment). */
   private async fromRegistry (peerId: PeerId, cached: RegistryEntry, pin: Promise<Pin | undefined> | undefined, options: ResolveOptions): Promise<ResolvedRecord> {
     const answer: ResolvedRecord = { record: cached.record, trust: cached.trust, source: 'registry', stale: false }
-    const age = this.now() - (this.components.registry.checkedAt(peerId) ?? cached.storedAt)
+    const now = this.now()
+    const age = now - (this.components.registry.checkedAt(peerId) ?? cached.storedAt)
     if (age < this.refreshAfterMs) return answer
+    // The last re-check could not reach the network, a moment ago: the entry as it is, without another lookup.
+    if (this.backoff.waiting(peerId.toString(), now)) {
+      this.components.metrics.registryRefreshes.inc({ result: 'backed_off' })
+      return { ...answer, stale: age >= this.maxStaleMs }
+    }
     if (age < this.maxStaleMs) {
       this.components.metrics.registryRefreshes.inc({ result: 'background' })
       // Its failure is logged by the lookup; the caller has its answer.
@@ -223,11 +234,15 @@ export class Resolver {
    * outcome, not a fault: one line at info, and the typed error.
    */
   private async lookup (peerId: PeerId, pin?: Promise<Pin | undefined>): Promise<ResolvedRecord> {
+    const key = peerId.toString()
     try {
-      return await this.lookupPaths(peerId, pin)
+      const resolved = await this.lookupPaths(peerId, pin)
+      this.backoff.reached(key)
+      return resolved
     } catch (err) {
       if (UNREACHABLE.has(errorCode(err))) {
-        this.log.info({ peer: peerId.toString(), code: errorCode(err), err: (err as Error).message }, 'could not resolve peer keys')
+        this.backoff.failed(key, this.now())
+        this.log.info({ peer: key, code: errorCode(err), err: (err as Error).message }, 'could not resolve peer keys')
       }
       throw err
     }

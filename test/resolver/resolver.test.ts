@@ -3,6 +3,8 @@ import { describe, it } from 'node:test'
 import { ResolveError } from '../../src/errors.js'
 import { createKeydirMetrics } from '../../src/metrics/index.js'
 import { Resolver } from '../../src/resolver/index.js'
+import { REFRESH_RETRY_BASE_MS, RefreshBackoff } from '../../src/resolver/refresh-backoff.js'
+import { waitUntil } from '../helpers/network.js'
 import { makeIdentity, makeRecord } from '../helpers/records.js'
 import { isError, openFixture } from '../registry/fixture.js'
 import type { DhtLookup } from '../../src/dht/index.js'
@@ -27,7 +29,7 @@ interface Setup {
   resolver: Resolver
 }
 
-async function setup (paths: { dht?: Path, direct?: Path, anchors?: PeerId[], timeoutMs?: number }): Promise<Setup> {
+async function setup (paths: { dht?: Path, direct?: Path, anchors?: PeerId[], timeoutMs?: number, refreshAfterMs?: number, maxStaleMs?: number, now?: () => number }): Promise<Setup> {
   const f = await openFixture()
   const self = await makeIdentity()
   const selfRecord = await makeRecord(self)
@@ -52,7 +54,7 @@ async function setup (paths: { dht?: Path, direct?: Path, anchors?: PeerId[], ti
     dht,
     exchange,
     isAnchor: peerId => paths.anchors?.some(a => a.equals(peerId)) === true
-  }, { timeoutMs: paths.timeoutMs })
+  }, { timeoutMs: paths.timeoutMs, refreshAfterMs: paths.refreshAfterMs, maxStaleMs: paths.maxStaleMs, now: paths.now })
   return { f, metrics, calls, resolver }
 }
 
@@ -101,6 +103,68 @@ describe('Resolver', () => {
       assert.equal(resolved.trust, 'anchor')
       assert.deepEqual(s.calls, ['direct'])
     } finally { await s.f.cleanup() }
+  })
+
+  it('after a re-check that could not reach the network, serves the entry without another, for a wait that doubles', async () => {
+    const peer = await makeIdentity()
+    const record = await makeRecord(peer)
+    let reachable = true
+    let offset = 0
+    const minute = 60_000
+    const s = await setup({
+      direct: async () => { if (reachable) return record; throw new ResolveError('ERR_NOT_FOUND', 'unreachable') },
+      refreshAfterMs: 5 * minute,
+      maxStaleMs: 60 * minute,
+      now: () => Date.now() + offset
+    })
+    const refreshes = async (result: string): Promise<number> => {
+      const { values } = await s.metrics.registry.getSingleMetric('keydir_registry_refreshes_total')!.get()
+      return values.find(v => v.labels.result === result)?.value ?? 0
+    }
+    /** Resolve, and wait for a background re-check it started to end. */
+    const resolve = async (): Promise<{ stale: boolean, asked: boolean }> => {
+      const before = s.calls.length
+      const background = await refreshes('background')
+      const { stale } = await s.resolver.resolve(peer.peerId)
+      if (await refreshes('background') > background) await waitUntil(() => s.calls.length > before, 'the background re-check ran')
+      // The failure is noted when the shared lookup settles: one more turn.
+      await new Promise(resolve => setImmediate(resolve))
+      return { stale, asked: s.calls.length > before }
+    }
+    try {
+      await s.resolver.resolve(peer.peerId)
+      reachable = false
+      offset = 10 * minute
+      assert.deepEqual(await resolve(), { stale: false, asked: true }, 'past refreshAfterMs: re-checked in the background, which fails')
+      assert.deepEqual(await resolve(), { stale: false, asked: false }, 'within the first wait: not asked again')
+      assert.equal(await refreshes('backed_off'), 1)
+      offset += REFRESH_RETRY_BASE_MS + 1
+      assert.deepEqual(await resolve(), { stale: false, asked: true }, 'the first wait passed: asked, fails again')
+      offset += REFRESH_RETRY_BASE_MS + 1
+      assert.deepEqual(await resolve(), { stale: false, asked: false }, 'the second wait is twice as long')
+      offset += REFRESH_RETRY_BASE_MS
+      reachable = true
+      assert.deepEqual(await resolve(), { stale: false, asked: true }, 'the second wait passed: asked, and reached')
+      assert.deepEqual(await resolve(), { stale: false, asked: true }, 'reached: no wait, re-checked as before')
+      reachable = false
+      offset = 2 * 60 * minute
+      assert.deepEqual(await resolve(), { stale: true, asked: true }, 'past maxStaleMs: re-checked first, served stale')
+      assert.deepEqual(await resolve(), { stale: true, asked: false }, 'then stale at once, without another lookup')
+      assert.equal(await refreshes('backed_off'), 3)
+      assert.ok(await s.resolver.resolve(peer.peerId, { refresh: true }).then(() => false, () => true), 'refresh: true always asks')
+    } finally { await s.f.cleanup() }
+  })
+
+  it('a refresh wait is never longer than refreshAfterMs, and none with refreshAfterMs 0', () => {
+    const capped = new RefreshBackoff(40_000)
+    for (let i = 0; i < 10; i++) capped.failed('p', 0)
+    assert.equal(capped.waiting('p', 39_999), true)
+    assert.equal(capped.waiting('p', 40_000), false)
+    const off = new RefreshBackoff(0)
+    off.failed('p', 0)
+    assert.equal(off.waiting('p', 0), false)
+    capped.reached('p')
+    assert.equal(capped.waiting('p', 0), false)
   })
 
   it('concurrent resolves of one peer share one lookup', async () => {
