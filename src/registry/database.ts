@@ -49,7 +49,7 @@ export interface WriteOps {
   pin?: Pin
   /** Delete the record and its summary. */
   deleteEntry?: boolean
-  /** Delete the pin and the last inbound nonce too: an unsolicited peer leaves no trace. */
+  /** Delete the pin, the last inbound nonce and an equivocation proof too: an unsolicited peer leaves no trace. */
   deletePeer?: boolean
   /** A revocation certificate's bytes, kept for good. */
   revocation?: Uint8Array
@@ -385,6 +385,7 @@ export class RegistryStore {
       }
       batch.del(key, { sublevel: this.sub.pins })
       batch.del(key, { sublevel: this.sub.nonces })
+      batch.del(key, { sublevel: this.sub.equivocations })
     }
     try {
       await batch.write()

@@ -20,7 +20,10 @@ export interface EquivocationsInit {
  * after it (ERR_EQUIVOCATION), and the resolver refuses the peer. Unlike a
  * revocation it leaves the stored record and pin in place (they show what
  * this node had before; the refusal does not depend on them). Kept in
- * memory too; proofs enter only for peers this node meets.
+ * memory too; proofs enter only for peers this node meets. A peer learned
+ * unasked is the exception: its proof goes with its record and pin when
+ * the bounded store of such peers evicts it, so the proofs of free
+ * PeerIds are bounded with them.
  */
 export class Equivocations {
   private readonly held = new Map<string, EquivocationProof>()
@@ -43,6 +46,11 @@ export class Equivocations {
         this.state.store.report(`${EQUIVOCATIONS}/${key}`, err as Error)
       }
     }
+  }
+
+  /** The peer left the registry without a trace (an evicted unsolicited peer): its proof is deleted on disk in the same batch. */
+  forget (key: string): void {
+    this.held.delete(key)
   }
 
   get (peerId: PeerId | string): EquivocationProof | undefined {

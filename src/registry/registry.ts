@@ -61,6 +61,8 @@ export class PeerKeyRegistry extends RefusedPeers {
       })
     )
     this.state = state
+    // An evicted unsolicited peer's proof goes with its record and pin, or free PeerIds that equivocate could grow the proofs without end.
+    state.onPeerDropped = key => { this.equivocations.forget(key) }
     this.admitter = new Admitter(state, {
       maxUnsolicitedPeers: init.maxUnsolicitedPeers ?? DEFAULT_MAX_UNSOLICITED_PEERS,
       maxNewUnsolicitedPerMinute: init.maxNewUnsolicitedPerMinute ?? DEFAULT_MAX_NEW_UNSOLICITED_PER_MINUTE,

@@ -32,6 +32,8 @@ export class RegistryState {
   readonly validator: KeyRecordValidator
   readonly now: () => number
   opened = false
+  /** A peer left no trace (WriteOps.deletePeer): what is held of it in memory elsewhere goes too. */
+  onPeerDropped: (key: string) => void = () => {}
 
   constructor (init: RegistryStateInit) {
     this.crypto = init.crypto
@@ -57,6 +59,7 @@ export class RegistryState {
   /** Write to disk, then to the hot layer; call with the peer's lock held. */
   async commit (key: string, ops: WriteOps): Promise<void> {
     await this.store.write(key, ops)
+    if (ops.deletePeer === true) this.onPeerDropped(key)
     if (ops.entry !== undefined) {
       this.hot.put(key, ops.entry, ops.summary)
     } else if (ops.deleteEntry === true) {

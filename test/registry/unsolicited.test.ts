@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { Level } from 'level'
+import { makeConflictingRecords } from '../helpers/evidence.js'
 import { makeIdentity, makeRecord } from '../helpers/records.js'
 import { hour, isError, minute, openFixture } from './fixture.js'
 import type { TestIdentity } from '../helpers/records.js'
@@ -72,6 +73,26 @@ describe('PeerKeyRegistry: peers learned unasked', () => {
         assert.equal(await f.nonceBook().acceptInbound(gone.peerId, 1n), true, 'and its nonce')
       }
       for (const kept of ids.slice(2)) assert.equal((await f.registry.get(kept.peerId))?.trust, 'direct')
+    } finally { await f.cleanup() }
+  })
+
+  it('an evicted peer that equivocated takes its proof with it, so free PeerIds cannot grow the proofs; a resolved one keeps it', async () => {
+    const f = await openFixture({ maxUnsolicitedPeers: 2 })
+    try {
+      const [liar, resolvedLiar, ...flood] = await identities(5)
+      for (const id of [liar, resolvedLiar]) {
+        const [a, b] = await makeConflictingRecords(id, 3, f.clock.ms)
+        await f.registry.storePeerKeys(a, 'direct', { unsolicited: true })
+        await assert.rejects(f.registry.storePeerKeys(b, 'direct', { unsolicited: true }), (err: any) => err.code === 'ERR_EQUIVOCATION')
+        assert.ok(f.registry.getEquivocation(id.peerId))
+      }
+      f.registry.noteResolved(resolvedLiar.peerId)
+      for (const id of flood) await f.registry.storePeerKeys(await makeRecord(id), 'direct', { unsolicited: true })
+      await f.reopen()
+      assert.equal(await f.registry.get(liar.peerId), undefined)
+      assert.equal(f.registry.getEquivocation(liar.peerId), undefined, 'gone from disk too: the reopen read none')
+      assert.equal(f.registry.listEquivocations().length, 1)
+      assert.ok(f.registry.getEquivocation(resolvedLiar.peerId), 'a resolved peer\'s proof is kept for good')
     } finally { await f.cleanup() }
   })
 
