@@ -3,6 +3,7 @@ import { pbStream, RateLimiter } from '@libp2p/utils'
 import { LRUCache } from 'lru-cache'
 import { KeyRequest, KeyResponse } from '../../protobuf/key-exchange.js'
 import { errorCode, ExchangeError, KeydirError, RegistryError } from '../errors.js'
+import { KeyedLock } from '../util/keyed-lock.js'
 import { silentLogger } from '../util/log.js'
 import {
   EXCHANGE_PROTOCOL, EXCHANGE_TIMEOUT_MS, MAX_ATTEMPTS, MAX_EARLY_SIGNATURES, MAX_HOLDERS, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES,
@@ -71,6 +72,8 @@ export class KeyExchange implements Startable {
   readonly nonces: NonceBook
   /** Peers we answered: they hold our keys, and are pushed our next rotation. In memory, bounded. */
   private readonly answered = new LRUCache<string, PeerId>({ max: MAX_HOLDERS })
+  /** Our messages that carry a nonce (requests, pushes), one peer's at a time: see inNonceOrder. */
+  private readonly outbound = new KeyedLock()
   /** Responses being signed before their request was fully checked. */
   private earlySignatures = 0
   private started = false
@@ -104,6 +107,18 @@ export class KeyExchange implements Startable {
     await this.nonces.idle()
     this.init.requests.clear()
     this.started = false
+  }
+
+  /**
+   * Run `send` (take a nonce, send the message that carries it, and end
+   * once the peer has checked it) after every earlier one to `peerId` has
+   * ended. A peer accepts a nonce only above the last it accepted from us,
+   * so two messages in flight at once could reach it out of order and the
+   * earlier one be refused (ERR_REPLAYED_NONCE): a push so refused was
+   * lost until the peer's next re-check.
+   */
+  async inNonceOrder<T> (peerId: PeerId, send: () => Promise<T>): Promise<T> {
+    return this.outbound.run(peerId.toString(), send)
   }
 
   /** Peers this node answered with its keys since it started, most recent first (at most MAX_HOLDERS). */
@@ -161,36 +176,38 @@ export class KeyExchange implements Startable {
     // through the dialler first, so nothing is signed for a peer we cannot reach.
     const connection = this.components.connectionManager.getConnections(peerId).find(open => open.status === 'open' && open.limits == null) ??
       await this.components.connectionManager.openConnection(peerId, { signal })
-    // The request does not depend on the stream, and its nonce comes from
-    // memory: it is signed (off the event loop with node:crypto) while
-    // multistream-select negotiates the protocol. The signature is the longer
-    // of the two, so it starts first: opening the stream runs yamux, Noise
-    // and a socket write on this thread before it waits for the answer.
-    const signing = this.nonces.nextOutbound().then(async nonce => createKeyRequest(self, peerId, nonce, this.now()))
-    // It may fail while the stream opens: handled below, never unhandled.
-    signing.catch(() => {})
-    const opening = connection.newStream(this.protocol, { signal })
-    opening.catch(() => {})
-    let stream: Stream | undefined
-    try {
-      stream = await opening
-      const request = await signing
-      const pb = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
-      let response: KeyResponse
+    return this.inNonceOrder(peerId, async () => {
+      // The request does not depend on the stream, and its nonce comes from
+      // memory: it is signed (off the event loop with node:crypto) while
+      // multistream-select negotiates the protocol. The signature is the longer
+      // of the two, so it starts first: opening the stream runs yamux, Noise
+      // and a socket write on this thread before it waits for the answer.
+      const signing = this.nonces.nextOutbound().then(async nonce => createKeyRequest(self, peerId, nonce, this.now()))
+      // It may fail while the stream opens: handled below, never unhandled.
+      signing.catch(() => {})
+      const opening = connection.newStream(this.protocol, { signal })
+      opening.catch(() => {})
+      let stream: Stream | undefined
       try {
-        await pb.write(request, KeyRequest, { signal })
-        response = await readMessage(pb, decodeKeyResponse, 'KeyResponse', signal)
+        stream = await opening
+        const request = await signing
+        const pb = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
+        let response: KeyResponse
+        try {
+          await pb.write(request, KeyRequest, { signal })
+          response = await readMessage(pb, decodeKeyResponse, 'KeyResponse', signal)
+        } catch (err) {
+          throw refusalOrNetworkError(err, connection, signal, peerId)
+        }
+        const record = await checkKeyResponse(this.checkContext(), response, peerId, connection.remotePeer, self.peerId, request.nonce)
+        await stream.close({ signal })
+        return record
       } catch (err) {
-        throw refusalOrNetworkError(err, connection, signal, peerId)
+        if (stream !== undefined) stream.abort(err as Error)
+        else opening.then(opened => { opened.abort(err as Error) }, () => {})
+        throw err
       }
-      const record = await checkKeyResponse(this.checkContext(), response, peerId, connection.remotePeer, self.peerId, request.nonce)
-      await stream.close({ signal })
-      return record
-    } catch (err) {
-      if (stream !== undefined) stream.abort(err as Error)
-      else opening.then(opened => { opened.abort(err as Error) }, () => {})
-      throw err
-    }
+    })
   }
 
   private async respond (stream: Stream, connection: Connection): Promise<void> {

@@ -8,7 +8,7 @@ import {
 import { checkKeyPush, createKeyPush, decodeKeyPush } from './messages.js'
 import { admitInbound } from './inbound.js'
 import { failedExchangeOutcome } from './peer-outcome.js'
-import { readMessage } from './stream-errors.js'
+import { closedByPeer, readMessage, refusalOrNetworkError } from './stream-errors.js'
 import type { KeyExchange } from './key-exchange.js'
 import type { ExchangeSigner } from './messages.js'
 import type { PqCrypto } from '../crypto/types.js'
@@ -141,20 +141,29 @@ export class KeyPushService implements Startable {
     return [...targets.values()]
   }
 
-  /** One push: a stream, one KeyPush, closed. */
+  /**
+   * One push: a stream, one KeyPush, closed; it ends when the receiver has
+   * closed its end too (it took the push) and fails with
+   * ERR_REFUSED_BY_PEER when the receiver reset the stream (it refused it).
+   * In nonce order with our key requests to the peer (inNonceOrder).
+   */
   async pushTo (peer: PeerId, options: AbortOptions & { carried?: Uint8Array } = {}): Promise<void> {
     const signal = AbortSignal.any([options.signal ?? new AbortController().signal, AbortSignal.timeout(EXCHANGE_TIMEOUT_MS)])
     const connection = this.components.connectionManager.getConnections(peer).find(open => open.status === 'open' && open.limits == null) ??
       await this.components.connectionManager.openConnection(peer, { signal })
-    const push = await createKeyPush(this.init.self(), peer, await this.components.keyExchange.nonces.nextOutbound(), this.now(), options.carried)
-    const stream = await connection.newStream(this.protocol, { signal })
-    try {
-      await pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES }).write(push, KeyPush, { signal })
-      await stream.close({ signal })
-    } catch (err) {
-      stream.abort(err as Error)
-      throw err
-    }
+    const { keyExchange } = this.components
+    await keyExchange.inNonceOrder(peer, async () => {
+      const push = await createKeyPush(this.init.self(), peer, await keyExchange.nonces.nextOutbound(), this.now(), options.carried)
+      const stream = await connection.newStream(this.protocol, { signal })
+      try {
+        await pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES }).write(push, KeyPush, { signal })
+        await stream.close({ signal })
+        await closedByPeer(stream, signal)
+      } catch (err) {
+        stream.abort(err as Error)
+        throw refusalOrNetworkError(err, connection, signal, peer, 'push')
+      }
+    })
   }
 
   private async receive (stream: Stream, connection: Connection): Promise<void> {

@@ -1,6 +1,8 @@
+import { once } from 'node:events'
+import { StreamResetError } from '@libp2p/interface'
 import { ExchangeError, KeydirError } from '../errors.js'
 import { MAX_MESSAGE_BYTES } from './constants.js'
-import type { Connection, PeerId } from '@libp2p/interface'
+import type { Connection, PeerId, Stream, StreamCloseEvent } from '@libp2p/interface'
 import type { ProtobufStream } from '@libp2p/utils'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
@@ -21,11 +23,23 @@ const ENDED_BY_PEER = new Set(['StreamResetError', 'StreamStateError', 'Unexpect
  * passes. A stream that ended with its connection, or by our own timeout,
  * stays a network error.
  */
-export function refusalOrNetworkError (err: unknown, connection: Connection, signal: AbortSignal, peerId: PeerId): unknown {
+export function refusalOrNetworkError (err: unknown, connection: Connection, signal: AbortSignal, peerId: PeerId, what = 'request'): unknown {
   if (!signal.aborted && connection.status === 'open' && ENDED_BY_PEER.has((err as Error).name)) {
-    return new ExchangeError('ERR_REFUSED_BY_PEER', `${peerId.toString()} ended the key exchange without an answer: it refused the request (too many requests, or the request failed its checks; its log says which); try again later`, { cause: err })
+    return new ExchangeError('ERR_REFUSED_BY_PEER', `${peerId.toString()} ended the key exchange without an answer: it refused the ${what} (too many ${what}s, or the ${what} failed its checks; its log says which); try again later`, { cause: err })
   }
   return err
+}
+
+/**
+ * Wait until the peer has closed its end of `stream` too (its way of
+ * saying it took what we sent, as a push receiver does); a reset, its way
+ * of refusing it, rejects with the StreamResetError.
+ */
+export async function closedByPeer (stream: Stream, signal: AbortSignal): Promise<void> {
+  if (stream.status === 'closed') return
+  if (stream.status === 'reset' || stream.status === 'aborted') throw new StreamResetError(`the stream was ${stream.status} before the peer closed it`)
+  const [event] = await once(stream, 'close', { signal }) as [StreamCloseEvent]
+  if (event.error != null) throw event.error
 }
 
 /** Length-prefix errors of @libp2p/utils: a message over the size limit, or a length that is not a varint. */

@@ -142,3 +142,51 @@ describe('key push: a rotation reaches the peers that hold the keys', () => {
     })
   })
 })
+
+describe('key push: in nonce order with the key requests to the same peer', () => {
+  let a: TestNode
+  let b: TestNode
+
+  before(async () => {
+    a = await startNode({ paths: { dht: false } })
+    b = await startNode({ paths: { dht: false }, bootstrap: [a.node.getMultiaddrs()[0].toString()] })
+    await b.node.resolve(a.node.peerId)
+    await a.node.resolve(b.node.peerId)
+  })
+
+  after(async () => {
+    for (const n of [a, b]) { await n.node.stop(); await n.dir.remove() }
+  })
+
+  it('a push that took its nonce before a key request, and is slow to send, is taken, not refused as a replayed nonce', async () => {
+    const services = libp2pOf(a.node).services
+    const nonces = services.keyExchange.nonces
+    const take = nonces.nextOutbound.bind(nonces)
+    let first = true
+    // The push takes the lower nonce and sends it late (as a slow signature would); the request takes the next one.
+    nonces.nextOutbound = async () => {
+      const nonce = await take()
+      if (first) {
+        first = false
+        await new Promise(resolve => setTimeout(resolve, 300))
+      }
+      return nonce
+    }
+    try {
+      await Promise.all([services.keyPush.pushTo(b.node.peerId), services.keyExchange.request(b.node.peerId)])
+    } finally {
+      nonces.nextOutbound = take
+    }
+    assert.equal(await refusals(b.node, 'push', 'ERR_REPLAYED_NONCE'), 0)
+    assert.equal(await refusals(b.node, 'exchange', 'ERR_REPLAYED_NONCE'), 0)
+    assert.equal(await counterValue(b.node, 'keydir_key_pushes_total', { role: 'receiver', result: 'unchanged' }), 1)
+  })
+
+  it('a push the receiver refuses fails at the pusher with ERR_REFUSED_BY_PEER', async () => {
+    const stranger = await startNode({ paths: { dht: false }, bootstrap: [b.node.getMultiaddrs()[0].toString()] })
+    try {
+      // b holds no keys of the stranger: ERR_PUSH_UNSOLICITED, and it resets the stream.
+      await assert.rejects(libp2pOf(stranger.node).services.keyPush.pushTo(b.node.peerId), (err: any) => err.code === 'ERR_REFUSED_BY_PEER' && /refused the push/.test(err.message))
+    } finally { await stranger.node.stop(); await stranger.dir.remove() }
+  })
+})
