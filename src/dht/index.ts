@@ -1,6 +1,7 @@
 /** The Kademlia side of keydir: the `/pqk/` validator and selector, the store guard, publishing, and the lookup over disjoint paths. */
 export * from './constants.js'
 export { dhtRecordKey } from './record-key.js'
+export { readOwnDhtValue, writeOwnDhtValue } from './own-store.js'
 export { conflictingRecords, createPqkCheck, createPqkValidator, createPqkValueCheck, pqkSelector, type PqkCheckComponents, type PqkRecordCheck, type PqkValidatorComponents, type PqkValueCheck, type PqkValueCheckComponents } from './pqk-validator.js'
 export { dhtPeersOf, isAlone, isAloneForGood, NO_PEERS_ADVICE, noPeersError, type DhtPeers, type DhtRoutingTable } from './dht-peers.js'
 export { DhtRecords, isWellCovered, type DhtRecordsComponents, type PublishCoverage } from './publish.js'

@@ -1,10 +1,9 @@
-import { Libp2pRecord } from '@libp2p/record'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { errorCode, KeydirError } from '../errors.js'
 import { mlDsaPeerIdString, mlDsaRoutingKey, routingKeyFor } from '../record/index.js'
 import { DHT_REPLICATION } from './constants.js'
 import { isAlone, noPeersError, type DhtPeers } from './dht-peers.js'
-import { dhtRecordKey } from './record-key.js'
+import { writeOwnDhtValue } from './own-store.js'
 import { silentLogger } from '../util/log.js'
 import type { KeydirMetrics } from '../metrics/index.js'
 import type { EquivocationProof, KeyRecord, RevocationCertificate } from '../record/index.js'
@@ -68,7 +67,7 @@ export class DhtRecords {
   private async storeLocally (key: Uint8Array, bytes: Uint8Array): Promise<void> {
     if (this.components.datastore === undefined) return
     try {
-      await this.components.datastore.put(dhtRecordKey(key), new Libp2pRecord(key, bytes, new Date()).serialize())
+      await writeOwnDhtValue(this.components.datastore, key, bytes)
     } catch (err) {
       this.log.debug({ code: errorCode(err) }, 'kept the value this node\'s DHT store holds')
     }

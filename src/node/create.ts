@@ -1,10 +1,9 @@
 import { join } from 'node:path'
-import { Libp2pRecord } from '@libp2p/record'
 import { LevelDatastore } from 'datastore-level'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { selectPqCrypto } from '../crypto/index.js'
 import { errorCode, IdentityError } from '../errors.js'
-import { createPqkValidator, createPqkValueCheck, DHT_PROTOCOL, dhtPeersOf, dhtRecordKey, DhtLookup, DhtRecords, isAloneForGood, kadGet, noPeersError, PqkRecordStore, putToPeers, type DhtPeers } from '../dht/index.js'
+import { createPqkValidator, createPqkValueCheck, DHT_PROTOCOL, dhtPeersOf, DhtLookup, DhtRecords, isAloneForGood, kadGet, noPeersError, PqkRecordStore, putToPeers, readOwnDhtValue, writeOwnDhtValue, type DhtPeers } from '../dht/index.js'
 import { EXCHANGE_PROTOCOL, keyDiscovery, keyExchange, keyHistory, keyPush, PendingKeyRequests, PUSH_ROUND_TIMEOUT_MS } from '../exchange/index.js'
 import { ensureKemSeed, ensureRevocationCertificate, loadIdentity, loadOrCreateIdentity } from '../identity/index.js'
 import { createKeydirMetrics } from '../metrics/index.js'
@@ -32,7 +31,6 @@ import type { PqCrypto } from '../crypto/index.js'
 import type { KeydirLogger } from '../util/log.js'
 import type { KeydirMetrics } from '../metrics/index.js'
 import type { KeyChange, PeerKeyRegistryInit } from '../registry/index.js'
-import type { Datastore } from 'interface-datastore'
 import type { AbortOptions, PeerId, PeerStore } from '@libp2p/interface'
 import type { SingleKadDHT } from '@libp2p/kad-dht'
 
@@ -88,15 +86,6 @@ async function canReach (peers: DhtPeers, peerStore: PeerStore, peerId: PeerId):
   } catch {
     // Not in the peer store: nothing known of it.
     return false
-  }
-}
-
-/** The `/pqk/` value this node's DHT store holds under a key, if any. */
-async function readDhtValue (datastore: Datastore, key: Uint8Array): Promise<Uint8Array | undefined> {
-  try {
-    return Libp2pRecord.deserialize(await datastore.get(dhtRecordKey(key))).value
-  } catch {
-    return undefined
   }
 }
 
@@ -261,7 +250,8 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
       self: identity.peerId,
       scores: reputation,
       check: pqkCheck,
-      readLocal: async key => readDhtValue(datastore, key),
+      readLocal: async key => readOwnDhtValue(datastore, key),
+      writeLocal: async (key, value) => { await writeOwnDhtValue(datastore, key, value) },
       onEquivocation: async (a, b) => registry.noteEquivocation(a, b),
       correct: async (peers, record, key) => putToPeers({ connectionManager: { openConnection: async (peer, opts) => libp2p.dial(peer, opts) } }, dhtProtocol, peers, record, { key, signal: AbortSignal.timeout(CORRECTION_TIMEOUT_MS) }),
       metrics,

@@ -38,6 +38,8 @@ interface Network {
   notes: Array<[string, LookupOutcome]>
   corrected: Promise<{ peers: string[], seq: number, key: Uint8Array }>
   conflicts: Array<[KeyRecord, KeyRecord]>
+  /** What the lookup put into this node's own DHT store. */
+  writtenLocally: Array<{ key: Uint8Array, value: Uint8Array }>
 }
 
 interface NetworkOptions extends DhtLookupInit {
@@ -64,6 +66,7 @@ async function network (self: PeerId, peers: ScriptedPeer[], options: NetworkOpt
   const notes: Array<[string, LookupOutcome]> = []
   const conflicts: Array<[KeyRecord, KeyRecord]> = []
   const corrected = Promise.withResolvers<{ peers: string[], seq: number, key: Uint8Array }>()
+  const writtenLocally: Array<{ key: Uint8Array, value: Uint8Array }> = []
   const metrics = createKeydirMetrics()
   const scores: LookupScores | undefined = options.scores === undefined
     ? { score: () => 0, isBelowThreshold: () => false, note: (peer, outcome) => { notes.push([peer.toString(), outcome]) } }
@@ -94,11 +97,12 @@ async function network (self: PeerId, peers: ScriptedPeer[], options: NetworkOpt
     scores,
     check: options.check ?? recordCheck(),
     readLocal: async () => options.own,
+    writeLocal: async (key, value) => { writtenLocally.push({ key, value }) },
     correct: async (stale, record, key) => { corrected.resolve({ peers: stale.map(p => p.toString()), seq: record.seq, key }); return stale.length },
     onEquivocation: async (a, b) => { conflicts.push([a, b]) },
     metrics
   }, { askTimeoutMs: 200, ...options })
-  return { lookup, metrics, asked, notes, corrected: corrected.promise, conflicts }
+  return { lookup, metrics, asked, notes, corrected: corrected.promise, conflicts, writtenLocally }
 }
 
 async function refusals (metrics: KeydirMetrics, reason: string): Promise<number> {
@@ -335,6 +339,27 @@ describe('DhtLookup', () => {
     assert.equal((await alone.lookup.find(id.peerId)).seq, 6)
     const pinned = await network(self, [{ id: peer, value: fresh.bytes, delayMs: 5 }], { own: held.bytes })
     assert.equal((await pinned.lookup.find(id.peerId, { minSeq: 6 })).seq, 9, 'the copy held since before a restart cannot end a refresh')
+  })
+
+  test('this node\'s own store, older than what the lookup found, is given the best record; one as new is left alone', async () => {
+    const id = await makeIdentity()
+    const self = (await makeIdentity()).peerId
+    const [peer] = await peers(1)
+    const held = await makeRecord(id, { seq: 6 })
+    const fresh = await makeRecord(id, { seq: 9 })
+    // A refresh above the pin (the held copy is not taken) and a first contact (it is, and loses).
+    for (const minSeq of [6, 0]) {
+      const net = await network(self, [{ id: peer, value: fresh.bytes, delayMs: 5 }], { own: held.bytes, firstContactQuorum: 1 })
+      assert.equal((await net.lookup.find(id.peerId, { minSeq })).seq, 9)
+      assert.equal(net.writtenLocally.length, 1, `minSeq ${minSeq}`)
+      assert.deepEqual(net.writtenLocally[0].key, routingKeyFor(id.peerId))
+      assert.deepEqual(net.writtenLocally[0].value, fresh.bytes)
+    }
+    const current = await network(self, [{ id: peer, value: fresh.bytes, delayMs: 5 }], { own: fresh.bytes, firstContactQuorum: 1 })
+    await current.lookup.find(id.peerId)
+    const none = await network(self, [{ id: peer, value: fresh.bytes, delayMs: 5 }], { firstContactQuorum: 1 })
+    await none.lookup.find(id.peerId)
+    assert.deepEqual([current.writtenLocally.length, none.writtenLocally.length], [0, 0], 'nothing written when it held the best, or nothing')
   })
 
   test('an answer older than the record this node holds under the key is refused by the check: stale, not forged, and corrected', async () => {

@@ -22,6 +22,8 @@ export interface DhtLookupComponents extends DisjointPathsComponents {
   check: PqkRecordCheck | PqkValueCheck
   /** What this node's own DHT store holds under a key (validated when it was stored). */
   readLocal?: (key: Uint8Array) => Promise<Uint8Array | undefined>
+  /** Put a value into this node's own DHT store, through its guard (which keeps a better value it holds). */
+  writeLocal?: (key: Uint8Array, value: Uint8Array) => Promise<void>
   /** Send the best record to peers that answered with an older one, under the key they were asked (`key`); resolves to how many took it. */
   correct?: (peers: PeerId[], record: KeyRecord, key: Uint8Array) => Promise<number>
   /** Two valid answers of one seq with different bytes: the registry decides whether they are an equivocation. */
@@ -135,7 +137,7 @@ export class DhtLookup {
     })
     const signal = options.signal == null ? run.walk.signal : AbortSignal.any([options.signal, run.walk.signal])
 
-    await this.readOwnStore(run, key, minSeq)
+    const ownSeq = await this.readOwnStore(run, key, minSeq)
     if (!run.ended) {
       const walked = walkDisjointPaths(this.components, key, {
         paths: this.paths,
@@ -155,20 +157,38 @@ export class DhtLookup {
       }
     }
     run.end()
-    return await this.conclude(run, peerId, options, started)
+    const value = await this.conclude(run, peerId, options, started)
+    if (value.kind === 'record' && ownSeq !== undefined && ownSeq < value.record.seq) this.correctOwnStore(key, value.record)
+    return value
   }
 
-  /** This node's own store answers first, on no path. */
-  private async readOwnStore (run: LookupRun, key: Uint8Array, minSeq: number): Promise<void> {
+  /**
+   * This node's own store answers first, on no path (a record at or below
+   * the pin is not taken). Returns the seq of the record it holds, if any.
+   */
+  private async readOwnStore (run: LookupRun, key: Uint8Array, minSeq: number): Promise<number | undefined> {
     const bytes = await this.components.readLocal?.(key).catch(() => undefined)
-    if (bytes === undefined) return
+    if (bytes === undefined) return undefined
     try {
       const value = asPqkValue(await this.components.check(key, bytes))
-      if (minSeq > 0 && value.kind === 'record' && value.record.seq <= minSeq) return
-      run.take(this.components.self, SELF_PATH, value)
+      if (value.kind !== 'record' || value.record.seq > minSeq || minSeq === 0) run.take(this.components.self, SELF_PATH, value)
+      return value.kind === 'record' ? value.record.seq : undefined
     } catch (err) {
       this.log.debug({ key: Buffer.from(key).toString('base64'), code: errorCode(err) }, 'own DHT store holds no valid value')
+      return undefined
     }
+  }
+
+  /**
+   * The own store held an older record than the lookup found: it is
+   * replaced, as the peers that answered older are sent the best one, so
+   * that this node no longer serves the older one to others. Not awaited.
+   */
+  private correctOwnStore (key: Uint8Array, best: KeyRecord): void {
+    this.components.writeLocal?.(key, best.bytes).then(
+      () => { this.log.debug({ seq: best.seq }, 'replaced the older record in this node\'s own DHT store') },
+      err => { this.log.debug({ seq: best.seq, code: errorCode(err) }, 'own DHT store kept its value') }
+    )
   }
 
   /**
