@@ -3,7 +3,7 @@ import { KeyPush } from '../../protobuf/key-exchange.js'
 import { errorCode, ExchangeError, KeydirError } from '../errors.js'
 import { silentLogger } from '../util/log.js'
 import {
-  EXCHANGE_TIMEOUT_MS, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, PUSH_CONCURRENCY, PUSH_PROTOCOL, PUSH_RATE_LIMIT, RATE_LIMIT_WINDOW_S
+  EXCHANGE_TIMEOUT_MS, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, PUSH_CLOSE_WAIT_MS, PUSH_CONCURRENCY, PUSH_PROTOCOL, PUSH_RATE_LIMIT, RATE_LIMIT_WINDOW_S
 } from './constants.js'
 import { checkKeyPush, createKeyPush, decodeKeyPush } from './messages.js'
 import { admitInbound } from './inbound.js'
@@ -148,17 +148,20 @@ export class KeyPushService implements Startable {
    * In nonce order with our key requests to the peer (inNonceOrder).
    */
   async pushTo (peer: PeerId, options: AbortOptions & { carried?: Uint8Array } = {}): Promise<void> {
-    const signal = AbortSignal.any([options.signal ?? new AbortController().signal, AbortSignal.timeout(EXCHANGE_TIMEOUT_MS)])
+    const bounded = (ms: number): AbortSignal => AbortSignal.any([options.signal ?? new AbortController().signal, AbortSignal.timeout(ms)])
     const connection = this.components.connectionManager.getConnections(peer).find(open => open.status === 'open' && open.limits == null) ??
-      await this.components.connectionManager.openConnection(peer, { signal })
+      await this.components.connectionManager.openConnection(peer, { signal: bounded(EXCHANGE_TIMEOUT_MS) })
     const { keyExchange } = this.components
-    await keyExchange.inNonceOrder(peer, async () => {
+    await keyExchange.inNonceOrder(peer, options.signal, async () => {
+      const signal = bounded(EXCHANGE_TIMEOUT_MS)
       const push = await createKeyPush(this.init.self(), peer, await keyExchange.nonces.nextOutbound(), this.now(), options.carried)
       const stream = await connection.newStream(this.protocol, { signal })
+      const taken = closedByPeer(stream, AbortSignal.any([signal, AbortSignal.timeout(PUSH_CLOSE_WAIT_MS)]))
+      taken.catch(() => {})
       try {
         await pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES }).write(push, KeyPush, { signal })
         await stream.close({ signal })
-        await closedByPeer(stream, signal)
+        await taken
       } catch (err) {
         stream.abort(err as Error)
         throw refusalOrNetworkError(err, connection, signal, peer, 'push')
@@ -194,7 +197,7 @@ export class KeyPushService implements Startable {
   private async accept (push: KeyPush, remote: PeerId): Promise<'stored' | 'unchanged'> {
     const { registry } = this.init
     // PeerIds are free: a push from a peer we never asked about would only fill the registry.
-    if (registry.getCached(remote) === undefined && await registry.get(remote) === undefined && await registry.getPin(remote) === undefined) {
+    if (!await registry.holds(remote)) {
       throw new ExchangeError('ERR_PUSH_UNSOLICITED', `${remote.toString()} pushed a record, but this node holds no keys of it`)
     }
     const context = { crypto: this.init.crypto, validator: this.init.validator, revocations: this.init.revocations, now: this.now() }

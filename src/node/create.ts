@@ -157,9 +157,12 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
     maxRecords: options.maxDhtRecords,
     readSync: key => level.db.getSync(key.toString()),
     onRefused: code => { metrics.verificationFailures.inc({ source: 'dht', reason: code }) },
-    // A PUT of a second record with the held seq: the store now serves the proof; the registry keeps it too (if it links to the pin).
+    // A PUT of a second record with the held seq: the store now serves the proof; the registry keeps it too (if it links to
+    // the pin), but only of a peer it holds: PUTs name any PeerId, and a stranger's proof kept for good would grow without end.
     onEquivocation: (held, incoming) => {
-      registry.noteEquivocation(held, incoming, 'dht_store').catch(err => { metrics.verificationFailures.inc({ source: 'evidence', reason: errorCode(err) }) })
+      registry.holds(held.peerId)
+        .then(async holds => { if (holds) await registry.noteEquivocation(held, incoming, 'dht_store') })
+        .catch(err => { metrics.verificationFailures.inc({ source: 'evidence', reason: errorCode(err) }) })
     }
   })
   const datastore = new CachedPeerDatastore(dhtStore)

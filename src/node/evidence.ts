@@ -43,6 +43,8 @@ export class NodeEvidence {
     try {
       proof = this.parts.validator.validate(bytes)
       await this.parts.registry.storeEquivocation(proof, 'api')
+      // The operator's evidence: kept for good, also for a peer held as learned unasked.
+      this.parts.registry.noteResolved(proof.peerId)
     } catch (err) {
       this.parts.metrics.verificationFailures.inc({ source: 'evidence', reason: errorCode(err) })
       throw err

@@ -127,6 +127,11 @@ export class PeerKeyRegistry extends RefusedPeers {
     this.admitter.noteResolved(peerId)
   }
 
+  /** Whether this node holds a record or a pin of the peer: a peer it met, not a stranger. */
+  async holds (peerId: PeerId | string): Promise<boolean> {
+    return this.getCached(peerId) !== undefined || await this.get(peerId) !== undefined || await this.getPin(peerId) !== undefined
+  }
+
   /** The stored, valid, unexpired entry of a peer. */
   async get (peerId: PeerId | string): Promise<RegistryEntry | undefined> {
     const hit = this.getCached(peerId)

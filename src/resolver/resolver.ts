@@ -165,7 +165,7 @@ export class Resolver {
     if (this.components.registry.getRevocation(peerId) !== undefined) throw revoked(peerId)
     // A peer proven to have signed two records of one seq: whatever it serves, its keys are not used.
     const equivocation = this.components.registry.getEquivocation(peerId)
-    if (equivocation !== undefined) throw equivocatedError(peerId, equivocation.seq)
+    if (equivocation !== undefined) throw this.equivocated(peerId, equivocation.seq)
     if (peerId.equals(this.components.selfPeerId)) {
       return { record: this.components.selfRecord(), trust: 'self', source: 'self', stale: false }
     }
@@ -215,6 +215,16 @@ export class Resolver {
       this.log.info({ peer: peerId.toString(), ageMs: age, code: errorCode(err) }, 'served registry keys past maxStaleMs: the network could not be reached')
       return { ...answer, stale: true }
     }
+  }
+
+  /**
+   * The peer equivocated. It was asked for, so it is a peer this node uses:
+   * one learned unasked leaves the bounded store of such peers, and its
+   * proof is kept for good, not dropped with it.
+   */
+  private equivocated (peerId: PeerId, seq: number): KeydirError {
+    this.components.registry.noteResolved(peerId)
+    return equivocatedError(peerId, seq)
   }
 
   /** One network lookup per peer at a time, shared by every caller. */
@@ -282,7 +292,7 @@ export class Resolver {
         if (errorCode(err) === 'ERR_REVOKED') throw err
         // So does a proof that the peer equivocated, found by this path (its answers conflicted, or the DHT held one).
         const equivocation = this.components.registry.getEquivocation(peerId)
-        if (equivocation !== undefined) throw equivocatedError(peerId, equivocation.seq)
+        if (equivocation !== undefined) throw this.equivocated(peerId, equivocation.seq)
         if (errorCode(err) === 'ERR_HISTORY_UNREACHABLE') historyUnreachable = err as KeydirError
         if (err instanceof KeydirError && err.code !== 'ERR_NOT_FOUND') {
           this.components.metrics.verificationFailures.inc({ source: 'resolve', reason: err.code })
@@ -318,7 +328,7 @@ export class Resolver {
       if (value.kind === 'equivocation') {
         // Found in the DHT: kept, counted and spread by the registry's taker, like one this node made itself.
         await this.components.registry.storeEquivocation(value.proof, 'dht_evidence', peerId)
-        throw equivocatedError(peerId, value.proof.seq)
+        throw this.equivocated(peerId, value.proof.seq)
       }
       // Kept only if it may revoke this peer here (for a pinned peer, signed by a key linked to the pin); else this path failed.
       await this.components.registry.storeRevocation(value.revocation)

@@ -48,12 +48,14 @@ describe('an equivocating peer (two records, one seq)', () => {
     direct = await net.add({ paths: { dht: false } })
     // Before the equivocation: the direct-only node holds (and pinned) e2's record A.
     await direct.node.resolve(e2.node.peerId)
+    // The storer holds e1's record A: a peer it met, so its registry keeps a proof its DHT store makes.
+    await storer.node.resolve(e1.node.peerId)
     pairs = new Map([[e1, await equivocate(e1)], [e2, await equivocate(e2)]])
   })
 
   after(async () => { await net.stop() })
 
-  it('a DHT storer that receives a PUT of the second record keeps the proof, serves it, and refuses the peer', async () => {
+  it('a DHT storer that holds the peer and receives a PUT of the second record keeps the proof, serves it, and refuses the peer', async () => {
     const key = routingKeyFor(e1.node.peerId)
     const { a, b } = pairs.get(e1)!
     // A publish may not have reached this storer yet (it puts again in the background): hand it record A first, as any peer may.
@@ -66,6 +68,22 @@ describe('an equivocating peer (two records, one seq)', () => {
     assert.ok(served !== undefined && isEquivocationBytes(served), 'the storer serves the proof under the peer\'s /pqk/ key')
     await assert.rejects(storer.node.resolve(e1.node.peerId), hasCode('ERR_EQUIVOCATION'))
     assert.ok(await counterValue(storer.node, 'keydir_equivocations_total', { source: 'dht_store' }) >= 1)
+  })
+
+  it('a DHT storer that never met the peer serves the proof its store made, and its registry keeps it only once it resolves the peer', async () => {
+    const key = routingKeyFor(e1.node.peerId)
+    const { a, b } = pairs.get(e1)!
+    const stranger = await net.add()
+    await libp2pOf(net.anchor.node).dial(stranger.node.getMultiaddrs()[0])
+    await dhtPut(libp2pOf(net.anchor.node), stranger.node.peerId, key, a.bytes)
+    await dhtPut(libp2pOf(net.anchor.node), stranger.node.peerId, key, b.bytes)
+    const served = await dhtGet(libp2pOf(net.anchor.node), stranger.node.peerId, key)
+    assert.ok(served !== undefined && isEquivocationBytes(served), 'its DHT store serves the proof')
+    // PUTs may name any PeerId: a stranger's proof kept for good in the registry would grow without end.
+    await assert.rejects(stranger.node.resolve(e1.node.peerId), hasCode('ERR_EQUIVOCATION'))
+    assert.notEqual(stranger.node.getEvidence(e1.node.peerId), undefined, 'kept once asked for')
+    assert.equal(await counterValue(stranger.node, 'keydir_equivocations_total', { source: 'dht_store' }), 0)
+    assert.equal(await counterValue(stranger.node, 'keydir_equivocations_total', { source: 'dht_evidence' }), 1)
   })
 
   it('a node that met record B directly and then record A through the DHT refuses the peer', async () => {

@@ -4,6 +4,7 @@ import { ResolveError } from '../../src/errors.js'
 import { createKeydirMetrics } from '../../src/metrics/index.js'
 import { Resolver } from '../../src/resolver/index.js'
 import { REFRESH_RETRY_BASE_MS, RefreshBackoff } from '../../src/resolver/refresh-backoff.js'
+import { makeConflictingRecords } from '../helpers/evidence.js'
 import { waitUntil } from '../helpers/network.js'
 import { makeIdentity, makeRecord } from '../helpers/records.js'
 import { isError, openFixture } from '../registry/fixture.js'
@@ -165,6 +166,21 @@ describe('Resolver', () => {
     assert.equal(off.waiting('p', 0), false)
     capped.reached('p')
     assert.equal(capped.waiting('p', 0), false)
+  })
+
+  it('an equivocating peer held as learned unasked, once asked for, keeps its proof when its record goes', async () => {
+    const peer = await makeIdentity()
+    const [a, b] = await makeConflictingRecords(peer, 3, Date.now())
+    const s = await setup({ dht: notFound })
+    try {
+      await s.f.registry.storePeerKeys(a, 'direct', { unsolicited: true })
+      await assert.rejects(s.f.registry.storePeerKeys(b, 'direct', { unsolicited: true }), (err: any) => err.code === 'ERR_EQUIVOCATION')
+      await assert.rejects(s.resolver.resolve(peer.peerId), (err: any) => err.code === 'ERR_EQUIVOCATION')
+      // A peer learned unasked leaves no trace when its record goes; one this node asked for keeps its proof.
+      await s.f.registry.removePeerKeys(peer.peerId)
+      assert.notEqual(s.f.registry.getEquivocation(peer.peerId), undefined)
+      await assert.rejects(s.resolver.resolve(peer.peerId), (err: any) => err.code === 'ERR_EQUIVOCATION')
+    } finally { await s.f.cleanup() }
   })
 
   it('concurrent resolves of one peer share one lookup', async () => {
