@@ -46,6 +46,13 @@ export const MAX_HOLDERS = 10_000
 export const PUSH_ROUND_TIMEOUT_MS = 2 * minute
 /** Pushes on the wire at once after a rotation. */
 export const PUSH_CONCURRENCY = 16
+/**
+ * How long a pusher waits, once its push is written, for the receiver to
+ * close the stream (took it) or reset it (refused it). An honest receiver
+ * does within a round trip and a signature check; a holder that never does
+ * holds one of the PUSH_CONCURRENCY slots this long, not the exchange's 10 s.
+ */
+export const PUSH_CLOSE_WAIT_MS = 2 * second
 /** Inbound pushes accepted per peer per RATE_LIMIT_WINDOW_S seconds: a rotation is one push, this leaves room for retries. */
 export const PUSH_RATE_LIMIT = 10
 /**

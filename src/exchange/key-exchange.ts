@@ -115,10 +115,11 @@ export class KeyExchange implements Startable {
    * ended. A peer accepts a nonce only above the last it accepted from us,
    * so two messages in flight at once could reach it out of order and the
    * earlier one be refused (ERR_REPLAYED_NONCE): a push so refused was
-   * lost until the peer's next re-check.
+   * lost until the peer's next re-check. `signal` ends the wait for the
+   * turn; `send` bounds its own work, its timeout started once it runs.
    */
-  async inNonceOrder<T> (peerId: PeerId, send: () => Promise<T>): Promise<T> {
-    return this.outbound.run(peerId.toString(), send)
+  async inNonceOrder<T> (peerId: PeerId, signal: AbortSignal | undefined, send: () => Promise<T>): Promise<T> {
+    return this.outbound.run(peerId.toString(), send, { signal })
   }
 
   /** Peers this node answered with its keys since it started, most recent first (at most MAX_HOLDERS). */
@@ -170,13 +171,13 @@ export class KeyExchange implements Startable {
   }
 
   private async attempt (peerId: PeerId, outer: AbortSignal): Promise<KeyRecord> {
-    const signal = AbortSignal.any([outer, AbortSignal.timeout(EXCHANGE_TIMEOUT_MS)])
     const self = this.init.self()
     // An open, unlimited connection is used as it is; anything else goes
     // through the dialler first, so nothing is signed for a peer we cannot reach.
     const connection = this.components.connectionManager.getConnections(peerId).find(open => open.status === 'open' && open.limits == null) ??
-      await this.components.connectionManager.openConnection(peerId, { signal })
-    return this.inNonceOrder(peerId, async () => {
+      await this.components.connectionManager.openConnection(peerId, { signal: AbortSignal.any([outer, AbortSignal.timeout(EXCHANGE_TIMEOUT_MS)]) })
+    return this.inNonceOrder(peerId, outer, async () => {
+      const signal = AbortSignal.any([outer, AbortSignal.timeout(EXCHANGE_TIMEOUT_MS)])
       // The request does not depend on the stream, and its nonce comes from
       // memory: it is signed (off the event loop with node:crypto) while
       // multistream-select negotiates the protocol. The signature is the longer

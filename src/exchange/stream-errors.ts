@@ -1,5 +1,5 @@
 import { once } from 'node:events'
-import { StreamResetError } from '@libp2p/interface'
+import { ConnectionClosedError } from '@libp2p/interface'
 import { ExchangeError, KeydirError } from '../errors.js'
 import { MAX_MESSAGE_BYTES } from './constants.js'
 import type { Connection, PeerId, Stream, StreamCloseEvent } from '@libp2p/interface'
@@ -18,28 +18,35 @@ const ENDED_BY_PEER = new Set(['StreamResetError', 'StreamStateError', 'Unexpect
  * A responder refuses a request (rate limit, a failed check) by resetting
  * the stream without an answer. While the connection stays open that is a
  * refusal, ERR_REFUSED_BY_PEER, rather than libp2p's bare stream error. It
- * is still retried: two requests of ours in flight at once can reach the
- * peer's nonce check out of order, and the later nonce of a retry then
- * passes. A stream that ended with its connection, or by our own timeout,
- * stays a network error.
+ * is still retried (a rate limit passes). A stream that ended with its
+ * connection, or by our own timeout, stays a network error.
  */
 export function refusalOrNetworkError (err: unknown, connection: Connection, signal: AbortSignal, peerId: PeerId, what = 'request'): unknown {
   if (!signal.aborted && connection.status === 'open' && ENDED_BY_PEER.has((err as Error).name)) {
-    return new ExchangeError('ERR_REFUSED_BY_PEER', `${peerId.toString()} ended the key exchange without an answer: it refused the ${what} (too many ${what}s, or the ${what} failed its checks; its log says which); try again later`, { cause: err })
+    return new ExchangeError('ERR_REFUSED_BY_PEER', `${peerId.toString()} ended the key exchange without an answer: it refused the ${what} (a rate limit, or the ${what} failed its checks; its log says which); try again later`, { cause: err })
   }
   return err
 }
 
 /**
- * Wait until the peer has closed its end of `stream` too (its way of
- * saying it took what we sent, as a push receiver does); a reset, its way
- * of refusing it, rejects with the StreamResetError.
+ * Resolves once the stream has ended with the peer's own close of its end
+ * (a push receiver's way of saying it took the push); rejects when the peer
+ * reset it (its way of refusing: the StreamResetError), when the stream
+ * ended without that close (the connection went: ConnectionClosedError,
+ * a network error) or on `signal`. Call it before sending, on an open
+ * stream, so that no event is missed.
  */
 export async function closedByPeer (stream: Stream, signal: AbortSignal): Promise<void> {
-  if (stream.status === 'closed') return
-  if (stream.status === 'reset' || stream.status === 'aborted') throw new StreamResetError(`the stream was ${stream.status} before the peer closed it`)
-  const [event] = await once(stream, 'close', { signal }) as [StreamCloseEvent]
-  if (event.error != null) throw event.error
+  let peerClosed = false
+  const onRemoteClose = (): void => { peerClosed = true }
+  stream.addEventListener('remoteCloseWrite', onRemoteClose)
+  try {
+    const [event] = await once(stream, 'close', { signal }) as [StreamCloseEvent]
+    if (event.error != null) throw event.error
+    if (!peerClosed) throw new ConnectionClosedError('the stream ended with its connection, before the peer closed it')
+  } finally {
+    stream.removeEventListener('remoteCloseWrite', onRemoteClose)
+  }
 }
 
 /** Length-prefix errors of @libp2p/utils: a message over the size limit, or a length that is not a varint. */

@@ -7,14 +7,15 @@
 export class KeyedLock {
   private readonly tails = new Map<string, Promise<void>>()
 
-  async run<T> (key: string, fn: () => Promise<T>): Promise<T> {
+  /** `options.signal` ends the wait for the work before (rejecting with its reason, `fn` not run); it does not reach `fn`. */
+  async run<T> (key: string, fn: () => Promise<T>, options: { signal?: AbortSignal } = {}): Promise<T> {
     const previous = this.tails.get(key) ?? Promise.resolve()
     let release!: () => void
     const done = new Promise<void>(resolve => { release = resolve })
     const tail = previous.then(async () => done)
     this.tails.set(key, tail)
     try {
-      await previous
+      await (options.signal === undefined ? previous : untilOrAborted(previous, options.signal))
       return await fn()
     } finally {
       release()
@@ -42,5 +43,20 @@ export class KeyedLock {
     while (this.tails.size > 0) {
       await Promise.all(this.tails.values())
     }
+  }
+}
+
+/** `promise`, or a rejection with `signal`'s reason once it aborts, whichever comes first. */
+async function untilOrAborted (promise: Promise<void>, signal: AbortSignal): Promise<void> {
+  signal.throwIfAborted()
+  let onAbort!: () => void
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => { reject(signal.reason) }
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  try {
+    await Promise.race([promise, aborted])
+  } finally {
+    signal.removeEventListener('abort', onAbort)
   }
 }
