@@ -52,7 +52,7 @@ network, memory: --nodes 10,30  --procs 2  --kinds keydir,ipns  --memory-only  -
 hostile: --nodes 30,60
 hosts (root; ip and iptables): --hosts 4  --nodes 100,300  --rtt 20 (ms)  --loss 0.1 (%)  --nodes-per-proc 50
   --join-rate N  --publish-concurrency 4  --resolves N  --deadline-min MIN  --kinds keydir,ipns  --merge
-scale-model: --compare FILE...  --compare-rtt-ms MS  --rtt MS  --k 20  --prefix-length N  --alpha N  --paths N
+scale-model: --compare FILE (again for each file)  --compare-rtt-ms MS  --rtt MS  --k 20  --prefix-length N  --alpha N  --paths N
   --quorum N  --record-bytes N  --out FILE
 docs/benchmarks.md says what each bench measures; bench/hosts.ts and bench/scale-model.ts say more of theirs.`
 

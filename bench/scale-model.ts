@@ -37,7 +37,9 @@ export interface ScaleModelOptions {
 /** The sizes docs/scale.md states: the multi-host runs' (100, 300, 1,000), then 10^4 to 10^6. */
 export const DEFAULT_SIZES = [100, 300, 1_000, 10_000, 100_000, 1_000_000]
 
-export function parseScaleModelArgs (argv: string[]): ScaleModelOptions {
+export function parseScaleModelArgs (args: string[]): ScaleModelOptions {
+  // `--k=20` as `--k 20`, as the other benches take it.
+  const argv = args.flatMap(arg => arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg])
   const number = (flag: string, value: string | undefined): number => {
     const n = Number(value)
     if (value === undefined || !Number.isFinite(n) || n < 0) throw new Error(`${flag} takes a number of 0 or more, got ${value ?? 'nothing'}`)

@@ -13,8 +13,10 @@ export async function readOwnDhtValue (datastore: Pick<Datastore, 'get'>, routin
 
 /**
  * Put a value into this node's own DHT store as kad-dht would on a
- * PUT_VALUE. The datastore is keydir's guarded one (PqkRecordStore), so it
- * validates the value and throws when it holds a better one, which stays.
+ * PUT_VALUE. The datastore is keydir's guarded one (PqkRecordStore): it
+ * keeps a value it holds that ranks higher (and counts the refusal), but
+ * checks no signatures, so `value` must be one the `/pqk/` validator (or
+ * the lookup's check, which runs the same) accepted.
  */
 export async function writeOwnDhtValue (datastore: Pick<Datastore, 'put'>, routingKey: Uint8Array, value: Uint8Array): Promise<void> {
   await datastore.put(dhtRecordKey(routingKey), new Libp2pRecord(routingKey, value, new Date()).serialize())

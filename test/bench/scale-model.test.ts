@@ -332,6 +332,8 @@ describe('scale model: against a network bench', () => {
     assert.equal(tuned.k, 16)
     assert.equal(tuned.prefixLength, 10)
     assert.deepEqual(tuned.keydir, { alpha: 4, paths: 5, quorum: 5, recordBytes: 7000 })
+    const joined = parseScaleModelArgs(['--k=16', '--rtt=30', '--compare=a.json'])
+    assert.deepEqual([joined.k, joined.rttMs, joined.compare], [16, 30, ['a.json']])
     assert.throws(() => parseScaleModelArgs(['--paths', '0']), /--paths takes a whole number/)
     assert.throws(() => parseScaleModelArgs(['--compare']), /--compare takes the path/)
     assert.throws(() => parseScaleModelArgs(['--rtt-ms', 'x']), /--rtt-ms takes a number/)

@@ -22,7 +22,7 @@ export interface DhtLookupComponents extends DisjointPathsComponents {
   check: PqkRecordCheck | PqkValueCheck
   /** What this node's own DHT store holds under a key (validated when it was stored). */
   readLocal?: (key: Uint8Array) => Promise<Uint8Array | undefined>
-  /** Put a value into this node's own DHT store, through its guard (which keeps a better value it holds). */
+  /** Put a value the check accepted into this node's own DHT store, through its guard (which keeps a better value it holds). */
   writeLocal?: (key: Uint8Array, value: Uint8Array) => Promise<void>
   /** Send the best record to peers that answered with an older one, under the key they were asked (`key`); resolves to how many took it. */
   correct?: (peers: PeerId[], record: KeyRecord, key: Uint8Array) => Promise<number>
@@ -186,8 +186,8 @@ export class DhtLookup {
    */
   private correctOwnStore (key: Uint8Array, best: KeyRecord): void {
     this.components.writeLocal?.(key, best.bytes).then(
-      () => { this.log.debug({ seq: best.seq }, 'replaced the older record in this node\'s own DHT store') },
-      err => { this.log.debug({ seq: best.seq, code: errorCode(err) }, 'own DHT store kept its value') }
+      () => { this.log.debug({ seq: best.seq }, 'put the best record into this node\'s own DHT store, which held an older one') },
+      err => { this.log.debug({ seq: best.seq, code: errorCode(err) }, 'could not put the best record into this node\'s own DHT store') }
     )
   }
 
