@@ -51,7 +51,7 @@ async function untilOrAborted (promise: Promise<void>, signal: AbortSignal): Pro
   signal.throwIfAborted()
   let onAbort!: () => void
   const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => { reject(signal.reason) }
+    onAbort = () => { reject(signal.reason as Error) }
     signal.addEventListener('abort', onAbort, { once: true })
   })
   try {
