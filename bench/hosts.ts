@@ -63,6 +63,13 @@ export interface HostsRun {
   /** Where and when it was measured: this invocation, or an earlier one kept by --merge. */
   commit: string
   date: string
+  /** How it joined and published (--join-rate, --publish-concurrency): a run kept by --merge keeps its own. */
+  pacing: Pacing
+}
+
+export interface Pacing {
+  joinRate: number
+  publishConcurrency: number
 }
 
 /** Nodes joining per second over the whole network, unless --join-rate says otherwise. */
@@ -132,7 +139,7 @@ export async function runHostsBench (opts: HostsBenchOptions): Promise<BenchRepo
             }
           })
           const after = sumCounters(topology)
-          runs.push({ layout, run, packets: { received: after.received - before.received, dropped: after.dropped - before.dropped }, wallMs: performance.now() - from, commit: String(commit), date: String(date) })
+          runs.push({ layout, run, packets: { received: after.received - before.received, dropped: after.dropped - before.dropped }, wallMs: performance.now() - from, commit: String(commit), date: String(date), pacing: { joinRate: opts.joinRate, publishConcurrency: opts.publishConcurrency } })
         }
       }
     } finally {
@@ -154,14 +161,16 @@ export async function earlierRuns (file: URL, opts: Pick<HostsBenchOptions, 'hos
     console.log('--merge: no earlier results to keep')
     return []
   }
-  const data = last.data as { hosts?: number, rttMs?: number, loss?: number, runs?: Array<Omit<HostsRun, 'run' | 'commit' | 'date'> & NetworkRun & { commit?: string, date?: string }> }
+  const data = last.data as { hosts?: number, rttMs?: number, loss?: number, joinRate?: number, publishConcurrency?: number, runs?: Array<Omit<HostsRun, 'run' | 'commit' | 'date' | 'pacing'> & NetworkRun & { commit?: string, date?: string, pacing?: Pacing }> }
+  // Files written before runs carried their own pacing: the file's, else the defaults of then.
+  const filePacing: Pacing = { joinRate: data.joinRate ?? DEFAULT_JOIN_RATE, publishConcurrency: data.publishConcurrency ?? DEFAULT_PUBLISH_CONCURRENCY }
   if (data.hosts !== opts.hosts || data.rttMs !== opts.rttMs || data.loss !== opts.loss) {
     console.log(`--merge: the last results were measured over ${data.hosts} hosts, ${data.rttMs} ms, ${fmt.pct(data.loss ?? Number.NaN)} loss; not kept`)
     return []
   }
   return (data.runs ?? [])
     .filter(old => !runs.some(r => r.layout.nodes === old.layout.nodes && r.run.kind === old.kind))
-    .map(({ layout, packets, wallMs, commit, date, ...run }) => ({ layout, packets, wallMs, run, commit: commit ?? String(last.environment.commit), date: date ?? String(last.environment.date) }))
+    .map(({ layout, packets, wallMs, commit, date, pacing, ...run }) => ({ layout, packets, wallMs, run, commit: commit ?? String(last.environment.commit), date: date ?? String(last.environment.date), pacing: pacing ?? filePacing }))
 }
 
 /** One layout per size, in order (a run kept by --merge brings its own layout object). */
@@ -195,10 +204,11 @@ async function hostsReport (runs: HostsRun[], opts: HostsBenchOptions, settings:
       'CPU keydir / IPNS': fmt.ratio(keydir.dht.cpuMsPerResolve / ipns.cpuMsPerResolve)
     })
   }
-  const nodeRows: TableRow[] = runs.map(({ layout, run, packets, wallMs, commit }) => ({
+  const nodeRows: TableRow[] = runs.map(({ layout, run, packets, wallMs, commit, pacing }) => ({
     nodes: label(layout),
     network: run.kind === 'ipns' ? 'IPNS' : 'keydir',
     commit,
+    'join /s, publishes at once': `${pacing.joinRate}, ${pacing.publishConcurrency}`,
     'RSS MiB/node': fmt.dec(run.rssPerNodeMiB),
     'heap MiB/node': fmt.dec(run.heapPerNodeMiB),
     'start-up p50 ms': fmt.ms(run.startup.p50),
@@ -242,8 +252,9 @@ async function hostsReport (runs: HostsRun[], opts: HostsBenchOptions, settings:
         rows: nodeRows,
         notes: [
           'RSS and heap per node: every process\'s RSS (heap used) after the publish and a full GC, less the same before its first node, over N.',
-          `join s: from the first node's start to the last's, at ${opts.joinRate} nodes per second at most over the whole network (the first process starts the anchor and its own nodes, then every other process at once, each paced).`,
-          `publish: each process publishes its nodes' records ${opts.publishConcurrency} at a time (--publish-concurrency); a publish is the publish call (both puts), not the retries a low coverage starts after it.`,
+          'join /s, publishes at once: the run\'s --join-rate (nodes joining per second at most over the whole network) and --publish-concurrency (records each process publishes at a time); a run kept by --merge shows its own.',
+          'join s: from the first node\'s start to the last\'s, at the join rate at most (the first process starts the anchor and its own nodes, then every other process at once, each paced).',
+          'publish: each process publishes its nodes\' records as many at a time as the run says; a publish is the publish call (both puts), not the retries a low coverage starts after it.',
           `holders/record: for ${COVERAGE_SAMPLE} nodes spread over the network, how many nodes' DHT stores held that node's record after the publish (the node's own included; kad-dht puts it on the K = ${K} closest peers).`,
           'routing table: every node\'s kad-dht routing table size after the publish, what the resolves start from (kad-dht adds a peer once connected to it; at most 64 buckets of 20).',
           'packets lost: packets dropped by the loss rules during this network\'s run, of all that reached a host\'s link.'
@@ -266,7 +277,7 @@ async function hostsReport (runs: HostsRun[], opts: HostsBenchOptions, settings:
       disjointPaths: DEFAULT_DISJOINT_PATHS,
       graceMs: DEFAULT_FIRST_CONTACT_GRACE_MS,
       minutes,
-      runs: runs.map(({ layout, run, packets, wallMs, commit, date }) => ({ layout, packets, wallMs, commit, date, ...run }))
+      runs: runs.map(({ layout, run, packets, wallMs, commit, date, pacing }) => ({ layout, packets, wallMs, commit, date, pacing, ...run }))
     }
   }
   const svg = barChartSvg({

@@ -4,16 +4,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { after, before, describe, it } from 'node:test'
-import { earlierRuns, type HostsRun } from '../../bench/hosts.js'
+import { earlierRuns, type HostsRun, type Pacing } from '../../bench/hosts.js'
 import type { NetworkRun } from '../../bench/network.js'
 
 /** A run as bench/hosts.ts writes it into data.runs: its layout, packets and time beside the network run's fields. */
-function savedRun (nodes: number, kind: 'keydir' | 'ipns', commit?: string): Record<string, unknown> {
-  return { layout: { nodes, hosts: 4, procsPerHost: 1, procs: 4, maxNodesPerProcess: 25 }, packets: { received: 10, dropped: 0 }, wallMs: 1000, ...(commit === undefined ? {} : { commit, date: '2026-12-07T01:00:00.000Z' }), kind, nodes, procs: 4, paths: {} }
+function savedRun (nodes: number, kind: 'keydir' | 'ipns', commit?: string, pacing?: Pacing): Record<string, unknown> {
+  return { layout: { nodes, hosts: 4, procsPerHost: 1, procs: 4, maxNodesPerProcess: 25 }, packets: { received: 10, dropped: 0 }, wallMs: 1000, ...(commit === undefined ? {} : { commit, date: '2026-12-07T01:00:00.000Z' }), ...(pacing === undefined ? {} : { pacing }), kind, nodes, procs: 4, paths: {} }
 }
 
 function thisRun (nodes: number, kind: 'keydir' | 'ipns'): HostsRun {
-  return { layout: { nodes, hosts: 4, procsPerHost: 5, procs: 20, maxNodesPerProcess: 50 }, packets: { received: 0, dropped: 0 }, wallMs: 0, commit: 'now', date: '', run: { kind, nodes, procs: 20, paths: {} } as unknown as NetworkRun }
+  return { layout: { nodes, hosts: 4, procsPerHost: 5, procs: 20, maxNodesPerProcess: 50 }, packets: { received: 0, dropped: 0 }, wallMs: 0, commit: 'now', date: '', pacing: { joinRate: 10, publishConcurrency: 4 }, run: { kind, nodes, procs: 20, paths: {} } as unknown as NetworkRun }
 }
 
 describe('hosts bench --merge', () => {
@@ -26,7 +26,7 @@ describe('hosts bench --merge', () => {
     file = pathToFileURL(join(dir, 'hosts.json'))
     await writeFile(file, JSON.stringify({
       environment: { commit: 'old', date: '2026-12-06T23:13:00.000Z' },
-      data: { ...settings, runs: [savedRun(100, 'keydir'), savedRun(100, 'ipns'), savedRun(1000, 'keydir', 'k1000')] }
+      data: { ...settings, joinRate: 10, publishConcurrency: 4, runs: [savedRun(100, 'keydir'), savedRun(100, 'ipns'), savedRun(1000, 'keydir', 'k1000', { joinRate: 2, publishConcurrency: 1 })] }
     }))
   })
 
@@ -38,6 +38,16 @@ describe('hosts bench --merge', () => {
     assert.equal(kept[0].date, '2026-12-06T23:13:00.000Z')
     assert.equal(kept[0].wallMs, 1000)
     assert.equal((kept[0].run as unknown as { layout?: unknown }).layout, undefined, 'the layout is the kept run\'s, not a field of its network run')
+  })
+
+  it('a kept run keeps its own join rate and publish concurrency (the file\'s, for a run saved without them)', async () => {
+    const kept = await earlierRuns(file, settings, [])
+    assert.deepEqual(kept.map(r => [r.layout.nodes, r.run.kind, r.pacing]), [
+      [100, 'keydir', { joinRate: 10, publishConcurrency: 4 }],
+      [100, 'ipns', { joinRate: 10, publishConcurrency: 4 }],
+      [1000, 'keydir', { joinRate: 2, publishConcurrency: 1 }]
+    ])
+    assert.equal((kept[2].run as unknown as { pacing?: unknown }).pacing, undefined, 'the pacing is the kept run\'s, not a field of its network run')
   })
 
   it('keeps nothing measured over other hosts, RTT or loss, or when there is no file', async () => {
