@@ -171,13 +171,14 @@ export class KeyExchange implements Startable {
   }
 
   private async attempt (peerId: PeerId, outer: AbortSignal): Promise<KeyRecord> {
+    const bounded = (): AbortSignal => AbortSignal.any([outer, AbortSignal.timeout(EXCHANGE_TIMEOUT_MS)])
     const self = this.init.self()
     // An open, unlimited connection is used as it is; anything else goes
     // through the dialler first, so nothing is signed for a peer we cannot reach.
     const connection = this.components.connectionManager.getConnections(peerId).find(open => open.status === 'open' && open.limits == null) ??
-      await this.components.connectionManager.openConnection(peerId, { signal: AbortSignal.any([outer, AbortSignal.timeout(EXCHANGE_TIMEOUT_MS)]) })
+      await this.components.connectionManager.openConnection(peerId, { signal: bounded() })
     return this.inNonceOrder(peerId, outer, async () => {
-      const signal = AbortSignal.any([outer, AbortSignal.timeout(EXCHANGE_TIMEOUT_MS)])
+      const signal = bounded()
       // The request does not depend on the stream, and its nonce comes from
       // memory: it is signed (off the event loop with node:crypto) while
       // multistream-select negotiates the protocol. The signature is the longer

@@ -148,12 +148,12 @@ export class KeyPushService implements Startable {
    * In nonce order with our key requests to the peer (inNonceOrder).
    */
   async pushTo (peer: PeerId, options: AbortOptions & { carried?: Uint8Array } = {}): Promise<void> {
-    const bounded = (ms: number): AbortSignal => AbortSignal.any([options.signal ?? new AbortController().signal, AbortSignal.timeout(ms)])
+    const bounded = (): AbortSignal => AbortSignal.any([options.signal ?? new AbortController().signal, AbortSignal.timeout(EXCHANGE_TIMEOUT_MS)])
     const connection = this.components.connectionManager.getConnections(peer).find(open => open.status === 'open' && open.limits == null) ??
-      await this.components.connectionManager.openConnection(peer, { signal: bounded(EXCHANGE_TIMEOUT_MS) })
+      await this.components.connectionManager.openConnection(peer, { signal: bounded() })
     const { keyExchange } = this.components
     await keyExchange.inNonceOrder(peer, options.signal, async () => {
-      const signal = bounded(EXCHANGE_TIMEOUT_MS)
+      const signal = bounded()
       const push = await createKeyPush(this.init.self(), peer, await keyExchange.nonces.nextOutbound(), this.now(), options.carried)
       const stream = await connection.newStream(this.protocol, { signal })
       const taken = closedByPeer(stream, AbortSignal.any([signal, AbortSignal.timeout(PUSH_CLOSE_WAIT_MS)]))

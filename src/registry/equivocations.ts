@@ -21,9 +21,10 @@ export interface EquivocationsInit {
  * revocation it leaves the stored record and pin in place (they show what
  * this node had before; the refusal does not depend on them). Kept in
  * memory too; proofs enter only for peers this node meets. A peer learned
- * unasked is the exception: its proof goes with its record and pin when
- * the bounded store of such peers evicts it, so the proofs of free
- * PeerIds are bounded with them.
+ * unasked (and never asked for) is the exception: its proof goes with its
+ * record and pin when the bounded store of such peers evicts it, or its
+ * record expires or is removed, so the proofs of free PeerIds are bounded
+ * with them.
  */
 export class Equivocations {
   private readonly held = new Map<string, EquivocationProof>()
@@ -48,7 +49,7 @@ export class Equivocations {
     }
   }
 
-  /** The peer left the registry without a trace (an evicted unsolicited peer): its proof is deleted on disk in the same batch. */
+  /** A peer learned unasked left the registry without a trace (evicted, its record expired or removed): its proof was deleted on disk in the same batch. */
   forget (key: string): void {
     this.held.delete(key)
   }

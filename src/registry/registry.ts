@@ -61,7 +61,7 @@ export class PeerKeyRegistry extends RefusedPeers {
       })
     )
     this.state = state
-    // An evicted unsolicited peer's proof goes with its record and pin, or free PeerIds that equivocate could grow the proofs without end.
+    // A peer learned unasked takes its proof with its record and pin, or free PeerIds that equivocate could grow the proofs without end.
     state.onPeerDropped = key => { this.equivocations.forget(key) }
     this.admitter = new Admitter(state, {
       maxUnsolicitedPeers: init.maxUnsolicitedPeers ?? DEFAULT_MAX_UNSOLICITED_PEERS,
