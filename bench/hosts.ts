@@ -22,6 +22,7 @@ import { guardTopology, MissingToolError, NotRootError } from './lib/netns/guard
 import { checkRtt, type RttCheck } from './lib/netns/rtt-check.js'
 import { BENCH_SUBNET, checkSubnetUnused, createTopology, lossCounters, type Topology } from './lib/netns/topology.js'
 import { DEFAULT_PUBLISH_CONCURRENCY, Host, KINDS, MAX_NODES_PER_PROCESS, parseKinds, pickPairs, resolveTableRows, runNetwork, type NetworkRun, type Settings } from './network.js'
+import { DEFAULT_MAX_CONNECTIONS } from '../src/node/libp2p.js'
 import type { NetworkKind } from './lib/net-host.js'
 
 export interface HostsBenchOptions {
@@ -219,6 +220,8 @@ async function hostsReport (runs: HostsRun[], opts: HostsBenchOptions, settings:
     'holders/record p50': run.coverage === undefined ? '-' : fmt.int(run.coverage.holders.p50),
     'holders min': run.coverage === undefined ? '-' : fmt.int(run.coverage.holders.min),
     'routing table p50 (min)': run.routingTable === undefined ? '-' : `${fmt.int(run.routingTable.p50)} (${fmt.int(run.routingTable.min)})`,
+    'processes with a table p50 of 0': run.routingTableByProcess === undefined ? '-' : `${run.routingTableByProcess.filter(p => p.p50 === 0).length} of ${run.routingTableByProcess.length}`,
+    'connections p50 (max)': run.connections === undefined ? '-' : `${fmt.int(run.connections.p50)} (${fmt.int(run.connections.max)})`,
     'packets lost': `${fmt.int(packets.dropped)} of ${fmt.int(packets.received + packets.dropped)} (${fmt.pct(packets.dropped / Math.max(1, packets.received + packets.dropped))})`,
     'run min': fmt.dec(wallMs / 60_000)
   }))
@@ -256,7 +259,8 @@ async function hostsReport (runs: HostsRun[], opts: HostsBenchOptions, settings:
           'join s: from the first node\'s start to the last\'s, at the join rate at most (the first process starts the anchor and its own nodes, then every other process at once, each paced).',
           'publish: each process publishes its nodes\' records as many at a time as the run says; a publish is the publish call (both puts), not the retries a low coverage starts after it.',
           `holders/record: for ${COVERAGE_SAMPLE} nodes spread over the network, how many nodes' DHT stores held that node's record after the publish (the node's own included; kad-dht puts it on the K = ${K} closest peers).`,
-          'routing table: every node\'s kad-dht routing table size after the publish, what the resolves start from (kad-dht adds a peer once connected to it; at most 64 buckets of 20).',
+          'routing table: every node\'s kad-dht routing table size after the publish, what the resolves start from (kad-dht adds a peer once connected to it; at most 64 buckets of 20). Processes with a table p50 of 0: whether empty tables sit in some processes or spread over all.',
+          `connections: every node's open connections after the publish. At libp2p's limit (${DEFAULT_MAX_CONNECTIONS}, which both networks keep) a node refuses every inbound connection; the anchor every node joins through is given room for the whole network (--max-connections, as its operator would).`,
           'packets lost: packets dropped by the loss rules during this network\'s run, of all that reached a host\'s link.'
         ]
       }

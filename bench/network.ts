@@ -13,6 +13,7 @@ import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { DEFAULT_DISJOINT_PATHS, DEFAULT_FIRST_CONTACT_GRACE_MS, DEFAULT_FIRST_CONTACT_QUORUM } from '../src/dht/index.js'
+import { DEFAULT_MAX_CONNECTIONS } from '../src/node/libp2p.js'
 import { summarize, type Summary } from './lib/measure.js'
 import { seededRandom } from './lib/random.js'
 import { barChartSvg, benchCommand, benchEnvironment, fmt, progressBar, publishReport, type BenchReport, type Goal, type Progress, type TableRow } from './lib/report.js'
@@ -213,6 +214,10 @@ export interface NetworkRun {
   coverage?: { sampled: number, holders: Summary }
   /** Every node's kad-dht routing table size after the publish, what the resolves start from (absent in older results). */
   routingTable?: Summary
+  /** The same, each process's own nodes: whether small tables sit in some processes or spread over all (absent in older results). */
+  routingTableByProcess?: Summary[]
+  /** Every node's open connections after the publish; at libp2p's limit (300) a node refuses inbound ones (absent in older results). */
+  connections?: Summary
   paths: Partial<Record<ResolvePath, ResolveStats>>
 }
 
@@ -262,7 +267,10 @@ export async function runNetwork (kind: NetworkKind, n: number, procs: number, s
     type Started = { nodes: NodeInfo[], anchor: AnchorEntry, before: Usage }
     // The first process starts the anchor and its own nodes, then the others start theirs side by side: each paced so the whole network joins at joinRate at most.
     const paceMs = (parallel: number): number | undefined => options.joinRate === undefined ? undefined : 1000 * parallel / options.joinRate
-    const first = await hosts[0].call<Started>({ op: 'start', kind, count: hosts[0].count, paceMs: paceMs(1) })
+    // Every node joins through the anchor, so it is set up as an operator sets up a bootstrap peer: with room for
+    // the whole network (at libp2p's default limit of 300 it refuses every node that comes after the 300th).
+    const anchorMaxConnections = Math.max(DEFAULT_MAX_CONNECTIONS, n)
+    const first = await hosts[0].call<Started>({ op: 'start', kind, count: hosts[0].count, paceMs: paceMs(1), anchorMaxConnections })
     const rest = await Promise.all(hosts.slice(1).map(async host => host.call<Started>({ op: 'start', kind, count: host.count, anchor: first.anchor, paceMs: paceMs(hosts.length - 1) })))
     const started = [first, ...rest]
     const infos = started.flatMap(s => s.nodes)
@@ -291,7 +299,9 @@ export async function runNetwork (kind: NetworkKind, n: number, procs: number, s
     phase('settle')
     const coverage = await publishCoverage(hosts, infos, options.coverageSample ?? 0)
     if (coverage !== undefined) phase('coverage')
-    const routingTable = summarize((await Promise.all(hosts.map(async host => host.call<number[]>({ op: 'routing' })))).flat())
+    const tablesByProcess = await Promise.all(hosts.map(async host => host.call<number[]>({ op: 'routing' })))
+    const routingTable = summarize(tablesByProcess.flat())
+    const connections = summarize((await Promise.all(hosts.map(async host => host.call<number[]>({ op: 'connections' })))).flat())
     const run: NetworkRun = {
       kind,
       nodes: n,
@@ -304,6 +314,8 @@ export async function runNetwork (kind: NetworkKind, n: number, procs: number, s
       phasesMs,
       coverage,
       routingTable,
+      routingTableByProcess: tablesByProcess.map(sizes => summarize(sizes)),
+      connections,
       paths: {}
     }
     if (!withResolves) return run

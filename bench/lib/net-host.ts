@@ -31,7 +31,7 @@ import { DHT_PROTOCOL, dhtRecordKey, type AskPeer } from '../../src/dht/index.js
 import { HopCount, type Hops } from './hops.js'
 import { createKeyDirectory, libp2pOf } from '../../src/node/index.js'
 import { CachedPeerDatastore } from '../../src/node/cached-peer-datastore.js'
-import { buildLibp2p, type BaseLibp2p } from '../../src/node/libp2p.js'
+import { buildLibp2p, DEFAULT_MAX_CONNECTIONS, type BaseLibp2p } from '../../src/node/libp2p.js'
 import { routingKeyFor } from '../../src/record/index.js'
 import { Resolver } from '../../src/resolver/index.js'
 import { delayLinks, pendingWrites } from './netns/link-delay.js'
@@ -119,12 +119,16 @@ export interface AnswerSteps {
 }
 
 export type HostCommand =
-  /** paceMs: start a node at most this often (the hosts bench's join pacing), default as fast as they start. */
-  | { op: 'start', kind: NetworkKind, count: number, anchor?: AnchorEntry, paceMs?: number }
+  /**
+   * paceMs: start a node at most this often (the hosts bench's join pacing), default as fast as they start.
+   * anchorMaxConnections: the connection limit of the anchor, when this process starts it (no `anchor` given).
+   */
+  | { op: 'start', kind: NetworkKind, count: number, anchor?: AnchorEntry, paceMs?: number, anchorMaxConnections?: number }
   /** concurrency: publishes in flight at once in this process. */
   | { op: 'publish', concurrency: number }
   | { op: 'usage', gc?: boolean }
   | { op: 'routing' }
+  | { op: 'connections' }
   | { op: 'quiet', maxMs: number, busyFraction: number }
   | { op: 'profile', action: 'start' } | { op: 'profile', action: 'stop', path: string }
   | { op: 'connect', from: number, target: NodeInfo, timeoutMs: number }
@@ -436,7 +440,7 @@ async function ipnsValueFor (peerId: PeerId, generation = 0): Promise<string> {
  * kad-dht namespace table switched from `/pqk/` to `/ipns/` and the `ipns`
  * package's validator and selector.
  */
-async function startIpnsNode (dir: string, anchor: AnchorEntry | undefined, fallback?: string): Promise<BenchNode> {
+async function startIpnsNode (dir: string, anchor: AnchorEntry | undefined, fallback?: string, maxConnections = DEFAULT_MAX_CONNECTIONS): Promise<BenchNode> {
   const started = performance.now()
   const privateKey = await generateKeyPair('Ed25519')
   const peerId = peerIdFromPrivateKey(privateKey)
@@ -445,7 +449,7 @@ async function startIpnsNode (dir: string, anchor: AnchorEntry | undefined, fall
   // The same peer-store cache as a keydir node's.
   const datastore = new CachedPeerDatastore(level)
   const libp2p = await buildLibp2p({
-    privateKey, datastore, listen: LISTEN, dhtProtocol: DHT_PROTOCOL, pqkValidator: refusePqk, localNetwork: true
+    privateKey, datastore, listen: LISTEN, dhtProtocol: DHT_PROTOCOL, pqkValidator: refusePqk, localNetwork: true, maxConnections
   })
   // kad-dht shares one validators/selectors table between its parts: swap the namespace there.
   const tables = dhtTables(libp2p)
@@ -595,7 +599,8 @@ async function handle (command: HostCommand): Promise<unknown> {
         lastStart = performance.now()
         const dir = await mkdtemp(join(NODES_DIR, `keydir-bench-${command.kind}-`))
         dirs.push(dir)
-        const node = command.kind === 'ipns' ? await startIpnsNode(dir, anchor, nodes.at(-1)?.info.multiaddr) : await startKeydirNode(dir, anchor)
+        const maxConnections = anchor === undefined ? command.anchorMaxConnections : undefined
+        const node = command.kind === 'ipns' ? await startIpnsNode(dir, anchor, nodes.at(-1)?.info.multiaddr, maxConnections) : await startKeydirNode(dir, anchor, { maxConnections })
         nodes.push(node)
         // The first node of a network is the anchor everyone else joins through.
         anchor ??= { multiaddr: node.info.multiaddr, peerId: node.info.peerId, ...(command.kind === 'ipns' ? {} : { mlDsaFingerprint: node.info.expected }) }
@@ -648,6 +653,9 @@ async function handle (command: HostCommand): Promise<unknown> {
     case 'routing':
       // kad-dht's routing table sizes (as KeydirNode.status() reads them): the network has settled when they stop growing.
       return nodes.map(node => node.libp2p.services.dht.routingTable.size)
+    case 'connections':
+      // At libp2p's connection limit a node refuses every inbound connection: how close to it the nodes are.
+      return nodes.map(node => node.libp2p.getConnections().length)
     case 'connect':
       await nodes[command.from].libp2p.dial(multiaddr(command.target.multiaddr), { signal: AbortSignal.timeout(command.timeoutMs) })
       return {}

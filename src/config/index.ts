@@ -22,7 +22,7 @@ export { loadConfig, resolveDataDir, CONFIG_FILE_NAME, MAX_CONFIG_FILE_BYTES, ty
 export { formatApiAddress, type ApiAddress } from './values.js'
 
 const NODE_KEYS = [
-  'listen', 'bootstrap', 'dhtProtocol', 'exchangeProtocol', 'recordLifetimeMs', 'localNetwork',
+  'listen', 'bootstrap', 'dhtProtocol', 'exchangeProtocol', 'recordLifetimeMs', 'localNetwork', 'maxConnections',
   'crypto', 'resolveTimeoutMs', 'refreshAfterMs', 'maxStaleMs', 'firstContactQuorum', 'disjointPaths', 'firstContactGraceMs',
   'discoverOnConnect', 'removeKeysOnDisconnect', 'reputationThreshold', 'reputationHalfLifeMs', 'envelopeGraceMs'
 ] as const satisfies ReadonlyArray<typeof CONFIG_KEYS[number] & keyof KeyDirectoryOptions>

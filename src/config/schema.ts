@@ -31,7 +31,7 @@ const day = 24 * 60 * 60 * second
  * own default (see KeyDirectoryOptions).
  */
 export interface DaemonSettings extends Pick<KeyDirectoryOptions,
-'dhtProtocol' | 'exchangeProtocol' | 'recordLifetimeMs' | 'localNetwork' | 'crypto' | 'resolveTimeoutMs' | 'refreshAfterMs' | 'maxStaleMs' |
+'dhtProtocol' | 'exchangeProtocol' | 'recordLifetimeMs' | 'localNetwork' | 'maxConnections' | 'crypto' | 'resolveTimeoutMs' | 'refreshAfterMs' | 'maxStaleMs' |
 'firstContactQuorum' | 'disjointPaths' | 'firstContactGraceMs' | 'discoverOnConnect' | 'removeKeysOnDisconnect' | 'reputationThreshold' | 'reputationHalfLifeMs' |
 'envelopeGraceMs'> {
   listen: string[]
@@ -105,6 +105,13 @@ export const CONFIG_SCHEMA: Schema = {
     parse: booleanValue(),
     nodeDefault: 'true when every listen address is loopback or private',
     description: 'keep loopback and private addresses in the DHT and allow many connections from one host'
+  },
+  maxConnections: {
+    env: 'KEYDIR_MAX_CONNECTIONS',
+    flag: '--max-connections',
+    parse: integerValue(1, 100_000, 'connections'),
+    nodeDefault: '300',
+    description: 'connections kept open at most; at the limit every inbound connection is refused, so a bootstrap peer needs more than the nodes that join through it'
   },
   crypto: {
     env: 'KEYDIR_CRYPTO',

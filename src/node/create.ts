@@ -21,7 +21,7 @@ import { bootstrapKeeper } from './bootstrap.js'
 import { CachedPeerDatastore } from './cached-peer-datastore.js'
 import { NodeEvidence } from './evidence.js'
 import { KeydirNode } from './key-directory.js'
-import { buildLibp2p, dhtPeerInfoMapper } from './libp2p.js'
+import { buildLibp2p, dhtPeerInfoMapper, maxConnectionsOf } from './libp2p.js'
 import { isLocalNetwork } from './local-network.js'
 import type { KeydirLibp2p, KeydirOwnServices } from './libp2p.js'
 import type { KeyDirectory, KeyDirectoryOptions, ResolveOptions } from './types.js'
@@ -101,6 +101,7 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
   const metrics = options.metrics ?? createKeydirMetrics()
   // Checked before anything is opened or written.
   const envelopeGraceMs = envelopeGraceMsOf(options.envelopeGraceMs)
+  const maxConnections = maxConnectionsOf(options.maxConnections)
   const kemSeedAdded = (): void => {
     logger.info({}, 'gave the identity from an older keydir an X-Wing KEM seed: new ML-KEM-768 and X25519 keys, published with the next record (version 2)')
   }
@@ -188,6 +189,7 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
       // kad-dht takes revocations under /pqk/ too; a held one refuses every later record of its peer.
       pqkValidator: createPqkValidator({ check: pqkCheck, metrics }),
       localNetwork,
+      maxConnections,
       metricsRegistry: options.libp2pMetrics === true ? metrics.registry : undefined,
       services: {
         publisher: recordPublisher({
@@ -298,7 +300,7 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
       metrics
     })
     node = new KeydirNode({
-      libp2p, registry, reputation, resolver, datastore, crypto, metrics, logger, revocations: { validator: revocationValidator, dht: dhtRecords }, evidence, signatures, envelopes, retiredKeys
+      libp2p, registry, reputation, resolver, datastore, crypto, metrics, logger, revocations: { validator: revocationValidator, dht: dhtRecords }, evidence, signatures, envelopes, retiredKeys, maxConnections
     })
     return node
   } catch (err) {

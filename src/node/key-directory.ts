@@ -54,6 +54,8 @@ export interface KeydirNodeParts {
   envelopes: Envelopes
   /** The keys peers rotated away from, fed by the registry's `rotated` changes. */
   retiredKeys: RetiredSigningKeys
+  /** libp2p's connection limit, which status() reports beside the connections. */
+  maxConnections: number
 }
 
 /**
@@ -79,6 +81,7 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
   private readonly retiredKeys: RetiredSigningKeys
   private readonly datastore: { close (): Promise<void> }
   private readonly crypto: PqCrypto
+  private readonly maxConnections: number
   private readonly log: KeydirLogger
   private readonly cleanup: RepeatingTask
   private readonly collect: RepeatingTask
@@ -107,6 +110,7 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
     this.retiredKeys = parts.retiredKeys
     this.datastore = parts.datastore
     this.crypto = parts.crypto
+    this.maxConnections = parts.maxConnections
     this.metrics = parts.metrics
     this.log = parts.logger
     this.cleanup = repeatingTask(() => { this.dropExpiredRequests() }, CLEANUP_INTERVAL_MS)
@@ -273,6 +277,7 @@ export class KeydirNode extends TypedEventEmitter<KeyDirectoryEvents> implements
       multiaddrs: this.getMultiaddrs().map(String),
       dhtSize: this.libp2p.services.dht.routingTable.size,
       connections: this.libp2p.getConnections().length,
+      maxConnections: this.maxConnections,
       registry: { peers: counts.records, verified: counts.verified },
       record: record == null ? undefined : { seq: record.seq, issuedAt: record.issuedAt, expiresAt: record.expiresAt },
       crypto: this.crypto.name,

@@ -7,6 +7,7 @@ import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type ServiceFactoryMap } from 'libp2p'
 import { DHT_DATASTORE_PREFIX, pqkSelector } from '../dht/index.js'
+import { KeydirError } from '../errors.js'
 import type { BootstrapKeeper } from './bootstrap.js'
 import type { KeyDiscovery, KeyExchange, KeyHistory, KeyPushService } from '../exchange/index.js'
 import type { RecordPublisher } from '../publisher/index.js'
@@ -43,12 +44,26 @@ export interface BuildLibp2pInit {
   dhtProtocol: string
   pqkValidator: ValidateFn
   localNetwork: boolean
+  /** Connections kept open at most; at the limit libp2p refuses every inbound one. */
+  maxConnections: number
   /** Report libp2p's own metrics into this registry. */
   metricsRegistry?: Registry
 }
 
 /** How many connections one host may open towards us in local-network mode (many local nodes share 127.0.0.1). */
 const LOCAL_INBOUND_THRESHOLD = 10_000
+
+/** libp2p's own default, kept: a node needs more only when many nodes join through it (a bootstrap peer). */
+export const DEFAULT_MAX_CONNECTIONS = 300
+
+/** The node's connection limit, checked: a library caller's value did not pass the config's parser. */
+export function maxConnectionsOf (value: number | undefined): number {
+  const max = value ?? DEFAULT_MAX_CONNECTIONS
+  if (!Number.isSafeInteger(max) || max < 1) {
+    throw new KeydirError('ERR_BAD_OPTION', `maxConnections must be a whole number of connections, 1 or more, got ${max}`)
+  }
+  return max
+}
 
 /**
  * libp2p 3 with TCP, Noise, yamux, identify, ping and a private kad-dht in
@@ -66,8 +81,8 @@ export async function buildLibp2p<S extends Record<string, unknown> = Record<nev
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionManager: init.localNetwork
-      ? { inboundConnectionThreshold: LOCAL_INBOUND_THRESHOLD, maxIncomingPendingConnections: 1000 }
-      : {},
+      ? { maxConnections: init.maxConnections, inboundConnectionThreshold: LOCAL_INBOUND_THRESHOLD, maxIncomingPendingConnections: 1000 }
+      : { maxConnections: init.maxConnections },
     // On loopback the monitor's 10 s pings only keep the event loop busy.
     connectionMonitor: { enabled: !init.localNetwork },
     metrics: init.metricsRegistry == null

@@ -50,6 +50,13 @@ export interface KeyDirectoryOptions {
    * loopback or private.
    */
   localNetwork?: boolean
+  /**
+   * Connections this node keeps open at most (libp2p's connection manager).
+   * At the limit it refuses every inbound connection, so a bootstrap peer of
+   * a network larger than this refuses the nodes that join after it is full.
+   * Default 300, libp2p's.
+   */
+  maxConnections?: number
   /** Which post-quantum implementation. Default `auto` (or KEYDIR_CRYPTO). */
   crypto?: PqCryptoChoice
   /** How long a resolve may take before it fails with ERR_RESOLVE_TIMEOUT. Default 10 s. */
@@ -153,6 +160,8 @@ export interface NodeStatus {
   /** Peers in the DHT routing table. */
   dhtSize: number
   connections: number
+  /** The connection limit: at it, every inbound connection is refused (`maxConnections`). */
+  maxConnections: number
   registry: { peers: number, verified: number }
   record: { seq: number, issuedAt: number, expiresAt: number } | undefined
   crypto: 'native' | 'noble'

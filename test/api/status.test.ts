@@ -13,7 +13,7 @@ describe('GET /v1/status and GET /healthz', () => {
     const res = await f.api.app.inject({ url: '/v1/status' })
     assert.equal(res.statusCode, 200)
     const body = res.json()
-    assert.deepEqual(Object.keys(body).sort(), ['anchor', 'connections', 'crypto', 'dhtSize', 'multiaddrs', 'peerId', 'record', 'registry', 'reputation', 'uptimeMs', 'version'])
+    assert.deepEqual(Object.keys(body).sort(), ['anchor', 'connections', 'crypto', 'dhtSize', 'maxConnections', 'multiaddrs', 'peerId', 'record', 'registry', 'reputation', 'uptimeMs', 'version'])
     assert.equal(body.version, keydirVersion())
     assert.equal(body.uptimeMs, f.node.uptimeMs)
     assert.equal(body.peerId, f.node.peerId.toString())

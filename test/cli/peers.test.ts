@@ -9,8 +9,8 @@ describe('keydir peers', () => {
     const a = await startNode(dirA)
     let b: RunningNode | undefined
     try {
-      // A threshold from the environment, negative, as an operator sets it.
-      b = await startNode(dirB, ['--bootstrap', `${a.summary.multiaddrs[0]}`], { env: { KEYDIR_REPUTATION_THRESHOLD: '-20' } })
+      // A threshold from the environment, negative, as an operator sets it; room for the one connection to A only.
+      b = await startNode(dirB, ['--bootstrap', `${a.summary.multiaddrs[0]}`, '--max-connections', '1'], { env: { KEYDIR_REPUTATION_THRESHOLD: '-20' } })
       const resolved = await runKeydir(['resolve', a.summary.peerId, '--dir', dirB, '--refresh'])
       assert.equal(resolved.code, 0, resolved.stderr)
       const json = await runKeydir(['peers', '--dir', dirB, '--json'])
@@ -25,6 +25,7 @@ describe('keydir peers', () => {
       assert.match(status.stdout, /peer scores\s+\d+ peers scored, 0 below the threshold/)
       assert.match(status.stdout, new RegExp(`^version\\s+${keydirVersion().replaceAll('.', '\\.')}$`, 'm'))
       assert.match(status.stdout, /^uptime\s+\d+(s|m|h \d+m)$/m)
+      assert.match(status.stdout, /^connections\s+1 of 1: at the limit, inbound connections are refused \(raise --max-connections\)$/m)
     } finally {
       await b?.stop()
       await a.stop()

@@ -85,9 +85,11 @@ describe('loadConfig', () => {
   test('environment strings convert to numbers and booleans', async () => {
     const config = await loadConfig({
       dir: await tempDir(),
-      env: { KEYDIR_RESOLVE_TIMEOUT_MS: '1500', KEYDIR_LOCAL_NETWORK: 'false', KEYDIR_DISCOVER_ON_CONNECT: '1', KEYDIR_REMOVE_KEYS_ON_DISCONNECT: 'yes', KEYDIR_RECORD_LIFETIME_MS: '3600000' }
+      env: { KEYDIR_RESOLVE_TIMEOUT_MS: '1500', KEYDIR_LOCAL_NETWORK: 'false', KEYDIR_DISCOVER_ON_CONNECT: '1', KEYDIR_REMOVE_KEYS_ON_DISCONNECT: 'yes', KEYDIR_RECORD_LIFETIME_MS: '3600000', KEYDIR_MAX_CONNECTIONS: '1200' }
     })
     assert.equal(config.resolveTimeoutMs, 1500)
+    assert.equal(config.maxConnections, 1200)
+    assert.equal(toKeyDirectoryOptions(config).maxConnections, 1200)
     assert.equal(config.localNetwork, false)
     assert.equal(config.discoverOnConnect, true)
     assert.equal(config.removeKeysOnDisconnect, true)
@@ -188,6 +190,7 @@ describe('bad configuration names the key', () => {
     ['a fraction', { recordLifetimeMs: 60000.5 }, '"recordLifetimeMs"', 'ERR_CONFIG_INVALID_VALUE'],
     ['a lifetime too short', { recordLifetimeMs: 10 }, '"recordLifetimeMs"', 'ERR_CONFIG_INVALID_VALUE'],
     ['a boolean given as a string', { localNetwork: 'true' }, '"localNetwork"', 'ERR_CONFIG_INVALID_VALUE'],
+    ['no connections allowed', { maxConnections: 0 }, '"maxConnections"', 'ERR_CONFIG_INVALID_VALUE'],
     ['listen not a list', { listen: '/ip4/127.0.0.1/tcp/1' }, '"listen"', 'ERR_CONFIG_INVALID_VALUE'],
     ['a bad multiaddr in listen', { listen: ['/ip4/127.0.0.1/tcp/1', '/ip4/999.1.1.1/tcp/1'] }, '"listen[1]" in', 'ERR_CONFIG_INVALID_VALUE'],
     ['a bootstrap multiaddr without /p2p/', { bootstrap: ['/ip4/127.0.0.1/tcp/1'] }, '"bootstrap[0]" in', 'ERR_CONFIG_INVALID_VALUE'],

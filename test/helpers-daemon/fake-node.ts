@@ -208,6 +208,7 @@ export class FakeKeyDirectory extends TypedEventEmitter<KeyDirectoryEvents> impl
       multiaddrs: this.getMultiaddrs().map(ma => ma.toString()),
       dhtSize: 3,
       connections: 2,
+      maxConnections: 300,
       registry: { peers: entries.length, verified: entries.filter(e => e.verified).length },
       record: { seq: this.self.record.seq, issuedAt: this.self.record.issuedAt, expiresAt: this.self.record.expiresAt },
       crypto: crypto.name,

@@ -8,7 +8,7 @@ import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { KeyRequest, KeyResponse } from '../../protobuf/key-exchange.js'
 import { dhtRecordKey, DHT_PROTOCOL } from '../../src/dht/index.js'
 import { EXCHANGE_PROTOCOL, MAX_MESSAGE_BYTES } from '../../src/exchange/index.js'
-import { buildLibp2p } from '../../src/node/libp2p.js'
+import { buildLibp2p, DEFAULT_MAX_CONNECTIONS } from '../../src/node/libp2p.js'
 import { makeIdentity, makeRecord } from './records.js'
 import { makeTempDir } from './temp-dir.js'
 import type { BaseLibp2p } from '../../src/node/libp2p.js'
@@ -54,7 +54,8 @@ export async function startPermissiveNode (prefix: string, pqkValidator: Validat
     listen: ['/ip4/127.0.0.1/tcp/0'],
     dhtProtocol: DHT_PROTOCOL,
     pqkValidator,
-    localNetwork: true
+    localNetwork: true,
+    maxConnections: DEFAULT_MAX_CONNECTIONS
   })
   await libp2p.start()
   return {

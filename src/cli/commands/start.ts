@@ -19,6 +19,7 @@ interface StartOptions {
   bootstrap?: string[]
   api?: string
   dhtProtocol?: string
+  maxConnections?: string
   crypto?: string
   firstContactQuorum?: string
   disjointPaths?: string
@@ -44,6 +45,7 @@ export function registerStart (program: Command): void {
     .option('--bootstrap <peer>', 'bootstrap peer, repeatable: a multiaddr ending in /p2p/<PeerId>, or the JSON of an anchor entry from `keydir anchor`', collect)
     .option('--api <host:port>', 'HTTP API address; port 0 picks a free one (default 127.0.0.1:7357)')
     .option('--dht-protocol <id>', 'Kademlia protocol id (default /numi/kad/1.0.0)')
+    .option('--max-connections <n>', 'connections kept open at most; a bootstrap peer needs more than the nodes joining through it (default 300)')
     .option('--crypto <impl>', 'post-quantum implementation: auto, native or noble (default auto)')
     .option('--first-contact-quorum <n>', 'valid DHT answers, over as many disjoint paths, before a peer never seen is taken (default 3)')
     .option('--disjoint-paths <n>', 'disjoint paths a DHT lookup walks (default 3)')
@@ -67,6 +69,7 @@ ${EXIT_CODES_HELP}`)
           bootstrap: options.bootstrap,
           api: options.api,
           dhtProtocol: options.dhtProtocol,
+          maxConnections: options.maxConnections,
           crypto: options.crypto,
           firstContactQuorum: options.firstContactQuorum,
           disjointPaths: options.disjointPaths,

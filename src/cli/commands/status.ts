@@ -29,7 +29,8 @@ export function registerStatus (program: Command): void {
         ...(status.version === undefined ? [] : [['version', status.version] as [string, string]]),
         ...(status.uptimeMs === undefined ? [] : [['uptime', formatDuration(status.uptimeMs)] as [string, string]]),
         ['DHT peers', String(status.dhtSize)],
-        ['connections', String(status.connections)],
+        // A daemon from before maxConnections sends no limit.
+        ['connections', status.maxConnections === undefined ? String(status.connections) : connectionsLine(status.connections, status.maxConnections)],
         ['registry', `${status.registry.peers} peers, ${status.registry.verified} verified`],
         ['own record', status.record === null ? 'none yet' : `seq ${status.record.seq}, expires ${formatRelative(status.record.expiresAt)}`],
         // A daemon from before reputation sends no counts.
@@ -37,4 +38,9 @@ export function registerStatus (program: Command): void {
         ['crypto', status.crypto]
       ])
     })
+}
+
+/** Connections against the limit, saying what the limit does once it is reached. */
+function connectionsLine (connections: number, max: number): string {
+  return connections >= max ? `${connections} of ${max}: at the limit, inbound connections are refused (raise --max-connections)` : `${connections} of ${max}`
 }
