@@ -12,6 +12,8 @@ export const MAX_BACKED_OFF_PEERS = 10_000
  * refreshAfterMs, so a peer is re-checked at least as often as a fresh
  * entry would be; 0 turns the wait off). Without it every resolve of an
  * unreachable peer's entry started a lookup of up to the resolve timeout.
+ * A failure more than `capMs` after the last wait ended is not in a row:
+ * a peer re-checked rarely starts again from the first wait.
  */
 export class RefreshBackoff {
   private readonly failures = new LRUCache<string, { count: number, until: number }>({ max: MAX_BACKED_OFF_PEERS })
@@ -25,7 +27,9 @@ export class RefreshBackoff {
   }
 
   failed (key: string, now: number): void {
-    const count = (this.failures.get(key)?.count ?? 0) + 1
+    const last = this.failures.get(key)
+    const inARow = last !== undefined && now <= last.until + this.capMs
+    const count = inARow ? last.count + 1 : 1
     const waitMs = Math.min(REFRESH_RETRY_BASE_MS * 2 ** Math.min(count - 1, 30), this.capMs)
     this.failures.set(key, { count, until: now + waitMs })
   }

@@ -169,6 +169,23 @@ describe('Resolver', () => {
     assert.equal(capped.waiting('p', 0), false)
   })
 
+  it('failures count in a row only while they come within refreshAfterMs of the last wait\'s end', () => {
+    const capMs = 300_000
+    const backoff = new RefreshBackoff(capMs)
+    backoff.failed('p', 0) // waits to 15 s
+    backoff.failed('p', 15_000) // to 45 s
+    backoff.failed('p', 45_000) // to 105 s
+    backoff.failed('p', 105_000 + capMs) // still in a row: 120 s
+    assert.equal(backoff.waiting('p', 405_000 + 119_999), true)
+    const rare = new RefreshBackoff(capMs)
+    rare.failed('p', 0)
+    rare.failed('p', 15_000)
+    rare.failed('p', 45_000)
+    rare.failed('p', 105_000 + capMs + 1) // long after: the first wait again
+    assert.equal(rare.waiting('p', 405_001 + REFRESH_RETRY_BASE_MS - 1), true)
+    assert.equal(rare.waiting('p', 405_001 + REFRESH_RETRY_BASE_MS), false)
+  })
+
   it('an equivocating peer held as learned unasked, once asked for, keeps its proof when its record goes', async () => {
     const peer = await makeIdentity()
     const [a, b] = await makeConflictingRecords(peer, 3, Date.now())
