@@ -77,6 +77,11 @@ export class Host {
   offset = 0
   count = 0
 
+  /** The host process's pid (`ip netns exec`'s, in the hosts bench). */
+  get pid (): number | undefined {
+    return this.child.pid
+  }
+
   /** launch: given the host script and Node's arguments, the command that runs it (default: fork it). */
   constructor (onProgress: (by: number) => void, launch?: (script: string, execArgv: string[]) => HostLaunch) {
     const script = fileURLToPath(new URL('./lib/net-host.js', import.meta.url))
@@ -97,18 +102,28 @@ export class Host {
       if (message.ok === true) call.resolve(message.result)
       else call.reject(new Error(message.error))
     })
-    this.child.on('exit', code => {
-      for (const call of this.pending.values()) call.reject(new Error(`network host exited with ${code}`))
-      this.pending.clear()
-    })
+    this.child.on('exit', code => { this.failPending(new Error(`network host exited with ${code}`)) })
+    // A host that could not be started, or whose channel broke: its calls fail, the run ends through its finally.
+    this.child.on('error', err => { this.failPending(err) })
+  }
+
+  private failPending (err: Error): void {
+    for (const call of this.pending.values()) call.reject(err)
+    this.pending.clear()
   }
 
   async call<T> (command: HostCommand): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const id = this.nextId++
       // The host answers each command with the result its caller asked for.
-      this.pending.set(id, { resolve: value => resolve(value as T), reject: err => { reject(new Error(`network host, ${command.op}: ${err.message}`, { cause: err })) } })
-      this.child.send({ id, command })
+      const failed = (err: Error): void => { reject(new Error(`network host, ${command.op}: ${err.message}`, { cause: err })) }
+      this.pending.set(id, { resolve: value => resolve(value as T), reject: failed })
+      // With a callback a send to a host that has gone fails this call, instead of an 'error' event that ends the coordinator.
+      this.child.send({ id, command }, err => {
+        if (err == null) return
+        this.pending.delete(id)
+        failed(err)
+      })
     })
   }
 
@@ -117,7 +132,7 @@ export class Host {
       await this.call({ op: 'stop' })
     } finally {
       const exited = new Promise(resolve => this.child.once('exit', resolve))
-      this.child.disconnect()
+      if (this.child.connected) this.child.disconnect()
       await Promise.race([exited, delay(5000)])
       if (this.child.exitCode === null) this.child.kill('SIGKILL')
     }

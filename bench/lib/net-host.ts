@@ -12,6 +12,7 @@
  * goes under KEYDIR_BENCH_NODES_DIR (default the system's temp directory).
  */
 import { subscribe } from 'node:diagnostics_channel'
+import { rmSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { Session } from 'node:inspector/promises'
 import { tmpdir } from 'node:os'
@@ -727,4 +728,8 @@ process.on('message', (message: { id: number, command: HostCommand }) => {
     (err: Error) => process.send?.({ id: message.id, ok: false, error: err.stack ?? err.message })
   )
 })
-process.on('disconnect', () => process.exit(0))
+// The coordinator went (it ended, or was killed): take this process's node dirs with it, without waiting for the nodes.
+process.on('disconnect', () => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+  process.exit(0)
+})
