@@ -12,8 +12,9 @@ export const MAX_BACKED_OFF_PEERS = 10_000
  * refreshAfterMs, so a peer is re-checked at least as often as a fresh
  * entry would be; 0 turns the wait off). Without it every resolve of an
  * unreachable peer's entry started a lookup of up to the resolve timeout.
- * A failure more than `capMs` after the last wait ended is not in a row:
- * a peer re-checked rarely starts again from the first wait.
+ * A failure whose re-check started more than `capMs` after the last wait
+ * ended is not in a row: a peer re-checked rarely starts again from the
+ * first wait.
  */
 export class RefreshBackoff {
   private readonly failures = new LRUCache<string, { count: number, until: number }>({ max: MAX_BACKED_OFF_PEERS })
@@ -26,9 +27,10 @@ export class RefreshBackoff {
     return entry !== undefined && now < entry.until
   }
 
-  failed (key: string, now: number): void {
+  /** A re-check started at `startedAt` failed at `now` (a lookup may take up to the resolve timeout). */
+  failed (key: string, now: number, startedAt = now): void {
     const last = this.failures.get(key)
-    const inARow = last !== undefined && now <= last.until + this.capMs
+    const inARow = last !== undefined && startedAt <= last.until + this.capMs
     const count = inARow ? last.count + 1 : 1
     const waitMs = Math.min(REFRESH_RETRY_BASE_MS * 2 ** Math.min(count - 1, 30), this.capMs)
     this.failures.set(key, { count, until: now + waitMs })

@@ -245,13 +245,14 @@ export class Resolver {
    */
   private async lookup (peerId: PeerId, pin?: Promise<Pin | undefined>): Promise<ResolvedRecord> {
     const key = peerId.toString()
+    const startedAt = this.now()
     try {
       const resolved = await this.lookupPaths(peerId, pin)
       this.backoff.reached(key)
       return resolved
     } catch (err) {
       if (UNREACHABLE.has(errorCode(err))) {
-        this.backoff.failed(key, this.now())
+        this.backoff.failed(key, this.now(), startedAt)
         this.log.info({ peer: key, code: errorCode(err), err: (err as Error).message }, 'could not resolve peer keys')
       }
       throw err

@@ -184,6 +184,11 @@ describe('Resolver', () => {
     rare.failed('p', 105_000 + capMs + 1) // long after: the first wait again
     assert.equal(rare.waiting('p', 405_001 + REFRESH_RETRY_BASE_MS - 1), true)
     assert.equal(rare.waiting('p', 405_001 + REFRESH_RETRY_BASE_MS), false)
+    // A slow lookup that started within the window is in a row, though it failed after it.
+    const slow = new RefreshBackoff(capMs)
+    slow.failed('p', 0)
+    slow.failed('p', 15_000 + capMs + 60_000, 15_000 + capMs)
+    assert.equal(slow.waiting('p', 15_000 + capMs + 60_000 + REFRESH_RETRY_BASE_MS), true, 'the second wait, 30 s')
   })
 
   it('an equivocating peer held as learned unasked, once asked for, keeps its proof when its record goes', async () => {
