@@ -128,6 +128,7 @@ export class Host {
   }
 
   async close (): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return
     try {
       await this.call({ op: 'stop' })
     } finally {

@@ -730,6 +730,12 @@ process.on('message', (message: { id: number, command: HostCommand }) => {
 })
 // The coordinator went (it ended, or was killed): take this process's node dirs with it, without waiting for the nodes.
 process.on('disconnect', () => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
-  process.exit(0)
+  try {
+    for (const dir of dirs) {
+      // A node still running may be writing into its dir: one dir that will not go does not keep the others.
+      try { rmSync(dir, { recursive: true, force: true, maxRetries: 3 }) } catch {}
+    }
+  } finally {
+    process.exit(0)
+  }
 })

@@ -93,7 +93,8 @@ function renderStatus () {
   addresses.replaceChildren(...(status.multiaddrs.length === 0
     ? [element('li', 'muted', 'not listening')]
     : status.multiaddrs.map(ma => element('li', '', ma))))
-  setText('node-network', `${status.dhtSize} DHT peers, ${status.connections}${status.maxConnections === undefined ? '' : ` of ${status.maxConnections}`} connections`)
+  const full = status.maxConnections !== undefined && status.connections >= status.maxConnections
+  setText('node-network', `${status.dhtSize} DHT peers, ${status.connections}${status.maxConnections === undefined ? '' : ` of ${status.maxConnections}`} connections${full ? ' (at the limit: inbound connections are refused)' : ''}`)
   setText('node-registry', `${status.registry.peers} peers, ${status.registry.verified} verified` +
     (status.reputation ? `; ${status.reputation.peers} scored, ${status.reputation.belowThreshold} below the threshold` : ''))
   setText('node-record', status.record === null

@@ -10,7 +10,7 @@ import type { Command } from 'commander'
 export function registerStatus (program: Command): void {
   program.command('status')
     .summary('the running node\'s PeerId, addresses, DHT size and counts')
-    .description('Show the running node\'s PeerId, full multiaddrs (with /p2p/), keydir version and uptime, DHT routing table size, connections, registry counts, peer scores and own record.')
+    .description('Show the running node\'s PeerId, full multiaddrs (with /p2p/), keydir version and uptime, DHT routing table size, connections against the limit (maxConnections), registry counts, peer scores and own record.')
     .addOption(dirOption())
     .addOption(jsonOption())
     .addHelpText('after', EXIT_CODES_HELP)

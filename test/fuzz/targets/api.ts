@@ -54,7 +54,7 @@ async function fakeNode (): Promise<{ node: KeyDirectory, peers: string[], emit:
       throw new ResolveError('ERR_NOT_FOUND', `no keys for ${id.toString()}`)
     },
     async status () {
-      return { peerId: self.peerId.toString(), multiaddrs: [], dhtSize: 0, connections: 0, registry: { peers: 1, verified: 1 }, record: { seq: self.seq, issuedAt: self.issuedAt, expiresAt: self.expiresAt }, crypto: 'native', reputation: { peers: 0, belowThreshold: 0 }, version: '0.0.0', uptimeMs: 0 }
+      return { peerId: self.peerId.toString(), multiaddrs: [], dhtSize: 0, connections: 0, maxConnections: 300, registry: { peers: 1, verified: 1 }, record: { seq: self.seq, issuedAt: self.issuedAt, expiresAt: self.expiresAt }, crypto: 'native', reputation: { peers: 0, belowThreshold: 0 }, version: '0.0.0', uptimeMs: 0 }
     },
     async revoke () { throw new ResolveError('ERR_REVOKED', 'not in this fake') },
     async publishRevocation (bytes: Uint8Array) { return revocations.validate(unmarshalRevocation(bytes).peerId, bytes) },

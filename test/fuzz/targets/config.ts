@@ -28,6 +28,7 @@ async function goodConfig (): Promise<Record<string, unknown>> {
     exchangeProtocol: '/numi/keyx/1.0.0',
     recordLifetimeMs: 86_400_000,
     localNetwork: true,
+    maxConnections: 300,
     crypto: 'auto',
     resolveTimeoutMs: 10_000,
     discoverOnConnect: true,
