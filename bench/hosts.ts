@@ -120,6 +120,13 @@ export async function runHostsBench (opts: HostsBenchOptions): Promise<BenchRepo
     const progress = progressBar('hosts', total)
     const { commit, date } = benchEnvironment()
     const runs: HostsRun[] = []
+    // Read before this run writes the file: the runs --merge keeps are the earlier invocations' only.
+    const earlier = opts.merge ? await earlierRuns(new URL('hosts.json', opts.quick ? RESULTS_DIR : FULL_RESULTS_DIR), opts) : []
+    const save = async (): Promise<BenchReport> => {
+      const kept = keptBeside(earlier, runs)
+      return hostsReport([...kept, ...runs].sort(byNodesThenKind), opts, settings, rtt, (performance.now() - started) / 60_000, kept)
+    }
+    const networks = layouts.length * kinds.length
     try {
       for (const layout of layouts) {
         const convergeMs = Math.max(settings.convergeMs, layout.nodes * CONVERGE_MS_PER_NODE)
@@ -141,20 +148,27 @@ export async function runHostsBench (opts: HostsBenchOptions): Promise<BenchRepo
           })
           const after = sumCounters(topology)
           runs.push({ layout, run, packets: { received: after.received - before.received, dropped: after.dropped - before.dropped }, wallMs: performance.now() - from, commit: String(commit), date: String(date), pacing: { joinRate: opts.joinRate, publishConcurrency: opts.publishConcurrency } })
+          // A network of 1,000 nodes takes over an hour here: each one finished is saved at once, so that a run ended
+          // later (its deadline, a signal) keeps what it measured.
+          if (runs.length < networks) await save()
         }
       }
     } finally {
       progress.stop()
     }
-    const kept = opts.merge ? await earlierRuns(new URL('hosts.json', opts.quick ? RESULTS_DIR : FULL_RESULTS_DIR), opts, runs) : []
-    return await hostsReport([...kept, ...runs].sort(byNodesThenKind), opts, settings, rtt, (performance.now() - started) / 60_000, kept)
+    return await save()
   } finally {
     guard.release()
   }
 }
 
-/** The runs of the results in `file` (same hosts, RTT and loss) of a size and network that `runs` does not have. */
-export async function earlierRuns (file: URL, opts: Pick<HostsBenchOptions, 'hosts' | 'rttMs' | 'loss'>, runs: HostsRun[]): Promise<HostsRun[]> {
+/** Of `earlier`, the runs of a size and network that `runs` does not have: what --merge keeps beside them. */
+export function keptBeside (earlier: HostsRun[], runs: HostsRun[]): HostsRun[] {
+  return earlier.filter(old => !runs.some(r => r.layout.nodes === old.layout.nodes && r.run.kind === old.run.kind))
+}
+
+/** The runs of the results in `file` measured over the same hosts, RTT and loss. */
+export async function earlierRuns (file: URL, opts: Pick<HostsBenchOptions, 'hosts' | 'rttMs' | 'loss'>): Promise<HostsRun[]> {
   let last: BenchReport
   try {
     last = JSON.parse(await readFile(file, 'utf8')) as BenchReport
@@ -170,7 +184,6 @@ export async function earlierRuns (file: URL, opts: Pick<HostsBenchOptions, 'hos
     return []
   }
   return (data.runs ?? [])
-    .filter(old => !runs.some(r => r.layout.nodes === old.layout.nodes && r.run.kind === old.kind))
     .map(({ layout, packets, wallMs, commit, date, pacing, ...run }) => ({ layout, packets, wallMs, run, commit: commit ?? String(last.environment.commit), date: date ?? String(last.environment.date), pacing: pacing ?? filePacing }))
 }
 
@@ -187,7 +200,8 @@ function label (layout: HostsLayout): string {
   return `${layout.nodes} (${layout.hosts} hosts, ${layout.procs} procs)`
 }
 
-async function hostsReport (runs: HostsRun[], opts: HostsBenchOptions, settings: Settings, rtt: RttCheck, minutes: number, kept: HostsRun[]): Promise<BenchReport> {
+/** The report of these runs (kept ones included), printed and written to hosts.json. */
+export async function hostsReport (runs: HostsRun[], opts: HostsBenchOptions, settings: Settings, rtt: RttCheck, minutes: number, kept: HostsRun[]): Promise<BenchReport> {
   const layoutOf = new Map(runs.map(r => [r.run, r.layout]))
   const resolveRows = resolveTableRows(runs.map(r => r.run), run => label(layoutOf.get(run)!))
   const ratioRows: TableRow[] = []

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { after, before, describe, it } from 'node:test'
-import { earlierRuns, type HostsRun, type Pacing } from '../../bench/hosts.js'
+import { earlierRuns, keptBeside, type HostsRun, type Pacing } from '../../bench/hosts.js'
 import type { NetworkRun } from '../../bench/network.js'
 
 /** A run as bench/hosts.ts writes it into data.runs: its layout, packets and time beside the network run's fields. */
@@ -33,7 +33,7 @@ describe('hosts bench --merge', () => {
   after(async () => { await rm(dir, { recursive: true, force: true }) })
 
   it('keeps the runs this one does not redo, each with its own commit (the report\'s when it has none)', async () => {
-    const kept = await earlierRuns(file, settings, [thisRun(1000, 'ipns'), thisRun(100, 'ipns')])
+    const kept = keptBeside(await earlierRuns(file, settings), [thisRun(1000, 'ipns'), thisRun(100, 'ipns')])
     assert.deepEqual(kept.map(r => [r.layout.nodes, r.run.kind, r.commit]), [[100, 'keydir', 'old'], [1000, 'keydir', 'k1000']])
     assert.equal(kept[0].date, '2026-12-06T23:13:00.000Z')
     assert.equal(kept[0].wallMs, 1000)
@@ -41,7 +41,7 @@ describe('hosts bench --merge', () => {
   })
 
   it('a kept run keeps its own join rate and publish concurrency (the file\'s, for a run saved without them)', async () => {
-    const kept = await earlierRuns(file, settings, [])
+    const kept = await earlierRuns(file, settings)
     assert.deepEqual(kept.map(r => [r.layout.nodes, r.run.kind, r.pacing]), [
       [100, 'keydir', { joinRate: 10, publishConcurrency: 4 }],
       [100, 'ipns', { joinRate: 10, publishConcurrency: 4 }],
@@ -51,9 +51,9 @@ describe('hosts bench --merge', () => {
   })
 
   it('keeps nothing measured over other hosts, RTT or loss, or when there is no file', async () => {
-    assert.deepEqual(await earlierRuns(file, { ...settings, rttMs: 50 }, []), [])
-    assert.deepEqual(await earlierRuns(file, { ...settings, hosts: 8 }, []), [])
-    assert.deepEqual(await earlierRuns(file, { ...settings, loss: 0 }, []), [])
-    assert.deepEqual(await earlierRuns(pathToFileURL(join(dir, 'none.json')), settings, []), [])
+    assert.deepEqual(await earlierRuns(file, { ...settings, rttMs: 50 }), [])
+    assert.deepEqual(await earlierRuns(file, { ...settings, hosts: 8 }), [])
+    assert.deepEqual(await earlierRuns(file, { ...settings, loss: 0 }), [])
+    assert.deepEqual(await earlierRuns(pathToFileURL(join(dir, 'none.json')), settings), [])
   })
 })
