@@ -80,9 +80,10 @@ export async function buildLibp2p<S extends Record<string, unknown> = Record<nev
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    connectionManager: init.localNetwork
-      ? { maxConnections: init.maxConnections, inboundConnectionThreshold: LOCAL_INBOUND_THRESHOLD, maxIncomingPendingConnections: 1000 }
-      : { maxConnections: init.maxConnections },
+    connectionManager: {
+      maxConnections: init.maxConnections,
+      ...(init.localNetwork ? { inboundConnectionThreshold: LOCAL_INBOUND_THRESHOLD, maxIncomingPendingConnections: 1000 } : {})
+    },
     // On loopback the monitor's 10 s pings only keep the event loop busy.
     connectionMonitor: { enabled: !init.localNetwork },
     metrics: init.metricsRegistry == null
