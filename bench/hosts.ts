@@ -55,6 +55,17 @@ const COVERAGE_SAMPLE = 30
 /** kad-dht's K: a record goes to the K closest peers. */
 const K = 20
 
+/**
+ * V8 grows a process's heap by up to 4x its live size before a full GC, so
+ * a host process of 50 idle nodes held about 11 MiB of heap a node for 3.5
+ * live. Growing it by 20% at a time took RSS from 19-24 MiB a node to
+ * 13-14 (40 nodes in one process resolving each other, 3 runs each; CPU
+ * within those runs' spread), and memory is what bounds the nodes this
+ * machine holds. Both networks run with
+ * it. (`--optimize-for-size` held 7 MiB a node but took 2-3x the CPU.)
+ */
+const HOST_V8_FLAGS = ['--heap-growing-percent=20']
+
 export interface HostsRun {
   layout: HostsLayout
   run: NetworkRun
@@ -66,6 +77,8 @@ export interface HostsRun {
   date: string
   /** How it joined and published (--join-rate, --publish-concurrency): a run kept by --merge keeps its own. */
   pacing: Pacing
+  /** Node's flags beyond the bench's own for the host processes (HOST_V8_FLAGS then); none in runs before they existed. */
+  hostFlags: string[]
 }
 
 export interface Pacing {
@@ -141,13 +154,13 @@ export async function runHostsBench (opts: HostsBenchOptions): Promise<BenchRepo
               const host = topology.hosts[i % topology.hosts.length]
               return new Host(onProgress, (script, execArgv) => ({
                 command: 'ip',
-                args: ['netns', 'exec', host.ns, process.execPath, ...execArgv, script],
+                args: ['netns', 'exec', host.ns, process.execPath, ...execArgv, ...HOST_V8_FLAGS, script],
                 env: { ...process.env, KEYDIR_BENCH_LISTEN_IP: host.address, KEYDIR_BENCH_RTT_MS: String(opts.rttMs), KEYDIR_BENCH_NODES_DIR: guard.nodesDir }
               }))
             }
           })
           const after = sumCounters(topology)
-          runs.push({ layout, run, packets: { received: after.received - before.received, dropped: after.dropped - before.dropped }, wallMs: performance.now() - from, commit: String(commit), date: String(date), pacing: { joinRate: opts.joinRate, publishConcurrency: opts.publishConcurrency } })
+          runs.push({ layout, run, packets: { received: after.received - before.received, dropped: after.dropped - before.dropped }, wallMs: performance.now() - from, commit: String(commit), date: String(date), pacing: { joinRate: opts.joinRate, publishConcurrency: opts.publishConcurrency }, hostFlags: HOST_V8_FLAGS })
           // A network of 1,000 nodes takes over an hour here: each one finished is saved at once, so that a run ended
           // later (its deadline, a signal) keeps what it measured.
           if (runs.length < networks) await save()
@@ -176,7 +189,7 @@ export async function earlierRuns (file: URL, opts: Pick<HostsBenchOptions, 'hos
     console.log('--merge: no earlier results to keep')
     return []
   }
-  const data = last.data as { hosts?: number, rttMs?: number, loss?: number, joinRate?: number, publishConcurrency?: number, runs?: Array<Omit<HostsRun, 'run' | 'commit' | 'date' | 'pacing'> & NetworkRun & { commit?: string, date?: string, pacing?: Pacing }> }
+  const data = last.data as { hosts?: number, rttMs?: number, loss?: number, joinRate?: number, publishConcurrency?: number, runs?: Array<Omit<HostsRun, 'run' | 'commit' | 'date' | 'pacing' | 'hostFlags'> & NetworkRun & { commit?: string, date?: string, pacing?: Pacing, hostFlags?: string[] }> }
   // Files written before runs carried their own pacing: the file's, else the defaults of then.
   const filePacing: Pacing = { joinRate: data.joinRate ?? DEFAULT_JOIN_RATE, publishConcurrency: data.publishConcurrency ?? DEFAULT_PUBLISH_CONCURRENCY }
   if (data.hosts !== opts.hosts || data.rttMs !== opts.rttMs || data.loss !== opts.loss) {
@@ -184,7 +197,7 @@ export async function earlierRuns (file: URL, opts: Pick<HostsBenchOptions, 'hos
     return []
   }
   return (data.runs ?? [])
-    .map(({ layout, packets, wallMs, commit, date, pacing, ...run }) => ({ layout, packets, wallMs, run, commit: commit ?? String(last.environment.commit), date: date ?? String(last.environment.date), pacing: pacing ?? filePacing }))
+    .map(({ layout, packets, wallMs, commit, date, pacing, hostFlags, ...run }) => ({ layout, packets, wallMs, run, commit: commit ?? String(last.environment.commit), date: date ?? String(last.environment.date), pacing: pacing ?? filePacing, hostFlags: hostFlags ?? [] }))
 }
 
 /** One layout per size, in order (a run kept by --merge brings its own layout object). */
@@ -219,11 +232,12 @@ export async function hostsReport (runs: HostsRun[], opts: HostsBenchOptions, se
       'CPU keydir / IPNS': fmt.ratio(keydir.dht.cpuMsPerResolve / ipns.cpuMsPerResolve)
     })
   }
-  const nodeRows: TableRow[] = runs.map(({ layout, run, packets, wallMs, commit, pacing }) => ({
+  const nodeRows: TableRow[] = runs.map(({ layout, run, packets, wallMs, commit, pacing, hostFlags }) => ({
     nodes: label(layout),
     network: run.kind === 'ipns' ? 'IPNS' : 'keydir',
     commit,
     'join /s, publishes at once': `${pacing.joinRate}, ${pacing.publishConcurrency}`,
+    'host V8 flags': hostFlags.length === 0 ? '-' : hostFlags.join(' '),
     'RSS MiB/node': fmt.dec(run.rssPerNodeMiB),
     'heap MiB/node': fmt.dec(run.heapPerNodeMiB),
     'start-up p50 ms': fmt.ms(run.startup.p50),
@@ -269,6 +283,7 @@ export async function hostsReport (runs: HostsRun[], opts: HostsBenchOptions, se
         rows: nodeRows,
         notes: [
           'RSS and heap per node: every process\'s RSS (heap used) after the publish and a full GC, less the same before its first node, over N.',
+          `host V8 flags: Node's flags for the host processes beyond --expose-gc, both networks alike (${HOST_V8_FLAGS.join(' ')} since it was added: V8 then grows a heap by 20% at a time rather than up to 4x, which is most of a node's RSS; "-": runs before, with V8's default).`,
           'join /s, publishes at once: the run\'s --join-rate (nodes joining per second at most over the whole network) and --publish-concurrency (records each process publishes at a time); a run kept by --merge shows its own.',
           'join s: from the first node\'s start to the last\'s, at the join rate at most (the first process starts the anchor and its own nodes, then every other process at once, each paced).',
           'publish: each process publishes its nodes\' records as many at a time as the run says; a publish is the publish call (both puts), not the retries a low coverage starts after it.',
@@ -295,7 +310,7 @@ export async function hostsReport (runs: HostsRun[], opts: HostsBenchOptions, se
       disjointPaths: DEFAULT_DISJOINT_PATHS,
       graceMs: DEFAULT_FIRST_CONTACT_GRACE_MS,
       minutes,
-      runs: runs.map(({ layout, run, packets, wallMs, commit, date, pacing }) => ({ layout, packets, wallMs, commit, date, pacing, ...run }))
+      runs: runs.map(({ layout, run, packets, wallMs, commit, date, pacing, hostFlags }) => ({ layout, packets, wallMs, commit, date, pacing, hostFlags, ...run }))
     }
   }
   const svg = barChartSvg({

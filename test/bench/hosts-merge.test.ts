@@ -8,12 +8,12 @@ import { earlierRuns, keptBeside, type HostsRun, type Pacing } from '../../bench
 import type { NetworkRun } from '../../bench/network.js'
 
 /** A run as bench/hosts.ts writes it into data.runs: its layout, packets and time beside the network run's fields. */
-function savedRun (nodes: number, kind: 'keydir' | 'ipns', commit?: string, pacing?: Pacing): Record<string, unknown> {
-  return { layout: { nodes, hosts: 4, procsPerHost: 1, procs: 4, maxNodesPerProcess: 25 }, packets: { received: 10, dropped: 0 }, wallMs: 1000, ...(commit === undefined ? {} : { commit, date: '2026-12-07T01:00:00.000Z' }), ...(pacing === undefined ? {} : { pacing }), kind, nodes, procs: 4, paths: {} }
+function savedRun (nodes: number, kind: 'keydir' | 'ipns', commit?: string, pacing?: Pacing, hostFlags?: string[]): Record<string, unknown> {
+  return { ...(hostFlags === undefined ? {} : { hostFlags }), layout: { nodes, hosts: 4, procsPerHost: 1, procs: 4, maxNodesPerProcess: 25 }, packets: { received: 10, dropped: 0 }, wallMs: 1000, ...(commit === undefined ? {} : { commit, date: '2026-12-07T01:00:00.000Z' }), ...(pacing === undefined ? {} : { pacing }), kind, nodes, procs: 4, paths: {} }
 }
 
 function thisRun (nodes: number, kind: 'keydir' | 'ipns'): HostsRun {
-  return { layout: { nodes, hosts: 4, procsPerHost: 5, procs: 20, maxNodesPerProcess: 50 }, packets: { received: 0, dropped: 0 }, wallMs: 0, commit: 'now', date: '', pacing: { joinRate: 10, publishConcurrency: 4 }, run: { kind, nodes, procs: 20, paths: {} } as unknown as NetworkRun }
+  return { layout: { nodes, hosts: 4, procsPerHost: 5, procs: 20, maxNodesPerProcess: 50 }, packets: { received: 0, dropped: 0 }, wallMs: 0, commit: 'now', date: '', pacing: { joinRate: 10, publishConcurrency: 4 }, hostFlags: [], run: { kind, nodes, procs: 20, paths: {} } as unknown as NetworkRun }
 }
 
 describe('hosts bench --merge', () => {
@@ -26,7 +26,7 @@ describe('hosts bench --merge', () => {
     file = pathToFileURL(join(dir, 'hosts.json'))
     await writeFile(file, JSON.stringify({
       environment: { commit: 'old', date: '2026-12-06T23:13:00.000Z' },
-      data: { ...settings, joinRate: 10, publishConcurrency: 4, runs: [savedRun(100, 'keydir'), savedRun(100, 'ipns'), savedRun(1000, 'keydir', 'k1000', { joinRate: 2, publishConcurrency: 1 })] }
+      data: { ...settings, joinRate: 10, publishConcurrency: 4, runs: [savedRun(100, 'keydir'), savedRun(100, 'ipns'), savedRun(1000, 'keydir', 'k1000', { joinRate: 2, publishConcurrency: 1 }, ['--heap-growing-percent=20'])] }
     }))
   })
 
@@ -48,6 +48,12 @@ describe('hosts bench --merge', () => {
       [1000, 'keydir', { joinRate: 2, publishConcurrency: 1 }]
     ])
     assert.equal((kept[2].run as unknown as { pacing?: unknown }).pacing, undefined, 'the pacing is the kept run\'s, not a field of its network run')
+  })
+
+  it('a kept run keeps the host processes\' V8 flags it ran with (none, for a run saved without them)', async () => {
+    const kept = await earlierRuns(file, settings)
+    assert.deepEqual(kept.map(r => r.hostFlags), [[], [], ['--heap-growing-percent=20']])
+    assert.equal((kept[2].run as unknown as { hostFlags?: unknown }).hostFlags, undefined, 'the flags are the kept run\'s, not a field of its network run')
   })
 
   it('keeps nothing measured over other hosts, RTT or loss, or when there is no file', async () => {
