@@ -127,17 +127,21 @@ export function goalRows (goals: Goal[]): TableRow[] {
   return goals.map(({ goal, target, measured, met }) => ({ goal, target, measured, met: met ? 'yes' : 'NO' }))
 }
 
-/** A progress bar on stderr when it is a terminal; silent otherwise (CI logs stay readable). */
+/**
+ * A progress bar on stderr when it is a terminal; otherwise a line at most
+ * once a minute (a long run into a log shows it is moving, and CI logs stay
+ * short).
+ */
 export interface Progress {
   increment (by?: number): void
   setTotal (total: number): void
   stop (): void
 }
 
+const PROGRESS_LINE_MS = 60_000
+
 export function progressBar (label: string, total: number): Progress {
-  if (process.stderr.isTTY !== true) {
-    return { increment () {}, setTotal () {}, stop () {} }
-  }
+  if (process.stderr.isTTY !== true) return progressLines(label, total)
   const bar = new cliProgress.SingleBar({
     format: `${label.padEnd(28).slice(0, 28)} [{bar}] {value}/{total} {duration_formatted}`,
     stream: process.stderr,
@@ -149,6 +153,23 @@ export function progressBar (label: string, total: number): Progress {
     increment: (by = 1) => { bar.increment(by) },
     setTotal: (value) => { bar.setTotal(value) },
     stop: () => { bar.stop() }
+  }
+}
+
+function progressLines (label: string, total: number): Progress {
+  const started = performance.now()
+  let value = 0
+  let printed = started
+  return {
+    increment: (by = 1) => {
+      value += by
+      const now = performance.now()
+      if (now - printed < PROGRESS_LINE_MS) return
+      printed = now
+      process.stderr.write(`${label}: ${value}/${total}, ${Math.round((now - started) / 60_000)} min\n`)
+    },
+    setTotal: (next) => { total = next },
+    stop: () => {}
   }
 }
 

@@ -118,6 +118,7 @@ export function compareWithBench (file: NetworkBenchFile, rttMs = 0): Comparison
   const rows: ComparisonRow[] = []
   for (const run of data.runs) {
     const nodes = run.procs !== undefined && run.procs > 1 ? `${run.nodes} (${run.procs} procs)` : String(run.nodes)
+    // A summary of no samples has a p50 of null in the file: unknown, as for a run that recorded no tables.
     const peersKnown = run.routingTable?.p50 ?? undefined
     const net = (path: MeasuredPath): Network => defaultNetwork(run.nodes, { rttMs: rtt, dialsPerResolve: path.dialsPerResolve ?? 0, peersKnown })
     rows.push(...row(nodes, run.kind === 'ipns' ? 'IPNS' : 'keydir', 'peers in a routing table (p50; model: full)', tableSize(defaultNetwork(run.nodes)), peersKnown))
