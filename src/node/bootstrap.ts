@@ -1,4 +1,3 @@
-import { repeatingTask } from '@libp2p/utils'
 import { silentLogger } from '../util/log.js'
 import type { BootstrapPeer } from './anchors.js'
 import type { PeerKeyRegistry } from '../registry/index.js'
@@ -7,10 +6,11 @@ import type { Identify } from '@libp2p/identify'
 import type { PeerStore, Startable } from '@libp2p/interface'
 import type { ConnectionManager } from '@libp2p/interface-internal'
 import type { SingleKadDHT } from '@libp2p/kad-dht'
-import type { RepeatingTask } from '@libp2p/utils'
 
-/** How often a node with an empty routing table dials (or identifies) its bootstrap peers again. */
-const REJOIN_INTERVAL_MS = 5_000
+/** How soon a node with an empty routing table first dials (or identifies) its bootstrap peers again. */
+export const REJOIN_FIRST_MS = 5_000
+/** The longest wait between two such tries. */
+export const REJOIN_MAX_MS = 60_000
 /** Identify's own default timeout. */
 const IDENTIFY_TIMEOUT_MS = 5_000
 /** A bootstrap dial gives up after this. */
@@ -41,14 +41,15 @@ export class BootstrapKeeper implements Startable {
   private readonly components: BootstrapKeeperComponents
   private readonly init: BootstrapKeeperInit
   private readonly log: KeydirLogger
-  private readonly rejoin: RepeatingTask
   private stopping = new AbortController()
+  private rejoinTimer: ReturnType<typeof setTimeout> | undefined
+  /** The wait before the next check of the routing table, before its jitter. */
+  private rejoinBaseMs = REJOIN_FIRST_MS
 
   constructor (components: BootstrapKeeperComponents, init: BootstrapKeeperInit) {
     this.components = components
     this.init = init
     this.log = init.logger ?? silentLogger
-    this.rejoin = repeatingTask(async () => { if (this.components.dht.routingTable.size === 0) await this.rejoinBootstrap() }, REJOIN_INTERVAL_MS)
   }
 
   /** Pin the anchors and note every bootstrap peer's address. */
@@ -69,12 +70,25 @@ export class BootstrapKeeper implements Startable {
   /** Dial them all; a node's start() returns once each dial has ended. */
   async afterStart (): Promise<void> {
     await Promise.all(this.init.peers.map(async peer => this.dial(peer)))
-    this.rejoin.start()
+    this.rejoinBaseMs = REJOIN_FIRST_MS
+    this.scheduleRejoin()
   }
 
   stop (): void {
     this.stopping.abort()
-    this.rejoin.stop()
+    clearTimeout(this.rejoinTimer)
+    this.rejoinTimer = undefined
+  }
+
+  /** Check the routing table after a jittered wait; join again while it is empty, waiting longer each time. */
+  private scheduleRejoin (): void {
+    if (this.stopping.signal.aborted) return
+    this.rejoinTimer = setTimeout(() => {
+      const empty = this.components.dht.routingTable.size === 0
+      this.rejoinBaseMs = nextRejoinBase(this.rejoinBaseMs, empty)
+      const tried = empty ? this.rejoinBootstrap() : Promise.resolve()
+      void tried.finally(() => { this.scheduleRejoin() })
+    }, jitteredWait(this.rejoinBaseMs))
   }
 
   /**
@@ -108,6 +122,21 @@ export class BootstrapKeeper implements Startable {
       this.log.warn({ peer: peer.peerId.toString(), err: (err as Error).message }, 'could not reach bootstrap peer')
     }
   }
+}
+
+/**
+ * The next wait between checks of the routing table: while it stays empty
+ * each try waits twice as long as the last, up to REJOIN_MAX_MS, so the
+ * nodes a swamped bootstrap peer turned away do not keep it swamped; once
+ * the table has peers, the checks go back to REJOIN_FIRST_MS.
+ */
+export function nextRejoinBase (lastMs: number, tableEmpty: boolean): number {
+  return tableEmpty ? Math.min(lastMs * 2, REJOIN_MAX_MS) : REJOIN_FIRST_MS
+}
+
+/** A wait drawn from 0.75 to 1.25 of `baseMs`, so that nodes turned away together do not come back together. */
+export function jitteredWait (baseMs: number, random: () => number = Math.random): number {
+  return Math.round(baseMs * (0.75 + random() / 2))
 }
 
 /** The bootstrap peers as a libp2p service factory, registered after kad-dht and identify (`services.bootstrap`). */
