@@ -9,6 +9,7 @@
  * Run: `npx node dist/bench/network.js [--quick] [--nodes 10,30] [--procs 2] [--kinds keydir,ipns] [--memory-only] [--profile-dir DIR]`.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process'
+import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -56,6 +57,8 @@ export const MAX_NODES_PER_PROCESS = 60
 /** The size the goals are set at: the full run also splits this network over processes. */
 const GOAL_SIZE = 60
 const RESOLVE_TIMEOUT_MS = 10_000
+/** A network that uses this share of the machine's cores at rest leaves no CPU a resolve's own can be told from. */
+const SATURATED_SHARE = 0.9
 /** kad-dht's K: a record is put on the K closest peers, so with up to K + 1 nodes every node holds every record. */
 const K = 20
 export const KINDS: NetworkKind[] = ['keydir', 'ipns']
@@ -421,7 +424,7 @@ export async function runNetwork (kind: NetworkKind, n: number, procs: number, s
           const remote = succeeded.filter(o => o.ownStore === false)
           return { count: remote.length, total: summarize(remote.map(o => o.totalMs)), firstOther: summarize(remote.flatMap(o => o.firstOtherMs === undefined ? [] : [o.firstOtherMs])) }
         })(),
-        cpuMsPerResolve: Math.max(0, cpuUs / 1000 - idle.cpuMsPerSecond * seconds) / Math.max(1, outcomes.length),
+        cpuMsPerResolve: cpuMsPerResolve(cpuUs, idle.cpuMsPerSecond, seconds, outcomes.length),
         bytesPerResolve: Math.max(0, bytes - idle.bytesPerSecond * seconds) / Math.max(1, outcomes.length),
         dialsPerResolve: dials / Math.max(1, outcomes.length),
         dhtMessagesPerResolve: dhtMessages / Math.max(1, outcomes.length),
@@ -503,6 +506,18 @@ function stats (runs: NetworkRun[], kind: NetworkKind, path: ResolvePath, n: num
 }
 
 const ROW_LABEL = { 'keydir dht': 'keydir, DHT first contact', 'keydir refresh': 'keydir, DHT refresh of a pinned peer', 'keydir direct': 'keydir, direct path', 'ipns dht': 'IPNS (same DHT settings)' } as const
+
+/**
+ * The network's CPU for one resolve: what every process used over the
+ * resolves, less the rate it used at rest over that time. NaN when the
+ * network at rest already used SATURATED_SHARE of the machine's cores: the
+ * resolves' own share cannot be told from the rest then (the 800-node
+ * hosts run used 2.1 of 2 cores at rest, and read 0).
+ */
+export function cpuMsPerResolve (cpuUs: number, idleCpuMsPerSecond: number, seconds: number, resolves: number, cores = availableParallelism()): number {
+  if (idleCpuMsPerSecond >= SATURATED_SHARE * cores * 1000) return Number.NaN
+  return Math.max(0, cpuUs / 1000 - idleCpuMsPerSecond * seconds) / Math.max(1, resolves)
+}
 
 /** One row per network and path of the resolve table; `nodes` labels a run's layout. */
 export function resolveTableRows (runs: NetworkRun[], nodes: (run: NetworkRun) => string): TableRow[] {
@@ -596,7 +611,7 @@ async function networkReport (runs: NetworkRun[], quick: boolean, layouts: Array
           '"first valid": until the first record arrived that passes the namespace validator, from any node (the resolving node\'s own DHT store included) or from another node: another node\'s answer is timed when the validator (the `ipns` package\'s, or keydir\'s, a verified-cache hit by then) accepts the record on its `kad-dht:query:peer-response` progress event, which fires as the answer arrives, the same way in both networks; the own store\'s answer by its `kad-dht:query:value` event. (kad-dht\'s value event for another node\'s answer comes after it has queued the closer peers that answer names, a few ms later.) A keydir resolve may return before another node answers; those resolves have no "other node" time. "answered by own store": the first valid record came from the resolving node\'s own DHT store, which holds it when the node is one of the K closest to the key.',
           'keydir\'s DHT lookup is its own (issue 21: disjoint paths, reputation), not kad-dht\'s get(): it reports no kad-dht progress events, so keydir\'s "first valid" and "own store" columns are "-" and its return time is the measure. "DHT first contact": the resolving node never saw the target (no pin): the quorum over disjoint paths. "DHT refresh of a pinned peer": the same pairs again with `refresh: true`, after the first contact pinned the target: the lookup ends at its first valid answer at or above the pin.',
           'Direct path: DHT path off (a Resolver over the same node\'s registry and KeyExchange, as node.resolve() runs with `paths: { dht: false }`), connection to the target dialled before the clock starts; one signed KeyRequest/KeyResponse exchange (two ML-DSA-65 signatures and verifies, LevelDB nonce writes). Direct pairs are ones the DHT resolves did not use.',
-          'CPU ms/resolve: user + system CPU time of every process of the network from the resolve\'s start until every process was quiet again (a 20 ms slice under a quarter of a core, or twice the idle rate), less the idle rate measured before over that time: with all nodes in one process, the whole network\'s work for one resolve, including RPCs an early-ended lookup left in flight.',
+          'CPU ms/resolve: user + system CPU time of every process of the network from the resolve\'s start until every process was quiet again (a 20 ms slice under a quarter of a core, or twice the idle rate), less the idle rate measured before over that time: with all nodes in one process, the whole network\'s work for one resolve, including RPCs an early-ended lookup left in flight. "-" when the network at rest already used 90% of the machine\'s cores or more: a resolve\'s share cannot be told from the rest then.',
           'KiB on wire/resolve: bytes written on every TCP socket of the network (socket.bytesWritten of each socket, found through the net.client.socket / net.server.socket diagnostics channels: Noise-encrypted yamux frames; TCP/IP headers not counted), less the idle rate, per resolve.',
           'dials/resolve: new TCP connections dialled by any node of the network from the resolve\'s start until the network was quiet again, per resolve (each costs a Noise handshake and identify both ways). The direct path\'s own dial to the target comes before its clock starts and is not counted.',
           'DHT msgs/resolve: DHT requests (GET_VALUE, FIND_NODE, PUT_VALUE, ...) received by every node of the network over the same window as the bytes, per resolve: the lookup\'s queries and whatever they set off (kad-dht\'s RPC handler counts each message; both networks answer with it).',
