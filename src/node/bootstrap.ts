@@ -9,7 +9,7 @@ import type { SingleKadDHT } from '@libp2p/kad-dht'
 
 /** How soon a node with an empty routing table first dials (or identifies) its bootstrap peers again. */
 export const REJOIN_FIRST_MS = 5_000
-/** The longest wait between two such tries. */
+/** The longest base wait between two such tries (jittered, up to 1.25x that). */
 export const REJOIN_MAX_MS = 60_000
 /** Identify's own default timeout. */
 const IDENTIFY_TIMEOUT_MS = 5_000
@@ -71,7 +71,7 @@ export class BootstrapKeeper implements Startable {
   async afterStart (): Promise<void> {
     await Promise.all(this.init.peers.map(async peer => this.dial(peer)))
     this.rejoinBaseMs = REJOIN_FIRST_MS
-    this.scheduleRejoin()
+    this.scheduleRejoin(this.stopping.signal)
   }
 
   stop (): void {
@@ -80,14 +80,23 @@ export class BootstrapKeeper implements Startable {
     this.rejoinTimer = undefined
   }
 
-  /** Check the routing table after a jittered wait; join again while it is empty, waiting longer each time. */
-  private scheduleRejoin (): void {
-    if (this.stopping.signal.aborted) return
+  /**
+   * Check the routing table after a jittered wait; join again while it is
+   * empty, waiting longer each time. `stopped` is the start's own signal,
+   * so a try still running at stop() schedules nothing, even if the node
+   * was started again meanwhile.
+   */
+  private scheduleRejoin (stopped: AbortSignal): void {
+    if (stopped.aborted) return
+    clearTimeout(this.rejoinTimer)
     this.rejoinTimer = setTimeout(() => {
+      if (stopped.aborted) return
       const empty = this.components.dht.routingTable.size === 0
       this.rejoinBaseMs = nextRejoinBase(this.rejoinBaseMs, empty)
       const tried = empty ? this.rejoinBootstrap() : Promise.resolve()
-      void tried.finally(() => { this.scheduleRejoin() })
+      void tried
+        .catch(err => { this.log.warn({ err: (err as Error).message }, 'could not join through the bootstrap peers again') })
+        .finally(() => { this.scheduleRejoin(stopped) })
     }, jitteredWait(this.rejoinBaseMs))
   }
 

@@ -56,6 +56,15 @@ describe('hosts bench --merge', () => {
     assert.equal((kept[2].run as unknown as { hostFlags?: unknown }).hostFlags, undefined, 'the flags are the kept run\'s, not a field of its network run')
   })
 
+  it('reads a CPU per resolve saved as unknown (null) back as NaN, not 0', async () => {
+    const saved = { ...savedRun(400, 'keydir'), paths: { dht: { cpuMsPerResolve: null, bytesPerResolve: 1 }, direct: { cpuMsPerResolve: 12, bytesPerResolve: 1 } } }
+    const file400 = pathToFileURL(join(dir, 'cpu.json'))
+    await writeFile(file400, JSON.stringify({ environment: { commit: 'c', date: 'd' }, data: { ...settings, runs: [saved] } }))
+    const [kept] = await earlierRuns(file400, settings)
+    assert.ok(Number.isNaN(kept.run.paths.dht?.cpuMsPerResolve))
+    assert.equal(kept.run.paths.direct?.cpuMsPerResolve, 12)
+  })
+
   it('keeps nothing measured over other hosts, RTT or loss, or when there is no file', async () => {
     assert.deepEqual(await earlierRuns(file, { ...settings, rttMs: 50 }), [])
     assert.deepEqual(await earlierRuns(file, { ...settings, hosts: 8 }), [])

@@ -25,18 +25,25 @@ describe('bootstrap rejoin waits', () => {
 describe('BootstrapKeeper', () => {
   let dials: number
   let tableSize: number
+  let hang: boolean
   let keeper: BootstrapKeeper
 
   beforeEach(async () => {
     mock.timers.enable({ apis: ['setTimeout'] })
     dials = 0
     tableSize = 0
+    hang = false
     const peerId = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
     // A bootstrap peer that turns every dial away, as a swamped anchor does.
     const components = {
       connectionManager: {
         getConnections: () => [],
-        openConnection: async () => { dials++; throw new Error('connection refused') }
+        openConnection: async (_peer: unknown, options: { signal: AbortSignal }) => {
+          dials++
+          // A dial in flight ends only when its signal does (stop(), or the dial's own timeout).
+          if (hang) await new Promise(resolve => { options.signal.addEventListener('abort', resolve, { once: true }) })
+          throw new Error('connection refused')
+        }
       },
       peerStore: { merge: async () => {} },
       identify: { identify: async () => { throw new Error('not connected') } },
@@ -82,6 +89,16 @@ describe('BootstrapKeeper', () => {
     for (let i = 0; i < 10; i++) await waitOut(REJOIN_MAX_MS)
     assert.equal(dials, 2)
     tableSize = 0
+    keeper.stop()
+    for (let i = 0; i < 5; i++) await waitOut(REJOIN_MAX_MS)
+    assert.equal(dials, 2)
+  })
+
+  it('a try still in flight at stop() schedules no other', async () => {
+    hang = true
+    mock.timers.tick(5_000 * 1.25)
+    await new Promise(resolve => setImmediate(resolve))
+    assert.equal(dials, 2, 'the first rejoin is dialling')
     keeper.stop()
     for (let i = 0; i < 5; i++) await waitOut(REJOIN_MAX_MS)
     assert.equal(dials, 2)
