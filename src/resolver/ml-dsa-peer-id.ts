@@ -5,11 +5,12 @@ import { errorCode, ResolveError } from '../errors.js'
 import { abortable } from './abortable.js'
 import { equivocatedError } from './equivocated.js'
 import { followHistory, mlDsaPeerIdBytes } from '../record/index.js'
+import { SharedProgress } from '../util/progress.js'
 import type { DhtLookup } from '../dht/index.js'
 import type { KeydirMetrics } from '../metrics/index.js'
 import type { KeyRecord } from '../record/index.js'
 import type { PeerKeyRegistry } from '../registry/index.js'
-import type { ResolvedRecord, ResolveOptions } from './resolver.js'
+import type { ResolvedRecord, ResolveOptions, ResolveProgressEvent } from './resolver.js'
 import type { PqCrypto } from '../crypto/types.js'
 import type { KeydirLogger } from '../util/log.js'
 import type { PeerId } from '@libp2p/interface'
@@ -62,26 +63,32 @@ export interface MlDsaPeerIdResolverParts {
  * one deadline, the resolve timeout, for all of its lookups.
  */
 export class MlDsaPeerIdResolver {
-  /** Runs under way, by ML-DSA PeerId (and whether a refresh was asked for). */
-  private readonly inFlight = new Map<string, Promise<ResolvedRecord>>()
+  /** Runs under way, by ML-DSA PeerId (and whether a refresh was asked for), with the listeners of their progress. */
+  private readonly inFlight = new Map<string, { result: Promise<ResolvedRecord>, progress: SharedProgress<ResolveProgressEvent> }>()
 
   constructor (private readonly parts: MlDsaPeerIdResolverParts) {}
 
   async resolve (asked: PeerId, options: ResolveOptions): Promise<ResolvedRecord> {
     const key = `${asked.toString()}/${options.refresh === true ? 'refresh' : 'any'}`
     let run = this.inFlight.get(key)
+    const progress = run?.progress ?? new SharedProgress<ResolveProgressEvent>(this.parts.log)
+    const leave = progress.join(options.onProgress)
     if (run === undefined) {
-      run = this.run(asked, options.refresh === true).finally(() => this.inFlight.delete(key))
+      run = { progress, result: this.run(asked, options.refresh === true, progress.emit).finally(() => this.inFlight.delete(key)) }
       this.inFlight.set(key, run)
     }
-    return abortable(run, options.signal)
+    try {
+      return await abortable(run.result, options.signal)
+    } finally {
+      leave()
+    }
   }
 
   /** One resolve, bounded as a whole by the resolve timeout, whoever waits for it. */
-  private async run (asked: PeerId, refresh: boolean): Promise<ResolvedRecord> {
+  private async run (asked: PeerId, refresh: boolean, onProgress: (event: ResolveProgressEvent) => void): Promise<ResolvedRecord> {
     const deadline = AbortSignal.timeout(this.parts.timeoutMs)
     try {
-      return await this.resolveWithin(asked, { signal: deadline, ...(refresh ? { refresh } : {}) })
+      return await this.resolveWithin(asked, { signal: deadline, onProgress, ...(refresh ? { refresh } : {}) })
     } catch (err) {
       if (deadline.aborted && TIMED_OUT.has(errorCode(err))) {
         throw new ResolveError('ERR_RESOLVE_TIMEOUT', `resolving the ML-DSA PeerId ${asked.toString()} took longer than ${this.parts.timeoutMs} ms`, { cause: err })
@@ -103,7 +110,7 @@ export class MlDsaPeerIdResolver {
       const answer = await this.linked(resolved, known.fingerprint, id, multihash)
       if (answer !== undefined) return answer
     }
-    const found = await this.fromDht(asked, id, multihash, options.signal)
+    const found = await this.fromDht(asked, id, multihash, options)
     const resolved = await this.firstContact(found, options) ?? await this.resolvePeer(found.peerId, options)
     return await this.fromFound(found, resolved, id, options.signal)
   }
@@ -160,15 +167,16 @@ export class MlDsaPeerIdResolver {
   }
 
   /** A valid record under the ML-DSA PeerId's DHT key whose key has that PeerId. */
-  private async fromDht (asked: PeerId, id: string, multihash: Uint8Array, signal: AbortSignal): Promise<KeyRecord> {
+  private async fromDht (asked: PeerId, id: string, multihash: Uint8Array, { signal, onProgress }: ResolveOptions & { signal: AbortSignal }): Promise<KeyRecord> {
     const { dht, canReach } = this.parts
     if (dht === undefined) throw unknown(id, 'and this node\'s DHT path is off')
     if (canReach !== undefined && !await canReach(asked)) {
       throw new ResolveError('ERR_NO_PEERS', `cannot look up ${id}: this node has no DHT peers and no connections; ${NO_PEERS_ADVICE}`)
     }
     let value
+    onProgress?.({ type: 'keydir:resolve:path', detail: { path: 'dht' } })
     try {
-      value = await dht.findValue(asked, { signal })
+      value = await dht.findValue(asked, { signal, onProgress })
     } catch (err) {
       if (errorCode(err) === 'ERR_NOT_FOUND') throw unknown(id, 'in this node\'s registry or in the DHT')
       throw err

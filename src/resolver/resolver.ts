@@ -2,18 +2,20 @@ import { NO_PEERS_ADVICE } from '../dht/index.js'
 import { errorCode, KeydirError, ResolveError, type PathFailure } from '../errors.js'
 import { silentLogger } from '../util/log.js'
 import { peerIdOf } from '../util/peer-id.js'
+import { SharedProgress } from '../util/progress.js'
 import { abortable } from './abortable.js'
 import { RefreshBackoff } from './refresh-backoff.js'
 import { admitWithEarlierHistory } from './earlier-history.js'
 import { equivocatedError } from './equivocated.js'
 import { MlDsaPeerIdResolver } from './ml-dsa-peer-id.js'
 import { selectPqCrypto } from '../crypto/index.js'
-import type { DhtLookup } from '../dht/index.js'
+import type { DhtLookup, DhtLookupProgressEvent } from '../dht/index.js'
 import type { KeyExchange, KeyHistory } from '../exchange/index.js'
 import type { KeydirMetrics } from '../metrics/index.js'
 import type { KeyRecord } from '../record/index.js'
 import type { FollowedRotation, PeerKeyRegistry, Pin, RegistryEntry, StoreAdmission, TrustLevel } from '../registry/index.js'
 import type { KeydirLogger } from '../util/log.js'
+import type { ProgressEvent } from '../util/progress.js'
 import type { PqCrypto } from '../crypto/types.js'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 
@@ -86,6 +88,31 @@ export interface ResolverInit {
 export interface ResolveOptions extends AbortOptions {
   /** Skip the registry and ask the network again. */
   refresh?: boolean
+  /**
+   * Hears the network lookup as it goes (nothing for an answer from the
+   * registry): which path it tries, each DHT answer's result as it is
+   * checked, the first contact's quorum. A listener that throws is logged,
+   * and the resolve goes on.
+   */
+  onProgress?: (event: ResolveProgressEvent) => void
+}
+
+/** A network path of the resolve starts: the anchor's direct exchange, the DHT lookup, or the direct exchange after it. */
+export interface ResolvePathDetail {
+  path: NetworkPath
+}
+
+type NetworkPath = 'anchor' | 'dht' | 'direct'
+
+/** A resolve's progress: its paths, and its DHT lookup's answers (DhtLookupProgressEvent). */
+export type ResolveProgressEvent = ProgressEvent<'keydir:resolve:path', ResolvePathDetail> | DhtLookupProgressEvent
+
+type OnResolveProgress = (event: ResolveProgressEvent) => void
+
+/** A lookup under way, shared by every resolve of its peer. */
+interface SharedLookup {
+  result: Promise<ResolvedRecord>
+  progress: SharedProgress<ResolveProgressEvent>
 }
 
 const minute = 60_000
@@ -119,7 +146,7 @@ export class Resolver {
   private readonly maxStaleMs: number
   private readonly now: () => number
   private readonly log: KeydirLogger
-  private readonly inFlight = new Map<string, Promise<ResolvedRecord>>()
+  private readonly inFlight = new Map<string, SharedLookup>()
   private readonly byMlDsaPeerId: MlDsaPeerIdResolver
   private readonly backoff: RefreshBackoff
 
@@ -185,7 +212,7 @@ export class Resolver {
         return this.fromRegistry(peerId, cached, pin, options)
       }
     }
-    return abortable(this.sharedLookup(peerId, pin), options.signal)
+    return this.sharedLookup(peerId, pin, options)
   }
 
   /** A registry hit, by its age since the network last confirmed it (see the class comment). */
@@ -206,7 +233,7 @@ export class Resolver {
       return answer
     }
     try {
-      const fresh = await abortable(this.sharedLookup(peerId, pin), options.signal)
+      const fresh = await this.sharedLookup(peerId, pin, options)
       this.components.metrics.registryRefreshes.inc({ result: 'refreshed' })
       return fresh
     } catch (err) {
@@ -227,15 +254,21 @@ export class Resolver {
     return equivocatedError(peerId, seq)
   }
 
-  /** One network lookup per peer at a time, shared by every caller. */
-  private async sharedLookup (peerId: PeerId, pin?: Promise<Pin | undefined>): Promise<ResolvedRecord> {
+  /** One network lookup per peer at a time, shared by every caller; each may give up on its own signal, and hears the progress while it waits. */
+  private async sharedLookup (peerId: PeerId, pin?: Promise<Pin | undefined>, options: ResolveOptions = {}): Promise<ResolvedRecord> {
     const key = peerId.toString()
     let lookup = this.inFlight.get(key)
+    const progress = lookup?.progress ?? new SharedProgress<ResolveProgressEvent>(this.log)
+    const leave = progress.join(options.onProgress)
     if (lookup == null) {
-      lookup = this.lookup(peerId, pin).finally(() => this.inFlight.delete(key))
+      lookup = { progress, result: this.lookup(peerId, pin, progress.emit).finally(() => this.inFlight.delete(key)) }
       this.inFlight.set(key, lookup)
     }
-    return lookup
+    try {
+      return await abortable(lookup.result, options.signal)
+    } finally {
+      leave()
+    }
   }
 
   /**
@@ -243,11 +276,11 @@ export class Resolver {
    * concurrent callers. A miss (not found, timed out, no peers) is an
    * outcome, not a fault: one line at info, and the typed error.
    */
-  private async lookup (peerId: PeerId, pin?: Promise<Pin | undefined>): Promise<ResolvedRecord> {
+  private async lookup (peerId: PeerId, pin: Promise<Pin | undefined> | undefined, onProgress: OnResolveProgress): Promise<ResolvedRecord> {
     const key = peerId.toString()
     const startedAt = this.now()
     try {
-      const resolved = await this.lookupPaths(peerId, pin)
+      const resolved = await this.lookupPaths(peerId, pin, onProgress)
       this.backoff.reached(key)
       return resolved
     } catch (err) {
@@ -259,7 +292,7 @@ export class Resolver {
     }
   }
 
-  private async lookupPaths (peerId: PeerId, pin?: Promise<Pin | undefined>): Promise<ResolvedRecord> {
+  private async lookupPaths (peerId: PeerId, pin: Promise<Pin | undefined> | undefined, onProgress: OnResolveProgress): Promise<ResolvedRecord> {
     if (this.components.canReach !== undefined && !await this.components.canReach(peerId)) {
       throw new ResolveError('ERR_NO_PEERS', `cannot look up ${peerId.toString()}: this node has no DHT peers, no connections and no address of that peer; ${NO_PEERS_ADVICE}`)
     }
@@ -272,12 +305,13 @@ export class Resolver {
     // An anchor is dialled at start, so asking it directly is the quick path to its record.
     // A DHT lookup that peers keep busy (silent peers near the key) must leave the direct request its turn.
     const dhtFirst = this.components.exchange === undefined ? signal : AbortSignal.any([signal, AbortSignal.timeout(Math.round(this.timeoutMs * DHT_SHARE_BEFORE_DIRECT))])
-    const paths: Array<[ResolveSource, (() => Promise<KeyRecord>) | undefined]> = anchor
-      ? [['anchor', this.direct(peerId, signal)], ['dht', this.fromDht(peerId, signal, pin)]]
-      : [['dht', this.fromDht(peerId, dhtFirst, pin)], ['direct', this.direct(peerId, signal)]]
+    const paths: Array<[NetworkPath, (() => Promise<KeyRecord>) | undefined]> = anchor
+      ? [['anchor', this.direct(peerId, signal)], ['dht', this.fromDht(peerId, signal, pin, onProgress)]]
+      : [['dht', this.fromDht(peerId, dhtFirst, pin, onProgress)], ['direct', this.direct(peerId, signal)]]
 
     for (const [source, fetch] of paths) {
       if (fetch == null) continue
+      onProgress({ type: 'keydir:resolve:path', detail: { path: source } })
       try {
         const record = await fetch()
         const { entry, followed } = await this.store(record, source === 'dht' ? 'dht' : 'direct', source !== 'dht', signal)
@@ -314,7 +348,7 @@ export class Resolver {
    * the pin ends it); without a pin it is a first contact, by quorum over
    * disjoint paths (see DhtLookup).
    */
-  private fromDht (peerId: PeerId, signal: AbortSignal, pinRead?: Promise<Pin | undefined>): (() => Promise<KeyRecord>) | undefined {
+  private fromDht (peerId: PeerId, signal: AbortSignal, pinRead: Promise<Pin | undefined> | undefined, onProgress: OnResolveProgress): (() => Promise<KeyRecord>) | undefined {
     const dht = this.components.dht
     if (dht == null) return undefined
     return async () => {
@@ -322,6 +356,7 @@ export class Resolver {
       const value = await dht.findValue(peerId, {
         signal,
         minSeq: pin?.highestSeq ?? 0,
+        onProgress,
         acceptRevocation: revocation => this.components.registry.revocationApplies(revocation),
         acceptEquivocation: proof => this.components.registry.equivocationApplies(proof)
       })

@@ -8,7 +8,7 @@ import { createPqkCheck, createPqkValueCheck, dhtRecordKey, DhtLookup, Malformed
 import { createKeydirMetrics } from '../../src/metrics/index.js'
 import { createRevocation, KeyRecordValidator, mlDsaPeerIdBytes, mlDsaRoutingKey, RevocationValidator, routingKeyFor } from '../../src/record/index.js'
 import { makeIdentity, makeRecord } from '../helpers/records.js'
-import type { DhtLookupInit, KadAnswer, LookupOutcome, LookupScores, PqkRecordCheck, PqkValueCheck } from '../../src/dht/index.js'
+import type { DhtAnswerDetail, DhtLookupInit, DhtLookupProgressEvent, KadAnswer, LookupOutcome, LookupScores, PqkRecordCheck, PqkValueCheck } from '../../src/dht/index.js'
 import type { KeydirMetrics } from '../../src/metrics/index.js'
 import type { KeyRecord } from '../../src/record/index.js'
 import type { PeerId, PeerInfo } from '@libp2p/interface'
@@ -421,5 +421,64 @@ describe('DhtLookup', () => {
     await assert.rejects(empty.lookup.find(id.peerId), (err: any) => err.name === 'ResolveError' && err.code === 'ERR_NOT_FOUND')
     const slow = await network(self, [{ id: b, fails: 'silent' }], { askTimeoutMs: 60_000 })
     await assert.rejects(slow.lookup.find(id.peerId, { signal: AbortSignal.timeout(30) }), (err: any) => err.code === 'ERR_RESOLVE_TIMEOUT')
+  })
+
+  describe('progress events', () => {
+    test('a first contact reports each answer as it is checked, then its quorum', async () => {
+      const id = await makeIdentity()
+      const self = (await makeIdentity()).peerId
+      const [h1, h2, h3, bad, empty] = await peers(5)
+      const record = await makeRecord(id, { seq: 3 })
+      const forged = Uint8Array.from(record.bytes)
+      forged[forged.length - 1] ^= 0xff
+      const net = await network(self, [
+        { id: bad, value: forged, delayMs: 1 },
+        { id: empty, closer: [], delayMs: 1 },
+        { id: h1, value: record.bytes, delayMs: 10 },
+        { id: h2, value: record.bytes, delayMs: 10 },
+        { id: h3, value: record.bytes, delayMs: 10 }
+      ], { own: record.bytes, disjointPaths: 3, firstContactGraceMs: 5_000 })
+      const events: DhtLookupProgressEvent[] = []
+      assert.equal((await net.lookup.find(id.peerId, { onProgress: event => { events.push(event) } })).seq, 3)
+      const answers = events.flatMap(e => e.type === 'keydir:dht:answer' ? [e.detail] : [])
+      const by = (peer: PeerId): DhtAnswerDetail | undefined => answers.find(a => a.from.equals(peer))
+      assert.deepEqual(answers[0], { from: self, own: true, result: 'record', seq: 3 }, 'the own store answers first')
+      for (const peer of [h1, h2, h3]) assert.deepEqual(by(peer), { from: peer, own: false, result: 'record', seq: 3 })
+      assert.equal(by(bad)?.result, 'refused')
+      assert.equal(by(bad)?.code, 'ERR_BAD_ML_DSA_SIGNATURE')
+      assert.deepEqual(by(empty), { from: empty, own: false, result: 'no-value' })
+      assert.equal(answers.length, 6, 'each answer once')
+      const quorum = events.findIndex(e => e.type === 'keydir:dht:quorum')
+      assert.deepEqual(events[quorum], { type: 'keydir:dht:quorum', detail: { answers: 3 } })
+      assert.equal(events.slice(0, quorum).filter(e => e.type === 'keydir:dht:answer' && e.detail.result === 'record' && !e.detail.own).length, 3, 'after the third record from another peer')
+      assert.equal(events.filter(e => e.type === 'keydir:dht:quorum').length, 1, 'once')
+    })
+
+    test('a refresh reports an answer below the pin as outdated, and has no quorum event', async () => {
+      const id = await makeIdentity()
+      const self = (await makeIdentity()).peerId
+      const [old, fresh] = await peers(2)
+      const net = await network(self, [
+        { id: old, value: (await makeRecord(id, { seq: 4 })).bytes, delayMs: 1 },
+        { id: fresh, value: (await makeRecord(id, { seq: 6 })).bytes, delayMs: 20 }
+      ], { disjointPaths: 1 })
+      const events: DhtLookupProgressEvent[] = []
+      assert.equal((await net.lookup.find(id.peerId, { minSeq: 5, onProgress: event => { events.push(event) } })).seq, 6)
+      assert.deepEqual(events.map(e => e.type === 'keydir:dht:answer' ? [e.detail.from.toString(), e.detail.result, e.detail.seq, e.detail.code] : [e.type]), [
+        [old.toString(), 'outdated', 4, 'ERR_ROLLBACK'],
+        [fresh.toString(), 'record', 6, undefined]
+      ])
+    })
+
+    test('a listener that throws does not stop the lookup', async () => {
+      const id = await makeIdentity()
+      const self = (await makeIdentity()).peerId
+      const record = await makeRecord(id)
+      const net = await network(self, (await peers(3)).map(peer => ({ id: peer, value: record.bytes, delayMs: 1 })), { disjointPaths: 3 })
+      let heard = 0
+      const found = await net.lookup.find(id.peerId, { onProgress: () => { heard++; throw new Error('listener bug') } })
+      assert.equal(found.seq, record.seq)
+      assert.equal(heard, 4, 'three answers and the quorum, each heard though the one before threw')
+    })
   })
 })

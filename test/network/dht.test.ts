@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { startNetwork } from '../helpers/network.js'
+import type { ResolveProgressEvent } from '../../src/index.js'
 import type { TestNetwork } from '../helpers/network.js'
 
 describe('twenty nodes joined through one anchor, DHT only', () => {
@@ -53,6 +54,23 @@ describe('twenty nodes joined through one anchor, DHT only', () => {
     const results = await Promise.all(Array.from({ length: 10 }, async () => fresh.node.resolve(target)))
     assert.ok(results.every(keys => keys.peerId.equals(target)))
     assert.equal(await lookups(), before + 1)
+  })
+
+  it('a first contact reports its path, its answers and its quorum over real connections', async () => {
+    const fresh = await net.add()
+    const target = net.nodes[11].node.peerId
+    const events: ResolveProgressEvent[] = []
+    const keys = await fresh.node.resolve(target, { onProgress: event => { events.push(event) } })
+    assert.equal(keys.source, 'dht')
+    assert.deepEqual(events[0], { type: 'keydir:resolve:path', detail: { path: 'dht' } })
+    const quorum = events.findIndex(e => e.type === 'keydir:dht:quorum')
+    assert.ok(quorum > 0, 'a first contact reaches its quorum')
+    const records = events.slice(0, quorum).filter(e => e.type === 'keydir:dht:answer' && e.detail.result === 'record' && !e.detail.own)
+    assert.ok(records.length >= 3, `three valid answers before the quorum, heard ${records.length}`)
+    for (const e of records) {
+      assert.ok(e.type === 'keydir:dht:answer' && e.detail.seq === keys.seq && net.nodes.some(n => n.node.peerId.equals(e.detail.from)))
+    }
+    assert.ok(!events.some(e => e.type === 'keydir:dht:answer' && (e.detail.result === 'refused' || e.detail.result === 'outdated')), 'an honest network answers with nothing refused')
   })
 
   it('a node resolves itself with trust self', async () => {

@@ -8,10 +8,11 @@ import { makeConflictingRecords } from '../helpers/evidence.js'
 import { waitUntil } from '../helpers/network.js'
 import { makeIdentity, makeRecord } from '../helpers/records.js'
 import { isError, openFixture } from '../registry/fixture.js'
-import type { DhtLookup } from '../../src/dht/index.js'
+import type { DhtLookup, FindOptions } from '../../src/dht/index.js'
 import type { KeyExchange } from '../../src/exchange/index.js'
 import type { KeydirMetrics } from '../../src/metrics/index.js'
 import type { KeyRecord } from '../../src/record/index.js'
+import type { ResolveProgressEvent } from '../../src/resolver/index.js'
 import type { Fixture } from '../registry/fixture.js'
 import type { PeerId } from '@libp2p/interface'
 
@@ -214,6 +215,66 @@ describe('Resolver', () => {
       const all = await Promise.all(Array.from({ length: 5 }, async () => s.resolver.resolve(peer.peerId)))
       assert.ok(all.every(r => r.record.seq === 1))
       assert.deepEqual(s.calls, ['dht'])
+    } finally { await s.f.cleanup() }
+  })
+
+  it('a shared lookup\'s progress reaches each caller from when it joins until it stops waiting', async () => {
+    const peer = await makeIdentity()
+    const record = await makeRecord(peer)
+    const answered = Promise.withResolvers<void>()
+    const quorum = Promise.withResolvers<void>()
+    const s = await setup({
+      dht: async (peerId, options: FindOptions) => {
+        options.onProgress?.({ type: 'keydir:dht:answer', detail: { from: peerId, own: false, result: 'no-value' } })
+        await answered.promise
+        options.onProgress?.({ type: 'keydir:dht:answer', detail: { from: peerId, own: false, result: 'record', seq: 1 } })
+        await quorum.promise
+        options.onProgress?.({ type: 'keydir:dht:quorum', detail: { answers: 3 } })
+        return record
+      }
+    })
+    try {
+      const label = (e: ResolveProgressEvent): string => e.type === 'keydir:dht:answer' ? e.detail.result : e.type === 'keydir:resolve:path' ? `path ${e.detail.path}` : 'quorum'
+      const heard: Record<'first' | 'joined' | 'quit', string[]> = { first: [], joined: [], quit: [] }
+      const first = s.resolver.resolve(peer.peerId, { onProgress: e => { heard.first.push(label(e)) } })
+      await waitUntil(() => heard.first.length === 2, 'the first caller heard the lookup start')
+      const stop = new AbortController()
+      const quit = s.resolver.resolve(peer.peerId, { signal: stop.signal, onProgress: e => { heard.quit.push(label(e)) } })
+      const joined = s.resolver.resolve(peer.peerId, { onProgress: e => { heard.joined.push(label(e)) } })
+      // Their registry reads (LevelDB misses) come first: let them join the lookup before it goes on.
+      await new Promise(resolve => setTimeout(resolve, 100))
+      answered.resolve()
+      await waitUntil(() => heard.quit.length === 1, 'the record answer reached the caller that will quit')
+      stop.abort()
+      await assert.rejects(quit)
+      quorum.resolve()
+      assert.equal((await first).record.seq, 1)
+      assert.equal((await joined).record.seq, 1)
+      assert.deepEqual(heard.first, ['path dht', 'no-value', 'record', 'quorum'])
+      assert.deepEqual(heard.joined, ['record', 'quorum'], 'from when it joined')
+      assert.deepEqual(heard.quit, ['record'], 'nothing after it stopped waiting')
+      assert.deepEqual(s.calls, ['dht'], 'one lookup')
+      // The next resolve is answered by the registry: no network, no progress.
+      const fromRegistry: string[] = []
+      assert.equal((await s.resolver.resolve(peer.peerId, { onProgress: e => { fromRegistry.push(label(e)) } })).source, 'registry')
+      assert.deepEqual(fromRegistry, [])
+    } finally { await s.f.cleanup() }
+  })
+
+  it('reports each network path it tries, in order, and goes on when the listener throws', async () => {
+    const peer = await makeIdentity()
+    const record = await makeRecord(peer)
+    const s = await setup({ dht: notFound, direct: async () => record })
+    try {
+      const paths: string[] = []
+      const resolved = await s.resolver.resolve(peer.peerId, {
+        onProgress: e => {
+          if (e.type === 'keydir:resolve:path') paths.push(e.detail.path)
+          throw new Error('listener bug')
+        }
+      })
+      assert.equal(resolved.source, 'direct')
+      assert.deepEqual(paths, ['dht', 'direct'])
     } finally { await s.f.cleanup() }
   })
 

@@ -84,6 +84,11 @@ export class AnswerTally {
   }
 
   /** Whether a peer other than this node's own store answered with a valid record. */
+  /** Valid record answers from other peers so far. */
+  get recordAnswerCount (): number {
+    return this.recordAnswers
+  }
+
   get anyPathRecord (): boolean {
     return this.recordAnswers > 0
   }

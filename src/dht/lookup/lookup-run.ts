@@ -1,7 +1,9 @@
 import { errorCode } from '../../errors.js'
 import { peerIdNamesRecord } from '../../record/index.js'
 import { AnswerTally, SELF_PATH } from './answer-tally.js'
+import { reportProgress } from '../../util/progress.js'
 import type { PathAnswer } from './disjoint-paths.js'
+import type { DhtAnswerDetail, OnDhtLookupProgress } from './progress.js'
 import type { LookupScores } from './scores.js'
 import type { KeydirMetrics } from '../../metrics/index.js'
 import type { EquivocationProof, KeyRecord, PqkValue, RevocationCertificate } from '../../record/index.js'
@@ -27,6 +29,8 @@ export interface LookupRunContext {
   acceptEquivocation?: (proof: EquivocationProof) => boolean
   metrics: KeydirMetrics
   scores?: LookupScores
+  /** The caller's progress listener: each answer's result as it is checked, and the quorum. */
+  onProgress?: OnDhtLookupProgress
   log: KeydirLogger
 }
 
@@ -100,6 +104,7 @@ export class LookupRun {
     if (this.over || this.closing) return
     if (answer.value === undefined) {
       this.tally.noRecord(answer.peer, answer.path, answer.distance)
+      this.report(answer.peer, answer.path, { result: 'no-value' })
       return
     }
     const checked = this.context.check(this.context.key, answer.value).then(
@@ -112,9 +117,11 @@ export class LookupRun {
           // Validly signed, but older than what this node holds (a newer record, a revocation, a proof) or expired: stale, not forged.
           if (answer.path !== SELF_PATH) this.context.scores?.note(answer.peer, 'stale')
           this.tally.outdated(answer.peer, answer.path, code === 'ERR_ROLLBACK')
+          this.report(answer.peer, answer.path, { result: 'outdated', code })
         } else {
           this.context.scores?.note(answer.peer, 'invalid')
           this.tally.refused(answer.peer, answer.path)
+          this.report(answer.peer, answer.path, { result: 'refused', code })
         }
       }
     )
@@ -150,8 +157,12 @@ export class LookupRun {
    * to be all it heard.
    */
   private settle (): void {
-    if (this.context.minSeq > 0) this.end()
-    else this.draining = true
+    if (this.context.minSeq > 0) {
+      this.end()
+    } else if (!this.draining) {
+      this.draining = true
+      reportProgress(this.context.onProgress, { type: 'keydir:dht:quorum', detail: { answers: this.tally.recordAnswerCount } }, this.context.log)
+    }
   }
 
   /** A checked value from `peer` (SELF_PATH: this node's own store; SKIPPED_PATH: a peer skipped for its score). */
@@ -164,15 +175,20 @@ export class LookupRun {
     }
     const record = value.record
     // Asked by its PeerId or by the ML-DSA PeerId of its key (a lookup under that key).
-    if (!peerIdNamesRecord(peerId.toMultihash().bytes, record)) return
+    if (!peerIdNamesRecord(peerId.toMultihash().bytes, record)) {
+      this.report(peer, path, { result: 'refused', code: 'ERR_PEER_ID_MISMATCH' })
+      return
+    }
     if (record.seq < minSeq) {
       metrics.verificationFailures.inc({ source: 'dht', reason: 'ERR_ROLLBACK' })
       if (path !== SELF_PATH) this.context.scores?.note(peer, 'stale')
       this.tally.outdated(peer, path, true)
+      this.report(peer, path, { result: 'outdated', seq: record.seq, code: 'ERR_ROLLBACK' })
       return
     }
     const first = !this.tally.anyPathRecord
     this.tally.record(peer, path, record, distance)
+    this.report(peer, path, { result: 'record', seq: record.seq })
     if (this.tally.settled) {
       this.settle()
     }
@@ -190,16 +206,27 @@ export class LookupRun {
   private takeVerdict (peer: PeerId, path: number, value: Exclude<PqkValue, { kind: 'record' }>): void {
     const revocation = value.kind === 'revocation' ? value.revocation : undefined
     const proof = value.kind === 'equivocation' ? value.proof : undefined
-    if (!(revocation ?? proof)!.peerId.equals(this.context.peerId)) return
+    if (!(revocation ?? proof)!.peerId.equals(this.context.peerId)) {
+      this.report(peer, path, { result: 'refused', code: 'ERR_PEER_ID_MISMATCH' })
+      return
+    }
     const taken = revocation !== undefined ? this.context.acceptRevocation?.(revocation) : this.context.acceptEquivocation?.(proof!)
     if (taken === false) {
-      this.context.metrics.verificationFailures.inc({ source: 'dht', reason: revocation !== undefined ? 'ERR_REVOCATION_KEY_UNKNOWN' : 'ERR_EVIDENCE_KEY_UNKNOWN' })
+      const code = revocation !== undefined ? 'ERR_REVOCATION_KEY_UNKNOWN' : 'ERR_EVIDENCE_KEY_UNKNOWN'
+      this.context.metrics.verificationFailures.inc({ source: 'dht', reason: code })
       this.tally.refused(peer, path)
+      this.report(peer, path, { result: 'refused', code })
       return
     }
     this.revocation = revocation
     this.equivocation = proof
+    this.report(peer, path, { result: value.kind })
     this.end()
+  }
+
+  /** One answer's result, to the caller's progress listener. */
+  private report (from: PeerId, path: number, result: Omit<DhtAnswerDetail, 'from' | 'own'>): void {
+    reportProgress(this.context.onProgress, { type: 'keydir:dht:answer', detail: { from, own: path === SELF_PATH, ...result } }, this.context.log)
   }
 
   get best (): KeyRecord | undefined {

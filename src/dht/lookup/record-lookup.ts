@@ -9,6 +9,7 @@ import { asPqkValue, LookupRun } from './lookup-run.js'
 import type { DisjointPathsComponents } from './disjoint-paths.js'
 import type { KeydirMetrics } from '../../metrics/index.js'
 import type { EquivocationProof, KeyRecord, PqkValue, RevocationCertificate } from '../../record/index.js'
+import type { OnDhtLookupProgress } from './progress.js'
 import type { KeydirLogger } from '../../util/log.js'
 import type { PqkRecordCheck, PqkValueCheck } from '../pqk-validator.js'
 import type { AbortOptions, PeerId, PeerInfo } from '@libp2p/interface'
@@ -71,6 +72,8 @@ export interface FindOptions extends AbortOptions {
    * counted and the lookup goes on.
    */
   acceptEquivocation?: (proof: EquivocationProof) => boolean
+  /** Called as each answer is checked, and when a first contact has its quorum (see DhtLookupProgressEvent). */
+  onProgress?: OnDhtLookupProgress
 }
 
 export const DEFAULT_FIRST_CONTACT_QUORUM = 3
@@ -133,6 +136,7 @@ export class DhtLookup {
       acceptEquivocation: options.acceptEquivocation,
       metrics: this.components.metrics,
       scores: this.components.scores,
+      onProgress: options.onProgress,
       log: this.log
     })
     const signal = options.signal == null ? run.walk.signal : AbortSignal.any([options.signal, run.walk.signal])
