@@ -37,7 +37,7 @@ import { routingKeyFor } from '../../src/record/index.js'
 import { Resolver } from '../../src/resolver/index.js'
 import { delayLinks, pendingWrites } from './netns/link-delay.js'
 import { kadIdOf, keyNear, startStaleDhtNode, type Placement, type StaleDhtNode, type StaleDhtStats } from '../../test/helpers/stale-dht-node.js'
-import type { AnchorEntry, KeyDirectory, KeyDirectoryOptions } from '../../src/node/index.js'
+import type { AnchorEntry, KeyDirectory, KeyDirectoryOptions, ResolveProgressEvent } from '../../src/node/index.js'
 import type { PeerId } from '@libp2p/interface'
 import type { DHTProgressEvents, SelectFn, ValidateFn } from '@libp2p/kad-dht'
 import type { Datastore } from 'interface-datastore'
@@ -232,6 +232,27 @@ function failure (err: unknown, probe: Probe): string {
   const errors = [...probe.errors].map(([message, n]) => `${message} x${n}`).join('; ')
   return `${code} (lookup: ${probe.sent} queries, ${probe.responses} responses, ${probe.withRecord} with a record${errors === '' ? '' : `; ${errors}`})`
 }
+/** A valid record reached the resolve: from this node's own DHT store (`fromSelf`) or from another node. */
+function noteValid (probe: Probe, fromSelf: boolean): void {
+  const elapsed = performance.now() - probe.started
+  if (probe.firstAnyMs === undefined) {
+    probe.firstAnyMs = elapsed
+    probe.ownStore = fromSelf
+  }
+  if (probe.firstOtherMs === undefined && !fromSelf) probe.firstOtherMs = elapsed
+}
+
+/**
+ * keydir's lookup times its first valid answers by its own progress events:
+ * an answer is reported once keydir's check took it, as IPNS's is counted
+ * once its validator accepted it (watchAnswers).
+ */
+function keydirAnswers (probe: Probe): (event: ResolveProgressEvent) => void {
+  return event => {
+    if (event.type === 'keydir:dht:answer' && event.detail.result === 'record') noteValid(probe, event.detail.own)
+  }
+}
+
 /** The probe of the resolve in progress on a node; lookups keep the probe they started under. */
 interface ProbeSlot { current: Probe }
 
@@ -271,14 +292,6 @@ async function holdsRecord (datastore: Datastore, routingKey: Uint8Array): Promi
 function watchAnswers (libp2p: BaseLibp2p, self: PeerId, slot: ProbeSlot, validate: ValidateFn): void {
   const dht = libp2p.services.dht
   const get = dht.get.bind(dht)
-  const valid = (probe: Probe, fromSelf: boolean): void => {
-    const elapsed = performance.now() - probe.started
-    if (probe.firstAnyMs === undefined) {
-      probe.firstAnyMs = elapsed
-      probe.ownStore = fromSelf
-    }
-    if (probe.firstOtherMs === undefined && !fromSelf) probe.firstOtherMs = elapsed
-  }
   dht.get = (key, options = {}) => {
     const probe = slot.current
     probe.queryStartMs ??= performance.now() - probe.started
@@ -314,7 +327,7 @@ function watchAnswers (libp2p: BaseLibp2p, self: PeerId, slot: ProbeSlot, valida
                 await validate(record.key, record.value)
                 // The steps of the answer whose record was accepted first, not of a refused one before it.
                 if (probe.firstOtherMs === undefined) probe.firstOtherAnswer = steps
-                valid(probe, false)
+                noteValid(probe, false)
               })().catch(() => {})
             }
           }
@@ -323,7 +336,7 @@ function watchAnswers (libp2p: BaseLibp2p, self: PeerId, slot: ProbeSlot, valida
           const message = event.detail.error.message.slice(0, 80)
           probe.errors.set(message, (probe.errors.get(message) ?? 0) + 1)
         }
-        if (event.type === 'kad-dht:query:value') valid(probe, event.detail.from.equals(self))
+        if (event.type === 'kad-dht:query:value') noteValid(probe, event.detail.from.equals(self))
       }
     })
     return query
@@ -383,7 +396,7 @@ async function startKeydirNode (dir: string, anchor: AnchorEntry | undefined, op
         const signal = AbortSignal.timeout(timeoutMs)
         const { mlDsaPublicKey, source } = path === 'direct'
           ? await direct.resolve(target.peerId, { signal }).then(({ record, source }) => ({ mlDsaPublicKey: record.mlDsaPublicKey, source }))
-          : await node.resolve(target.peerId, { signal, refresh: path === 'refresh' })
+          : await node.resolve(target.peerId, { signal, refresh: path === 'refresh', onProgress: keydirAnswers(probe) })
         const totalMs = performance.now() - probe.started
         const got = hex(fingerprint(mlDsaPublicKey))
         const ok = got === target.expected && source === (path === 'refresh' ? 'dht' : path)
