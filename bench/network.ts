@@ -195,7 +195,7 @@ export interface ResolveStats {
   /** Share of the successful resolves that saw a valid record whose first came from the node's own DHT store (it is one of the K closest to the key); NaN (null once saved) when none saw one: the direct path, keydir runs before 8f897db. */
   ownStore: number
   /** The successful resolves the node's own store could not answer: real network lookups. */
-  remote: { count: number, total: Summary, firstOther: Summary }
+  remote: { count: number, total: Summary, firstOther: Summary, quorum?: Summary }
   /** CPU time of every process of the network during the resolves, less the idle rate, per resolve. */
   cpuMsPerResolve: number
   /** TCP bytes written by every node during the resolves, less the idle rate, per resolve. */
@@ -422,7 +422,7 @@ export async function runNetwork (kind: NetworkKind, n: number, procs: number, s
         ownStore: ownStoreShare(succeeded),
         remote: (() => {
           const remote = succeeded.filter(o => o.ownStore === false)
-          return { count: remote.length, total: summarize(remote.map(o => o.totalMs)), firstOther: summarize(remote.flatMap(o => o.firstOtherMs === undefined ? [] : [o.firstOtherMs])) }
+          return { count: remote.length, total: summarize(remote.map(o => o.totalMs)), firstOther: summarize(remote.flatMap(o => o.firstOtherMs === undefined ? [] : [o.firstOtherMs])), quorum: summarize(remote.flatMap(o => o.quorumMs === undefined ? [] : [o.quorumMs])) }
         })(),
         cpuMsPerResolve: cpuMsPerResolve(cpuUs, idle.cpuMsPerSecond, seconds, outcomes.length),
         bytesPerResolve: Math.max(0, bytes - idle.bytesPerSecond * seconds) / Math.max(1, outcomes.length),
@@ -602,7 +602,9 @@ async function networkReport (runs: NetworkRun[], quick: boolean, layouts: Array
         'return p50 ms': fmt.ms(s.remote.total.p50),
         'return p95 ms': fmt.ms(s.remote.total.p95),
         'first valid, other node p50 ms': fmt.ms(s.remote.firstOther.p50),
-        'other node p95 ms': fmt.ms(s.remote.firstOther.p95)
+        'other node p95 ms': fmt.ms(s.remote.firstOther.p95),
+        // Older saved runs have no quorum times; IPNS's query has no quorum.
+        'quorum p50 ms': fmt.ms(s.remote.quorum?.p50 ?? Number.NaN)
       })
     }
   }
@@ -636,7 +638,7 @@ async function networkReport (runs: NetworkRun[], quick: boolean, layouts: Array
       {
         title: 'Only the resolves the resolving node\'s own DHT store could not answer (real network lookups)',
         rows: remoteRows,
-        notes: [`With ${K + 1} nodes or fewer there are none. The two networks have different PeerIds, so which of the same (from, target) pairs need a network lookup differs between them.`]
+        notes: [`"quorum": keydir's first contact has ${DEFAULT_FIRST_CONTACT_QUORUM} valid answers over ${DEFAULT_DISJOINT_PATHS} disjoint paths (its \`keydir:dht:quorum\` progress event); from there to its return it asks no one new and takes the answers already in flight (issue 21's protection against a few hostile nodes answering first), or stops ${DEFAULT_FIRST_CONTACT_GRACE_MS} ms after its first valid answer. A lookup that reached no quorum (its paths ended, or the grace time ran out) has no quorum time.`, `With ${K + 1} nodes or fewer there are none. The two networks have different PeerIds, so which of the same (from, target) pairs need a network lookup differs between them.`]
       },
       {
         title: 'Where a real lookup\'s first answer goes: medians, over the lookups another node answered, of the steps of the answer whose record was accepted first',

@@ -97,6 +97,8 @@ export interface ResolveOutcome {
   ownStore?: boolean
   /** Until the DHT query started (keydir: after the registry and pin reads). */
   queryStartMs?: number
+  /** keydir's first contact: until its quorum of valid answers over disjoint paths was in (its keydir:dht:quorum event); it then only takes the answers in flight. */
+  quorumMs?: number
   /** The answer that brought the first valid record from another node, step by step. */
   firstOtherAnswer?: AnswerSteps
   /** The resolve returned a record the target had replaced (one of its `previous` values). */
@@ -193,6 +195,7 @@ interface Probe {
   firstAnyMs?: number
   firstOtherMs?: number
   ownStore?: boolean
+  quorumMs?: number
   /** What the lookup saw, for a failed resolve's error: queries sent, responses, responses carrying a record, errors by message. */
   sent: number
   responses: number
@@ -219,6 +222,7 @@ function outcome (probe: Probe, ok: boolean, totalMs: number, error: string | un
     firstOtherMs: probe.firstOtherMs,
     ownStore: probe.ownStore,
     queryStartMs: probe.queryStartMs,
+    quorumMs: probe.quorumMs,
     firstOtherAnswer: probe.firstOtherAnswer,
     hops: probe.hops.summary(),
     error
@@ -250,6 +254,7 @@ function noteValid (probe: Probe, fromSelf: boolean): void {
 function keydirAnswers (probe: Probe): (event: ResolveProgressEvent) => void {
   return event => {
     if (event.type === 'keydir:dht:answer' && event.detail.result === 'record') noteValid(probe, event.detail.own)
+    if (event.type === 'keydir:dht:quorum') probe.quorumMs ??= performance.now() - probe.started
   }
 }
 
