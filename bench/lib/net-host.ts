@@ -37,7 +37,7 @@ import { routingKeyFor } from '../../src/record/index.js'
 import { Resolver } from '../../src/resolver/index.js'
 import { delayLinks, pendingWrites } from './netns/link-delay.js'
 import { kadIdOf, keyNear, startStaleDhtNode, type Placement, type StaleDhtNode, type StaleDhtStats } from '../../test/helpers/stale-dht-node.js'
-import type { AnchorEntry, KeyDirectory, KeyDirectoryOptions, ResolveProgressEvent } from '../../src/node/index.js'
+import type { AnchorEntry, KeyDirectory, KeyDirectoryOptions, ResolveProgressEvents } from '../../src/node/index.js'
 import type { PeerId } from '@libp2p/interface'
 import type { DHTProgressEvents, SelectFn, ValidateFn } from '@libp2p/kad-dht'
 import type { Datastore } from 'interface-datastore'
@@ -251,7 +251,7 @@ function noteValid (probe: Probe, fromSelf: boolean): void {
  * an answer is reported once keydir's check took it, as IPNS's is counted
  * once its validator accepted it (watchAnswers).
  */
-function keydirAnswers (probe: Probe): (event: ResolveProgressEvent) => void {
+function keydirAnswers (probe: Probe): (event: ResolveProgressEvents) => void {
   return event => {
     if (event.type === 'keydir:dht:answer' && event.detail.result === 'record') noteValid(probe, event.detail.own)
     if (event.type === 'keydir:dht:quorum') probe.quorumMs ??= performance.now() - probe.started

@@ -113,8 +113,8 @@ export interface KeyDirectoryOptions {
   sessionHandshakeTimeoutMs?: number
 }
 
-export type { ResolveOptions, ResolvePathDetail, ResolveProgressEvent } from '../resolver/index.js'
-export type { DhtAnswerDetail, DhtAnswerResult, DhtQuorumDetail } from '../dht/index.js'
+export type { ResolveOptions, ResolvePathDetail, ResolveProgressEvents } from '../resolver/index.js'
+export type { DhtAnswerDetail, DhtAnswerResult, DhtLookupProgressEvents, DhtQuorumDetail } from '../dht/index.js'
 export type { OpenedEnvelope } from '../envelope/index.js'
 export type { SignatureCheck } from '../signature/index.js'
 

@@ -1,3 +1,3 @@
 /** The resolution order: registry, anchors, DHT, direct exchange. */
-export { Resolver, parsePeerId, type AskedAs, type ResolvedRecord, type ResolveSource, type ResolverComponents, type ResolverInit, type ResolveOptions, type ResolvePathDetail, type ResolveProgressEvent } from './resolver.js'
+export { Resolver, parsePeerId, type AskedAs, type ResolvedRecord, type ResolveSource, type ResolverComponents, type ResolverInit, type ResolveOptions, type ResolvePathDetail, type ResolveProgressEvents } from './resolver.js'
 export { equivocatedError } from './equivocated.js'

@@ -10,7 +10,7 @@ import type { DhtLookup } from '../dht/index.js'
 import type { KeydirMetrics } from '../metrics/index.js'
 import type { KeyRecord } from '../record/index.js'
 import type { PeerKeyRegistry } from '../registry/index.js'
-import type { ResolvedRecord, ResolveOptions, ResolveProgressEvent } from './resolver.js'
+import type { ResolvedRecord, ResolveOptions, ResolveProgressEvents } from './resolver.js'
 import type { PqCrypto } from '../crypto/types.js'
 import type { KeydirLogger } from '../util/log.js'
 import type { PeerId } from '@libp2p/interface'
@@ -64,14 +64,14 @@ export interface MlDsaPeerIdResolverParts {
  */
 export class MlDsaPeerIdResolver {
   /** Runs under way, by ML-DSA PeerId (and whether a refresh was asked for), with the listeners of their progress. */
-  private readonly inFlight = new Map<string, { result: Promise<ResolvedRecord>, progress: SharedProgress<ResolveProgressEvent> }>()
+  private readonly inFlight = new Map<string, { result: Promise<ResolvedRecord>, progress: SharedProgress<ResolveProgressEvents> }>()
 
   constructor (private readonly parts: MlDsaPeerIdResolverParts) {}
 
   async resolve (asked: PeerId, options: ResolveOptions): Promise<ResolvedRecord> {
     const key = `${asked.toString()}/${options.refresh === true ? 'refresh' : 'any'}`
     let run = this.inFlight.get(key)
-    const progress = run?.progress ?? new SharedProgress<ResolveProgressEvent>(this.parts.log)
+    const progress = run?.progress ?? new SharedProgress<ResolveProgressEvents>(this.parts.log)
     const leave = progress.join(options.onProgress)
     if (run === undefined) {
       run = { progress, result: this.run(asked, options.refresh === true, progress.emit).finally(() => this.inFlight.delete(key)) }
@@ -85,7 +85,7 @@ export class MlDsaPeerIdResolver {
   }
 
   /** One resolve, bounded as a whole by the resolve timeout, whoever waits for it. */
-  private async run (asked: PeerId, refresh: boolean, onProgress: (event: ResolveProgressEvent) => void): Promise<ResolvedRecord> {
+  private async run (asked: PeerId, refresh: boolean, onProgress: (event: ResolveProgressEvents) => void): Promise<ResolvedRecord> {
     const deadline = AbortSignal.timeout(this.parts.timeoutMs)
     try {
       return await this.resolveWithin(asked, { signal: deadline, onProgress, ...(refresh ? { refresh } : {}) })
@@ -174,7 +174,7 @@ export class MlDsaPeerIdResolver {
       throw new ResolveError('ERR_NO_PEERS', `cannot look up ${id}: this node has no DHT peers and no connections; ${NO_PEERS_ADVICE}`)
     }
     let value
-    onProgress?.({ type: 'keydir:resolve:path', detail: { path: 'dht' } })
+    onProgress?.({ type: 'keydir:resolve:path', detail: { path: 'dht', peer: asked } })
     try {
       value = await dht.findValue(asked, { signal, onProgress })
     } catch (err) {

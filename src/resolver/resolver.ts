@@ -9,7 +9,7 @@ import { admitWithEarlierHistory } from './earlier-history.js'
 import { equivocatedError } from './equivocated.js'
 import { MlDsaPeerIdResolver } from './ml-dsa-peer-id.js'
 import { selectPqCrypto } from '../crypto/index.js'
-import type { DhtLookup, DhtLookupProgressEvent } from '../dht/index.js'
+import type { DhtLookup, DhtLookupProgressEvents } from '../dht/index.js'
 import type { KeyExchange, KeyHistory } from '../exchange/index.js'
 import type { KeydirMetrics } from '../metrics/index.js'
 import type { KeyRecord } from '../record/index.js'
@@ -94,25 +94,29 @@ export interface ResolveOptions extends AbortOptions {
    * checked, the first contact's quorum. A listener that throws is logged,
    * and the resolve goes on.
    */
-  onProgress?: (event: ResolveProgressEvent) => void
+  onProgress?: (event: ResolveProgressEvents) => void
 }
 
 /** A network path of the resolve starts: the anchor's direct exchange, the DHT lookup, or the direct exchange after it. */
 export interface ResolvePathDetail {
-  path: NetworkPath
+  path: Exclude<ResolveSource, 'self' | 'registry'>
+  /**
+   * The PeerId it looks up: the one asked for, or, for a resolve by ML-DSA
+   * PeerId, first that PeerId (its key's DHT entry) and then the libp2p
+   * PeerId its record names. The answers that follow are that lookup's.
+   */
+  peer: PeerId
 }
 
-type NetworkPath = 'anchor' | 'dht' | 'direct'
+/** A resolve's progress: its paths, and its DHT lookup's answers (DhtLookupProgressEvents). */
+export type ResolveProgressEvents = ProgressEvent<'keydir:resolve:path', ResolvePathDetail> | DhtLookupProgressEvents
 
-/** A resolve's progress: its paths, and its DHT lookup's answers (DhtLookupProgressEvent). */
-export type ResolveProgressEvent = ProgressEvent<'keydir:resolve:path', ResolvePathDetail> | DhtLookupProgressEvent
-
-type OnResolveProgress = (event: ResolveProgressEvent) => void
+type OnResolveProgress = (event: ResolveProgressEvents) => void
 
 /** A lookup under way, shared by every resolve of its peer. */
 interface SharedLookup {
   result: Promise<ResolvedRecord>
-  progress: SharedProgress<ResolveProgressEvent>
+  progress: SharedProgress<ResolveProgressEvents>
 }
 
 const minute = 60_000
@@ -258,7 +262,7 @@ export class Resolver {
   private async sharedLookup (peerId: PeerId, pin?: Promise<Pin | undefined>, options: ResolveOptions = {}): Promise<ResolvedRecord> {
     const key = peerId.toString()
     let lookup = this.inFlight.get(key)
-    const progress = lookup?.progress ?? new SharedProgress<ResolveProgressEvent>(this.log)
+    const progress = lookup?.progress ?? new SharedProgress<ResolveProgressEvents>(this.log)
     const leave = progress.join(options.onProgress)
     if (lookup == null) {
       lookup = { progress, result: this.lookup(peerId, pin, progress.emit).finally(() => this.inFlight.delete(key)) }
@@ -305,13 +309,13 @@ export class Resolver {
     // An anchor is dialled at start, so asking it directly is the quick path to its record.
     // A DHT lookup that peers keep busy (silent peers near the key) must leave the direct request its turn.
     const dhtFirst = this.components.exchange === undefined ? signal : AbortSignal.any([signal, AbortSignal.timeout(Math.round(this.timeoutMs * DHT_SHARE_BEFORE_DIRECT))])
-    const paths: Array<[NetworkPath, (() => Promise<KeyRecord>) | undefined]> = anchor
+    const paths: Array<[ResolvePathDetail['path'], (() => Promise<KeyRecord>) | undefined]> = anchor
       ? [['anchor', this.direct(peerId, signal)], ['dht', this.fromDht(peerId, signal, pin, onProgress)]]
       : [['dht', this.fromDht(peerId, dhtFirst, pin, onProgress)], ['direct', this.direct(peerId, signal)]]
 
     for (const [source, fetch] of paths) {
       if (fetch == null) continue
-      onProgress({ type: 'keydir:resolve:path', detail: { path: source } })
+      onProgress({ type: 'keydir:resolve:path', detail: { path: source, peer: peerId } })
       try {
         const record = await fetch()
         const { entry, followed } = await this.store(record, source === 'dht' ? 'dht' : 'direct', source !== 'dht', signal)

@@ -6,13 +6,31 @@ export interface ProgressEvent<Type extends string = string, Detail = unknown> {
   detail: Detail
 }
 
-/** Hand an event to a caller's listener: a listener that throws is logged, and the work goes on. */
-export function reportProgress<E extends ProgressEvent> (listener: ((event: E) => void) | undefined, event: E, log: KeydirLogger): void {
+type Listener<E> = (event: E) => unknown
+
+/** Listeners that threw once: warned about once, then logged at debug, so a broken listener does not flood the log. */
+const warned = new WeakSet<object>()
+
+/**
+ * Hand an event to a caller's listener. One that throws, or returns a
+ * promise that rejects, is logged, and the work goes on.
+ */
+export function reportProgress<E extends ProgressEvent> (listener: Listener<E> | undefined, event: E, log: KeydirLogger): void {
   if (listener === undefined) return
+  const failed = (err: unknown): void => {
+    const fields = { event: event.type, err: (err as Error)?.message ?? String(err) }
+    if (warned.has(listener)) {
+      log.debug(fields, 'an onProgress listener failed again')
+    } else {
+      warned.add(listener)
+      log.warn(fields, 'an onProgress listener failed; the work it reports on goes on (later failures of it are logged at debug)')
+    }
+  }
   try {
-    listener(event)
+    const returned = listener(event)
+    if (typeof (returned as PromiseLike<unknown> | undefined)?.then === 'function') Promise.resolve(returned).catch(failed)
   } catch (err) {
-    log.warn({ event: event.type, err: (err as Error).message }, 'an onProgress listener threw; the work it reports on goes on')
+    failed(err)
   }
 }
 
@@ -23,12 +41,13 @@ export function reportProgress<E extends ProgressEvent> (listener: ((event: E) =
  * hears no more.
  */
 export class SharedProgress<E extends ProgressEvent> {
-  private readonly listeners = new Set<(event: E) => void>()
+  /** Each listener with the number of waits it was passed to: one function passed by two callers is heard once, until both have left. */
+  private readonly listeners = new Map<Listener<E>, number>()
 
   constructor (private readonly log: KeydirLogger) {}
 
   readonly emit = (event: E): void => {
-    for (const listener of this.listeners) reportProgress(listener, event, this.log)
+    for (const listener of this.listeners.keys()) reportProgress(listener, event, this.log)
   }
 
   /**
@@ -36,10 +55,16 @@ export class SharedProgress<E extends ProgressEvent> {
    * called. Join before starting the work: its first events may come in the
    * same turn.
    */
-  join (listener: ((event: E) => void) | undefined): () => void {
+  join (listener: Listener<E> | undefined): () => void {
     if (listener === undefined) return () => {}
-    // A function passed twice (two waits of one caller) is heard once, and leaves with the first to end.
-    this.listeners.add(listener)
-    return () => { this.listeners.delete(listener) }
+    this.listeners.set(listener, (this.listeners.get(listener) ?? 0) + 1)
+    let left = false
+    return () => {
+      if (left) return
+      left = true
+      const waits = (this.listeners.get(listener) ?? 1) - 1
+      if (waits === 0) this.listeners.delete(listener)
+      else this.listeners.set(listener, waits)
+    }
   }
 }

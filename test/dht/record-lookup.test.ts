@@ -3,12 +3,13 @@ import { describe, test } from 'node:test'
 import { peerIdFromMultihash } from '@libp2p/peer-id'
 import { Libp2pRecord } from '@libp2p/record'
 import * as Digest from 'multiformats/hashes/digest'
+import { xorCompare as uint8ArrayXorCompare } from 'uint8arrays/xor-compare'
 import { selectPqCrypto } from '../../src/crypto/index.js'
-import { createPqkCheck, createPqkValueCheck, dhtRecordKey, DhtLookup, MalformedAnswer, Unreachable } from '../../src/dht/index.js'
+import { createPqkCheck, createPqkValueCheck, dhtRecordKey, distanceTo, DhtLookup, MalformedAnswer, Unreachable } from '../../src/dht/index.js'
 import { createKeydirMetrics } from '../../src/metrics/index.js'
 import { createRevocation, KeyRecordValidator, mlDsaPeerIdBytes, mlDsaRoutingKey, RevocationValidator, routingKeyFor } from '../../src/record/index.js'
 import { makeIdentity, makeRecord } from '../helpers/records.js'
-import type { DhtAnswerDetail, DhtLookupInit, DhtLookupProgressEvent, KadAnswer, LookupOutcome, LookupScores, PqkRecordCheck, PqkValueCheck } from '../../src/dht/index.js'
+import type { DhtAnswerDetail, DhtLookupInit, DhtLookupProgressEvents, KadAnswer, LookupOutcome, LookupScores, PqkRecordCheck, PqkValueCheck } from '../../src/dht/index.js'
 import type { KeydirMetrics } from '../../src/metrics/index.js'
 import type { KeyRecord } from '../../src/record/index.js'
 import type { PeerId, PeerInfo } from '@libp2p/interface'
@@ -438,7 +439,7 @@ describe('DhtLookup', () => {
         { id: h2, value: record.bytes, delayMs: 10 },
         { id: h3, value: record.bytes, delayMs: 10 }
       ], { own: record.bytes, disjointPaths: 3, firstContactGraceMs: 5_000 })
-      const events: DhtLookupProgressEvent[] = []
+      const events: DhtLookupProgressEvents[] = []
       assert.equal((await net.lookup.find(id.peerId, { onProgress: event => { events.push(event) } })).seq, 3)
       const answers = events.flatMap(e => e.type === 'keydir:dht:answer' ? [e.detail] : [])
       const by = (peer: PeerId): DhtAnswerDetail | undefined => answers.find(a => a.from.equals(peer))
@@ -460,14 +461,36 @@ describe('DhtLookup', () => {
       const [old, fresh] = await peers(2)
       const net = await network(self, [
         { id: old, value: (await makeRecord(id, { seq: 4 })).bytes, delayMs: 1 },
-        { id: fresh, value: (await makeRecord(id, { seq: 6 })).bytes, delayMs: 20 }
+        // Well after the old answer is checked: the fresh one ends the refresh.
+        { id: fresh, value: (await makeRecord(id, { seq: 6 })).bytes, delayMs: 150 }
       ], { disjointPaths: 1 })
-      const events: DhtLookupProgressEvent[] = []
+      const events: DhtLookupProgressEvents[] = []
       assert.equal((await net.lookup.find(id.peerId, { minSeq: 5, onProgress: event => { events.push(event) } })).seq, 6)
       assert.deepEqual(events.map(e => e.type === 'keydir:dht:answer' ? [e.detail.from.toString(), e.detail.result, e.detail.seq, e.detail.code] : [e.type]), [
         [old.toString(), 'outdated', 4, 'ERR_ROLLBACK'],
         [fresh.toString(), 'record', 6, undefined]
       ])
+    })
+
+    test('a first contact the grace time cut reports no quorum, though its cut paths then leave the tally settled', async () => {
+      const id = await makeIdentity()
+      const self = (await makeIdentity()).peerId
+      const record = await makeRecord(id)
+      // Dealt to 3 paths by distance: the 1st and 4th closest share path 0; the 3rd, alone on path 2, never answers.
+      const key = routingKeyFor(id.peerId)
+      const [p0, p1, silent, p3] = (await peers(4)).sort((a, b) => uint8ArrayXorCompare(distanceTo(key, a), distanceTo(key, b)))
+      const net = await network(self, [
+        { id: p0, value: record.bytes, delayMs: 1 },
+        { id: p1, value: record.bytes, delayMs: 1 },
+        { id: silent, fails: 'silent' },
+        { id: p3, value: record.bytes, delayMs: 1 }
+      ], { disjointPaths: 3, firstContactGraceMs: 50, askTimeoutMs: 5_000 })
+      const events: DhtLookupProgressEvents[] = []
+      assert.equal((await net.lookup.find(id.peerId, { onProgress: event => { events.push(event) } })).seq, record.seq)
+      // The silent path ends as the grace time drops its request, after find() returned: give it the time to.
+      await new Promise(resolve => setTimeout(resolve, 100))
+      assert.equal(events.filter(e => e.type === 'keydir:dht:answer' && e.detail.result === 'record').length, 3)
+      assert.deepEqual(events.filter(e => e.type === 'keydir:dht:quorum'), [], 'three records over two of three paths: no quorum')
     })
 
     test('a listener that throws does not stop the lookup', async () => {

@@ -12,7 +12,7 @@ import type { DhtLookup, FindOptions } from '../../src/dht/index.js'
 import type { KeyExchange } from '../../src/exchange/index.js'
 import type { KeydirMetrics } from '../../src/metrics/index.js'
 import type { KeyRecord } from '../../src/record/index.js'
-import type { ResolveProgressEvent } from '../../src/resolver/index.js'
+import type { ResolveProgressEvents } from '../../src/resolver/index.js'
 import type { Fixture } from '../registry/fixture.js'
 import type { PeerId } from '@libp2p/interface'
 
@@ -234,19 +234,19 @@ describe('Resolver', () => {
       }
     })
     try {
-      const label = (e: ResolveProgressEvent): string => e.type === 'keydir:dht:answer' ? e.detail.result : e.type === 'keydir:resolve:path' ? `path ${e.detail.path}` : 'quorum'
+      const label = (e: ResolveProgressEvents): string => e.type === 'keydir:dht:answer' ? e.detail.result : e.type === 'keydir:resolve:path' ? `path ${e.detail.path}` : 'quorum'
       const heard: Record<'first' | 'joined' | 'quit', string[]> = { first: [], joined: [], quit: [] }
       const first = s.resolver.resolve(peer.peerId, { onProgress: e => { heard.first.push(label(e)) } })
       await waitUntil(() => heard.first.length === 2, 'the first caller heard the lookup start')
       const stop = new AbortController()
       const quit = s.resolver.resolve(peer.peerId, { signal: stop.signal, onProgress: e => { heard.quit.push(label(e)) } })
       const joined = s.resolver.resolve(peer.peerId, { onProgress: e => { heard.joined.push(label(e)) } })
-      // Their registry reads (LevelDB misses) come first: let them join the lookup before it goes on.
-      await new Promise(resolve => setTimeout(resolve, 100))
+      // Each joins the shared lookup in the turn its registry read (a LevelDB miss) is counted.
+      await waitUntil(async () => await counter(s.metrics, 'keydir_registry_lookups_total') === 3, 'both later callers missed the registry and joined the lookup')
       answered.resolve()
       await waitUntil(() => heard.quit.length === 1, 'the record answer reached the caller that will quit')
       stop.abort()
-      await assert.rejects(quit)
+      await assert.rejects(quit, (err: ResolveError) => err.code === 'ERR_ABORTED')
       quorum.resolve()
       assert.equal((await first).record.seq, 1)
       assert.equal((await joined).record.seq, 1)
@@ -269,7 +269,7 @@ describe('Resolver', () => {
       const paths: string[] = []
       const resolved = await s.resolver.resolve(peer.peerId, {
         onProgress: e => {
-          if (e.type === 'keydir:resolve:path') paths.push(e.detail.path)
+          if (e.type === 'keydir:resolve:path' && e.detail.peer.equals(peer.peerId)) paths.push(e.detail.path)
           throw new Error('listener bug')
         }
       })

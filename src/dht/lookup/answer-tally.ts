@@ -83,12 +83,12 @@ export class AnswerTally {
     if (!this.heard(peer)) this.answers.set(peer.toString(), { peer, path, judged: true, older })
   }
 
-  /** Whether a peer other than this node's own store answered with a valid record. */
   /** Valid record answers from other peers so far. */
   get recordAnswerCount (): number {
     return this.recordAnswers
   }
 
+  /** Whether a peer other than this node's own store answered with a valid record. */
   get anyPathRecord (): boolean {
     return this.recordAnswers > 0
   }

@@ -159,10 +159,13 @@ export class LookupRun {
   private settle (): void {
     if (this.context.minSeq > 0) {
       this.end()
-    } else if (!this.draining) {
-      this.draining = true
-      reportProgress(this.context.onProgress, { type: 'keydir:dht:quorum', detail: { answers: this.tally.recordAnswerCount } }, this.context.log)
+      return
     }
+    if (this.draining) return
+    this.draining = true
+    // Paths the grace time cut end as their requests are dropped, and may settle the tally then: no quorum was reached.
+    if (this.over || this.closing) return
+    reportProgress(this.context.onProgress, { type: 'keydir:dht:quorum', detail: { answers: this.tally.recordAnswerCount } }, this.context.log)
   }
 
   /** A checked value from `peer` (SELF_PATH: this node's own store; SKIPPED_PATH: a peer skipped for its score). */
@@ -176,7 +179,7 @@ export class LookupRun {
     const record = value.record
     // Asked by its PeerId or by the ML-DSA PeerId of its key (a lookup under that key).
     if (!peerIdNamesRecord(peerId.toMultihash().bytes, record)) {
-      this.report(peer, path, { result: 'refused', code: 'ERR_PEER_ID_MISMATCH' })
+      this.refuseOtherPeers(peer, path)
       return
     }
     if (record.seq < minSeq) {
@@ -207,7 +210,7 @@ export class LookupRun {
     const revocation = value.kind === 'revocation' ? value.revocation : undefined
     const proof = value.kind === 'equivocation' ? value.proof : undefined
     if (!(revocation ?? proof)!.peerId.equals(this.context.peerId)) {
-      this.report(peer, path, { result: 'refused', code: 'ERR_PEER_ID_MISMATCH' })
+      this.refuseOtherPeers(peer, path)
       return
     }
     const taken = revocation !== undefined ? this.context.acceptRevocation?.(revocation) : this.context.acceptEquivocation?.(proof!)
@@ -224,8 +227,21 @@ export class LookupRun {
     this.end()
   }
 
-  /** One answer's result, to the caller's progress listener. */
+  /**
+   * A valid value about another peer than the one looked up. The check
+   * binds a value to the key it was asked under, so this is defence in
+   * depth: refused, counted and held against the peer like a forgery.
+   */
+  private refuseOtherPeers (peer: PeerId, path: number): void {
+    this.context.metrics.verificationFailures.inc({ source: 'dht', reason: 'ERR_PEER_ID_MISMATCH' })
+    if (path !== SELF_PATH) this.context.scores?.note(peer, 'invalid')
+    this.tally.refused(peer, path)
+    this.report(peer, path, { result: 'refused', code: 'ERR_PEER_ID_MISMATCH' })
+  }
+
+  /** One answer's result, to the caller's progress listener; nothing once the lookup is over (a late answer is not taken either). */
   private report (from: PeerId, path: number, result: Omit<DhtAnswerDetail, 'from' | 'own'>): void {
+    if (this.over) return
     reportProgress(this.context.onProgress, { type: 'keydir:dht:answer', detail: { from, own: path === SELF_PATH, ...result } }, this.context.log)
   }
 

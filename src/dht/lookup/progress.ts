@@ -18,10 +18,14 @@ export type DhtAnswerResult = 'record' | 'revocation' | 'equivocation' | 'no-val
 export interface DhtAnswerDetail {
   /** The peer that answered; this node's own PeerId for its own DHT store. */
   from: PeerId
-  /** Whether it is this node's own DHT store's answer (read before any peer is asked). */
+  /**
+   * Whether it is this node's own DHT store's answer, read before any peer
+   * is asked. It is reported only when taken: a value that fails the check,
+   * or a record at or below a refresh's pin, is passed over silently.
+   */
   own: boolean
   result: DhtAnswerResult
-  /** The record's seq, for a `record` or an `outdated` record. */
+  /** The record's seq: for a `record`, and an `outdated` record below the pin (an answer the check refused as outdated carries none). */
   seq?: number
   /** Why an `outdated` or `refused` answer was not taken (a keydir error code). */
   code?: string
@@ -38,8 +42,8 @@ export interface DhtQuorumDetail {
  * that answered, as its answer is checked, and `keydir:dht:quorum` when a
  * first contact has its quorum (it then only takes the answers in flight).
  */
-export type DhtLookupProgressEvent =
+export type DhtLookupProgressEvents =
   | ProgressEvent<'keydir:dht:answer', DhtAnswerDetail>
   | ProgressEvent<'keydir:dht:quorum', DhtQuorumDetail>
 
-export type OnDhtLookupProgress = (event: DhtLookupProgressEvent) => void
+export type OnDhtLookupProgress = (event: DhtLookupProgressEvents) => void

@@ -72,7 +72,7 @@ export interface FindOptions extends AbortOptions {
    * counted and the lookup goes on.
    */
   acceptEquivocation?: (proof: EquivocationProof) => boolean
-  /** Called as each answer is checked, and when a first contact has its quorum (see DhtLookupProgressEvent). */
+  /** Called as each answer is checked, and when a first contact has its quorum (see DhtLookupProgressEvents). */
   onProgress?: OnDhtLookupProgress
 }
 
