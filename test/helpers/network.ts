@@ -18,10 +18,20 @@ export interface TestNetwork {
   stop (): Promise<void>
 }
 
-/** A started node in a fresh temp data dir, listening on a free loopback port. */
+/** A data dir the caller made and removes itself. */
+function callersDir (path: string): TempDir {
+  const keep = async (): Promise<void> => {}
+  return { path, remove: keep, [Symbol.asyncDispose]: keep }
+}
+
+/**
+ * A started node in a fresh temp data dir (or the `dataDir` given, which the
+ * caller owns: `dir.remove()` then leaves it), listening on a free loopback port.
+ */
 export async function startNode (options: Partial<KeyDirectoryOptions> = {}): Promise<TestNode> {
-  const dir = await makeTempDir('keydir-net-')
-  const node = await createKeyDirectory({ discoverOnConnect: false, ...options, dataDir: options.dataDir ?? dir.path })
+  // A restarted node reuses its data dir: making a temp dir anyway left an empty one behind on every run.
+  const dir = options.dataDir === undefined ? await makeTempDir('keydir-net-') : callersDir(options.dataDir)
+  const node = await createKeyDirectory({ discoverOnConnect: false, ...options, dataDir: dir.path })
   await node.start()
   return { node, dir }
 }
