@@ -2,10 +2,9 @@ import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { fingerprint } from '../crypto/index.js'
 import { NO_PEERS_ADVICE } from '../dht/index.js'
 import { errorCode, ResolveError } from '../errors.js'
-import { abortable } from './abortable.js'
 import { equivocatedError } from './equivocated.js'
 import { followHistory, mlDsaPeerIdBytes } from '../record/index.js'
-import { SharedProgress } from '../util/progress.js'
+import { SharedRuns } from './shared-runs.js'
 import type { DhtLookup } from '../dht/index.js'
 import type { KeydirMetrics } from '../metrics/index.js'
 import type { KeyRecord } from '../record/index.js'
@@ -63,25 +62,16 @@ export interface MlDsaPeerIdResolverParts {
  * one deadline, the resolve timeout, for all of its lookups.
  */
 export class MlDsaPeerIdResolver {
-  /** Runs under way, by ML-DSA PeerId (and whether a refresh was asked for), with the listeners of their progress. */
-  private readonly inFlight = new Map<string, { result: Promise<ResolvedRecord>, progress: SharedProgress<ResolveProgressEvents> }>()
+  /** Runs under way, by ML-DSA PeerId (and whether a refresh was asked for). */
+  private readonly inFlight: SharedRuns
 
-  constructor (private readonly parts: MlDsaPeerIdResolverParts) {}
+  constructor (private readonly parts: MlDsaPeerIdResolverParts) {
+    this.inFlight = new SharedRuns(parts.log)
+  }
 
   async resolve (asked: PeerId, options: ResolveOptions): Promise<ResolvedRecord> {
-    const key = `${asked.toString()}/${options.refresh === true ? 'refresh' : 'any'}`
-    let run = this.inFlight.get(key)
-    const progress = run?.progress ?? new SharedProgress<ResolveProgressEvents>(this.parts.log)
-    const leave = progress.join(options.onProgress)
-    if (run === undefined) {
-      run = { progress, result: this.run(asked, options.refresh === true, progress.emit).finally(() => this.inFlight.delete(key)) }
-      this.inFlight.set(key, run)
-    }
-    try {
-      return await abortable(run.result, options.signal)
-    } finally {
-      leave()
-    }
+    const refresh = options.refresh === true
+    return this.inFlight.join(`${asked.toString()}/${refresh ? 'refresh' : 'any'}`, options, async onProgress => this.run(asked, refresh, onProgress))
   }
 
   /** One resolve, bounded as a whole by the resolve timeout, whoever waits for it. */

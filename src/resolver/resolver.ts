@@ -2,12 +2,11 @@ import { NO_PEERS_ADVICE } from '../dht/index.js'
 import { errorCode, KeydirError, ResolveError, type PathFailure } from '../errors.js'
 import { silentLogger } from '../util/log.js'
 import { peerIdOf } from '../util/peer-id.js'
-import { SharedProgress } from '../util/progress.js'
-import { abortable } from './abortable.js'
 import { RefreshBackoff } from './refresh-backoff.js'
 import { admitWithEarlierHistory } from './earlier-history.js'
 import { equivocatedError } from './equivocated.js'
 import { MlDsaPeerIdResolver } from './ml-dsa-peer-id.js'
+import { SharedRuns } from './shared-runs.js'
 import { selectPqCrypto } from '../crypto/index.js'
 import type { DhtLookup, DhtLookupProgressEvents } from '../dht/index.js'
 import type { KeyExchange, KeyHistory } from '../exchange/index.js'
@@ -113,12 +112,6 @@ export type ResolveProgressEvents = ProgressEvent<'keydir:resolve:path', Resolve
 
 type OnResolveProgress = (event: ResolveProgressEvents) => void
 
-/** A lookup under way, shared by every resolve of its peer. */
-interface SharedLookup {
-  result: Promise<ResolvedRecord>
-  progress: SharedProgress<ResolveProgressEvents>
-}
-
 const minute = 60_000
 const DEFAULT_TIMEOUT_MS = 10_000
 export const DEFAULT_REFRESH_AFTER_MS = 5 * minute
@@ -150,7 +143,7 @@ export class Resolver {
   private readonly maxStaleMs: number
   private readonly now: () => number
   private readonly log: KeydirLogger
-  private readonly inFlight = new Map<string, SharedLookup>()
+  private readonly inFlight: SharedRuns
   private readonly byMlDsaPeerId: MlDsaPeerIdResolver
   private readonly backoff: RefreshBackoff
 
@@ -162,6 +155,7 @@ export class Resolver {
     this.backoff = new RefreshBackoff(this.refreshAfterMs)
     this.now = init.now ?? Date.now
     this.log = components.logger ?? silentLogger
+    this.inFlight = new SharedRuns(this.log)
     this.byMlDsaPeerId = new MlDsaPeerIdResolver({
       registry: components.registry,
       crypto: components.crypto ?? selectPqCrypto(),
@@ -260,19 +254,7 @@ export class Resolver {
 
   /** One network lookup per peer at a time, shared by every caller; each may give up on its own signal, and hears the progress while it waits. */
   private async sharedLookup (peerId: PeerId, pin?: Promise<Pin | undefined>, options: ResolveOptions = {}): Promise<ResolvedRecord> {
-    const key = peerId.toString()
-    let lookup = this.inFlight.get(key)
-    const progress = lookup?.progress ?? new SharedProgress<ResolveProgressEvents>(this.log)
-    const leave = progress.join(options.onProgress)
-    if (lookup == null) {
-      lookup = { progress, result: this.lookup(peerId, pin, progress.emit).finally(() => this.inFlight.delete(key)) }
-      this.inFlight.set(key, lookup)
-    }
-    try {
-      return await abortable(lookup.result, options.signal)
-    } finally {
-      leave()
-    }
+    return this.inFlight.join(peerId.toString(), options, async onProgress => this.lookup(peerId, pin, onProgress))
   }
 
   /**
