@@ -143,7 +143,7 @@ export const CONFIG_SCHEMA: Schema = {
     flag: '--first-contact-quorum',
     parse: integerValue(1, 20, 'answers'),
     nodeDefault: '3',
-    description: 'a peer never seen before is taken from the DHT only after valid answers from this many peers, over as many disjoint paths (or the grace time after the first), the highest seq winning'
+    description: 'a peer never seen before is taken from the DHT only after valid answers from this many peers, over as many disjoint paths (or when its walk has found no more, or 3 s after the first), the highest seq winning'
   },
   disjointPaths: {
     env: 'KEYDIR_DISJOINT_PATHS',
@@ -157,7 +157,7 @@ export const CONFIG_SCHEMA: Schema = {
     flag: '--first-contact-grace-ms',
     parse: integerValue(0, 60 * second, 'milliseconds'),
     nodeDefault: '150',
-    description: 'a first contact ends this long after its first valid DHT answer (or as long again as that answer took, if longer), quorum or not'
+    description: 'a first contact that has its quorum still takes the answers in flight until this long after its first valid DHT answer (or as long again as that answer took, if longer; or this long after the quorum, if that came later)'
   },
   reputationThreshold: {
     env: 'KEYDIR_REPUTATION_THRESHOLD',

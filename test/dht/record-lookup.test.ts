@@ -29,6 +29,8 @@ interface ScriptedPeer {
   delayMs?: number
   /** Never answers (until the lookup gives up on it); answers unreadably; or cannot be reached at the addresses it was named at. */
   fails?: 'silent' | 'malformed' | 'unreachable'
+  /** Not in the routing table: reached only when another peer names it. */
+  onlyNamed?: boolean
 }
 
 interface Network {
@@ -92,7 +94,7 @@ async function network (self: PeerId, peers: ScriptedPeer[], options: NetworkOpt
     return { value: scripted.value, closer: (scripted.closer ?? []).map(id => ({ id, multiaddrs: [] })) }
   }
   const lookup = new DhtLookup({
-    closestPeers: (_kadId, count) => peers.filter(p => p.closer !== undefined || p.value !== undefined || p.fails !== undefined).slice(0, count).map(p => p.id),
+    closestPeers: (_kadId, count) => peers.filter(p => p.onlyNamed !== true && (p.closer !== undefined || p.value !== undefined || p.fails !== undefined)).slice(0, count).map(p => p.id),
     ask,
     self,
     scores,
@@ -183,18 +185,54 @@ describe('DhtLookup', () => {
     assert.equal((await net.lookup.find(id.peerId)).seq, 2, 'the honest path answered before the lookup ended')
   })
 
-  test('a first contact ends at the grace time after its first valid answer when no quorum can come', async () => {
+  test('a first contact does not end at the grace time without its quorum: a stale answer that came fast does not beat the peers still answering', async () => {
     const id = await makeIdentity()
     const self = (await makeIdentity()).peerId
-    const [holder, silent1, silent2] = await peers(3)
-    const record = await makeRecord(id, { seq: 4 })
+    const [stale, h1, h2, h3] = await peers(4)
+    // The stale answer comes over a connection already open; the others need a dial, far longer than the grace time.
+    const newer = await makeRecord(id, { seq: 2 })
     const net = await network(self, [
-      { id: holder, value: record.bytes },
-      { id: silent1, fails: 'silent' },
-      { id: silent2, fails: 'silent' }
-    ], { firstContactQuorum: 3, disjointPaths: 3, firstContactGraceMs: 20, askTimeoutMs: 60_000 })
-    // Without the grace time it would wait for the silent peers until the signal.
-    assert.equal((await net.lookup.find(id.peerId, { signal: AbortSignal.timeout(30_000) })).seq, 4)
+      { id: stale, value: (await makeRecord(id, { seq: 1 })).bytes, delayMs: 1 },
+      ...[h1, h2, h3].map(h => ({ id: h, value: newer.bytes, delayMs: 150 }))
+    ], { firstContactQuorum: 3, disjointPaths: 3, firstContactGraceMs: 20, askTimeoutMs: 5_000 })
+    assert.equal((await net.lookup.find(id.peerId)).seq, 2)
+    assert.equal(await refusals(net.metrics, 'ERR_ROLLBACK'), 1, 'the stale answer is counted')
+  })
+
+  test('a first contact short of its quorum ends at the quorum wait after its first valid answer, though a path still walks', async () => {
+    const id = await makeIdentity()
+    const self = (await makeIdentity()).peerId
+    const key = routingKeyFor(id.peerId)
+    const record = await makeRecord(id, { seq: 4 })
+    // A path that never converges in time: each peer names the next one closer to the key, 40 ms an answer.
+    const [holder, ...chain] = (await peers(16)).sort((a, b) => uint8ArrayXorCompare(distanceTo(key, b), distanceTo(key, a)))
+    const net = await network(self, [
+      { id: holder, value: record.bytes, delayMs: 1 },
+      ...chain.map((peer, i) => ({ id: peer, closer: chain.slice(i + 1, i + 2), delayMs: 40, onlyNamed: i > 0 }))
+    ], { firstContactQuorum: 3, disjointPaths: 2, firstContactGraceMs: 20, askTimeoutMs: 200 })
+    const events: DhtLookupProgressEvents[] = []
+    assert.equal((await net.lookup.find(id.peerId, { onProgress: event => { events.push(event) } })).seq, 4)
+    assert.ok(!net.asked.includes(chain.at(-1)!.toString()), `the walk was cut before the end of the chain: asked ${net.asked.length} of ${chain.length + 1}`)
+    assert.deepEqual(events.filter(e => e.type === 'keydir:dht:quorum'), [], 'no quorum')
+  })
+
+  test('a first contact whose paths end short of its quorum asks the peers its walk named but did not ask', async () => {
+    const id = await makeIdentity()
+    const self = (await makeIdentity()).peerId
+    const key = routingKeyFor(id.peerId)
+    // The only peer in the routing table is the closest to the key, so no one it names goes on its path.
+    const [entry, ...named] = (await peers(4)).sort((a, b) => uint8ArrayXorCompare(distanceTo(key, a), distanceTo(key, b)))
+    const older = await makeRecord(id, { seq: 1 })
+    const newer = await makeRecord(id, { seq: 2 })
+    const net = await network(self, [
+      { id: entry, value: older.bytes, closer: named, delayMs: 1 },
+      ...named.map(peer => ({ id: peer, value: newer.bytes, delayMs: 1, onlyNamed: true }))
+    ], { firstContactQuorum: 3, disjointPaths: 3, firstContactGraceMs: 20 })
+    const events: DhtLookupProgressEvents[] = []
+    assert.equal((await net.lookup.find(id.peerId, { onProgress: event => { events.push(event) } })).seq, 2)
+    assert.deepEqual(net.asked.slice(1).sort(), named.map(String).sort(), 'the named peers were asked after the path ended')
+    assert.equal(events.filter(e => e.type === 'keydir:dht:quorum').length, 1, 'their answers make the quorum')
+    assert.deepEqual((await net.corrected).peers, [entry.toString()], 'the entry that answered older is sent the best')
   })
 
   test('a pinned peer\'s lookup ends at its first valid answer at or above the pin', async () => {
@@ -472,22 +510,25 @@ describe('DhtLookup', () => {
       ])
     })
 
-    test('a first contact the grace time cut reports no quorum, though its cut paths then leave the tally settled', async () => {
+    test('a first contact the quorum wait cut reports no quorum, though its cut paths then leave the tally settled', async () => {
       const id = await makeIdentity()
       const self = (await makeIdentity()).peerId
       const record = await makeRecord(id)
-      // Dealt to 3 paths by distance: the 1st and 4th closest share path 0; the 3rd, alone on path 2, never answers.
+      // Dealt to 3 paths by distance: the 1st and 4th closest share path 0; the 3rd, alone on path 2, names a closer peer
+      // (not in the routing table) that never answers: its path is still waiting when the quorum wait runs out.
       const key = routingKeyFor(id.peerId)
-      const [p0, p1, silent, p3] = (await peers(4)).sort((a, b) => uint8ArrayXorCompare(distanceTo(key, a), distanceTo(key, b)))
+      const [silent, p0, p1, relay, p3] = (await peers(5)).sort((a, b) => uint8ArrayXorCompare(distanceTo(key, a), distanceTo(key, b)))
       const net = await network(self, [
         { id: p0, value: record.bytes, delayMs: 1 },
         { id: p1, value: record.bytes, delayMs: 1 },
-        { id: silent, fails: 'silent' },
+        { id: relay, closer: [silent], delayMs: 300 },
+        { id: silent, fails: 'silent', onlyNamed: true },
         { id: p3, value: record.bytes, delayMs: 1 }
-      ], { disjointPaths: 3, firstContactGraceMs: 50, askTimeoutMs: 5_000 })
+      ], { disjointPaths: 3, firstContactGraceMs: 50, askTimeoutMs: 1_000 })
       const events: DhtLookupProgressEvents[] = []
       assert.equal((await net.lookup.find(id.peerId, { onProgress: event => { events.push(event) } })).seq, record.seq)
-      // The silent path ends as the grace time drops its request, after find() returned: give it the time to.
+      assert.ok(net.asked.includes(silent.toString()), 'the relay\'s path went on to the silent peer')
+      // The silent path ends as the quorum wait drops its request, after find() returned: give it the time to.
       await new Promise(resolve => setTimeout(resolve, 100))
       assert.equal(events.filter(e => e.type === 'keydir:dht:answer' && e.detail.result === 'record').length, 3)
       assert.deepEqual(events.filter(e => e.type === 'keydir:dht:quorum'), [], 'three records over two of three paths: no quorum')

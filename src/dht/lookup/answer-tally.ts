@@ -10,7 +10,7 @@ import type { PeerId } from '@libp2p/interface'
 /** The answer of one peer, as the tally keeps it. */
 interface Answer {
   peer: PeerId
-  /** -1: this node's own store; -2: a peer skipped for its score, asked after the walk; both on no path. */
+  /** -1: this node's own store; -2: a peer skipped for its score; -3: a peer named but not asked on the walk; the last two asked after it, on no path. */
   path: number
   distance?: Uint8Array
   record?: KeyRecord
@@ -29,6 +29,8 @@ export interface TallyRules {
 export const SELF_PATH = -1
 /** The path of the answers of peers skipped for their score, asked after the walk. */
 export const SKIPPED_PATH = -2
+/** The path of the answers of peers named on the walk but not asked on it, asked by a first contact short of its quorum. */
+export const WIDENED_PATH = -3
 
 /**
  * The answers of one lookup, and when they are enough. A lookup is settled

@@ -46,6 +46,12 @@ export interface WalkResult {
   paths: number
   /** Peers not asked because their score is below the threshold: the lookup asks them when no one else had an answer. */
   skipped: PeerInfo[]
+  /**
+   * Peers named on the walk but never asked (no farther from the key than
+   * the one naming them goes on a path), the K closest to the key first: a
+   * first contact whose paths ended short of its quorum asks them.
+   */
+  unasked: PeerInfo[]
 }
 
 interface Candidate {
@@ -86,6 +92,7 @@ export async function walkDisjointPaths (components: DisjointPathsComponents, ke
   const target = kadId(key)
   const claimed = new Set<string>([components.self.toString()])
   const skipped = new Map<string, PeerInfo>()
+  const heardOf = new Map<string, Candidate>()
   const candidate = (peer: PeerInfo): Candidate | undefined => {
     const id = peer.id.toString()
     if (claimed.has(id)) return undefined
@@ -94,8 +101,19 @@ export async function walkDisjointPaths (components: DisjointPathsComponents, ke
       return undefined
     }
     const score = components.scores?.score(peer.id) ?? 0
-    return { peer, distance: xor(kadId(peer.id.toMultihash().bytes), target), tier: score > 0 ? 0 : score === 0 ? 1 : 2 }
+    const c = { peer, distance: xor(kadId(peer.id.toMultihash().bytes), target), tier: score > 0 ? 0 : score === 0 ? 1 : 2 }
+    if (!heardOf.has(id)) heardOf.set(id, c)
+    return c
   }
+  const result = (paths: number): WalkResult => ({
+    paths,
+    skipped: [...skipped.values()],
+    unasked: [...heardOf.values()]
+      .filter(c => !claimed.has(c.peer.id.toString()))
+      .sort((a, b) => uint8ArrayXorCompare(a.distance, b.distance))
+      .slice(0, DHT_REPLICATION)
+      .map(c => c.peer)
+  })
 
   let closest = components.closestPeers(target, DHT_REPLICATION)
   if (closest.length === 0 && components.routingTableReady !== undefined) {
@@ -108,7 +126,7 @@ export async function walkDisjointPaths (components: DisjointPathsComponents, ke
     .sort(byTierThenDistance)
   const pathCount = Math.min(Math.max(1, options.paths), starting.length)
   options.onStart?.(pathCount)
-  if (pathCount === 0) return { paths: 0, skipped: [...skipped.values()] }
+  if (pathCount === 0) return result(0)
 
   const done = Promise.withResolvers<void>()
   let running = pathCount
@@ -133,7 +151,7 @@ export async function walkDisjointPaths (components: DisjointPathsComponents, ke
   } finally {
     options.signal?.removeEventListener('abort', onAbort)
   }
-  return { paths: pathCount, skipped: [...skipped.values()] }
+  return result(pathCount)
 }
 
 function byTierThenDistance (a: Candidate, b: Candidate): number {

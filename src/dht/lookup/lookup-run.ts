@@ -19,11 +19,19 @@ export interface LookupRunContext {
   /** Valid answers (over as many paths) that settle the lookup: the first-contact or the refresh quorum. */
   quorum: number
   /**
-   * Time after the first valid answer at which a first contact ends, quorum
-   * or not; never less than the first answer itself took, so that a slow
-   * network or a busy event loop does not leave the first answers alone.
+   * How long a first contact with its quorum still takes answers in
+   * flight, counted from its first valid answer (or from the quorum, if
+   * that came later); never less than the first answer itself took, so
+   * that a slow network or a busy event loop does not leave the first
+   * answers alone.
    */
   graceMs: number
+  /**
+   * The longest a first contact waits for its quorum after its first valid
+   * answer (the ask timeout: every request in flight then has answered or
+   * failed). It ends earlier when every path has ended.
+   */
+  quorumWaitMs: number
   check: PqkRecordCheck | PqkValueCheck
   acceptRevocation?: (revocation: RevocationCertificate) => boolean
   acceptEquivocation?: (proof: EquivocationProof) => boolean
@@ -36,9 +44,10 @@ export interface LookupRunContext {
 
 /**
  * One lookup's state while its answers come in: each answer checked, then
- * tallied; the lookup ends when the tally is settled, when the grace time
- * after the first valid answer runs out (first contact), or at a valid
- * revocation.
+ * tallied. A refresh ends when the tally is settled. A first contact
+ * stops asking at its quorum and ends when the grace time runs out; without
+ * a quorum, when its paths have ended or the quorum wait after its first
+ * valid answer runs out. A valid revocation ends either at once.
  */
 export class LookupRun {
   readonly tally: AnswerTally
@@ -53,6 +62,9 @@ export class LookupRun {
   private readonly endedWhileChecking = new Set<number>()
   private readonly done = Promise.withResolvers<void>()
   private grace: NodeJS.Timeout | undefined
+  private quorumWait: NodeJS.Timeout | undefined
+  /** The grace time ran out before the quorum: a quorum that comes later gets a grace time of its own. */
+  private graceOver = false
   private over = false
   private readonly started = performance.now()
   /** A first contact's quorum is in: no new peer is asked, the answers in flight still count. */
@@ -81,6 +93,7 @@ export class LookupRun {
   private close (): void {
     if (this.over || this.closing) return
     this.closing = true
+    this.clearTimers()
     this.done.resolve()
     setImmediate(() => { this.walk.abort() })
   }
@@ -93,7 +106,7 @@ export class LookupRun {
   end (): void {
     if (this.over) return
     this.over = true
-    clearTimeout(this.grace)
+    this.clearTimers()
     this.done.resolve()
     // Aborting runs every in-flight request's abort handlers synchronously: let the caller go on first.
     setImmediate(() => { this.walk.abort() })
@@ -163,9 +176,31 @@ export class LookupRun {
     }
     if (this.draining) return
     this.draining = true
-    // Paths the grace time cut end as their requests are dropped, and may settle the tally then: no quorum was reached.
+    // Paths the quorum wait cut end as their requests are dropped, and may settle the tally then: no quorum was reached.
     if (this.over || this.closing) return
     reportProgress(this.context.onProgress, { type: 'keydir:dht:quorum', detail: { answers: this.tally.recordAnswerCount } }, this.context.log)
+    if (this.graceOver) this.grace = setTimeout(() => { this.close() }, this.context.graceMs)
+  }
+
+  /**
+   * The first valid answer from another peer starts a first contact's
+   * clocks. Its grace time ends the wait for answers in flight once the
+   * quorum is in; it never ends a lookup without its quorum: an answer that
+   * came fast over a connection already open (a hostile node's, perhaps)
+   * says nothing of how long the peers still being dialled need.
+   */
+  private startClocks (): void {
+    const took = performance.now() - this.started
+    this.grace = setTimeout(() => {
+      if (this.draining) this.close()
+      else this.graceOver = true
+    }, Math.max(this.context.graceMs, took))
+    this.quorumWait = setTimeout(() => { this.close() }, Math.max(this.context.quorumWaitMs, this.context.graceMs, took))
+  }
+
+  private clearTimers (): void {
+    clearTimeout(this.grace)
+    clearTimeout(this.quorumWait)
   }
 
   /** A checked value from `peer` (SELF_PATH: this node's own store; SKIPPED_PATH: a peer skipped for its score). */
@@ -195,10 +230,8 @@ export class LookupRun {
     if (this.tally.settled) {
       this.settle()
     }
-    // This node's own store may hold what a hostile peer PUT there: only another peer's answer starts the grace time.
-    if (first && path !== SELF_PATH && minSeq === 0 && !this.over) {
-      this.grace = setTimeout(() => { this.close() }, Math.max(this.context.graceMs, performance.now() - this.started))
-    }
+    // This node's own store may hold what a hostile peer PUT there: only another peer's answer starts the clocks.
+    if (first && path !== SELF_PATH && minSeq === 0 && !this.over && !this.closing) this.startClocks()
   }
 
   /**

@@ -4,7 +4,7 @@ import { xorCompare as uint8ArrayXorCompare } from 'uint8arrays/xor-compare'
 import { silentLogger } from '../../util/log.js'
 import { DHT_REPLICATION } from '../constants.js'
 import { distanceTo, walkDisjointPaths } from './disjoint-paths.js'
-import { SELF_PATH, SKIPPED_PATH } from './answer-tally.js'
+import { SELF_PATH, SKIPPED_PATH, WIDENED_PATH } from './answer-tally.js'
 import { asPqkValue, LookupRun } from './lookup-run.js'
 import type { DisjointPathsComponents } from './disjoint-paths.js'
 import type { KeydirMetrics } from '../../metrics/index.js'
@@ -43,11 +43,16 @@ export interface DhtLookupInit {
   refreshQuorum?: number
   /** Disjoint paths a lookup walks. Default 3. */
   disjointPaths?: number
-  /** A first-contact lookup ends this long after its first valid answer (or as long again as that answer took, if longer), quorum or not. Default 150 ms. */
+  /**
+   * A first contact with its quorum takes the answers in flight until this
+   * long after its first valid answer (or as long again as that answer
+   * took, if longer; or this long after the quorum, if that came later).
+   * Default 150 ms.
+   */
   firstContactGraceMs?: number
   /** Peers asked at once on one path. Default 3 (Kademlia's alpha). */
   alpha?: number
-  /** Each peer's time to answer. Default 3 s. */
+  /** Each peer's time to answer; also the longest a first contact waits for its quorum after its first valid answer. Default 3 s. */
   askTimeoutMs?: number
 }
 
@@ -80,15 +85,17 @@ export const DEFAULT_FIRST_CONTACT_QUORUM = 3
 export const DEFAULT_DISJOINT_PATHS = 3
 export const DEFAULT_FIRST_CONTACT_GRACE_MS = 150
 const DEFAULT_ALPHA = 3
-const DEFAULT_ASK_TIMEOUT_MS = 3_000
+export const DEFAULT_ASK_TIMEOUT_MS = 3_000
 
 /**
  * Finding a peer's `/pqk/` value: keydir's own lookup over disjoint paths
  * (disjoint-paths.ts), its answers tallied (answer-tally.ts). A peer never
  * seen (no pin) is a first contact: the lookup waits for
- * `firstContactQuorum` valid answers over as many paths, or
- * `firstContactGraceMs` after the first, and takes the highest seq, so that
- * a few hostile nodes keeping an older record cannot answer alone; the
+ * `firstContactQuorum` valid answers over as many paths (then for the
+ * answers in flight, `firstContactGraceMs`), asks the peers its walk named
+ * but did not ask if its paths end short of it, gives up waiting
+ * `askTimeoutMs` after its first valid answer, and takes the highest seq, so
+ * that a few hostile nodes keeping an older record cannot answer alone; the
  * peers that answered older are sent the best. A pinned peer's lookup ends
  * at its first valid answer at or above the pin. A valid revocation ends
  * either at once.
@@ -131,6 +138,7 @@ export class DhtLookup {
       minSeq,
       quorum: minSeq === 0 ? this.quorum : this.refreshQuorum,
       graceMs: this.graceMs,
+      quorumWaitMs: this.askTimeoutMs,
       check: this.components.check,
       acceptRevocation: options.acceptRevocation,
       acceptEquivocation: options.acceptEquivocation,
@@ -156,8 +164,11 @@ export class DhtLookup {
       const walk = await Promise.race([walked, run.settled.then(() => undefined)])
       // Every path is over, drained after the quorum, or cut by the grace time: the checks of the answers already in still count.
       await run.drain()
+      if (walk !== undefined && !run.ended && !signal.aborted && this.needsWidening(run, minSeq)) {
+        await this.askOutsidePaths(run, walk.unasked, key, signal, WIDENED_PATH)
+      }
       if (walk !== undefined && !run.ended && !signal.aborted && this.needsSkipped(run, minSeq)) {
-        await this.askSkipped(run, walk.skipped, key, signal)
+        await this.askOutsidePaths(run, walk.skipped, key, signal, SKIPPED_PATH)
       }
     }
     run.end()
@@ -206,19 +217,36 @@ export class DhtLookup {
     return run.best === undefined || (minSeq === 0 && run.tally.staleAnswerers().length > 0)
   }
 
-  /** The K closest skipped peers, alpha at a time; their answers are tallied, scored and corrected like any other's. */
-  private async askSkipped (run: LookupRun, skipped: PeerInfo[], key: Uint8Array, signal: AbortSignal): Promise<void> {
-    const closest = skipped
+  /**
+   * Whether a first contact whose paths all ended short of its quorum, with
+   * a record heard, must ask the peers its walk named but did not ask. A
+   * walk from a small routing table (a node just started) may reach only a
+   * few of the peers that hold the record: more answers only make a stale
+   * record that answered first less likely to be all it heard.
+   */
+  private needsWidening (run: LookupRun, minSeq: number): boolean {
+    return minSeq === 0 && run.best !== undefined && !run.stopAsking && run.revocation === undefined && run.equivocation === undefined
+  }
+
+  /**
+   * The K closest of `peers`, alpha at a time, on `path` (no disjoint
+   * path); their answers are tallied, scored and corrected like any
+   * other's. Peers named on the walk stop being asked once the quorum is
+   * in; skipped peers are all asked.
+   */
+  private async askOutsidePaths (run: LookupRun, peers: PeerInfo[], key: Uint8Array, signal: AbortSignal, path: typeof WIDENED_PATH | typeof SKIPPED_PATH): Promise<void> {
+    const closest = peers
       .map(peer => ({ peer, distance: distanceTo(key, peer.id) }))
       .sort((a, b) => uint8ArrayXorCompare(a.distance, b.distance))
       .slice(0, DHT_REPLICATION)
     let next = 0
+    const more = (): boolean => next < closest.length && !signal.aborted && !(path === WIDENED_PATH && run.stopAsking)
     const worker = async (): Promise<void> => {
-      while (next < closest.length && !signal.aborted) {
+      while (more()) {
         const { peer, distance } = closest[next++]
         try {
           const answer = await this.components.ask(peer, key, { signal: AbortSignal.any([signal, AbortSignal.timeout(this.askTimeoutMs)]) })
-          run.answer({ peer: peer.id, path: SKIPPED_PATH, distance, value: answer.value })
+          run.answer({ peer: peer.id, path, distance, value: answer.value })
         } catch {}
       }
     }
