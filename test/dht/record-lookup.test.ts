@@ -235,6 +235,21 @@ describe('DhtLookup', () => {
     assert.deepEqual((await net.corrected).peers, [entry.toString()], 'the entry that answered older is sent the best')
   })
 
+  test('asking the peers the walk named stops after alpha of them in a row had no value', async () => {
+    const id = await makeIdentity()
+    const self = (await makeIdentity()).peerId
+    const key = routingKeyFor(id.peerId)
+    const [entry, ...named] = (await peers(9)).sort((a, b) => uint8ArrayXorCompare(distanceTo(key, a), distanceTo(key, b)))
+    const newer = await makeRecord(id, { seq: 2 })
+    // The three closest named peers hold nothing; the farther five hold the newer record but are never reached.
+    const net = await network(self, [
+      { id: entry, value: (await makeRecord(id, { seq: 1 })).bytes, closer: named, delayMs: 1 },
+      ...named.map((peer, i) => ({ id: peer, value: i < 3 ? undefined : newer.bytes, delayMs: 1, onlyNamed: true }))
+    ], { firstContactQuorum: 3, disjointPaths: 3, alpha: 3 })
+    assert.equal((await net.lookup.find(id.peerId)).seq, 1)
+    assert.deepEqual(net.asked.slice(1).sort(), named.slice(0, 3).map(String).sort(), 'only the three closest named peers were asked')
+  })
+
   test('a pinned peer\'s lookup ends at its first valid answer at or above the pin', async () => {
     const id = await makeIdentity()
     const self = (await makeIdentity()).peerId
