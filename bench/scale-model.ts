@@ -161,9 +161,9 @@ function predictionTables (predictions: SizePrediction[], rttMs: number): Report
       rows: resolves,
       notes: [
         'hops: query times in sequence on the critical path; queries: GET_VALUE requests sent (each answered: messages = 2 x queries); KiB: every node\'s bytes on the wire (Noise and yamux framing, no TCP/IP headers).',
-        'keydir: own walk, alpha 3 on each of 3 disjoint paths; first contact waits for 3 valid answers over 3 paths then the answers in flight (grace 150 ms); refresh ends at the first valid answer. IPNS: kad-dht 16 get(), alpha 10 on each of 10 paths, to the end of its query.',
+        'keydir: own walk, alpha 3 on each of 3 disjoint paths; first contact waits for 3 valid answers over 3 paths then the answers in flight (grace 150 ms); short of them after its walk, it asks the 20 closest peers the walk named but did not ask, 3 at a time, until the quorum, a round of 3 without a value, or 3 s after its first valid answer; refresh ends at the first valid answer. IPNS: kad-dht 16 get(), alpha 10 on each of 10 paths, to the end of its query.',
         'Up to 2^6 x 20 + 1 = 1,281 nodes every table holds everyone: one walk, the same each time. Beyond, kad-dht 16\'s tables hold K peers of the key\'s region: a seeded Monte Carlo of the lookups\' own rules (bench/scale/walk-simulation.ts, 100 walks each after a put): hops and latency are medians, queries, bytes and answers means.',
-        'record found: share of walks that meet one of the K holders the put found; quorum reached: share of first contacts that hear 3 valid answers over 3 paths (the others end at their walk\'s end or the grace time).'
+        'record found: share of walks that meet one of the K holders the put found; quorum reached: share of first contacts that hear 3 valid answers (over 3 paths, or after the walk from the peers it named; the others end when those are asked, or 3 s after their first valid answer).'
       ]
     },
     { title: 'keydir against IPNS, predicted', rows: ratios },

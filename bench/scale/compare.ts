@@ -46,7 +46,6 @@ export interface NetworkBenchFile {
     rttMs?: number
     quorum?: number
     disjointPaths?: number
-    graceMs?: number
     runs: MeasuredRun[]
   }
 }
@@ -127,7 +126,7 @@ export function compareWithBench (file: NetworkBenchFile, rttMs = 0): Comparison
       if (data.disjointPaths === undefined) continue
       const system = { ...KEYDIR, paths: data.disjointPaths }
       const dht = run.paths.dht
-      if (dht !== undefined) rows.push(...costRows(nodes, 'keydir first contact', keydirFirstContact(net(dht), system, data.quorum, data.graceMs), dht, false))
+      if (dht !== undefined) rows.push(...costRows(nodes, 'keydir first contact', keydirFirstContact(net(dht), system, data.quorum), dht, false))
       const refresh = run.paths.refresh
       if (refresh !== undefined) rows.push(...costRows(nodes, 'keydir refresh', keydirRefresh(net(refresh), system), refresh))
     } else if (run.kind === 'ipns') {

@@ -4,7 +4,7 @@
  * package: test/bench/scale-model.test.ts checks them against the installed
  * files), and the byte sizes of the messages a lookup sends.
  */
-import { DEFAULT_DISJOINT_PATHS, DEFAULT_FIRST_CONTACT_GRACE_MS, DEFAULT_FIRST_CONTACT_QUORUM, DHT_REPLICATION } from '../../src/dht/index.js'
+import { DEFAULT_ASK_TIMEOUT_MS, DEFAULT_DISJOINT_PATHS, DEFAULT_FIRST_CONTACT_QUORUM, DHT_REPLICATION } from '../../src/dht/index.js'
 import { DEFAULT_RECORD_LIFETIME_MS } from '../../src/record/index.js'
 
 const hour = 60 * 60 * 1000
@@ -21,7 +21,8 @@ export const KAD_DISJOINT_PATHS = KAD_ALPHA
 export const KEYDIR_ALPHA = 3
 export const KEYDIR_PATHS = DEFAULT_DISJOINT_PATHS
 export const KEYDIR_QUORUM = DEFAULT_FIRST_CONTACT_QUORUM
-export const KEYDIR_GRACE_MS = DEFAULT_FIRST_CONTACT_GRACE_MS
+/** A first contact short of its quorum waits at most the ask timeout after its first valid answer. */
+export const KEYDIR_QUORUM_WAIT_MS = DEFAULT_ASK_TIMEOUT_MS
 /** keydir republishes every third of a record's lifetime (src/publisher/publisher.ts). */
 export const KEYDIR_REPUBLISH_MS = DEFAULT_RECORD_LIFETIME_MS / 3
 /** IPNS publishers (boxo's DefaultRebroadcastInterval, js-ipfs's defaultBroadcastInterval) republish every 4 hours. */

@@ -11,7 +11,7 @@
  */
 import {
   IPNS_RECORD_BYTES, IPNS_REPUBLISH_MS, IPNS_VERIFY_MS, K, KAD_ALPHA, KAD_DISJOINT_PATHS, KAD_PREFIX_LENGTH,
-  KEYDIR_ALPHA, KEYDIR_GRACE_MS, KEYDIR_PATHS, KEYDIR_QUORUM, KEYDIR_RECORD_BYTES, KEYDIR_REPUBLISH_MS, KEYDIR_VERIFY_MS,
+  KEYDIR_ALPHA, KEYDIR_PATHS, KEYDIR_QUORUM_WAIT_MS, KEYDIR_QUORUM, KEYDIR_RECORD_BYTES, KEYDIR_REPUBLISH_MS, KEYDIR_VERIFY_MS,
   ROUND_TRIPS_PER_DIAL, ROUND_TRIPS_PER_QUERY, SERVICE_MS, WIRE
 } from './constants.js'
 import { PUT_SHAPE, quorumRound, simulateWalks, type WalkShape, type WalkTrial } from './walk-simulation.js'
@@ -166,7 +166,7 @@ function walks (net: Network, system: WalkShape): { walks: WalkTrial[], putQueri
       return Array<number>(Math.min(system.alpha, perPathStart[path] - before)).fill(path)
     }))
     const pathEnds = perPathStart.map(n => Math.ceil(n / system.alpha) - 1)
-    return { walks: [{ asked, holders: asked, holderPaths, pathEnds }], putQueries: [k] }
+    return { walks: [{ asked, holders: asked, holderPaths, pathEnds, widening: [], wideningAsked: [] }], putQueries: [k] }
   }
   return simulatedWalks(regionSize(net), net.k, system, net.k, [net.nodes, net.k, net.prefixLength, system.rules, system.alpha, system.paths].join('|'))
 }
@@ -211,7 +211,7 @@ export interface ResolveCost {
   validAnswers: number
   /** Share of lookups that find the record at all: their walk meets a holder. */
   found: number
-  /** keydir's first contact: share of lookups that reach the quorum (the others end on their walk's end or the grace time). */
+  /** keydir's first contact: share of lookups that reach the quorum (the others end when their walk and the peers it named are asked, or at the quorum wait). */
   quorumReached?: number
 }
 
@@ -234,7 +234,7 @@ interface Ending {
   queries: number
   holders: number
   verifies: number
-  /** Set when the resolve ends before its last hop's query time does (keydir's grace time). */
+  /** Set when the resolve ends before its last hop's query time does (keydir's quorum wait). */
   latencyMs?: number
 }
 
@@ -293,33 +293,39 @@ export function firstRoundQueries (net: Network, system: System): number {
  * brings the quorum has, as its answers arrived before the quorum was
  * checked, released one more ask each: between quorum and alpha x d of
  * them (taken halfway, and no more than the next round asks), and the
- * lookup waits for those: one more query time. A walk that never reaches
- * the quorum ends at its end, or at the grace time after its first valid
- * answer, whichever comes first.
+ * lookup waits for those: one more query time. A walk that ends short of
+ * the quorum with a record found then asks the peers it named but did not
+ * ask, alpha at a time, until the quorum, a round with no holder, or the
+ * quorum wait after its first valid answer, whichever comes first.
  */
-export function keydirFirstContact (net: Network, system: System = KEYDIR, quorum = KEYDIR_QUORUM, graceMs = KEYDIR_GRACE_MS): ResolveCost {
+export function keydirFirstContact (net: Network, system: System = KEYDIR, quorum = KEYDIR_QUORUM, quorumWaitMs = KEYDIR_QUORUM_WAIT_MS): ResolveCost {
   const trials = walk(net, system)
   const meanQueries = mean(trials.map(t => sum(t.asked)))
   const qMs = queryMs(net, meanQueries)
-  const result = cost(net, system, trials, t => {
+  const ending = (t: WalkTrial): Ending & { reached: boolean } => {
     const r = quorumRound(t, quorum)
     if (r !== undefined) {
       const nextAsked = t.asked[r + 1] ?? 0
       const inFlight = Math.min(nextAsked, (quorum + width(system)) / 2)
       // The peers in flight hold the record as often as the whole next round's do.
       const inFlightHolders = nextAsked === 0 ? 0 : inFlight * t.holders[r + 1] / nextAsked
-      return { hops: r + 1 + (inFlight > 0 ? 1 : 0), queries: through(t.asked, r + 1) + inFlight, holders: through(t.holders, r + 1) + inFlightHolders, verifies: Math.max(quorum, inFlight) }
+      return { hops: r + 1 + (inFlight > 0 ? 1 : 0), queries: through(t.asked, r + 1) + inFlight, holders: through(t.holders, r + 1) + inFlightHolders, verifies: Math.max(quorum, inFlight), reached: true }
     }
-    const walkEnd: Ending = { hops: t.asked.length, queries: sum(t.asked), holders: sum(t.holders), verifies: 1 }
+    const end = { hops: t.asked.length, queries: sum(t.asked), holders: sum(t.holders), verifies: 1, reached: false }
     const first = firstHolderRound(t)
-    if (first === undefined) return walkEnd
-    const firstMs = (first + 1) * qMs + system.verifyMs
-    const graceEnd = firstMs + Math.max(graceMs, firstMs)
-    if (graceEnd >= walkEnd.hops * qMs + system.verifyMs) return walkEnd
-    const hops = Math.min(walkEnd.hops, Math.ceil(graceEnd / qMs))
-    return { hops, queries: through(t.asked, hops), holders: through(t.holders, hops), verifies: 1, latencyMs: graceEnd }
-  })
-  return { ...result, quorumReached: mean(trials.map(t => quorumRound(t, quorum) === undefined ? 0 : 1)) }
+    if (first === undefined) return end
+    const waitEnd = (first + 1) * qMs + system.verifyMs + quorumWaitMs
+    // A round of alpha answers without a holder ends the widening.
+    for (let w = 0; w < t.widening.length && end.holders < quorum && (w === 0 || t.widening[w - 1] > 0); w++) {
+      if ((end.hops + 1) * qMs + system.verifyMs > waitEnd) return { ...end, latencyMs: waitEnd }
+      end.hops++
+      end.queries += t.wideningAsked[w]
+      end.holders += t.widening[w]
+    }
+    return { ...end, reached: end.holders >= quorum }
+  }
+  const result = cost(net, system, trials, ending)
+  return { ...result, quorumReached: mean(trials.map(t => ending(t).reached ? 1 : 0)) }
 }
 
 /**

@@ -41,6 +41,14 @@ export interface WalkTrial {
   holderPaths: number[][]
   /** The last round each path asked in. */
   pathEnds: number[]
+  /**
+   * keydir's first contact short of its quorum, after the walk: the K
+   * closest peers it named but did not ask, alpha at a time; the holders
+   * among each such round's peers. Empty for kad-dht's walk.
+   */
+  widening: number[]
+  /** How many peers each widening round asks. */
+  wideningAsked: number[]
 }
 
 /** Queues are kept farthest first, so that the closest is popped off the end. */
@@ -48,6 +56,12 @@ const farthestFirst = (a: number, b: number): number => b - a
 
 /** One round's queries: which path asked which peer. */
 type Round = Array<{ path: number, peer: number }>
+
+/** A walk's rounds, and the peers it was named (or started from) but did not ask, closest first. */
+interface Walked {
+  rounds: Round[]
+  unasked: number[]
+}
 
 /** The region's nodes and the bucket each one's table holds for it. */
 class Region {
@@ -105,7 +119,7 @@ class Answered {
  * it is asked (closest first, alpha at once) if the path still admits it
  * then. Returns the peers asked, round by round.
  */
-function kadWalk (region: Region, start: number[], shape: WalkShape, k: number, random: () => number): Round[] {
+function kadWalk (region: Region, start: number[], shape: WalkShape, k: number, random: () => number): Walked {
   const order = [...start]
   for (let i = order.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
@@ -128,7 +142,7 @@ function kadWalk (region: Region, start: number[], shape: WalkShape, k: number, 
         taken++
       }
     })
-    if (batch.length === 0) return rounds
+    if (batch.length === 0) return { rounds, unasked: [] }
     for (const { path, peer } of batch) {
       answered[path].add(peer)
       for (const named of region.bucket(peer)) {
@@ -147,14 +161,17 @@ function kadWalk (region: Region, start: number[], shape: WalkShape, k: number, 
  * claimed by any path while it is closer than the K-th closest that
  * answered on that path, alpha at once; a peer named is queued on the path
  * that heard it if it is unclaimed and closer than the peer that named it.
+ * The peers it heard of but never asked are returned, closest first, K of
+ * them: those a first contact short of its quorum asks after the walk.
  */
-function keydirWalk (region: Region, start: number[], shape: WalkShape, k: number): Round[] {
+function keydirWalk (region: Region, start: number[], shape: WalkShape, k: number): Walked {
   const sorted = [...start].sort((a, b) => a - b)
   const pathCount = Math.min(shape.paths, sorted.length)
   const queues: number[][] = Array.from({ length: pathCount }, () => [])
   const named = queues.map(() => new Set<number>())
   sorted.forEach((p, i) => { queues[i % pathCount].push(p); named[i % pathCount].add(p) })
   const claimed = new Set<number>()
+  const heardOf = new Set<number>(sorted)
   const answered = queues.map(() => new Answered(k))
   const rounds: Round[] = []
   while (true) {
@@ -170,10 +187,11 @@ function keydirWalk (region: Region, start: number[], shape: WalkShape, k: numbe
         taken++
       }
     })
-    if (batch.length === 0) return rounds
+    if (batch.length === 0) return { rounds, unasked: [...heardOf].filter(n => !claimed.has(n)).sort((a, b) => a - b).slice(0, k) }
     for (const { path, peer } of batch) {
       answered[path].add(peer)
       for (const n of region.bucket(peer)) {
+        heardOf.add(n)
         if (claimed.has(n) || n >= peer || named[path].has(n)) continue
         named[path].add(n)
         queues[path].push(n)
@@ -217,16 +235,28 @@ export function simulateWalks (regionSize: number, k: number, shape: WalkShape, 
   for (let t = 0; t < trials; t++) {
     const random = seededRandom(0x5ca1e + t * 7919 + m * 104729)
     const region = new Region(m, k, random, known)
-    const putRounds = kadWalk(region, region.sample(), put, k, random)
+    const putRounds = kadWalk(region, region.sample(), put, k, random).rounds
     const putAsked = putRounds.flat().map(a => a.peer)
     putQueries.push(putAsked.length)
     const holders = new Set([...new Set(putAsked)].sort((a, b) => a - b).slice(0, k))
     const start = region.sample()
-    const rounds = shape.rules === 'kad-dht' ? kadWalk(region, start, shape, k, random) : keydirWalk(region, start, shape, k)
+    const { rounds, unasked } = shape.rules === 'kad-dht' ? kadWalk(region, start, shape, k, random) : keydirWalk(region, start, shape, k)
     const pathEnds: number[] = []
     rounds.forEach((r, i) => { for (const { path } of r) pathEnds[path] = i })
     const holderPaths = rounds.map(r => r.filter(a => holders.has(a.peer)).map(a => a.path))
-    walks.push({ asked: rounds.map(r => r.length), holders: holderPaths.map(r => r.length), holderPaths, pathEnds })
+    const wideningRounds = chunks(unasked, shape.alpha)
+    walks.push({
+      asked: rounds.map(r => r.length),
+      holders: holderPaths.map(r => r.length),
+      holderPaths,
+      pathEnds,
+      widening: wideningRounds.map(r => r.filter(peer => holders.has(peer)).length),
+      wideningAsked: wideningRounds.map(r => r.length)
+    })
   }
   return { walks, putQueries }
+}
+
+function chunks<T> (items: T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size))
 }

@@ -294,7 +294,6 @@ describe('scale model: against a network bench', () => {
         rttMs: 20,
         quorum: 3,
         disjointPaths: 3,
-        graceMs: 150,
         runs: [
           { kind: 'ipns', nodes: 1000, procs: 10, paths: { dht: { total: { p50: predicted.latencyMs }, bytesPerResolve: predicted.bytes / 1.25, dialsPerResolve: 0, dhtMessagesPerResolve: 20 } } },
           { kind: 'keydir', nodes: 1000, paths: { dht: { total: { p50: keydirFirstContact(net).latencyMs } }, refresh: { total: { p50: keydirRefresh(net).latencyMs } }, direct: { total: { p50: 9 } } } }
