@@ -19,8 +19,8 @@ import type { PeerId, PrivateKey, Stream } from '@libp2p/interface'
  * by its own (as test/helpers/garbage-dht-node.ts does), so that it
  *
  * - keeps the records it learned before it was frozen (PUTs to it, or a
- *   `capture` that fetches them with GET_VALUE from the honest nodes
- *   closest to the key) and serves them for GET_VALUE ever after: once the
+ *   `capture` that fetches them with GET_VALUE from every honest node it
+ *   is connected to) and serves them for GET_VALUE ever after: once the
  *   victims rotate, those are their older, validly signed records;
  * - drops stores once frozen: a PUT_VALUE is echoed, as kad-dht echoes a
  *   PUT it stored, and nothing is kept, so the publisher counts it as a
@@ -47,8 +47,6 @@ const FIND_NODE = 4
 const PING = 5
 /** kad-dht's K: at most this many closer peers in an answer. */
 const K = 20
-/** A capture asks this many of the connected peers closest to the key: any one of the K that store it will do. */
-const CAPTURE_FROM = 8
 /** A Kademlia message is a few KB; kad-dht allows far more, a hostile node needs no more than this. */
 const MAX_MESSAGE_BYTES = 64 * 1024
 
@@ -100,9 +98,9 @@ export interface StaleDhtNode {
   /** The value held under `key`, and its seq, if any. */
   held (key: Uint8Array): { value: Uint8Array, seq: bigint } | undefined
   /**
-   * Fetch the value under each key with GET_VALUE from the peers it is
-   * connected to that are closest to the key (the honest nodes that store
-   * it), and keep the one with the highest seq. Before the freeze only.
+   * Fetch the value under each key with GET_VALUE from every peer it is
+   * connected to (its accomplices aside), and keep the one with the
+   * highest seq. Before the freeze only.
    * Returns how many keys it holds a value for afterwards.
    */
   capture (keys: Uint8Array[]): Promise<number>
@@ -290,13 +288,10 @@ export async function startStaleDhtNode (bootstrap: string[], options: StaleDhtO
       if (node.frozen) throw new Error('a frozen stale node stores nothing new')
       const peers = [...new Map(libp2p.getConnections().map(c => [c.remotePeer.toString(), c.remotePeer])).values()]
         .filter(p => !accomplices.some(a => a.peerId.equals(p)))
+      // Every connected peer, not only those closest to the key: nodes outside the K the last put reached may hold an
+      // older record from a put before it, and the highest seq is kept; the key's owner, if connected, holds its latest.
       await Promise.all(keys.map(async key => {
-        const target = kadIdOf(key)
-        const closest = peers
-          .map(peerId => ({ peerId, kadId: kadIdOf(peerId.toMultihash().bytes) }))
-          .sort((a, b) => compareDistance(target, a.kadId, b.kadId))
-          .slice(0, CAPTURE_FROM)
-        await Promise.all(closest.map(async ({ peerId }) => {
+        await Promise.all(peers.map(async peerId => {
           const value = await dhtGet(libp2p, peerId, key, protocol).catch(() => undefined)
           if (value !== undefined) keep(key, value, new Libp2pRecord(key, value, new Date()).serialize())
         }))
