@@ -250,6 +250,19 @@ describe('DhtLookup', () => {
     assert.deepEqual(net.asked.slice(1).sort(), named.slice(0, 3).map(String).sort(), 'only the three closest named peers were asked')
   })
 
+  test('asking the peers the walk named goes on past a round of peers that could not be asked', async () => {
+    const id = await makeIdentity()
+    const self = (await makeIdentity()).peerId
+    const key = routingKeyFor(id.peerId)
+    const [entry, ...named] = (await peers(7)).sort((a, b) => uint8ArrayXorCompare(distanceTo(key, a), distanceTo(key, b)))
+    const newer = await makeRecord(id, { seq: 2 })
+    const net = await network(self, [
+      { id: entry, value: (await makeRecord(id, { seq: 1 })).bytes, closer: named, delayMs: 1 },
+      ...named.map((peer, i) => ({ id: peer, value: newer.bytes, delayMs: 1, onlyNamed: true, fails: i < 3 ? 'unreachable' as const : undefined }))
+    ], { firstContactQuorum: 3, disjointPaths: 3, alpha: 3 })
+    assert.equal((await net.lookup.find(id.peerId)).seq, 2, 'the second round was asked')
+  })
+
   test('a pinned peer\'s lookup ends at its first valid answer at or above the pin', async () => {
     const id = await makeIdentity()
     const self = (await makeIdentity()).peerId
