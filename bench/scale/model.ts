@@ -295,8 +295,8 @@ export function firstRoundQueries (net: Network, system: System): number {
  * them (taken halfway, and no more than the next round asks), and the
  * lookup waits for those: one more query time. A walk that ends short of
  * the quorum with a record found then asks the peers it named but did not
- * ask, alpha at a time, until the quorum, a round with no holder, or the
- * quorum wait after its first valid answer, whichever comes first.
+ * ask, alpha at a time, until the quorum or the quorum wait after its
+ * first valid answer, whichever comes first.
  */
 export function keydirFirstContact (net: Network, system: System = KEYDIR, quorum = KEYDIR_QUORUM, quorumWaitMs = KEYDIR_QUORUM_WAIT_MS): ResolveCost {
   const trials = walk(net, system)
@@ -315,8 +315,7 @@ export function keydirFirstContact (net: Network, system: System = KEYDIR, quoru
     const first = firstHolderRound(t)
     if (first === undefined) return end
     const waitEnd = (first + 1) * qMs + system.verifyMs + quorumWaitMs
-    // A round of alpha answers without a holder ends the widening.
-    for (let w = 0; w < t.widening.length && end.holders < quorum && (w === 0 || t.widening[w - 1] > 0); w++) {
+    for (let w = 0; w < t.widening.length && end.holders < quorum; w++) {
       if ((end.hops + 1) * qMs + system.verifyMs > waitEnd) return { ...end, latencyMs: waitEnd }
       end.hops++
       end.queries += t.wideningAsked[w]

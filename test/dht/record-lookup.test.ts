@@ -235,32 +235,18 @@ describe('DhtLookup', () => {
     assert.deepEqual((await net.corrected).peers, [entry.toString()], 'the entry that answered older is sent the best')
   })
 
-  test('asking the peers the walk named stops after alpha of them in a row had no value', async () => {
+  test('asking the peers the walk named goes on past peers that could not be asked, and past peers without a value', async () => {
     const id = await makeIdentity()
     const self = (await makeIdentity()).peerId
     const key = routingKeyFor(id.peerId)
     const [entry, ...named] = (await peers(9)).sort((a, b) => uint8ArrayXorCompare(distanceTo(key, a), distanceTo(key, b)))
     const newer = await makeRecord(id, { seq: 2 })
-    // The three closest named peers hold nothing; the farther five hold the newer record but are never reached.
     const net = await network(self, [
       { id: entry, value: (await makeRecord(id, { seq: 1 })).bytes, closer: named, delayMs: 1 },
-      ...named.map((peer, i) => ({ id: peer, value: i < 3 ? undefined : newer.bytes, delayMs: 1, onlyNamed: true }))
+      ...named.map((peer, i) => ({ id: peer, value: i < 3 ? undefined : newer.bytes, delayMs: 1, onlyNamed: true, fails: i < 2 ? 'unreachable' as const : undefined }))
     ], { firstContactQuorum: 3, disjointPaths: 3, alpha: 3 })
-    assert.equal((await net.lookup.find(id.peerId)).seq, 1)
-    assert.deepEqual(net.asked.slice(1).sort(), named.slice(0, 3).map(String).sort(), 'only the three closest named peers were asked')
-  })
-
-  test('asking the peers the walk named goes on past a round of peers that could not be asked', async () => {
-    const id = await makeIdentity()
-    const self = (await makeIdentity()).peerId
-    const key = routingKeyFor(id.peerId)
-    const [entry, ...named] = (await peers(7)).sort((a, b) => uint8ArrayXorCompare(distanceTo(key, a), distanceTo(key, b)))
-    const newer = await makeRecord(id, { seq: 2 })
-    const net = await network(self, [
-      { id: entry, value: (await makeRecord(id, { seq: 1 })).bytes, closer: named, delayMs: 1 },
-      ...named.map((peer, i) => ({ id: peer, value: newer.bytes, delayMs: 1, onlyNamed: true, fails: i < 3 ? 'unreachable' as const : undefined }))
-    ], { firstContactQuorum: 3, disjointPaths: 3, alpha: 3 })
-    assert.equal((await net.lookup.find(id.peerId)).seq, 2, 'the second round was asked')
+    // In a young network the peers nearest the key may not hold the record yet (a put reaches the K closest of its day).
+    assert.equal((await net.lookup.find(id.peerId)).seq, 2, 'the farther named peers were asked')
   })
 
   test('a pinned peer\'s lookup ends at its first valid answer at or above the pin', async () => {

@@ -229,35 +229,29 @@ export class DhtLookup {
   }
 
   /**
-   * The K closest of `peers`, in rounds of alpha, on `path` (no disjoint
+   * The K closest of `peers`, alpha at a time, on `path` (no disjoint
    * path); their answers are tallied, scored and corrected like any
-   * other's. Skipped peers are all asked. Peers named on the walk stop
-   * being asked once the quorum is in, or after a round whose answers had
-   * no value: the closest unasked peers then hold none, and farther ones
-   * are less likely to (in a large network, where the walk's own paths met
-   * the holders there were).
+   * other's. Skipped peers are all asked; peers named on the walk until the
+   * quorum is in.
    */
   private async askOutsidePaths (run: LookupRun, peers: PeerInfo[], key: Uint8Array, signal: AbortSignal, path: typeof WIDENED_PATH | typeof SKIPPED_PATH): Promise<void> {
     const closest = peers
       .map(peer => ({ peer, distance: distanceTo(key, peer.id) }))
       .sort((a, b) => uint8ArrayXorCompare(a.distance, b.distance))
       .slice(0, DHT_REPLICATION)
-    for (let next = 0; next < closest.length && !signal.aborted; next += this.alpha) {
-      const answers = await Promise.all(closest.slice(next, next + this.alpha).map(async ({ peer, distance }) => {
+    let next = 0
+    const more = (): boolean => next < closest.length && !signal.aborted && !(path === WIDENED_PATH && run.stopAsking)
+    const worker = async (): Promise<void> => {
+      while (more()) {
+        const { peer, distance } = closest[next++]
         try {
           const answer = await this.components.ask(peer, key, { signal: AbortSignal.any([signal, AbortSignal.timeout(this.askTimeoutMs)]) })
           run.answer({ peer: peer.id, path, distance, value: answer.value })
-          return answer
-        } catch {
-          return undefined
-        }
-      }))
-      // The round's records checked: whether they made the quorum.
-      await run.drain()
-      const answered = answers.filter(answer => answer !== undefined)
-      // A peer that could not be asked says nothing of where the record is: only answers without a value end the widening.
-      if (path === WIDENED_PATH && (run.stopAsking || (answered.length > 0 && answered.every(answer => answer.value === undefined)))) break
+        } catch {}
+      }
     }
+    await Promise.all(Array.from({ length: Math.min(this.alpha, closest.length) }, worker))
+    await run.drain()
   }
 
   /** What the lookup found; what its answers say of their peers; the corrections and the equivocation check. */
