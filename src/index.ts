@@ -15,7 +15,7 @@
 export { createKeyDirectory } from './node/index.js'
 export { KEY_CHANGE_KINDS } from './node/index.js'
 export type {
-  AnchorEntry, DhtAnswerDetail, DhtAnswerResult, DhtLookupProgressEvents, DhtQuorumDetail, KeyChangeDetail, KeyChangeKind, KeyDirectory, KeyDirectoryEvents, KeyDirectoryOptions, NodeStatus, OpenedEnvelope,
+  AnchorEntry, DhtAnswerDetail, DhtAnswerResult, DhtEndDetail, DhtEndReason, DhtLookupProgressEvents, DhtQuorumDetail, KeyChangeDetail, KeyChangeKind, KeyDirectory, KeyDirectoryEvents, KeyDirectoryOptions, NodeStatus, OpenedEnvelope,
   ResolvedKeys, ResolveOptions, ResolvePathDetail, ResolveProgressEvents, SignatureCheck
 } from './node/index.js'
 export { unmarshalEnvelope, ENVELOPE_SIGNATURE_DOMAIN, MAX_SEALED_DATA } from './envelope/index.js'

@@ -6,7 +6,7 @@ export { conflictingRecords, createPqkCheck, createPqkValidator, createPqkValueC
 export { dhtPeersOf, isAlone, isAloneForGood, NO_PEERS_ADVICE, noPeersError, type DhtPeers, type DhtRoutingTable } from './dht-peers.js'
 export { DhtRecords, isWellCovered, type DhtRecordsComponents, type PublishCoverage } from './publish.js'
 export { DEFAULT_ASK_TIMEOUT_MS, DEFAULT_DISJOINT_PATHS, DEFAULT_FIRST_CONTACT_GRACE_MS, DEFAULT_FIRST_CONTACT_QUORUM, DhtLookup, type DhtLookupComponents, type DhtLookupInit, type FindOptions } from './lookup/record-lookup.js'
-export type { DhtAnswerDetail, DhtAnswerResult, DhtLookupProgressEvents, DhtQuorumDetail, OnDhtLookupProgress } from './lookup/progress.js'
+export type { DhtAnswerDetail, DhtAnswerResult, DhtEndDetail, DhtEndReason, DhtLookupProgressEvents, DhtQuorumDetail, OnDhtLookupProgress } from './lookup/progress.js'
 export { decodeKadAnswer, kadGet, MalformedAnswer, Unreachable, type AskPeer, type KadAnswer, type KadGetComponents } from './lookup/kad-get.js'
 export { distanceTo, kadId, type PathAnswer } from './lookup/disjoint-paths.js'
 export type { LookupOutcome, LookupScores } from './lookup/scores.js'

@@ -114,7 +114,7 @@ export interface KeyDirectoryOptions {
 }
 
 export type { ResolveOptions, ResolvePathDetail, ResolveProgressEvents } from '../resolver/index.js'
-export type { DhtAnswerDetail, DhtAnswerResult, DhtLookupProgressEvents, DhtQuorumDetail } from '../dht/index.js'
+export type { DhtAnswerDetail, DhtAnswerResult, DhtEndDetail, DhtEndReason, DhtLookupProgressEvents, DhtQuorumDetail } from '../dht/index.js'
 export type { OpenedEnvelope } from '../envelope/index.js'
 export type { SignatureCheck } from '../signature/index.js'
 

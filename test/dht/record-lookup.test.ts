@@ -232,6 +232,7 @@ describe('DhtLookup', () => {
     assert.equal((await net.lookup.find(id.peerId, { onProgress: event => { events.push(event) } })).seq, 2)
     assert.deepEqual(net.asked.slice(1).sort(), named.map(String).sort(), 'the named peers were asked after the path ended')
     assert.equal(events.filter(e => e.type === 'keydir:dht:quorum').length, 1, 'their answers make the quorum')
+    assert.deepEqual(events.at(-1), { type: 'keydir:dht:end', detail: { reason: 'quorum', answers: 4 } })
     assert.deepEqual((await net.corrected).peers, [entry.toString()], 'the entry that answered older is sent the best')
   })
 
@@ -505,6 +506,7 @@ describe('DhtLookup', () => {
       assert.deepEqual(events[quorum], { type: 'keydir:dht:quorum', detail: { answers: 3 } })
       assert.equal(events.slice(0, quorum).filter(e => e.type === 'keydir:dht:answer' && e.detail.result === 'record' && !e.detail.own).length, 3, 'after the third record from another peer')
       assert.equal(events.filter(e => e.type === 'keydir:dht:quorum').length, 1, 'once')
+      assert.deepEqual(events.at(-1), { type: 'keydir:dht:end', detail: { reason: 'quorum', answers: 3 } }, 'the end comes last')
     })
 
     test('a refresh reports an answer below the pin as outdated, and has no quorum event', async () => {
@@ -518,9 +520,10 @@ describe('DhtLookup', () => {
       ], { disjointPaths: 1 })
       const events: DhtLookupProgressEvents[] = []
       assert.equal((await net.lookup.find(id.peerId, { minSeq: 5, onProgress: event => { events.push(event) } })).seq, 6)
-      assert.deepEqual(events.map(e => e.type === 'keydir:dht:answer' ? [e.detail.from.toString(), e.detail.result, e.detail.seq, e.detail.code] : [e.type]), [
+      assert.deepEqual(events.map(e => e.type === 'keydir:dht:answer' ? [e.detail.from.toString(), e.detail.result, e.detail.seq, e.detail.code] : [e.type, e.detail]), [
         [old.toString(), 'outdated', 4, 'ERR_ROLLBACK'],
-        [fresh.toString(), 'record', 6, undefined]
+        [fresh.toString(), 'record', 6, undefined],
+        ['keydir:dht:end', { reason: 'answer', answers: 1 }]
       ])
     })
 
@@ -546,6 +549,24 @@ describe('DhtLookup', () => {
       await new Promise(resolve => setTimeout(resolve, 100))
       assert.equal(events.filter(e => e.type === 'keydir:dht:answer' && e.detail.result === 'record').length, 3)
       assert.deepEqual(events.filter(e => e.type === 'keydir:dht:quorum'), [], 'three records over two of three paths: no quorum')
+      assert.deepEqual(events.filter(e => e.type === 'keydir:dht:end'), [{ type: 'keydir:dht:end', detail: { reason: 'wait', answers: 3 } }])
+    })
+
+    test('a lookup ends with one end event that says why: a verdict, no one left to ask, or the caller\'s signal', async () => {
+      const id = await makeIdentity()
+      const self = (await makeIdentity()).peerId
+      const [a, b, c] = await peers(3)
+      const ends = async (net: Network, options: { signal?: AbortSignal } = {}): Promise<unknown[]> => {
+        const events: DhtLookupProgressEvents[] = []
+        await net.lookup.findValue(id.peerId, { ...options, onProgress: event => { events.push(event) } }).catch(() => {})
+        return events.filter(e => e.type === 'keydir:dht:end').map(e => e.detail)
+      }
+      const crypto = selectPqCrypto()
+      const check = createPqkValueCheck({ validator: new KeyRecordValidator({ crypto }), revocationValidator: new RevocationValidator({ crypto }), datastore: datastoreHolding() })
+      const revocation = await createRevocation({ privateKey: id.privateKey, mlDsaSigner: id.mlDsaSigner })
+      assert.deepEqual(await ends(await network(self, [{ id: a, value: revocation.bytes, delayMs: 1 }], { check })), [{ reason: 'verdict', answers: 0 }])
+      assert.deepEqual(await ends(await network(self, [{ id: b, closer: [], delayMs: 1 }])), [{ reason: 'walk', answers: 0 }])
+      assert.deepEqual(await ends(await network(self, [{ id: c, fails: 'silent' }], { askTimeoutMs: 60_000 }), { signal: AbortSignal.timeout(30) }), [{ reason: 'aborted', answers: 0 }])
     })
 
     test('a listener that throws does not stop the lookup', async () => {
@@ -556,7 +577,7 @@ describe('DhtLookup', () => {
       let heard = 0
       const found = await net.lookup.find(id.peerId, { onProgress: () => { heard++; throw new Error('listener bug') } })
       assert.equal(found.seq, record.seq)
-      assert.equal(heard, 4, 'three answers and the quorum, each heard though the one before threw')
+      assert.equal(heard, 5, 'three answers, the quorum and the end, each heard though the one before threw')
     })
   })
 })

@@ -3,7 +3,7 @@ import { peerIdNamesRecord } from '../../record/index.js'
 import { AnswerTally, SELF_PATH } from './answer-tally.js'
 import { reportProgress } from '../../util/progress.js'
 import type { PathAnswer } from './disjoint-paths.js'
-import type { DhtAnswerDetail, OnDhtLookupProgress } from './progress.js'
+import type { DhtAnswerDetail, DhtEndReason, OnDhtLookupProgress } from './progress.js'
 import type { LookupScores } from './scores.js'
 import type { KeydirMetrics } from '../../metrics/index.js'
 import type { EquivocationProof, KeyRecord, PqkValue, RevocationCertificate } from '../../record/index.js'
@@ -65,6 +65,8 @@ export class LookupRun {
   private quorumWait: NodeJS.Timeout | undefined
   /** The grace time ran out before the quorum: a quorum that comes later gets a grace time of its own. */
   private graceOver = false
+  /** What settled the lookup, when something did: its quorum, a refresh's answer, a verdict, or the quorum wait running out. */
+  endedBy: Exclude<DhtEndReason, 'walk' | 'aborted'> | undefined
   private over = false
   private readonly started = performance.now()
   /** A first contact's quorum is in: no new peer is asked, the answers in flight still count. */
@@ -171,6 +173,7 @@ export class LookupRun {
    */
   private settle (): void {
     if (this.context.minSeq > 0) {
+      this.endedBy ??= 'answer'
       this.end()
       return
     }
@@ -178,6 +181,7 @@ export class LookupRun {
     this.draining = true
     // Paths the quorum wait cut end as their requests are dropped, and may settle the tally then: no quorum was reached.
     if (this.over || this.closing) return
+    this.endedBy = 'quorum'
     reportProgress(this.context.onProgress, { type: 'keydir:dht:quorum', detail: { answers: this.tally.recordAnswerCount } }, this.context.log)
     if (this.graceOver) this.grace = setTimeout(() => { this.close() }, this.context.graceMs)
   }
@@ -195,7 +199,10 @@ export class LookupRun {
       if (this.draining) this.close()
       else this.graceOver = true
     }, Math.max(this.context.graceMs, took))
-    this.quorumWait = setTimeout(() => { this.close() }, Math.max(this.context.quorumWaitMs, this.context.graceMs, took))
+    this.quorumWait = setTimeout(() => {
+      this.endedBy ??= 'wait'
+      this.close()
+    }, Math.max(this.context.quorumWaitMs, this.context.graceMs, took))
   }
 
   private clearTimers (): void {
@@ -256,6 +263,7 @@ export class LookupRun {
     }
     this.revocation = revocation
     this.equivocation = proof
+    this.endedBy = 'verdict'
     this.report(peer, path, { result: value.kind })
     this.end()
   }

@@ -37,13 +37,34 @@ export interface DhtQuorumDetail {
 }
 
 /**
+ * Why a lookup ended:
+ * - `quorum`: a first contact had its quorum (and took the answers in flight);
+ * - `answer`: a refresh had a valid answer at or above the pin;
+ * - `verdict`: a revocation or an equivocation proof was taken;
+ * - `walk`: no one was left to ask (the paths, then the peers they named
+ *   and, when needed, the skipped ones), short of a quorum or of a record;
+ * - `wait`: a first contact's quorum wait (the ask timeout after its first
+ *   valid answer) ran out short of the quorum;
+ * - `aborted`: the caller's signal (the resolve's timeout) ended it.
+ */
+export type DhtEndReason = 'quorum' | 'answer' | 'verdict' | 'walk' | 'wait' | 'aborted'
+
+export interface DhtEndDetail {
+  reason: DhtEndReason
+  /** Valid record answers from other peers. */
+  answers: number
+}
+
+/**
  * A lookup's progress, in libp2p's progress-event form (`{ type, detail }`,
  * as kad-dht's `onProgress` gives its own): one `keydir:dht:answer` per peer
- * that answered, as its answer is checked, and `keydir:dht:quorum` when a
- * first contact has its quorum (it then only takes the answers in flight).
+ * that answered, as its answer is checked, `keydir:dht:quorum` when a
+ * first contact has its quorum (it then only takes the answers in flight),
+ * and `keydir:dht:end` once, when it ends, with why.
  */
 export type DhtLookupProgressEvents =
   | ProgressEvent<'keydir:dht:answer', DhtAnswerDetail>
   | ProgressEvent<'keydir:dht:quorum', DhtQuorumDetail>
+  | ProgressEvent<'keydir:dht:end', DhtEndDetail>
 
 export type OnDhtLookupProgress = (event: DhtLookupProgressEvents) => void

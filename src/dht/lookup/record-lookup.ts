@@ -6,6 +6,7 @@ import { DHT_REPLICATION } from '../constants.js'
 import { distanceTo, walkDisjointPaths } from './disjoint-paths.js'
 import { SELF_PATH, SKIPPED_PATH, WIDENED_PATH } from './answer-tally.js'
 import { asPqkValue, LookupRun } from './lookup-run.js'
+import { reportProgress } from '../../util/progress.js'
 import type { DisjointPathsComponents } from './disjoint-paths.js'
 import type { KeydirMetrics } from '../../metrics/index.js'
 import type { EquivocationProof, KeyRecord, PqkValue, RevocationCertificate } from '../../record/index.js'
@@ -172,6 +173,7 @@ export class DhtLookup {
       }
     }
     run.end()
+    reportProgress(options.onProgress, { type: 'keydir:dht:end', detail: { reason: run.endedBy ?? (options.signal?.aborted === true ? 'aborted' : 'walk'), answers: run.tally.recordAnswerCount } }, this.log)
     const value = await this.conclude(run, peerId, options, started)
     if (value.kind === 'record' && ownSeq !== undefined && ownSeq < value.record.seq) this.correctOwnStore(key, value.record)
     return value
