@@ -58,9 +58,8 @@ describe('twenty nodes joined through one anchor, DHT only', () => {
   })
 
   it('a first contact reports its path and its answers over real connections', async () => {
-    // A long grace time: on a loaded machine the default 150 ms could end the lookup before its quorum.
     // No exchange on connect: a peer met while joining would be pinned, and its lookup a refresh (no quorum).
-    const fresh = await net.add({ firstContactGraceMs: 10_000, discoverOnConnect: false })
+    const fresh = await net.add({ discoverOnConnect: false })
     let target: PeerId | undefined
     for (const { node } of net.nodes.slice(1)) {
       if (!node.peerId.equals(fresh.node.peerId) && !await fresh.node.registry.holds(node.peerId)) {
@@ -76,17 +75,17 @@ describe('twenty nodes joined through one anchor, DHT only', () => {
     assert.ok(path.type === 'keydir:resolve:path' && path.detail.path === 'dht' && path.detail.peer.equals(target), 'the DHT path starts first, for the PeerId asked')
     const records = events.filter(e => e.type === 'keydir:dht:answer' && e.detail.result === 'record' && !e.detail.own)
     assert.ok(records.length >= 1, 'valid answers from other nodes are heard')
+    // A node outside the K that the target's last put reached may still hold its start-up record: older, never newer.
     for (const e of records) {
-      assert.ok(e.type === 'keydir:dht:answer' && e.detail.seq === keys.seq && net.nodes.some(n => n.node.peerId.equals(e.detail.from)))
+      assert.ok(e.type === 'keydir:dht:answer' && e.detail.seq !== undefined && e.detail.seq <= keys.seq, `a record of seq ${(e.detail as { seq?: number }).seq}, the best ${keys.seq}`)
+      assert.ok(net.nodes.some(n => n.node.peerId.equals(e.detail.from)), 'from a node of the network')
     }
-    // Whether the quorum is reached depends on what the fresh node's routing table holds yet (the unit tests pin that down);
-    // when it is, it is reported once, after three valid answers from other nodes.
+    // The quorum is reached even from a routing table of one or two peers (a walk short of it asks the peers it was named),
+    // and reported once, after three valid answers from other nodes.
     const quorums = events.flatMap((e, i) => e.type === 'keydir:dht:quorum' ? [i] : [])
-    assert.ok(quorums.length <= 1, 'at most one quorum')
-    if (quorums.length === 1) {
-      const before = events.slice(0, quorums[0]).filter(e => e.type === 'keydir:dht:answer' && e.detail.result === 'record' && !e.detail.own)
-      assert.ok(before.length >= 3, `three valid answers before the quorum, heard ${before.length}`)
-    }
+    assert.equal(quorums.length, 1, `one quorum; heard ${records.length} valid answers`)
+    const before = events.slice(0, quorums[0]).filter(e => e.type === 'keydir:dht:answer' && e.detail.result === 'record' && !e.detail.own)
+    assert.ok(before.length >= 3, `three valid answers before the quorum, heard ${before.length}`)
     assert.ok(!events.some(e => e.type === 'keydir:dht:answer' && (e.detail.result === 'refused' || e.detail.result === 'outdated')), 'an honest network answers with nothing refused')
   })
 

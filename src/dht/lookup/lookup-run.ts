@@ -210,7 +210,7 @@ export class LookupRun {
     clearTimeout(this.quorumWait)
   }
 
-  /** A checked value from `peer` (SELF_PATH: this node's own store; SKIPPED_PATH: a peer skipped for its score). */
+  /** A checked value from `peer` (SELF_PATH: this node's own store; SKIPPED_PATH, WIDENED_PATH: a peer asked after the walk). */
   take (peer: PeerId, path: number, value: PqkValue, distance?: Uint8Array): void {
     const { peerId, minSeq, metrics } = this.context
     if (this.over || this.tally.heard(peer)) return
