@@ -161,8 +161,9 @@ function kadWalk (region: Region, start: number[], shape: WalkShape, k: number, 
  * claimed by any path while it is closer than the K-th closest that
  * answered on that path, alpha at once; a peer named is queued on the path
  * that heard it if it is unclaimed and closer than the peer that named it.
- * The peers it heard of but never asked are returned, closest first, K of
- * them: those a first contact short of its quorum asks after the walk.
+ * The peers it heard of but never asked are returned, K of them, each
+ * path's closest in turn: those a first contact short of its quorum asks
+ * after the walk.
  */
 function keydirWalk (region: Region, start: number[], shape: WalkShape, k: number): Walked {
   const sorted = [...start].sort((a, b) => a - b)
@@ -171,7 +172,8 @@ function keydirWalk (region: Region, start: number[], shape: WalkShape, k: numbe
   const named = queues.map(() => new Set<number>())
   sorted.forEach((p, i) => { queues[i % pathCount].push(p); named[i % pathCount].add(p) })
   const claimed = new Set<number>()
-  const heardOf = new Set<number>(sorted)
+  /** Each peer heard of, and the path that heard of it first. */
+  const heardOf = new Map<number, number>(sorted.map((p, i) => [p, i % pathCount]))
   const answered = queues.map(() => new Answered(k))
   const rounds: Round[] = []
   while (true) {
@@ -187,11 +189,11 @@ function keydirWalk (region: Region, start: number[], shape: WalkShape, k: numbe
         taken++
       }
     })
-    if (batch.length === 0) return { rounds, unasked: [...heardOf].filter(n => !claimed.has(n)).sort((a, b) => a - b).slice(0, k) }
+    if (batch.length === 0) return { rounds, unasked: takenInTurn(heardOf, claimed, k) }
     for (const { path, peer } of batch) {
       answered[path].add(peer)
       for (const n of region.bucket(peer)) {
-        heardOf.add(n)
+        if (!heardOf.has(n)) heardOf.set(n, path)
         if (claimed.has(n) || n >= peer || named[path].has(n)) continue
         named[path].add(n)
         queues[path].push(n)
@@ -255,6 +257,18 @@ export function simulateWalks (regionSize: number, k: number, shape: WalkShape, 
     })
   }
   return { walks, putQueries }
+}
+
+/** keydir's disjoint-paths.ts takenInTurn: the unasked peers each path heard of, closest first, from the paths in turn, at most k. */
+function takenInTurn (heardOf: Map<number, number>, claimed: Set<number>, k: number): number[] {
+  const byPath = new Map<number, number[]>()
+  for (const [peer, path] of heardOf) if (!claimed.has(peer)) byPath.set(path, [...(byPath.get(path) ?? []), peer])
+  const queues = [...byPath.values()].map(queue => queue.sort((a, b) => a - b))
+  const taken: number[] = []
+  for (let i = 0; taken.length < k && queues.some(queue => i < queue.length); i++) {
+    for (const queue of queues) if (i < queue.length && taken.length < k) taken.push(queue[i])
+  }
+  return taken
 }
 
 function chunks<T> (items: T[], size: number): T[][] {

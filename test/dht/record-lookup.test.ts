@@ -214,6 +214,7 @@ describe('DhtLookup', () => {
     assert.equal((await net.lookup.find(id.peerId, { onProgress: event => { events.push(event) } })).seq, 4)
     assert.ok(!net.asked.includes(chain.at(-1)!.toString()), `the walk was cut before the end of the chain: asked ${net.asked.length} of ${chain.length + 1}`)
     assert.deepEqual(events.filter(e => e.type === 'keydir:dht:quorum'), [], 'no quorum')
+    assert.deepEqual(events.at(-1), { type: 'keydir:dht:end', detail: { reason: 'wait', answers: 1 } }, 'the quorum wait ended it, not the grace time')
   })
 
   test('a first contact whose paths end short of its quorum asks the peers its walk named but did not ask', async () => {
@@ -234,6 +235,24 @@ describe('DhtLookup', () => {
     assert.equal(events.filter(e => e.type === 'keydir:dht:quorum').length, 1, 'their answers make the quorum')
     assert.deepEqual(events.at(-1), { type: 'keydir:dht:end', detail: { reason: 'quorum', answers: 4 } })
     assert.deepEqual((await net.corrected).peers, [entry.toString()], 'the entry that answered older is sent the best')
+  })
+
+  test('the peers the walk named are asked from its paths in turn: one path\'s peers near the key do not fill the quorum alone', async () => {
+    const id = await makeIdentity()
+    const self = (await makeIdentity()).peerId
+    const key = routingKeyFor(id.peerId)
+    // Two paths; the first's entry names three peers nearer the key than those the second's names, all farther than both entries.
+    const [entryA, entryB, s1, s2, s3, h1, h2, h3] = (await peers(8)).sort((a, b) => uint8ArrayXorCompare(distanceTo(key, a), distanceTo(key, b)))
+    const older = await makeRecord(id, { seq: 1 })
+    const newer = await makeRecord(id, { seq: 2 })
+    const net = await network(self, [
+      { id: entryA, value: older.bytes, closer: [s1, s2, s3], delayMs: 1 },
+      { id: entryB, closer: [h1, h2, h3], delayMs: 1 },
+      ...[s1, s2, s3].map(peer => ({ id: peer, value: older.bytes, delayMs: 1, onlyNamed: true })),
+      ...[h1, h2, h3].map(peer => ({ id: peer, value: newer.bytes, delayMs: 1, onlyNamed: true }))
+    ], { firstContactQuorum: 3, disjointPaths: 2, alpha: 3 })
+    assert.equal((await net.lookup.find(id.peerId)).seq, 2)
+    assert.ok(net.asked.indexOf(h1.toString()) < net.asked.indexOf(s2.toString()), `asked in turn: ${net.asked.join(', ')}`)
   })
 
   test('asking the peers the walk named goes on past peers that could not be asked, and past peers without a value', async () => {

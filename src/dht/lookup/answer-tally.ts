@@ -140,7 +140,8 @@ export class AnswerTally {
    * withheld (the put went to the closest peers; one far peer serving the
    * record, perhaps a hostile one, cannot make honest routing hops look
    * like they withheld it). Nothing is said when no record was found: no
-   * one can be blamed for holding none.
+   * one can be blamed for holding none; nor of peers asked because the
+   * walk fell short, often newcomers the last put did not reach.
    */
   outcomes (): Array<[PeerId, LookupOutcome]> {
     const best = this.best
@@ -153,7 +154,7 @@ export class AnswerTally {
       if (a.path === SELF_PATH || a.judged === true) continue
       if (a.record !== undefined) {
         out.push([a.peer, a.record.seq >= best.seq ? 'valid' : 'stale'])
-      } else if (a.distance !== undefined && kth !== undefined && uint8ArrayXorCompare(a.distance, kth) <= 0) {
+      } else if (a.path !== WIDENED_PATH && a.distance !== undefined && kth !== undefined && uint8ArrayXorCompare(a.distance, kth) <= 0) {
         const distance = a.distance
         if (holders.filter(h => uint8ArrayXorCompare(distance, h) < 0).length >= 2) out.push([a.peer, 'withheld'])
       }

@@ -47,9 +47,11 @@ export interface WalkResult {
   /** Peers not asked because their score is below the threshold: the lookup asks them when no one else had an answer. */
   skipped: PeerInfo[]
   /**
-   * Peers named on the walk but never asked (no farther from the key than
-   * the one naming them goes on a path), the K closest to the key first: a
-   * first contact whose paths ended short of its quorum asks them.
+   * Peers named on the walk but never asked (none farther from the key
+   * than the one naming them goes on a path), at most K: the closest to the
+   * key that each path heard of, taken from the paths in turn, so that
+   * peers named by the hostile nodes of one path do not come first. A first
+   * contact whose paths ended short of its quorum asks them in this order.
    */
   unasked: PeerInfo[]
 }
@@ -91,8 +93,11 @@ function xor (a: Uint8Array, b: Uint8Array): Uint8Array {
 export async function walkDisjointPaths (components: DisjointPathsComponents, key: Uint8Array, options: WalkOptions): Promise<WalkResult> {
   const target = kadId(key)
   const claimed = new Set<string>([components.self.toString()])
+  /** Every peer a path asked, answered or not (a peer unreachable at the addresses it was named at is unclaimed, but stays asked). */
+  const asked = new Set<string>()
   const skipped = new Map<string, PeerInfo>()
-  const heardOf = new Map<string, Candidate>()
+  /** The peers each path heard of, by the path that heard of them first. */
+  const heardOf = new Map<string, { path: number, candidate: Candidate }>()
   const candidate = (peer: PeerInfo): Candidate | undefined => {
     const id = peer.id.toString()
     if (claimed.has(id)) return undefined
@@ -101,19 +106,13 @@ export async function walkDisjointPaths (components: DisjointPathsComponents, ke
       return undefined
     }
     const score = components.scores?.score(peer.id) ?? 0
-    const c = { peer, distance: xor(kadId(peer.id.toMultihash().bytes), target), tier: score > 0 ? 0 : score === 0 ? 1 : 2 }
-    if (!heardOf.has(id)) heardOf.set(id, c)
-    return c
+    return { peer, distance: xor(kadId(peer.id.toMultihash().bytes), target), tier: score > 0 ? 0 : score === 0 ? 1 : 2 }
   }
-  const result = (paths: number): WalkResult => ({
-    paths,
-    skipped: [...skipped.values()],
-    unasked: [...heardOf.values()]
-      .filter(c => !claimed.has(c.peer.id.toString()))
-      .sort((a, b) => uint8ArrayXorCompare(a.distance, b.distance))
-      .slice(0, DHT_REPLICATION)
-      .map(c => c.peer)
-  })
+  const heard = (c: Candidate, path: number): void => {
+    const id = c.peer.id.toString()
+    if (!heardOf.has(id)) heardOf.set(id, { path, candidate: c })
+  }
+  const result = (paths: number): WalkResult => ({ paths, skipped: [...skipped.values()], unasked: takenInTurn(heardOf, asked) })
 
   let closest = components.closestPeers(target, DHT_REPLICATION)
   if (closest.length === 0 && components.routingTableReady !== undefined) {
@@ -135,13 +134,18 @@ export async function walkDisjointPaths (components: DisjointPathsComponents, ke
     key,
     components,
     claimed,
+    asked,
     candidate,
+    heard,
     ended: () => {
       options.onPathEnd?.(index)
       if (--running === 0) done.resolve()
     }
   }))
-  starting.forEach((c, i) => { walkers[i % pathCount].add(c) })
+  starting.forEach((c, i) => {
+    walkers[i % pathCount].add(c)
+    heard(c, i % pathCount)
+  })
 
   const onAbort = (): void => { done.resolve() }
   options.signal?.addEventListener('abort', onAbort, { once: true })
@@ -158,11 +162,29 @@ function byTierThenDistance (a: Candidate, b: Candidate): number {
   return a.tier - b.tier || uint8ArrayXorCompare(a.distance, b.distance)
 }
 
+/** The peers heard of but never asked, at most K: each path's closest to the key, from the paths in turn. */
+function takenInTurn (heardOf: Map<string, { path: number, candidate: Candidate }>, asked: Set<string>): PeerInfo[] {
+  const byPath = new Map<number, Candidate[]>()
+  for (const [id, { path, candidate }] of heardOf) {
+    if (asked.has(id)) continue
+    byPath.set(path, [...(byPath.get(path) ?? []), candidate])
+  }
+  const queues = [...byPath.values()].map(queue => queue.sort((a, b) => uint8ArrayXorCompare(a.distance, b.distance)))
+  const taken: PeerInfo[] = []
+  for (let i = 0; taken.length < DHT_REPLICATION && queues.some(queue => i < queue.length); i++) {
+    for (const queue of queues) if (i < queue.length && taken.length < DHT_REPLICATION) taken.push(queue[i].peer)
+  }
+  return taken
+}
+
 interface PathContext extends WalkOptions {
   key: Uint8Array
   components: DisjointPathsComponents
   claimed: Set<string>
+  asked: Set<string>
   candidate: (peer: PeerInfo) => Candidate | undefined
+  /** A peer this path heard of, asked on it or not. */
+  heard: (c: Candidate, path: number) => void
   ended: () => void
 }
 
@@ -191,6 +213,7 @@ class PathWalker {
       const next = this.next()
       if (next === undefined) break
       this.context.claimed.add(next.peer.id.toString())
+      this.context.asked.add(next.peer.id.toString())
       this.inFlight++
       void this.ask(next).finally(() => {
         this.inFlight--
@@ -236,8 +259,10 @@ class PathWalker {
     this.noteAnswered(c.distance)
     for (const peer of answer.closer) {
       const named = this.context.candidate(peer)
+      if (named === undefined) continue
+      this.context.heard(named, this.index)
       // Only peers closer than the one naming them: a path only moves towards the key.
-      if (named !== undefined && uint8ArrayXorCompare(named.distance, c.distance) < 0) this.add(named)
+      if (uint8ArrayXorCompare(named.distance, c.distance) < 0) this.add(named)
     }
     this.context.onAnswer({ peer: c.peer.id, path: this.index, distance: c.distance, value: answer.value })
   }

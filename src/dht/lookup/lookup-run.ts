@@ -65,8 +65,7 @@ export class LookupRun {
   private quorumWait: NodeJS.Timeout | undefined
   /** The grace time ran out before the quorum: a quorum that comes later gets a grace time of its own. */
   private graceOver = false
-  /** What settled the lookup, when something did: its quorum, a refresh's answer, a verdict, or the quorum wait running out. */
-  endedBy: Exclude<DhtEndReason, 'walk' | 'aborted'> | undefined
+  private settledBy: Exclude<DhtEndReason, 'walk' | 'aborted'> | undefined
   private over = false
   private readonly started = performance.now()
   /** A first contact's quorum is in: no new peer is asked, the answers in flight still count. */
@@ -80,6 +79,15 @@ export class LookupRun {
 
   get ended (): boolean {
     return this.over
+  }
+
+  /**
+   * What settled the lookup, when something did: its quorum, a refresh's
+   * answer, a verdict, or the quorum wait running out (then answers being
+   * checked may still bring the count to the quorum, with no quorum event).
+   */
+  get endedBy (): Exclude<DhtEndReason, 'walk' | 'aborted'> | undefined {
+    return this.settledBy
   }
 
   /** Whether the walk should ask no one new. */
@@ -173,7 +181,7 @@ export class LookupRun {
    */
   private settle (): void {
     if (this.context.minSeq > 0) {
-      this.endedBy ??= 'answer'
+      this.settledBy ??= 'answer'
       this.end()
       return
     }
@@ -181,7 +189,7 @@ export class LookupRun {
     this.draining = true
     // Paths the quorum wait cut end as their requests are dropped, and may settle the tally then: no quorum was reached.
     if (this.over || this.closing) return
-    this.endedBy = 'quorum'
+    this.settledBy = 'quorum'
     reportProgress(this.context.onProgress, { type: 'keydir:dht:quorum', detail: { answers: this.tally.recordAnswerCount } }, this.context.log)
     if (this.graceOver) this.grace = setTimeout(() => { this.close() }, this.context.graceMs)
   }
@@ -199,10 +207,20 @@ export class LookupRun {
       if (this.draining) this.close()
       else this.graceOver = true
     }, Math.max(this.context.graceMs, took))
+    this.armQuorumWait(Math.max(this.context.quorumWaitMs, this.context.graceMs, took))
+  }
+
+  /** The quorum wait, if no clock runs yet: a first contact whose only record is this node's own store's asks more peers, bounded all the same. */
+  startQuorumWait (): void {
+    if (this.quorumWait !== undefined || this.over || this.closing) return
+    this.armQuorumWait(this.context.quorumWaitMs)
+  }
+
+  private armQuorumWait (ms: number): void {
     this.quorumWait = setTimeout(() => {
-      this.endedBy ??= 'wait'
+      this.settledBy ??= 'wait'
       this.close()
-    }, Math.max(this.context.quorumWaitMs, this.context.graceMs, took))
+    }, ms)
   }
 
   private clearTimers (): void {
@@ -263,7 +281,7 @@ export class LookupRun {
     }
     this.revocation = revocation
     this.equivocation = proof
-    this.endedBy = 'verdict'
+    this.settledBy = 'verdict'
     this.report(peer, path, { result: value.kind })
     this.end()
   }

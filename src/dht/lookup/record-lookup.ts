@@ -163,13 +163,16 @@ export class DhtLookup {
         onPathEnd: path => { run.pathEnded(path) }
       })
       const walk = await Promise.race([walked, run.settled.then(() => undefined)])
-      // Every path is over, drained after the quorum, or cut by the grace time: the checks of the answers already in still count.
+      // Every path is over, drained after the quorum, or cut by the grace time or the quorum wait: the checks of the answers already in still count.
       await run.drain()
       if (walk !== undefined && !run.ended && !signal.aborted && this.needsWidening(run, minSeq)) {
+        // A record from this node's own store alone started no clock: the quorum wait bounds the widening all the same.
+        run.startQuorumWait()
         await this.askOutsidePaths(run, walk.unasked, key, signal, WIDENED_PATH)
       }
       if (walk !== undefined && !run.ended && !signal.aborted && this.needsSkipped(run, minSeq)) {
-        await this.askOutsidePaths(run, walk.skipped, key, signal, SKIPPED_PATH)
+        const closest = walk.skipped.sort((a, b) => uint8ArrayXorCompare(distanceTo(key, a.id), distanceTo(key, b.id))).slice(0, DHT_REPLICATION)
+        await this.askOutsidePaths(run, closest, key, signal, SKIPPED_PATH)
       }
     }
     run.end()
@@ -231,16 +234,13 @@ export class DhtLookup {
   }
 
   /**
-   * The K closest of `peers`, alpha at a time, on `path` (no disjoint
-   * path); their answers are tallied, scored and corrected like any
-   * other's. Skipped peers are all asked; peers named on the walk until the
-   * quorum is in.
+   * `peers` in their order, alpha at a time, on `path` (no disjoint path);
+   * their answers are tallied, scored and corrected like any other's.
+   * Skipped peers are all asked; peers named on the walk until the quorum
+   * is in.
    */
   private async askOutsidePaths (run: LookupRun, peers: PeerInfo[], key: Uint8Array, signal: AbortSignal, path: typeof WIDENED_PATH | typeof SKIPPED_PATH): Promise<void> {
-    const closest = peers
-      .map(peer => ({ peer, distance: distanceTo(key, peer.id) }))
-      .sort((a, b) => uint8ArrayXorCompare(a.distance, b.distance))
-      .slice(0, DHT_REPLICATION)
+    const closest = peers.map(peer => ({ peer, distance: distanceTo(key, peer.id) }))
     let next = 0
     const more = (): boolean => next < closest.length && !signal.aborted && !(path === WIDENED_PATH && run.stopAsking)
     const worker = async (): Promise<void> => {
