@@ -20,6 +20,7 @@
 
 import { KAD_ALPHA, KAD_DISJOINT_PATHS } from './constants.js'
 import { seededRandom } from '../lib/random.js'
+import { takeInTurn } from '../../src/util/in-turn.js'
 
 /** Which lookup's rules a walk follows. */
 export type WalkRules = 'kad-dht' | 'keydir'
@@ -262,13 +263,13 @@ export function simulateWalks (regionSize: number, k: number, shape: WalkShape, 
 /** keydir's disjoint-paths.ts takenInTurn: the unasked peers each path heard of, closest first, from the paths in turn, at most k. */
 function takenInTurn (heardOf: Map<number, number>, claimed: Set<number>, k: number): number[] {
   const byPath = new Map<number, number[]>()
-  for (const [peer, path] of heardOf) if (!claimed.has(peer)) byPath.set(path, [...(byPath.get(path) ?? []), peer])
-  const queues = [...byPath.values()].map(queue => queue.sort((a, b) => a - b))
-  const taken: number[] = []
-  for (let i = 0; taken.length < k && queues.some(queue => i < queue.length); i++) {
-    for (const queue of queues) if (i < queue.length && taken.length < k) taken.push(queue[i])
+  for (const [peer, path] of heardOf) {
+    if (claimed.has(peer)) continue
+    const queue = byPath.get(path) ?? []
+    queue.push(peer)
+    byPath.set(path, queue)
   }
-  return taken
+  return takeInTurn([...byPath.values()].map(queue => queue.sort((a, b) => a - b)), k)
 }
 
 function chunks<T> (items: T[], size: number): T[][] {

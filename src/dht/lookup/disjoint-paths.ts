@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { xorCompare as uint8ArrayXorCompare } from 'uint8arrays/xor-compare'
 import { DHT_REPLICATION } from '../constants.js'
 import { MalformedAnswer, Unreachable, type AskPeer } from './kad-get.js'
+import { takeInTurn } from '../../util/in-turn.js'
 import type { LookupScores } from './scores.js'
 import type { AbortOptions, PeerId, PeerInfo } from '@libp2p/interface'
 
@@ -167,14 +168,12 @@ function takenInTurn (heardOf: Map<string, { path: number, candidate: Candidate 
   const byPath = new Map<number, Candidate[]>()
   for (const [id, { path, candidate }] of heardOf) {
     if (asked.has(id)) continue
-    byPath.set(path, [...(byPath.get(path) ?? []), candidate])
+    const queue = byPath.get(path) ?? []
+    queue.push(candidate)
+    byPath.set(path, queue)
   }
-  const queues = [...byPath.values()].map(queue => queue.sort((a, b) => uint8ArrayXorCompare(a.distance, b.distance)))
-  const taken: PeerInfo[] = []
-  for (let i = 0; taken.length < DHT_REPLICATION && queues.some(queue => i < queue.length); i++) {
-    for (const queue of queues) if (i < queue.length && taken.length < DHT_REPLICATION) taken.push(queue[i].peer)
-  }
-  return taken
+  const queues = [...byPath.values()].map(queue => queue.sort((a, b) => uint8ArrayXorCompare(a.distance, b.distance)).map(c => c.peer))
+  return takeInTurn(queues, DHT_REPLICATION)
 }
 
 interface PathContext extends WalkOptions {
