@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache'
+import { lazyLru } from '../util/lru.js'
 import { EnvelopeError, KeydirError } from '../errors.js'
 import { marshalContent, marshalEnvelope, unmarshalContent, unmarshalEnvelope } from './codec.js'
 import { MAX_RECHECKED_SENDERS, MAX_SEALED_DATA, RECHECK_SENDER_MS } from './constants.js'
@@ -49,7 +49,7 @@ export class Envelopes {
   private readonly now: () => number
   private readonly hpke: EnvelopeHpke
   /** When each sender was last looked up again for an envelope signed by a key this node did not hold. */
-  private readonly rechecked = new LRUCache<string, number>({ max: MAX_RECHECKED_SENDERS })
+  private readonly rechecked = lazyLru<string, number>(MAX_RECHECKED_SENDERS)
 
   constructor (init: EnvelopesInit) {
     this.init = init

@@ -1,6 +1,6 @@
+import { lazyLru } from '../util/lru.js'
 import { setTimeout as delay } from 'node:timers/promises'
 import { pbStream, RateLimiter } from '@libp2p/utils'
-import { LRUCache } from 'lru-cache'
 import { KeyRequest, KeyResponse } from '../../protobuf/key-exchange.js'
 import { errorCode, ExchangeError, KeydirError, RegistryError } from '../errors.js'
 import { KeyedLock } from '../util/keyed-lock.js'
@@ -71,7 +71,7 @@ export class KeyExchange implements Startable {
   /** Replay protection of both directions. */
   readonly nonces: NonceBook
   /** Peers we answered: they hold our keys, and are pushed our next rotation. In memory, bounded. */
-  private readonly answered = new LRUCache<string, PeerId>({ max: MAX_HOLDERS })
+  private readonly answered = lazyLru<string, PeerId>(MAX_HOLDERS)
   /** Our messages that carry a nonce (requests, pushes), one peer's at a time: see inNonceOrder. */
   private readonly outbound = new KeyedLock()
   /** Responses being signed before their request was fully checked. */

@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache'
+import { lazyLru } from '../util/lru.js'
 import { ExchangeError } from '../errors.js'
 import { MAX_UINT64 } from '../util/protons-uint64.js'
 import { NONCE_CLOCK_FACTOR, OUTBOUND_NONCE_KEY, OUTBOUND_NONCE_RESERVATION, UNHELD_NONCES } from './constants.js'
@@ -34,7 +34,7 @@ export class NonceBook {
   /** Takes queued on `outbound` and not yet done. */
   private queued = 0
   /** Last nonces of requesters the registry does not hold, in memory only (bounded): see acceptInbound. */
-  private readonly unheld = new LRUCache<string, bigint>({ max: UNHELD_NONCES })
+  private readonly unheld = lazyLru<string, bigint>(UNHELD_NONCES)
 
   constructor (store: ExchangeNonceStore, init: NonceBookInit = {}) {
     this.store = store

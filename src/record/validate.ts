@@ -1,3 +1,4 @@
+import { lazyLru } from '../util/lru.js'
 import { LRUCache } from 'lru-cache'
 import { verifyEd25519 } from '../crypto/ed25519.js'
 import { ML_DSA_65, type PqCrypto } from '../crypto/types.js'
@@ -56,7 +57,7 @@ export class KeyRecordValidator {
     this.now = init.now ?? Date.now
     this.maxClockSkewMs = init.maxClockSkewMs ?? MAX_CLOCK_SKEW_MS
     this.maxLifetimeMs = init.maxLifetimeMs ?? MAX_RECORD_LIFETIME_MS
-    this.verified = new LRUCache({ max: init.verifiedCacheSize ?? 10_000 })
+    this.verified = lazyLru(init.verifiedCacheSize ?? 10_000)
     this.refused = new LRUCache({ max: init.refusedCacheSize ?? 256 })
   }
 

@@ -1,6 +1,6 @@
+import { lazyLru } from '../util/lru.js'
 import { Level } from 'level'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
-import { LRUCache } from 'lru-cache'
 import { fingerprint } from '../crypto/index.js'
 import { InvalidRecordError, RegistryError } from '../errors.js'
 import { mlDsaPeerIdString, unmarshalKeyRecord } from '../record/index.js'
@@ -235,7 +235,7 @@ export class RegistryStore {
   private readonly stagedIndexRows = new Map<string, MlDsaIndexRow>()
 
   /** Rows read before, decoded: a resolve by ML-DSA PeerId reads its row each time. Kept in step by `write`. */
-  private readonly indexRows = new LRUCache<string, MlDsaIndexRow>({ max: INDEX_ROW_CACHE_SIZE })
+  private readonly indexRows = lazyLru<string, MlDsaIndexRow>(INDEX_ROW_CACHE_SIZE)
 
   /** Serve `rows` at once; `write` with them as `mlDsaIds` lands them, or drops them if it fails. */
   stageIndexRows (rows: Array<[string, MlDsaIndexRow]>): void {

@@ -1,4 +1,5 @@
-import { LRUCache } from 'lru-cache'
+import { lazyLru } from '../util/lru.js'
+import type { LRUCache } from 'lru-cache'
 import type { PeerSummary, RegistryCounts, RegistryEntry } from './types.js'
 
 /**
@@ -17,7 +18,7 @@ export class HotLayer {
   private verified = 0
 
   constructor (max: number, private readonly now: () => number) {
-    this.entries = new LRUCache({ max })
+    this.entries = lazyLru(max)
   }
 
   /** The unexpired entry under `key`; an expired one is dropped from memory (it stays on disk). */

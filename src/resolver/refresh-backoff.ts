@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache'
+import { lazyLru } from '../util/lru.js'
 
 /** The first wait after a re-check could not reach the network; it doubles with each failure in a row. */
 export const REFRESH_RETRY_BASE_MS = 15_000
@@ -17,7 +17,7 @@ export const MAX_BACKED_OFF_PEERS = 10_000
  * first wait.
  */
 export class RefreshBackoff {
-  private readonly failures = new LRUCache<string, { count: number, until: number }>({ max: MAX_BACKED_OFF_PEERS })
+  private readonly failures = lazyLru<string, { count: number, until: number }>(MAX_BACKED_OFF_PEERS)
 
   constructor (private readonly capMs: number) {}
 

@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache'
+import { lazyLru } from '../util/lru.js'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { ML_DSA_65 } from '../crypto/types.js'
 import { MAX_RETIRED_KEY_PEERS, MAX_RETIRED_KEYS_PER_PEER } from './constants.js'
@@ -19,7 +19,7 @@ export interface RetiredSigningKey {
  * a restart keeps them; bounded per peer and in peers.
  */
 export class RetiredSigningKeys {
-  private readonly keys = new LRUCache<string, RetiredSigningKey[]>({ max: MAX_RETIRED_KEY_PEERS })
+  private readonly keys = lazyLru<string, RetiredSigningKey[]>(MAX_RETIRED_KEY_PEERS)
   private readonly rows: SideRows
 
   constructor (rows: SideRows) {
