@@ -104,7 +104,7 @@ export const CONFIG_SCHEMA: Schema = {
     env: 'KEYDIR_LOCAL_NETWORK',
     parse: booleanValue(),
     nodeDefault: 'true when every listen address is loopback or private',
-    description: 'keep loopback and private addresses in the DHT, allow many connections from one host, and send no keep-alive pings (libp2p\'s connection monitor, yamux\'s)'
+    description: 'keep loopback and private addresses in the DHT and allow many connections from one host'
   },
   maxConnections: {
     env: 'KEYDIR_MAX_CONNECTIONS',

@@ -79,9 +79,7 @@ export async function buildLibp2p<S extends Record<string, unknown> = Record<nev
     addresses: { listen: init.listen },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    // On a local network yamux's 30 s keep-alive pings hold no NAT binding open; they cost about half an
-    // idle node's CPU (40 nodes, 47 connections each: 0.49 to 0.22 ms a second a node without them).
-    streamMuxers: [yamux(init.localNetwork ? { enableKeepAlive: false } : {})],
+    streamMuxers: [yamux()],
     connectionManager: {
       maxConnections: init.maxConnections,
       ...(init.localNetwork ? { inboundConnectionThreshold: LOCAL_INBOUND_THRESHOLD, maxIncomingPendingConnections: 1000 } : {})
