@@ -297,7 +297,7 @@ export async function hostsReport (runs: HostsRun[], opts: HostsBenchOptions, se
         rows: nodeRows,
         notes: [
           'RSS and heap per node: every process\'s RSS (heap used) after the publish and a full GC, less the same before its first node, over N.',
-          `host V8 flags: the flags the hosts bench adds for its host processes (beside --expose-gc and the coordinator's own), both networks alike (${HOST_V8_FLAGS.join(' ')} now: V8 then grows a heap by 20% at a time rather than up to 4x, which is most of a node's RSS, and a semi-space of the young generation to 2 MiB rather than 16; each run names its own; "-": runs before, with V8's default).`,
+          `host V8 flags: the flags the hosts bench adds for its host processes (beside --expose-gc and the coordinator's own), both networks alike (${HOST_V8_FLAGS.join(' ')} since it was added: V8 then grows a heap by 20% at a time rather than up to 4x, which is most of a node's RSS; "-": runs before, with V8's default).`,
           'join /s, publishes at once: the run\'s --join-rate (nodes joining per second at most over the whole network) and --publish-concurrency (records each process publishes at a time); a run kept by --merge shows its own.',
           'join s: from the first node\'s start to the last\'s, at the join rate at most (the first process starts the anchor and its own nodes, then every other process at once, each paced).',
           'publish: each process publishes its nodes\' records as many at a time as the run says; a publish is the publish call (both puts), not the retries a low coverage starts after it.',
