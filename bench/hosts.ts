@@ -63,11 +63,8 @@ const K = 20
  * within those runs' spread), and memory is what bounds the nodes this
  * machine holds. Both networks run with
  * it. (`--optimize-for-size` held 7 MiB a node but took 2-3x the CPU.)
- * A young generation of at most 2 MiB a semi-space (V8's default grows to
- * 16) took a process of 40 keydir nodes, 47 connections each, from 608 to
- * 472 MiB RSS after a full GC, for 12% more CPU while they connected.
  */
-const HOST_V8_FLAGS = ['--heap-growing-percent=20', '--max-semi-space-size=2']
+const HOST_V8_FLAGS = ['--heap-growing-percent=20']
 
 export interface HostsRun {
   layout: HostsLayout
