@@ -104,7 +104,7 @@ export const CONFIG_SCHEMA: Schema = {
     env: 'KEYDIR_LOCAL_NETWORK',
     parse: booleanValue(),
     nodeDefault: 'true when every listen address is loopback or private',
-    description: 'keep loopback and private addresses in the DHT, allow many connections from one host, send no connection-monitor pings and yamux keep-alive pings every 60 s (not 30)'
+    description: 'keep loopback and private addresses in the DHT, allow many connections from one host, send yamux keep-alive pings every 60 s (not 30) and no connection-monitor pings'
   },
   maxConnections: {
     env: 'KEYDIR_MAX_CONNECTIONS',

@@ -1,6 +1,6 @@
-import { lazyLru } from '../util/lru.js'
 import { setTimeout as delay } from 'node:timers/promises'
 import { pbStream, RateLimiter } from '@libp2p/utils'
+import { lazyLru } from '../util/lru.js'
 import { KeyRequest, KeyResponse } from '../../protobuf/key-exchange.js'
 import { errorCode, ExchangeError, KeydirError, RegistryError } from '../errors.js'
 import { KeyedLock } from '../util/keyed-lock.js'

@@ -59,8 +59,8 @@ const LOCAL_INBOUND_THRESHOLD = 10_000
  * socket after 2 minutes without traffic; without pings a 400-node bench
  * kept 20 connections a node instead of 218, and its lookups paid dials),
  * but on every connection every 30 s they were about half of an idle node's
- * CPU. Every 60 s, from both ends, they still reach each socket twice
- * within its 2 minutes.
+ * CPU. A ping every 60 s (plus its round trip) from each end, the two in
+ * step, leaves room for one lost round within a socket's 2 minutes.
  */
 export const LOCAL_KEEP_ALIVE_MS = 60_000
 

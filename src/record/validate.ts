@@ -1,5 +1,5 @@
-import { lazyLru } from '../util/lru.js'
 import { LRUCache } from 'lru-cache'
+import { lazyLru } from '../util/lru.js'
 import { verifyEd25519 } from '../crypto/ed25519.js'
 import { ML_DSA_65, type PqCrypto } from '../crypto/types.js'
 import { InvalidRecordError } from '../errors.js'

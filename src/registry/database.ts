@@ -1,6 +1,6 @@
-import { lazyLru } from '../util/lru.js'
 import { Level } from 'level'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
+import { lazyLru } from '../util/lru.js'
 import { fingerprint } from '../crypto/index.js'
 import { InvalidRecordError, RegistryError } from '../errors.js'
 import { mlDsaPeerIdString, unmarshalKeyRecord } from '../record/index.js'

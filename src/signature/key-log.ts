@@ -1,5 +1,5 @@
-import { lazyLru } from '../util/lru.js'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
+import { lazyLru } from '../util/lru.js'
 import { ML_DSA_65 } from '../crypto/types.js'
 import { MAX_RETIRED_KEY_PEERS, MAX_RETIRED_KEYS_PER_PEER } from './constants.js'
 import type { SideRows } from '../registry/index.js'

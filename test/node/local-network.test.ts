@@ -15,7 +15,8 @@ function keepAlive (connection: Connection): { enabled: boolean, intervalMs: num
 
 describe('local network mode', () => {
   it('pings every 60 s on a local network, every 30 s (yamux\'s default) otherwise, and within the 2 minutes a socket may idle', async () => {
-    assert.ok(LOCAL_KEEP_ALIVE_MS < 120_000)
+    // One lost round of pings still leaves the socket within its 2 minutes without traffic.
+    assert.ok(LOCAL_KEEP_ALIVE_MS * 2 <= 120_000)
     const local = await startNode()
     const other = await startNode()
     const outside = await startNode({ localNetwork: false })
