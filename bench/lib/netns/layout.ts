@@ -17,15 +17,16 @@ import { freemem } from 'node:os'
 export const DEFAULT_NODES_PER_PROCESS = 50
 /**
  * RSS of one node once its routing table is full: it grows with the node's
- * connections (Noise, yamux and stream buffers each). Measured 24.0 MiB
- * after a full GC at 300 nodes over 4 hosts, and about 22 MiB at 1,000
- * (about 190 connections a node; the anchor's process 28 MiB a node) when
- * those 1,000 nodes took all of this machine's 24 GiB and the kernel
- * killed a process. The 15 MiB measured before (100 nodes) was a network
- * with fewer connections, and the 6.6 of the first 1,000-node runs one of
- * mostly empty routing tables.
+ * connections (Noise, yamux and stream buffers each). Measured 18.9 MiB
+ * after a full GC at 400 nodes over 4 hosts, 216 connections a node p50
+ * (5d34ea7: per-node caches that grow with what they hold, yamux
+ * keep-alive every 60 s on local networks); 25.1 at 400 and 24.0 at 300
+ * before them, and about 22 at 1,000 (about 190 connections a node; the
+ * anchor's process 28 MiB a node) when those 1,000 nodes took all of this
+ * machine's 24 GiB and the kernel killed a process. The 6.6 of the first
+ * 1,000-node runs was one of mostly empty routing tables.
  */
-const NODE_MIB = 24
+const NODE_MIB = 19
 /** One host process before its first node (Node, libp2p and the bench loaded): 122 MiB measured. */
 const PROCESS_MIB = 125
 
