@@ -20,8 +20,9 @@ export const DEFAULT_NODES_PER_PROCESS = 50
  * connections (Noise, yamux and stream buffers each). Measured 18.9 MiB
  * after a full GC at 400 nodes over 4 hosts, 216 connections a node p50
  * (5d34ea7: per-node caches that grow with what they hold, yamux
- * keep-alive every 60 s on local networks); 25.1 at 400 and 24.0 at 300
- * before them, and about 22 at 1,000 (about 190 connections a node; the
+ * keep-alive every 60 s on local networks, and the first full-table run
+ * with --heap-growing-percent=20); 25.1 at 400 and 24.0 at 300 without
+ * any of the three, and about 22 at 1,000 (about 190 connections a node; the
  * anchor's process 28 MiB a node) when those 1,000 nodes took all of this
  * machine's 24 GiB and the kernel killed a process. The 6.6 of the first
  * 1,000-node runs was one of mostly empty routing tables.
