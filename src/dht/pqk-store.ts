@@ -7,6 +7,7 @@ import { InvalidRecordError } from '../errors.js'
 import { comparePqkValues, createEquivocationProof, decodePqkValue, routingKeyFor } from '../record/index.js'
 import { conflictingRecords } from './pqk-validator.js'
 import { KeyedLock } from '../util/keyed-lock.js'
+import { countOption } from '../util/options.js'
 import { DHT_DATASTORE_PREFIX } from './constants.js'
 import { dhtRecordKey } from './record-key.js'
 import type { KeyRecord, PqkValue } from '../record/index.js'
@@ -86,7 +87,7 @@ export class PqkRecordStore extends BaseDatastore {
     this.inner = inner
     this.ownKey = dhtRecordKey(routingKeyFor(init.self)).toString()
     this.selfKeys = init.selfKeys ?? (() => [])
-    this.maxRecords = init.maxRecords ?? DEFAULT_MAX_DHT_RECORDS
+    this.maxRecords = countOption('maxDhtRecords', init.maxRecords, DEFAULT_MAX_DHT_RECORDS, 0)
     this.onRefused = init.onRefused ?? (() => {})
     this.onEquivocation = init.onEquivocation ?? (() => {})
     this.now = init.now ?? Date.now

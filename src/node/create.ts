@@ -23,6 +23,7 @@ import { NodeEvidence } from './evidence.js'
 import { KeydirNode } from './key-directory.js'
 import { buildLibp2p, dhtPeerInfoMapper, maxConnectionsOf } from './libp2p.js'
 import { isLocalNetwork } from './local-network.js'
+import { checkCountOptions } from './options.js'
 import type { KeydirLibp2p, KeydirOwnServices } from './libp2p.js'
 import type { KeyDirectory, KeyDirectoryOptions, ResolveOptions } from './types.js'
 import type { KeyRecord } from '../record/index.js'
@@ -102,6 +103,7 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
   // Checked before anything is opened or written.
   const envelopeGraceMs = envelopeGraceMsOf(options.envelopeGraceMs)
   const maxConnections = maxConnectionsOf(options.maxConnections)
+  checkCountOptions(options)
   const kemSeedAdded = (): void => {
     logger.info({}, 'gave the identity from an older keydir an X-Wing KEM seed: new ML-KEM-768 and X25519 keys, published with the next record (version 2)')
   }

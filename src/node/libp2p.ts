@@ -7,7 +7,7 @@ import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type ServiceFactoryMap } from 'libp2p'
 import { DHT_DATASTORE_PREFIX, pqkSelector } from '../dht/index.js'
-import { KeydirError } from '../errors.js'
+import { countOption } from '../util/options.js'
 import type { BootstrapKeeper } from './bootstrap.js'
 import type { KeyDiscovery, KeyExchange, KeyHistory, KeyPushService } from '../exchange/index.js'
 import type { RecordPublisher } from '../publisher/index.js'
@@ -69,11 +69,7 @@ export const DEFAULT_MAX_CONNECTIONS = 300
 
 /** The node's connection limit, checked: a library caller's value did not pass the config's parser. */
 export function maxConnectionsOf (value: number | undefined): number {
-  const max = value ?? DEFAULT_MAX_CONNECTIONS
-  if (!Number.isSafeInteger(max) || max < 1) {
-    throw new KeydirError('ERR_BAD_OPTION', `maxConnections must be a whole number of connections, 1 or more, got ${max}`)
-  }
-  return max
+  return countOption('maxConnections', value, DEFAULT_MAX_CONNECTIONS)
 }
 
 /**

@@ -6,6 +6,7 @@ import { errorCode, KeydirError } from '../errors.js'
 import { createOwnRevocation, DEFAULT_ENVELOPE_GRACE_MS, eraseExpiredKems, eraseExpiredKemSeeds, handOversOf, isLiveRetiredKem, prepareRotation } from '../identity/index.js'
 import { DEFAULT_RECORD_LIFETIME_MS } from '../record/index.js'
 import { silentLogger } from '../util/log.js'
+import { countOption } from '../util/options.js'
 import { timeoutSignal } from '../util/timeout-signal.js'
 import { AwaitingPeers } from './awaiting-peers.js'
 import { KEM_ERASURE_INTERVAL_MS, PUBLISH_TIMEOUT_MS } from './constants.js'
@@ -65,11 +66,7 @@ export interface OwnSigner {
 
 /** The envelope grace time from an option: default 7 days; a KeydirError ERR_BAD_OPTION unless a whole number of ms, 0 or more. */
 export function envelopeGraceMsOf (value: number | undefined): number {
-  const graceMs = value ?? DEFAULT_ENVELOPE_GRACE_MS
-  if (!Number.isSafeInteger(graceMs) || graceMs < 0) {
-    throw new KeydirError('ERR_BAD_OPTION', `envelopeGraceMs must be a whole number of milliseconds, 0 or more, got ${graceMs}`)
-  }
-  return graceMs
+  return countOption('envelopeGraceMs', value, DEFAULT_ENVELOPE_GRACE_MS, 0)
 }
 
 /** This node's KEM keys, as the envelope code opens sealed messages with them. */

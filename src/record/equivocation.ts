@@ -3,6 +3,7 @@ import { LRUCache } from 'lru-cache'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { fingerprint } from '../crypto/index.js'
 import { EvidenceError, KeydirError } from '../errors.js'
+import { countOption } from '../util/options.js'
 import { MAX_EVIDENCE_BYTES } from './constants.js'
 import { unmarshalEquivocationProof, type EquivocationProof } from './equivocation-codec.js'
 import { peerIdBytesFromRoutingKey } from './routing-key.js'
@@ -47,7 +48,7 @@ export class EquivocationValidator {
     // record expires at or before 0 (it expires after it is issued, at 0 or
     // later), and no issue time is beyond 2^53 - 1.
     this.records = new KeyRecordValidator({ crypto: init.crypto, now: () => 0, maxClockSkewMs: Number.MAX_SAFE_INTEGER, verifiedCacheSize: 64 })
-    this.verified = new LRUCache({ max: init.verifiedCacheSize ?? 256 })
+    this.verified = new LRUCache({ max: countOption('verifiedCacheSize', init.verifiedCacheSize, 256) })
   }
 
   /**

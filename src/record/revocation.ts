@@ -5,6 +5,7 @@ import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { fingerprint } from '../crypto/index.js'
 import { verifyEd25519 } from '../crypto/ed25519.js'
 import { KeydirError, RevocationError } from '../errors.js'
+import { countOption, msOption } from '../util/options.js'
 import { MAX_CLOCK_SKEW_MS, MAX_REVOCATION_BYTES } from './constants.js'
 import { marshalRevocation, REVOCATION_CONTEXT, revocationSignedBytes, unmarshalRevocation } from './revocation-codec.js'
 import { peerIdBytesFromRoutingKey } from './routing-key.js'
@@ -82,8 +83,8 @@ export class RevocationValidator {
   constructor (init: RevocationValidatorInit) {
     this.crypto = init.crypto
     this.now = init.now ?? Date.now
-    this.maxClockSkewMs = init.maxClockSkewMs ?? MAX_CLOCK_SKEW_MS
-    this.verified = new LRUCache({ max: init.verifiedCacheSize ?? 256 })
+    this.maxClockSkewMs = msOption('maxClockSkewMs', init.maxClockSkewMs, MAX_CLOCK_SKEW_MS)
+    this.verified = new LRUCache({ max: countOption('verifiedCacheSize', init.verifiedCacheSize, 256) })
   }
 
   /** Validate a certificate fetched or stored under a DHT routing key (`/pqk/` + multihash). */

@@ -4,6 +4,7 @@ import { verifyEd25519 } from '../crypto/ed25519.js'
 import { ML_DSA_65, type PqCrypto } from '../crypto/types.js'
 import { InvalidRecordError } from '../errors.js'
 import { bytesKey } from '../util/bytes-key.js'
+import { countOption, msOption } from '../util/options.js'
 import { unmarshalKeyRecord } from './codec.js'
 import { MAX_CLOCK_SKEW_MS, MAX_RECORD_LIFETIME_MS } from './constants.js'
 import { isSha256Multihash, mlDsaPeerIdString, peerIdNamesRecord } from './ml-dsa-peer-id.js'
@@ -55,10 +56,10 @@ export class KeyRecordValidator {
   constructor (init: KeyRecordValidatorInit) {
     this.crypto = init.crypto
     this.now = init.now ?? Date.now
-    this.maxClockSkewMs = init.maxClockSkewMs ?? MAX_CLOCK_SKEW_MS
-    this.maxLifetimeMs = init.maxLifetimeMs ?? MAX_RECORD_LIFETIME_MS
-    this.verified = lazyLru(init.verifiedCacheSize ?? 10_000)
-    this.refused = new LRUCache({ max: init.refusedCacheSize ?? 256 })
+    this.maxClockSkewMs = msOption('maxClockSkewMs', init.maxClockSkewMs, MAX_CLOCK_SKEW_MS)
+    this.maxLifetimeMs = msOption('maxLifetimeMs', init.maxLifetimeMs, MAX_RECORD_LIFETIME_MS)
+    this.verified = lazyLru(countOption('verifiedCacheSize', init.verifiedCacheSize, 10_000))
+    this.refused = new LRUCache({ max: countOption('refusedCacheSize', init.refusedCacheSize, 256) })
   }
 
   /**

@@ -1,4 +1,5 @@
 import { RegistryError } from '../errors.js'
+import { countOption } from '../util/options.js'
 import { admitAnchor } from './admission.js'
 import { Admitter } from './admitter.js'
 import { collectExpired } from './collect.js'
@@ -50,7 +51,7 @@ export class PeerKeyRegistry extends RefusedPeers {
       crypto: init.crypto,
       validator: init.validator,
       now,
-      cacheSize: init.cacheSize ?? DEFAULT_CACHE_SIZE,
+      cacheSize: countOption('cacheSize', init.cacheSize, DEFAULT_CACHE_SIZE),
       onCorruptValue: init.onCorruptValue ?? (() => {})
     })
     super(
@@ -64,8 +65,8 @@ export class PeerKeyRegistry extends RefusedPeers {
     // A peer learned unasked takes its proof with its record and pin, or free PeerIds that equivocate could grow the proofs without end.
     state.onPeerDropped = key => { this.equivocations.forget(key) }
     this.admitter = new Admitter(state, {
-      maxUnsolicitedPeers: init.maxUnsolicitedPeers ?? DEFAULT_MAX_UNSOLICITED_PEERS,
-      maxNewUnsolicitedPerMinute: init.maxNewUnsolicitedPerMinute ?? DEFAULT_MAX_NEW_UNSOLICITED_PER_MINUTE,
+      maxUnsolicitedPeers: countOption('maxUnsolicitedPeers', init.maxUnsolicitedPeers, DEFAULT_MAX_UNSOLICITED_PEERS),
+      maxNewUnsolicitedPerMinute: countOption('maxNewUnsolicitedPerMinute', init.maxNewUnsolicitedPerMinute, DEFAULT_MAX_NEW_UNSOLICITED_PER_MINUTE, 0),
       onUnsolicitedEvicted: init.onUnsolicitedEvicted ?? (() => {}),
       onKeyChange: init.onKeyChange ?? (() => {})
     }, key => this.revocations.get(key) !== undefined, this.equivocations)

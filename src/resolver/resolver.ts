@@ -1,6 +1,7 @@
 import { NO_PEERS_ADVICE } from '../dht/index.js'
 import { errorCode, KeydirError, ResolveError, type PathFailure } from '../errors.js'
 import { silentLogger } from '../util/log.js'
+import { countOption } from '../util/options.js'
 import { peerIdOf } from '../util/peer-id.js'
 import { RefreshBackoff } from './refresh-backoff.js'
 import { admitWithEarlierHistory } from './earlier-history.js'
@@ -149,9 +150,9 @@ export class Resolver {
 
   constructor (components: ResolverComponents, init: ResolverInit = {}) {
     this.components = components
-    this.timeoutMs = init.timeoutMs ?? DEFAULT_TIMEOUT_MS
-    this.refreshAfterMs = init.refreshAfterMs ?? DEFAULT_REFRESH_AFTER_MS
-    this.maxStaleMs = Math.max(init.maxStaleMs ?? DEFAULT_MAX_STALE_MS, this.refreshAfterMs)
+    this.timeoutMs = countOption('resolveTimeoutMs', init.timeoutMs, DEFAULT_TIMEOUT_MS)
+    this.refreshAfterMs = countOption('refreshAfterMs', init.refreshAfterMs, DEFAULT_REFRESH_AFTER_MS, 0)
+    this.maxStaleMs = Math.max(countOption('maxStaleMs', init.maxStaleMs, DEFAULT_MAX_STALE_MS, 0), this.refreshAfterMs)
     this.backoff = new RefreshBackoff(this.refreshAfterMs)
     this.now = init.now ?? Date.now
     this.log = components.logger ?? silentLogger

@@ -1,5 +1,6 @@
 import { KeydirError, SessionError } from '../errors.js'
 import { silentLogger } from '../util/log.js'
+import { countOption } from '../util/options.js'
 import { HANDSHAKE_TIMEOUT_MS, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS } from './constants.js'
 import { initiateSession, respondSession, untrustedPeer, type HandshakeParties } from './driver.js'
 import { wireProtocol } from './messages.js'
@@ -60,7 +61,7 @@ export class SecureSessions implements Startable {
     this.components = components
     this.init = init
     this.log = init.logger ?? silentLogger
-    this.timeoutMs = init.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS
+    this.timeoutMs = countOption('sessionHandshakeTimeoutMs', init.handshakeTimeoutMs, HANDSHAKE_TIMEOUT_MS)
   }
 
   async start (): Promise<void> {}

@@ -248,6 +248,13 @@ describe('KeyRecordValidator', () => {
     assert.equal(validator().validate(skewed.peerId, skewed.bytes).issuedAt, now + 4 * minute)
   })
 
+  it('refuses options that would turn a time bound off or break its caches (NaN compares false)', () => {
+    for (const init of [{ maxClockSkewMs: Number.NaN }, { maxLifetimeMs: -1 }, { verifiedCacheSize: 0 }, { refusedCacheSize: 1.5 }]) {
+      const name = Object.keys(init)[0]
+      assert.throws(() => new KeyRecordValidator({ crypto, now: () => now, ...init }), (err: any) => err.code === 'ERR_BAD_OPTION' && err.message.startsWith(`${name} must be`), name)
+    }
+  })
+
   it('refuses a forged libp2p signature', async () => {
     const record = await makeRecord(await makePeer())
     const decoded = KeyRecordMessage.decode(record.bytes)

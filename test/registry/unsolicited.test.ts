@@ -2,8 +2,10 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { Level } from 'level'
 import { makeConflictingRecords } from '../helpers/evidence.js'
+import { KeyRecordValidator } from '../../src/record/index.js'
+import { PeerKeyRegistry } from '../../src/registry/index.js'
 import { makeIdentity, makeRecord } from '../helpers/records.js'
-import { hour, isError, minute, openFixture } from './fixture.js'
+import { crypto, hour, isError, minute, openFixture } from './fixture.js'
 import type { TestIdentity } from '../helpers/records.js'
 
 /**
@@ -257,5 +259,15 @@ describe('PeerKeyRegistry: listing', () => {
       assert.ok(direct.every(e => e.trust === 'direct'))
       assert.equal(f.corrupt.length, 0)
     } finally { await f.cleanup() }
+  })
+})
+
+describe('PeerKeyRegistry: its bounds are checked when it is made', () => {
+  it('refuses a cache or bound that is not a whole number in range, before anything opens', () => {
+    const validator = new KeyRecordValidator({ crypto })
+    for (const init of [{ cacheSize: 0 }, { cacheSize: Number.NaN }, { maxUnsolicitedPeers: 0 }, { maxNewUnsolicitedPerMinute: -1 }, { maxNewUnsolicitedPerMinute: 0.5 }]) {
+      const name = Object.keys(init)[0]
+      assert.throws(() => new PeerKeyRegistry({ path: '/nonexistent/keydir-registry', crypto, validator, ...init }), (err: any) => err.code === 'ERR_BAD_OPTION' && err.message.startsWith(`${name} must be`), name)
+    }
   })
 })

@@ -2,6 +2,7 @@ import { errorCode, ResolveError } from '../../errors.js'
 import { routingKeyFor } from '../../record/index.js'
 import { xorCompare as uint8ArrayXorCompare } from 'uint8arrays/xor-compare'
 import { silentLogger } from '../../util/log.js'
+import { countOption } from '../../util/options.js'
 import { DHT_REPLICATION } from '../constants.js'
 import { distanceTo, walkDisjointPaths } from './disjoint-paths.js'
 import { SELF_PATH, SKIPPED_PATH, WIDENED_PATH } from './answer-tally.js'
@@ -112,12 +113,12 @@ export class DhtLookup {
 
   constructor (private readonly components: DhtLookupComponents, init: DhtLookupInit = {}) {
     this.log = components.logger ?? silentLogger
-    this.quorum = Math.max(1, init.firstContactQuorum ?? DEFAULT_FIRST_CONTACT_QUORUM)
-    this.refreshQuorum = Math.max(1, init.refreshQuorum ?? 1)
-    this.paths = Math.max(1, init.disjointPaths ?? DEFAULT_DISJOINT_PATHS)
-    this.graceMs = Math.max(0, init.firstContactGraceMs ?? DEFAULT_FIRST_CONTACT_GRACE_MS)
-    this.alpha = Math.max(1, init.alpha ?? DEFAULT_ALPHA)
-    this.askTimeoutMs = init.askTimeoutMs ?? DEFAULT_ASK_TIMEOUT_MS
+    this.quorum = countOption('firstContactQuorum', init.firstContactQuorum, DEFAULT_FIRST_CONTACT_QUORUM)
+    this.refreshQuorum = countOption('refreshQuorum', init.refreshQuorum, 1)
+    this.paths = countOption('disjointPaths', init.disjointPaths, DEFAULT_DISJOINT_PATHS)
+    this.graceMs = countOption('firstContactGraceMs', init.firstContactGraceMs, DEFAULT_FIRST_CONTACT_GRACE_MS, 0)
+    this.alpha = countOption('alpha', init.alpha, DEFAULT_ALPHA)
+    this.askTimeoutMs = countOption('askTimeoutMs', init.askTimeoutMs, DEFAULT_ASK_TIMEOUT_MS)
   }
 
   /** The best valid record of `peerId`; ResolveError ERR_NOT_FOUND when there is none, ERR_REVOKED for a revocation. */
