@@ -1,4 +1,5 @@
 import * as nodeCrypto from 'node:crypto'
+import { LRUCache } from 'lru-cache'
 import { CryptoError } from '../errors.js'
 import { bytesKey } from '../util/bytes-key.js'
 import { hasVerifiableLengths, requireContext, requireLength } from './checks.js'
@@ -14,29 +15,18 @@ import { ML_DSA_65, ML_KEM_768, type MlDsa65, type MlKem768, type PqCrypto } fro
  */
 export const VERIFY_KEY_CACHE_SIZE = 1024
 
-/** Public KeyObjects by their raw bytes, least recently used first. */
-class PublicKeyCache {
-  readonly #keys = new Map<string, nodeCrypto.KeyObject>()
+/** Parsed ML-DSA-65 public keys by their raw bytes, shared by every node in the process. */
+const verifyKeys = new LRUCache<string, nodeCrypto.KeyObject>({ max: VERIFY_KEY_CACHE_SIZE })
 
-  constructor (private readonly capacity: number) {}
-
-  get (publicKey: Uint8Array): nodeCrypto.KeyObject {
-    const id = bytesKey(publicKey)
-    let key = this.#keys.get(id)
-    if (key !== undefined) {
-      this.#keys.delete(id)
-    } else {
-      key = nodeCrypto.createPublicKey({ key: asBuffer(publicKey), format: 'raw-public', asymmetricKeyType: 'ml-dsa-65' })
-      if (this.#keys.size >= this.capacity) {
-        this.#keys.delete(this.#keys.keys().next().value as string)
-      }
-    }
-    this.#keys.set(id, key)
-    return key
+function verifyKeyOf (publicKey: Uint8Array): nodeCrypto.KeyObject {
+  const id = bytesKey(publicKey)
+  let key = verifyKeys.get(id)
+  if (key === undefined) {
+    key = nodeCrypto.createPublicKey({ key: asBuffer(publicKey), format: 'raw-public', asymmetricKeyType: 'ml-dsa-65' })
+    verifyKeys.set(id, key)
   }
+  return key
 }
-
-const verifyKeys = new PublicKeyCache(VERIFY_KEY_CACHE_SIZE)
 
 const mlDsa65: MlDsa65 = {
   createSigner (seed) {
@@ -66,7 +56,7 @@ const mlDsa65: MlDsa65 = {
       return false
     }
     try {
-      return nodeCrypto.verify(null, message, { key: verifyKeys.get(publicKey), context }, signature)
+      return nodeCrypto.verify(null, message, { key: verifyKeyOf(publicKey), context }, signature)
     } catch {
       return false
     }
@@ -78,7 +68,7 @@ const mlDsa65: MlDsa65 = {
     }
     return new Promise(resolve => {
       try {
-        nodeCrypto.verify(null, message, { key: verifyKeys.get(publicKey), context }, signature, (err, valid) => {
+        nodeCrypto.verify(null, message, { key: verifyKeyOf(publicKey), context }, signature, (err, valid) => {
           resolve(err == null && valid)
         })
       } catch {
