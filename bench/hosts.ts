@@ -17,7 +17,7 @@
 import { readFile } from 'node:fs/promises'
 import { DEFAULT_DISJOINT_PATHS, DEFAULT_FIRST_CONTACT_GRACE_MS, DEFAULT_FIRST_CONTACT_QUORUM } from '../src/dht/index.js'
 import { barChartSvg, benchEnvironment, fmt, FULL_RESULTS_DIR, progressBar, publishReport, RESULTS_DIR, type BenchReport, type TableRow } from './lib/report.js'
-import { checkMemory, DEFAULT_NODES_PER_PROCESS, hostsLayout, type HostsLayout } from './lib/netns/layout.js'
+import { checkMemory, cpuWarning, DEFAULT_NODES_PER_PROCESS, hostsLayout, type HostsLayout } from './lib/netns/layout.js'
 import { guardTopology, MissingToolError, NotRootError } from './lib/netns/guard.js'
 import { checkRtt, type RttCheck } from './lib/netns/rtt-check.js'
 import { BENCH_SUBNET, checkSubnetUnused, createTopology, lossCounters, type Topology } from './lib/netns/topology.js'
@@ -104,7 +104,11 @@ export async function runHostsBench (opts: HostsBenchOptions): Promise<BenchRepo
   const kinds = opts.kinds ?? KINDS
   if (opts.nodesPerProcess > MAX_NODES_PER_PROCESS) throw new Error(`--nodes-per-proc ${opts.nodesPerProcess}: at most ${MAX_NODES_PER_PROCESS} (open files)`)
   const layouts = settings.nodes.map(n => hostsLayout(n, opts.hosts, opts.nodesPerProcess))
-  for (const layout of layouts) checkMemory(layout)
+  for (const layout of layouts) {
+    checkMemory(layout)
+    const warning = cpuWarning(layout)
+    if (warning !== undefined) console.log(warning)
+  }
   const deadlineMin = opts.deadlineMin ?? defaultDeadlineMin(settings.nodes, kinds.length, settings.resolves)
 
   let guard

@@ -2,7 +2,7 @@
  * How the hosts bench spreads N nodes over K hosts and their processes, and
  * whether the machine can hold them: the numbers behind its 1,000-node run.
  */
-import { freemem } from 'node:os'
+import { availableParallelism, freemem } from 'node:os'
 
 /**
  * Nodes in one process, by default. Each node keeps up to libp2p's 300
@@ -60,4 +60,19 @@ export function checkMemory (layout: HostsLayout): void {
   if (need > free * 0.95) {
     throw new Error(`${layout.nodes} nodes in ${layout.procs} processes need about ${Math.round(need / 1024)} GiB and this machine has ${(free / 1024).toFixed(1)} GiB available: run fewer nodes, or on a quieter or larger machine`)
   }
+}
+
+/**
+ * Nodes a core carried in the largest network that held here: 400 on 2
+ * cores, 0.60 of them busy at rest, every resolve answered (5d34ea7). At
+ * 1,000 on 2 (83aae3b) every host process waited in the run queue 92% of
+ * the time and 38 resolves took 7 minutes (docs/benchmarks.md).
+ */
+const NODES_PER_CORE_HELD = 200
+
+/** What to say before a network with more nodes a core than held here: it runs, but its latencies would measure the run queue. */
+export function cpuWarning (layout: HostsLayout, cores = availableParallelism()): string | undefined {
+  if (layout.nodes <= NODES_PER_CORE_HELD * cores) return undefined
+  return `warning: ${layout.nodes} nodes on ${cores} cores is more than the ${NODES_PER_CORE_HELD} a core that held here; ` +
+    '1,000 on 2 cores left every host process waiting for CPU (docs/benchmarks.md). Expect timeouts, and latencies that measure the machine.'
 }
