@@ -271,9 +271,10 @@ export async function runNetwork (kind: NetworkKind, n: number, procs: number, s
   const hosts = Array.from({ length: procs }, (_, i) => options.makeHost?.(i, onProgress) ?? new Host(onProgress))
   const phasesMs: Record<string, number> = {}
   let phaseStart = performance.now()
-  const phase = (name: string): void => {
+  const phase = (name: string, outcome = ''): void => {
     const now = performance.now()
     phasesMs[name] = now - phaseStart
+    progress.note(`${kind}, ${n} nodes: ${name} took ${fmt.dec(phasesMs[name] / 1000)} s${outcome}`)
     phaseStart = now
   }
   try {
@@ -312,7 +313,7 @@ export async function runNetwork (kind: NetworkKind, n: number, procs: number, s
 
     // Publish again now that every routing table has peers (the start-up publish may have had none), as the tests do.
     const published = await Promise.all(hosts.map(async host => host.call<{ times: number[], failed: number }>({ op: 'publish', concurrency: options.publishConcurrency ?? DEFAULT_PUBLISH_CONCURRENCY })))
-    phase('publish')
+    phase('publish', `, ${published.reduce((sum, p) => sum + p.failed, 0)} of ${n} publishes failed`)
     await delay(settings.settleMs)
     const afterStart = await sumUsage(hosts, true)
     phase('settle')
@@ -350,7 +351,7 @@ export async function runNetwork (kind: NetworkKind, n: number, procs: number, s
       bytesPerSecond: (idleEnd.bytesWritten - idleStart.bytesWritten) / idleSeconds
     }
     run.idle = idle
-    phase('idle')
+    phase('idle', `, ${fmt.dec(idle.cpuMsPerSecond / 1000, 2)} cores busy at rest`)
 
     const hostOf = (index: number): Host => hosts.find(h => index >= h.offset && index < h.offset + h.count)!
     const pairs = pickPairs(n, settings.resolves)
@@ -438,7 +439,7 @@ export async function runNetwork (kind: NetworkKind, n: number, procs: number, s
         wallMs,
         outcomes
       }
-      phase(`resolves ${path}`)
+      phase(`resolves ${path}`, `, ${succeeded.length} of ${outcomes.length} succeeded, p50 ${fmt.ms(run.paths[path].total.p50)} ms`)
     }
     return run
   } finally {

@@ -135,6 +135,8 @@ export function goalRows (goals: Goal[]): TableRow[] {
 export interface Progress {
   increment (by?: number): void
   setTotal (total: number): void
+  /** A line that stays in the output (a phase's end), so that a run stopped part-way still says how far it got. */
+  note (line: string): void
   stop (): void
 }
 
@@ -152,6 +154,8 @@ export function progressBar (label: string, total: number): Progress {
   return {
     increment: (by = 1) => { bar.increment(by) },
     setTotal: (value) => { bar.setTotal(value) },
+    // Over the bar's line; the bar draws itself again below at its next update.
+    note: (line) => { process.stderr.write(`\r\x1b[K${line}\n`) },
     stop: () => { bar.stop() }
   }
 }
@@ -169,6 +173,7 @@ function progressLines (label: string, total: number): Progress {
       process.stderr.write(`${label}: ${value}/${total}, ${Math.round((now - started) / 60_000)} min\n`)
     },
     setTotal: (next) => { total = next },
+    note: (line) => { process.stderr.write(`${label}: ${line}\n`) },
     stop: () => {}
   }
 }
