@@ -87,6 +87,7 @@ export class PqkRecordStore extends BaseDatastore {
     this.inner = inner
     this.ownKey = dhtRecordKey(routingKeyFor(init.self)).toString()
     this.selfKeys = init.selfKeys ?? (() => [])
+    // Named as the node's option, which is what nearly every caller set.
     this.maxRecords = countOption('maxDhtRecords', init.maxRecords, DEFAULT_MAX_DHT_RECORDS, 0)
     this.onRefused = init.onRefused ?? (() => {})
     this.onEquivocation = init.onEquivocation ?? (() => {})

@@ -23,7 +23,7 @@ import { NodeEvidence } from './evidence.js'
 import { KeydirNode } from './key-directory.js'
 import { buildLibp2p, dhtPeerInfoMapper, maxConnectionsOf } from './libp2p.js'
 import { isLocalNetwork } from './local-network.js'
-import { checkCountOptions } from './options.js'
+import { checkNumericOptions } from './options.js'
 import type { KeydirLibp2p, KeydirOwnServices } from './libp2p.js'
 import type { KeyDirectory, KeyDirectoryOptions, ResolveOptions } from './types.js'
 import type { KeyRecord } from '../record/index.js'
@@ -103,7 +103,7 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
   // Checked before anything is opened or written.
   const envelopeGraceMs = envelopeGraceMsOf(options.envelopeGraceMs)
   const maxConnections = maxConnectionsOf(options.maxConnections)
-  checkCountOptions(options)
+  checkNumericOptions(options)
   const kemSeedAdded = (): void => {
     logger.info({}, 'gave the identity from an older keydir an X-Wing KEM seed: new ML-KEM-768 and X25519 keys, published with the next record (version 2)')
   }
@@ -139,7 +139,7 @@ export async function createKeyDirectory (options: KeyDirectoryOptions): Promise
     onKeyChange: change => { node?.keyChanged(change) },
     onEquivocation: (proof, source) => { node?.evidenceTaken(proof, source) }
   })
-  // This node's scores of the peers it deals with, in the registry's database; made before it opens, as it checks its options.
+  // This node's scores of the peers it deals with, in the registry's database (its options were checked above).
   const reputation = new PeerReputation({
     store: registry.sideRows(SCORE_ROWS),
     threshold: options.reputationThreshold,

@@ -46,12 +46,16 @@ export class PeerKeyRegistry extends RefusedPeers {
 
   constructor (init: PeerKeyRegistryInit) {
     const now = init.now ?? Date.now
+    // Checked before the state: its LevelDB opens by itself once made, and a throw after would leave it open.
+    const cacheSize = countOption('cacheSize', init.cacheSize, DEFAULT_CACHE_SIZE)
+    const maxUnsolicitedPeers = countOption('maxUnsolicitedPeers', init.maxUnsolicitedPeers, DEFAULT_MAX_UNSOLICITED_PEERS)
+    const maxNewUnsolicitedPerMinute = countOption('maxNewUnsolicitedPerMinute', init.maxNewUnsolicitedPerMinute, DEFAULT_MAX_NEW_UNSOLICITED_PER_MINUTE, 0)
     const state = new RegistryState({
       path: init.path,
       crypto: init.crypto,
       validator: init.validator,
       now,
-      cacheSize: countOption('cacheSize', init.cacheSize, DEFAULT_CACHE_SIZE),
+      cacheSize,
       onCorruptValue: init.onCorruptValue ?? (() => {})
     })
     super(
@@ -65,8 +69,8 @@ export class PeerKeyRegistry extends RefusedPeers {
     // A peer learned unasked takes its proof with its record and pin, or free PeerIds that equivocate could grow the proofs without end.
     state.onPeerDropped = key => { this.equivocations.forget(key) }
     this.admitter = new Admitter(state, {
-      maxUnsolicitedPeers: countOption('maxUnsolicitedPeers', init.maxUnsolicitedPeers, DEFAULT_MAX_UNSOLICITED_PEERS),
-      maxNewUnsolicitedPerMinute: countOption('maxNewUnsolicitedPerMinute', init.maxNewUnsolicitedPerMinute, DEFAULT_MAX_NEW_UNSOLICITED_PER_MINUTE, 0),
+      maxUnsolicitedPeers,
+      maxNewUnsolicitedPerMinute,
       onUnsolicitedEvicted: init.onUnsolicitedEvicted ?? (() => {}),
       onKeyChange: init.onKeyChange ?? (() => {})
     }, key => this.revocations.get(key) !== undefined, this.equivocations)

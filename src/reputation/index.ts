@@ -17,7 +17,7 @@
  * await reputation.close()                 // changes written
  * ```
  */
-export { PeerReputation } from './reputation.js'
+export { PeerReputation, reputationSettingsOf } from './reputation.js'
 export {
   DEFAULT_FLUSH_INTERVAL_MS, DEFAULT_HALF_LIFE_MS, DEFAULT_MAX_PEERS, DEFAULT_THRESHOLD, MAX_HALF_LIFE_MS, MAX_SCORE, MIN_HALF_LIFE_MS, MIN_SCORE,
   OUTCOME_WEIGHTS, PEER_OUTCOMES, SCORE_ROWS

@@ -9,6 +9,21 @@ import type { PeerOutcome, PeerReputationInit, PeerScores, ScoredPeer, ScoreEntr
 import type { PeerId } from '@libp2p/interface'
 
 /**
+ * The threshold, half-life and peer bound of `init` with their defaults; a
+ * ReputationError ERR_BAD_OPTION for one out of range. The node calls it
+ * before it opens anything, the constructor again.
+ */
+export function reputationSettingsOf (init: Pick<PeerReputationInit, 'threshold' | 'halfLifeMs' | 'maxPeers'>): { threshold: number, halfLifeMs: number, maxPeers: number } {
+  const threshold = init.threshold ?? DEFAULT_THRESHOLD
+  const halfLifeMs = init.halfLifeMs ?? DEFAULT_HALF_LIFE_MS
+  const maxPeers = init.maxPeers ?? DEFAULT_MAX_PEERS
+  if (!(threshold >= MIN_SCORE && threshold <= 0)) throw new ReputationError('ERR_BAD_OPTION', `threshold must be from ${MIN_SCORE} to 0, got ${threshold}`)
+  if (!(halfLifeMs >= MIN_HALF_LIFE_MS && halfLifeMs <= MAX_HALF_LIFE_MS)) throw new ReputationError('ERR_BAD_OPTION', `halfLifeMs must be from ${MIN_HALF_LIFE_MS} to ${MAX_HALF_LIFE_MS}, got ${halfLifeMs}`)
+  if (!(Number.isSafeInteger(maxPeers) && maxPeers >= 1)) throw new ReputationError('ERR_BAD_OPTION', `maxPeers must be a positive integer, got ${maxPeers}`)
+  return { threshold, halfLifeMs, maxPeers }
+}
+
+/**
  * This node's scores of the peers it deals with, from its own observations
  * only: the exchange and the DHT lookup note outcomes (`note`), nothing
  * from the network sets a score. A score is the clamped sum of outcome
@@ -32,13 +47,11 @@ export class PeerReputation implements PeerScores {
 
   constructor (init: PeerReputationInit = {}) {
     this.init = init
-    this.threshold = init.threshold ?? DEFAULT_THRESHOLD
-    this.halfLifeMs = init.halfLifeMs ?? DEFAULT_HALF_LIFE_MS
-    this.maxPeers = init.maxPeers ?? DEFAULT_MAX_PEERS
+    const settings = reputationSettingsOf(init)
+    this.threshold = settings.threshold
+    this.halfLifeMs = settings.halfLifeMs
+    this.maxPeers = settings.maxPeers
     this.now = init.now ?? Date.now
-    if (!(this.threshold >= MIN_SCORE && this.threshold <= 0)) throw new ReputationError('ERR_BAD_OPTION', `threshold must be from ${MIN_SCORE} to 0, got ${this.threshold}`)
-    if (!(this.halfLifeMs >= MIN_HALF_LIFE_MS && this.halfLifeMs <= MAX_HALF_LIFE_MS)) throw new ReputationError('ERR_BAD_OPTION', `halfLifeMs must be from ${MIN_HALF_LIFE_MS} to ${MAX_HALF_LIFE_MS}, got ${this.halfLifeMs}`)
-    if (!(Number.isSafeInteger(this.maxPeers) && this.maxPeers >= 1)) throw new ReputationError('ERR_BAD_OPTION', `maxPeers must be a positive integer, got ${this.maxPeers}`)
   }
 
   /** Read the stored scores (a corrupt row is reported, skipped and deleted at the next write), then write changes on a timer. Safe to call twice. */

@@ -150,6 +150,7 @@ export class Resolver {
 
   constructor (components: ResolverComponents, init: ResolverInit = {}) {
     this.components = components
+    // Errors name the node's options (resolveTimeoutMs...), which is what nearly every caller set.
     this.timeoutMs = countOption('resolveTimeoutMs', init.timeoutMs, DEFAULT_TIMEOUT_MS)
     this.refreshAfterMs = countOption('refreshAfterMs', init.refreshAfterMs, DEFAULT_REFRESH_AFTER_MS, 0)
     this.maxStaleMs = Math.max(countOption('maxStaleMs', init.maxStaleMs, DEFAULT_MAX_STALE_MS, 0), this.refreshAfterMs)

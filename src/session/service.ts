@@ -61,6 +61,7 @@ export class SecureSessions implements Startable {
     this.components = components
     this.init = init
     this.log = init.logger ?? silentLogger
+    // Named as the node's option, which is what nearly every caller set.
     this.timeoutMs = countOption('sessionHandshakeTimeoutMs', init.handshakeTimeoutMs, HANDSHAKE_TIMEOUT_MS)
   }
 

@@ -1,15 +1,16 @@
 import { KeydirError } from '../errors.js'
 
 /**
- * A library caller's count option (a cache size, a limit), or `fallback`
- * when not given. One that is not a whole number from `min` up throws
- * ERR_BAD_OPTION here, naming it, instead of a dependency's TypeError later
- * or a bound that never holds.
+ * A library caller's whole-number option (a count, a size, a span of
+ * milliseconds), or `fallback` when not given. One that is not a whole
+ * number from `min` to `max` throws ERR_BAD_OPTION here, naming it,
+ * instead of a dependency's TypeError later or a bound that never holds.
  */
-export function countOption (name: string, value: number | undefined, fallback: number, min = 1): number {
+export function countOption (name: string, value: number | undefined, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new KeydirError('ERR_BAD_OPTION', `${name} must be a whole number, ${min} or more, got ${value}`)
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`
+    throw new KeydirError('ERR_BAD_OPTION', `${name} must be a whole number, ${range}, got ${value}`)
   }
   return value
 }

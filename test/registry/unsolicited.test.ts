@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict'
+import { readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { setTimeout } from 'node:timers/promises'
 import { describe, it } from 'node:test'
 import { Level } from 'level'
 import { makeConflictingRecords } from '../helpers/evidence.js'
 import { KeyRecordValidator } from '../../src/record/index.js'
 import { PeerKeyRegistry } from '../../src/registry/index.js'
 import { makeIdentity, makeRecord } from '../helpers/records.js'
+import { makeTempDir } from '../helpers/temp-dir.js'
 import { crypto, hour, isError, minute, openFixture } from './fixture.js'
 import type { TestIdentity } from '../helpers/records.js'
 
@@ -263,11 +267,19 @@ describe('PeerKeyRegistry: listing', () => {
 })
 
 describe('PeerKeyRegistry: its bounds are checked when it is made', () => {
-  it('refuses a cache or bound that is not a whole number in range, before anything opens', () => {
+  it('refuses a cache or bound that is not a whole number in range, before its database opens', async () => {
     const validator = new KeyRecordValidator({ crypto })
-    for (const init of [{ cacheSize: 0 }, { cacheSize: Number.NaN }, { maxUnsolicitedPeers: 0 }, { maxNewUnsolicitedPerMinute: -1 }, { maxNewUnsolicitedPerMinute: 0.5 }]) {
-      const name = Object.keys(init)[0]
-      assert.throws(() => new PeerKeyRegistry({ path: '/nonexistent/keydir-registry', crypto, validator, ...init }), (err: any) => err.code === 'ERR_BAD_OPTION' && err.message.startsWith(`${name} must be`), name)
+    const dir = await makeTempDir('keydir-registry-options-')
+    try {
+      for (const init of [{ cacheSize: 0 }, { cacheSize: Number.NaN }, { maxUnsolicitedPeers: 0 }, { maxNewUnsolicitedPerMinute: -1 }, { maxNewUnsolicitedPerMinute: 0.5 }]) {
+        const name = Object.keys(init)[0]
+        assert.throws(() => new PeerKeyRegistry({ path: join(dir.path, 'registry'), crypto, validator, ...init }), (err: any) => err.code === 'ERR_BAD_OPTION' && err.message.startsWith(`${name} must be`), name)
+      }
+      // LevelDB opens by itself once made: had one been made, its folder would be here.
+      await setTimeout(50)
+      assert.deepEqual(await readdir(dir.path), [])
+    } finally {
+      await dir.remove()
     }
   })
 })
