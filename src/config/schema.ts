@@ -9,6 +9,7 @@ import {
   type ApiAddress,
   type ValueParser
 } from './values.js'
+import { MAX_RECORD_LIFETIME_MS } from '../record/constants.js'
 import type { PqCryptoChoice } from '../crypto/index.js'
 import type { KeyDirectoryOptions } from '../node/types.js'
 
@@ -89,7 +90,8 @@ export const CONFIG_SCHEMA: Schema = {
   },
   recordLifetimeMs: {
     env: 'KEYDIR_RECORD_LIFETIME_MS',
-    parse: integerValue(60 * second, 365 * day, 'milliseconds'),
+    // A record lives 7 days at most (MAX_RECORD_LIFETIME_MS): a longer setting failed only when the node signed its record.
+    parse: integerValue(60 * second, MAX_RECORD_LIFETIME_MS, 'milliseconds'),
     nodeDefault: '86400000 (24 hours)',
     description: 'lifetime of the records this node publishes'
   },

@@ -189,6 +189,7 @@ describe('bad configuration names the key', () => {
     ['a negative number', { resolveTimeoutMs: -1 }, '"resolveTimeoutMs"', 'ERR_CONFIG_INVALID_VALUE'],
     ['a fraction', { recordLifetimeMs: 60000.5 }, '"recordLifetimeMs"', 'ERR_CONFIG_INVALID_VALUE'],
     ['a lifetime too short', { recordLifetimeMs: 10 }, '"recordLifetimeMs"', 'ERR_CONFIG_INVALID_VALUE'],
+    ['a lifetime over the 7 days a record may live', { recordLifetimeMs: 7 * 24 * 3_600_000 + 1 }, '"recordLifetimeMs"', 'ERR_CONFIG_INVALID_VALUE'],
     ['a boolean given as a string', { localNetwork: 'true' }, '"localNetwork"', 'ERR_CONFIG_INVALID_VALUE'],
     ['no connections allowed', { maxConnections: 0 }, '"maxConnections"', 'ERR_CONFIG_INVALID_VALUE'],
     ['listen not a list', { listen: '/ip4/127.0.0.1/tcp/1' }, '"listen"', 'ERR_CONFIG_INVALID_VALUE'],
