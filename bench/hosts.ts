@@ -5,7 +5,8 @@
  * (bench/lib/netns/link-delay.ts) and real packet loss (an iptables rule in
  * each host). keydir and IPNS run on the same namespaces and DHT settings,
  * one after the other, measured as the loopback network bench measures them
- * (bench/network.ts). Root only; bounded by a deadline; the namespaces go on
+ * (bench/network.ts). Root only; bounded by a deadline and a floor of
+ * available memory; the namespaces go on
  * every way out, and a set a killed run left is removed at the next start.
  *
  * Run: `npm run bench -- hosts [--quick] [--hosts 4] [--nodes 100,300,1000] [--rtt 20] [--loss 0.1]
@@ -17,7 +18,7 @@
 import { readFile } from 'node:fs/promises'
 import { DEFAULT_DISJOINT_PATHS, DEFAULT_FIRST_CONTACT_GRACE_MS, DEFAULT_FIRST_CONTACT_QUORUM } from '../src/dht/index.js'
 import { barChartSvg, benchEnvironment, fmt, FULL_RESULTS_DIR, progressBar, publishReport, RESULTS_DIR, type BenchReport, type TableRow } from './lib/report.js'
-import { checkMemory, cpuWarning, DEFAULT_NODES_PER_PROCESS, hostsLayout, type HostsLayout } from './lib/netns/layout.js'
+import { checkMemory, cpuWarning, DEFAULT_NODES_PER_PROCESS, hostsLayout, MEMORY_FLOOR_MIB, type HostsLayout } from './lib/netns/layout.js'
 import { guardTopology, MissingToolError, NotRootError } from './lib/netns/guard.js'
 import { checkRtt, type RttCheck } from './lib/netns/rtt-check.js'
 import { BENCH_SUBNET, checkSubnetUnused, createTopology, lossCounters, type Topology } from './lib/netns/topology.js'
@@ -113,7 +114,7 @@ export async function runHostsBench (opts: HostsBenchOptions): Promise<BenchRepo
 
   let guard
   try {
-    guard = guardTopology({ deadlineMs: deadlineMin * 60_000, onAbort: reason => { console.error(`\nhosts bench: ${reason}; removing its namespaces`) } })
+    guard = guardTopology({ deadlineMs: deadlineMin * 60_000, memoryFloorMiB: MEMORY_FLOOR_MIB, onAbort: reason => { console.error(`\nhosts bench: ${reason}; removing its namespaces`) } })
   } catch (err) {
     if (!(err instanceof NotRootError || err instanceof MissingToolError)) throw err
     console.error(err.message)

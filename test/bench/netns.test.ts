@@ -27,8 +27,9 @@ function runsAsNobody (): boolean {
 }
 
 /** Start the holder (a stand-in bench run) and wait until its hosts and their sleeping process are up. */
-async function startHolder (deadlineMs?: number): Promise<{ child: ReturnType<typeof spawn>, sleeper: number }> {
-  const child = spawn(process.execPath, [HOLDER, PREFIX, ...(deadlineMs === undefined ? [] : [String(deadlineMs)])], { stdio: ['ignore', 'pipe', 'inherit'] })
+async function startHolder (deadlineMs?: number, memoryFloorMiB?: number): Promise<{ child: ReturnType<typeof spawn>, sleeper: number }> {
+  const args = [deadlineMs === undefined ? '-' : String(deadlineMs), ...(memoryFloorMiB === undefined ? [] : [String(memoryFloorMiB)])]
+  const child = spawn(process.execPath, [HOLDER, PREFIX, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
   const [line] = await once(child.stdout, 'data') as [Buffer]
   return { child, sleeper: Number(line.toString().trim()) }
 }
@@ -166,6 +167,15 @@ describe('hosts bench namespaces', { skip }, () => {
     const { child } = await startHolder(1500)
     const [code] = await once(child, 'exit')
     assert.equal(code, 3)
+    assert.deepEqual(listNamespaces(PREFIX), [])
+    assert.equal(existsSync(nodesDirOf(PREFIX)), false)
+  })
+
+  test('a run whose machine has less memory available than its floor ends and removes its namespaces', async () => {
+    // A floor no machine meets: the first reading ends the run.
+    const { child } = await startHolder(undefined, Number.MAX_SAFE_INTEGER)
+    const [code] = await once(child, 'exit')
+    assert.equal(code, 4)
     assert.deepEqual(listNamespaces(PREFIX), [])
     assert.equal(existsSync(nodesDirOf(PREFIX)), false)
   })

@@ -3,11 +3,12 @@
  * outlive it. `guardTopology` takes a lock (one run at a time: the next
  * run's start removes whatever a killed run left, so two runs must not
  * share the prefix), removes such leftovers, and tears both down on every
- * way out: a normal return, an error, SIGINT, SIGTERM, SIGHUP, or the run's
- * deadline. Only SIGKILL skips it; then the next start cleans up.
+ * way out: a normal return, an error, SIGINT, SIGTERM, SIGHUP, the run's
+ * deadline, or the machine's available memory falling below the run's
+ * floor. Only SIGKILL skips it; then the next start cleans up.
  */
 import { accessSync, constants, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { freemem, tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { NETNS_PREFIX, removeTopology } from './topology.js'
 
@@ -24,7 +25,7 @@ export interface Guard {
   staleNodeDirs: number
   /** Tear down now (idempotent); the handlers stay until `release`. */
   teardown (): void
-  /** Tear down, drop the handlers and the lock, clear the deadline. */
+  /** Tear down, drop the handlers and the lock, clear the deadline and the memory watch. */
   release (): void
 }
 
@@ -32,9 +33,21 @@ export interface GuardInit {
   prefix?: string
   /** The whole run ends by then: the namespaces are removed and the process exits with code 3. */
   deadlineMs?: number
-  /** Called once on a signal or the deadline, before the teardown (to say why). */
+  /**
+   * The run ends (exit code 4) once the machine's available memory is below
+   * this many MiB: a network's nodes keep growing with their connections
+   * after the start's memory check, and the kernel's out-of-memory killer
+   * would end one process of it, or another program, without cleaning up.
+   */
+  memoryFloorMiB?: number
+  /** How often available memory is read. Default MEMORY_CHECK_MS. */
+  memoryCheckMs?: number
+  /** Called once on a signal, the deadline or the memory floor, before the teardown (to say why). */
   onAbort?: (reason: string) => void
 }
+
+/** How often the guard reads the machine's available memory (a 1,000-node network grew about 0.2 GiB a minute here). */
+export const MEMORY_CHECK_MS = 5_000
 
 export class NotRootError extends Error {
   constructor () {
@@ -142,6 +155,15 @@ export function guardTopology (init: GuardInit = {}): Guard {
     ? undefined
     : setTimeout(() => { abort(`the run's deadline of ${Math.round(init.deadlineMs! / 60_000)} min passed`, 3) }, init.deadlineMs)
   deadline?.unref()
+  const floor = init.memoryFloorMiB
+  const memoryWatch = floor === undefined
+    ? undefined
+    : setInterval(() => {
+      // os.freemem is MemAvailable on Linux: what can be had without swapping.
+      const available = freemem() / 2 ** 20
+      if (available < floor) abort(`the machine's available memory fell to ${Math.round(available)} MiB, below the run's floor of ${floor} MiB`, 4)
+    }, init.memoryCheckMs ?? MEMORY_CHECK_MS)
+  memoryWatch?.unref()
 
   return {
     stale,
@@ -153,6 +175,7 @@ export function guardTopology (init: GuardInit = {}): Guard {
       for (const signal of signals) process.off(signal, onSignal)
       process.off('exit', onExit)
       clearTimeout(deadline)
+      clearInterval(memoryWatch)
       rmSync(lock, { force: true })
     }
   }

@@ -28,6 +28,14 @@ export const DEFAULT_NODES_PER_PROCESS = 50
  * 1,000-node runs was one of mostly empty routing tables.
  */
 const NODE_MIB = 19
+/**
+ * The run stops, cleaning up, once the machine has less memory available
+ * than this: a network goes on growing after the start's check (a
+ * 1,000-node one by about 0.2 GiB a minute through its publish and
+ * resolves, session 23), and the kernel's out-of-memory killer ends a
+ * process without cleaning up.
+ */
+export const MEMORY_FLOOR_MIB = 768
 /** One host process before its first node (Node, libp2p and the bench loaded): 122 MiB measured. */
 const PROCESS_MIB = 125
 
