@@ -6,8 +6,8 @@
  * each host). keydir and IPNS run on the same namespaces and DHT settings,
  * one after the other, measured as the loopback network bench measures them
  * (bench/network.ts). Root only; bounded by a deadline and a floor of
- * available memory; the namespaces go on
- * every way out, and a set a killed run left is removed at the next start.
+ * available memory; the namespaces go on every way out, and a set a killed
+ * run left is removed at the next start.
  *
  * Run: `npm run bench -- hosts [--quick] [--hosts 4] [--nodes 100,300,1000] [--rtt 20] [--loss 0.1]
  * [--nodes-per-proc 40] [--join-rate 10] [--publish-concurrency 4] [--resolves 150] [--kinds keydir,ipns] [--deadline-min M] [--merge]`.

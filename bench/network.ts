@@ -439,10 +439,12 @@ export async function runNetwork (kind: NetworkKind, n: number, procs: number, s
         wallMs,
         outcomes
       }
-      phase(`resolves ${path}`, `, ${succeeded.length} of ${outcomes.length} succeeded, p50 ${fmt.ms(run.paths[path].total.p50)} ms`)
+      phase(`resolves ${path}`, `, ${succeeded.length} of ${outcomes.length} succeeded${succeeded.length === 0 ? '' : `, p50 ${fmt.ms(run.paths[path].total.p50)} ms`}`)
     }
     return run
   } finally {
+    // From here, not from the last phase's end: after an error that would count the failed phase's time as the stop's.
+    phaseStart = performance.now()
     await Promise.all(hosts.map(async host => host.close().catch(() => {})))
     phase('stop')
   }

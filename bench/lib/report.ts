@@ -144,19 +144,23 @@ const PROGRESS_LINE_MS = 60_000
 
 export function progressBar (label: string, total: number): Progress {
   if (process.stderr.isTTY !== true) return progressLines(label, total)
-  const bar = new cliProgress.SingleBar({
+  // A MultiBar of one bar: its log() writes lines above the bar, which a SingleBar's stop() would clear or overwrite.
+  const bars = new cliProgress.MultiBar({
     format: `${label.padEnd(28).slice(0, 28)} [{bar}] {value}/{total} {duration_formatted}`,
     stream: process.stderr,
     clearOnComplete: true,
     hideCursor: true
   }, cliProgress.Presets.shades_classic)
-  bar.start(total, 0)
+  const bar = bars.create(total, 0)
   return {
     increment: (by = 1) => { bar.increment(by) },
     setTotal: (value) => { bar.setTotal(value) },
-    // Over the bar's line; the bar draws itself again below at its next update.
-    note: (line) => { process.stderr.write(`\r\x1b[K${line}\n`) },
-    stop: () => { bar.stop() }
+    note: (line) => { bars.log(`${line}\n`) },
+    stop: () => {
+      // Lines logged since the last redraw are written by update(); stop() alone would drop them.
+      bars.update()
+      bars.stop()
+    }
   }
 }
 

@@ -8,8 +8,9 @@ export type CountOptionName = 'recordLifetimeMs' | 'resolveTimeoutMs' | 'refresh
 
 /**
  * The range of each whole-number option. The services that take them
- * check the same least values; the config's parser, for the daemon, is
- * stricter (a record lifetime of a minute at least, upper bounds).
+ * check the same least values again, but for recordLifetimeMs, which only
+ * the node passes on; the config's parser, for the daemon, is stricter (a
+ * record lifetime of a minute at least, upper bounds).
  */
 export const COUNT_OPTION_RANGES: Record<CountOptionName, readonly [min: number, max?: number]> = {
   // A record is republished every third of its lifetime: under a second would keep the publisher busy.
@@ -33,6 +34,7 @@ export const COUNT_OPTION_RANGES: Record<CountOptionName, readonly [min: number,
  */
 export function checkNumericOptions (options: KeyDirectoryOptions): void {
   for (const [name, [min, max]] of Object.entries(COUNT_OPTION_RANGES) as Array<[CountOptionName, readonly [number, number?]]>) {
+    // Only the check matters here; the fallback (min) is never used.
     countOption(name, options[name], min, min, max)
   }
   reputationSettingsOf({ threshold: options.reputationThreshold, halfLifeMs: options.reputationHalfLifeMs })

@@ -26,12 +26,17 @@ function runsAsNobody (): boolean {
   }
 }
 
-/** Start the holder (a stand-in bench run) and wait until its hosts and their sleeping process are up. */
-async function startHolder (deadlineMs?: number, memoryFloorMiB?: number): Promise<{ child: ReturnType<typeof spawn>, sleeper: number }> {
+/**
+ * Start the holder (a stand-in bench run) and wait until its hosts and their
+ * sleeping process are up. `exited` is listened for from the start: a holder
+ * that ends on its own may exit right after its line.
+ */
+async function startHolder (deadlineMs?: number, memoryFloorMiB?: number): Promise<{ child: ReturnType<typeof spawn>, sleeper: number, exited: Promise<unknown[]> }> {
   const args = [deadlineMs === undefined ? '-' : String(deadlineMs), ...(memoryFloorMiB === undefined ? [] : [String(memoryFloorMiB)])]
   const child = spawn(process.execPath, [HOLDER, PREFIX, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const exited = once(child, 'exit')
   const [line] = await once(child.stdout, 'data') as [Buffer]
-  return { child, sleeper: Number(line.toString().trim()) }
+  return { child, sleeper: Number(line.toString().trim()), exited }
 }
 
 describe('overlaps', () => {
@@ -164,8 +169,8 @@ describe('hosts bench namespaces', { skip }, () => {
   }
 
   test('a run past its deadline ends and removes its namespaces', async () => {
-    const { child } = await startHolder(1500)
-    const [code] = await once(child, 'exit')
+    const { exited } = await startHolder(1500)
+    const [code] = await exited
     assert.equal(code, 3)
     assert.deepEqual(listNamespaces(PREFIX), [])
     assert.equal(existsSync(nodesDirOf(PREFIX)), false)
@@ -173,8 +178,8 @@ describe('hosts bench namespaces', { skip }, () => {
 
   test('a run whose machine has less memory available than its floor ends and removes its namespaces', async () => {
     // A floor no machine meets: the first reading ends the run.
-    const { child } = await startHolder(undefined, Number.MAX_SAFE_INTEGER)
-    const [code] = await once(child, 'exit')
+    const { exited } = await startHolder(undefined, Number.MAX_SAFE_INTEGER)
+    const [code] = await exited
     assert.equal(code, 4)
     assert.deepEqual(listNamespaces(PREFIX), [])
     assert.equal(existsSync(nodesDirOf(PREFIX)), false)

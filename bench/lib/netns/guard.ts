@@ -8,7 +8,7 @@
  * floor. Only SIGKILL skips it; then the next start cleans up.
  */
 import { accessSync, constants, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { freemem, tmpdir } from 'node:os'
+import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { NETNS_PREFIX, removeTopology } from './topology.js'
 
@@ -159,8 +159,8 @@ export function guardTopology (init: GuardInit = {}): Guard {
   const memoryWatch = floor === undefined
     ? undefined
     : setInterval(() => {
-      // os.freemem is MemAvailable on Linux: what can be had without swapping.
-      const available = freemem() / 2 ** 20
+      // MemAvailable (what can be had without swapping), or the container's cgroup limit if lower.
+      const available = process.availableMemory() / 2 ** 20
       if (available < floor) abort(`the machine's available memory fell to ${Math.round(available)} MiB, below the run's floor of ${floor} MiB`, 4)
     }, init.memoryCheckMs ?? MEMORY_CHECK_MS)
   memoryWatch?.unref()

@@ -2,7 +2,7 @@
  * How the hosts bench spreads N nodes over K hosts and their processes, and
  * whether the machine can hold them: the numbers behind its 1,000-node run.
  */
-import { availableParallelism, freemem } from 'node:os'
+import { availableParallelism } from 'node:os'
 
 /**
  * Nodes in one process, by default. Each node keeps up to libp2p's 300
@@ -33,7 +33,8 @@ const NODE_MIB = 19
  * than this: a network goes on growing after the start's check (a
  * 1,000-node one by about 0.2 GiB a minute through its publish and
  * resolves, session 23), and the kernel's out-of-memory killer ends a
- * process without cleaning up.
+ * process without cleaning up. Read every 5 s, so this leaves room for
+ * a few readings of that growth, and for the machine's own processes.
  */
 export const MEMORY_FLOOR_MIB = 768
 /** One host process before its first node (Node, libp2p and the bench loaded): 122 MiB measured. */
@@ -61,12 +62,16 @@ export function neededMiB (layout: HostsLayout): number {
   return layout.nodes * NODE_MIB + layout.procs * PROCESS_MIB
 }
 
-/** Refuse a network the machine's free memory cannot hold (it would swap, or be killed part-way). */
+/**
+ * Refuse a network the machine's available memory cannot hold above the
+ * run's floor (the guard would stop it part-way). process.availableMemory
+ * is MemAvailable, or the container's cgroup limit if lower.
+ */
 export function checkMemory (layout: HostsLayout): void {
   const need = neededMiB(layout)
-  const free = freemem() / 2 ** 20
-  if (need > free * 0.95) {
-    throw new Error(`${layout.nodes} nodes in ${layout.procs} processes need about ${Math.round(need / 1024)} GiB and this machine has ${(free / 1024).toFixed(1)} GiB available: run fewer nodes, or on a quieter or larger machine`)
+  const free = process.availableMemory() / 2 ** 20
+  if (need + MEMORY_FLOOR_MIB > free) {
+    throw new Error(`${layout.nodes} nodes in ${layout.procs} processes need about ${Math.round(need / 1024)} GiB, with ${MEMORY_FLOOR_MIB} MiB kept free, and this machine has ${(free / 1024).toFixed(1)} GiB available: run fewer nodes, or on a quieter or larger machine`)
   }
 }
 
