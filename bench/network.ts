@@ -480,7 +480,8 @@ export async function runNetworkBench (opts: NetworkBenchOptions): Promise<Bench
 
   const total = layouts.reduce((sum, { n }) => {
     const pairs = pickPairs(n, settings.resolves)
-    return sum + kinds.reduce((s, kind) => s + n + (withResolves ? pairs.dht.length + (kind === 'keydir' ? pairs.direct.length : 0) : 0), 0)
+    // keydir resolves each DHT pair twice (first contact, then refresh) and the direct pairs.
+    return sum + kinds.reduce((s, kind) => s + n + (withResolves ? pairs.dht.length * (kind === 'keydir' ? 2 : 1) + (kind === 'keydir' ? pairs.direct.length : 0) : 0), 0)
   }, 0)
   const progress = progressBar(withResolves ? 'network' : 'memory', total)
   const runs: NetworkRun[] = []
