@@ -22,7 +22,7 @@ import { checkMemory, cpuWarning, DEFAULT_NODES_PER_PROCESS, hostsLayout, MEMORY
 import { guardTopology, MissingToolError, NotRootError } from './lib/netns/guard.js'
 import { checkRtt, type RttCheck } from './lib/netns/rtt-check.js'
 import { BENCH_SUBNET, checkSubnetUnused, createTopology, lossCounters, type Topology } from './lib/netns/topology.js'
-import { DEFAULT_PUBLISH_CONCURRENCY, Host, KINDS, MAX_NODES_PER_PROCESS, parseKinds, pickPairs, resolveTableRows, runNetwork, type NetworkRun, type Settings } from './network.js'
+import { DEFAULT_PUBLISH_CONCURRENCY, Host, KINDS, MAX_NODES_PER_PROCESS, parseKinds, progressSteps, resolveTableRows, runNetwork, type NetworkRun, type Settings } from './network.js'
 import { DEFAULT_MAX_CONNECTIONS } from '../src/node/libp2p.js'
 import type { NetworkKind } from './lib/net-host.js'
 
@@ -131,10 +131,7 @@ export async function runHostsBench (opts: HostsBenchOptions): Promise<BenchRepo
     if (rtt.minMs < opts.rttMs) throw new Error(`the link delay does not hold: a round trip between two hosts took ${fmt.ms(rtt.minMs)} ms, below the ${opts.rttMs} ms configured`)
     console.log(`${opts.hosts} hosts on ${BENCH_SUBNET.base}/${BENCH_SUBNET.prefixLength}; round trip between two hosts: ${fmt.ms(rtt.minMs)} ms min, ${opts.rttMs} ms configured; deadline ${Math.round(deadlineMin)} min`)
 
-    const total = layouts.reduce((sum, { nodes }) => {
-      const pairs = pickPairs(nodes, settings.resolves)
-      return sum + kinds.reduce((s, kind) => s + nodes + pairs.dht.length * (kind === 'keydir' ? 2 : 1) + (kind === 'keydir' ? pairs.direct.length : 0), 0)
-    }, 0)
+    const total = layouts.reduce((sum, { nodes }) => sum + kinds.reduce((s, kind) => s + progressSteps(kind, nodes, settings.resolves), 0), 0)
     const progress = progressBar('hosts', total)
     const { commit, date } = benchEnvironment()
     const runs: HostsRun[] = []

@@ -145,6 +145,13 @@ export class Host {
 
 type Pair = [from: number, target: number]
 
+/** Progress steps of one network of `n` nodes: its joins, then its resolves (keydir resolves each DHT pair twice, first contact then refresh, and the direct pairs). */
+export function progressSteps (kind: NetworkKind, n: number, resolves: number, withResolves = true): number {
+  if (!withResolves) return n
+  const pairs = pickPairs(n, resolves)
+  return n + (kind === 'keydir' ? 2 * pairs.dht.length + pairs.direct.length : pairs.dht.length)
+}
+
 /**
  * The resolves of a network of n nodes: distinct random (from, target) pairs
  * for the DHT path, then for the direct path pairs none of those used. The
@@ -313,7 +320,8 @@ export async function runNetwork (kind: NetworkKind, n: number, procs: number, s
 
     // Publish again now that every routing table has peers (the start-up publish may have had none), as the tests do.
     const published = await Promise.all(hosts.map(async host => host.call<{ times: number[], failed: number }>({ op: 'publish', concurrency: options.publishConcurrency ?? DEFAULT_PUBLISH_CONCURRENCY })))
-    phase('publish', `, ${published.reduce((sum, p) => sum + p.failed, 0)} of ${n} publishes failed`)
+    const publishFailed = published.reduce((sum, p) => sum + p.failed, 0)
+    phase('publish', `, ${publishFailed} of ${n} publishes failed`)
     await delay(settings.settleMs)
     const afterStart = await sumUsage(hosts, true)
     phase('settle')
@@ -328,7 +336,7 @@ export async function runNetwork (kind: NetworkKind, n: number, procs: number, s
       procs,
       startup: summarize(infos.map(info => info.startMs)),
       publish: summarize(published.flatMap(p => p.times)),
-      publishFailed: published.reduce((sum, p) => sum + p.failed, 0),
+      publishFailed,
       rssPerNodeMiB: (afterStart.rss - before) / n / 2 ** 20,
       heapPerNodeMiB: (afterStart.heapUsed - beforeHeap) / n / 2 ** 20,
       phasesMs,
@@ -478,11 +486,7 @@ export async function runNetworkBench (opts: NetworkBenchOptions): Promise<Bench
     }
   }
 
-  const total = layouts.reduce((sum, { n }) => {
-    const pairs = pickPairs(n, settings.resolves)
-    // keydir resolves each DHT pair twice (first contact, then refresh) and the direct pairs.
-    return sum + kinds.reduce((s, kind) => s + n + (withResolves ? pairs.dht.length * (kind === 'keydir' ? 2 : 1) + (kind === 'keydir' ? pairs.direct.length : 0) : 0), 0)
-  }, 0)
+  const total = layouts.reduce((sum, { n }) => sum + kinds.reduce((s, kind) => s + progressSteps(kind, n, settings.resolves, withResolves), 0), 0)
   const progress = progressBar(withResolves ? 'network' : 'memory', total)
   const runs: NetworkRun[] = []
   try {
